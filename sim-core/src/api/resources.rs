@@ -1,0 +1,244 @@
+//! Compact resource vectors and the pod request formulas.
+//!
+//! The scheduler and the kubelet work on [`Resources`] (integer millicores and
+//! bytes), never on quantity strings. [`pod_requests`] follows
+//! k8s.io/component-helpers/resource PodRequests: the larger of (regular
+//! containers + sidecars) and (each init container + the sidecars started
+//! before it), plus the pod overhead.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{Container, Node, PodSpec, ResourceRequirements};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
+
+use super::quantity::{parse_bytes, parse_cpu_millis};
+
+/// Default CPU request assumed for scoring when a container requests none
+/// (pkg/scheduler/util: DefaultMilliCPURequest).
+pub const DEFAULT_MILLI_CPU_REQUEST: i64 = 100;
+/// Default memory request assumed for scoring when a container requests none
+/// (pkg/scheduler/util: DefaultMemoryRequest, 200 MiB).
+pub const DEFAULT_MEMORY_REQUEST_BYTES: i64 = 200 * 1024 * 1024;
+
+/// A resource vector: what a pod requests or what a node offers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Resources {
+    /// CPU in millicores.
+    pub cpu_millis: i64,
+    /// Memory in bytes.
+    pub memory_bytes: i64,
+    /// Ephemeral storage in bytes.
+    pub ephemeral_storage_bytes: i64,
+    /// Pod slots (only meaningful for node capacity).
+    pub pods: i64,
+}
+
+impl Resources {
+    /// Component-wise sum.
+    pub fn add(&mut self, other: &Resources) {
+        self.cpu_millis += other.cpu_millis;
+        self.memory_bytes += other.memory_bytes;
+        self.ephemeral_storage_bytes += other.ephemeral_storage_bytes;
+        self.pods += other.pods;
+    }
+
+    /// Component-wise difference.
+    pub fn sub(&mut self, other: &Resources) {
+        self.cpu_millis -= other.cpu_millis;
+        self.memory_bytes -= other.memory_bytes;
+        self.ephemeral_storage_bytes -= other.ephemeral_storage_bytes;
+        self.pods -= other.pods;
+    }
+
+    /// Component-wise maximum.
+    pub fn component_max(&self, other: &Resources) -> Resources {
+        Resources {
+            cpu_millis: self.cpu_millis.max(other.cpu_millis),
+            memory_bytes: self.memory_bytes.max(other.memory_bytes),
+            ephemeral_storage_bytes: self.ephemeral_storage_bytes.max(other.ephemeral_storage_bytes),
+            pods: self.pods.max(other.pods),
+        }
+    }
+
+    /// Reads cpu, memory, ephemeral-storage and pods from a resource list. Malformed
+    /// quantities count as zero: the API server refuses them at admission, so
+    /// they never reach a stored object.
+    pub fn from_list(list: Option<&BTreeMap<String, K8sQuantity>>) -> Resources {
+        let Some(list) = list else { return Resources::default() };
+        let get_bytes = |k: &str| list.get(k).and_then(|q| parse_bytes(&q.0).ok()).unwrap_or(0);
+        Resources {
+            cpu_millis: list.get("cpu").and_then(|q| parse_cpu_millis(&q.0).ok()).unwrap_or(0),
+            memory_bytes: get_bytes("memory"),
+            ephemeral_storage_bytes: get_bytes("ephemeral-storage"),
+            pods: get_bytes("pods"),
+        }
+    }
+}
+
+fn requests_of(r: Option<&ResourceRequirements>) -> Resources {
+    Resources::from_list(r.and_then(|r| r.requests.as_ref()))
+}
+
+fn is_sidecar(c: &Container) -> bool {
+    c.restart_policy.as_deref() == Some("Always")
+}
+
+fn aggregate(spec: &PodSpec, per_container: impl Fn(&Container) -> Resources) -> Resources {
+    let mut sidecars = Resources::default();
+    let mut init_max = Resources::default();
+    for c in spec.init_containers.iter().flatten() {
+        let r = per_container(c);
+        if is_sidecar(c) {
+            sidecars.add(&r);
+            init_max = init_max.component_max(&sidecars);
+        } else {
+            let mut candidate = r;
+            candidate.add(&sidecars);
+            init_max = init_max.component_max(&candidate);
+        }
+    }
+    let mut regular = Resources::default();
+    for c in &spec.containers {
+        regular.add(&per_container(c));
+    }
+    regular.add(&sidecars);
+    let mut total = regular.component_max(&init_max);
+    total.add(&Resources::from_list(spec.overhead.as_ref()));
+    total.pods = 0;
+    total
+}
+
+/// What a pod requests, as the NodeResourcesFit filter and the kubelet's
+/// admission count it.
+pub fn pod_requests(spec: &PodSpec) -> Resources {
+    aggregate(spec, |c| requests_of(c.resources.as_ref()))
+}
+
+/// What a pod requests for scoring: a container that requests no cpu (memory)
+/// counts as 100m (200Mi) (pkg/scheduler/util/pod_resources.go).
+pub fn pod_non_zero_requests(spec: &PodSpec) -> Resources {
+    aggregate(spec, |c| {
+        let mut r = requests_of(c.resources.as_ref());
+        if r.cpu_millis == 0 {
+            r.cpu_millis = DEFAULT_MILLI_CPU_REQUEST;
+        }
+        if r.memory_bytes == 0 {
+            r.memory_bytes = DEFAULT_MEMORY_REQUEST_BYTES;
+        }
+        r
+    })
+}
+
+/// A node's allocatable resources (falling back to capacity when allocatable is unset).
+pub fn node_allocatable(node: &Node) -> Resources {
+    let status = node.status.as_ref();
+    let list = status.and_then(|s| s.allocatable.as_ref().or(s.capacity.as_ref()));
+    Resources::from_list(list)
+}
+
+/// The pod's QoS class (pkg/apis/core/v1/helper/qos: GetPodQOS): Guaranteed when
+/// every container has equal cpu and memory requests and limits, BestEffort when
+/// none sets any request or limit, Burstable otherwise.
+pub fn qos_class(spec: &PodSpec) -> &'static str {
+    let all = spec.init_containers.iter().flatten().chain(spec.containers.iter());
+    let mut any_set = false;
+    let mut guaranteed = true;
+    for c in all {
+        let res = c.resources.as_ref();
+        let req = res.and_then(|r| r.requests.as_ref());
+        let lim = res.and_then(|r| r.limits.as_ref());
+        for name in ["cpu", "memory"] {
+            let rq = req.and_then(|m| m.get(name));
+            let lm = lim.and_then(|m| m.get(name));
+            let nonzero = |q: Option<&K8sQuantity>| {
+                q.map(|q| {
+                    if name == "cpu" {
+                        parse_cpu_millis(&q.0).unwrap_or(0) != 0
+                    } else {
+                        parse_bytes(&q.0).unwrap_or(0) != 0
+                    }
+                })
+                .unwrap_or(false)
+            };
+            if nonzero(rq) || nonzero(lm) {
+                any_set = true;
+            }
+            let value = |q: Option<&K8sQuantity>| {
+                q.map(|q| if name == "cpu" { parse_cpu_millis(&q.0).ok() } else { parse_bytes(&q.0).ok() })
+            };
+            match (value(rq), value(lm)) {
+                (_, None) => guaranteed = false,
+                (Some(a), Some(b)) if a != b => guaranteed = false,
+                _ => {}
+            }
+        }
+    }
+    if !any_set {
+        "BestEffort"
+    } else if guaranteed {
+        "Guaranteed"
+    } else {
+        "Burstable"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn container(cpu: Option<&str>, mem: Option<&str>, sidecar: bool) -> Container {
+        let mut req = BTreeMap::new();
+        if let Some(c) = cpu {
+            req.insert("cpu".to_owned(), K8sQuantity(c.to_owned()));
+        }
+        if let Some(m) = mem {
+            req.insert("memory".to_owned(), K8sQuantity(m.to_owned()));
+        }
+        Container {
+            name: "c".into(),
+            resources: Some(ResourceRequirements { requests: Some(req), ..Default::default() }),
+            restart_policy: sidecar.then(|| "Always".to_owned()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn requests_take_the_larger_of_init_and_regular_with_sidecars() {
+        // component-helpers/resource: max(200m + 50m sidecar, 500m init) = 500m;
+        // memory: max(100Mi + 10Mi, 50Mi + 10Mi sidecar started before it) = 110Mi.
+        let spec = PodSpec {
+            init_containers: Some(vec![
+                container(Some("50m"), Some("10Mi"), true),
+                container(Some("500m"), Some("50Mi"), false),
+            ]),
+            containers: vec![container(Some("200m"), Some("100Mi"), false)],
+            ..Default::default()
+        };
+        let r = pod_requests(&spec);
+        assert_eq!(r.cpu_millis, 500);
+        assert_eq!(r.memory_bytes, 110 * 1024 * 1024);
+    }
+
+    #[test]
+    fn non_zero_requests_default_per_container() {
+        let spec = PodSpec {
+            containers: vec![container(None, None, false), container(Some("1"), None, false)],
+            ..Default::default()
+        };
+        let r = pod_non_zero_requests(&spec);
+        assert_eq!(r.cpu_millis, 1100);
+        assert_eq!(r.memory_bytes, 2 * DEFAULT_MEMORY_REQUEST_BYTES);
+        assert_eq!(pod_requests(&spec).cpu_millis, 1000);
+    }
+
+    #[test]
+    fn qos_classes() {
+        let best = PodSpec { containers: vec![Container::default()], ..Default::default() };
+        assert_eq!(qos_class(&best), "BestEffort");
+        let burst = PodSpec { containers: vec![container(Some("100m"), None, false)], ..Default::default() };
+        assert_eq!(qos_class(&burst), "Burstable");
+        let mut g = container(Some("1"), Some("1Gi"), false);
+        g.resources.as_mut().unwrap().limits = g.resources.as_ref().unwrap().requests.clone();
+        assert_eq!(qos_class(&PodSpec { containers: vec![g], ..Default::default() }), "Guaranteed");
+    }
+}

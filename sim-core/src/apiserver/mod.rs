@@ -1,0 +1,516 @@
+//! The kube-apiserver model: the only door to etcd.
+//!
+//! [`ApiServer::handle`] runs one request to completion at one virtual instant:
+//! it names (generateName), admits (namespace lifecycle, default service
+//! account, priority, default tolerations), defaults, validates, enforces
+//! optimistic concurrency (a stale resourceVersion is a 409 Conflict),
+//! implements graceful and finalizer-driven deletion, and writes to etcd. The
+//! changes it produced are returned so that the cluster can fan them out to
+//! the watches (see [`watch`]) with the modelled delivery latency.
+
+pub mod admission;
+pub mod defaults;
+pub mod merge_patch;
+pub mod request;
+pub mod validation;
+pub mod watch;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::PodCondition;
+use rand_chacha::ChaCha8Rng;
+
+use crate::api::meta::{generate_name, new_uid, time};
+use crate::api::resources::qos_class;
+use crate::api::{ApiError, Kind, Object, ObjectKey, Reason};
+use crate::etcd::{Change, Etcd, UpdateError};
+use crate::time::SimTime;
+
+pub use admission::AdmissionSettings;
+pub use request::{ApiResult, DeleteOptions, Propagation, Request, Response};
+
+/// The kinds whose `status` is a subresource: a main-resource update keeps the
+/// stored status and a status update keeps everything else.
+fn has_status_subresource(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Pod
+            | Kind::Node
+            | Kind::Namespace
+            | Kind::Service
+            | Kind::Deployment
+            | Kind::ReplicaSet
+            | Kind::DaemonSet
+            | Kind::StatefulSet
+            | Kind::Job
+            | Kind::PersistentVolume
+            | Kind::PersistentVolumeClaim
+            | Kind::Ingress
+    )
+}
+
+/// The kinds whose strategy tracks `metadata.generation` (bumped on spec changes).
+fn tracks_generation(kind: Kind) -> bool {
+    matches!(kind, Kind::Deployment | Kind::ReplicaSet | Kind::DaemonSet | Kind::StatefulSet | Kind::Job)
+}
+
+macro_rules! status_kinds {
+    ($target:expr, $src:expr, [$($k:ident),*]) => {
+        match ($target, $src) {
+            $((Object::$k(t), Object::$k(s)) => t.status = s.status.clone(),)*
+            _ => {}
+        }
+    };
+}
+
+/// Copies `status` from `src` into `target` (same kind).
+fn copy_status(target: &mut Object, src: &Object) {
+    status_kinds!(target, src, [Pod, Node, Namespace, Service, Deployment, ReplicaSet, DaemonSet, StatefulSet, Job, PersistentVolume, PersistentVolumeClaim, Ingress]);
+}
+
+/// True when `spec` differs (for generation tracking).
+fn spec_changed(a: &Object, b: &Object) -> bool {
+    match (a, b) {
+        (Object::Deployment(x), Object::Deployment(y)) => x.spec != y.spec,
+        (Object::ReplicaSet(x), Object::ReplicaSet(y)) => x.spec != y.spec,
+        (Object::DaemonSet(x), Object::DaemonSet(y)) => x.spec != y.spec,
+        (Object::StatefulSet(x), Object::StatefulSet(y)) => x.spec != y.spec,
+        (Object::Job(x), Object::Job(y)) => x.spec != y.spec,
+        _ => false,
+    }
+}
+
+/// What one request did: its result and the store changes to fan out.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The response or the error.
+    pub result: ApiResult,
+    /// The changes written, in revision order.
+    pub changes: Vec<Change>,
+}
+
+/// The API server and the etcd behind it.
+#[derive(Debug)]
+pub struct ApiServer {
+    etcd: Etcd,
+    rng: ChaCha8Rng,
+    admission: AdmissionSettings,
+    cluster_ips: BTreeSet<u32>,
+    node_ports: BTreeSet<i32>,
+}
+
+/// First address of the service network, 10.96.0.0/12 (the kubeadm default).
+const SERVICE_NET_BASE: u32 = (10 << 24) | (96 << 16);
+const SERVICE_NET_SIZE: u32 = 1 << 20;
+const CLUSTER_IP_STATIC_BAND: u32 = 256;
+const NODE_PORT_MIN: i32 = 30000;
+const NODE_PORT_MAX: i32 = 32767;
+const NODE_PORT_STATIC_BAND: i32 = 86;
+
+impl ApiServer {
+    /// An API server over an empty store, drawing names and uids from `rng`.
+    pub fn new(rng: ChaCha8Rng, admission: AdmissionSettings) -> Self {
+        Self { etcd: Etcd::new(), rng, admission, cluster_ips: BTreeSet::new(), node_ports: BTreeSet::new() }
+    }
+
+    /// Read access to the store (for expectations and reports; components use the API).
+    pub fn etcd(&self) -> &Etcd {
+        &self.etcd
+    }
+
+    /// Compacts etcd history up to `revision`.
+    pub fn compact(&mut self, revision: u64) {
+        self.etcd.compact(revision);
+    }
+
+    /// Runs one request at time `now`.
+    pub fn handle(&mut self, now: SimTime, req: Request) -> Outcome {
+        let mut changes = Vec::new();
+        let result = match req {
+            Request::Create(obj) => self.create(now, obj, &mut changes).map(Response::Object),
+            Request::Update(obj) => self.update(now, obj, false, &mut changes).map(Response::Object),
+            Request::UpdateStatus(obj) => self.update(now, obj, true, &mut changes).map(Response::Object),
+            Request::Patch { key, patch } => self.patch(now, &key, &patch, &mut changes).map(Response::Object),
+            Request::Delete { key, options } => self.delete(now, &key, &options, &mut changes),
+            Request::DeleteCollection { kind, namespace } => {
+                let items = self.etcd.list(kind, Some(&namespace));
+                let mut remaining = 0;
+                for item in items {
+                    let key = ObjectKey::of(&item);
+                    match self.delete(now, &key, &DeleteOptions::default(), &mut changes) {
+                        Ok(Response::Deleted { gone: false, .. }) => remaining += 1,
+                        _ => {}
+                    }
+                }
+                Ok(Response::Remaining(remaining))
+            }
+            Request::Bind { namespace, name, node } => self.bind(now, &namespace, &name, &node, &mut changes).map(Response::Object),
+            Request::FinalizeNamespace { name, finalizers } => self.finalize_namespace(&name, finalizers, &mut changes),
+            Request::Get(key) => self
+                .etcd
+                .get(key.kind, &key.namespace, &key.name)
+                .cloned()
+                .map(Response::Object)
+                .ok_or_else(|| ApiError::not_found(key.kind, &key.name)),
+            Request::List { kind, namespace, labels, fields } => {
+                for f in fields.fields() {
+                    let supported = matches!(f, "metadata.name" | "metadata.namespace")
+                        || crate::api::fields_supported(kind, f);
+                    if !supported {
+                        return Outcome {
+                            result: Err(ApiError::new(
+                                Reason::BadRequest,
+                                format!("field label not supported: {f}"),
+                            )),
+                            changes,
+                        };
+                    }
+                }
+                let items = self
+                    .etcd
+                    .list(kind, namespace.as_deref())
+                    .into_iter()
+                    .filter(|o| labels.matches(o.labels()) && fields.matches(|f| o.field(f)))
+                    .collect();
+                Ok(Response::List { items, revision: self.etcd.revision() })
+            }
+        };
+        Outcome { result, changes }
+    }
+
+    fn create(&mut self, now: SimTime, mut obj: Object, changes: &mut Vec<Change>) -> Result<Arc<Object>, ApiError> {
+        let kind = obj.kind();
+        {
+            let meta = obj.meta_mut();
+            if kind.namespaced() {
+                if meta.namespace.as_deref().is_none_or(str::is_empty) {
+                    meta.namespace = Some("default".into());
+                }
+            } else {
+                meta.namespace = None;
+            }
+            if meta.name.as_deref().is_none_or(str::is_empty) {
+                if let Some(base) = meta.generate_name.clone().filter(|b| !b.is_empty()) {
+                    meta.name = Some(generate_name(&base, &mut self.rng));
+                }
+            }
+        }
+        if obj.name().is_empty() {
+            return Err(ApiError::invalid(kind, "", &["metadata.name: Required value: name or generateName is required".into()]));
+        }
+        admission::namespace_lifecycle(&self.etcd, &obj)?;
+        defaults::apply(&mut obj);
+        if let Object::Pod(pod) = &mut obj {
+            admission::admit_pod(&self.etcd, pod, &self.admission)?;
+        }
+        validation::validate_create(&obj)?;
+        if self.etcd.get(kind, obj.namespace(), obj.name()).is_some() {
+            return Err(ApiError::already_exists(kind, obj.name()));
+        }
+        if let Object::Service(svc) = &mut obj {
+            self.allocate_service(svc)?;
+        }
+        let uid = new_uid(&mut self.rng);
+        {
+            let meta = obj.meta_mut();
+            meta.uid = Some(uid);
+            meta.creation_timestamp = Some(time(now));
+            meta.resource_version = None;
+            meta.deletion_timestamp = None;
+            meta.deletion_grace_period_seconds = None;
+            meta.generation = tracks_generation(kind).then_some(1);
+        }
+        match &mut obj {
+            Object::Pod(p) => {
+                let qos = p.spec.as_ref().map(qos_class).unwrap_or("BestEffort");
+                let status = p.status.get_or_insert_with(Default::default);
+                *status = k8s_openapi::api::core::v1::PodStatus {
+                    phase: Some("Pending".into()),
+                    qos_class: Some(qos.into()),
+                    ..Default::default()
+                };
+            }
+            Object::Deployment(d) => d.status = None,
+            Object::ReplicaSet(r) => r.status = None,
+            Object::DaemonSet(d) => d.status = None,
+            _ => {}
+        }
+        let change = self.etcd.create(obj).map_err(|o| ApiError::already_exists(kind, o.name()))?;
+        let stored = change.object.clone();
+        changes.push(change);
+        Ok(stored)
+    }
+
+    fn update(&mut self, now: SimTime, mut obj: Object, status_only: bool, changes: &mut Vec<Change>) -> Result<Arc<Object>, ApiError> {
+        let kind = obj.kind();
+        if kind.namespaced() && obj.namespace().is_empty() {
+            obj.meta_mut().namespace = Some("default".into());
+        }
+        let Some(old) = self.etcd.get(kind, obj.namespace(), obj.name()).cloned() else {
+            return Err(ApiError::not_found(kind, obj.name()));
+        };
+        let expected = obj.resource_version();
+        if expected.is_some_and(|rv| Some(rv) != old.resource_version()) {
+            return Err(ApiError::conflict(kind, obj.name()));
+        }
+        let mut merged = if status_only {
+            let mut m = (*old).clone();
+            copy_status(&mut m, &obj);
+            m
+        } else {
+            if has_status_subresource(kind) {
+                copy_status(&mut obj, &old);
+            }
+            obj
+        };
+        {
+            let (om, nm) = (old.meta(), merged.meta_mut());
+            nm.uid = om.uid.clone();
+            nm.creation_timestamp = om.creation_timestamp.clone();
+            nm.generation = om.generation;
+            nm.deletion_timestamp = om.deletion_timestamp.clone();
+            nm.deletion_grace_period_seconds = om.deletion_grace_period_seconds;
+            nm.resource_version = om.resource_version.clone();
+            if status_only {
+                nm.labels = om.labels.clone();
+                nm.annotations = om.annotations.clone();
+            }
+        }
+        if !status_only {
+            defaults::apply(&mut merged);
+            validation::validate_update(&old, &merged)?;
+            if tracks_generation(kind) && spec_changed(&old, &merged) {
+                let g = merged.meta().generation.unwrap_or(0) + 1;
+                merged.meta_mut().generation = Some(g);
+            }
+        }
+        if merged == *old {
+            return Ok(old);
+        }
+        // An object awaiting deletion whose last finalizer was removed goes now.
+        let finalizers_done = merged.meta().finalizers.as_ref().is_none_or(Vec::is_empty);
+        let graceful_pod_pending = matches!(&merged, Object::Pod(_))
+            && merged.meta().deletion_grace_period_seconds.is_some_and(|g| g > 0);
+        if merged.meta().deletion_timestamp.is_some() && finalizers_done && !graceful_pod_pending && kind != Kind::Namespace {
+            let change = self.etcd.delete(kind, merged.namespace(), merged.name()).ok_or_else(|| ApiError::not_found(kind, merged.name()))?;
+            let last = change.object.clone();
+            changes.push(change);
+            let _ = now;
+            return Ok(last);
+        }
+        match self.etcd.update(merged, None) {
+            Ok(change) => {
+                let stored = change.object.clone();
+                changes.push(change);
+                Ok(stored)
+            }
+            Err(UpdateError::NotFound) => Err(ApiError::not_found(kind, old.name())),
+            Err(UpdateError::Conflict) => Err(ApiError::conflict(kind, old.name())),
+        }
+    }
+
+    fn patch(&mut self, now: SimTime, key: &ObjectKey, patch: &serde_json::Value, changes: &mut Vec<Change>) -> Result<Arc<Object>, ApiError> {
+        let Some(old) = self.etcd.get(key.kind, &key.namespace, &key.name).cloned() else {
+            return Err(ApiError::not_found(key.kind, &key.name));
+        };
+        let mut doc = old.to_json();
+        let precondition = patch.pointer("/metadata/resourceVersion").is_some();
+        merge_patch::apply(&mut doc, patch);
+        if !precondition {
+            if let Some(meta) = doc.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+                meta.remove("resourceVersion");
+            }
+        }
+        let new = key.kind.decode(&doc).map_err(|e| ApiError::new(Reason::BadRequest, e.to_string()))?;
+        if new.name() != key.name {
+            return Err(ApiError::new(Reason::BadRequest, "the name of the object does not match the name on the URL"));
+        }
+        let status_patch = patch.get("status").is_some() && patch.as_object().is_some_and(|m| m.len() == 1);
+        self.update(now, new, status_patch && has_status_subresource(key.kind), changes)
+    }
+
+    fn delete(&mut self, now: SimTime, key: &ObjectKey, options: &DeleteOptions, changes: &mut Vec<Change>) -> ApiResult {
+        let Some(old) = self.etcd.get(key.kind, &key.namespace, &key.name).cloned() else {
+            return Err(ApiError::not_found(key.kind, &key.name));
+        };
+        if let Some(uid) = &options.precondition_uid {
+            if uid != old.uid() {
+                return Err(ApiError::new(
+                    Reason::Conflict,
+                    format!("Precondition failed: UID in precondition: {uid}, UID in object meta: {}", old.uid()),
+                ));
+            }
+        }
+        let mut obj = (*old).clone();
+        match &mut obj {
+            Object::Namespace(ns) => {
+                if admission::IMMORTAL_NAMESPACES.contains(&key.name.as_str()) {
+                    return Err(ApiError::new(
+                        Reason::Forbidden,
+                        format!("namespaces \"{}\" is forbidden: this namespace may not be deleted", key.name),
+                    ));
+                }
+                if ns.metadata.deletion_timestamp.is_some() {
+                    return Ok(Response::Deleted { object: old, gone: false });
+                }
+                ns.metadata.deletion_timestamp = Some(time(now));
+                ns.status.get_or_insert_with(Default::default).phase = Some("Terminating".into());
+                return self.write(obj, changes).map(|object| Response::Deleted { object, gone: false });
+            }
+            Object::Pod(pod) => {
+                let spec = pod.spec.as_ref();
+                let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref());
+                let unscheduled = spec.and_then(|s| s.node_name.as_deref()).is_none_or(str::is_empty);
+                let terminal = matches!(phase, Some("Succeeded" | "Failed"));
+                let mut grace = options
+                    .grace_period_secs
+                    .or(spec.and_then(|s| s.termination_grace_period_seconds))
+                    .unwrap_or(30)
+                    .max(0);
+                if unscheduled || terminal {
+                    grace = 0;
+                }
+                if grace > 0 {
+                    let current = pod.metadata.deletion_grace_period_seconds;
+                    if current.is_some_and(|c| c <= grace) {
+                        return Ok(Response::Deleted { object: old, gone: false });
+                    }
+                    let deadline = now + crate::api::meta::secs(grace);
+                    pod.metadata.deletion_timestamp = Some(time(deadline));
+                    pod.metadata.deletion_grace_period_seconds = Some(grace);
+                    return self.write(obj, changes).map(|object| Response::Deleted { object, gone: false });
+                }
+                pod.metadata.deletion_grace_period_seconds = Some(0);
+            }
+            _ => {}
+        }
+        let finalizer = match options.propagation {
+            Some(Propagation::Foreground) => Some("foregroundDeletion"),
+            Some(Propagation::Orphan) => Some("orphan"),
+            _ => None,
+        };
+        let meta = obj.meta_mut();
+        if let Some(f) = finalizer {
+            let list = meta.finalizers.get_or_insert_with(Vec::new);
+            if !list.iter().any(|x| x == f) {
+                list.push(f.into());
+            }
+        }
+        if meta.finalizers.as_ref().is_some_and(|f| !f.is_empty()) {
+            if meta.deletion_timestamp.is_none() {
+                meta.deletion_timestamp = Some(time(now));
+                meta.deletion_grace_period_seconds = Some(0);
+            }
+            return self.write(obj, changes).map(|object| Response::Deleted { object, gone: false });
+        }
+        let change = self.etcd.delete(key.kind, &key.namespace, &key.name).ok_or_else(|| ApiError::not_found(key.kind, &key.name))?;
+        let object = change.object.clone();
+        changes.push(change);
+        Ok(Response::Deleted { object, gone: true })
+    }
+
+    /// Writes an object unconditionally (the server's own bookkeeping writes).
+    fn write(&mut self, obj: Object, changes: &mut Vec<Change>) -> Result<Arc<Object>, ApiError> {
+        let kind = obj.kind();
+        let name = obj.name().to_owned();
+        let change = self.etcd.update(obj, None).map_err(|_| ApiError::not_found(kind, &name))?;
+        let stored = change.object.clone();
+        changes.push(change);
+        Ok(stored)
+    }
+
+    fn bind(&mut self, now: SimTime, namespace: &str, name: &str, node: &str, changes: &mut Vec<Change>) -> Result<Arc<Object>, ApiError> {
+        let Some(old) = self.etcd.get(Kind::Pod, namespace, name).cloned() else {
+            return Err(ApiError::not_found(Kind::Pod, name));
+        };
+        let Object::Pod(mut pod) = (*old).clone() else { return Err(ApiError::not_found(Kind::Pod, name)) };
+        if pod.metadata.deletion_timestamp.is_some() {
+            return Err(ApiError::new(Reason::Conflict, format!("Operation cannot be fulfilled on pods/binding \"{name}\": pod {name} is being deleted, cannot be assigned to a host")));
+        }
+        let spec = pod.spec.get_or_insert_with(Default::default);
+        if let Some(current) = spec.node_name.as_deref().filter(|n| !n.is_empty()) {
+            return Err(ApiError::new(
+                Reason::Conflict,
+                format!("Operation cannot be fulfilled on pods/binding \"{name}\": pod {name} is already assigned to node \"{current}\""),
+            ));
+        }
+        spec.node_name = Some(node.to_owned());
+        let status = pod.status.get_or_insert_with(Default::default);
+        let conditions = status.conditions.get_or_insert_with(Vec::new);
+        conditions.retain(|c| c.type_ != "PodScheduled");
+        conditions.push(PodCondition {
+            type_: "PodScheduled".into(),
+            status: "True".into(),
+            last_transition_time: Some(time(now)),
+            ..Default::default()
+        });
+        self.write(Object::Pod(pod), changes)
+    }
+
+    fn finalize_namespace(&mut self, name: &str, finalizers: Vec<String>, changes: &mut Vec<Change>) -> ApiResult {
+        let Some(old) = self.etcd.get(Kind::Namespace, "", name).cloned() else {
+            return Err(ApiError::not_found(Kind::Namespace, name));
+        };
+        let Object::Namespace(mut ns) = (*old).clone() else { return Err(ApiError::not_found(Kind::Namespace, name)) };
+        ns.spec.get_or_insert_with(Default::default).finalizers = Some(finalizers.clone());
+        let done = finalizers.is_empty() && ns.metadata.finalizers.as_ref().is_none_or(Vec::is_empty);
+        if ns.metadata.deletion_timestamp.is_some() && done {
+            let change = self.etcd.delete(Kind::Namespace, "", name).ok_or_else(|| ApiError::not_found(Kind::Namespace, name))?;
+            let object = change.object.clone();
+            changes.push(change);
+            return Ok(Response::Deleted { object, gone: true });
+        }
+        self.write(Object::Namespace(ns), changes).map(Response::Object)
+    }
+
+    fn allocate_service(&mut self, svc: &mut k8s_openapi::api::core::v1::Service) -> Result<(), ApiError> {
+        use rand::Rng;
+        let Some(spec) = svc.spec.as_mut() else { return Ok(()) };
+        let ty = spec.type_.clone().unwrap_or_default();
+        if ty != "ExternalName" && spec.cluster_ip.as_deref().is_none_or(str::is_empty) {
+            let mut offset = self.rng.random_range(CLUSTER_IP_STATIC_BAND..SERVICE_NET_SIZE - 1);
+            while self.cluster_ips.contains(&offset) {
+                offset = offset % (SERVICE_NET_SIZE - 2) + 1;
+            }
+            self.cluster_ips.insert(offset);
+            let ip = std::net::Ipv4Addr::from(SERVICE_NET_BASE + offset).to_string();
+            spec.cluster_ip = Some(ip.clone());
+            spec.cluster_ips = Some(vec![ip]);
+            spec.ip_families.get_or_insert_with(|| vec!["IPv4".into()]);
+            spec.ip_family_policy.get_or_insert_with(|| "SingleStack".into());
+        } else if let Some(ip) = spec.cluster_ip.clone().filter(|ip| ip != "None") {
+            if let Ok(addr) = ip.parse::<std::net::Ipv4Addr>() {
+                let offset = u32::from(addr).wrapping_sub(SERVICE_NET_BASE);
+                if offset >= SERVICE_NET_SIZE || !self.cluster_ips.insert(offset) {
+                    return Err(ApiError::invalid(Kind::Service, svc.metadata.name.as_deref().unwrap_or(""), &[format!(
+                        "spec.clusterIPs: Invalid value: []string{{\"{ip}\"}}: failed to allocate IP {ip}: provided IP is already allocated"
+                    )]));
+                }
+            }
+            spec.cluster_ips.get_or_insert_with(|| vec![ip]);
+        }
+        if ty == "NodePort" || ty == "LoadBalancer" {
+            for port in spec.ports.iter_mut().flatten() {
+                match port.node_port {
+                    Some(p) if p != 0 => {
+                        if !(NODE_PORT_MIN..=NODE_PORT_MAX).contains(&p) || !self.node_ports.insert(p) {
+                            return Err(ApiError::invalid(Kind::Service, svc.metadata.name.as_deref().unwrap_or(""), &[format!(
+                                "spec.ports[0].nodePort: Invalid value: {p}: provided port is already allocated"
+                            )]));
+                        }
+                    }
+                    _ => {
+                        let mut p = self.rng.random_range(NODE_PORT_MIN + NODE_PORT_STATIC_BAND..=NODE_PORT_MAX);
+                        while self.node_ports.contains(&p) {
+                            p = if p == NODE_PORT_MAX { NODE_PORT_MIN } else { p + 1 };
+                        }
+                        self.node_ports.insert(p);
+                        port.node_port = Some(p);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,298 @@
+//! Object validation on create and update, with the API server's wording
+//! (pkg/apis/core/validation, pkg/apis/apps/validation): each cause is a
+//! `field.path: Reason: detail` string, joined into a 422 Invalid error.
+
+use std::collections::BTreeSet;
+
+use k8s_openapi::api::core::v1::{Container, PodSpec};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
+
+use crate::api::labels::Selector;
+use crate::api::quantity::Quantity;
+use crate::api::validation::{
+    is_dns1035_label, is_dns1123_label, is_dns1123_subdomain, is_qualified_name, is_valid_label_value,
+};
+use crate::api::{ApiError, Kind, Object};
+
+fn required(path: &str) -> String {
+    format!("{path}: Required value")
+}
+
+fn invalid(path: &str, value: &str, detail: &str) -> String {
+    format!("{path}: Invalid value: \"{value}\": {detail}")
+}
+
+/// Which name rule a kind's names follow.
+fn name_rule(kind: Kind) -> fn(&str) -> Vec<String> {
+    match kind {
+        Kind::Namespace => is_dns1123_label,
+        Kind::Service => is_dns1035_label,
+        _ => is_dns1123_subdomain,
+    }
+}
+
+/// Validates a new object. `causes` collects every problem, as the API server reports all at once.
+pub fn validate_create(obj: &Object) -> Result<(), ApiError> {
+    let mut causes = Vec::new();
+    metadata(obj, &mut causes);
+    spec(obj, &mut causes);
+    finish(obj, causes)
+}
+
+/// Validates an update against the stored object (including immutable fields).
+pub fn validate_update(old: &Object, new: &Object) -> Result<(), ApiError> {
+    let mut causes = Vec::new();
+    metadata(new, &mut causes);
+    spec(new, &mut causes);
+    immutables(old, new, &mut causes);
+    finish(new, causes)
+}
+
+fn finish(obj: &Object, causes: Vec<String>) -> Result<(), ApiError> {
+    if causes.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(obj.kind(), obj.name(), &causes))
+    }
+}
+
+fn metadata(obj: &Object, causes: &mut Vec<String>) {
+    let meta = obj.meta();
+    match meta.name.as_deref() {
+        None | Some("") => causes.push("metadata.name: Required value: name or generateName is required".into()),
+        Some(name) => {
+            for msg in name_rule(obj.kind())(name) {
+                causes.push(invalid("metadata.name", name, &msg));
+            }
+        }
+    }
+    for (k, v) in meta.labels.iter().flatten() {
+        for msg in is_qualified_name(k) {
+            causes.push(invalid("metadata.labels", k, &msg));
+        }
+        for msg in is_valid_label_value(v) {
+            causes.push(invalid(&format!("metadata.labels[{k}]"), v, &msg));
+        }
+    }
+    for k in meta.annotations.iter().flatten().map(|(k, _)| k) {
+        for msg in is_qualified_name(&k.to_ascii_lowercase()) {
+            causes.push(invalid("metadata.annotations", k, &msg));
+        }
+    }
+}
+
+fn spec(obj: &Object, causes: &mut Vec<String>) {
+    match obj {
+        Object::Pod(p) => match &p.spec {
+            Some(spec) => pod_spec(spec, "spec", causes),
+            None => causes.push(required("spec.containers")),
+        },
+        Object::Deployment(d) => match &d.spec {
+            None => causes.push(required("spec.selector")),
+            Some(spec) => {
+                if spec.replicas.is_some_and(|r| r < 0) {
+                    causes.push(invalid("spec.replicas", &spec.replicas.unwrap_or(0).to_string(), "must be greater than or equal to 0"));
+                }
+                workload_template(&spec.selector, spec.template.metadata.as_ref(), causes);
+                match &spec.template.spec {
+                    Some(ps) => pod_spec(ps, "spec.template.spec", causes),
+                    None => causes.push(required("spec.template.spec.containers")),
+                }
+                if let Some(ps) = &spec.template.spec {
+                    if ps.restart_policy.as_deref().is_some_and(|r| r != "Always") {
+                        causes.push(format!(
+                            "spec.template.spec.restartPolicy: Unsupported value: \"{}\": supported values: \"Always\"",
+                            ps.restart_policy.as_deref().unwrap_or_default()
+                        ));
+                    }
+                }
+            }
+        },
+        Object::ReplicaSet(r) => {
+            if let Some(spec) = &r.spec {
+                if let Some(t) = &spec.template {
+                    workload_template(&spec.selector, t.metadata.as_ref(), causes);
+                    if let Some(ps) = &t.spec {
+                        pod_spec(ps, "spec.template.spec", causes);
+                    }
+                }
+            }
+        }
+        Object::DaemonSet(d) => {
+            if let Some(spec) = &d.spec {
+                workload_template(&spec.selector, spec.template.metadata.as_ref(), causes);
+                if let Some(ps) = &spec.template.spec {
+                    pod_spec(ps, "spec.template.spec", causes);
+                }
+            }
+        }
+        Object::Node(n) => {
+            let res = n.status.as_ref();
+            for (name, q) in res.and_then(|s| s.capacity.as_ref()).into_iter().flatten() {
+                quantity(&format!("status.capacity[{name}]"), q, causes);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn workload_template(
+    selector: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
+    template_meta: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>,
+    causes: &mut Vec<String>,
+) {
+    let empty = selector.match_labels.as_ref().is_none_or(|m| m.is_empty())
+        && selector.match_expressions.as_ref().is_none_or(|m| m.is_empty());
+    if empty {
+        causes.push("spec.selector: Invalid value: \"null\": empty selector is invalid for deployment".into());
+        return;
+    }
+    match Selector::from_label_selector(selector) {
+        Err(e) => causes.push(format!("spec.selector: Invalid value: {e}")),
+        Ok(sel) => {
+            let labels = template_meta.and_then(|m| m.labels.clone()).unwrap_or_default();
+            if !sel.matches(&labels) {
+                let shown: Vec<String> = labels.iter().map(|(k, v)| format!("\"{k}\":\"{v}\"")).collect();
+                causes.push(format!(
+                    "spec.template.metadata.labels: Invalid value: map[string]string{{{}}}: `selector` does not match template `labels`",
+                    shown.join(", ")
+                ));
+            }
+        }
+    }
+}
+
+fn quantity(path: &str, q: &K8sQuantity, causes: &mut Vec<String>) {
+    match Quantity::parse(&q.0) {
+        Ok(v) if v.is_negative() => causes.push(invalid(path, &q.0, "must be greater than or equal to 0")),
+        Ok(_) => {}
+        Err(_) => causes.push(invalid(
+            path,
+            &q.0,
+            "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+        )),
+    }
+}
+
+fn containers(list: &[Container], path: &str, names: &mut BTreeSet<String>, causes: &mut Vec<String>) {
+    for (i, c) in list.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        if c.name.is_empty() {
+            causes.push(required(&format!("{p}.name")));
+        } else {
+            for msg in is_dns1123_label(&c.name) {
+                causes.push(invalid(&format!("{p}.name"), &c.name, &msg));
+            }
+            if !names.insert(c.name.clone()) {
+                causes.push(format!("{p}.name: Duplicate value: \"{}\"", c.name));
+            }
+        }
+        if c.image.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            causes.push(required(&format!("{p}.image")));
+        }
+        for (j, port) in c.ports.iter().flatten().enumerate() {
+            if !(1..=65535).contains(&port.container_port) {
+                causes.push(invalid(
+                    &format!("{p}.ports[{j}].containerPort"),
+                    &port.container_port.to_string(),
+                    "must be between 1 and 65535, inclusive",
+                ));
+            }
+        }
+        if let Some(res) = &c.resources {
+            for (which, list) in [("requests", &res.requests), ("limits", &res.limits)] {
+                for (name, q) in list.iter().flatten() {
+                    quantity(&format!("{p}.resources.{which}[{name}]"), q, causes);
+                }
+            }
+            if let (Some(req), Some(lim)) = (&res.requests, &res.limits) {
+                for (name, r) in req {
+                    let (Some(l), Ok(rv)) = (lim.get(name), Quantity::parse(&r.0)) else { continue };
+                    let Ok(lv) = Quantity::parse(&l.0) else { continue };
+                    if rv.milli_value().ok() > lv.milli_value().ok() {
+                        causes.push(invalid(
+                            &format!("{p}.resources.requests"),
+                            &r.0,
+                            &format!("must be less than or equal to {name} limit of {}", l.0),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Validates a pod spec found at `path`.
+pub fn pod_spec(spec: &PodSpec, path: &str, causes: &mut Vec<String>) {
+    if spec.containers.is_empty() {
+        causes.push(required(&format!("{path}.containers")));
+    }
+    let mut names = BTreeSet::new();
+    containers(&spec.containers, &format!("{path}.containers"), &mut names, causes);
+    containers(spec.init_containers.as_deref().unwrap_or_default(), &format!("{path}.initContainers"), &mut names, causes);
+    if let Some(rp) = spec.restart_policy.as_deref() {
+        if !matches!(rp, "Always" | "OnFailure" | "Never") {
+            causes.push(format!(
+                "{path}.restartPolicy: Unsupported value: \"{rp}\": supported values: \"Always\", \"OnFailure\", \"Never\""
+            ));
+        }
+    }
+    if let Some(g) = spec.termination_grace_period_seconds {
+        if g < 0 {
+            causes.push(invalid(&format!("{path}.terminationGracePeriodSeconds"), &g.to_string(), "must be greater than or equal to 0"));
+        }
+    }
+}
+
+fn immutables(old: &Object, new: &Object, causes: &mut Vec<String>) {
+    match (old, new) {
+        (Object::Pod(o), Object::Pod(n)) => {
+            let (Some(os), Some(ns)) = (&o.spec, &n.spec) else { return };
+            let mut a = os.clone();
+            let mut b = ns.clone();
+            // Fields a pod update may change.
+            for (x, y) in a.containers.iter_mut().zip(b.containers.iter_mut()) {
+                x.image = None;
+                y.image = None;
+            }
+            for (x, y) in a.init_containers.iter_mut().flatten().zip(b.init_containers.iter_mut().flatten()) {
+                x.image = None;
+                y.image = None;
+            }
+            a.active_deadline_seconds = None;
+            b.active_deadline_seconds = None;
+            a.tolerations = None;
+            b.tolerations = None;
+            a.termination_grace_period_seconds = None;
+            b.termination_grace_period_seconds = None;
+            // spec.nodeName is set through the binding subresource only; an
+            // update that carries the stored value is fine.
+            if a != b {
+                causes.push("spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)".into());
+            }
+        }
+        (Object::Deployment(o), Object::Deployment(n)) => {
+            let (Some(os), Some(ns)) = (&o.spec, &n.spec) else { return };
+            if os.selector != ns.selector {
+                causes.push(format!(
+                    "spec.selector: Invalid value: {}: field is immutable",
+                    serde_json::to_string(&ns.selector).unwrap_or_default()
+                ));
+            }
+        }
+        (Object::ReplicaSet(o), Object::ReplicaSet(n)) => {
+            let (Some(os), Some(ns)) = (&o.spec, &n.spec) else { return };
+            if os.selector != ns.selector {
+                causes.push("spec.selector: Invalid value: field is immutable".into());
+            }
+        }
+        (Object::Service(o), Object::Service(n)) => {
+            let oip = o.spec.as_ref().and_then(|s| s.cluster_ip.clone());
+            let nip = n.spec.as_ref().and_then(|s| s.cluster_ip.clone());
+            if nip.is_some() && oip != nip {
+                causes.push(format!("spec.clusterIPs[0]: Invalid value: []string{{\"{}\"}}: may not change once set", nip.unwrap_or_default()));
+            }
+        }
+        _ => {}
+    }
+}

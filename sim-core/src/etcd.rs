@@ -1,0 +1,282 @@
+//! The etcd model: a revisioned key-value store.
+//!
+//! One global revision counts every write. Each stored object carries the
+//! revision that last wrote it as its `metadata.resourceVersion`. A bounded
+//! history of changes allows listing at an older revision and watching from a
+//! revision; [`Etcd::compact`] discards history up to a revision, after which a
+//! watch from an older revision fails with 410 Gone, as on a real cluster.
+//!
+//! Objects are stored as `Arc<Object>` and the same allocation is handed to
+//! watchers and informer caches: nothing is cloned per reader.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use crate::api::{ApiError, Kind, Object, Reason};
+
+/// What a change did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub enum ChangeType {
+    /// The key was created.
+    Added,
+    /// The key was overwritten.
+    Modified,
+    /// The key was removed.
+    Deleted,
+}
+
+impl ChangeType {
+    /// The watch event type as the API spells it (`ADDED`, `MODIFIED`, `DELETED`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeType::Added => "ADDED",
+            ChangeType::Modified => "MODIFIED",
+            ChangeType::Deleted => "DELETED",
+        }
+    }
+}
+
+/// One change to the store, as a watcher sees it.
+#[derive(Clone, Debug)]
+pub struct Change {
+    /// The revision the change produced.
+    pub revision: u64,
+    /// What happened.
+    pub change: ChangeType,
+    /// The object after the change (for a deletion: the last state, as a watch shows it).
+    pub object: Arc<Object>,
+    /// The object before the change, if it existed.
+    pub prev: Option<Arc<Object>>,
+}
+
+type NameKey = (String, String);
+
+/// The revisioned store.
+#[derive(Debug, Default)]
+pub struct Etcd {
+    revision: u64,
+    data: BTreeMap<Kind, BTreeMap<NameKey, Arc<Object>>>,
+    history: VecDeque<Change>,
+    compacted: u64,
+}
+
+fn name_key(obj: &Object) -> NameKey {
+    (obj.namespace().to_owned(), obj.name().to_owned())
+}
+
+impl Etcd {
+    /// An empty store at revision 0... (the first write is revision 1).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The current revision.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// The revision up to which history has been compacted.
+    pub fn compacted_revision(&self) -> u64 {
+        self.compacted
+    }
+
+    /// Reads one object.
+    pub fn get(&self, kind: Kind, namespace: &str, name: &str) -> Option<&Arc<Object>> {
+        self.data.get(&kind)?.get(&(namespace.to_owned(), name.to_owned()))
+    }
+
+    /// All objects of a kind (in one namespace, or all when `namespace` is None),
+    /// ordered by namespace then name.
+    pub fn list(&self, kind: Kind, namespace: Option<&str>) -> Vec<Arc<Object>> {
+        let Some(map) = self.data.get(&kind) else { return Vec::new() };
+        match namespace {
+            None => map.values().cloned().collect(),
+            Some(ns) => map
+                .range((ns.to_owned(), String::new())..)
+                .take_while(|((n, _), _)| n == ns)
+                .map(|(_, o)| o.clone())
+                .collect(),
+        }
+    }
+
+    /// Number of objects of a kind.
+    pub fn count(&self, kind: Kind) -> usize {
+        self.data.get(&kind).map_or(0, BTreeMap::len)
+    }
+
+    /// The objects of a kind as they were at `revision` (which must not be compacted).
+    pub fn list_at(&self, kind: Kind, namespace: Option<&str>, revision: u64) -> Result<Vec<Arc<Object>>, ApiError> {
+        if revision >= self.revision {
+            return Ok(self.list(kind, namespace));
+        }
+        if revision < self.compacted {
+            return Err(too_old(revision, self.compacted));
+        }
+        let mut state: BTreeMap<NameKey, Arc<Object>> = self.data.get(&kind).cloned().unwrap_or_default();
+        for c in self.history.iter().rev().take_while(|c| c.revision > revision) {
+            if c.object.kind() != kind {
+                continue;
+            }
+            let key = name_key(&c.object);
+            match &c.prev {
+                Some(prev) => state.insert(key, prev.clone()),
+                None => state.remove(&key),
+            };
+        }
+        Ok(state
+            .into_iter()
+            .filter(|((ns, _), _)| namespace.is_none_or(|n| n == ns))
+            .map(|(_, o)| o)
+            .collect())
+    }
+
+    /// The changes to `kind` after `revision`, or 410 Gone when that history was compacted.
+    pub fn changes_since(&self, kind: Kind, revision: u64) -> Result<Vec<Change>, ApiError> {
+        if revision < self.compacted {
+            return Err(too_old(revision, self.compacted));
+        }
+        let start = self.history.partition_point(|c| c.revision <= revision);
+        Ok(self.history.iter().skip(start).filter(|c| c.object.kind() == kind).cloned().collect())
+    }
+
+    /// Stores a new object; fails if the key exists. Sets its resourceVersion.
+    pub fn create(&mut self, mut obj: Object) -> Result<Change, Object> {
+        let key = name_key(&obj);
+        let map = self.data.entry(obj.kind()).or_default();
+        if map.contains_key(&key) {
+            return Err(obj);
+        }
+        self.revision += 1;
+        obj.meta_mut().resource_version = Some(self.revision.to_string());
+        let obj = Arc::new(obj);
+        map.insert(key, obj.clone());
+        Ok(self.push(ChangeType::Added, obj, None))
+    }
+
+    /// Overwrites an existing object when its current revision equals
+    /// `expected_revision` (if given). Sets the new resourceVersion.
+    pub fn update(&mut self, mut obj: Object, expected_revision: Option<u64>) -> Result<Change, UpdateError> {
+        let key = name_key(&obj);
+        let map = self.data.entry(obj.kind()).or_default();
+        let Some(prev) = map.get(&key) else { return Err(UpdateError::NotFound) };
+        if let Some(expected) = expected_revision {
+            if prev.resource_version() != Some(expected) {
+                return Err(UpdateError::Conflict);
+            }
+        }
+        let prev = prev.clone();
+        self.revision += 1;
+        obj.meta_mut().resource_version = Some(self.revision.to_string());
+        let obj = Arc::new(obj);
+        map.insert(key, obj.clone());
+        Ok(self.push(ChangeType::Modified, obj, Some(prev)))
+    }
+
+    /// Removes an object. The deletion is a revision of its own; the watch
+    /// event carries the last state with that revision as resourceVersion.
+    pub fn delete(&mut self, kind: Kind, namespace: &str, name: &str) -> Option<Change> {
+        let prev = self.data.get_mut(&kind)?.remove(&(namespace.to_owned(), name.to_owned()))?;
+        self.revision += 1;
+        let mut last = (*prev).clone();
+        last.meta_mut().resource_version = Some(self.revision.to_string());
+        Some(self.push(ChangeType::Deleted, Arc::new(last), Some(prev)))
+    }
+
+    /// Discards history up to and including `revision`.
+    pub fn compact(&mut self, revision: u64) {
+        let revision = revision.min(self.revision);
+        while self.history.front().is_some_and(|c| c.revision <= revision) {
+            self.history.pop_front();
+        }
+        self.compacted = self.compacted.max(revision);
+    }
+
+    /// Number of changes kept in history.
+    pub fn history_len(&self) -> usize {
+        self.history.len()
+    }
+
+    fn push(&mut self, change: ChangeType, object: Arc<Object>, prev: Option<Arc<Object>>) -> Change {
+        let c = Change { revision: self.revision, change, object, prev };
+        self.history.push_back(c.clone());
+        c
+    }
+}
+
+/// Why an update failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UpdateError {
+    /// The key does not exist.
+    NotFound,
+    /// The stored revision is not the expected one.
+    Conflict,
+}
+
+fn too_old(revision: u64, compacted: u64) -> ApiError {
+    ApiError::new(Reason::Expired, format!("too old resource version: {revision} ({compacted})"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::core::v1::ConfigMap;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+    fn cm(name: &str, v: &str) -> Object {
+        Object::ConfigMap(ConfigMap {
+            metadata: ObjectMeta { name: Some(name.into()), namespace: Some("default".into()), ..Default::default() },
+            data: Some([("k".to_owned(), v.to_owned())].into()),
+            ..Default::default()
+        })
+    }
+
+    fn data(o: &Object) -> String {
+        match o {
+            Object::ConfigMap(c) => c.data.as_ref().unwrap()["k"].clone(),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn revisions_and_resource_versions() {
+        let mut e = Etcd::new();
+        let a = e.create(cm("a", "1")).unwrap();
+        assert_eq!(a.revision, 1);
+        assert_eq!(a.object.resource_version(), Some(1));
+        assert!(e.create(cm("a", "x")).is_err(), "duplicate key");
+        let b = e.update(cm("a", "2"), Some(1)).unwrap();
+        assert_eq!(b.object.resource_version(), Some(2));
+        assert_eq!(e.update(cm("a", "3"), Some(1)).unwrap_err(), UpdateError::Conflict);
+        assert_eq!(e.update(cm("zz", "3"), None).unwrap_err(), UpdateError::NotFound);
+        let d = e.delete(Kind::ConfigMap, "default", "a").unwrap();
+        assert_eq!(d.revision, 3);
+        assert!(e.get(Kind::ConfigMap, "default", "a").is_none());
+    }
+
+    #[test]
+    fn list_at_an_older_revision_sees_the_old_state() {
+        let mut e = Etcd::new();
+        e.create(cm("a", "1")).unwrap();
+        e.create(cm("b", "1")).unwrap();
+        e.update(cm("a", "2"), None).unwrap();
+        e.delete(Kind::ConfigMap, "default", "b");
+        let at2: Vec<_> = e.list_at(Kind::ConfigMap, Some("default"), 2).unwrap();
+        assert_eq!(at2.iter().map(|o| (o.name().to_owned(), data(o))).collect::<Vec<_>>(), [("a".into(), "1".into()), ("b".into(), "1".into())]);
+        assert_eq!(e.list_at(Kind::ConfigMap, None, 4).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn watch_from_a_compacted_revision_is_gone() {
+        let mut e = Etcd::new();
+        for i in 0..5 {
+            e.create(cm(&format!("c{i}"), "v")).unwrap();
+        }
+        assert_eq!(e.changes_since(Kind::ConfigMap, 3).unwrap().len(), 2);
+        e.compact(3);
+        let err = e.changes_since(Kind::ConfigMap, 2).unwrap_err();
+        assert_eq!(err.reason, Reason::Expired);
+        assert_eq!(err.message, "too old resource version: 2 (3)");
+        assert_eq!(e.changes_since(Kind::ConfigMap, 3).unwrap().len(), 2);
+        assert!(e.list_at(Kind::ConfigMap, None, 1).is_err());
+    }
+}
