@@ -40,3 +40,6 @@ pub mod time;
 pub mod trace;
 
 pub use time::{SimDuration, SimTime};
+pub mod cluster;
+pub mod components;
+pub mod config;

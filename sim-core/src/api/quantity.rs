@@ -1,21 +1,887 @@
-//! Quantities (temporary stand-in).
-/// err
-#[derive(Debug, thiserror::Error)]
-#[error("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': {0:?}")]
-pub struct QuantityError(String);
-fn parse(s: &str, milli: bool) -> Result<i64, QuantityError> { let (n, m): (&str, f64) = if let Some(n) = s.strip_suffix("Gi") { (n, 1073741824.0) } else if let Some(n) = s.strip_suffix("Mi") { (n, 1048576.0) } else if let Some(n) = s.strip_suffix("Ki") { (n, 1024.0) } else if let Some(n) = s.strip_suffix('m') { (n, 0.001) } else if let Some(n) = s.strip_suffix('k') { (n, 1e3) } else if let Some(n) = s.strip_suffix('M') { (n, 1e6) } else if let Some(n) = s.strip_suffix('G') { (n, 1e9) } else { (s, 1.0) }; let v: f64 = n.parse().map_err(|_| QuantityError(s.into()))?; let k = if milli { 1000.0 } else { 1.0 }; Ok((v * m * k).ceil() as i64) }
-/// cpu
-pub fn parse_cpu_millis(s: &str) -> Result<i64, QuantityError> { parse(s, true) }
-/// bytes
-pub fn parse_bytes(s: &str) -> Result<i64, QuantityError> { parse(s, false) }
-/// q
-#[derive(Debug, Clone)]
-pub struct Quantity(i64);
+//! Kubernetes resource quantities ("100m", "1.5Gi", "129e6"): exact parsing,
+//! rounding and canonical printing.
+//!
+//! Follows `k8s.io/apimachinery/pkg/api/resource/quantity.go` (v0.33):
+//! `ParseQuantity`, `parseQuantityString`, `ScaledValue`, `CanonicalizeBytes`
+//! and the suffix table of `suffix.go`. Like Kubernetes, a parsed value is
+//! rounded away from zero to a whole number of nanounits ("0.1n" becomes
+//! "1n"), and values with a binary suffix are capped at 2^63-1. The value is
+//! held exactly as an `i128` count of nanounits; no floats are involved.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+/// The regular expression quoted by the API server's parse error
+/// (Go `splitREString`).
+pub const QUANTITY_REGEX: &str = "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$";
+
+/// Most significant digits accepted in one quantity (after leading and
+/// trailing zeros are removed); a guard against pathological input.
+const MAX_SIGNIFICANT_DIGITS: usize = 128;
+
+const NANOS_PER_UNIT: i128 = 1_000_000_000;
+
+/// Largest magnitude of a quantity with a binary suffix, in nanounits: Go caps
+/// such values at `maxAllowed` = 2^63-1.
+const BINARY_CAP_NANOS: u128 = (i64::MAX as u128) * 1_000_000_000;
+
+/// Why a quantity string could not be parsed or converted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QuantityError {
+    /// The text does not have the shape of a quantity (Go `ErrFormatWrong`).
+    #[error("invalid quantity {input:?}: quantities must match the regular expression '{QUANTITY_REGEX}' (expected an optional sign, a decimal number such as 100, 0.5 or 1.5, then an optional suffix: n, u, m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei, or an exponent such as e3; no spaces)")]
+    Format {
+        /// The rejected input.
+        input: String,
+    },
+    /// The number is followed by an unknown suffix (Go `ErrSuffix`).
+    #[error("invalid quantity {input:?}: unable to parse quantity's suffix {suffix:?} (expected one of n, u, m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei, or an exponent such as e3 or E-6; suffixes are case-sensitive)")]
+    Suffix {
+        /// The rejected input.
+        input: String,
+        /// The suffix that was not recognised.
+        suffix: String,
+    },
+    /// The value is too large (or too precise) to be represented exactly.
+    #[error("invalid quantity {input:?}: {reason}")]
+    OutOfRange {
+        /// The rejected input.
+        input: String,
+        /// What exceeded the limits.
+        reason: String,
+    },
+    /// A conversion to a 64-bit integer overflowed.
+    #[error(
+        "quantity {quantity} is too large: its {what} does not fit in a signed 64-bit integer"
+    )]
+    Overflow {
+        /// The quantity, in canonical form.
+        quantity: String,
+        /// Which conversion was asked for ("value", "milli value").
+        what: &'static str,
+    },
+}
+
+/// How a quantity prints (Go `Format`): chosen from the suffix it was parsed
+/// with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum QuantityFormat {
+    /// Exponent notation, e.g. "12e6".
+    DecimalExponent,
+    /// Binary SI suffixes, e.g. "12Mi" (12 * 2^20).
+    BinarySi,
+    /// Decimal SI suffixes, e.g. "12M" (12 * 10^6).
+    #[default]
+    DecimalSi,
+}
+
+/// An exact Kubernetes resource quantity.
+///
+/// Equality, ordering and hashing consider only the numeric value, as
+/// Kubernetes' `Cmp` does: "1Gi" equals "1073741824".
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Quantity {
+    /// The value in units of 10^-9.
+    nanos: i128,
+    format: QuantityFormat,
+}
+
+impl PartialEq for Quantity {
+    fn eq(&self, other: &Quantity) -> bool {
+        self.nanos == other.nanos
+    }
+}
+
+impl Eq for Quantity {}
+
+impl PartialOrd for Quantity {
+    fn partial_cmp(&self, other: &Quantity) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Quantity {
+    fn cmp(&self, other: &Quantity) -> Ordering {
+        self.nanos.cmp(&other.nanos)
+    }
+}
+
+impl Hash for Quantity {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.nanos.hash(state);
+    }
+}
+
+/// A minimal unsigned big integer (little-endian base 2^32 limbs), enough to
+/// scale the parsed digits exactly.
+struct BigUint(Vec<u32>);
+
+impl BigUint {
+    fn mul_add(&mut self, factor: u32, addend: u32) {
+        let mut carry = u64::from(addend);
+        for limb in &mut self.0 {
+            let v = u64::from(*limb) * u64::from(factor) + carry;
+            *limb = (v & 0xffff_ffff) as u32;
+            carry = v >> 32;
+        }
+        if carry > 0 {
+            self.0.push((carry & 0xffff_ffff) as u32);
+        }
+    }
+
+    /// Divides in place, returning the remainder. `divisor` must be non-zero.
+    fn div_rem(&mut self, divisor: u32) -> u32 {
+        let divisor = u64::from(divisor.max(1));
+        let mut rem: u64 = 0;
+        for limb in self.0.iter_mut().rev() {
+            let cur = (rem << 32) | u64::from(*limb);
+            *limb = ((cur / divisor) & 0xffff_ffff) as u32;
+            rem = cur % divisor;
+        }
+        while self.0.last() == Some(&0) {
+            self.0.pop();
+        }
+        (rem & 0xffff_ffff) as u32
+    }
+
+    fn is_zero(&self) -> bool {
+        self.0.iter().all(|l| *l == 0)
+    }
+
+    fn to_u128(&self) -> Option<u128> {
+        let mut out: u128 = 0;
+        for (i, limb) in self.0.iter().enumerate() {
+            if *limb == 0 {
+                continue;
+            }
+            if i >= 4 {
+                return None;
+            }
+            out |= u128::from(*limb) << (32 * i);
+        }
+        Some(out)
+    }
+}
+
+/// The base and exponent a suffix stands for (Go `suffix.go` `interpret`).
+enum Suffix {
+    Decimal(i64),
+    Binary(u32),
+    Exponent(i64),
+}
+
+fn interpret_suffix(suffix: &str) -> Option<Suffix> {
+    let decimal = |e| Some(Suffix::Decimal(e));
+    match suffix {
+        "" => decimal(0),
+        "n" => decimal(-9),
+        "u" => decimal(-6),
+        "m" => decimal(-3),
+        "k" => decimal(3),
+        "M" => decimal(6),
+        "G" => decimal(9),
+        "T" => decimal(12),
+        "P" => decimal(15),
+        "E" => decimal(18),
+        "Ki" => Some(Suffix::Binary(10)),
+        "Mi" => Some(Suffix::Binary(20)),
+        "Gi" => Some(Suffix::Binary(30)),
+        "Ti" => Some(Suffix::Binary(40)),
+        "Pi" => Some(Suffix::Binary(50)),
+        "Ei" => Some(Suffix::Binary(60)),
+        _ => {
+            let rest = suffix
+                .strip_prefix('e')
+                .or_else(|| suffix.strip_prefix('E'))?;
+            if rest.is_empty() {
+                return None;
+            }
+            rest.parse::<i64>().ok().map(Suffix::Exponent)
+        }
+    }
+}
+
+/// Splits a quantity into sign, integer digits, fraction digits and suffix,
+/// as Go's `parseQuantityString` scanner does, except that at least one digit
+/// is required (Go also accepts numberless strings such as "Gi", "+" or "."
+/// as zero, which the documented grammar does not).
+fn scan(input: &str) -> Option<(bool, &str, &str, &str)> {
+    let bytes = input.as_bytes();
+    let mut pos = 0;
+    let mut negative = false;
+    match bytes.first() {
+        Some(b'-') => {
+            negative = true;
+            pos = 1;
+        }
+        Some(b'+') => pos = 1,
+        _ => {}
+    }
+    let digits_from = |start: usize| {
+        start
+            + bytes
+                .get(start..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count()
+    };
+    let int_end = digits_from(pos);
+    let int_digits = input.get(pos..int_end)?;
+    pos = int_end;
+    let mut frac_digits = "";
+    if bytes.get(pos) == Some(&b'.') {
+        let frac_end = digits_from(pos + 1);
+        frac_digits = input.get(pos + 1..frac_end)?;
+        pos = frac_end;
+    }
+    if int_digits.is_empty() && frac_digits.is_empty() {
+        return None;
+    }
+    // Suffix: [eEinumkKMGTP]*[-+]?[0-9]* and then the end of the input.
+    let suffix_start = pos;
+    pos += bytes
+        .get(pos..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|b| b"eEinumkKMGTP".contains(b))
+        .count();
+    if matches!(bytes.get(pos), Some(b'-' | b'+')) {
+        pos += 1;
+    }
+    pos = digits_from(pos);
+    if pos != bytes.len() {
+        return None;
+    }
+    Some((
+        negative,
+        int_digits,
+        frac_digits,
+        input.get(suffix_start..)?,
+    ))
+}
+
 impl Quantity {
-    /// p
-    pub fn parse(s: &str) -> Result<Self, QuantityError> { parse(s, true).map(Quantity) }
-    /// m
-    pub fn milli_value(&self) -> Result<i64, QuantityError> { Ok(self.0) }
-    /// n
-    pub fn is_negative(&self) -> bool { self.0 < 0 }
+    /// Parses a quantity such as "100m", "1.5Gi", "129e6" or "-2".
+    ///
+    /// Follows Go `ParseQuantity`: non-zero values are rounded away from zero
+    /// to a whole number of nanounits and binary-suffixed values are capped
+    /// at 2^63-1. Leading or trailing whitespace is an error.
+    pub fn parse(input: &str) -> Result<Quantity, QuantityError> {
+        let format_err = || QuantityError::Format {
+            input: input.to_string(),
+        };
+        let out_of_range = |reason: &str| QuantityError::OutOfRange {
+            input: input.to_string(),
+            reason: reason.to_string(),
+        };
+        let (negative, int_digits, frac_digits, suffix) = scan(input).ok_or_else(format_err)?;
+        let interpreted = interpret_suffix(suffix).ok_or_else(|| QuantityError::Suffix {
+            input: input.to_string(),
+            suffix: suffix.to_string(),
+        })?;
+        let (exp10, exp2, mut format) = match interpreted {
+            Suffix::Decimal(e) => (e, 0, QuantityFormat::DecimalSi),
+            Suffix::Binary(e) => (0, e, QuantityFormat::BinarySi),
+            Suffix::Exponent(e) => (e, 0, QuantityFormat::DecimalExponent),
+        };
+        // All digits, without leading zeros; trailing zeros move into the
+        // decimal exponent.
+        let all_digits = format!("{int_digits}{frac_digits}");
+        let significant = all_digits.trim_start_matches('0');
+        let trimmed = significant.trim_end_matches('0');
+        if trimmed.is_empty() {
+            return Ok(Quantity { nanos: 0, format });
+        }
+        if trimmed.len() > MAX_SIGNIFICANT_DIGITS {
+            return Err(out_of_range(
+                "too many significant digits (at most 128 are supported)",
+            ));
+        }
+        // value = trimmed * 2^exp2 * 10^shift nanounits.
+        let shift: i128 = i128::from(exp10) + 9 - frac_digits.len() as i128
+            + (significant.len() - trimmed.len()) as i128;
+        let mut n = BigUint(Vec::new());
+        for d in trimmed.bytes() {
+            n.mul_add(10, u32::from(d.saturating_sub(b'0')));
+        }
+        for _ in 0..exp2 / 10 {
+            n.mul_add(1024, 0);
+        }
+        let mut inexact = false;
+        let mut too_large = false;
+        if shift >= 0 {
+            for _ in 0..shift {
+                n.mul_add(10, 0);
+                if n.0.len() > 5 {
+                    too_large = true;
+                    break;
+                }
+            }
+        } else {
+            let mut remaining = -shift;
+            while remaining > 0 && !n.is_zero() {
+                inexact |= n.div_rem(10) != 0;
+                remaining -= 1;
+            }
+        }
+        // Round away from zero to the next nanounit (Go: inf.RoundUp).
+        let magnitude = if too_large {
+            None
+        } else {
+            n.to_u128().and_then(|m| m.checked_add(u128::from(inexact)))
+        };
+        let magnitude = match (magnitude, format) {
+            (Some(m), QuantityFormat::BinarySi) => Some(m.min(BINARY_CAP_NANOS)),
+            (None, QuantityFormat::BinarySi) => Some(BINARY_CAP_NANOS),
+            (m, _) => m,
+        };
+        let nanos = magnitude
+            .and_then(|m| i128::try_from(m).ok())
+            .ok_or_else(|| {
+                out_of_range(
+                    "the value is too large to represent (the magnitude must be below about 1.7e29)",
+                )
+            })?;
+        if format == QuantityFormat::BinarySi && nanos > 0 && nanos < NANOS_PER_UNIT {
+            // Go: fractions of one are shown as DecimalSI to avoid rounding.
+            format = QuantityFormat::DecimalSi;
+        }
+        Ok(Quantity {
+            nanos: if negative { -nanos } else { nanos },
+            format,
+        })
+    }
+
+    /// A quantity of `value` whole units printed in `format` (Go `NewQuantity`).
+    pub fn new(value: i64, format: QuantityFormat) -> Quantity {
+        Quantity {
+            nanos: i128::from(value) * NANOS_PER_UNIT,
+            format,
+        }
+    }
+
+    /// A quantity of `value_m` thousandths, printed as DecimalSI
+    /// (Go `NewMilliQuantity(value, DecimalSI)`), e.g. CPU millicores.
+    pub fn new_milli(value_m: i64) -> Quantity {
+        Quantity {
+            nanos: i128::from(value_m) * 1_000_000,
+            format: QuantityFormat::DecimalSi,
+        }
+    }
+
+    /// How this quantity prints.
+    pub fn format(&self) -> QuantityFormat {
+        self.format
+    }
+
+    /// `ceil(value / 10^(-9-scale))`: the value counted in units of
+    /// 10^`scale`, rounded up toward +infinity (Go `ScaledValue`).
+    fn scaled_value(&self, scale: i32, what: &'static str) -> Result<i64, QuantityError> {
+        let overflow = || QuantityError::Overflow {
+            quantity: self.to_string(),
+            what,
+        };
+        let diff = scale + 9;
+        let result: i128 = if diff >= 0 {
+            let divisor = 10i128
+                .checked_pow(diff.unsigned_abs())
+                .ok_or_else(overflow)?;
+            let q = self.nanos.div_euclid(divisor);
+            if self.nanos.rem_euclid(divisor) != 0 {
+                q + 1
+            } else {
+                q
+            }
+        } else {
+            let factor = 10i128
+                .checked_pow(diff.unsigned_abs())
+                .ok_or_else(overflow)?;
+            self.nanos.checked_mul(factor).ok_or_else(overflow)?
+        };
+        i64::try_from(result).map_err(|_| overflow())
+    }
+
+    /// The value in thousandths, rounded up toward +infinity
+    /// (Go `MilliValue`; "1n" gives 1, "-1n" gives 0). Errors instead of
+    /// wrapping when the result does not fit in an `i64`.
+    pub fn milli_value(&self) -> Result<i64, QuantityError> {
+        self.scaled_value(-3, "milli value")
+    }
+
+    /// The value as an integer, rounded up toward +infinity (Go `Value`;
+    /// "100m" gives 1). Errors instead of wrapping when the result does not
+    /// fit in an `i64`.
+    pub fn value(&self) -> Result<i64, QuantityError> {
+        self.scaled_value(0, "value")
+    }
+
+    /// Whether the value is below zero.
+    pub fn is_negative(&self) -> bool {
+        self.nanos < 0
+    }
+
+    /// Whether the value is exactly zero.
+    pub fn is_zero(&self) -> bool {
+        self.nanos == 0
+    }
+}
+
+/// Parses a CPU quantity into millicores: "100m" gives 100, "2" gives 2000,
+/// "0.5" gives 500 (rounded up like Go `MilliValue`).
+pub fn parse_cpu_millis(s: &str) -> Result<i64, QuantityError> {
+    Quantity::parse(s)?.milli_value()
+}
+
+/// Parses a memory or storage quantity into bytes: "1Gi" gives 1073741824,
+/// "10M" gives 10000000, "100m" gives 1 (rounded up like Go `Value`).
+pub fn parse_bytes(s: &str) -> Result<i64, QuantityError> {
+    Quantity::parse(s)?.value()
+}
+
+impl std::str::FromStr for Quantity {
+    type Err = QuantityError;
+
+    fn from_str(s: &str) -> Result<Quantity, QuantityError> {
+        Quantity::parse(s)
+    }
+}
+
+impl TryFrom<&k8s_openapi::apimachinery::pkg::api::resource::Quantity> for Quantity {
+    type Error = QuantityError;
+
+    /// Parses the string of a k8s-openapi quantity, trimming surrounding
+    /// whitespace as Go's `Quantity.UnmarshalJSON` does.
+    fn try_from(
+        q: &k8s_openapi::apimachinery::pkg::api::resource::Quantity,
+    ) -> Result<Quantity, QuantityError> {
+        Quantity::parse(q.0.trim())
+    }
+}
+
+impl From<&Quantity> for k8s_openapi::apimachinery::pkg::api::resource::Quantity {
+    /// The canonical string form.
+    fn from(q: &Quantity) -> Self {
+        k8s_openapi::apimachinery::pkg::api::resource::Quantity(q.to_string())
+    }
+}
+
+/// The DecimalSI suffix for a power of ten that is a multiple of three.
+fn decimal_si_suffix(exponent: i32) -> Option<&'static str> {
+    Some(match exponent {
+        -9 => "n",
+        -6 => "u",
+        -3 => "m",
+        0 => "",
+        3 => "k",
+        6 => "M",
+        9 => "G",
+        12 => "T",
+        15 => "P",
+        18 => "E",
+        _ => return None,
+    })
+}
+
+impl fmt::Display for Quantity {
+    /// The canonical form, following Go `CanonicalizeBytes`: "1Gi", "1080m",
+    /// "300M", "1e3", "0". One deliberate difference: DecimalSI values of
+    /// 10^21 and more, for which Go finds no suffix and prints the bare
+    /// mantissa (changing the value), print with the "E" suffix instead.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.nanos == 0 {
+            return f.write_str("0");
+        }
+        let mut format = self.format;
+        if format == QuantityFormat::BinarySi {
+            let small = self.nanos.unsigned_abs() < 1024 * NANOS_PER_UNIT as u128;
+            if small || self.nanos % NANOS_PER_UNIT != 0 {
+                format = QuantityFormat::DecimalSi;
+            }
+        }
+        if format == QuantityFormat::BinarySi {
+            // AsCanonicalBase1024Bytes: remove factors of 1024.
+            let mut amount = self.nanos / NANOS_PER_UNIT;
+            let mut times = 0usize;
+            while amount.unsigned_abs() >= 1024 && amount % 1024 == 0 && times < 6 {
+                amount /= 1024;
+                times += 1;
+            }
+            let suffix = ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"]
+                .get(times)
+                .copied()
+                .unwrap_or_default();
+            return write!(f, "{amount}{suffix}");
+        }
+        // AsCanonicalBytes: move factors of ten into the exponent, then lower
+        // the exponent to a multiple of three.
+        let mut mantissa = self.nanos;
+        let mut exponent: i32 = -9;
+        while mantissa % 10 == 0 {
+            mantissa /= 10;
+            exponent += 1;
+        }
+        while exponent.rem_euclid(3) != 0 {
+            mantissa *= 10;
+            exponent -= 1;
+        }
+        match format {
+            QuantityFormat::DecimalExponent => {
+                if exponent == 0 {
+                    write!(f, "{mantissa}")
+                } else {
+                    write!(f, "{mantissa}e{exponent}")
+                }
+            }
+            _ => match decimal_si_suffix(exponent) {
+                Some(suffix) => write!(f, "{mantissa}{suffix}"),
+                None => {
+                    // Above 10^18: express in units of E.
+                    let mut digits = mantissa.to_string();
+                    for _ in 0..(exponent - 18).max(0) {
+                        digits.push('0');
+                    }
+                    write!(f, "{digits}E")
+                }
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn q(s: &str) -> Quantity {
+        match Quantity::parse(s) {
+            Ok(v) => v,
+            Err(e) => panic!("{s:?} should parse: {e}"),
+        }
+    }
+
+    #[test]
+    fn brief_examples() {
+        assert_eq!(parse_cpu_millis("100m"), Ok(100));
+        assert_eq!(parse_cpu_millis("2"), Ok(2000));
+        assert_eq!(parse_cpu_millis("0.5"), Ok(500));
+        assert_eq!(parse_bytes("1Gi"), Ok(1_073_741_824));
+        assert_eq!(parse_bytes("200Mi"), Ok(209_715_200));
+        assert_eq!(parse_bytes("10M"), Ok(10_000_000));
+        assert_eq!(parse_bytes("1e3"), Ok(1000));
+        assert_eq!(parse_bytes("100m"), Ok(1));
+        assert_eq!(parse_bytes("1.5Gi"), Ok(1_610_612_736));
+        assert_eq!(parse_bytes("128974848"), Ok(128_974_848));
+        assert_eq!(parse_bytes("129e6"), Ok(129_000_000));
+        assert_eq!(parse_bytes("123Mi"), Ok(128_974_848));
+        assert_eq!(parse_bytes("2"), Ok(2));
+        assert_eq!(parse_bytes("0.5"), Ok(1));
+    }
+
+    #[test]
+    fn malformed_inputs_are_rejected() {
+        for s in [
+            "1.2.3", "Gi", "1 Gi", "1gi", "1KB", "", "abc", "1e", "--1", " 1", "1 ", "1.1.M",
+            "1+1.0M", "0.1mi", "0.1am", "aoeu", ".5i", "1i", "-3.01i", "-3.01e-", "+", "-", ".",
+            "m", "e3", "1ki", "1ee3", "1e3.5", "1Mi3", "1.5 ", "\u{661}",
+        ] {
+            assert!(Quantity::parse(s).is_err(), "{s:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn error_messages() {
+        let msg = |s: &str| {
+            Quantity::parse(s)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        let m = msg("1KB");
+        assert!(m.starts_with(r#"invalid quantity "1KB": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"#), "{m}");
+        assert!(m.contains("Ki, Mi, Gi"));
+        let m = msg("1gi");
+        assert!(m.contains("regular expression"), "{m}");
+        let m = msg("1ki");
+        assert!(
+            m.starts_with(r#"invalid quantity "1ki": unable to parse quantity's suffix "ki""#),
+            "{m}"
+        );
+        assert!(msg("1e").contains(r#"suffix "e""#));
+        assert!(msg("").starts_with(r#"invalid quantity "": quantities must match"#));
+        let m = match q("8E").milli_value() {
+            Err(e) => e.to_string(),
+            Ok(v) => panic!("unexpected {v}"),
+        };
+        assert_eq!(
+            m,
+            "quantity 8E is too large: its milli value does not fit in a signed 64-bit integer"
+        );
+    }
+
+    #[test]
+    fn parse_table_from_go() {
+        // (input, value in nanounits) from quantity_test.go TestQuantityParse.
+        let g: i128 = NANOS_PER_UNIT;
+        let cases: &[(&str, i128)] = &[
+            ("0", 0),
+            ("0n", 0),
+            ("0Ki", 0),
+            ("0T", 0),
+            ("1", g),
+            ("1Ki", 1024 * g),
+            ("8Ki", 8 * 1024 * g),
+            ("7Mi", 7 * (1 << 20) * g),
+            ("6Gi", 6 * (1 << 30) * g),
+            ("5Ti", 5 * (1 << 40) * g),
+            ("4Pi", 4 * (1 << 50) * g),
+            ("3Ei", 3 * (1 << 60) * g),
+            ("5n", 5),
+            ("4u", 4_000),
+            ("3m", 3_000_000),
+            ("8k", 8_000 * g),
+            ("50k", 50_000 * g),
+            ("300T", 300 * 1_000_000_000_000 * g),
+            ("1E", 1_000_000_000_000_000_000 * g),
+            ("12E", 12_000_000_000_000_000_000 * g),
+            ("1E-3", 1_000_000),
+            ("1e3", 1000 * g),
+            ("1E18", 1_000_000_000_000_000_000 * g),
+            ("1e14", 100_000_000_000_000 * g),
+            ("100.035k", 100_035 * g),
+            ("0.001", 1_000_000),
+            ("0.0005k", 500_000_000),
+            ("0.00050k", 500_000_000),
+            ("0.5e-2", 5_000_000),
+            ("10.035M", 10_035_000 * g),
+            ("1.2e3", 1200 * g),
+            ("1.3E+6", 1_300_000 * g),
+            ("1.53E12", 1_530_000_000_000 * g),
+            ("6.987654321G", 6_987_654_321 * g),
+            ("1.01E", 1_010_000_000_000_000_000 * g),
+            ("3.001n", 4),
+            ("1.1E-9", 2),
+            ("0.0000000001", 1),
+            ("0.0000000005", 1),
+            ("0.5e-9", 1),
+            ("0.9n", 1),
+            ("0.00000012345", 124),
+            ("0.00000012354", 124),
+            ("9Ei", i128::from(i64::MAX) * g),
+            ("9223372036854775807Ki", i128::from(i64::MAX) * g),
+            ("100.035Ki", 102_435_840_000_000),
+            ("0.5Mi", 524_288 * g),
+            ("0.05Gi", 53_687_091_200_000_000),
+            ("0.025Ti", 27_487_790_694_400_000_000),
+            ("0.000000000001Ki", 2),
+            (".001", 1_000_000),
+            (".0001k", 100_000_000),
+            ("1.", g),
+            ("1.G", g * g),
+            ("-1.5", -1_500_000_000),
+            ("+1.5", 1_500_000_000),
+            ("-0.000000000001Ki", -2),
+            ("-9Ei", -i128::from(i64::MAX) * g),
+            ("1e-1000", 1),
+            ("0e999999999999", 0),
+            ("007", 7 * g),
+        ];
+        for (input, nanos) in cases {
+            assert_eq!(q(input).nanos, *nanos, "parsing {input:?}");
+        }
+    }
+
+    #[test]
+    fn formats_follow_suffix() {
+        assert_eq!(q("1Ki").format(), QuantityFormat::BinarySi);
+        assert_eq!(q("0Ki").format(), QuantityFormat::BinarySi);
+        assert_eq!(q("0.5Ki").format(), QuantityFormat::BinarySi);
+        assert_eq!(q("0.000000000001Ki").format(), QuantityFormat::DecimalSi);
+        assert_eq!(q("1e3").format(), QuantityFormat::DecimalExponent);
+        assert_eq!(q("1k").format(), QuantityFormat::DecimalSi);
+        assert_eq!(q("1").format(), QuantityFormat::DecimalSi);
+    }
+
+    #[test]
+    fn rounding_toward_positive_infinity() {
+        assert_eq!(q("1n").milli_value(), Ok(1));
+        assert_eq!(q("-1n").milli_value(), Ok(0));
+        assert_eq!(q("1n").value(), Ok(1));
+        assert_eq!(q("-1n").value(), Ok(0));
+        assert_eq!(q("1001m").value(), Ok(2));
+        assert_eq!(q("-1001m").value(), Ok(-1));
+        assert_eq!(q("-1.5").milli_value(), Ok(-1500));
+        assert_eq!(q("-2").value(), Ok(-2));
+        assert_eq!(q("1.0001m").milli_value(), Ok(2));
+        assert_eq!(q("999u").milli_value(), Ok(1));
+        assert_eq!(q("0").milli_value(), Ok(0));
+    }
+
+    #[test]
+    fn overflow_is_an_error() {
+        assert_eq!(q("9223372036854775807").value(), Ok(i64::MAX));
+        assert!(q("9223372036854775808").value().is_err());
+        assert_eq!(q("-9223372036854775808").value(), Ok(i64::MIN));
+        assert!(q("9223372036854775807").milli_value().is_err());
+        assert_eq!(q("9223372036854775807m").milli_value(), Ok(i64::MAX));
+        assert_eq!(q("8Ei").value(), Ok(i64::MAX));
+        assert!(q("100000000000000000000000000000").value().is_err());
+        assert!(Quantity::parse("1e30").is_err());
+        assert_eq!(q(&format!("1{}Ki", "0".repeat(40))).value(), Ok(i64::MAX)); // binary values saturate
+        assert!(Quantity::parse(&format!("1.{}1", "0".repeat(200))).is_err());
+    }
+
+    #[test]
+    fn predicates_and_ordering() {
+        assert!(q("-1m").is_negative());
+        assert!(!q("-0").is_negative());
+        assert!(q("-0").is_zero());
+        assert!(q("0Gi").is_zero());
+        assert!(!q("1n").is_zero());
+        assert_eq!(q("1Gi"), q("1073741824"));
+        assert_eq!(q("1000m"), q("1"));
+        assert!(q("100m") < q("1"));
+        assert!(q("-1") < q("-1m"));
+        assert!(q("1Ki") > q("1k"));
+    }
+
+    #[test]
+    fn canonical_display_from_go() {
+        // quantity_test.go TestQuantityParseEmit and TestQuantityString.
+        let cases: &[(&str, &str)] = &[
+            ("1Ki", "1Ki"),
+            ("1Mi", "1Mi"),
+            ("1Gi", "1Gi"),
+            ("1024Mi", "1Gi"),
+            ("1000M", "1G"),
+            (".001Ki", "1024m"),
+            (".000001Ki", "1024u"),
+            (".000000001Ki", "1024n"),
+            (".000000000001Ki", "2n"),
+            ("307200Ki", "300Mi"),
+            ("6Ki", "6Ki"),
+            ("1025024Mi", "1001Gi"),
+            ("1024Gi", "1Ti"),
+            ("0.001T", "1G"),
+            ("1000u", "1m"),
+            ("80m", "80m"),
+            ("1.08", "1080m"),
+            ("1080000000n", "1080m"),
+            ("300M", "300M"),
+            ("1T", "1T"),
+            ("1234567M", "1234567M"),
+            ("3k", "3k"),
+            ("1025Ki", "1025Ki"),
+            ("0", "0"),
+            ("0Gi", "0"),
+            ("00", "0"),
+            (".001e12", "1e9"),
+            ("0.001e0", "1e-3"),
+            ("1000e-12", "1e-9"),
+            ("80e-3", "80e-3"),
+            ("300e6", "300e6"),
+            ("3e3", "3e3"),
+            ("1n", "1n"),
+            ("1080n", "1080n"),
+            ("1080u", "1080u"),
+            ("100m", "100m"),
+            ("0.5", "500m"),
+            ("2", "2"),
+            ("1.5Gi", "1536Mi"),
+            ("1.5Ki", "1536"),
+            ("0.5Ki", "512"),
+            ("1023Ki", "1023Ki"),
+            ("128974848", "128974848"),
+            ("129e6", "129e6"),
+            ("123Mi", "123Mi"),
+            ("10M", "10M"),
+            ("1e3", "1e3"),
+            ("1e0", "1"),
+            ("12E", "12E"),
+            ("1000E", "1000E"),
+            ("1500E", "1500E"),
+            ("9Ei", "9223372036854775807"),
+            ("50k", "50k"),
+            ("1.5k", "1500"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(q(input).to_string(), *want, "canonical form of {input:?}");
+            if *want != "0" {
+                assert_eq!(
+                    q(&format!("-{input}")).to_string(),
+                    format!("-{want}"),
+                    "canonical form of -{input}"
+                );
+            }
+            // The canonical form parses back to the same value.
+            assert_eq!(q(want), q(input));
+        }
+        assert_eq!(Quantity::new(5, QuantityFormat::BinarySi).to_string(), "5");
+        assert_eq!(
+            Quantity::new(2048, QuantityFormat::BinarySi).to_string(),
+            "2Ki"
+        );
+        assert_eq!(Quantity::new_milli(1500).to_string(), "1500m");
+        assert_eq!(Quantity::new_milli(2000).to_string(), "2");
+    }
+
+    #[test]
+    fn k8s_openapi_conversions() {
+        use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
+        let k = K8sQuantity("250m".to_string());
+        assert_eq!(
+            Quantity::try_from(&k).and_then(|q| q.milli_value()),
+            Ok(250)
+        );
+        let k = K8sQuantity(" 1Gi ".to_string());
+        assert_eq!(Quantity::try_from(&k).and_then(|q| q.value()), Ok(1 << 30));
+        assert!(Quantity::try_from(&K8sQuantity("1 Gi".to_string())).is_err());
+        let back: K8sQuantity = (&q("1024Mi")).into();
+        assert_eq!(back.0, "1Gi");
+    }
+
+    proptest! {
+        #[test]
+        fn parse_never_panics(s in any::<String>()) {
+            if let Ok(v) = Quantity::parse(&s) {
+                let _ = v.value();
+                let _ = v.milli_value();
+                let _ = v.to_string();
+            }
+        }
+
+        #[test]
+        fn quantity_like_strings_never_panic(s in "[-+]?[0-9]{0,40}[.]?[0-9]{0,40}[eEinumkKMGTP]{0,3}[-+]?[0-9]{0,12}") {
+            if let Ok(v) = Quantity::parse(&s) {
+                let _ = v.value();
+                let _ = v.milli_value();
+                let printed = v.to_string();
+                // The canonical form always parses back to the same value.
+                prop_assert_eq!(Quantity::parse(&printed).ok(), Some(v));
+            }
+        }
+
+        #[test]
+        fn integers_round_trip(n in any::<i64>()) {
+            let v = q(&n.to_string());
+            prop_assert_eq!(v.value(), Ok(n));
+            prop_assert_eq!(v.to_string().parse::<Quantity>().ok(), Some(v));
+            prop_assert_eq!(parse_bytes(&v.to_string()), Ok(n));
+        }
+
+        #[test]
+        fn millis_round_trip(n in -9_000_000_000_000i64..9_000_000_000_000) {
+            prop_assert_eq!(parse_cpu_millis(&format!("{n}m")), Ok(n));
+            prop_assert_eq!(parse_cpu_millis(&Quantity::new_milli(n).to_string()), Ok(n));
+        }
+
+        #[test]
+        fn binary_round_trip(n in 0i64..8_000_000, suffix in 0usize..4) {
+            let s = ["Ki", "Mi", "Gi", "Ti"][suffix];
+            let v = q(&format!("{n}{s}"));
+            prop_assert_eq!(v.value(), Ok(n << (10 * (suffix + 1))));
+            prop_assert_eq!(q(&v.to_string()), v);
+        }
+    }
 }

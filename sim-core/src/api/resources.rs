@@ -204,8 +204,9 @@ mod tests {
 
     #[test]
     fn requests_take_the_larger_of_init_and_regular_with_sidecars() {
-        // component-helpers/resource: max(200m + 50m sidecar, 500m init) = 500m;
-        // memory: max(100Mi + 10Mi, 50Mi + 10Mi sidecar started before it) = 110Mi.
+        // component-helpers/resource PodRequests: cpu max(200m + 50m sidecar,
+        // 500m init + 50m sidecar started before it) = 550m;
+        // memory max(100Mi + 10Mi, 50Mi + 10Mi) = 110Mi.
         let spec = PodSpec {
             init_containers: Some(vec![
                 container(Some("50m"), Some("10Mi"), true),
@@ -215,7 +216,7 @@ mod tests {
             ..Default::default()
         };
         let r = pod_requests(&spec);
-        assert_eq!(r.cpu_millis, 500);
+        assert_eq!(r.cpu_millis, 550);
         assert_eq!(r.memory_bytes, 110 * 1024 * 1024);
     }
 

@@ -1,0 +1,99 @@
+//! The event recorder: how components write Kubernetes Events through the API.
+//!
+//! As client-go's recorder does, an Event is named `<object>.<unix nanos in
+//! hex>`, and a repeat of the same (object, type, reason, message) is folded
+//! into the existing Event by a patch that raises `count` and `lastTimestamp`
+//! (client-go/tools/record/events_cache.go: EventCorrelator).
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use super::Ctx;
+use crate::api::meta::{time, timestamp};
+use crate::api::{Kind, Object, ObjectKey};
+use crate::apiserver::Request;
+
+#[derive(Debug)]
+struct Seen {
+    event_name: String,
+    namespace: String,
+    count: i32,
+}
+
+/// Writes Events on behalf of one component.
+#[derive(Debug)]
+pub struct EventRecorder {
+    component: String,
+    host: Option<String>,
+    seen: BTreeMap<(String, String, String, String), Seen>,
+    last_name_nanos: i128,
+}
+
+impl EventRecorder {
+    /// A recorder for `component` (`default-scheduler`, `kubelet`), optionally on a host.
+    pub fn new(component: &str, host: Option<&str>) -> Self {
+        Self { component: component.to_owned(), host: host.map(str::to_owned), seen: BTreeMap::new(), last_name_nanos: 0 }
+    }
+
+    /// Records an Event about `obj` (type `Normal` or `Warning`).
+    pub fn record(&mut self, ctx: &mut Ctx<'_>, obj: &Object, type_: &str, reason: &str, message: String) {
+        self.record_with_field_path(ctx, obj, None, type_, reason, message);
+    }
+
+    /// Records an Event about part of an object (a container: `spec.containers{nginx}`).
+    pub fn record_with_field_path(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        obj: &Object,
+        field_path: Option<String>,
+        type_: &str,
+        reason: &str,
+        message: String,
+    ) {
+        let namespace = if obj.namespace().is_empty() { "default".to_owned() } else { obj.namespace().to_owned() };
+        let key = (obj.uid().to_owned(), type_.to_owned(), reason.to_owned(), format!("{}|{message}", field_path.as_deref().unwrap_or("")));
+        let now = ctx.now();
+        if let Some(seen) = self.seen.get_mut(&key) {
+            seen.count += 1;
+            let patch = serde_json::json!({
+                "count": seen.count,
+                "lastTimestamp": time(now),
+            });
+            ctx.send(Request::Patch { key: ObjectKey::new(Kind::Event, seen.namespace.clone(), seen.event_name.clone()), patch });
+            return;
+        }
+        let mut nanos = timestamp(now).as_nanosecond();
+        if nanos <= self.last_name_nanos {
+            nanos = self.last_name_nanos + 1;
+        }
+        self.last_name_nanos = nanos;
+        let event_name = format!("{}.{:x}", obj.name(), nanos);
+        let event = Event {
+            metadata: ObjectMeta { name: Some(event_name.clone()), namespace: Some(namespace.clone()), ..Default::default() },
+            involved_object: ObjectReference {
+                api_version: Some(obj.kind().api_version().to_owned()),
+                kind: Some(obj.kind().name().to_owned()),
+                name: Some(obj.name().to_owned()),
+                namespace: (!obj.namespace().is_empty()).then(|| obj.namespace().to_owned()),
+                uid: Some(obj.uid().to_owned()),
+                resource_version: obj.meta().resource_version.clone(),
+                field_path: field_path.clone(),
+            },
+            reason: Some(reason.to_owned()),
+            message: Some(message),
+            type_: Some(type_.to_owned()),
+            count: Some(1),
+            first_timestamp: Some(time(now)),
+            last_timestamp: Some(time(now)),
+            event_time: None,
+            source: Some(EventSource { component: Some(self.component.clone()), host: self.host.clone() }),
+            reporting_component: Some(self.component.clone()),
+            reporting_instance: Some(self.host.clone().unwrap_or_default()),
+            ..Default::default()
+        };
+        ctx.send(Request::Create(Object::Event(event)));
+        self.seen.insert(key, Seen { event_name, namespace, count: 1 });
+    }
+}

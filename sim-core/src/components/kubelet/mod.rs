@@ -1,0 +1,803 @@
+//! The kubelet: one per node.
+//!
+//! It registers its Node (labels, capacity, allocatable, conditions, addresses,
+//! node info, images), renews its Lease in `kube-node-lease` every 10 s, posts
+//! node status when it changes or every 5 min, creates the mirror pods of its
+//! static pods, and runs the pods bound to it through the container runtime
+//! model: sandbox, image pulls (per-node cache, serialized pulls), container
+//! create and start, exits per image profile with restarts and
+//! CrashLoopBackOff, graceful termination, and pod status with the real
+//! phases and conditions.
+
+pub mod pod_worker;
+pub mod runtime;
+
+use std::any::Any;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
+use k8s_openapi::api::core::v1::{
+    ContainerImage, DaemonEndpoint, Node, NodeAddress, NodeCondition, NodeDaemonEndpoints,
+    NodeSpec, NodeStatus, NodeSystemInfo, Pod,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use self::pod_worker::{CState, Ctr, Worker};
+use self::runtime::{PullJob, Runtime};
+use super::event_recorder::EventRecorder;
+use super::{Component, Ctx, WatchEvent};
+use crate::api::meta::{micro_time, owner_reference, time};
+use crate::api::{Kind, Object, ObjectKey};
+use crate::apiserver::watch::WatchSpec;
+use crate::apiserver::{ApiResult, DeleteOptions, Request, Response};
+use crate::config::{NodeConfig, KUBERNETES_VERSION};
+use crate::etcd::ChangeType;
+use crate::time::{SimDuration, SimTime};
+
+/// Memory the kubelet keeps back from allocatable: the default hard eviction
+/// threshold `memory.available<100Mi`.
+const EVICTION_HARD_MEMORY_BYTES: i64 = 100 * 1024 * 1024;
+
+const MAX_BACKOFF: SimDuration = SimDuration::from_secs(300);
+const INITIAL_BACKOFF: SimDuration = SimDuration::from_secs(10);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Timer {
+    LeaseRenew,
+    StatusUpdate,
+    SandboxReady(String),
+    PullDone,
+    Started { uid: String, idx: usize, run: u32 },
+    Exit { uid: String, idx: usize, run: u32 },
+    Stopped { uid: String, idx: usize, run: u32 },
+    Restart { uid: String, idx: usize },
+    RetryPull { uid: String, idx: usize },
+}
+
+const TAG_REGISTER: u64 = 1;
+const TAG_LEASE: u64 = 2;
+
+/// The kubelet of one node.
+pub struct Kubelet {
+    name: String,
+    node_name: String,
+    node_config: NodeConfig,
+    node_index: usize,
+    host_ip: String,
+    recorder: EventRecorder,
+    runtime: Runtime,
+    workers: BTreeMap<String, Worker>,
+    timers: BTreeMap<u64, Timer>,
+    next_tag: u64,
+    node: Option<Arc<Object>>,
+    lease: Option<Lease>,
+    static_pods: Vec<Pod>,
+    used_ips: BTreeSet<u8>,
+    last_node_status: Option<NodeStatus>,
+    last_node_report: SimTime,
+    boot_id: String,
+}
+
+impl Kubelet {
+    /// A kubelet for `node` (the `node_index`-th node of the cluster), with images
+    /// pre-pulled and the static pods it runs (control plane only).
+    pub fn new(node: NodeConfig, node_index: usize, preloaded: Vec<(String, u64)>, static_pods: Vec<Pod>) -> Self {
+        let bandwidth = node.pull_bandwidth_bytes_per_sec;
+        let octet = node_index + 2;
+        Self {
+            name: format!("kubelet/{}", node.name),
+            node_name: node.name.clone(),
+            node_index,
+            host_ip: format!("172.18.{}.{}", octet / 250, octet % 250),
+            recorder: EventRecorder::new("kubelet", Some(&node.name)),
+            runtime: Runtime::new(bandwidth, preloaded),
+            node_config: node,
+            workers: BTreeMap::new(),
+            timers: BTreeMap::new(),
+            next_tag: 100,
+            node: None,
+            lease: None,
+            static_pods,
+            used_ips: BTreeSet::new(),
+            last_node_status: None,
+            last_node_report: SimTime::ZERO,
+            boot_id: String::new(),
+        }
+    }
+
+    /// The node's InternalIP.
+    pub fn host_ip(&self) -> &str {
+        &self.host_ip
+    }
+
+    /// The node's pod CIDR, `10.244.<index>.0/24` (flannel's kubeadm layout).
+    pub fn pod_cidr(&self) -> String {
+        format!("10.244.{}.0/24", self.node_index)
+    }
+
+    fn timer(&mut self, ctx: &mut Ctx<'_>, delay: SimDuration, t: Timer) {
+        let tag = self.next_tag;
+        self.next_tag += 1;
+        self.timers.insert(tag, t);
+        ctx.set_timer(delay, tag);
+    }
+
+    fn node_labels(&self) -> BTreeMap<String, String> {
+        let mut labels = BTreeMap::new();
+        labels.insert("beta.kubernetes.io/arch".into(), "amd64".into());
+        labels.insert("beta.kubernetes.io/os".into(), "linux".into());
+        labels.insert("kubernetes.io/arch".into(), "amd64".into());
+        labels.insert("kubernetes.io/hostname".into(), self.node_name.clone());
+        labels.insert("kubernetes.io/os".into(), "linux".into());
+        if self.node_config.control_plane {
+            labels.insert("node-role.kubernetes.io/control-plane".into(), String::new());
+            labels.insert("node.kubernetes.io/exclude-from-external-load-balancers".into(), String::new());
+        }
+        labels.extend(self.node_config.labels.clone());
+        labels
+    }
+
+    fn node_status(&self, now: SimTime) -> NodeStatus {
+        let cap = &self.node_config.capacity;
+        let q = |v: i64| K8sQuantity(v.to_string());
+        let capacity: BTreeMap<String, K8sQuantity> = [
+            ("cpu".to_owned(), K8sQuantity(format_cpu(cap.cpu_millis))),
+            ("ephemeral-storage".to_owned(), q(cap.ephemeral_storage_bytes)),
+            ("hugepages-1Gi".to_owned(), q(0)),
+            ("hugepages-2Mi".to_owned(), q(0)),
+            ("memory".to_owned(), K8sQuantity(format!("{}Ki", cap.memory_bytes / 1024))),
+            ("pods".to_owned(), q(cap.pods)),
+        ]
+        .into();
+        let mut allocatable = capacity.clone();
+        allocatable.insert("memory".into(), K8sQuantity(format!("{}Ki", (cap.memory_bytes - EVICTION_HARD_MEMORY_BYTES) / 1024)));
+        allocatable.insert("ephemeral-storage".into(), q(cap.ephemeral_storage_bytes / 10 * 9));
+        let heartbeat = time(now);
+        let registered = self.node.as_ref().and_then(|n| n.meta().creation_timestamp.clone()).unwrap_or_else(|| time(now));
+        let cond = |type_: &str, status: &str, reason: &str, message: &str| NodeCondition {
+            type_: type_.into(),
+            status: status.into(),
+            reason: Some(reason.into()),
+            message: Some(message.into()),
+            last_heartbeat_time: Some(heartbeat.clone()),
+            last_transition_time: Some(registered.clone()),
+        };
+        let mut images: Vec<ContainerImage> = self
+            .runtime
+            .images()
+            .iter()
+            .map(|(name, size)| ContainerImage {
+                names: Some(vec![pod_worker::image_id(name), name.clone()]),
+                size_bytes: Some(i64::try_from(*size).unwrap_or(i64::MAX)),
+            })
+            .collect();
+        images.sort_by(|a, b| b.size_bytes.cmp(&a.size_bytes));
+        NodeStatus {
+            capacity: Some(capacity),
+            allocatable: Some(allocatable),
+            conditions: Some(vec![
+                cond("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+                cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+                cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+                cond("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+            ]),
+            addresses: Some(vec![
+                NodeAddress { type_: "InternalIP".into(), address: self.host_ip.clone() },
+                NodeAddress { type_: "Hostname".into(), address: self.node_name.clone() },
+            ]),
+            daemon_endpoints: Some(NodeDaemonEndpoints { kubelet_endpoint: Some(DaemonEndpoint { port: 10250 }) }),
+            node_info: Some(NodeSystemInfo {
+                architecture: "amd64".into(),
+                boot_id: self.boot_id.clone(),
+                container_runtime_version: "containerd://2.0.5".into(),
+                kernel_version: "6.8.0-1027-gcp".into(),
+                kube_proxy_version: String::new(),
+                kubelet_version: KUBERNETES_VERSION.into(),
+                machine_id: format!("{:032x}", crate::rng::stable_hash(&self.node_name)),
+                operating_system: "linux".into(),
+                os_image: "Ubuntu 24.04.2 LTS".into(),
+                system_uuid: self.boot_id.clone(),
+                ..Default::default()
+            }),
+            images: Some(images),
+            ..Default::default()
+        }
+    }
+
+    fn register(&mut self, ctx: &mut Ctx<'_>) {
+        let mut annotations = BTreeMap::new();
+        annotations.insert("kubeadm.alpha.kubernetes.io/cri-socket".into(), "unix:///var/run/containerd/containerd.sock".into());
+        annotations.insert("node.alpha.kubernetes.io/ttl".into(), "0".into());
+        annotations.insert("volumes.kubernetes.io/controller-managed-attach-detach".into(), "true".into());
+        let node = Node {
+            metadata: ObjectMeta {
+                name: Some(self.node_name.clone()),
+                labels: Some(self.node_labels()),
+                annotations: Some(annotations),
+                ..Default::default()
+            },
+            spec: Some(NodeSpec {
+                pod_cidr: Some(self.pod_cidr()),
+                pod_cidrs: Some(vec![self.pod_cidr()]),
+                taints: (!self.node_config.taints.is_empty()).then(|| self.node_config.taints.clone()),
+                ..Default::default()
+            }),
+            status: Some(self.node_status(ctx.now())),
+        };
+        ctx.trace("register-node", format!("node/{}", self.node_name), String::new());
+        ctx.send_tagged(Request::Create(Object::Node(node)), TAG_REGISTER);
+    }
+
+    fn renew_lease(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        match self.lease.as_mut() {
+            Some(lease) => {
+                if let Some(spec) = lease.spec.as_mut() {
+                    spec.renew_time = Some(micro_time(now));
+                }
+                lease.metadata.resource_version = None;
+                ctx.send(Request::Update(Object::Lease(lease.clone())));
+            }
+            None => {
+                let Some(node) = self.node.clone() else { return };
+                let lease = Lease {
+                    metadata: ObjectMeta {
+                        name: Some(self.node_name.clone()),
+                        namespace: Some("kube-node-lease".into()),
+                        owner_references: Some(vec![{
+                            let mut r = owner_reference(&node, false);
+                            r.controller = None;
+                            r.block_owner_deletion = None;
+                            r
+                        }]),
+                        ..Default::default()
+                    },
+                    spec: Some(LeaseSpec {
+                        holder_identity: Some(self.node_name.clone()),
+                        lease_duration_seconds: i32::try_from(ctx.config().timings.node_lease_duration.as_secs()).ok(),
+                        renew_time: Some(micro_time(now)),
+                        ..Default::default()
+                    }),
+                };
+                self.lease = Some(lease.clone());
+                ctx.send_tagged(Request::Create(Object::Lease(lease)), TAG_LEASE);
+            }
+        }
+        let every = ctx.config().timings.lease_renew_interval;
+        self.timer(ctx, every, Timer::LeaseRenew);
+    }
+
+    fn update_node_status(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let every = ctx.config().timings.node_status_update_frequency;
+        self.timer(ctx, every, Timer::StatusUpdate);
+        let Some(node) = self.node.clone() else { return };
+        let Object::Node(mut node) = (*node).clone() else { return };
+        let status = self.node_status(now);
+        let changed = self.last_node_status.as_ref().is_none_or(|last| !same_ignoring_heartbeats(last, &status));
+        let report_due = now.saturating_since(self.last_node_report) >= ctx.config().timings.node_status_report_frequency;
+        if !changed && !report_due {
+            return;
+        }
+        self.last_node_report = now;
+        self.last_node_status = Some(status.clone());
+        node.status = Some(status);
+        node.metadata.resource_version = None;
+        ctx.send(Request::UpdateStatus(Object::Node(node)));
+    }
+
+    fn create_mirror_pods(&mut self, ctx: &mut Ctx<'_>) {
+        let Some(node) = self.node.clone() else { return };
+        for mut pod in std::mem::take(&mut self.static_pods) {
+            let mut owner = owner_reference(&node, true);
+            owner.block_owner_deletion = None;
+            pod.metadata.owner_references = Some(vec![owner]);
+            ctx.send(Request::Create(Object::Pod(pod)));
+        }
+    }
+
+    fn allocate_ip(&mut self) -> String {
+        let host = (2u8..=254).find(|h| !self.used_ips.contains(h)).unwrap_or(254);
+        self.used_ips.insert(host);
+        format!("10.244.{}.{host}", self.node_index)
+    }
+
+    fn pod_added(&mut self, ctx: &mut Ctx<'_>, obj: &Arc<Object>) {
+        let Some(pod) = obj.as_pod() else { return };
+        let uid = obj.uid().to_owned();
+        if let Some(w) = self.workers.get_mut(&uid) {
+            w.pod = obj.clone();
+            if pod.metadata.deletion_timestamp.is_some() && !w.terminating {
+                self.kill_pod(ctx, &uid);
+            }
+            return;
+        }
+        let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref());
+        if matches!(phase, Some("Succeeded" | "Failed")) {
+            return;
+        }
+        let spec = pod.spec.clone().unwrap_or_default();
+        let mut ctrs: Vec<Ctr> = spec
+            .init_containers
+            .iter()
+            .flatten()
+            .map(|c| Ctr::new(&c.name, c.image.as_deref().unwrap_or(""), c.image_pull_policy.as_deref().unwrap_or("IfNotPresent"), true))
+            .collect();
+        let n_init = ctrs.len();
+        ctrs.extend(spec.containers.iter().map(|c| {
+            Ctr::new(&c.name, c.image.as_deref().unwrap_or(""), c.image_pull_policy.as_deref().unwrap_or("IfNotPresent"), false)
+        }));
+        let worker = Worker {
+            pod: obj.clone(),
+            uid: uid.clone(),
+            ip: None,
+            sandbox_ready: false,
+            ctrs,
+            n_init,
+            init_done: 0,
+            start_time: ctx.now(),
+            terminating: false,
+            delete_sent: false,
+            last_posted: None,
+            transitions: BTreeMap::new(),
+        };
+        self.workers.insert(uid.clone(), worker);
+        ctx.trace("sync-pod", ObjectKey::of(obj).to_string(), String::new());
+        self.post_status(ctx, &uid);
+        if pod.metadata.deletion_timestamp.is_some() {
+            self.kill_pod(ctx, &uid);
+            return;
+        }
+        let delay = ctx.config().timings.pod_sandbox_setup;
+        self.timer(ctx, delay, Timer::SandboxReady(uid));
+    }
+
+    fn post_status(&mut self, ctx: &mut Ctx<'_>, uid: &str) {
+        let host_ip = self.host_ip.clone();
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        if w.delete_sent {
+            return;
+        }
+        let status = w.status(ctx.now(), &host_ip);
+        if w.last_posted.as_ref() == Some(&status) {
+            return;
+        }
+        w.last_posted = Some(status.clone());
+        let Some(mut pod) = w.pod.as_pod().cloned() else { return };
+        pod.status = Some(status);
+        pod.metadata.resource_version = None;
+        ctx.send(Request::UpdateStatus(Object::Pod(pod)));
+    }
+
+    fn sandbox_ready(&mut self, ctx: &mut Ctx<'_>, uid: &str) {
+        let ip = self.allocate_ip();
+        let Some(w) = self.workers.get_mut(uid) else {
+            self.release_ip(&ip);
+            return;
+        };
+        if w.terminating {
+            self.release_ip(&ip);
+            return;
+        }
+        w.ip = Some(ip);
+        w.sandbox_ready = true;
+        self.start_next_containers(ctx, uid);
+        self.post_status(ctx, uid);
+    }
+
+    fn release_ip(&mut self, ip: &str) {
+        if let Some(h) = ip.rsplit('.').next().and_then(|h| h.parse::<u8>().ok()) {
+            self.used_ips.remove(&h);
+        }
+    }
+
+    /// Starts the next init container, or all regular containers once init is done.
+    fn start_next_containers(&mut self, ctx: &mut Ctx<'_>, uid: &str) {
+        let Some(w) = self.workers.get(uid) else { return };
+        let targets: Vec<usize> = if w.init_done < w.n_init {
+            vec![w.init_done]
+        } else {
+            (w.n_init..w.ctrs.len()).filter(|&i| !w.ctrs[i].started_once && w.ctrs[i].container_id.is_none()).collect()
+        };
+        for idx in targets {
+            self.ensure_image(ctx, uid, idx);
+        }
+    }
+
+    fn container_ref(&self, uid: &str, idx: usize) -> Option<(Arc<Object>, String, String, String)> {
+        let w = self.workers.get(uid)?;
+        let c = w.ctrs.get(idx)?;
+        let path = if c.init {
+            format!("spec.initContainers{{{}}}", c.name)
+        } else {
+            format!("spec.containers{{{}}}", c.name)
+        };
+        Some((w.pod.clone(), path, c.image.clone(), c.pull_policy.clone()))
+    }
+
+    fn ensure_image(&mut self, ctx: &mut Ctx<'_>, uid: &str, idx: usize) {
+        let Some((pod, path, image, policy)) = self.container_ref(uid, idx) else { return };
+        let present = self.runtime.has_image(&image);
+        if present && policy != "Always" {
+            self.recorder.record_with_field_path(ctx, &pod, Some(path), "Normal", "Pulled", format!("Container image \"{image}\" already present on machine"));
+            self.create_container(ctx, uid, idx);
+            return;
+        }
+        if !present && policy == "Never" {
+            let msg = format!("Container image \"{image}\" is not present with pull policy of Never");
+            self.recorder.record_with_field_path(ctx, &pod, Some(path), "Warning", "ErrImageNeverPull", msg.clone());
+            if let Some(c) = self.workers.get_mut(uid).and_then(|w| w.ctrs.get_mut(idx)) {
+                c.state = CState::Waiting { reason: "ErrImageNeverPull", message: Some(msg) };
+            }
+            self.post_status(ctx, uid);
+            return;
+        }
+        let job = PullJob { pod_uid: uid.to_owned(), container: idx, image, requested_at: ctx.now() };
+        if let Some(start) = self.runtime.enqueue(job) {
+            self.start_pull(ctx, start);
+        }
+    }
+
+    fn start_pull(&mut self, ctx: &mut Ctx<'_>, job: PullJob) {
+        let catalog = &ctx.config().images;
+        let mut duration = self.runtime.pull_duration(catalog, &job.image);
+        if self.runtime.has_image(&job.image) {
+            // An Always pull of a cached image only resolves the digest.
+            duration = SimDuration::from_millis(400);
+        }
+        if let Some((pod, path, image, _)) = self.container_ref(&job.pod_uid, job.container) {
+            self.recorder.record_with_field_path(ctx, &pod, Some(path), "Normal", "Pulling", format!("Pulling image \"{image}\""));
+        }
+        ctx.trace("pull-image", job.image.clone(), format!("{}", duration));
+        self.timer(ctx, duration, Timer::PullDone);
+    }
+
+    fn pull_done(&mut self, ctx: &mut Ctx<'_>) {
+        let current_missing = self.runtime.current().is_some_and(|j| ctx.config().images.lookup(&j.image).missing);
+        let (done, next) = self.runtime.finish(&ctx.config().images, !current_missing);
+        if let Some(job) = done {
+            let waited = ctx.now().saturating_since(job.requested_at);
+            if let Some((pod, path, image, _)) = self.container_ref(&job.pod_uid, job.container) {
+                if current_missing {
+                    let msg = format!("Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": not found");
+                    self.recorder.record_with_field_path(ctx, &pod, Some(path.clone()), "Warning", "Failed", msg.clone());
+                    self.recorder.record_with_field_path(ctx, &pod, Some(path), "Warning", "Failed", "Error: ErrImagePull".into());
+                    let uid = job.pod_uid.clone();
+                    let idx = job.container;
+                    let mut retry = None;
+                    if let Some(c) = self.workers.get_mut(&uid).and_then(|w| w.ctrs.get_mut(idx)) {
+                        c.state = CState::Waiting { reason: "ErrImagePull", message: Some(msg) };
+                        c.pull_backoff = if c.pull_backoff == SimDuration::ZERO { INITIAL_BACKOFF } else { (c.pull_backoff.saturating_mul(2)).min(MAX_BACKOFF) };
+                        retry = Some(c.pull_backoff);
+                    }
+                    self.post_status(ctx, &uid);
+                    if let Some(delay) = retry {
+                        self.timer(ctx, SimDuration::from_millis(1), Timer::RetryPull { uid: uid.clone(), idx: usize::MAX });
+                        self.timer(ctx, delay, Timer::RetryPull { uid, idx });
+                    }
+                } else {
+                    let size = ctx.config().images.lookup(&image).size_bytes;
+                    let took = ctx.now().saturating_since(job.requested_at);
+                    let msg = format!(
+                        "Successfully pulled image \"{image}\" in {} ({} including waiting). Image size: {size} bytes.",
+                        short(took.min(waited)),
+                        short(waited)
+                    );
+                    self.recorder.record_with_field_path(ctx, &pod, Some(path), "Normal", "Pulled", msg);
+                    self.create_container(ctx, &job.pod_uid, job.container);
+                }
+            }
+        }
+        if let Some(next) = next {
+            self.start_pull(ctx, next);
+        }
+    }
+
+
+    fn create_container(&mut self, ctx: &mut Ctx<'_>, uid: &str, idx: usize) {
+        let Some((pod, path, image, _)) = self.container_ref(uid, idx) else { return };
+        let startup = ctx.config().images.lookup(&image).startup;
+        let id = {
+            use rand::Rng;
+            let a: u64 = ctx.rng().random();
+            let b: u64 = ctx.rng().random();
+            let c: u64 = ctx.rng().random();
+            let d: u64 = ctx.rng().random();
+            format!("containerd://{a:016x}{b:016x}{c:016x}{d:016x}")
+        };
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        if w.terminating {
+            return;
+        }
+        let Some(c) = w.ctrs.get_mut(idx) else { return };
+        c.run += 1;
+        c.container_id = Some(id);
+        let run = c.run;
+        let name = c.name.clone();
+        self.recorder.record_with_field_path(ctx, &pod, Some(path), "Normal", "Created", format!("Created container: {name}"));
+        self.timer(ctx, startup, Timer::Started { uid: uid.to_owned(), idx, run });
+    }
+
+    fn container_started(&mut self, ctx: &mut Ctx<'_>, uid: &str, idx: usize, run: u32) {
+        let Some((pod, path, image, _)) = self.container_ref(uid, idx) else { return };
+        let profile = ctx.config().images.lookup(&image).clone();
+        let now = ctx.now();
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        let Some(c) = w.ctrs.get_mut(idx) else { return };
+        if c.run != run || w.terminating {
+            return;
+        }
+        c.state = CState::Running { started_at: now };
+        c.started_once = true;
+        c.ready = !c.init;
+        let name = c.name.clone();
+        let init = c.init;
+        self.recorder.record_with_field_path(ctx, &pod, Some(path), "Normal", "Started", format!("Started container {name}"));
+        ctx.trace("start-container", ObjectKey::of(&pod).to_string(), name);
+        let exit = match (profile.exit, init) {
+            (Some(e), _) => Some((e.after, e.code)),
+            (None, true) => Some((SimDuration::ZERO, 0)),
+            (None, false) => None,
+        };
+        if let Some((after, _)) = exit {
+            self.timer(ctx, after, Timer::Exit { uid: uid.to_owned(), idx, run });
+        }
+        self.post_status(ctx, uid);
+    }
+
+    fn container_exited(&mut self, ctx: &mut Ctx<'_>, uid: &str, idx: usize, run: u32) {
+        let Some((_, _, image, _)) = self.container_ref(uid, idx) else { return };
+        let code = ctx.config().images.lookup(&image).exit.map_or(0, |e| e.code);
+        let now = ctx.now();
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        let restart_policy = w.pod.as_pod().and_then(|p| p.spec.as_ref()).and_then(|s| s.restart_policy.clone()).unwrap_or_else(|| "Always".into());
+        let Some(c) = w.ctrs.get_mut(idx) else { return };
+        if c.run != run || w.terminating {
+            return;
+        }
+        let started_at = match c.state {
+            CState::Running { started_at } => started_at,
+            _ => now,
+        };
+        c.state = CState::Terminated { exit_code: code, reason: if code == 0 { "Completed" } else { "Error" }, started_at, finished_at: now };
+        c.ready = false;
+        let init = c.init;
+        ctx.trace("container-exit", format!("pod/{}", uid), format!("{} exit code {code}", c.name));
+        if init && code == 0 {
+            w.init_done += 1;
+            self.start_next_containers(ctx, uid);
+            self.post_status(ctx, uid);
+            return;
+        }
+        let restart = match restart_policy.as_str() {
+            "Always" => true,
+            "OnFailure" => code != 0,
+            _ => false,
+        };
+        if restart {
+            self.schedule_restart(ctx, uid, idx);
+        }
+        self.post_status(ctx, uid);
+    }
+
+    /// CrashLoopBackOff (kuberuntime_manager.go doBackOff; flowcontrol.Backoff):
+    /// the first restart is immediate, then 10 s doubling to 300 s; an entry not
+    /// touched for 10 min starts over.
+    fn schedule_restart(&mut self, ctx: &mut Ctx<'_>, uid: &str, idx: usize) {
+        let now = ctx.now();
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        let pod = w.pod.clone();
+        let pod_desc = format!("{}_{}({})", pod.name(), pod.namespace(), uid);
+        let Some(c) = w.ctrs.get_mut(idx) else { return };
+        if c.backoff != SimDuration::ZERO && now.saturating_since(c.backoff_at) > MAX_BACKOFF.saturating_mul(2) {
+            c.backoff = SimDuration::ZERO;
+        }
+        let delay = c.backoff;
+        c.backoff = if c.backoff == SimDuration::ZERO { INITIAL_BACKOFF } else { c.backoff.saturating_mul(2).min(MAX_BACKOFF) };
+        c.backoff_at = now;
+        let name = c.name.clone();
+        if delay > SimDuration::ZERO {
+            c.last = Some(c.state.clone());
+            c.state = CState::Waiting {
+                reason: "CrashLoopBackOff",
+                message: Some(format!("back-off {} restarting failed container={name} pod={pod_desc}", delay)),
+            };
+            let path = format!("spec.containers{{{name}}}");
+            self.recorder.record_with_field_path(ctx, &pod, Some(path), "Warning", "BackOff", format!("Back-off restarting failed container {name} in pod {pod_desc}"));
+        }
+        self.timer(ctx, delay, Timer::Restart { uid: uid.to_owned(), idx });
+    }
+
+    fn restart(&mut self, ctx: &mut Ctx<'_>, uid: &str, idx: usize) {
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        if w.terminating {
+            return;
+        }
+        let Some(c) = w.ctrs.get_mut(idx) else { return };
+        if let CState::Terminated { .. } = c.state {
+            c.last = Some(c.state.clone());
+        }
+        c.restarts += 1;
+        self.ensure_image(ctx, uid, idx);
+    }
+
+    fn kill_pod(&mut self, ctx: &mut Ctx<'_>, uid: &str) {
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        w.terminating = true;
+        let pod = w.pod.clone();
+        let grace = pod.meta().deletion_grace_period_seconds.unwrap_or(30).max(0);
+        let grace = SimDuration::from_secs(u64::try_from(grace).unwrap_or(0));
+        let mut stops = Vec::new();
+        for (idx, c) in w.ctrs.iter_mut().enumerate() {
+            if c.is_running() {
+                let path = if c.init { format!("spec.initContainers{{{}}}", c.name) } else { format!("spec.containers{{{}}}", c.name) };
+                stops.push((idx, c.run, c.name.clone(), c.image.clone(), path));
+            }
+        }
+        for (idx, run, name, image, path) in stops {
+            self.recorder.record_with_field_path(ctx, &pod, Some(path), "Normal", "Killing", format!("Stopping container {name}"));
+            let stop = ctx.config().images.lookup(&image).stop.min(grace);
+            self.timer(ctx, stop, Timer::Stopped { uid: uid.to_owned(), idx, run });
+        }
+        self.runtime.forget_pod(uid);
+        self.maybe_finish_termination(ctx, uid);
+    }
+
+    fn container_stopped(&mut self, ctx: &mut Ctx<'_>, uid: &str, idx: usize, run: u32) {
+        let now = ctx.now();
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        let Some(c) = w.ctrs.get_mut(idx) else { return };
+        if c.run != run {
+            return;
+        }
+        if let CState::Running { started_at } = c.state {
+            c.state = CState::Terminated { exit_code: 0, reason: "Completed", started_at, finished_at: now };
+            c.ready = false;
+        }
+        self.maybe_finish_termination(ctx, uid);
+    }
+
+    fn maybe_finish_termination(&mut self, ctx: &mut Ctx<'_>, uid: &str) {
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        if !w.terminating || w.delete_sent || w.ctrs.iter().any(Ctr::is_running) {
+            return;
+        }
+        w.delete_sent = true;
+        let key = ObjectKey::of(&w.pod);
+        ctx.trace("pod-terminated", key.to_string(), String::new());
+        ctx.send(Request::Delete {
+            key,
+            options: DeleteOptions { grace_period_secs: Some(0), propagation: None, precondition_uid: Some(uid.to_owned()) },
+        });
+    }
+
+    fn pod_deleted(&mut self, uid: &str) {
+        if let Some(w) = self.workers.remove(uid) {
+            if let Some(ip) = w.ip {
+                self.release_ip(&ip);
+            }
+            self.runtime.forget_pod(uid);
+        }
+    }
+}
+
+fn same_ignoring_heartbeats(a: &NodeStatus, b: &NodeStatus) -> bool {
+    let strip = |s: &NodeStatus| {
+        let mut s = s.clone();
+        for c in s.conditions.iter_mut().flatten() {
+            c.last_heartbeat_time = None;
+        }
+        s
+    };
+    strip(a) == strip(b)
+}
+
+/// CPU capacity as the kubelet reports it: whole cores when integral.
+fn format_cpu(millis: i64) -> String {
+    if millis % 1000 == 0 {
+        (millis / 1000).to_string()
+    } else {
+        format!("{millis}m")
+    }
+}
+
+/// A duration as Go prints `time.Duration` rounded to milliseconds (pull messages).
+fn short(d: SimDuration) -> String {
+    SimDuration::from_millis(d.as_millis()).to_string()
+}
+
+impl Component for Kubelet {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn start(&mut self, ctx: &mut Ctx<'_>) {
+        use rand::Rng;
+        let (a, b): (u64, u64) = (ctx.rng().random(), ctx.rng().random());
+        self.boot_id = format!("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xffff, b >> 48, b & 0xffff_ffff_ffff);
+        ctx.watch(WatchSpec::with_field(Kind::Pod, "spec.nodeName", self.node_name.clone()));
+        ctx.watch(WatchSpec::with_field(Kind::Node, "metadata.name", self.node_name.clone()));
+        self.register(ctx);
+    }
+
+    fn on_watch(&mut self, ctx: &mut Ctx<'_>, event: &WatchEvent) {
+        match event.object.kind() {
+            Kind::Node => {
+                if event.change != ChangeType::Deleted {
+                    self.node = Some(event.object.clone());
+                }
+            }
+            Kind::Pod => match event.change {
+                ChangeType::Deleted => self.pod_deleted(event.object.uid()),
+                _ => self.pod_added(ctx, &event.object),
+            },
+            _ => {}
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Ctx<'_>, tag: u64) {
+        let Some(t) = self.timers.remove(&tag) else { return };
+        match t {
+            Timer::LeaseRenew => self.renew_lease(ctx),
+            Timer::StatusUpdate => self.update_node_status(ctx),
+            Timer::SandboxReady(uid) => self.sandbox_ready(ctx, &uid),
+            Timer::PullDone => self.pull_done(ctx),
+            Timer::Started { uid, idx, run } => self.container_started(ctx, &uid, idx, run),
+            Timer::Exit { uid, idx, run } => self.container_exited(ctx, &uid, idx, run),
+            Timer::Stopped { uid, idx, run } => self.container_stopped(ctx, &uid, idx, run),
+            Timer::Restart { uid, idx } => self.restart(ctx, &uid, idx),
+            Timer::RetryPull { uid, idx } => {
+                if idx == usize::MAX {
+                    // ErrImagePull turns into ImagePullBackOff while the back-off runs.
+                    let mut changed = false;
+                    if let Some(w) = self.workers.get_mut(&uid) {
+                        for c in &mut w.ctrs {
+                            if matches!(c.state, CState::Waiting { reason: "ErrImagePull", .. }) {
+                                let msg = format!("Back-off pulling image \"{}\"", c.image);
+                                c.state = CState::Waiting { reason: "ImagePullBackOff", message: Some(msg) };
+                                changed = true;
+                            }
+                        }
+                    }
+                    if changed {
+                        self.post_status(ctx, &uid);
+                    }
+                } else {
+                    self.ensure_image(ctx, &uid, idx);
+                }
+            }
+        }
+    }
+
+    fn on_response(&mut self, ctx: &mut Ctx<'_>, tag: u64, result: &ApiResult) {
+        match (tag, result) {
+            (TAG_REGISTER, Ok(Response::Object(node))) => {
+                self.node = Some(node.clone());
+                self.last_node_report = ctx.now();
+                self.last_node_status = node.as_node().and_then(|n| n.status.clone());
+                self.renew_lease(ctx);
+                let every = ctx.config().timings.node_status_update_frequency;
+                self.timer(ctx, every, Timer::StatusUpdate);
+                self.create_mirror_pods(ctx);
+            }
+            (TAG_REGISTER, Err(_)) => {
+                // Already registered (a restarted kubelet): take the node from the watch.
+                self.renew_lease(ctx);
+                let every = ctx.config().timings.node_status_update_frequency;
+                self.timer(ctx, every, Timer::StatusUpdate);
+            }
+            (TAG_LEASE, Ok(Response::Object(obj))) => {
+                if let Object::Lease(l) = &**obj {
+                    self.lease = Some(l.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}

@@ -1,0 +1,302 @@
+//! The kubelet's per-pod state machine and the pod status it reports
+//! (pkg/kubelet/kubelet_pods.go getPhase, pkg/kubelet/status/generate.go).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::{
+    ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStateWaiting, ContainerStatus, HostIP,
+    PodCondition, PodIP, PodStatus,
+};
+
+use crate::api::meta::time;
+use crate::api::Object;
+use crate::rng::stable_hash;
+use crate::time::{SimDuration, SimTime};
+
+/// The state of one container.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CState {
+    /// Not running: `ContainerCreating`, `PodInitializing`, `ErrImagePull`, `CrashLoopBackOff`, ...
+    Waiting {
+        /// The reason shown in STATUS.
+        reason: &'static str,
+        /// Detail.
+        message: Option<String>,
+    },
+    /// Running since `started_at`.
+    Running {
+        /// Start time.
+        started_at: SimTime,
+    },
+    /// Exited.
+    Terminated {
+        /// Exit code.
+        exit_code: i32,
+        /// `Completed` or `Error`.
+        reason: &'static str,
+        /// Start time.
+        started_at: SimTime,
+        /// Exit time.
+        finished_at: SimTime,
+    },
+}
+
+/// One container of a pod as the kubelet runs it.
+#[derive(Clone, Debug)]
+pub struct Ctr {
+    /// Container name.
+    pub name: String,
+    /// Image reference.
+    pub image: String,
+    /// `imagePullPolicy`.
+    pub pull_policy: String,
+    /// True for init containers (including sidecars).
+    pub init: bool,
+    /// Current state.
+    pub state: CState,
+    /// The previous termination, shown as `lastState`.
+    pub last: Option<CState>,
+    /// Restarts so far.
+    pub restarts: i32,
+    /// Readiness.
+    pub ready: bool,
+    /// Incremented at every start, to recognise stale timers.
+    pub run: u32,
+    /// Current CrashLoopBackOff delay (zero: none yet).
+    pub backoff: SimDuration,
+    /// When the back-off entry was last updated.
+    pub backoff_at: SimTime,
+    /// Current image pull back-off delay.
+    pub pull_backoff: SimDuration,
+    /// Has started at least once.
+    pub started_once: bool,
+    /// The runtime's id of the current container.
+    pub container_id: Option<String>,
+}
+
+impl Ctr {
+    /// A container not yet created.
+    pub fn new(name: &str, image: &str, pull_policy: &str, init: bool) -> Self {
+        Self {
+            name: name.to_owned(),
+            image: image.to_owned(),
+            pull_policy: pull_policy.to_owned(),
+            init,
+            state: CState::Waiting {
+                reason: if init { "PodInitializing" } else { "ContainerCreating" },
+                message: None,
+            },
+            last: None,
+            restarts: 0,
+            ready: false,
+            run: 0,
+            backoff: SimDuration::ZERO,
+            backoff_at: SimTime::ZERO,
+            pull_backoff: SimDuration::ZERO,
+            started_once: false,
+            container_id: None,
+        }
+    }
+
+    /// True while running.
+    pub fn is_running(&self) -> bool {
+        matches!(self.state, CState::Running { .. })
+    }
+}
+
+/// The kubelet's view of one pod.
+#[derive(Debug)]
+pub struct Worker {
+    /// The latest pod object seen.
+    pub pod: Arc<Object>,
+    /// The pod's uid.
+    pub uid: String,
+    /// Pod IP once the sandbox is up.
+    pub ip: Option<String>,
+    /// Sandbox (and network) ready.
+    pub sandbox_ready: bool,
+    /// Init containers, then regular containers.
+    pub ctrs: Vec<Ctr>,
+    /// How many of `ctrs` are init containers.
+    pub n_init: usize,
+    /// How many init containers completed.
+    pub init_done: usize,
+    /// When the kubelet accepted the pod.
+    pub start_time: SimTime,
+    /// Deletion in progress.
+    pub terminating: bool,
+    /// Delete request sent.
+    pub delete_sent: bool,
+    /// The last status sent.
+    pub last_posted: Option<PodStatus>,
+    /// Last transition time of each condition type, with its status.
+    pub transitions: BTreeMap<&'static str, (&'static str, SimTime)>,
+}
+
+fn cstate(s: &CState) -> ContainerState {
+    match s {
+        CState::Waiting { reason, message } => ContainerState {
+            waiting: Some(ContainerStateWaiting { reason: Some((*reason).to_owned()), message: message.clone() }),
+            ..Default::default()
+        },
+        CState::Running { started_at } => ContainerState {
+            running: Some(ContainerStateRunning { started_at: Some(time(*started_at)) }),
+            ..Default::default()
+        },
+        CState::Terminated { exit_code, reason, started_at, finished_at } => ContainerState {
+            terminated: Some(ContainerStateTerminated {
+                exit_code: *exit_code,
+                reason: Some((*reason).to_owned()),
+                started_at: Some(time(*started_at)),
+                finished_at: Some(time(*finished_at)),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+    }
+}
+
+/// A deterministic image digest for an image reference.
+pub fn image_id(image: &str) -> String {
+    let repo = crate::config::image_repository(image);
+    let full = if repo.contains('/') { repo.to_owned() } else { format!("docker.io/library/{repo}") };
+    let h = stable_hash(image);
+    format!("{full}@sha256:{:016x}{:016x}{:016x}{:016x}", h, h.rotate_left(16), h.rotate_left(32), h.rotate_left(48))
+}
+
+impl Worker {
+    /// The pod phase (getPhase).
+    pub fn phase(&self) -> &'static str {
+        let restart_policy = self
+            .pod
+            .as_pod()
+            .and_then(|p| p.spec.as_ref())
+            .and_then(|s| s.restart_policy.as_deref())
+            .unwrap_or("Always");
+        let init = &self.ctrs[..self.n_init];
+        let regular = &self.ctrs[self.n_init..];
+        if restart_policy == "Never"
+            && init.iter().any(|c| matches!(c.state, CState::Terminated { exit_code, .. } if exit_code != 0))
+        {
+            return "Failed";
+        }
+        let (mut running, mut waiting_never_run, mut stopped, mut succeeded) = (0, 0, 0, 0);
+        for c in regular {
+            match &c.state {
+                CState::Running { .. } => running += 1,
+                CState::Terminated { exit_code, .. } => {
+                    stopped += 1;
+                    if *exit_code == 0 {
+                        succeeded += 1;
+                    }
+                }
+                CState::Waiting { .. } if c.last.is_some() => stopped += 1,
+                CState::Waiting { .. } => waiting_never_run += 1,
+            }
+        }
+        if self.init_done < self.n_init && running == 0 && stopped == 0 {
+            return "Pending";
+        }
+        if waiting_never_run > 0 {
+            return "Pending";
+        }
+        if running > 0 {
+            return "Running";
+        }
+        if stopped > 0 {
+            return match restart_policy {
+                "Always" => "Running",
+                _ if stopped == succeeded => "Succeeded",
+                "Never" => "Failed",
+                _ => "Running",
+            };
+        }
+        "Pending"
+    }
+
+    fn condition(&mut self, now: SimTime, type_: &'static str, ok: bool, reason: Option<&str>, message: Option<String>) -> PodCondition {
+        let status = if ok { "True" } else { "False" };
+        let entry = self.transitions.entry(type_).or_insert((status, now));
+        if entry.0 != status {
+            *entry = (status, now);
+        }
+        PodCondition {
+            type_: type_.to_owned(),
+            status: status.to_owned(),
+            last_transition_time: Some(time(entry.1)),
+            last_probe_time: None,
+            reason: (!ok).then(|| reason.unwrap_or_default().to_owned()).filter(|r| !r.is_empty()),
+            message: if ok { None } else { message },
+            observed_generation: None,
+        }
+    }
+
+    /// The status to report (generate.go order of conditions).
+    pub fn status(&mut self, now: SimTime, host_ip: &str) -> PodStatus {
+        let existing = self.pod.as_pod().and_then(|p| p.status.clone()).unwrap_or_default();
+        let regular_names: Vec<String> =
+            self.ctrs[self.n_init..].iter().filter(|c| !c.ready).map(|c| c.name.clone()).collect();
+        let init_pending: Vec<String> =
+            self.ctrs[..self.n_init].iter().skip(self.init_done).map(|c| c.name.clone()).collect();
+        let phase = self.phase();
+        let terminal = phase == "Succeeded" || phase == "Failed";
+        let initialized = self.init_done >= self.n_init;
+        let containers_ready = regular_names.is_empty() && initialized;
+        let sandbox = self.sandbox_ready && !terminal;
+        let mut conditions = vec![self.condition(now, "PodReadyToStartContainers", sandbox, None, None)];
+        conditions.push(self.condition(
+            now,
+            "Initialized",
+            initialized,
+            Some("ContainersNotInitialized"),
+            Some(format!("containers with incomplete status: [{}]", init_pending.join(" "))),
+        ));
+        let not_ready_reason = if terminal { "PodCompleted" } else { "ContainersNotReady" };
+        let not_ready_msg = (!terminal).then(|| format!("containers with unready status: [{}]", regular_names.join(" ")));
+        conditions.push(self.condition(now, "Ready", containers_ready && !terminal, Some(not_ready_reason), not_ready_msg.clone()));
+        conditions.push(self.condition(now, "ContainersReady", containers_ready && !terminal, Some(not_ready_reason), not_ready_msg));
+        if let Some(scheduled) = existing.conditions.iter().flatten().find(|c| c.type_ == "PodScheduled") {
+            conditions.push(scheduled.clone());
+        }
+        let statuses = |ctrs: &[Ctr]| -> Vec<ContainerStatus> {
+            let mut v: Vec<ContainerStatus> = ctrs
+                .iter()
+                .map(|c| ContainerStatus {
+                    name: c.name.clone(),
+                    image: c.image.clone(),
+                    image_id: if c.started_once { image_id(&c.image) } else { String::new() },
+                    container_id: c.container_id.clone(),
+                    ready: c.ready,
+                    restart_count: c.restarts,
+                    started: Some(c.is_running()),
+                    state: Some(cstate(&c.state)),
+                    last_state: Some(c.last.as_ref().map(cstate).unwrap_or_default()),
+                    ..Default::default()
+                })
+                .collect();
+            v.sort_by(|a, b| a.name.cmp(&b.name));
+            v
+        };
+        let host_network = self
+            .pod
+            .as_pod()
+            .and_then(|p| p.spec.as_ref())
+            .and_then(|s| s.host_network)
+            .unwrap_or(false);
+        let ip = if host_network { Some(host_ip.to_owned()) } else { self.ip.clone() };
+        PodStatus {
+            phase: Some(phase.to_owned()),
+            conditions: Some(conditions),
+            host_ip: Some(host_ip.to_owned()),
+            host_ips: Some(vec![HostIP { ip: host_ip.to_owned() }]),
+            pod_ip: ip.clone(),
+            pod_ips: ip.map(|ip| vec![PodIP { ip }]),
+            start_time: Some(time(self.start_time)),
+            qos_class: existing.qos_class.clone(),
+            container_statuses: Some(statuses(&self.ctrs[self.n_init..])),
+            init_container_statuses: (self.n_init > 0).then(|| statuses(&self.ctrs[..self.n_init])),
+            ..Default::default()
+        }
+    }
+}

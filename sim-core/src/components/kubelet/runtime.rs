@@ -1,0 +1,97 @@
+//! The container runtime model of one node: the image cache and the pull queue.
+//!
+//! Pulls are serialized per node (kubelet `serializeImagePulls: true`, the
+//! default): a pull waits for the one before it. A pull takes the image
+//! profile's fixed time, or size / node bandwidth.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::config::{normalized_image, ImageCatalog};
+use crate::time::{SimDuration, SimTime};
+
+/// A pull waiting or in progress.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PullJob {
+    /// The pod uid that asked.
+    pub pod_uid: String,
+    /// The container index in the pod's (init containers, then containers) order.
+    pub container: usize,
+    /// The image reference.
+    pub image: String,
+    /// When the kubelet asked for the pull.
+    pub requested_at: SimTime,
+}
+
+/// Images present on the node and the pulls queued.
+#[derive(Debug, Default)]
+pub struct Runtime {
+    images: BTreeMap<String, u64>,
+    queue: VecDeque<PullJob>,
+    current: Option<PullJob>,
+    bandwidth_bytes_per_sec: u64,
+}
+
+impl Runtime {
+    /// A runtime with the given images pre-pulled.
+    pub fn new(bandwidth_bytes_per_sec: u64, preloaded: impl IntoIterator<Item = (String, u64)>) -> Self {
+        Self {
+            images: preloaded.into_iter().map(|(i, s)| (normalized_image(&i), s)).collect(),
+            queue: VecDeque::new(),
+            current: None,
+            bandwidth_bytes_per_sec: bandwidth_bytes_per_sec.max(1),
+        }
+    }
+
+    /// True when the image is in the node's cache.
+    pub fn has_image(&self, image: &str) -> bool {
+        self.images.contains_key(&normalized_image(image))
+    }
+
+    /// The cached images with their sizes, for `status.images`.
+    pub fn images(&self) -> &BTreeMap<String, u64> {
+        &self.images
+    }
+
+    /// The pull in progress.
+    pub fn current(&self) -> Option<&PullJob> {
+        self.current.as_ref()
+    }
+
+    /// Queues a pull; returns the job to start now if the puller was idle.
+    pub fn enqueue(&mut self, job: PullJob) -> Option<PullJob> {
+        self.queue.push_back(job);
+        self.start_next()
+    }
+
+    /// Finishes the current pull (adding the image when it succeeded) and
+    /// returns it with the next job to start.
+    pub fn finish(&mut self, catalog: &ImageCatalog, ok: bool) -> (Option<PullJob>, Option<PullJob>) {
+        let done = self.current.take();
+        if let (Some(job), true) = (&done, ok) {
+            self.images.insert(normalized_image(&job.image), catalog.lookup(&job.image).size_bytes);
+        }
+        (done, self.start_next())
+    }
+
+    /// Drops queued pulls of a pod (it was deleted).
+    pub fn forget_pod(&mut self, pod_uid: &str) {
+        self.queue.retain(|j| j.pod_uid != pod_uid);
+    }
+
+    /// How long pulling `image` takes.
+    pub fn pull_duration(&self, catalog: &ImageCatalog, image: &str) -> SimDuration {
+        let profile = catalog.lookup(image);
+        profile.pull_duration.unwrap_or_else(|| {
+            let nanos = u128::from(profile.size_bytes) * 1_000_000_000 / u128::from(self.bandwidth_bytes_per_sec);
+            SimDuration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+        })
+    }
+
+    fn start_next(&mut self) -> Option<PullJob> {
+        if self.current.is_some() {
+            return None;
+        }
+        self.current = self.queue.pop_front();
+        self.current.clone()
+    }
+}

@@ -1,0 +1,280 @@
+//! The scheduling queue (pkg/scheduler/backend/queue/scheduling_queue.go):
+//! activeQ ordered by PrioritySort (higher priority first, then earlier queue
+//! timestamp), backoffQ ordered by backoff expiry, and the unschedulable pool.
+//!
+//! Backoff is `initial × 2^(attempts−1)` capped at the maximum (1 s → 10 s by
+//! default). Pods leave the unschedulable pool on a cluster event that may
+//! make them schedulable, or after at most 5 minutes (checked every 30 s).
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::sync::Arc;
+
+use priority_queue::PriorityQueue;
+
+use crate::api::Object;
+use crate::time::{SimDuration, SimTime};
+
+/// Where a queued pod is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// Ready to be scheduled.
+    Active,
+    /// Waiting out its backoff.
+    Backoff,
+    /// Failed and waiting for a cluster event.
+    Unschedulable,
+    /// Popped and being scheduled.
+    InFlight,
+}
+
+/// A pod in the queue.
+#[derive(Clone, Debug)]
+pub struct QueuedPod {
+    /// The latest pod object.
+    pub pod: Arc<Object>,
+    /// Scheduling attempts so far.
+    pub attempts: u32,
+    /// The queue timestamp (arrival, or the last failure).
+    pub timestamp: SimTime,
+    /// Where it is.
+    pub place: Place,
+    /// Arrival order, the final tie-breaker.
+    pub seq: u64,
+}
+
+/// activeQ priority: higher pod priority first, then earlier timestamp, then arrival.
+type ActiveKey = (i32, Reverse<SimTime>, Reverse<u64>);
+
+/// The three queues.
+#[derive(Debug)]
+pub struct SchedulingQueue {
+    pods: BTreeMap<String, QueuedPod>,
+    active: PriorityQueue<String, ActiveKey>,
+    backoff: BinaryHeap<Reverse<(SimTime, u64, String)>>,
+    initial_backoff: SimDuration,
+    max_backoff: SimDuration,
+    max_unschedulable: SimDuration,
+    next_seq: u64,
+}
+
+fn priority_of(pod: &Object) -> i32 {
+    pod.as_pod().and_then(|p| p.spec.as_ref()).and_then(|s| s.priority).unwrap_or(0)
+}
+
+impl SchedulingQueue {
+    /// An empty queue with the given backoff settings.
+    pub fn new(initial_backoff: SimDuration, max_backoff: SimDuration, max_unschedulable: SimDuration) -> Self {
+        Self {
+            pods: BTreeMap::new(),
+            active: PriorityQueue::new(),
+            backoff: BinaryHeap::new(),
+            initial_backoff,
+            max_backoff,
+            max_unschedulable,
+            next_seq: 0,
+        }
+    }
+
+    /// Number of pods known to the queue (any place).
+    pub fn len(&self) -> usize {
+        self.pods.len()
+    }
+
+    /// True when no pod is queued.
+    pub fn is_empty(&self) -> bool {
+        self.pods.is_empty()
+    }
+
+    /// True when activeQ has a pod.
+    pub fn has_active(&self) -> bool {
+        !self.active.is_empty()
+    }
+
+    /// Counts per place: (active, backoff, unschedulable).
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let mut c = (0, 0, 0);
+        for p in self.pods.values() {
+            match p.place {
+                Place::Active => c.0 += 1,
+                Place::Backoff => c.1 += 1,
+                Place::Unschedulable => c.2 += 1,
+                Place::InFlight => {}
+            }
+        }
+        c
+    }
+
+    /// Adds a new pod to activeQ, or refreshes the object of a known one.
+    pub fn add_or_update(&mut self, uid: &str, pod: Arc<Object>, now: SimTime) {
+        if let Some(q) = self.pods.get_mut(uid) {
+            q.pod = pod;
+            return;
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let key = (priority_of(&pod), Reverse(now), Reverse(seq));
+        self.pods.insert(uid.to_owned(), QueuedPod { pod, attempts: 0, timestamp: now, place: Place::Active, seq });
+        self.active.push(uid.to_owned(), key);
+    }
+
+    /// Forgets a pod (bound elsewhere, deleted).
+    pub fn remove(&mut self, uid: &str) {
+        if self.pods.remove(uid).is_some() {
+            self.active.remove(uid);
+        }
+    }
+
+    /// Pops the next pod to schedule.
+    pub fn pop(&mut self) -> Option<(String, QueuedPod)> {
+        let (uid, _) = self.active.pop()?;
+        let q = self.pods.get_mut(&uid)?;
+        q.place = Place::InFlight;
+        q.attempts += 1;
+        Some((uid, q.clone()))
+    }
+
+    /// The backoff of a pod after `attempts` attempts.
+    pub fn backoff_duration(&self, attempts: u32) -> SimDuration {
+        if attempts == 0 {
+            return SimDuration::ZERO;
+        }
+        let mut d = self.initial_backoff;
+        for _ in 1..attempts {
+            d = d.saturating_mul(2);
+            if d >= self.max_backoff {
+                return self.max_backoff;
+            }
+        }
+        d.min(self.max_backoff)
+    }
+
+    /// A scheduling attempt failed: `unschedulable` pods go to the pool, errors to backoffQ.
+    pub fn requeue_failed(&mut self, uid: &str, now: SimTime, unschedulable: bool) {
+        let Some(attempts) = self.pods.get(uid).map(|q| q.attempts) else { return };
+        let backoff = self.backoff_duration(attempts);
+        let Some(q) = self.pods.get_mut(uid) else { return };
+        q.timestamp = now;
+        if unschedulable {
+            q.place = Place::Unschedulable;
+        } else {
+            q.place = Place::Backoff;
+            let expiry = now + backoff;
+            self.backoff.push(Reverse((expiry, q.seq, uid.to_owned())));
+        }
+    }
+
+    /// A cluster event that may make pods schedulable: every pod in the
+    /// unschedulable pool moves to backoffQ, or activeQ if its backoff is over.
+    pub fn move_all_unschedulable(&mut self, now: SimTime) {
+        let uids: Vec<String> =
+            self.pods.iter().filter(|(_, q)| q.place == Place::Unschedulable).map(|(u, _)| u.clone()).collect();
+        for uid in uids {
+            self.move_out_of_pool(&uid, now);
+        }
+    }
+
+    fn move_out_of_pool(&mut self, uid: &str, now: SimTime) {
+        let backoff = {
+            let Some(q) = self.pods.get(uid) else { return };
+            self.backoff_duration(q.attempts)
+        };
+        let Some(q) = self.pods.get_mut(uid) else { return };
+        let expiry = q.timestamp + backoff;
+        if expiry <= now {
+            q.place = Place::Active;
+            let key = (priority_of(&q.pod), Reverse(q.timestamp), Reverse(q.seq));
+            self.active.push(uid.to_owned(), key);
+        } else {
+            q.place = Place::Backoff;
+            self.backoff.push(Reverse((expiry, q.seq, uid.to_owned())));
+        }
+    }
+
+    /// The 1 s backoff flush: pods whose backoff expired move to activeQ.
+    pub fn flush_backoff(&mut self, now: SimTime) {
+        while let Some(Reverse((expiry, _, uid))) = self.backoff.peek().cloned() {
+            if expiry > now {
+                break;
+            }
+            self.backoff.pop();
+            let Some(attempts) = self.pods.get(&uid).map(|q| q.attempts) else { continue };
+            let backoff = self.backoff_duration(attempts);
+            let Some(q) = self.pods.get_mut(&uid) else { continue };
+            if q.place != Place::Backoff || q.timestamp + backoff != expiry {
+                continue;
+            }
+            q.place = Place::Active;
+            let key = (priority_of(&q.pod), Reverse(q.timestamp), Reverse(q.seq));
+            self.active.push(uid, key);
+        }
+    }
+
+    /// The 30 s check: pods in the pool longer than the maximum stay move out.
+    pub fn flush_unschedulable_leftover(&mut self, now: SimTime) {
+        let stale: Vec<String> = self
+            .pods
+            .iter()
+            .filter(|(_, q)| q.place == Place::Unschedulable && now.saturating_since(q.timestamp) > self.max_unschedulable)
+            .map(|(u, _)| u.clone())
+            .collect();
+        for uid in stale {
+            self.move_out_of_pool(&uid, now);
+        }
+    }
+
+    /// True when the pod is queued (any place).
+    pub fn contains(&self, uid: &str) -> bool {
+        self.pods.contains_key(uid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::core::v1::{Pod, PodSpec};
+
+    fn pod(priority: i32) -> Arc<Object> {
+        Arc::new(Object::Pod(Pod { spec: Some(PodSpec { priority: Some(priority), ..Default::default() }), ..Default::default() }))
+    }
+
+    fn q() -> SchedulingQueue {
+        SchedulingQueue::new(SimDuration::from_secs(1), SimDuration::from_secs(10), SimDuration::from_mins(5))
+    }
+
+    #[test]
+    fn priority_then_arrival() {
+        let mut q = q();
+        let t = SimTime::ZERO;
+        q.add_or_update("a", pod(0), t);
+        q.add_or_update("b", pod(10), t);
+        q.add_or_update("c", pod(0), t);
+        let order: Vec<String> = std::iter::from_fn(|| q.pop().map(|(u, _)| u)).collect();
+        assert_eq!(order, ["b", "a", "c"]);
+    }
+
+    #[test]
+    fn backoff_doubles_to_the_cap() {
+        let q = q();
+        let secs: Vec<u64> = (1..=6).map(|a| q.backoff_duration(a).as_secs()).collect();
+        assert_eq!(secs, [1, 2, 4, 8, 10, 10]);
+    }
+
+    #[test]
+    fn unschedulable_pods_wait_for_an_event_or_five_minutes() {
+        let mut q = q();
+        q.add_or_update("a", pod(0), SimTime::ZERO);
+        q.pop();
+        q.requeue_failed("a", SimTime::ZERO, true);
+        q.flush_backoff(SimTime::from_nanos(60_000_000_000));
+        assert!(!q.has_active());
+        q.flush_unschedulable_leftover(SimTime::from_nanos(301_000_000_000));
+        assert!(q.has_active());
+        q.pop();
+        q.requeue_failed("a", SimTime::from_nanos(301_000_000_000), true);
+        q.move_all_unschedulable(SimTime::from_nanos(301_500_000_000));
+        assert!(!q.has_active(), "still within its 2 s backoff");
+        q.flush_backoff(SimTime::from_nanos(303_000_000_000));
+        assert!(q.has_active());
+    }
+}

@@ -1,0 +1,290 @@
+//! The typed configuration of a simulated cluster: nodes, image profiles,
+//! component timings and latencies. The scenario layer builds it from YAML;
+//! every default here is the real Kubernetes default where one exists.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::Taint;
+
+use crate::api::resources::Resources;
+use crate::time::SimDuration;
+
+/// The Kubernetes version the simulated cluster reports.
+pub const KUBERNETES_VERSION: &str = "v1.33.0";
+
+/// The highest score a scheduler plugin gives a node (framework.MaxNodeScore).
+pub const MAX_NODE_SCORE: i64 = 100;
+
+/// One node of the cluster.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeConfig {
+    /// The node (and host) name.
+    pub name: String,
+    /// True for the kubeadm control-plane node (runs the static control-plane pods).
+    pub control_plane: bool,
+    /// Capacity: cpu, memory, pods, ephemeral storage.
+    pub capacity: Resources,
+    /// Labels beyond the ones the kubelet sets itself.
+    pub labels: BTreeMap<String, String>,
+    /// Taints registered with the node.
+    pub taints: Vec<Taint>,
+    /// Image pull bandwidth, bytes per second.
+    pub pull_bandwidth_bytes_per_sec: u64,
+}
+
+/// What a container does when it exits on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExitBehaviour {
+    /// Time from start to exit.
+    pub after: SimDuration,
+    /// The exit code.
+    pub code: i32,
+}
+
+/// How an image behaves: its size, how long it takes to pull and start, and how it exits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageProfile {
+    /// Size as the node reports it in `status.images`, bytes.
+    pub size_bytes: u64,
+    /// Fixed pull time; when None, size / node bandwidth.
+    pub pull_duration: Option<SimDuration>,
+    /// Time from container start to running.
+    pub startup: SimDuration,
+    /// Time to stop after SIGTERM.
+    pub stop: SimDuration,
+    /// Exit on its own, when set; otherwise runs until stopped.
+    pub exit: Option<ExitBehaviour>,
+    /// The image does not exist in any registry (pulls fail).
+    pub missing: bool,
+    /// Log lines the container writes when it starts.
+    pub logs: Vec<String>,
+}
+
+impl Default for ImageProfile {
+    fn default() -> Self {
+        Self {
+            size_bytes: 100 * 1000 * 1000,
+            pull_duration: None,
+            startup: SimDuration::from_millis(500),
+            stop: SimDuration::from_millis(200),
+            exit: None,
+            missing: false,
+            logs: Vec::new(),
+        }
+    }
+}
+
+/// Image profiles by image reference, with a default for unknown images.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ImageCatalog {
+    /// Profiles keyed by full reference (`nginx:1.14.2`) or repository (`nginx`).
+    pub profiles: BTreeMap<String, ImageProfile>,
+    /// The profile of images not listed.
+    pub default: ImageProfile,
+}
+
+impl ImageCatalog {
+    /// The built-in catalog: the images of a kubeadm control plane and of the
+    /// course, with their real sizes (as `crictl images` reports them, rounded).
+    pub fn builtin() -> Self {
+        let mut profiles = BTreeMap::new();
+        let mut add = |name: &str, size_mb: u64, startup_ms: u64| {
+            profiles.insert(
+                name.to_owned(),
+                ImageProfile {
+                    size_bytes: size_mb * 1000 * 1000,
+                    startup: SimDuration::from_millis(startup_ms),
+                    ..ImageProfile::default()
+                },
+            );
+        };
+        add("registry.k8s.io/etcd:3.5.21-0", 58, 1000);
+        add("registry.k8s.io/kube-apiserver:v1.33.0", 30, 2000);
+        add("registry.k8s.io/kube-controller-manager:v1.33.0", 27, 1000);
+        add("registry.k8s.io/kube-scheduler:v1.33.0", 21, 1000);
+        add("registry.k8s.io/kube-proxy:v1.33.0", 31, 500);
+        add("registry.k8s.io/coredns/coredns:v1.12.0", 20, 1000);
+        add("registry.k8s.io/pause:3.10", 1, 100);
+        add("nginx", 70, 300);
+        add("nginx:1.14.2", 44, 300);
+        add("tomcat", 180, 3000);
+        add("tomcat:9.0.55", 284, 3000);
+        add("tomcat:10.1.11", 190, 3000);
+        add("redis", 45, 300);
+        add("busybox", 2, 100);
+        Self { profiles, default: ImageProfile::default() }
+    }
+
+    /// The profile of an image: exact reference first, then the repository
+    /// without tag or digest, then the default.
+    pub fn lookup(&self, image: &str) -> &ImageProfile {
+        if let Some(p) = self.profiles.get(image) {
+            return p;
+        }
+        let repo = image_repository(image);
+        self.profiles.get(repo).unwrap_or(&self.default)
+    }
+}
+
+/// The repository part of an image reference (no tag, no digest).
+pub fn image_repository(image: &str) -> &str {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    let slash = no_digest.rfind('/').map_or(0, |i| i + 1);
+    match no_digest[slash..].find(':') {
+        Some(colon) => &no_digest[..slash + colon],
+        None => no_digest,
+    }
+}
+
+/// The image reference as the node lists it: with `:latest` when there is no tag
+/// (as ImageLocality normalises it).
+pub fn normalized_image(image: &str) -> String {
+    if image.contains('@') || image_repository(image).len() != image.len() {
+        image.to_owned()
+    } else {
+        format!("{image}:latest")
+    }
+}
+
+/// Timings of the components (kubelet, controller-manager, scheduler, API server).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timings {
+    /// kubelet `nodeLeaseDurationSeconds` (40 s).
+    pub node_lease_duration: SimDuration,
+    /// Lease renew interval: a quarter of the lease duration (10 s).
+    pub lease_renew_interval: SimDuration,
+    /// kubelet `nodeStatusUpdateFrequency` (10 s).
+    pub node_status_update_frequency: SimDuration,
+    /// kubelet `nodeStatusReportFrequency` (5 min).
+    pub node_status_report_frequency: SimDuration,
+    /// Time from a kubelet seeing a pod to its sandbox being ready (sandbox + CNI).
+    pub pod_sandbox_setup: SimDuration,
+    /// Modelled cost of one scheduling cycle.
+    pub scheduling_cycle: SimDuration,
+    /// Scheduler `podInitialBackoffSeconds` (1 s).
+    pub pod_initial_backoff: SimDuration,
+    /// Scheduler `podMaxBackoffSeconds` (10 s).
+    pub pod_max_backoff: SimDuration,
+    /// Longest stay in the unschedulable pool (5 min).
+    pub pod_max_in_unschedulable: SimDuration,
+    /// kube-apiserver `--etcd-compaction-interval` (5 min).
+    pub etcd_compaction_interval: SimDuration,
+    /// Delay before the namespace controller re-checks a terminating namespace.
+    pub namespace_resync: SimDuration,
+    /// Time for a kubelet to start after the node boots.
+    pub kubelet_startup: SimDuration,
+}
+
+impl Default for Timings {
+    fn default() -> Self {
+        Self {
+            node_lease_duration: SimDuration::from_secs(40),
+            lease_renew_interval: SimDuration::from_secs(10),
+            node_status_update_frequency: SimDuration::from_secs(10),
+            node_status_report_frequency: SimDuration::from_mins(5),
+            pod_sandbox_setup: SimDuration::from_millis(300),
+            scheduling_cycle: SimDuration::from_millis(2),
+            pod_initial_backoff: SimDuration::from_secs(1),
+            pod_max_backoff: SimDuration::from_secs(10),
+            pod_max_in_unschedulable: SimDuration::from_mins(5),
+            etcd_compaction_interval: SimDuration::from_mins(5),
+            namespace_resync: SimDuration::from_secs(1),
+            kubelet_startup: SimDuration::from_secs(1),
+        }
+    }
+}
+
+/// Network latencies between components and the API server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Latencies {
+    /// From a client's request to the API server having processed it (including the etcd write).
+    pub api_request: SimDuration,
+    /// From a write to a watcher's informer having the change.
+    pub watch_delivery: SimDuration,
+}
+
+impl Default for Latencies {
+    fn default() -> Self {
+        Self { api_request: SimDuration::from_millis(2), watch_delivery: SimDuration::from_millis(5) }
+    }
+}
+
+/// Everything needed to build a cluster.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterConfig {
+    /// The nodes, control plane first.
+    pub nodes: Vec<NodeConfig>,
+    /// Image behaviour.
+    pub images: ImageCatalog,
+    /// Component timings.
+    pub timings: Timings,
+    /// Latencies.
+    pub latencies: Latencies,
+    /// Default toleration seconds added by admission (300).
+    pub default_toleration_secs: i64,
+    /// Replicas of the coredns Deployment (kubeadm: 2).
+    pub coredns_replicas: i32,
+}
+
+impl ClusterConfig {
+    /// A kubeadm-shaped cluster: one control-plane node and `workers` worker nodes,
+    /// named `control-plane`, `worker-1`, `worker-2`, ...
+    pub fn kubeadm(workers: usize) -> Self {
+        let mut nodes = vec![NodeConfig::new("control-plane", true)];
+        nodes.extend((1..=workers).map(|i| NodeConfig::new(&format!("worker-{i}"), false)));
+        Self {
+            nodes,
+            images: ImageCatalog::builtin(),
+            timings: Timings::default(),
+            latencies: Latencies::default(),
+            default_toleration_secs: 300,
+            coredns_replicas: 2,
+        }
+    }
+}
+
+impl NodeConfig {
+    /// A node with 4 CPUs, 8 GiB, 110 pods and 100 GB of ephemeral storage.
+    pub fn new(name: &str, control_plane: bool) -> Self {
+        Self {
+            name: name.to_owned(),
+            control_plane,
+            capacity: Resources {
+                cpu_millis: 4000,
+                memory_bytes: 8 * 1024 * 1024 * 1024,
+                ephemeral_storage_bytes: 100 * 1000 * 1000 * 1000,
+                pods: 110,
+            },
+            labels: BTreeMap::new(),
+            taints: if control_plane {
+                vec![Taint {
+                    key: "node-role.kubernetes.io/control-plane".into(),
+                    effect: "NoSchedule".into(),
+                    value: None,
+                    time_added: None,
+                }]
+            } else {
+                Vec::new()
+            },
+            pull_bandwidth_bytes_per_sec: 20 * 1000 * 1000,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_names() {
+        assert_eq!(image_repository("nginx:1.14.2"), "nginx");
+        assert_eq!(image_repository("localhost:5000/app:v1"), "localhost:5000/app");
+        assert_eq!(image_repository("localhost:5000/app"), "localhost:5000/app");
+        assert_eq!(normalized_image("nginx"), "nginx:latest");
+        assert_eq!(normalized_image("nginx:1.14.2"), "nginx:1.14.2");
+        let c = ImageCatalog::builtin();
+        assert_eq!(c.lookup("nginx:1.14.2").size_bytes, 44_000_000);
+        assert_eq!(c.lookup("nginx:1.25").size_bytes, 70_000_000);
+        assert_eq!(c.lookup("unknown/img:1").size_bytes, ImageProfile::default().size_bytes);
+    }
+}
