@@ -43,3 +43,4 @@ pub use time::{SimDuration, SimTime};
 pub mod cluster;
 pub mod components;
 pub mod config;
+pub mod bootstrap;

@@ -1,1 +1,178 @@
-//! controllers
+//! kube-controller-manager: one process, many control loops.
+//!
+//! The controllers share the manager's informers (one watch per kind) and
+//! each keeps a work queue of object keys. A watch event marks keys dirty; a
+//! sync runs at the next instant and performs the controller's API writes, as
+//! a real controller's worker does. Controllers read only their informer
+//! caches and write only through the API.
+
+pub mod daemonset;
+pub mod deployment;
+pub mod garbage_collector;
+pub mod namespace;
+pub mod replicaset;
+pub mod serviceaccount;
+
+use std::any::Any;
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::event_recorder::EventRecorder;
+use super::informer::Informer;
+use super::{Component, Ctx, WatchEvent};
+use crate::api::{Kind, ObjectKey};
+use crate::apiserver::watch::WatchSpec;
+use crate::apiserver::ApiResult;
+use crate::time::SimDuration;
+
+/// The informers the controllers share, one per kind.
+#[derive(Debug, Default)]
+pub struct Informers {
+    by_kind: BTreeMap<Kind, Informer>,
+}
+
+impl Informers {
+    /// The cache of a kind (empty when not watched).
+    pub fn of(&self, kind: Kind) -> &Informer {
+        static EMPTY: std::sync::OnceLock<Informer> = std::sync::OnceLock::new();
+        self.by_kind.get(&kind).unwrap_or_else(|| EMPTY.get_or_init(Informer::new))
+    }
+
+    fn apply(&mut self, event: &WatchEvent) {
+        self.by_kind.entry(event.object.kind()).or_default().apply(event);
+    }
+}
+
+/// A set of keys waiting to be synced, processed in key order.
+#[derive(Debug, Default)]
+pub struct WorkQueue {
+    dirty: BTreeSet<ObjectKey>,
+}
+
+impl WorkQueue {
+    /// Marks a key for the next sync.
+    pub fn add(&mut self, key: ObjectKey) {
+        self.dirty.insert(key);
+    }
+
+    /// Takes every dirty key.
+    pub fn drain(&mut self) -> Vec<ObjectKey> {
+        std::mem::take(&mut self.dirty).into_iter().collect()
+    }
+
+    /// True when nothing is dirty.
+    pub fn is_empty(&self) -> bool {
+        self.dirty.is_empty()
+    }
+}
+
+const TIMER_SYNC: u64 = 1;
+const TIMER_NAMESPACE_RESYNC: u64 = 2;
+
+/// The controller manager component.
+pub struct ControllerManager {
+    informers: Informers,
+    namespace: namespace::NamespaceController,
+    serviceaccount: serviceaccount::ServiceAccountController,
+    gc: garbage_collector::GarbageCollector,
+    replicaset: replicaset::ReplicaSetController,
+    deployment: deployment::DeploymentController,
+    daemonset: daemonset::DaemonSetController,
+    sync_pending: bool,
+    namespace_resync_pending: bool,
+}
+
+impl Default for ControllerManager {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ControllerManager {
+    /// A controller manager with every controller enabled.
+    pub fn new() -> Self {
+        Self {
+            informers: Informers::default(),
+            namespace: namespace::NamespaceController::default(),
+            serviceaccount: serviceaccount::ServiceAccountController::default(),
+            gc: garbage_collector::GarbageCollector::default(),
+            replicaset: replicaset::ReplicaSetController::new(EventRecorder::new("replicaset-controller", None)),
+            deployment: deployment::DeploymentController::new(EventRecorder::new("deployment-controller", None)),
+            daemonset: daemonset::DaemonSetController::new(EventRecorder::new("daemonset-controller", None)),
+            sync_pending: false,
+            namespace_resync_pending: false,
+        }
+    }
+
+    fn schedule_sync(&mut self, ctx: &mut Ctx<'_>) {
+        if !self.sync_pending {
+            self.sync_pending = true;
+            ctx.set_timer(SimDuration::ZERO, TIMER_SYNC);
+        }
+    }
+}
+
+impl Component for ControllerManager {
+    fn name(&self) -> &str {
+        "kube-controller-manager"
+    }
+
+    fn start(&mut self, ctx: &mut Ctx<'_>) {
+        for &kind in Kind::ALL {
+            // Events are not owned by anything the garbage collector must track.
+            if kind != Kind::Event {
+                ctx.watch(WatchSpec::all(kind));
+            }
+        }
+    }
+
+    fn on_watch(&mut self, ctx: &mut Ctx<'_>, event: &WatchEvent) {
+        let prev = self.informers.by_kind.get(&event.object.kind()).and_then(|i| i.get(&ObjectKey::of(&event.object)).cloned());
+        self.informers.apply(event);
+        self.gc.observe(event, prev.as_deref());
+        self.namespace.observe(event);
+        self.serviceaccount.observe(event);
+        self.replicaset.observe(event, prev.as_deref());
+        self.deployment.observe(event, &self.informers);
+        self.daemonset.observe(event);
+        self.schedule_sync(ctx);
+    }
+
+    fn on_timer(&mut self, ctx: &mut Ctx<'_>, tag: u64) {
+        match tag {
+            TIMER_SYNC => {
+                self.sync_pending = false;
+                self.gc.sync(ctx, &self.informers);
+                let ns_waiting = self.namespace.sync(ctx, &self.informers);
+                if ns_waiting && !self.namespace_resync_pending {
+                    self.namespace_resync_pending = true;
+                    let delay = ctx.config().timings.namespace_resync;
+                    ctx.set_timer(delay, TIMER_NAMESPACE_RESYNC);
+                }
+                self.serviceaccount.sync(ctx, &self.informers);
+                self.deployment.sync(ctx, &self.informers);
+                self.replicaset.sync(ctx, &self.informers);
+                self.daemonset.sync(ctx, &self.informers);
+            }
+            TIMER_NAMESPACE_RESYNC => {
+                self.namespace_resync_pending = false;
+                self.namespace.requeue_terminating(&self.informers);
+                self.schedule_sync(ctx);
+            }
+            other => {
+                if self.deployment.on_timer(other) || self.replicaset.on_timer(other) {
+                    self.schedule_sync(ctx);
+                }
+            }
+        }
+    }
+
+    fn on_response(&mut self, ctx: &mut Ctx<'_>, tag: u64, result: &ApiResult) {
+        if self.replicaset.on_response(ctx, tag, result) {
+            self.schedule_sync(ctx);
+        }
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}

@@ -372,16 +372,27 @@ impl Kubelet {
     }
 
     fn sandbox_ready(&mut self, ctx: &mut Ctx<'_>, uid: &str) {
-        let ip = self.allocate_ip();
+        let host_network = self
+            .workers
+            .get(uid)
+            .and_then(|w| w.pod.as_pod())
+            .and_then(|p| p.spec.as_ref())
+            .and_then(|s| s.host_network)
+            .unwrap_or(false);
+        let ip = (!host_network).then(|| self.allocate_ip());
         let Some(w) = self.workers.get_mut(uid) else {
-            self.release_ip(&ip);
+            if let Some(ip) = ip {
+                self.release_ip(&ip);
+            }
             return;
         };
         if w.terminating {
-            self.release_ip(&ip);
+            if let Some(ip) = ip {
+                self.release_ip(&ip);
+            }
             return;
         }
-        w.ip = Some(ip);
+        w.ip = ip;
         w.sandbox_ready = true;
         self.start_next_containers(ctx, uid);
         self.post_status(ctx, uid);
