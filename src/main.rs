@@ -1,1 +1,178 @@
-fn main(){}
+//! `sim`: the kubesim command line. A thin layer over the library crates:
+//! argument parsing, files, and exit codes (0 all expectations held, 1 an
+//! expectation failed, 2 invalid input).
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use sim_core::api::{Kind, Object};
+use sim_core::time::SimDuration;
+use sim_scenarios::{RunOptions, ScenarioError};
+
+/// kubesim: a deterministic discrete-event simulator of a Kubernetes v1.33 cluster.
+#[derive(Debug, Parser)]
+#[command(name = "sim", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Run a scenario in virtual time and check its expectations.
+    Run {
+        /// The scenario file.
+        scenario: PathBuf,
+        /// Replace the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Write the event log, the Kubernetes Events and the transcript to this directory.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Allow --out to replace the files of a previous run in a non-empty directory.
+        #[arg(long)]
+        force: bool,
+        /// Stop at this virtual time (a duration such as 90s or 1h30m).
+        #[arg(long, value_parser = parse_duration)]
+        until: Option<SimDuration>,
+    },
+    /// Check a scenario (and the manifests it names) without running it.
+    Validate {
+        /// The scenario file.
+        scenario: PathBuf,
+    },
+}
+
+fn parse_duration(s: &str) -> Result<SimDuration, String> {
+    s.parse::<SimDuration>().map_err(|e| e.to_string())
+}
+
+/// The files a run writes into `--out`.
+const OUT_FILES: [&str; 3] = ["events.jsonl", "k8s-events.jsonl", "transcript.txt"];
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    match real_main(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load(path: &Path) -> Result<sim_scenarios::Scenario, ExitCode> {
+    sim_scenarios::load(path).map_err(|e: ScenarioError| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })
+}
+
+fn real_main(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Cmd::Validate { scenario } => {
+            let s = match load(&scenario) {
+                Ok(s) => s,
+                Err(code) => return Ok(code),
+            };
+            println!("{}: valid scenario {:?}: {} nodes, {} steps", scenario.display(), s.name, s.cluster.nodes.len(), s.steps.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Run { scenario, seed, out, force, until } => {
+            let s = match load(&scenario) {
+                Ok(s) => s,
+                Err(code) => return Ok(code),
+            };
+            if let Some(dir) = &out {
+                prepare_out_dir(dir, force)?;
+            }
+            let options = RunOptions { seed, until, invoked_as: Some(scenario.display().to_string()) };
+            let mut transcript = Vec::new();
+            let result = {
+                let mut tee = Tee { a: io::stdout().lock(), b: &mut transcript };
+                sim_scenarios::run(&s, &options, &mut tee)?
+            };
+            if let Some(dir) = &out {
+                write_out(dir, &result, &transcript).with_context(|| format!("writing {}", dir.display()))?;
+            }
+            Ok(if result.success() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+    }
+}
+
+/// Refuses to write into a non-empty directory unless `--force` is given, and
+/// even then only replaces the files a run writes.
+fn prepare_out_dir(dir: &Path, force: bool) -> Result<()> {
+    if dir.exists() {
+        if !dir.is_dir() {
+            bail!("--out {}: exists and is not a directory", dir.display());
+        }
+        let mut entries = fs::read_dir(dir)?.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect::<Vec<_>>();
+        entries.sort();
+        if !entries.is_empty() {
+            if !force {
+                bail!("--out {}: directory is not empty ({}); choose another directory or pass --force to replace the files of a previous run", dir.display(), entries.join(", "));
+            }
+            let foreign: Vec<&String> = entries.iter().filter(|e| !OUT_FILES.contains(&e.as_str())).collect();
+            if !foreign.is_empty() {
+                bail!("--out {}: holds files kubesim did not write ({}); refusing to mix them with a run's output", dir.display(), foreign.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "));
+            }
+        }
+    }
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(())
+}
+
+fn write_out(dir: &Path, result: &sim_scenarios::RunResult, transcript: &[u8]) -> Result<()> {
+    let mut f = io::BufWriter::new(fs::File::create(dir.join("events.jsonl"))?);
+    sim_report::event_log::write_trace(result.cluster.trace().records(), &mut f)?;
+    f.flush()?;
+    let events: Vec<k8s_openapi_event::Event> = result
+        .cluster
+        .etcd()
+        .list(Kind::Event, None)
+        .iter()
+        .filter_map(|o| match &**o {
+            Object::Event(e) => Some(e.clone()),
+            _ => None,
+        })
+        .collect();
+    let refs: Vec<&k8s_openapi_event::Event> = events.iter().collect();
+    let mut f = io::BufWriter::new(fs::File::create(dir.join("k8s-events.jsonl"))?);
+    sim_report::event_log::write_events(&refs, &mut f)?;
+    f.flush()?;
+    fs::write(dir.join("transcript.txt"), transcript)?;
+    Ok(())
+}
+
+mod k8s_openapi_event {
+    pub use sim_core::k8s::Event;
+}
+
+/// Writes to two sinks.
+struct Tee<'a, A: Write> {
+    a: A,
+    b: &'a mut Vec<u8>,
+}
+
+impl<A: Write> Write for Tee<'_, A> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.a.write_all(buf)?;
+        self.b.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.a.flush()
+    }
+}

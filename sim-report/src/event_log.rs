@@ -1,0 +1,54 @@
+//! The event log (`events.jsonl`) and the Kubernetes Events file
+//! (`k8s-events.jsonl`): one JSON object per line, in run order.
+
+use std::io::{self, Write};
+
+use k8s_openapi::api::core::v1::Event;
+use sim_core::trace::TraceRecord;
+
+/// Writes one JSON object per trace record: `{"t_ns", "component", "action", "object", ...}`.
+pub fn write_trace(records: &[TraceRecord], out: &mut impl Write) -> io::Result<()> {
+    for r in records {
+        serde_json::to_writer(&mut *out, r)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// Writes the Kubernetes Events of the run, one per line, ordered by first
+/// timestamp, then namespace and name.
+pub fn write_events(events: &[&Event], out: &mut impl Write) -> io::Result<()> {
+    let mut sorted: Vec<&&Event> = events.iter().collect();
+    sorted.sort_by(|a, b| {
+        let key = |e: &Event| (e.first_timestamp.clone(), e.metadata.namespace.clone(), e.metadata.name.clone());
+        key(a).cmp(&key(b))
+    });
+    for e in sorted {
+        serde_json::to_writer(&mut *out, e)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trace_lines_are_json_objects() {
+        let r = TraceRecord {
+            t_ns: 5,
+            component: "kube-scheduler".into(),
+            action: "bind".into(),
+            object: "pod/default/x".into(),
+            revision: Some(7),
+            detail: "worker-1".into(),
+        };
+        let mut buf = Vec::new();
+        write_trace(&[r], &mut buf).unwrap();
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "{\"t_ns\":5,\"component\":\"kube-scheduler\",\"action\":\"bind\",\"object\":\"pod/default/x\",\"revision\":7,\"detail\":\"worker-1\"}\n"
+        );
+    }
+}

@@ -1,0 +1,272 @@
+//! Stage one of scenario parsing: the scenario file exactly as written.
+//!
+//! Every struct refuses unknown fields, so a misspelt key is an error with its
+//! line and column. Values stay strings here (`"2m"`, `"8Gi"`); stage two
+//! ([`crate::scenario`]) turns them into typed units and cross-checks them.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// A scenario file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawScenario {
+    /// The scenario's name.
+    pub name: String,
+    /// What it shows.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The seed of every random stream (default 1).
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// The cluster to simulate.
+    #[serde(default)]
+    pub cluster: RawCluster,
+    /// What happens, in order.
+    #[serde(default)]
+    pub steps: Vec<RawStep>,
+}
+
+/// The `cluster` section.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawCluster {
+    /// Node pools; default: one control-plane node and two workers.
+    #[serde(default)]
+    pub nodes: Option<Vec<RawNodePool>>,
+    /// Image profiles by image reference or repository.
+    #[serde(default)]
+    pub images: BTreeMap<String, RawImage>,
+    /// The profile of images not listed.
+    #[serde(default)]
+    pub default_image: Option<RawImage>,
+    /// Component timing overrides.
+    #[serde(default)]
+    pub timings: RawTimings,
+    /// Latency overrides.
+    #[serde(default)]
+    pub latencies: RawLatencies,
+    /// Replicas of the coredns Deployment (2).
+    #[serde(default)]
+    pub coredns_replicas: Option<i32>,
+    /// `--default-not-ready-toleration-seconds` and `--default-unreachable-toleration-seconds` (300).
+    #[serde(default)]
+    pub default_toleration_seconds: Option<i64>,
+}
+
+/// A pool of identical nodes.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawNodePool {
+    /// Pool name: the node name when `count` is absent, else the prefix of `<name>-1`, `<name>-2`, ...
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Explicit node names.
+    #[serde(default)]
+    pub names: Option<Vec<String>>,
+    /// Number of nodes.
+    #[serde(default)]
+    pub count: Option<u32>,
+    /// The kubeadm control-plane node.
+    #[serde(default)]
+    pub control_plane: Option<bool>,
+    /// CPU capacity (quantity, `4`, `3500m`).
+    #[serde(default)]
+    pub cpu: Option<String>,
+    /// Memory capacity (quantity, `8Gi`).
+    #[serde(default)]
+    pub memory: Option<String>,
+    /// Pod capacity (110).
+    #[serde(default)]
+    pub pods: Option<i64>,
+    /// Ephemeral storage capacity (quantity).
+    #[serde(default)]
+    pub ephemeral_storage: Option<String>,
+    /// Extra node labels.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Taints in kubectl syntax: `key=value:Effect` or `key:Effect`.
+    #[serde(default)]
+    pub taints: Vec<String>,
+    /// Image pull bandwidth in bytes per second (quantity, `20M`).
+    #[serde(default)]
+    pub pull_bandwidth: Option<String>,
+}
+
+/// How an image behaves.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawImage {
+    /// Size (quantity, `44M`).
+    #[serde(default)]
+    pub size: Option<String>,
+    /// Fixed pull time (duration); otherwise size / bandwidth.
+    #[serde(default)]
+    pub pull_time: Option<String>,
+    /// Time from container create to running (duration).
+    #[serde(default)]
+    pub startup: Option<String>,
+    /// Time to stop after SIGTERM (duration).
+    #[serde(default)]
+    pub stop: Option<String>,
+    /// Exit on its own.
+    #[serde(default)]
+    pub exit: Option<RawExit>,
+    /// The image does not exist (pulls fail with ErrImagePull).
+    #[serde(default)]
+    pub missing: Option<bool>,
+    /// Lines printed by `kubectl logs`.
+    #[serde(default)]
+    pub logs: Vec<String>,
+}
+
+/// An exit: when and with which code.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawExit {
+    /// Time from start to exit (duration).
+    pub after: String,
+    /// Exit code (0).
+    #[serde(default)]
+    pub code: Option<i32>,
+}
+
+/// Timing overrides (durations).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawTimings {
+    /// kubelet `nodeLeaseDurationSeconds` (40s).
+    pub node_lease_duration: Option<String>,
+    /// Lease renew interval (10s).
+    pub lease_renew_interval: Option<String>,
+    /// kubelet `nodeStatusUpdateFrequency` (10s).
+    pub node_status_update_frequency: Option<String>,
+    /// kubelet `nodeStatusReportFrequency` (5m).
+    pub node_status_report_frequency: Option<String>,
+    /// Pod sandbox setup (300ms).
+    pub pod_sandbox_setup: Option<String>,
+    /// Cost of one scheduling cycle (2ms).
+    pub scheduling_cycle: Option<String>,
+    /// `--etcd-compaction-interval` (5m).
+    pub etcd_compaction_interval: Option<String>,
+    /// kubelet start after boot (1s).
+    pub kubelet_startup: Option<String>,
+}
+
+/// Latency overrides (durations).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawLatencies {
+    /// Client request to the API server (2ms).
+    pub api_request: Option<String>,
+    /// Watch delivery (5ms).
+    pub watch_delivery: Option<String>,
+}
+
+/// One step.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawStep {
+    /// Absolute virtual time (duration since start).
+    #[serde(default)]
+    pub at: Option<String>,
+    /// Delay after the previous step (duration).
+    #[serde(default)]
+    pub after: Option<String>,
+    /// A label printed with the step.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Kubernetes YAML to apply: a file path, inline YAML text, one manifest or a list of them.
+    #[serde(default)]
+    pub apply: Option<serde_json::Value>,
+    /// Objects to delete: `TYPE/NAME` or a list of them.
+    #[serde(default)]
+    pub delete: Option<StringOrList>,
+    /// The namespace of `delete` and `expect` (default `default`).
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// A kubectl command line (without the leading `kubectl`).
+    #[serde(default)]
+    pub kubectl: Option<String>,
+    /// Advance virtual time (duration).
+    #[serde(default)]
+    pub wait: Option<String>,
+    /// An expectation.
+    #[serde(default)]
+    pub expect: Option<RawExpect>,
+}
+
+/// Either one string or several.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum StringOrList {
+    /// One.
+    One(String),
+    /// Several.
+    Many(Vec<String>),
+}
+
+impl StringOrList {
+    /// The strings.
+    pub fn items(&self) -> Vec<String> {
+        match self {
+            StringOrList::One(s) => vec![s.clone()],
+            StringOrList::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// An expectation, with an optional deadline.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawExpect {
+    /// One object, `TYPE/NAME` (`deployment/my-tomcat`, `pod/mynginx`, `namespace/tuling`).
+    #[serde(default)]
+    pub object: Option<String>,
+    /// A set of pods by label selector (`app=x`; empty: all pods).
+    #[serde(default)]
+    pub pods: Option<String>,
+    /// Pod counts by phase (`{Running: 3, Pending: 0}`).
+    #[serde(default)]
+    pub pod_count: Option<BTreeMap<String, usize>>,
+    /// Namespace (default `default`).
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// Look in every namespace (pods and podCount).
+    #[serde(default)]
+    pub all_namespaces: Option<bool>,
+    /// Deadline (duration); absent: must hold at once.
+    #[serde(default)]
+    pub within: Option<String>,
+    /// The object exists (true) or not (false).
+    #[serde(default)]
+    pub exists: Option<bool>,
+    /// Phase of the pod / of every selected pod / of the namespace.
+    #[serde(default)]
+    pub phase: Option<String>,
+    /// Pod Ready condition / node Ready condition.
+    #[serde(default)]
+    pub ready: Option<bool>,
+    /// Number of selected pods.
+    #[serde(default)]
+    pub count: Option<usize>,
+    /// Workload `status.replicas`.
+    #[serde(default)]
+    pub replicas: Option<i32>,
+    /// Workload `status.readyReplicas`.
+    #[serde(default)]
+    pub ready_replicas: Option<i32>,
+    /// Workload `status.availableReplicas`.
+    #[serde(default)]
+    pub available_replicas: Option<i32>,
+    /// Workload `status.updatedReplicas`.
+    #[serde(default)]
+    pub updated_replicas: Option<i32>,
+    /// The node a pod runs on.
+    #[serde(default)]
+    pub node: Option<String>,
+    /// Total container restarts of a pod.
+    #[serde(default)]
+    pub restarts: Option<i32>,
+}

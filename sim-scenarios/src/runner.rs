@@ -1,0 +1,226 @@
+//! The runner: builds the cluster, brings it up, and plays the steps in
+//! virtual time, writing a transcript: each step at its virtual time, what
+//! kubectl printed, and each expectation as PASS or FAIL with what was observed.
+
+use std::io::{self, Write};
+
+use sim_core::api::Kind;
+use sim_core::bootstrap::kubeadm_cluster;
+use sim_core::cluster::Cluster;
+use sim_core::time::{SimDuration, SimTime};
+use sim_core::trace::Trace;
+
+use crate::expect::Expectation;
+use crate::kubectl::exec;
+use crate::scenario::{Action, Scenario, When};
+
+/// The longest the runner waits for the cluster to come up.
+pub const CLUSTER_READY_TIMEOUT: SimDuration = SimDuration::from_mins(5);
+/// The longest `kubectl delete` waits for objects to disappear.
+pub const DELETE_WAIT_TIMEOUT: SimDuration = SimDuration::from_mins(5);
+
+/// Options of a run.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Replaces the scenario's seed.
+    pub seed: Option<u64>,
+    /// Stops the run at this virtual time.
+    pub until: Option<SimDuration>,
+    /// How the scenario was named on the command line (for the replay line).
+    pub invoked_as: Option<String>,
+}
+
+/// The outcome of a run.
+#[derive(Debug)]
+pub struct RunResult {
+    /// Expectations that held.
+    pub passed: usize,
+    /// Expectations that failed.
+    pub failed: usize,
+    /// Steps not run because of `--until`.
+    pub skipped: usize,
+    /// The seed used.
+    pub seed: u64,
+    /// The cluster as the run left it (for reports).
+    pub cluster: Cluster,
+}
+
+impl RunResult {
+    /// True when every expectation held.
+    pub fn success(&self) -> bool {
+        self.failed == 0
+    }
+}
+
+struct Runner<'a> {
+    cluster: Cluster,
+    out: &'a mut dyn Write,
+    until: SimTime,
+}
+
+fn stamp(t: SimTime) -> String {
+    format!("[{:>10}]", t.to_string())
+}
+
+impl Runner<'_> {
+    fn say(&mut self, text: &str) -> io::Result<()> {
+        let t = stamp(self.cluster.now());
+        writeln!(self.out, "{t} {text}")
+    }
+
+    /// Runs events until `done` holds (checked whenever the store changed) or
+    /// `deadline` passes. Returns the time it held, if it did.
+    fn run_until_holds(&mut self, deadline: SimTime, mut done: impl FnMut(&Cluster) -> bool) -> Option<SimTime> {
+        let deadline = deadline.min(self.until);
+        let mut revision = self.cluster.etcd().revision();
+        if done(&self.cluster) {
+            return Some(self.cluster.now());
+        }
+        while let Some(next) = self.cluster.next_event_time() {
+            if next > deadline {
+                break;
+            }
+            self.cluster.step();
+            let now_rev = self.cluster.etcd().revision();
+            if now_rev != revision {
+                revision = now_rev;
+                // Finish every event of this instant before judging it.
+                if self.cluster.next_event_time() == Some(self.cluster.now()) {
+                    continue;
+                }
+                if done(&self.cluster) {
+                    return Some(self.cluster.now());
+                }
+            } else if self.cluster.next_event_time() != Some(self.cluster.now()) && done(&self.cluster) {
+                return Some(self.cluster.now());
+            }
+        }
+        self.cluster.run_until(deadline);
+        done(&self.cluster).then(|| self.cluster.now())
+    }
+}
+
+/// True when every node is Ready and every kube-system pod is Running and Ready.
+pub fn cluster_ready(cluster: &Cluster) -> bool {
+    let etcd = cluster.etcd();
+    let nodes = etcd.list(Kind::Node, None);
+    if nodes.len() != cluster.config().nodes.len() {
+        return false;
+    }
+    let nodes_ready = nodes.iter().all(|n| {
+        n.as_node().and_then(|n| n.status.as_ref()).and_then(|s| s.conditions.as_ref()).is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+    });
+    let expected_pods = 4 + nodes.len() + usize::try_from(cluster.config().coredns_replicas).unwrap_or(0);
+    let pods = etcd.list(Kind::Pod, Some("kube-system"));
+    nodes_ready
+        && pods.len() == expected_pods
+        && pods.iter().all(|p| {
+            p.as_pod().and_then(|p| p.status.as_ref()).and_then(|s| s.conditions.as_ref()).is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+        })
+}
+
+/// Plays a scenario, writing the transcript to `out`.
+pub fn run(scenario: &Scenario, options: &RunOptions, out: &mut dyn Write) -> io::Result<RunResult> {
+    let seed = options.seed.unwrap_or(scenario.seed);
+    let cluster = kubeadm_cluster(scenario.cluster.clone(), seed, Trace::new());
+    let until = options.until.map_or(SimTime::MAX, |d| SimTime::ZERO + d);
+    let mut r = Runner { cluster, out, until };
+    writeln!(r.out, "kubesim: scenario {:?} (seed {seed}, Kubernetes {})", scenario.name, sim_core::config::KUBERNETES_VERSION)?;
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    match r.run_until_holds(SimTime::ZERO + CLUSTER_READY_TIMEOUT, cluster_ready) {
+        Some(_) => {
+            let nodes = r.cluster.etcd().count(Kind::Node);
+            let pods = r.cluster.etcd().list(Kind::Pod, Some("kube-system")).len();
+            r.say(&format!("cluster ready: {nodes} nodes Ready, {pods} pods Running in kube-system"))?;
+        }
+        None => r.say("warning: the cluster did not become ready; running the steps anyway")?,
+    }
+    for step in &scenario.steps {
+        let start = match step.when {
+            When::At(t) => t.max(r.cluster.now()),
+            When::After(d) => r.cluster.now() + d,
+        };
+        if start > r.until {
+            skipped += 1;
+            continue;
+        }
+        r.cluster.run_until(start);
+        if let Some(name) = &step.name {
+            r.say(&format!("# {name}"))?;
+        }
+        match &step.action {
+            Action::Apply { source, command } => {
+                r.say(&format!("apply {source}"))?;
+                let outcome = exec::execute(&mut r.cluster, command);
+                r.out.write_all(outcome.output.as_bytes())?;
+            }
+            Action::Kubectl(command) => {
+                r.say(&format!("$ kubectl {}", command.line.trim_start_matches("kubectl ")))?;
+                let outcome = exec::execute(&mut r.cluster, command);
+                r.out.write_all(outcome.output.as_bytes())?;
+                if !outcome.wait_for_gone.is_empty() {
+                    let keys = outcome.wait_for_gone.clone();
+                    let deadline = r.cluster.now() + DELETE_WAIT_TIMEOUT;
+                    let gone = r.run_until_holds(deadline, |c| keys.iter().all(|k| c.etcd().get(k.kind, &k.namespace, &k.name).is_none()));
+                    if gone.is_none() && r.cluster.now() < r.until {
+                        r.say("error: timed out waiting for the condition")?;
+                    }
+                }
+            }
+            Action::Wait(d) => {
+                r.say(&format!("wait {d}"))?;
+                let to = (r.cluster.now() + *d).min(r.until);
+                r.cluster.run_until(to);
+            }
+            Action::Expect(e) => {
+                let ok = expect(&mut r, e)?;
+                match ok {
+                    Some(true) => passed += 1,
+                    Some(false) => failed += 1,
+                    None => skipped += 1,
+                }
+            }
+        }
+    }
+    if r.until != SimTime::MAX && r.cluster.now() < r.until {
+        r.cluster.run_until(r.until);
+        r.say("stopped (--until)")?;
+    }
+    let total = passed + failed;
+    writeln!(
+        r.out,
+        "{total} expectation{}: {passed} passed, {failed} failed{}",
+        if total == 1 { "" } else { "s" },
+        if skipped > 0 { format!(", {skipped} not run (--until)") } else { String::new() }
+    )?;
+    if failed > 0 {
+        let path = options.invoked_as.clone().unwrap_or_else(|| scenario.path.display().to_string());
+        let until = options.until.map(|u| format!(" --until {u}")).unwrap_or_default();
+        writeln!(r.out, "seed: {seed}")?;
+        writeln!(r.out, "replay: sim run {path} --seed {seed}{until}")?;
+    }
+    Ok(RunResult { passed, failed, skipped, seed, cluster: r.cluster })
+}
+
+/// Checks an expectation, waiting up to its deadline. None: cut short by `--until`.
+fn expect(r: &mut Runner<'_>, e: &Expectation) -> io::Result<Option<bool>> {
+    let desc = e.describe();
+    r.say(&format!("expect {desc}"))?;
+    let deadline = r.cluster.now() + e.within;
+    let held = r.run_until_holds(deadline, |c| e.check(c.etcd()).0);
+    let (_, observed) = e.check(r.cluster.etcd());
+    match held {
+        Some(_) => {
+            r.say(&format!("PASS {desc}: {observed}"))?;
+            Ok(Some(true))
+        }
+        None if deadline > r.until => {
+            r.say(&format!("NOT DECIDED {desc}: {observed} (stopped by --until)"))?;
+            Ok(None)
+        }
+        None => {
+            r.say(&format!("FAIL {desc}: observed {observed}"))?;
+            Ok(Some(false))
+        }
+    }
+}

@@ -1,0 +1,535 @@
+//! Stage two of scenario parsing: a validated scenario with typed units
+//! (durations as virtual time, quantities as integers, manifests as API
+//! objects, kubectl lines parsed) and cross-checks (one action per step,
+//! unique node names, times that move forward).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use k8s_openapi::api::core::v1::Taint;
+use sim_core::api::labels::Selector;
+use sim_core::api::quantity::{parse_bytes, parse_cpu_millis};
+use sim_core::api::Kind;
+use sim_core::config::{ClusterConfig, ExitBehaviour, ImageProfile, NodeConfig};
+use sim_core::time::{SimDuration, SimTime};
+
+use crate::error::{Location, ScenarioError};
+use crate::expect::{Condition, Expectation, Target};
+use crate::kubectl::exec::Prepared;
+use crate::kubectl::grammar::{self, Command};
+use crate::kubectl::resources::resolve;
+use crate::manifest::{self, ManifestObject};
+use crate::raw::{RawCluster, RawExpect, RawImage, RawNodePool, RawScenario, RawStep};
+use crate::yaml;
+
+/// The seed used when a scenario names none.
+pub const DEFAULT_SEED: u64 = 1;
+
+/// A validated scenario.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The scenario's name.
+    pub name: String,
+    /// What it shows.
+    pub description: Option<String>,
+    /// Its seed.
+    pub seed: u64,
+    /// The file it came from.
+    pub path: PathBuf,
+    /// The cluster.
+    pub cluster: ClusterConfig,
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+}
+
+/// When a step runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum When {
+    /// At an absolute virtual time.
+    At(SimTime),
+    /// This long after the previous step finished.
+    After(SimDuration),
+}
+
+/// One validated step.
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// Index in the scenario.
+    pub index: usize,
+    /// Where it is written.
+    pub location: Location,
+    /// When it runs.
+    pub when: When,
+    /// Its label.
+    pub name: Option<String>,
+    /// What it does.
+    pub action: Action,
+}
+
+/// What a step does.
+#[derive(Clone, Debug)]
+pub enum Action {
+    /// Apply manifests (as `kubectl apply -f`).
+    Apply {
+        /// What was applied (a file name, or `inline`).
+        source: String,
+        /// The command, with the manifests loaded.
+        command: Box<Prepared>,
+    },
+    /// A kubectl command (delete steps are kubectl deletes too).
+    Kubectl(Box<Prepared>),
+    /// Advance virtual time.
+    Wait(SimDuration),
+    /// Check a condition, waiting up to a deadline.
+    Expect(Expectation),
+}
+
+fn parse_duration(s: &str, file: &Path, line: Option<usize>, path: &str) -> Result<SimDuration, ScenarioError> {
+    s.parse::<SimDuration>().map_err(|e| ScenarioError::at(file, line, path, e.to_string()))
+}
+
+/// Reads and validates a scenario file.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ScenarioError::new(Location { file: path.to_owned(), ..Default::default() }, format!("cannot read scenario: {e}"))
+    })?;
+    parse(&text, path)
+}
+
+/// Validates scenario text read from `path` (relative manifest paths resolve from its directory).
+pub fn parse(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
+    let raw: RawScenario = yaml::from_str(text).map_err(|e| {
+        ScenarioError::new(Location { file: path.to_owned(), line: e.line, column: e.column, path: None }, e.message)
+    })?;
+    let step_lines = step_start_lines(text);
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let cluster = cluster(&raw.cluster, path)?;
+    let mut steps = Vec::new();
+    for (i, rs) in raw.steps.iter().enumerate() {
+        let line = step_lines.get(i).copied();
+        steps.push(step(i, rs, path, line, &base, text)?);
+    }
+    // Absolute times must not go backwards.
+    let mut last_at = SimTime::ZERO;
+    for s in &steps {
+        if let When::At(t) = s.when {
+            if t < last_at {
+                return Err(ScenarioError::new(
+                    Location { path: Some(format!("steps[{}].at", s.index)), ..s.location.clone() },
+                    format!("step time {t} is before an earlier step's time {last_at}; steps run in order"),
+                ));
+            }
+            last_at = t;
+        }
+    }
+    if raw.name.trim().is_empty() {
+        return Err(ScenarioError::at(path, Some(1), "name", "a scenario needs a non-empty name"));
+    }
+    Ok(Scenario { name: raw.name, description: raw.description, seed: raw.seed.unwrap_or(DEFAULT_SEED), path: path.to_owned(), cluster, steps })
+}
+
+/// The 1-based line of each item of the top-level `steps:` list.
+fn step_start_lines(text: &str) -> Vec<usize> {
+    let mut lines = Vec::new();
+    let mut in_steps = false;
+    let mut indent: Option<usize> = None;
+    for (i, l) in text.lines().enumerate() {
+        let trimmed = l.trim_start();
+        if !l.starts_with(' ') && !l.starts_with('-') && !trimmed.is_empty() && !trimmed.starts_with('#') {
+            in_steps = l.starts_with("steps:");
+            continue;
+        }
+        if !in_steps || !trimmed.starts_with("- ") && trimmed != "-" {
+            continue;
+        }
+        let here = l.len() - trimmed.len();
+        match indent {
+            None => {
+                indent = Some(here);
+                lines.push(i + 1);
+            }
+            Some(ind) if ind == here => lines.push(i + 1),
+            _ => {}
+        }
+    }
+    lines
+}
+
+fn quantity(v: Option<&str>, parse: fn(&str) -> Result<i64, sim_core::api::quantity::QuantityError>, file: &Path, path: &str, default: i64) -> Result<i64, ScenarioError> {
+    match v {
+        None => Ok(default),
+        Some(s) => match parse(s) {
+            Ok(n) if n >= 0 => Ok(n),
+            Ok(_) => Err(ScenarioError::at(file, None, path, format!("{s:?} is negative; expected a non-negative quantity"))),
+            Err(e) => Err(ScenarioError::at(file, None, path, format!("{e} (expected a quantity such as 4, 500m, 8Gi or 10M)"))),
+        },
+    }
+}
+
+/// Parses a taint in kubectl syntax: `key[=value]:Effect`.
+pub fn parse_taint(s: &str) -> Result<Taint, String> {
+    let (kv, effect) = s.rsplit_once(':').ok_or_else(|| format!("invalid taint spec: {s}, expected key[=value]:Effect"))?;
+    if !matches!(effect, "NoSchedule" | "PreferNoSchedule" | "NoExecute") {
+        return Err(format!("invalid taint effect: {effect}, unsupported taint effect (expected NoSchedule, PreferNoSchedule or NoExecute)"));
+    }
+    let (key, value) = match kv.split_once('=') {
+        Some((k, v)) => (k, Some(v.to_owned())),
+        None => (kv, None),
+    };
+    if key.is_empty() {
+        return Err(format!("invalid taint spec: {s}, the key must not be empty"));
+    }
+    Ok(Taint { key: key.into(), value, effect: effect.into(), time_added: None })
+}
+
+fn image(raw: &RawImage, file: &Path, path: &str, base: &ImageProfile) -> Result<ImageProfile, ScenarioError> {
+    let d = |v: &Option<String>, field: &str| -> Result<Option<SimDuration>, ScenarioError> {
+        v.as_deref().map(|s| parse_duration(s, file, None, &format!("{path}.{field}"))).transpose()
+    };
+    let size = quantity(raw.size.as_deref(), parse_bytes, file, &format!("{path}.size"), i64::try_from(base.size_bytes).unwrap_or(0))?;
+    let exit = match &raw.exit {
+        None => base.exit,
+        Some(e) => Some(ExitBehaviour { after: parse_duration(&e.after, file, None, &format!("{path}.exit.after"))?, code: e.code.unwrap_or(0) }),
+    };
+    Ok(ImageProfile {
+        size_bytes: u64::try_from(size).unwrap_or(0),
+        pull_duration: d(&raw.pull_time, "pullTime")?.or(base.pull_duration),
+        startup: d(&raw.startup, "startup")?.unwrap_or(base.startup),
+        stop: d(&raw.stop, "stop")?.unwrap_or(base.stop),
+        exit,
+        missing: raw.missing.unwrap_or(base.missing),
+        logs: if raw.logs.is_empty() { base.logs.clone() } else { raw.logs.clone() },
+    })
+}
+
+fn cluster(raw: &RawCluster, file: &Path) -> Result<ClusterConfig, ScenarioError> {
+    let mut config = ClusterConfig::kubeadm(2);
+    if let Some(pools) = &raw.nodes {
+        config.nodes.clear();
+        for (i, pool) in pools.iter().enumerate() {
+            config.nodes.extend(node_pool(pool, file, i)?);
+        }
+        let mut names = BTreeSet::new();
+        for n in &config.nodes {
+            if !names.insert(n.name.clone()) {
+                return Err(ScenarioError::at(file, None, "cluster.nodes", format!("node name {:?} is used twice; node names must be unique", n.name)));
+            }
+            let errs = sim_core::api::validation::is_dns1123_subdomain(&n.name);
+            if let Some(e) = errs.first() {
+                return Err(ScenarioError::at(file, None, "cluster.nodes", format!("invalid node name {:?}: {e}", n.name)));
+            }
+        }
+        let control_planes = config.nodes.iter().filter(|n| n.control_plane).count();
+        if control_planes != 1 {
+            return Err(ScenarioError::at(file, None, "cluster.nodes", format!("a kubeadm cluster has exactly one control-plane node (controlPlane: true); found {control_planes}")));
+        }
+        // The control plane first, as kubeadm init comes before kubeadm join.
+        config.nodes.sort_by_key(|n| !n.control_plane);
+    }
+    if let Some(d) = &raw.default_image {
+        config.images.default = image(d, file, "cluster.defaultImage", &config.images.default.clone())?;
+    }
+    for (name, raw_img) in &raw.images {
+        let base = config.images.lookup(name).clone();
+        let profile = image(raw_img, file, &format!("cluster.images[{name}]"), &base)?;
+        config.images.profiles.insert(name.clone(), profile);
+    }
+    let t = &raw.timings;
+    let timing = |v: &Option<String>, field: &str, current: SimDuration| -> Result<SimDuration, ScenarioError> {
+        Ok(v.as_deref().map(|s| parse_duration(s, file, None, &format!("cluster.timings.{field}"))).transpose()?.unwrap_or(current))
+    };
+    let defaults = config.timings;
+    config.timings.node_lease_duration = timing(&t.node_lease_duration, "nodeLeaseDuration", defaults.node_lease_duration)?;
+    config.timings.lease_renew_interval = timing(&t.lease_renew_interval, "leaseRenewInterval", defaults.lease_renew_interval)?;
+    config.timings.node_status_update_frequency = timing(&t.node_status_update_frequency, "nodeStatusUpdateFrequency", defaults.node_status_update_frequency)?;
+    config.timings.node_status_report_frequency = timing(&t.node_status_report_frequency, "nodeStatusReportFrequency", defaults.node_status_report_frequency)?;
+    config.timings.pod_sandbox_setup = timing(&t.pod_sandbox_setup, "podSandboxSetup", defaults.pod_sandbox_setup)?;
+    config.timings.scheduling_cycle = timing(&t.scheduling_cycle, "schedulingCycle", defaults.scheduling_cycle)?;
+    config.timings.etcd_compaction_interval = timing(&t.etcd_compaction_interval, "etcdCompactionInterval", defaults.etcd_compaction_interval)?;
+    config.timings.kubelet_startup = timing(&t.kubelet_startup, "kubeletStartup", defaults.kubelet_startup)?;
+    for (v, field) in [(config.timings.lease_renew_interval, "leaseRenewInterval"), (config.timings.node_status_update_frequency, "nodeStatusUpdateFrequency"), (config.timings.etcd_compaction_interval, "etcdCompactionInterval")] {
+        if v == SimDuration::ZERO {
+            return Err(ScenarioError::at(file, None, format!("cluster.timings.{field}"), "must be greater than zero (a zero period would loop forever)"));
+        }
+    }
+    let l = &raw.latencies;
+    if let Some(s) = &l.api_request {
+        config.latencies.api_request = parse_duration(s, file, None, "cluster.latencies.apiRequest")?;
+    }
+    if let Some(s) = &l.watch_delivery {
+        config.latencies.watch_delivery = parse_duration(s, file, None, "cluster.latencies.watchDelivery")?;
+    }
+    if let Some(r) = raw.coredns_replicas {
+        if r < 0 {
+            return Err(ScenarioError::at(file, None, "cluster.corednsReplicas", "must be 0 or more"));
+        }
+        config.coredns_replicas = r;
+    }
+    if let Some(s) = raw.default_toleration_seconds {
+        if s < 0 {
+            return Err(ScenarioError::at(file, None, "cluster.defaultTolerationSeconds", "must be 0 or more"));
+        }
+        config.default_toleration_secs = s;
+    }
+    Ok(config)
+}
+
+fn node_pool(pool: &RawNodePool, file: &Path, index: usize) -> Result<Vec<NodeConfig>, ScenarioError> {
+    let path = format!("cluster.nodes[{index}]");
+    let control_plane = pool.control_plane.unwrap_or(false);
+    let names: Vec<String> = match (&pool.names, pool.count, &pool.name) {
+        (Some(names), None, _) => names.clone(),
+        (None, Some(count), Some(prefix)) => (1..=count).map(|i| format!("{prefix}-{i}")).collect(),
+        (None, Some(count), None) => (1..=count).map(|i| format!("{}-{i}", if control_plane { "control-plane" } else { "worker" })).collect(),
+        (None, None, Some(name)) => vec![name.clone()],
+        (None, None, None) => return Err(ScenarioError::at(file, None, path, "a node pool needs a name, names, or a count")),
+        (Some(_), Some(_), _) => return Err(ScenarioError::at(file, None, path, "give either names or count, not both")),
+    };
+    let mut template = NodeConfig::new("x", control_plane);
+    template.capacity.cpu_millis = quantity(pool.cpu.as_deref(), parse_cpu_millis, file, &format!("{path}.cpu"), template.capacity.cpu_millis)?;
+    template.capacity.memory_bytes = quantity(pool.memory.as_deref(), parse_bytes, file, &format!("{path}.memory"), template.capacity.memory_bytes)?;
+    template.capacity.ephemeral_storage_bytes = quantity(pool.ephemeral_storage.as_deref(), parse_bytes, file, &format!("{path}.ephemeralStorage"), template.capacity.ephemeral_storage_bytes)?;
+    if let Some(p) = pool.pods {
+        if p <= 0 {
+            return Err(ScenarioError::at(file, None, format!("{path}.pods"), "must be at least 1"));
+        }
+        template.capacity.pods = p;
+    }
+    let bw = quantity(pool.pull_bandwidth.as_deref(), parse_bytes, file, &format!("{path}.pullBandwidth"), i64::try_from(template.pull_bandwidth_bytes_per_sec).unwrap_or(1))?;
+    if bw == 0 {
+        return Err(ScenarioError::at(file, None, format!("{path}.pullBandwidth"), "must be greater than zero"));
+    }
+    template.pull_bandwidth_bytes_per_sec = u64::try_from(bw).unwrap_or(1);
+    for (k, v) in &pool.labels {
+        if let Some(e) = sim_core::api::validation::is_qualified_name(k).first() {
+            return Err(ScenarioError::at(file, None, format!("{path}.labels"), format!("invalid label key {k:?}: {e}")));
+        }
+        if let Some(e) = sim_core::api::validation::is_valid_label_value(v).first() {
+            return Err(ScenarioError::at(file, None, format!("{path}.labels[{k}]"), format!("invalid label value {v:?}: {e}")));
+        }
+    }
+    template.labels = pool.labels.clone();
+    for (i, t) in pool.taints.iter().enumerate() {
+        template.taints.push(parse_taint(t).map_err(|e| ScenarioError::at(file, None, format!("{path}.taints[{i}]"), e))?);
+    }
+    Ok(names.into_iter().map(|name| NodeConfig { name, ..template.clone() }).collect())
+}
+
+fn step(index: usize, raw: &RawStep, file: &Path, line: Option<usize>, base: &Path, text: &str) -> Result<Step, ScenarioError> {
+    let path = format!("steps[{index}]");
+    let location = Location { file: file.to_owned(), line, column: None, path: Some(path.clone()) };
+    let err = |field: &str, msg: String| ScenarioError::new(Location { path: Some(format!("{path}{field}")), ..location.clone() }, msg);
+    let when = match (&raw.at, &raw.after) {
+        (Some(_), Some(_)) => return Err(err("", "give either at or after, not both".into())),
+        (Some(at), None) => When::At(SimTime::ZERO + parse_duration(at, file, line, &format!("{path}.at"))?),
+        (None, Some(after)) => When::After(parse_duration(after, file, line, &format!("{path}.after"))?),
+        (None, None) => When::After(SimDuration::ZERO),
+    };
+    let actions = [raw.apply.is_some(), raw.delete.is_some(), raw.kubectl.is_some(), raw.wait.is_some(), raw.expect.is_some()];
+    let n = actions.iter().filter(|a| **a).count();
+    if n != 1 {
+        return Err(err("", format!("a step needs exactly one of apply, delete, kubectl, wait or expect; found {n}")));
+    }
+    if raw.namespace.is_some() && raw.delete.is_none() && raw.apply.is_none() {
+        return Err(err(".namespace", "namespace applies to apply and delete steps; put it inside expect for expectations".into()));
+    }
+    let action = if let Some(apply) = &raw.apply {
+        let (source, manifests) = apply_source(apply, file, base, line, text, &location)?;
+        let mut cli_line = format!("apply -f {source}");
+        if let Some(ns) = &raw.namespace {
+            cli_line.push_str(&format!(" -n {ns}"));
+        }
+        let cli = grammar::parse(&cli_line).map_err(|e| err(".apply", e.0))?;
+        Action::Apply { source: source.clone(), command: Box::new(Prepared { line: cli_line, cli, manifests }) }
+    } else if let Some(delete) = &raw.delete {
+        let targets = delete.items();
+        let mut cli_line = format!("delete {}", targets.iter().map(|t| shlex::try_quote(t).map(|c| c.into_owned()).unwrap_or_else(|_| t.clone())).collect::<Vec<_>>().join(" "));
+        if let Some(ns) = &raw.namespace {
+            cli_line.push_str(&format!(" -n {ns}"));
+        }
+        Action::Kubectl(Box::new(prepare_kubectl(&cli_line, base, &location, &err, ".delete")?))
+    } else if let Some(k) = &raw.kubectl {
+        Action::Kubectl(Box::new(prepare_kubectl(k, base, &location, &err, ".kubectl")?))
+    } else if let Some(w) = &raw.wait {
+        Action::Wait(parse_duration(w, file, line, &format!("{path}.wait"))?)
+    } else if let Some(e) = &raw.expect {
+        Action::Expect(expectation(e, file, line, &format!("{path}.expect"))?)
+    } else {
+        return Err(err("", "empty step".into()));
+    };
+    Ok(Step { index, location, when, name: raw.name.clone(), action })
+}
+
+fn prepare_kubectl(
+    line: &str,
+    base: &Path,
+    location: &Location,
+    err: &dyn Fn(&str, String) -> ScenarioError,
+    field: &str,
+) -> Result<Prepared, ScenarioError> {
+    let cli = grammar::parse(line).map_err(|e| err(field, e.0))?;
+    let files: Vec<PathBuf> = match &cli.command {
+        Command::Apply(a) => a.filenames.iter().map(PathBuf::from).collect(),
+        Command::Create(c) => c.filenames.iter().map(PathBuf::from).collect(),
+        Command::Delete(d) => d.filenames.iter().map(PathBuf::from).collect(),
+        _ => Vec::new(),
+    };
+    let resources: Option<&Vec<String>> = match &cli.command {
+        Command::Get(g) => Some(&g.resources),
+        Command::Describe(d) => Some(&d.resources),
+        Command::Delete(d) if !d.resources.is_empty() => Some(&d.resources),
+        _ => None,
+    };
+    if let Some(r) = resources {
+        resolve(r).map_err(|e| err(field, e))?;
+    }
+    if let Command::Create(c) = &cli.command {
+        if c.what.is_none() && c.filenames.is_empty() {
+            return Err(err(field, "error: must specify one of -f and -k, or a subcommand such as namespace or deployment".into()));
+        }
+    }
+    if let Command::Delete(d) = &cli.command {
+        if d.resources.is_empty() && d.filenames.is_empty() {
+            return Err(err(field, "error: You must provide one or more resources by argument or filename.".into()));
+        }
+    }
+    let manifests = manifest::load_paths(&files, base, location)?;
+    Ok(Prepared { line: line.to_owned(), cli, manifests })
+}
+
+fn apply_source(
+    apply: &serde_json::Value,
+    file: &Path,
+    base: &Path,
+    line: Option<usize>,
+    text: &str,
+    location: &Location,
+) -> Result<(String, Vec<ManifestObject>), ScenarioError> {
+    let inline_origin = || Location { file: file.to_owned(), line, column: None, path: location.path.as_ref().map(|p| format!("{p}.apply")) };
+    match apply {
+        serde_json::Value::String(s) if !s.contains('\n') => {
+            let objs = manifest::load_paths(&[PathBuf::from(s)], base, location)?;
+            Ok((s.clone(), objs))
+        }
+        serde_json::Value::String(s) => {
+            // Inline YAML: report lines as lines of the scenario file.
+            let offset = line.and_then(|l| inline_block_offset(text, l)).unwrap_or(0);
+            let objs = manifest::load_text(s, file, offset)?;
+            Ok(("inline".into(), objs))
+        }
+        serde_json::Value::Object(_) => {
+            let obj = manifest::decode(apply.clone(), inline_origin())?;
+            Ok(("inline".into(), vec![obj]))
+        }
+        serde_json::Value::Array(items) => {
+            let mut objs = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                let mut origin = inline_origin();
+                origin.path = origin.path.map(|p| format!("{p}[{i}]"));
+                objs.push(manifest::decode(item.clone(), origin)?);
+            }
+            Ok(("inline".into(), objs))
+        }
+        _ => Err(ScenarioError::new(inline_origin(), "apply takes a file path, inline YAML text, a manifest, or a list of manifests")),
+    }
+}
+
+/// For an inline block scalar (`apply: |`) in the step starting at `step_line`,
+/// the number of lines before its first content line.
+fn inline_block_offset(text: &str, step_line: usize) -> Option<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines.iter().enumerate().skip(step_line.saturating_sub(1)).find(|(_, l)| l.trim_start().trim_start_matches("- ").starts_with("apply:"))?.0;
+    Some(start + 1)
+}
+
+fn expectation(raw: &RawExpect, file: &Path, line: Option<usize>, path: &str) -> Result<Expectation, ScenarioError> {
+    let err = |field: &str, msg: String| ScenarioError::at(file, line, format!("{path}{field}"), msg);
+    let within = raw.within.as_deref().map(|s| parse_duration(s, file, line, &format!("{path}.within"))).transpose()?.unwrap_or(SimDuration::ZERO);
+    let namespace = raw.namespace.clone().unwrap_or_else(|| "default".into());
+    let all_namespaces = raw.all_namespaces.unwrap_or(false);
+    let subjects = [raw.object.is_some(), raw.pods.is_some(), raw.pod_count.is_some()].iter().filter(|x| **x).count();
+    if subjects != 1 {
+        return Err(err("", format!("an expectation needs exactly one of object, pods or podCount; found {subjects}")));
+    }
+    let mut conditions = Vec::new();
+    let target;
+    if let Some(obj) = &raw.object {
+        let (kind_s, name) = obj.split_once('/').ok_or_else(|| err(".object", format!("{obj:?}: expected TYPE/NAME, for example deployment/my-tomcat")))?;
+        let kind = Kind::from_resource_name(kind_s).ok_or_else(|| err(".object", format!("unsupported object kind {kind_s:?}; expectations support: {}", Kind::ALL.iter().map(|k| k.singular()).collect::<Vec<_>>().join(", "))))?;
+        target = Target::Object { kind, namespace: if kind.namespaced() { namespace } else { String::new() }, name: name.to_owned() };
+        let allowed = |field: &str, kinds: &[Kind]| -> Result<(), ScenarioError> {
+            if kinds.contains(&kind) {
+                Ok(())
+            } else {
+                Err(err(&format!(".{field}"), format!("{field} is not supported for {} (supported for: {})", kind.singular(), kinds.iter().map(|k| k.singular()).collect::<Vec<_>>().join(", "))))
+            }
+        };
+        if let Some(e) = raw.exists {
+            conditions.push(Condition::Exists(e));
+        }
+        if let Some(p) = &raw.phase {
+            allowed("phase", &[Kind::Pod, Kind::Namespace, Kind::PersistentVolume, Kind::PersistentVolumeClaim])?;
+            conditions.push(Condition::Phase(p.clone()));
+        }
+        if let Some(r) = raw.ready {
+            allowed("ready", &[Kind::Pod, Kind::Node])?;
+            conditions.push(Condition::Ready(r));
+        }
+        let workloads = [Kind::Deployment, Kind::ReplicaSet, Kind::StatefulSet, Kind::DaemonSet];
+        for (v, field, f) in [
+            (raw.replicas, "replicas", Condition::Replicas as fn(i32) -> Condition),
+            (raw.ready_replicas, "readyReplicas", Condition::ReadyReplicas),
+            (raw.available_replicas, "availableReplicas", Condition::AvailableReplicas),
+            (raw.updated_replicas, "updatedReplicas", Condition::UpdatedReplicas),
+        ] {
+            if let Some(v) = v {
+                allowed(field, &workloads)?;
+                conditions.push(f(v));
+            }
+        }
+        if let Some(n) = &raw.node {
+            allowed("node", &[Kind::Pod])?;
+            conditions.push(Condition::OnNode(n.clone()));
+        }
+        if let Some(r) = raw.restarts {
+            allowed("restarts", &[Kind::Pod])?;
+            conditions.push(Condition::Restarts(r));
+        }
+        if raw.count.is_some() {
+            return Err(err(".count", "count applies to pods expectations, not to one object".into()));
+        }
+        if conditions.is_empty() {
+            conditions.push(Condition::Exists(true));
+        }
+    } else if let Some(sel) = &raw.pods {
+        let selector = Selector::parse(sel).map_err(|e| err(".pods", format!("invalid label selector: {e}")))?;
+        target = Target::Pods { namespace: (!all_namespaces).then_some(namespace), selector };
+        if let Some(p) = &raw.phase {
+            conditions.push(Condition::Phase(p.clone()));
+        }
+        if let Some(r) = raw.ready {
+            conditions.push(Condition::Ready(r));
+        }
+        if let Some(c) = raw.count {
+            conditions.push(Condition::Count(c));
+        }
+        for (present, field) in [(raw.replicas.is_some(), "replicas"), (raw.available_replicas.is_some(), "availableReplicas"), (raw.exists.is_some(), "exists"), (raw.node.is_some(), "node")] {
+            if present {
+                return Err(err(&format!(".{field}"), format!("{field} is not supported for a set of pods (supported: phase, ready, count)")));
+            }
+        }
+        if conditions.is_empty() {
+            return Err(err("", "a pods expectation needs phase, ready or count".into()));
+        }
+    } else {
+        let counts = raw.pod_count.clone().unwrap_or_default();
+        for phase in counts.keys() {
+            if !matches!(phase.as_str(), "Pending" | "Running" | "Succeeded" | "Failed" | "Unknown") {
+                return Err(err(".podCount", format!("unknown pod phase {phase:?} (expected Pending, Running, Succeeded, Failed or Unknown)")));
+            }
+        }
+        target = Target::Pods { namespace: (!all_namespaces).then_some(namespace), selector: Selector::everything() };
+        conditions.push(Condition::PhaseCounts(counts));
+    }
+    Ok(Expectation { target, conditions, within })
+}
