@@ -59,7 +59,11 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     match real_main(cli) {
@@ -85,10 +89,22 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 Ok(s) => s,
                 Err(code) => return Ok(code),
             };
-            println!("{}: valid scenario {:?}: {} nodes, {} steps", scenario.display(), s.name, s.cluster.nodes.len(), s.steps.len());
+            println!(
+                "{}: valid scenario {:?}: {} nodes, {} steps",
+                scenario.display(),
+                s.name,
+                s.cluster.nodes.len(),
+                s.steps.len()
+            );
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Run { scenario, seed, out, force, until } => {
+        Cmd::Run {
+            scenario,
+            seed,
+            out,
+            force,
+            until,
+        } => {
             let s = match load(&scenario) {
                 Ok(s) => s,
                 Err(code) => return Ok(code),
@@ -96,16 +112,28 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             if let Some(dir) = &out {
                 prepare_out_dir(dir, force)?;
             }
-            let options = RunOptions { seed, until, invoked_as: Some(scenario.display().to_string()) };
+            let options = RunOptions {
+                seed,
+                until,
+                invoked_as: Some(scenario.display().to_string()),
+            };
             let mut transcript = Vec::new();
             let result = {
-                let mut tee = Tee { a: io::stdout().lock(), b: &mut transcript };
+                let mut tee = Tee {
+                    a: io::stdout().lock(),
+                    b: &mut transcript,
+                };
                 sim_scenarios::run(&s, &options, &mut tee)?
             };
             if let Some(dir) = &out {
-                write_out(dir, &result, &transcript).with_context(|| format!("writing {}", dir.display()))?;
+                write_out(dir, &result, &transcript)
+                    .with_context(|| format!("writing {}", dir.display()))?;
             }
-            Ok(if result.success() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if result.success() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
     }
 }
@@ -117,13 +145,19 @@ fn prepare_out_dir(dir: &Path, force: bool) -> Result<()> {
         if !dir.is_dir() {
             bail!("--out {}: exists and is not a directory", dir.display());
         }
-        let mut entries = fs::read_dir(dir)?.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect::<Vec<_>>();
+        let mut entries = fs::read_dir(dir)?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect::<Vec<_>>();
         entries.sort();
         if !entries.is_empty() {
             if !force {
                 bail!("--out {}: directory is not empty ({}); choose another directory or pass --force to replace the files of a previous run", dir.display(), entries.join(", "));
             }
-            let foreign: Vec<&String> = entries.iter().filter(|e| !OUT_FILES.contains(&e.as_str())).collect();
+            let foreign: Vec<&String> = entries
+                .iter()
+                .filter(|e| !OUT_FILES.contains(&e.as_str()))
+                .collect();
             if !foreign.is_empty() {
                 bail!("--out {}: holds files kubesim did not write ({}); refusing to mix them with a run's output", dir.display(), foreign.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "));
             }

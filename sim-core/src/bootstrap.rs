@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, DaemonSetSpec, Deployment, DeploymentSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Container, ContainerPort, Namespace, Pod, PodSpec, PodTemplateSpec, ResourceRequirements, Service,
-    ServicePort, ServiceSpec, Toleration,
+    ConfigMap, Container, ContainerPort, Namespace, Pod, PodSpec, PodTemplateSpec,
+    ResourceRequirements, Service, ServicePort, ServiceSpec, Toleration,
 };
 use k8s_openapi::api::scheduling::v1::PriorityClass;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
@@ -45,11 +45,20 @@ pub const CONTROL_PLANE_IMAGES: [&str; 7] = [
 ];
 
 fn meta(name: &str, namespace: Option<&str>) -> ObjectMeta {
-    ObjectMeta { name: Some(name.into()), namespace: namespace.map(Into::into), ..Default::default() }
+    ObjectMeta {
+        name: Some(name.into()),
+        namespace: namespace.map(Into::into),
+        ..Default::default()
+    }
 }
 
 fn labels(pairs: &[(&str, &str)]) -> Option<BTreeMap<String, String>> {
-    Some(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
+    Some(
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    )
 }
 
 fn requests(cpu: &str, memory: Option<&str>) -> Option<ResourceRequirements> {
@@ -58,16 +67,39 @@ fn requests(cpu: &str, memory: Option<&str>) -> Option<ResourceRequirements> {
     if let Some(m) = memory {
         r.insert("memory".to_owned(), K8sQuantity(m.into()));
     }
-    Some(ResourceRequirements { requests: Some(r), ..Default::default() })
+    Some(ResourceRequirements {
+        requests: Some(r),
+        ..Default::default()
+    })
 }
 
 /// The static pods of a kubeadm control-plane node, as mirror pods.
 pub fn static_pods(node: &str) -> Vec<Pod> {
     let specs: [(&str, &str, &str, Option<&str>); 4] = [
-        ("etcd", "registry.k8s.io/etcd:3.5.21-0", "100m", Some("100Mi")),
-        ("kube-apiserver", "registry.k8s.io/kube-apiserver:v1.33.0", "250m", None),
-        ("kube-controller-manager", "registry.k8s.io/kube-controller-manager:v1.33.0", "200m", None),
-        ("kube-scheduler", "registry.k8s.io/kube-scheduler:v1.33.0", "100m", None),
+        (
+            "etcd",
+            "registry.k8s.io/etcd:3.5.21-0",
+            "100m",
+            Some("100Mi"),
+        ),
+        (
+            "kube-apiserver",
+            "registry.k8s.io/kube-apiserver:v1.33.0",
+            "250m",
+            None,
+        ),
+        (
+            "kube-controller-manager",
+            "registry.k8s.io/kube-controller-manager:v1.33.0",
+            "200m",
+            None,
+        ),
+        (
+            "kube-scheduler",
+            "registry.k8s.io/kube-scheduler:v1.33.0",
+            "100m",
+            None,
+        ),
     ];
     specs
         .iter()
@@ -79,7 +111,10 @@ pub fn static_pods(node: &str) -> Vec<Pod> {
                 [
                     ("kubernetes.io/config.hash".to_owned(), hash.clone()),
                     ("kubernetes.io/config.mirror".to_owned(), hash),
-                    ("kubernetes.io/config.seen".to_owned(), "2025-04-23T00:00:00.000000000Z".to_owned()),
+                    (
+                        "kubernetes.io/config.seen".to_owned(),
+                        "2025-04-23T00:00:00.000000000Z".to_owned(),
+                    ),
                     ("kubernetes.io/config.source".to_owned(), "file".to_owned()),
                 ]
                 .into(),
@@ -97,7 +132,11 @@ pub fn static_pods(node: &str) -> Vec<Pod> {
                     host_network: Some(true),
                     node_name: Some(node.into()),
                     priority_class_name: Some("system-node-critical".into()),
-                    tolerations: Some(vec![Toleration { operator: Some("Exists".into()), effect: Some("NoExecute".into()), ..Default::default() }]),
+                    tolerations: Some(vec![Toleration {
+                        operator: Some("Exists".into()),
+                        effect: Some("NoExecute".into()),
+                        ..Default::default()
+                    }]),
                     ..Default::default()
                 }),
                 status: None,
@@ -109,7 +148,12 @@ pub fn static_pods(node: &str) -> Vec<Pod> {
 fn initial_objects(config: &ClusterConfig) -> Vec<Object> {
     let mut v: Vec<Object> = ["default", "kube-node-lease", "kube-public", "kube-system"]
         .iter()
-        .map(|n| Object::Namespace(Namespace { metadata: meta(n, None), ..Default::default() }))
+        .map(|n| {
+            Object::Namespace(Namespace {
+                metadata: meta(n, None),
+                ..Default::default()
+            })
+        })
         .collect();
     for (name, value, description) in [
         ("system-cluster-critical", SYSTEM_CLUSTER_CRITICAL, "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary."),
@@ -129,7 +173,13 @@ fn initial_objects(config: &ClusterConfig) -> Vec<Object> {
         metadata: kubernetes_svc,
         spec: Some(ServiceSpec {
             cluster_ip: Some("10.96.0.1".into()),
-            ports: Some(vec![ServicePort { name: Some("https".into()), port: 443, protocol: Some("TCP".into()), target_port: Some(IntOrString::Int(6443)), ..Default::default() }]),
+            ports: Some(vec![ServicePort {
+                name: Some("https".into()),
+                port: 443,
+                protocol: Some("TCP".into()),
+                target_port: Some(IntOrString::Int(6443)),
+                ..Default::default()
+            }]),
             type_: Some("ClusterIP".into()),
             ..Default::default()
         }),
@@ -150,24 +200,42 @@ fn initial_objects(config: &ClusterConfig) -> Vec<Object> {
     }
     let proxy_labels = labels(&[("k8s-app", "kube-proxy")]);
     v.push(Object::DaemonSet(DaemonSet {
-        metadata: ObjectMeta { labels: proxy_labels.clone(), ..meta("kube-proxy", Some("kube-system")) },
+        metadata: ObjectMeta {
+            labels: proxy_labels.clone(),
+            ..meta("kube-proxy", Some("kube-system"))
+        },
         spec: Some(DaemonSetSpec {
-            selector: LabelSelector { match_labels: proxy_labels.clone(), match_expressions: None },
+            selector: LabelSelector {
+                match_labels: proxy_labels.clone(),
+                match_expressions: None,
+            },
             template: PodTemplateSpec {
-                metadata: Some(ObjectMeta { labels: proxy_labels, ..Default::default() }),
+                metadata: Some(ObjectMeta {
+                    labels: proxy_labels,
+                    ..Default::default()
+                }),
                 spec: Some(PodSpec {
                     containers: vec![Container {
                         name: "kube-proxy".into(),
                         image: Some("registry.k8s.io/kube-proxy:v1.33.0".into()),
                         image_pull_policy: Some("IfNotPresent".into()),
-                        command: Some(vec!["/usr/local/bin/kube-proxy".into(), "--config=/var/lib/kube-proxy/config.conf".into(), "--hostname-override=$(NODE_NAME)".into()]),
+                        command: Some(vec![
+                            "/usr/local/bin/kube-proxy".into(),
+                            "--config=/var/lib/kube-proxy/config.conf".into(),
+                            "--hostname-override=$(NODE_NAME)".into(),
+                        ]),
                         ..Default::default()
                     }],
                     host_network: Some(true),
                     priority_class_name: Some("system-node-critical".into()),
                     service_account_name: Some("kube-proxy".into()),
-                    node_selector: Some([("kubernetes.io/os".to_owned(), "linux".to_owned())].into()),
-                    tolerations: Some(vec![Toleration { operator: Some("Exists".into()), ..Default::default() }]),
+                    node_selector: Some(
+                        [("kubernetes.io/os".to_owned(), "linux".to_owned())].into(),
+                    ),
+                    tolerations: Some(vec![Toleration {
+                        operator: Some("Exists".into()),
+                        ..Default::default()
+                    }]),
                     ..Default::default()
                 }),
             },
@@ -177,10 +245,16 @@ fn initial_objects(config: &ClusterConfig) -> Vec<Object> {
     }));
     let dns_labels = labels(&[("k8s-app", "kube-dns")]);
     v.push(Object::Deployment(Deployment {
-        metadata: ObjectMeta { labels: dns_labels.clone(), ..meta("coredns", Some("kube-system")) },
+        metadata: ObjectMeta {
+            labels: dns_labels.clone(),
+            ..meta("coredns", Some("kube-system"))
+        },
         spec: Some(DeploymentSpec {
             replicas: Some(config.coredns_replicas),
-            selector: LabelSelector { match_labels: dns_labels.clone(), match_expressions: None },
+            selector: LabelSelector {
+                match_labels: dns_labels.clone(),
+                match_expressions: None,
+            },
             strategy: Some(k8s_openapi::api::apps::v1::DeploymentStrategy {
                 type_: Some("RollingUpdate".into()),
                 rolling_update: Some(k8s_openapi::api::apps::v1::RollingUpdateDeployment {
@@ -189,7 +263,10 @@ fn initial_objects(config: &ClusterConfig) -> Vec<Object> {
                 }),
             }),
             template: PodTemplateSpec {
-                metadata: Some(ObjectMeta { labels: dns_labels.clone(), ..Default::default() }),
+                metadata: Some(ObjectMeta {
+                    labels: dns_labels.clone(),
+                    ..Default::default()
+                }),
                 spec: Some(PodSpec {
                     containers: vec![Container {
                         name: "coredns".into(),
@@ -197,13 +274,36 @@ fn initial_objects(config: &ClusterConfig) -> Vec<Object> {
                         image_pull_policy: Some("IfNotPresent".into()),
                         args: Some(vec!["-conf".into(), "/etc/coredns/Corefile".into()]),
                         ports: Some(vec![
-                            ContainerPort { container_port: 53, name: Some("dns".into()), protocol: Some("UDP".into()), ..Default::default() },
-                            ContainerPort { container_port: 53, name: Some("dns-tcp".into()), protocol: Some("TCP".into()), ..Default::default() },
-                            ContainerPort { container_port: 9153, name: Some("metrics".into()), protocol: Some("TCP".into()), ..Default::default() },
+                            ContainerPort {
+                                container_port: 53,
+                                name: Some("dns".into()),
+                                protocol: Some("UDP".into()),
+                                ..Default::default()
+                            },
+                            ContainerPort {
+                                container_port: 53,
+                                name: Some("dns-tcp".into()),
+                                protocol: Some("TCP".into()),
+                                ..Default::default()
+                            },
+                            ContainerPort {
+                                container_port: 9153,
+                                name: Some("metrics".into()),
+                                protocol: Some("TCP".into()),
+                                ..Default::default()
+                            },
                         ]),
                         resources: Some(ResourceRequirements {
-                            requests: Some([("cpu".to_owned(), K8sQuantity("100m".into())), ("memory".to_owned(), K8sQuantity("70Mi".into()))].into()),
-                            limits: Some([("memory".to_owned(), K8sQuantity("170Mi".into()))].into()),
+                            requests: Some(
+                                [
+                                    ("cpu".to_owned(), K8sQuantity("100m".into())),
+                                    ("memory".to_owned(), K8sQuantity("70Mi".into())),
+                                ]
+                                .into(),
+                            ),
+                            limits: Some(
+                                [("memory".to_owned(), K8sQuantity("170Mi".into()))].into(),
+                            ),
                             ..Default::default()
                         }),
                         ..Default::default()
@@ -211,10 +311,20 @@ fn initial_objects(config: &ClusterConfig) -> Vec<Object> {
                     dns_policy: Some("Default".into()),
                     priority_class_name: Some("system-cluster-critical".into()),
                     service_account_name: Some("coredns".into()),
-                    node_selector: Some([("kubernetes.io/os".to_owned(), "linux".to_owned())].into()),
+                    node_selector: Some(
+                        [("kubernetes.io/os".to_owned(), "linux".to_owned())].into(),
+                    ),
                     tolerations: Some(vec![
-                        Toleration { key: Some("CriticalAddonsOnly".into()), operator: Some("Exists".into()), ..Default::default() },
-                        Toleration { key: Some("node-role.kubernetes.io/control-plane".into()), effect: Some("NoSchedule".into()), ..Default::default() },
+                        Toleration {
+                            key: Some("CriticalAddonsOnly".into()),
+                            operator: Some("Exists".into()),
+                            ..Default::default()
+                        },
+                        Toleration {
+                            key: Some("node-role.kubernetes.io/control-plane".into()),
+                            effect: Some("NoSchedule".into()),
+                            ..Default::default()
+                        },
                     ]),
                     ..Default::default()
                 }),
@@ -224,16 +334,38 @@ fn initial_objects(config: &ClusterConfig) -> Vec<Object> {
         status: None,
     }));
     let mut dns_svc = meta("kube-dns", Some("kube-system"));
-    dns_svc.labels = labels(&[("k8s-app", "kube-dns"), ("kubernetes.io/cluster-service", "true"), ("kubernetes.io/name", "CoreDNS")]);
+    dns_svc.labels = labels(&[
+        ("k8s-app", "kube-dns"),
+        ("kubernetes.io/cluster-service", "true"),
+        ("kubernetes.io/name", "CoreDNS"),
+    ]);
     v.push(Object::Service(Service {
         metadata: dns_svc,
         spec: Some(ServiceSpec {
             cluster_ip: Some("10.96.0.10".into()),
             selector: dns_labels,
             ports: Some(vec![
-                ServicePort { name: Some("dns".into()), port: 53, protocol: Some("UDP".into()), target_port: Some(IntOrString::Int(53)), ..Default::default() },
-                ServicePort { name: Some("dns-tcp".into()), port: 53, protocol: Some("TCP".into()), target_port: Some(IntOrString::Int(53)), ..Default::default() },
-                ServicePort { name: Some("metrics".into()), port: 9153, protocol: Some("TCP".into()), target_port: Some(IntOrString::Int(9153)), ..Default::default() },
+                ServicePort {
+                    name: Some("dns".into()),
+                    port: 53,
+                    protocol: Some("UDP".into()),
+                    target_port: Some(IntOrString::Int(53)),
+                    ..Default::default()
+                },
+                ServicePort {
+                    name: Some("dns-tcp".into()),
+                    port: 53,
+                    protocol: Some("TCP".into()),
+                    target_port: Some(IntOrString::Int(53)),
+                    ..Default::default()
+                },
+                ServicePort {
+                    name: Some("metrics".into()),
+                    port: 9153,
+                    protocol: Some("TCP".into()),
+                    target_port: Some(IntOrString::Int(9153)),
+                    ..Default::default()
+                },
             ]),
             ..Default::default()
         }),
@@ -250,7 +382,13 @@ pub fn kubeadm_cluster(config: ClusterConfig, seed: u64, trace: Trace) -> Cluste
     let images = config.images.clone();
     let mut cluster = Cluster::empty(config, seed, trace);
     for obj in objects {
-        let client = if matches!(obj, Object::Namespace(_) | Object::PriorityClass(_)) || obj.name() == "kubernetes" { "kube-apiserver" } else { "kubeadm" };
+        let client = if matches!(obj, Object::Namespace(_) | Object::PriorityClass(_))
+            || obj.name() == "kubernetes"
+        {
+            "kube-apiserver"
+        } else {
+            "kubeadm"
+        };
         // The initial objects are valid by construction; an error here is a bug.
         if let Err(e) = cluster.request(client, Request::Create(obj)) {
             panic!("kubesim bootstrap object refused: {e}");
@@ -258,9 +396,16 @@ pub fn kubeadm_cluster(config: ClusterConfig, seed: u64, trace: Trace) -> Cluste
     }
     cluster.add_component(Box::new(ControllerManager::new()), SimTime::ZERO);
     cluster.add_component(Box::new(Scheduler::new()), SimTime::ZERO);
-    let preloaded: Vec<(String, u64)> = CONTROL_PLANE_IMAGES.iter().map(|i| ((*i).to_owned(), images.lookup(i).size_bytes)).collect();
+    let preloaded: Vec<(String, u64)> = CONTROL_PLANE_IMAGES
+        .iter()
+        .map(|i| ((*i).to_owned(), images.lookup(i).size_bytes))
+        .collect();
     for (index, node) in nodes.into_iter().enumerate() {
-        let statics = if node.control_plane { static_pods(&node.name) } else { Vec::new() };
+        let statics = if node.control_plane {
+            static_pods(&node.name)
+        } else {
+            Vec::new()
+        };
         let kubelet = Kubelet::new(node, index, preloaded.clone(), statics);
         cluster.add_component(Box::new(kubelet), SimTime::ZERO + kubelet_start);
     }

@@ -37,8 +37,9 @@ pub enum Event {
     Request {
         /// The sender.
         from: ComponentId,
-        /// The request.
-        request: Request,
+        /// The request (boxed: it can carry a whole object, and every pending
+        /// event is as large as the largest variant).
+        request: Box<Request>,
         /// Deliver the response with this tag, when set.
         tag: Option<u64>,
     },
@@ -107,7 +108,10 @@ pub struct Cluster {
 
 impl std::fmt::Debug for Cluster {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Cluster").field("now", &self.queue.now()).field("stats", &self.stats).finish()
+        f.debug_struct("Cluster")
+            .field("now", &self.queue.now())
+            .field("stats", &self.stats)
+            .finish()
     }
 }
 
@@ -122,7 +126,10 @@ impl Cluster {
         };
         let api = ApiServer::new(streams.stream("kube-apiserver"), admission);
         let mut queue = EventQueue::with_capacity(1 << 16);
-        queue.schedule_after(config.timings.etcd_compaction_interval, Event::Compact { revision: 0 });
+        queue.schedule_after(
+            config.timings.etcd_compaction_interval,
+            Event::Compact { revision: 0 },
+        );
         Self {
             queue,
             api,
@@ -142,7 +149,12 @@ impl Cluster {
     pub fn add_component(&mut self, component: Box<dyn Component>, at: SimTime) -> ComponentId {
         let id = self.slots.len();
         let name = component.name().to_owned();
-        self.slots.push(Slot { rng: self.streams.stream(&name), component: Some(component), name, running: true });
+        self.slots.push(Slot {
+            rng: self.streams.stream(&name),
+            component: Some(component),
+            name,
+            running: true,
+        });
         self.queue.schedule_at(at, Event::Start(id));
         id
     }
@@ -179,7 +191,10 @@ impl Cluster {
 
     /// A component by name, for inspection.
     pub fn component(&self, name: &str) -> Option<&dyn Component> {
-        self.slots.iter().find(|s| s.name == name).and_then(|s| s.component.as_deref())
+        self.slots
+            .iter()
+            .find(|s| s.name == name)
+            .and_then(|s| s.component.as_deref())
     }
 
     /// The time of the next pending event.
@@ -202,7 +217,9 @@ impl Cluster {
 
     /// Runs the next event. Returns false when none is pending.
     pub fn step(&mut self) -> bool {
-        let Some((_, _, event)) = self.queue.pop() else { return false };
+        let Some((_, _, event)) = self.queue.pop() else {
+            return false;
+        };
         self.stats.events += 1;
         match event {
             Event::Start(id) => self.dispatch(id, |c, ctx| c.start(ctx)),
@@ -212,22 +229,34 @@ impl Cluster {
                 let to = self.hub.owner(watch);
                 self.dispatch(to, |c, ctx| c.on_watch(ctx, &event));
             }
-            Event::Response { to, tag, result } => self.dispatch(to, |c, ctx| c.on_response(ctx, tag, &result)),
+            Event::Response { to, tag, result } => {
+                self.dispatch(to, |c, ctx| c.on_response(ctx, tag, &result))
+            }
             Event::Request { from, request, tag } => {
                 if !self.slots[from].running {
                     return true;
                 }
                 let client = self.slots[from].name.clone();
-                let result = self.execute(&client, request);
+                let result = self.execute(&client, *request);
                 if let Some(tag) = tag {
                     let at = self.queue.now() + self.config.latencies.api_request;
-                    self.queue.schedule_at(at, Event::Response { to: from, tag, result });
+                    self.queue.schedule_at(
+                        at,
+                        Event::Response {
+                            to: from,
+                            tag,
+                            result,
+                        },
+                    );
                 }
             }
             Event::Compact { revision } => {
                 self.api.compact(revision);
                 let next = self.api.etcd().revision();
-                self.queue.schedule_after(self.config.timings.etcd_compaction_interval, Event::Compact { revision: next });
+                self.queue.schedule_after(
+                    self.config.timings.etcd_compaction_interval,
+                    Event::Compact { revision: next },
+                );
             }
         }
         true
@@ -241,22 +270,34 @@ impl Cluster {
         let outcome = self.api.handle(now, request);
         if !is_read && self.trace.is_enabled() {
             if let Err(e) = &outcome.result {
-                self.trace.record(now, client, verb, String::new(), None, e.kubectl_line());
+                self.trace
+                    .record(now, client, verb, String::new(), None, e.kubectl_line());
             }
         }
         for change in &outcome.changes {
             if self.trace.is_enabled() {
                 let action = match change.change {
                     ChangeType::Added => "create",
-                    ChangeType::Modified => if verb == "bind" { "bind" } else { "update" },
+                    ChangeType::Modified => {
+                        if verb == "bind" {
+                            "bind"
+                        } else {
+                            "update"
+                        }
+                    }
                     ChangeType::Deleted => "delete",
                 };
                 let detail = match (&*change.object, verb) {
-                    (Object::Pod(p), "bind") => p.spec.as_ref().and_then(|s| s.node_name.clone()).unwrap_or_default(),
+                    (Object::Pod(p), "bind") => p
+                        .spec
+                        .as_ref()
+                        .and_then(|s| s.node_name.clone())
+                        .unwrap_or_default(),
                     _ => String::new(),
                 };
                 let key = crate::api::ObjectKey::of(&change.object).to_string();
-                self.trace.record(now, client, action, key, Some(change.revision), detail);
+                self.trace
+                    .record(now, client, action, key, Some(change.revision), detail);
             }
             self.fan_out(change);
         }
@@ -271,7 +312,16 @@ impl Cluster {
         for &(watch, ty) in &targets {
             let at = (self.queue.now() + latency).max(self.watch_last_delivery[watch]);
             self.watch_last_delivery[watch] = at;
-            self.queue.schedule_at(at, Event::Deliver { watch, event: WatchEvent { change: ty, object: change.object.clone() } });
+            self.queue.schedule_at(
+                at,
+                Event::Deliver {
+                    watch,
+                    event: WatchEvent {
+                        change: ty,
+                        object: change.object.clone(),
+                    },
+                },
+            );
         }
         self.targets = targets;
     }
@@ -281,7 +331,9 @@ impl Cluster {
         if !slot.running {
             return;
         }
-        let Some(mut component) = slot.component.take() else { return };
+        let Some(mut component) = slot.component.take() else {
+            return;
+        };
         {
             let mut ctx = Ctx {
                 now: self.queue.now(),
@@ -311,7 +363,16 @@ impl Cluster {
             self.watch_last_delivery.push(at);
             for object in items {
                 if self.hub.spec(watch).selects(&object) {
-                    self.queue.schedule_at(at, Event::Deliver { watch, event: WatchEvent { change: ChangeType::Added, object } });
+                    self.queue.schedule_at(
+                        at,
+                        Event::Deliver {
+                            watch,
+                            event: WatchEvent {
+                                change: ChangeType::Added,
+                                object,
+                            },
+                        },
+                    );
                 }
             }
         }

@@ -112,7 +112,10 @@ impl ImageCatalog {
         add("tomcat:10.1.11", 190, 3000);
         add("redis", 45, 300);
         add("busybox", 2, 100);
-        Self { profiles, default: ImageProfile::default() }
+        Self {
+            profiles,
+            default: ImageProfile::default(),
+        }
     }
 
     /// The profile of an image: exact reference first, then the repository
@@ -205,7 +208,10 @@ pub struct Latencies {
 
 impl Default for Latencies {
     fn default() -> Self {
-        Self { api_request: SimDuration::from_millis(2), watch_delivery: SimDuration::from_millis(5) }
+        Self {
+            api_request: SimDuration::from_millis(2),
+            watch_delivery: SimDuration::from_millis(5),
+        }
     }
 }
 
@@ -278,13 +284,19 @@ mod tests {
     #[test]
     fn image_names() {
         assert_eq!(image_repository("nginx:1.14.2"), "nginx");
-        assert_eq!(image_repository("localhost:5000/app:v1"), "localhost:5000/app");
+        assert_eq!(
+            image_repository("localhost:5000/app:v1"),
+            "localhost:5000/app"
+        );
         assert_eq!(image_repository("localhost:5000/app"), "localhost:5000/app");
         assert_eq!(normalized_image("nginx"), "nginx:latest");
         assert_eq!(normalized_image("nginx:1.14.2"), "nginx:1.14.2");
         let c = ImageCatalog::builtin();
         assert_eq!(c.lookup("nginx:1.14.2").size_bytes, 44_000_000);
         assert_eq!(c.lookup("nginx:1.25").size_bytes, 70_000_000);
-        assert_eq!(c.lookup("unknown/img:1").size_bytes, ImageProfile::default().size_bytes);
+        assert_eq!(
+            c.lookup("unknown/img:1").size_bytes,
+            ImageProfile::default().size_bytes
+        );
     }
 }

@@ -82,13 +82,17 @@ impl Etcd {
 
     /// Reads one object.
     pub fn get(&self, kind: Kind, namespace: &str, name: &str) -> Option<&Arc<Object>> {
-        self.data.get(&kind)?.get(&(namespace.to_owned(), name.to_owned()))
+        self.data
+            .get(&kind)?
+            .get(&(namespace.to_owned(), name.to_owned()))
     }
 
     /// All objects of a kind (in one namespace, or all when `namespace` is None),
     /// ordered by namespace then name.
     pub fn list(&self, kind: Kind, namespace: Option<&str>) -> Vec<Arc<Object>> {
-        let Some(map) = self.data.get(&kind) else { return Vec::new() };
+        let Some(map) = self.data.get(&kind) else {
+            return Vec::new();
+        };
         match namespace {
             None => map.values().cloned().collect(),
             Some(ns) => map
@@ -105,15 +109,26 @@ impl Etcd {
     }
 
     /// The objects of a kind as they were at `revision` (which must not be compacted).
-    pub fn list_at(&self, kind: Kind, namespace: Option<&str>, revision: u64) -> Result<Vec<Arc<Object>>, ApiError> {
+    pub fn list_at(
+        &self,
+        kind: Kind,
+        namespace: Option<&str>,
+        revision: u64,
+    ) -> Result<Vec<Arc<Object>>, ApiError> {
         if revision >= self.revision {
             return Ok(self.list(kind, namespace));
         }
         if revision < self.compacted {
             return Err(too_old(revision, self.compacted));
         }
-        let mut state: BTreeMap<NameKey, Arc<Object>> = self.data.get(&kind).cloned().unwrap_or_default();
-        for c in self.history.iter().rev().take_while(|c| c.revision > revision) {
+        let mut state: BTreeMap<NameKey, Arc<Object>> =
+            self.data.get(&kind).cloned().unwrap_or_default();
+        for c in self
+            .history
+            .iter()
+            .rev()
+            .take_while(|c| c.revision > revision)
+        {
             if c.object.kind() != kind {
                 continue;
             }
@@ -136,15 +151,21 @@ impl Etcd {
             return Err(too_old(revision, self.compacted));
         }
         let start = self.history.partition_point(|c| c.revision <= revision);
-        Ok(self.history.iter().skip(start).filter(|c| c.object.kind() == kind).cloned().collect())
+        Ok(self
+            .history
+            .iter()
+            .skip(start)
+            .filter(|c| c.object.kind() == kind)
+            .cloned()
+            .collect())
     }
 
     /// Stores a new object; fails if the key exists. Sets its resourceVersion.
-    pub fn create(&mut self, mut obj: Object) -> Result<Change, Object> {
+    pub fn create(&mut self, mut obj: Object) -> Result<Change, UpdateError> {
         let key = name_key(&obj);
         let map = self.data.entry(obj.kind()).or_default();
         if map.contains_key(&key) {
-            return Err(obj);
+            return Err(UpdateError::Exists);
         }
         self.revision += 1;
         obj.meta_mut().resource_version = Some(self.revision.to_string());
@@ -155,10 +176,16 @@ impl Etcd {
 
     /// Overwrites an existing object when its current revision equals
     /// `expected_revision` (if given). Sets the new resourceVersion.
-    pub fn update(&mut self, mut obj: Object, expected_revision: Option<u64>) -> Result<Change, UpdateError> {
+    pub fn update(
+        &mut self,
+        mut obj: Object,
+        expected_revision: Option<u64>,
+    ) -> Result<Change, UpdateError> {
         let key = name_key(&obj);
         let map = self.data.entry(obj.kind()).or_default();
-        let Some(prev) = map.get(&key) else { return Err(UpdateError::NotFound) };
+        let Some(prev) = map.get(&key) else {
+            return Err(UpdateError::NotFound);
+        };
         if let Some(expected) = expected_revision {
             if prev.resource_version() != Some(expected) {
                 return Err(UpdateError::Conflict);
@@ -175,7 +202,10 @@ impl Etcd {
     /// Removes an object. The deletion is a revision of its own; the watch
     /// event carries the last state with that revision as resourceVersion.
     pub fn delete(&mut self, kind: Kind, namespace: &str, name: &str) -> Option<Change> {
-        let prev = self.data.get_mut(&kind)?.remove(&(namespace.to_owned(), name.to_owned()))?;
+        let prev = self
+            .data
+            .get_mut(&kind)?
+            .remove(&(namespace.to_owned(), name.to_owned()))?;
         self.revision += 1;
         let mut last = (*prev).clone();
         last.meta_mut().resource_version = Some(self.revision.to_string());
@@ -196,8 +226,18 @@ impl Etcd {
         self.history.len()
     }
 
-    fn push(&mut self, change: ChangeType, object: Arc<Object>, prev: Option<Arc<Object>>) -> Change {
-        let c = Change { revision: self.revision, change, object, prev };
+    fn push(
+        &mut self,
+        change: ChangeType,
+        object: Arc<Object>,
+        prev: Option<Arc<Object>>,
+    ) -> Change {
+        let c = Change {
+            revision: self.revision,
+            change,
+            object,
+            prev,
+        };
         self.history.push_back(c.clone());
         c
     }
@@ -208,12 +248,17 @@ impl Etcd {
 pub enum UpdateError {
     /// The key does not exist.
     NotFound,
+    /// The key exists (on create).
+    Exists,
     /// The stored revision is not the expected one.
     Conflict,
 }
 
 fn too_old(revision: u64, compacted: u64) -> ApiError {
-    ApiError::new(Reason::Expired, format!("too old resource version: {revision} ({compacted})"))
+    ApiError::new(
+        Reason::Expired,
+        format!("too old resource version: {revision} ({compacted})"),
+    )
 }
 
 #[cfg(test)]
@@ -224,7 +269,11 @@ mod tests {
 
     fn cm(name: &str, v: &str) -> Object {
         Object::ConfigMap(ConfigMap {
-            metadata: ObjectMeta { name: Some(name.into()), namespace: Some("default".into()), ..Default::default() },
+            metadata: ObjectMeta {
+                name: Some(name.into()),
+                namespace: Some("default".into()),
+                ..Default::default()
+            },
             data: Some([("k".to_owned(), v.to_owned())].into()),
             ..Default::default()
         })
@@ -246,8 +295,14 @@ mod tests {
         assert!(e.create(cm("a", "x")).is_err(), "duplicate key");
         let b = e.update(cm("a", "2"), Some(1)).unwrap();
         assert_eq!(b.object.resource_version(), Some(2));
-        assert_eq!(e.update(cm("a", "3"), Some(1)).unwrap_err(), UpdateError::Conflict);
-        assert_eq!(e.update(cm("zz", "3"), None).unwrap_err(), UpdateError::NotFound);
+        assert_eq!(
+            e.update(cm("a", "3"), Some(1)).unwrap_err(),
+            UpdateError::Conflict
+        );
+        assert_eq!(
+            e.update(cm("zz", "3"), None).unwrap_err(),
+            UpdateError::NotFound
+        );
         let d = e.delete(Kind::ConfigMap, "default", "a").unwrap();
         assert_eq!(d.revision, 3);
         assert!(e.get(Kind::ConfigMap, "default", "a").is_none());
@@ -261,7 +316,12 @@ mod tests {
         e.update(cm("a", "2"), None).unwrap();
         e.delete(Kind::ConfigMap, "default", "b");
         let at2: Vec<_> = e.list_at(Kind::ConfigMap, Some("default"), 2).unwrap();
-        assert_eq!(at2.iter().map(|o| (o.name().to_owned(), data(o))).collect::<Vec<_>>(), [("a".into(), "1".into()), ("b".into(), "1".into())]);
+        assert_eq!(
+            at2.iter()
+                .map(|o| (o.name().to_owned(), data(o)))
+                .collect::<Vec<_>>(),
+            [("a".into(), "1".into()), ("b".into(), "1".into())]
+        );
         assert_eq!(e.list_at(Kind::ConfigMap, None, 4).unwrap().len(), 1);
     }
 

@@ -162,7 +162,14 @@ impl<E> EventQueue<E> {
         self.free_slots.push(entry.slot);
         self.live -= 1;
         self.now = entry.at;
-        Some((entry.at, EventId { slot: entry.slot, seq }, event))
+        Some((
+            entry.at,
+            EventId {
+                slot: entry.slot,
+                seq,
+            },
+            event,
+        ))
     }
 
     /// Advances the clock to `t` without running anything (used when a run stops
@@ -219,7 +226,10 @@ mod tests {
         let a = q.schedule_at(SimTime::from_nanos(1), 1);
         q.pop();
         let b = q.schedule_at(SimTime::from_nanos(2), 2);
-        assert!(!q.cancel(a), "stale id must not cancel the event now in its slot");
+        assert!(
+            !q.cancel(a),
+            "stale id must not cancel the event now in its slot"
+        );
         assert!(q.is_pending(b));
     }
 

@@ -40,10 +40,10 @@ pub mod time;
 pub mod trace;
 
 pub use time::{SimDuration, SimTime};
+pub mod bootstrap;
 pub mod cluster;
 pub mod components;
 pub mod config;
-pub mod bootstrap;
 
 /// The k8s-openapi types kubesim uses, re-exported for crates that print them.
 pub mod k8s {

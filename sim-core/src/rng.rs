@@ -53,8 +53,14 @@ mod tests {
     #[test]
     fn same_seed_and_name_give_the_same_stream() {
         let s = RngStreams::new(42);
-        let a: Vec<u32> = (0..8).map(|_| 0).scan(s.stream("x"), |r, _: u32| Some(r.random())).collect();
-        let b: Vec<u32> = (0..8).map(|_| 0).scan(s.stream("x"), |r, _: u32| Some(r.random())).collect();
+        let a: Vec<u32> = (0..8)
+            .map(|_| 0)
+            .scan(s.stream("x"), |r, _: u32| Some(r.random()))
+            .collect();
+        let b: Vec<u32> = (0..8)
+            .map(|_| 0)
+            .scan(s.stream("x"), |r, _: u32| Some(r.random()))
+            .collect();
         assert_eq!(a, b);
     }
 

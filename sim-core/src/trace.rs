@@ -44,7 +44,10 @@ impl Trace {
 
     /// A trace that drops everything (for benchmarks that measure the engine alone).
     pub fn disabled() -> Self {
-        Self { records: Vec::new(), disabled: true }
+        Self {
+            records: Vec::new(),
+            disabled: true,
+        }
     }
 
     /// True when records are kept.

@@ -20,7 +20,13 @@ pub fn write_trace(records: &[TraceRecord], out: &mut impl Write) -> io::Result<
 pub fn write_events(events: &[&Event], out: &mut impl Write) -> io::Result<()> {
     let mut sorted: Vec<&&Event> = events.iter().collect();
     sorted.sort_by(|a, b| {
-        let key = |e: &Event| (e.first_timestamp.clone(), e.metadata.namespace.clone(), e.metadata.name.clone());
+        let key = |e: &Event| {
+            (
+                e.first_timestamp.clone(),
+                e.metadata.namespace.clone(),
+                e.metadata.name.clone(),
+            )
+        };
         key(a).cmp(&key(b))
     });
     for e in sorted {

@@ -46,11 +46,27 @@ pub struct ScenarioError {
 impl ScenarioError {
     /// An error at a location.
     pub fn new(location: Location, message: impl Into<String>) -> Self {
-        Self { location, message: message.into() }
+        Self {
+            location,
+            message: message.into(),
+        }
     }
 
     /// An error at a YAML path of a file, with the line when known.
-    pub fn at(file: &std::path::Path, line: Option<usize>, path: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::new(Location { file: file.to_owned(), line, column: None, path: Some(path.into()) }, message)
+    pub fn at(
+        file: &std::path::Path,
+        line: Option<usize>,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::new(
+            Location {
+                file: file.to_owned(),
+                line,
+                column: None,
+                path: Some(path.into()),
+            },
+            message,
+        )
     }
 }

@@ -77,10 +77,26 @@ fn pod_ready(o: &Object) -> bool {
 
 fn phase_of(o: &Object) -> String {
     match o {
-        Object::Pod(p) => p.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default(),
-        Object::Namespace(n) => n.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default(),
-        Object::PersistentVolume(p) => p.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default(),
-        Object::PersistentVolumeClaim(p) => p.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default(),
+        Object::Pod(p) => p
+            .status
+            .as_ref()
+            .and_then(|s| s.phase.clone())
+            .unwrap_or_default(),
+        Object::Namespace(n) => n
+            .status
+            .as_ref()
+            .and_then(|s| s.phase.clone())
+            .unwrap_or_default(),
+        Object::PersistentVolume(p) => p
+            .status
+            .as_ref()
+            .and_then(|s| s.phase.clone())
+            .unwrap_or_default(),
+        Object::PersistentVolumeClaim(p) => p
+            .status
+            .as_ref()
+            .and_then(|s| s.phase.clone())
+            .unwrap_or_default(),
         _ => String::new(),
     }
 }
@@ -141,12 +157,27 @@ impl Expectation {
     /// A one-line description: `deployment/my-tomcat availableReplicas=3 within 2m0s`.
     pub fn describe(&self) -> String {
         let mut s = match &self.target {
-            Target::Object { kind, namespace, name } => {
-                let ns = if namespace.is_empty() || namespace == "default" { String::new() } else { format!(" -n {namespace}") };
+            Target::Object {
+                kind,
+                namespace,
+                name,
+            } => {
+                let ns = if namespace.is_empty() || namespace == "default" {
+                    String::new()
+                } else {
+                    format!(" -n {namespace}")
+                };
                 format!("{}/{name}{ns}", kind.singular())
             }
-            Target::Pods { namespace, selector } => {
-                let sel = if selector.is_everything() { "pods".to_owned() } else { format!("pods -l {selector}") };
+            Target::Pods {
+                namespace,
+                selector,
+            } => {
+                let sel = if selector.is_everything() {
+                    "pods".to_owned()
+                } else {
+                    format!("pods -l {selector}")
+                };
                 match namespace {
                     Some(ns) if ns != "default" => format!("{sel} -n {ns}"),
                     Some(_) => sel,
@@ -166,35 +197,61 @@ impl Expectation {
     /// Checks the conditions against the store: (all hold, what was observed).
     pub fn check(&self, etcd: &Etcd) -> (bool, String) {
         match &self.target {
-            Target::Object { kind, namespace, name } => {
+            Target::Object {
+                kind,
+                namespace,
+                name,
+            } => {
                 let obj = etcd.get(*kind, namespace, name);
                 let mut ok = true;
                 let mut seen = Vec::new();
                 for c in &self.conditions {
                     let (hold, observed) = match (c, obj) {
-                        (Condition::Exists(want), o) => (o.is_some() == *want, if o.is_some() { "exists" } else { "not found" }.to_owned()),
+                        (Condition::Exists(want), o) => (
+                            o.is_some() == *want,
+                            if o.is_some() { "exists" } else { "not found" }.to_owned(),
+                        ),
                         (_, None) => (false, "not found".to_owned()),
                         (Condition::Phase(p), Some(o)) => {
                             let ph = phase_of(o);
-                            (ph == *p, format!("phase={}", if ph.is_empty() { "<none>" } else { &ph }))
+                            (
+                                ph == *p,
+                                format!("phase={}", if ph.is_empty() { "<none>" } else { &ph }),
+                            )
                         }
                         (Condition::Ready(r), Some(o)) => {
-                            let ready = if o.kind() == Kind::Node { node_ready(o) } else { pod_ready(o) };
+                            let ready = if o.kind() == Kind::Node {
+                                node_ready(o)
+                            } else {
+                                pod_ready(o)
+                            };
                             (ready == *r, format!("ready={ready}"))
                         }
                         (Condition::Replicas(n), Some(o)) => field(o, "replicas", *n),
                         (Condition::ReadyReplicas(n), Some(o)) => field(o, "readyReplicas", *n),
-                        (Condition::AvailableReplicas(n), Some(o)) => field(o, "availableReplicas", *n),
+                        (Condition::AvailableReplicas(n), Some(o)) => {
+                            field(o, "availableReplicas", *n)
+                        }
                         (Condition::UpdatedReplicas(n), Some(o)) => field(o, "updatedReplicas", *n),
                         (Condition::OnNode(n), Some(o)) => {
                             let node = o.field("spec.nodeName").unwrap_or_default();
-                            (node == *n, format!("node={}", if node.is_empty() { "<none>" } else { &node }))
+                            (
+                                node == *n,
+                                format!("node={}", if node.is_empty() { "<none>" } else { &node }),
+                            )
                         }
                         (Condition::Restarts(n), Some(o)) => {
-                            let r: i32 = o.as_pod().and_then(|p| p.status.as_ref()).and_then(|s| s.container_statuses.as_ref()).map(|cs| cs.iter().map(|c| c.restart_count).sum()).unwrap_or(0);
+                            let r: i32 = o
+                                .as_pod()
+                                .and_then(|p| p.status.as_ref())
+                                .and_then(|s| s.container_statuses.as_ref())
+                                .map(|cs| cs.iter().map(|c| c.restart_count).sum())
+                                .unwrap_or(0);
                             (r == *n, format!("restarts={r}"))
                         }
-                        (Condition::Count(_) | Condition::PhaseCounts(_), Some(_)) => (false, "n/a".to_owned()),
+                        (Condition::Count(_) | Condition::PhaseCounts(_), Some(_)) => {
+                            (false, "n/a".to_owned())
+                        }
                     };
                     ok &= hold;
                     if !seen.contains(&observed) {
@@ -203,8 +260,15 @@ impl Expectation {
                 }
                 (ok, seen.join(" "))
             }
-            Target::Pods { namespace, selector } => {
-                let pods: Vec<_> = etcd.list(Kind::Pod, namespace.as_deref()).into_iter().filter(|p| selector.matches(p.labels())).collect();
+            Target::Pods {
+                namespace,
+                selector,
+            } => {
+                let pods: Vec<_> = etcd
+                    .list(Kind::Pod, namespace.as_deref())
+                    .into_iter()
+                    .filter(|p| selector.matches(p.labels()))
+                    .collect();
                 let mut by_phase: BTreeMap<String, usize> = BTreeMap::new();
                 for p in &pods {
                     *by_phase.entry(phase_of(p)).or_default() += 1;
@@ -213,20 +277,29 @@ impl Expectation {
                 let mut ok = true;
                 for c in &self.conditions {
                     ok &= match c {
-                        Condition::Phase(ph) => !pods.is_empty() && by_phase.get(ph).copied().unwrap_or(0) == pods.len(),
+                        Condition::Phase(ph) => {
+                            !pods.is_empty() && by_phase.get(ph).copied().unwrap_or(0) == pods.len()
+                        }
                         Condition::Ready(true) => !pods.is_empty() && ready == pods.len(),
                         Condition::Ready(false) => ready == 0,
                         Condition::Count(n) => pods.len() == *n,
-                        Condition::PhaseCounts(want) => want.iter().all(|(ph, n)| by_phase.get(ph).copied().unwrap_or(0) == *n),
+                        Condition::PhaseCounts(want) => want
+                            .iter()
+                            .all(|(ph, n)| by_phase.get(ph).copied().unwrap_or(0) == *n),
                         _ => false,
                     };
                 }
-                let phases: Vec<String> = by_phase.iter().map(|(p, n)| format!("{p}={n}")).collect();
+                let phases: Vec<String> =
+                    by_phase.iter().map(|(p, n)| format!("{p}={n}")).collect();
                 let mut observed = format!("{} pods", pods.len());
                 if !phases.is_empty() {
                     let _ = write!(observed, " ({})", phases.join(", "));
                 }
-                if self.conditions.iter().any(|c| matches!(c, Condition::Ready(_))) {
+                if self
+                    .conditions
+                    .iter()
+                    .any(|c| matches!(c, Condition::Ready(_)))
+                {
                     let _ = write!(observed, ", {ready} ready");
                 }
                 (ok, observed)
@@ -247,7 +320,11 @@ fn describe_condition(c: &Condition) -> String {
         Condition::Phase(p) => format!("phase={p}"),
         Condition::Ready(r) => format!("ready={r}"),
         Condition::Count(n) => format!("count={n}"),
-        Condition::PhaseCounts(m) => m.iter().map(|(p, n)| format!("{p}={n}")).collect::<Vec<_>>().join(" "),
+        Condition::PhaseCounts(m) => m
+            .iter()
+            .map(|(p, n)| format!("{p}={n}"))
+            .collect::<Vec<_>>()
+            .join(" "),
         Condition::Replicas(n) => format!("replicas={n}"),
         Condition::ReadyReplicas(n) => format!("readyReplicas={n}"),
         Condition::AvailableReplicas(n) => format!("availableReplicas={n}"),

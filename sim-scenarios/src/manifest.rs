@@ -24,15 +24,33 @@ pub struct ManifestObject {
 
 /// Reads every object of the files named by `-f` (files or directories;
 /// directories contribute their `.yaml`, `.yml` and `.json` files in name order).
-pub fn load_paths(paths: &[PathBuf], base: &Path, referenced_from: &Location) -> Result<Vec<ManifestObject>, ScenarioError> {
+pub fn load_paths(
+    paths: &[PathBuf],
+    base: &Path,
+    referenced_from: &Location,
+) -> Result<Vec<ManifestObject>, ScenarioError> {
     let mut out = Vec::new();
     for p in paths {
-        let full = if p.is_absolute() { p.clone() } else { base.join(p) };
+        let full = if p.is_absolute() {
+            p.clone()
+        } else {
+            base.join(p)
+        };
         let files = if full.is_dir() {
             let mut v: Vec<PathBuf> = std::fs::read_dir(&full)
-                .map_err(|e| ScenarioError::new(referenced_from.clone(), format!("cannot read directory {}: {e}", full.display())))?
+                .map_err(|e| {
+                    ScenarioError::new(
+                        referenced_from.clone(),
+                        format!("cannot read directory {}: {e}", full.display()),
+                    )
+                })?
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json")))
+                .filter(|p| {
+                    matches!(
+                        p.extension().and_then(|e| e.to_str()),
+                        Some("yaml" | "yml" | "json")
+                    )
+                })
                 .collect();
             v.sort();
             v
@@ -55,16 +73,30 @@ pub fn load_paths(paths: &[PathBuf], base: &Path, referenced_from: &Location) ->
 
 /// Reads every object of a YAML text; `line_offset` is added to line numbers
 /// (for YAML inlined in a scenario).
-pub fn load_text(text: &str, file: &Path, line_offset: usize) -> Result<Vec<ManifestObject>, ScenarioError> {
+pub fn load_text(
+    text: &str,
+    file: &Path,
+    line_offset: usize,
+) -> Result<Vec<ManifestObject>, ScenarioError> {
     let docs = yaml::parse_documents(text).map_err(|e| {
         ScenarioError::new(
-            Location { file: file.to_owned(), line: e.line.map(|l| l + line_offset), column: e.column, path: None },
+            Location {
+                file: file.to_owned(),
+                line: e.line.map(|l| l + line_offset),
+                column: e.column,
+                path: None,
+            },
             format!("invalid YAML: {}", e.message),
         )
     })?;
     let mut out = Vec::new();
     for doc in docs {
-        let origin = Location { file: file.to_owned(), line: Some(doc.line + line_offset), column: None, path: None };
+        let origin = Location {
+            file: file.to_owned(),
+            line: Some(doc.line + line_offset),
+            column: None,
+            path: None,
+        };
         out.push(decode(doc.value, origin)?);
     }
     check_duplicates(&out)?;
@@ -75,7 +107,9 @@ pub fn load_text(text: &str, file: &Path, line_offset: usize) -> Result<Vec<Mani
 pub fn decode(value: Value, origin: Location) -> Result<ManifestObject, ScenarioError> {
     let err = |msg: String| ScenarioError::new(origin.clone(), msg);
     let Some(map) = value.as_object() else {
-        return Err(err("a manifest must be a mapping with apiVersion, kind and metadata".into()));
+        return Err(err(
+            "a manifest must be a mapping with apiVersion, kind and metadata".into(),
+        ));
     };
     let api_version = map.get("apiVersion").and_then(Value::as_str);
     let kind = map.get("kind").and_then(Value::as_str);
@@ -89,25 +123,45 @@ pub fn decode(value: Value, origin: Location) -> Result<ManifestObject, Scenario
             if k.is_none() {
                 missing.push("kind not set");
             }
-            return Err(err(format!("error validating data: [{}]", missing.join(", "))));
+            return Err(err(format!(
+                "error validating data: [{}]",
+                missing.join(", ")
+            )));
         }
     };
     let Some(k) = Kind::from_api_version_kind(api_version, kind) else {
         let hint = match Kind::from_kind_name(kind) {
-            Some(known) => format!(" (kubesim knows {kind} as apiVersion {})", known.api_version()),
+            Some(known) => format!(
+                " (kubesim knows {kind} as apiVersion {})",
+                known.api_version()
+            ),
             None => format!(
                 " (kubesim supports: {})",
-                Kind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
+                Kind::ALL
+                    .iter()
+                    .map(|k| k.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         };
-        return Err(err(format!("no matches for kind \"{kind}\" in version \"{api_version}\"{hint}")));
+        return Err(err(format!(
+            "no matches for kind \"{kind}\" in version \"{api_version}\"{hint}"
+        )));
     };
     let object = k.decode(&value).map_err(|e| {
-        err(format!("{kind} in version \"{api_version}\" cannot be handled as a {kind}: {e}"))
+        err(format!(
+            "{kind} in version \"{api_version}\" cannot be handled as a {kind}: {e}"
+        ))
     })?;
     // The API server's validation, on a defaulted copy (what a create would check).
     let mut probe = object.clone();
-    if probe.name().is_empty() && probe.meta().generate_name.as_deref().is_some_and(|g| !g.is_empty()) {
+    if probe.name().is_empty()
+        && probe
+            .meta()
+            .generate_name
+            .as_deref()
+            .is_some_and(|g| !g.is_empty())
+    {
         let base = probe.meta().generate_name.clone().unwrap_or_default();
         probe.meta_mut().name = Some(format!("{base}xxxxx"));
     }
@@ -115,7 +169,11 @@ pub fn decode(value: Value, origin: Location) -> Result<ManifestObject, Scenario
     if let Err(e) = sim_core::apiserver::validation::validate_create(&probe) {
         return Err(err(format!("error when creating: {}", e.message)));
     }
-    Ok(ManifestObject { object, json: value, origin })
+    Ok(ManifestObject {
+        object,
+        json: value,
+        origin,
+    })
 }
 
 fn check_duplicates(objects: &[ManifestObject]) -> Result<(), ScenarioError> {
@@ -124,7 +182,11 @@ fn check_duplicates(objects: &[ManifestObject]) -> Result<(), ScenarioError> {
         if m.object.name().is_empty() {
             continue;
         }
-        let key = (m.object.kind(), m.object.namespace().to_owned(), m.object.name().to_owned());
+        let key = (
+            m.object.kind(),
+            m.object.namespace().to_owned(),
+            m.object.name().to_owned(),
+        );
         if let Some(first) = seen.insert(key, &m.origin) {
             return Err(ScenarioError::new(
                 m.origin.clone(),
@@ -157,23 +219,38 @@ mod tests {
     #[test]
     fn unknown_fields_are_refused_with_their_path() {
         let e = load("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    imagee: nginx\n").unwrap_err();
-        assert!(e.message.contains("unknown field \"spec.containers[0].imagee\""), "{e}");
+        assert!(
+            e.message
+                .contains("unknown field \"spec.containers[0].imagee\""),
+            "{e}"
+        );
         assert_eq!(e.location.line, Some(1));
     }
 
     #[test]
     fn unknown_kinds_and_bad_quantities_are_refused() {
         let e = load("apiVersion: v1\nkind: Widget\nmetadata:\n  name: w\n").unwrap_err();
-        assert!(e.message.contains("no matches for kind \"Widget\" in version \"v1\""), "{e}");
+        assert!(
+            e.message
+                .contains("no matches for kind \"Widget\" in version \"v1\""),
+            "{e}"
+        );
         let e = load("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: nginx\n    resources:\n      requests:\n        cpu: 2x\n").unwrap_err();
-        assert!(e.message.contains("spec.containers[0].resources.requests[cpu]: Invalid value: \"2x\""), "{e}");
+        assert!(
+            e.message
+                .contains("spec.containers[0].resources.requests[cpu]: Invalid value: \"2x\""),
+            "{e}"
+        );
     }
 
     #[test]
     fn duplicates_are_refused() {
         let doc = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n";
         let e = load(&format!("{doc}---\n{doc}")).unwrap_err();
-        assert!(e.message.starts_with("duplicate object: namespace \"a\""), "{e}");
+        assert!(
+            e.message.starts_with("duplicate object: namespace \"a\""),
+            "{e}"
+        );
         assert_eq!(e.location.line, Some(6));
     }
 }

@@ -70,7 +70,11 @@ impl Runner<'_> {
 
     /// Runs events until `done` holds (checked whenever the store changed) or
     /// `deadline` passes. Returns the time it held, if it did.
-    fn run_until_holds(&mut self, deadline: SimTime, mut done: impl FnMut(&Cluster) -> bool) -> Option<SimTime> {
+    fn run_until_holds(
+        &mut self,
+        deadline: SimTime,
+        mut done: impl FnMut(&Cluster) -> bool,
+    ) -> Option<SimTime> {
         let deadline = deadline.min(self.until);
         let mut revision = self.cluster.etcd().revision();
         if done(&self.cluster) {
@@ -91,7 +95,9 @@ impl Runner<'_> {
                 if done(&self.cluster) {
                     return Some(self.cluster.now());
                 }
-            } else if self.cluster.next_event_time() != Some(self.cluster.now()) && done(&self.cluster) {
+            } else if self.cluster.next_event_time() != Some(self.cluster.now())
+                && done(&self.cluster)
+            {
                 return Some(self.cluster.now());
             }
         }
@@ -108,30 +114,52 @@ pub fn cluster_ready(cluster: &Cluster) -> bool {
         return false;
     }
     let nodes_ready = nodes.iter().all(|n| {
-        n.as_node().and_then(|n| n.status.as_ref()).and_then(|s| s.conditions.as_ref()).is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+        n.as_node()
+            .and_then(|n| n.status.as_ref())
+            .and_then(|s| s.conditions.as_ref())
+            .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
     });
-    let expected_pods = 4 + nodes.len() + usize::try_from(cluster.config().coredns_replicas).unwrap_or(0);
+    let expected_pods =
+        4 + nodes.len() + usize::try_from(cluster.config().coredns_replicas).unwrap_or(0);
     let pods = etcd.list(Kind::Pod, Some("kube-system"));
     nodes_ready
         && pods.len() == expected_pods
         && pods.iter().all(|p| {
-            p.as_pod().and_then(|p| p.status.as_ref()).and_then(|s| s.conditions.as_ref()).is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+            p.as_pod()
+                .and_then(|p| p.status.as_ref())
+                .and_then(|s| s.conditions.as_ref())
+                .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
         })
 }
 
 /// Plays a scenario, writing the transcript to `out`.
-pub fn run(scenario: &Scenario, options: &RunOptions, out: &mut dyn Write) -> io::Result<RunResult> {
+pub fn run(
+    scenario: &Scenario,
+    options: &RunOptions,
+    out: &mut dyn Write,
+) -> io::Result<RunResult> {
     let seed = options.seed.unwrap_or(scenario.seed);
     let cluster = kubeadm_cluster(scenario.cluster.clone(), seed, Trace::new());
     let until = options.until.map_or(SimTime::MAX, |d| SimTime::ZERO + d);
-    let mut r = Runner { cluster, out, until };
-    writeln!(r.out, "kubesim: scenario {:?} (seed {seed}, Kubernetes {})", scenario.name, sim_core::config::KUBERNETES_VERSION)?;
+    let mut r = Runner {
+        cluster,
+        out,
+        until,
+    };
+    writeln!(
+        r.out,
+        "kubesim: scenario {:?} (seed {seed}, Kubernetes {})",
+        scenario.name,
+        sim_core::config::KUBERNETES_VERSION
+    )?;
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     match r.run_until_holds(SimTime::ZERO + CLUSTER_READY_TIMEOUT, cluster_ready) {
         Some(_) => {
             let nodes = r.cluster.etcd().count(Kind::Node);
             let pods = r.cluster.etcd().list(Kind::Pod, Some("kube-system")).len();
-            r.say(&format!("cluster ready: {nodes} nodes Ready, {pods} pods Running in kube-system"))?;
+            r.say(&format!(
+                "cluster ready: {nodes} nodes Ready, {pods} pods Running in kube-system"
+            ))?;
         }
         None => r.say("warning: the cluster did not become ready; running the steps anyway")?,
     }
@@ -155,13 +183,19 @@ pub fn run(scenario: &Scenario, options: &RunOptions, out: &mut dyn Write) -> io
                 r.out.write_all(outcome.output.as_bytes())?;
             }
             Action::Kubectl(command) => {
-                r.say(&format!("$ kubectl {}", command.line.trim_start_matches("kubectl ")))?;
+                r.say(&format!(
+                    "$ kubectl {}",
+                    command.line.trim_start_matches("kubectl ")
+                ))?;
                 let outcome = exec::execute(&mut r.cluster, command);
                 r.out.write_all(outcome.output.as_bytes())?;
                 if !outcome.wait_for_gone.is_empty() {
                     let keys = outcome.wait_for_gone.clone();
                     let deadline = r.cluster.now() + DELETE_WAIT_TIMEOUT;
-                    let gone = r.run_until_holds(deadline, |c| keys.iter().all(|k| c.etcd().get(k.kind, &k.namespace, &k.name).is_none()));
+                    let gone = r.run_until_holds(deadline, |c| {
+                        keys.iter()
+                            .all(|k| c.etcd().get(k.kind, &k.namespace, &k.name).is_none())
+                    });
                     if gone.is_none() && r.cluster.now() < r.until {
                         r.say("error: timed out waiting for the condition")?;
                     }
@@ -191,15 +225,31 @@ pub fn run(scenario: &Scenario, options: &RunOptions, out: &mut dyn Write) -> io
         r.out,
         "{total} expectation{}: {passed} passed, {failed} failed{}",
         if total == 1 { "" } else { "s" },
-        if skipped > 0 { format!(", {skipped} not run (--until)") } else { String::new() }
+        if skipped > 0 {
+            format!(", {skipped} not run (--until)")
+        } else {
+            String::new()
+        }
     )?;
     if failed > 0 {
-        let path = options.invoked_as.clone().unwrap_or_else(|| scenario.path.display().to_string());
-        let until = options.until.map(|u| format!(" --until {u}")).unwrap_or_default();
+        let path = options
+            .invoked_as
+            .clone()
+            .unwrap_or_else(|| scenario.path.display().to_string());
+        let until = options
+            .until
+            .map(|u| format!(" --until {u}"))
+            .unwrap_or_default();
         writeln!(r.out, "seed: {seed}")?;
         writeln!(r.out, "replay: sim run {path} --seed {seed}{until}")?;
     }
-    Ok(RunResult { passed, failed, skipped, seed, cluster: r.cluster })
+    Ok(RunResult {
+        passed,
+        failed,
+        skipped,
+        seed,
+        cluster: r.cluster,
+    })
 }
 
 /// Checks an expectation, waiting up to its deadline. None: cut short by `--until`.
@@ -215,7 +265,9 @@ fn expect(r: &mut Runner<'_>, e: &Expectation) -> io::Result<Option<bool>> {
             Ok(Some(true))
         }
         None if deadline > r.until => {
-            r.say(&format!("NOT DECIDED {desc}: {observed} (stopped by --until)"))?;
+            r.say(&format!(
+                "NOT DECIDED {desc}: {observed} (stopped by --until)"
+            ))?;
             Ok(None)
         }
         None => {

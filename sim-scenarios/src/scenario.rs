@@ -84,14 +84,26 @@ pub enum Action {
     Expect(Expectation),
 }
 
-fn parse_duration(s: &str, file: &Path, line: Option<usize>, path: &str) -> Result<SimDuration, ScenarioError> {
-    s.parse::<SimDuration>().map_err(|e| ScenarioError::at(file, line, path, e.to_string()))
+fn parse_duration(
+    s: &str,
+    file: &Path,
+    line: Option<usize>,
+    path: &str,
+) -> Result<SimDuration, ScenarioError> {
+    s.parse::<SimDuration>()
+        .map_err(|e| ScenarioError::at(file, line, path, e.to_string()))
 }
 
 /// Reads and validates a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        ScenarioError::new(Location { file: path.to_owned(), ..Default::default() }, format!("cannot read scenario: {e}"))
+        ScenarioError::new(
+            Location {
+                file: path.to_owned(),
+                ..Default::default()
+            },
+            format!("cannot read scenario: {e}"),
+        )
     })?;
     parse(&text, path)
 }
@@ -99,7 +111,15 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 /// Validates scenario text read from `path` (relative manifest paths resolve from its directory).
 pub fn parse(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
     let raw: RawScenario = yaml::from_str(text).map_err(|e| {
-        ScenarioError::new(Location { file: path.to_owned(), line: e.line, column: e.column, path: None }, e.message)
+        ScenarioError::new(
+            Location {
+                file: path.to_owned(),
+                line: e.line,
+                column: e.column,
+                path: None,
+            },
+            e.message,
+        )
     })?;
     let step_lines = step_start_lines(text);
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -123,9 +143,21 @@ pub fn parse(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
         }
     }
     if raw.name.trim().is_empty() {
-        return Err(ScenarioError::at(path, Some(1), "name", "a scenario needs a non-empty name"));
+        return Err(ScenarioError::at(
+            path,
+            Some(1),
+            "name",
+            "a scenario needs a non-empty name",
+        ));
     }
-    Ok(Scenario { name: raw.name, description: raw.description, seed: raw.seed.unwrap_or(DEFAULT_SEED), path: path.to_owned(), cluster, steps })
+    Ok(Scenario {
+        name: raw.name,
+        description: raw.description,
+        seed: raw.seed.unwrap_or(DEFAULT_SEED),
+        path: path.to_owned(),
+        cluster,
+        steps,
+    })
 }
 
 /// The 1-based line of each item of the top-level `steps:` list.
@@ -135,7 +167,11 @@ fn step_start_lines(text: &str) -> Vec<usize> {
     let mut indent: Option<usize> = None;
     for (i, l) in text.lines().enumerate() {
         let trimmed = l.trim_start();
-        if !l.starts_with(' ') && !l.starts_with('-') && !trimmed.is_empty() && !trimmed.starts_with('#') {
+        if !l.starts_with(' ')
+            && !l.starts_with('-')
+            && !trimmed.is_empty()
+            && !trimmed.starts_with('#')
+        {
             in_steps = l.starts_with("steps:");
             continue;
         }
@@ -155,20 +191,38 @@ fn step_start_lines(text: &str) -> Vec<usize> {
     lines
 }
 
-fn quantity(v: Option<&str>, parse: fn(&str) -> Result<i64, sim_core::api::quantity::QuantityError>, file: &Path, path: &str, default: i64) -> Result<i64, ScenarioError> {
+fn quantity(
+    v: Option<&str>,
+    parse: fn(&str) -> Result<i64, sim_core::api::quantity::QuantityError>,
+    file: &Path,
+    path: &str,
+    default: i64,
+) -> Result<i64, ScenarioError> {
     match v {
         None => Ok(default),
         Some(s) => match parse(s) {
             Ok(n) if n >= 0 => Ok(n),
-            Ok(_) => Err(ScenarioError::at(file, None, path, format!("{s:?} is negative; expected a non-negative quantity"))),
-            Err(e) => Err(ScenarioError::at(file, None, path, format!("{e} (expected a quantity such as 4, 500m, 8Gi or 10M)"))),
+            Ok(_) => Err(ScenarioError::at(
+                file,
+                None,
+                path,
+                format!("{s:?} is negative; expected a non-negative quantity"),
+            )),
+            Err(e) => Err(ScenarioError::at(
+                file,
+                None,
+                path,
+                format!("{e} (expected a quantity such as 4, 500m, 8Gi or 10M)"),
+            )),
         },
     }
 }
 
 /// Parses a taint in kubectl syntax: `key[=value]:Effect`.
 pub fn parse_taint(s: &str) -> Result<Taint, String> {
-    let (kv, effect) = s.rsplit_once(':').ok_or_else(|| format!("invalid taint spec: {s}, expected key[=value]:Effect"))?;
+    let (kv, effect) = s
+        .rsplit_once(':')
+        .ok_or_else(|| format!("invalid taint spec: {s}, expected key[=value]:Effect"))?;
     if !matches!(effect, "NoSchedule" | "PreferNoSchedule" | "NoExecute") {
         return Err(format!("invalid taint effect: {effect}, unsupported taint effect (expected NoSchedule, PreferNoSchedule or NoExecute)"));
     }
@@ -177,19 +231,42 @@ pub fn parse_taint(s: &str) -> Result<Taint, String> {
         None => (kv, None),
     };
     if key.is_empty() {
-        return Err(format!("invalid taint spec: {s}, the key must not be empty"));
+        return Err(format!(
+            "invalid taint spec: {s}, the key must not be empty"
+        ));
     }
-    Ok(Taint { key: key.into(), value, effect: effect.into(), time_added: None })
+    Ok(Taint {
+        key: key.into(),
+        value,
+        effect: effect.into(),
+        time_added: None,
+    })
 }
 
-fn image(raw: &RawImage, file: &Path, path: &str, base: &ImageProfile) -> Result<ImageProfile, ScenarioError> {
+fn image(
+    raw: &RawImage,
+    file: &Path,
+    path: &str,
+    base: &ImageProfile,
+) -> Result<ImageProfile, ScenarioError> {
     let d = |v: &Option<String>, field: &str| -> Result<Option<SimDuration>, ScenarioError> {
-        v.as_deref().map(|s| parse_duration(s, file, None, &format!("{path}.{field}"))).transpose()
+        v.as_deref()
+            .map(|s| parse_duration(s, file, None, &format!("{path}.{field}")))
+            .transpose()
     };
-    let size = quantity(raw.size.as_deref(), parse_bytes, file, &format!("{path}.size"), i64::try_from(base.size_bytes).unwrap_or(0))?;
+    let size = quantity(
+        raw.size.as_deref(),
+        parse_bytes,
+        file,
+        &format!("{path}.size"),
+        i64::try_from(base.size_bytes).unwrap_or(0),
+    )?;
     let exit = match &raw.exit {
         None => base.exit,
-        Some(e) => Some(ExitBehaviour { after: parse_duration(&e.after, file, None, &format!("{path}.exit.after"))?, code: e.code.unwrap_or(0) }),
+        Some(e) => Some(ExitBehaviour {
+            after: parse_duration(&e.after, file, None, &format!("{path}.exit.after"))?,
+            code: e.code.unwrap_or(0),
+        }),
     };
     Ok(ImageProfile {
         size_bytes: u64::try_from(size).unwrap_or(0),
@@ -198,7 +275,11 @@ fn image(raw: &RawImage, file: &Path, path: &str, base: &ImageProfile) -> Result
         stop: d(&raw.stop, "stop")?.unwrap_or(base.stop),
         exit,
         missing: raw.missing.unwrap_or(base.missing),
-        logs: if raw.logs.is_empty() { base.logs.clone() } else { raw.logs.clone() },
+        logs: if raw.logs.is_empty() {
+            base.logs.clone()
+        } else {
+            raw.logs.clone()
+        },
     })
 }
 
@@ -212,11 +293,24 @@ fn cluster(raw: &RawCluster, file: &Path) -> Result<ClusterConfig, ScenarioError
         let mut names = BTreeSet::new();
         for n in &config.nodes {
             if !names.insert(n.name.clone()) {
-                return Err(ScenarioError::at(file, None, "cluster.nodes", format!("node name {:?} is used twice; node names must be unique", n.name)));
+                return Err(ScenarioError::at(
+                    file,
+                    None,
+                    "cluster.nodes",
+                    format!(
+                        "node name {:?} is used twice; node names must be unique",
+                        n.name
+                    ),
+                ));
             }
             let errs = sim_core::api::validation::is_dns1123_subdomain(&n.name);
             if let Some(e) = errs.first() {
-                return Err(ScenarioError::at(file, None, "cluster.nodes", format!("invalid node name {:?}: {e}", n.name)));
+                return Err(ScenarioError::at(
+                    file,
+                    None,
+                    "cluster.nodes",
+                    format!("invalid node name {:?}: {e}", n.name),
+                ));
             }
         }
         let control_planes = config.nodes.iter().filter(|n| n.control_plane).count();
@@ -227,7 +321,12 @@ fn cluster(raw: &RawCluster, file: &Path) -> Result<ClusterConfig, ScenarioError
         config.nodes.sort_by_key(|n| !n.control_plane);
     }
     if let Some(d) = &raw.default_image {
-        config.images.default = image(d, file, "cluster.defaultImage", &config.images.default.clone())?;
+        config.images.default = image(
+            d,
+            file,
+            "cluster.defaultImage",
+            &config.images.default.clone(),
+        )?;
     }
     for (name, raw_img) in &raw.images {
         let base = config.images.lookup(name).clone();
@@ -235,103 +334,289 @@ fn cluster(raw: &RawCluster, file: &Path) -> Result<ClusterConfig, ScenarioError
         config.images.profiles.insert(name.clone(), profile);
     }
     let t = &raw.timings;
-    let timing = |v: &Option<String>, field: &str, current: SimDuration| -> Result<SimDuration, ScenarioError> {
-        Ok(v.as_deref().map(|s| parse_duration(s, file, None, &format!("cluster.timings.{field}"))).transpose()?.unwrap_or(current))
+    let timing = |v: &Option<String>,
+                  field: &str,
+                  current: SimDuration|
+     -> Result<SimDuration, ScenarioError> {
+        Ok(v.as_deref()
+            .map(|s| parse_duration(s, file, None, &format!("cluster.timings.{field}")))
+            .transpose()?
+            .unwrap_or(current))
     };
     let defaults = config.timings;
-    config.timings.node_lease_duration = timing(&t.node_lease_duration, "nodeLeaseDuration", defaults.node_lease_duration)?;
-    config.timings.lease_renew_interval = timing(&t.lease_renew_interval, "leaseRenewInterval", defaults.lease_renew_interval)?;
-    config.timings.node_status_update_frequency = timing(&t.node_status_update_frequency, "nodeStatusUpdateFrequency", defaults.node_status_update_frequency)?;
-    config.timings.node_status_report_frequency = timing(&t.node_status_report_frequency, "nodeStatusReportFrequency", defaults.node_status_report_frequency)?;
-    config.timings.pod_sandbox_setup = timing(&t.pod_sandbox_setup, "podSandboxSetup", defaults.pod_sandbox_setup)?;
-    config.timings.scheduling_cycle = timing(&t.scheduling_cycle, "schedulingCycle", defaults.scheduling_cycle)?;
-    config.timings.etcd_compaction_interval = timing(&t.etcd_compaction_interval, "etcdCompactionInterval", defaults.etcd_compaction_interval)?;
-    config.timings.kubelet_startup = timing(&t.kubelet_startup, "kubeletStartup", defaults.kubelet_startup)?;
-    for (v, field) in [(config.timings.lease_renew_interval, "leaseRenewInterval"), (config.timings.node_status_update_frequency, "nodeStatusUpdateFrequency"), (config.timings.etcd_compaction_interval, "etcdCompactionInterval")] {
+    config.timings.node_lease_duration = timing(
+        &t.node_lease_duration,
+        "nodeLeaseDuration",
+        defaults.node_lease_duration,
+    )?;
+    config.timings.lease_renew_interval = timing(
+        &t.lease_renew_interval,
+        "leaseRenewInterval",
+        defaults.lease_renew_interval,
+    )?;
+    config.timings.node_status_update_frequency = timing(
+        &t.node_status_update_frequency,
+        "nodeStatusUpdateFrequency",
+        defaults.node_status_update_frequency,
+    )?;
+    config.timings.node_status_report_frequency = timing(
+        &t.node_status_report_frequency,
+        "nodeStatusReportFrequency",
+        defaults.node_status_report_frequency,
+    )?;
+    config.timings.pod_sandbox_setup = timing(
+        &t.pod_sandbox_setup,
+        "podSandboxSetup",
+        defaults.pod_sandbox_setup,
+    )?;
+    config.timings.scheduling_cycle = timing(
+        &t.scheduling_cycle,
+        "schedulingCycle",
+        defaults.scheduling_cycle,
+    )?;
+    config.timings.etcd_compaction_interval = timing(
+        &t.etcd_compaction_interval,
+        "etcdCompactionInterval",
+        defaults.etcd_compaction_interval,
+    )?;
+    config.timings.kubelet_startup = timing(
+        &t.kubelet_startup,
+        "kubeletStartup",
+        defaults.kubelet_startup,
+    )?;
+    for (v, field) in [
+        (config.timings.lease_renew_interval, "leaseRenewInterval"),
+        (
+            config.timings.node_status_update_frequency,
+            "nodeStatusUpdateFrequency",
+        ),
+        (
+            config.timings.etcd_compaction_interval,
+            "etcdCompactionInterval",
+        ),
+    ] {
         if v == SimDuration::ZERO {
-            return Err(ScenarioError::at(file, None, format!("cluster.timings.{field}"), "must be greater than zero (a zero period would loop forever)"));
+            return Err(ScenarioError::at(
+                file,
+                None,
+                format!("cluster.timings.{field}"),
+                "must be greater than zero (a zero period would loop forever)",
+            ));
         }
     }
     let l = &raw.latencies;
     if let Some(s) = &l.api_request {
-        config.latencies.api_request = parse_duration(s, file, None, "cluster.latencies.apiRequest")?;
+        config.latencies.api_request =
+            parse_duration(s, file, None, "cluster.latencies.apiRequest")?;
     }
     if let Some(s) = &l.watch_delivery {
-        config.latencies.watch_delivery = parse_duration(s, file, None, "cluster.latencies.watchDelivery")?;
+        config.latencies.watch_delivery =
+            parse_duration(s, file, None, "cluster.latencies.watchDelivery")?;
     }
     if let Some(r) = raw.coredns_replicas {
         if r < 0 {
-            return Err(ScenarioError::at(file, None, "cluster.corednsReplicas", "must be 0 or more"));
+            return Err(ScenarioError::at(
+                file,
+                None,
+                "cluster.corednsReplicas",
+                "must be 0 or more",
+            ));
         }
         config.coredns_replicas = r;
     }
     if let Some(s) = raw.default_toleration_seconds {
         if s < 0 {
-            return Err(ScenarioError::at(file, None, "cluster.defaultTolerationSeconds", "must be 0 or more"));
+            return Err(ScenarioError::at(
+                file,
+                None,
+                "cluster.defaultTolerationSeconds",
+                "must be 0 or more",
+            ));
         }
         config.default_toleration_secs = s;
     }
     Ok(config)
 }
 
-fn node_pool(pool: &RawNodePool, file: &Path, index: usize) -> Result<Vec<NodeConfig>, ScenarioError> {
+fn node_pool(
+    pool: &RawNodePool,
+    file: &Path,
+    index: usize,
+) -> Result<Vec<NodeConfig>, ScenarioError> {
     let path = format!("cluster.nodes[{index}]");
     let control_plane = pool.control_plane.unwrap_or(false);
     let names: Vec<String> = match (&pool.names, pool.count, &pool.name) {
         (Some(names), None, _) => names.clone(),
         (None, Some(count), Some(prefix)) => (1..=count).map(|i| format!("{prefix}-{i}")).collect(),
-        (None, Some(count), None) => (1..=count).map(|i| format!("{}-{i}", if control_plane { "control-plane" } else { "worker" })).collect(),
+        (None, Some(count), None) => (1..=count)
+            .map(|i| {
+                format!(
+                    "{}-{i}",
+                    if control_plane {
+                        "control-plane"
+                    } else {
+                        "worker"
+                    }
+                )
+            })
+            .collect(),
         (None, None, Some(name)) => vec![name.clone()],
-        (None, None, None) => return Err(ScenarioError::at(file, None, path, "a node pool needs a name, names, or a count")),
-        (Some(_), Some(_), _) => return Err(ScenarioError::at(file, None, path, "give either names or count, not both")),
+        (None, None, None) => {
+            return Err(ScenarioError::at(
+                file,
+                None,
+                path,
+                "a node pool needs a name, names, or a count",
+            ))
+        }
+        (Some(_), Some(_), _) => {
+            return Err(ScenarioError::at(
+                file,
+                None,
+                path,
+                "give either names or count, not both",
+            ))
+        }
     };
     let mut template = NodeConfig::new("x", control_plane);
-    template.capacity.cpu_millis = quantity(pool.cpu.as_deref(), parse_cpu_millis, file, &format!("{path}.cpu"), template.capacity.cpu_millis)?;
-    template.capacity.memory_bytes = quantity(pool.memory.as_deref(), parse_bytes, file, &format!("{path}.memory"), template.capacity.memory_bytes)?;
-    template.capacity.ephemeral_storage_bytes = quantity(pool.ephemeral_storage.as_deref(), parse_bytes, file, &format!("{path}.ephemeralStorage"), template.capacity.ephemeral_storage_bytes)?;
+    template.capacity.cpu_millis = quantity(
+        pool.cpu.as_deref(),
+        parse_cpu_millis,
+        file,
+        &format!("{path}.cpu"),
+        template.capacity.cpu_millis,
+    )?;
+    template.capacity.memory_bytes = quantity(
+        pool.memory.as_deref(),
+        parse_bytes,
+        file,
+        &format!("{path}.memory"),
+        template.capacity.memory_bytes,
+    )?;
+    template.capacity.ephemeral_storage_bytes = quantity(
+        pool.ephemeral_storage.as_deref(),
+        parse_bytes,
+        file,
+        &format!("{path}.ephemeralStorage"),
+        template.capacity.ephemeral_storage_bytes,
+    )?;
     if let Some(p) = pool.pods {
         if p <= 0 {
-            return Err(ScenarioError::at(file, None, format!("{path}.pods"), "must be at least 1"));
+            return Err(ScenarioError::at(
+                file,
+                None,
+                format!("{path}.pods"),
+                "must be at least 1",
+            ));
         }
         template.capacity.pods = p;
     }
-    let bw = quantity(pool.pull_bandwidth.as_deref(), parse_bytes, file, &format!("{path}.pullBandwidth"), i64::try_from(template.pull_bandwidth_bytes_per_sec).unwrap_or(1))?;
+    let bw = quantity(
+        pool.pull_bandwidth.as_deref(),
+        parse_bytes,
+        file,
+        &format!("{path}.pullBandwidth"),
+        i64::try_from(template.pull_bandwidth_bytes_per_sec).unwrap_or(1),
+    )?;
     if bw == 0 {
-        return Err(ScenarioError::at(file, None, format!("{path}.pullBandwidth"), "must be greater than zero"));
+        return Err(ScenarioError::at(
+            file,
+            None,
+            format!("{path}.pullBandwidth"),
+            "must be greater than zero",
+        ));
     }
     template.pull_bandwidth_bytes_per_sec = u64::try_from(bw).unwrap_or(1);
     for (k, v) in &pool.labels {
         if let Some(e) = sim_core::api::validation::is_qualified_name(k).first() {
-            return Err(ScenarioError::at(file, None, format!("{path}.labels"), format!("invalid label key {k:?}: {e}")));
+            return Err(ScenarioError::at(
+                file,
+                None,
+                format!("{path}.labels"),
+                format!("invalid label key {k:?}: {e}"),
+            ));
         }
         if let Some(e) = sim_core::api::validation::is_valid_label_value(v).first() {
-            return Err(ScenarioError::at(file, None, format!("{path}.labels[{k}]"), format!("invalid label value {v:?}: {e}")));
+            return Err(ScenarioError::at(
+                file,
+                None,
+                format!("{path}.labels[{k}]"),
+                format!("invalid label value {v:?}: {e}"),
+            ));
         }
     }
     template.labels = pool.labels.clone();
     for (i, t) in pool.taints.iter().enumerate() {
-        template.taints.push(parse_taint(t).map_err(|e| ScenarioError::at(file, None, format!("{path}.taints[{i}]"), e))?);
+        template.taints.push(
+            parse_taint(t)
+                .map_err(|e| ScenarioError::at(file, None, format!("{path}.taints[{i}]"), e))?,
+        );
     }
-    Ok(names.into_iter().map(|name| NodeConfig { name, ..template.clone() }).collect())
+    Ok(names
+        .into_iter()
+        .map(|name| NodeConfig {
+            name,
+            ..template.clone()
+        })
+        .collect())
 }
 
-fn step(index: usize, raw: &RawStep, file: &Path, line: Option<usize>, base: &Path, text: &str) -> Result<Step, ScenarioError> {
+fn step(
+    index: usize,
+    raw: &RawStep,
+    file: &Path,
+    line: Option<usize>,
+    base: &Path,
+    text: &str,
+) -> Result<Step, ScenarioError> {
     let path = format!("steps[{index}]");
-    let location = Location { file: file.to_owned(), line, column: None, path: Some(path.clone()) };
-    let err = |field: &str, msg: String| ScenarioError::new(Location { path: Some(format!("{path}{field}")), ..location.clone() }, msg);
+    let location = Location {
+        file: file.to_owned(),
+        line,
+        column: None,
+        path: Some(path.clone()),
+    };
+    let err = |field: &str, msg: String| {
+        ScenarioError::new(
+            Location {
+                path: Some(format!("{path}{field}")),
+                ..location.clone()
+            },
+            msg,
+        )
+    };
     let when = match (&raw.at, &raw.after) {
         (Some(_), Some(_)) => return Err(err("", "give either at or after, not both".into())),
-        (Some(at), None) => When::At(SimTime::ZERO + parse_duration(at, file, line, &format!("{path}.at"))?),
-        (None, Some(after)) => When::After(parse_duration(after, file, line, &format!("{path}.after"))?),
+        (Some(at), None) => {
+            When::At(SimTime::ZERO + parse_duration(at, file, line, &format!("{path}.at"))?)
+        }
+        (None, Some(after)) => {
+            When::After(parse_duration(after, file, line, &format!("{path}.after"))?)
+        }
         (None, None) => When::After(SimDuration::ZERO),
     };
-    let actions = [raw.apply.is_some(), raw.delete.is_some(), raw.kubectl.is_some(), raw.wait.is_some(), raw.expect.is_some()];
+    let actions = [
+        raw.apply.is_some(),
+        raw.delete.is_some(),
+        raw.kubectl.is_some(),
+        raw.wait.is_some(),
+        raw.expect.is_some(),
+    ];
     let n = actions.iter().filter(|a| **a).count();
     if n != 1 {
-        return Err(err("", format!("a step needs exactly one of apply, delete, kubectl, wait or expect; found {n}")));
+        return Err(err(
+            "",
+            format!(
+                "a step needs exactly one of apply, delete, kubectl, wait or expect; found {n}"
+            ),
+        ));
     }
     if raw.namespace.is_some() && raw.delete.is_none() && raw.apply.is_none() {
-        return Err(err(".namespace", "namespace applies to apply and delete steps; put it inside expect for expectations".into()));
+        return Err(err(
+            ".namespace",
+            "namespace applies to apply and delete steps; put it inside expect for expectations"
+                .into(),
+        ));
     }
     let action = if let Some(apply) = &raw.apply {
         let (source, manifests) = apply_source(apply, file, base, line, text, &location)?;
@@ -340,16 +625,36 @@ fn step(index: usize, raw: &RawStep, file: &Path, line: Option<usize>, base: &Pa
             cli_line.push_str(&format!(" -n {ns}"));
         }
         let cli = grammar::parse(&cli_line).map_err(|e| err(".apply", e.0))?;
-        Action::Apply { source: source.clone(), command: Box::new(Prepared { line: cli_line, cli, manifests }) }
+        Action::Apply {
+            source: source.clone(),
+            command: Box::new(Prepared {
+                line: cli_line,
+                cli,
+                manifests,
+            }),
+        }
     } else if let Some(delete) = &raw.delete {
         let targets = delete.items();
-        let mut cli_line = format!("delete {}", targets.iter().map(|t| shlex::try_quote(t).map(|c| c.into_owned()).unwrap_or_else(|_| t.clone())).collect::<Vec<_>>().join(" "));
+        let mut cli_line = format!(
+            "delete {}",
+            targets
+                .iter()
+                .map(|t| shlex::try_quote(t)
+                    .map(|c| c.into_owned())
+                    .unwrap_or_else(|_| t.clone()))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
         if let Some(ns) = &raw.namespace {
             cli_line.push_str(&format!(" -n {ns}"));
         }
-        Action::Kubectl(Box::new(prepare_kubectl(&cli_line, base, &location, &err, ".delete")?))
+        Action::Kubectl(Box::new(prepare_kubectl(
+            &cli_line, base, &location, &err, ".delete",
+        )?))
     } else if let Some(k) = &raw.kubectl {
-        Action::Kubectl(Box::new(prepare_kubectl(k, base, &location, &err, ".kubectl")?))
+        Action::Kubectl(Box::new(prepare_kubectl(
+            k, base, &location, &err, ".kubectl",
+        )?))
     } else if let Some(w) = &raw.wait {
         Action::Wait(parse_duration(w, file, line, &format!("{path}.wait"))?)
     } else if let Some(e) = &raw.expect {
@@ -357,7 +662,13 @@ fn step(index: usize, raw: &RawStep, file: &Path, line: Option<usize>, base: &Pa
     } else {
         return Err(err("", "empty step".into()));
     };
-    Ok(Step { index, location, when, name: raw.name.clone(), action })
+    Ok(Step {
+        index,
+        location,
+        when,
+        name: raw.name.clone(),
+        action,
+    })
 }
 
 fn prepare_kubectl(
@@ -390,11 +701,18 @@ fn prepare_kubectl(
     }
     if let Command::Delete(d) = &cli.command {
         if d.resources.is_empty() && d.filenames.is_empty() {
-            return Err(err(field, "error: You must provide one or more resources by argument or filename.".into()));
+            return Err(err(
+                field,
+                "error: You must provide one or more resources by argument or filename.".into(),
+            ));
         }
     }
     let manifests = manifest::load_paths(&files, base, location)?;
-    Ok(Prepared { line: line.to_owned(), cli, manifests })
+    Ok(Prepared {
+        line: line.to_owned(),
+        cli,
+        manifests,
+    })
 }
 
 fn apply_source(
@@ -405,7 +723,12 @@ fn apply_source(
     text: &str,
     location: &Location,
 ) -> Result<(String, Vec<ManifestObject>), ScenarioError> {
-    let inline_origin = || Location { file: file.to_owned(), line, column: None, path: location.path.as_ref().map(|p| format!("{p}.apply")) };
+    let inline_origin = || Location {
+        file: file.to_owned(),
+        line,
+        column: None,
+        path: location.path.as_ref().map(|p| format!("{p}.apply")),
+    };
     match apply {
         serde_json::Value::String(s) if !s.contains('\n') => {
             let objs = manifest::load_paths(&[PathBuf::from(s)], base, location)?;
@@ -430,7 +753,10 @@ fn apply_source(
             }
             Ok(("inline".into(), objs))
         }
-        _ => Err(ScenarioError::new(inline_origin(), "apply takes a file path, inline YAML text, a manifest, or a list of manifests")),
+        _ => Err(ScenarioError::new(
+            inline_origin(),
+            "apply takes a file path, inline YAML text, a manifest, or a list of manifests",
+        )),
     }
 }
 
@@ -438,49 +764,146 @@ fn apply_source(
 /// the number of lines before its first content line.
 fn inline_block_offset(text: &str, step_line: usize) -> Option<usize> {
     let lines: Vec<&str> = text.lines().collect();
-    let start = lines.iter().enumerate().skip(step_line.saturating_sub(1)).find(|(_, l)| l.trim_start().trim_start_matches("- ").starts_with("apply:"))?.0;
+    let start = lines
+        .iter()
+        .enumerate()
+        .skip(step_line.saturating_sub(1))
+        .find(|(_, l)| {
+            l.trim_start()
+                .trim_start_matches("- ")
+                .starts_with("apply:")
+        })?
+        .0;
     Some(start + 1)
 }
 
-fn expectation(raw: &RawExpect, file: &Path, line: Option<usize>, path: &str) -> Result<Expectation, ScenarioError> {
-    let err = |field: &str, msg: String| ScenarioError::at(file, line, format!("{path}{field}"), msg);
-    let within = raw.within.as_deref().map(|s| parse_duration(s, file, line, &format!("{path}.within"))).transpose()?.unwrap_or(SimDuration::ZERO);
+fn expectation(
+    raw: &RawExpect,
+    file: &Path,
+    line: Option<usize>,
+    path: &str,
+) -> Result<Expectation, ScenarioError> {
+    let err =
+        |field: &str, msg: String| ScenarioError::at(file, line, format!("{path}{field}"), msg);
+    let within = raw
+        .within
+        .as_deref()
+        .map(|s| parse_duration(s, file, line, &format!("{path}.within")))
+        .transpose()?
+        .unwrap_or(SimDuration::ZERO);
     let namespace = raw.namespace.clone().unwrap_or_else(|| "default".into());
     let all_namespaces = raw.all_namespaces.unwrap_or(false);
-    let subjects = [raw.object.is_some(), raw.pods.is_some(), raw.pod_count.is_some()].iter().filter(|x| **x).count();
+    let subjects = [
+        raw.object.is_some(),
+        raw.pods.is_some(),
+        raw.pod_count.is_some(),
+    ]
+    .iter()
+    .filter(|x| **x)
+    .count();
     if subjects != 1 {
-        return Err(err("", format!("an expectation needs exactly one of object, pods or podCount; found {subjects}")));
+        return Err(err(
+            "",
+            format!(
+                "an expectation needs exactly one of object, pods or podCount; found {subjects}"
+            ),
+        ));
     }
     let mut conditions = Vec::new();
     let target;
     if let Some(obj) = &raw.object {
-        let (kind_s, name) = obj.split_once('/').ok_or_else(|| err(".object", format!("{obj:?}: expected TYPE/NAME, for example deployment/my-tomcat")))?;
-        let kind = Kind::from_resource_name(kind_s).ok_or_else(|| err(".object", format!("unsupported object kind {kind_s:?}; expectations support: {}", Kind::ALL.iter().map(|k| k.singular()).collect::<Vec<_>>().join(", "))))?;
-        target = Target::Object { kind, namespace: if kind.namespaced() { namespace } else { String::new() }, name: name.to_owned() };
+        let (kind_s, name) = obj.split_once('/').ok_or_else(|| {
+            err(
+                ".object",
+                format!("{obj:?}: expected TYPE/NAME, for example deployment/my-tomcat"),
+            )
+        })?;
+        let kind = Kind::from_resource_name(kind_s).ok_or_else(|| {
+            err(
+                ".object",
+                format!(
+                    "unsupported object kind {kind_s:?}; expectations support: {}",
+                    Kind::ALL
+                        .iter()
+                        .map(|k| k.singular())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })?;
+        target = Target::Object {
+            kind,
+            namespace: if kind.namespaced() {
+                namespace
+            } else {
+                String::new()
+            },
+            name: name.to_owned(),
+        };
         let allowed = |field: &str, kinds: &[Kind]| -> Result<(), ScenarioError> {
             if kinds.contains(&kind) {
                 Ok(())
             } else {
-                Err(err(&format!(".{field}"), format!("{field} is not supported for {} (supported for: {})", kind.singular(), kinds.iter().map(|k| k.singular()).collect::<Vec<_>>().join(", "))))
+                Err(err(
+                    &format!(".{field}"),
+                    format!(
+                        "{field} is not supported for {} (supported for: {})",
+                        kind.singular(),
+                        kinds
+                            .iter()
+                            .map(|k| k.singular())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ))
             }
         };
         if let Some(e) = raw.exists {
             conditions.push(Condition::Exists(e));
         }
         if let Some(p) = &raw.phase {
-            allowed("phase", &[Kind::Pod, Kind::Namespace, Kind::PersistentVolume, Kind::PersistentVolumeClaim])?;
+            allowed(
+                "phase",
+                &[
+                    Kind::Pod,
+                    Kind::Namespace,
+                    Kind::PersistentVolume,
+                    Kind::PersistentVolumeClaim,
+                ],
+            )?;
             conditions.push(Condition::Phase(p.clone()));
         }
         if let Some(r) = raw.ready {
             allowed("ready", &[Kind::Pod, Kind::Node])?;
             conditions.push(Condition::Ready(r));
         }
-        let workloads = [Kind::Deployment, Kind::ReplicaSet, Kind::StatefulSet, Kind::DaemonSet];
+        let workloads = [
+            Kind::Deployment,
+            Kind::ReplicaSet,
+            Kind::StatefulSet,
+            Kind::DaemonSet,
+        ];
         for (v, field, f) in [
-            (raw.replicas, "replicas", Condition::Replicas as fn(i32) -> Condition),
-            (raw.ready_replicas, "readyReplicas", Condition::ReadyReplicas),
-            (raw.available_replicas, "availableReplicas", Condition::AvailableReplicas),
-            (raw.updated_replicas, "updatedReplicas", Condition::UpdatedReplicas),
+            (
+                raw.replicas,
+                "replicas",
+                Condition::Replicas as fn(i32) -> Condition,
+            ),
+            (
+                raw.ready_replicas,
+                "readyReplicas",
+                Condition::ReadyReplicas,
+            ),
+            (
+                raw.available_replicas,
+                "availableReplicas",
+                Condition::AvailableReplicas,
+            ),
+            (
+                raw.updated_replicas,
+                "updatedReplicas",
+                Condition::UpdatedReplicas,
+            ),
         ] {
             if let Some(v) = v {
                 allowed(field, &workloads)?;
@@ -496,14 +919,21 @@ fn expectation(raw: &RawExpect, file: &Path, line: Option<usize>, path: &str) ->
             conditions.push(Condition::Restarts(r));
         }
         if raw.count.is_some() {
-            return Err(err(".count", "count applies to pods expectations, not to one object".into()));
+            return Err(err(
+                ".count",
+                "count applies to pods expectations, not to one object".into(),
+            ));
         }
         if conditions.is_empty() {
             conditions.push(Condition::Exists(true));
         }
     } else if let Some(sel) = &raw.pods {
-        let selector = Selector::parse(sel).map_err(|e| err(".pods", format!("invalid label selector: {e}")))?;
-        target = Target::Pods { namespace: (!all_namespaces).then_some(namespace), selector };
+        let selector = Selector::parse(sel)
+            .map_err(|e| err(".pods", format!("invalid label selector: {e}")))?;
+        target = Target::Pods {
+            namespace: (!all_namespaces).then_some(namespace),
+            selector,
+        };
         if let Some(p) = &raw.phase {
             conditions.push(Condition::Phase(p.clone()));
         }
@@ -513,23 +943,41 @@ fn expectation(raw: &RawExpect, file: &Path, line: Option<usize>, path: &str) ->
         if let Some(c) = raw.count {
             conditions.push(Condition::Count(c));
         }
-        for (present, field) in [(raw.replicas.is_some(), "replicas"), (raw.available_replicas.is_some(), "availableReplicas"), (raw.exists.is_some(), "exists"), (raw.node.is_some(), "node")] {
+        for (present, field) in [
+            (raw.replicas.is_some(), "replicas"),
+            (raw.available_replicas.is_some(), "availableReplicas"),
+            (raw.exists.is_some(), "exists"),
+            (raw.node.is_some(), "node"),
+        ] {
             if present {
                 return Err(err(&format!(".{field}"), format!("{field} is not supported for a set of pods (supported: phase, ready, count)")));
             }
         }
         if conditions.is_empty() {
-            return Err(err("", "a pods expectation needs phase, ready or count".into()));
+            return Err(err(
+                "",
+                "a pods expectation needs phase, ready or count".into(),
+            ));
         }
     } else {
         let counts = raw.pod_count.clone().unwrap_or_default();
         for phase in counts.keys() {
-            if !matches!(phase.as_str(), "Pending" | "Running" | "Succeeded" | "Failed" | "Unknown") {
+            if !matches!(
+                phase.as_str(),
+                "Pending" | "Running" | "Succeeded" | "Failed" | "Unknown"
+            ) {
                 return Err(err(".podCount", format!("unknown pod phase {phase:?} (expected Pending, Running, Succeeded, Failed or Unknown)")));
             }
         }
-        target = Target::Pods { namespace: (!all_namespaces).then_some(namespace), selector: Selector::everything() };
+        target = Target::Pods {
+            namespace: (!all_namespaces).then_some(namespace),
+            selector: Selector::everything(),
+        };
         conditions.push(Condition::PhaseCounts(counts));
     }
-    Ok(Expectation { target, conditions, within })
+    Ok(Expectation {
+        target,
+        conditions,
+        within,
+    })
 }

@@ -27,7 +27,11 @@ impl YamlError {
         if let Some(i) = message.find(" at line ") {
             message.truncate(i);
         }
-        Self { line: loc.as_ref().map(|l| l.line() + line_offset), column: loc.as_ref().map(serde_yaml::Location::column), message }
+        Self {
+            line: loc.as_ref().map(|l| l.line() + line_offset),
+            column: loc.as_ref().map(serde_yaml::Location::column),
+            message,
+        }
     }
 }
 
@@ -44,7 +48,9 @@ pub struct Document {
 fn document_start_lines(text: &str) -> Vec<usize> {
     let mut starts = vec![1];
     for (i, line) in text.lines().enumerate() {
-        if line.starts_with("---") && (line.len() == 3 || line[3..].starts_with(char::is_whitespace)) {
+        if line.starts_with("---")
+            && (line.len() == 3 || line[3..].starts_with(char::is_whitespace))
+        {
             starts.push(i + 2);
         }
     }
@@ -57,11 +63,16 @@ pub fn parse_documents(text: &str) -> Result<Vec<Document>, YamlError> {
     let starts = document_start_lines(text);
     let mut docs = Vec::new();
     for (i, de) in serde_yaml::Deserializer::from_str(text).enumerate() {
-        let yaml: serde_yaml::Value = serde::Deserialize::deserialize(de).map_err(|e| YamlError::from_serde(&e, 0))?;
+        let yaml: serde_yaml::Value =
+            serde::Deserialize::deserialize(de).map_err(|e| YamlError::from_serde(&e, 0))?;
         if yaml.is_null() {
             continue;
         }
-        let value = to_json(yaml).map_err(|message| YamlError { line: starts.get(i).copied(), column: None, message })?;
+        let value = to_json(yaml).map_err(|message| YamlError {
+            line: starts.get(i).copied(),
+            column: None,
+            message,
+        })?;
         let line = starts.get(i).copied().unwrap_or(1);
         // A document starting with "---" begins on the line after the marker; skip leading blank/comment lines.
         let line = first_content_line(text, line);
@@ -92,11 +103,15 @@ fn to_json(yaml: serde_yaml::Value) -> Result<Value, String> {
                 Value::from(u)
             } else {
                 let f = n.as_f64().unwrap_or(0.0);
-                serde_json::Number::from_f64(f).map(Value::Number).ok_or_else(|| format!("number {f} is not representable"))?
+                serde_json::Number::from_f64(f)
+                    .map(Value::Number)
+                    .ok_or_else(|| format!("number {f} is not representable"))?
             }
         }
         serde_yaml::Value::String(s) => Value::String(s),
-        serde_yaml::Value::Sequence(seq) => Value::Array(seq.into_iter().map(to_json).collect::<Result<_, _>>()?),
+        serde_yaml::Value::Sequence(seq) => {
+            Value::Array(seq.into_iter().map(to_json).collect::<Result<_, _>>()?)
+        }
         serde_yaml::Value::Mapping(map) => {
             let mut out = serde_json::Map::new();
             for (k, v) in map {

@@ -23,14 +23,15 @@ pub fn timestamp(t: SimTime) -> Timestamp {
 
 /// A `metav1.Time` (second precision, as the API server stores it).
 pub fn time(t: SimTime) -> Time {
-    let secs = EPOCH_UNIX_SECS.saturating_add(i64::try_from(t.as_nanos() / 1_000_000_000).unwrap_or(i64::MAX));
+    let secs = EPOCH_UNIX_SECS
+        .saturating_add(i64::try_from(t.as_nanos() / 1_000_000_000).unwrap_or(i64::MAX));
     Time(Timestamp::from_second(secs).unwrap_or(Timestamp::MAX))
 }
 
 /// A `metav1.MicroTime` (microsecond precision).
 pub fn micro_time(t: SimTime) -> MicroTime {
-    let micros = EPOCH_UNIX_SECS * 1_000_000
-        + i64::try_from(t.as_nanos() / 1_000).unwrap_or(i64::MAX / 2);
+    let micros =
+        EPOCH_UNIX_SECS * 1_000_000 + i64::try_from(t.as_nanos() / 1_000).unwrap_or(i64::MAX / 2);
     MicroTime(Timestamp::from_microsecond(micros).unwrap_or(Timestamp::MAX))
 }
 
@@ -61,7 +62,11 @@ pub fn random_suffix(rng: &mut impl Rng, len: usize) -> String {
 
 /// A name from `generateName`: the base cut to 58 characters plus 5 random ones.
 pub fn generate_name(base: &str, rng: &mut impl Rng) -> String {
-    let cut = base.char_indices().nth(MAX_GENERATED_NAME_BASE).map(|(i, _)| i).unwrap_or(base.len());
+    let cut = base
+        .char_indices()
+        .nth(MAX_GENERATED_NAME_BASE)
+        .map(|(i, _)| i)
+        .unwrap_or(base.len());
     format!("{}{}", &base[..cut], random_suffix(rng, 5))
 }
 
@@ -91,7 +96,10 @@ pub fn owner_reference(owner: &Object, controller: bool) -> OwnerReference {
 
 /// The controller ownerReference of an object, if any.
 pub fn controller_of(meta: &ObjectMeta) -> Option<&OwnerReference> {
-    meta.owner_references.as_ref()?.iter().find(|r| r.controller == Some(true))
+    meta.owner_references
+        .as_ref()?
+        .iter()
+        .find(|r| r.controller == Some(true))
 }
 
 /// True when the object is being deleted.
@@ -112,7 +120,10 @@ mod tests {
         assert_eq!(t, "2025-04-23T00:01:01Z");
         let m = serde_json::to_value(micro_time(SimTime::from_nanos(1_500_000_000))).unwrap();
         assert_eq!(m, "2025-04-23T00:00:01.500000Z");
-        assert_eq!(sim_time_of(&timestamp(SimTime::from_nanos(42))), SimTime::from_nanos(42));
+        assert_eq!(
+            sim_time_of(&timestamp(SimTime::from_nanos(42))),
+            SimTime::from_nanos(42)
+        );
     }
 
     #[test]

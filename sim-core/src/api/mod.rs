@@ -18,12 +18,25 @@ pub use status::{ApiError, Reason};
 /// metadata fields every kind supports).
 pub fn fields_supported(kind: Kind, field: &str) -> bool {
     match kind {
-        Kind::Pod => matches!(field, "spec.nodeName" | "spec.restartPolicy" | "spec.schedulerName" | "spec.serviceAccountName" | "spec.hostNetwork" | "status.phase" | "status.podIP" | "status.nominatedNodeName"),
+        Kind::Pod => matches!(
+            field,
+            "spec.nodeName"
+                | "spec.restartPolicy"
+                | "spec.schedulerName"
+                | "spec.serviceAccountName"
+                | "spec.hostNetwork"
+                | "status.phase"
+                | "status.podIP"
+                | "status.nominatedNodeName"
+        ),
         Kind::Node => field == "spec.unschedulable",
         Kind::Namespace => field == "status.phase",
         Kind::Secret => field == "type",
         Kind::ReplicaSet => field == "status.replicas",
-        Kind::Event => field.starts_with("involvedObject.") || matches!(field, "reason" | "reportingComponent" | "source" | "type"),
+        Kind::Event => {
+            field.starts_with("involvedObject.")
+                || matches!(field, "reason" | "reportingComponent" | "source" | "type")
+        }
         _ => false,
     }
 }

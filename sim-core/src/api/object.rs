@@ -23,6 +23,10 @@ macro_rules! kinds {
         }
 
         /// One API object of a supported kind.
+        ///
+        /// Variants are unboxed on purpose: objects live in `Arc`s, so boxing
+        /// would add a second allocation to every pod for no saving.
+        #[allow(clippy::large_enum_variant)]
         #[derive(Clone, Debug, PartialEq, Serialize)]
         #[serde(untagged)]
         pub enum Object {
@@ -92,7 +96,9 @@ macro_rules! kinds {
     };
 }
 
-use k8s_openapi::api::{apps, batch, coordination, core, discovery, networking, scheduling, storage};
+use k8s_openapi::api::{
+    apps, batch, coordination, core, discovery, networking, scheduling, storage,
+};
 
 kinds! {
     Namespace => core::v1::Namespace, plural "namespaces", namespaced false, short ["ns"];
@@ -144,7 +150,10 @@ impl Kind {
 
     /// Looks a kind up by the `apiVersion` and `kind` of a manifest.
     pub fn from_api_version_kind(api_version: &str, kind: &str) -> Option<Kind> {
-        Kind::ALL.iter().copied().find(|k| k.api_version() == api_version && k.name() == kind)
+        Kind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.api_version() == api_version && k.name() == kind)
     }
 
     /// Looks a kind up by `kind` alone (any version kubesim supports).
@@ -189,7 +198,11 @@ pub struct ObjectKey {
 impl ObjectKey {
     /// A key from its parts.
     pub fn new(kind: Kind, namespace: impl Into<String>, name: impl Into<String>) -> Self {
-        Self { kind, namespace: namespace.into(), name: name.into() }
+        Self {
+            kind,
+            namespace: namespace.into(),
+            name: name.into(),
+        }
     }
 
     /// The key of a stored object.
@@ -208,7 +221,13 @@ impl std::fmt::Display for ObjectKey {
         if self.namespace.is_empty() {
             write!(f, "{}/{}", self.kind.singular(), self.name)
         } else {
-            write!(f, "{}/{}/{}", self.kind.singular(), self.namespace, self.name)
+            write!(
+                f,
+                "{}/{}/{}",
+                self.kind.singular(),
+                self.namespace,
+                self.name
+            )
         }
     }
 }
@@ -231,12 +250,16 @@ impl Object {
 
     /// The object's resourceVersion parsed as the etcd revision, if set.
     pub fn resource_version(&self) -> Option<u64> {
-        self.meta().resource_version.as_deref().and_then(|rv| rv.parse().ok())
+        self.meta()
+            .resource_version
+            .as_deref()
+            .and_then(|rv| rv.parse().ok())
     }
 
     /// The object's labels (empty map when none).
     pub fn labels(&self) -> &std::collections::BTreeMap<String, String> {
-        static EMPTY: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+        static EMPTY: std::collections::BTreeMap<String, String> =
+            std::collections::BTreeMap::new();
         self.meta().labels.as_ref().unwrap_or(&EMPTY)
     }
 
@@ -285,35 +308,57 @@ impl Object {
                 let spec = p.spec.as_ref();
                 let status = p.status.as_ref();
                 match field {
-                    "spec.nodeName" => Some(spec.and_then(|s| s.node_name.clone()).unwrap_or_default()),
-                    "spec.restartPolicy" => {
-                        Some(spec.and_then(|s| s.restart_policy.clone()).unwrap_or_default())
+                    "spec.nodeName" => {
+                        Some(spec.and_then(|s| s.node_name.clone()).unwrap_or_default())
                     }
-                    "spec.schedulerName" => {
-                        Some(spec.and_then(|s| s.scheduler_name.clone()).unwrap_or_default())
-                    }
-                    "spec.serviceAccountName" => {
-                        Some(spec.and_then(|s| s.service_account_name.clone()).unwrap_or_default())
-                    }
-                    "spec.hostNetwork" => Some(
-                        spec.and_then(|s| s.host_network).unwrap_or(false).to_string(),
+                    "spec.restartPolicy" => Some(
+                        spec.and_then(|s| s.restart_policy.clone())
+                            .unwrap_or_default(),
                     ),
-                    "status.phase" => Some(status.and_then(|s| s.phase.clone()).unwrap_or_default()),
-                    "status.podIP" => Some(status.and_then(|s| s.pod_ip.clone()).unwrap_or_default()),
-                    "status.nominatedNodeName" => {
-                        Some(status.and_then(|s| s.nominated_node_name.clone()).unwrap_or_default())
+                    "spec.schedulerName" => Some(
+                        spec.and_then(|s| s.scheduler_name.clone())
+                            .unwrap_or_default(),
+                    ),
+                    "spec.serviceAccountName" => Some(
+                        spec.and_then(|s| s.service_account_name.clone())
+                            .unwrap_or_default(),
+                    ),
+                    "spec.hostNetwork" => Some(
+                        spec.and_then(|s| s.host_network)
+                            .unwrap_or(false)
+                            .to_string(),
+                    ),
+                    "status.phase" => {
+                        Some(status.and_then(|s| s.phase.clone()).unwrap_or_default())
                     }
+                    "status.podIP" => {
+                        Some(status.and_then(|s| s.pod_ip.clone()).unwrap_or_default())
+                    }
+                    "status.nominatedNodeName" => Some(
+                        status
+                            .and_then(|s| s.nominated_node_name.clone())
+                            .unwrap_or_default(),
+                    ),
                     _ => None,
                 }
             }
             Object::Node(n) => match field {
                 "spec.unschedulable" => Some(
-                    n.spec.as_ref().and_then(|s| s.unschedulable).unwrap_or(false).to_string(),
+                    n.spec
+                        .as_ref()
+                        .and_then(|s| s.unschedulable)
+                        .unwrap_or(false)
+                        .to_string(),
                 ),
                 _ => None,
             },
             Object::Namespace(n) => match field {
-                "status.phase" => Some(n.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default()),
+                "status.phase" => Some(
+                    n.status
+                        .as_ref()
+                        .and_then(|s| s.phase.clone())
+                        .unwrap_or_default(),
+                ),
                 _ => None,
             },
             Object::Event(e) => {
@@ -330,7 +375,12 @@ impl Object {
                     "involvedObject.fieldPath" => Some(io.field_path.clone().unwrap_or_default()),
                     "reason" => Some(e.reason.clone().unwrap_or_default()),
                     "reportingComponent" => Some(e.reporting_component.clone().unwrap_or_default()),
-                    "source" => Some(e.source.as_ref().and_then(|s| s.component.clone()).unwrap_or_default()),
+                    "source" => Some(
+                        e.source
+                            .as_ref()
+                            .and_then(|s| s.component.clone())
+                            .unwrap_or_default(),
+                    ),
                     "type" => Some(e.type_.clone().unwrap_or_default()),
                     _ => None,
                 }
@@ -340,7 +390,13 @@ impl Object {
                 _ => None,
             },
             Object::ReplicaSet(r) => match field {
-                "status.replicas" => Some(r.status.as_ref().map(|s| s.replicas).unwrap_or(0).to_string()),
+                "status.replicas" => Some(
+                    r.status
+                        .as_ref()
+                        .map(|s| s.replicas)
+                        .unwrap_or(0)
+                        .to_string(),
+                ),
                 _ => None,
             },
             _ => None,
@@ -358,7 +414,10 @@ mod tests {
         assert_eq!(Kind::from_resource_name("pods"), Some(Kind::Pod));
         assert_eq!(Kind::from_resource_name("Pod"), Some(Kind::Pod));
         assert_eq!(Kind::from_resource_name("deploy"), Some(Kind::Deployment));
-        assert_eq!(Kind::from_resource_name("deployments.apps"), Some(Kind::Deployment));
+        assert_eq!(
+            Kind::from_resource_name("deployments.apps"),
+            Some(Kind::Deployment)
+        );
         assert_eq!(Kind::from_resource_name("namespace"), Some(Kind::Namespace));
         assert_eq!(Kind::from_resource_name("ns"), Some(Kind::Namespace));
         assert_eq!(Kind::from_resource_name("podz"), None);

@@ -55,7 +55,9 @@ impl Resources {
         Resources {
             cpu_millis: self.cpu_millis.max(other.cpu_millis),
             memory_bytes: self.memory_bytes.max(other.memory_bytes),
-            ephemeral_storage_bytes: self.ephemeral_storage_bytes.max(other.ephemeral_storage_bytes),
+            ephemeral_storage_bytes: self
+                .ephemeral_storage_bytes
+                .max(other.ephemeral_storage_bytes),
             pods: self.pods.max(other.pods),
         }
     }
@@ -64,10 +66,19 @@ impl Resources {
     /// quantities count as zero: the API server refuses them at admission, so
     /// they never reach a stored object.
     pub fn from_list(list: Option<&BTreeMap<String, K8sQuantity>>) -> Resources {
-        let Some(list) = list else { return Resources::default() };
-        let get_bytes = |k: &str| list.get(k).and_then(|q| parse_bytes(&q.0).ok()).unwrap_or(0);
+        let Some(list) = list else {
+            return Resources::default();
+        };
+        let get_bytes = |k: &str| {
+            list.get(k)
+                .and_then(|q| parse_bytes(&q.0).ok())
+                .unwrap_or(0)
+        };
         Resources {
-            cpu_millis: list.get("cpu").and_then(|q| parse_cpu_millis(&q.0).ok()).unwrap_or(0),
+            cpu_millis: list
+                .get("cpu")
+                .and_then(|q| parse_cpu_millis(&q.0).ok())
+                .unwrap_or(0),
             memory_bytes: get_bytes("memory"),
             ephemeral_storage_bytes: get_bytes("ephemeral-storage"),
             pods: get_bytes("pods"),
@@ -140,7 +151,11 @@ pub fn node_allocatable(node: &Node) -> Resources {
 /// every container has equal cpu and memory requests and limits, BestEffort when
 /// none sets any request or limit, Burstable otherwise.
 pub fn qos_class(spec: &PodSpec) -> &'static str {
-    let all = spec.init_containers.iter().flatten().chain(spec.containers.iter());
+    let all = spec
+        .init_containers
+        .iter()
+        .flatten()
+        .chain(spec.containers.iter());
     let mut any_set = false;
     let mut guaranteed = true;
     for c in all {
@@ -164,7 +179,13 @@ pub fn qos_class(spec: &PodSpec) -> &'static str {
                 any_set = true;
             }
             let value = |q: Option<&K8sQuantity>| {
-                q.map(|q| if name == "cpu" { parse_cpu_millis(&q.0).ok() } else { parse_bytes(&q.0).ok() })
+                q.map(|q| {
+                    if name == "cpu" {
+                        parse_cpu_millis(&q.0).ok()
+                    } else {
+                        parse_bytes(&q.0).ok()
+                    }
+                })
             };
             match (value(rq), value(lm)) {
                 (_, None) => guaranteed = false,
@@ -196,7 +217,10 @@ mod tests {
         }
         Container {
             name: "c".into(),
-            resources: Some(ResourceRequirements { requests: Some(req), ..Default::default() }),
+            resources: Some(ResourceRequirements {
+                requests: Some(req),
+                ..Default::default()
+            }),
             restart_policy: sidecar.then(|| "Always".to_owned()),
             ..Default::default()
         }
@@ -223,7 +247,10 @@ mod tests {
     #[test]
     fn non_zero_requests_default_per_container() {
         let spec = PodSpec {
-            containers: vec![container(None, None, false), container(Some("1"), None, false)],
+            containers: vec![
+                container(None, None, false),
+                container(Some("1"), None, false),
+            ],
             ..Default::default()
         };
         let r = pod_non_zero_requests(&spec);
@@ -234,12 +261,24 @@ mod tests {
 
     #[test]
     fn qos_classes() {
-        let best = PodSpec { containers: vec![Container::default()], ..Default::default() };
+        let best = PodSpec {
+            containers: vec![Container::default()],
+            ..Default::default()
+        };
         assert_eq!(qos_class(&best), "BestEffort");
-        let burst = PodSpec { containers: vec![container(Some("100m"), None, false)], ..Default::default() };
+        let burst = PodSpec {
+            containers: vec![container(Some("100m"), None, false)],
+            ..Default::default()
+        };
         assert_eq!(qos_class(&burst), "Burstable");
         let mut g = container(Some("1"), Some("1Gi"), false);
         g.resources.as_mut().unwrap().limits = g.resources.as_ref().unwrap().requests.clone();
-        assert_eq!(qos_class(&PodSpec { containers: vec![g], ..Default::default() }), "Guaranteed");
+        assert_eq!(
+            qos_class(&PodSpec {
+                containers: vec![g],
+                ..Default::default()
+            }),
+            "Guaranteed"
+        );
     }
 }

@@ -79,17 +79,26 @@ pub struct ApiError {
 impl ApiError {
     /// An error with a reason and message.
     pub fn new(reason: Reason, message: impl Into<String>) -> Self {
-        Self { reason, message: message.into() }
+        Self {
+            reason,
+            message: message.into(),
+        }
     }
 
     /// `pods "x" not found`
     pub fn not_found(kind: Kind, name: &str) -> Self {
-        Self::new(Reason::NotFound, format!("{} \"{name}\" not found", kind.qualified_plural()))
+        Self::new(
+            Reason::NotFound,
+            format!("{} \"{name}\" not found", kind.qualified_plural()),
+        )
     }
 
     /// `pods "x" already exists`
     pub fn already_exists(kind: Kind, name: &str) -> Self {
-        Self::new(Reason::AlreadyExists, format!("{} \"{name}\" already exists", kind.qualified_plural()))
+        Self::new(
+            Reason::AlreadyExists,
+            format!("{} \"{name}\" already exists", kind.qualified_plural()),
+        )
     }
 
     /// The optimistic-concurrency failure.
@@ -109,7 +118,10 @@ impl ApiError {
             [one] => one.clone(),
             many => format!("[{}]", many.join(", ")),
         };
-        Self::new(Reason::Invalid, format!("{} \"{name}\" is invalid: {detail}", kind.name()))
+        Self::new(
+            Reason::Invalid,
+            format!("{} \"{name}\" is invalid: {detail}", kind.name()),
+        )
     }
 
     /// The HTTP status code.
@@ -119,6 +131,10 @@ impl ApiError {
 
     /// The line kubectl prints: `Error from server (NotFound): pods "x" not found`.
     pub fn kubectl_line(&self) -> String {
-        format!("Error from server ({}): {}", self.reason.as_str(), self.message)
+        format!(
+            "Error from server ({}): {}",
+            self.reason.as_str(),
+            self.message
+        )
     }
 }

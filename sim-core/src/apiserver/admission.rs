@@ -26,7 +26,10 @@ pub struct AdmissionSettings {
 
 impl Default for AdmissionSettings {
     fn default() -> Self {
-        Self { default_not_ready_toleration_secs: 300, default_unreachable_toleration_secs: 300 }
+        Self {
+            default_not_ready_toleration_secs: 300,
+            default_unreachable_toleration_secs: 300,
+        }
     }
 }
 
@@ -54,9 +57,15 @@ pub fn namespace_lifecycle(etcd: &Etcd, obj: &Object) -> Result<(), ApiError> {
 /// The mutating pod plugins, in the order the API server runs them.
 pub fn admit_pod(etcd: &Etcd, pod: &mut Pod, settings: &AdmissionSettings) -> Result<(), ApiError> {
     let name = pod.metadata.name.clone().unwrap_or_default();
-    let Some(spec) = pod.spec.as_mut() else { return Ok(()) };
+    let Some(spec) = pod.spec.as_mut() else {
+        return Ok(());
+    };
     // ServiceAccount: the default account.
-    if spec.service_account_name.as_deref().is_none_or(str::is_empty) {
+    if spec
+        .service_account_name
+        .as_deref()
+        .is_none_or(str::is_empty)
+    {
         spec.service_account_name = Some("default".into());
     }
     if spec.service_account.is_none() {
@@ -66,7 +75,10 @@ pub fn admit_pod(etcd: &Etcd, pod: &mut Pod, settings: &AdmissionSettings) -> Re
     let priority = match spec.priority_class_name.as_deref() {
         Some("system-node-critical") => SYSTEM_NODE_CRITICAL,
         Some("system-cluster-critical") => SYSTEM_CLUSTER_CRITICAL,
-        Some(class) if !class.is_empty() => match etcd.get(Kind::PriorityClass, "", class).map(|o| (**o).clone()) {
+        Some(class) if !class.is_empty() => match etcd
+            .get(Kind::PriorityClass, "", class)
+            .map(|o| (**o).clone())
+        {
             Some(Object::PriorityClass(pc)) => {
                 if spec.preemption_policy.is_none() {
                     spec.preemption_policy = pc.preemption_policy.clone();
@@ -76,7 +88,9 @@ pub fn admit_pod(etcd: &Etcd, pod: &mut Pod, settings: &AdmissionSettings) -> Re
             _ => {
                 return Err(ApiError::new(
                     Reason::Forbidden,
-                    format!("pods \"{name}\" is forbidden: no PriorityClass with name {class} was found"),
+                    format!(
+                    "pods \"{name}\" is forbidden: no PriorityClass with name {class} was found"
+                ),
                 ))
             }
         },
@@ -95,12 +109,19 @@ pub fn admit_pod(etcd: &Etcd, pod: &mut Pod, settings: &AdmissionSettings) -> Re
     if spec.priority.is_none() {
         spec.priority = Some(priority);
     }
-    spec.preemption_policy.get_or_insert_with(|| "PreemptLowerPriority".into());
+    spec.preemption_policy
+        .get_or_insert_with(|| "PreemptLowerPriority".into());
     // DefaultTolerationSeconds.
     let tolerations = spec.tolerations.get_or_insert_with(Vec::new);
     for (key, secs) in [
-        ("node.kubernetes.io/not-ready", settings.default_not_ready_toleration_secs),
-        ("node.kubernetes.io/unreachable", settings.default_unreachable_toleration_secs),
+        (
+            "node.kubernetes.io/not-ready",
+            settings.default_not_ready_toleration_secs,
+        ),
+        (
+            "node.kubernetes.io/unreachable",
+            settings.default_unreachable_toleration_secs,
+        ),
     ] {
         if !tolerations.iter().any(|t| tolerates_no_execute(t, key)) {
             tolerations.push(Toleration {
@@ -117,7 +138,10 @@ pub fn admit_pod(etcd: &Etcd, pod: &mut Pod, settings: &AdmissionSettings) -> Re
 
 /// True when `t` tolerates a NoExecute taint with key `key` (any value).
 fn tolerates_no_execute(t: &Toleration, key: &str) -> bool {
-    let effect_ok = t.effect.as_deref().is_none_or(|e| e.is_empty() || e == "NoExecute");
+    let effect_ok = t
+        .effect
+        .as_deref()
+        .is_none_or(|e| e.is_empty() || e == "NoExecute");
     let key_ok = match t.key.as_deref() {
         None | Some("") => t.operator.as_deref() == Some("Exists"),
         Some(k) => k == key,

@@ -37,12 +37,18 @@ pub fn apply(obj: &mut Object) {
                 spec.replicas.get_or_insert(1);
                 spec.revision_history_limit.get_or_insert(10);
                 spec.progress_deadline_seconds.get_or_insert(600);
-                let strategy = spec.strategy.get_or_insert_with(DeploymentStrategy::default);
+                let strategy = spec
+                    .strategy
+                    .get_or_insert_with(DeploymentStrategy::default);
                 let ty = strategy.type_.get_or_insert_with(|| "RollingUpdate".into());
                 if ty == "RollingUpdate" {
-                    let ru = strategy.rolling_update.get_or_insert_with(RollingUpdateDeployment::default);
-                    ru.max_surge.get_or_insert_with(|| IntOrString::String("25%".into()));
-                    ru.max_unavailable.get_or_insert_with(|| IntOrString::String("25%".into()));
+                    let ru = strategy
+                        .rolling_update
+                        .get_or_insert_with(RollingUpdateDeployment::default);
+                    ru.max_surge
+                        .get_or_insert_with(|| IntOrString::String("25%".into()));
+                    ru.max_unavailable
+                        .get_or_insert_with(|| IntOrString::String("25%".into()));
                 }
                 template(&mut spec.template);
             }
@@ -58,10 +64,14 @@ pub fn apply(obj: &mut Object) {
         Object::DaemonSet(d) => {
             if let Some(spec) = d.spec.as_mut() {
                 spec.revision_history_limit.get_or_insert(10);
-                let s = spec.update_strategy.get_or_insert_with(DaemonSetUpdateStrategy::default);
+                let s = spec
+                    .update_strategy
+                    .get_or_insert_with(DaemonSetUpdateStrategy::default);
                 let ty = s.type_.get_or_insert_with(|| "RollingUpdate".into());
                 if ty == "RollingUpdate" {
-                    let ru = s.rolling_update.get_or_insert_with(RollingUpdateDaemonSet::default);
+                    let ru = s
+                        .rolling_update
+                        .get_or_insert_with(RollingUpdateDaemonSet::default);
                     ru.max_unavailable.get_or_insert(IntOrString::Int(1));
                     ru.max_surge.get_or_insert(IntOrString::Int(0));
                 }
@@ -71,7 +81,8 @@ pub fn apply(obj: &mut Object) {
         Object::StatefulSet(s) => {
             if let Some(spec) = s.spec.as_mut() {
                 spec.replicas.get_or_insert(1);
-                spec.pod_management_policy.get_or_insert_with(|| "OrderedReady".into());
+                spec.pod_management_policy
+                    .get_or_insert_with(|| "OrderedReady".into());
                 spec.revision_history_limit.get_or_insert(10);
                 template(&mut spec.template);
             }
@@ -89,10 +100,12 @@ pub fn apply(obj: &mut Object) {
                 let ty = spec.type_.get_or_insert_with(|| "ClusterIP".into()).clone();
                 spec.session_affinity.get_or_insert_with(|| "None".into());
                 if ty != "ExternalName" {
-                    spec.internal_traffic_policy.get_or_insert_with(|| "Cluster".into());
+                    spec.internal_traffic_policy
+                        .get_or_insert_with(|| "Cluster".into());
                 }
                 if ty == "NodePort" || ty == "LoadBalancer" {
-                    spec.external_traffic_policy.get_or_insert_with(|| "Cluster".into());
+                    spec.external_traffic_policy
+                        .get_or_insert_with(|| "Cluster".into());
                 }
                 for port in spec.ports.iter_mut().flatten() {
                     port.protocol.get_or_insert_with(|| "TCP".into());
@@ -119,20 +132,28 @@ pub fn apply(obj: &mut Object) {
         }
         Object::PersistentVolume(pv) => {
             if let Some(spec) = pv.spec.as_mut() {
-                spec.persistent_volume_reclaim_policy.get_or_insert_with(|| "Retain".into());
+                spec.persistent_volume_reclaim_policy
+                    .get_or_insert_with(|| "Retain".into());
                 spec.volume_mode.get_or_insert_with(|| "Filesystem".into());
             }
-            pv.status.get_or_insert_with(Default::default).phase.get_or_insert_with(|| "Pending".into());
+            pv.status
+                .get_or_insert_with(Default::default)
+                .phase
+                .get_or_insert_with(|| "Pending".into());
         }
         Object::PersistentVolumeClaim(pvc) => {
             if let Some(spec) = pvc.spec.as_mut() {
                 spec.volume_mode.get_or_insert_with(|| "Filesystem".into());
             }
-            pvc.status.get_or_insert_with(Default::default).phase.get_or_insert_with(|| "Pending".into());
+            pvc.status
+                .get_or_insert_with(Default::default)
+                .phase
+                .get_or_insert_with(|| "Pending".into());
         }
         Object::StorageClass(sc) => {
             sc.reclaim_policy.get_or_insert_with(|| "Delete".into());
-            sc.volume_binding_mode.get_or_insert_with(|| "Immediate".into());
+            sc.volume_binding_mode
+                .get_or_insert_with(|| "Immediate".into());
         }
         _ => {}
     }
@@ -149,7 +170,8 @@ pub fn pod_spec(spec: &mut PodSpec) {
     spec.restart_policy.get_or_insert_with(|| "Always".into());
     spec.dns_policy.get_or_insert_with(|| "ClusterFirst".into());
     spec.termination_grace_period_seconds.get_or_insert(30);
-    spec.scheduler_name.get_or_insert_with(|| "default-scheduler".into());
+    spec.scheduler_name
+        .get_or_insert_with(|| "default-scheduler".into());
     spec.enable_service_links.get_or_insert(true);
     spec.security_context.get_or_insert_with(Default::default);
     let host_network = spec.host_network.unwrap_or(false);
@@ -180,9 +202,12 @@ pub fn default_pull_policy(image: &str) -> &'static str {
 
 fn container(c: &mut Container, host_network: bool) {
     let image = c.image.clone().unwrap_or_default();
-    c.image_pull_policy.get_or_insert_with(|| default_pull_policy(&image).into());
-    c.termination_message_path.get_or_insert_with(|| "/dev/termination-log".into());
-    c.termination_message_policy.get_or_insert_with(|| "File".into());
+    c.image_pull_policy
+        .get_or_insert_with(|| default_pull_policy(&image).into());
+    c.termination_message_path
+        .get_or_insert_with(|| "/dev/termination-log".into());
+    c.termination_message_policy
+        .get_or_insert_with(|| "File".into());
     for p in c.ports.iter_mut().flatten() {
         p.protocol.get_or_insert_with(|| "TCP".into());
         if host_network && p.host_port.is_none() {
@@ -202,7 +227,14 @@ fn container(c: &mut Container, host_network: bool) {
             }
         }
     }
-    for probe in [c.liveness_probe.as_mut(), c.readiness_probe.as_mut(), c.startup_probe.as_mut()].into_iter().flatten() {
+    for probe in [
+        c.liveness_probe.as_mut(),
+        c.readiness_probe.as_mut(),
+        c.startup_probe.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+    {
         probe_defaults(probe);
     }
 }
@@ -235,7 +267,11 @@ mod tests {
     #[test]
     fn pod_defaults_match_kubernetes() {
         let mut spec = PodSpec {
-            containers: vec![Container { name: "c".into(), image: Some("nginx:1.14.2".into()), ..Default::default() }],
+            containers: vec![Container {
+                name: "c".into(),
+                image: Some("nginx:1.14.2".into()),
+                ..Default::default()
+            }],
             ..Default::default()
         };
         pod_spec(&mut spec);
@@ -246,7 +282,10 @@ mod tests {
         assert_eq!(spec.enable_service_links, Some(true));
         let c = &spec.containers[0];
         assert_eq!(c.image_pull_policy.as_deref(), Some("IfNotPresent"));
-        assert_eq!(c.termination_message_path.as_deref(), Some("/dev/termination-log"));
+        assert_eq!(
+            c.termination_message_path.as_deref(),
+            Some("/dev/termination-log")
+        );
         assert_eq!(c.termination_message_policy.as_deref(), Some("File"));
     }
 }

@@ -52,7 +52,10 @@ fn has_status_subresource(kind: Kind) -> bool {
 
 /// The kinds whose strategy tracks `metadata.generation` (bumped on spec changes).
 fn tracks_generation(kind: Kind) -> bool {
-    matches!(kind, Kind::Deployment | Kind::ReplicaSet | Kind::DaemonSet | Kind::StatefulSet | Kind::Job)
+    matches!(
+        kind,
+        Kind::Deployment | Kind::ReplicaSet | Kind::DaemonSet | Kind::StatefulSet | Kind::Job
+    )
 }
 
 macro_rules! status_kinds {
@@ -66,7 +69,24 @@ macro_rules! status_kinds {
 
 /// Copies `status` from `src` into `target` (same kind).
 fn copy_status(target: &mut Object, src: &Object) {
-    status_kinds!(target, src, [Pod, Node, Namespace, Service, Deployment, ReplicaSet, DaemonSet, StatefulSet, Job, PersistentVolume, PersistentVolumeClaim, Ingress]);
+    status_kinds!(
+        target,
+        src,
+        [
+            Pod,
+            Node,
+            Namespace,
+            Service,
+            Deployment,
+            ReplicaSet,
+            DaemonSet,
+            StatefulSet,
+            Job,
+            PersistentVolume,
+            PersistentVolumeClaim,
+            Ingress
+        ]
+    );
 }
 
 /// True when `spec` differs (for generation tracking).
@@ -111,7 +131,13 @@ const NODE_PORT_STATIC_BAND: i32 = 86;
 impl ApiServer {
     /// An API server over an empty store, drawing names and uids from `rng`.
     pub fn new(rng: ChaCha8Rng, admission: AdmissionSettings) -> Self {
-        Self { etcd: Etcd::new(), rng, admission, cluster_ips: BTreeSet::new(), node_ports: BTreeSet::new() }
+        Self {
+            etcd: Etcd::new(),
+            rng,
+            admission,
+            cluster_ips: BTreeSet::new(),
+            node_ports: BTreeSet::new(),
+        }
     }
 
     /// Read access to the store (for expectations and reports; components use the API).
@@ -129,31 +155,51 @@ impl ApiServer {
         let mut changes = Vec::new();
         let result = match req {
             Request::Create(obj) => self.create(now, obj, &mut changes).map(Response::Object),
-            Request::Update(obj) => self.update(now, obj, false, &mut changes).map(Response::Object),
-            Request::UpdateStatus(obj) => self.update(now, obj, true, &mut changes).map(Response::Object),
-            Request::Patch { key, patch } => self.patch(now, &key, &patch, &mut changes).map(Response::Object),
+            Request::Update(obj) => self
+                .update(now, obj, false, &mut changes)
+                .map(Response::Object),
+            Request::UpdateStatus(obj) => self
+                .update(now, obj, true, &mut changes)
+                .map(Response::Object),
+            Request::Patch { key, patch } => self
+                .patch(now, &key, &patch, &mut changes)
+                .map(Response::Object),
             Request::Delete { key, options } => self.delete(now, &key, &options, &mut changes),
             Request::DeleteCollection { kind, namespace } => {
                 let items = self.etcd.list(kind, Some(&namespace));
                 let mut remaining = 0;
                 for item in items {
                     let key = ObjectKey::of(&item);
-                    match self.delete(now, &key, &DeleteOptions::default(), &mut changes) {
-                        Ok(Response::Deleted { gone: false, .. }) => remaining += 1,
-                        _ => {}
+                    if let Ok(Response::Deleted { gone: false, .. }) =
+                        self.delete(now, &key, &DeleteOptions::default(), &mut changes)
+                    {
+                        remaining += 1;
                     }
                 }
                 Ok(Response::Remaining(remaining))
             }
-            Request::Bind { namespace, name, node } => self.bind(now, &namespace, &name, &node, &mut changes).map(Response::Object),
-            Request::FinalizeNamespace { name, finalizers } => self.finalize_namespace(&name, finalizers, &mut changes),
+            Request::Bind {
+                namespace,
+                name,
+                node,
+            } => self
+                .bind(now, &namespace, &name, &node, &mut changes)
+                .map(Response::Object),
+            Request::FinalizeNamespace { name, finalizers } => {
+                self.finalize_namespace(&name, finalizers, &mut changes)
+            }
             Request::Get(key) => self
                 .etcd
                 .get(key.kind, &key.namespace, &key.name)
                 .cloned()
                 .map(Response::Object)
                 .ok_or_else(|| ApiError::not_found(key.kind, &key.name)),
-            Request::List { kind, namespace, labels, fields } => {
+            Request::List {
+                kind,
+                namespace,
+                labels,
+                fields,
+            } => {
                 for f in fields.fields() {
                     let supported = matches!(f, "metadata.name" | "metadata.namespace")
                         || crate::api::fields_supported(kind, f);
@@ -173,13 +219,21 @@ impl ApiServer {
                     .into_iter()
                     .filter(|o| labels.matches(o.labels()) && fields.matches(|f| o.field(f)))
                     .collect();
-                Ok(Response::List { items, revision: self.etcd.revision() })
+                Ok(Response::List {
+                    items,
+                    revision: self.etcd.revision(),
+                })
             }
         };
         Outcome { result, changes }
     }
 
-    fn create(&mut self, now: SimTime, mut obj: Object, changes: &mut Vec<Change>) -> Result<Arc<Object>, ApiError> {
+    fn create(
+        &mut self,
+        now: SimTime,
+        mut obj: Object,
+        changes: &mut Vec<Change>,
+    ) -> Result<Arc<Object>, ApiError> {
         let kind = obj.kind();
         {
             let meta = obj.meta_mut();
@@ -197,7 +251,11 @@ impl ApiServer {
             }
         }
         if obj.name().is_empty() {
-            return Err(ApiError::invalid(kind, "", &["metadata.name: Required value: name or generateName is required".into()]));
+            return Err(ApiError::invalid(
+                kind,
+                "",
+                &["metadata.name: Required value: name or generateName is required".into()],
+            ));
         }
         admission::namespace_lifecycle(&self.etcd, &obj)?;
         defaults::apply(&mut obj);
@@ -236,13 +294,23 @@ impl ApiServer {
             Object::DaemonSet(d) => d.status = None,
             _ => {}
         }
-        let change = self.etcd.create(obj).map_err(|o| ApiError::already_exists(kind, o.name()))?;
+        let name = obj.name().to_owned();
+        let change = self
+            .etcd
+            .create(obj)
+            .map_err(|_| ApiError::already_exists(kind, &name))?;
         let stored = change.object.clone();
         changes.push(change);
         Ok(stored)
     }
 
-    fn update(&mut self, now: SimTime, mut obj: Object, status_only: bool, changes: &mut Vec<Change>) -> Result<Arc<Object>, ApiError> {
+    fn update(
+        &mut self,
+        now: SimTime,
+        mut obj: Object,
+        status_only: bool,
+        changes: &mut Vec<Change>,
+    ) -> Result<Arc<Object>, ApiError> {
         let kind = obj.kind();
         if kind.namespaced() && obj.namespace().is_empty() {
             obj.meta_mut().namespace = Some("default".into());
@@ -291,9 +359,19 @@ impl ApiServer {
         // An object awaiting deletion whose last finalizer was removed goes now.
         let finalizers_done = merged.meta().finalizers.as_ref().is_none_or(Vec::is_empty);
         let graceful_pod_pending = matches!(&merged, Object::Pod(_))
-            && merged.meta().deletion_grace_period_seconds.is_some_and(|g| g > 0);
-        if merged.meta().deletion_timestamp.is_some() && finalizers_done && !graceful_pod_pending && kind != Kind::Namespace {
-            let change = self.etcd.delete(kind, merged.namespace(), merged.name()).ok_or_else(|| ApiError::not_found(kind, merged.name()))?;
+            && merged
+                .meta()
+                .deletion_grace_period_seconds
+                .is_some_and(|g| g > 0);
+        if merged.meta().deletion_timestamp.is_some()
+            && finalizers_done
+            && !graceful_pod_pending
+            && kind != Kind::Namespace
+        {
+            let change = self
+                .etcd
+                .delete(kind, merged.namespace(), merged.name())
+                .ok_or_else(|| ApiError::not_found(kind, merged.name()))?;
             let last = change.object.clone();
             changes.push(change);
             let _ = now;
@@ -305,12 +383,20 @@ impl ApiServer {
                 changes.push(change);
                 Ok(stored)
             }
-            Err(UpdateError::NotFound) => Err(ApiError::not_found(kind, old.name())),
+            Err(UpdateError::NotFound | UpdateError::Exists) => {
+                Err(ApiError::not_found(kind, old.name()))
+            }
             Err(UpdateError::Conflict) => Err(ApiError::conflict(kind, old.name())),
         }
     }
 
-    fn patch(&mut self, now: SimTime, key: &ObjectKey, patch: &serde_json::Value, changes: &mut Vec<Change>) -> Result<Arc<Object>, ApiError> {
+    fn patch(
+        &mut self,
+        now: SimTime,
+        key: &ObjectKey,
+        patch: &serde_json::Value,
+        changes: &mut Vec<Change>,
+    ) -> Result<Arc<Object>, ApiError> {
         let Some(old) = self.etcd.get(key.kind, &key.namespace, &key.name).cloned() else {
             return Err(ApiError::not_found(key.kind, &key.name));
         };
@@ -322,15 +408,33 @@ impl ApiServer {
                 meta.remove("resourceVersion");
             }
         }
-        let new = key.kind.decode(&doc).map_err(|e| ApiError::new(Reason::BadRequest, e.to_string()))?;
+        let new = key
+            .kind
+            .decode(&doc)
+            .map_err(|e| ApiError::new(Reason::BadRequest, e.to_string()))?;
         if new.name() != key.name {
-            return Err(ApiError::new(Reason::BadRequest, "the name of the object does not match the name on the URL"));
+            return Err(ApiError::new(
+                Reason::BadRequest,
+                "the name of the object does not match the name on the URL",
+            ));
         }
-        let status_patch = patch.get("status").is_some() && patch.as_object().is_some_and(|m| m.len() == 1);
-        self.update(now, new, status_patch && has_status_subresource(key.kind), changes)
+        let status_patch =
+            patch.get("status").is_some() && patch.as_object().is_some_and(|m| m.len() == 1);
+        self.update(
+            now,
+            new,
+            status_patch && has_status_subresource(key.kind),
+            changes,
+        )
     }
 
-    fn delete(&mut self, now: SimTime, key: &ObjectKey, options: &DeleteOptions, changes: &mut Vec<Change>) -> ApiResult {
+    fn delete(
+        &mut self,
+        now: SimTime,
+        key: &ObjectKey,
+        options: &DeleteOptions,
+        changes: &mut Vec<Change>,
+    ) -> ApiResult {
         let Some(old) = self.etcd.get(key.kind, &key.namespace, &key.name).cloned() else {
             return Err(ApiError::not_found(key.kind, &key.name));
         };
@@ -338,7 +442,10 @@ impl ApiServer {
             if uid != old.uid() {
                 return Err(ApiError::new(
                     Reason::Conflict,
-                    format!("Precondition failed: UID in precondition: {uid}, UID in object meta: {}", old.uid()),
+                    format!(
+                        "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
+                        old.uid()
+                    ),
                 ));
             }
         }
@@ -348,20 +455,31 @@ impl ApiServer {
                 if admission::IMMORTAL_NAMESPACES.contains(&key.name.as_str()) {
                     return Err(ApiError::new(
                         Reason::Forbidden,
-                        format!("namespaces \"{}\" is forbidden: this namespace may not be deleted", key.name),
+                        format!(
+                            "namespaces \"{}\" is forbidden: this namespace may not be deleted",
+                            key.name
+                        ),
                     ));
                 }
                 if ns.metadata.deletion_timestamp.is_some() {
-                    return Ok(Response::Deleted { object: old, gone: false });
+                    return Ok(Response::Deleted {
+                        object: old,
+                        gone: false,
+                    });
                 }
                 ns.metadata.deletion_timestamp = Some(time(now));
                 ns.status.get_or_insert_with(Default::default).phase = Some("Terminating".into());
-                return self.write(obj, changes).map(|object| Response::Deleted { object, gone: false });
+                return self.write(obj, changes).map(|object| Response::Deleted {
+                    object,
+                    gone: false,
+                });
             }
             Object::Pod(pod) => {
                 let spec = pod.spec.as_ref();
                 let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref());
-                let unscheduled = spec.and_then(|s| s.node_name.as_deref()).is_none_or(str::is_empty);
+                let unscheduled = spec
+                    .and_then(|s| s.node_name.as_deref())
+                    .is_none_or(str::is_empty);
                 let terminal = matches!(phase, Some("Succeeded" | "Failed"));
                 let mut grace = options
                     .grace_period_secs
@@ -374,12 +492,18 @@ impl ApiServer {
                 if grace > 0 {
                     let current = pod.metadata.deletion_grace_period_seconds;
                     if current.is_some_and(|c| c <= grace) {
-                        return Ok(Response::Deleted { object: old, gone: false });
+                        return Ok(Response::Deleted {
+                            object: old,
+                            gone: false,
+                        });
                     }
                     let deadline = now + crate::api::meta::secs(grace);
                     pod.metadata.deletion_timestamp = Some(time(deadline));
                     pod.metadata.deletion_grace_period_seconds = Some(grace);
-                    return self.write(obj, changes).map(|object| Response::Deleted { object, gone: false });
+                    return self.write(obj, changes).map(|object| Response::Deleted {
+                        object,
+                        gone: false,
+                    });
                 }
                 pod.metadata.deletion_grace_period_seconds = Some(0);
             }
@@ -402,9 +526,15 @@ impl ApiServer {
                 meta.deletion_timestamp = Some(time(now));
                 meta.deletion_grace_period_seconds = Some(0);
             }
-            return self.write(obj, changes).map(|object| Response::Deleted { object, gone: false });
+            return self.write(obj, changes).map(|object| Response::Deleted {
+                object,
+                gone: false,
+            });
         }
-        let change = self.etcd.delete(key.kind, &key.namespace, &key.name).ok_or_else(|| ApiError::not_found(key.kind, &key.name))?;
+        let change = self
+            .etcd
+            .delete(key.kind, &key.namespace, &key.name)
+            .ok_or_else(|| ApiError::not_found(key.kind, &key.name))?;
         let object = change.object.clone();
         changes.push(change);
         Ok(Response::Deleted { object, gone: true })
@@ -414,17 +544,29 @@ impl ApiServer {
     fn write(&mut self, obj: Object, changes: &mut Vec<Change>) -> Result<Arc<Object>, ApiError> {
         let kind = obj.kind();
         let name = obj.name().to_owned();
-        let change = self.etcd.update(obj, None).map_err(|_| ApiError::not_found(kind, &name))?;
+        let change = self
+            .etcd
+            .update(obj, None)
+            .map_err(|_| ApiError::not_found(kind, &name))?;
         let stored = change.object.clone();
         changes.push(change);
         Ok(stored)
     }
 
-    fn bind(&mut self, now: SimTime, namespace: &str, name: &str, node: &str, changes: &mut Vec<Change>) -> Result<Arc<Object>, ApiError> {
+    fn bind(
+        &mut self,
+        now: SimTime,
+        namespace: &str,
+        name: &str,
+        node: &str,
+        changes: &mut Vec<Change>,
+    ) -> Result<Arc<Object>, ApiError> {
         let Some(old) = self.etcd.get(Kind::Pod, namespace, name).cloned() else {
             return Err(ApiError::not_found(Kind::Pod, name));
         };
-        let Object::Pod(mut pod) = (*old).clone() else { return Err(ApiError::not_found(Kind::Pod, name)) };
+        let Object::Pod(mut pod) = (*old).clone() else {
+            return Err(ApiError::not_found(Kind::Pod, name));
+        };
         if pod.metadata.deletion_timestamp.is_some() {
             return Err(ApiError::new(Reason::Conflict, format!("Operation cannot be fulfilled on pods/binding \"{name}\": pod {name} is being deleted, cannot be assigned to a host")));
         }
@@ -448,28 +590,47 @@ impl ApiServer {
         self.write(Object::Pod(pod), changes)
     }
 
-    fn finalize_namespace(&mut self, name: &str, finalizers: Vec<String>, changes: &mut Vec<Change>) -> ApiResult {
+    fn finalize_namespace(
+        &mut self,
+        name: &str,
+        finalizers: Vec<String>,
+        changes: &mut Vec<Change>,
+    ) -> ApiResult {
         let Some(old) = self.etcd.get(Kind::Namespace, "", name).cloned() else {
             return Err(ApiError::not_found(Kind::Namespace, name));
         };
-        let Object::Namespace(mut ns) = (*old).clone() else { return Err(ApiError::not_found(Kind::Namespace, name)) };
+        let Object::Namespace(mut ns) = (*old).clone() else {
+            return Err(ApiError::not_found(Kind::Namespace, name));
+        };
         ns.spec.get_or_insert_with(Default::default).finalizers = Some(finalizers.clone());
-        let done = finalizers.is_empty() && ns.metadata.finalizers.as_ref().is_none_or(Vec::is_empty);
+        let done =
+            finalizers.is_empty() && ns.metadata.finalizers.as_ref().is_none_or(Vec::is_empty);
         if ns.metadata.deletion_timestamp.is_some() && done {
-            let change = self.etcd.delete(Kind::Namespace, "", name).ok_or_else(|| ApiError::not_found(Kind::Namespace, name))?;
+            let change = self
+                .etcd
+                .delete(Kind::Namespace, "", name)
+                .ok_or_else(|| ApiError::not_found(Kind::Namespace, name))?;
             let object = change.object.clone();
             changes.push(change);
             return Ok(Response::Deleted { object, gone: true });
         }
-        self.write(Object::Namespace(ns), changes).map(Response::Object)
+        self.write(Object::Namespace(ns), changes)
+            .map(Response::Object)
     }
 
-    fn allocate_service(&mut self, svc: &mut k8s_openapi::api::core::v1::Service) -> Result<(), ApiError> {
+    fn allocate_service(
+        &mut self,
+        svc: &mut k8s_openapi::api::core::v1::Service,
+    ) -> Result<(), ApiError> {
         use rand::Rng;
-        let Some(spec) = svc.spec.as_mut() else { return Ok(()) };
+        let Some(spec) = svc.spec.as_mut() else {
+            return Ok(());
+        };
         let ty = spec.type_.clone().unwrap_or_default();
         if ty != "ExternalName" && spec.cluster_ip.as_deref().is_none_or(str::is_empty) {
-            let mut offset = self.rng.random_range(CLUSTER_IP_STATIC_BAND..SERVICE_NET_SIZE - 1);
+            let mut offset = self
+                .rng
+                .random_range(CLUSTER_IP_STATIC_BAND..SERVICE_NET_SIZE - 1);
             while self.cluster_ips.contains(&offset) {
                 offset = offset % (SERVICE_NET_SIZE - 2) + 1;
             }
@@ -478,7 +639,8 @@ impl ApiServer {
             spec.cluster_ip = Some(ip.clone());
             spec.cluster_ips = Some(vec![ip]);
             spec.ip_families.get_or_insert_with(|| vec!["IPv4".into()]);
-            spec.ip_family_policy.get_or_insert_with(|| "SingleStack".into());
+            spec.ip_family_policy
+                .get_or_insert_with(|| "SingleStack".into());
         } else if let Some(ip) = spec.cluster_ip.clone().filter(|ip| ip != "None") {
             if let Ok(addr) = ip.parse::<std::net::Ipv4Addr>() {
                 let offset = u32::from(addr).wrapping_sub(SERVICE_NET_BASE);
@@ -494,16 +656,24 @@ impl ApiServer {
             for port in spec.ports.iter_mut().flatten() {
                 match port.node_port {
                     Some(p) if p != 0 => {
-                        if !(NODE_PORT_MIN..=NODE_PORT_MAX).contains(&p) || !self.node_ports.insert(p) {
+                        if !(NODE_PORT_MIN..=NODE_PORT_MAX).contains(&p)
+                            || !self.node_ports.insert(p)
+                        {
                             return Err(ApiError::invalid(Kind::Service, svc.metadata.name.as_deref().unwrap_or(""), &[format!(
                                 "spec.ports[0].nodePort: Invalid value: {p}: provided port is already allocated"
                             )]));
                         }
                     }
                     _ => {
-                        let mut p = self.rng.random_range(NODE_PORT_MIN + NODE_PORT_STATIC_BAND..=NODE_PORT_MAX);
+                        let mut p = self
+                            .rng
+                            .random_range(NODE_PORT_MIN + NODE_PORT_STATIC_BAND..=NODE_PORT_MAX);
                         while self.node_ports.contains(&p) {
-                            p = if p == NODE_PORT_MAX { NODE_PORT_MIN } else { p + 1 };
+                            p = if p == NODE_PORT_MAX {
+                                NODE_PORT_MIN
+                            } else {
+                                p + 1
+                            };
                         }
                         self.node_ports.insert(p);
                         port.node_port = Some(p);

@@ -10,7 +10,8 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use crate::api::labels::Selector;
 use crate::api::quantity::Quantity;
 use crate::api::validation::{
-    is_dns1035_label, is_dns1123_label, is_dns1123_subdomain, is_qualified_name, is_valid_label_value,
+    is_dns1035_label, is_dns1123_label, is_dns1123_subdomain, is_qualified_name,
+    is_valid_label_value,
 };
 use crate::api::{ApiError, Kind, Object};
 
@@ -59,7 +60,9 @@ fn finish(obj: &Object, causes: Vec<String>) -> Result<(), ApiError> {
 fn metadata(obj: &Object, causes: &mut Vec<String>) {
     let meta = obj.meta();
     match meta.name.as_deref() {
-        None | Some("") => causes.push("metadata.name: Required value: name or generateName is required".into()),
+        None | Some("") => {
+            causes.push("metadata.name: Required value: name or generateName is required".into())
+        }
         Some(name) => {
             for msg in name_rule(obj.kind())(name) {
                 causes.push(invalid("metadata.name", name, &msg));
@@ -91,7 +94,11 @@ fn spec(obj: &Object, causes: &mut Vec<String>) {
             None => causes.push(required("spec.selector")),
             Some(spec) => {
                 if spec.replicas.is_some_and(|r| r < 0) {
-                    causes.push(invalid("spec.replicas", &spec.replicas.unwrap_or(0).to_string(), "must be greater than or equal to 0"));
+                    causes.push(invalid(
+                        "spec.replicas",
+                        &spec.replicas.unwrap_or(0).to_string(),
+                        "must be greater than or equal to 0",
+                    ));
                 }
                 workload_template(&spec.selector, spec.template.metadata.as_ref(), causes);
                 match &spec.template.spec {
@@ -142,17 +149,28 @@ fn workload_template(
     causes: &mut Vec<String>,
 ) {
     let empty = selector.match_labels.as_ref().is_none_or(|m| m.is_empty())
-        && selector.match_expressions.as_ref().is_none_or(|m| m.is_empty());
+        && selector
+            .match_expressions
+            .as_ref()
+            .is_none_or(|m| m.is_empty());
     if empty {
-        causes.push("spec.selector: Invalid value: \"null\": empty selector is invalid for deployment".into());
+        causes.push(
+            "spec.selector: Invalid value: \"null\": empty selector is invalid for deployment"
+                .into(),
+        );
         return;
     }
     match Selector::from_label_selector(selector) {
         Err(e) => causes.push(format!("spec.selector: Invalid value: {e}")),
         Ok(sel) => {
-            let labels = template_meta.and_then(|m| m.labels.clone()).unwrap_or_default();
+            let labels = template_meta
+                .and_then(|m| m.labels.clone())
+                .unwrap_or_default();
             if !sel.matches(&labels) {
-                let shown: Vec<String> = labels.iter().map(|(k, v)| format!("\"{k}\":\"{v}\"")).collect();
+                let shown: Vec<String> = labels
+                    .iter()
+                    .map(|(k, v)| format!("\"{k}\":\"{v}\""))
+                    .collect();
                 causes.push(format!(
                     "spec.template.metadata.labels: Invalid value: map[string]string{{{}}}: `selector` does not match template `labels`",
                     shown.join(", ")
@@ -174,7 +192,12 @@ fn quantity(path: &str, q: &K8sQuantity, causes: &mut Vec<String>) {
     }
 }
 
-fn containers(list: &[Container], path: &str, names: &mut BTreeSet<String>, causes: &mut Vec<String>) {
+fn containers(
+    list: &[Container],
+    path: &str,
+    names: &mut BTreeSet<String>,
+    causes: &mut Vec<String>,
+) {
     for (i, c) in list.iter().enumerate() {
         let p = format!("{path}[{i}]");
         if c.name.is_empty() {
@@ -207,8 +230,12 @@ fn containers(list: &[Container], path: &str, names: &mut BTreeSet<String>, caus
             }
             if let (Some(req), Some(lim)) = (&res.requests, &res.limits) {
                 for (name, r) in req {
-                    let (Some(l), Ok(rv)) = (lim.get(name), Quantity::parse(&r.0)) else { continue };
-                    let Ok(lv) = Quantity::parse(&l.0) else { continue };
+                    let (Some(l), Ok(rv)) = (lim.get(name), Quantity::parse(&r.0)) else {
+                        continue;
+                    };
+                    let Ok(lv) = Quantity::parse(&l.0) else {
+                        continue;
+                    };
                     if rv.milli_value().ok() > lv.milli_value().ok() {
                         causes.push(invalid(
                             &format!("{p}.resources.requests"),
@@ -228,8 +255,18 @@ pub fn pod_spec(spec: &PodSpec, path: &str, causes: &mut Vec<String>) {
         causes.push(required(&format!("{path}.containers")));
     }
     let mut names = BTreeSet::new();
-    containers(&spec.containers, &format!("{path}.containers"), &mut names, causes);
-    containers(spec.init_containers.as_deref().unwrap_or_default(), &format!("{path}.initContainers"), &mut names, causes);
+    containers(
+        &spec.containers,
+        &format!("{path}.containers"),
+        &mut names,
+        causes,
+    );
+    containers(
+        spec.init_containers.as_deref().unwrap_or_default(),
+        &format!("{path}.initContainers"),
+        &mut names,
+        causes,
+    );
     if let Some(rp) = spec.restart_policy.as_deref() {
         if !matches!(rp, "Always" | "OnFailure" | "Never") {
             causes.push(format!(
@@ -239,7 +276,11 @@ pub fn pod_spec(spec: &PodSpec, path: &str, causes: &mut Vec<String>) {
     }
     if let Some(g) = spec.termination_grace_period_seconds {
         if g < 0 {
-            causes.push(invalid(&format!("{path}.terminationGracePeriodSeconds"), &g.to_string(), "must be greater than or equal to 0"));
+            causes.push(invalid(
+                &format!("{path}.terminationGracePeriodSeconds"),
+                &g.to_string(),
+                "must be greater than or equal to 0",
+            ));
         }
     }
 }
@@ -247,7 +288,9 @@ pub fn pod_spec(spec: &PodSpec, path: &str, causes: &mut Vec<String>) {
 fn immutables(old: &Object, new: &Object, causes: &mut Vec<String>) {
     match (old, new) {
         (Object::Pod(o), Object::Pod(n)) => {
-            let (Some(os), Some(ns)) = (&o.spec, &n.spec) else { return };
+            let (Some(os), Some(ns)) = (&o.spec, &n.spec) else {
+                return;
+            };
             let mut a = os.clone();
             let mut b = ns.clone();
             // Fields a pod update may change.
@@ -255,7 +298,12 @@ fn immutables(old: &Object, new: &Object, causes: &mut Vec<String>) {
                 x.image = None;
                 y.image = None;
             }
-            for (x, y) in a.init_containers.iter_mut().flatten().zip(b.init_containers.iter_mut().flatten()) {
+            for (x, y) in a
+                .init_containers
+                .iter_mut()
+                .flatten()
+                .zip(b.init_containers.iter_mut().flatten())
+            {
                 x.image = None;
                 y.image = None;
             }
@@ -272,7 +320,9 @@ fn immutables(old: &Object, new: &Object, causes: &mut Vec<String>) {
             }
         }
         (Object::Deployment(o), Object::Deployment(n)) => {
-            let (Some(os), Some(ns)) = (&o.spec, &n.spec) else { return };
+            let (Some(os), Some(ns)) = (&o.spec, &n.spec) else {
+                return;
+            };
             if os.selector != ns.selector {
                 causes.push(format!(
                     "spec.selector: Invalid value: {}: field is immutable",
@@ -281,7 +331,9 @@ fn immutables(old: &Object, new: &Object, causes: &mut Vec<String>) {
             }
         }
         (Object::ReplicaSet(o), Object::ReplicaSet(n)) => {
-            let (Some(os), Some(ns)) = (&o.spec, &n.spec) else { return };
+            let (Some(os), Some(ns)) = (&o.spec, &n.spec) else {
+                return;
+            };
             if os.selector != ns.selector {
                 causes.push("spec.selector: Invalid value: field is immutable".into());
             }

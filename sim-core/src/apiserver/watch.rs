@@ -29,18 +29,31 @@ pub struct WatchSpec {
 impl WatchSpec {
     /// Every object of a kind.
     pub fn all(kind: Kind) -> Self {
-        Self { kind, namespace: None, field: None }
+        Self {
+            kind,
+            namespace: None,
+            field: None,
+        }
     }
 
     /// Objects of a kind whose `field` equals `value`.
     pub fn with_field(kind: Kind, field: &'static str, value: impl Into<String>) -> Self {
-        Self { kind, namespace: None, field: Some((field, value.into())) }
+        Self {
+            kind,
+            namespace: None,
+            field: Some((field, value.into())),
+        }
     }
 
     /// True when `obj` is selected (ignoring the kind).
     pub fn selects(&self, obj: &Object) -> bool {
-        self.namespace.as_deref().is_none_or(|ns| ns == obj.namespace())
-            && self.field.as_ref().is_none_or(|(f, v)| obj.field(f).as_deref() == Some(v.as_str()))
+        self.namespace
+            .as_deref()
+            .is_none_or(|ns| ns == obj.namespace())
+            && self
+                .field
+                .as_ref()
+                .is_none_or(|(f, v)| obj.field(f).as_deref() == Some(v.as_str()))
     }
 }
 
@@ -62,7 +75,12 @@ pub struct WatchHub<C> {
 
 impl<C> Default for WatchHub<C> {
     fn default() -> Self {
-        Self { watches: Vec::new(), by_kind: BTreeMap::new(), indexed_fields: BTreeMap::new(), by_field: HashMap::new() }
+        Self {
+            watches: Vec::new(),
+            by_kind: BTreeMap::new(),
+            indexed_fields: BTreeMap::new(),
+            by_field: HashMap::new(),
+        }
     }
 }
 
@@ -76,7 +94,10 @@ impl<C: Copy> WatchHub<C> {
                 if !fields.contains(field) {
                     fields.push(field);
                 }
-                self.by_field.entry((spec.kind, field, value.clone())).or_default().push(id);
+                self.by_field
+                    .entry((spec.kind, field, value.clone()))
+                    .or_default()
+                    .push(id);
             }
             None => self.by_kind.entry(spec.kind).or_default().push(id),
         }
@@ -98,7 +119,11 @@ impl<C: Copy> WatchHub<C> {
     pub fn targets(&self, change: &Change, out: &mut Vec<(WatchId, ChangeType)>) {
         let kind = change.object.kind();
         let ns_ok = |id: WatchId| {
-            self.watches[id].spec.namespace.as_deref().is_none_or(|ns| ns == change.object.namespace())
+            self.watches[id]
+                .spec
+                .namespace
+                .as_deref()
+                .is_none_or(|ns| ns == change.object.namespace())
         };
         for &id in self.by_kind.get(&kind).into_iter().flatten() {
             if ns_ok(id) {
@@ -107,10 +132,19 @@ impl<C: Copy> WatchHub<C> {
         }
         for field in self.indexed_fields.get(&kind).into_iter().flatten() {
             let new_v = change.object.field(field).unwrap_or_default();
-            let old_v = change.prev.as_ref().and_then(|p| p.field(field)).unwrap_or_default();
+            let old_v = change
+                .prev
+                .as_ref()
+                .and_then(|p| p.field(field))
+                .unwrap_or_default();
             let mut reach = |value: &str, ty: ChangeType| {
                 if let Some(ids) = self.by_field.get(&(kind, *field, value.to_owned())) {
-                    out.extend(ids.iter().copied().filter(|&id| ns_ok(id)).map(|id| (id, ty)));
+                    out.extend(
+                        ids.iter()
+                            .copied()
+                            .filter(|&id| ns_ok(id))
+                            .map(|id| (id, ty)),
+                    );
                 }
             };
             if change.change == ChangeType::Deleted || new_v == old_v || change.prev.is_none() {

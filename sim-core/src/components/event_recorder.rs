@@ -34,11 +34,23 @@ pub struct EventRecorder {
 impl EventRecorder {
     /// A recorder for `component` (`default-scheduler`, `kubelet`), optionally on a host.
     pub fn new(component: &str, host: Option<&str>) -> Self {
-        Self { component: component.to_owned(), host: host.map(str::to_owned), seen: BTreeMap::new(), last_name_nanos: 0 }
+        Self {
+            component: component.to_owned(),
+            host: host.map(str::to_owned),
+            seen: BTreeMap::new(),
+            last_name_nanos: 0,
+        }
     }
 
     /// Records an Event about `obj` (type `Normal` or `Warning`).
-    pub fn record(&mut self, ctx: &mut Ctx<'_>, obj: &Object, type_: &str, reason: &str, message: String) {
+    pub fn record(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        obj: &Object,
+        type_: &str,
+        reason: &str,
+        message: String,
+    ) {
         self.record_with_field_path(ctx, obj, None, type_, reason, message);
     }
 
@@ -52,8 +64,17 @@ impl EventRecorder {
         reason: &str,
         message: String,
     ) {
-        let namespace = if obj.namespace().is_empty() { "default".to_owned() } else { obj.namespace().to_owned() };
-        let key = (obj.uid().to_owned(), type_.to_owned(), reason.to_owned(), format!("{}|{message}", field_path.as_deref().unwrap_or("")));
+        let namespace = if obj.namespace().is_empty() {
+            "default".to_owned()
+        } else {
+            obj.namespace().to_owned()
+        };
+        let key = (
+            obj.uid().to_owned(),
+            type_.to_owned(),
+            reason.to_owned(),
+            format!("{}|{message}", field_path.as_deref().unwrap_or("")),
+        );
         let now = ctx.now();
         if let Some(seen) = self.seen.get_mut(&key) {
             seen.count += 1;
@@ -61,7 +82,10 @@ impl EventRecorder {
                 "count": seen.count,
                 "lastTimestamp": time(now),
             });
-            ctx.send(Request::Patch { key: ObjectKey::new(Kind::Event, seen.namespace.clone(), seen.event_name.clone()), patch });
+            ctx.send(Request::Patch {
+                key: ObjectKey::new(Kind::Event, seen.namespace.clone(), seen.event_name.clone()),
+                patch,
+            });
             return;
         }
         let mut nanos = timestamp(now).as_nanosecond();
@@ -71,7 +95,11 @@ impl EventRecorder {
         self.last_name_nanos = nanos;
         let event_name = format!("{}.{:x}", obj.name(), nanos);
         let event = Event {
-            metadata: ObjectMeta { name: Some(event_name.clone()), namespace: Some(namespace.clone()), ..Default::default() },
+            metadata: ObjectMeta {
+                name: Some(event_name.clone()),
+                namespace: Some(namespace.clone()),
+                ..Default::default()
+            },
             involved_object: ObjectReference {
                 api_version: Some(obj.kind().api_version().to_owned()),
                 kind: Some(obj.kind().name().to_owned()),
@@ -88,12 +116,22 @@ impl EventRecorder {
             first_timestamp: Some(time(now)),
             last_timestamp: Some(time(now)),
             event_time: None,
-            source: Some(EventSource { component: Some(self.component.clone()), host: self.host.clone() }),
+            source: Some(EventSource {
+                component: Some(self.component.clone()),
+                host: self.host.clone(),
+            }),
             reporting_component: Some(self.component.clone()),
             reporting_instance: Some(self.host.clone().unwrap_or_default()),
             ..Default::default()
         };
         ctx.send(Request::Create(Object::Event(event)));
-        self.seen.insert(key, Seen { event_name, namespace, count: 1 });
+        self.seen.insert(
+            key,
+            Seen {
+                event_name,
+                namespace,
+                count: 1,
+            },
+        );
     }
 }

@@ -25,7 +25,9 @@ impl Informer {
         let key = ObjectKey::of(&event.object);
         match event.change {
             ChangeType::Deleted => self.objects.remove(&key),
-            ChangeType::Added | ChangeType::Modified => self.objects.insert(key, event.object.clone()),
+            ChangeType::Added | ChangeType::Modified => {
+                self.objects.insert(key, event.object.clone())
+            }
         }
     }
 

@@ -86,18 +86,33 @@ impl Ctx<'_> {
     /// Sends a request; its outcome reaches this component only through its watches.
     pub fn send(&mut self, request: Request) {
         let at = self.now + self.config.latencies.api_request;
-        self.queue.schedule_at(at, Event::Request { from: self.me, request, tag: None });
+        self.queue.schedule_at(
+            at,
+            Event::Request {
+                from: self.me,
+                request: Box::new(request),
+                tag: None,
+            },
+        );
     }
 
     /// Sends a request whose response is delivered to [`Component::on_response`] with `tag`.
     pub fn send_tagged(&mut self, request: Request, tag: u64) {
         let at = self.now + self.config.latencies.api_request;
-        self.queue.schedule_at(at, Event::Request { from: self.me, request, tag: Some(tag) });
+        self.queue.schedule_at(
+            at,
+            Event::Request {
+                from: self.me,
+                request: Box::new(request),
+                tag: Some(tag),
+            },
+        );
     }
 
     /// Sets a timer that fires [`Component::on_timer`] with `tag` after `delay`.
     pub fn set_timer(&mut self, delay: SimDuration, tag: u64) -> EventId {
-        self.queue.schedule_after(delay, Event::Timer { to: self.me, tag })
+        self.queue
+            .schedule_after(delay, Event::Timer { to: self.me, tag })
     }
 
     /// Cancels a timer; false if it already fired.
@@ -113,7 +128,8 @@ impl Ctx<'_> {
     /// Records a component action in the trace.
     pub fn trace(&mut self, action: &str, object: String, detail: String) {
         let now = self.now;
-        self.trace.record(now, self.name, action, object, None, detail);
+        self.trace
+            .record(now, self.name, action, object, None, detail);
     }
 
     /// True when the trace keeps records (so that callers can skip formatting).

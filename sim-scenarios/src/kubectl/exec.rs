@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
-use k8s_openapi::api::core::v1::{Container, ContainerPort, EnvVar, Namespace, Pod, PodSpec, PodTemplateSpec};
+use k8s_openapi::api::core::v1::{
+    Container, ContainerPort, EnvVar, Namespace, Pod, PodSpec, PodTemplateSpec,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use serde_json::Value;
 use sim_core::api::fields::FieldSelector;
@@ -63,7 +65,11 @@ pub struct Prepared {
 /// Runs a command at the cluster's current time.
 pub fn execute(cluster: &mut Cluster, cmd: &Prepared) -> Outcome {
     let mut out = Outcome::default();
-    let ns = cmd.cli.namespace.clone().unwrap_or_else(|| "default".to_owned());
+    let ns = cmd
+        .cli
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".to_owned());
     match &cmd.cli.command {
         Command::Get(args) => {
             let targets = match resolve(&args.resources) {
@@ -75,13 +81,28 @@ pub fn execute(cluster: &mut Cluster, cmd: &Prepared) -> Outcome {
                 }
             };
             let labels = args.selector.as_deref().map(Selector::parse).transpose();
-            let fields = args.field_selector.as_deref().map(FieldSelector::parse).transpose();
+            let fields = args
+                .field_selector
+                .as_deref()
+                .map(FieldSelector::parse)
+                .transpose();
             let (Ok(labels), Ok(fields)) = (labels, fields) else {
                 out.line("error: invalid selector");
                 out.exit_code = 1;
                 return out;
             };
-            get(cluster, &mut out, &targets, &ns, args.all_namespaces, args.output.as_deref(), labels.unwrap_or_default(), fields.unwrap_or_default(), args.show_labels, args.no_headers);
+            get(
+                cluster,
+                &mut out,
+                &targets,
+                &ns,
+                args.all_namespaces,
+                args.output.as_deref(),
+                labels.unwrap_or_default(),
+                fields.unwrap_or_default(),
+                args.show_labels,
+                args.no_headers,
+            );
         }
         Command::Describe(args) => match resolve(&args.resources) {
             Ok(targets) => describe(cluster, &mut out, &targets, &ns, args.all_namespaces),
@@ -92,10 +113,22 @@ pub fn execute(cluster: &mut Cluster, cmd: &Prepared) -> Outcome {
         },
         Command::Create(args) => match &args.what {
             Some(CreateWhat::Namespace { name }) => {
-                let obj = Object::Namespace(Namespace { metadata: ObjectMeta { name: Some(name.clone()), ..Default::default() }, ..Default::default() });
+                let obj = Object::Namespace(Namespace {
+                    metadata: ObjectMeta {
+                        name: Some(name.clone()),
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                });
                 created(cluster, &mut out, obj);
             }
-            Some(CreateWhat::Deployment { name, image, replicas, port, command }) => {
+            Some(CreateWhat::Deployment {
+                name,
+                image,
+                replicas,
+                port,
+                command,
+            }) => {
                 let obj = create_deployment(name, &ns, image, *replicas, *port, command);
                 created(cluster, &mut out, obj);
             }
@@ -121,7 +154,14 @@ pub fn execute(cluster: &mut Cluster, cmd: &Prepared) -> Outcome {
             let obj = run_pod(args, &ns);
             created(cluster, &mut out, obj);
         }
-        Command::Logs(args) => logs(cluster, &mut out, &args.pod, args.container.as_deref(), args.tail, &ns),
+        Command::Logs(args) => logs(
+            cluster,
+            &mut out,
+            &args.pod,
+            args.container.as_deref(),
+            args.tail,
+            &ns,
+        ),
     }
     out
 }
@@ -159,7 +199,14 @@ fn created(cluster: &mut Cluster, out: &mut Outcome, obj: Object) {
 }
 
 /// `kubectl create deployment` (pkg/cmd/create/create_deployment.go).
-fn create_deployment(name: &str, ns: &str, images: &[String], replicas: i32, port: i32, command: &[String]) -> Object {
+fn create_deployment(
+    name: &str,
+    ns: &str,
+    images: &[String],
+    replicas: i32,
+    port: i32,
+    command: &[String],
+) -> Object {
     let labels: BTreeMap<String, String> = [("app".to_owned(), name.to_owned())].into();
     let containers = images
         .iter()
@@ -170,20 +217,39 @@ fn create_deployment(name: &str, ns: &str, images: &[String], replicas: i32, por
             Container {
                 name: base.replace(['_', '.'], "-"),
                 image: Some(image.clone()),
-                ports: (i == 0 && port >= 0).then(|| vec![ContainerPort { container_port: port, ..Default::default() }]),
+                ports: (i == 0 && port >= 0).then(|| {
+                    vec![ContainerPort {
+                        container_port: port,
+                        ..Default::default()
+                    }]
+                }),
                 command: (!command.is_empty()).then(|| command.to_vec()),
                 ..Default::default()
             }
         })
         .collect();
     Object::Deployment(Deployment {
-        metadata: ObjectMeta { name: Some(name.into()), namespace: Some(ns.into()), labels: Some(labels.clone()), ..Default::default() },
+        metadata: ObjectMeta {
+            name: Some(name.into()),
+            namespace: Some(ns.into()),
+            labels: Some(labels.clone()),
+            ..Default::default()
+        },
         spec: Some(DeploymentSpec {
             replicas: Some(replicas),
-            selector: LabelSelector { match_labels: Some(labels.clone()), match_expressions: None },
+            selector: LabelSelector {
+                match_labels: Some(labels.clone()),
+                match_expressions: None,
+            },
             template: PodTemplateSpec {
-                metadata: Some(ObjectMeta { labels: Some(labels), ..Default::default() }),
-                spec: Some(PodSpec { containers, ..Default::default() }),
+                metadata: Some(ObjectMeta {
+                    labels: Some(labels),
+                    ..Default::default()
+                }),
+                spec: Some(PodSpec {
+                    containers,
+                    ..Default::default()
+                }),
             },
             ..Default::default()
         }),
@@ -194,18 +260,34 @@ fn create_deployment(name: &str, ns: &str, images: &[String], replicas: i32, por
 /// `kubectl run` (pkg/generate/versioned/run.go BasicPod).
 fn run_pod(args: &super::grammar::RunArgs, ns: &str) -> Object {
     let labels: BTreeMap<String, String> = match &args.labels {
-        Some(l) => l.split(',').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+        Some(l) => l
+            .split(',')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
         None => [("run".to_owned(), args.name.clone())].into(),
     };
-    let annotations: BTreeMap<String, String> =
-        args.annotations.iter().filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+    let annotations: BTreeMap<String, String> = args
+        .annotations
+        .iter()
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
     let env: Vec<EnvVar> = args
         .env
         .iter()
         .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| EnvVar { name: k.to_owned(), value: Some(v.to_owned()), value_from: None })
+        .map(|(k, v)| EnvVar {
+            name: k.to_owned(),
+            value: Some(v.to_owned()),
+            value_from: None,
+        })
         .collect();
-    let (command, cargs) = if args.command { (Some(args.args.clone()), None) } else { (None, (!args.args.is_empty()).then(|| args.args.clone())) };
+    let (command, cargs) = if args.command {
+        (Some(args.args.clone()), None)
+    } else {
+        (None, (!args.args.is_empty()).then(|| args.args.clone()))
+    };
     Object::Pod(Pod {
         metadata: ObjectMeta {
             name: Some(args.name.clone()),
@@ -219,7 +301,12 @@ fn run_pod(args: &super::grammar::RunArgs, ns: &str) -> Object {
                 name: args.name.clone(),
                 image: Some(args.image.clone()),
                 image_pull_policy: args.image_pull_policy.clone(),
-                ports: args.port.map(|p| vec![ContainerPort { container_port: p, ..Default::default() }]),
+                ports: args.port.map(|p| {
+                    vec![ContainerPort {
+                        container_port: p,
+                        ..Default::default()
+                    }]
+                }),
                 env: (!env.is_empty()).then_some(env),
                 command,
                 args: cargs,
@@ -245,21 +332,35 @@ fn apply(cluster: &mut Cluster, out: &mut Outcome, m: &ManifestObject, ns_flag: 
     let mut modified = m.json.clone();
     if obj.kind().namespaced() {
         if let Some(meta) = modified.get_mut("metadata").and_then(Value::as_object_mut) {
-            meta.insert("namespace".into(), Value::String(obj.namespace().to_owned()));
+            meta.insert(
+                "namespace".into(),
+                Value::String(obj.namespace().to_owned()),
+            );
         }
     }
     let applied = serde_json::to_string(&modified).unwrap_or_default();
     let key = ObjectKey::of(&obj);
-    let live = cluster.etcd().get(key.kind, &key.namespace, &key.name).cloned();
+    let live = cluster
+        .etcd()
+        .get(key.kind, &key.namespace, &key.name)
+        .cloned();
     let Some(live) = live else {
-        obj.meta_mut().annotations.get_or_insert_with(BTreeMap::new).insert(LAST_APPLIED.into(), applied);
+        obj.meta_mut()
+            .annotations
+            .get_or_insert_with(BTreeMap::new)
+            .insert(LAST_APPLIED.into(), applied);
         match cluster.request(CLIENT, Request::Create(obj)) {
             Ok(resp) => {
                 if let Some(o) = resp.object() {
                     out.line(format!("{} created", kind_ref(o)));
                 }
             }
-            Err(e) => out.line(format!("Error from server ({}): error when creating \"{}\": {}", e.reason.as_str(), m.origin.file.display(), e.message)),
+            Err(e) => out.line(format!(
+                "Error from server ({}): error when creating \"{}\": {}",
+                e.reason.as_str(),
+                m.origin.file.display(),
+                e.message
+            )),
         }
         return;
     };
@@ -271,9 +372,14 @@ fn apply(cluster: &mut Cluster, out: &mut Outcome, m: &ManifestObject, ns_flag: 
         .and_then(|s| serde_json::from_str(s).ok())
         .unwrap_or(Value::Null);
     let mut patch = three_way_patch(&original, &modified);
-    if let Some(meta) = patch.as_object_mut().map(|p| p.entry("metadata").or_insert_with(|| Value::Object(Default::default()))) {
+    if let Some(meta) = patch.as_object_mut().map(|p| {
+        p.entry("metadata")
+            .or_insert_with(|| Value::Object(Default::default()))
+    }) {
         if let Some(meta) = meta.as_object_mut() {
-            let ann = meta.entry("annotations").or_insert_with(|| Value::Object(Default::default()));
+            let ann = meta
+                .entry("annotations")
+                .or_insert_with(|| Value::Object(Default::default()));
             if let Some(ann) = ann.as_object_mut() {
                 ann.insert(LAST_APPLIED.into(), Value::String(applied));
             }
@@ -287,7 +393,12 @@ fn apply(cluster: &mut Cluster, out: &mut Outcome, m: &ManifestObject, ns_flag: 
     }
     match cluster.request(CLIENT, Request::Patch { key, patch }) {
         Ok(_) => out.line(format!("{} configured", kind_ref(&live))),
-        Err(e) => out.line(format!("Error from server ({}): error when applying patch to \"{}\": {}", e.reason.as_str(), m.origin.file.display(), e.message)),
+        Err(e) => out.line(format!(
+            "Error from server ({}): error when applying patch to \"{}\": {}",
+            e.reason.as_str(),
+            m.origin.file.display(),
+            e.message
+        )),
     }
 }
 
@@ -311,7 +422,13 @@ pub fn three_way_patch(original: &Value, modified: &Value) -> Value {
     patch
 }
 
-fn delete(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, args: &super::grammar::DeleteArgs, ns: &str) {
+fn delete(
+    cluster: &mut Cluster,
+    out: &mut Outcome,
+    cmd: &Prepared,
+    args: &super::grammar::DeleteArgs,
+    ns: &str,
+) {
     let mut keys: Vec<ObjectKey> = Vec::new();
     for m in &cmd.manifests {
         let mut obj = m.object.clone();
@@ -328,25 +445,34 @@ fn delete(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, args: &super
             }
             Ok(targets) => {
                 for t in targets {
-                    let kns = if t.kind.namespaced() { ns.to_owned() } else { String::new() };
+                    let kns = if t.kind.namespaced() {
+                        ns.to_owned()
+                    } else {
+                        String::new()
+                    };
                     match t.name {
                         Some(name) => keys.push(ObjectKey::new(t.kind, kns, name)),
                         None => {
-                            let labels = match args.selector.as_deref().map(Selector::parse).transpose() {
-                                Ok(s) => s.unwrap_or_default(),
-                                Err(e) => {
-                                    out.line(format!("error: {e}"));
-                                    out.exit_code = 1;
-                                    return;
-                                }
-                            };
+                            let labels =
+                                match args.selector.as_deref().map(Selector::parse).transpose() {
+                                    Ok(s) => s.unwrap_or_default(),
+                                    Err(e) => {
+                                        out.line(format!("error: {e}"));
+                                        out.exit_code = 1;
+                                        return;
+                                    }
+                                };
                             if !args.all && args.selector.is_none() {
-                                out.line("error: resource(s) were provided, but no name was specified");
+                                out.line(
+                                    "error: resource(s) were provided, but no name was specified",
+                                );
                                 out.exit_code = 1;
                                 return;
                             }
-                            let scope = (!args.all_namespaces && t.kind.namespaced()).then(|| ns.to_owned());
-                            let list = list(cluster, t.kind, scope, labels, FieldSelector::everything());
+                            let scope = (!args.all_namespaces && t.kind.namespaced())
+                                .then(|| ns.to_owned());
+                            let list =
+                                list(cluster, t.kind, scope, labels, FieldSelector::everything());
                             if list.is_empty() {
                                 out.line("No resources found");
                             }
@@ -375,11 +501,30 @@ fn delete(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, args: &super
         out.line("Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.");
     }
     for key in keys {
-        let options = DeleteOptions { grace_period_secs: grace, propagation, precondition_uid: None };
-        match cluster.request(CLIENT, Request::Delete { key: key.clone(), options }) {
+        let options = DeleteOptions {
+            grace_period_secs: grace,
+            propagation,
+            precondition_uid: None,
+        };
+        match cluster.request(
+            CLIENT,
+            Request::Delete {
+                key: key.clone(),
+                options,
+            },
+        ) {
             Ok(Response::Deleted { gone, .. }) => {
-                let forced = if args.force && grace == Some(0) { " (force)" } else { "" };
-                out.line(format!("{} \"{}\" {}deleted", key.kind.qualified_singular(), key.name, if forced.is_empty() { "" } else { "force " }));
+                let forced = if args.force && grace == Some(0) {
+                    " (force)"
+                } else {
+                    ""
+                };
+                out.line(format!(
+                    "{} \"{}\" {}deleted",
+                    key.kind.qualified_singular(),
+                    key.name,
+                    if forced.is_empty() { "" } else { "force " }
+                ));
                 if !gone && args.wait {
                     out.wait_for_gone.push(key);
                 }
@@ -390,8 +535,22 @@ fn delete(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, args: &super
     }
 }
 
-fn list(cluster: &mut Cluster, kind: Kind, namespace: Option<String>, labels: Selector, fields: FieldSelector) -> Vec<Arc<Object>> {
-    match cluster.request(CLIENT, Request::List { kind, namespace, labels, fields }) {
+fn list(
+    cluster: &mut Cluster,
+    kind: Kind,
+    namespace: Option<String>,
+    labels: Selector,
+    fields: FieldSelector,
+) -> Vec<Arc<Object>> {
+    match cluster.request(
+        CLIENT,
+        Request::List {
+            kind,
+            namespace,
+            labels,
+            fields,
+        },
+    ) {
         Ok(Response::List { items, .. }) => items,
         _ => Vec::new(),
     }
@@ -421,7 +580,11 @@ fn get(
         let scope = (!all_namespaces && t.kind.namespaced()).then(|| ns.to_owned());
         match &t.name {
             Some(name) => {
-                let key = ObjectKey::new(t.kind, if t.kind.namespaced() { ns } else { "" }, name.clone());
+                let key = ObjectKey::new(
+                    t.kind,
+                    if t.kind.namespaced() { ns } else { "" },
+                    name.clone(),
+                );
                 match cluster.request(CLIENT, Request::Get(key)) {
                     Ok(Response::Object(o)) => push(&mut objects, t.kind, o),
                     Ok(_) => {}
@@ -429,7 +592,15 @@ fn get(
                 }
             }
             None => {
-                let items = match cluster.request(CLIENT, Request::List { kind: t.kind, namespace: scope, labels: labels.clone(), fields: fields.clone() }) {
+                let items = match cluster.request(
+                    CLIENT,
+                    Request::List {
+                        kind: t.kind,
+                        namespace: scope,
+                        labels: labels.clone(),
+                        fields: fields.clone(),
+                    },
+                ) {
                     Ok(Response::List { items, .. }) => items,
                     Ok(_) => Vec::new(),
                     Err(e) => {
@@ -449,7 +620,10 @@ fn get(
     let single = targets.len() == 1 && targets[0].name.is_some();
     match output {
         Some("yaml") | Some("json") => {
-            let items: Vec<Value> = objects.iter().flat_map(|(_, v)| v.iter().map(|o| o.to_json())).collect();
+            let items: Vec<Value> = objects
+                .iter()
+                .flat_map(|(_, v)| v.iter().map(|o| o.to_json()))
+                .collect();
             let doc = if single && items.len() == 1 {
                 items.into_iter().next().unwrap_or(Value::Null)
             } else {
@@ -473,8 +647,14 @@ fn get(
             out.exit_code = 1;
         }
         _ => {
-            let opts = PrintOptions { wide: output == Some("wide"), with_namespace: all_namespaces, show_labels, no_headers };
-            let nonempty: Vec<&(Kind, Vec<Arc<Object>>)> = objects.iter().filter(|(_, v)| !v.is_empty()).collect();
+            let opts = PrintOptions {
+                wide: output == Some("wide"),
+                with_namespace: all_namespaces,
+                show_labels,
+                no_headers,
+            };
+            let nonempty: Vec<&(Kind, Vec<Arc<Object>>)> =
+                objects.iter().filter(|(_, v)| !v.is_empty()).collect();
             if nonempty.is_empty() && out.exit_code == 0 {
                 let scoped = targets.iter().all(|t| t.kind.namespaced()) && !all_namespaces;
                 out.line(printers::no_resources_message(scoped.then_some(ns)));
@@ -520,37 +700,87 @@ macro_rules! typed_table {
 }
 
 /// The `kubectl get` table of objects of one kind.
-pub fn table(kind: Kind, items: &[Arc<Object>], now: k8s_openapi::jiff::Timestamp, opts: &PrintOptions) -> String {
-    typed_table!(kind, items, now, opts, [
-        Namespace, Node, Pod, Service, Endpoints, ConfigMap, Secret, ServiceAccount, Event, PersistentVolume,
-        PersistentVolumeClaim, Deployment, ReplicaSet, DaemonSet, StatefulSet, Job, Lease, EndpointSlice, Ingress,
-        PriorityClass, StorageClass
-    ])
+pub fn table(
+    kind: Kind,
+    items: &[Arc<Object>],
+    now: k8s_openapi::jiff::Timestamp,
+    opts: &PrintOptions,
+) -> String {
+    typed_table!(
+        kind,
+        items,
+        now,
+        opts,
+        [
+            Namespace,
+            Node,
+            Pod,
+            Service,
+            Endpoints,
+            ConfigMap,
+            Secret,
+            ServiceAccount,
+            Event,
+            PersistentVolume,
+            PersistentVolumeClaim,
+            Deployment,
+            ReplicaSet,
+            DaemonSet,
+            StatefulSet,
+            Job,
+            Lease,
+            EndpointSlice,
+            Ingress,
+            PriorityClass,
+            StorageClass
+        ]
+    )
 }
 
 fn events_for(cluster: &Cluster, obj: &Object) -> Vec<k8s_openapi::api::core::v1::Event> {
-    let ns = if obj.namespace().is_empty() { "default" } else { obj.namespace() };
+    let ns = if obj.namespace().is_empty() {
+        "default"
+    } else {
+        obj.namespace()
+    };
     cluster
         .etcd()
         .list(Kind::Event, Some(ns))
         .iter()
         .filter_map(|e| match &**e {
-            Object::Event(ev) if ev.involved_object.uid.as_deref() == Some(obj.uid()) => Some(ev.clone()),
+            Object::Event(ev) if ev.involved_object.uid.as_deref() == Some(obj.uid()) => {
+                Some(ev.clone())
+            }
             _ => None,
         })
         .collect()
 }
 
-fn describe(cluster: &mut Cluster, out: &mut Outcome, targets: &[Target], ns: &str, all_namespaces: bool) {
+fn describe(
+    cluster: &mut Cluster,
+    out: &mut Outcome,
+    targets: &[Target],
+    ns: &str,
+    all_namespaces: bool,
+) {
     let now = now_ts(cluster);
     for t in targets {
         let scope = (!all_namespaces && t.kind.namespaced()).then(|| ns.to_owned());
-        let candidates = list(cluster, t.kind, scope, Selector::everything(), FieldSelector::everything());
+        let candidates = list(
+            cluster,
+            t.kind,
+            scope,
+            Selector::everything(),
+            FieldSelector::everything(),
+        );
         let chosen: Vec<&Arc<Object>> = match &t.name {
             Some(name) => {
                 let exact: Vec<_> = candidates.iter().filter(|o| o.name() == name).collect();
                 if exact.is_empty() {
-                    candidates.iter().filter(|o| o.name().starts_with(name.as_str())).collect()
+                    candidates
+                        .iter()
+                        .filter(|o| o.name().starts_with(name.as_str()))
+                        .collect()
                 } else {
                     exact
                 }
@@ -560,7 +790,9 @@ fn describe(cluster: &mut Cluster, out: &mut Outcome, targets: &[Target], ns: &s
         if chosen.is_empty() {
             match &t.name {
                 Some(name) => out.error(&ApiError::not_found(t.kind, name)),
-                None => out.line(printers::no_resources_message((t.kind.namespaced() && !all_namespaces).then_some(ns))),
+                None => out.line(printers::no_resources_message(
+                    (t.kind.namespaced() && !all_namespaces).then_some(ns),
+                )),
             }
             continue;
         }
@@ -579,14 +811,25 @@ fn describe(cluster: &mut Cluster, out: &mut Outcome, targets: &[Target], ns: &s
                         .list(Kind::Pod, None)
                         .iter()
                         .filter_map(|p| p.as_pod().cloned())
-                        .filter(|p| p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == n.metadata.name.as_deref())
-                        .filter(|p| !matches!(p.status.as_ref().and_then(|s| s.phase.as_deref()), Some("Succeeded" | "Failed")))
+                        .filter(|p| {
+                            p.spec.as_ref().and_then(|s| s.node_name.as_deref())
+                                == n.metadata.name.as_deref()
+                        })
+                        .filter(|p| {
+                            !matches!(
+                                p.status.as_ref().and_then(|s| s.phase.as_deref()),
+                                Some("Succeeded" | "Failed")
+                            )
+                        })
                         .collect();
                     let pod_refs: Vec<&k8s_openapi::api::core::v1::Pod> = pods.iter().collect();
-                    let lease = cluster.etcd().get(Kind::Lease, "kube-node-lease", o.name()).and_then(|l| match &**l {
-                        Object::Lease(l) => Some(l.clone()),
-                        _ => None,
-                    });
+                    let lease = cluster
+                        .etcd()
+                        .get(Kind::Lease, "kube-node-lease", o.name())
+                        .and_then(|l| match &**l {
+                            Object::Lease(l) => Some(l.clone()),
+                            _ => None,
+                        });
                     sim_report::describe::describe_node(n, &pod_refs, lease.as_ref(), &ev_refs, now)
                 }
                 Object::Deployment(d) => {
@@ -594,7 +837,10 @@ fn describe(cluster: &mut Cluster, out: &mut Outcome, targets: &[Target], ns: &s
                         .etcd()
                         .list(Kind::ReplicaSet, Some(o.namespace()))
                         .iter()
-                        .filter(|r| sim_core::api::meta::controller_of(r.meta()).is_some_and(|c| c.uid == o.uid()))
+                        .filter(|r| {
+                            sim_core::api::meta::controller_of(r.meta())
+                                .is_some_and(|c| c.uid == o.uid())
+                        })
                         .filter_map(|r| match &**r {
                             Object::ReplicaSet(rs) => Some(rs.clone()),
                             _ => None,
@@ -608,12 +854,24 @@ fn describe(cluster: &mut Cluster, out: &mut Outcome, targets: &[Target], ns: &s
                         }
                         t
                     };
-                    let new_rs = rss.iter().find(|rs| rs.spec.as_ref().and_then(|s| s.template.as_ref()).map(strip) == template.as_ref().map(strip));
-                    let old: Vec<&k8s_openapi::api::apps::v1::ReplicaSet> = rss.iter().filter(|rs| Some(*rs) != new_rs).collect();
+                    let new_rs = rss.iter().find(|rs| {
+                        rs.spec
+                            .as_ref()
+                            .and_then(|s| s.template.as_ref())
+                            .map(strip)
+                            == template.as_ref().map(strip)
+                    });
+                    let old: Vec<&k8s_openapi::api::apps::v1::ReplicaSet> =
+                        rss.iter().filter(|rs| Some(*rs) != new_rs).collect();
                     sim_report::describe::describe_deployment(d, &old, new_rs, &ev_refs, now)
                 }
                 other => {
-                    out.line(format!("error: kubesim does not describe {} yet; use kubectl get {} {} -o yaml", other.kind().plural(), other.kind().plural(), other.name()));
+                    out.line(format!(
+                        "error: kubesim does not describe {} yet; use kubectl get {} {} -o yaml",
+                        other.kind().plural(),
+                        other.kind().plural(),
+                        other.name()
+                    ));
                     out.exit_code = 1;
                     continue;
                 }
@@ -623,8 +881,18 @@ fn describe(cluster: &mut Cluster, out: &mut Outcome, targets: &[Target], ns: &s
     }
 }
 
-fn logs(cluster: &mut Cluster, out: &mut Outcome, pod_ref: &str, container: Option<&str>, tail: i64, ns: &str) {
-    let name = pod_ref.strip_prefix("pod/").or_else(|| pod_ref.strip_prefix("pods/")).unwrap_or(pod_ref);
+fn logs(
+    cluster: &mut Cluster,
+    out: &mut Outcome,
+    pod_ref: &str,
+    container: Option<&str>,
+    tail: i64,
+    ns: &str,
+) {
+    let name = pod_ref
+        .strip_prefix("pod/")
+        .or_else(|| pod_ref.strip_prefix("pods/"))
+        .unwrap_or(pod_ref);
     let key = ObjectKey::new(Kind::Pod, ns, name);
     let pod = match cluster.request(CLIENT, Request::Get(key)) {
         Ok(Response::Object(o)) => o,
@@ -635,20 +903,33 @@ fn logs(cluster: &mut Cluster, out: &mut Outcome, pod_ref: &str, container: Opti
         }
     };
     let Some(p) = pod.as_pod() else { return };
-    let containers: Vec<&Container> = p.spec.as_ref().map(|s| s.containers.iter().collect()).unwrap_or_default();
+    let containers: Vec<&Container> = p
+        .spec
+        .as_ref()
+        .map(|s| s.containers.iter().collect())
+        .unwrap_or_default();
     let chosen = match container {
         Some(c) => match containers.iter().find(|x| x.name == c) {
             Some(x) => *x,
             None => {
-                out.error(&ApiError::new(Reason::BadRequest, format!("container {c} is not valid for pod {name}")));
+                out.error(&ApiError::new(
+                    Reason::BadRequest,
+                    format!("container {c} is not valid for pod {name}"),
+                ));
                 return;
             }
         },
         None => {
-            let Some(first) = containers.first() else { return };
+            let Some(first) = containers.first() else {
+                return;
+            };
             if containers.len() > 1 {
                 let names: Vec<&str> = containers.iter().map(|c| c.name.as_str()).collect();
-                out.line(format!("Defaulted container \"{}\" out of: {}", first.name, names.join(", ")));
+                out.line(format!(
+                    "Defaulted container \"{}\" out of: {}",
+                    first.name,
+                    names.join(", ")
+                ));
             }
             *first
         }
@@ -658,19 +939,38 @@ fn logs(cluster: &mut Cluster, out: &mut Outcome, pod_ref: &str, container: Opti
         .as_ref()
         .and_then(|s| s.container_statuses.as_ref())
         .and_then(|cs| cs.iter().find(|c| c.name == chosen.name));
-    let started = status.is_some_and(|s| s.state.as_ref().is_some_and(|st| st.running.is_some() || st.terminated.is_some()) || s.last_state.as_ref().is_some_and(|l| l.terminated.is_some()));
+    let started = status.is_some_and(|s| {
+        s.state
+            .as_ref()
+            .is_some_and(|st| st.running.is_some() || st.terminated.is_some())
+            || s.last_state
+                .as_ref()
+                .is_some_and(|l| l.terminated.is_some())
+    });
     if !started {
         let reason = status
             .and_then(|s| s.state.as_ref())
             .and_then(|st| st.waiting.as_ref())
             .and_then(|w| w.reason.clone())
             .unwrap_or_else(|| "ContainerCreating".into());
-        out.error(&ApiError::new(Reason::BadRequest, format!("container \"{}\" in pod \"{name}\" is waiting to start: {reason}", chosen.name)));
+        out.error(&ApiError::new(
+            Reason::BadRequest,
+            format!(
+                "container \"{}\" in pod \"{name}\" is waiting to start: {reason}",
+                chosen.name
+            ),
+        ));
         return;
     }
     let image = chosen.image.clone().unwrap_or_default();
     let lines = cluster.config().images.lookup(&image).logs.clone();
-    let skip = if tail >= 0 { lines.len().saturating_sub(usize::try_from(tail).unwrap_or(0)) } else { 0 };
+    let skip = if tail >= 0 {
+        lines
+            .len()
+            .saturating_sub(usize::try_from(tail).unwrap_or(0))
+    } else {
+        0
+    };
     for l in lines.iter().skip(skip) {
         out.line(l);
     }

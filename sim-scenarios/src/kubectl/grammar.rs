@@ -6,7 +6,12 @@ use clap::{Args, Parser, Subcommand};
 
 /// `kubectl [global flags] COMMAND`.
 #[derive(Clone, Debug, Parser)]
-#[command(name = "kubectl", no_binary_name = true, disable_help_subcommand = true, disable_version_flag = true)]
+#[command(
+    name = "kubectl",
+    no_binary_name = true,
+    disable_help_subcommand = true,
+    disable_version_flag = true
+)]
 pub struct KubectlCli {
     /// `-n, --namespace`: the namespace scope of the request.
     #[arg(short = 'n', long = "namespace", global = true)]
@@ -213,18 +218,24 @@ pub struct LogsArgs {
 #[error("{0}")]
 pub struct KubectlSyntaxError(pub String);
 
-const COMMANDS: [&str; 7] = ["get", "describe", "create", "apply", "delete", "run", "logs"];
+const COMMANDS: [&str; 7] = [
+    "get", "describe", "create", "apply", "delete", "run", "logs",
+];
 
 /// Splits and parses a kubectl command line (with or without the leading `kubectl`).
 pub fn parse(line: &str) -> Result<KubectlCli, KubectlSyntaxError> {
     let Some(mut words) = shlex::split(line) else {
-        return Err(KubectlSyntaxError(format!("error: unterminated quote in \"{line}\"")));
+        return Err(KubectlSyntaxError(format!(
+            "error: unterminated quote in \"{line}\""
+        )));
     };
     if words.first().map(String::as_str) == Some("kubectl") {
         words.remove(0);
     }
     if words.is_empty() {
-        return Err(KubectlSyntaxError("error: a kubectl command is required (for example: get pods)".into()));
+        return Err(KubectlSyntaxError(
+            "error: a kubectl command is required (for example: get pods)".into(),
+        ));
     }
     KubectlCli::try_parse_from(&words).map_err(|e| translate(&e, &words))
 }
@@ -237,10 +248,17 @@ fn translate(e: &clap::Error, words: &[String]) -> KubectlSyntaxError {
         Some(ContextValue::Strings(v)) => v.join(" "),
         _ => String::new(),
     };
-    let command = words.iter().find(|w| !w.starts_with('-')).cloned().unwrap_or_default();
+    let command = words
+        .iter()
+        .find(|w| !w.starts_with('-'))
+        .cloned()
+        .unwrap_or_default();
     let msg = match e.kind() {
         ErrorKind::InvalidSubcommand if COMMANDS.contains(&command.as_str()) => {
-            format!("error: unknown command \"{}\" for \"kubectl {command}\"", invalid(ContextKind::InvalidSubcommand))
+            format!(
+                "error: unknown command \"{}\" for \"kubectl {command}\"",
+                invalid(ContextKind::InvalidSubcommand)
+            )
         }
         ErrorKind::InvalidSubcommand => {
             let suggestion = COMMANDS.iter().find(|c| edit_distance(c, &command) <= 2);
@@ -274,7 +292,13 @@ fn translate(e: &clap::Error, words: &[String]) -> KubectlSyntaxError {
             format!("error: invalid argument \"{value}\" for \"{arg}\" flag\nSee 'kubectl {command} --help' for usage.")
         }
         _ => {
-            let first = e.to_string().lines().next().unwrap_or("").trim_start_matches("error: ").to_owned();
+            let first = e
+                .to_string()
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim_start_matches("error: ")
+                .to_owned();
             format!("error: {first}\nSee 'kubectl {command} --help' for usage.")
         }
     };
@@ -330,11 +354,21 @@ mod tests {
     #[test]
     fn typos_get_kubectl_errors() {
         let e = parse("gte pods").unwrap_err();
-        assert!(e.0.starts_with("error: unknown command \"gte\" for \"kubectl\"\n\nDid you mean this?\n\tget"), "{}", e.0);
+        assert!(
+            e.0.starts_with(
+                "error: unknown command \"gte\" for \"kubectl\"\n\nDid you mean this?\n\tget"
+            ),
+            "{}",
+            e.0
+        );
         let e = parse("run x --imagee=nginx").unwrap_err();
         assert!(e.0.starts_with("error: unknown flag: --imagee"), "{}", e.0);
         let e = parse("get pods -x").unwrap_err();
-        assert!(e.0.starts_with("error: unknown shorthand flag: 'x' in -x"), "{}", e.0);
+        assert!(
+            e.0.starts_with("error: unknown shorthand flag: 'x' in -x"),
+            "{}",
+            e.0
+        );
         assert!(parse("apply").is_err());
         assert!(parse("get pods 'unterminated").is_err());
     }

@@ -13,7 +13,8 @@ pub struct Target {
 }
 
 fn kind_of(s: &str) -> Result<Kind, String> {
-    Kind::from_resource_name(s).ok_or_else(|| format!("error: the server doesn't have a resource type \"{s}\""))
+    Kind::from_resource_name(s)
+        .ok_or_else(|| format!("error: the server doesn't have a resource type \"{s}\""))
 }
 
 /// Resolves the positional resource arguments of get, describe and delete.
@@ -36,9 +37,20 @@ pub fn resolve(args: &[String]) -> Result<Vec<Target>, String> {
         return Err("error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>')".into());
     }
     if names.is_empty() {
-        return Ok(kinds.into_iter().map(|kind| Target { kind, name: None }).collect());
+        return Ok(kinds
+            .into_iter()
+            .map(|kind| Target { kind, name: None })
+            .collect());
     }
-    Ok(kinds.into_iter().flat_map(|kind| names.iter().map(move |n| Target { kind, name: Some(n.clone()) })).collect())
+    Ok(kinds
+        .into_iter()
+        .flat_map(|kind| {
+            names.iter().map(move |n| Target {
+                kind,
+                name: Some(n.clone()),
+            })
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -47,10 +59,25 @@ mod tests {
 
     #[test]
     fn forms() {
-        assert_eq!(resolve(&["pods".into()]).unwrap(), vec![Target { kind: Kind::Pod, name: None }]);
-        assert_eq!(resolve(&["po".into(), "a".into()]).unwrap(), vec![Target { kind: Kind::Pod, name: Some("a".into()) }]);
+        assert_eq!(
+            resolve(&["pods".into()]).unwrap(),
+            vec![Target {
+                kind: Kind::Pod,
+                name: None
+            }]
+        );
+        assert_eq!(
+            resolve(&["po".into(), "a".into()]).unwrap(),
+            vec![Target {
+                kind: Kind::Pod,
+                name: Some("a".into())
+            }]
+        );
         assert_eq!(resolve(&["pod/a".into(), "ns/b".into()]).unwrap().len(), 2);
         assert_eq!(resolve(&["po,svc".into()]).unwrap().len(), 2);
-        assert_eq!(resolve(&["podz".into()]).unwrap_err(), "error: the server doesn't have a resource type \"podz\"");
+        assert_eq!(
+            resolve(&["podz".into()]).unwrap_err(),
+            "error: the server doesn't have a resource type \"podz\""
+        );
     }
 }

@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::apps::v1::{DaemonSet, DaemonSetStatus};
 use k8s_openapi::api::core::v1::{
-    Affinity, NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, Pod, Toleration,
+    Affinity, NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, Pod,
+    Toleration,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
@@ -57,14 +58,21 @@ fn daemon_tolerations() -> Vec<Toleration> {
 impl DaemonSetController {
     /// A controller recording events with `recorder`.
     pub fn new(recorder: EventRecorder) -> Self {
-        Self { recorder, queue: WorkQueue::default(), all: false, pending: BTreeSet::new() }
+        Self {
+            recorder,
+            queue: WorkQueue::default(),
+            all: false,
+            pending: BTreeSet::new(),
+        }
     }
 
     /// Queues the DaemonSets a change concerns.
     pub fn observe(&mut self, event: &WatchEvent) {
         let obj = &event.object;
         match obj.kind() {
-            Kind::DaemonSet if event.change != ChangeType::Deleted => self.queue.add(ObjectKey::of(obj)),
+            Kind::DaemonSet if event.change != ChangeType::Deleted => {
+                self.queue.add(ObjectKey::of(obj))
+            }
             Kind::Node => self.all = true,
             Kind::Pod => {
                 if let Some(owner) = controller_of(obj.meta()).filter(|r| r.kind == "DaemonSet") {
@@ -72,7 +80,11 @@ impl DaemonSetController {
                         let node = obj.field("spec.nodeName").unwrap_or_default();
                         self.pending.remove(&(owner.uid.clone(), node));
                     }
-                    self.queue.add(ObjectKey::new(Kind::DaemonSet, obj.namespace(), owner.name.clone()));
+                    self.queue.add(ObjectKey::new(
+                        Kind::DaemonSet,
+                        obj.namespace(),
+                        owner.name.clone(),
+                    ));
                 }
             }
             _ => {}
@@ -87,8 +99,12 @@ impl DaemonSetController {
             }
         }
         for key in self.queue.drain() {
-            let Some(obj) = informers.of(Kind::DaemonSet).get(&key).cloned() else { continue };
-            let Object::DaemonSet(ds) = &*obj else { continue };
+            let Some(obj) = informers.of(Kind::DaemonSet).get(&key).cloned() else {
+                continue;
+            };
+            let Object::DaemonSet(ds) = &*obj else {
+                continue;
+            };
             if obj.meta().deletion_timestamp.is_some() {
                 continue;
             }
@@ -102,7 +118,10 @@ impl DaemonSetController {
         let pod_spec = template.spec.clone().unwrap_or_default();
         let mut tolerations = pod_spec.tolerations.clone().unwrap_or_default();
         for t in daemon_tolerations() {
-            if !tolerations.iter().any(|x| x.key == t.key && x.effect == t.effect) {
+            if !tolerations
+                .iter()
+                .any(|x| x.key == t.key && x.effect == t.effect)
+            {
                 tolerations.push(t);
             }
         }
@@ -110,19 +129,33 @@ impl DaemonSetController {
         let pods: Vec<_> = informers
             .of(Kind::Pod)
             .iter()
-            .filter(|p| p.namespace() == obj.namespace() && controller_of(p.meta()).is_some_and(|r| r.uid == obj.uid()))
+            .filter(|p| {
+                p.namespace() == obj.namespace()
+                    && controller_of(p.meta()).is_some_and(|r| r.uid == obj.uid())
+            })
             .cloned()
             .collect();
         for p in &pods {
             if p.as_pod().is_some_and(is_active) {
-                pods_by_node.entry(p.field("spec.nodeName").unwrap_or_default()).or_default().push(p);
+                pods_by_node
+                    .entry(p.field("spec.nodeName").unwrap_or_default())
+                    .or_default()
+                    .push(p);
             }
         }
         let (mut desired, mut current, mut ready) = (0, 0, 0);
         for node in informers.of(Kind::Node).iter() {
             let Some(n) = node.as_node() else { continue };
-            let selector_ok = pod_spec.node_selector.iter().flatten().all(|(k, v)| node.labels().get(k) == Some(v));
-            let taints = n.spec.as_ref().and_then(|s| s.taints.clone()).unwrap_or_default();
+            let selector_ok = pod_spec
+                .node_selector
+                .iter()
+                .flatten()
+                .all(|(k, v)| node.labels().get(k) == Some(v));
+            let taints = n
+                .spec
+                .as_ref()
+                .and_then(|s| s.taints.clone())
+                .unwrap_or_default();
             let tolerated = taints
                 .iter()
                 .filter(|t| t.effect == "NoSchedule" || t.effect == "NoExecute")
@@ -135,7 +168,10 @@ impl DaemonSetController {
             match pods_by_node.get(&name) {
                 Some(list) if !list.is_empty() => {
                     current += 1;
-                    if list.iter().any(|p| p.as_pod().and_then(ready_since).is_some()) {
+                    if list
+                        .iter()
+                        .any(|p| p.as_pod().and_then(ready_since).is_some())
+                    {
                         ready += 1;
                     }
                 }
@@ -143,17 +179,29 @@ impl DaemonSetController {
                     if self.pending.insert((obj.uid().to_owned(), name.clone())) {
                         let pod = daemon_pod(obj, &template, &tolerations, &name);
                         ctx.send(Request::Create(Object::Pod(pod)));
-                        self.recorder.record(ctx, obj, "Normal", "SuccessfulCreate", format!("Created pod on node {name}"));
+                        self.recorder.record(
+                            ctx,
+                            obj,
+                            "Normal",
+                            "SuccessfulCreate",
+                            format!("Created pod on node {name}"),
+                        );
                     }
                 }
             }
         }
         // Pods on nodes that are gone.
         for (node, list) in &pods_by_node {
-            let exists = informers.of(Kind::Node).get(&ObjectKey::new(Kind::Node, "", node.clone())).is_some();
+            let exists = informers
+                .of(Kind::Node)
+                .get(&ObjectKey::new(Kind::Node, "", node.clone()))
+                .is_some();
             if !exists {
                 for p in list {
-                    ctx.send(Request::Delete { key: ObjectKey::of(p), options: DeleteOptions::default() });
+                    ctx.send(Request::Delete {
+                        key: ObjectKey::of(p),
+                        options: DeleteOptions::default(),
+                    });
                 }
             }
         }
@@ -177,7 +225,12 @@ impl DaemonSetController {
     }
 }
 
-fn daemon_pod(owner: &Object, template: &k8s_openapi::api::core::v1::PodTemplateSpec, tolerations: &[Toleration], node: &str) -> Pod {
+fn daemon_pod(
+    owner: &Object,
+    template: &k8s_openapi::api::core::v1::PodTemplateSpec,
+    tolerations: &[Toleration],
+    node: &str,
+) -> Pod {
     let meta = template.metadata.clone().unwrap_or_default();
     let mut labels = meta.labels.unwrap_or_default();
     let generation = owner.meta().generation.unwrap_or(1);

@@ -10,7 +10,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use k8s_openapi::api::apps::v1::{Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet, ReplicaSetSpec};
+use k8s_openapi::api::apps::v1::{
+    Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet, ReplicaSetSpec,
+};
 use k8s_openapi::api::core::v1::PodTemplateSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -64,7 +66,11 @@ pub fn scaled_value(v: Option<&IntOrString>, total: i32, round_up: bool) -> i32 
         Some(IntOrString::String(s)) => {
             let pct: i64 = s.trim_end_matches('%').parse().unwrap_or(0);
             let num = pct * i64::from(total);
-            let v = if round_up { (num + 99).div_euclid(100) } else { num.div_euclid(100) };
+            let v = if round_up {
+                (num + 99).div_euclid(100)
+            } else {
+                num.div_euclid(100)
+            };
             i32::try_from(v).unwrap_or(i32::MAX)
         }
     }
@@ -80,7 +86,8 @@ pub fn resolve_fenceposts(d: &Deployment) -> (i32, i32) {
     }
     let ru = strategy.and_then(|s| s.rolling_update.as_ref());
     let surge = scaled_value(ru.and_then(|r| r.max_surge.as_ref()), replicas, true);
-    let mut unavailable = scaled_value(ru.and_then(|r| r.max_unavailable.as_ref()), replicas, false);
+    let mut unavailable =
+        scaled_value(ru.and_then(|r| r.max_unavailable.as_ref()), replicas, false);
     if surge == 0 && unavailable == 0 {
         unavailable = 1;
     }
@@ -107,13 +114,20 @@ pub fn template_hash(template: &PodTemplateSpec, collision_count: Option<i32>) -
             h = h.wrapping_mul(0x0100_0193);
         }
     };
-    feed(serde_json::to_string(template).unwrap_or_default().as_bytes());
+    feed(
+        serde_json::to_string(template)
+            .unwrap_or_default()
+            .as_bytes(),
+    );
     if let Some(c) = collision_count {
         let mut buf = [0u8; 8];
         buf[..4].copy_from_slice(&c.to_le_bytes());
         feed(&buf);
     }
-    h.to_string().bytes().map(|b| char::from(NAME_SUFFIX_ALPHABET[usize::from(b) % NAME_SUFFIX_ALPHABET.len()])).collect()
+    h.to_string()
+        .bytes()
+        .map(|b| char::from(NAME_SUFFIX_ALPHABET[usize::from(b) % NAME_SUFFIX_ALPHABET.len()]))
+        .collect()
 }
 
 fn without_hash(t: &PodTemplateSpec) -> PodTemplateSpec {
@@ -121,7 +135,9 @@ fn without_hash(t: &PodTemplateSpec) -> PodTemplateSpec {
     if let Some(labels) = t.metadata.as_mut().and_then(|m| m.labels.as_mut()) {
         labels.remove(POD_TEMPLATE_HASH);
         if labels.is_empty() {
-            t.metadata.as_mut().map(|m| m.labels = None);
+            if let Some(m) = t.metadata.as_mut() {
+                m.labels = None;
+            }
         }
     }
     t
@@ -132,15 +148,26 @@ fn rs_replicas(rs: &ReplicaSet) -> i32 {
 }
 
 fn rs_available(rs: &ReplicaSet) -> i32 {
-    rs.status.as_ref().and_then(|s| s.available_replicas).unwrap_or(0)
+    rs.status
+        .as_ref()
+        .and_then(|s| s.available_replicas)
+        .unwrap_or(0)
 }
 
 fn revision_of(rs: &ReplicaSet) -> i64 {
-    rs.metadata.annotations.as_ref().and_then(|a| a.get(REVISION)).and_then(|r| r.parse().ok()).unwrap_or(0)
+    rs.metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(REVISION))
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(0)
 }
 
 fn created(meta: &ObjectMeta) -> SimTime {
-    meta.creation_timestamp.as_ref().map(|t| sim_time_of(&t.0)).unwrap_or(SimTime::ZERO)
+    meta.creation_timestamp
+        .as_ref()
+        .map(|t| sim_time_of(&t.0))
+        .unwrap_or(SimTime::ZERO)
 }
 
 /// One sync's working state: the RSs with the replica counts decided so far.
@@ -162,7 +189,13 @@ impl Plan {
 impl DeploymentController {
     /// A controller recording events with `recorder`.
     pub fn new(recorder: EventRecorder) -> Self {
-        Self { recorder, queue: WorkQueue::default(), requeue: BTreeMap::new(), next_timer: TIMER_BASE, pending_rs: BTreeSet::new() }
+        Self {
+            recorder,
+            queue: WorkQueue::default(),
+            requeue: BTreeMap::new(),
+            next_timer: TIMER_BASE,
+            pending_rs: BTreeSet::new(),
+        }
     }
 
     /// A timer of this controller fired; true when it asks for a sync.
@@ -180,20 +213,34 @@ impl DeploymentController {
     pub fn observe(&mut self, event: &WatchEvent, informers: &Informers) {
         let obj = &event.object;
         match obj.kind() {
-            Kind::Deployment if event.change != ChangeType::Deleted => self.queue.add(ObjectKey::of(obj)),
+            Kind::Deployment if event.change != ChangeType::Deleted => {
+                self.queue.add(ObjectKey::of(obj))
+            }
             Kind::ReplicaSet => {
                 self.pending_rs.remove(&ObjectKey::of(obj));
                 if let Some(owner) = controller_of(obj.meta()).filter(|r| r.kind == "Deployment") {
-                    self.queue.add(ObjectKey::new(Kind::Deployment, obj.namespace(), owner.name.clone()));
+                    self.queue.add(ObjectKey::new(
+                        Kind::Deployment,
+                        obj.namespace(),
+                        owner.name.clone(),
+                    ));
                 }
             }
             Kind::Pod if event.change == ChangeType::Deleted => {
                 // Recreate waits for old pods to be gone.
-                let Some(rs_ref) = controller_of(obj.meta()).filter(|r| r.kind == "ReplicaSet") else { return };
+                let Some(rs_ref) = controller_of(obj.meta()).filter(|r| r.kind == "ReplicaSet")
+                else {
+                    return;
+                };
                 let rs_key = ObjectKey::new(Kind::ReplicaSet, obj.namespace(), rs_ref.name.clone());
                 if let Some(rs) = informers.of(Kind::ReplicaSet).get(&rs_key) {
-                    if let Some(owner) = controller_of(rs.meta()).filter(|r| r.kind == "Deployment") {
-                        self.queue.add(ObjectKey::new(Kind::Deployment, obj.namespace(), owner.name.clone()));
+                    if let Some(owner) = controller_of(rs.meta()).filter(|r| r.kind == "Deployment")
+                    {
+                        self.queue.add(ObjectKey::new(
+                            Kind::Deployment,
+                            obj.namespace(),
+                            owner.name.clone(),
+                        ));
                     }
                 }
             }
@@ -204,13 +251,23 @@ impl DeploymentController {
     /// Syncs dirty deployments.
     pub fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
         for key in self.queue.drain() {
-            let Some(obj) = informers.of(Kind::Deployment).get(&key).cloned() else { continue };
-            let Object::Deployment(d) = &*obj else { continue };
+            let Some(obj) = informers.of(Kind::Deployment).get(&key).cloned() else {
+                continue;
+            };
+            let Object::Deployment(d) = &*obj else {
+                continue;
+            };
             self.sync_one(ctx, informers, obj.clone(), d.clone());
         }
     }
 
-    fn sync_one(&mut self, ctx: &mut Ctx<'_>, informers: &Informers, d_obj: Arc<Object>, d: Deployment) {
+    fn sync_one(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        informers: &Informers,
+        d_obj: Arc<Object>,
+        d: Deployment,
+    ) {
         let spec = d.spec.clone().unwrap_or_default();
         let mut rss: Vec<ReplicaSet> = informers
             .of(Kind::ReplicaSet)
@@ -222,21 +279,39 @@ impl DeploymentController {
                 _ => None,
             })
             .collect();
-        rss.sort_by(|a, b| (created(&a.metadata), &a.metadata.name).cmp(&(created(&b.metadata), &b.metadata.name)));
+        rss.sort_by(|a, b| {
+            (created(&a.metadata), &a.metadata.name).cmp(&(created(&b.metadata), &b.metadata.name))
+        });
         let template = without_hash(&spec.template);
-        let new_idx = rss.iter().position(|rs| rs.spec.as_ref().and_then(|s| s.template.as_ref()).is_some_and(|t| without_hash(t) == template));
+        let new_idx = rss.iter().position(|rs| {
+            rs.spec
+                .as_ref()
+                .and_then(|s| s.template.as_ref())
+                .is_some_and(|t| without_hash(t) == template)
+        });
         let new_rs = new_idx.map(|i| rss.remove(i));
         let (surge, _) = resolve_fenceposts(&d);
-        let mut plan = Plan { replicas: spec.replicas.unwrap_or(1), surge, d: d.clone(), d_obj: d_obj.clone(), new_rs, old: rss };
+        let mut plan = Plan {
+            replicas: spec.replicas.unwrap_or(1),
+            surge,
+            d: d.clone(),
+            d_obj: d_obj.clone(),
+            new_rs,
+            old: rss,
+        };
         if d_obj.meta().deletion_timestamp.is_some() {
             self.sync_status(ctx, &plan);
             return;
         }
         let paused = spec.paused.unwrap_or(false);
-        let scaling_event = plan
-            .all()
-            .filter(|rs| rs_replicas(rs) > 0)
-            .any(|rs| rs.metadata.annotations.as_ref().and_then(|a| a.get(DESIRED_REPLICAS)).and_then(|v| v.parse::<i32>().ok()) != Some(plan.replicas));
+        let scaling_event = plan.all().filter(|rs| rs_replicas(rs) > 0).any(|rs| {
+            rs.metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(DESIRED_REPLICAS))
+                .and_then(|v| v.parse::<i32>().ok())
+                != Some(plan.replicas)
+        });
         if paused || (scaling_event && plan.new_rs.is_some()) {
             self.proportional_scale(ctx, &mut plan);
             if paused {
@@ -258,7 +333,8 @@ impl DeploymentController {
         let desired = plan.replicas.to_string();
         let max = (plan.replicas + plan.surge).to_string();
         let ann = rs.metadata.annotations.get_or_insert_with(BTreeMap::new);
-        let annotations_changed = ann.get(DESIRED_REPLICAS) != Some(&desired) || ann.get(MAX_REPLICAS) != Some(&max);
+        let annotations_changed =
+            ann.get(DESIRED_REPLICAS) != Some(&desired) || ann.get(MAX_REPLICAS) != Some(&max);
         if from == to && !annotations_changed {
             return false;
         }
@@ -269,7 +345,13 @@ impl DeploymentController {
         if from != to {
             let dir = if to > from { "up" } else { "down" };
             let name = rs.metadata.name.clone().unwrap_or_default();
-            self.recorder.record(ctx, &plan.d_obj, "Normal", "ScalingReplicaSet", format!("Scaled {dir} replica set {name} to {to} from {from}"));
+            self.recorder.record(
+                ctx,
+                &plan.d_obj,
+                "Normal",
+                "ScalingReplicaSet",
+                format!("Scaled {dir} replica set {name} to {to} from {from}"),
+            );
             return true;
         }
         false
@@ -285,9 +367,17 @@ impl DeploymentController {
             return;
         }
         let mut template = spec.template.clone();
-        template.metadata.get_or_insert_with(Default::default).labels.get_or_insert_with(BTreeMap::new).insert(POD_TEMPLATE_HASH.into(), hash.clone());
+        template
+            .metadata
+            .get_or_insert_with(Default::default)
+            .labels
+            .get_or_insert_with(BTreeMap::new)
+            .insert(POD_TEMPLATE_HASH.into(), hash.clone());
         let mut selector: LabelSelector = spec.selector.clone();
-        selector.match_labels.get_or_insert_with(BTreeMap::new).insert(POD_TEMPLATE_HASH.into(), hash);
+        selector
+            .match_labels
+            .get_or_insert_with(BTreeMap::new)
+            .insert(POD_TEMPLATE_HASH.into(), hash);
         let max_old_revision = plan.old.iter().map(revision_of).max().unwrap_or(0);
         let mut annotations: BTreeMap<String, String> = plan
             .d
@@ -300,7 +390,10 @@ impl DeploymentController {
             .collect();
         annotations.insert(REVISION.into(), (max_old_revision + 1).to_string());
         annotations.insert(DESIRED_REPLICAS.into(), plan.replicas.to_string());
-        annotations.insert(MAX_REPLICAS.into(), (plan.replicas + plan.surge).to_string());
+        annotations.insert(
+            MAX_REPLICAS.into(),
+            (plan.replicas + plan.surge).to_string(),
+        );
         let rs = ReplicaSet {
             metadata: ObjectMeta {
                 name: Some(name.clone()),
@@ -321,29 +414,49 @@ impl DeploymentController {
         self.pending_rs.insert(key);
         ctx.send(Request::Create(Object::ReplicaSet(rs)));
         if replicas > 0 {
-            self.recorder.record(ctx, &plan.d_obj, "Normal", "ScalingReplicaSet", format!("Scaled up replica set {name} from 0 to {replicas}"));
+            self.recorder.record(
+                ctx,
+                &plan.d_obj,
+                "Normal",
+                "ScalingReplicaSet",
+                format!("Scaled up replica set {name} from 0 to {replicas}"),
+            );
         }
         self.set_revision(ctx, plan, max_old_revision + 1);
     }
 
     fn set_revision(&mut self, ctx: &mut Ctx<'_>, plan: &Plan, revision: i64) {
-        let current = plan.d.metadata.annotations.as_ref().and_then(|a| a.get(REVISION)).cloned();
+        let current = plan
+            .d
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(REVISION))
+            .cloned();
         if current.as_deref() == Some(&revision.to_string()) {
             return;
         }
         let patch = serde_json::json!({ "metadata": { "annotations": { REVISION: revision.to_string() } } });
-        ctx.send(Request::Patch { key: ObjectKey::of(&plan.d_obj), patch });
+        ctx.send(Request::Patch {
+            key: ObjectKey::of(&plan.d_obj),
+            patch,
+        });
     }
 
     /// Keeps an existing new RS's revision the newest (this is what a rollback does).
     fn sync_new_rs_revision(&mut self, ctx: &mut Ctx<'_>, plan: &mut Plan) {
-        let Some(mut rs) = plan.new_rs.clone() else { return };
+        let Some(mut rs) = plan.new_rs.clone() else {
+            return;
+        };
         let max_old = plan.old.iter().map(revision_of).max().unwrap_or(0);
         let current = revision_of(&rs);
         if current <= max_old {
             let ann = rs.metadata.annotations.get_or_insert_with(BTreeMap::new);
             if current > 0 {
-                let history = ann.get(REVISION_HISTORY).map(|h| format!("{h},{current}")).unwrap_or_else(|| current.to_string());
+                let history = ann
+                    .get(REVISION_HISTORY)
+                    .map(|h| format!("{h},{current}"))
+                    .unwrap_or_else(|| current.to_string());
                 ann.insert(REVISION_HISTORY.into(), history);
             }
             ann.insert(REVISION.into(), (max_old + 1).to_string());
@@ -360,7 +473,11 @@ impl DeploymentController {
         let max_total = r + plan.surge;
         if plan.new_rs.is_none() {
             let current: i32 = plan.old.iter().map(rs_replicas).sum();
-            let start = if current >= max_total { 0 } else { (max_total - current).min(r) };
+            let start = if current >= max_total {
+                0
+            } else {
+                (max_total - current).min(r)
+            };
             self.create_new_rs(ctx, plan, start);
             self.sync_status(ctx, plan);
             return;
@@ -373,7 +490,8 @@ impl DeploymentController {
             Some(r)
         } else if new_replicas < r {
             let current: i32 = plan.all().map(rs_replicas).sum();
-            (current < max_total).then(|| new_replicas + (max_total - current).min(r - new_replicas))
+            (current < max_total)
+                .then(|| new_replicas + (max_total - current).min(r - new_replicas))
         } else {
             None
         };
@@ -453,12 +571,25 @@ impl DeploymentController {
             self.sync_status(ctx, plan);
             return;
         }
-        let old_uids: BTreeSet<&str> = plan.old.iter().filter_map(|rs| rs.metadata.uid.as_deref()).collect();
-        let old_replicas: i32 = plan.old.iter().map(|rs| rs.status.as_ref().map_or(0, |s| s.replicas)).sum();
+        let old_uids: BTreeSet<&str> = plan
+            .old
+            .iter()
+            .filter_map(|rs| rs.metadata.uid.as_deref())
+            .collect();
+        let old_replicas: i32 = plan
+            .old
+            .iter()
+            .map(|rs| rs.status.as_ref().map_or(0, |s| s.replicas))
+            .sum();
         let old_pods_running = informers.of(Kind::Pod).iter().any(|p| {
             p.namespace() == plan.d_obj.namespace()
                 && controller_of(p.meta()).is_some_and(|r| old_uids.contains(r.uid.as_str()))
-                && p.as_pod().is_some_and(|pod| !matches!(pod.status.as_ref().and_then(|s| s.phase.as_deref()), Some("Succeeded" | "Failed")))
+                && p.as_pod().is_some_and(|pod| {
+                    !matches!(
+                        pod.status.as_ref().and_then(|s| s.phase.as_deref()),
+                        Some("Succeeded" | "Failed")
+                    )
+                })
         });
         if old_replicas > 0 || old_pods_running {
             self.sync_status(ctx, plan);
@@ -484,7 +615,9 @@ impl DeploymentController {
         let r = plan.replicas;
         let active: Vec<usize> = {
             let all: Vec<&ReplicaSet> = plan.all().collect();
-            (0..all.len()).filter(|&i| rs_replicas(all[i]) > 0).collect()
+            (0..all.len())
+                .filter(|&i| rs_replicas(all[i]) > 0)
+                .collect()
         };
         let mut all: Vec<ReplicaSet> = plan.all().cloned().collect();
         if active.len() <= 1 {
@@ -494,13 +627,14 @@ impl DeploymentController {
                 all[i] = rs;
             }
         } else {
-            let saturated = plan.new_rs.as_ref().is_some_and(|n| rs_replicas(n) == r && rs_available(n) == r);
+            let saturated = plan
+                .new_rs
+                .as_ref()
+                .is_some_and(|n| rs_replicas(n) == r && rs_available(n) == r);
             if saturated {
-                for i in 1..all.len() {
-                    let mut rs = all[i].clone();
-                    if rs_replicas(&rs) > 0 {
-                        self.scale(ctx, plan, &mut rs, 0);
-                        all[i] = rs;
+                for rs in all.iter_mut().skip(1) {
+                    if rs_replicas(rs) > 0 {
+                        self.scale(ctx, plan, rs, 0);
                     }
                 }
             } else {
@@ -511,14 +645,26 @@ impl DeploymentController {
                 order.sort_by(|&a, &b| {
                     let (ra, rb) = (rs_replicas(&all[a]), rs_replicas(&all[b]));
                     let (ca, cb) = (created(&all[a].metadata), created(&all[b].metadata));
-                    if to_add > 0 { rb.cmp(&ra).then(cb.cmp(&ca)) } else { rb.cmp(&ra).then(ca.cmp(&cb)) }
+                    if to_add > 0 {
+                        rb.cmp(&ra).then(cb.cmp(&ca))
+                    } else {
+                        rb.cmp(&ra).then(ca.cmp(&cb))
+                    }
                 });
                 let mut added = 0;
                 let mut targets: BTreeMap<usize, i32> = BTreeMap::new();
                 for &i in &order {
                     let rs = &all[i];
                     let reps = rs_replicas(rs);
-                    let annotated = rs.metadata.annotations.as_ref().and_then(|a| a.get(MAX_REPLICAS)).and_then(|v| v.parse::<i64>().ok()).unwrap_or_else(|| i64::from(plan.d.status.as_ref().and_then(|s| s.replicas).unwrap_or(0)));
+                    let annotated = rs
+                        .metadata
+                        .annotations
+                        .as_ref()
+                        .and_then(|a| a.get(MAX_REPLICAS))
+                        .and_then(|v| v.parse::<i64>().ok())
+                        .unwrap_or_else(|| {
+                            i64::from(plan.d.status.as_ref().and_then(|s| s.replicas).unwrap_or(0))
+                        });
                     let fraction = if r == 0 {
                         -reps
                     } else if annotated == 0 {
@@ -527,7 +673,11 @@ impl DeploymentController {
                         let exact = f64::from(reps) * f64::from(r + plan.surge) / annotated as f64;
                         exact.round() as i32 - reps
                     };
-                    let proportion = if to_add > 0 { fraction.min(to_add - added) } else { fraction.max(to_add - added) };
+                    let proportion = if to_add > 0 {
+                        fraction.min(to_add - added)
+                    } else {
+                        fraction.max(to_add - added)
+                    };
                     targets.insert(i, reps + proportion);
                     added += proportion;
                 }
@@ -552,28 +702,48 @@ impl DeploymentController {
     fn is_complete(&self, plan: &Plan) -> bool {
         let r = plan.replicas;
         let new = plan.new_rs.as_ref();
-        let updated = new.and_then(|rs| rs.status.as_ref()).map_or(0, |s| s.replicas);
-        let total: i32 = plan.all().map(|rs| rs.status.as_ref().map_or(0, |s| s.replicas)).sum();
+        let updated = new
+            .and_then(|rs| rs.status.as_ref())
+            .map_or(0, |s| s.replicas);
+        let total: i32 = plan
+            .all()
+            .map(|rs| rs.status.as_ref().map_or(0, |s| s.replicas))
+            .sum();
         let available: i32 = plan.all().map(rs_available).sum();
         updated == r && total == r && available == r
     }
 
     /// Revision history cleanup (sync.go cleanupDeployment).
     fn cleanup(&mut self, ctx: &mut Ctx<'_>, plan: &Plan) {
-        let Some(limit) = plan.d.spec.as_ref().and_then(|s| s.revision_history_limit) else { return };
-        let mut candidates: Vec<&ReplicaSet> = plan.old.iter().filter(|rs| rs.metadata.deletion_timestamp.is_none()).collect();
+        let Some(limit) = plan.d.spec.as_ref().and_then(|s| s.revision_history_limit) else {
+            return;
+        };
+        let mut candidates: Vec<&ReplicaSet> = plan
+            .old
+            .iter()
+            .filter(|rs| rs.metadata.deletion_timestamp.is_none())
+            .collect();
         let diff = candidates.len() as i64 - i64::from(limit);
         if diff <= 0 {
             return;
         }
-        candidates.sort_by(|a, b| (revision_of(a), created(&a.metadata)).cmp(&(revision_of(b), created(&b.metadata))));
+        candidates.sort_by(|a, b| {
+            (revision_of(a), created(&a.metadata)).cmp(&(revision_of(b), created(&b.metadata)))
+        });
         for rs in candidates.into_iter().take(diff as usize) {
             let idle = rs_replicas(rs) == 0
                 && rs.status.as_ref().map_or(0, |s| s.replicas) == 0
                 && rs.metadata.generation <= rs.status.as_ref().and_then(|s| s.observed_generation);
             if idle {
-                let key = ObjectKey::new(Kind::ReplicaSet, plan.d_obj.namespace(), rs.metadata.name.clone().unwrap_or_default());
-                ctx.send(Request::Delete { key, options: DeleteOptions::default() });
+                let key = ObjectKey::new(
+                    Kind::ReplicaSet,
+                    plan.d_obj.namespace(),
+                    rs.metadata.name.clone().unwrap_or_default(),
+                );
+                ctx.send(Request::Delete {
+                    key,
+                    options: DeleteOptions::default(),
+                });
             }
         }
     }
@@ -583,50 +753,129 @@ impl DeploymentController {
         let r = plan.replicas;
         let sum = |f: fn(&ReplicaSet) -> i32| plan.all().map(f).sum::<i32>();
         let replicas = sum(|rs| rs.status.as_ref().map_or(0, |s| s.replicas));
-        let updated = plan.new_rs.as_ref().and_then(|rs| rs.status.as_ref()).map_or(0, |s| s.replicas);
-        let ready = sum(|rs| rs.status.as_ref().and_then(|s| s.ready_replicas).unwrap_or(0));
+        let updated = plan
+            .new_rs
+            .as_ref()
+            .and_then(|rs| rs.status.as_ref())
+            .map_or(0, |s| s.replicas);
+        let ready = sum(|rs| {
+            rs.status
+                .as_ref()
+                .and_then(|s| s.ready_replicas)
+                .unwrap_or(0)
+        });
         let available = sum(rs_available);
         let total_spec = sum(rs_replicas);
         let old_status = plan.d.status.clone().unwrap_or_default();
         let mut conditions = old_status.conditions.clone().unwrap_or_default();
         let min_available = r - max_unavailable(&plan.d);
         let (st, reason, msg) = if available >= min_available {
-            ("True", "MinimumReplicasAvailable", "Deployment has minimum availability.")
+            (
+                "True",
+                "MinimumReplicasAvailable",
+                "Deployment has minimum availability.",
+            )
         } else {
-            ("False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.")
+            (
+                "False",
+                "MinimumReplicasUnavailable",
+                "Deployment does not have minimum availability.",
+            )
         };
         set_condition(&mut conditions, "Available", st, reason, msg, now);
-        let rs_name = plan.new_rs.as_ref().and_then(|rs| rs.metadata.name.clone()).unwrap_or_default();
-        let deadline = plan.d.spec.as_ref().and_then(|s| s.progress_deadline_seconds);
+        let rs_name = plan
+            .new_rs
+            .as_ref()
+            .and_then(|rs| rs.metadata.name.clone())
+            .unwrap_or_default();
+        let deadline = plan
+            .d
+            .spec
+            .as_ref()
+            .and_then(|s| s.progress_deadline_seconds);
         let paused = plan.d.spec.as_ref().and_then(|s| s.paused).unwrap_or(false);
         if let Some(deadline) = deadline.filter(|&s| s != i32::MAX) {
-            let current = conditions.iter().find(|c| c.type_ == "Progressing").cloned();
-            let current_reason = current.as_ref().and_then(|c| c.reason.clone()).unwrap_or_default();
+            let current = conditions
+                .iter()
+                .find(|c| c.type_ == "Progressing")
+                .cloned();
+            let current_reason = current
+                .as_ref()
+                .and_then(|c| c.reason.clone())
+                .unwrap_or_default();
             let complete = updated == r && replicas == r && available == r;
             if paused {
-                if current_reason != "DeploymentPaused" && current_reason != "ProgressDeadlineExceeded" {
-                    set_condition(&mut conditions, "Progressing", "Unknown", "DeploymentPaused", "Deployment is paused", now);
+                if current_reason != "DeploymentPaused"
+                    && current_reason != "ProgressDeadlineExceeded"
+                {
+                    set_condition(
+                        &mut conditions,
+                        "Progressing",
+                        "Unknown",
+                        "DeploymentPaused",
+                        "Deployment is paused",
+                        now,
+                    );
                 }
             } else if current_reason == "DeploymentPaused" {
-                set_condition(&mut conditions, "Progressing", "Unknown", "DeploymentResumed", "Deployment is resumed", now);
+                set_condition(
+                    &mut conditions,
+                    "Progressing",
+                    "Unknown",
+                    "DeploymentResumed",
+                    "Deployment is resumed",
+                    now,
+                );
             } else if !(replicas == updated && current_reason == "NewReplicaSetAvailable") {
                 let progressed = updated > old_status.updated_replicas.unwrap_or(0)
-                    || (replicas - updated) < (old_status.replicas.unwrap_or(0) - old_status.updated_replicas.unwrap_or(0))
+                    || (replicas - updated)
+                        < (old_status.replicas.unwrap_or(0)
+                            - old_status.updated_replicas.unwrap_or(0))
                     || ready > old_status.ready_replicas.unwrap_or(0)
                     || available > old_status.available_replicas.unwrap_or(0);
                 if complete && plan.new_rs.is_some() {
-                    set_condition(&mut conditions, "Progressing", "True", "NewReplicaSetAvailable", &format!("ReplicaSet \"{rs_name}\" has successfully progressed."), now);
+                    set_condition(
+                        &mut conditions,
+                        "Progressing",
+                        "True",
+                        "NewReplicaSetAvailable",
+                        &format!("ReplicaSet \"{rs_name}\" has successfully progressed."),
+                        now,
+                    );
                 } else if current.is_none() && plan.new_rs.is_none() {
                     // The new RS is being created; the condition comes with it.
                 } else if current.is_none() {
-                    set_condition(&mut conditions, "Progressing", "True", "NewReplicaSetCreated", &format!("Created new replica set \"{rs_name}\""), now);
+                    set_condition(
+                        &mut conditions,
+                        "Progressing",
+                        "True",
+                        "NewReplicaSetCreated",
+                        &format!("Created new replica set \"{rs_name}\""),
+                        now,
+                    );
                 } else if progressed {
-                    update_progressing(&mut conditions, &format!("ReplicaSet \"{rs_name}\" is progressing."), now);
+                    update_progressing(
+                        &mut conditions,
+                        &format!("ReplicaSet \"{rs_name}\" is progressing."),
+                        now,
+                    );
                 } else if current_reason != "ProgressDeadlineExceeded" {
-                    let last_update = current.as_ref().and_then(|c| c.last_update_time.as_ref()).map(|t| sim_time_of(&t.0)).unwrap_or(now);
-                    let due = last_update + SimDuration::from_secs(u64::try_from(deadline).unwrap_or(0));
+                    let last_update = current
+                        .as_ref()
+                        .and_then(|c| c.last_update_time.as_ref())
+                        .map(|t| sim_time_of(&t.0))
+                        .unwrap_or(now);
+                    let due =
+                        last_update + SimDuration::from_secs(u64::try_from(deadline).unwrap_or(0));
                     if due < now {
-                        set_condition(&mut conditions, "Progressing", "False", "ProgressDeadlineExceeded", &format!("ReplicaSet \"{rs_name}\" has timed out progressing."), now);
+                        set_condition(
+                            &mut conditions,
+                            "Progressing",
+                            "False",
+                            "ProgressDeadlineExceeded",
+                            &format!("ReplicaSet \"{rs_name}\" has timed out progressing."),
+                            now,
+                        );
                     } else {
                         let tag = self.next_timer;
                         self.next_timer += 1;
@@ -649,7 +898,13 @@ impl DeploymentController {
         };
         let normalized = |s: &DeploymentStatus| {
             let mut s = s.clone();
-            for v in [&mut s.replicas, &mut s.updated_replicas, &mut s.ready_replicas, &mut s.available_replicas, &mut s.unavailable_replicas] {
+            for v in [
+                &mut s.replicas,
+                &mut s.updated_replicas,
+                &mut s.ready_replicas,
+                &mut s.available_replicas,
+                &mut s.unavailable_replicas,
+            ] {
                 if *v == Some(0) {
                     *v = None;
                 }
@@ -665,7 +920,14 @@ impl DeploymentController {
     }
 }
 
-fn set_condition(conditions: &mut Vec<DeploymentCondition>, type_: &str, status: &str, reason: &str, message: &str, now: SimTime) {
+fn set_condition(
+    conditions: &mut Vec<DeploymentCondition>,
+    type_: &str,
+    status: &str,
+    reason: &str,
+    message: &str,
+    now: SimTime,
+) {
     if let Some(c) = conditions.iter_mut().find(|c| c.type_ == type_) {
         if c.status == status && c.reason.as_deref() == Some(reason) {
             return;
@@ -689,7 +951,7 @@ fn set_condition(conditions: &mut Vec<DeploymentCondition>, type_: &str, status:
     });
 }
 
-fn update_progressing(conditions: &mut Vec<DeploymentCondition>, message: &str, now: SimTime) {
+fn update_progressing(conditions: &mut [DeploymentCondition], message: &str, now: SimTime) {
     if let Some(c) = conditions.iter_mut().find(|c| c.type_ == "Progressing") {
         if c.status != "True" {
             c.last_transition_time = Some(time(now));
@@ -726,10 +988,25 @@ mod tests {
     #[test]
     fn fenceposts_match_the_worked_values() {
         // k8s-semantics §1.2 (deployment_util.go ResolveFenceposts).
-        for (r, surge, unavail) in [(1, 1, 0), (2, 1, 0), (3, 1, 0), (4, 1, 1), (10, 3, 2), (100, 25, 25)] {
-            assert_eq!(resolve_fenceposts(&d(r, "25%", "25%")), (surge, unavail), "R={r}");
+        for (r, surge, unavail) in [
+            (1, 1, 0),
+            (2, 1, 0),
+            (3, 1, 0),
+            (4, 1, 1),
+            (10, 3, 2),
+            (100, 25, 25),
+        ] {
+            assert_eq!(
+                resolve_fenceposts(&d(r, "25%", "25%")),
+                (surge, unavail),
+                "R={r}"
+            );
         }
-        assert_eq!(resolve_fenceposts(&d(3, "0%", "25%")), (0, 1), "0/0 after rounding gives unavailable 1");
+        assert_eq!(
+            resolve_fenceposts(&d(3, "0%", "25%")),
+            (0, 1),
+            "0/0 after rounding gives unavailable 1"
+        );
         assert_eq!(max_unavailable(&d(0, "25%", "25%")), 0);
     }
 

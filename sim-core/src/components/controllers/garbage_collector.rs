@@ -29,7 +29,12 @@ pub struct GarbageCollector {
 }
 
 fn owner_uids(obj: &Object) -> Vec<String> {
-    obj.meta().owner_references.iter().flatten().map(|r| r.uid.clone()).collect()
+    obj.meta()
+        .owner_references
+        .iter()
+        .flatten()
+        .map(|r| r.uid.clone())
+        .collect()
 }
 
 fn has_finalizer(obj: &Object, f: &str) -> bool {
@@ -67,17 +72,24 @@ impl GarbageCollector {
                 self.uids.insert(obj.uid().to_owned(), key.clone());
                 let owners = owner_uids(obj);
                 for uid in &owners {
-                    self.dependents.entry(uid.clone()).or_default().insert(key.clone());
+                    self.dependents
+                        .entry(uid.clone())
+                        .or_default()
+                        .insert(key.clone());
                     if !self.uids.contains_key(uid) {
                         self.attempt_to_delete.insert(key.clone());
                     }
                 }
-                if obj.meta().deletion_timestamp.is_some() && (has_finalizer(obj, FOREGROUND) || has_finalizer(obj, ORPHAN)) {
+                if obj.meta().deletion_timestamp.is_some()
+                    && (has_finalizer(obj, FOREGROUND) || has_finalizer(obj, ORPHAN))
+                {
                     self.owners_in_deletion.insert(key);
                 }
                 for uid in owners {
                     if let Some(owner) = self.uids.get(&uid) {
-                        if self.owners_in_deletion.contains(owner) || event.object.meta().deletion_timestamp.is_some() {
+                        if self.owners_in_deletion.contains(owner)
+                            || event.object.meta().deletion_timestamp.is_some()
+                        {
                             self.owners_in_deletion.insert(owner.clone());
                         }
                     }
@@ -89,12 +101,17 @@ impl GarbageCollector {
     /// Deletes orphaned dependents and finishes foreground and orphan deletions.
     pub fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
         for key in std::mem::take(&mut self.attempt_to_delete) {
-            let Some(obj) = informers.of(key.kind).get(&key) else { continue };
+            let Some(obj) = informers.of(key.kind).get(&key) else {
+                continue;
+            };
             let owners = owner_uids(obj);
             if owners.is_empty() || obj.meta().deletion_timestamp.is_some() {
                 continue;
             }
-            let live: Vec<&String> = owners.iter().filter(|u| self.uids.contains_key(*u)).collect();
+            let live: Vec<&String> = owners
+                .iter()
+                .filter(|u| self.uids.contains_key(*u))
+                .collect();
             if live.is_empty() {
                 if self.requested.insert(key.clone()) {
                     ctx.trace("garbage-collect", key.to_string(), "all owners gone".into());
@@ -103,38 +120,82 @@ impl GarbageCollector {
                         precondition_uid: Some(obj.uid().to_owned()),
                         ..Default::default()
                     };
-                    ctx.send(Request::Delete { key: key.clone(), options });
+                    ctx.send(Request::Delete {
+                        key: key.clone(),
+                        options,
+                    });
                 }
             } else if live.len() < owners.len() {
-                let refs: Vec<_> = obj.meta().owner_references.iter().flatten().filter(|r| self.uids.contains_key(&r.uid)).cloned().collect();
+                let refs: Vec<_> = obj
+                    .meta()
+                    .owner_references
+                    .iter()
+                    .flatten()
+                    .filter(|r| self.uids.contains_key(&r.uid))
+                    .cloned()
+                    .collect();
                 let patch = serde_json::json!({ "metadata": { "ownerReferences": refs } });
-                ctx.send(Request::Patch { key: key.clone(), patch });
+                ctx.send(Request::Patch {
+                    key: key.clone(),
+                    patch,
+                });
             }
         }
         for key in std::mem::take(&mut self.owners_in_deletion) {
-            let Some(owner) = informers.of(key.kind).get(&key).cloned() else { continue };
+            let Some(owner) = informers.of(key.kind).get(&key).cloned() else {
+                continue;
+            };
             if owner.meta().deletion_timestamp.is_none() {
                 continue;
             }
-            let deps: Vec<ObjectKey> = self.dependents.get(owner.uid()).map(|d| d.iter().cloned().collect()).unwrap_or_default();
+            let deps: Vec<ObjectKey> = self
+                .dependents
+                .get(owner.uid())
+                .map(|d| d.iter().cloned().collect())
+                .unwrap_or_default();
             if has_finalizer(&owner, ORPHAN) {
                 for dep in &deps {
-                    let Some(d) = informers.of(dep.kind).get(dep) else { continue };
-                    let refs: Vec<_> = d.meta().owner_references.iter().flatten().filter(|r| r.uid != owner.uid()).cloned().collect();
-                    ctx.send(Request::Patch { key: dep.clone(), patch: serde_json::json!({ "metadata": { "ownerReferences": refs } }) });
+                    let Some(d) = informers.of(dep.kind).get(dep) else {
+                        continue;
+                    };
+                    let refs: Vec<_> = d
+                        .meta()
+                        .owner_references
+                        .iter()
+                        .flatten()
+                        .filter(|r| r.uid != owner.uid())
+                        .cloned()
+                        .collect();
+                    ctx.send(Request::Patch {
+                        key: dep.clone(),
+                        patch: serde_json::json!({ "metadata": { "ownerReferences": refs } }),
+                    });
                 }
                 self.remove_finalizer(ctx, &owner, ORPHAN);
             } else if has_finalizer(&owner, FOREGROUND) {
                 let mut blocking = 0;
                 for dep in &deps {
-                    let Some(d) = informers.of(dep.kind).get(dep) else { continue };
-                    let blocks = d.meta().owner_references.iter().flatten().any(|r| r.uid == owner.uid() && r.block_owner_deletion == Some(true));
+                    let Some(d) = informers.of(dep.kind).get(dep) else {
+                        continue;
+                    };
+                    let blocks = d
+                        .meta()
+                        .owner_references
+                        .iter()
+                        .flatten()
+                        .any(|r| r.uid == owner.uid() && r.block_owner_deletion == Some(true));
                     if blocks {
                         blocking += 1;
                     }
                     if d.meta().deletion_timestamp.is_none() && self.requested.insert(dep.clone()) {
-                        let options = DeleteOptions { propagation: Some(Propagation::Foreground), ..Default::default() };
-                        ctx.send(Request::Delete { key: dep.clone(), options });
+                        let options = DeleteOptions {
+                            propagation: Some(Propagation::Foreground),
+                            ..Default::default()
+                        };
+                        ctx.send(Request::Delete {
+                            key: dep.clone(),
+                            options,
+                        });
                     }
                 }
                 if blocking == 0 {
@@ -145,8 +206,17 @@ impl GarbageCollector {
     }
 
     fn remove_finalizer(&mut self, ctx: &mut Ctx<'_>, owner: &Object, finalizer: &str) {
-        let rest: Vec<&String> = owner.meta().finalizers.iter().flatten().filter(|f| *f != finalizer).collect();
+        let rest: Vec<&String> = owner
+            .meta()
+            .finalizers
+            .iter()
+            .flatten()
+            .filter(|f| *f != finalizer)
+            .collect();
         let patch = serde_json::json!({ "metadata": { "finalizers": rest } });
-        ctx.send(Request::Patch { key: ObjectKey::of(owner), patch });
+        ctx.send(Request::Patch {
+            key: ObjectKey::of(owner),
+            patch,
+        });
     }
 }

@@ -34,11 +34,16 @@ impl Informers {
     /// The cache of a kind (empty when not watched).
     pub fn of(&self, kind: Kind) -> &Informer {
         static EMPTY: std::sync::OnceLock<Informer> = std::sync::OnceLock::new();
-        self.by_kind.get(&kind).unwrap_or_else(|| EMPTY.get_or_init(Informer::new))
+        self.by_kind
+            .get(&kind)
+            .unwrap_or_else(|| EMPTY.get_or_init(Informer::new))
     }
 
     fn apply(&mut self, event: &WatchEvent) {
-        self.by_kind.entry(event.object.kind()).or_default().apply(event);
+        self.by_kind
+            .entry(event.object.kind())
+            .or_default()
+            .apply(event);
     }
 }
 
@@ -95,9 +100,18 @@ impl ControllerManager {
             namespace: namespace::NamespaceController::default(),
             serviceaccount: serviceaccount::ServiceAccountController::default(),
             gc: garbage_collector::GarbageCollector::default(),
-            replicaset: replicaset::ReplicaSetController::new(EventRecorder::new("replicaset-controller", None)),
-            deployment: deployment::DeploymentController::new(EventRecorder::new("deployment-controller", None)),
-            daemonset: daemonset::DaemonSetController::new(EventRecorder::new("daemonset-controller", None)),
+            replicaset: replicaset::ReplicaSetController::new(EventRecorder::new(
+                "replicaset-controller",
+                None,
+            )),
+            deployment: deployment::DeploymentController::new(EventRecorder::new(
+                "deployment-controller",
+                None,
+            )),
+            daemonset: daemonset::DaemonSetController::new(EventRecorder::new(
+                "daemonset-controller",
+                None,
+            )),
             sync_pending: false,
             namespace_resync_pending: false,
         }
@@ -126,7 +140,11 @@ impl Component for ControllerManager {
     }
 
     fn on_watch(&mut self, ctx: &mut Ctx<'_>, event: &WatchEvent) {
-        let prev = self.informers.by_kind.get(&event.object.kind()).and_then(|i| i.get(&ObjectKey::of(&event.object)).cloned());
+        let prev = self
+            .informers
+            .by_kind
+            .get(&event.object.kind())
+            .and_then(|i| i.get(&ObjectKey::of(&event.object)).cloned());
         self.informers.apply(event);
         self.gc.observe(event, prev.as_deref());
         self.namespace.observe(event);

@@ -20,7 +20,10 @@ pub struct NamespaceController {
 impl NamespaceController {
     /// Notes a namespace that started terminating.
     pub fn observe(&mut self, event: &WatchEvent) {
-        if event.object.kind() == Kind::Namespace && event.change != ChangeType::Deleted && event.object.meta().deletion_timestamp.is_some() {
+        if event.object.kind() == Kind::Namespace
+            && event.change != ChangeType::Deleted
+            && event.object.meta().deletion_timestamp.is_some()
+        {
             self.queue.add(ObjectKey::of(&event.object));
         }
         if event.object.kind() == Kind::Namespace && event.change == ChangeType::Deleted {
@@ -41,7 +44,9 @@ impl NamespaceController {
     pub fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) -> bool {
         let mut waiting = false;
         for key in self.queue.drain() {
-            let Some(ns) = informers.of(Kind::Namespace).get(&key) else { continue };
+            let Some(ns) = informers.of(Kind::Namespace).get(&key) else {
+                continue;
+            };
             if ns.meta().deletion_timestamp.is_none() {
                 continue;
             }
@@ -49,14 +54,27 @@ impl NamespaceController {
             let remaining: usize = Kind::ALL
                 .iter()
                 .filter(|k| k.namespaced())
-                .map(|&k| informers.of(k).iter().filter(|o| o.namespace() == name).count())
+                .map(|&k| {
+                    informers
+                        .of(k)
+                        .iter()
+                        .filter(|o| o.namespace() == name)
+                        .count()
+                })
                 .sum();
             if remaining > 0 {
                 if self.requested.insert(name.clone()) {
-                    ctx.trace("delete-namespace-content", format!("namespace/{name}"), format!("{remaining} objects"));
+                    ctx.trace(
+                        "delete-namespace-content",
+                        format!("namespace/{name}"),
+                        format!("{remaining} objects"),
+                    );
                     for &kind in Kind::ALL.iter().filter(|k| k.namespaced()) {
                         if informers.of(kind).iter().any(|o| o.namespace() == name) {
-                            ctx.send(Request::DeleteCollection { kind, namespace: name.clone() });
+                            ctx.send(Request::DeleteCollection {
+                                kind,
+                                namespace: name.clone(),
+                            });
                         }
                     }
                 }
@@ -64,8 +82,14 @@ impl NamespaceController {
                 continue;
             }
             // Events are not watched by the manager; they go with the rest.
-            ctx.send(Request::DeleteCollection { kind: Kind::Event, namespace: name.clone() });
-            ctx.send(Request::FinalizeNamespace { name, finalizers: Vec::new() });
+            ctx.send(Request::DeleteCollection {
+                kind: Kind::Event,
+                namespace: name.clone(),
+            });
+            ctx.send(Request::FinalizeNamespace {
+                name,
+                finalizers: Vec::new(),
+            });
         }
         waiting
     }

@@ -17,9 +17,9 @@ use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{Informers, WorkQueue};
-use crate::apiserver::ApiResult;
 use crate::api::meta::{controller_of, owner_reference, sim_time_of};
 use crate::api::{Kind, Object, ObjectKey};
+use crate::apiserver::ApiResult;
 use crate::apiserver::{DeleteOptions, Request};
 use crate::components::event_recorder::EventRecorder;
 use crate::components::{Ctx, WatchEvent};
@@ -56,7 +56,12 @@ pub fn ready_since(pod: &Pod) -> Option<SimTime> {
         .iter()
         .flatten()
         .find(|c| c.type_ == "Ready" && c.status == "True")
-        .map(|c| c.last_transition_time.as_ref().map(|t| sim_time_of(&t.0)).unwrap_or(SimTime::ZERO))
+        .map(|c| {
+            c.last_transition_time
+                .as_ref()
+                .map(|t| sim_time_of(&t.0))
+                .unwrap_or(SimTime::ZERO)
+        })
 }
 
 /// Ready for at least `min_ready` (podutil.IsPodAvailable).
@@ -96,17 +101,34 @@ impl ReplicaSetController {
     /// The response to a pod creation: the `SuccessfulCreate` event, or
     /// `FailedCreate` and a lowered expectation.
     pub fn on_response(&mut self, ctx: &mut Ctx<'_>, tag: u64, result: &ApiResult) -> bool {
-        let Some(rs) = self.creating.remove(&tag) else { return false };
+        let Some(rs) = self.creating.remove(&tag) else {
+            return false;
+        };
         match result {
             Ok(resp) => {
-                let name = resp.object().map(|o| o.name().to_owned()).unwrap_or_default();
-                self.recorder.record(ctx, &rs, "Normal", "SuccessfulCreate", format!("Created pod: {name}"));
+                let name = resp
+                    .object()
+                    .map(|o| o.name().to_owned())
+                    .unwrap_or_default();
+                self.recorder.record(
+                    ctx,
+                    &rs,
+                    "Normal",
+                    "SuccessfulCreate",
+                    format!("Created pod: {name}"),
+                );
             }
             Err(e) => {
                 if let Some(exp) = self.expectations.get_mut(rs.uid()) {
                     exp.0 -= 1;
                 }
-                self.recorder.record(ctx, &rs, "Warning", "FailedCreate", format!("Error creating: {}", e.message));
+                self.recorder.record(
+                    ctx,
+                    &rs,
+                    "Warning",
+                    "FailedCreate",
+                    format!("Error creating: {}", e.message),
+                );
                 self.queue.add(ObjectKey::of(&rs));
             }
         }
@@ -125,7 +147,10 @@ impl ReplicaSetController {
                 }
             }
             Kind::Pod => {
-                let Some(owner) = controller_of(obj.meta()).filter(|r| r.kind == "ReplicaSet") else { return };
+                let Some(owner) = controller_of(obj.meta()).filter(|r| r.kind == "ReplicaSet")
+                else {
+                    return;
+                };
                 let key = ObjectKey::of(obj);
                 let rs_key = ObjectKey::new(Kind::ReplicaSet, obj.namespace(), owner.name.clone());
                 let exp = self.expectations.entry(owner.uid.clone()).or_insert((0, 0));
@@ -133,14 +158,20 @@ impl ReplicaSetController {
                 match event.change {
                     ChangeType::Added => {
                         exp.0 -= 1;
-                        self.pods_by_owner.entry(owner.uid.clone()).or_default().insert(key);
+                        self.pods_by_owner
+                            .entry(owner.uid.clone())
+                            .or_default()
+                            .insert(key);
                     }
                     ChangeType::Modified => {
                         // A deletion is observed when the pod starts terminating.
                         if obj.meta().deletion_timestamp.is_some() && !was_deleting {
                             exp.1 -= 1;
                         }
-                        self.pods_by_owner.entry(owner.uid.clone()).or_default().insert(key);
+                        self.pods_by_owner
+                            .entry(owner.uid.clone())
+                            .or_default()
+                            .insert(key);
                     }
                     ChangeType::Deleted => {
                         if let Some(set) = self.pods_by_owner.get_mut(&owner.uid) {
@@ -160,18 +191,29 @@ impl ReplicaSetController {
     /// Syncs dirty ReplicaSets.
     pub fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
         for key in self.queue.drain() {
-            let Some(obj) = informers.of(Kind::ReplicaSet).get(&key).cloned() else { continue };
-            let Object::ReplicaSet(rs) = &*obj else { continue };
+            let Some(obj) = informers.of(Kind::ReplicaSet).get(&key).cloned() else {
+                continue;
+            };
+            let Object::ReplicaSet(rs) = &*obj else {
+                continue;
+            };
             self.sync_one(ctx, informers, &obj, rs);
         }
     }
 
-    fn sync_one(&mut self, ctx: &mut Ctx<'_>, informers: &Informers, obj: &Arc<Object>, rs: &ReplicaSet) {
+    fn sync_one(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        informers: &Informers,
+        obj: &Arc<Object>,
+        rs: &ReplicaSet,
+    ) {
         let now = ctx.now();
         let uid = obj.uid().to_owned();
         let spec = rs.spec.clone().unwrap_or_default();
         let replicas = i64::from(spec.replicas.unwrap_or(1));
-        let min_ready = SimDuration::from_secs(u64::try_from(spec.min_ready_seconds.unwrap_or(0)).unwrap_or(0));
+        let min_ready =
+            SimDuration::from_secs(u64::try_from(spec.min_ready_seconds.unwrap_or(0)).unwrap_or(0));
         let pods: Vec<Arc<Object>> = self
             .pods_by_owner
             .get(&uid)
@@ -179,7 +221,10 @@ impl ReplicaSetController {
             .flatten()
             .filter_map(|k| informers.of(Kind::Pod).get(k).cloned())
             .collect();
-        let active: Vec<&Arc<Object>> = pods.iter().filter(|p| p.as_pod().is_some_and(is_active)).collect();
+        let active: Vec<&Arc<Object>> = pods
+            .iter()
+            .filter(|p| p.as_pod().is_some_and(is_active))
+            .collect();
         let (adds, dels) = self.expectations.get(&uid).copied().unwrap_or((0, 0));
         let satisfied = adds <= 0 && dels <= 0;
         if satisfied && obj.meta().deletion_timestamp.is_none() {
@@ -197,21 +242,48 @@ impl ReplicaSetController {
             } else if diff > 0 {
                 let n = diff.min(BURST_REPLICAS) as usize;
                 let mut ranked: Vec<&Arc<Object>> = active.clone();
-                ranked.sort_by(|a, b| deletion_rank(a, now).cmp(&deletion_rank(b, now)));
+                ranked.sort_by_cached_key(|p| deletion_rank(p, now));
                 self.expectations.insert(uid.clone(), (0, n as i64));
                 for victim in ranked.into_iter().take(n) {
                     let key = ObjectKey::of(victim);
-                    let options = DeleteOptions { precondition_uid: Some(victim.uid().to_owned()), ..Default::default() };
+                    let options = DeleteOptions {
+                        precondition_uid: Some(victim.uid().to_owned()),
+                        ..Default::default()
+                    };
                     ctx.send(Request::Delete { key, options });
-                    self.recorder.record(ctx, obj, "Normal", "SuccessfulDelete", format!("Deleted pod: {}", victim.name()));
+                    self.recorder.record(
+                        ctx,
+                        obj,
+                        "Normal",
+                        "SuccessfulDelete",
+                        format!("Deleted pod: {}", victim.name()),
+                    );
                 }
             }
         }
         // Status.
-        let template_labels = spec.template.as_ref().and_then(|t| t.metadata.as_ref()).and_then(|m| m.labels.clone()).unwrap_or_default();
-        let fully_labeled = active.iter().filter(|p| template_labels.iter().all(|(k, v)| p.labels().get(k) == Some(v))).count();
-        let ready = active.iter().filter(|p| p.as_pod().and_then(ready_since).is_some()).count();
-        let available = active.iter().filter(|p| p.as_pod().is_some_and(|p| is_available(p, min_ready, now))).count();
+        let template_labels = spec
+            .template
+            .as_ref()
+            .and_then(|t| t.metadata.as_ref())
+            .and_then(|m| m.labels.clone())
+            .unwrap_or_default();
+        let fully_labeled = active
+            .iter()
+            .filter(|p| {
+                template_labels
+                    .iter()
+                    .all(|(k, v)| p.labels().get(k) == Some(v))
+            })
+            .count();
+        let ready = active
+            .iter()
+            .filter(|p| p.as_pod().and_then(ready_since).is_some())
+            .count();
+        let available = active
+            .iter()
+            .filter(|p| p.as_pod().is_some_and(|p| is_available(p, min_ready, now)))
+            .count();
         if min_ready > SimDuration::ZERO && ready > available {
             let tag = self.next_timer;
             self.next_timer += 1;
@@ -239,17 +311,38 @@ impl ReplicaSetController {
 }
 
 /// The ranking key: lower sorts first and is deleted first (ActivePodsWithRanks.Less, simplified to one ReplicaSet).
-fn deletion_rank(obj: &Object, now: SimTime) -> (u8, u8, u8, std::cmp::Reverse<SimTime>, std::cmp::Reverse<SimTime>, String) {
+fn deletion_rank(
+    obj: &Object,
+    now: SimTime,
+) -> (
+    u8,
+    u8,
+    u8,
+    std::cmp::Reverse<SimTime>,
+    std::cmp::Reverse<SimTime>,
+    String,
+) {
     let pod = obj.as_pod();
-    let assigned = pod.and_then(|p| p.spec.as_ref()).and_then(|s| s.node_name.as_deref()).is_some_and(|n| !n.is_empty());
-    let phase = pod.and_then(|p| p.status.as_ref()).and_then(|s| s.phase.as_deref()).unwrap_or("Pending");
+    let assigned = pod
+        .and_then(|p| p.spec.as_ref())
+        .and_then(|s| s.node_name.as_deref())
+        .is_some_and(|n| !n.is_empty());
+    let phase = pod
+        .and_then(|p| p.status.as_ref())
+        .and_then(|s| s.phase.as_deref())
+        .unwrap_or("Pending");
     let phase_rank = match phase {
         "Pending" => 0,
         "Unknown" => 1,
         _ => 2,
     };
     let ready = pod.and_then(ready_since);
-    let created = obj.meta().creation_timestamp.as_ref().map(|t| sim_time_of(&t.0)).unwrap_or(now);
+    let created = obj
+        .meta()
+        .creation_timestamp
+        .as_ref()
+        .map(|t| sim_time_of(&t.0))
+        .unwrap_or(now);
     (
         u8::from(assigned),
         phase_rank,
@@ -262,7 +355,11 @@ fn deletion_rank(obj: &Object, now: SimTime) -> (u8, u8, u8, std::cmp::Reverse<S
 
 /// A pod from a ReplicaSet's template (controller.GetPodFromTemplate).
 pub fn pod_from_template(owner: &Object, rs: &ReplicaSet) -> Pod {
-    let template = rs.spec.as_ref().and_then(|s| s.template.clone()).unwrap_or_default();
+    let template = rs
+        .spec
+        .as_ref()
+        .and_then(|s| s.template.clone())
+        .unwrap_or_default();
     let tmeta = template.metadata.unwrap_or_default();
     Pod {
         metadata: ObjectMeta {
@@ -278,4 +375,3 @@ pub fn pod_from_template(owner: &Object, rs: &ReplicaSet) -> Pod {
         status: None,
     }
 }
-

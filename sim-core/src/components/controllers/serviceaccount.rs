@@ -17,9 +17,17 @@ impl ServiceAccountController {
     /// Notes namespaces to check.
     pub fn observe(&mut self, event: &WatchEvent) {
         match event.object.kind() {
-            Kind::Namespace if event.change != ChangeType::Deleted => self.queue.add(ObjectKey::of(&event.object)),
-            Kind::ServiceAccount if event.change == ChangeType::Deleted && event.object.name() == "default" => {
-                self.queue.add(ObjectKey::new(Kind::Namespace, "", event.object.namespace()));
+            Kind::Namespace if event.change != ChangeType::Deleted => {
+                self.queue.add(ObjectKey::of(&event.object))
+            }
+            Kind::ServiceAccount
+                if event.change == ChangeType::Deleted && event.object.name() == "default" =>
+            {
+                self.queue.add(ObjectKey::new(
+                    Kind::Namespace,
+                    "",
+                    event.object.namespace(),
+                ));
             }
             _ => {}
         }
@@ -28,7 +36,9 @@ impl ServiceAccountController {
     /// Creates missing default service accounts.
     pub fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
         for key in self.queue.drain() {
-            let Some(ns) = informers.of(Kind::Namespace).get(&key) else { continue };
+            let Some(ns) = informers.of(Kind::Namespace).get(&key) else {
+                continue;
+            };
             if ns.meta().deletion_timestamp.is_some() {
                 continue;
             }

@@ -83,7 +83,12 @@ pub struct Kubelet {
 impl Kubelet {
     /// A kubelet for `node` (the `node_index`-th node of the cluster), with images
     /// pre-pulled and the static pods it runs (control plane only).
-    pub fn new(node: NodeConfig, node_index: usize, preloaded: Vec<(String, u64)>, static_pods: Vec<Pod>) -> Self {
+    pub fn new(
+        node: NodeConfig,
+        node_index: usize,
+        preloaded: Vec<(String, u64)>,
+        static_pods: Vec<Pod>,
+    ) -> Self {
         let bandwidth = node.pull_bandwidth_bytes_per_sec;
         let octet = node_index + 2;
         Self {
@@ -132,8 +137,14 @@ impl Kubelet {
         labels.insert("kubernetes.io/hostname".into(), self.node_name.clone());
         labels.insert("kubernetes.io/os".into(), "linux".into());
         if self.node_config.control_plane {
-            labels.insert("node-role.kubernetes.io/control-plane".into(), String::new());
-            labels.insert("node.kubernetes.io/exclude-from-external-load-balancers".into(), String::new());
+            labels.insert(
+                "node-role.kubernetes.io/control-plane".into(),
+                String::new(),
+            );
+            labels.insert(
+                "node.kubernetes.io/exclude-from-external-load-balancers".into(),
+                String::new(),
+            );
         }
         labels.extend(self.node_config.labels.clone());
         labels
@@ -144,18 +155,37 @@ impl Kubelet {
         let q = |v: i64| K8sQuantity(v.to_string());
         let capacity: BTreeMap<String, K8sQuantity> = [
             ("cpu".to_owned(), K8sQuantity(format_cpu(cap.cpu_millis))),
-            ("ephemeral-storage".to_owned(), q(cap.ephemeral_storage_bytes)),
+            (
+                "ephemeral-storage".to_owned(),
+                q(cap.ephemeral_storage_bytes),
+            ),
             ("hugepages-1Gi".to_owned(), q(0)),
             ("hugepages-2Mi".to_owned(), q(0)),
-            ("memory".to_owned(), K8sQuantity(format!("{}Ki", cap.memory_bytes / 1024))),
+            (
+                "memory".to_owned(),
+                K8sQuantity(format!("{}Ki", cap.memory_bytes / 1024)),
+            ),
             ("pods".to_owned(), q(cap.pods)),
         ]
         .into();
         let mut allocatable = capacity.clone();
-        allocatable.insert("memory".into(), K8sQuantity(format!("{}Ki", (cap.memory_bytes - EVICTION_HARD_MEMORY_BYTES) / 1024)));
-        allocatable.insert("ephemeral-storage".into(), q(cap.ephemeral_storage_bytes / 10 * 9));
+        allocatable.insert(
+            "memory".into(),
+            K8sQuantity(format!(
+                "{}Ki",
+                (cap.memory_bytes - EVICTION_HARD_MEMORY_BYTES) / 1024
+            )),
+        );
+        allocatable.insert(
+            "ephemeral-storage".into(),
+            q(cap.ephemeral_storage_bytes / 10 * 9),
+        );
         let heartbeat = time(now);
-        let registered = self.node.as_ref().and_then(|n| n.meta().creation_timestamp.clone()).unwrap_or_else(|| time(now));
+        let registered = self
+            .node
+            .as_ref()
+            .and_then(|n| n.meta().creation_timestamp.clone())
+            .unwrap_or_else(|| time(now));
         let cond = |type_: &str, status: &str, reason: &str, message: &str| NodeCondition {
             type_: type_.into(),
             status: status.into(),
@@ -173,21 +203,49 @@ impl Kubelet {
                 size_bytes: Some(i64::try_from(*size).unwrap_or(i64::MAX)),
             })
             .collect();
-        images.sort_by(|a, b| b.size_bytes.cmp(&a.size_bytes));
+        images.sort_by_key(|i| std::cmp::Reverse(i.size_bytes));
         NodeStatus {
             capacity: Some(capacity),
             allocatable: Some(allocatable),
             conditions: Some(vec![
-                cond("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-                cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-                cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-                cond("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+                cond(
+                    "MemoryPressure",
+                    "False",
+                    "KubeletHasSufficientMemory",
+                    "kubelet has sufficient memory available",
+                ),
+                cond(
+                    "DiskPressure",
+                    "False",
+                    "KubeletHasNoDiskPressure",
+                    "kubelet has no disk pressure",
+                ),
+                cond(
+                    "PIDPressure",
+                    "False",
+                    "KubeletHasSufficientPID",
+                    "kubelet has sufficient PID available",
+                ),
+                cond(
+                    "Ready",
+                    "True",
+                    "KubeletReady",
+                    "kubelet is posting ready status",
+                ),
             ]),
             addresses: Some(vec![
-                NodeAddress { type_: "InternalIP".into(), address: self.host_ip.clone() },
-                NodeAddress { type_: "Hostname".into(), address: self.node_name.clone() },
+                NodeAddress {
+                    type_: "InternalIP".into(),
+                    address: self.host_ip.clone(),
+                },
+                NodeAddress {
+                    type_: "Hostname".into(),
+                    address: self.node_name.clone(),
+                },
             ]),
-            daemon_endpoints: Some(NodeDaemonEndpoints { kubelet_endpoint: Some(DaemonEndpoint { port: 10250 }) }),
+            daemon_endpoints: Some(NodeDaemonEndpoints {
+                kubelet_endpoint: Some(DaemonEndpoint { port: 10250 }),
+            }),
             node_info: Some(NodeSystemInfo {
                 architecture: "amd64".into(),
                 boot_id: self.boot_id.clone(),
@@ -208,9 +266,15 @@ impl Kubelet {
 
     fn register(&mut self, ctx: &mut Ctx<'_>) {
         let mut annotations = BTreeMap::new();
-        annotations.insert("kubeadm.alpha.kubernetes.io/cri-socket".into(), "unix:///var/run/containerd/containerd.sock".into());
+        annotations.insert(
+            "kubeadm.alpha.kubernetes.io/cri-socket".into(),
+            "unix:///var/run/containerd/containerd.sock".into(),
+        );
         annotations.insert("node.alpha.kubernetes.io/ttl".into(), "0".into());
-        annotations.insert("volumes.kubernetes.io/controller-managed-attach-detach".into(), "true".into());
+        annotations.insert(
+            "volumes.kubernetes.io/controller-managed-attach-detach".into(),
+            "true".into(),
+        );
         let node = Node {
             metadata: ObjectMeta {
                 name: Some(self.node_name.clone()),
@@ -221,12 +285,17 @@ impl Kubelet {
             spec: Some(NodeSpec {
                 pod_cidr: Some(self.pod_cidr()),
                 pod_cidrs: Some(vec![self.pod_cidr()]),
-                taints: (!self.node_config.taints.is_empty()).then(|| self.node_config.taints.clone()),
+                taints: (!self.node_config.taints.is_empty())
+                    .then(|| self.node_config.taints.clone()),
                 ..Default::default()
             }),
             status: Some(self.node_status(ctx.now())),
         };
-        ctx.trace("register-node", format!("node/{}", self.node_name), String::new());
+        ctx.trace(
+            "register-node",
+            format!("node/{}", self.node_name),
+            String::new(),
+        );
         ctx.send_tagged(Request::Create(Object::Node(node)), TAG_REGISTER);
     }
 
@@ -241,7 +310,9 @@ impl Kubelet {
                 ctx.send(Request::Update(Object::Lease(lease.clone())));
             }
             None => {
-                let Some(node) = self.node.clone() else { return };
+                let Some(node) = self.node.clone() else {
+                    return;
+                };
                 let lease = Lease {
                     metadata: ObjectMeta {
                         name: Some(self.node_name.clone()),
@@ -256,7 +327,10 @@ impl Kubelet {
                     },
                     spec: Some(LeaseSpec {
                         holder_identity: Some(self.node_name.clone()),
-                        lease_duration_seconds: i32::try_from(ctx.config().timings.node_lease_duration.as_secs()).ok(),
+                        lease_duration_seconds: i32::try_from(
+                            ctx.config().timings.node_lease_duration.as_secs(),
+                        )
+                        .ok(),
                         renew_time: Some(micro_time(now)),
                         ..Default::default()
                     }),
@@ -273,11 +347,19 @@ impl Kubelet {
         let now = ctx.now();
         let every = ctx.config().timings.node_status_update_frequency;
         self.timer(ctx, every, Timer::StatusUpdate);
-        let Some(node) = self.node.clone() else { return };
-        let Object::Node(mut node) = (*node).clone() else { return };
+        let Some(node) = self.node.clone() else {
+            return;
+        };
+        let Object::Node(mut node) = (*node).clone() else {
+            return;
+        };
         let status = self.node_status(now);
-        let changed = self.last_node_status.as_ref().is_none_or(|last| !same_ignoring_heartbeats(last, &status));
-        let report_due = now.saturating_since(self.last_node_report) >= ctx.config().timings.node_status_report_frequency;
+        let changed = self
+            .last_node_status
+            .as_ref()
+            .is_none_or(|last| !same_ignoring_heartbeats(last, &status));
+        let report_due = now.saturating_since(self.last_node_report)
+            >= ctx.config().timings.node_status_report_frequency;
         if !changed && !report_due {
             return;
         }
@@ -289,7 +371,9 @@ impl Kubelet {
     }
 
     fn create_mirror_pods(&mut self, ctx: &mut Ctx<'_>) {
-        let Some(node) = self.node.clone() else { return };
+        let Some(node) = self.node.clone() else {
+            return;
+        };
         for mut pod in std::mem::take(&mut self.static_pods) {
             let mut owner = owner_reference(&node, true);
             owner.block_owner_deletion = None;
@@ -299,7 +383,9 @@ impl Kubelet {
     }
 
     fn allocate_ip(&mut self) -> String {
-        let host = (2u8..=254).find(|h| !self.used_ips.contains(h)).unwrap_or(254);
+        let host = (2u8..=254)
+            .find(|h| !self.used_ips.contains(h))
+            .unwrap_or(254);
         self.used_ips.insert(host);
         format!("10.244.{}.{host}", self.node_index)
     }
@@ -323,11 +409,23 @@ impl Kubelet {
             .init_containers
             .iter()
             .flatten()
-            .map(|c| Ctr::new(&c.name, c.image.as_deref().unwrap_or(""), c.image_pull_policy.as_deref().unwrap_or("IfNotPresent"), true))
+            .map(|c| {
+                Ctr::new(
+                    &c.name,
+                    c.image.as_deref().unwrap_or(""),
+                    c.image_pull_policy.as_deref().unwrap_or("IfNotPresent"),
+                    true,
+                )
+            })
             .collect();
         let n_init = ctrs.len();
         ctrs.extend(spec.containers.iter().map(|c| {
-            Ctr::new(&c.name, c.image.as_deref().unwrap_or(""), c.image_pull_policy.as_deref().unwrap_or("IfNotPresent"), false)
+            Ctr::new(
+                &c.name,
+                c.image.as_deref().unwrap_or(""),
+                c.image_pull_policy.as_deref().unwrap_or("IfNotPresent"),
+                false,
+            )
         }));
         let worker = Worker {
             pod: obj.clone(),
@@ -356,7 +454,9 @@ impl Kubelet {
 
     fn post_status(&mut self, ctx: &mut Ctx<'_>, uid: &str) {
         let host_ip = self.host_ip.clone();
-        let Some(w) = self.workers.get_mut(uid) else { return };
+        let Some(w) = self.workers.get_mut(uid) else {
+            return;
+        };
         if w.delete_sent {
             return;
         }
@@ -365,7 +465,9 @@ impl Kubelet {
             return;
         }
         w.last_posted = Some(status.clone());
-        let Some(mut pod) = w.pod.as_pod().cloned() else { return };
+        let Some(mut pod) = w.pod.as_pod().cloned() else {
+            return;
+        };
         pod.status = Some(status);
         pod.metadata.resource_version = None;
         ctx.send(Request::UpdateStatus(Object::Pod(pod)));
@@ -406,18 +508,26 @@ impl Kubelet {
 
     /// Starts the next init container, or all regular containers once init is done.
     fn start_next_containers(&mut self, ctx: &mut Ctx<'_>, uid: &str) {
-        let Some(w) = self.workers.get(uid) else { return };
+        let Some(w) = self.workers.get(uid) else {
+            return;
+        };
         let targets: Vec<usize> = if w.init_done < w.n_init {
             vec![w.init_done]
         } else {
-            (w.n_init..w.ctrs.len()).filter(|&i| !w.ctrs[i].started_once && w.ctrs[i].container_id.is_none()).collect()
+            (w.n_init..w.ctrs.len())
+                .filter(|&i| !w.ctrs[i].started_once && w.ctrs[i].container_id.is_none())
+                .collect()
         };
         for idx in targets {
             self.ensure_image(ctx, uid, idx);
         }
     }
 
-    fn container_ref(&self, uid: &str, idx: usize) -> Option<(Arc<Object>, String, String, String)> {
+    fn container_ref(
+        &self,
+        uid: &str,
+        idx: usize,
+    ) -> Option<(Arc<Object>, String, String, String)> {
         let w = self.workers.get(uid)?;
         let c = w.ctrs.get(idx)?;
         let path = if c.init {
@@ -429,24 +539,50 @@ impl Kubelet {
     }
 
     fn ensure_image(&mut self, ctx: &mut Ctx<'_>, uid: &str, idx: usize) {
-        let Some((pod, path, image, policy)) = self.container_ref(uid, idx) else { return };
+        let Some((pod, path, image, policy)) = self.container_ref(uid, idx) else {
+            return;
+        };
         let present = self.runtime.has_image(&image);
         if present && policy != "Always" {
-            self.recorder.record_with_field_path(ctx, &pod, Some(path), "Normal", "Pulled", format!("Container image \"{image}\" already present on machine"));
+            self.recorder.record_with_field_path(
+                ctx,
+                &pod,
+                Some(path),
+                "Normal",
+                "Pulled",
+                format!("Container image \"{image}\" already present on machine"),
+            );
             self.create_container(ctx, uid, idx);
             return;
         }
         if !present && policy == "Never" {
-            let msg = format!("Container image \"{image}\" is not present with pull policy of Never");
-            self.recorder.record_with_field_path(ctx, &pod, Some(path), "Warning", "ErrImageNeverPull", msg.clone());
+            let msg =
+                format!("Container image \"{image}\" is not present with pull policy of Never");
+            self.recorder.record_with_field_path(
+                ctx,
+                &pod,
+                Some(path),
+                "Warning",
+                "ErrImageNeverPull",
+                msg.clone(),
+            );
             if let Some(c) = self.workers.get_mut(uid).and_then(|w| w.ctrs.get_mut(idx)) {
-                c.state = CState::Waiting { reason: "ErrImageNeverPull", message: Some(msg) };
+                c.state = CState::Waiting {
+                    reason: "ErrImageNeverPull",
+                    message: Some(msg),
+                };
             }
             self.post_status(ctx, uid);
             return;
         }
-        let job = PullJob { pod_uid: uid.to_owned(), container: idx, image, requested_at: ctx.now() };
-        if let Some(start) = self.runtime.enqueue(job) {
+        let job = PullJob {
+            pod_uid: uid.to_owned(),
+            container: idx,
+            image,
+            requested_at: ctx.now(),
+            started_at: ctx.now(),
+        };
+        if let Some(start) = self.runtime.enqueue(job, ctx.now()) {
             self.start_pull(ctx, start);
         }
     }
@@ -459,44 +595,91 @@ impl Kubelet {
             duration = SimDuration::from_millis(400);
         }
         if let Some((pod, path, image, _)) = self.container_ref(&job.pod_uid, job.container) {
-            self.recorder.record_with_field_path(ctx, &pod, Some(path), "Normal", "Pulling", format!("Pulling image \"{image}\""));
+            self.recorder.record_with_field_path(
+                ctx,
+                &pod,
+                Some(path),
+                "Normal",
+                "Pulling",
+                format!("Pulling image \"{image}\""),
+            );
         }
         ctx.trace("pull-image", job.image.clone(), format!("{}", duration));
         self.timer(ctx, duration, Timer::PullDone);
     }
 
     fn pull_done(&mut self, ctx: &mut Ctx<'_>) {
-        let current_missing = self.runtime.current().is_some_and(|j| ctx.config().images.lookup(&j.image).missing);
-        let (done, next) = self.runtime.finish(&ctx.config().images, !current_missing);
+        let current_missing = self
+            .runtime
+            .current()
+            .is_some_and(|j| ctx.config().images.lookup(&j.image).missing);
+        let (done, next) = self
+            .runtime
+            .finish(&ctx.config().images, !current_missing, ctx.now());
         if let Some(job) = done {
             let waited = ctx.now().saturating_since(job.requested_at);
+            let took = ctx.now().saturating_since(job.started_at);
             if let Some((pod, path, image, _)) = self.container_ref(&job.pod_uid, job.container) {
                 if current_missing {
                     let msg = format!("Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": not found");
-                    self.recorder.record_with_field_path(ctx, &pod, Some(path.clone()), "Warning", "Failed", msg.clone());
-                    self.recorder.record_with_field_path(ctx, &pod, Some(path), "Warning", "Failed", "Error: ErrImagePull".into());
+                    self.recorder.record_with_field_path(
+                        ctx,
+                        &pod,
+                        Some(path.clone()),
+                        "Warning",
+                        "Failed",
+                        msg.clone(),
+                    );
+                    self.recorder.record_with_field_path(
+                        ctx,
+                        &pod,
+                        Some(path),
+                        "Warning",
+                        "Failed",
+                        "Error: ErrImagePull".into(),
+                    );
                     let uid = job.pod_uid.clone();
                     let idx = job.container;
                     let mut retry = None;
                     if let Some(c) = self.workers.get_mut(&uid).and_then(|w| w.ctrs.get_mut(idx)) {
-                        c.state = CState::Waiting { reason: "ErrImagePull", message: Some(msg) };
-                        c.pull_backoff = if c.pull_backoff == SimDuration::ZERO { INITIAL_BACKOFF } else { (c.pull_backoff.saturating_mul(2)).min(MAX_BACKOFF) };
+                        c.state = CState::Waiting {
+                            reason: "ErrImagePull",
+                            message: Some(msg),
+                        };
+                        c.pull_backoff = if c.pull_backoff == SimDuration::ZERO {
+                            INITIAL_BACKOFF
+                        } else {
+                            (c.pull_backoff.saturating_mul(2)).min(MAX_BACKOFF)
+                        };
                         retry = Some(c.pull_backoff);
                     }
                     self.post_status(ctx, &uid);
                     if let Some(delay) = retry {
-                        self.timer(ctx, SimDuration::from_millis(1), Timer::RetryPull { uid: uid.clone(), idx: usize::MAX });
+                        self.timer(
+                            ctx,
+                            SimDuration::from_millis(1),
+                            Timer::RetryPull {
+                                uid: uid.clone(),
+                                idx: usize::MAX,
+                            },
+                        );
                         self.timer(ctx, delay, Timer::RetryPull { uid, idx });
                     }
                 } else {
                     let size = ctx.config().images.lookup(&image).size_bytes;
-                    let took = ctx.now().saturating_since(job.requested_at);
                     let msg = format!(
                         "Successfully pulled image \"{image}\" in {} ({} including waiting). Image size: {size} bytes.",
-                        short(took.min(waited)),
+                        short(took),
                         short(waited)
                     );
-                    self.recorder.record_with_field_path(ctx, &pod, Some(path), "Normal", "Pulled", msg);
+                    self.recorder.record_with_field_path(
+                        ctx,
+                        &pod,
+                        Some(path),
+                        "Normal",
+                        "Pulled",
+                        msg,
+                    );
                     self.create_container(ctx, &job.pod_uid, job.container);
                 }
             }
@@ -506,9 +689,10 @@ impl Kubelet {
         }
     }
 
-
     fn create_container(&mut self, ctx: &mut Ctx<'_>, uid: &str, idx: usize) {
-        let Some((pod, path, image, _)) = self.container_ref(uid, idx) else { return };
+        let Some((pod, path, image, _)) = self.container_ref(uid, idx) else {
+            return;
+        };
         let startup = ctx.config().images.lookup(&image).startup;
         let id = {
             use rand::Rng;
@@ -518,7 +702,9 @@ impl Kubelet {
             let d: u64 = ctx.rng().random();
             format!("containerd://{a:016x}{b:016x}{c:016x}{d:016x}")
         };
-        let Some(w) = self.workers.get_mut(uid) else { return };
+        let Some(w) = self.workers.get_mut(uid) else {
+            return;
+        };
         if w.terminating {
             return;
         }
@@ -527,15 +713,34 @@ impl Kubelet {
         c.container_id = Some(id);
         let run = c.run;
         let name = c.name.clone();
-        self.recorder.record_with_field_path(ctx, &pod, Some(path), "Normal", "Created", format!("Created container: {name}"));
-        self.timer(ctx, startup, Timer::Started { uid: uid.to_owned(), idx, run });
+        self.recorder.record_with_field_path(
+            ctx,
+            &pod,
+            Some(path),
+            "Normal",
+            "Created",
+            format!("Created container: {name}"),
+        );
+        self.timer(
+            ctx,
+            startup,
+            Timer::Started {
+                uid: uid.to_owned(),
+                idx,
+                run,
+            },
+        );
     }
 
     fn container_started(&mut self, ctx: &mut Ctx<'_>, uid: &str, idx: usize, run: u32) {
-        let Some((pod, path, image, _)) = self.container_ref(uid, idx) else { return };
+        let Some((pod, path, image, _)) = self.container_ref(uid, idx) else {
+            return;
+        };
         let profile = ctx.config().images.lookup(&image).clone();
         let now = ctx.now();
-        let Some(w) = self.workers.get_mut(uid) else { return };
+        let Some(w) = self.workers.get_mut(uid) else {
+            return;
+        };
         let Some(c) = w.ctrs.get_mut(idx) else { return };
         if c.run != run || w.terminating {
             return;
@@ -545,7 +750,14 @@ impl Kubelet {
         c.ready = !c.init;
         let name = c.name.clone();
         let init = c.init;
-        self.recorder.record_with_field_path(ctx, &pod, Some(path), "Normal", "Started", format!("Started container {name}"));
+        self.recorder.record_with_field_path(
+            ctx,
+            &pod,
+            Some(path),
+            "Normal",
+            "Started",
+            format!("Started container {name}"),
+        );
         ctx.trace("start-container", ObjectKey::of(&pod).to_string(), name);
         let exit = match (profile.exit, init) {
             (Some(e), _) => Some((e.after, e.code)),
@@ -553,17 +765,39 @@ impl Kubelet {
             (None, false) => None,
         };
         if let Some((after, _)) = exit {
-            self.timer(ctx, after, Timer::Exit { uid: uid.to_owned(), idx, run });
+            self.timer(
+                ctx,
+                after,
+                Timer::Exit {
+                    uid: uid.to_owned(),
+                    idx,
+                    run,
+                },
+            );
         }
         self.post_status(ctx, uid);
     }
 
     fn container_exited(&mut self, ctx: &mut Ctx<'_>, uid: &str, idx: usize, run: u32) {
-        let Some((_, _, image, _)) = self.container_ref(uid, idx) else { return };
-        let code = ctx.config().images.lookup(&image).exit.map_or(0, |e| e.code);
+        let Some((_, _, image, _)) = self.container_ref(uid, idx) else {
+            return;
+        };
+        let code = ctx
+            .config()
+            .images
+            .lookup(&image)
+            .exit
+            .map_or(0, |e| e.code);
         let now = ctx.now();
-        let Some(w) = self.workers.get_mut(uid) else { return };
-        let restart_policy = w.pod.as_pod().and_then(|p| p.spec.as_ref()).and_then(|s| s.restart_policy.clone()).unwrap_or_else(|| "Always".into());
+        let Some(w) = self.workers.get_mut(uid) else {
+            return;
+        };
+        let restart_policy = w
+            .pod
+            .as_pod()
+            .and_then(|p| p.spec.as_ref())
+            .and_then(|s| s.restart_policy.clone())
+            .unwrap_or_else(|| "Always".into());
         let Some(c) = w.ctrs.get_mut(idx) else { return };
         if c.run != run || w.terminating {
             return;
@@ -572,10 +806,19 @@ impl Kubelet {
             CState::Running { started_at } => started_at,
             _ => now,
         };
-        c.state = CState::Terminated { exit_code: code, reason: if code == 0 { "Completed" } else { "Error" }, started_at, finished_at: now };
+        c.state = CState::Terminated {
+            exit_code: code,
+            reason: if code == 0 { "Completed" } else { "Error" },
+            started_at,
+            finished_at: now,
+        };
         c.ready = false;
         let init = c.init;
-        ctx.trace("container-exit", format!("pod/{}", uid), format!("{} exit code {code}", c.name));
+        ctx.trace(
+            "container-exit",
+            format!("pod/{}", uid),
+            format!("{} exit code {code}", c.name),
+        );
         if init && code == 0 {
             w.init_done += 1;
             self.start_next_containers(ctx, uid);
@@ -598,31 +841,58 @@ impl Kubelet {
     /// touched for 10 min starts over.
     fn schedule_restart(&mut self, ctx: &mut Ctx<'_>, uid: &str, idx: usize) {
         let now = ctx.now();
-        let Some(w) = self.workers.get_mut(uid) else { return };
+        let Some(w) = self.workers.get_mut(uid) else {
+            return;
+        };
         let pod = w.pod.clone();
         let pod_desc = format!("{}_{}({})", pod.name(), pod.namespace(), uid);
         let Some(c) = w.ctrs.get_mut(idx) else { return };
-        if c.backoff != SimDuration::ZERO && now.saturating_since(c.backoff_at) > MAX_BACKOFF.saturating_mul(2) {
+        if c.backoff != SimDuration::ZERO
+            && now.saturating_since(c.backoff_at) > MAX_BACKOFF.saturating_mul(2)
+        {
             c.backoff = SimDuration::ZERO;
         }
         let delay = c.backoff;
-        c.backoff = if c.backoff == SimDuration::ZERO { INITIAL_BACKOFF } else { c.backoff.saturating_mul(2).min(MAX_BACKOFF) };
+        c.backoff = if c.backoff == SimDuration::ZERO {
+            INITIAL_BACKOFF
+        } else {
+            c.backoff.saturating_mul(2).min(MAX_BACKOFF)
+        };
         c.backoff_at = now;
         let name = c.name.clone();
         if delay > SimDuration::ZERO {
             c.last = Some(c.state.clone());
             c.state = CState::Waiting {
                 reason: "CrashLoopBackOff",
-                message: Some(format!("back-off {} restarting failed container={name} pod={pod_desc}", delay)),
+                message: Some(format!(
+                    "back-off {} restarting failed container={name} pod={pod_desc}",
+                    delay
+                )),
             };
             let path = format!("spec.containers{{{name}}}");
-            self.recorder.record_with_field_path(ctx, &pod, Some(path), "Warning", "BackOff", format!("Back-off restarting failed container {name} in pod {pod_desc}"));
+            self.recorder.record_with_field_path(
+                ctx,
+                &pod,
+                Some(path),
+                "Warning",
+                "BackOff",
+                format!("Back-off restarting failed container {name} in pod {pod_desc}"),
+            );
         }
-        self.timer(ctx, delay, Timer::Restart { uid: uid.to_owned(), idx });
+        self.timer(
+            ctx,
+            delay,
+            Timer::Restart {
+                uid: uid.to_owned(),
+                idx,
+            },
+        );
     }
 
     fn restart(&mut self, ctx: &mut Ctx<'_>, uid: &str, idx: usize) {
-        let Some(w) = self.workers.get_mut(uid) else { return };
+        let Some(w) = self.workers.get_mut(uid) else {
+            return;
+        };
         if w.terminating {
             return;
         }
@@ -635,22 +905,47 @@ impl Kubelet {
     }
 
     fn kill_pod(&mut self, ctx: &mut Ctx<'_>, uid: &str) {
-        let Some(w) = self.workers.get_mut(uid) else { return };
+        let Some(w) = self.workers.get_mut(uid) else {
+            return;
+        };
         w.terminating = true;
         let pod = w.pod.clone();
-        let grace = pod.meta().deletion_grace_period_seconds.unwrap_or(30).max(0);
+        let grace = pod
+            .meta()
+            .deletion_grace_period_seconds
+            .unwrap_or(30)
+            .max(0);
         let grace = SimDuration::from_secs(u64::try_from(grace).unwrap_or(0));
         let mut stops = Vec::new();
         for (idx, c) in w.ctrs.iter_mut().enumerate() {
             if c.is_running() {
-                let path = if c.init { format!("spec.initContainers{{{}}}", c.name) } else { format!("spec.containers{{{}}}", c.name) };
+                let path = if c.init {
+                    format!("spec.initContainers{{{}}}", c.name)
+                } else {
+                    format!("spec.containers{{{}}}", c.name)
+                };
                 stops.push((idx, c.run, c.name.clone(), c.image.clone(), path));
             }
         }
         for (idx, run, name, image, path) in stops {
-            self.recorder.record_with_field_path(ctx, &pod, Some(path), "Normal", "Killing", format!("Stopping container {name}"));
+            self.recorder.record_with_field_path(
+                ctx,
+                &pod,
+                Some(path),
+                "Normal",
+                "Killing",
+                format!("Stopping container {name}"),
+            );
             let stop = ctx.config().images.lookup(&image).stop.min(grace);
-            self.timer(ctx, stop, Timer::Stopped { uid: uid.to_owned(), idx, run });
+            self.timer(
+                ctx,
+                stop,
+                Timer::Stopped {
+                    uid: uid.to_owned(),
+                    idx,
+                    run,
+                },
+            );
         }
         self.runtime.forget_pod(uid);
         self.maybe_finish_termination(ctx, uid);
@@ -658,20 +953,29 @@ impl Kubelet {
 
     fn container_stopped(&mut self, ctx: &mut Ctx<'_>, uid: &str, idx: usize, run: u32) {
         let now = ctx.now();
-        let Some(w) = self.workers.get_mut(uid) else { return };
+        let Some(w) = self.workers.get_mut(uid) else {
+            return;
+        };
         let Some(c) = w.ctrs.get_mut(idx) else { return };
         if c.run != run {
             return;
         }
         if let CState::Running { started_at } = c.state {
-            c.state = CState::Terminated { exit_code: 0, reason: "Completed", started_at, finished_at: now };
+            c.state = CState::Terminated {
+                exit_code: 0,
+                reason: "Completed",
+                started_at,
+                finished_at: now,
+            };
             c.ready = false;
         }
         self.maybe_finish_termination(ctx, uid);
     }
 
     fn maybe_finish_termination(&mut self, ctx: &mut Ctx<'_>, uid: &str) {
-        let Some(w) = self.workers.get_mut(uid) else { return };
+        let Some(w) = self.workers.get_mut(uid) else {
+            return;
+        };
         if !w.terminating || w.delete_sent || w.ctrs.iter().any(Ctr::is_running) {
             return;
         }
@@ -680,7 +984,11 @@ impl Kubelet {
         ctx.trace("pod-terminated", key.to_string(), String::new());
         ctx.send(Request::Delete {
             key,
-            options: DeleteOptions { grace_period_secs: Some(0), propagation: None, precondition_uid: Some(uid.to_owned()) },
+            options: DeleteOptions {
+                grace_period_secs: Some(0),
+                propagation: None,
+                precondition_uid: Some(uid.to_owned()),
+            },
         });
     }
 
@@ -727,18 +1035,31 @@ impl Component for Kubelet {
     fn start(&mut self, ctx: &mut Ctx<'_>) {
         use rand::Rng;
         let (a, b): (u64, u64) = (ctx.rng().random(), ctx.rng().random());
-        self.boot_id = format!("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xffff, b >> 48, b & 0xffff_ffff_ffff);
-        ctx.watch(WatchSpec::with_field(Kind::Pod, "spec.nodeName", self.node_name.clone()));
-        ctx.watch(WatchSpec::with_field(Kind::Node, "metadata.name", self.node_name.clone()));
+        self.boot_id = format!(
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xffff,
+            b >> 48,
+            b & 0xffff_ffff_ffff
+        );
+        ctx.watch(WatchSpec::with_field(
+            Kind::Pod,
+            "spec.nodeName",
+            self.node_name.clone(),
+        ));
+        ctx.watch(WatchSpec::with_field(
+            Kind::Node,
+            "metadata.name",
+            self.node_name.clone(),
+        ));
         self.register(ctx);
     }
 
     fn on_watch(&mut self, ctx: &mut Ctx<'_>, event: &WatchEvent) {
         match event.object.kind() {
-            Kind::Node => {
-                if event.change != ChangeType::Deleted {
-                    self.node = Some(event.object.clone());
-                }
+            Kind::Node if event.change != ChangeType::Deleted => {
+                self.node = Some(event.object.clone())
             }
             Kind::Pod => match event.change {
                 ChangeType::Deleted => self.pod_deleted(event.object.uid()),
@@ -749,7 +1070,9 @@ impl Component for Kubelet {
     }
 
     fn on_timer(&mut self, ctx: &mut Ctx<'_>, tag: u64) {
-        let Some(t) = self.timers.remove(&tag) else { return };
+        let Some(t) = self.timers.remove(&tag) else {
+            return;
+        };
         match t {
             Timer::LeaseRenew => self.renew_lease(ctx),
             Timer::StatusUpdate => self.update_node_status(ctx),
@@ -765,9 +1088,18 @@ impl Component for Kubelet {
                     let mut changed = false;
                     if let Some(w) = self.workers.get_mut(&uid) {
                         for c in &mut w.ctrs {
-                            if matches!(c.state, CState::Waiting { reason: "ErrImagePull", .. }) {
+                            if matches!(
+                                c.state,
+                                CState::Waiting {
+                                    reason: "ErrImagePull",
+                                    ..
+                                }
+                            ) {
                                 let msg = format!("Back-off pulling image \"{}\"", c.image);
-                                c.state = CState::Waiting { reason: "ImagePullBackOff", message: Some(msg) };
+                                c.state = CState::Waiting {
+                                    reason: "ImagePullBackOff",
+                                    message: Some(msg),
+                                };
                                 changed = true;
                             }
                         }

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{
-    ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStateWaiting, ContainerStatus, HostIP,
-    PodCondition, PodIP, PodStatus,
+    ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStateWaiting,
+    ContainerStatus, HostIP, PodCondition, PodIP, PodStatus,
 };
 
 use crate::api::meta::time;
@@ -84,7 +84,11 @@ impl Ctr {
             pull_policy: pull_policy.to_owned(),
             init,
             state: CState::Waiting {
-                reason: if init { "PodInitializing" } else { "ContainerCreating" },
+                reason: if init {
+                    "PodInitializing"
+                } else {
+                    "ContainerCreating"
+                },
                 message: None,
             },
             last: None,
@@ -137,14 +141,24 @@ pub struct Worker {
 fn cstate(s: &CState) -> ContainerState {
     match s {
         CState::Waiting { reason, message } => ContainerState {
-            waiting: Some(ContainerStateWaiting { reason: Some((*reason).to_owned()), message: message.clone() }),
+            waiting: Some(ContainerStateWaiting {
+                reason: Some((*reason).to_owned()),
+                message: message.clone(),
+            }),
             ..Default::default()
         },
         CState::Running { started_at } => ContainerState {
-            running: Some(ContainerStateRunning { started_at: Some(time(*started_at)) }),
+            running: Some(ContainerStateRunning {
+                started_at: Some(time(*started_at)),
+            }),
             ..Default::default()
         },
-        CState::Terminated { exit_code, reason, started_at, finished_at } => ContainerState {
+        CState::Terminated {
+            exit_code,
+            reason,
+            started_at,
+            finished_at,
+        } => ContainerState {
             terminated: Some(ContainerStateTerminated {
                 exit_code: *exit_code,
                 reason: Some((*reason).to_owned()),
@@ -160,9 +174,19 @@ fn cstate(s: &CState) -> ContainerState {
 /// A deterministic image digest for an image reference.
 pub fn image_id(image: &str) -> String {
     let repo = crate::config::image_repository(image);
-    let full = if repo.contains('/') { repo.to_owned() } else { format!("docker.io/library/{repo}") };
+    let full = if repo.contains('/') {
+        repo.to_owned()
+    } else {
+        format!("docker.io/library/{repo}")
+    };
     let h = stable_hash(image);
-    format!("{full}@sha256:{:016x}{:016x}{:016x}{:016x}", h, h.rotate_left(16), h.rotate_left(32), h.rotate_left(48))
+    format!(
+        "{full}@sha256:{:016x}{:016x}{:016x}{:016x}",
+        h,
+        h.rotate_left(16),
+        h.rotate_left(32),
+        h.rotate_left(48)
+    )
 }
 
 impl Worker {
@@ -177,7 +201,9 @@ impl Worker {
         let init = &self.ctrs[..self.n_init];
         let regular = &self.ctrs[self.n_init..];
         if restart_policy == "Never"
-            && init.iter().any(|c| matches!(c.state, CState::Terminated { exit_code, .. } if exit_code != 0))
+            && init
+                .iter()
+                .any(|c| matches!(c.state, CState::Terminated { exit_code, .. } if exit_code != 0))
         {
             return "Failed";
         }
@@ -215,7 +241,14 @@ impl Worker {
         "Pending"
     }
 
-    fn condition(&mut self, now: SimTime, type_: &'static str, ok: bool, reason: Option<&str>, message: Option<String>) -> PodCondition {
+    fn condition(
+        &mut self,
+        now: SimTime,
+        type_: &'static str,
+        ok: bool,
+        reason: Option<&str>,
+        message: Option<String>,
+    ) -> PodCondition {
         let status = if ok { "True" } else { "False" };
         let entry = self.transitions.entry(type_).or_insert((status, now));
         if entry.0 != status {
@@ -226,7 +259,9 @@ impl Worker {
             status: status.to_owned(),
             last_transition_time: Some(time(entry.1)),
             last_probe_time: None,
-            reason: (!ok).then(|| reason.unwrap_or_default().to_owned()).filter(|r| !r.is_empty()),
+            reason: (!ok)
+                .then(|| reason.unwrap_or_default().to_owned())
+                .filter(|r| !r.is_empty()),
             message: if ok { None } else { message },
             observed_generation: None,
         }
@@ -234,29 +269,69 @@ impl Worker {
 
     /// The status to report (generate.go order of conditions).
     pub fn status(&mut self, now: SimTime, host_ip: &str) -> PodStatus {
-        let existing = self.pod.as_pod().and_then(|p| p.status.clone()).unwrap_or_default();
-        let regular_names: Vec<String> =
-            self.ctrs[self.n_init..].iter().filter(|c| !c.ready).map(|c| c.name.clone()).collect();
-        let init_pending: Vec<String> =
-            self.ctrs[..self.n_init].iter().skip(self.init_done).map(|c| c.name.clone()).collect();
+        let existing = self
+            .pod
+            .as_pod()
+            .and_then(|p| p.status.clone())
+            .unwrap_or_default();
+        let regular_names: Vec<String> = self.ctrs[self.n_init..]
+            .iter()
+            .filter(|c| !c.ready)
+            .map(|c| c.name.clone())
+            .collect();
+        let init_pending: Vec<String> = self.ctrs[..self.n_init]
+            .iter()
+            .skip(self.init_done)
+            .map(|c| c.name.clone())
+            .collect();
         let phase = self.phase();
         let terminal = phase == "Succeeded" || phase == "Failed";
         let initialized = self.init_done >= self.n_init;
         let containers_ready = regular_names.is_empty() && initialized;
         let sandbox = self.sandbox_ready && !terminal;
-        let mut conditions = vec![self.condition(now, "PodReadyToStartContainers", sandbox, None, None)];
+        let mut conditions =
+            vec![self.condition(now, "PodReadyToStartContainers", sandbox, None, None)];
         conditions.push(self.condition(
             now,
             "Initialized",
             initialized,
             Some("ContainersNotInitialized"),
-            Some(format!("containers with incomplete status: [{}]", init_pending.join(" "))),
+            Some(format!(
+                "containers with incomplete status: [{}]",
+                init_pending.join(" ")
+            )),
         ));
-        let not_ready_reason = if terminal { "PodCompleted" } else { "ContainersNotReady" };
-        let not_ready_msg = (!terminal).then(|| format!("containers with unready status: [{}]", regular_names.join(" ")));
-        conditions.push(self.condition(now, "Ready", containers_ready && !terminal, Some(not_ready_reason), not_ready_msg.clone()));
-        conditions.push(self.condition(now, "ContainersReady", containers_ready && !terminal, Some(not_ready_reason), not_ready_msg));
-        if let Some(scheduled) = existing.conditions.iter().flatten().find(|c| c.type_ == "PodScheduled") {
+        let not_ready_reason = if terminal {
+            "PodCompleted"
+        } else {
+            "ContainersNotReady"
+        };
+        let not_ready_msg = (!terminal).then(|| {
+            format!(
+                "containers with unready status: [{}]",
+                regular_names.join(" ")
+            )
+        });
+        conditions.push(self.condition(
+            now,
+            "Ready",
+            containers_ready && !terminal,
+            Some(not_ready_reason),
+            not_ready_msg.clone(),
+        ));
+        conditions.push(self.condition(
+            now,
+            "ContainersReady",
+            containers_ready && !terminal,
+            Some(not_ready_reason),
+            not_ready_msg,
+        ));
+        if let Some(scheduled) = existing
+            .conditions
+            .iter()
+            .flatten()
+            .find(|c| c.type_ == "PodScheduled")
+        {
             conditions.push(scheduled.clone());
         }
         let statuses = |ctrs: &[Ctr]| -> Vec<ContainerStatus> {
@@ -265,7 +340,11 @@ impl Worker {
                 .map(|c| ContainerStatus {
                     name: c.name.clone(),
                     image: c.image.clone(),
-                    image_id: if c.started_once { image_id(&c.image) } else { String::new() },
+                    image_id: if c.started_once {
+                        image_id(&c.image)
+                    } else {
+                        String::new()
+                    },
                     container_id: c.container_id.clone(),
                     ready: c.ready,
                     restart_count: c.restarts,
@@ -284,12 +363,18 @@ impl Worker {
             .and_then(|p| p.spec.as_ref())
             .and_then(|s| s.host_network)
             .unwrap_or(false);
-        let ip = if host_network { Some(host_ip.to_owned()) } else { self.ip.clone() };
+        let ip = if host_network {
+            Some(host_ip.to_owned())
+        } else {
+            self.ip.clone()
+        };
         PodStatus {
             phase: Some(phase.to_owned()),
             conditions: Some(conditions),
             host_ip: Some(host_ip.to_owned()),
-            host_ips: Some(vec![HostIP { ip: host_ip.to_owned() }]),
+            host_ips: Some(vec![HostIP {
+                ip: host_ip.to_owned(),
+            }]),
             pod_ip: ip.clone(),
             pod_ips: ip.map(|ip| vec![PodIP { ip }]),
             start_time: Some(time(self.start_time)),

@@ -20,6 +20,8 @@ pub struct PullJob {
     pub image: String,
     /// When the kubelet asked for the pull.
     pub requested_at: SimTime,
+    /// When the pull started (after the pulls queued before it).
+    pub started_at: SimTime,
 }
 
 /// Images present on the node and the pulls queued.
@@ -33,9 +35,15 @@ pub struct Runtime {
 
 impl Runtime {
     /// A runtime with the given images pre-pulled.
-    pub fn new(bandwidth_bytes_per_sec: u64, preloaded: impl IntoIterator<Item = (String, u64)>) -> Self {
+    pub fn new(
+        bandwidth_bytes_per_sec: u64,
+        preloaded: impl IntoIterator<Item = (String, u64)>,
+    ) -> Self {
         Self {
-            images: preloaded.into_iter().map(|(i, s)| (normalized_image(&i), s)).collect(),
+            images: preloaded
+                .into_iter()
+                .map(|(i, s)| (normalized_image(&i), s))
+                .collect(),
             queue: VecDeque::new(),
             current: None,
             bandwidth_bytes_per_sec: bandwidth_bytes_per_sec.max(1),
@@ -58,19 +66,27 @@ impl Runtime {
     }
 
     /// Queues a pull; returns the job to start now if the puller was idle.
-    pub fn enqueue(&mut self, job: PullJob) -> Option<PullJob> {
+    pub fn enqueue(&mut self, job: PullJob, now: SimTime) -> Option<PullJob> {
         self.queue.push_back(job);
-        self.start_next()
+        self.start_next(now)
     }
 
     /// Finishes the current pull (adding the image when it succeeded) and
     /// returns it with the next job to start.
-    pub fn finish(&mut self, catalog: &ImageCatalog, ok: bool) -> (Option<PullJob>, Option<PullJob>) {
+    pub fn finish(
+        &mut self,
+        catalog: &ImageCatalog,
+        ok: bool,
+        now: SimTime,
+    ) -> (Option<PullJob>, Option<PullJob>) {
         let done = self.current.take();
         if let (Some(job), true) = (&done, ok) {
-            self.images.insert(normalized_image(&job.image), catalog.lookup(&job.image).size_bytes);
+            self.images.insert(
+                normalized_image(&job.image),
+                catalog.lookup(&job.image).size_bytes,
+            );
         }
-        (done, self.start_next())
+        (done, self.start_next(now))
     }
 
     /// Drops queued pulls of a pod (it was deleted).
@@ -82,16 +98,20 @@ impl Runtime {
     pub fn pull_duration(&self, catalog: &ImageCatalog, image: &str) -> SimDuration {
         let profile = catalog.lookup(image);
         profile.pull_duration.unwrap_or_else(|| {
-            let nanos = u128::from(profile.size_bytes) * 1_000_000_000 / u128::from(self.bandwidth_bytes_per_sec);
+            let nanos = u128::from(profile.size_bytes) * 1_000_000_000
+                / u128::from(self.bandwidth_bytes_per_sec);
             SimDuration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
         })
     }
 
-    fn start_next(&mut self) -> Option<PullJob> {
+    fn start_next(&mut self, now: SimTime) -> Option<PullJob> {
         if self.current.is_some() {
             return None;
         }
-        self.current = self.queue.pop_front();
+        self.current = self.queue.pop_front().map(|mut j| {
+            j.started_at = now;
+            j
+        });
         self.current.clone()
     }
 }

@@ -60,7 +60,9 @@ pub struct PodInfo {
 impl PodInfo {
     /// Extracts the scheduling-relevant parts of a pod.
     pub fn of(obj: &Object) -> Self {
-        let Some(spec) = obj.as_pod().and_then(|p| p.spec.as_ref()) else { return Self::default() };
+        let Some(spec) = obj.as_pod().and_then(|p| p.spec.as_ref()) else {
+            return Self::default();
+        };
         Self {
             node_name: spec.node_name.clone(),
             requests: pod_requests(spec),
@@ -78,7 +80,9 @@ pub fn num_feasible_nodes_to_find(num_all_nodes: usize, percentage: usize) -> us
     }
     let mut p = percentage;
     if p == 0 {
-        p = 50usize.saturating_sub(num_all_nodes / 125).max(MIN_FEASIBLE_NODES_PERCENTAGE);
+        p = 50usize
+            .saturating_sub(num_all_nodes / 125)
+            .max(MIN_FEASIBLE_NODES_PERCENTAGE);
     }
     let n = num_all_nodes * p / 100;
     n.max(MIN_FEASIBLE_NODES_TO_FIND)
@@ -220,11 +224,20 @@ impl Scheduler {
         if let Some(&i) = self.node_index.get(&node) {
             self.nodes[i].add_pod(&info.requests, &info.non_zero);
         }
-        self.assigned.insert(uid.to_owned(), Assigned { node, requests: info.requests, non_zero: info.non_zero });
+        self.assigned.insert(
+            uid.to_owned(),
+            Assigned {
+                node,
+                requests: info.requests,
+                non_zero: info.non_zero,
+            },
+        );
     }
 
     fn unaccount(&mut self, uid: &str) -> bool {
-        let Some(a) = self.assigned.remove(uid) else { return false };
+        let Some(a) = self.assigned.remove(uid) else {
+            return false;
+        };
         if let Some(&i) = self.node_index.get(&a.node) {
             self.nodes[i].remove_pod(&a.requests, &a.non_zero);
         }
@@ -236,8 +249,13 @@ impl Scheduler {
         let uid = obj.uid().to_owned();
         let Some(pod) = obj.as_pod() else { return };
         let spec = pod.spec.as_ref();
-        let assigned = spec.and_then(|s| s.node_name.as_deref()).is_some_and(|n| !n.is_empty());
-        let terminal = matches!(pod.status.as_ref().and_then(|s| s.phase.as_deref()), Some("Succeeded" | "Failed"));
+        let assigned = spec
+            .and_then(|s| s.node_name.as_deref())
+            .is_some_and(|n| !n.is_empty());
+        let terminal = matches!(
+            pod.status.as_ref().and_then(|s| s.phase.as_deref()),
+            Some("Succeeded" | "Failed")
+        );
         if event.change == ChangeType::Deleted || (assigned && terminal) {
             self.queue.remove(&uid);
             if self.unaccount(&uid) {
@@ -252,7 +270,10 @@ impl Scheduler {
             self.account(&uid, obj);
             return;
         }
-        let ours = spec.and_then(|s| s.scheduler_name.as_deref()).unwrap_or(DEFAULT_SCHEDULER_NAME) == DEFAULT_SCHEDULER_NAME;
+        let ours = spec
+            .and_then(|s| s.scheduler_name.as_deref())
+            .unwrap_or(DEFAULT_SCHEDULER_NAME)
+            == DEFAULT_SCHEDULER_NAME;
         if ours && pod.metadata.deletion_timestamp.is_none() {
             self.queue.add_or_update(&uid, obj.clone(), ctx.now());
             self.kick(ctx);
@@ -261,7 +282,9 @@ impl Scheduler {
 
     fn cycle(&mut self, ctx: &mut Ctx<'_>) {
         self.cycle_pending = false;
-        let Some((uid, queued)) = self.queue.pop() else { return };
+        let Some((uid, queued)) = self.queue.pop() else {
+            return;
+        };
         self.stats.attempts += 1;
         let pod = queued.pod.clone();
         let info = PodInfo::of(&pod);
@@ -327,30 +350,69 @@ impl Scheduler {
         best
     }
 
-    fn assume_and_bind(&mut self, ctx: &mut Ctx<'_>, uid: &str, pod: &Arc<Object>, info: &PodInfo, node: usize) {
+    fn assume_and_bind(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        uid: &str,
+        pod: &Arc<Object>,
+        info: &PodInfo,
+        node: usize,
+    ) {
         let node_name = self.nodes[node].name.clone();
         self.nodes[node].add_pod(&info.requests, &info.non_zero);
-        self.assigned.insert(uid.to_owned(), Assigned { node: node_name.clone(), requests: info.requests, non_zero: info.non_zero });
+        self.assigned.insert(
+            uid.to_owned(),
+            Assigned {
+                node: node_name.clone(),
+                requests: info.requests,
+                non_zero: info.non_zero,
+            },
+        );
         self.queue.remove(uid);
         let tag = self.next_bind_tag;
         self.next_bind_tag += 1;
-        self.binding.insert(tag, (uid.to_owned(), pod.clone(), node_name.clone()));
-        ctx.trace("schedule", format!("pod/{}/{}", pod.namespace(), pod.name()), node_name.clone());
+        self.binding
+            .insert(tag, (uid.to_owned(), pod.clone(), node_name.clone()));
+        ctx.trace(
+            "schedule",
+            format!("pod/{}/{}", pod.namespace(), pod.name()),
+            node_name.clone(),
+        );
         ctx.send_tagged(
-            Request::Bind { namespace: pod.namespace().to_owned(), name: pod.name().to_owned(), node: node_name },
+            Request::Bind {
+                namespace: pod.namespace().to_owned(),
+                name: pod.name().to_owned(),
+                node: node_name,
+            },
             tag,
         );
     }
 
-    fn fail(&mut self, ctx: &mut Ctx<'_>, uid: &str, pod: &Arc<Object>, num_nodes: usize, rejections: &[Rejection]) {
+    fn fail(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        uid: &str,
+        pod: &Arc<Object>,
+        num_nodes: usize,
+        rejections: &[Rejection],
+    ) {
         self.stats.unschedulable += 1;
         let message = fit_error_message(num_nodes, rejections);
-        ctx.trace("unschedulable", format!("pod/{}/{}", pod.namespace(), pod.name()), message.clone());
-        self.recorder.record(ctx, pod, "Warning", "FailedScheduling", message.clone());
+        ctx.trace(
+            "unschedulable",
+            format!("pod/{}/{}", pod.namespace(), pod.name()),
+            message.clone(),
+        );
+        self.recorder
+            .record(ctx, pod, "Warning", "FailedScheduling", message.clone());
         if let Some(mut p) = pod.as_pod().cloned() {
             let status = p.status.get_or_insert_with(Default::default);
             let conditions = status.conditions.get_or_insert_with(Vec::new);
-            let already = conditions.iter().any(|c| c.type_ == "PodScheduled" && c.status == "False" && c.message.as_deref() == Some(&message));
+            let already = conditions.iter().any(|c| {
+                c.type_ == "PodScheduled"
+                    && c.status == "False"
+                    && c.message.as_deref() == Some(&message)
+            });
             if !already {
                 let since = conditions
                     .iter()
@@ -393,10 +455,14 @@ pub fn fit_error_message(num_nodes: usize, rejections: &[Rejection]) -> String {
     let no_victims = rejections.len() - not_helpful;
     let mut preemption: Vec<String> = Vec::new();
     if not_helpful > 0 {
-        preemption.push(format!("{not_helpful} Preemption is not helpful for scheduling"));
+        preemption.push(format!(
+            "{not_helpful} Preemption is not helpful for scheduling"
+        ));
     }
     if no_victims > 0 {
-        preemption.push(format!("{no_victims} No preemption victims found for incoming pod"));
+        preemption.push(format!(
+            "{no_victims} No preemption victims found for incoming pod"
+        ));
     }
     preemption.sort();
     format!(
@@ -415,7 +481,10 @@ impl Component for Scheduler {
         ctx.watch(WatchSpec::all(Kind::Node));
         ctx.watch(WatchSpec::all(Kind::Pod));
         ctx.set_timer(crate::time::SimDuration::from_secs(1), TIMER_FLUSH_BACKOFF);
-        ctx.set_timer(crate::time::SimDuration::from_secs(30), TIMER_FLUSH_UNSCHEDULABLE);
+        ctx.set_timer(
+            crate::time::SimDuration::from_secs(30),
+            TIMER_FLUSH_UNSCHEDULABLE,
+        );
     }
 
     fn on_watch(&mut self, ctx: &mut Ctx<'_>, event: &WatchEvent) {
@@ -437,24 +506,37 @@ impl Component for Scheduler {
             TIMER_FLUSH_UNSCHEDULABLE => {
                 self.queue.flush_unschedulable_leftover(ctx.now());
                 self.kick(ctx);
-                ctx.set_timer(crate::time::SimDuration::from_secs(30), TIMER_FLUSH_UNSCHEDULABLE);
+                ctx.set_timer(
+                    crate::time::SimDuration::from_secs(30),
+                    TIMER_FLUSH_UNSCHEDULABLE,
+                );
             }
             _ => {}
         }
     }
 
     fn on_response(&mut self, ctx: &mut Ctx<'_>, tag: u64, result: &ApiResult) {
-        let Some((uid, pod, node)) = self.binding.remove(&tag) else { return };
+        let Some((uid, pod, node)) = self.binding.remove(&tag) else {
+            return;
+        };
         match result {
             Ok(_) => {
                 self.stats.scheduled += 1;
-                let msg = format!("Successfully assigned {}/{} to {node}", pod.namespace(), pod.name());
+                let msg = format!(
+                    "Successfully assigned {}/{} to {node}",
+                    pod.namespace(),
+                    pod.name()
+                );
                 self.recorder.record(ctx, &pod, "Normal", "Scheduled", msg);
             }
             Err(e) => {
                 // Binding failed: forget the assumed pod and retry after backoff.
                 self.unaccount(&uid);
-                ctx.trace("bind-failed", format!("pod/{}/{}", pod.namespace(), pod.name()), e.message.clone());
+                ctx.trace(
+                    "bind-failed",
+                    format!("pod/{}/{}", pod.namespace(), pod.name()),
+                    e.message.clone(),
+                );
                 if e.reason != crate::api::Reason::NotFound {
                     self.queue.add_or_update(&uid, pod.clone(), ctx.now());
                     self.queue.requeue_failed(&uid, ctx.now(), false);
@@ -487,7 +569,11 @@ mod tests {
     #[test]
     fn fit_error_message_format() {
         let r = vec![
-            Rejection::new("TaintToleration", "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }", true),
+            Rejection::new(
+                "TaintToleration",
+                "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }",
+                true,
+            ),
             Rejection::new("NodeResourcesFit", "Insufficient cpu", false),
             Rejection::new("NodeResourcesFit", "Insufficient cpu", false),
         ];

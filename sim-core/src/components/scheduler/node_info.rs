@@ -76,6 +76,9 @@ impl NodeInfo {
 
     /// The zone label, for the node tree order.
     pub fn zone(&self) -> &str {
-        self.labels.get("topology.kubernetes.io/zone").map(String::as_str).unwrap_or("")
+        self.labels
+            .get("topology.kubernetes.io/zone")
+            .map(String::as_str)
+            .unwrap_or("")
     }
 }

@@ -59,12 +59,19 @@ pub struct SchedulingQueue {
 }
 
 fn priority_of(pod: &Object) -> i32 {
-    pod.as_pod().and_then(|p| p.spec.as_ref()).and_then(|s| s.priority).unwrap_or(0)
+    pod.as_pod()
+        .and_then(|p| p.spec.as_ref())
+        .and_then(|s| s.priority)
+        .unwrap_or(0)
 }
 
 impl SchedulingQueue {
     /// An empty queue with the given backoff settings.
-    pub fn new(initial_backoff: SimDuration, max_backoff: SimDuration, max_unschedulable: SimDuration) -> Self {
+    pub fn new(
+        initial_backoff: SimDuration,
+        max_backoff: SimDuration,
+        max_unschedulable: SimDuration,
+    ) -> Self {
         Self {
             pods: BTreeMap::new(),
             active: PriorityQueue::new(),
@@ -114,7 +121,16 @@ impl SchedulingQueue {
         let seq = self.next_seq;
         self.next_seq += 1;
         let key = (priority_of(&pod), Reverse(now), Reverse(seq));
-        self.pods.insert(uid.to_owned(), QueuedPod { pod, attempts: 0, timestamp: now, place: Place::Active, seq });
+        self.pods.insert(
+            uid.to_owned(),
+            QueuedPod {
+                pod,
+                attempts: 0,
+                timestamp: now,
+                place: Place::Active,
+                seq,
+            },
+        );
         self.active.push(uid.to_owned(), key);
     }
 
@@ -151,9 +167,13 @@ impl SchedulingQueue {
 
     /// A scheduling attempt failed: `unschedulable` pods go to the pool, errors to backoffQ.
     pub fn requeue_failed(&mut self, uid: &str, now: SimTime, unschedulable: bool) {
-        let Some(attempts) = self.pods.get(uid).map(|q| q.attempts) else { return };
+        let Some(attempts) = self.pods.get(uid).map(|q| q.attempts) else {
+            return;
+        };
         let backoff = self.backoff_duration(attempts);
-        let Some(q) = self.pods.get_mut(uid) else { return };
+        let Some(q) = self.pods.get_mut(uid) else {
+            return;
+        };
         q.timestamp = now;
         if unschedulable {
             q.place = Place::Unschedulable;
@@ -167,8 +187,12 @@ impl SchedulingQueue {
     /// A cluster event that may make pods schedulable: every pod in the
     /// unschedulable pool moves to backoffQ, or activeQ if its backoff is over.
     pub fn move_all_unschedulable(&mut self, now: SimTime) {
-        let uids: Vec<String> =
-            self.pods.iter().filter(|(_, q)| q.place == Place::Unschedulable).map(|(u, _)| u.clone()).collect();
+        let uids: Vec<String> = self
+            .pods
+            .iter()
+            .filter(|(_, q)| q.place == Place::Unschedulable)
+            .map(|(u, _)| u.clone())
+            .collect();
         for uid in uids {
             self.move_out_of_pool(&uid, now);
         }
@@ -179,7 +203,9 @@ impl SchedulingQueue {
             let Some(q) = self.pods.get(uid) else { return };
             self.backoff_duration(q.attempts)
         };
-        let Some(q) = self.pods.get_mut(uid) else { return };
+        let Some(q) = self.pods.get_mut(uid) else {
+            return;
+        };
         let expiry = q.timestamp + backoff;
         if expiry <= now {
             q.place = Place::Active;
@@ -198,9 +224,13 @@ impl SchedulingQueue {
                 break;
             }
             self.backoff.pop();
-            let Some(attempts) = self.pods.get(&uid).map(|q| q.attempts) else { continue };
+            let Some(attempts) = self.pods.get(&uid).map(|q| q.attempts) else {
+                continue;
+            };
             let backoff = self.backoff_duration(attempts);
-            let Some(q) = self.pods.get_mut(&uid) else { continue };
+            let Some(q) = self.pods.get_mut(&uid) else {
+                continue;
+            };
             if q.place != Place::Backoff || q.timestamp + backoff != expiry {
                 continue;
             }
@@ -215,7 +245,10 @@ impl SchedulingQueue {
         let stale: Vec<String> = self
             .pods
             .iter()
-            .filter(|(_, q)| q.place == Place::Unschedulable && now.saturating_since(q.timestamp) > self.max_unschedulable)
+            .filter(|(_, q)| {
+                q.place == Place::Unschedulable
+                    && now.saturating_since(q.timestamp) > self.max_unschedulable
+            })
             .map(|(u, _)| u.clone())
             .collect();
         for uid in stale {
@@ -235,11 +268,21 @@ mod tests {
     use k8s_openapi::api::core::v1::{Pod, PodSpec};
 
     fn pod(priority: i32) -> Arc<Object> {
-        Arc::new(Object::Pod(Pod { spec: Some(PodSpec { priority: Some(priority), ..Default::default() }), ..Default::default() }))
+        Arc::new(Object::Pod(Pod {
+            spec: Some(PodSpec {
+                priority: Some(priority),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }))
     }
 
     fn q() -> SchedulingQueue {
-        SchedulingQueue::new(SimDuration::from_secs(1), SimDuration::from_secs(10), SimDuration::from_mins(5))
+        SchedulingQueue::new(
+            SimDuration::from_secs(1),
+            SimDuration::from_secs(10),
+            SimDuration::from_mins(5),
+        )
     }
 
     #[test]

@@ -21,6 +21,10 @@ pub struct Rejection {
 impl Rejection {
     /// A rejection with one reason.
     pub fn new(plugin: &'static str, reason: impl Into<String>, unresolvable: bool) -> Self {
-        Self { plugin, reasons: vec![reason.into()], unresolvable }
+        Self {
+            plugin,
+            reasons: vec![reason.into()],
+            unresolvable,
+        }
     }
 }

@@ -8,9 +8,11 @@ use crate::components::scheduler::PodInfo;
 /// The filter.
 pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {
     match pod.node_name.as_deref() {
-        Some(n) if !n.is_empty() && n != node.name => {
-            Err(Rejection::new("NodeName", "node(s) didn't match the requested node name", true))
-        }
+        Some(n) if !n.is_empty() && n != node.name => Err(Rejection::new(
+            "NodeName",
+            "node(s) didn't match the requested node name",
+            true,
+        )),
         _ => Ok(()),
     }
 }

@@ -24,14 +24,19 @@ pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {
         reasons.push("Insufficient memory".to_owned());
     }
     if req.ephemeral_storage_bytes > 0
-        && req.ephemeral_storage_bytes > alloc.ephemeral_storage_bytes - used.ephemeral_storage_bytes
+        && req.ephemeral_storage_bytes
+            > alloc.ephemeral_storage_bytes - used.ephemeral_storage_bytes
     {
         reasons.push("Insufficient ephemeral-storage".to_owned());
     }
     if reasons.is_empty() {
         Ok(())
     } else {
-        Err(Rejection { plugin: "NodeResourcesFit", reasons, unresolvable: false })
+        Err(Rejection {
+            plugin: "NodeResourcesFit",
+            reasons,
+            unresolvable: false,
+        })
     }
 }
 
@@ -45,8 +50,14 @@ fn least_requested(requested: i64, capacity: i64) -> i64 {
 
 /// The LeastAllocated score over cpu and memory with weights 1 and 1.
 pub fn score_least_allocated(pod: &PodInfo, node: &NodeInfo) -> i64 {
-    let cpu = least_requested(node.non_zero_requested.cpu_millis + pod.non_zero.cpu_millis, node.allocatable.cpu_millis);
-    let mem = least_requested(node.non_zero_requested.memory_bytes + pod.non_zero.memory_bytes, node.allocatable.memory_bytes);
+    let cpu = least_requested(
+        node.non_zero_requested.cpu_millis + pod.non_zero.cpu_millis,
+        node.allocatable.cpu_millis,
+    );
+    let mem = least_requested(
+        node.non_zero_requested.memory_bytes + pod.non_zero.memory_bytes,
+        node.allocatable.memory_bytes,
+    );
     (cpu + mem) / 2
 }
 

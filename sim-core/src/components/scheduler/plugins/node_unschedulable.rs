@@ -14,9 +14,18 @@ pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {
     if !node.unschedulable {
         return Ok(());
     }
-    let taint = Taint { key: "node.kubernetes.io/unschedulable".into(), effect: "NoSchedule".into(), value: None, time_added: None };
+    let taint = Taint {
+        key: "node.kubernetes.io/unschedulable".into(),
+        effect: "NoSchedule".into(),
+        value: None,
+        time_added: None,
+    };
     if pod.tolerations.iter().any(|t| tolerates(t, &taint)) {
         return Ok(());
     }
-    Err(Rejection::new("NodeUnschedulable", "node(s) were unschedulable", true))
+    Err(Rejection::new(
+        "NodeUnschedulable",
+        "node(s) were unschedulable",
+        true,
+    ))
 }

@@ -20,7 +20,10 @@ pub fn tolerates(t: &Toleration, taint: &Taint) -> bool {
     }
     match t.operator.as_deref().unwrap_or("Equal") {
         "Exists" => true,
-        "Equal" | "" => t.value.as_deref().unwrap_or("") == taint.value.as_deref().unwrap_or("") && !key.is_empty(),
+        "Equal" | "" => {
+            t.value.as_deref().unwrap_or("") == taint.value.as_deref().unwrap_or("")
+                && !key.is_empty()
+        }
         _ => false,
     }
 }
@@ -34,7 +37,11 @@ pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {
         if !pod.tolerations.iter().any(|t| tolerates(t, taint)) {
             return Err(Rejection::new(
                 "TaintToleration",
-                format!("node(s) had untolerated taint {{{}: {}}}", taint.key, taint.value.as_deref().unwrap_or("")),
+                format!(
+                    "node(s) had untolerated taint {{{}: {}}}",
+                    taint.key,
+                    taint.value.as_deref().unwrap_or("")
+                ),
                 true,
             ));
         }
@@ -47,21 +54,62 @@ mod tests {
     use super::*;
 
     fn taint(key: &str, value: Option<&str>, effect: &str) -> Taint {
-        Taint { key: key.into(), value: value.map(Into::into), effect: effect.into(), time_added: None }
+        Taint {
+            key: key.into(),
+            value: value.map(Into::into),
+            effect: effect.into(),
+            time_added: None,
+        }
     }
 
-    fn tol(key: Option<&str>, op: Option<&str>, value: Option<&str>, effect: Option<&str>) -> Toleration {
-        Toleration { key: key.map(Into::into), operator: op.map(Into::into), value: value.map(Into::into), effect: effect.map(Into::into), toleration_seconds: None }
+    fn tol(
+        key: Option<&str>,
+        op: Option<&str>,
+        value: Option<&str>,
+        effect: Option<&str>,
+    ) -> Toleration {
+        Toleration {
+            key: key.map(Into::into),
+            operator: op.map(Into::into),
+            value: value.map(Into::into),
+            effect: effect.map(Into::into),
+            toleration_seconds: None,
+        }
     }
 
     #[test]
     fn matching_rules() {
         let cp = taint("node-role.kubernetes.io/control-plane", None, "NoSchedule");
-        assert!(tolerates(&tol(Some("node-role.kubernetes.io/control-plane"), Some("Exists"), None, Some("NoSchedule")), &cp));
-        assert!(tolerates(&tol(None, Some("Exists"), None, None), &cp), "empty key + Exists tolerates everything");
-        assert!(!tolerates(&tol(Some("node-role.kubernetes.io/control-plane"), Some("Exists"), None, Some("NoExecute")), &cp));
+        assert!(tolerates(
+            &tol(
+                Some("node-role.kubernetes.io/control-plane"),
+                Some("Exists"),
+                None,
+                Some("NoSchedule")
+            ),
+            &cp
+        ));
+        assert!(
+            tolerates(&tol(None, Some("Exists"), None, None), &cp),
+            "empty key + Exists tolerates everything"
+        );
+        assert!(!tolerates(
+            &tol(
+                Some("node-role.kubernetes.io/control-plane"),
+                Some("Exists"),
+                None,
+                Some("NoExecute")
+            ),
+            &cp
+        ));
         let kv = taint("dedicated", Some("gpu"), "NoSchedule");
-        assert!(tolerates(&tol(Some("dedicated"), None, Some("gpu"), None), &kv));
-        assert!(!tolerates(&tol(Some("dedicated"), Some("Equal"), Some("cpu"), None), &kv));
+        assert!(tolerates(
+            &tol(Some("dedicated"), None, Some("gpu"), None),
+            &kv
+        ));
+        assert!(!tolerates(
+            &tol(Some("dedicated"), Some("Equal"), Some("cpu"), None),
+            &kv
+        ));
     }
 }
