@@ -27,8 +27,8 @@ enum Cmd {
     Run {
         /// The scenario file.
         scenario: PathBuf,
-        /// Replace the scenario's seed.
-        #[arg(long)]
+        /// Replace the scenario's seed (an integer from 0 to 18446744073709551615).
+        #[arg(long, value_parser = parse_seed, allow_hyphen_values = true)]
         seed: Option<u64>,
         /// Write the event log, the Kubernetes Events and the transcript to this directory.
         #[arg(long)]
@@ -37,7 +37,7 @@ enum Cmd {
         #[arg(long)]
         force: bool,
         /// Stop at this virtual time (a duration such as 90s or 1h30m).
-        #[arg(long, value_parser = parse_duration)]
+        #[arg(long, value_parser = parse_duration, allow_hyphen_values = true)]
         until: Option<SimDuration>,
     },
     /// Check a scenario (and the manifests it names) without running it.
@@ -49,6 +49,15 @@ enum Cmd {
 
 fn parse_duration(s: &str) -> Result<SimDuration, String> {
     s.parse::<SimDuration>().map_err(|e| e.to_string())
+}
+
+fn parse_seed(s: &str) -> Result<u64, String> {
+    s.trim().parse::<u64>().map_err(|e| {
+        format!(
+            "{e}; expected a non-negative integer from 0 to {}",
+            u64::MAX
+        )
+    })
 }
 
 /// The files a run writes into `--out`.
@@ -138,32 +147,49 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-/// Refuses to write into a non-empty directory unless `--force` is given, and
-/// even then only replaces the files a run writes.
+/// Refuses to write into a non-empty directory unless `--force` is given,
+/// and even then only a directory that holds nothing but (regular) files a
+/// run writes, so nothing else can be overwritten or mixed with the output.
 fn prepare_out_dir(dir: &Path, force: bool) -> Result<()> {
-    if dir.exists() {
-        if !dir.is_dir() {
-            bail!("--out {}: exists and is not a directory", dir.display());
+    let shown = dir.display();
+    match fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => bail!("--out {shown}: cannot inspect it: {e}"),
+        Ok(_) if !dir.is_dir() => {
+            bail!("--out {shown}: exists and is not a directory; expected a new or empty directory")
         }
-        let mut entries = fs::read_dir(dir)?
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect::<Vec<_>>();
-        entries.sort();
-        if !entries.is_empty() {
-            if !force {
-                bail!("--out {}: directory is not empty ({}); choose another directory or pass --force to replace the files of a previous run", dir.display(), entries.join(", "));
+        Ok(_) => {
+            let mut ours = Vec::new();
+            let mut foreign = Vec::new();
+            for entry in
+                fs::read_dir(dir).with_context(|| format!("--out {shown}: cannot list it"))?
+            {
+                let entry = entry.with_context(|| format!("--out {shown}: cannot list it"))?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let regular = entry.file_type().is_ok_and(|t| t.is_file());
+                if regular && OUT_FILES.contains(&name.as_str()) {
+                    ours.push(name);
+                } else {
+                    foreign.push(name);
+                }
             }
-            let foreign: Vec<&String> = entries
-                .iter()
-                .filter(|e| !OUT_FILES.contains(&e.as_str()))
-                .collect();
+            ours.sort();
+            foreign.sort();
             if !foreign.is_empty() {
-                bail!("--out {}: holds files kubesim did not write ({}); refusing to mix them with a run's output", dir.display(), foreign.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "));
+                bail!(
+                    "--out {shown}: holds files kubesim did not write ({}); refusing to replace or mix with them; expected a new or empty directory, or (with --force) the output of a previous run",
+                    foreign.join(", ")
+                );
+            }
+            if !ours.is_empty() && !force {
+                bail!(
+                    "--out {shown}: directory is not empty ({}); choose another directory, or pass --force to replace the files of a previous run",
+                    ours.join(", ")
+                );
             }
         }
     }
-    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    fs::create_dir_all(dir).with_context(|| format!("--out {shown}: cannot create it"))?;
     Ok(())
 }
 
@@ -177,7 +203,7 @@ fn write_out(dir: &Path, result: &sim_scenarios::RunResult, transcript: &[u8]) -
         .list(Kind::Event, None)
         .iter()
         .filter_map(|o| match &**o {
-            Object::Event(e) => Some(e.clone()),
+            Object::Event(e) => Some((**e).clone()),
             _ => None,
         })
         .collect();

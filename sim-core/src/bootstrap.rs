@@ -149,7 +149,7 @@ fn initial_objects(config: &ClusterConfig) -> Vec<Object> {
     let mut v: Vec<Object> = ["default", "kube-node-lease", "kube-public", "kube-system"]
         .iter()
         .map(|n| {
-            Object::Namespace(Namespace {
+            Object::from(Namespace {
                 metadata: meta(n, None),
                 ..Default::default()
             })
@@ -159,7 +159,7 @@ fn initial_objects(config: &ClusterConfig) -> Vec<Object> {
         ("system-cluster-critical", SYSTEM_CLUSTER_CRITICAL, "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary."),
         ("system-node-critical", SYSTEM_NODE_CRITICAL, "Used for system critical pods that must not be moved from their current node."),
     ] {
-        v.push(Object::PriorityClass(PriorityClass {
+        v.push(Object::from(PriorityClass {
             metadata: meta(name, None),
             value,
             description: Some(description.into()),
@@ -169,7 +169,7 @@ fn initial_objects(config: &ClusterConfig) -> Vec<Object> {
     }
     let mut kubernetes_svc = meta("kubernetes", Some("default"));
     kubernetes_svc.labels = labels(&[("component", "apiserver"), ("provider", "kubernetes")]);
-    v.push(Object::Service(Service {
+    v.push(Object::from(Service {
         metadata: kubernetes_svc,
         spec: Some(ServiceSpec {
             cluster_ip: Some("10.96.0.1".into()),
@@ -192,14 +192,14 @@ fn initial_objects(config: &ClusterConfig) -> Vec<Object> {
         ("kubeadm-config", "ClusterConfiguration", &format!("apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nkubernetesVersion: {KUBERNETES_VERSION}\nnetworking:\n  dnsDomain: cluster.local\n  podSubnet: 10.244.0.0/16\n  serviceSubnet: 10.96.0.0/12\n")),
         ("kubelet-config", "kubelet", "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n"),
     ] {
-        v.push(Object::ConfigMap(ConfigMap {
+        v.push(Object::from(ConfigMap {
             metadata: meta(name, Some("kube-system")),
             data: Some([(key.to_owned(), value.to_owned())].into()),
             ..Default::default()
         }));
     }
     let proxy_labels = labels(&[("k8s-app", "kube-proxy")]);
-    v.push(Object::DaemonSet(DaemonSet {
+    v.push(Object::from(DaemonSet {
         metadata: ObjectMeta {
             labels: proxy_labels.clone(),
             ..meta("kube-proxy", Some("kube-system"))
@@ -244,7 +244,7 @@ fn initial_objects(config: &ClusterConfig) -> Vec<Object> {
         status: None,
     }));
     let dns_labels = labels(&[("k8s-app", "kube-dns")]);
-    v.push(Object::Deployment(Deployment {
+    v.push(Object::from(Deployment {
         metadata: ObjectMeta {
             labels: dns_labels.clone(),
             ..meta("coredns", Some("kube-system"))
@@ -339,7 +339,7 @@ fn initial_objects(config: &ClusterConfig) -> Vec<Object> {
         ("kubernetes.io/cluster-service", "true"),
         ("kubernetes.io/name", "CoreDNS"),
     ]);
-    v.push(Object::Service(Service {
+    v.push(Object::from(Service {
         metadata: dns_svc,
         spec: Some(ServiceSpec {
             cluster_ip: Some("10.96.0.10".into()),

@@ -268,7 +268,7 @@ mod tests {
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
     fn cm(name: &str, v: &str) -> Object {
-        Object::ConfigMap(ConfigMap {
+        Object::from(ConfigMap {
             metadata: ObjectMeta {
                 name: Some(name.into()),
                 namespace: Some("default".into()),

@@ -31,9 +31,9 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use k8s_openapi::jiff::Timestamp;
+use sim_core::api::quantity::{ParsedQuantity, Quantity, QuantityFormat};
 
 use crate::age::{age, age_micro, go_float_to_int};
-use crate::printers::quantity::{Format, Quantity};
 use crate::printers::{label_selector_string, node_roles};
 use crate::table::{escape_terminal, tabwrite, KUBECTL_DESCRIBE};
 
@@ -608,8 +608,15 @@ fn by_name<'a>(events: &[&'a Event]) -> Vec<&'a Event> {
 
 type ResourceList = BTreeMap<String, K8sQuantity>;
 
-fn parse_q(q: &K8sQuantity) -> Quantity {
-    Quantity::parse(&q.0).unwrap_or_else(|| Quantity::zero(Format::DecimalSI))
+/// A quantity as kubectl decodes it (Go `ParseQuantity`, printing the
+/// input verbatim when Go would); zero when it does not parse.
+fn parse_q(q: &K8sQuantity) -> ParsedQuantity {
+    ParsedQuantity::parse(&q.0).unwrap_or_default()
+}
+
+/// The zero quantity printed in `format` (Go `resource.Quantity{Format: f}`).
+fn zero_q(format: QuantityFormat) -> ParsedQuantity {
+    Quantity::new(0, format).into()
 }
 
 /// `describeResources`.
@@ -624,25 +631,19 @@ fn describe_resources(
     if let Some(limits) = r.limits.as_ref().filter(|l| !l.is_empty()) {
         w.write(level, "Limits:\n");
         for (name, q) in limits {
-            w.write(
-                level + 1,
-                &format!("{}:\t{}\n", name, parse_q(q).canonical()),
-            );
+            w.write(level + 1, &format!("{}:\t{}\n", name, parse_q(q)));
         }
     }
     if let Some(requests) = r.requests.as_ref().filter(|l| !l.is_empty()) {
         w.write(level, "Requests:\n");
         for (name, q) in requests {
-            w.write(
-                level + 1,
-                &format!("{}:\t{}\n", name, parse_q(q).canonical()),
-            );
+            w.write(level + 1, &format!("{}:\t{}\n", name, parse_q(q)));
         }
     }
 }
 
 /// A resource list of parsed quantities.
-type QList = BTreeMap<String, Quantity>;
+type QList = BTreeMap<String, ParsedQuantity>;
 
 fn to_qlist(list: Option<&ResourceList>) -> QList {
     list.into_iter()
@@ -654,7 +655,7 @@ fn to_qlist(list: Option<&ResourceList>) -> QList {
 fn add_resource_list(list: &mut QList, new: &QList) {
     for (name, q) in new {
         match list.get_mut(name) {
-            Some(v) => v.add(q),
+            Some(v) => v.add_saturating(&q.quantity()),
             None => {
                 list.insert(name.clone(), q.clone());
             }
@@ -665,7 +666,7 @@ fn add_resource_list(list: &mut QList, new: &QList) {
 fn max_resource_list(list: &mut QList, new: &QList) {
     for (name, q) in new {
         match list.get(name) {
-            Some(v) if q.cmp_value(v) != std::cmp::Ordering::Greater => {}
+            Some(v) if q.cmp(v) != std::cmp::Ordering::Greater => {}
             _ => {
                 list.insert(name.clone(), q.clone());
             }
@@ -701,7 +702,7 @@ fn pod_requests(pod: &Pod) -> QList {
                 let mut result = QList::new();
                 for (k, v) in &creqs {
                     match status_reqs.get(k) {
-                        Some(o) if v.cmp_value(o) != std::cmp::Ordering::Greater => {
+                        Some(o) if v.cmp(o) != std::cmp::Ordering::Greater => {
                             result.insert(k.clone(), o.clone());
                         }
                         _ => {
@@ -776,8 +777,8 @@ fn pod_limits(pod: &Pod) -> QList {
     if let Some(overhead) = spec.and_then(|s| s.overhead.as_ref()) {
         for (name, q) in to_qlist(Some(overhead)) {
             if let Some(v) = limits.get_mut(&name) {
-                if !v.is_zero() {
-                    v.add(&q);
+                if !v.quantity().is_zero() {
+                    v.add_saturating(&q.quantity());
                 }
             }
         }
@@ -785,16 +786,14 @@ fn pod_limits(pod: &Pod) -> QList {
     limits
 }
 
-fn qget(list: &QList, name: &str, format: Format) -> Quantity {
-    list.get(name)
-        .cloned()
-        .unwrap_or_else(|| Quantity::zero(format))
+fn qget(list: &QList, name: &str, format: QuantityFormat) -> ParsedQuantity {
+    list.get(name).cloned().unwrap_or_else(|| zero_q(format))
 }
 
 /// `ComputePodQOS` (`kubectl/pkg/util/qos`), used when `status.qosClass`
 /// is empty.
 fn compute_pod_qos(pod: &Pod) -> &'static str {
-    let zero = Quantity::zero(Format::DecimalSI);
+    let zero = zero_q(QuantityFormat::DecimalSi);
     let supported = |n: &str| n == "cpu" || n == "memory";
     let process = |list: &mut QList, new: Option<&ResourceList>| {
         for (name, q) in new.into_iter().flatten() {
@@ -802,9 +801,9 @@ fn compute_pod_qos(pod: &Pod) -> &'static str {
                 continue;
             }
             let q = parse_q(q);
-            if q.cmp_value(&zero) == std::cmp::Ordering::Greater {
+            if q.cmp(&zero) == std::cmp::Ordering::Greater {
                 match list.get_mut(name) {
-                    Some(v) => v.add(&q),
+                    Some(v) => v.add_saturating(&q.quantity()),
                     None => {
                         list.insert(name.clone(), q);
                     }
@@ -815,7 +814,7 @@ fn compute_pod_qos(pod: &Pod) -> &'static str {
     let has_all_limits = |l: Option<&ResourceList>| {
         let positive = |n: &str| {
             l.and_then(|l| l.get(n))
-                .map(|q| parse_q(q).cmp_value(&zero) == std::cmp::Ordering::Greater)
+                .map(|q| parse_q(q).cmp(&zero) == std::cmp::Ordering::Greater)
                 .unwrap_or(false)
         };
         positive("cpu") && positive("memory")
@@ -859,7 +858,7 @@ fn compute_pod_qos(pod: &Pod) -> &'static str {
     if guaranteed {
         for (name, req) in &requests {
             match limits.get(name) {
-                Some(l) if l.cmp_value(req) == std::cmp::Ordering::Equal => {}
+                Some(l) if l.cmp(req) == std::cmp::Ordering::Equal => {}
                 _ => {
                     guaranteed = false;
                     break;
@@ -1000,15 +999,13 @@ fn container_resource_value(
 ) -> Option<String> {
     let div = divisor
         .map(parse_q)
-        .filter(|d| !d.is_zero())
-        .unwrap_or_else(|| {
-            Quantity::parse("1").unwrap_or_else(|| Quantity::zero(Format::DecimalSI))
-        });
+        .filter(|d| !d.quantity().is_zero())
+        .unwrap_or_else(|| Quantity::new(1, QuantityFormat::DecimalSi).into());
     let res = c.resources.as_ref();
     let get = |list: Option<&ResourceList>, name: &str| {
         list.and_then(|l| l.get(name))
             .map(parse_q)
-            .unwrap_or_else(|| Quantity::zero(Format::DecimalSI))
+            .unwrap_or_else(|| zero_q(QuantityFormat::DecimalSi))
     };
     let limits = res.and_then(|r| r.limits.as_ref());
     let requests = res.and_then(|r| r.requests.as_ref());
@@ -1037,9 +1034,17 @@ fn container_resource_value(
         }
     };
     Some(if cpu {
-        ceil_div(q.milli_value(), div.milli_value()).to_string()
+        ceil_div(
+            q.quantity().saturating_milli_value(),
+            div.quantity().saturating_milli_value(),
+        )
+        .to_string()
     } else {
-        ceil_div(q.value(), div.value()).to_string()
+        ceil_div(
+            q.quantity().saturating_value(),
+            div.quantity().saturating_value(),
+        )
+        .to_string()
     })
 }
 
@@ -1353,9 +1358,9 @@ fn describe_volumes(w: &mut PrefixWriter, volumes: &[Volume], space: &str) {
                 .as_ref()
                 .map(parse_q)
                 .filter(|q| {
-                    q.cmp_value(&Quantity::zero(Format::DecimalSI)) == std::cmp::Ordering::Greater
+                    q.cmp(&zero_q(QuantityFormat::DecimalSi)) == std::cmp::Ordering::Greater
                 })
-                .map(|q| q.canonical())
+                .map(|q| q.to_string())
                 .unwrap_or_else(|| "<unset>".to_string());
             w.write(
                 LEVEL_2,
@@ -1948,10 +1953,7 @@ pub fn describe_node(
         if let Some(list) = list {
             w.write(LEVEL_0, &format!("{title}:\n"));
             for (name, q) in list {
-                w.write(
-                    LEVEL_0,
-                    &format!("  {}:\t{}\n", name, parse_q(q).canonical()),
-                );
+                w.write(LEVEL_0, &format!("  {}:\t{}\n", name, parse_q(q)));
             }
         }
     }
@@ -2015,32 +2017,38 @@ pub fn describe_node(
         "---------\t----\t\t------------\t----------\t---------------\t-------------\t---\n",
     );
     let allocatable = to_qlist(allocatable_raw.or(capacity));
-    let alloc_cpu = qget(&allocatable, "cpu", Format::DecimalSI).milli_value();
-    let alloc_mem = qget(&allocatable, "memory", Format::BinarySI).value();
-    let alloc_eph = qget(&allocatable, "ephemeral-storage", Format::BinarySI).value();
+    let alloc_cpu = qget(&allocatable, "cpu", QuantityFormat::DecimalSi)
+        .quantity()
+        .saturating_milli_value();
+    let alloc_mem = qget(&allocatable, "memory", QuantityFormat::BinarySi)
+        .quantity()
+        .saturating_value();
+    let alloc_eph = qget(&allocatable, "ephemeral-storage", QuantityFormat::BinarySi)
+        .quantity()
+        .saturating_value();
     let mut total_reqs = QList::new();
     let mut total_limits = QList::new();
     for p in &pods {
         let reqs = pod_requests(p);
         let limits = pod_limits(p);
-        let cpu_req = qget(&reqs, "cpu", Format::DecimalSI);
-        let cpu_lim = qget(&limits, "cpu", Format::DecimalSI);
-        let mem_req = qget(&reqs, "memory", Format::DecimalSI);
-        let mem_lim = qget(&limits, "memory", Format::DecimalSI);
+        let cpu_req = qget(&reqs, "cpu", QuantityFormat::DecimalSi);
+        let cpu_lim = qget(&limits, "cpu", QuantityFormat::DecimalSi);
+        let mem_req = qget(&reqs, "memory", QuantityFormat::DecimalSi);
+        let mem_lim = qget(&limits, "memory", QuantityFormat::DecimalSi);
         w.write(
             LEVEL_1,
             &format!(
                 "{}\t{}\t\t{} ({}%)\t{} ({}%)\t{} ({}%)\t{} ({}%)\t{}\n",
                 or_empty(p.metadata.namespace.as_ref()),
                 or_empty(p.metadata.name.as_ref()),
-                cpu_req.canonical(),
-                percent(cpu_req.milli_value(), alloc_cpu),
-                cpu_lim.canonical(),
-                percent(cpu_lim.milli_value(), alloc_cpu),
-                mem_req.canonical(),
-                percent(mem_req.value(), alloc_mem),
-                mem_lim.canonical(),
-                percent(mem_lim.value(), alloc_mem),
+                cpu_req,
+                percent(cpu_req.quantity().saturating_milli_value(), alloc_cpu),
+                cpu_lim,
+                percent(cpu_lim.quantity().saturating_milli_value(), alloc_cpu),
+                mem_req,
+                percent(mem_req.quantity().saturating_value(), alloc_mem),
+                mem_lim,
+                percent(mem_lim.quantity().saturating_value(), alloc_mem),
                 age(p.metadata.creation_timestamp.as_ref(), now)
             ),
         );
@@ -2059,21 +2067,27 @@ pub fn describe_node(
         ("memory", alloc_mem, false),
         ("ephemeral-storage", alloc_eph, false),
     ] {
-        let r = qget(&total_reqs, name, Format::DecimalSI);
-        let l = qget(&total_limits, name, Format::DecimalSI);
+        let r = qget(&total_reqs, name, QuantityFormat::DecimalSi);
+        let l = qget(&total_limits, name, QuantityFormat::DecimalSi);
         let (rv, lv) = if milli {
-            (r.milli_value(), l.milli_value())
+            (
+                r.quantity().saturating_milli_value(),
+                l.quantity().saturating_milli_value(),
+            )
         } else {
-            (r.value(), l.value())
+            (
+                r.quantity().saturating_value(),
+                l.quantity().saturating_value(),
+            )
         };
         w.write(
             LEVEL_1,
             &format!(
                 "{}\t{} ({}%)\t{} ({}%)\n",
                 name,
-                r.canonical(),
+                r,
                 guarded(rv, den),
-                l.canonical(),
+                l,
                 guarded(lv, den)
             ),
         );
@@ -2082,18 +2096,18 @@ pub fn describe_node(
         .iter()
         .filter(|(n, _)| n.starts_with("hugepages-"))
     {
-        let r = qget(&total_reqs, name, Format::DecimalSI);
-        let l = qget(&total_limits, name, Format::DecimalSI);
-        let den = alloc_q.value();
+        let r = qget(&total_reqs, name, QuantityFormat::DecimalSi);
+        let l = qget(&total_limits, name, QuantityFormat::DecimalSi);
+        let den = alloc_q.quantity().saturating_value();
         w.write(
             LEVEL_1,
             &format!(
                 "{}\t{} ({}%)\t{} ({}%)\n",
                 name,
-                r.canonical(),
-                guarded(r.value(), den),
-                l.canonical(),
-                guarded(l.value(), den)
+                r,
+                guarded(r.quantity().saturating_value(), den),
+                l,
+                guarded(l.quantity().saturating_value(), den)
             ),
         );
     }
@@ -2106,8 +2120,8 @@ pub fn describe_node(
             &format!(
                 "{}\t{}\t{}\n",
                 name,
-                qget(&total_reqs, name, Format::DecimalSI).canonical(),
-                qget(&total_limits, name, Format::DecimalSI).canonical()
+                qget(&total_reqs, name, QuantityFormat::DecimalSi),
+                qget(&total_limits, name, QuantityFormat::DecimalSi)
             ),
         );
     }
@@ -3315,5 +3329,316 @@ Events:           <none>
             go_sort(&mut desc, &|a: &usize, b: &usize| a < b);
             assert_eq!(desc, (0..n).collect::<Vec<_>>());
         }
+    }
+    /// A pod whose quantities exercise every path of the resource summaries:
+    /// text Go prints verbatim ("+1"), sums in mixed formats, an init
+    /// container, a sidecar, overhead, hugepages and an extended resource,
+    /// resourceFieldRef env values and emptyDir size limits.
+    fn quantity_pod() -> Pod {
+        use k8s_openapi::api::core::v1::{EmptyDirVolumeSource, ResourceFieldSelector};
+        let container = |name: &str, req: &[(&str, &str)], lim: &[(&str, &str)]| Container {
+            name: name.into(),
+            image: Some("busybox".into()),
+            resources: Some(ResourceRequirements {
+                requests: q(req),
+                limits: q(lim),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let field = |name: &str, resource: &str, divisor: Option<&str>| EnvVar {
+            name: name.into(),
+            value: None,
+            value_from: Some(EnvVarSource {
+                resource_field_ref: Some(ResourceFieldSelector {
+                    container_name: None,
+                    divisor: divisor.map(|d| K8sQuantity(d.into())),
+                    resource: resource.into(),
+                }),
+                ..Default::default()
+            }),
+        };
+        let mut app = container(
+            "app",
+            &[
+                ("cpu", "+1"),
+                ("example.com/gpu", "1"),
+                ("hugepages-2Mi", "+128Mi"),
+                ("memory", "100Mi"),
+            ],
+            &[
+                ("cpu", "2"),
+                ("example.com/gpu", "1"),
+                ("hugepages-2Mi", "128Mi"),
+                ("memory", "1G"),
+            ],
+        );
+        app.env = Some(vec![
+            field("REQ_CPU", "requests.cpu", None),
+            field("LIM_CPU_M", "limits.cpu", Some("1m")),
+            field("REQ_MEM_MI", "requests.memory", Some("1Mi")),
+            field("LIM_MEM", "limits.memory", None),
+            field("REQ_HUGE", "requests.hugepages-2Mi", Some("1Mi")),
+        ]);
+        let mut helper = container(
+            "helper",
+            &[("cpu", "500m"), ("memory", "1G")],
+            &[("cpu", "1.5"), ("memory", "0.5Gi")],
+        );
+        helper.env = Some(vec![field("LIM_CPU", "limits.cpu", Some("0"))]);
+        let setup = container("setup", &[("cpu", "3"), ("memory", "64Mi")], &[]);
+        let mut sidecar = container(
+            "sidecar",
+            &[("cpu", "250m"), ("memory", "1e6")],
+            &[("cpu", "250m")],
+        );
+        sidecar.restart_policy = Some("Always".into());
+        let empty_dir = |name: &str, limit: Option<&str>| Volume {
+            name: name.into(),
+            empty_dir: Some(EmptyDirVolumeSource {
+                medium: None,
+                size_limit: limit.map(|l| K8sQuantity(l.into())),
+            }),
+            ..Default::default()
+        };
+        Pod {
+            metadata: ObjectMeta {
+                name: Some("mixed".into()),
+                namespace: Some("default".into()),
+                creation_timestamp: Some(ago(120)),
+                ..Default::default()
+            },
+            spec: Some(PodSpec {
+                node_name: Some("kind-control-plane".into()),
+                containers: vec![app, helper],
+                init_containers: Some(vec![setup, sidecar]),
+                overhead: q(&[("cpu", "100m"), ("memory", "10Mi")]),
+                volumes: Some(vec![
+                    empty_dir("cache", Some("1.5Gi")),
+                    empty_dir("scratch", Some("+1Gi")),
+                    empty_dir("tmp", None),
+                ]),
+                ..Default::default()
+            }),
+            status: None,
+        }
+    }
+
+    #[test]
+    fn describe_pod_quantities() {
+        let got = describe_pod(&quantity_pod(), &[], now());
+        let want = "\
+Name:         mixed
+Namespace:    default
+Node:         kind-control-plane/
+Labels:       <none>
+Annotations:  <none>
+Status:       Pending
+IP:           
+IPs:          <none>
+Init Containers:
+  setup:
+    Image:      busybox
+    Port:       <none>
+    Host Port:  <none>
+    Requests:
+      cpu:        3
+      memory:     64Mi
+    Environment:  <none>
+    Mounts:       <none>
+  sidecar:
+    Image:      busybox
+    Port:       <none>
+    Host Port:  <none>
+    Limits:
+      cpu:  250m
+    Requests:
+      cpu:        250m
+      memory:     1e6
+    Environment:  <none>
+    Mounts:       <none>
+Containers:
+  app:
+    Image:      busybox
+    Port:       <none>
+    Host Port:  <none>
+    Limits:
+      cpu:              2
+      example.com/gpu:  1
+      hugepages-2Mi:    128Mi
+      memory:           1G
+    Requests:
+      cpu:              +1
+      example.com/gpu:  1
+      hugepages-2Mi:    128Mi
+      memory:           100Mi
+    Environment:
+      REQ_CPU:     1 (requests.cpu)
+      LIM_CPU_M:   2000 (limits.cpu)
+      REQ_MEM_MI:  100 (requests.memory)
+      LIM_MEM:     1000000000 (limits.memory)
+      REQ_HUGE:    128 (requests.hugepages-2Mi)
+    Mounts:        <none>
+  helper:
+    Image:      busybox
+    Port:       <none>
+    Host Port:  <none>
+    Limits:
+      cpu:     1500m
+      memory:  512Mi
+    Requests:
+      cpu:     500m
+      memory:  1G
+    Environment:
+      LIM_CPU:  2 (limits.cpu)
+    Mounts:     <none>
+Volumes:
+  cache:
+    Type:       EmptyDir (a temporary directory that shares a pod's lifetime)
+    Medium:     
+    SizeLimit:  1536Mi
+  scratch:
+    Type:       EmptyDir (a temporary directory that shares a pod's lifetime)
+    Medium:     
+    SizeLimit:  +1Gi
+  tmp:
+    Type:        EmptyDir (a temporary directory that shares a pod's lifetime)
+    Medium:      
+    SizeLimit:   <unset>
+QoS Class:       Burstable
+Node-Selectors:  <none>
+Tolerations:     <none>
+Events:          <none>
+";
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn describe_node_quantities() {
+        let mut node = control_plane();
+        let alloc = node
+            .status
+            .as_mut()
+            .and_then(|s| s.allocatable.as_mut())
+            .unwrap();
+        alloc.insert("hugepages-2Mi".into(), K8sQuantity("1Gi".into()));
+        alloc.insert("example.com/gpu".into(), K8sQuantity("4".into()));
+        alloc.insert("cpu".into(), K8sQuantity("+8".into()));
+        let pod = quantity_pod();
+        let other = res_pod(
+            "default",
+            "guaranteed",
+            60,
+            &[
+                ("cpu", "0.5"),
+                ("memory", "2048Ki"),
+                ("example.com/gpu", "2"),
+            ],
+            &[
+                ("cpu", "0.5"),
+                ("memory", "2048Ki"),
+                ("example.com/gpu", "2"),
+            ],
+        );
+        let got = describe_node(&node, &[&pod, &other], None, &[], now());
+        let want = "\
+Name:               kind-control-plane
+Roles:              control-plane
+Labels:             kubernetes.io/arch=amd64
+                    kubernetes.io/hostname=kind-control-plane
+                    node-role.kubernetes.io/control-plane=
+Annotations:        kubeadm.alpha.kubernetes.io/cri-socket: unix:///run/containerd/containerd.sock
+                    node.alpha.kubernetes.io/ttl: 0
+CreationTimestamp:  Sun, 15 Jun 2025 14:06:40 +0000
+Taints:             node-role.kubernetes.io/control-plane:NoSchedule
+Unschedulable:      false
+Lease:              Failed to get lease: leases.coordination.k8s.io \"kind-control-plane\" not found
+Conditions:
+  Type             Status  LastHeartbeatTime                 LastTransitionTime                Reason                       Message
+  ----             ------  -----------------                 ------------------                ------                       -------
+  MemoryPressure   False   Sun, 15 Jun 2025 15:06:20 +0000   Sun, 15 Jun 2025 14:06:40 +0000   KubeletHasSufficientMemory   kubelet has sufficient memory available
+  Ready            True    Sun, 15 Jun 2025 15:06:20 +0000   Sun, 15 Jun 2025 14:06:40 +0000   KubeletReady                 kubelet is posting ready status
+Addresses:
+  InternalIP:  172.18.0.2
+  Hostname:    kind-control-plane
+Capacity:
+  cpu:                8
+  ephemeral-storage:  102626232Ki
+  hugepages-1Gi:      0
+  hugepages-2Mi:      0
+  memory:             16331208Ki
+  pods:               110
+Allocatable:
+  cpu:                +8
+  ephemeral-storage:  102626232Ki
+  example.com/gpu:    4
+  hugepages-1Gi:      0
+  hugepages-2Mi:      1Gi
+  memory:             16331208Ki
+  pods:               110
+System Info:
+  Machine ID:                 b0d5f1c2
+  System UUID:                3f0e9a7b
+  Boot ID:                    e4c1a9d8
+  Kernel Version:             6.8.0-1021-azure
+  OS Image:                   Debian GNU/Linux 12 (bookworm)
+  Operating System:           linux
+  Architecture:               amd64
+  Container Runtime Version:  containerd://2.1.1
+  Kubelet Version:            v1.33.1
+  Kube-Proxy Version:         
+PodCIDR:                      10.244.0.0/24
+PodCIDRs:                     10.244.0.0/24
+ProviderID:                   kind://docker/kind/kind-control-plane
+Non-terminated Pods:          (2 in total)
+  Namespace                   Name          CPU Requests  CPU Limits   Memory Requests  Memory Limits    Age
+  ---------                   ----          ------------  ----------   ---------------  -------------    ---
+  default                     guaranteed    500m (6%)     500m (6%)    2Mi (0%)         2Mi (0%)         60s
+  default                     mixed         3100m (38%)   3850m (48%)  1116343360 (6%)  1547356672 (9%)  2m
+Allocated resources:
+  (Total limits may be over 100 percent, i.e., overcommitted.)
+  Resource           Requests         Limits
+  --------           --------         ------
+  cpu                3600m (45%)      4350m (54%)
+  memory             1118440512 (6%)  1549453824 (9%)
+  ephemeral-storage  0 (0%)           0 (0%)
+  hugepages-1Gi      0 (0%)           0 (0%)
+  hugepages-2Mi      128Mi (12%)      128Mi (12%)
+  example.com/gpu    3                3
+Events:              <none>
+";
+        assert_eq!(got, want);
+        let got = describe_pod(&other, &[], now());
+        let want = "\
+Name:         guaranteed
+Namespace:    default
+Node:         kind-control-plane/
+Labels:       <none>
+Annotations:  <none>
+Status:       Pending
+IP:           
+IPs:          <none>
+Containers:
+  c:
+    Image:      
+    Port:       <none>
+    Host Port:  <none>
+    Limits:
+      cpu:              500m
+      example.com/gpu:  2
+      memory:           2Mi
+    Requests:
+      cpu:              500m
+      example.com/gpu:  2
+      memory:           2Mi
+    Environment:        <none>
+    Mounts:             <none>
+Volumes:                <none>
+QoS Class:              Guaranteed
+Node-Selectors:         <none>
+Tolerations:            <none>
+Events:                 <none>
+";
+        assert_eq!(got, want);
     }
 }

@@ -37,6 +37,7 @@ use k8s_openapi::api::scheduling::v1::PriorityClass;
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, Time};
 use k8s_openapi::jiff::Timestamp;
+use sim_core::api::quantity::ParsedQuantity;
 
 use crate::age::{age, age_micro, human_duration, since_nanos};
 use crate::table::Table;
@@ -1365,7 +1366,7 @@ impl Printable for PersistentVolume {
             .and_then(|s| s.claim_ref.as_ref())
             .map(|c| format!("{}/{}", s(c.namespace.as_ref()), s(c.name.as_ref())))
             .unwrap_or_default();
-        let capacity = quantity::canonical_opt(
+        let capacity = quantity_string(
             spec.and_then(|s| s.capacity.as_ref())
                 .and_then(|c| c.get("storage"))
                 .map(|q| q.0.as_str()),
@@ -1436,7 +1437,7 @@ impl Printable for PersistentVolumeClaim {
             (String::new(), String::new())
         } else {
             (
-                quantity::canonical_opt(
+                quantity_string(
                     st.and_then(|s| s.capacity.as_ref())
                         .and_then(|c| c.get("storage"))
                         .map(|q| q.0.as_str()),
@@ -1586,524 +1587,16 @@ impl Printable for Event {
 // ---------------------------------------------------------------------------
 // Quantities.
 
-/// `resource.Quantity` arithmetic and canonical formatting
-/// (`k8s.io/apimachinery/pkg/api/resource/quantity.go`, `amount.go`,
-/// `suffix.go`): parsing, exact addition, comparison, `Value`/`MilliValue`
-/// and `String()`.
-pub mod quantity {
-    use std::cmp::Ordering;
-
-    /// The output format of a quantity.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Format {
-        /// `12e6`.
-        DecimalExponent,
-        /// `12Mi`.
-        BinarySI,
-        /// `12M`.
-        DecimalSI,
-    }
-
-    /// An exact decimal quantity `mantissa * 10^scale` with its format and,
-    /// like Go, the parsed string when that string was already canonical.
-    #[derive(Clone, Debug)]
-    pub struct Quantity {
-        mantissa: i128,
-        scale: i64,
-        /// How the quantity is printed.
-        pub format: Format,
-        s: Option<String>,
-    }
-
-    fn pow10(n: i64) -> Option<i128> {
-        u32::try_from(n).ok().and_then(|n| 10i128.checked_pow(n))
-    }
-
-    impl Quantity {
-        /// The zero quantity in the given format (`resource.Quantity{Format: f}`).
-        pub fn zero(format: Format) -> Self {
-            Quantity {
-                mantissa: 0,
-                scale: 0,
-                format,
-                s: None,
-            }
-        }
-
-        /// Whether the value is zero.
-        pub fn is_zero(&self) -> bool {
-            self.mantissa == 0
-        }
-
-        /// Parses a quantity string like `ParseQuantity`; `None` when invalid.
-        pub fn parse(input: &str) -> Option<Quantity> {
-            parse(input)
-        }
-
-        /// The value at a common scale (mantissa, scale), saturating.
-        fn at_scale(&self, scale: i64) -> i128 {
-            if self.scale >= scale {
-                let k = self.scale - scale;
-                pow10(k)
-                    .and_then(|p| self.mantissa.checked_mul(p))
-                    .unwrap_or(if self.mantissa >= 0 {
-                        i128::MAX
-                    } else {
-                        i128::MIN
-                    })
-            } else {
-                let k = scale - self.scale;
-                pow10(k).map(|p| self.mantissa / p).unwrap_or(0)
-            }
-        }
-
-        /// `Quantity.Cmp`: compares values.
-        pub fn cmp_value(&self, other: &Quantity) -> Ordering {
-            let sc = self.scale.min(other.scale);
-            self.at_scale(sc).cmp(&other.at_scale(sc))
-        }
-
-        /// `Quantity.Add`: exact sum; keeps this quantity's format unless
-        /// it is zero, in which case it takes `other`'s.
-        pub fn add(&mut self, other: &Quantity) {
-            if self.is_zero() {
-                self.format = other.format;
-            }
-            let sc = self.scale.min(other.scale);
-            self.mantissa = self.at_scale(sc).saturating_add(other.at_scale(sc));
-            self.scale = sc;
-            self.s = None;
-            self.normalize();
-        }
-
-        fn normalize(&mut self) {
-            if self.mantissa == 0 {
-                self.scale = 0;
-                return;
-            }
-            while self.mantissa % 10 == 0 {
-                self.mantissa /= 10;
-                self.scale = self.scale.saturating_add(1);
-            }
-        }
-
-        /// `ScaledValue(scale)`: the value in units of 10^scale, rounded
-        /// up (away from zero), saturated to `i64`.
-        pub fn scaled_value(&self, scale: i64) -> i64 {
-            let v = if self.scale >= scale {
-                self.at_scale(scale)
-            } else {
-                let k = scale - self.scale;
-                match pow10(k) {
-                    Some(p) => {
-                        let q = self.mantissa / p;
-                        if self.mantissa % p != 0 {
-                            if self.mantissa > 0 {
-                                q + 1
-                            } else {
-                                q - 1
-                            }
-                        } else {
-                            q
-                        }
-                    }
-                    None => self.mantissa.signum(),
-                }
-            };
-            i64::try_from(v).unwrap_or(if v > 0 { i64::MAX } else { i64::MIN })
-        }
-
-        /// `Value()`: the value rounded up to an integer.
-        pub fn value(&self) -> i64 {
-            self.scaled_value(0)
-        }
-
-        /// `MilliValue()`: the value in thousandths, rounded up.
-        pub fn milli_value(&self) -> i64 {
-            self.scaled_value(-3)
-        }
-
-        /// `String()`: the canonical form (`100m`, `1500m`, `1Gi`, `1536Mi`,
-        /// `2k`, `12e6`, `0`).
-        pub fn canonical(&self) -> String {
-            if let Some(s) = &self.s {
-                return s.clone();
-            }
-            if self.is_zero() {
-                return "0".to_string();
-            }
-            let mut format = self.format;
-            let mut rounded: i128 = 0;
-            if format == Format::BinarySI {
-                let exact = self.scale >= 0
-                    || pow10(-self.scale)
-                        .map(|p| self.mantissa % p == 0)
-                        .unwrap_or(false);
-                let below_1024 = self.cmp_value(&int(-1024)) == Ordering::Greater
-                    && self.cmp_value(&int(1024)) == Ordering::Less;
-                if below_1024 {
-                    format = Format::DecimalSI;
-                } else {
-                    // AsScale(0): round away from zero.
-                    rounded = self.scaled_value(0).into();
-                    if !exact {
-                        format = Format::DecimalSI;
-                    }
-                }
-            }
-            match format {
-                Format::BinarySI => {
-                    let mut amount = rounded;
-                    let mut exp = 0;
-                    while amount != 0 && amount % 1024 == 0 {
-                        amount /= 1024;
-                        exp += 10;
-                    }
-                    let suffix = match exp {
-                        10 => "Ki",
-                        20 => "Mi",
-                        30 => "Gi",
-                        40 => "Ti",
-                        50 => "Pi",
-                        60 => "Ei",
-                        _ => "",
-                    };
-                    format!("{amount}{suffix}")
-                }
-                Format::DecimalSI | Format::DecimalExponent => {
-                    let mut amount = self.mantissa;
-                    let mut exp = self.scale;
-                    while amount % 10 == 0 {
-                        amount /= 10;
-                        exp += 1;
-                    }
-                    while exp % 3 != 0 {
-                        amount = amount.saturating_mul(10);
-                        exp -= 1;
-                    }
-                    let suffix = if format == Format::DecimalExponent {
-                        if exp == 0 {
-                            String::new()
-                        } else {
-                            format!("e{exp}")
-                        }
-                    } else {
-                        match exp {
-                            -9 => "n",
-                            -6 => "u",
-                            -3 => "m",
-                            3 => "k",
-                            6 => "M",
-                            9 => "G",
-                            12 => "T",
-                            15 => "P",
-                            18 => "E",
-                            _ => "",
-                        }
-                        .to_string()
-                    };
-                    format!("{amount}{suffix}")
-                }
-            }
-        }
-    }
-
-    fn int(v: i128) -> Quantity {
-        Quantity {
-            mantissa: v,
-            scale: 0,
-            format: Format::DecimalSI,
-            s: None,
-        }
-    }
-
-    /// The canonical form of a quantity string; invalid strings are
-    /// returned unchanged.
-    pub fn canonical(input: &str) -> String {
-        match parse(input) {
-            Some(q) => q.canonical(),
-            None => input.to_string(),
-        }
-    }
-
-    /// [`canonical`] of an optional quantity string; "0" when missing
-    /// (Go's zero `Quantity`).
-    pub fn canonical_opt(input: Option<&str>) -> String {
-        input.map(canonical).unwrap_or_else(|| "0".to_string())
-    }
-
-    fn suffix_info(suffix: &str) -> Option<(u32, i32, Format)> {
-        Some(match suffix {
-            "" => (10, 0, Format::DecimalSI),
-            "n" => (10, -9, Format::DecimalSI),
-            "u" => (10, -6, Format::DecimalSI),
-            "m" => (10, -3, Format::DecimalSI),
-            "k" => (10, 3, Format::DecimalSI),
-            "M" => (10, 6, Format::DecimalSI),
-            "G" => (10, 9, Format::DecimalSI),
-            "T" => (10, 12, Format::DecimalSI),
-            "P" => (10, 15, Format::DecimalSI),
-            "E" => (10, 18, Format::DecimalSI),
-            "Ki" => (2, 10, Format::BinarySI),
-            "Mi" => (2, 20, Format::BinarySI),
-            "Gi" => (2, 30, Format::BinarySI),
-            "Ti" => (2, 40, Format::BinarySI),
-            "Pi" => (2, 50, Format::BinarySI),
-            "Ei" => (2, 60, Format::BinarySI),
-            _ => {
-                let b = suffix.as_bytes();
-                if b.len() > 1 && (b[0] == b'e' || b[0] == b'E') {
-                    let e: i64 = suffix[1..].parse().ok()?;
-                    (10, i32::try_from(e).ok()?, Format::DecimalExponent)
-                } else {
-                    return None;
-                }
-            }
-        })
-    }
-
-    /// `parseQuantityString` + `ParseQuantity`.
-    fn parse(input: &str) -> Option<Quantity> {
-        if input.is_empty() {
-            return None;
-        }
-        if input == "0" {
-            return Some(Quantity {
-                mantissa: 0,
-                scale: 0,
-                format: Format::DecimalSI,
-                s: Some("0".to_string()),
-            });
-        }
-        let b = input.as_bytes();
-        let end = b.len();
-        let mut pos = 0;
-        let mut positive = true;
-        match b[0] {
-            b'-' => {
-                positive = false;
-                pos += 1;
-            }
-            b'+' => pos += 1,
-            _ => {}
-        }
-        while pos < end && b[pos] == b'0' {
-            pos += 1;
-        }
-        let num_start = pos;
-        while pos < end && b[pos].is_ascii_digit() {
-            pos += 1;
-        }
-        let mut num = &input[num_start..pos];
-        if num.is_empty() {
-            num = "0";
-        }
-        let mut denom = "";
-        if pos < end && b[pos] == b'.' {
-            pos += 1;
-            let d0 = pos;
-            while pos < end && b[pos].is_ascii_digit() {
-                pos += 1;
-            }
-            denom = &input[d0..pos];
-        }
-        let suffix_start = pos;
-        while pos < end && b"eEinumkKMGTP".contains(&b[pos]) {
-            pos += 1;
-        }
-        if pos < end {
-            if b[pos] == b'-' || b[pos] == b'+' {
-                pos += 1;
-            }
-            while pos < end && b[pos].is_ascii_digit() {
-                pos += 1;
-            }
-            if pos < end {
-                return None;
-            }
-        }
-        let suffix = &input[suffix_start..];
-        let (base, exponent, mut format) = suffix_info(suffix)?;
-
-        let digits = format!("{num}{denom}");
-        let mut mantissa: i128 = digits.parse().ok()?;
-        let mut scale: i64 = -(denom.len() as i64);
-        if base == 10 {
-            scale += i64::from(exponent);
-        } else {
-            let factor = 2i128.checked_pow(u32::try_from(exponent).ok()?)?;
-            mantissa = mantissa.checked_mul(factor)?;
-        }
-
-        // Keep the string when Go's fast path would (it is canonical then).
-        let mut keep = false;
-        let fast_precision = match format {
-            Format::BinarySI if denom.is_empty() => {
-                15 - num.len() as i32 - ((exponent as f32) * 3.0 / 10.0) as i32 - 1
-            }
-            Format::BinarySI => -1,
-            _ => 18 - (num.len() + denom.len()) as i32,
-        };
-        let fast_scale = if base == 10 {
-            scale
-        } else {
-            -(denom.len() as i64)
-        };
-        if fast_precision >= 0 && fast_scale >= -9 {
-            if let Ok(value) = digits.parse::<i64>() {
-                let fits = i64::try_from(mantissa).is_ok();
-                if fits {
-                    keep = match format {
-                        Format::BinarySI => exponent % 10 == 0 && (value & 0x07) != 0,
-                        _ => {
-                            fast_scale % 3 == 0
-                                && !digits.ends_with("000")
-                                && !digits.starts_with('0')
-                        }
-                    };
-                }
-            }
-        }
-
-        // Round up (away from zero) to nano precision.
-        if scale < -9 {
-            mantissa = match pow10(-9 - scale) {
-                Some(p) => {
-                    let q = mantissa / p;
-                    if mantissa % p != 0 {
-                        q + 1
-                    } else {
-                        q
-                    }
-                }
-                // Far below a nano: rounds up to one nano.
-                None => mantissa.signum(),
-            };
-            scale = -9;
-        }
-        if format == Format::BinarySI {
-            let max = i128::from(i64::MAX);
-            let as_int = Quantity {
-                mantissa,
-                scale,
-                format,
-                s: None,
-            };
-            if as_int.cmp_value(&int(max)) == Ordering::Greater {
-                mantissa = max;
-                scale = 0;
-            }
-            let v = Quantity {
-                mantissa,
-                scale,
-                format,
-                s: None,
-            };
-            if v.cmp_value(&int(1)) == Ordering::Less && mantissa > 0 {
-                format = Format::DecimalSI;
-            }
-        }
-        if !positive {
-            mantissa = -mantissa;
-        }
-        let mut q = Quantity {
-            mantissa,
-            scale,
-            format,
-            s: if keep { Some(input.to_string()) } else { None },
-        };
-        if q.s.is_none() {
-            q.normalize();
-        }
-        Some(q)
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        #[test]
-        fn canonical_forms() {
-            let cases = [
-                ("0", "0"),
-                ("100m", "100m"),
-                ("0.5", "500m"),
-                ("1000m", "1"),
-                ("1500m", "1500m"),
-                ("1", "1"),
-                ("1000", "1k"),
-                ("1500", "1500"),
-                ("2000000", "2M"),
-                ("0.1", "100m"),
-                ("1e3", "1e3"),
-                ("12e6", "12e6"),
-                ("1024Mi", "1Gi"),
-                ("1.5Gi", "1536Mi"),
-                ("128Mi", "128Mi"),
-                ("8Gi", "8Gi"),
-                ("2048Ki", "2Mi"),
-                ("128974848", "128974848"),
-                ("129e6", "129e6"),
-                ("0.5Ki", "512"),
-                ("100Ki", "100Ki"),
-                ("10Gi", "10Gi"),
-                ("1n", "1n"),
-                ("0.0000000001", "1n"),
-                ("16331208Ki", "16331208Ki"),
-            ];
-            for (input, want) in cases {
-                assert_eq!(canonical(input), want, "input {input}");
-            }
-            for weird in [
-                "1e2000000000",
-                "1e-2000000000",
-                "-1.5Ei",
-                "+1",
-                ".",
-                "1.",
-                "1e",
-                "9999999999999999999999999999999999999999",
-            ] {
-                let _ = canonical(weird);
-            }
-            let mut big = Quantity::parse("1e2000000000").unwrap();
-            big.add(&Quantity::parse("1e-2000000000").unwrap());
-            let _ = big.canonical();
-            let _ = big.milli_value();
-            assert_eq!(canonical("1e-20"), "1e-9");
-            assert_eq!(canonical("-100m"), "-100m");
-            assert_eq!(canonical("bogus"), "bogus");
-            assert_eq!(canonical(""), "");
-            assert_eq!(canonical_opt(None), "0");
-        }
-
-        #[test]
-        fn add_and_compare() {
-            let mut a = Quantity::parse("100m").unwrap();
-            a.add(&Quantity::parse("200m").unwrap());
-            assert_eq!(a.canonical(), "300m");
-            let mut b = Quantity::parse("128Mi").unwrap();
-            b.add(&Quantity::parse("64Mi").unwrap());
-            assert_eq!(b.canonical(), "192Mi");
-            let mut c = Quantity::parse("1").unwrap();
-            c.add(&Quantity::parse("500m").unwrap());
-            assert_eq!(c.canonical(), "1500m");
-            let mut z = Quantity::zero(Format::DecimalSI);
-            z.add(&Quantity::parse("64Mi").unwrap());
-            assert_eq!(z.canonical(), "64Mi");
-            let mut m = Quantity::parse("100Mi").unwrap();
-            m.add(&Quantity::parse("1G").unwrap());
-            assert_eq!(m.canonical(), "1104857600");
-            assert_eq!(
-                Quantity::parse("1")
-                    .unwrap()
-                    .cmp_value(&Quantity::parse("1000m").unwrap()),
-                Ordering::Equal
-            );
-            assert_eq!(Quantity::parse("250m").unwrap().milli_value(), 250);
-            assert_eq!(Quantity::parse("1500m").unwrap().value(), 2);
-            assert_eq!(Quantity::parse("1Gi").unwrap().value(), 1_073_741_824);
-        }
+/// How the apiserver prints an optional quantity string: Go's
+/// `Quantity.String()` after `ParseQuantity` (see [`ParsedQuantity`]), "0"
+/// when missing (Go's zero `Quantity`), and the text unchanged when it does
+/// not parse.
+fn quantity_string(input: Option<&str>) -> String {
+    match input {
+        None => "0".to_string(),
+        Some(text) => ParsedQuantity::parse(text)
+            .map(|q| q.to_string())
+            .unwrap_or_else(|_| text.to_string()),
     }
 }
 
@@ -2878,6 +2371,43 @@ LAST SEEN   TYPE     REASON   OBJECT      SUBOBJECT                SOURCE       
             ),
             want_wide
         );
+    }
+
+    #[test]
+    fn capacity_cells_print_like_the_apiserver() {
+        // (stored text, CAPACITY cell): Go `ParseQuantity(text).String()`,
+        // which keeps text already in canonical form verbatim.
+        let cases = [
+            ("1024Mi", "1Gi"),
+            ("2048Ki", "2Mi"),
+            ("1.5Gi", "1536Mi"),
+            ("0.5Ti", "512Gi"),
+            ("1.000Gi", "1Gi"),
+            ("1000Mi", "1000Mi"),
+            ("100Gi", "100Gi"),
+            ("10G", "10G"),
+            ("5e9", "5e9"),
+            ("+1Gi", "+1Gi"),
+            ("+10Gi", "+10Gi"),
+            ("007Gi", "007Gi"),
+            ("0", "0"),
+            ("bogus", "bogus"),
+            ("", ""),
+        ];
+        for (text, want) in cases {
+            assert_eq!(quantity_string(Some(text)), want, "capacity {text:?}");
+        }
+        assert_eq!(quantity_string(None), "0");
+        // A volume without a storage capacity shows Go's zero quantity.
+        let pv = PersistentVolume {
+            metadata: meta(None, "pv-0", 60),
+            ..Default::default()
+        };
+        let want = "\
+NAME   CAPACITY   ACCESS MODES   RECLAIM POLICY   STATUS    CLAIM   STORAGECLASS   VOLUMEATTRIBUTESCLASS   REASON   AGE
+pv-0   0                         Retain           Pending                          <unset>                          60s
+";
+        assert_eq!(print_table(&[&pv], now(), &PrintOptions::default()), want);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use sim_core::api::labels::Selector;
 use sim_core::api::{Kind, Object};
-use sim_core::etcd::Etcd;
+use sim_core::etcd::{ChangeType, Etcd};
 use sim_core::time::SimDuration;
 
 /// What an expectation looks at.
@@ -260,50 +260,143 @@ impl Expectation {
                 }
                 (ok, seen.join(" "))
             }
-            Target::Pods {
-                namespace,
-                selector,
-            } => {
-                let pods: Vec<_> = etcd
-                    .list(Kind::Pod, namespace.as_deref())
-                    .into_iter()
-                    .filter(|p| selector.matches(p.labels()))
-                    .collect();
-                let mut by_phase: BTreeMap<String, usize> = BTreeMap::new();
-                for p in &pods {
-                    *by_phase.entry(phase_of(p)).or_default() += 1;
-                }
-                let ready = pods.iter().filter(|p| pod_ready(p)).count();
-                let mut ok = true;
-                for c in &self.conditions {
-                    ok &= match c {
-                        Condition::Phase(ph) => {
-                            !pods.is_empty() && by_phase.get(ph).copied().unwrap_or(0) == pods.len()
-                        }
-                        Condition::Ready(true) => !pods.is_empty() && ready == pods.len(),
-                        Condition::Ready(false) => ready == 0,
-                        Condition::Count(n) => pods.len() == *n,
-                        Condition::PhaseCounts(want) => want
-                            .iter()
-                            .all(|(ph, n)| by_phase.get(ph).copied().unwrap_or(0) == *n),
-                        _ => false,
-                    };
-                }
-                let phases: Vec<String> =
-                    by_phase.iter().map(|(p, n)| format!("{p}={n}")).collect();
-                let mut observed = format!("{} pods", pods.len());
-                if !phases.is_empty() {
-                    let _ = write!(observed, " ({})", phases.join(", "));
-                }
-                if self
-                    .conditions
-                    .iter()
-                    .any(|c| matches!(c, Condition::Ready(_)))
-                {
-                    let _ = write!(observed, ", {ready} ready");
-                }
-                (ok, observed)
+            Target::Pods { .. } => {
+                let mut tracker = PodSetTracker::default();
+                tracker.refresh(&self.target, etcd);
+                self.judge_pods(&tracker)
             }
+        }
+    }
+
+    fn judge_pods(&self, t: &PodSetTracker) -> (bool, String) {
+        let total = t.pods.len();
+        let mut ok = true;
+        for c in &self.conditions {
+            ok &= match c {
+                Condition::Phase(ph) => total > 0 && t.phase_count(ph) == total,
+                Condition::Ready(true) => total > 0 && t.ready == total,
+                Condition::Ready(false) => t.ready == 0,
+                Condition::Count(n) => total == *n,
+                Condition::PhaseCounts(want) => want.iter().all(|(ph, n)| t.phase_count(ph) == *n),
+                _ => false,
+            };
+        }
+        let phases: Vec<String> = t
+            .by_phase
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(p, n)| format!("{p}={n}"))
+            .collect();
+        let mut observed = format!("{total} pods");
+        if !phases.is_empty() {
+            let _ = write!(observed, " ({})", phases.join(", "));
+        }
+        if self
+            .conditions
+            .iter()
+            .any(|c| matches!(c, Condition::Ready(_)))
+        {
+            let _ = write!(observed, ", {} ready", t.ready);
+        }
+        (ok, observed)
+    }
+}
+
+/// The pods an expectation selects, kept up to date from etcd's change
+/// history so that checking after every change costs only the changes.
+#[derive(Debug, Default)]
+pub struct PodSetTracker {
+    revision: Option<u64>,
+    pods: BTreeMap<(String, String), (String, bool)>,
+    by_phase: BTreeMap<String, usize>,
+    ready: usize,
+}
+
+impl PodSetTracker {
+    fn phase_count(&self, phase: &str) -> usize {
+        self.by_phase.get(phase).copied().unwrap_or(0)
+    }
+
+    fn remove(&mut self, key: &(String, String)) {
+        if let Some((phase, ready)) = self.pods.remove(key) {
+            if let Some(n) = self.by_phase.get_mut(&phase) {
+                *n -= 1;
+            }
+            self.ready -= usize::from(ready);
+        }
+    }
+
+    fn upsert(&mut self, o: &Object) {
+        let key = (o.namespace().to_owned(), o.name().to_owned());
+        self.remove(&key);
+        let phase = phase_of(o);
+        let ready = pod_ready(o);
+        *self.by_phase.entry(phase.clone()).or_default() += 1;
+        self.ready += usize::from(ready);
+        self.pods.insert(key, (phase, ready));
+    }
+
+    /// Brings the set up to date with the store: applies the changes since
+    /// the last refresh, or recounts when that history was compacted.
+    pub fn refresh(&mut self, target: &Target, etcd: &Etcd) {
+        let Target::Pods {
+            namespace,
+            selector,
+        } = target
+        else {
+            return;
+        };
+        let selected = |o: &Object| {
+            namespace.as_deref().is_none_or(|ns| ns == o.namespace())
+                && selector.matches(o.labels())
+        };
+        match self.revision.map(|r| etcd.changes_since(Kind::Pod, r)) {
+            Some(Ok(changes)) => {
+                for c in changes {
+                    if c.change == ChangeType::Deleted || !selected(&c.object) {
+                        self.remove(&(c.object.namespace().to_owned(), c.object.name().to_owned()));
+                    } else {
+                        self.upsert(&c.object);
+                    }
+                }
+            }
+            _ => {
+                *self = Self::default();
+                for o in etcd.list(Kind::Pod, namespace.as_deref()) {
+                    if selected(&o) {
+                        self.upsert(&o);
+                    }
+                }
+            }
+        }
+        self.revision = Some(etcd.revision());
+    }
+}
+
+/// Checks an expectation repeatedly, cheaply: pod sets are tracked incrementally.
+#[derive(Debug)]
+pub struct Checker<'a> {
+    expectation: &'a Expectation,
+    pods: PodSetTracker,
+}
+
+impl<'a> Checker<'a> {
+    /// A checker for one expectation.
+    pub fn new(expectation: &'a Expectation) -> Self {
+        Self {
+            expectation,
+            pods: PodSetTracker::default(),
+        }
+    }
+
+    /// Checks against the store's current state: (all hold, what was observed).
+    pub fn check(&mut self, etcd: &Etcd) -> (bool, String) {
+        match &self.expectation.target {
+            Target::Pods { .. } => {
+                self.pods.refresh(&self.expectation.target, etcd);
+                self.expectation.judge_pods(&self.pods)
+            }
+            Target::Object { .. } => self.expectation.check(etcd),
         }
     }
 }

@@ -23,7 +23,9 @@ pub struct ManifestObject {
 }
 
 /// Reads every object of the files named by `-f` (files or directories;
-/// directories contribute their `.yaml`, `.yml` and `.json` files in name order).
+/// directories contribute their `.yaml`, `.yml` and `.json` files in name
+/// order). Paths are relative to `base` (the scenario's directory); a path
+/// that does not exist is reported at `referenced_from`, in kubectl's words.
 pub fn load_paths(
     paths: &[PathBuf],
     base: &Path,
@@ -36,6 +38,16 @@ pub fn load_paths(
         } else {
             base.join(p)
         };
+        if !full.exists() {
+            return Err(ScenarioError::new(
+                referenced_from.clone(),
+                format!(
+                    "error: the path \"{}\" does not exist (looked for {}; manifest paths are relative to the scenario file)",
+                    p.display(),
+                    full.display()
+                ),
+            ));
+        }
         let files = if full.is_dir() {
             let mut v: Vec<PathBuf> = std::fs::read_dir(&full)
                 .map_err(|e| {
@@ -46,10 +58,11 @@ pub fn load_paths(
                 })?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| {
-                    matches!(
-                        p.extension().and_then(|e| e.to_str()),
-                        Some("yaml" | "yml" | "json")
-                    )
+                    p.is_file()
+                        && matches!(
+                            p.extension().and_then(|e| e.to_str()),
+                            Some("yaml" | "yml" | "json")
+                        )
                 })
                 .collect();
             v.sort();
@@ -59,9 +72,14 @@ pub fn load_paths(
         };
         for file in files {
             let text = std::fs::read_to_string(&file).map_err(|e| {
+                let why = if e.kind() == std::io::ErrorKind::InvalidData {
+                    "it is not UTF-8 text; expected a YAML or JSON manifest".to_owned()
+                } else {
+                    e.to_string()
+                };
                 ScenarioError::new(
                     referenced_from.clone(),
-                    format!("the path \"{}\" does not exist or cannot be read ({e}); manifest paths are relative to the scenario file", file.display()),
+                    format!("error: cannot read manifest \"{}\": {why}", file.display()),
                 )
             })?;
             out.extend(load_text(&text, &file, 0)?);
@@ -86,7 +104,12 @@ pub fn load_text(
                 column: e.column,
                 path: None,
             },
-            format!("invalid YAML: {}", e.message),
+            match e.kind {
+                yaml::YamlErrorKind::Syntax => {
+                    format!("invalid YAML: {}", shift_lines(&e.message, line_offset))
+                }
+                _ => format!("error converting YAML to JSON: {}", e.message),
+            },
         )
     })?;
     let mut out = Vec::new();
@@ -101,6 +124,36 @@ pub fn load_text(
     }
     check_duplicates(&out)?;
     Ok(out)
+}
+
+/// Rewrites the positions inside a YAML error message ("while parsing a flow
+/// sequence at line 8 column 12") as lines of the enclosing file, for YAML
+/// inlined `offset` lines down (columns are dropped: the inline text is
+/// indented).
+fn shift_lines(message: &str, offset: usize) -> String {
+    if offset == 0 {
+        return message.to_owned();
+    }
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(i) = rest.find(" at line ") {
+        let (head, tail) = rest.split_at(i + " at line ".len());
+        out.push_str(head);
+        let digits = tail.chars().take_while(char::is_ascii_digit).count();
+        match tail[..digits].parse::<usize>() {
+            Ok(n) => {
+                out.push_str(&(n + offset).to_string());
+                rest = &tail[digits..];
+                if let Some(after) = rest.strip_prefix(" column ") {
+                    let d = after.chars().take_while(char::is_ascii_digit).count();
+                    rest = &after[d..];
+                }
+            }
+            Err(_) => rest = tail,
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Decodes one manifest document.
@@ -149,8 +202,13 @@ pub fn decode(value: Value, origin: Location) -> Result<ManifestObject, Scenario
         )));
     };
     let object = k.decode(&value).map_err(|e| {
+        // The Decode variant's text already starts "cannot be handled as a ...".
+        let detail = match e {
+            sim_core::api::strict::StrictError::Decode { message, .. } => message,
+            other => other.to_string(),
+        };
         err(format!(
-            "{kind} in version \"{api_version}\" cannot be handled as a {kind}: {e}"
+            "{kind} in version \"{api_version}\" cannot be handled as a {kind}: {detail}"
         ))
     })?;
     // The API server's validation, on a defaulted copy (what a create would check).
@@ -176,7 +234,8 @@ pub fn decode(value: Value, origin: Location) -> Result<ManifestObject, Scenario
     })
 }
 
-fn check_duplicates(objects: &[ManifestObject]) -> Result<(), ScenarioError> {
+/// Refuses two objects of the same kind, namespace and name in one apply.
+pub fn check_duplicates(objects: &[ManifestObject]) -> Result<(), ScenarioError> {
     let mut seen: BTreeMap<(Kind, String, String), &Location> = BTreeMap::new();
     for m in objects {
         if m.object.name().is_empty() {
@@ -241,6 +300,17 @@ mod tests {
                 .contains("spec.containers[0].resources.requests[cpu]: Invalid value: \"2x\""),
             "{e}"
         );
+    }
+
+    #[test]
+    fn inline_positions_become_file_lines() {
+        assert_eq!(
+            shift_lines("x, while parsing a flow sequence at line 8 column 12", 4),
+            "x, while parsing a flow sequence at line 12"
+        );
+        assert_eq!(shift_lines("at line 3 column 1", 0), "at line 3 column 1");
+        let e = load_text("a: [1\n", Path::new("s.yaml"), 10).unwrap_err();
+        assert!(e.location.line.is_some_and(|l| l > 10), "{e}");
     }
 
     #[test]

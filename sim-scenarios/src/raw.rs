@@ -11,6 +11,7 @@ use serde::Deserialize;
 /// A scenario file.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(expecting = "a scenario: a mapping with name, description, seed, cluster and steps")]
 pub struct RawScenario {
     /// The scenario's name.
     pub name: String,
@@ -31,6 +32,9 @@ pub struct RawScenario {
 /// The `cluster` section.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    expecting = "a cluster: a mapping with nodes, images, defaultImage, timings, latencies, corednsReplicas, defaultTolerationSeconds"
+)]
 pub struct RawCluster {
     /// Node pools; default: one control-plane node and two workers.
     #[serde(default)]
@@ -58,6 +62,9 @@ pub struct RawCluster {
 /// A pool of identical nodes.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    expecting = "a node pool: a mapping with name, names or count, and optionally controlPlane, cpu, memory, pods, ephemeralStorage, labels, taints, pullBandwidth"
+)]
 pub struct RawNodePool {
     /// Pool name: the node name when `count` is absent, else the prefix of `<name>-1`, `<name>-2`, ...
     #[serde(default)]
@@ -97,6 +104,9 @@ pub struct RawNodePool {
 /// How an image behaves.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    expecting = "an image profile: a mapping with size, pullTime, startup, stop, exit, missing, logs"
+)]
 pub struct RawImage {
     /// Size (quantity, `44M`).
     #[serde(default)]
@@ -124,6 +134,7 @@ pub struct RawImage {
 /// An exit: when and with which code.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(expecting = "an exit: a mapping with after (a duration) and code")]
 pub struct RawExit {
     /// Time from start to exit (duration).
     pub after: String,
@@ -135,6 +146,7 @@ pub struct RawExit {
 /// Timing overrides (durations).
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(expecting = "timings: a mapping of durations")]
 pub struct RawTimings {
     /// kubelet `nodeLeaseDurationSeconds` (40s).
     pub node_lease_duration: Option<String>,
@@ -157,6 +169,7 @@ pub struct RawTimings {
 /// Latency overrides (durations).
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(expecting = "latencies: a mapping of durations (apiRequest, watchDelivery)")]
 pub struct RawLatencies {
     /// Client request to the API server (2ms).
     pub api_request: Option<String>,
@@ -167,6 +180,9 @@ pub struct RawLatencies {
 /// One step.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    expecting = "a step: a mapping with one of apply, delete, kubectl, wait or expect (and optionally at or after, name, namespace)"
+)]
 pub struct RawStep {
     /// Absolute virtual time (duration since start).
     #[serde(default)]
@@ -200,6 +216,7 @@ pub struct RawStep {
 /// Either one string or several.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(untagged)]
+#[serde(expecting = "TYPE/NAME or a list of them")]
 pub enum StringOrList {
     /// One.
     One(String),
@@ -220,6 +237,9 @@ impl StringOrList {
 /// An expectation, with an optional deadline.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    expecting = "an expectation: a mapping with one of object, pods or podCount, and conditions"
+)]
 pub struct RawExpect {
     /// One object, `TYPE/NAME` (`deployment/my-tomcat`, `pod/mynginx`, `namespace/tuling`).
     #[serde(default)]

@@ -10,7 +10,7 @@ use sim_core::cluster::Cluster;
 use sim_core::time::{SimDuration, SimTime};
 use sim_core::trace::Trace;
 
-use crate::expect::Expectation;
+use crate::expect::{Checker, Expectation};
 use crate::kubectl::exec;
 use crate::scenario::{Action, Scenario, When};
 
@@ -257,8 +257,9 @@ fn expect(r: &mut Runner<'_>, e: &Expectation) -> io::Result<Option<bool>> {
     let desc = e.describe();
     r.say(&format!("expect {desc}"))?;
     let deadline = r.cluster.now() + e.within;
-    let held = r.run_until_holds(deadline, |c| e.check(c.etcd()).0);
-    let (_, observed) = e.check(r.cluster.etcd());
+    let mut checker = Checker::new(e);
+    let held = r.run_until_holds(deadline, |c| checker.check(c.etcd()).0);
+    let (_, observed) = checker.check(r.cluster.etcd());
     match held {
         Some(_) => {
             r.say(&format!("PASS {desc}: {observed}"))?;

@@ -20,7 +20,7 @@ use crate::kubectl::grammar::{self, Command};
 use crate::kubectl::resources::resolve;
 use crate::manifest::{self, ManifestObject};
 use crate::raw::{RawCluster, RawExpect, RawImage, RawNodePool, RawScenario, RawStep};
-use crate::yaml;
+use crate::yaml::{self, YamlErrorKind};
 
 /// The seed used when a scenario names none.
 pub const DEFAULT_SEED: u64 = 1;
@@ -90,27 +90,53 @@ fn parse_duration(
     line: Option<usize>,
     path: &str,
 ) -> Result<SimDuration, ScenarioError> {
-    s.parse::<SimDuration>()
-        .map_err(|e| ScenarioError::at(file, line, path, e.to_string()))
+    s.parse::<SimDuration>().map_err(|e| {
+        let mut msg = e.to_string();
+        // A bare number is the classic mistake (`wait: 10`).
+        if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '.') {
+            msg.push_str(&format!("; did you mean {s}s?"));
+        }
+        ScenarioError::at(file, line, path, msg)
+    })
 }
 
 /// Reads and validates a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
+        let why = match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                "no such file; expected the path of a scenario YAML file".to_owned()
+            }
+            std::io::ErrorKind::InvalidData => {
+                "the file is not UTF-8 text; expected a scenario YAML file".to_owned()
+            }
+            _ if path.is_dir() => "is a directory; expected a scenario YAML file".to_owned(),
+            _ => format!("cannot read the scenario file: {e}"),
+        };
         ScenarioError::new(
             Location {
                 file: path.to_owned(),
                 ..Default::default()
             },
-            format!("cannot read scenario: {e}"),
+            why,
         )
     })?;
     parse(&text, path)
 }
 
-/// Validates scenario text read from `path` (relative manifest paths resolve from its directory).
+/// Validates scenario text read from `path` (relative manifest paths resolve
+/// from its directory). Every error names the file, the line when it can be
+/// known, the YAML path, and what was expected.
 pub fn parse(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
     let raw: RawScenario = yaml::from_str(text).map_err(|e| {
+        let message = match e.kind {
+            YamlErrorKind::Syntax => format!("invalid YAML: {}", e.message),
+            YamlErrorKind::Empty => "the scenario file holds no YAML document (it is empty or only comments); expected a mapping with at least name and steps".to_owned(),
+            YamlErrorKind::MultipleDocuments => {
+                format!("{}; a scenario file holds one YAML document", e.message)
+            }
+            YamlErrorKind::Shape => e.message,
+        };
         ScenarioError::new(
             Location {
                 file: path.to_owned(),
@@ -118,37 +144,59 @@ pub fn parse(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
                 column: e.column,
                 path: None,
             },
-            e.message,
+            message,
         )
     })?;
-    let step_lines = step_start_lines(text);
+    validate(raw, text, path).map_err(|mut e| {
+        // Errors found after deserializing carry a YAML path; the parser finds its line.
+        if e.location.line.is_none() && e.location.file == path {
+            if let Some(p) = &e.location.path {
+                e.location.line = line_of(text, p);
+            }
+        }
+        e
+    })
+}
+
+/// The 1-based line of a YAML path in the scenario text; if the node is not
+/// there (a default), the line of its nearest ancestor below the top level.
+fn line_of(text: &str, path: &str) -> Option<usize> {
+    let segments = yaml::split_path(path);
+    (1..=segments.len())
+        .rev()
+        .find_map(|n| yaml::locate(text, &segments[..n]))
+        .map(|(line, _)| line)
+}
+
+fn validate(raw: RawScenario, text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
+    if raw.name.trim().is_empty() {
+        return Err(ScenarioError::at(
+            path,
+            None,
+            "name",
+            "a scenario needs a non-empty name",
+        ));
+    }
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let cluster = cluster(&raw.cluster, path)?;
     let mut steps = Vec::new();
     for (i, rs) in raw.steps.iter().enumerate() {
-        let line = step_lines.get(i).copied();
-        steps.push(step(i, rs, path, line, &base, text)?);
+        steps.push(step(i, rs, path, &base, text)?);
     }
     // Absolute times must not go backwards.
     let mut last_at = SimTime::ZERO;
     for s in &steps {
         if let When::At(t) = s.when {
             if t < last_at {
-                return Err(ScenarioError::new(
-                    Location { path: Some(format!("steps[{}].at", s.index)), ..s.location.clone() },
+                return Err(ScenarioError::at(
+                    path,
+                    None,
+                    format!("steps[{}].at", s.index),
                     format!("step time {t} is before an earlier step's time {last_at}; steps run in order"),
                 ));
             }
             last_at = t;
         }
-    }
-    if raw.name.trim().is_empty() {
-        return Err(ScenarioError::at(
-            path,
-            Some(1),
-            "name",
-            "a scenario needs a non-empty name",
-        ));
     }
     Ok(Scenario {
         name: raw.name,
@@ -158,37 +206,6 @@ pub fn parse(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
         cluster,
         steps,
     })
-}
-
-/// The 1-based line of each item of the top-level `steps:` list.
-fn step_start_lines(text: &str) -> Vec<usize> {
-    let mut lines = Vec::new();
-    let mut in_steps = false;
-    let mut indent: Option<usize> = None;
-    for (i, l) in text.lines().enumerate() {
-        let trimmed = l.trim_start();
-        if !l.starts_with(' ')
-            && !l.starts_with('-')
-            && !trimmed.is_empty()
-            && !trimmed.starts_with('#')
-        {
-            in_steps = l.starts_with("steps:");
-            continue;
-        }
-        if !in_steps || !trimmed.starts_with("- ") && trimmed != "-" {
-            continue;
-        }
-        let here = l.len() - trimmed.len();
-        match indent {
-            None => {
-                indent = Some(here);
-                lines.push(i + 1);
-            }
-            Some(ind) if ind == here => lines.push(i + 1),
-            _ => {}
-        }
-    }
-    lines
 }
 
 fn quantity(
@@ -206,15 +223,42 @@ fn quantity(
                 file,
                 None,
                 path,
-                format!("{s:?} is negative; expected a non-negative quantity"),
+                format!("{s:?} is negative; expected a non-negative quantity such as 4, 500m, 8Gi or 10M"),
             )),
             Err(e) => Err(ScenarioError::at(
                 file,
                 None,
                 path,
-                format!("{e} (expected a quantity such as 4, 500m, 8Gi or 10M)"),
+                format!("{e}{}", quantity_hint(s, parse)),
             )),
         },
+    }
+}
+
+/// For `8GB`, `512MiB` or `1KB`: "; did you mean 8G or 8Gi?" (Kubernetes
+/// quantities have no B).
+fn quantity_hint(
+    s: &str,
+    parse: fn(&str) -> Result<i64, sim_core::api::quantity::QuantityError>,
+) -> String {
+    let Some(stem) = s.strip_suffix(['B', 'b']) else {
+        return String::new();
+    };
+    let mut candidates = Vec::new();
+    if stem.ends_with('i') {
+        candidates.push(stem.to_owned());
+    } else {
+        candidates.push(stem.replace('K', "k"));
+        candidates.push(format!("{}i", stem.replace('k', "K")));
+    }
+    let ok: Vec<String> = candidates
+        .into_iter()
+        .filter(|c| parse(c).is_ok())
+        .collect();
+    if ok.is_empty() {
+        String::new()
+    } else {
+        format!("; did you mean {}?", ok.join(" or "))
     }
 }
 
@@ -565,61 +609,73 @@ fn step(
     index: usize,
     raw: &RawStep,
     file: &Path,
-    line: Option<usize>,
     base: &Path,
     text: &str,
 ) -> Result<Step, ScenarioError> {
     let path = format!("steps[{index}]");
     let location = Location {
         file: file.to_owned(),
-        line,
+        line: line_of(text, &path),
         column: None,
         path: Some(path.clone()),
     };
-    let err = |field: &str, msg: String| {
-        ScenarioError::new(
-            Location {
-                path: Some(format!("{path}{field}")),
-                ..location.clone()
-            },
-            msg,
-        )
+    // Errors carry no line: `parse` finds the line of their YAML path.
+    let at = |field: &str| Location {
+        file: file.to_owned(),
+        line: None,
+        column: None,
+        path: Some(format!("{path}{field}")),
     };
+    let err = |field: &str, msg: String| ScenarioError::new(at(field), msg);
     let when = match (&raw.at, &raw.after) {
-        (Some(_), Some(_)) => return Err(err("", "give either at or after, not both".into())),
+        (Some(_), Some(_)) => {
+            return Err(err(
+                "",
+                "give either at (an absolute time) or after (a delay), not both".into(),
+            ))
+        }
         (Some(at), None) => {
-            When::At(SimTime::ZERO + parse_duration(at, file, line, &format!("{path}.at"))?)
+            When::At(SimTime::ZERO + parse_duration(at, file, None, &format!("{path}.at"))?)
         }
         (None, Some(after)) => {
-            When::After(parse_duration(after, file, line, &format!("{path}.after"))?)
+            When::After(parse_duration(after, file, None, &format!("{path}.after"))?)
         }
         (None, None) => When::After(SimDuration::ZERO),
     };
-    let actions = [
-        raw.apply.is_some(),
-        raw.delete.is_some(),
-        raw.kubectl.is_some(),
-        raw.wait.is_some(),
-        raw.expect.is_some(),
-    ];
-    let n = actions.iter().filter(|a| **a).count();
-    if n != 1 {
+    let actions: Vec<&str> = [
+        ("apply", raw.apply.is_some()),
+        ("delete", raw.delete.is_some()),
+        ("kubectl", raw.kubectl.is_some()),
+        ("wait", raw.wait.is_some()),
+        ("expect", raw.expect.is_some()),
+    ]
+    .into_iter()
+    .filter(|(_, present)| *present)
+    .map(|(name, _)| name)
+    .collect();
+    if actions.len() != 1 {
+        let found = if actions.is_empty() {
+            "found none".to_owned()
+        } else {
+            format!("found {} ({})", actions.len(), actions.join(" and "))
+        };
         return Err(err(
             "",
-            format!(
-                "a step needs exactly one of apply, delete, kubectl, wait or expect; found {n}"
-            ),
+            format!("a step needs exactly one of apply, delete, kubectl, wait or expect; {found}"),
         ));
     }
     if raw.namespace.is_some() && raw.delete.is_none() && raw.apply.is_none() {
         return Err(err(
             ".namespace",
-            "namespace applies to apply and delete steps; put it inside expect for expectations"
+            "namespace applies to apply and delete steps; put it inside expect for expectations, or use -n in a kubectl line"
                 .into(),
         ));
     }
     let action = if let Some(apply) = &raw.apply {
-        let (source, manifests) = apply_source(apply, file, base, line, text, &location)?;
+        let (source, manifests) = apply_source(apply, file, base, text, &path, &at(".apply"))?;
+        if manifests.is_empty() {
+            return Err(err(".apply", "error: no objects passed to apply".into()));
+        }
         let mut cli_line = format!("apply -f {source}");
         if let Some(ns) = &raw.namespace {
             cli_line.push_str(&format!(" -n {ns}"));
@@ -649,16 +705,24 @@ fn step(
             cli_line.push_str(&format!(" -n {ns}"));
         }
         Action::Kubectl(Box::new(prepare_kubectl(
-            &cli_line, base, &location, &err, ".delete",
+            &cli_line,
+            base,
+            &at(".delete"),
+            &err,
+            ".delete",
         )?))
     } else if let Some(k) = &raw.kubectl {
         Action::Kubectl(Box::new(prepare_kubectl(
-            k, base, &location, &err, ".kubectl",
+            k,
+            base,
+            &at(".kubectl"),
+            &err,
+            ".kubectl",
         )?))
     } else if let Some(w) = &raw.wait {
-        Action::Wait(parse_duration(w, file, line, &format!("{path}.wait"))?)
+        Action::Wait(parse_duration(w, file, None, &format!("{path}.wait"))?)
     } else if let Some(e) = &raw.expect {
-        Action::Expect(expectation(e, file, line, &format!("{path}.expect"))?)
+        Action::Expect(expectation(e, file, &format!("{path}.expect"))?)
     } else {
         return Err(err("", "empty step".into()));
     };
@@ -708,6 +772,16 @@ fn prepare_kubectl(
         }
     }
     let manifests = manifest::load_paths(&files, base, location)?;
+    let verb = match &cli.command {
+        Command::Apply(_) => Some("apply"),
+        Command::Create(c) if c.what.is_none() => Some("create"),
+        _ => None,
+    };
+    if let Some(verb) = verb {
+        if manifests.is_empty() {
+            return Err(err(field, format!("error: no objects passed to {verb}")));
+        }
+    }
     Ok(Prepared {
         line: line.to_owned(),
         cli,
@@ -719,15 +793,16 @@ fn apply_source(
     apply: &serde_json::Value,
     file: &Path,
     base: &Path,
-    line: Option<usize>,
     text: &str,
+    step_path: &str,
     location: &Location,
 ) -> Result<(String, Vec<ManifestObject>), ScenarioError> {
-    let inline_origin = || Location {
+    let apply_path = format!("{step_path}.apply");
+    let origin = |path: String| Location {
         file: file.to_owned(),
-        line,
+        line: line_of(text, &path),
         column: None,
-        path: location.path.as_ref().map(|p| format!("{p}.apply")),
+        path: Some(path),
     };
     match apply {
         serde_json::Value::String(s) if !s.contains('\n') => {
@@ -735,60 +810,61 @@ fn apply_source(
             Ok((s.clone(), objs))
         }
         serde_json::Value::String(s) => {
-            // Inline YAML: report lines as lines of the scenario file.
-            let offset = line.and_then(|l| inline_block_offset(text, l)).unwrap_or(0);
-            let objs = manifest::load_text(s, file, offset)?;
+            // Inline YAML: report lines as lines of the scenario file. In a
+            // literal block (`apply: |`) line k of the text is k lines below
+            // the `|`; in any other multi-line string, lines do not map, so
+            // errors point at the string.
+            let at = yaml::locate(text, &yaml::split_path(&apply_path));
+            let literal = at.filter(|&(line, column)| {
+                text.lines()
+                    .nth(line.saturating_sub(1))
+                    .and_then(|l| l.chars().nth(column.saturating_sub(1)))
+                    == Some('|')
+            });
+            let offset = literal.map_or(0, |(line, _)| line);
+            let objs = manifest::load_text(s, file, offset).map_err(|mut e| {
+                if e.location.file == file {
+                    e.location.column = None;
+                    if e.location.path.is_none() {
+                        e.location.path = Some(apply_path.clone());
+                    }
+                    if literal.is_none() {
+                        e.location.line = at.map(|(line, _)| line);
+                    }
+                }
+                e
+            })?;
             Ok(("inline".into(), objs))
         }
         serde_json::Value::Object(_) => {
-            let obj = manifest::decode(apply.clone(), inline_origin())?;
+            let obj = manifest::decode(apply.clone(), origin(apply_path.clone()))?;
             Ok(("inline".into(), vec![obj]))
         }
         serde_json::Value::Array(items) => {
             let mut objs = Vec::new();
             for (i, item) in items.iter().enumerate() {
-                let mut origin = inline_origin();
-                origin.path = origin.path.map(|p| format!("{p}[{i}]"));
-                objs.push(manifest::decode(item.clone(), origin)?);
+                objs.push(manifest::decode(
+                    item.clone(),
+                    origin(format!("{apply_path}[{i}]")),
+                )?);
             }
+            manifest::check_duplicates(&objs)?;
             Ok(("inline".into(), objs))
         }
         _ => Err(ScenarioError::new(
-            inline_origin(),
+            origin(apply_path.clone()),
             "apply takes a file path, inline YAML text, a manifest, or a list of manifests",
         )),
     }
 }
 
-/// For an inline block scalar (`apply: |`) in the step starting at `step_line`,
-/// the number of lines before its first content line.
-fn inline_block_offset(text: &str, step_line: usize) -> Option<usize> {
-    let lines: Vec<&str> = text.lines().collect();
-    let start = lines
-        .iter()
-        .enumerate()
-        .skip(step_line.saturating_sub(1))
-        .find(|(_, l)| {
-            l.trim_start()
-                .trim_start_matches("- ")
-                .starts_with("apply:")
-        })?
-        .0;
-    Some(start + 1)
-}
-
-fn expectation(
-    raw: &RawExpect,
-    file: &Path,
-    line: Option<usize>,
-    path: &str,
-) -> Result<Expectation, ScenarioError> {
+fn expectation(raw: &RawExpect, file: &Path, path: &str) -> Result<Expectation, ScenarioError> {
     let err =
-        |field: &str, msg: String| ScenarioError::at(file, line, format!("{path}{field}"), msg);
+        |field: &str, msg: String| ScenarioError::at(file, None, format!("{path}{field}"), msg);
     let within = raw
         .within
         .as_deref()
-        .map(|s| parse_duration(s, file, line, &format!("{path}.within")))
+        .map(|s| parse_duration(s, file, None, &format!("{path}.within")))
         .transpose()?
         .unwrap_or(SimDuration::ZERO);
     let namespace = raw.namespace.clone().unwrap_or_else(|| "default".into());

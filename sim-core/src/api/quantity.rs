@@ -376,8 +376,9 @@ impl Quantity {
         self.format
     }
 
-    /// `ceil(value / 10^(-9-scale))`: the value counted in units of
-    /// 10^`scale`, rounded up toward +infinity (Go `ScaledValue`).
+    /// The value counted in units of 10^`scale`, rounded away from zero
+    /// when inexact (Go `ScaledValue`, whose `int64Amount.AsScaledInt64`
+    /// rounds with `negativeScaleInt64`: "1n" gives 1 milli, "-1n" gives -1).
     fn scaled_value(&self, scale: i32, what: &'static str) -> Result<i64, QuantityError> {
         let overflow = || QuantityError::Overflow {
             quantity: self.to_string(),
@@ -388,9 +389,9 @@ impl Quantity {
             let divisor = 10i128
                 .checked_pow(diff.unsigned_abs())
                 .ok_or_else(overflow)?;
-            let q = self.nanos.div_euclid(divisor);
-            if self.nanos.rem_euclid(divisor) != 0 {
-                q + 1
+            let q = self.nanos / divisor;
+            if self.nanos % divisor != 0 {
+                q + self.nanos.signum()
             } else {
                 q
             }
@@ -403,18 +404,70 @@ impl Quantity {
         i64::try_from(result).map_err(|_| overflow())
     }
 
-    /// The value in thousandths, rounded up toward +infinity
-    /// (Go `MilliValue`; "1n" gives 1, "-1n" gives 0). Errors instead of
+    /// The value in thousandths, rounded away from zero when inexact
+    /// (Go `MilliValue`; "1n" gives 1, "-1n" gives -1). Errors instead of
     /// wrapping when the result does not fit in an `i64`.
     pub fn milli_value(&self) -> Result<i64, QuantityError> {
         self.scaled_value(-3, "milli value")
     }
 
-    /// The value as an integer, rounded up toward +infinity (Go `Value`;
-    /// "100m" gives 1). Errors instead of wrapping when the result does not
-    /// fit in an `i64`.
+    /// The value as an integer, rounded away from zero when inexact (Go
+    /// `Value`; "100m" gives 1, "-100m" gives -1). Errors instead of
+    /// wrapping when the result does not fit in an `i64`.
     pub fn value(&self) -> Result<i64, QuantityError> {
         self.scaled_value(0, "value")
+    }
+
+    /// [`Quantity::value`], clamped to `i64::MIN..=i64::MAX` instead of
+    /// failing (for display, where a huge value should not abort the output).
+    pub fn saturating_value(&self) -> i64 {
+        self.value().unwrap_or(self.saturated_i64())
+    }
+
+    /// [`Quantity::milli_value`], clamped to `i64::MIN..=i64::MAX` instead of
+    /// failing.
+    pub fn saturating_milli_value(&self) -> i64 {
+        self.milli_value().unwrap_or(self.saturated_i64())
+    }
+
+    /// The `i64` bound on this quantity's side of zero.
+    fn saturated_i64(&self) -> i64 {
+        if self.nanos < 0 {
+            i64::MIN
+        } else {
+            i64::MAX
+        }
+    }
+
+    /// The exact sum `self + other` (Go `Quantity.Add`), or `None` when it
+    /// exceeds the representable range (about 1.7e29 in magnitude). As in
+    /// Go, the sum prints in this quantity's format, unless this quantity is
+    /// zero, in which case it takes `other`'s: "100Mi" + "1G" prints
+    /// "1104857600", "0" + "64Mi" prints "64Mi".
+    pub fn checked_add(&self, other: &Quantity) -> Option<Quantity> {
+        let nanos = self.nanos.checked_add(other.nanos)?;
+        let format = if self.nanos == 0 {
+            other.format
+        } else {
+            self.format
+        };
+        Some(Quantity { nanos, format })
+    }
+
+    /// [`Quantity::checked_add`], clamping the magnitude to the largest
+    /// representable one instead of failing; exact whenever the sum is
+    /// representable.
+    pub fn saturating_add(&self, other: &Quantity) -> Quantity {
+        // Only two non-zero values of the same sign can overflow, so the
+        // format is this quantity's.
+        self.checked_add(other).unwrap_or(Quantity {
+            nanos: if self.nanos < 0 {
+                -i128::MAX
+            } else {
+                i128::MAX
+            },
+            format: self.format,
+        })
     }
 
     /// Whether the value is below zero.
@@ -425,6 +478,145 @@ impl Quantity {
     /// Whether the value is exactly zero.
     pub fn is_zero(&self) -> bool {
         self.nanos == 0
+    }
+}
+
+/// A quantity as Go's `resource.Quantity` holds it after `ParseQuantity`:
+/// the value, plus the input text when Go keeps it as the printed form.
+///
+/// Go's fast path (values that fit an `int64` at a scale of at least 10^-9)
+/// stores the input string in `Quantity.s` when it looks canonical, and
+/// `String()` then returns it verbatim: "+1", "007", "1.234k" and "1E3" print
+/// as written, while "1000", "0.5" and "2048Ki" print as "1k", "500m" and
+/// "2Mi". `kubectl` prints quantities it decoded from JSON this way. Any
+/// arithmetic drops the text, as Go's `Add` clears `s`.
+///
+/// Equality, ordering and hashing consider only the value, like
+/// [`Quantity`].
+#[derive(Debug, Clone, Default)]
+pub struct ParsedQuantity {
+    quantity: Quantity,
+    /// The input, when Go keeps it as the printed form.
+    text: Option<String>,
+}
+
+impl ParsedQuantity {
+    /// Parses like [`Quantity::parse`], remembering the input when Go's
+    /// `ParseQuantity` would.
+    pub fn parse(input: &str) -> Result<ParsedQuantity, QuantityError> {
+        let quantity = Quantity::parse(input)?;
+        Ok(ParsedQuantity {
+            quantity,
+            text: go_keeps_text(input).then(|| input.to_string()),
+        })
+    }
+
+    /// The value.
+    pub fn quantity(&self) -> Quantity {
+        self.quantity
+    }
+
+    /// Adds `other` in place like Go `Quantity.Add` (see
+    /// [`Quantity::saturating_add`]), which also forgets the parsed text.
+    pub fn add_saturating(&mut self, other: &Quantity) {
+        self.quantity = self.quantity.saturating_add(other);
+        self.text = None;
+    }
+}
+
+impl From<Quantity> for ParsedQuantity {
+    /// The quantity with no parsed text: it prints in canonical form.
+    fn from(quantity: Quantity) -> ParsedQuantity {
+        ParsedQuantity {
+            quantity,
+            text: None,
+        }
+    }
+}
+
+impl PartialEq for ParsedQuantity {
+    fn eq(&self, other: &ParsedQuantity) -> bool {
+        self.quantity == other.quantity
+    }
+}
+
+impl Eq for ParsedQuantity {}
+
+impl PartialOrd for ParsedQuantity {
+    fn partial_cmp(&self, other: &ParsedQuantity) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ParsedQuantity {
+    fn cmp(&self, other: &ParsedQuantity) -> Ordering {
+        self.quantity.cmp(&other.quantity)
+    }
+}
+
+impl Hash for ParsedQuantity {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.quantity.hash(state);
+    }
+}
+
+impl fmt::Display for ParsedQuantity {
+    /// Go `Quantity.String()`: the kept input if any, else the canonical
+    /// form of [`Quantity`]'s `Display`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.text {
+            Some(text) => f.write_str(text),
+            None => self.quantity.fmt(f),
+        }
+    }
+}
+
+/// Whether Go's `ParseQuantity` keeps `input` as the printed form of a
+/// quantity that [`Quantity::parse`] accepted. Its fast path applies when
+/// the digits (leading zeros of the integer part removed) number at most 18
+/// for a decimal suffix, or at most `14 - 3 * exponent / 10` with no fraction
+/// for a binary one, the scale after the fraction is at least -9 and the
+/// value fits an `int64`; the input is then kept for a binary suffix when the
+/// digits are not a multiple of 8, and for a decimal one when the scale is a
+/// multiple of three and the digits neither start with 0 nor end with 000.
+fn go_keeps_text(input: &str) -> bool {
+    if input == "0" {
+        return true;
+    }
+    let Some((_, int_digits, frac_digits, suffix)) = scan(input) else {
+        return false;
+    };
+    let Some(interpreted) = interpret_suffix(suffix) else {
+        return false;
+    };
+    let num = match int_digits.trim_start_matches('0') {
+        "" => "0",
+        n => n,
+    };
+    let digits = num.len() + frac_digits.len();
+    let (exponent, multiplier) = match interpreted {
+        Suffix::Decimal(e) | Suffix::Exponent(e) if digits <= 18 => (e, 1i64),
+        Suffix::Binary(e)
+            if frac_digits.is_empty() && num.len() as i64 <= 14 - i64::from(e) * 3 / 10 =>
+        {
+            (0, 1i64 << e)
+        }
+        _ => return false,
+    };
+    let scale = i128::from(exponent) - frac_digits.len() as i128;
+    if scale < -9 {
+        return false;
+    }
+    let shifted = format!("{num}{frac_digits}");
+    let Ok(value) = shifted.parse::<i64>() else {
+        return false;
+    };
+    if value.checked_mul(multiplier).is_none() {
+        return false;
+    }
+    match interpreted {
+        Suffix::Binary(_) => value & 0x07 != 0,
+        _ => scale % 3 == 0 && !shifted.ends_with("000") && !shifted.starts_with('0'),
     }
 }
 
@@ -704,13 +896,19 @@ mod tests {
     }
 
     #[test]
-    fn rounding_toward_positive_infinity() {
+    fn rounding_away_from_zero() {
+        // Go `negativeScaleInt64`: "The value returned, if not exact, is
+        // rounded away from zero."
         assert_eq!(q("1n").milli_value(), Ok(1));
-        assert_eq!(q("-1n").milli_value(), Ok(0));
+        assert_eq!(q("-1n").milli_value(), Ok(-1));
         assert_eq!(q("1n").value(), Ok(1));
-        assert_eq!(q("-1n").value(), Ok(0));
+        assert_eq!(q("-1n").value(), Ok(-1));
         assert_eq!(q("1001m").value(), Ok(2));
-        assert_eq!(q("-1001m").value(), Ok(-1));
+        assert_eq!(q("-1001m").value(), Ok(-2));
+        assert_eq!(q("-1500m").value(), Ok(-2));
+        assert_eq!(q("-100m").value(), Ok(-1));
+        assert_eq!(q("-1000m").value(), Ok(-1));
+        assert_eq!(q("-1.0001m").milli_value(), Ok(-2));
         assert_eq!(q("-1.5").milli_value(), Ok(-1500));
         assert_eq!(q("-2").value(), Ok(-2));
         assert_eq!(q("1.0001m").milli_value(), Ok(2));
@@ -824,6 +1022,214 @@ mod tests {
         );
         assert_eq!(Quantity::new_milli(1500).to_string(), "1500m");
         assert_eq!(Quantity::new_milli(2000).to_string(), "2");
+    }
+
+    #[test]
+    fn saturating_values() {
+        assert_eq!(q("1500m").saturating_value(), 2);
+        assert_eq!(q("-1500m").saturating_value(), -2);
+        assert_eq!(q("250m").saturating_milli_value(), 250);
+        assert_eq!(q("1e20").saturating_value(), i64::MAX);
+        assert_eq!(q("-1e20").saturating_value(), i64::MIN);
+        assert_eq!(q("9223372036854775807").saturating_milli_value(), i64::MAX);
+        assert_eq!(q("-9223372036854775807").saturating_milli_value(), i64::MIN);
+        assert_eq!(q("0").saturating_value(), 0);
+    }
+
+    #[test]
+    fn cmp_from_go() {
+        // quantity_test.go TestQuantityCmp.
+        let cases: &[(&str, &str, Ordering)] = &[
+            ("0", "0", Ordering::Equal),
+            ("100m", "50m", Ordering::Greater),
+            ("50m", "100m", Ordering::Less),
+            ("10000T", "100Gi", Ordering::Greater),
+            ("1Ki", "1024", Ordering::Equal),
+            ("-1", "-1000m", Ordering::Equal),
+            ("-1n", "0", Ordering::Less),
+        ];
+        for (a, b, want) in cases {
+            assert_eq!(q(a).cmp(&q(b)), *want, "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn checked_add_is_exact_and_keeps_go_formats() {
+        // (a, b, a + b printed): Go `Add` keeps a's format unless a is zero.
+        let cases: &[(&str, &str, &str)] = &[
+            ("10", "10", "20"),
+            ("100m", "200m", "300m"),
+            ("1", "500m", "1500m"),
+            ("128Mi", "64Mi", "192Mi"),
+            ("1Gi", "1Gi", "2Gi"),
+            ("512Mi", "512Mi", "1Gi"),
+            // BinarySI left operand: printed in bytes once not a power of 1024.
+            ("100Mi", "1G", "1104857600"),
+            ("1G", "100Mi", "1104857600"),
+            ("1G", "1G", "2G"),
+            ("1G", "1024Mi", "2073741824"),
+            // Not a whole number of bytes: BinarySI falls back to DecimalSI.
+            ("1Gi", "1m", "1073741824001m"),
+            ("1e3", "1e3", "2e3"),
+            ("1e3", "1", "1001"),
+            ("0", "64Mi", "64Mi"),
+            ("0Gi", "1k", "1k"),
+            ("0", "1e3", "1e3"),
+            ("64Mi", "0", "64Mi"),
+            ("1Gi", "-1Gi", "0"),
+            ("-1Gi", "512Mi", "-512Mi"),
+            ("1n", "999999999n", "1"),
+            ("0.000000001", "0.000000001", "2n"),
+        ];
+        for (a, b, want) in cases {
+            let sum = q(a).checked_add(&q(b));
+            assert_eq!(
+                sum.map(|s| s.to_string()).as_deref(),
+                Some(*want),
+                "{a} + {b}"
+            );
+            // The sum is the exact value.
+            assert_eq!(sum, Some(q(want)), "{a} + {b}");
+        }
+        assert_eq!(
+            Quantity::new(0, QuantityFormat::BinarySi)
+                .checked_add(&q("1k"))
+                .map(|s| s.format()),
+            Some(QuantityFormat::DecimalSi)
+        );
+        assert_eq!(
+            q("1k")
+                .checked_add(&Quantity::new(0, QuantityFormat::BinarySi))
+                .map(|s| s.format()),
+            Some(QuantityFormat::DecimalSi)
+        );
+        let big = q("100000000000000000000000000000");
+        assert_eq!(big.checked_add(&big), None);
+        assert_eq!(
+            big.checked_add(&q("-1")),
+            Some(q("99999999999999999999999999999"))
+        );
+    }
+
+    #[test]
+    fn saturating_add_clamps() {
+        let big = q("100000000000000000000000000000");
+        let neg = q("-100000000000000000000000000000");
+        assert_eq!(big.saturating_add(&big).nanos, i128::MAX);
+        assert_eq!(neg.saturating_add(&neg).nanos, -i128::MAX);
+        assert_eq!(
+            q("1Gi").saturating_add(&big).saturating_add(&big).format(),
+            QuantityFormat::BinarySi
+        );
+        assert_eq!(q("1").saturating_add(&q("1")), q("2"));
+        assert_eq!(q("0").saturating_add(&q("1Ki")).to_string(), "1Ki");
+        // The clamped value still prints and parses back.
+        let clamped = big.saturating_add(&big);
+        assert_eq!(q(&clamped.to_string()), clamped);
+    }
+
+    #[test]
+    fn parsed_quantity_prints_like_go_string() {
+        // (input, Go `ParseQuantity(input).String()`): the fast path keeps
+        // inputs that look canonical; the rest print canonically.
+        let cases: &[(&str, &str)] = &[
+            ("0", "0"),
+            ("-0", "0"),
+            ("00", "0"),
+            ("0.0", "0"),
+            ("0Gi", "0"),
+            ("1", "1"),
+            ("-1", "-1"),
+            ("+1", "+1"),
+            ("007", "007"),
+            ("1.", "1."),
+            ("1.G", "1.G"),
+            ("100m", "100m"),
+            ("+100m", "+100m"),
+            ("1500", "1500"),
+            ("1000", "1k"),
+            ("1000m", "1"),
+            ("0.5", "500m"),
+            ("1.5", "1500m"),
+            ("10.0", "10"),
+            ("1.234k", "1.234k"),
+            ("1.500k", "1.500k"),
+            ("1.000k", "1k"),
+            ("1.5k", "1500"),
+            ("1e3", "1e3"),
+            ("1E3", "1E3"),
+            ("1e+3", "1e+3"),
+            ("10e3", "10e3"),
+            ("1.5e3", "1500"),
+            ("12e6", "12e6"),
+            ("129e6", "129e6"),
+            ("1e-9", "1e-9"),
+            ("1E-3", "1E-3"),
+            ("1e-10", "1e-9"),
+            ("0.0000000001", "1n"),
+            ("1n", "1n"),
+            ("1Ki", "1Ki"),
+            ("+1Ki", "+1Ki"),
+            ("01Ki", "01Ki"),
+            ("-1Ki", "-1Ki"),
+            ("8Ki", "8Ki"),
+            ("2048Ki", "2Mi"),
+            ("3072Ki", "3Mi"),
+            ("1024Mi", "1Gi"),
+            ("1025Ki", "1025Ki"),
+            ("16331208Ki", "16331208Ki"),
+            ("1.5Gi", "1536Mi"),
+            ("0.5Ki", "512"),
+            ("128974848", "128974848"),
+            // More than 18 digits: the slow path, canonical.
+            ("0012345678901234567890", "12345678901234567890"),
+            ("123456789012345678", "123456789012345678"),
+            ("+123456789012345678", "+123456789012345678"),
+            ("+1234567890123456789", "1234567890123456789"),
+            // Binary fast path: at most 14 - 3 * exponent / 10 digits.
+            ("+12345678901Ki", "+12345678901Ki"),
+            ("+123456789012Ki", "123456789012Ki"),
+            ("+10Ti", "+10Ti"),
+            ("+100Ti", "100Ti"),
+            ("+1Pi", "1Pi"),
+            ("+1Ei", "1Ei"),
+        ];
+        for (input, want) in cases {
+            let parsed = match ParsedQuantity::parse(input) {
+                Ok(p) => p,
+                Err(e) => panic!("{input:?} should parse: {e}"),
+            };
+            assert_eq!(parsed.to_string(), *want, "String() of {input:?}");
+            assert_eq!(parsed.quantity(), q(input));
+            assert_eq!(parsed, ParsedQuantity::from(q(want)));
+        }
+        assert!(ParsedQuantity::parse("1KB").is_err());
+        assert!(ParsedQuantity::parse(" 1").is_err());
+    }
+
+    #[test]
+    fn parsed_quantity_arithmetic_drops_the_text() {
+        let parse = |s: &str| match ParsedQuantity::parse(s) {
+            Ok(p) => p,
+            Err(e) => panic!("{s:?} should parse: {e}"),
+        };
+        let mut a = parse("+1");
+        assert_eq!(a.to_string(), "+1");
+        a.add_saturating(&q("0"));
+        assert_eq!(a.to_string(), "1");
+        let mut b = parse("1.234k");
+        b.add_saturating(&q("1"));
+        assert_eq!(b.to_string(), "1235");
+        let mut z = ParsedQuantity::from(Quantity::new(0, QuantityFormat::DecimalSi));
+        assert_eq!(z.to_string(), "0");
+        z.add_saturating(&q("64Mi"));
+        assert_eq!(z.to_string(), "64Mi");
+        assert!(parse("1") < parse("+2"));
+        assert_eq!(parse("1Gi"), parse("1073741824"));
+        let mut set = std::collections::HashSet::new();
+        set.insert(parse("+1"));
+        assert!(set.contains(&parse("1000m")));
+        assert_eq!(ParsedQuantity::default().to_string(), "0");
     }
 
     #[test]

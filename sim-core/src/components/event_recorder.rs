@@ -124,7 +124,7 @@ impl EventRecorder {
             reporting_instance: Some(self.host.clone().unwrap_or_default()),
             ..Default::default()
         };
-        ctx.send(Request::Create(Object::Event(event)));
+        ctx.send(Request::Create(Object::from(event)));
         self.seen.insert(
             key,
             Seen {

@@ -113,7 +113,7 @@ pub fn execute(cluster: &mut Cluster, cmd: &Prepared) -> Outcome {
         },
         Command::Create(args) => match &args.what {
             Some(CreateWhat::Namespace { name }) => {
-                let obj = Object::Namespace(Namespace {
+                let obj = Object::from(Namespace {
                     metadata: ObjectMeta {
                         name: Some(name.clone()),
                         ..Default::default()
@@ -228,7 +228,7 @@ fn create_deployment(
             }
         })
         .collect();
-    Object::Deployment(Deployment {
+    Object::from(Deployment {
         metadata: ObjectMeta {
             name: Some(name.into()),
             namespace: Some(ns.into()),
@@ -288,7 +288,7 @@ fn run_pod(args: &super::grammar::RunArgs, ns: &str) -> Object {
     } else {
         (None, (!args.args.is_empty()).then(|| args.args.clone()))
     };
-    Object::Pod(Pod {
+    Object::from(Pod {
         metadata: ObjectMeta {
             name: Some(args.name.clone()),
             namespace: Some(ns.into()),
@@ -692,7 +692,7 @@ macro_rules! typed_table {
     ($kind:expr, $items:expr, $now:expr, $opts:expr, [$($v:ident),*]) => {
         match $kind {
             $(Kind::$v => {
-                let typed: Vec<_> = $items.iter().filter_map(|o| match &**o { Object::$v(x) => Some(x), _ => None }).collect();
+                let typed: Vec<_> = $items.iter().filter_map(|o| match &**o { Object::$v(x) => Some(&**x), _ => None }).collect();
                 printers::print_table(&typed, $now, $opts)
             })*
         }
@@ -749,7 +749,7 @@ fn events_for(cluster: &Cluster, obj: &Object) -> Vec<k8s_openapi::api::core::v1
         .iter()
         .filter_map(|e| match &**e {
             Object::Event(ev) if ev.involved_object.uid.as_deref() == Some(obj.uid()) => {
-                Some(ev.clone())
+                Some((**ev).clone())
             }
             _ => None,
         })
@@ -827,7 +827,7 @@ fn describe(
                         .etcd()
                         .get(Kind::Lease, "kube-node-lease", o.name())
                         .and_then(|l| match &**l {
-                            Object::Lease(l) => Some(l.clone()),
+                            Object::Lease(l) => Some((**l).clone()),
                             _ => None,
                         });
                     sim_report::describe::describe_node(n, &pod_refs, lease.as_ref(), &ev_refs, now)
@@ -842,7 +842,7 @@ fn describe(
                                 .is_some_and(|c| c.uid == o.uid())
                         })
                         .filter_map(|r| match &**r {
-                            Object::ReplicaSet(rs) => Some(rs.clone()),
+                            Object::ReplicaSet(rs) => Some((**rs).clone()),
                             _ => None,
                         })
                         .collect();

@@ -178,7 +178,7 @@ impl DaemonSetController {
                 _ => {
                     if self.pending.insert((obj.uid().to_owned(), name.clone())) {
                         let pod = daemon_pod(obj, &template, &tolerations, &name);
-                        ctx.send(Request::Create(Object::Pod(pod)));
+                        ctx.send(Request::Create(Object::from(pod)));
                         self.recorder.record(
                             ctx,
                             obj,
@@ -220,7 +220,7 @@ impl DaemonSetController {
             let mut updated = ds.clone();
             updated.status = Some(status);
             updated.metadata.resource_version = None;
-            ctx.send(Request::UpdateStatus(Object::DaemonSet(updated)));
+            ctx.send(Request::UpdateStatus(Object::from(updated)));
         }
     }
 }

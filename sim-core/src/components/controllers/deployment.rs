@@ -257,7 +257,7 @@ impl DeploymentController {
             let Object::Deployment(d) = &*obj else {
                 continue;
             };
-            self.sync_one(ctx, informers, obj.clone(), d.clone());
+            self.sync_one(ctx, informers, obj.clone(), (**d).clone());
         }
     }
 
@@ -275,7 +275,7 @@ impl DeploymentController {
             .filter(|o| o.namespace() == d_obj.namespace())
             .filter(|o| controller_of(o.meta()).is_some_and(|r| r.uid == d_obj.uid()))
             .filter_map(|o| match &**o {
-                Object::ReplicaSet(rs) => Some(rs.clone()),
+                Object::ReplicaSet(rs) => Some((**rs).clone()),
                 _ => None,
             })
             .collect();
@@ -341,7 +341,7 @@ impl DeploymentController {
         ann.insert(DESIRED_REPLICAS.into(), desired);
         ann.insert(MAX_REPLICAS.into(), max);
         rs.spec.get_or_insert_with(Default::default).replicas = Some(to);
-        ctx.send(Request::Update(Object::ReplicaSet(rs.clone())));
+        ctx.send(Request::Update(Object::from(rs.clone())));
         if from != to {
             let dir = if to > from { "up" } else { "down" };
             let name = rs.metadata.name.clone().unwrap_or_default();
@@ -412,7 +412,7 @@ impl DeploymentController {
             status: None,
         };
         self.pending_rs.insert(key);
-        ctx.send(Request::Create(Object::ReplicaSet(rs)));
+        ctx.send(Request::Create(Object::from(rs)));
         if replicas > 0 {
             self.recorder.record(
                 ctx,
@@ -460,7 +460,7 @@ impl DeploymentController {
                 ann.insert(REVISION_HISTORY.into(), history);
             }
             ann.insert(REVISION.into(), (max_old + 1).to_string());
-            ctx.send(Request::Update(Object::ReplicaSet(rs.clone())));
+            ctx.send(Request::Update(Object::from(rs.clone())));
             plan.new_rs = Some(rs);
             self.set_revision(ctx, plan, max_old + 1);
         } else {
@@ -915,7 +915,7 @@ impl DeploymentController {
             let mut d = plan.d.clone();
             d.status = Some(status);
             d.metadata.resource_version = None;
-            ctx.send(Request::UpdateStatus(Object::Deployment(d)));
+            ctx.send(Request::UpdateStatus(Object::from(d)));
         }
     }
 }

@@ -237,7 +237,7 @@ impl ReplicaSetController {
                     let tag = self.next_timer;
                     self.next_timer += 1;
                     self.creating.insert(tag, obj.clone());
-                    ctx.send_tagged(Request::Create(Object::Pod(pod)), tag);
+                    ctx.send_tagged(Request::Create(Object::from(pod)), tag);
                 }
             } else if diff > 0 {
                 let n = diff.min(BURST_REPLICAS) as usize;
@@ -305,7 +305,7 @@ impl ReplicaSetController {
             updated.status = Some(status);
             // updateReplicaSetStatus retries a conflict on a fresh GET: in effect unconditional.
             updated.metadata.resource_version = None;
-            ctx.send(Request::UpdateStatus(Object::ReplicaSet(updated)));
+            ctx.send(Request::UpdateStatus(Object::from(updated)));
         }
     }
 }

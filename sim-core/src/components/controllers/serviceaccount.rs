@@ -54,7 +54,7 @@ impl ServiceAccountController {
                 },
                 ..Default::default()
             };
-            ctx.send(Request::Create(Object::ServiceAccount(sa)));
+            ctx.send(Request::Create(Object::from(sa)));
         }
     }
 }

@@ -296,7 +296,7 @@ impl Kubelet {
             format!("node/{}", self.node_name),
             String::new(),
         );
-        ctx.send_tagged(Request::Create(Object::Node(node)), TAG_REGISTER);
+        ctx.send_tagged(Request::Create(Object::from(node)), TAG_REGISTER);
     }
 
     fn renew_lease(&mut self, ctx: &mut Ctx<'_>) {
@@ -307,7 +307,7 @@ impl Kubelet {
                     spec.renew_time = Some(micro_time(now));
                 }
                 lease.metadata.resource_version = None;
-                ctx.send(Request::Update(Object::Lease(lease.clone())));
+                ctx.send(Request::Update(Object::from(lease.clone())));
             }
             None => {
                 let Some(node) = self.node.clone() else {
@@ -336,7 +336,7 @@ impl Kubelet {
                     }),
                 };
                 self.lease = Some(lease.clone());
-                ctx.send_tagged(Request::Create(Object::Lease(lease)), TAG_LEASE);
+                ctx.send_tagged(Request::Create(Object::from(lease)), TAG_LEASE);
             }
         }
         let every = ctx.config().timings.lease_renew_interval;
@@ -378,7 +378,7 @@ impl Kubelet {
             let mut owner = owner_reference(&node, true);
             owner.block_owner_deletion = None;
             pod.metadata.owner_references = Some(vec![owner]);
-            ctx.send(Request::Create(Object::Pod(pod)));
+            ctx.send(Request::Create(Object::from(pod)));
         }
     }
 
@@ -470,7 +470,7 @@ impl Kubelet {
         };
         pod.status = Some(status);
         pod.metadata.resource_version = None;
-        ctx.send(Request::UpdateStatus(Object::Pod(pod)));
+        ctx.send(Request::UpdateStatus(Object::from(pod)));
     }
 
     fn sandbox_ready(&mut self, ctx: &mut Ctx<'_>, uid: &str) {
@@ -1133,7 +1133,7 @@ impl Component for Kubelet {
             }
             (TAG_LEASE, Ok(Response::Object(obj))) => {
                 if let Object::Lease(l) = &**obj {
-                    self.lease = Some(l.clone());
+                    self.lease = Some((**l).clone());
                 }
             }
             _ => {}

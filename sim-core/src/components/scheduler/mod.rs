@@ -430,7 +430,7 @@ impl Scheduler {
                     observed_generation: None,
                 });
                 p.metadata.resource_version = None;
-                ctx.send(Request::UpdateStatus(Object::Pod(p)));
+                ctx.send(Request::UpdateStatus(Object::from(p)));
             }
         }
         self.queue.requeue_failed(uid, ctx.now(), true);

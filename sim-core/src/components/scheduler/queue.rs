@@ -268,7 +268,7 @@ mod tests {
     use k8s_openapi::api::core::v1::{Pod, PodSpec};
 
     fn pod(priority: i32) -> Arc<Object> {
-        Arc::new(Object::Pod(Pod {
+        Arc::new(Object::from(Pod {
             spec: Some(PodSpec {
                 priority: Some(priority),
                 ..Default::default()

@@ -1,0 +1,715 @@
+//! End-to-end tests of bad input: every kind of broken scenario, manifest or
+//! command line makes the `sim` binary exit with code 2 and an error that
+//! names the file, the line (when it can be known) or the YAML path, and
+//! what was expected, and never panics. The fixtures are under
+//! `tests/fixtures/bad/`; the last test feeds random text to the parser.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use proptest::prelude::*;
+
+const BAD: &str = "tests/fixtures/bad";
+
+/// Runs `sim` from the package root, so fixture paths are shown as given.
+fn sim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the sim binary runs")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts exit code 2 and an `error: ` with every one of `words`.
+fn assert_invalid(out: &Output, what: &str, words: &[&str]) {
+    let err = stderr(out);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{what}: exit code {:?}, stderr:\n{err}",
+        out.status.code()
+    );
+    assert!(
+        err.starts_with("error: "),
+        "{what}: stderr does not start with `error: `:\n{err}"
+    );
+    assert!(!err.contains("panicked"), "{what}: panic:\n{err}");
+    for w in words {
+        assert!(err.contains(w), "{what}: stderr lacks {w:?}:\n{err}");
+    }
+}
+
+/// `sim validate` and `sim run` of the fixture `name` both fail with exit
+/// code 2, naming `file:line` (the fixture itself unless `file` is given)
+/// and every one of `words`.
+fn check(name: &str, file: Option<&str>, line: Option<usize>, words: &[&str]) {
+    let scenario = format!("{BAD}/{name}");
+    let file = file.map_or_else(|| scenario.clone(), |f| format!("{BAD}/{f}"));
+    let place = match line {
+        Some(l) => format!("error: {file}:{l}:"),
+        None => format!("error: {file}:"),
+    };
+    for cmd in ["validate", "run"] {
+        let out = sim(&[cmd, &scenario]);
+        let what = format!("sim {cmd} {scenario}");
+        assert_invalid(&out, &what, words);
+        assert!(
+            stderr(&out).starts_with(&place),
+            "{what}: stderr does not start with {place:?}:\n{}",
+            stderr(&out)
+        );
+        assert!(out.stdout.is_empty(), "{what}: a run started");
+    }
+}
+
+// 1. Unknown fields in the scenario.
+
+#[test]
+fn unknown_top_level_field() {
+    check(
+        "unknown-top-field.yaml",
+        None,
+        Some(3),
+        &[
+            "unknown field `stpes`",
+            "expected one of `name`",
+            "did you mean `steps`?",
+        ],
+    );
+}
+
+#[test]
+fn unknown_expect_field() {
+    check(
+        "unknown-expect-field.yaml",
+        None,
+        Some(7),
+        &[
+            "steps[1].expect: unknown field `withn`",
+            "expected one of",
+            "`within`",
+        ],
+    );
+}
+
+// 2. Broken YAML.
+
+#[test]
+fn broken_yaml_in_the_scenario() {
+    check(
+        "yaml-syntax.yaml",
+        None,
+        Some(6),
+        &["invalid YAML", "quoted scalar at line 4"],
+    );
+    check(
+        "yaml-indent.yaml",
+        None,
+        Some(4),
+        &["invalid YAML", "expected '-' indicator"],
+    );
+}
+
+#[test]
+fn broken_yaml_in_a_manifest() {
+    check(
+        "manifest-syntax.yaml",
+        Some("manifests/broken-syntax.yaml"),
+        Some(9),
+        &["invalid YAML", "flow sequence at line 8"],
+    );
+}
+
+#[test]
+fn broken_yaml_inline_points_at_scenario_lines() {
+    check(
+        "inline-block-syntax.yaml",
+        None,
+        Some(13),
+        &["steps[1].apply", "invalid YAML", "flow sequence at line 12"],
+    );
+}
+
+// 3. Durations.
+
+#[test]
+fn bad_durations_name_the_field_and_the_form() {
+    check(
+        "duration-within.yaml",
+        None,
+        Some(7),
+        &[
+            "steps[1].expect.within",
+            "invalid duration \"5x\"",
+            "expected one of ns, us, ms, s, m, h",
+        ],
+    );
+    check(
+        "duration-wait.yaml",
+        None,
+        Some(5),
+        &[
+            "steps[1].wait",
+            "invalid duration \"10\"",
+            "missing unit",
+            "did you mean 10s?",
+        ],
+    );
+    check(
+        "duration-at.yaml",
+        None,
+        Some(3),
+        &["steps[0].at", "invalid duration \"-3s\"", "negative"],
+    );
+}
+
+// 4. Quantities.
+
+#[test]
+fn bad_node_quantities() {
+    check(
+        "quantity-cpu.yaml",
+        None,
+        Some(8),
+        &[
+            "cluster.nodes[1].cpu",
+            "invalid quantity \"4x\"",
+            "expected an optional sign",
+        ],
+    );
+    check(
+        "quantity-memory.yaml",
+        None,
+        Some(8),
+        &[
+            "cluster.nodes[1].memory",
+            "invalid quantity \"8GB\"",
+            "did you mean 8G or 8Gi?",
+        ],
+    );
+}
+
+#[test]
+fn bad_quantity_in_a_manifest() {
+    check(
+        "quantity-manifest.yaml",
+        Some("manifests/bad-cpu.yaml"),
+        Some(1),
+        &[
+            "Pod \"greedy\" is invalid",
+            "spec.containers[0].resources.requests[cpu]: Invalid value: \"2x\"",
+        ],
+    );
+}
+
+// 5. Kinds and versions.
+
+#[test]
+fn unknown_kind() {
+    check(
+        "unknown-kind.yaml",
+        Some("manifests/widget.yaml"),
+        Some(2),
+        &[
+            "no matches for kind \"Widget\" in version \"v1\"",
+            "kubesim supports: Namespace",
+        ],
+    );
+}
+
+#[test]
+fn known_kind_wrong_api_version() {
+    check(
+        "wrong-api-version.yaml",
+        Some("manifests/deployment-v2.yaml"),
+        Some(6),
+        &[
+            "no matches for kind \"Deployment\" in version \"apps/v2\"",
+            "apiVersion apps/v1",
+        ],
+    );
+}
+
+// 6. Unknown fields in manifests, as the API server words them.
+
+#[test]
+fn unknown_field_in_a_pod_manifest() {
+    check(
+        "unknown-manifest-field-pod.yaml",
+        Some("manifests/pod-imagee.yaml"),
+        Some(1),
+        &[
+            "Pod in version \"v1\" cannot be handled as a Pod",
+            "strict decoding error: unknown field \"spec.containers[0].imagee\"",
+        ],
+    );
+}
+
+#[test]
+fn unknown_field_in_a_deployment_manifest() {
+    check(
+        "unknown-manifest-field-deploy.yaml",
+        Some("manifests/deploy-contianers.yaml"),
+        Some(7),
+        &["unknown field \"spec.template.spec.contianers\""],
+    );
+}
+
+#[test]
+fn unknown_field_in_inline_manifests_points_at_scenario_lines() {
+    check(
+        "inline-apply.yaml",
+        None,
+        Some(6),
+        &[
+            "steps[1].apply",
+            "unknown field \"spec.containers[0].imagee\"",
+        ],
+    );
+    // The second document of an `apply: |` block.
+    check(
+        "inline-block.yaml",
+        None,
+        Some(11),
+        &[
+            "steps[1].apply",
+            "unknown field \"spec.containers[0].imagee\"",
+        ],
+    );
+}
+
+// 7. Missing and empty manifests.
+
+#[test]
+fn missing_manifest_file() {
+    for (name, field) in [
+        ("missing-manifest-apply.yaml", "steps[1].apply"),
+        ("missing-manifest-kubectl.yaml", "steps[1].kubectl"),
+    ] {
+        check(
+            name,
+            None,
+            Some(4),
+            &[
+                field,
+                "the path \"missing.yaml\" does not exist",
+                "relative to the scenario file",
+            ],
+        );
+    }
+}
+
+#[test]
+fn manifest_without_objects() {
+    check(
+        "empty-manifest.yaml",
+        None,
+        Some(3),
+        &["steps[0].apply", "no objects passed to apply"],
+    );
+}
+
+// 8. Duplicates in one apply.
+
+#[test]
+fn duplicate_objects_in_one_apply() {
+    check(
+        "duplicate.yaml",
+        Some("manifests/duplicate.yaml"),
+        Some(6),
+        &[
+            "duplicate object: namespace \"twice\"",
+            "also defined at tests/fixtures/bad/manifests/duplicate.yaml:1",
+        ],
+    );
+    check(
+        "duplicate-inline.yaml",
+        None,
+        Some(5),
+        &[
+            "steps[0].apply[1]",
+            "duplicate object: namespace \"twice\"",
+            "duplicate-inline.yaml:4",
+        ],
+    );
+}
+
+// 9. Expectations.
+
+#[test]
+fn expectation_on_an_unsupported_kind() {
+    check(
+        "expect-kind.yaml",
+        None,
+        Some(4),
+        &[
+            "steps[0].expect.object",
+            "unsupported object kind \"widget\"",
+            "expectations support: namespace, node, pod",
+        ],
+    );
+}
+
+#[test]
+fn expectation_field_unsupported_for_the_kind() {
+    check(
+        "expect-field.yaml",
+        None,
+        Some(6),
+        &[
+            "steps[1].expect.availableReplicas",
+            "availableReplicas is not supported for pod",
+            "supported for: deployment",
+        ],
+    );
+}
+
+// 10. kubectl typos.
+
+#[test]
+fn kubectl_unknown_command() {
+    check(
+        "kubectl-command.yaml",
+        None,
+        Some(4),
+        &[
+            "steps[1].kubectl",
+            "unknown command \"gte\" for \"kubectl\"",
+            "Did you mean this?\n\tget",
+        ],
+    );
+}
+
+#[test]
+fn kubectl_unknown_flag() {
+    check(
+        "kubectl-flag.yaml",
+        None,
+        Some(3),
+        &[
+            "steps[0].kubectl",
+            "unknown flag: --imagee",
+            "See 'kubectl run --help' for usage.",
+        ],
+    );
+}
+
+#[test]
+fn kubectl_unknown_resource_type() {
+    check(
+        "kubectl-resource.yaml",
+        None,
+        Some(4),
+        &[
+            "steps[1].kubectl",
+            "the server doesn't have a resource type \"podz\"",
+        ],
+    );
+}
+
+// 11. Steps with two actions, or none; step lines in every style.
+
+#[test]
+fn step_with_two_actions() {
+    check(
+        "two-actions.yaml",
+        None,
+        Some(4),
+        &[
+            "steps[1]: a step needs exactly one of apply, delete, kubectl, wait or expect",
+            "found 2 (kubectl and wait)",
+        ],
+    );
+}
+
+#[test]
+fn step_with_no_action() {
+    check(
+        "no-action.yaml",
+        None,
+        Some(4),
+        &["steps[1]: a step needs exactly one of", "found none"],
+    );
+}
+
+#[test]
+fn step_lines_survive_flow_style_and_comments() {
+    check(
+        "flow-steps.yaml",
+        None,
+        Some(6),
+        &["steps[2].expect.within", "invalid duration \"5x\""],
+    );
+    check(
+        "comment-steps.yaml",
+        None,
+        Some(9),
+        &["steps[2].kubectl", "resource type \"podz\""],
+    );
+}
+
+// 12. Missing, empty and mis-shaped scenario files.
+
+#[test]
+fn scenario_file_that_does_not_exist() {
+    let path = format!("{BAD}/does-not-exist.yaml");
+    for cmd in ["validate", "run"] {
+        let out = sim(&[cmd, &path]);
+        assert_invalid(
+            &out,
+            "missing scenario",
+            &[&format!("error: {path}: "), "no such file"],
+        );
+    }
+    let out = sim(&["validate", BAD]);
+    assert_invalid(
+        &out,
+        "directory as scenario",
+        &[&format!("error: {BAD}: "), "is a directory"],
+    );
+}
+
+#[test]
+fn scenario_that_is_not_utf8() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("binary.yaml");
+    fs::write(&path, b"name: \xff\xfe\nsteps: []\n").unwrap();
+    let out = sim(&["validate", path.to_str().unwrap()]);
+    assert_invalid(
+        &out,
+        "binary scenario",
+        &[path.to_str().unwrap(), "not UTF-8"],
+    );
+}
+
+#[test]
+fn empty_scenario_file() {
+    check(
+        "empty.yaml",
+        None,
+        None,
+        &[
+            "holds no YAML document",
+            "expected a mapping with at least name and steps",
+        ],
+    );
+}
+
+#[test]
+fn scenario_whose_top_level_is_a_list() {
+    check(
+        "top-level-list.yaml",
+        None,
+        Some(1),
+        &[
+            "invalid type: sequence",
+            "expected a scenario: a mapping with name",
+        ],
+    );
+}
+
+#[test]
+fn scenario_with_two_documents() {
+    check(
+        "two-documents.yaml",
+        None,
+        Some(5),
+        &["found 2 YAML documents", "one YAML document"],
+    );
+}
+
+// 13. --out.
+
+const GOOD: &str = "scenarios/course/2.2-namespaces.yaml";
+
+/// The names and contents of the files in `dir`.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let content = fs::read(e.path()).unwrap_or_default();
+            (e.file_name().to_string_lossy().into_owned(), content)
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn out_refuses_a_directory_with_other_files() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("notes.txt"), "my notes\n").unwrap();
+    fs::write(dir.path().join("events.jsonl"), "not kubesim's\n").unwrap();
+    let before = snapshot(dir.path());
+    let d = dir.path().to_str().unwrap();
+    for extra in [&[][..], &["--force"][..]] {
+        let mut args = vec!["run", "--out", d];
+        args.extend_from_slice(extra);
+        args.push(GOOD);
+        let out = sim(&args);
+        assert_invalid(
+            &out,
+            "--out with foreign files",
+            &[&format!("--out {d}"), "notes.txt", "did not write"],
+        );
+        assert!(out.stdout.is_empty(), "the run started");
+        assert_eq!(snapshot(dir.path()), before, "files changed");
+    }
+}
+
+#[test]
+fn out_replaces_a_previous_run_only_with_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("out");
+    let d = d.to_str().unwrap();
+    let first = sim(&["run", "--out", d, GOOD]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let mut names: Vec<String> = snapshot(Path::new(d)).into_iter().map(|f| f.0).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["events.jsonl", "k8s-events.jsonl", "transcript.txt"]
+    );
+    // Mark the old transcript, to see whether it is replaced.
+    fs::write(Path::new(d).join("transcript.txt"), "old transcript\n").unwrap();
+    let before = snapshot(Path::new(d));
+
+    let out = sim(&["run", "--out", d, GOOD]);
+    assert_invalid(
+        &out,
+        "--out over a previous run",
+        &[&format!("--out {d}"), "not empty", "--force"],
+    );
+    assert_eq!(
+        snapshot(Path::new(d)),
+        before,
+        "files changed without --force"
+    );
+
+    let out = sim(&["run", "--force", "--out", d, GOOD]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let transcript = fs::read_to_string(Path::new(d).join("transcript.txt")).unwrap();
+    assert_eq!(transcript.as_bytes(), out.stdout, "transcript not replaced");
+}
+
+#[test]
+fn out_refuses_what_only_looks_like_a_previous_run() {
+    // A directory named like an output file is not a previous run's output.
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("events.jsonl")).unwrap();
+    let d = dir.path().to_str().unwrap();
+    let out = sim(&["run", "--force", "--out", d, GOOD]);
+    assert_invalid(&out, "--out with a directory entry", &["events.jsonl"]);
+    assert!(out.stdout.is_empty());
+    // A file is not a directory.
+    let file = dir.path().join("file.txt");
+    fs::write(&file, "keep me\n").unwrap();
+    let f = file.to_str().unwrap();
+    let out = sim(&["run", "--force", "--out", f, GOOD]);
+    assert_invalid(&out, "--out naming a file", &["not a directory"]);
+    assert_eq!(fs::read_to_string(&file).unwrap(), "keep me\n");
+}
+
+// 14. Bad command-line values.
+
+#[test]
+fn bad_until_and_seed() {
+    for (flag, value, words) in [
+        ("--until", "5x", &["unknown unit \"x\""][..]),
+        ("--until", "-3s", &["negative"][..]),
+        ("--until", "", &["empty string"][..]),
+        ("--seed", "abc", &["expected a non-negative integer"][..]),
+        ("--seed", "-1", &["expected a non-negative integer"][..]),
+        (
+            "--seed",
+            "99999999999999999999999",
+            &["expected a non-negative integer"][..],
+        ),
+    ] {
+        let out = sim(&["run", flag, value, GOOD]);
+        let mut all = vec![flag, "invalid value"];
+        all.extend_from_slice(words);
+        assert_invalid(&out, &format!("run {flag} {value:?}"), &all);
+        assert!(out.stdout.is_empty(), "{flag} {value:?}: the run started");
+    }
+}
+
+// The one valid input.
+
+#[test]
+fn a_valid_scenario_validates() {
+    let out = sim(&["validate", "scenarios/course/2.2-namespaces.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("valid scenario \"course-2.2-namespaces\""),
+        "{stdout}"
+    );
+}
+
+// 15. Garbage never panics the parser.
+
+/// Pieces of scenario-like YAML, glued at random.
+fn yamlish() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("name: x\n".to_owned()),
+        Just("steps:\n".to_owned()),
+        Just("cluster:\n  nodes:\n".to_owned()),
+        Just("  - ".to_owned()),
+        Just("- ".to_owned()),
+        Just("kubectl: get pods\n".to_owned()),
+        Just("kubectl: gte podz --x\n".to_owned()),
+        Just("wait: 10\n".to_owned()),
+        Just("expect:\n".to_owned()),
+        Just("    object: pod/x\n".to_owned()),
+        Just("    within: 5x\n".to_owned()),
+        Just("apply: |\n".to_owned()),
+        Just("apply:\n".to_owned()),
+        Just("    apiVersion: v1\n    kind: Pod\n".to_owned()),
+        Just("    metadata: {name: p}\n".to_owned()),
+        Just("    spec: {containers: [{name: c, image: nginx}]}\n".to_owned()),
+        Just("cpu: 4x\n".to_owned()),
+        Just("controlPlane: true\n".to_owned()),
+        Just("---\n".to_owned()),
+        Just("{".to_owned()),
+        Just("}".to_owned()),
+        Just("[".to_owned()),
+        Just("]".to_owned()),
+        Just("&a ".to_owned()),
+        Just("*a ".to_owned()),
+        Just("!tag ".to_owned()),
+        Just("? ".to_owned()),
+        Just(": ".to_owned()),
+        Just("\"".to_owned()),
+        Just("'".to_owned()),
+        Just("# c\n".to_owned()),
+        Just("|".to_owned()),
+        Just("\t".to_owned()),
+        Just("\n".to_owned()),
+        Just("    ".to_owned()),
+        "[a-zA-Z0-9./:=-]{1,8}",
+    ];
+    prop::collection::vec(piece, 0..40).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        let text = String::from_utf8_lossy(&bytes);
+        let _ = sim_scenarios::scenario::parse(&text, Path::new("/nonexistent/kubesim/s.yaml"));
+    }
+
+    #[test]
+    fn random_yamlish_text_never_panics(text in yamlish()) {
+        let _ = sim_scenarios::scenario::parse(&text, Path::new("/nonexistent/kubesim/s.yaml"));
+    }
+}
