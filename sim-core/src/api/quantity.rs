@@ -1,12 +1,14 @@
 //! Kubernetes resource quantities ("100m", "1.5Gi", "129e6"): exact parsing,
-//! rounding and canonical printing.
+//! rounding, addition, comparison and canonical printing.
 //!
 //! Follows `k8s.io/apimachinery/pkg/api/resource/quantity.go` (v0.33):
-//! `ParseQuantity`, `parseQuantityString`, `ScaledValue`, `CanonicalizeBytes`
-//! and the suffix table of `suffix.go`. Like Kubernetes, a parsed value is
-//! rounded away from zero to a whole number of nanounits ("0.1n" becomes
-//! "1n"), and values with a binary suffix are capped at 2^63-1. The value is
-//! held exactly as an `i128` count of nanounits; no floats are involved.
+//! `ParseQuantity`, `parseQuantityString`, `ScaledValue`, `Add`, `Cmp`,
+//! `CanonicalizeBytes` and the suffix table of `suffix.go`. Like Kubernetes,
+//! a parsed value is rounded away from zero to a whole number of nanounits
+//! ("0.1n" becomes "1n"), and values with a binary suffix are capped at
+//! 2^63-1. The value is held exactly as an `i128` count of nanounits; no
+//! floats are involved. [`ParsedQuantity`] adds Go's habit of printing an
+//! input that is already canonical verbatim, as kubectl shows quantities.
 
 use std::cmp::Ordering;
 use std::fmt;
