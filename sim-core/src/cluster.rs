@@ -104,6 +104,7 @@ pub struct Cluster {
     stats: Stats,
     new_watches: Vec<(ComponentId, WatchSpec)>,
     targets: Vec<(WatchId, ChangeType)>,
+    client_rngs: std::collections::BTreeMap<String, ChaCha8Rng>,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -142,6 +143,7 @@ impl Cluster {
             stats: Stats::default(),
             new_watches: Vec::new(),
             targets: Vec::new(),
+            client_rngs: std::collections::BTreeMap::new(),
         }
     }
 
@@ -200,6 +202,16 @@ impl Cluster {
     /// The time of the next pending event.
     pub fn next_event_time(&mut self) -> Option<SimTime> {
         self.queue.peek_time()
+    }
+
+    /// The random stream of an outside client (`kubectl` draws generated
+    /// container-name suffixes from it), derived from the seed like every
+    /// component's stream.
+    pub fn client_rng(&mut self, client: &str) -> &mut ChaCha8Rng {
+        let streams = self.streams;
+        self.client_rngs
+            .entry(client.to_owned())
+            .or_insert_with(|| streams.stream(&format!("client/{client}")))
     }
 
     /// Runs a request from an outside client (`kubectl`) at the current instant.

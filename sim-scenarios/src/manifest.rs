@@ -30,6 +30,7 @@ pub fn load_paths(
     paths: &[PathBuf],
     base: &Path,
     referenced_from: &Location,
+    recursive: bool,
 ) -> Result<Vec<ManifestObject>, ScenarioError> {
     let mut out = Vec::new();
     for p in paths {
@@ -49,24 +50,12 @@ pub fn load_paths(
             ));
         }
         let files = if full.is_dir() {
-            let mut v: Vec<PathBuf> = std::fs::read_dir(&full)
-                .map_err(|e| {
-                    ScenarioError::new(
-                        referenced_from.clone(),
-                        format!("cannot read directory {}: {e}", full.display()),
-                    )
-                })?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.is_file()
-                        && matches!(
-                            p.extension().and_then(|e| e.to_str()),
-                            Some("yaml" | "yml" | "json")
-                        )
-                })
-                .collect();
-            v.sort();
-            v
+            manifest_files(&full, recursive).map_err(|e| {
+                ScenarioError::new(
+                    referenced_from.clone(),
+                    format!("cannot read directory {}: {e}", full.display()),
+                )
+            })?
         } else {
             vec![full]
         };
@@ -86,6 +75,29 @@ pub fn load_paths(
         }
     }
     check_duplicates(&out)?;
+    Ok(out)
+}
+
+/// The manifest files of a directory (`.yaml`, `.yml`, `.json`) in name order;
+/// with `recursive` (`kubectl apply -R`), those of its subdirectories too.
+fn manifest_files(dir: &Path, recursive: bool) -> std::io::Result<Vec<PathBuf>> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    let mut out = Vec::new();
+    for p in entries {
+        if p.is_dir() {
+            if recursive {
+                out.extend(manifest_files(&p, true)?);
+            }
+        } else if matches!(
+            p.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml" | "json")
+        ) {
+            out.push(p);
+        }
+    }
     Ok(out)
 }
 

@@ -168,7 +168,7 @@ pub fn run(
             When::At(t) => t.max(r.cluster.now()),
             When::After(d) => r.cluster.now() + d,
         };
-        if start > r.until {
+        if start >= r.until {
             skipped += 1;
             continue;
         }

@@ -771,7 +771,19 @@ fn prepare_kubectl(
             ));
         }
     }
-    let manifests = manifest::load_paths(&files, base, location)?;
+    if let Command::Delete(d) = &cli.command {
+        if !matches!(
+            d.cascade.as_str(),
+            "background" | "foreground" | "orphan" | "true" | "false"
+        ) {
+            return Err(err(
+                field,
+                format!("error: invalid cascade value ({}). Must be \"background\", \"foreground\", or \"orphan\".", d.cascade),
+            ));
+        }
+    }
+    let recursive = matches!(&cli.command, Command::Apply(a) if a.recursive);
+    let manifests = manifest::load_paths(&files, base, location, recursive)?;
     let verb = match &cli.command {
         Command::Apply(_) => Some("apply"),
         Command::Create(c) if c.what.is_none() => Some("create"),
@@ -806,7 +818,7 @@ fn apply_source(
     };
     match apply {
         serde_json::Value::String(s) if !s.contains('\n') => {
-            let objs = manifest::load_paths(&[PathBuf::from(s)], base, location)?;
+            let objs = manifest::load_paths(&[PathBuf::from(s)], base, location, false)?;
             Ok((s.clone(), objs))
         }
         serde_json::Value::String(s) => {
@@ -882,6 +894,49 @@ fn expectation(raw: &RawExpect, file: &Path, path: &str) -> Result<Expectation, 
             "",
             format!(
                 "an expectation needs exactly one of object, pods or podCount; found {subjects}"
+            ),
+        ));
+    }
+    // Every field given must mean something for this kind of expectation.
+    let given = [
+        ("exists", raw.exists.is_some()),
+        ("phase", raw.phase.is_some()),
+        ("ready", raw.ready.is_some()),
+        ("count", raw.count.is_some()),
+        ("replicas", raw.replicas.is_some()),
+        ("readyReplicas", raw.ready_replicas.is_some()),
+        ("availableReplicas", raw.available_replicas.is_some()),
+        ("updatedReplicas", raw.updated_replicas.is_some()),
+        ("node", raw.node.is_some()),
+        ("restarts", raw.restarts.is_some()),
+        ("allNamespaces", raw.all_namespaces.is_some()),
+    ];
+    let (subject, allowed): (&str, &[&str]) = if raw.object.is_some() {
+        (
+            "object",
+            &[
+                "exists",
+                "phase",
+                "ready",
+                "replicas",
+                "readyReplicas",
+                "availableReplicas",
+                "updatedReplicas",
+                "node",
+                "restarts",
+            ],
+        )
+    } else if raw.pods.is_some() {
+        ("pods", &["phase", "ready", "count", "allNamespaces"])
+    } else {
+        ("podCount", &["allNamespaces"])
+    };
+    if let Some((field, _)) = given.iter().find(|(f, set)| *set && !allowed.contains(f)) {
+        return Err(err(
+            &format!(".{field}"),
+            format!(
+                "{field} is not supported in a {subject} expectation (supported: {})",
+                allowed.join(", ")
             ),
         ));
     }

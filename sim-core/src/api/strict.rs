@@ -157,9 +157,19 @@ pub fn decode_strict<T>(input: &Value) -> Result<T, StrictError>
 where
     T: serde::de::DeserializeOwned + serde::Serialize,
 {
-    let value = T::deserialize(input).map_err(|e| StrictError::Decode {
-        type_name: short_type_name::<T>(),
-        message: e.to_string(),
+    // serde_path_to_error names the field a type error is in
+    // (`spec.replicas: invalid type: string "three", expected i32`).
+    let value: T = serde_path_to_error::deserialize(input).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        StrictError::Decode {
+            type_name: short_type_name::<T>(),
+            message: if path.is_empty() || path == "." {
+                inner
+            } else {
+                format!("{path}: {inner}")
+            },
+        }
     })?;
     let round_trip = serde_json::to_value(&value).map_err(|e| StrictError::Encode {
         type_name: short_type_name::<T>(),

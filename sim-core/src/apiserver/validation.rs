@@ -133,6 +133,55 @@ fn spec(obj: &Object, causes: &mut Vec<String>) {
                 }
             }
         }
+        Object::Service(svc) => {
+            let Some(spec) = &svc.spec else { return };
+            let ty = spec.type_.as_deref().unwrap_or("ClusterIP");
+            if !matches!(
+                ty,
+                "ClusterIP" | "NodePort" | "LoadBalancer" | "ExternalName"
+            ) {
+                causes.push(format!(
+                    "spec.type: Unsupported value: \"{ty}\": supported values: \"ClusterIP\", \"ExternalName\", \"LoadBalancer\", \"NodePort\""
+                ));
+            }
+            let headless = spec.cluster_ip.as_deref() == Some("None");
+            let ports = spec.ports.as_deref().unwrap_or_default();
+            if ports.is_empty() && ty != "ExternalName" && !headless {
+                causes.push(required("spec.ports"));
+            }
+            for (i, p) in ports.iter().enumerate() {
+                if !(1..=65535).contains(&p.port) {
+                    causes.push(format!("spec.ports[{i}].port: Invalid value: {}: must be between 1 and 65535, inclusive", p.port));
+                }
+                if ports.len() > 1 && p.name.as_deref().is_none_or(str::is_empty) {
+                    causes.push(required(&format!("spec.ports[{i}].name")));
+                }
+            }
+            if ty == "ExternalName" && spec.external_name.as_deref().is_none_or(str::is_empty) {
+                causes.push(required("spec.externalName"));
+            }
+        }
+        Object::StatefulSet(st) => match &st.spec {
+            None => causes.push(required("spec.selector")),
+            Some(spec) => {
+                workload_template(&spec.selector, spec.template.metadata.as_ref(), causes);
+                if let Some(ps) = &spec.template.spec {
+                    pod_spec(ps, "spec.template.spec", causes);
+                }
+            }
+        },
+        Object::Job(j) => {
+            if let Some(ps) = j.spec.as_ref().and_then(|s| s.template.spec.as_ref()) {
+                pod_spec(ps, "spec.template.spec", causes);
+                match ps.restart_policy.as_deref() {
+                    Some("OnFailure" | "Never") => {}
+                    other => causes.push(format!(
+                        "spec.template.spec.restartPolicy: Unsupported value: \"{}\": supported values: \"OnFailure\", \"Never\"",
+                        other.unwrap_or("Always")
+                    )),
+                }
+            }
+        }
         Object::Node(n) => {
             let res = n.status.as_ref();
             for (name, q) in res.and_then(|s| s.capacity.as_ref()).into_iter().flatten() {

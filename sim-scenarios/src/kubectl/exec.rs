@@ -104,9 +104,23 @@ pub fn execute(cluster: &mut Cluster, cmd: &Prepared) -> Outcome {
                 args.no_headers,
             );
         }
-        Command::Describe(args) => match resolve(&args.resources) {
-            Ok(targets) => describe(cluster, &mut out, &targets, &ns, args.all_namespaces),
-            Err(e) => {
+        Command::Describe(args) => match (
+            resolve(&args.resources),
+            args.selector.as_deref().map(Selector::parse).transpose(),
+        ) {
+            (Ok(targets), Ok(selector)) => describe(
+                cluster,
+                &mut out,
+                &targets,
+                &ns,
+                args.all_namespaces,
+                selector.unwrap_or_default(),
+            ),
+            (_, Err(e)) => {
+                out.line(format!("error: {e}"));
+                out.exit_code = 1;
+            }
+            (Err(e), _) => {
                 out.line(e);
                 out.exit_code = 1;
             }
@@ -129,7 +143,15 @@ pub fn execute(cluster: &mut Cluster, cmd: &Prepared) -> Outcome {
                 port,
                 command,
             }) => {
-                let obj = create_deployment(name, &ns, image, *replicas, *port, command);
+                let obj = create_deployment(
+                    name,
+                    &ns,
+                    image,
+                    *replicas,
+                    *port,
+                    command,
+                    cluster.client_rng(CLIENT),
+                );
                 created(cluster, &mut out, obj);
             }
             None => {
@@ -206,6 +228,7 @@ fn create_deployment(
     replicas: i32,
     port: i32,
     command: &[String],
+    rng: &mut impl rand::Rng,
 ) -> Object {
     let labels: BTreeMap<String, String> = [("app".to_owned(), name.to_owned())].into();
     let containers = images
@@ -214,8 +237,18 @@ fn create_deployment(
         .map(|(i, image)| {
             let base = image.rsplit('/').next().unwrap_or(image);
             let base = base.split(['@', ':']).next().unwrap_or(base);
+            // sanitizeAndUniquify: `_` and `.` become `-` plus a random suffix.
+            let name = if base.contains(['_', '.']) {
+                format!(
+                    "{}-{}",
+                    base.replace(['_', '.'], "-"),
+                    sim_core::api::meta::random_suffix(rng, 5)
+                )
+            } else {
+                base.to_owned()
+            };
             Container {
-                name: base.replace(['_', '.'], "-"),
+                name,
                 image: Some(image.clone()),
                 ports: (i == 0 && port >= 0).then(|| {
                     vec![ContainerPort {
@@ -762,6 +795,7 @@ fn describe(
     targets: &[Target],
     ns: &str,
     all_namespaces: bool,
+    selector: Selector,
 ) {
     let now = now_ts(cluster);
     for t in targets {
@@ -770,7 +804,7 @@ fn describe(
             cluster,
             t.kind,
             scope,
-            Selector::everything(),
+            selector.clone(),
             FieldSelector::everything(),
         );
         let chosen: Vec<&Arc<Object>> = match &t.name {

@@ -9,6 +9,7 @@
 //! docs/fidelity.md).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, DaemonSetStatus};
 use k8s_openapi::api::core::v1::{
@@ -21,15 +22,19 @@ use super::replicaset::{is_active, ready_since};
 use super::{Informers, WorkQueue};
 use crate::api::meta::{controller_of, owner_reference};
 use crate::api::{Kind, Object, ObjectKey};
-use crate::apiserver::{DeleteOptions, Request};
+use crate::apiserver::{ApiResult, DeleteOptions, Request};
 use crate::components::event_recorder::EventRecorder;
 use crate::components::scheduler::plugins::taint_toleration::tolerates;
 use crate::components::{Ctx, WatchEvent};
 use crate::etcd::ChangeType;
 
+const TAG_BASE: u64 = 3_000_000_000;
+
 /// The controller.
 pub struct DaemonSetController {
     recorder: EventRecorder,
+    creating: BTreeMap<u64, Arc<Object>>,
+    next_tag: u64,
     queue: WorkQueue,
     all: bool,
     pending: BTreeSet<(String, String)>,
@@ -60,10 +65,46 @@ impl DaemonSetController {
     pub fn new(recorder: EventRecorder) -> Self {
         Self {
             recorder,
+            creating: BTreeMap::new(),
+            next_tag: TAG_BASE,
             queue: WorkQueue::default(),
             all: false,
             pending: BTreeSet::new(),
         }
+    }
+
+    /// The response to a pod creation: the `SuccessfulCreate` event, or
+    /// `FailedCreate`. Returns false when the tag is not this controller's.
+    pub fn on_response(&mut self, ctx: &mut Ctx<'_>, tag: u64, result: &ApiResult) -> bool {
+        let Some(ds) = self.creating.remove(&tag) else {
+            return false;
+        };
+        match result {
+            Ok(resp) => {
+                let name = resp
+                    .object()
+                    .map(|o| o.name().to_owned())
+                    .unwrap_or_default();
+                self.recorder.record(
+                    ctx,
+                    &ds,
+                    "Normal",
+                    "SuccessfulCreate",
+                    format!("Created pod: {name}"),
+                );
+            }
+            Err(e) => {
+                self.recorder.record(
+                    ctx,
+                    &ds,
+                    "Warning",
+                    "FailedCreate",
+                    format!("Error creating: {}", e.message),
+                );
+                self.all = true;
+            }
+        }
+        true
     }
 
     /// Queues the DaemonSets a change concerns.
@@ -178,14 +219,10 @@ impl DaemonSetController {
                 _ => {
                     if self.pending.insert((obj.uid().to_owned(), name.clone())) {
                         let pod = daemon_pod(obj, &template, &tolerations, &name);
-                        ctx.send(Request::Create(Object::from(pod)));
-                        self.recorder.record(
-                            ctx,
-                            obj,
-                            "Normal",
-                            "SuccessfulCreate",
-                            format!("Created pod on node {name}"),
-                        );
+                        let tag = self.next_tag;
+                        self.next_tag += 1;
+                        self.creating.insert(tag, Arc::new(obj.clone()));
+                        ctx.send_tagged(Request::Create(Object::from(pod)), tag);
                     }
                 }
             }

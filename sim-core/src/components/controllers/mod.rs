@@ -185,7 +185,9 @@ impl Component for ControllerManager {
     }
 
     fn on_response(&mut self, ctx: &mut Ctx<'_>, tag: u64, result: &ApiResult) {
-        if self.replicaset.on_response(ctx, tag, result) {
+        if self.replicaset.on_response(ctx, tag, result)
+            || self.daemonset.on_response(ctx, tag, result)
+        {
             self.schedule_sync(ctx);
         }
     }

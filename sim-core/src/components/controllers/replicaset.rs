@@ -64,12 +64,13 @@ pub fn ready_since(pod: &Pod) -> Option<SimTime> {
         })
 }
 
-/// Ready for at least `min_ready` (podutil.IsPodAvailable).
+/// Ready for more than `min_ready` (podutil.IsPodAvailable: the Ready
+/// transition plus minReadySeconds must be strictly before now).
 pub fn is_available(pod: &Pod, min_ready: SimDuration, now: SimTime) -> bool {
     match ready_since(pod) {
         None => false,
         Some(_) if min_ready == SimDuration::ZERO => true,
-        Some(t) => t + min_ready <= now,
+        Some(t) => t + min_ready < now,
     }
 }
 

@@ -117,9 +117,22 @@ impl Kubelet {
         &self.host_ip
     }
 
-    /// The node's pod CIDR, `10.244.<index>.0/24` (flannel's kubeadm layout).
+    /// The node's pod CIDR: a /24 per node, `10.244.<index>.0/24` (flannel's
+    /// kubeadm layout, 10.244.0.0/16) for the first 256 nodes, then
+    /// consecutive /24s of 10.64.0.0/10 (room for 16,384 nodes), as a larger
+    /// `--cluster-cidr` would give.
     pub fn pod_cidr(&self) -> String {
-        format!("10.244.{}.0/24", self.node_index)
+        format!("{}.0/24", self.pod_net_prefix())
+    }
+
+    fn pod_net_prefix(&self) -> String {
+        let i = self.node_index;
+        if i < 256 {
+            format!("10.244.{i}")
+        } else {
+            let j = i - 256;
+            format!("10.{}.{}", 64 + j / 256, j % 256)
+        }
     }
 
     fn timer(&mut self, ctx: &mut Ctx<'_>, delay: SimDuration, t: Timer) {
@@ -387,7 +400,7 @@ impl Kubelet {
             .find(|h| !self.used_ips.contains(h))
             .unwrap_or(254);
         self.used_ips.insert(host);
-        format!("10.244.{}.{host}", self.node_index)
+        format!("{}.{host}", self.pod_net_prefix())
     }
 
     fn pod_added(&mut self, ctx: &mut Ctx<'_>, obj: &Arc<Object>) {
@@ -792,6 +805,7 @@ impl Kubelet {
         let Some(w) = self.workers.get_mut(uid) else {
             return;
         };
+        let pod_key = ObjectKey::of(&w.pod).to_string();
         let restart_policy = w
             .pod
             .as_pod()
@@ -816,7 +830,7 @@ impl Kubelet {
         let init = c.init;
         ctx.trace(
             "container-exit",
-            format!("pod/{}", uid),
+            pod_key,
             format!("{} exit code {code}", c.name),
         );
         if init && code == 0 {

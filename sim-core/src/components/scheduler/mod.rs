@@ -30,7 +30,6 @@ use crate::api::{Kind, Object};
 use crate::apiserver::watch::WatchSpec;
 use crate::apiserver::{ApiResult, Request};
 use crate::etcd::ChangeType;
-use crate::time::SimTime;
 
 /// The default scheduler name.
 pub const DEFAULT_SCHEDULER_NAME: &str = "default-scheduler";
@@ -88,6 +87,15 @@ pub fn num_feasible_nodes_to_find(num_all_nodes: usize, percentage: usize) -> us
     n.max(MIN_FEASIBLE_NODES_TO_FIND)
 }
 
+/// A bind request in flight.
+#[derive(Clone, Debug)]
+struct Binding {
+    uid: String,
+    pod: Arc<Object>,
+    node: String,
+    attempts: u32,
+}
+
 #[derive(Clone, Debug)]
 struct Assigned {
     node: String,
@@ -118,7 +126,7 @@ pub struct Scheduler {
     cycle_pending: bool,
     percentage_of_nodes_to_score: usize,
     stats: SchedulerStats,
-    binding: BTreeMap<u64, (String, Arc<Object>, String)>,
+    binding: BTreeMap<u64, Binding>,
     next_bind_tag: u64,
 }
 
@@ -311,7 +319,7 @@ impl Scheduler {
             self.fail(ctx, &uid, &pod, n, &rejections);
         } else {
             let chosen = self.select_host(ctx, &info, &feasible);
-            self.assume_and_bind(ctx, &uid, &pod, &info, chosen);
+            self.assume_and_bind(ctx, &uid, &pod, &info, chosen, queued.attempts);
         }
         let cost = ctx.config().timings.scheduling_cycle;
         if self.queue.has_active() {
@@ -357,6 +365,7 @@ impl Scheduler {
         pod: &Arc<Object>,
         info: &PodInfo,
         node: usize,
+        attempts: u32,
     ) {
         let node_name = self.nodes[node].name.clone();
         self.nodes[node].add_pod(&info.requests, &info.non_zero);
@@ -371,8 +380,15 @@ impl Scheduler {
         self.queue.remove(uid);
         let tag = self.next_bind_tag;
         self.next_bind_tag += 1;
-        self.binding
-            .insert(tag, (uid.to_owned(), pod.clone(), node_name.clone()));
+        self.binding.insert(
+            tag,
+            Binding {
+                uid: uid.to_owned(),
+                pod: pod.clone(),
+                node: node_name.clone(),
+                attempts,
+            },
+        );
         ctx.trace(
             "schedule",
             format!("pod/{}/{}", pod.namespace(), pod.name()),
@@ -478,6 +494,12 @@ impl Component for Scheduler {
     }
 
     fn start(&mut self, ctx: &mut Ctx<'_>) {
+        let t = ctx.config().timings;
+        self.queue = SchedulingQueue::new(
+            t.pod_initial_backoff,
+            t.pod_max_backoff,
+            t.pod_max_in_unschedulable,
+        );
         ctx.watch(WatchSpec::all(Kind::Node));
         ctx.watch(WatchSpec::all(Kind::Pod));
         ctx.set_timer(crate::time::SimDuration::from_secs(1), TIMER_FLUSH_BACKOFF);
@@ -516,7 +538,13 @@ impl Component for Scheduler {
     }
 
     fn on_response(&mut self, ctx: &mut Ctx<'_>, tag: u64, result: &ApiResult) {
-        let Some((uid, pod, node)) = self.binding.remove(&tag) else {
+        let Some(Binding {
+            uid,
+            pod,
+            node,
+            attempts,
+        }) = self.binding.remove(&tag)
+        else {
             return;
         };
         match result {
@@ -538,12 +566,13 @@ impl Component for Scheduler {
                     e.message.clone(),
                 );
                 if e.reason != crate::api::Reason::NotFound {
-                    self.queue.add_or_update(&uid, pod.clone(), ctx.now());
+                    // An error goes to backoffQ with the attempts it already had.
+                    self.queue
+                        .add_with_attempts(&uid, pod.clone(), ctx.now(), attempts);
                     self.queue.requeue_failed(&uid, ctx.now(), false);
                 }
             }
         }
-        let _: SimTime = ctx.now();
     }
 
     fn as_any(&self) -> &dyn Any {

@@ -134,6 +134,16 @@ impl SchedulingQueue {
         self.active.push(uid.to_owned(), key);
     }
 
+    /// Re-adds a pod that was popped before (its bind failed), keeping its attempts.
+    pub fn add_with_attempts(&mut self, uid: &str, pod: Arc<Object>, now: SimTime, attempts: u32) {
+        self.add_or_update(uid, pod, now);
+        self.active.remove(uid);
+        if let Some(q) = self.pods.get_mut(uid) {
+            q.attempts = attempts;
+            q.place = Place::InFlight;
+        }
+    }
+
     /// Forgets a pod (bound elsewhere, deleted).
     pub fn remove(&mut self, uid: &str) {
         if self.pods.remove(uid).is_some() {
