@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
-use sim_core::api::{Kind, Object};
+use sim_core::api::Kind;
 use sim_core::time::SimDuration;
 use sim_scenarios::{RunOptions, ScenarioError};
 
@@ -197,26 +197,12 @@ fn write_out(dir: &Path, result: &sim_scenarios::RunResult, transcript: &[u8]) -
     let mut f = io::BufWriter::new(fs::File::create(dir.join("events.jsonl"))?);
     sim_report::event_log::write_trace(result.cluster.trace().records(), &mut f)?;
     f.flush()?;
-    let events: Vec<k8s_openapi_event::Event> = result
-        .cluster
-        .etcd()
-        .list(Kind::Event, None)
-        .iter()
-        .filter_map(|o| match &**o {
-            Object::Event(e) => Some((**e).clone()),
-            _ => None,
-        })
-        .collect();
-    let refs: Vec<&k8s_openapi_event::Event> = events.iter().collect();
+    let events = result.cluster.etcd().list(Kind::Event, None);
     let mut f = io::BufWriter::new(fs::File::create(dir.join("k8s-events.jsonl"))?);
-    sim_report::event_log::write_events(&refs, &mut f)?;
+    sim_report::event_log::write_events(&events, &mut f)?;
     f.flush()?;
     fs::write(dir.join("transcript.txt"), transcript)?;
     Ok(())
-}
-
-mod k8s_openapi_event {
-    pub use sim_core::k8s::Event;
 }
 
 /// Writes to two sinks.

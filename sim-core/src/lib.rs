@@ -44,8 +44,3 @@ pub mod bootstrap;
 pub mod cluster;
 pub mod components;
 pub mod config;
-
-/// The k8s-openapi types kubesim uses, re-exported for crates that print them.
-pub mod k8s {
-    pub use k8s_openapi::api::core::v1::Event;
-}

@@ -4,7 +4,9 @@
 use std::io::{self, Write};
 
 use k8s_openapi::api::core::v1::Event;
+use sim_core::api::Object;
 use sim_core::trace::TraceRecord;
+use std::sync::Arc;
 
 /// Writes one JSON object per trace record: `{"t_ns", "component", "action", "object", ...}`.
 pub fn write_trace(records: &[TraceRecord], out: &mut impl Write) -> io::Result<()> {
@@ -15,10 +17,16 @@ pub fn write_trace(records: &[TraceRecord], out: &mut impl Write) -> io::Result<
     Ok(())
 }
 
-/// Writes the Kubernetes Events of the run, one per line, ordered by first
-/// timestamp, then namespace and name.
-pub fn write_events(events: &[&Event], out: &mut impl Write) -> io::Result<()> {
-    let mut sorted: Vec<&&Event> = events.iter().collect();
+/// Writes the Kubernetes Events among `objects`, one per line, ordered by
+/// first timestamp, then namespace and name.
+pub fn write_events(objects: &[Arc<Object>], out: &mut impl Write) -> io::Result<()> {
+    let mut sorted: Vec<&Event> = objects
+        .iter()
+        .filter_map(|o| match &**o {
+            Object::Event(e) => Some(&**e),
+            _ => None,
+        })
+        .collect();
     sorted.sort_by(|a, b| {
         let key = |e: &Event| {
             (
