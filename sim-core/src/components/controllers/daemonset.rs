@@ -19,7 +19,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::replicaset::{is_active, ready_since};
-use super::{Informers, WorkQueue};
+use super::{Informers, PodCreations, WorkQueue};
 use crate::api::meta::{controller_of, owner_reference};
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::{ApiResult, DeleteOptions, Request};
@@ -33,8 +33,7 @@ const TAG_BASE: u64 = 3_000_000_000;
 /// The controller.
 pub struct DaemonSetController {
     recorder: EventRecorder,
-    creating: BTreeMap<u64, Arc<Object>>,
-    next_tag: u64,
+    creations: PodCreations,
     queue: WorkQueue,
     all: bool,
     pending: BTreeSet<(String, String)>,
@@ -65,46 +64,25 @@ impl DaemonSetController {
     pub fn new(recorder: EventRecorder) -> Self {
         Self {
             recorder,
-            creating: BTreeMap::new(),
-            next_tag: TAG_BASE,
+            creations: PodCreations::new(TAG_BASE),
             queue: WorkQueue::default(),
             all: false,
             pending: BTreeSet::new(),
         }
     }
 
-    /// The response to a pod creation: the `SuccessfulCreate` event, or
-    /// `FailedCreate`. Returns false when the tag is not this controller's.
+    /// The response to a pod creation. Returns false when the tag is not this controller's.
     pub fn on_response(&mut self, ctx: &mut Ctx<'_>, tag: u64, result: &ApiResult) -> bool {
-        let Some(ds) = self.creating.remove(&tag) else {
-            return false;
-        };
-        match result {
-            Ok(resp) => {
-                let name = resp
-                    .object()
-                    .map(|o| o.name().to_owned())
-                    .unwrap_or_default();
-                self.recorder.record(
-                    ctx,
-                    &ds,
-                    "Normal",
-                    "SuccessfulCreate",
-                    format!("Created pod: {name}"),
-                );
-            }
-            Err(e) => {
-                self.recorder.record(
-                    ctx,
-                    &ds,
-                    "Warning",
-                    "FailedCreate",
-                    format!("Error creating: {}", e.message),
-                );
-                self.all = true;
+        match self
+            .creations
+            .on_response(ctx, &mut self.recorder, tag, result)
+        {
+            None => false,
+            Some((_, failed)) => {
+                self.all |= failed;
+                true
             }
         }
-        true
     }
 
     /// Queues the DaemonSets a change concerns.
@@ -219,10 +197,7 @@ impl DaemonSetController {
                 _ => {
                     if self.pending.insert((obj.uid().to_owned(), name.clone())) {
                         let pod = daemon_pod(obj, &template, &tolerations, &name);
-                        let tag = self.next_tag;
-                        self.next_tag += 1;
-                        self.creating.insert(tag, Arc::new(obj.clone()));
-                        ctx.send_tagged(Request::Create(Object::from(pod)), tag);
+                        self.creations.send(ctx, Arc::new(obj.clone()), pod);
                     }
                 }
             }

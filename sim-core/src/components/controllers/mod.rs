@@ -17,11 +17,15 @@ use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::event_recorder::EventRecorder;
+use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::Pod;
+
 use super::informer::Informer;
 use super::{Component, Ctx, WatchEvent};
-use crate::api::{Kind, ObjectKey};
+use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::watch::WatchSpec;
-use crate::apiserver::ApiResult;
+use crate::apiserver::{ApiResult, Request};
 use crate::time::SimDuration;
 
 /// The informers the controllers share, one per kind.
@@ -67,6 +71,71 @@ impl WorkQueue {
     /// True when nothing is dirty.
     pub fn is_empty(&self) -> bool {
         self.dirty.is_empty()
+    }
+}
+
+/// Pod creations in flight: a controller's create requests are tagged so
+/// that, when the API answers, it records the real `SuccessfulCreate`
+/// ("Created pod: NAME") or `FailedCreate` event on the owner.
+#[derive(Debug)]
+pub struct PodCreations {
+    owners: BTreeMap<u64, Arc<Object>>,
+    next_tag: u64,
+}
+
+impl PodCreations {
+    /// Tags from `tag_base` on (each controller takes its own range).
+    pub fn new(tag_base: u64) -> Self {
+        Self {
+            owners: BTreeMap::new(),
+            next_tag: tag_base,
+        }
+    }
+
+    /// Sends the creation of `pod` on behalf of `owner`.
+    pub fn send(&mut self, ctx: &mut Ctx<'_>, owner: Arc<Object>, pod: Pod) {
+        let tag = self.next_tag;
+        self.next_tag += 1;
+        self.owners.insert(tag, owner);
+        ctx.send_tagged(Request::Create(Object::from(pod)), tag);
+    }
+
+    /// Records the event for a response. Returns the owner and whether the
+    /// creation failed, or None when the tag is not one of these creations.
+    pub fn on_response(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        recorder: &mut EventRecorder,
+        tag: u64,
+        result: &ApiResult,
+    ) -> Option<(Arc<Object>, bool)> {
+        let owner = self.owners.remove(&tag)?;
+        match result {
+            Ok(resp) => {
+                let name = resp
+                    .object()
+                    .map(|o| o.name().to_owned())
+                    .unwrap_or_default();
+                recorder.record(
+                    ctx,
+                    &owner,
+                    "Normal",
+                    "SuccessfulCreate",
+                    format!("Created pod: {name}"),
+                );
+                Some((owner, false))
+            }
+            Err(e) => {
+                recorder.record(
+                    ctx,
+                    &owner,
+                    "Warning",
+                    "FailedCreate",
+                    format!("Error creating: {}", e.message),
+                );
+                Some((owner, true))
+            }
+        }
     }
 }
 

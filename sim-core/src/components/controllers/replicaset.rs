@@ -16,7 +16,7 @@ use k8s_openapi::api::apps::v1::{ReplicaSet, ReplicaSetStatus};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Informers, WorkQueue};
+use super::{Informers, PodCreations, WorkQueue};
 use crate::api::meta::{controller_of, owner_reference, sim_time_of};
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::ApiResult;
@@ -30,6 +30,7 @@ use crate::time::{SimDuration, SimTime};
 pub const BURST_REPLICAS: i64 = 500;
 
 const TIMER_BASE: u64 = 1_000_000_000;
+const CREATE_TAG_BASE: u64 = 1_500_000_000;
 
 /// The controller.
 pub struct ReplicaSetController {
@@ -38,7 +39,7 @@ pub struct ReplicaSetController {
     pods_by_owner: BTreeMap<String, BTreeSet<ObjectKey>>,
     expectations: BTreeMap<String, (i64, i64)>,
     requeue: BTreeMap<u64, ObjectKey>,
-    creating: BTreeMap<u64, Arc<Object>>,
+    creations: PodCreations,
     next_timer: u64,
 }
 
@@ -83,7 +84,7 @@ impl ReplicaSetController {
             pods_by_owner: BTreeMap::new(),
             expectations: BTreeMap::new(),
             requeue: BTreeMap::new(),
-            creating: BTreeMap::new(),
+            creations: PodCreations::new(CREATE_TAG_BASE),
             next_timer: TIMER_BASE,
         }
     }
@@ -99,39 +100,20 @@ impl ReplicaSetController {
         }
     }
 
-    /// The response to a pod creation: the `SuccessfulCreate` event, or
-    /// `FailedCreate` and a lowered expectation.
+    /// The response to a pod creation: on failure the expectation is lowered
+    /// and the ReplicaSet synced again. Returns false when the tag is not this controller's.
     pub fn on_response(&mut self, ctx: &mut Ctx<'_>, tag: u64, result: &ApiResult) -> bool {
-        let Some(rs) = self.creating.remove(&tag) else {
+        let Some((rs, failed)) = self
+            .creations
+            .on_response(ctx, &mut self.recorder, tag, result)
+        else {
             return false;
         };
-        match result {
-            Ok(resp) => {
-                let name = resp
-                    .object()
-                    .map(|o| o.name().to_owned())
-                    .unwrap_or_default();
-                self.recorder.record(
-                    ctx,
-                    &rs,
-                    "Normal",
-                    "SuccessfulCreate",
-                    format!("Created pod: {name}"),
-                );
+        if failed {
+            if let Some(exp) = self.expectations.get_mut(rs.uid()) {
+                exp.0 -= 1;
             }
-            Err(e) => {
-                if let Some(exp) = self.expectations.get_mut(rs.uid()) {
-                    exp.0 -= 1;
-                }
-                self.recorder.record(
-                    ctx,
-                    &rs,
-                    "Warning",
-                    "FailedCreate",
-                    format!("Error creating: {}", e.message),
-                );
-                self.queue.add(ObjectKey::of(&rs));
-            }
+            self.queue.add(ObjectKey::of(&rs));
         }
         true
     }
@@ -235,10 +217,7 @@ impl ReplicaSetController {
                 self.expectations.insert(uid.clone(), (n, 0));
                 for _ in 0..n {
                     let pod = pod_from_template(obj, rs);
-                    let tag = self.next_timer;
-                    self.next_timer += 1;
-                    self.creating.insert(tag, obj.clone());
-                    ctx.send_tagged(Request::Create(Object::from(pod)), tag);
+                    self.creations.send(ctx, obj.clone(), pod);
                 }
             } else if diff > 0 {
                 let n = diff.min(BURST_REPLICAS) as usize;
