@@ -15,6 +15,7 @@ pub mod manifest;
 pub mod raw;
 pub mod runner;
 pub mod scenario;
+pub mod suggest;
 pub mod yaml;
 
 pub use error::{Location, ScenarioError};

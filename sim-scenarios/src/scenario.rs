@@ -378,56 +378,54 @@ fn cluster(raw: &RawCluster, file: &Path) -> Result<ClusterConfig, ScenarioError
         config.images.profiles.insert(name.clone(), profile);
     }
     let t = &raw.timings;
-    let timing = |v: &Option<String>,
-                  field: &str,
-                  current: SimDuration|
-     -> Result<SimDuration, ScenarioError> {
-        Ok(v.as_deref()
-            .map(|s| parse_duration(s, file, None, &format!("cluster.timings.{field}")))
-            .transpose()?
-            .unwrap_or(current))
-    };
-    let defaults = config.timings;
-    config.timings.node_lease_duration = timing(
-        &t.node_lease_duration,
-        "nodeLeaseDuration",
-        defaults.node_lease_duration,
-    )?;
-    config.timings.lease_renew_interval = timing(
-        &t.lease_renew_interval,
-        "leaseRenewInterval",
-        defaults.lease_renew_interval,
-    )?;
-    config.timings.node_status_update_frequency = timing(
-        &t.node_status_update_frequency,
-        "nodeStatusUpdateFrequency",
-        defaults.node_status_update_frequency,
-    )?;
-    config.timings.node_status_report_frequency = timing(
-        &t.node_status_report_frequency,
-        "nodeStatusReportFrequency",
-        defaults.node_status_report_frequency,
-    )?;
-    config.timings.pod_sandbox_setup = timing(
-        &t.pod_sandbox_setup,
-        "podSandboxSetup",
-        defaults.pod_sandbox_setup,
-    )?;
-    config.timings.scheduling_cycle = timing(
-        &t.scheduling_cycle,
-        "schedulingCycle",
-        defaults.scheduling_cycle,
-    )?;
-    config.timings.etcd_compaction_interval = timing(
-        &t.etcd_compaction_interval,
-        "etcdCompactionInterval",
-        defaults.etcd_compaction_interval,
-    )?;
-    config.timings.kubelet_startup = timing(
-        &t.kubelet_startup,
-        "kubeletStartup",
-        defaults.kubelet_startup,
-    )?;
+    let timings = &mut config.timings;
+    let overrides: [(&Option<String>, &str, &mut SimDuration); 8] = [
+        (
+            &t.node_lease_duration,
+            "nodeLeaseDuration",
+            &mut timings.node_lease_duration,
+        ),
+        (
+            &t.lease_renew_interval,
+            "leaseRenewInterval",
+            &mut timings.lease_renew_interval,
+        ),
+        (
+            &t.node_status_update_frequency,
+            "nodeStatusUpdateFrequency",
+            &mut timings.node_status_update_frequency,
+        ),
+        (
+            &t.node_status_report_frequency,
+            "nodeStatusReportFrequency",
+            &mut timings.node_status_report_frequency,
+        ),
+        (
+            &t.pod_sandbox_setup,
+            "podSandboxSetup",
+            &mut timings.pod_sandbox_setup,
+        ),
+        (
+            &t.scheduling_cycle,
+            "schedulingCycle",
+            &mut timings.scheduling_cycle,
+        ),
+        (
+            &t.etcd_compaction_interval,
+            "etcdCompactionInterval",
+            &mut timings.etcd_compaction_interval,
+        ),
+        (
+            &t.kubelet_startup,
+            "kubeletStartup",
+            &mut timings.kubelet_startup,
+        ),
+    ];
+    for (raw_value, field, target) in overrides {
+        if let Some(s) = raw_value.as_deref() {
+            *target = parse_duration(s, file, None, &format!("cluster.timings.{field}"))?;
+        }
+    }
     for (v, field) in [
         (config.timings.lease_renew_interval, "leaseRenewInterval"),
         (

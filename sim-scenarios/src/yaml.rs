@@ -15,6 +15,8 @@ use serde::de::{
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::suggest::closest;
+
 /// What kind of problem a [`YamlError`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum YamlErrorKind {
@@ -75,30 +77,9 @@ fn unknown_field_hint(message: &str) -> Option<String> {
     let rest = &message[message.find("unknown field `")? + "unknown field `".len()..];
     let (found, rest) = rest.split_once('`')?;
     let expected = rest.split_once("expected")?.1;
-    let best = expected
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(|name| (edit_distance(found, name), name))
-        .min()?;
     let limit = if found.chars().count() <= 4 { 1 } else { 2 };
-    (best.0 <= limit).then(|| format!("; did you mean `{}`?", best.1))
-}
-
-/// Levenshtein distance.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            let best = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-            cur.push(best);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
+    let best = closest(found, expected.split('`').skip(1).step_by(2), limit)?;
+    Some(format!("; did you mean `{best}`?"))
 }
 
 /// One document of a multi-document YAML stream.

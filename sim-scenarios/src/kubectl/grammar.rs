@@ -4,6 +4,8 @@
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::suggest::closest;
+
 /// `kubectl [global flags] COMMAND`.
 #[derive(Clone, Debug, Parser)]
 #[command(
@@ -261,7 +263,7 @@ fn translate(e: &clap::Error, words: &[String]) -> KubectlSyntaxError {
             )
         }
         ErrorKind::InvalidSubcommand => {
-            let suggestion = COMMANDS.iter().find(|c| edit_distance(c, &command) <= 2);
+            let suggestion = closest(&command, COMMANDS, 2);
             let mut m = format!("error: unknown command \"{command}\" for \"kubectl\"");
             if let Some(s) = suggestion {
                 m.push_str(&format!("\n\nDid you mean this?\n\t{s}\n"));
@@ -303,20 +305,6 @@ fn translate(e: &clap::Error, words: &[String]) -> KubectlSyntaxError {
         }
     };
     KubectlSyntaxError(msg)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
