@@ -37,7 +37,9 @@ pub struct RunResult {
     pub passed: usize,
     /// Expectations that failed.
     pub failed: usize,
-    /// Steps not run because of `--until`.
+    /// Expectations cut short by `--until` before their deadline.
+    pub undecided: usize,
+    /// Steps not run because they start at or after `--until`.
     pub skipped: usize,
     /// The seed used.
     pub seed: u64,
@@ -152,7 +154,7 @@ pub fn run(
         scenario.name,
         sim_core::config::KUBERNETES_VERSION
     )?;
-    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    let (mut passed, mut failed, mut undecided, mut skipped) = (0, 0, 0, 0);
     match r.run_until_holds(SimTime::ZERO + CLUSTER_READY_TIMEOUT, cluster_ready) {
         Some(_) => {
             let nodes = r.cluster.etcd().count(Kind::Node);
@@ -211,7 +213,7 @@ pub fn run(
                 match ok {
                     Some(true) => passed += 1,
                     Some(false) => failed += 1,
-                    None => skipped += 1,
+                    None => undecided += 1,
                 }
             }
         }
@@ -220,17 +222,21 @@ pub fn run(
         r.cluster.run_until(r.until);
         r.say("stopped (--until)")?;
     }
-    let total = passed + failed;
-    writeln!(
-        r.out,
-        "{total} expectation{}: {passed} passed, {failed} failed{}",
-        if total == 1 { "" } else { "s" },
-        if skipped > 0 {
-            format!(", {skipped} not run (--until)")
-        } else {
-            String::new()
-        }
-    )?;
+    let total = passed + failed + undecided;
+    let mut summary = format!(
+        "{total} expectation{}: {passed} passed, {failed} failed",
+        if total == 1 { "" } else { "s" }
+    );
+    if undecided > 0 {
+        summary.push_str(&format!(", {undecided} undecided"));
+    }
+    if skipped > 0 {
+        summary.push_str(&format!(
+            "; {skipped} step{} not run (--until)",
+            if skipped == 1 { "" } else { "s" }
+        ));
+    }
+    writeln!(r.out, "{summary}")?;
     if failed > 0 {
         let path = options
             .invoked_as
@@ -246,6 +252,7 @@ pub fn run(
     Ok(RunResult {
         passed,
         failed,
+        undecided,
         skipped,
         seed,
         cluster: r.cluster,
