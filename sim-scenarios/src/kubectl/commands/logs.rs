@@ -1,0 +1,103 @@
+//! `kubectl logs`: the lines a container printed (from its image profile).
+
+use k8s_openapi::api::core::v1::Container;
+use sim_core::api::{ApiError, Kind, ObjectKey, Reason};
+use sim_core::apiserver::{Request, Response};
+use sim_core::cluster::Cluster;
+
+use crate::kubectl::exec::{Outcome, CLIENT};
+
+pub(crate) fn logs(
+    cluster: &mut Cluster,
+    out: &mut Outcome,
+    pod_ref: &str,
+    container: Option<&str>,
+    tail: i64,
+    ns: &str,
+) {
+    let name = pod_ref
+        .strip_prefix("pod/")
+        .or_else(|| pod_ref.strip_prefix("pods/"))
+        .unwrap_or(pod_ref);
+    let key = ObjectKey::new(Kind::Pod, ns, name);
+    let pod = match cluster.request(CLIENT, Request::Get(key)) {
+        Ok(Response::Object(o)) => o,
+        Ok(_) => return,
+        Err(e) => {
+            out.error(&e);
+            return;
+        }
+    };
+    let Some(p) = pod.as_pod() else { return };
+    let containers: Vec<&Container> = p
+        .spec
+        .as_ref()
+        .map(|s| s.containers.iter().collect())
+        .unwrap_or_default();
+    let chosen = match container {
+        Some(c) => match containers.iter().find(|x| x.name == c) {
+            Some(x) => *x,
+            None => {
+                out.error(&ApiError::new(
+                    Reason::BadRequest,
+                    format!("container {c} is not valid for pod {name}"),
+                ));
+                return;
+            }
+        },
+        None => {
+            let Some(first) = containers.first() else {
+                return;
+            };
+            if containers.len() > 1 {
+                let names: Vec<&str> = containers.iter().map(|c| c.name.as_str()).collect();
+                out.line(format!(
+                    "Defaulted container \"{}\" out of: {}",
+                    first.name,
+                    names.join(", ")
+                ));
+            }
+            *first
+        }
+    };
+    let status = p
+        .status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_ref())
+        .and_then(|cs| cs.iter().find(|c| c.name == chosen.name));
+    let started = status.is_some_and(|s| {
+        s.state
+            .as_ref()
+            .is_some_and(|st| st.running.is_some() || st.terminated.is_some())
+            || s.last_state
+                .as_ref()
+                .is_some_and(|l| l.terminated.is_some())
+    });
+    if !started {
+        let reason = status
+            .and_then(|s| s.state.as_ref())
+            .and_then(|st| st.waiting.as_ref())
+            .and_then(|w| w.reason.clone())
+            .unwrap_or_else(|| "ContainerCreating".into());
+        out.error(&ApiError::new(
+            Reason::BadRequest,
+            format!(
+                "container \"{}\" in pod \"{name}\" is waiting to start: {reason}",
+                chosen.name
+            ),
+        ));
+        return;
+    }
+    let image = chosen.image.clone().unwrap_or_default();
+    let lines = cluster.config().images.lookup(&image).logs.clone();
+    let skip = if tail >= 0 {
+        lines
+            .len()
+            .saturating_sub(usize::try_from(tail).unwrap_or(0))
+    } else {
+        0
+    };
+    for l in lines.iter().skip(skip) {
+        out.line(l);
+    }
+}
