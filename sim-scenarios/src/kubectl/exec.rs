@@ -121,6 +121,11 @@ pub fn execute(cluster: &mut Cluster, cmd: &Prepared) -> Outcome {
             }
         },
         Command::Create(args) => match &args.what {
+            Some(
+                CreateWhat::Configmap { .. }
+                | CreateWhat::Secret { .. }
+                | CreateWhat::Service { .. },
+            ) => commands::create::execute_generated(cluster, &mut out, cmd, &ns),
             Some(CreateWhat::Namespace { name }) => {
                 let obj = Object::from(Namespace {
                     metadata: ObjectMeta {
@@ -179,6 +184,18 @@ pub fn execute(cluster: &mut Cluster, cmd: &Prepared) -> Outcome {
             args.tail,
             &ns,
         ),
+        Command::Scale(_) => commands::scale::execute(cluster, &mut out, cmd, &ns),
+        Command::Set(_) => commands::set::execute(cluster, &mut out, cmd, &ns),
+        Command::Rollout(_) => commands::rollout::execute(cluster, &mut out, cmd, &ns),
+        Command::Expose(_) => commands::expose::execute(cluster, &mut out, cmd, &ns),
+        Command::Label(_) | Command::Annotate(_) => {
+            commands::label::execute(cluster, &mut out, cmd, &ns)
+        }
+        Command::Patch(_) => commands::patch::execute(cluster, &mut out, cmd, &ns),
+        Command::Exec(_) => commands::exec::execute(cluster, &mut out, cmd, &ns),
+        Command::Cordon(_) | Command::Uncordon(_) | Command::Drain(_) | Command::Taint(_) => {
+            commands::node::execute(cluster, &mut out, cmd, &ns)
+        }
     }
     out
 }

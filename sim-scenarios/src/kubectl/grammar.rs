@@ -40,6 +40,258 @@ pub enum Command {
     Run(RunArgs),
     /// Print the logs for a container in a pod.
     Logs(LogsArgs),
+    /// Set a new size for a deployment, replica set or stateful set.
+    Scale(ScaleArgs),
+    /// Set specific features on objects (`set image`).
+    Set(SetArgs),
+    /// Manage the rollout of a resource.
+    Rollout(RolloutArgs),
+    /// Expose a deployment, replica set, service or pod as a new Service.
+    Expose(ExposeArgs),
+    /// Update the labels on a resource.
+    Label(LabelArgs),
+    /// Update the annotations on a resource.
+    Annotate(LabelArgs),
+    /// Update fields of a resource (merge, strategic or JSON patch).
+    Patch(PatchArgs),
+    /// Execute a command in a container.
+    Exec(ExecArgs),
+    /// Mark a node as unschedulable.
+    Cordon(NodeArgs),
+    /// Mark a node as schedulable.
+    Uncordon(NodeArgs),
+    /// Drain a node in preparation for maintenance.
+    Drain(DrainArgs),
+    /// Update the taints on one or more nodes.
+    Taint(TaintArgs),
+}
+
+/// `kubectl scale`.
+#[derive(Clone, Debug, Args)]
+pub struct ScaleArgs {
+    /// `TYPE NAME` or `TYPE/NAME`.
+    #[arg(required = true)]
+    pub resources: Vec<String>,
+    /// `--replicas`: the new size.
+    #[arg(long = "replicas", required = true)]
+    pub replicas: i32,
+    /// `--current-replicas`: precondition on the current size (-1: none).
+    #[arg(long = "current-replicas", default_value_t = -1, allow_negative_numbers = true)]
+    pub current_replicas: i32,
+}
+
+/// `kubectl set`.
+#[derive(Clone, Debug, Args)]
+pub struct SetArgs {
+    /// What to set.
+    #[command(subcommand)]
+    pub what: SetWhat,
+}
+
+/// `kubectl set <what>`.
+#[derive(Clone, Debug, Subcommand)]
+pub enum SetWhat {
+    /// Update the image of a pod template: `set image deployment/x c1=img:tag [c2=img2 | *=img]`.
+    Image {
+        /// `TYPE/NAME` or `TYPE NAME`, then `CONTAINER=IMAGE` pairs.
+        #[arg(required = true)]
+        args: Vec<String>,
+        /// `--record` (deprecated): store the command in kubernetes.io/change-cause.
+        #[arg(long = "record")]
+        record: bool,
+    },
+}
+
+/// `kubectl rollout`.
+#[derive(Clone, Debug, Args)]
+pub struct RolloutArgs {
+    /// The rollout command.
+    #[command(subcommand)]
+    pub what: RolloutWhat,
+}
+
+/// `kubectl rollout <what> TYPE/NAME`.
+#[derive(Clone, Debug, Subcommand)]
+pub enum RolloutWhat {
+    /// Show the status of the rollout (watches until done).
+    Status {
+        /// `TYPE/NAME` or `TYPE NAME`.
+        #[arg(required = true)]
+        resources: Vec<String>,
+        /// `--revision`: pin to a revision.
+        #[arg(long = "revision", default_value_t = 0)]
+        revision: i64,
+        /// `-w, --watch` (true).
+        #[arg(short = 'w', long = "watch", default_value = "true", num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+        watch: bool,
+        /// `--timeout` (0: no timeout), a duration.
+        #[arg(long = "timeout")]
+        timeout: Option<String>,
+    },
+    /// View rollout history.
+    History {
+        /// `TYPE/NAME` or `TYPE NAME`.
+        #[arg(required = true)]
+        resources: Vec<String>,
+        /// `--revision`: details of one revision.
+        #[arg(long = "revision", default_value_t = 0)]
+        revision: i64,
+    },
+    /// Undo a previous rollout.
+    Undo {
+        /// `TYPE/NAME` or `TYPE NAME`.
+        #[arg(required = true)]
+        resources: Vec<String>,
+        /// `--to-revision` (0: the previous one).
+        #[arg(long = "to-revision", default_value_t = 0)]
+        to_revision: i64,
+    },
+    /// Mark the resource as paused.
+    Pause {
+        /// `TYPE/NAME` or `TYPE NAME`.
+        #[arg(required = true)]
+        resources: Vec<String>,
+    },
+    /// Resume a paused resource.
+    Resume {
+        /// `TYPE/NAME` or `TYPE NAME`.
+        #[arg(required = true)]
+        resources: Vec<String>,
+    },
+    /// Restart a resource (new pods from the same template).
+    Restart {
+        /// `TYPE/NAME` or `TYPE NAME`.
+        #[arg(required = true)]
+        resources: Vec<String>,
+    },
+}
+
+/// `kubectl expose`.
+#[derive(Clone, Debug, Args)]
+pub struct ExposeArgs {
+    /// `TYPE NAME` or `TYPE/NAME`.
+    #[arg(required = true)]
+    pub resources: Vec<String>,
+    /// `--port`.
+    #[arg(long = "port")]
+    pub port: Option<String>,
+    /// `--target-port` (number or name).
+    #[arg(long = "target-port")]
+    pub target_port: Option<String>,
+    /// `--name` of the Service.
+    #[arg(long = "name")]
+    pub name: Option<String>,
+    /// `--type`: ClusterIP, NodePort, LoadBalancer or ExternalName.
+    #[arg(long = "type")]
+    pub type_: Option<String>,
+    /// `--protocol`.
+    #[arg(long = "protocol")]
+    pub protocol: Option<String>,
+    /// `--selector`.
+    #[arg(long = "selector")]
+    pub selector: Option<String>,
+    /// `-l, --labels`.
+    #[arg(short = 'l', long = "labels")]
+    pub labels: Option<String>,
+    /// `--cluster-ip` (`None` for headless).
+    #[arg(long = "cluster-ip")]
+    pub cluster_ip: Option<String>,
+}
+
+/// `kubectl label` and `kubectl annotate`.
+#[derive(Clone, Debug, Args)]
+pub struct LabelArgs {
+    /// `TYPE NAME KEY=VAL ... KEY-` or `TYPE/NAME KEY=VAL ...`.
+    #[arg(required = true)]
+    pub args: Vec<String>,
+    /// `--overwrite`: allow changing an existing key.
+    #[arg(long = "overwrite")]
+    pub overwrite: bool,
+    /// `-l, --selector`.
+    #[arg(short = 'l', long = "selector")]
+    pub selector: Option<String>,
+    /// `--all`.
+    #[arg(long = "all")]
+    pub all: bool,
+}
+
+/// `kubectl patch`.
+#[derive(Clone, Debug, Args)]
+pub struct PatchArgs {
+    /// `TYPE NAME` or `TYPE/NAME`.
+    #[arg(required = true)]
+    pub resources: Vec<String>,
+    /// `-p, --patch`: the patch document (JSON or YAML).
+    #[arg(short = 'p', long = "patch", required = true)]
+    pub patch: String,
+    /// `--type`: strategic (default), merge or json.
+    #[arg(long = "type", default_value = "strategic")]
+    pub type_: String,
+}
+
+/// `kubectl exec`.
+#[derive(Clone, Debug, Args)]
+pub struct ExecArgs {
+    /// `POD` or `TYPE/NAME`.
+    pub pod: String,
+    /// `-c, --container`.
+    #[arg(short = 'c', long = "container")]
+    pub container: Option<String>,
+    /// `-i, --stdin`.
+    #[arg(short = 'i', long = "stdin")]
+    pub stdin: bool,
+    /// `-t, --tty`.
+    #[arg(short = 't', long = "tty")]
+    pub tty: bool,
+    /// The command after `--`.
+    #[arg(last = true, required = true)]
+    pub command: Vec<String>,
+}
+
+/// `kubectl cordon` / `uncordon`.
+#[derive(Clone, Debug, Args)]
+pub struct NodeArgs {
+    /// The node.
+    pub node: String,
+}
+
+/// `kubectl drain`.
+#[derive(Clone, Debug, Args)]
+pub struct DrainArgs {
+    /// The node.
+    pub node: String,
+    /// `--ignore-daemonsets`.
+    #[arg(long = "ignore-daemonsets")]
+    pub ignore_daemonsets: bool,
+    /// `--delete-emptydir-data`.
+    #[arg(long = "delete-emptydir-data")]
+    pub delete_emptydir_data: bool,
+    /// `--force`: also delete pods no controller manages.
+    #[arg(long = "force")]
+    pub force: bool,
+    /// `--grace-period` (-1: the pod's own).
+    #[arg(long = "grace-period", default_value_t = -1, allow_negative_numbers = true)]
+    pub grace_period: i64,
+    /// `--timeout`, a duration (0: forever).
+    #[arg(long = "timeout")]
+    pub timeout: Option<String>,
+}
+
+/// `kubectl taint`.
+#[derive(Clone, Debug, Args)]
+pub struct TaintArgs {
+    /// `nodes NODE KEY[=VALUE]:EFFECT ... KEY[:EFFECT]-`.
+    #[arg(required = true)]
+    pub args: Vec<String>,
+    /// `--overwrite`.
+    #[arg(long = "overwrite")]
+    pub overwrite: bool,
+    /// `-l, --selector`.
+    #[arg(short = 'l', long = "selector")]
+    pub selector: Option<String>,
+    /// `--all`.
+    #[arg(long = "all")]
+    pub all: bool,
 }
 
 /// `kubectl get`.
@@ -66,6 +318,9 @@ pub struct GetArgs {
     /// `--no-headers`.
     #[arg(long = "no-headers")]
     pub no_headers: bool,
+    /// `-w, --watch`: after the list, print changes until the next step.
+    #[arg(short = 'w', long = "watch")]
+    pub watch: bool,
 }
 
 /// `kubectl describe`.
@@ -103,6 +358,34 @@ pub enum CreateWhat {
         /// The name.
         name: String,
     },
+    /// Create a config map from literals, files or directories.
+    #[command(alias = "cm")]
+    Configmap {
+        /// The name.
+        name: String,
+        /// `--from-literal KEY=VALUE` (repeatable).
+        #[arg(long = "from-literal")]
+        from_literal: Vec<String>,
+        /// `--from-file [KEY=]PATH` (repeatable; a directory adds each file).
+        #[arg(long = "from-file")]
+        from_file: Vec<String>,
+        /// `--from-env-file PATH`.
+        #[arg(long = "from-env-file")]
+        from_env_file: Vec<String>,
+    },
+    /// Create a secret.
+    Secret {
+        /// The kind of secret.
+        #[command(subcommand)]
+        what: SecretWhat,
+    },
+    /// Create a service.
+    #[command(alias = "svc")]
+    Service {
+        /// The kind of service.
+        #[command(subcommand)]
+        what: ServiceWhat,
+    },
     /// Create a deployment with the specified name.
     #[command(alias = "deploy")]
     Deployment {
@@ -120,6 +403,88 @@ pub enum CreateWhat {
         /// Command after `--`.
         #[arg(last = true)]
         command: Vec<String>,
+    },
+}
+
+/// `kubectl create secret <what>`.
+#[derive(Clone, Debug, Subcommand)]
+pub enum SecretWhat {
+    /// A secret from literals, files or env files (type Opaque).
+    Generic {
+        /// The name.
+        name: String,
+        /// `--from-literal KEY=VALUE`.
+        #[arg(long = "from-literal")]
+        from_literal: Vec<String>,
+        /// `--from-file [KEY=]PATH`.
+        #[arg(long = "from-file")]
+        from_file: Vec<String>,
+        /// `--from-env-file PATH`.
+        #[arg(long = "from-env-file")]
+        from_env_file: Vec<String>,
+        /// `--type`.
+        #[arg(long = "type")]
+        type_: Option<String>,
+    },
+    /// A secret for a Docker registry (kubernetes.io/dockerconfigjson).
+    DockerRegistry {
+        /// The name.
+        name: String,
+        /// `--docker-server` (https://index.docker.io/v1/).
+        #[arg(long = "docker-server", default_value = "https://index.docker.io/v1/")]
+        docker_server: String,
+        /// `--docker-username`.
+        #[arg(long = "docker-username")]
+        docker_username: Option<String>,
+        /// `--docker-password`.
+        #[arg(long = "docker-password")]
+        docker_password: Option<String>,
+        /// `--docker-email`.
+        #[arg(long = "docker-email")]
+        docker_email: Option<String>,
+    },
+}
+
+/// `kubectl create service <type>`.
+#[derive(Clone, Debug, Subcommand)]
+pub enum ServiceWhat {
+    /// A ClusterIP service.
+    Clusterip {
+        /// The name.
+        name: String,
+        /// `--tcp PORT[:TARGET]` (repeatable).
+        #[arg(long = "tcp")]
+        tcp: Vec<String>,
+        /// `--clusterip` (`None` for headless).
+        #[arg(long = "clusterip")]
+        cluster_ip: Option<String>,
+    },
+    /// A NodePort service.
+    Nodeport {
+        /// The name.
+        name: String,
+        /// `--tcp PORT[:TARGET]` (repeatable).
+        #[arg(long = "tcp")]
+        tcp: Vec<String>,
+        /// `--node-port`.
+        #[arg(long = "node-port", default_value_t = 0)]
+        node_port: i32,
+    },
+    /// A LoadBalancer service.
+    Loadbalancer {
+        /// The name.
+        name: String,
+        /// `--tcp PORT[:TARGET]` (repeatable).
+        #[arg(long = "tcp")]
+        tcp: Vec<String>,
+    },
+    /// An ExternalName service.
+    Externalname {
+        /// The name.
+        name: String,
+        /// `--external-name`.
+        #[arg(long = "external-name", required = true)]
+        external_name: String,
     },
 }
 
@@ -220,8 +585,9 @@ pub struct LogsArgs {
 #[error("{0}")]
 pub struct KubectlSyntaxError(pub String);
 
-const COMMANDS: [&str; 7] = [
-    "get", "describe", "create", "apply", "delete", "run", "logs",
+const COMMANDS: [&str; 19] = [
+    "get", "describe", "create", "apply", "delete", "run", "logs", "scale", "set", "rollout",
+    "expose", "label", "annotate", "patch", "exec", "cordon", "uncordon", "drain", "taint",
 ];
 
 /// Splits and parses a kubectl command line (with or without the leading `kubectl`).

@@ -1,5 +1,8 @@
 //! `kubectl create deployment` and the other generators of `kubectl create`.
 
+use sim_core::cluster::Cluster;
+
+use crate::kubectl::exec::{Outcome, Prepared};
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
@@ -75,4 +78,18 @@ pub(crate) fn create_deployment(
         }),
         status: None,
     })
+}
+
+/// `kubectl create configmap`, `create secret` and `create service`.
+pub(crate) fn execute_generated(
+    _cluster: &mut Cluster,
+    out: &mut Outcome,
+    cmd: &Prepared,
+    _ns: &str,
+) {
+    out.line(format!(
+        "error: kubesim does not implement `kubectl {}` yet",
+        cmd.line
+    ));
+    out.exit_code = 1;
 }
