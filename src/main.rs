@@ -1,9 +1,10 @@
 //! `sim`: the kubesim command line. A thin layer over the library crates:
 //! argument parsing, files, and exit codes (0 all expectations held, 1 an
-//! expectation failed, 2 invalid input).
+//! expectation failed, 2 invalid input). `sim shell` only wires the terminal
+//! or stdin to `sim_scenarios::shell`.
 
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -44,6 +45,16 @@ enum Cmd {
     Validate {
         /// The scenario file.
         scenario: PathBuf,
+    },
+    /// An interactive shell on a simulated cluster (kubectl commands, sleep,
+    /// run until, save...). Reads a script from stdin when it is not a terminal.
+    Shell {
+        /// A scenario whose cluster section (and seed) to use; default: a
+        /// kubeadm cluster with one control-plane node and two workers.
+        scenario: Option<PathBuf>,
+        /// Replace the seed (an integer from 0 to 18446744073709551615).
+        #[arg(long, value_parser = parse_seed, allow_hyphen_values = true)]
+        seed: Option<u64>,
     },
 }
 
@@ -93,6 +104,26 @@ fn load(path: &Path) -> Result<sim_scenarios::Scenario, ExitCode> {
 
 fn real_main(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Cmd::Shell { scenario, seed } => {
+            let scenario = match scenario.as_deref().map(load).transpose() {
+                Ok(s) => s,
+                Err(code) => return Ok(code),
+            };
+            let options = sim_scenarios::shell::ShellOptions {
+                scenario,
+                seed,
+                cwd: std::env::current_dir().context("reading the current directory")?,
+            };
+            let mut stdout = io::stdout().lock();
+            if io::stdin().is_terminal() {
+                let mut lines = sim_scenarios::shell::TerminalLines::new()?;
+                sim_scenarios::shell::run(&options, &mut lines, &mut stdout)?;
+            } else {
+                let mut lines = sim_scenarios::shell::ScriptLines(io::stdin().lock());
+                sim_scenarios::shell::run(&options, &mut lines, &mut stdout)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::Validate { scenario } => {
             let s = match load(&scenario) {
                 Ok(s) => s,

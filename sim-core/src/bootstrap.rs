@@ -198,6 +198,14 @@ fn initial_objects(config: &ClusterConfig) -> Vec<Object> {
             ..Default::default()
         }));
     }
+    // kubeadm's service accounts for its add-ons (the default accounts come
+    // from the service-account controller).
+    for name in ["coredns", "kube-proxy"] {
+        v.push(Object::from(k8s_openapi::api::core::v1::ServiceAccount {
+            metadata: meta(name, Some("kube-system")),
+            ..Default::default()
+        }));
+    }
     let proxy_labels = labels(&[("k8s-app", "kube-proxy")]);
     v.push(Object::from(DaemonSet {
         metadata: ObjectMeta {

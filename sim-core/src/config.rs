@@ -58,6 +58,12 @@ pub struct ImageProfile {
     pub missing: bool,
     /// Log lines the container writes when it starts.
     pub logs: Vec<String>,
+    /// The image's own environment (its config `Env`), in image order; an
+    /// empty list means the runtime default `PATH` only.
+    pub env: Vec<(String, String)>,
+    /// Files of the image's filesystem, path → content; a path ending in `/`
+    /// is a directory (its content ignored).
+    pub files: BTreeMap<String, String>,
 }
 
 impl Default for ImageProfile {
@@ -70,6 +76,8 @@ impl Default for ImageProfile {
             exit: None,
             missing: false,
             logs: Vec::new(),
+            env: Vec::new(),
+            files: BTreeMap::new(),
         }
     }
 }
@@ -89,11 +97,14 @@ impl ImageCatalog {
     pub fn builtin() -> Self {
         let mut profiles = BTreeMap::new();
         let mut add = |name: &str, size_mb: u64, startup_ms: u64| {
+            let (env, files) = builtin_image_content(name);
             profiles.insert(
                 name.to_owned(),
                 ImageProfile {
                     size_bytes: size_mb * 1000 * 1000,
                     startup: SimDuration::from_millis(startup_ms),
+                    env,
+                    files,
                     ..ImageProfile::default()
                 },
             );
@@ -127,6 +138,156 @@ impl ImageCatalog {
         let repo = image_repository(image);
         self.profiles.get(repo).unwrap_or(&self.default)
     }
+}
+
+/// The runtime's default `PATH` (containerd `oci.WithDefaultPathEnv`), which
+/// also is the `PATH` of most Debian- and busybox-based images.
+pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// The root directory of a Debian-based image as `ls /` shows it in a container.
+const DEBIAN_ROOT: &[&str] = &[
+    "bin", "boot", "dev", "etc", "home", "lib", "lib64", "media", "mnt", "opt", "proc", "root",
+    "run", "sbin", "srv", "sys", "tmp", "usr", "var",
+];
+
+/// `/usr/share/nginx/html/index.html` of nginx 1.14 (612 bytes, the size in
+/// its access log lines).
+const NGINX_INDEX_HTML: &str = r#"<!DOCTYPE html>
+<html>
+<head>
+<title>Welcome to nginx!</title>
+<style>
+    body {
+        width: 35em;
+        margin: 0 auto;
+        font-family: Tahoma, Verdana, Arial, sans-serif;
+    }
+</style>
+</head>
+<body>
+<h1>Welcome to nginx!</h1>
+<p>If you see this page, the nginx web server is successfully installed and
+working. Further configuration is required.</p>
+
+<p>For online documentation and support please refer to
+<a href="http://nginx.org/">nginx.org</a>.<br/>
+Commercial support is available at
+<a href="http://nginx.com/">nginx.com</a>.</p>
+
+<p><em>Thank you for using nginx.</em></p>
+</body>
+</html>
+"#;
+
+/// The config `Env` and a few files of the course images (from their
+/// Dockerfiles on Docker Hub: nginx, tomcat on openjdk:11-jre-slim, redis,
+/// busybox).
+fn builtin_image_content(name: &str) -> (Vec<(String, String)>, BTreeMap<String, String>) {
+    let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+    let mut dirs: Vec<&str> = Vec::new();
+    let mut files: Vec<(&str, &str)> = Vec::new();
+    let env = match name {
+        "nginx:1.14.2" => {
+            dirs.extend(DEBIAN_ROOT);
+            dirs.extend(["usr/share/nginx/html", "etc/nginx/conf.d"]);
+            files.push(("/usr/share/nginx/html/index.html", NGINX_INDEX_HTML));
+            vec![
+                pair("PATH", DEFAULT_PATH),
+                pair("NGINX_VERSION", "1.14.2-1~stretch"),
+                pair("NJS_VERSION", "1.14.2.0.2.6-1~stretch"),
+            ]
+        }
+        "nginx" => {
+            dirs.extend(DEBIAN_ROOT);
+            dirs.extend([
+                "docker-entrypoint.d",
+                "usr/share/nginx/html",
+                "etc/nginx/conf.d",
+            ]);
+            files.push((
+                "/docker-entrypoint.sh",
+                "#!/bin/sh\n# vim:sw=4:ts=4:et\n\nset -e\n",
+            ));
+            vec![
+                pair("PATH", DEFAULT_PATH),
+                pair("NGINX_VERSION", "1.27.5"),
+                pair("NJS_VERSION", "0.8.10"),
+                pair("NJS_RELEASE", "1~bookworm"),
+                pair("PKG_RELEASE", "1~bookworm"),
+                pair("DYNPKG_RELEASE", "1~bookworm"),
+            ]
+        }
+        "tomcat" | "tomcat:9.0.55" | "tomcat:10.1.11" => {
+            dirs.extend(DEBIAN_ROOT);
+            dirs.extend([
+                "usr/local/tomcat/bin",
+                "usr/local/tomcat/conf",
+                "usr/local/tomcat/lib",
+                "usr/local/tomcat/logs",
+                "usr/local/tomcat/native-jni-lib",
+                "usr/local/tomcat/temp",
+                "usr/local/tomcat/webapps",
+                "usr/local/tomcat/webapps.dist",
+                "usr/local/tomcat/work",
+            ]);
+            let (java_home, java_version, major, version) = match name {
+                "tomcat:9.0.55" => ("/usr/local/openjdk-11", "11.0.13", "9", "9.0.55"),
+                "tomcat:10.1.11" => ("/opt/java/openjdk", "jdk-17.0.7+7", "10", "10.1.11"),
+                _ => ("/opt/java/openjdk", "jdk-21.0.7+6", "11", "11.0.7"),
+            };
+            let mut env = vec![
+                pair(
+                    "PATH",
+                    &format!("/usr/local/tomcat/bin:{java_home}/bin:{DEFAULT_PATH}"),
+                ),
+                pair("JAVA_HOME", java_home),
+                pair(
+                    "LANG",
+                    if name == "tomcat:9.0.55" {
+                        "C.UTF-8"
+                    } else {
+                        "en_US.UTF-8"
+                    },
+                ),
+            ];
+            if name != "tomcat:9.0.55" {
+                env.push(pair("LANGUAGE", "en_US:en"));
+                env.push(pair("LC_ALL", "en_US.UTF-8"));
+            }
+            env.extend([
+                pair("JAVA_VERSION", java_version),
+                pair("CATALINA_HOME", "/usr/local/tomcat"),
+                pair("TOMCAT_NATIVE_LIBDIR", "/usr/local/tomcat/native-jni-lib"),
+                pair("LD_LIBRARY_PATH", "/usr/local/tomcat/native-jni-lib"),
+                pair("TOMCAT_MAJOR", major),
+                pair("TOMCAT_VERSION", version),
+            ]);
+            env
+        }
+        "redis" => {
+            dirs.extend(DEBIAN_ROOT);
+            dirs.push("data");
+            vec![
+                pair("PATH", DEFAULT_PATH),
+                pair("GOSU_VERSION", "1.17"),
+                pair("REDIS_VERSION", "7.4.2"),
+            ]
+        }
+        "busybox" => {
+            dirs.extend([
+                "bin", "dev", "etc", "home", "lib", "lib64", "proc", "root", "sys", "tmp", "usr",
+                "var",
+            ]);
+            vec![pair("PATH", DEFAULT_PATH)]
+        }
+        _ => Vec::new(),
+    };
+    let mut map: BTreeMap<String, String> = dirs
+        .into_iter()
+        .map(|d| (format!("/{d}/"), String::new()))
+        .collect();
+    map.extend(files.into_iter().map(|(p, c)| (p.to_owned(), c.to_owned())));
+    (env, map)
 }
 
 /// The repository part of an image reference (no tag, no digest).

@@ -6,7 +6,8 @@
 //! objects, parsed kubectl lines). [`manifest`] reads Kubernetes YAML and
 //! checks it as the API server would; [`kubectl`] is the command grammar and
 //! its execution; [`runner`] plays a scenario in virtual time and checks its
-//! [`expect`]ations. All YAML goes through [`yaml`].
+//! [`expect`]ations; [`shell`] is the interactive `sim shell`. All YAML goes
+//! through [`yaml`].
 
 pub mod error;
 pub mod expect;
@@ -15,6 +16,7 @@ pub mod manifest;
 pub mod raw;
 pub mod runner;
 pub mod scenario;
+pub mod shell;
 pub mod suggest;
 pub mod yaml;
 

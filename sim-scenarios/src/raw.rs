@@ -105,7 +105,7 @@ pub struct RawNodePool {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[serde(
-    expecting = "an image profile: a mapping with size, pullTime, startup, stop, exit, missing, logs"
+    expecting = "an image profile: a mapping with size, pullTime, startup, stop, exit, missing, logs, env, files"
 )]
 pub struct RawImage {
     /// Size (quantity, `44M`).
@@ -129,6 +129,12 @@ pub struct RawImage {
     /// Lines printed by `kubectl logs`.
     #[serde(default)]
     pub logs: Vec<String>,
+    /// The image's own environment (`NAME: value`, in image order).
+    #[serde(default)]
+    pub env: Option<serde_yaml::Mapping>,
+    /// Files of the image, path → content (a path ending in `/` is a directory).
+    #[serde(default)]
+    pub files: Option<BTreeMap<String, String>>,
 }
 
 /// An exit: when and with which code.

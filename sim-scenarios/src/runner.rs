@@ -11,6 +11,7 @@ use sim_core::time::{SimDuration, SimTime};
 use sim_core::trace::Trace;
 
 use crate::expect::{Checker, Expectation};
+use crate::kubectl::commands::get::Watch;
 use crate::kubectl::exec;
 use crate::scenario::{Action, Scenario, When};
 
@@ -58,6 +59,10 @@ struct Runner<'a> {
     cluster: Cluster,
     out: &'a mut dyn Write,
     until: SimTime,
+    /// The last `kubectl get -w`, printing changes as time advances.
+    watch: Option<Watch>,
+    /// Watch rows not written yet.
+    pending: String,
 }
 
 fn stamp(t: SimTime) -> String {
@@ -66,6 +71,7 @@ fn stamp(t: SimTime) -> String {
 
 impl Runner<'_> {
     fn say(&mut self, text: &str) -> io::Result<()> {
+        self.flush_watch()?;
         let t = stamp(self.cluster.now());
         writeln!(self.out, "{t} {text}")
     }
@@ -75,37 +81,89 @@ impl Runner<'_> {
     fn run_until_holds(
         &mut self,
         deadline: SimTime,
-        mut done: impl FnMut(&Cluster) -> bool,
+        done: impl FnMut(&Cluster) -> bool,
     ) -> Option<SimTime> {
         let deadline = deadline.min(self.until);
-        let mut revision = self.cluster.etcd().revision();
-        if done(&self.cluster) {
-            return Some(self.cluster.now());
-        }
-        while let Some(next) = self.cluster.next_event_time() {
-            if next > deadline {
-                break;
+        let (watch, pending) = (&mut self.watch, &mut self.pending);
+        run_until_holds(&mut self.cluster, deadline, done, |c| {
+            if let Some(w) = watch {
+                pending.push_str(&w.poll(c));
             }
-            self.cluster.step();
-            let now_rev = self.cluster.etcd().revision();
-            if now_rev != revision {
-                revision = now_rev;
-                // Finish every event of this instant before judging it.
-                if self.cluster.next_event_time() == Some(self.cluster.now()) {
-                    continue;
-                }
-                if done(&self.cluster) {
-                    return Some(self.cluster.now());
-                }
-            } else if self.cluster.next_event_time() != Some(self.cluster.now())
-                && done(&self.cluster)
-            {
-                return Some(self.cluster.now());
-            }
-        }
-        self.cluster.run_until(deadline);
-        done(&self.cluster).then(|| self.cluster.now())
+        })
     }
+
+    /// Collects the rows of the running watch for the changes so far.
+    fn poll_watch(&mut self) {
+        if let Some(w) = &mut self.watch {
+            self.pending.push_str(&w.poll(&self.cluster));
+        }
+    }
+
+    /// Writes the collected watch rows.
+    fn flush_watch(&mut self) -> io::Result<()> {
+        let rows = std::mem::take(&mut self.pending);
+        self.out.write_all(rows.as_bytes())
+    }
+
+    /// Advances the clock to `to`; with a watch running, event by event so
+    /// that each change is printed at its own virtual time.
+    fn advance(&mut self, to: SimTime) {
+        advance(&mut self.cluster, to, &mut self.watch, &mut self.pending);
+    }
+}
+
+/// Runs events until `done` holds (checked whenever the store changed, once
+/// every event of that instant has run) or `deadline` passes, calling
+/// `after_event` after each event. Returns the time it held, if it did.
+pub(crate) fn run_until_holds(
+    cluster: &mut Cluster,
+    deadline: SimTime,
+    mut done: impl FnMut(&Cluster) -> bool,
+    mut after_event: impl FnMut(&Cluster),
+) -> Option<SimTime> {
+    let mut revision = cluster.etcd().revision();
+    if done(cluster) {
+        return Some(cluster.now());
+    }
+    while let Some(next) = cluster.next_event_time() {
+        if next > deadline {
+            break;
+        }
+        cluster.step();
+        after_event(cluster);
+        let now_rev = cluster.etcd().revision();
+        if now_rev != revision {
+            revision = now_rev;
+            // Finish every event of this instant before judging it.
+            if cluster.next_event_time() == Some(cluster.now()) {
+                continue;
+            }
+            if done(cluster) {
+                return Some(cluster.now());
+            }
+        } else if cluster.next_event_time() != Some(cluster.now()) && done(cluster) {
+            return Some(cluster.now());
+        }
+    }
+    cluster.run_until(deadline);
+    done(cluster).then(|| cluster.now())
+}
+
+/// Advances the clock to `to`; with a watch running, event by event, adding
+/// the watch's rows for each change to `pending` at its own virtual time.
+pub(crate) fn advance(
+    cluster: &mut Cluster,
+    to: SimTime,
+    watch: &mut Option<Watch>,
+    pending: &mut String,
+) {
+    if let Some(w) = watch {
+        while cluster.next_event_time().is_some_and(|t| t <= to) {
+            cluster.step();
+            pending.push_str(&w.poll(cluster));
+        }
+    }
+    cluster.run_until(to);
 }
 
 /// True when every node is Ready and every kube-system pod is Running and Ready.
@@ -147,6 +205,8 @@ pub fn run(
         cluster,
         out,
         until,
+        watch: None,
+        pending: String::new(),
     };
     writeln!(
         r.out,
@@ -174,7 +234,7 @@ pub fn run(
             skipped += 1;
             continue;
         }
-        r.cluster.run_until(start);
+        r.advance(start);
         if let Some(name) = &step.name {
             r.say(&format!("# {name}"))?;
         }
@@ -183,14 +243,21 @@ pub fn run(
                 r.say(&format!("apply {source}"))?;
                 let outcome = exec::execute(&mut r.cluster, command);
                 r.out.write_all(outcome.output.as_bytes())?;
+                r.poll_watch();
+                r.flush_watch()?;
             }
             Action::Kubectl(command) => {
                 r.say(&format!(
                     "$ kubectl {}",
                     command.line.trim_start_matches("kubectl ")
                 ))?;
-                let outcome = exec::execute(&mut r.cluster, command);
+                let mut outcome = exec::execute(&mut r.cluster, command);
                 r.out.write_all(outcome.output.as_bytes())?;
+                if let Some(w) = outcome.watch.take() {
+                    r.watch = Some(w);
+                }
+                r.poll_watch();
+                r.flush_watch()?;
                 if !outcome.wait_for_gone.is_empty() {
                     let keys = outcome.wait_for_gone.clone();
                     let deadline = r.cluster.now() + DELETE_WAIT_TIMEOUT;
@@ -202,11 +269,23 @@ pub fn run(
                         r.say("error: timed out waiting for the condition")?;
                     }
                 }
+                if let Some(mut watch) = outcome.rollout_watch {
+                    let limit = watch
+                        .timeout
+                        .unwrap_or(crate::kubectl::commands::rollout::ROLLOUT_STATUS_LIMIT);
+                    let deadline = r.cluster.now() + limit;
+                    let mut text = String::new();
+                    let done = r.run_until_holds(deadline, |c| watch.poll(c.etcd(), &mut text));
+                    r.out.write_all(text.as_bytes())?;
+                    if done.is_none() && r.cluster.now() < r.until {
+                        writeln!(r.out, "error: timed out waiting for the condition")?;
+                    }
+                }
             }
             Action::Wait(d) => {
                 r.say(&format!("wait {d}"))?;
                 let to = (r.cluster.now() + *d).min(r.until);
-                r.cluster.run_until(to);
+                r.advance(to);
             }
             Action::Expect(e) => {
                 let ok = expect(&mut r, e)?;
@@ -219,7 +298,7 @@ pub fn run(
         }
     }
     if r.until != SimTime::MAX && r.cluster.now() < r.until {
-        r.cluster.run_until(r.until);
+        r.advance(r.until);
         r.say("stopped (--until)")?;
     }
     let total = passed + failed + undecided;
@@ -236,6 +315,7 @@ pub fn run(
             if skipped == 1 { "" } else { "s" }
         ));
     }
+    r.flush_watch()?;
     writeln!(r.out, "{summary}")?;
     if failed > 0 {
         let path = options

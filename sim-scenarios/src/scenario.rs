@@ -324,7 +324,65 @@ fn image(
         } else {
             raw.logs.clone()
         },
+        env: {
+            // Variables are set on top of the base profile's (in place when
+            // already defined), as a Dockerfile ENV does.
+            let mut env = base.env.clone();
+            if let Some(map) = &raw.env {
+                for (k, v) in image_env(map, file, &format!("{path}.env"))? {
+                    match env.iter_mut().find(|(n, _)| *n == k) {
+                        Some(e) => e.1 = v,
+                        None => env.push((k, v)),
+                    }
+                }
+            }
+            env
+        },
+        files: match &raw.files {
+            None => base.files.clone(),
+            Some(files) => {
+                for p in files.keys() {
+                    if !p.starts_with('/') {
+                        return Err(ScenarioError::at(
+                            file,
+                            None,
+                            format!("{path}.files"),
+                            format!("\"{p}\" is not an absolute path"),
+                        ));
+                    }
+                }
+                // Added to (or replacing entries of) the base profile's files.
+                let mut all = base.files.clone();
+                all.extend(files.clone());
+                all
+            }
+        },
     })
+}
+
+/// An image's `env` mapping, in the order written; values are scalars.
+fn image_env(
+    map: &serde_yaml::Mapping,
+    file: &Path,
+    path: &str,
+) -> Result<Vec<(String, String)>, ScenarioError> {
+    let scalar = |v: &serde_yaml::Value| match v {
+        serde_yaml::Value::String(s) => Some(s.clone()),
+        serde_yaml::Value::Number(n) => Some(n.to_string()),
+        serde_yaml::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    };
+    map.iter()
+        .map(|(k, v)| match (scalar(k), scalar(v)) {
+            (Some(k), Some(v)) if !k.is_empty() && !k.contains('=') => Ok((k, v)),
+            _ => Err(ScenarioError::at(
+                file,
+                None,
+                path,
+                "each entry must be NAME: value (a scalar)",
+            )),
+        })
+        .collect()
 }
 
 fn cluster(raw: &RawCluster, file: &Path) -> Result<ClusterConfig, ScenarioError> {
@@ -685,6 +743,7 @@ fn step(
                 line: cli_line,
                 cli,
                 manifests,
+                files: Default::default(),
             }),
         }
     } else if let Some(delete) = &raw.delete {
@@ -792,10 +851,13 @@ fn prepare_kubectl(
             return Err(err(field, format!("error: no objects passed to {verb}")));
         }
     }
+    let files =
+        crate::kubectl::commands::create::load_sources(&cli, base).map_err(|e| err(field, e))?;
     Ok(Prepared {
         line: line.to_owned(),
         cli,
         manifests,
+        files,
     })
 }
 

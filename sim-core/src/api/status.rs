@@ -31,6 +31,8 @@ pub enum Reason {
     ServiceUnavailable,
     /// 500
     InternalError,
+    /// 500 with no reason: an error the server did not classify.
+    Unknown,
 }
 
 impl Reason {
@@ -47,6 +49,7 @@ impl Reason {
             Reason::MethodNotAllowed => "MethodNotAllowed",
             Reason::ServiceUnavailable => "ServiceUnavailable",
             Reason::InternalError => "InternalError",
+            Reason::Unknown => "",
         }
     }
 
@@ -61,7 +64,7 @@ impl Reason {
             Reason::Expired => 410,
             Reason::MethodNotAllowed => 405,
             Reason::ServiceUnavailable => 503,
-            Reason::InternalError => 500,
+            Reason::InternalError | Reason::Unknown => 500,
         }
     }
 }
@@ -118,9 +121,13 @@ impl ApiError {
             [one] => one.clone(),
             many => format!("[{}]", many.join(", ")),
         };
+        let qualified = match kind.group() {
+            "" => kind.name().to_owned(),
+            group => format!("{}.{group}", kind.name()),
+        };
         Self::new(
             Reason::Invalid,
-            format!("{} \"{name}\" is invalid: {detail}", kind.name()),
+            format!("{qualified} \"{name}\" is invalid: {detail}"),
         )
     }
 
@@ -131,6 +138,9 @@ impl ApiError {
 
     /// The line kubectl prints: `Error from server (NotFound): pods "x" not found`.
     pub fn kubectl_line(&self) -> String {
+        if self.reason == Reason::Unknown {
+            return format!("Error from server: {}", self.message);
+        }
         format!(
             "Error from server ({}): {}",
             self.reason.as_str(),

@@ -57,19 +57,43 @@ pub fn namespace_lifecycle(etcd: &Etcd, obj: &Object) -> Result<(), ApiError> {
 /// The mutating pod plugins, in the order the API server runs them.
 pub fn admit_pod(etcd: &Etcd, pod: &mut Pod, settings: &AdmissionSettings) -> Result<(), ApiError> {
     let name = pod.metadata.name.clone().unwrap_or_default();
+    // ServiceAccount (plugin/pkg/admission/serviceaccount): mirror pods are
+    // left alone; others get the default account, which must exist, and its
+    // imagePullSecrets when they name none.
+    let mirror = pod
+        .metadata
+        .annotations
+        .as_ref()
+        .is_some_and(|a| a.contains_key("kubernetes.io/config.mirror"));
+    let namespace = pod.metadata.namespace.clone().unwrap_or_default();
     let Some(spec) = pod.spec.as_mut() else {
         return Ok(());
     };
-    // ServiceAccount: the default account.
-    if spec
-        .service_account_name
-        .as_deref()
-        .is_none_or(str::is_empty)
-    {
-        spec.service_account_name = Some("default".into());
-    }
-    if spec.service_account.is_none() {
-        spec.service_account = spec.service_account_name.clone();
+    if !mirror {
+        if spec
+            .service_account_name
+            .as_deref()
+            .is_none_or(str::is_empty)
+        {
+            spec.service_account_name = Some("default".into());
+        }
+        let sa_name = spec.service_account_name.clone().unwrap_or_default();
+        let Some(sa) = etcd.get(Kind::ServiceAccount, &namespace, &sa_name) else {
+            return Err(ApiError::new(
+                Reason::Forbidden,
+                format!("pods \"{name}\" is forbidden: error looking up service account {namespace}/{sa_name}: serviceaccount \"{sa_name}\" not found"),
+            ));
+        };
+        if spec.service_account.is_none() {
+            spec.service_account = spec.service_account_name.clone();
+        }
+        if spec.image_pull_secrets.as_ref().is_none_or(Vec::is_empty) {
+            if let Object::ServiceAccount(sa) = &**sa {
+                if let Some(secrets) = sa.image_pull_secrets.clone().filter(|s| !s.is_empty()) {
+                    spec.image_pull_secrets = Some(secrets);
+                }
+            }
+        }
     }
     // Priority: resolve priorityClassName.
     let priority = match spec.priority_class_name.as_deref() {
@@ -106,8 +130,14 @@ pub fn admit_pod(etcd: &Etcd, pod: &mut Pod, settings: &AdmissionSettings) -> Re
             })
             .unwrap_or(0),
     };
-    if spec.priority.is_none() {
-        spec.priority = Some(priority);
+    match spec.priority {
+        Some(p) if p != priority => {
+            return Err(ApiError::new(
+                Reason::Forbidden,
+                format!("pods \"{name}\" is forbidden: the integer value of priority ({p}) must not be provided in pod spec; priority admission controller computed {priority} from the given PriorityClass name"),
+            ))
+        }
+        _ => spec.priority = Some(priority),
     }
     spec.preemption_policy
         .get_or_insert_with(|| "PreemptLowerPriority".into());

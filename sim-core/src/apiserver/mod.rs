@@ -10,8 +10,12 @@
 
 pub mod admission;
 pub mod defaults;
+pub mod json_patch;
 pub mod merge_patch;
 pub mod request;
+#[cfg(test)]
+mod request_tests;
+pub mod strategic_merge_patch;
 pub mod validation;
 pub mod watch;
 
@@ -28,7 +32,7 @@ use crate::etcd::{Change, Etcd, UpdateError};
 use crate::time::SimTime;
 
 pub use admission::AdmissionSettings;
-pub use request::{ApiResult, DeleteOptions, Propagation, Request, Response};
+pub use request::{ApiResult, DeleteOptions, PatchType, Propagation, Request, Response};
 
 /// The kinds whose `status` is a subresource: a main-resource update keeps the
 /// stored status and a status update keeps everything else.
@@ -162,8 +166,25 @@ impl ApiServer {
                 .update(now, obj, true, &mut changes)
                 .map(Response::Object),
             Request::Patch { key, patch } => self
-                .patch(now, &key, &patch, &mut changes)
+                .patch(now, &key, &patch, PatchType::Merge, &mut changes)
                 .map(Response::Object),
+            Request::PatchAs {
+                key,
+                patch,
+                patch_type,
+            } => self
+                .patch(now, &key, &patch, patch_type, &mut changes)
+                .map(Response::Object),
+            Request::Evict {
+                namespace,
+                name,
+                options,
+            } => self.delete(
+                now,
+                &ObjectKey::new(Kind::Pod, namespace, name),
+                &options,
+                &mut changes,
+            ),
             Request::Delete { key, options } => self.delete(now, &key, &options, &mut changes),
             Request::DeleteCollection { kind, namespace } => {
                 let items = self.etcd.list(kind, Some(&namespace));
@@ -255,6 +276,18 @@ impl ApiServer {
                 kind,
                 "",
                 &["metadata.name: Required value: name or generateName is required".into()],
+            ));
+        }
+        if obj
+            .meta()
+            .resource_version
+            .as_deref()
+            .is_some_and(|rv| !rv.is_empty())
+        {
+            // etcd3 store Create (storage.ErrResourceVersionSetOnCreate).
+            return Err(ApiError::new(
+                Reason::Unknown,
+                "resourceVersion should not be set on objects to be created",
             ));
         }
         admission::namespace_lifecycle(&self.etcd, &obj)?;
@@ -395,14 +428,25 @@ impl ApiServer {
         now: SimTime,
         key: &ObjectKey,
         patch: &serde_json::Value,
+        patch_type: PatchType,
         changes: &mut Vec<Change>,
     ) -> Result<Arc<Object>, ApiError> {
         let Some(old) = self.etcd.get(key.kind, &key.namespace, &key.name).cloned() else {
             return Err(ApiError::not_found(key.kind, &key.name));
         };
         let mut doc = old.to_json();
-        let precondition = patch.pointer("/metadata/resourceVersion").is_some();
-        merge_patch::apply(&mut doc, patch);
+        let before_rv = doc.pointer("/metadata/resourceVersion").cloned();
+        match patch_type {
+            PatchType::Merge => merge_patch::apply(&mut doc, patch),
+            PatchType::Json => json_patch::apply(&mut doc, patch)
+                .map_err(|e| ApiError::new(Reason::Invalid, e.0))?,
+            PatchType::Strategic => strategic_merge_patch::apply(&mut doc, patch)
+                .map_err(|e| ApiError::new(Reason::BadRequest, e.0))?,
+        }
+        let precondition = match patch_type {
+            PatchType::Json => doc.pointer("/metadata/resourceVersion").cloned() != before_rv,
+            _ => patch.pointer("/metadata/resourceVersion").is_some(),
+        };
         if !precondition {
             if let Some(meta) = doc.get_mut("metadata").and_then(|m| m.as_object_mut()) {
                 meta.remove("resourceVersion");
@@ -497,7 +541,19 @@ impl ApiServer {
                             gone: false,
                         });
                     }
-                    let deadline = now + crate::api::meta::secs(grace);
+                    // A second delete may only shorten the grace period, and
+                    // the new one counts from the first delete
+                    // (apiserver/pkg/registry/rest/delete.go BeforeDelete).
+                    let deadline = match (&pod.metadata.deletion_timestamp, current) {
+                        (Some(ts), Some(old_grace)) => {
+                            let first = crate::api::meta::sim_time_of(&ts.0)
+                                .saturating_since(SimTime::ZERO)
+                                .checked_sub(crate::api::meta::secs(old_grace))
+                                .unwrap_or_default();
+                            SimTime::ZERO + first + crate::api::meta::secs(grace)
+                        }
+                        _ => now + crate::api::meta::secs(grace),
+                    };
                     pod.metadata.deletion_timestamp = Some(time(deadline));
                     pod.metadata.deletion_grace_period_seconds = Some(grace);
                     return self.write(obj, changes).map(|object| Response::Deleted {

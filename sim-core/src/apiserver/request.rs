@@ -28,6 +28,17 @@ pub struct DeleteOptions {
     pub precondition_uid: Option<String>,
 }
 
+/// The content type of a PATCH (`kubectl patch --type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PatchType {
+    /// `application/merge-patch+json` (RFC 7386).
+    Merge,
+    /// `application/json-patch+json` (RFC 6902).
+    Json,
+    /// `application/strategic-merge-patch+json`.
+    Strategic,
+}
+
 /// A request to the API server.
 #[derive(Clone, Debug)]
 pub enum Request {
@@ -43,6 +54,25 @@ pub enum Request {
         key: ObjectKey,
         /// The merge patch.
         patch: serde_json::Value,
+    },
+    /// PATCH with an explicit patch type (merge, JSON or strategic merge).
+    PatchAs {
+        /// Which object.
+        key: ObjectKey,
+        /// The patch document.
+        patch: serde_json::Value,
+        /// How to read it.
+        patch_type: PatchType,
+    },
+    /// POST pods/eviction: a graceful delete of a pod (no PodDisruptionBudgets
+    /// are modelled, so an eviction is always allowed).
+    Evict {
+        /// The pod's namespace.
+        namespace: String,
+        /// The pod's name.
+        name: String,
+        /// The DeleteOptions of the Eviction.
+        options: DeleteOptions,
     },
     /// DELETE one object.
     Delete {
@@ -96,7 +126,8 @@ impl Request {
             Request::Create(_) => "create",
             Request::Update(_) => "update",
             Request::UpdateStatus(_) => "update-status",
-            Request::Patch { .. } => "patch",
+            Request::Patch { .. } | Request::PatchAs { .. } => "patch",
+            Request::Evict { .. } => "evict",
             Request::Delete { .. } => "delete",
             Request::DeleteCollection { .. } => "deletecollection",
             Request::Bind { .. } => "bind",

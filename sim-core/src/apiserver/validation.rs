@@ -23,6 +23,11 @@ fn invalid(path: &str, value: &str, detail: &str) -> String {
     format!("{path}: Invalid value: \"{value}\": {detail}")
 }
 
+/// As [`invalid`] for an integer value, which field.Invalid prints unquoted.
+fn invalid_int(path: &str, value: i64, detail: &str) -> String {
+    format!("{path}: Invalid value: {value}: {detail}")
+}
+
 /// Which name rule a kind's names follow.
 fn name_rule(kind: Kind) -> fn(&str) -> Vec<String> {
     match kind {
@@ -94,9 +99,9 @@ fn spec(obj: &Object, causes: &mut Vec<String>) {
             None => causes.push(required("spec.selector")),
             Some(spec) => {
                 if spec.replicas.is_some_and(|r| r < 0) {
-                    causes.push(invalid(
+                    causes.push(invalid_int(
                         "spec.replicas",
-                        &spec.replicas.unwrap_or(0).to_string(),
+                        i64::from(spec.replicas.unwrap_or(0)),
                         "must be greater than or equal to 0",
                     ));
                 }
@@ -264,9 +269,9 @@ fn containers(
         }
         for (j, port) in c.ports.iter().flatten().enumerate() {
             if !(1..=65535).contains(&port.container_port) {
-                causes.push(invalid(
+                causes.push(invalid_int(
                     &format!("{p}.ports[{j}].containerPort"),
-                    &port.container_port.to_string(),
+                    i64::from(port.container_port),
                     "must be between 1 and 65535, inclusive",
                 ));
             }
@@ -325,9 +330,9 @@ pub fn pod_spec(spec: &PodSpec, path: &str, causes: &mut Vec<String>) {
     }
     if let Some(g) = spec.termination_grace_period_seconds {
         if g < 0 {
-            causes.push(invalid(
+            causes.push(invalid_int(
                 &format!("{path}.terminationGracePeriodSeconds"),
-                &g.to_string(),
+                g,
                 "must be greater than or equal to 0",
             ));
         }

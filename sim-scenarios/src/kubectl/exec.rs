@@ -27,8 +27,12 @@ pub struct Outcome {
     pub output: String,
     /// Objects kubectl waits for to disappear (`delete --wait`).
     pub wait_for_gone: Vec<ObjectKey>,
+    /// A `rollout status` still watching: the runner advances time and polls it.
+    pub rollout_watch: Option<commands::rollout::RolloutWatch>,
     /// kubectl's exit code (0 or 1).
     pub exit_code: i32,
+    /// `get -w`: the watch left running, printing changes as time advances.
+    pub watch: Option<commands::get::Watch>,
 }
 
 impl Outcome {
@@ -45,6 +49,17 @@ impl Outcome {
     }
 }
 
+/// A file or directory named by `--from-file` or `--from-env-file`, read when
+/// the scenario was validated.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourceFile {
+    /// True for a directory.
+    pub is_dir: bool,
+    /// `(file name, contents)`: the file itself, or the directory's regular
+    /// files in name order.
+    pub entries: Vec<(String, Vec<u8>)>,
+}
+
 /// A parsed command with the manifests its `-f` flags name (read when the
 /// scenario was validated).
 #[derive(Clone, Debug)]
@@ -55,6 +70,8 @@ pub struct Prepared {
     pub cli: KubectlCli,
     /// The objects of `-f` files.
     pub manifests: Vec<ManifestObject>,
+    /// The files of `--from-file` / `--from-env-file`, by the path as written.
+    pub files: std::collections::BTreeMap<String, SourceFile>,
 }
 
 /// Runs a command at the cluster's current time.
@@ -86,7 +103,7 @@ pub fn execute(cluster: &mut Cluster, cmd: &Prepared) -> Outcome {
                 out.exit_code = 1;
                 return out;
             };
-            commands::get::get(
+            out.watch = commands::get::get(
                 cluster,
                 &mut out,
                 &targets,
@@ -97,6 +114,7 @@ pub fn execute(cluster: &mut Cluster, cmd: &Prepared) -> Outcome {
                 fields.unwrap_or_default(),
                 args.show_labels,
                 args.no_headers,
+                args.watch,
             );
         }
         Command::Describe(args) => match (

@@ -178,6 +178,9 @@ struct Plan {
     surge: i32,
     new_rs: Option<ReplicaSet>,
     old: Vec<ReplicaSet>,
+    /// The name of the new RS this sync created (getNewReplicaSet then sets
+    /// Progressing to NewReplicaSetCreated, refreshing the progress clock).
+    created: Option<String>,
 }
 
 impl Plan {
@@ -298,6 +301,7 @@ impl DeploymentController {
             d_obj: d_obj.clone(),
             new_rs,
             old: rss,
+            created: None,
         };
         if d_obj.meta().deletion_timestamp.is_some() {
             self.sync_status(ctx, &plan);
@@ -312,12 +316,15 @@ impl DeploymentController {
                 .and_then(|v| v.parse::<i32>().ok())
                 != Some(plan.replicas)
         });
-        if paused || (scaling_event && plan.new_rs.is_some()) {
+        if paused || scaling_event {
+            // sync.go sync: getAllReplicaSetsAndSyncRevision(false), scale,
+            // cleanup when paused, syncDeploymentStatus (no progress check).
+            self.sync_new_rs_revision(ctx, &mut plan);
             self.proportional_scale(ctx, &mut plan);
             if paused {
                 self.cleanup(ctx, &plan);
             }
-            self.sync_status(ctx, &plan);
+            self.write_status(ctx, &plan, false);
             return;
         }
         let recreate = spec.strategy.as_ref().and_then(|s| s.type_.as_deref()) == Some("Recreate");
@@ -413,6 +420,7 @@ impl DeploymentController {
         };
         self.pending_rs.insert(key);
         ctx.send(Request::Create(Object::from(rs)));
+        plan.created = Some(name.clone());
         if replicas > 0 {
             self.recorder.record(
                 ctx,
@@ -443,29 +451,53 @@ impl DeploymentController {
         });
     }
 
-    /// Keeps an existing new RS's revision the newest (this is what a rollback does).
+    /// An existing new RS (sync.go getNewReplicaSet, deployment_util.go
+    /// SetNewReplicaSetAnnotations): the deployment's annotations copied, its
+    /// revision raised to max(old)+1 with the replaced one appended to
+    /// revision-history (this is what a rollback does), minReadySeconds kept
+    /// in sync; the deployment's revision annotation follows it.
     fn sync_new_rs_revision(&mut self, ctx: &mut Ctx<'_>, plan: &mut Plan) {
         let Some(mut rs) = plan.new_rs.clone() else {
             return;
         };
-        let max_old = plan.old.iter().map(revision_of).max().unwrap_or(0);
-        let current = revision_of(&rs);
-        if current <= max_old {
-            let ann = rs.metadata.annotations.get_or_insert_with(BTreeMap::new);
-            if current > 0 {
-                let history = ann
-                    .get(REVISION_HISTORY)
-                    .map(|h| format!("{h},{current}"))
-                    .unwrap_or_else(|| current.to_string());
-                ann.insert(REVISION_HISTORY.into(), history);
+        let new_revision = plan.old.iter().map(revision_of).max().unwrap_or(0) + 1;
+        let min_ready = plan.d.spec.as_ref().and_then(|s| s.min_ready_seconds);
+        let mut changed = false;
+        let ann = rs.metadata.annotations.get_or_insert_with(BTreeMap::new);
+        for (k, v) in plan.d.metadata.annotations.iter().flatten() {
+            if SKIPPED_ANNOTATIONS.contains(&k.as_str()) || ann.get(k) == Some(v) {
+                continue;
             }
-            ann.insert(REVISION.into(), (max_old + 1).to_string());
-            ctx.send(Request::Update(Object::from(rs.clone())));
-            plan.new_rs = Some(rs);
-            self.set_revision(ctx, plan, max_old + 1);
-        } else {
-            self.set_revision(ctx, plan, current);
+            ann.insert(k.clone(), v.clone());
+            changed = true;
         }
+        let old_revision = ann.get(REVISION).cloned();
+        let old_int: i64 = old_revision
+            .as_deref()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(0);
+        if old_int < new_revision {
+            ann.insert(REVISION.into(), new_revision.to_string());
+            changed = true;
+            if let Some(old) = old_revision {
+                let history = ann.get(REVISION_HISTORY).cloned().unwrap_or_default();
+                ann.insert(
+                    REVISION_HISTORY.into(),
+                    append_revision_history(&history, &old),
+                );
+            }
+        }
+        let spec = rs.spec.get_or_insert_with(Default::default);
+        if spec.min_ready_seconds != min_ready {
+            spec.min_ready_seconds = min_ready;
+            changed = true;
+        }
+        if changed {
+            ctx.send(Request::Update(Object::from(rs.clone())));
+        }
+        let revision = revision_of(&rs);
+        plan.new_rs = Some(rs);
+        self.set_revision(ctx, plan, revision);
     }
 
     fn rollout_rolling(&mut self, ctx: &mut Ctx<'_>, plan: &mut Plan) {
@@ -621,16 +653,29 @@ impl DeploymentController {
         };
         let mut all: Vec<ReplicaSet> = plan.all().cloned().collect();
         if active.len() <= 1 {
-            let i = active.first().copied().unwrap_or(0);
+            // FindActiveOrLatest: the active one, else the new RS, else the newest old one.
+            let latest = if plan.new_rs.is_some() {
+                0
+            } else {
+                all.len().saturating_sub(1)
+            };
+            let i = active.first().copied().unwrap_or(latest);
             if let Some(mut rs) = all.get(i).cloned() {
                 self.scale(ctx, plan, &mut rs, r);
                 all[i] = rs;
             }
         } else {
-            let saturated = plan
-                .new_rs
-                .as_ref()
-                .is_some_and(|n| rs_replicas(n) == r && rs_available(n) == r);
+            let saturated = plan.new_rs.as_ref().is_some_and(|n| {
+                // IsSaturated: replicas, desired-replicas annotation and availability.
+                rs_replicas(n) == r
+                    && rs_available(n) == r
+                    && n.metadata
+                        .annotations
+                        .as_ref()
+                        .and_then(|a| a.get(DESIRED_REPLICAS))
+                        .and_then(|v| v.parse::<i32>().ok())
+                        == Some(r)
+            });
             if saturated {
                 for rs in all.iter_mut().skip(1) {
                     if rs_replicas(rs) > 0 {
@@ -638,58 +683,36 @@ impl DeploymentController {
                     }
                 }
             } else {
-                let allowed = if r == 0 { 0 } else { r + plan.surge };
-                let current: i32 = all.iter().map(rs_replicas).sum();
-                let to_add = allowed - current;
-                let mut order: Vec<usize> = active.clone();
-                order.sort_by(|&a, &b| {
-                    let (ra, rb) = (rs_replicas(&all[a]), rs_replicas(&all[b]));
-                    let (ca, cb) = (created(&all[a].metadata), created(&all[b].metadata));
-                    if to_add > 0 {
-                        rb.cmp(&ra).then(cb.cmp(&ca))
-                    } else {
-                        rb.cmp(&ra).then(ca.cmp(&cb))
+                let rolling = plan
+                    .d
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.strategy.as_ref())
+                    .and_then(|s| s.type_.as_deref())
+                    == Some("RollingUpdate");
+                if rolling {
+                    let shares: Vec<Share> = active
+                        .iter()
+                        .map(|&i| Share {
+                            replicas: rs_replicas(&all[i]),
+                            max_annotation: all[i]
+                                .metadata
+                                .annotations
+                                .as_ref()
+                                .and_then(|a| a.get(MAX_REPLICAS))
+                                .and_then(|v| v.parse().ok()),
+                            created: created(&all[i].metadata),
+                            name: all[i].metadata.name.clone().unwrap_or_default(),
+                        })
+                        .collect();
+                    let status_replicas =
+                        plan.d.status.as_ref().and_then(|s| s.replicas).unwrap_or(0);
+                    for (k, to) in proportional_sizes(&shares, r, plan.surge, status_replicas) {
+                        let i = active[k];
+                        let mut rs = all[i].clone();
+                        self.scale(ctx, plan, &mut rs, to);
+                        all[i] = rs;
                     }
-                });
-                let mut added = 0;
-                let mut targets: BTreeMap<usize, i32> = BTreeMap::new();
-                for &i in &order {
-                    let rs = &all[i];
-                    let reps = rs_replicas(rs);
-                    let annotated = rs
-                        .metadata
-                        .annotations
-                        .as_ref()
-                        .and_then(|a| a.get(MAX_REPLICAS))
-                        .and_then(|v| v.parse::<i64>().ok())
-                        .unwrap_or_else(|| {
-                            i64::from(plan.d.status.as_ref().and_then(|s| s.replicas).unwrap_or(0))
-                        });
-                    let fraction = if r == 0 {
-                        -reps
-                    } else if annotated == 0 {
-                        0
-                    } else {
-                        let exact = f64::from(reps) * f64::from(r + plan.surge) / annotated as f64;
-                        exact.round() as i32 - reps
-                    };
-                    let proportion = if to_add > 0 {
-                        fraction.min(to_add - added)
-                    } else {
-                        fraction.max(to_add - added)
-                    };
-                    targets.insert(i, reps + proportion);
-                    added += proportion;
-                }
-                if let Some(&first) = order.first() {
-                    let leftover = to_add - added;
-                    let t = targets.entry(first).or_insert(0);
-                    *t = (*t + leftover).max(0);
-                }
-                for (i, to) in targets {
-                    let mut rs = all[i].clone();
-                    self.scale(ctx, plan, &mut rs, to);
-                    all[i] = rs;
                 }
             }
         }
@@ -749,6 +772,12 @@ impl DeploymentController {
     }
 
     fn sync_status(&mut self, ctx: &mut Ctx<'_>, plan: &Plan) {
+        self.write_status(ctx, plan, true);
+    }
+
+    /// calculateStatus, then (with `progress`) syncRolloutStatus's
+    /// Progressing condition; without it only checkPausedConditions runs.
+    fn write_status(&mut self, ctx: &mut Ctx<'_>, plan: &Plan, progress: bool) {
         let now = ctx.now();
         let r = plan.replicas;
         let sum = |f: fn(&ReplicaSet) -> i32| plan.all().map(f).sum::<i32>();
@@ -826,6 +855,8 @@ impl DeploymentController {
                     "Deployment is resumed",
                     now,
                 );
+            } else if !progress {
+                // sync.go syncDeploymentStatus: the Progressing condition is kept.
             } else if !(replicas == updated && current_reason == "NewReplicaSetAvailable") {
                 let progressed = updated > old_status.updated_replicas.unwrap_or(0)
                     || (replicas - updated)
@@ -842,15 +873,24 @@ impl DeploymentController {
                         &format!("ReplicaSet \"{rs_name}\" has successfully progressed."),
                         now,
                     );
-                } else if current.is_none() && plan.new_rs.is_none() {
-                    // The new RS is being created; the condition comes with it.
-                } else if current.is_none() {
+                } else if let Some(created) = &plan.created {
                     set_condition(
                         &mut conditions,
                         "Progressing",
                         "True",
                         "NewReplicaSetCreated",
-                        &format!("Created new replica set \"{rs_name}\""),
+                        &format!("Created new replica set \"{created}\""),
+                        now,
+                    );
+                } else if current.is_none() && plan.new_rs.is_none() {
+                    // No new RS yet (Recreate waiting for old pods): nothing to report.
+                } else if current.is_none() {
+                    set_condition(
+                        &mut conditions,
+                        "Progressing",
+                        "True",
+                        "FoundNewReplicaSet",
+                        &format!("Found new replica set \"{rs_name}\""),
                         now,
                     );
                 } else if progressed {
@@ -920,6 +960,86 @@ impl DeploymentController {
     }
 }
 
+/// One active ReplicaSet as proportional scaling sees it.
+#[derive(Clone, Debug)]
+pub struct Share {
+    /// `spec.replicas`.
+    pub replicas: i32,
+    /// The `max-replicas` annotation, if parseable.
+    pub max_annotation: Option<i32>,
+    /// Creation time.
+    pub created: SimTime,
+    /// Name (the creation-time tie-breaker).
+    pub name: String,
+}
+
+/// `sync.go scale`, RollingUpdate branch, for the active ReplicaSets
+/// `shares`: (index into `shares`, new size) in the order the controller
+/// writes them. `allowed = R + surge` (0 when R is 0); the RSs are sorted by
+/// size, ties newer first when adding and older first when removing
+/// (`ReplicaSetsBySizeNewer/Older`); each gets `GetProportion` of the
+/// difference (`getReplicaSetFraction`: round(replicas * (R + surge) /
+/// max-replicas annotation, falling back to status.replicas) - replicas);
+/// the first takes the leftover, floored at 0.
+pub fn proportional_sizes(
+    shares: &[Share],
+    replicas: i32,
+    surge: i32,
+    status_replicas: i32,
+) -> Vec<(usize, i32)> {
+    let allowed = if replicas == 0 { 0 } else { replicas + surge };
+    let to_add = allowed - shares.iter().map(|s| s.replicas).sum::<i32>();
+    let mut order: Vec<usize> = (0..shares.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&shares[a], &shares[b]);
+        let by_age = (x.created, &x.name).cmp(&(y.created, &y.name));
+        y.replicas
+            .cmp(&x.replicas)
+            .then(if to_add > 0 { by_age.reverse() } else { by_age })
+    });
+    let mut added = 0;
+    let mut sizes: Vec<(usize, i32)> = Vec::with_capacity(order.len());
+    for &i in &order {
+        let s = &shares[i];
+        if to_add == 0 {
+            sizes.push((i, s.replicas));
+            continue;
+        }
+        let proportion = if s.replicas == 0 || to_add == added {
+            0
+        } else {
+            let fraction = if replicas == 0 {
+                -s.replicas
+            } else {
+                let before = s
+                    .max_annotation
+                    .filter(|&m| m != 0)
+                    .unwrap_or(status_replicas);
+                if before == 0 {
+                    0
+                } else {
+                    let exact =
+                        f64::from(s.replicas) * f64::from(replicas + surge) / f64::from(before);
+                    exact.round() as i32 - s.replicas
+                }
+            };
+            if to_add > 0 {
+                fraction.min(to_add - added)
+            } else {
+                fraction.max(to_add - added)
+            }
+        };
+        sizes.push((i, s.replicas + proportion));
+        added += proportion;
+    }
+    if let Some(first) = sizes.first_mut() {
+        if to_add != 0 {
+            first.1 = (first.1 + to_add - added).max(0);
+        }
+    }
+    sizes
+}
+
 fn set_condition(
     conditions: &mut Vec<DeploymentCondition>,
     type_: &str,
@@ -949,6 +1069,31 @@ fn set_condition(
         last_update_time: Some(time(now)),
         last_transition_time: Some(time(now)),
     });
+}
+
+/// The longest revision-history annotation (sync.go maxRevHistoryLengthInChars).
+const MAX_REV_HISTORY_LENGTH: usize = 2000;
+
+/// `SetNewReplicaSetAnnotations`: `history` with `old` appended, dropping
+/// the oldest entries while the result would exceed 2000 characters.
+pub fn append_revision_history(history: &str, old: &str) -> String {
+    if history.is_empty() {
+        return old.to_owned();
+    }
+    let entries: Vec<&str> = history.split(',').collect();
+    let mut total = history.len() + old.len() + 1;
+    let mut start = 0;
+    while total > MAX_REV_HISTORY_LENGTH && start < entries.len() {
+        total -= entries[start].len() + 1;
+        start += 1;
+    }
+    if total <= MAX_REV_HISTORY_LENGTH {
+        let mut kept: Vec<&str> = entries[start..].to_vec();
+        kept.push(old);
+        kept.join(",")
+    } else {
+        old.to_owned()
+    }
 }
 
 fn update_progressing(conditions: &mut [DeploymentCondition], message: &str, now: SimTime) {
@@ -1008,6 +1153,54 @@ mod tests {
             "0/0 after rounding gives unavailable 1"
         );
         assert_eq!(max_unavailable(&d(0, "25%", "25%")), 0);
+    }
+
+    #[test]
+    fn proportional_scaling_matches_the_documented_example() {
+        // sync.go scale / deployment_util.go GetProportion, the example of the
+        // Deployments concept page: R=10, maxSurge=3 mid-rollout with old 8 and
+        // new 5 (max-replicas 13), scaled to 15: allowed 18, toAdd 5;
+        // old: round(8*18/13 = 11.08) - 8 = 3; new: round(5*18/13 = 6.92) - 5 = 2.
+        let at = |s| SimTime::ZERO + SimDuration::from_secs(s);
+        let share = |replicas, created, name: &str| Share {
+            replicas,
+            max_annotation: Some(13),
+            created: at(created),
+            name: name.into(),
+        };
+        let shares = [share(5, 20, "new"), share(8, 10, "old")];
+        assert_eq!(
+            proportional_sizes(&shares, 15, 3, 13),
+            vec![(1, 11), (0, 7)]
+        );
+        // Scaling down to R=5 (surge 3, allowed 8, toAdd -5), older first on ties:
+        // old: max(round(8*8/13 = 4.92) - 8 = -3, -5) = -3; new: max(round(5*8/13 = 3.08) - 5 = -2, -2) = -2.
+        assert_eq!(proportional_sizes(&shares, 5, 3, 13), vec![(1, 5), (0, 3)]);
+        // Equal sizes: scaling up goes to the newer first, the leftover to it.
+        let even = [share(2, 10, "a"), share(2, 20, "b")];
+        // allowed 6 (R=5, surge 1), toAdd 2; b: round(2*6/13 = 0.92) - 2 = -1 -> min(-1, 2) = -1;
+        // a: round(0.92) - 2 = -1 -> min(-1, 3) = -1; leftover 2 - (-2) = 4 to b: 2 - 1 + 4 = 5.
+        assert_eq!(proportional_sizes(&even, 5, 1, 4), vec![(1, 5), (0, 1)]);
+        // To zero: every RS gives up all its replicas.
+        assert_eq!(proportional_sizes(&shares, 0, 3, 13), vec![(1, 0), (0, 0)]);
+    }
+
+    #[test]
+    fn revision_history_appends_and_caps_at_2000_chars() {
+        // deployment_util.go SetNewReplicaSetAnnotations (maxRevHistoryLengthInChars = 2000).
+        assert_eq!(append_revision_history("", "1"), "1");
+        assert_eq!(append_revision_history("1,3", "5"), "1,3,5");
+        // "1,2,...,999" is 9 + 180 + 2700 digits + 998 commas = 3887 chars;
+        // with ",1000" the total is 3892, so at least 1892 must go. Dropping
+        // 1-9 frees 9*2 = 18, 10-99 frees 90*3 = 270 (288), then 4 per entry
+        // from 100: ceil((1892 - 288) / 4) = 401 entries (100..=500), so the
+        // first entry kept is 501.
+        let long: Vec<String> = (1..=999).map(|i| i.to_string()).collect();
+        let out = append_revision_history(&long.join(","), "1000");
+        assert!(out.len() <= 2000, "{}", out.len());
+        assert!(out.ends_with(",998,999,1000"));
+        let first: i64 = out.split(',').next().unwrap().parse().unwrap();
+        assert_eq!(first, 501);
     }
 
     #[test]

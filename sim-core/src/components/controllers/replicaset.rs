@@ -4,10 +4,15 @@
 //! counts in the status.
 //!
 //! Pods are created from the template with `generateName: <rs>-` and a
-//! controller owner reference. When scaling down, pods are ranked as
-//! `ActivePodsWithRanks` ranks them: unassigned before assigned, Pending before
-//! Running, not ready before ready, then the most recently ready and the newest
-//! first.
+//! controller owner reference, in slow-start batches of 1, 2, 4, ... pods,
+//! each batch sent once every response of the previous one has arrived
+//! (`slowStartBatch`), stopping after a batch with an error. When scaling
+//! down, pods are ranked as `getPodsToDelete` and `ActivePodsWithRanks.Less`
+//! (pkg/controller/controller_utils.go) rank them: unassigned before
+//! assigned, Pending < Unknown < Running, not ready before ready, lower
+//! pod-deletion-cost first, more co-located pods of the same owner first,
+//! then the most recently ready, more restarts, and the newest first, the
+//! times compared in logarithmic buckets with the UID as the tie-breaker.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -41,7 +46,25 @@ pub struct ReplicaSetController {
     requeue: BTreeMap<u64, ObjectKey>,
     creations: PodCreations,
     next_timer: u64,
+    slow_start: BTreeMap<String, SlowStart>,
 }
+
+/// A `slowStartBatch` in progress for one ReplicaSet.
+struct SlowStart {
+    owner: Arc<Object>,
+    rs: ReplicaSet,
+    /// Pods not sent yet.
+    remaining: i64,
+    /// Pods of the current batch still waiting for their response.
+    in_flight: i64,
+    /// The size of the current batch.
+    batch: i64,
+    /// A creation of the current batch failed.
+    failed: bool,
+}
+
+/// The annotation that orders pods for deletion (PodDeletionCost).
+pub const POD_DELETION_COST: &str = "controller.kubernetes.io/pod-deletion-cost";
 
 /// True when the pod counts toward a ReplicaSet: not terminal and not being deleted.
 pub fn is_active(pod: &Pod) -> bool {
@@ -86,6 +109,7 @@ impl ReplicaSetController {
             requeue: BTreeMap::new(),
             creations: PodCreations::new(CREATE_TAG_BASE),
             next_timer: TIMER_BASE,
+            slow_start: BTreeMap::new(),
         }
     }
 
@@ -109,11 +133,44 @@ impl ReplicaSetController {
         else {
             return false;
         };
+        let uid = rs.uid().to_owned();
         if failed {
-            if let Some(exp) = self.expectations.get_mut(rs.uid()) {
+            if let Some(exp) = self.expectations.get_mut(&uid) {
                 exp.0 -= 1;
             }
-            self.queue.add(ObjectKey::of(&rs));
+        }
+        let Some(state) = self.slow_start.get_mut(&uid) else {
+            if failed {
+                self.queue.add(ObjectKey::of(&rs));
+            }
+            return true;
+        };
+        state.in_flight -= 1;
+        state.failed |= failed;
+        if state.in_flight > 0 {
+            return true;
+        }
+        if state.failed || state.remaining == 0 {
+            // Pods never attempted are not expected any more.
+            let skipped = state.remaining;
+            let stopped = state.failed;
+            self.slow_start.remove(&uid);
+            if let Some(exp) = self.expectations.get_mut(&uid) {
+                exp.0 -= skipped;
+            }
+            if stopped {
+                self.queue.add(ObjectKey::of(&rs));
+            }
+            return true;
+        }
+        let batch = (state.batch * 2).min(state.remaining);
+        state.batch = batch;
+        state.remaining -= batch;
+        state.in_flight = batch;
+        let (owner, template) = (state.owner.clone(), state.rs.clone());
+        for _ in 0..batch {
+            let pod = pod_from_template(&owner, &template);
+            self.creations.send(ctx, owner.clone(), pod);
         }
         true
     }
@@ -215,16 +272,28 @@ impl ReplicaSetController {
             if diff < 0 {
                 let n = (-diff).min(BURST_REPLICAS);
                 self.expectations.insert(uid.clone(), (n, 0));
-                for _ in 0..n {
+                // slowStartBatch with SlowStartInitialBatchSize = 1.
+                let batch = n.min(1);
+                self.slow_start.insert(
+                    uid.clone(),
+                    SlowStart {
+                        owner: obj.clone(),
+                        rs: rs.clone(),
+                        remaining: n - batch,
+                        in_flight: batch,
+                        batch,
+                        failed: false,
+                    },
+                );
+                for _ in 0..batch {
                     let pod = pod_from_template(obj, rs);
                     self.creations.send(ctx, obj.clone(), pod);
                 }
             } else if diff > 0 {
                 let n = diff.min(BURST_REPLICAS) as usize;
-                let mut ranked: Vec<&Arc<Object>> = active.clone();
-                ranked.sort_by_cached_key(|p| deletion_rank(p, now));
+                let victims = self.pods_to_delete(informers, obj, &active, n, now);
                 self.expectations.insert(uid.clone(), (0, n as i64));
-                for victim in ranked.into_iter().take(n) {
+                for victim in victims {
                     let key = ObjectKey::of(victim);
                     let options = DeleteOptions {
                         precondition_uid: Some(victim.uid().to_owned()),
@@ -290,47 +359,205 @@ impl ReplicaSetController {
     }
 }
 
-/// The ranking key: lower sorts first and is deleted first (ActivePodsWithRanks.Less, simplified to one ReplicaSet).
-fn deletion_rank(
-    obj: &Object,
-    now: SimTime,
-) -> (
-    u8,
-    u8,
-    u8,
-    std::cmp::Reverse<SimTime>,
-    std::cmp::Reverse<SimTime>,
-    String,
-) {
-    let pod = obj.as_pod();
-    let assigned = pod
-        .and_then(|p| p.spec.as_ref())
+impl ReplicaSetController {
+    /// `getPodsToDelete`: all of them when every pod goes, else the first `n`
+    /// after ranking by co-located related pods (`getIndirectlyRelatedPods`:
+    /// the pods of every ReplicaSet with the same controlling owner).
+    fn pods_to_delete<'a>(
+        &self,
+        informers: &Informers,
+        rs: &Object,
+        active: &[&'a Arc<Object>],
+        n: usize,
+        now: SimTime,
+    ) -> Vec<&'a Arc<Object>> {
+        if n >= active.len() {
+            return active.to_vec();
+        }
+        let mut owners: BTreeSet<String> = BTreeSet::from([rs.uid().to_owned()]);
+        if let Some(owner) = controller_of(rs.meta()) {
+            for sibling in informers.of(Kind::ReplicaSet).iter() {
+                if sibling.namespace() == rs.namespace()
+                    && controller_of(sibling.meta()).is_some_and(|r| r.uid == owner.uid)
+                {
+                    owners.insert(sibling.uid().to_owned());
+                }
+            }
+        }
+        let mut on_node: BTreeMap<String, i64> = BTreeMap::new();
+        for uid in &owners {
+            for key in self.pods_by_owner.get(uid).into_iter().flatten() {
+                if let Some(pod) = informers.of(Kind::Pod).get(key).and_then(|p| p.as_pod()) {
+                    if is_active(pod) {
+                        *on_node.entry(node_of(pod).to_owned()).or_default() += 1;
+                    }
+                }
+            }
+        }
+        let mut ranked: Vec<(&'a Arc<Object>, i64)> = active
+            .iter()
+            .map(|p| {
+                let node = p.as_pod().map(node_of).unwrap_or_default();
+                (*p, on_node.get(node).copied().unwrap_or(0))
+            })
+            .collect();
+        // An insertion sort: Less is not a strict weak order once times are
+        // bucketed, and the standard sorts may refuse such a comparator.
+        for i in 1..ranked.len() {
+            let mut j = i;
+            while j > 0 {
+                let (a, ra) = ranked[j];
+                let (b, rb) = ranked[j - 1];
+                let (Some(pa), Some(pb)) = (a.as_pod(), b.as_pod()) else {
+                    break;
+                };
+                if !deletion_less(pa, ra, pb, rb, now) {
+                    break;
+                }
+                ranked.swap(j, j - 1);
+                j -= 1;
+            }
+        }
+        ranked.into_iter().take(n).map(|(p, _)| p).collect()
+    }
+}
+
+fn node_of(pod: &Pod) -> &str {
+    pod.spec
+        .as_ref()
         .and_then(|s| s.node_name.as_deref())
-        .is_some_and(|n| !n.is_empty());
-    let phase = pod
-        .and_then(|p| p.status.as_ref())
-        .and_then(|s| s.phase.as_deref())
-        .unwrap_or("Pending");
-    let phase_rank = match phase {
-        "Pending" => 0,
-        "Unknown" => 1,
-        _ => 2,
-    };
-    let ready = pod.and_then(ready_since);
-    let created = obj
-        .meta()
+        .unwrap_or("")
+}
+
+fn is_ready(pod: &Pod) -> bool {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+}
+
+/// `podReadyTime`: the Ready condition's lastTransitionTime (None: the zero time).
+fn ready_time(pod: &Pod) -> Option<SimTime> {
+    pod.status
+        .as_ref()?
+        .conditions
+        .iter()
+        .flatten()
+        .find(|c| c.type_ == "Ready" && c.status == "True")?
+        .last_transition_time
+        .as_ref()
+        .map(|t| sim_time_of(&t.0))
+}
+
+fn created_at(pod: &Pod) -> Option<SimTime> {
+    pod.metadata
         .creation_timestamp
         .as_ref()
         .map(|t| sim_time_of(&t.0))
-        .unwrap_or(now);
-    (
-        u8::from(assigned),
-        phase_rank,
-        u8::from(ready.is_some()),
-        std::cmp::Reverse(ready.unwrap_or(now)),
-        std::cmp::Reverse(created),
-        obj.uid().to_owned(),
-    )
+}
+
+/// `afterOrZero`: a zero time counts as the newest.
+fn after_or_zero(t1: Option<SimTime>, t2: Option<SimTime>) -> bool {
+    match (t1, t2) {
+        (Some(a), Some(b)) => a > b,
+        (a, _) => a.is_none(),
+    }
+}
+
+/// `logarithmicRankDiff`: floor(log2(ns since t1)) - floor(log2(ns since t2)).
+fn log_rank_diff(t1: SimTime, t2: SimTime, now: SimTime) -> i64 {
+    let bucket = |t: SimTime| {
+        let d = now.as_nanos().saturating_sub(t.as_nanos());
+        if d > 0 {
+            i64::from(63 - d.leading_zeros())
+        } else {
+            -1
+        }
+    };
+    bucket(t1) - bucket(t2)
+}
+
+fn deletion_cost(pod: &Pod) -> i32 {
+    pod.metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(POD_DELETION_COST))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn max_restarts(pod: &Pod) -> i32 {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_ref())
+        .into_iter()
+        .flatten()
+        .map(|c| c.restart_count)
+        .max()
+        .unwrap_or(0)
+}
+
+/// `ActivePodsWithRanks.Less` (pkg/controller/controller_utils.go, with
+/// PodDeletionCost and LogarithmicScaleDown on, as in v1.33): true when pod
+/// `a` (with rank `ra`, its co-located related pods) is deleted before `b`.
+pub fn deletion_less(a: &Pod, ra: i64, b: &Pod, rb: i64, now: SimTime) -> bool {
+    let (na, nb) = (node_of(a), node_of(b));
+    // 1. Unassigned < assigned.
+    if na != nb && (na.is_empty() || nb.is_empty()) {
+        return na.is_empty();
+    }
+    // 2. Pending < Unknown < Running.
+    let ordinal = |p: &Pod| match p.status.as_ref().and_then(|s| s.phase.as_deref()) {
+        Some("Unknown") => 1,
+        Some("Running") => 2,
+        _ => 0,
+    };
+    if ordinal(a) != ordinal(b) {
+        return ordinal(a) < ordinal(b);
+    }
+    // 3. Not ready < ready.
+    if is_ready(a) != is_ready(b) {
+        return !is_ready(a);
+    }
+    // 4. Lower pod-deletion-cost < higher.
+    if deletion_cost(a) != deletion_cost(b) {
+        return deletion_cost(a) < deletion_cost(b);
+    }
+    // 5. Doubled up < not doubled up.
+    if ra != rb {
+        return ra > rb;
+    }
+    // 6. Been ready for empty time < less time < more time.
+    if is_ready(a) && is_ready(b) {
+        let (t1, t2) = (ready_time(a), ready_time(b));
+        if t1 != t2 {
+            let (Some(x), Some(y)) = (t1, t2) else {
+                return after_or_zero(t1, t2);
+            };
+            let diff = log_rank_diff(x, y, now);
+            if diff == 0 {
+                return a.metadata.uid < b.metadata.uid;
+            }
+            return diff < 0;
+        }
+    }
+    // 7. More container restarts < fewer.
+    if max_restarts(a) != max_restarts(b) {
+        return max_restarts(a) > max_restarts(b);
+    }
+    // 8. Empty creation time < newer < older.
+    let (c1, c2) = (created_at(a), created_at(b));
+    if c1 != c2 {
+        let (Some(x), Some(y)) = (c1, c2) else {
+            return after_or_zero(c1, c2);
+        };
+        let diff = log_rank_diff(x, y, now);
+        if diff == 0 {
+            return a.metadata.uid < b.metadata.uid;
+        }
+        return diff < 0;
+    }
+    false
 }
 
 /// A pod from a ReplicaSet's template (controller.GetPodFromTemplate).
@@ -353,5 +580,85 @@ pub fn pod_from_template(owner: &Object, rs: &ReplicaSet) -> Pod {
         },
         spec: template.spec,
         status: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::meta::time;
+    use k8s_openapi::api::core::v1::{PodCondition, PodSpec, PodStatus};
+
+    fn pod(uid: &str, node: &str, phase: &str, ready_at: Option<u64>, created: u64) -> Pod {
+        Pod {
+            metadata: ObjectMeta {
+                uid: Some(uid.into()),
+                creation_timestamp: Some(time(SimTime::ZERO + SimDuration::from_secs(created))),
+                ..Default::default()
+            },
+            spec: Some(PodSpec {
+                node_name: (!node.is_empty()).then(|| node.to_owned()),
+                ..Default::default()
+            }),
+            status: Some(PodStatus {
+                phase: Some(phase.into()),
+                conditions: ready_at.map(|t| {
+                    vec![PodCondition {
+                        type_: "Ready".into(),
+                        status: "True".into(),
+                        last_transition_time: Some(time(SimTime::ZERO + SimDuration::from_secs(t))),
+                        ..Default::default()
+                    }]
+                }),
+                ..Default::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn log_buckets_are_floor_log2_of_nanoseconds() {
+        // controller_utils.go logarithmicRankDiff: 1 s = 1e9 ns -> bucket 29
+        // (2^29 = 536870912 <= 1e9 < 2^30); 2 s -> 30; 3 s -> 31 (2^31 = 2147483648 <= 3e9).
+        let now = SimTime::ZERO + SimDuration::from_secs(10);
+        let at = |s| SimTime::ZERO + SimDuration::from_secs(s);
+        assert_eq!(log_rank_diff(at(9), at(8), now), 29 - 30);
+        assert_eq!(log_rank_diff(at(7), at(8), now), 31 - 30);
+        // 5 s (bucket 32: 2^32 = 4294967296 <= 5e9) and 6 s (bucket 32): equal.
+        assert_eq!(log_rank_diff(at(5), at(4), now), 0);
+        assert_eq!(
+            log_rank_diff(at(10), at(10), now),
+            0,
+            "zero age is bucket -1"
+        );
+    }
+
+    #[test]
+    fn ranking_follows_active_pods_with_ranks_less() {
+        // controller_utils.go ActivePodsWithRanks.Less, keys 1 to 8.
+        let now = SimTime::ZERO + SimDuration::from_secs(100);
+        let unassigned = pod("a", "", "Pending", None, 10);
+        let pending = pod("b", "n1", "Pending", None, 10);
+        let running_unready = pod("c", "n1", "Running", None, 10);
+        let ready_new = pod("d", "n1", "Running", Some(90), 10);
+        let ready_old = pod("e", "n1", "Running", Some(20), 10);
+        assert!(deletion_less(&unassigned, 0, &pending, 5, now));
+        assert!(deletion_less(&pending, 0, &running_unready, 0, now));
+        assert!(deletion_less(&running_unready, 0, &ready_new, 0, now));
+        // 5. more co-located related pods first, before readiness age.
+        assert!(deletion_less(&ready_old, 3, &ready_new, 1, now));
+        // 6. ready for 10 s (bucket 33) before ready for 80 s (bucket 36).
+        assert!(deletion_less(&ready_new, 1, &ready_old, 1, now));
+        // 4. deletion cost beats rank.
+        let mut cheap = ready_old.clone();
+        cheap.metadata.annotations = Some([(POD_DELETION_COST.to_owned(), "-1".to_owned())].into());
+        assert!(deletion_less(&cheap, 0, &ready_new, 9, now));
+        // 6. same bucket (ready 90 s and 70 s ago: both 2^36 <= d < 2^37): the lower UID.
+        let x = pod("x", "n1", "Running", Some(10), 10);
+        let y = pod("y", "n1", "Running", Some(30), 10);
+        assert!(deletion_less(&x, 0, &y, 0, now) && !deletion_less(&y, 0, &x, 0, now));
+        // 8. same readiness: the newer pod first.
+        let older = pod("p", "n1", "Running", Some(50), 1);
+        let newer = pod("q", "n1", "Running", Some(50), 60);
+        assert!(deletion_less(&newer, 0, &older, 0, now));
     }
 }

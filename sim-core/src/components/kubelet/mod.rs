@@ -9,6 +9,7 @@
 //! CrashLoopBackOff, graceful termination, and pod status with the real
 //! phases and conditions.
 
+pub mod container_env;
 pub mod pod_worker;
 pub mod runtime;
 
@@ -24,6 +25,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use self::container_env::{ConfigCache, EnvList, FsView, PodContext};
 use self::pod_worker::{CState, Ctr, Worker};
 use self::runtime::{PullJob, Runtime};
 use super::event_recorder::EventRecorder;
@@ -32,7 +34,7 @@ use crate::api::meta::{micro_time, owner_reference, time};
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::watch::WatchSpec;
 use crate::apiserver::{ApiResult, DeleteOptions, Request, Response};
-use crate::config::{NodeConfig, KUBERNETES_VERSION};
+use crate::config::{ImageCatalog, NodeConfig, KUBERNETES_VERSION};
 use crate::etcd::ChangeType;
 use crate::time::{SimDuration, SimTime};
 
@@ -54,7 +56,13 @@ enum Timer {
     Stopped { uid: String, idx: usize, run: u32 },
     Restart { uid: String, idx: usize },
     RetryPull { uid: String, idx: usize },
+    RetryConfig { uid: String, idx: usize },
 }
+
+/// The pod worker's back-off after a failed sync (`backOffPeriod`, 10 s; the
+/// real one adds up to 50 % jitter): how soon a container whose config failed
+/// is tried again.
+const CONFIG_RETRY: SimDuration = SimDuration::from_secs(10);
 
 const TAG_REGISTER: u64 = 1;
 const TAG_LEASE: u64 = 2;
@@ -78,6 +86,7 @@ pub struct Kubelet {
     last_node_status: Option<NodeStatus>,
     last_node_report: SimTime,
     boot_id: String,
+    cache: ConfigCache,
 }
 
 impl Kubelet {
@@ -109,6 +118,7 @@ impl Kubelet {
             last_node_status: None,
             last_node_report: SimTime::ZERO,
             boot_id: String::new(),
+            cache: ConfigCache::default(),
         }
     }
 
@@ -132,6 +142,84 @@ impl Kubelet {
         } else {
             let j = i - 256;
             format!("10.{}.{}", 64 + j / 256, j % 256)
+        }
+    }
+
+    /// The environment of container `idx` of pod `uid` as the runtime would
+    /// start it, or the CreateContainerConfigError message.
+    fn resolve_env(&self, ctx: &Ctx<'_>, uid: &str, idx: usize) -> Result<EnvList, String> {
+        let w = self.workers.get(uid).ok_or_else(String::new)?;
+        let pod = w.pod.as_pod().ok_or_else(String::new)?;
+        let c = w.ctrs.get(idx).ok_or_else(String::new)?;
+        let spec = find_container(pod, &c.name).ok_or_else(String::new)?;
+        let pctx = PodContext {
+            pod,
+            pod_ip: w.ip.as_deref().unwrap_or(&self.host_ip),
+            host_ip: &self.host_ip,
+            node_name: &self.node_name,
+        };
+        let vars = container_env::kubelet_env(spec, &pctx, &self.cache)?;
+        let profile = ctx.config().images.lookup(&c.image);
+        let hostname = container_env::pod_hostname(pod, &self.node_name);
+        Ok(container_env::container_env(profile, &hostname, &vars))
+    }
+
+    /// What `kubectl exec` reaches through the API server: a running
+    /// container's environment (resolved at its start) and filesystem, or the
+    /// kubelet's error (`pod does not exist`, `container not found ("x")`).
+    pub fn container_view(
+        &self,
+        images: &ImageCatalog,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+    ) -> Result<ContainerView, String> {
+        let w = self
+            .workers
+            .values()
+            .find(|w| w.pod.namespace() == namespace && w.pod.name() == pod && !w.delete_sent)
+            .ok_or_else(|| "pod does not exist".to_owned())?;
+        let not_found = || format!("container not found (\"{container}\")");
+        let c = w
+            .ctrs
+            .iter()
+            .find(|c| c.name == container && c.is_running())
+            .ok_or_else(not_found)?;
+        let p = w.pod.as_pod().ok_or_else(not_found)?;
+        let spec = find_container(p, container).ok_or_else(not_found)?;
+        let pctx = PodContext {
+            pod: p,
+            pod_ip: w.ip.as_deref().unwrap_or(&self.host_ip),
+            host_ip: &self.host_ip,
+            node_name: &self.node_name,
+        };
+        let profile = images.lookup(&c.image);
+        Ok(ContainerView {
+            env: c.env.clone().unwrap_or_default(),
+            fs: container_env::container_fs(spec, &pctx, profile, &self.cache),
+            hostname: container_env::pod_hostname(p, &self.node_name),
+            image: c.image.clone(),
+            started_at: match c.state {
+                CState::Running { started_at } => started_at,
+                _ => SimTime::ZERO,
+            },
+        })
+    }
+
+    /// The waiting reason and message of a container of a pod this kubelet runs.
+    pub fn container_waiting(
+        &self,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+    ) -> Option<(String, Option<String>)> {
+        let w = self
+            .workers
+            .values()
+            .find(|w| w.pod.namespace() == namespace && w.pod.name() == pod)?;
+        match &w.ctrs.iter().find(|c| c.name == container)?.state {
+            CState::Waiting { reason, message } => Some(((*reason).to_owned(), message.clone())),
+            _ => None,
         }
     }
 
@@ -707,6 +795,40 @@ impl Kubelet {
             return;
         };
         let startup = ctx.config().images.lookup(&image).startup;
+        match self.resolve_env(ctx, uid, idx) {
+            Ok(env) => {
+                if let Some(c) = self.workers.get_mut(uid).and_then(|w| w.ctrs.get_mut(idx)) {
+                    c.env = Some(env);
+                }
+            }
+            Err(msg) => {
+                // kuberuntime_container.go startContainer: generateContainerConfig failed.
+                self.recorder.record_with_field_path(
+                    ctx,
+                    &pod,
+                    Some(path),
+                    "Warning",
+                    "Failed",
+                    format!("Error: {msg}"),
+                );
+                if let Some(c) = self.workers.get_mut(uid).and_then(|w| w.ctrs.get_mut(idx)) {
+                    c.state = CState::Waiting {
+                        reason: "CreateContainerConfigError",
+                        message: Some(msg),
+                    };
+                }
+                self.post_status(ctx, uid);
+                self.timer(
+                    ctx,
+                    CONFIG_RETRY,
+                    Timer::RetryConfig {
+                        uid: uid.to_owned(),
+                        idx,
+                    },
+                );
+                return;
+            }
+        }
         let id = {
             use rand::Rng;
             let a: u64 = ctx.rng().random();
@@ -1016,6 +1138,32 @@ impl Kubelet {
     }
 }
 
+/// What a running container looks like from inside (for `kubectl exec`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContainerView {
+    /// The process environment, as resolved when the container started.
+    pub env: EnvList,
+    /// The filesystem.
+    pub fs: FsView,
+    /// The hostname.
+    pub hostname: String,
+    /// The image reference.
+    pub image: String,
+    /// When the container started.
+    pub started_at: SimTime,
+}
+
+fn find_container<'a>(
+    pod: &'a Pod,
+    name: &str,
+) -> Option<&'a k8s_openapi::api::core::v1::Container> {
+    let spec = pod.spec.as_ref()?;
+    spec.containers
+        .iter()
+        .chain(spec.init_containers.iter().flatten())
+        .find(|c| c.name == name)
+}
+
 fn same_ignoring_heartbeats(a: &NodeStatus, b: &NodeStatus) -> bool {
     let strip = |s: &NodeStatus| {
         let mut s = s.clone();
@@ -1067,6 +1215,10 @@ impl Component for Kubelet {
             "metadata.name",
             self.node_name.clone(),
         ));
+        // The kubelet's Service informer and its ConfigMap and Secret managers.
+        ctx.watch(WatchSpec::all(Kind::Service));
+        ctx.watch(WatchSpec::all(Kind::ConfigMap));
+        ctx.watch(WatchSpec::all(Kind::Secret));
         self.register(ctx);
     }
 
@@ -1079,7 +1231,9 @@ impl Component for Kubelet {
                 ChangeType::Deleted => self.pod_deleted(event.object.uid()),
                 _ => self.pod_added(ctx, &event.object),
             },
-            _ => {}
+            _ => {
+                self.cache.apply(event);
+            }
         }
     }
 
@@ -1096,6 +1250,25 @@ impl Component for Kubelet {
             Timer::Exit { uid, idx, run } => self.container_exited(ctx, &uid, idx, run),
             Timer::Stopped { uid, idx, run } => self.container_stopped(ctx, &uid, idx, run),
             Timer::Restart { uid, idx } => self.restart(ctx, &uid, idx),
+            Timer::RetryConfig { uid, idx } => {
+                let waiting = self
+                    .workers
+                    .get(&uid)
+                    .filter(|w| !w.terminating)
+                    .and_then(|w| w.ctrs.get(idx))
+                    .is_some_and(|c| {
+                        matches!(
+                            c.state,
+                            CState::Waiting {
+                                reason: "CreateContainerConfigError",
+                                ..
+                            }
+                        )
+                    });
+                if waiting {
+                    self.ensure_image(ctx, &uid, idx);
+                }
+            }
             Timer::RetryPull { uid, idx } => {
                 if idx == usize::MAX {
                     // ErrImagePull turns into ImagePullBackOff while the back-off runs.

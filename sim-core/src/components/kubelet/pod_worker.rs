@@ -9,6 +9,7 @@ use k8s_openapi::api::core::v1::{
     ContainerStatus, HostIP, PodCondition, PodIP, PodStatus,
 };
 
+use super::container_env::EnvList;
 use crate::api::meta::time;
 use crate::api::Object;
 use crate::rng::stable_hash;
@@ -73,6 +74,8 @@ pub struct Ctr {
     pub started_once: bool,
     /// The runtime's id of the current container.
     pub container_id: Option<String>,
+    /// The process environment, resolved when the container was created.
+    pub env: Option<EnvList>,
 }
 
 impl Ctr {
@@ -100,6 +103,7 @@ impl Ctr {
             pull_backoff: SimDuration::ZERO,
             started_once: false,
             container_id: None,
+            env: None,
         }
     }
 

@@ -2,12 +2,23 @@
 
 use sim_core::cluster::Cluster;
 
-use crate::kubectl::exec::{Outcome, Prepared};
+use crate::kubectl::exec::{kind_ref, Outcome, Prepared, SourceFile, CLIENT};
+use crate::kubectl::grammar::{
+    Command, CreateArgs, CreateWhat, KubectlCli, SecretWhat, ServiceWhat,
+};
+use sim_core::api::Kind;
+use sim_core::apiserver::Request;
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
-use k8s_openapi::api::core::v1::{Container, ContainerPort, PodSpec, PodTemplateSpec};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Container, ContainerPort, PodSpec, PodTemplateSpec, Secret, Service, ServicePort,
+    ServiceSpec,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use k8s_openapi::ByteString;
 use sim_core::api::Object;
 
 /// `kubectl create deployment` (pkg/cmd/create/create_deployment.go).
@@ -80,16 +91,490 @@ pub(crate) fn create_deployment(
     })
 }
 
+/// The paths named by `--from-file` and `--from-env-file` of a command.
+fn source_paths(cli: &KubectlCli) -> Vec<String> {
+    let (files, envs) = match &cli.command {
+        Command::Create(CreateArgs {
+            what:
+                Some(CreateWhat::Configmap {
+                    from_file,
+                    from_env_file,
+                    ..
+                }),
+            ..
+        })
+        | Command::Create(CreateArgs {
+            what:
+                Some(CreateWhat::Secret {
+                    what:
+                        SecretWhat::Generic {
+                            from_file,
+                            from_env_file,
+                            ..
+                        },
+                }),
+            ..
+        }) => (from_file.clone(), from_env_file.clone()),
+        _ => return Vec::new(),
+    };
+    files
+        .iter()
+        .map(|f| f.split_once('=').map_or(f.as_str(), |(_, p)| p).to_owned())
+        .chain(envs)
+        .collect()
+}
+
+/// Reads the files and directories of `--from-file` / `--from-env-file`
+/// relative to the scenario's directory (kubectl's error when one is missing).
+pub(crate) fn load_sources(
+    cli: &KubectlCli,
+    base: &Path,
+) -> Result<BTreeMap<String, SourceFile>, String> {
+    let mut out = BTreeMap::new();
+    for p in source_paths(cli) {
+        let full = base.join(&p);
+        let meta = std::fs::metadata(&full)
+            .map_err(|_| format!("error: error reading {p}: no such file or directory"))?;
+        let read =
+            |f: &Path| std::fs::read(f).map_err(|e| format!("error: error reading {p}: {e}"));
+        let file = if meta.is_dir() {
+            let mut entries = Vec::new();
+            let mut names: Vec<_> = std::fs::read_dir(&full)
+                .map_err(|e| format!("error: error listing files in {p}: {e}"))?
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            for n in names {
+                entries.push((n.clone(), read(&full.join(&n))?));
+            }
+            SourceFile {
+                is_dir: true,
+                entries,
+            }
+        } else {
+            let name = full
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            SourceFile {
+                is_dir: false,
+                entries: vec![(name, read(&full)?)],
+            }
+        };
+        out.insert(p, file);
+    }
+    Ok(out)
+}
+
+/// Standard base64 (RFC 4648, with padding).
+pub(crate) fn base64(data: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut s = String::with_capacity(data.len().div_ceil(3) * 4);
+    for c in data.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= c.len() {
+                s.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                s.push('=');
+            }
+        }
+    }
+    s
+}
+
+/// `validation.IsConfigMapKey`.
+fn valid_key(k: &str) -> bool {
+    !k.is_empty()
+        && k.len() <= 253
+        && k != "."
+        && k != ".."
+        && !k.starts_with("..")
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+const KEY_RULE: &str = "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')";
+
+/// The key/value pairs of the literal, file and env-file sources, in
+/// kubectl's order (literals, then files, then env files), refusing duplicates.
+fn collect_sources(
+    cmd: &Prepared,
+    literals: &[String],
+    files: &[String],
+    env_files: &[String],
+    secret: bool,
+    name: &str,
+) -> Result<Vec<(String, Vec<u8>)>, String> {
+    if !env_files.is_empty() && (!files.is_empty() || !literals.is_empty()) {
+        return Err(
+            "error: from-env-file cannot be combined with from-file or from-literal".into(),
+        );
+    }
+    let mut data: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut add = |k: String, v: Vec<u8>| {
+        if !valid_key(&k) {
+            return Err(if secret {
+                format!("error: \"{k}\" is not valid key name for a Secret {KEY_RULE}")
+            } else {
+                format!("error: \"{k}\" is not a valid key name for a ConfigMap: {KEY_RULE}")
+            });
+        }
+        if data.iter().any(|(x, _)| *x == k) {
+            return Err(if secret {
+                format!("error: cannot add key {k}, another key by that name already exists")
+            } else {
+                let map = if std::str::from_utf8(&v).is_ok() {
+                    "Data"
+                } else {
+                    "BinaryData"
+                };
+                format!("error: cannot add key \"{k}\", another key by that name already exists in {map} for ConfigMap \"{name}\"")
+            });
+        }
+        data.push((k, v));
+        Ok(())
+    };
+    let add_literals = |add: &mut dyn FnMut(String, Vec<u8>) -> Result<(), String>| {
+        for l in literals {
+            let Some((k, v)) = l.split_once('=') else {
+                return Err(format!(
+                    "error: invalid literal source {l}, expected key=value"
+                ));
+            };
+            add(k.to_owned(), v.as_bytes().to_vec())?;
+        }
+        Ok(())
+    };
+    // kubectl reads literals first for a Secret, files first for a ConfigMap.
+    if secret {
+        add_literals(&mut add)?;
+    }
+    for f in files {
+        let (key, path) = match f.split_once('=') {
+            Some((k, p)) => {
+                if k.is_empty() {
+                    return Err(format!("error: key name for file path {p} missing"));
+                }
+                (Some(k), p)
+            }
+            None => (None, f.as_str()),
+        };
+        let Some(src) = cmd.files.get(path) else {
+            return Err(format!(
+                "error: error reading {path}: no such file or directory"
+            ));
+        };
+        if src.is_dir {
+            if key.is_some() {
+                return Err("error: cannot give a key name for a directory path".into());
+            }
+            for (n, content) in &src.entries {
+                add(n.clone(), content.clone())?;
+            }
+        } else if let Some((n, content)) = src.entries.first() {
+            add(
+                key.map_or_else(|| n.clone(), str::to_owned),
+                content.clone(),
+            )?;
+        }
+    }
+    if !secret {
+        add_literals(&mut add)?;
+    }
+    for e in env_files {
+        let Some(src) = cmd.files.get(e) else {
+            return Err(format!(
+                "error: error reading {e}: no such file or directory"
+            ));
+        };
+        if src.is_dir {
+            return Err(format!(
+                "error: env {} file cannot be a directory",
+                if secret { "secret" } else { "config" }
+            ));
+        }
+        let text = src
+            .entries
+            .first()
+            .map(|(_, c)| String::from_utf8_lossy(c).into_owned())
+            .unwrap_or_default();
+        for (i, line) in text.lines().enumerate() {
+            let line = if i == 0 {
+                line.trim_start_matches('\u{feff}')
+            } else {
+                line
+            };
+            let line = line.trim_start().trim_end_matches('\r');
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (k, v) = line.split_once('=').unwrap_or((line, ""));
+            let env_name = !k.is_empty()
+                && !k.starts_with(|c: char| c.is_ascii_digit())
+                && k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            if !env_name {
+                return Err(format!("error: \"{k}\" is not a valid key name: a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')"));
+            }
+            add(k.to_owned(), v.as_bytes().to_vec())?;
+        }
+    }
+    Ok(data)
+}
+
+/// `kubectl create service` (pkg/cmd/create/create_service.go).
+fn service(
+    name: &str,
+    ns: &str,
+    type_: &str,
+    tcp: &[String],
+    node_port: i32,
+    cluster_ip: Option<&str>,
+    external_name: Option<&str>,
+) -> Result<Object, String> {
+    if type_ != "ExternalName" && tcp.is_empty() {
+        return Err("error: at least one tcp port specifier must be provided".into());
+    }
+    let mut ports = Vec::new();
+    for t in tcp {
+        let mut parts = t.split(':');
+        let port: i32 = parts
+            .next()
+            .unwrap_or_default()
+            .parse()
+            .map_err(|_| format!("error: strconv.Atoi: parsing \"{t}\": invalid syntax"))?;
+        if !(1..=65535).contains(&port) {
+            return Err("error: must be between 1 and 65535, inclusive".into());
+        }
+        let target = match parts.next() {
+            None => IntOrString::Int(port),
+            Some(tp) => tp
+                .parse::<i32>()
+                .map_or_else(|_| IntOrString::String(tp.to_owned()), IntOrString::Int),
+        };
+        ports.push(ServicePort {
+            name: Some(t.replace(':', "-")),
+            port,
+            target_port: Some(target),
+            protocol: Some("TCP".into()),
+            node_port: (node_port != 0).then_some(node_port),
+            ..Default::default()
+        });
+    }
+    let labels: BTreeMap<String, String> = [("app".to_owned(), name.to_owned())].into();
+    Ok(Object::from(Service {
+        metadata: ObjectMeta {
+            name: Some(name.into()),
+            namespace: Some(ns.into()),
+            labels: Some(labels.clone()),
+            ..Default::default()
+        },
+        spec: Some(ServiceSpec {
+            type_: Some(type_.into()),
+            selector: Some(labels),
+            ports: (!ports.is_empty()).then_some(ports),
+            external_name: external_name.map(str::to_owned),
+            cluster_ip: cluster_ip.map(str::to_owned),
+            ..Default::default()
+        }),
+        status: None,
+    }))
+}
+
+/// The JSON of a `kubernetes.io/dockerconfigjson` secret
+/// (create_secret_docker.go: handleDockerCfgJSONContent), as Go's
+/// json.Marshal writes it.
+pub(crate) fn docker_config_json(server: &str, user: &str, password: &str, email: &str) -> Vec<u8> {
+    let q = |s: &str| serde_json::Value::from(s).to_string();
+    let mut fields = Vec::new();
+    for (k, v) in [("username", user), ("password", password), ("email", email)] {
+        if !v.is_empty() {
+            fields.push(format!("\"{k}\":{}", q(v)));
+        }
+    }
+    fields.push(format!(
+        "\"auth\":{}",
+        q(&base64(format!("{user}:{password}").as_bytes()))
+    ));
+    // Go escapes <, > and & in strings.
+    format!("{{\"auths\":{{{}:{{{}}}}}}}", q(server), fields.join(","))
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .into_bytes()
+}
+
+fn generated_object(cmd: &Prepared, ns: &str) -> Result<Object, String> {
+    let meta = |name: &str| ObjectMeta {
+        name: Some(name.into()),
+        namespace: Some(ns.into()),
+        ..Default::default()
+    };
+    let Command::Create(CreateArgs {
+        what: Some(what), ..
+    }) = &cmd.cli.command
+    else {
+        return Err("error: nothing to create".into());
+    };
+    match what {
+        CreateWhat::Configmap {
+            name,
+            from_literal,
+            from_file,
+            from_env_file,
+        } => {
+            let pairs = collect_sources(cmd, from_literal, from_file, from_env_file, false, name)?;
+            let mut data = BTreeMap::new();
+            let mut binary = BTreeMap::new();
+            for (k, v) in pairs {
+                match String::from_utf8(v) {
+                    Ok(s) => {
+                        data.insert(k, s);
+                    }
+                    Err(e) => {
+                        binary.insert(k, ByteString(e.into_bytes()));
+                    }
+                }
+            }
+            Ok(Object::from(ConfigMap {
+                metadata: meta(name),
+                data: (!data.is_empty()).then_some(data),
+                binary_data: (!binary.is_empty()).then_some(binary),
+                ..Default::default()
+            }))
+        }
+        CreateWhat::Secret { what } => match what {
+            SecretWhat::Generic {
+                name,
+                from_literal,
+                from_file,
+                from_env_file,
+                type_,
+            } => {
+                let pairs =
+                    collect_sources(cmd, from_literal, from_file, from_env_file, true, name)?;
+                Ok(Object::from(Secret {
+                    metadata: meta(name),
+                    data: Some(pairs.into_iter().map(|(k, v)| (k, ByteString(v))).collect()),
+                    type_: type_.clone().filter(|t| !t.is_empty()),
+                    ..Default::default()
+                }))
+            }
+            SecretWhat::DockerRegistry {
+                name,
+                docker_server,
+                docker_username,
+                docker_password,
+                docker_email,
+            } => {
+                let user = docker_username.as_deref().unwrap_or_default();
+                let password = docker_password.as_deref().unwrap_or_default();
+                if user.is_empty() || password.is_empty() || docker_server.is_empty() {
+                    return Err("error: either --from-file or the combination of --docker-username, --docker-password and --docker-server is required".into());
+                }
+                let content = docker_config_json(
+                    docker_server,
+                    user,
+                    password,
+                    docker_email.as_deref().unwrap_or_default(),
+                );
+                Ok(Object::from(Secret {
+                    metadata: meta(name),
+                    data: Some([(".dockerconfigjson".to_owned(), ByteString(content))].into()),
+                    type_: Some("kubernetes.io/dockerconfigjson".into()),
+                    ..Default::default()
+                }))
+            }
+        },
+        CreateWhat::Service { what } => match what {
+            ServiceWhat::Clusterip {
+                name,
+                tcp,
+                cluster_ip,
+            } => service(name, ns, "ClusterIP", tcp, 0, cluster_ip.as_deref(), None),
+            ServiceWhat::Nodeport {
+                name,
+                tcp,
+                node_port,
+            } => service(name, ns, "NodePort", tcp, *node_port, None, None),
+            ServiceWhat::Loadbalancer { name, tcp } => {
+                service(name, ns, "LoadBalancer", tcp, 0, None, None)
+            }
+            ServiceWhat::Externalname {
+                name,
+                external_name,
+            } => service(name, ns, "ExternalName", &[], 0, None, Some(external_name)),
+        },
+        _ => Err("error: nothing to create".into()),
+    }
+}
+
 /// `kubectl create configmap`, `create secret` and `create service`.
 pub(crate) fn execute_generated(
-    _cluster: &mut Cluster,
+    cluster: &mut Cluster,
     out: &mut Outcome,
     cmd: &Prepared,
-    _ns: &str,
+    ns: &str,
 ) {
-    out.line(format!(
-        "error: kubesim does not implement `kubectl {}` yet",
-        cmd.line
-    ));
-    out.exit_code = 1;
+    let obj = match generated_object(cmd, ns) {
+        Ok(obj) => obj,
+        Err(e) => {
+            out.line(e);
+            out.exit_code = 1;
+            return;
+        }
+    };
+    // create configmap / create secret wrap the server's error (create_configmap.go,
+    // create_secret.go: Run); create service prints it as it is.
+    let wrap = match obj.kind() {
+        Kind::ConfigMap => Some("failed to create configmap: "),
+        Kind::Secret => Some("failed to create secret "),
+        _ => None,
+    };
+    match (cluster.request(CLIENT, Request::Create(obj)), wrap) {
+        (Err(e), Some(prefix)) => {
+            out.line(format!("error: {prefix}{}", e.message));
+            out.exit_code = 1;
+        }
+        (Ok(resp), _) => {
+            if let Some(o) = resp.object() {
+                out.line(format!("{} created", kind_ref(o)));
+            }
+        }
+        (Err(e), None) => out.error(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_rfc4648_vectors() {
+        for (i, o) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(i.as_bytes()), o);
+        }
+    }
+
+    #[test]
+    fn docker_config_layout() {
+        let j = docker_config_json("https://index.docker.io/v1/", "u", "p", "e@x");
+        assert_eq!(
+            String::from_utf8(j).unwrap(),
+            r#"{"auths":{"https://index.docker.io/v1/":{"username":"u","password":"p","email":"e@x","auth":"dTpw"}}}"#
+        );
+    }
 }

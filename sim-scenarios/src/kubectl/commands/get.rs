@@ -1,4 +1,5 @@
-//! `kubectl get`: tables, `-o wide|yaml|json|name`, selectors.
+//! `kubectl get`: tables, `-o wide|yaml|json|name`, selectors, and `-w`
+//! ([`Watch`]: the changes printed after the list while virtual time advances).
 
 use std::sync::Arc;
 
@@ -8,7 +9,8 @@ use sim_core::api::labels::Selector;
 use sim_core::api::{Kind, Object, ObjectKey};
 use sim_core::apiserver::{Request, Response};
 use sim_core::cluster::Cluster;
-use sim_report::printers::{self, PrintOptions};
+use sim_report::printers::{self, PrintOptions, Printable};
+use sim_report::table::{table_cell, tabwrite, KUBECTL_GET};
 
 use crate::kubectl::resources::Target;
 
@@ -26,8 +28,14 @@ pub(crate) fn get(
     fields: FieldSelector,
     show_labels: bool,
     no_headers: bool,
-) {
+    watch: bool,
+) -> Option<Watch> {
     let now = now_ts(cluster);
+    if watch && targets.len() > 1 {
+        out.line(format!("error: watch is only supported on individual resources and resource collections, but {} resources were found", targets.len()));
+        out.exit_code = 1;
+        return None;
+    }
     let mut objects: Vec<(Kind, Vec<Arc<Object>>)> = Vec::new();
     for t in targets {
         let scope = (!all_namespaces && t.kind.namespaced()).then(|| ns.to_owned());
@@ -108,10 +116,10 @@ pub(crate) fn get(
             };
             let nonempty: Vec<&(Kind, Vec<Arc<Object>>)> =
                 objects.iter().filter(|(_, v)| !v.is_empty()).collect();
-            if nonempty.is_empty() && out.exit_code == 0 {
+            if nonempty.is_empty() && out.exit_code == 0 && !watch {
                 let scoped = targets.iter().all(|t| t.kind.namespaced()) && !all_namespaces;
                 out.line(printers::no_resources_message(scoped.then_some(ns)));
-                return;
+                return None;
             }
             for (i, (kind, items)) in nonempty.iter().enumerate() {
                 if i > 0 {
@@ -121,7 +129,244 @@ pub(crate) fn get(
             }
         }
     }
+    if !watch || out.exit_code != 0 {
+        return None;
+    }
+    let target = targets.first()?;
+    let format = match output {
+        Some("yaml") => WatchFormat::Yaml,
+        Some("json") => WatchFormat::Json,
+        Some("name") => WatchFormat::Name,
+        _ => {
+            let opts = PrintOptions {
+                wide: output == Some("wide"),
+                with_namespace: all_namespaces,
+                show_labels,
+                no_headers,
+            };
+            let items: Vec<Arc<Object>> = objects
+                .iter()
+                .filter(|(k, _)| *k == target.kind)
+                .flat_map(|(_, v)| v.iter().cloned())
+                .collect();
+            let headers = headers(target.kind, &opts);
+            let mut widest = Vec::new();
+            if !items.is_empty() {
+                if !no_headers {
+                    widen(&mut widest, &headers);
+                }
+                for o in &items {
+                    widen(&mut widest, &cells(o, now, &opts));
+                }
+            }
+            WatchFormat::Table {
+                opts,
+                headers,
+                headers_printed: !items.is_empty(),
+                widest,
+            }
+        }
+    };
+    Some(Watch {
+        kind: target.kind,
+        namespace: (!all_namespaces && target.kind.namespaced()).then(|| ns.to_owned()),
+        name: target.name.clone(),
+        labels,
+        fields,
+        format,
+        revision: cluster.etcd().revision(),
+    })
 }
+
+/// A `kubectl get -w` left running: after the list, each change to the
+/// listed objects is printed as one row (no headers, the columns of the
+/// list) at the virtual time it happens, as kubectl prints watch events.
+#[derive(Debug)]
+pub struct Watch {
+    kind: Kind,
+    /// None: every namespace (or a cluster-scoped kind).
+    namespace: Option<String>,
+    name: Option<String>,
+    labels: Selector,
+    fields: FieldSelector,
+    format: WatchFormat,
+    /// The last etcd revision printed.
+    revision: u64,
+}
+
+#[derive(Debug)]
+enum WatchFormat {
+    Table {
+        opts: PrintOptions,
+        headers: Vec<String>,
+        headers_printed: bool,
+        /// The widest cell of each column so far: kubectl's tab writer
+        /// remembers column widths across flushes, so they never shrink.
+        widest: Vec<String>,
+    },
+    Name,
+    Json,
+    Yaml,
+}
+
+impl Watch {
+    /// The text kubectl prints for the changes since the last call (at the
+    /// cluster's current time; empty when nothing it watches changed).
+    pub fn poll(&mut self, cluster: &Cluster) -> String {
+        let etcd = cluster.etcd();
+        if etcd.revision() == self.revision {
+            return String::new();
+        }
+        let changes = etcd
+            .changes_since(self.kind, self.revision)
+            .unwrap_or_default();
+        self.revision = etcd.revision();
+        let now = now_ts(cluster);
+        let mut text = String::new();
+        for c in changes {
+            let relevant =
+                self.matches(&c.object) || c.prev.as_deref().is_some_and(|p| self.matches(p));
+            if relevant {
+                text.push_str(&self.print(&c.object, now));
+            }
+        }
+        text
+    }
+
+    fn matches(&self, o: &Object) -> bool {
+        self.namespace
+            .as_deref()
+            .is_none_or(|ns| o.namespace() == ns)
+            && self.name.as_deref().is_none_or(|n| o.name() == n)
+            && self.labels.matches(o.labels())
+            && self.fields.matches(|f| o.field(f))
+    }
+
+    fn print(&mut self, o: &Arc<Object>, now: k8s_openapi::jiff::Timestamp) -> String {
+        match &mut self.format {
+            WatchFormat::Name => format!("{}/{}\n", self.kind.qualified_singular(), o.name()),
+            WatchFormat::Json => format!("{}\n", json_4(&o.to_json())),
+            WatchFormat::Yaml => format!("---\n{}", crate::yaml::to_string(&o.to_json())),
+            WatchFormat::Table {
+                opts,
+                headers,
+                headers_printed,
+                widest,
+            } => {
+                let row = cells(o, now, opts);
+                let mut lines = vec![widest.clone()];
+                let print_headers = !*headers_printed && !opts.no_headers;
+                if print_headers {
+                    lines.push(headers.clone());
+                    widen(widest, headers);
+                }
+                *headers_printed = true;
+                lines.push(row.clone());
+                widen(widest, &row);
+                let text: String = lines
+                    .iter()
+                    .map(|l| format!("{}\n", l.join("\t")))
+                    .collect();
+                // The first line only carries the remembered widths.
+                let aligned = tabwrite(&text, KUBECTL_GET);
+                aligned.split_inclusive('\n').skip(1).collect()
+            }
+        }
+    }
+}
+
+/// Grows the remembered widest cells with a row.
+fn widen(widest: &mut Vec<String>, row: &[String]) {
+    for (i, cell) in row.iter().enumerate() {
+        match widest.get_mut(i) {
+            Some(w) if w.chars().count() >= cell.chars().count() => {}
+            Some(w) => w.clone_from(cell),
+            None => widest.push(cell.clone()),
+        }
+    }
+}
+
+fn headers_of<T: Printable>(opts: &PrintOptions) -> Vec<String> {
+    let mut h = Vec::new();
+    if opts.with_namespace && T::NAMESPACED {
+        h.push("NAMESPACE".to_owned());
+    }
+    for c in T::columns() {
+        if opts.wide || c.priority == 0 {
+            h.push(c.name.to_uppercase());
+        }
+    }
+    if opts.show_labels {
+        h.push("LABELS".to_owned());
+    }
+    h
+}
+
+fn cells_of<T: Printable>(
+    item: &T,
+    now: k8s_openapi::jiff::Timestamp,
+    opts: &PrintOptions,
+) -> Vec<String> {
+    let meta = item.metadata();
+    let mut row = Vec::new();
+    if opts.with_namespace && T::NAMESPACED {
+        row.push(meta.namespace.clone().unwrap_or_default());
+    }
+    for (c, cell) in T::columns().iter().zip(item.cells(now)) {
+        if opts.wide || c.priority == 0 {
+            row.push(cell);
+        }
+    }
+    if opts.show_labels {
+        row.push(printers::format_labels(meta.labels.as_ref()));
+    }
+    row.iter().map(|c| table_cell(c)).collect()
+}
+
+/// The header cells of a kind's table (the variant constructor names the type).
+fn headers_via<T: Printable>(_variant: fn(Box<T>) -> Object, opts: &PrintOptions) -> Vec<String> {
+    headers_of::<T>(opts)
+}
+
+macro_rules! per_kind {
+    ([$($v:ident),*]) => {
+        fn headers(kind: Kind, opts: &PrintOptions) -> Vec<String> {
+            match kind {
+                $(Kind::$v => headers_via(Object::$v, opts),)*
+            }
+        }
+
+        fn cells(o: &Object, now: k8s_openapi::jiff::Timestamp, opts: &PrintOptions) -> Vec<String> {
+            match o {
+                $(Object::$v(x) => cells_of(&**x, now, opts),)*
+            }
+        }
+    };
+}
+
+per_kind!([
+    Namespace,
+    Node,
+    Pod,
+    Service,
+    Endpoints,
+    ConfigMap,
+    Secret,
+    ServiceAccount,
+    Event,
+    PersistentVolume,
+    PersistentVolumeClaim,
+    Deployment,
+    ReplicaSet,
+    DaemonSet,
+    StatefulSet,
+    Job,
+    Lease,
+    EndpointSlice,
+    Ingress,
+    PriorityClass,
+    StorageClass
+]);
 
 pub(crate) fn push(objects: &mut Vec<(Kind, Vec<Arc<Object>>)>, kind: Kind, o: Arc<Object>) {
     match objects.iter_mut().find(|(k, _)| *k == kind) {

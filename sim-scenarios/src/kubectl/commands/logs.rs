@@ -46,18 +46,13 @@ pub(crate) fn logs(
             }
         },
         None => {
-            let Some(first) = containers.first() else {
+            let Some(name) = super::exec::default_container(p, out) else {
                 return;
             };
-            if containers.len() > 1 {
-                let names: Vec<&str> = containers.iter().map(|c| c.name.as_str()).collect();
-                out.line(format!(
-                    "Defaulted container \"{}\" out of: {}",
-                    first.name,
-                    names.join(", ")
-                ));
+            match containers.iter().find(|x| x.name == name) {
+                Some(x) => *x,
+                None => return,
             }
-            *first
         }
     };
     let status = p

@@ -1,14 +1,460 @@
-//! `kubectl cordon`, `uncordon`, `drain` and `taint`.
+//! `kubectl cordon`, `uncordon`, `drain` and `taint` (k8s.io/kubectl
+//! pkg/cmd/drain, pkg/drain, pkg/cmd/taint).
+//!
+//! `drain` cordons the node, sorts its pods through kubectl's filters
+//! (DaemonSet-managed, mirror, local storage, unreplicated), evicts the rest
+//! through the pods/eviction subresource, and waits in virtual time for them
+//! to be gone. The transcript prints every line at once, in kubectl's order.
 
+use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::{Pod, Taint};
+use serde_json::{json, Value};
+use sim_core::api::fields::FieldSelector;
+use sim_core::api::labels::Selector;
+use sim_core::api::{Kind, Object, ObjectKey};
+use sim_core::apiserver::{DeleteOptions, Request, Response};
 use sim_core::cluster::Cluster;
 
-use crate::kubectl::exec::{Outcome, Prepared};
+use crate::kubectl::exec::{list, Outcome, Prepared, CLIENT};
+use crate::kubectl::grammar::{Command, DrainArgs, TaintArgs};
+
+fn fail(out: &mut Outcome, e: String) {
+    out.line(e);
+    out.exit_code = 1;
+}
+
+fn get_node(cluster: &mut Cluster, out: &mut Outcome, name: &str) -> Option<Arc<Object>> {
+    match cluster.request(CLIENT, Request::Get(ObjectKey::new(Kind::Node, "", name))) {
+        Ok(r) => r.object().cloned(),
+        Err(e) => {
+            out.error(&e);
+            None
+        }
+    }
+}
+
+fn unschedulable(node: &Object) -> bool {
+    node.as_node()
+        .and_then(|n| n.spec.as_ref())
+        .and_then(|s| s.unschedulable)
+        .unwrap_or(false)
+}
+
+/// Cordons or uncordons; prints `node/x cordoned` or `node/x already cordoned`.
+/// False when the node could not be read or written.
+fn set_cordon(cluster: &mut Cluster, out: &mut Outcome, name: &str, desired: bool) -> bool {
+    let Some(node) = get_node(cluster, out, name) else {
+        return false;
+    };
+    let verb = if desired { "cordoned" } else { "uncordoned" };
+    if unschedulable(&node) == desired {
+        out.line(format!("node/{name} already {verb}"));
+        return true;
+    }
+    let value = if desired { json!(true) } else { Value::Null };
+    let patch = json!({ "spec": { "unschedulable": value } });
+    match cluster.request(
+        CLIENT,
+        Request::Patch {
+            key: ObjectKey::of(&node),
+            patch,
+        },
+    ) {
+        Ok(_) => {
+            out.line(format!("node/{name} {verb}"));
+            true
+        }
+        Err(e) => {
+            out.error(&e);
+            false
+        }
+    }
+}
 
 /// Runs the command.
-pub(crate) fn execute(_cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, _ns: &str) {
-    out.line(format!(
-        "error: kubesim does not implement `kubectl {}` yet",
-        cmd.line
-    ));
-    out.exit_code = 1;
+pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, _ns: &str) {
+    match &cmd.cli.command {
+        Command::Cordon(a) => {
+            set_cordon(cluster, out, &a.node, true);
+        }
+        Command::Uncordon(a) => {
+            set_cordon(cluster, out, &a.node, false);
+        }
+        Command::Drain(a) => drain(cluster, out, a),
+        Command::Taint(a) => taint(cluster, out, a),
+        _ => {}
+    }
+}
+
+fn pod_ref(p: &Pod) -> String {
+    format!(
+        "{}/{}",
+        p.metadata.namespace.as_deref().unwrap_or_default(),
+        p.metadata.name.as_deref().unwrap_or_default()
+    )
+}
+
+/// Why a pod is refused or warned about (pkg/drain/filters.go), in kubectl's words.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Filter {
+    DaemonSet,
+    LocalStorage,
+    Unmanaged,
+}
+
+impl Filter {
+    fn fatal(self) -> &'static str {
+        match self {
+            Filter::DaemonSet => "DaemonSet-managed Pods (use --ignore-daemonsets to ignore)",
+            Filter::LocalStorage => {
+                "Pods with local storage (use --delete-emptydir-data to override)"
+            }
+            Filter::Unmanaged => "Pods declaring no controller (use --force to override)",
+        }
+    }
+    fn warning(self) -> &'static str {
+        match self {
+            Filter::DaemonSet => "ignoring DaemonSet-managed Pods",
+            // Overwritten by the unreplicated filter in kubectl; kept for completeness.
+            Filter::LocalStorage => "deleting Pods with local storage",
+            Filter::Unmanaged => "deleting Pods that declare no controller",
+        }
+    }
+}
+
+fn drain(cluster: &mut Cluster, out: &mut Outcome, args: &DrainArgs) {
+    let name = args.node.as_str();
+    if !set_cordon(cluster, out, name, true) {
+        return;
+    }
+    let fields = FieldSelector::parse(&format!("spec.nodeName={name}")).unwrap_or_default();
+    let pods = list(cluster, Kind::Pod, None, Selector::default(), fields);
+    let mut errors: Vec<(Filter, Vec<String>)> = Vec::new();
+    let mut warnings: Vec<(Filter, Vec<String>)> = Vec::new();
+    let note = |v: &mut Vec<(Filter, Vec<String>)>, f: Filter, p: &Pod| match v
+        .iter_mut()
+        .find(|(g, _)| *g == f)
+    {
+        Some((_, list)) => list.push(pod_ref(p)),
+        None => v.push((f, vec![pod_ref(p)])),
+    };
+    let mut evict: Vec<Pod> = Vec::new();
+    for obj in &pods {
+        let Object::Pod(pod) = &**obj else { continue };
+        let annotations = pod.metadata.annotations.clone().unwrap_or_default();
+        if annotations.contains_key("kubernetes.io/config.mirror") {
+            continue;
+        }
+        let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref());
+        let terminal = matches!(phase, Some("Succeeded" | "Failed"));
+        let controller = pod
+            .metadata
+            .owner_references
+            .iter()
+            .flatten()
+            .find(|o| o.controller == Some(true));
+        if controller.is_some_and(|c| c.kind == "DaemonSet") {
+            if args.ignore_daemonsets {
+                note(&mut warnings, Filter::DaemonSet, pod);
+            } else {
+                note(&mut errors, Filter::DaemonSet, pod);
+            }
+            continue;
+        }
+        // The filters run in order and the last one to run decides
+        // (pkg/drain/filters.go): the local-storage warning of a pod is
+        // replaced by the unreplicated filter's verdict.
+        let empty_dir = pod
+            .spec
+            .iter()
+            .flat_map(|s| s.volumes.iter().flatten())
+            .any(|v| v.empty_dir.is_some());
+        if empty_dir && !terminal && !args.delete_emptydir_data {
+            note(&mut errors, Filter::LocalStorage, pod);
+            continue;
+        }
+        if controller.is_none() && !terminal {
+            if args.force {
+                note(&mut warnings, Filter::Unmanaged, pod);
+            } else {
+                note(&mut errors, Filter::Unmanaged, pod);
+                continue;
+            }
+        }
+        evict.push((**pod).clone());
+    }
+    if !errors.is_empty() {
+        errors.sort();
+        let errs: Vec<String> = errors
+            .iter()
+            .map(|(f, pods)| format!("cannot delete {}: {}", f.fatal(), pods.join(", ")))
+            .collect();
+        let agg = if errs.len() == 1 {
+            errs[0].clone()
+        } else {
+            format!("[{}]", errs.join(", "))
+        };
+        out.line(format!(
+            "error: unable to drain node \"{name}\" due to error: {agg}, continuing command..."
+        ));
+        out.line("There are pending nodes to be drained:");
+        out.line(format!(" {name}"));
+        return fail(out, format!("error: {agg}"));
+    }
+    if !warnings.is_empty() {
+        warnings.sort();
+        let w: Vec<String> = warnings
+            .iter()
+            .map(|(f, pods)| format!("{}: {}", f.warning(), pods.join(", ")))
+            .collect();
+        out.line(format!("Warning: {}", w.join("; ")));
+    }
+    let options = DeleteOptions {
+        grace_period_secs: (args.grace_period >= 0).then_some(args.grace_period),
+        ..Default::default()
+    };
+    let mut evicted = Vec::new();
+    for pod in &evict {
+        out.line(format!("evicting pod {}", pod_ref(pod)));
+        let ns = pod.metadata.namespace.clone().unwrap_or_default();
+        let pname = pod.metadata.name.clone().unwrap_or_default();
+        match cluster.request(
+            CLIENT,
+            Request::Evict {
+                namespace: ns.clone(),
+                name: pname.clone(),
+                options: options.clone(),
+            },
+        ) {
+            Ok(Response::Deleted { gone, .. }) => {
+                if !gone {
+                    out.wait_for_gone
+                        .push(ObjectKey::new(Kind::Pod, ns, pname.clone()));
+                }
+                evicted.push(pname);
+            }
+            Ok(_) => evicted.push(pname),
+            // A pod already gone counts as done, without an "evicted" line.
+            Err(e) if e.code() == 404 => {}
+            Err(e) => {
+                out.line(format!(
+                    "error: error when evicting pods/\"{pname}\" -n \"{ns}\": {}",
+                    e.message
+                ));
+                out.exit_code = 1;
+            }
+        }
+    }
+    for p in evicted {
+        out.line(format!("pod/{p} evicted"));
+    }
+    if out.exit_code == 0 {
+        out.line(format!("node/{name} drained"));
+    }
+}
+
+/// Parses `key[=value]:Effect` (add) or `key[:Effect]-` (remove) (taint.go: parseTaints).
+fn parse_taint(spec: &str) -> Result<(Taint, bool), String> {
+    let (body, remove) = match spec.strip_suffix('-') {
+        Some(b) => (b, true),
+        None => (spec, false),
+    };
+    let (kv, effect) = match body.split_once(':') {
+        Some((kv, e)) => (kv, Some(e)),
+        None => (body, None),
+    };
+    let (key, value) = match kv.split_once('=') {
+        Some((k, v)) => (k, Some(v)),
+        None => (kv, None),
+    };
+    if key.is_empty() {
+        return Err(format!("error: invalid taint spec: {spec}"));
+    }
+    if let Some(e) = effect {
+        if !matches!(e, "NoSchedule" | "PreferNoSchedule" | "NoExecute") {
+            return Err(format!(
+                "error: invalid taint effect: {e}, unsupported taint effect"
+            ));
+        }
+    } else if !remove {
+        return Err(format!("error: invalid taint spec: {spec}"));
+    }
+    if remove && value.is_some() {
+        return Err(format!("error: invalid taint spec: {spec}"));
+    }
+    Ok((
+        Taint {
+            key: key.to_owned(),
+            value: value.filter(|v| !v.is_empty()).map(str::to_owned),
+            effect: effect.unwrap_or_default().to_owned(),
+            time_added: None,
+        },
+        remove,
+    ))
+}
+
+fn taint_string(t: &Taint) -> String {
+    let mut s = t.key.clone();
+    if let Some(v) = t.value.as_deref().filter(|v| !v.is_empty()) {
+        s.push('=');
+        s.push_str(v);
+    }
+    if !t.effect.is_empty() {
+        s.push(':');
+        s.push_str(&t.effect);
+    }
+    s
+}
+
+fn taint(cluster: &mut Cluster, out: &mut Outcome, args: &TaintArgs) {
+    // `nodes NODE ...` or `node/NODE ...`.
+    let (node_names, specs): (Vec<String>, &[String]) = match args.args.first().map(String::as_str)
+    {
+        Some(first) if first.contains('/') => {
+            let (t, n) = first.split_once('/').unwrap_or_default();
+            if Kind::from_resource_name(t) != Some(Kind::Node) {
+                return fail(out, "error: taint is only applicable to nodes".into());
+            }
+            (vec![n.to_owned()], &args.args[1..])
+        }
+        Some(t) if Kind::from_resource_name(t) == Some(Kind::Node) => {
+            if args.all || args.selector.is_some() {
+                (Vec::new(), &args.args[1..])
+            } else {
+                let Some(n) = args.args.get(1) else {
+                    return fail(out, "error: at least one taint update is required".into());
+                };
+                (vec![n.clone()], &args.args[2..])
+            }
+        }
+        Some(t) => {
+            if Kind::from_resource_name(t).is_some() {
+                return fail(out, "error: taint is only applicable to nodes".into());
+            }
+            return fail(
+                out,
+                format!("error: the server doesn't have a resource type \"{t}\""),
+            );
+        }
+        None => return,
+    };
+    if specs.is_empty() {
+        return fail(out, "error: at least one taint update is required".into());
+    }
+    let mut add = Vec::new();
+    let mut remove = Vec::new();
+    for s in specs {
+        match parse_taint(s) {
+            Ok((t, true)) => remove.push(t),
+            Ok((t, false)) => add.push(t),
+            Err(e) => return fail(out, e),
+        }
+    }
+    let nodes: Vec<Arc<Object>> = if node_names.is_empty() {
+        let sel = match args.selector.as_deref().map(Selector::parse).transpose() {
+            Ok(s) => s.unwrap_or_default(),
+            Err(e) => return fail(out, format!("error: {e}")),
+        };
+        list(cluster, Kind::Node, None, sel, FieldSelector::everything())
+    } else {
+        node_names
+            .iter()
+            .filter_map(|n| get_node(cluster, out, n))
+            .collect()
+    };
+    for node in nodes {
+        let old: Vec<Taint> = node
+            .as_node()
+            .and_then(|n| n.spec.as_ref())
+            .and_then(|s| s.taints.clone())
+            .unwrap_or_default();
+        if !args.overwrite {
+            let exists: Vec<&str> = add
+                .iter()
+                .filter(|t| old.iter().any(|o| o.key == t.key && o.effect == t.effect))
+                .map(|t| t.key.as_str())
+                .collect();
+            if !exists.is_empty() {
+                fail(
+                    out,
+                    format!(
+                        "error: node {} already has {} taint(s) with same effect(s) and --overwrite is false",
+                        node.name(),
+                        exists.join(",")
+                    ),
+                );
+                continue;
+            }
+        }
+        // reorganizeTaints: the new taints first, then the old ones not replaced.
+        let mut new = add.clone();
+        for o in &old {
+            if !add.iter().any(|t| t.key == o.key && t.effect == o.effect) {
+                new.push(o.clone());
+            }
+        }
+        let added = new.len() != old.len();
+        let mut errs = Vec::new();
+        let mut deleted = false;
+        for r in &remove {
+            let before = new.len();
+            new.retain(|t| !(t.key == r.key && (r.effect.is_empty() || t.effect == r.effect)));
+            deleted = new.len() != before;
+            if !deleted {
+                errs.push(format!("taint \"{}\" not found", taint_string(r)));
+            }
+        }
+        if !errs.is_empty() {
+            let agg = if errs.len() == 1 {
+                errs[0].clone()
+            } else {
+                format!("[{}]", errs.join(", "))
+            };
+            fail(out, format!("error: {agg}"));
+            continue;
+        }
+        let op = if (added && deleted) || args.overwrite {
+            "modified"
+        } else if added {
+            "tainted"
+        } else {
+            "untainted"
+        };
+        let taints = serde_json::to_value(&new).unwrap_or(Value::Null);
+        let patch =
+            json!({ "spec": { "taints": if new.is_empty() { Value::Null } else { taints } } });
+        match cluster.request(
+            CLIENT,
+            Request::Patch {
+                key: ObjectKey::of(&node),
+                patch,
+            },
+        ) {
+            Ok(_) => out.line(format!("node/{} {op}", node.name())),
+            Err(e) => out.error(&e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn taint_specs() {
+        let (t, rm) = parse_taint("dedicated=special-user:NoSchedule").unwrap();
+        assert!(!rm);
+        assert_eq!(taint_string(&t), "dedicated=special-user:NoSchedule");
+        let (t, rm) = parse_taint("dedicated:NoSchedule-").unwrap();
+        assert!(rm);
+        assert_eq!(taint_string(&t), "dedicated:NoSchedule");
+        let (t, rm) = parse_taint("dedicated-").unwrap();
+        assert!(rm && t.effect.is_empty());
+        assert_eq!(
+            parse_taint("a=b:Sometimes").unwrap_err(),
+            "error: invalid taint effect: Sometimes, unsupported taint effect"
+        );
+        assert!(parse_taint("a=b").is_err());
+    }
 }

@@ -1,14 +1,87 @@
-//! `kubectl patch`: merge, strategic merge and JSON patches.
+//! `kubectl patch`: strategic merge (the default), JSON merge and JSON patches
+//! (k8s.io/kubectl pkg/cmd/patch/patch.go). The patch may be JSON or YAML.
 
+use serde_json::Value;
+use sim_core::api::ObjectKey;
+use sim_core::apiserver::{PatchType, Request};
 use sim_core::cluster::Cluster;
 
-use crate::kubectl::exec::{Outcome, Prepared};
+use crate::kubectl::exec::{kind_ref, Outcome, Prepared, CLIENT};
+use crate::kubectl::grammar::Command;
+use crate::kubectl::resources::resolve;
 
 /// Runs the command.
-pub(crate) fn execute(_cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, _ns: &str) {
-    out.line(format!(
-        "error: kubesim does not implement `kubectl {}` yet",
-        cmd.line
-    ));
-    out.exit_code = 1;
+pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, ns: &str) {
+    let Command::Patch(args) = &cmd.cli.command else {
+        return;
+    };
+    let fail = |out: &mut Outcome, e: String| {
+        out.line(e);
+        out.exit_code = 1;
+    };
+    let patch_type = match args.type_.to_ascii_lowercase().as_str() {
+        "strategic" => PatchType::Strategic,
+        "merge" => PatchType::Merge,
+        "json" => PatchType::Json,
+        other => {
+            return fail(
+                out,
+                format!("error: --type must be one of [json merge strategic], not \"{other}\""),
+            )
+        }
+    };
+    if args.patch.trim().is_empty() {
+        return fail(out, "error: must specify -p to patch".into());
+    }
+    let patch: Value = match serde_yaml::from_str(&args.patch) {
+        Ok(v) => v,
+        Err(e) => {
+            return fail(
+                out,
+                format!("error: unable to parse \"{}\": {e}", args.patch),
+            )
+        }
+    };
+    let targets = match resolve(&args.resources) {
+        Ok(t) => t,
+        Err(e) => return fail(out, e),
+    };
+    for t in targets {
+        let Some(name) = t.name else {
+            return fail(
+                out,
+                "error: resource(s) were provided, but no name was specified".into(),
+            );
+        };
+        let tns = if t.kind.namespaced() { ns } else { "" };
+        let key = ObjectKey::new(t.kind, tns, name);
+        let before = match cluster.request(CLIENT, Request::Get(key.clone())) {
+            Ok(r) => r.object().cloned(),
+            Err(e) => {
+                out.error(&e);
+                continue;
+            }
+        };
+        match cluster.request(
+            CLIENT,
+            Request::PatchAs {
+                key,
+                patch: patch.clone(),
+                patch_type,
+            },
+        ) {
+            Ok(r) => {
+                if let Some(o) = r.object() {
+                    let changed =
+                        before.is_none_or(|b| b.resource_version() != o.resource_version());
+                    out.line(format!(
+                        "{} patched{}",
+                        kind_ref(o),
+                        if changed { "" } else { " (no change)" }
+                    ));
+                }
+            }
+            Err(e) => out.error(&e),
+        }
+    }
 }

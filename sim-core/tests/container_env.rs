@@ -1,0 +1,327 @@
+//! Integration tests of what a container sees, as the kubelet resolves it:
+//! environment precedence (image env, envFrom with prefix, env with
+//! configMapKeyRef / secretKeyRef / fieldRef / `$(VAR)`, service links),
+//! `CreateContainerConfigError` with the kubelet's messages and the retry
+//! that starts the container once the ConfigMap exists, env kept from the
+//! start while volume files follow the ConfigMap, and the files of
+//! configMap / secret / emptyDir volumes.
+//!
+//! Expected behaviour: pkg/kubelet/kubelet_pods.go `makeEnvironmentVariables`,
+//! pkg/kubelet/envvars, containerd's env merge (`/work/shared/k8s-semantics.md`
+//! §5, §7.3, §8).
+
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+use sim_core::api::{Kind, Object, ObjectKey};
+use sim_core::apiserver::{ApiResult, Request, Response};
+use sim_core::bootstrap::kubeadm_cluster;
+use sim_core::cluster::Cluster;
+use sim_core::components::kubelet::container_env::FsEntry;
+use sim_core::components::kubelet::{ContainerView, Kubelet};
+use sim_core::config::ClusterConfig;
+use sim_core::trace::Trace;
+use sim_core::{SimDuration, SimTime};
+
+fn at(secs: u64) -> SimTime {
+    SimTime::ZERO + SimDuration::from_secs(secs)
+}
+
+fn cluster() -> Cluster {
+    let mut c = kubeadm_cluster(ClusterConfig::kubeadm(1), 7, Trace::new());
+    c.run_until(at(10));
+    c
+}
+
+fn ok(result: ApiResult) -> Arc<Object> {
+    match result {
+        Ok(Response::Object(o)) => o,
+        other => panic!("request failed: {other:?}"),
+    }
+}
+
+fn create(c: &mut Cluster, kind: Kind, v: Value) -> Arc<Object> {
+    let obj = kind.decode(&v).expect("test object decodes");
+    ok(c.request("test", Request::Create(obj)))
+}
+
+fn config_map(c: &mut Cluster, name: &str, data: Value) {
+    create(
+        c,
+        Kind::ConfigMap,
+        json!({"apiVersion": "v1", "kind": "ConfigMap",
+               "metadata": {"name": name, "namespace": "default"}, "data": data}),
+    );
+}
+
+fn pod(c: &mut Cluster, name: &str, container: Value, volumes: Value) {
+    create(
+        c,
+        Kind::Pod,
+        json!({"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": name, "namespace": "default"},
+               "spec": {"containers": [container], "volumes": volumes}}),
+    );
+}
+
+fn get_pod(c: &mut Cluster, name: &str) -> Value {
+    ok(c.request(
+        "test",
+        Request::Get(ObjectKey::new(Kind::Pod, "default", name)),
+    ))
+    .to_json()
+}
+
+fn view(c: &Cluster, pod: &str, container: &str) -> Result<ContainerView, String> {
+    let k = c
+        .component("kubelet/worker-1")
+        .and_then(|k| k.as_any().downcast_ref::<Kubelet>())
+        .expect("the worker's kubelet");
+    k.container_view(&c.config().images, "default", pod, container)
+}
+
+fn env_of(v: &ContainerView) -> Vec<String> {
+    v.env.0.iter().map(|(k, v)| format!("{k}={v}")).collect()
+}
+
+fn events(c: &Cluster, pod: &str) -> Vec<(String, String)> {
+    c.etcd()
+        .list(Kind::Event, Some("default"))
+        .iter()
+        .map(|e| e.to_json())
+        .filter(|e| e["involvedObject"]["name"] == pod)
+        .map(|e| {
+            (
+                e["reason"].as_str().unwrap_or_default().to_owned(),
+                e["message"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn env_follows_kubernetes_precedence_and_containerd_order() {
+    let mut c = cluster();
+    config_map(
+        &mut c,
+        "a",
+        json!({"X": "from-a", "Y": "y", "JAVA_HOME": "/cm"}),
+    );
+    create(
+        &mut c,
+        Kind::Secret,
+        json!({"apiVersion": "v1", "kind": "Secret",
+               "metadata": {"name": "s", "namespace": "default"},
+               "data": {"X": "ZnJvbS1z", "PASS": "czNjcjN0"}}),
+    );
+    create(
+        &mut c,
+        Kind::Service,
+        json!({"apiVersion": "v1", "kind": "Service",
+               "metadata": {"name": "my-svc", "namespace": "default"},
+               "spec": {"selector": {"app": "x"},
+                        "ports": [{"name": "http", "port": 8080, "targetPort": 8080}]}}),
+    );
+    c.run_until(at(12));
+    pod(
+        &mut c,
+        "p",
+        json!({"name": "app", "image": "tomcat:9.0.55",
+               "envFrom": [{"configMapRef": {"name": "a"}},
+                           {"secretRef": {"name": "s"}},
+                           {"configMapRef": {"name": "a"}, "prefix": "P_"},
+                           {"configMapRef": {"name": "absent", "optional": true}}],
+               "env": [{"name": "Z", "value": "z=$(Y) $(NOPE) $$(Y)"},
+                       {"name": "PASS2", "valueFrom": {"secretKeyRef": {"name": "s", "key": "PASS"}}},
+                       {"name": "ME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+                       {"name": "NODE", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
+                       {"name": "IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}},
+                       {"name": "OPT", "valueFrom": {"configMapKeyRef": {"name": "a", "key": "nokey", "optional": true}}},
+                       {"name": "Y", "value": "explicit"}]}),
+        json!([]),
+    );
+    c.run_until(at(40));
+    let p = get_pod(&mut c, "p");
+    assert_eq!(p["status"]["phase"], "Running", "{p}");
+    let ip = p["status"]["podIP"].as_str().unwrap().to_owned();
+    let v = view(&c, "p", "app").expect("running container");
+    let env = env_of(&v);
+    assert_eq!(
+        env[..3],
+        [
+            "PATH=/usr/local/tomcat/bin:/usr/local/openjdk-11/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_owned(),
+            "HOSTNAME=p".to_owned(),
+            // The ConfigMap's JAVA_HOME replaces the image's in place.
+            "JAVA_HOME=/cm".to_owned(),
+        ]
+    );
+    let get = |k: &str| v.env.get(k).map(str::to_owned);
+    assert_eq!(get("CATALINA_HOME").as_deref(), Some("/usr/local/tomcat"));
+    // The later envFrom source wins; env wins over envFrom.
+    assert_eq!(get("X").as_deref(), Some("from-s"));
+    assert_eq!(get("Y").as_deref(), Some("explicit"));
+    assert_eq!(get("P_X").as_deref(), Some("from-a"));
+    // $(Y) expands to the value defined so far; unknown refs stay; $$ escapes.
+    assert_eq!(get("Z").as_deref(), Some("z=y $(NOPE) $(Y)"));
+    assert_eq!(get("PASS").as_deref(), Some("s3cr3t"));
+    assert_eq!(get("PASS2").as_deref(), Some("s3cr3t"));
+    assert_eq!(get("ME").as_deref(), Some("p"));
+    assert_eq!(get("NODE").as_deref(), Some("worker-1"));
+    assert_eq!(get("IP"), Some(ip));
+    assert_eq!(get("OPT"), None);
+    // Service links: kubernetes (default namespace) and my-svc.
+    assert_eq!(get("KUBERNETES_SERVICE_HOST").as_deref(), Some("10.96.0.1"));
+    assert_eq!(get("KUBERNETES_SERVICE_PORT").as_deref(), Some("443"));
+    assert_eq!(get("KUBERNETES_SERVICE_PORT_HTTPS").as_deref(), Some("443"));
+    assert_eq!(
+        get("KUBERNETES_PORT").as_deref(),
+        Some("tcp://10.96.0.1:443")
+    );
+    assert_eq!(
+        get("KUBERNETES_PORT_443_TCP_ADDR").as_deref(),
+        Some("10.96.0.1")
+    );
+    assert_eq!(get("MY_SVC_SERVICE_PORT").as_deref(), Some("8080"));
+    assert_eq!(get("MY_SVC_SERVICE_PORT_HTTP").as_deref(), Some("8080"));
+    assert_eq!(get("MY_SVC_PORT_8080_TCP_PROTO").as_deref(), Some("tcp"));
+    let svc_ip = get("MY_SVC_SERVICE_HOST").expect("service host");
+    assert_eq!(
+        get("MY_SVC_PORT").as_deref(),
+        Some(format!("tcp://{svc_ip}:8080").as_str())
+    );
+    // The pod's variables come before the service links.
+    let pos = |k: &str| env.iter().position(|e| e.starts_with(&format!("{k}=")));
+    assert!(pos("ME") < pos("KUBERNETES_SERVICE_HOST"));
+}
+
+#[test]
+fn a_missing_config_map_blocks_the_container_until_it_exists() {
+    let mut c = cluster();
+    pod(
+        &mut c,
+        "late",
+        json!({"name": "app", "image": "busybox:1.36",
+               "env": [{"name": "F", "valueFrom": {"configMapKeyRef": {"name": "late", "key": "f"}}}]}),
+        json!([]),
+    );
+    c.run_until(at(15));
+    let p = get_pod(&mut c, "late");
+    let waiting = &p["status"]["containerStatuses"][0]["state"]["waiting"];
+    assert_eq!(waiting["reason"], "CreateContainerConfigError", "{p}");
+    assert_eq!(waiting["message"], "configmap \"late\" not found");
+    assert_eq!(p["status"]["phase"], "Pending");
+    assert!(events(&c, "late").contains(&(
+        "Failed".to_owned(),
+        "Error: configmap \"late\" not found".to_owned()
+    )));
+    assert_eq!(
+        view(&c, "late", "app").unwrap_err(),
+        "container not found (\"app\")"
+    );
+
+    // The object without the key: the kubelet's second message.
+    config_map(&mut c, "late", json!({"other": "x"}));
+    c.run_until(at(30));
+    let p = get_pod(&mut c, "late");
+    assert_eq!(
+        p["status"]["containerStatuses"][0]["state"]["waiting"]["message"],
+        "couldn't find key f in ConfigMap default/late"
+    );
+
+    // With the key, the next retry (every 10 s) starts the container.
+    let mut cm = ok(c.request(
+        "test",
+        Request::Get(ObjectKey::new(Kind::ConfigMap, "default", "late")),
+    ))
+    .to_json();
+    cm["data"] = json!({"f": "on"});
+    ok(c.request(
+        "test",
+        Request::Update(Kind::ConfigMap.decode(&cm).unwrap()),
+    ));
+    c.run_until(at(45));
+    let p = get_pod(&mut c, "late");
+    assert_eq!(p["status"]["phase"], "Running", "{p}");
+    let v = view(&c, "late", "app").expect("running");
+    assert_eq!(v.env.get("F"), Some("on"));
+}
+
+#[test]
+fn env_is_kept_from_the_start_while_volume_files_follow_the_config_map() {
+    let mut c = cluster();
+    config_map(&mut c, "cfg", json!({"mode": "one", "app.conf": "a=1\n"}));
+    create(
+        &mut c,
+        Kind::Secret,
+        json!({"apiVersion": "v1", "kind": "Secret",
+               "metadata": {"name": "sec", "namespace": "default"},
+               "data": {"key": "YWJj"}}),
+    );
+    pod(
+        &mut c,
+        "v",
+        json!({"name": "app", "image": "nginx:1.14.2",
+               "env": [{"name": "MODE", "valueFrom": {"configMapKeyRef": {"name": "cfg", "key": "mode"}}}],
+               "volumeMounts": [{"name": "cfg", "mountPath": "/etc/config"},
+                                {"name": "sec", "mountPath": "/etc/sec"},
+                                {"name": "scratch", "mountPath": "/scratch"}]}),
+        json!([{"name": "cfg", "configMap": {"name": "cfg", "items": [{"key": "app.conf", "path": "conf/app.conf"}]}},
+               {"name": "sec", "secret": {"secretName": "sec", "defaultMode": 256}},
+               {"name": "scratch", "emptyDir": {}}]),
+    );
+    c.run_until(at(30));
+    let v = view(&c, "v", "app").expect("running");
+    assert_eq!(v.env.get("MODE"), Some("one"));
+    let file = |v: &ContainerView, path: &str| match v.fs.resolve(path) {
+        Some((_, FsEntry::File { content, mode })) => Some((content.clone(), *mode)),
+        _ => None,
+    };
+    assert_eq!(
+        file(&v, "/etc/config/conf/app.conf"),
+        Some(("a=1\n".into(), 0o644))
+    );
+    assert_eq!(file(&v, "/etc/config/mode"), None, "items select keys");
+    assert_eq!(file(&v, "/etc/sec/key"), Some(("abc".into(), 0o400)));
+    assert_eq!(v.fs.list("/scratch"), vec![]);
+    let root: Vec<String> = v.fs.list("/").into_iter().map(|(n, _)| n).collect();
+    for d in ["bin", "etc", "scratch", "usr", "var"] {
+        assert!(root.contains(&d.to_owned()), "{root:?}");
+    }
+    assert_eq!(file(&v, "/etc/hostname").map(|f| f.0), Some("v\n".into()));
+
+    let mut cm = ok(c.request(
+        "test",
+        Request::Get(ObjectKey::new(Kind::ConfigMap, "default", "cfg")),
+    ))
+    .to_json();
+    cm["data"] = json!({"mode": "two", "app.conf": "a=2\n"});
+    ok(c.request(
+        "test",
+        Request::Update(Kind::ConfigMap.decode(&cm).unwrap()),
+    ));
+    c.run_until(at(40));
+    let v = view(&c, "v", "app").expect("running");
+    assert_eq!(v.env.get("MODE"), Some("one"), "env is never updated");
+    assert_eq!(
+        file(&v, "/etc/config/conf/app.conf").map(|f| f.0),
+        Some("a=2\n".into())
+    );
+}
+
+#[test]
+fn a_missing_secret_is_reported_with_the_kubelet_message() {
+    let mut c = cluster();
+    pod(
+        &mut c,
+        "s",
+        json!({"name": "app", "image": "nginx:1.14.2",
+               "envFrom": [{"secretRef": {"name": "nope"}}]}),
+        json!([]),
+    );
+    c.run_until(at(20));
+    let p = get_pod(&mut c, "s");
+    assert_eq!(
+        p["status"]["containerStatuses"][0]["state"]["waiting"]["message"],
+        "secret \"nope\" not found"
+    );
+}
