@@ -235,6 +235,9 @@ pub fn run(
             continue;
         }
         r.advance(start);
+        // A `get -w` streams changes until the next step starts.
+        r.flush_watch()?;
+        r.watch = None;
         if let Some(name) = &step.name {
             r.say(&format!("# {name}"))?;
         }

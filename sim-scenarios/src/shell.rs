@@ -437,6 +437,9 @@ impl Shell<'_> {
             manifests,
             files: files_read,
         };
+        // A running `get -w` streams until the next kubectl command.
+        self.flush_watch()?;
+        self.watch = None;
         let mut outcome = exec::execute(&mut self.cluster, &prepared);
         self.out.write_all(outcome.output.as_bytes())?;
         if let Some(w) = outcome.watch.take() {
