@@ -972,3 +972,36 @@ fn different_seeds_give_different_runs() {
     assert_eq!(kinds(&state_a)["Pod"], kinds(&state_b)["Pod"]);
     assert_eq!(kinds(&state_a)["ReplicaSet"], kinds(&state_b)["ReplicaSet"]);
 }
+
+/// NodeAffinity (filter): `nodeSelector` steers a pod to the node carrying
+/// the label; a selector no node matches leaves the pod Pending with the
+/// plugin's reason (pkg/scheduler/framework/plugins/nodeaffinity: ErrReasonPod).
+#[test]
+fn node_selector_steers_pods_and_unmatched_selectors_wait() {
+    let mut c = cluster(2, 1);
+    c.run_until(at(10));
+    let mut v = json_of(&pod_with_requests("pinned", "100m", "64Mi"));
+    v["spec"]["nodeSelector"] = json!({"kubernetes.io/hostname": "worker-2"});
+    ok(c.request("kubectl", Request::Create(decode(Kind::Pod, v))));
+    let mut v = json_of(&pod_with_requests("nowhere", "100m", "64Mi"));
+    v["spec"]["nodeSelector"] = json!({"disktype": "ssd"});
+    ok(c.request("kubectl", Request::Create(decode(Kind::Pod, v))));
+    c.run_until(at(40));
+    let pinned = c
+        .etcd()
+        .get(Kind::Pod, "default", "pinned")
+        .expect("pod")
+        .clone();
+    assert_eq!(node_name(&pinned), "worker-2");
+    let nowhere = c
+        .etcd()
+        .get(Kind::Pod, "default", "nowhere")
+        .expect("pod")
+        .clone();
+    assert_eq!(phase(&nowhere), "Pending");
+    let cond = condition(&nowhere, "PodScheduled").expect("PodScheduled");
+    assert_eq!(
+        cond["message"],
+        "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
+    );
+}

@@ -54,6 +54,10 @@ pub struct PodInfo {
     pub non_zero: Resources,
     /// Tolerations.
     pub tolerations: Vec<Toleration>,
+    /// `spec.nodeSelector`.
+    pub node_selector: std::collections::BTreeMap<String, String>,
+    /// Required node-affinity terms (ORed), when the pod has any.
+    pub required_node_terms: Option<Vec<k8s_openapi::api::core::v1::NodeSelectorTerm>>,
 }
 
 impl PodInfo {
@@ -67,6 +71,16 @@ impl PodInfo {
             requests: pod_requests(spec),
             non_zero: pod_non_zero_requests(spec),
             tolerations: spec.tolerations.clone().unwrap_or_default(),
+            node_selector: spec.node_selector.clone().unwrap_or_default(),
+            required_node_terms: spec
+                .affinity
+                .as_ref()
+                .and_then(|a| a.node_affinity.as_ref())
+                .and_then(|na| {
+                    na.required_during_scheduling_ignored_during_execution
+                        .as_ref()
+                })
+                .map(|ns| ns.node_selector_terms.clone()),
         }
     }
 }
@@ -331,7 +345,10 @@ impl Scheduler {
     fn filter(&self, pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {
         plugins::node_unschedulable::filter(pod, node)?;
         plugins::node_name::filter(pod, node)?;
+        // The default profile's filter order (apis/config/v1/default_plugins.go):
+        // the first filter that rejects a node decides its reason.
         plugins::taint_toleration::filter(pod, node)?;
+        plugins::node_affinity::filter(pod, node)?;
         plugins::node_resources_fit::filter(pod, node)
     }
 

@@ -2,6 +2,7 @@
 //! reason a node was rejected, worded as the real plugin words it, and whether
 //! preemption could help (UnschedulableAndUnresolvable vs Unschedulable).
 
+pub mod node_affinity;
 pub mod node_name;
 pub mod node_resources_fit;
 pub mod node_unschedulable;
