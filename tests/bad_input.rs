@@ -713,3 +713,19 @@ proptest! {
         let _ = sim_scenarios::scenario::parse(&text, Path::new("/nonexistent/kubesim/s.yaml"));
     }
 }
+
+#[test]
+fn edit_step_needs_a_patch_and_a_patch_needs_edit() {
+    check(
+        "edit-without-patch.yaml",
+        None,
+        Some(4),
+        &["steps[1].kubectl", "kubectl edit opens an editor", "patch:"],
+    );
+    check(
+        "patch-without-edit.yaml",
+        None,
+        Some(5),
+        &["steps[0].patch", "goes with `kubectl: edit TYPE NAME` only"],
+    );
+}

@@ -131,7 +131,7 @@ pub struct RawImage {
     pub logs: Vec<String>,
     /// The image's own environment (`NAME: value`, in image order).
     #[serde(default)]
-    pub env: Option<serde_yaml::Mapping>,
+    pub env: Option<crate::yaml::OrderedMapping>,
     /// Files of the image, path → content (a path ending in `/` is a directory).
     #[serde(default)]
     pub files: Option<BTreeMap<String, String>>,
@@ -211,6 +211,10 @@ pub struct RawStep {
     /// A kubectl command line (without the leading `kubectl`).
     #[serde(default)]
     pub kubectl: Option<String>,
+    /// With `kubectl: edit TYPE NAME`: the change made in the editor, as a
+    /// strategic merge patch (a mapping).
+    #[serde(default)]
+    pub patch: Option<serde_json::Value>,
     /// Advance virtual time (duration).
     #[serde(default)]
     pub wait: Option<String>,

@@ -362,18 +362,13 @@ fn image(
 
 /// An image's `env` mapping, in the order written; values are scalars.
 fn image_env(
-    map: &serde_yaml::Mapping,
+    map: &crate::yaml::OrderedMapping,
     file: &Path,
     path: &str,
 ) -> Result<Vec<(String, String)>, ScenarioError> {
-    let scalar = |v: &serde_yaml::Value| match v {
-        serde_yaml::Value::String(s) => Some(s.clone()),
-        serde_yaml::Value::Number(n) => Some(n.to_string()),
-        serde_yaml::Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    };
-    map.iter()
-        .map(|(k, v)| match (scalar(k), scalar(v)) {
+    crate::yaml::scalar_entries(map)
+        .into_iter()
+        .map(|(k, v)| match (k, v) {
             (Some(k), Some(v)) if !k.is_empty() && !k.contains('=') => Ok((k, v)),
             _ => Err(ScenarioError::at(
                 file,
@@ -744,6 +739,7 @@ fn step(
                 cli,
                 manifests,
                 files: Default::default(),
+                edit_patch: None,
             }),
         }
     } else if let Some(delete) = &raw.delete {
@@ -769,13 +765,20 @@ fn step(
             ".delete",
         )?))
     } else if let Some(k) = &raw.kubectl {
-        Action::Kubectl(Box::new(prepare_kubectl(
-            k,
-            base,
-            &at(".kubectl"),
-            &err,
-            ".kubectl",
-        )?))
+        let mut prepared = prepare_kubectl(k, base, &at(".kubectl"), &err, ".kubectl")?;
+        let is_edit = matches!(prepared.cli.command, Command::Edit(_));
+        match (&raw.patch, is_edit) {
+            (Some(p), true) if p.is_object() => prepared.edit_patch = Some(p.clone()),
+            (Some(_), true) => {
+                return Err(err(".patch", "the patch of an edit step must be a mapping (a strategic merge patch of the fields you would change)".into()))
+            }
+            (None, true) => {
+                return Err(err(".kubectl", "kubectl edit opens an editor; in a scenario give the change as `patch:` (a strategic merge patch of the fields you would change in the editor)".into()))
+            }
+            (Some(_), false) => return Err(err(".patch", "patch goes with `kubectl: edit TYPE NAME` only (use `kubectl patch` for other patches)".into())),
+            (None, false) => {}
+        }
+        Action::Kubectl(Box::new(prepared))
     } else if let Some(w) = &raw.wait {
         Action::Wait(parse_duration(w, file, None, &format!("{path}.wait"))?)
     } else if let Some(e) = &raw.expect {
@@ -858,6 +861,7 @@ fn prepare_kubectl(
         cli,
         manifests,
         files,
+        edit_patch: None,
     })
 }
 

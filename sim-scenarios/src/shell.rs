@@ -436,6 +436,7 @@ impl Shell<'_> {
             cli,
             manifests,
             files: files_read,
+            edit_patch: None,
         };
         // A running `get -w` streams until the next kubectl command.
         self.flush_watch()?;

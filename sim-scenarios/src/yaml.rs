@@ -495,6 +495,27 @@ pub fn to_string(value: &Value) -> String {
     serde_yaml::to_string(value).unwrap_or_default()
 }
 
+/// A YAML mapping that keeps the order it was written in (for fields whose
+/// order matters, such as an image's environment).
+pub type OrderedMapping = serde_yaml::Mapping;
+
+/// The entries of an ordered mapping as scalar strings, in order; `None`
+/// where a key or value is not a scalar (string, number or boolean).
+pub fn scalar_entries(map: &OrderedMapping) -> Vec<(Option<String>, Option<String>)> {
+    let scalar = |v: &serde_yaml::Value| match v {
+        serde_yaml::Value::String(s) => Some(s.clone()),
+        serde_yaml::Value::Number(n) => Some(n.to_string()),
+        serde_yaml::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    };
+    map.iter().map(|(k, v)| (scalar(k), scalar(v))).collect()
+}
+
+/// Parses one YAML (or JSON) value, as kubectl reads a `--patch` argument.
+pub fn value_from_str(text: &str) -> Result<Value, YamlError> {
+    from_str(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

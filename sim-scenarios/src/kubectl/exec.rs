@@ -72,6 +72,9 @@ pub struct Prepared {
     pub manifests: Vec<ManifestObject>,
     /// The files of `--from-file` / `--from-env-file`, by the path as written.
     pub files: std::collections::BTreeMap<String, SourceFile>,
+    /// For `kubectl edit` in a scenario: the change made in the editor, as a
+    /// strategic merge patch.
+    pub edit_patch: Option<serde_json::Value>,
 }
 
 /// Runs a command at the cluster's current time.
@@ -210,6 +213,7 @@ pub fn execute(cluster: &mut Cluster, cmd: &Prepared) -> Outcome {
             commands::label::execute(cluster, &mut out, cmd, &ns)
         }
         Command::Patch(_) => commands::patch::execute(cluster, &mut out, cmd, &ns),
+        Command::Edit(_) => commands::edit::execute(cluster, &mut out, cmd, &ns),
         Command::Exec(_) => commands::exec::execute(cluster, &mut out, cmd, &ns),
         Command::Cordon(_) | Command::Uncordon(_) | Command::Drain(_) | Command::Taint(_) => {
             commands::node::execute(cluster, &mut out, cmd, &ns)

@@ -54,6 +54,9 @@ pub enum Command {
     Annotate(LabelArgs),
     /// Update fields of a resource (merge, strategic or JSON patch).
     Patch(PatchArgs),
+    /// Edit a resource. kubectl opens an editor; a scenario step gives the
+    /// change as `patch:` instead.
+    Edit(EditArgs),
     /// Execute a command in a container.
     Exec(ExecArgs),
     /// Mark a node as unschedulable.
@@ -227,6 +230,14 @@ pub struct PatchArgs {
     /// `--type`: strategic (default), merge or json.
     #[arg(long = "type", default_value = "strategic")]
     pub type_: String,
+}
+
+/// `kubectl edit`.
+#[derive(Clone, Debug, Args)]
+pub struct EditArgs {
+    /// `TYPE NAME` or `TYPE/NAME`.
+    #[arg(required = true)]
+    pub resources: Vec<String>,
 }
 
 /// `kubectl exec`.
@@ -585,9 +596,9 @@ pub struct LogsArgs {
 #[error("{0}")]
 pub struct KubectlSyntaxError(pub String);
 
-const COMMANDS: [&str; 19] = [
+const COMMANDS: [&str; 20] = [
     "get", "describe", "create", "apply", "delete", "run", "logs", "scale", "set", "rollout",
-    "expose", "label", "annotate", "patch", "exec", "cordon", "uncordon", "drain", "taint",
+    "expose", "label", "annotate", "patch", "edit", "exec", "cordon", "uncordon", "drain", "taint",
 ];
 
 /// Splits and parses a kubectl command line (with or without the leading `kubectl`).

@@ -4,6 +4,7 @@ pub mod apply;
 pub mod create;
 pub mod delete;
 pub mod describe;
+pub mod edit;
 pub mod exec;
 pub mod expose;
 pub mod get;

@@ -33,7 +33,7 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
     if args.patch.trim().is_empty() {
         return fail(out, "error: must specify -p to patch".into());
     }
-    let patch: Value = match serde_yaml::from_str(&args.patch) {
+    let patch: Value = match crate::yaml::value_from_str(&args.patch) {
         Ok(v) => v,
         Err(e) => {
             return fail(
