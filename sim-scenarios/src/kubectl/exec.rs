@@ -43,6 +43,12 @@ impl Outcome {
         }
     }
 
+    /// Prints kubectl's error line for a client-side failure and sets exit code 1.
+    pub(crate) fn fail(&mut self, message: impl AsRef<str>) {
+        self.line(message);
+        self.exit_code = 1;
+    }
+
     pub(crate) fn error(&mut self, e: &ApiError) {
         self.line(e.kubectl_line());
         self.exit_code = 1;
@@ -90,8 +96,7 @@ pub fn execute(cluster: &mut Cluster, cmd: &Prepared) -> Outcome {
             let targets = match resolve(&args.resources) {
                 Ok(t) => t,
                 Err(e) => {
-                    out.line(e);
-                    out.exit_code = 1;
+                    out.fail(e);
                     return out;
                 }
             };
@@ -102,8 +107,7 @@ pub fn execute(cluster: &mut Cluster, cmd: &Prepared) -> Outcome {
                 .map(FieldSelector::parse)
                 .transpose();
             let (Ok(labels), Ok(fields)) = (labels, fields) else {
-                out.line("error: invalid selector");
-                out.exit_code = 1;
+                out.fail("error: invalid selector");
                 return out;
             };
             out.watch = commands::get::get(
@@ -133,12 +137,10 @@ pub fn execute(cluster: &mut Cluster, cmd: &Prepared) -> Outcome {
                 selector.unwrap_or_default(),
             ),
             (_, Err(e)) => {
-                out.line(format!("error: {e}"));
-                out.exit_code = 1;
+                out.fail(format!("error: {e}"));
             }
             (Err(e), _) => {
-                out.line(e);
-                out.exit_code = 1;
+                out.fail(e);
             }
         },
         Command::Create(args) => match &args.what {
@@ -179,8 +181,7 @@ pub fn execute(cluster: &mut Cluster, cmd: &Prepared) -> Outcome {
                 for m in &cmd.manifests {
                     let mut obj = m.object.clone();
                     if let Err(e) = set_namespace(&mut obj, cmd.cli.namespace.as_deref()) {
-                        out.line(e);
-                        out.exit_code = 1;
+                        out.fail(e);
                         continue;
                     }
                     created(cluster, &mut out, obj);

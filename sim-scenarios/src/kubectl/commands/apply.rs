@@ -21,9 +21,7 @@ pub(crate) fn apply(
 ) {
     let mut obj = m.object.clone();
     if let Err(e) = set_namespace(&mut obj, ns_flag) {
-        out.line(e);
-        out.exit_code = 1;
-        return;
+        return out.fail(e);
     }
     let mut modified = m.json.clone();
     if obj.kind().namespaced() {

@@ -524,9 +524,7 @@ pub(crate) fn execute_generated(
     let obj = match generated_object(cmd, ns) {
         Ok(obj) => obj,
         Err(e) => {
-            out.line(e);
-            out.exit_code = 1;
-            return;
+            return out.fail(e);
         }
     };
     // create configmap / create secret wrap the server's error (create_configmap.go,
@@ -538,8 +536,7 @@ pub(crate) fn execute_generated(
     };
     match (cluster.request(CLIENT, Request::Create(obj)), wrap) {
         (Err(e), Some(prefix)) => {
-            out.line(format!("error: {prefix}{}", e.message));
-            out.exit_code = 1;
+            out.fail(format!("error: {prefix}{}", e.message));
         }
         (Ok(resp), _) => {
             if let Some(o) = resp.object() {

@@ -27,9 +27,7 @@ pub(crate) fn delete(
     if !args.resources.is_empty() {
         match resolve(&args.resources) {
             Err(e) => {
-                out.line(e);
-                out.exit_code = 1;
-                return;
+                return out.fail(e);
             }
             Ok(targets) => {
                 for t in targets {
@@ -45,17 +43,13 @@ pub(crate) fn delete(
                                 match args.selector.as_deref().map(Selector::parse).transpose() {
                                     Ok(s) => s.unwrap_or_default(),
                                     Err(e) => {
-                                        out.line(format!("error: {e}"));
-                                        out.exit_code = 1;
-                                        return;
+                                        return out.fail(format!("error: {e}"));
                                     }
                                 };
                             if !args.all && args.selector.is_none() {
-                                out.line(
+                                return out.fail(
                                     "error: resource(s) were provided, but no name was specified",
                                 );
-                                out.exit_code = 1;
-                                return;
                             }
                             let scope = (!args.all_namespaces && t.kind.namespaced())
                                 .then(|| ns.to_owned());

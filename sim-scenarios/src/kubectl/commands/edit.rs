@@ -24,16 +24,12 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
     let targets = match resolve(&args.resources) {
         Ok(t) => t,
         Err(e) => {
-            out.line(e);
-            out.exit_code = 1;
-            return;
+            return out.fail(e);
         }
     };
     for t in targets {
         let Some(name) = t.name else {
-            out.line("error: resource(s) were provided, but no name was specified");
-            out.exit_code = 1;
-            return;
+            return out.fail("error: resource(s) were provided, but no name was specified");
         };
         let key = ObjectKey::new(
             t.kind,
@@ -64,12 +60,11 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
                 }
             }
             Err(e) => {
-                out.line(format!(
+                out.fail(format!(
                     "error: {} \"{name}\" could not be patched: {}",
                     t.kind.qualified_plural(),
                     e.message
                 ));
-                out.exit_code = 1;
             }
         }
     }

@@ -163,9 +163,7 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
     let name = match pod_for(cluster, &args.pod, ns) {
         Ok(n) => n,
         Err(e) => {
-            out.line(e);
-            out.exit_code = 1;
-            return;
+            return out.fail(e);
         }
     };
     let pod = match cluster.request(CLIENT, Request::Get(ObjectKey::new(Kind::Pod, ns, &name))) {
@@ -228,14 +226,10 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
     let view = match view {
         Some(Ok(v)) => v,
         Some(Err(msg)) => {
-            out.line(format!("error: unable to upgrade connection: {msg}"));
-            out.exit_code = 1;
-            return;
+            return out.fail(format!("error: unable to upgrade connection: {msg}"));
         }
         None => {
-            out.line("error: unable to upgrade connection: pod does not exist");
-            out.exit_code = 1;
-            return;
+            return out.fail("error: unable to upgrade connection: pod does not exist");
         }
     };
     let mut shell = Shell {

@@ -165,31 +165,21 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
     let Command::Expose(args) = &cmd.cli.command else {
         return;
     };
-    let fail = |out: &mut Outcome, e: String| {
-        out.line(e);
-        out.exit_code = 1;
-    };
     let targets = match resolve(&args.resources) {
         Ok(t) => t,
-        Err(e) => return fail(out, e),
+        Err(e) => return out.fail(e),
     };
     let Some(target) = targets.first() else {
         return;
     };
     let Some(name) = target.name.clone() else {
-        return fail(
-            out,
-            "error: resource(s) were provided, but no name was specified".into(),
-        );
+        return out.fail("error: resource(s) were provided, but no name was specified");
     };
     if !matches!(
         target.kind,
         Kind::Pod | Kind::Service | Kind::Deployment | Kind::ReplicaSet
     ) {
-        return fail(
-            out,
-            format!("error: cannot expose a {}", target.kind.name()),
-        );
+        return out.fail(format!("error: cannot expose a {}", target.kind.name()));
     }
     let obj = match cluster.request(CLIENT, Request::Get(ObjectKey::new(target.kind, ns, name))) {
         Ok(r) => match r.object() {
@@ -200,7 +190,7 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
     };
     let svc = match build(args, &obj, ns) {
         Ok(s) => s,
-        Err(e) => return fail(out, e),
+        Err(e) => return out.fail(e),
     };
     match cluster.request(CLIENT, Request::Create(svc)) {
         Ok(r) => {

@@ -32,8 +32,7 @@ pub(crate) fn get(
 ) -> Option<Watch> {
     let now = now_ts(cluster);
     if watch && targets.len() > 1 {
-        out.line(format!("error: watch is only supported on individual resources and resource collections, but {} resources were found", targets.len()));
-        out.exit_code = 1;
+        out.fail(format!("error: watch is only supported on individual resources and resource collections, but {} resources were found", targets.len()));
         return None;
     }
     let mut objects: Vec<(Kind, Vec<Arc<Object>>)> = Vec::new();
@@ -104,8 +103,7 @@ pub(crate) fn get(
             }
         }
         Some(other) if other != "wide" => {
-            out.line(format!("error: unable to match a printer suitable for the output format \"{other}\", allowed formats are: json,name,wide,yaml"));
-            out.exit_code = 1;
+            out.fail(format!("error: unable to match a printer suitable for the output format \"{other}\", allowed formats are: json,name,wide,yaml"));
         }
         _ => {
             let opts = PrintOptions {

@@ -97,10 +97,6 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
         _ => return,
     };
     let what = if annotate { "annotation" } else { "label" };
-    let fail = |out: &mut Outcome, e: String| {
-        out.line(e);
-        out.exit_code = 1;
-    };
     // Resources come first; changes are the arguments with `=` or a trailing `-`.
     let split = args
         .args
@@ -109,18 +105,15 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
         .unwrap_or(args.args.len());
     let (resources, changes) = args.args.split_at(split);
     if changes.is_empty() {
-        return fail(
-            out,
-            format!("error: at least one {what} update is required"),
-        );
+        return out.fail(format!("error: at least one {what} update is required"));
     }
     let (set, remove) = match parse_changes(changes, what) {
         Ok(c) => c,
-        Err(e) => return fail(out, e),
+        Err(e) => return out.fail(e),
     };
     let objs = match objects(cluster, resources, args.selector.as_deref(), args.all, ns) {
         Ok(o) => o,
-        Err(e) => return fail(out, e),
+        Err(e) => return out.fail(e),
     };
     for obj in objs {
         let meta = obj.meta();
@@ -157,7 +150,7 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
                             .join(", ")
                     )
                 };
-                fail(out, msg);
+                out.fail(msg);
                 continue;
             }
         }

@@ -20,8 +20,7 @@ use crate::kubectl::exec::{list, Outcome, Prepared, CLIENT};
 use crate::kubectl::grammar::{Command, DrainArgs, TaintArgs};
 
 fn fail(out: &mut Outcome, e: String) {
-    out.line(e);
-    out.exit_code = 1;
+    out.fail(e);
 }
 
 fn get_node(cluster: &mut Cluster, out: &mut Outcome, name: &str) -> Option<Arc<Object>> {
@@ -238,11 +237,10 @@ fn drain(cluster: &mut Cluster, out: &mut Outcome, args: &DrainArgs) {
             // A pod already gone counts as done, without an "evicted" line.
             Err(e) if e.code() == 404 => {}
             Err(e) => {
-                out.line(format!(
+                out.fail(format!(
                     "error: error when evicting pods/\"{pname}\" -n \"{ns}\": {}",
                     e.message
                 ));
-                out.exit_code = 1;
             }
         }
     }

@@ -15,43 +15,30 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
     let Command::Patch(args) = &cmd.cli.command else {
         return;
     };
-    let fail = |out: &mut Outcome, e: String| {
-        out.line(e);
-        out.exit_code = 1;
-    };
     let patch_type = match args.type_.to_ascii_lowercase().as_str() {
         "strategic" => PatchType::Strategic,
         "merge" => PatchType::Merge,
         "json" => PatchType::Json,
         other => {
-            return fail(
-                out,
-                format!("error: --type must be one of [json merge strategic], not \"{other}\""),
-            )
+            return out.fail(format!(
+                "error: --type must be one of [json merge strategic], not \"{other}\""
+            ))
         }
     };
     if args.patch.trim().is_empty() {
-        return fail(out, "error: must specify -p to patch".into());
+        return out.fail("error: must specify -p to patch");
     }
     let patch: Value = match crate::yaml::value_from_str(&args.patch) {
         Ok(v) => v,
-        Err(e) => {
-            return fail(
-                out,
-                format!("error: unable to parse \"{}\": {e}", args.patch),
-            )
-        }
+        Err(e) => return out.fail(format!("error: unable to parse \"{}\": {e}", args.patch)),
     };
     let targets = match resolve(&args.resources) {
         Ok(t) => t,
-        Err(e) => return fail(out, e),
+        Err(e) => return out.fail(e),
     };
     for t in targets {
         let Some(name) = t.name else {
-            return fail(
-                out,
-                "error: resource(s) were provided, but no name was specified".into(),
-            );
+            return out.fail("error: resource(s) were provided, but no name was specified");
         };
         let tns = if t.kind.namespaced() { ns } else { "" };
         let key = ObjectKey::new(t.kind, tns, name);

@@ -262,9 +262,7 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
     let (kind, name) = match one_target(resources) {
         Ok(t) => t,
         Err(e) => {
-            out.line(e);
-            out.exit_code = 1;
-            return;
+            return out.fail(e);
         }
     };
     let key = ObjectKey::new(kind, ns, name);
@@ -273,12 +271,10 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
         Err(e) => return out.error(&e),
     };
     if kind != Kind::Deployment {
-        out.line(format!(
+        return out.fail(format!(
             "error: kubesim implements `kubectl rollout` for deployments only, not {}",
             kind.qualified_plural()
         ));
-        out.exit_code = 1;
-        return;
     }
     match &args.what {
         RolloutWhat::Status {
@@ -292,11 +288,9 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
                 Some(Ok(t)) if t == SimDuration::ZERO => None,
                 Some(Ok(t)) => Some(t),
                 Some(Err(e)) => {
-                    out.line(format!(
+                    return out.fail(format!(
                         "error: invalid argument for \"--timeout\" flag: {e}"
                     ));
-                    out.exit_code = 1;
-                    return;
                 }
             };
             let mut w = RolloutWatch {
@@ -326,8 +320,7 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
 }
 
 fn fail(out: &mut Outcome, msg: impl AsRef<str>) {
-    out.line(msg);
-    out.exit_code = 1;
+    out.fail(msg);
 }
 
 /// The "Pod Template:" section kubectl's DescribePodTemplate prints.

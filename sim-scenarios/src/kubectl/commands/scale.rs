@@ -30,16 +30,12 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
         return;
     };
     if args.replicas < 0 {
-        out.line("error: The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0");
-        out.exit_code = 1;
-        return;
+        return out.fail("error: The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0");
     }
     let (kind, name) = match one_target(&args.resources) {
         Ok(t) => t,
         Err(e) => {
-            out.line(e);
-            out.exit_code = 1;
-            return;
+            return out.fail(e);
         }
     };
     let key = ObjectKey::new(kind, ns, name);
@@ -48,20 +44,16 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
         Err(e) => return out.error(&e),
     };
     let Some(current) = spec_replicas(&obj) else {
-        out.line(format!(
+        return out.fail(format!(
             "error: cannot scale {}: the server could not find the requested resource",
             kind_ref(&obj)
         ));
-        out.exit_code = 1;
-        return;
     };
     if args.current_replicas >= 0 && args.current_replicas != current {
-        out.line(format!(
+        return out.fail(format!(
             "error: Expected replicas to be {}, was {current}",
             args.current_replicas
         ));
-        out.exit_code = 1;
-        return;
     }
     let patch = serde_json::json!({ "spec": { "replicas": args.replicas } });
     match cluster.request(CLIENT, Request::Patch { key, patch }) {

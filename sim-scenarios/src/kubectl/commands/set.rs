@@ -58,16 +58,12 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
     let (resources, images): (Vec<String>, Vec<String>) =
         args.iter().cloned().partition(|a| !a.contains('='));
     if images.is_empty() {
-        out.line("error: at least one image update is required");
-        out.exit_code = 1;
-        return;
+        return out.fail("error: at least one image update is required");
     }
     let (kind, name) = match one_target(&resources) {
         Ok(t) => t,
         Err(_) => {
-            out.line("error: one or more resources must be specified as <resource> <name> or <resource>/<name>");
-            out.exit_code = 1;
-            return;
+            return out.fail("error: one or more resources must be specified as <resource> <name> or <resource>/<name>");
         }
     };
     let key = ObjectKey::new(kind, ns, name);
@@ -79,12 +75,10 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
     let mut errors = Vec::new();
     {
         let Some(spec) = pod_spec_mut(&mut new) else {
-            out.line(format!(
+            return out.fail(format!(
                 "error: {} the object is not a pod or does not have a pod template",
                 kind_ref(&obj)
             ));
-            out.exit_code = 1;
-            return;
         };
         let spec: &mut PodSpec = spec;
         for pair in &images {
@@ -119,8 +113,7 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
         }
     }
     for e in errors {
-        out.line(e);
-        out.exit_code = 1;
+        out.fail(e);
     }
 }
 
