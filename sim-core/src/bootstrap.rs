@@ -185,11 +185,18 @@ fn initial_objects(config: &ClusterConfig) -> Vec<Object> {
         }),
         status: None,
     }));
-    // kubeadm's kube-system objects.
+    // kubeadm's kube-system objects. The pod subnet is flannel's 10.244.0.0/16
+    // (a /24 per node) up to 256 nodes; larger clusters use 10.0.0.0/8, which
+    // covers the 10.64.0.0/10 range the kubelets take past the 256th node.
+    let pod_subnet = if config.nodes.len() <= 256 {
+        "10.244.0.0/16"
+    } else {
+        "10.0.0.0/8"
+    };
     for (name, key, value) in [
         ("coredns", "Corefile", ".:53 {\n    errors\n    health {\n       lameduck 5s\n    }\n    ready\n    kubernetes cluster.local in-addr.arpa ip6.arpa {\n       pods insecure\n       fallthrough in-addr.arpa ip6.arpa\n       ttl 30\n    }\n    prometheus :9153\n    forward . /etc/resolv.conf {\n       max_concurrent 1000\n    }\n    cache 30\n    loop\n    reload\n    loadbalance\n}\n"),
-        ("kube-proxy", "config.conf", "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: iptables\nclusterCIDR: 10.244.0.0/16\n"),
-        ("kubeadm-config", "ClusterConfiguration", &format!("apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nkubernetesVersion: {KUBERNETES_VERSION}\nnetworking:\n  dnsDomain: cluster.local\n  podSubnet: 10.244.0.0/16\n  serviceSubnet: 10.96.0.0/12\n")),
+        ("kube-proxy", "config.conf", &format!("apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: iptables\nclusterCIDR: {pod_subnet}\n")),
+        ("kubeadm-config", "ClusterConfiguration", &format!("apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nkubernetesVersion: {KUBERNETES_VERSION}\nnetworking:\n  dnsDomain: cluster.local\n  podSubnet: {pod_subnet}\n  serviceSubnet: 10.96.0.0/12\n")),
         ("kubelet-config", "kubelet", "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n"),
     ] {
         v.push(Object::from(ConfigMap {

@@ -1005,3 +1005,39 @@ fn node_selector_steers_pods_and_unmatched_selectors_wait() {
         "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
     );
 }
+
+/// A node's /24 holds 253 pod addresses (.2 to .254). Past that the sandbox
+/// fails with the bridge plugin's error and the pod stays ContainerCreating,
+/// never sharing an address (host-local IPAM).
+#[test]
+fn pod_addresses_run_out_without_duplicates() {
+    let mut config = ClusterConfig::kubeadm(1);
+    config.nodes[1].capacity.pods = 400;
+    config.nodes[1].capacity.cpu_millis = 400_000;
+    let mut c = kubeadm_cluster(config, 1, Trace::new());
+    c.run_until(at(10));
+    let mut rs = json_of(&replicaset("many", 260));
+    rs["spec"]["template"]["spec"]["containers"][0]["resources"] = json!({});
+    ok(c.request("kubectl", Request::Create(decode(Kind::ReplicaSet, rs))));
+    c.run_until(at(120));
+    let worker_pods: Vec<Arc<Object>> = pods(&c, "default")
+        .into_iter()
+        .filter(|p| node_name(p) == "worker-1")
+        .collect();
+    assert_eq!(worker_pods.len(), 260);
+    let ips: Vec<String> = worker_pods
+        .iter()
+        .filter_map(|p| json_of(p)["status"]["podIP"].as_str().map(str::to_owned))
+        .collect();
+    let unique: BTreeSet<&String> = ips.iter().collect();
+    assert_eq!(unique.len(), ips.len(), "no address is handed out twice");
+    // coredns holds two of the 253 addresses on the only worker.
+    assert_eq!(ips.len(), 251);
+    let sandbox_failures = c
+        .etcd()
+        .list(Kind::Event, Some("default"))
+        .iter()
+        .filter(|e| json_of(e)["reason"] == "FailedCreatePodSandBox")
+        .count();
+    assert_eq!(sandbox_failures, 9);
+}

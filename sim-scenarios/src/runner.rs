@@ -263,7 +263,8 @@ pub fn run(
                 r.flush_watch()?;
                 if !outcome.wait_for_gone.is_empty() {
                     let keys = outcome.wait_for_gone.clone();
-                    let deadline = r.cluster.now() + DELETE_WAIT_TIMEOUT;
+                    let deadline =
+                        r.cluster.now() + outcome.wait_timeout.unwrap_or(DELETE_WAIT_TIMEOUT);
                     let gone = r.run_until_holds(deadline, |c| {
                         keys.iter()
                             .all(|k| c.etcd().get(k.kind, &k.namespace, &k.name).is_none())

@@ -999,7 +999,8 @@ fn expectation(raw: &RawExpect, file: &Path, path: &str) -> Result<Expectation, 
         return Err(err(
             &format!(".{field}"),
             format!(
-                "{field} is not supported in a {subject} expectation (supported: {})",
+                "{field} is not supported in {} {subject} expectation (supported: {})",
+                if subject == "object" { "an" } else { "a" },
                 allowed.join(", ")
             ),
         ));

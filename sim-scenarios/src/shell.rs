@@ -452,7 +452,7 @@ impl Shell<'_> {
         self.flush_watch()?;
         if !outcome.wait_for_gone.is_empty() {
             let keys = outcome.wait_for_gone.clone();
-            let deadline = self.cluster.now() + DELETE_WAIT_TIMEOUT;
+            let deadline = self.cluster.now() + outcome.wait_timeout.unwrap_or(DELETE_WAIT_TIMEOUT);
             let gone = self.run_until_holds(deadline, |c| {
                 keys.iter()
                     .all(|k| c.etcd().get(k.kind, &k.namespace, &k.name).is_none())

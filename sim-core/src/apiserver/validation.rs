@@ -105,7 +105,12 @@ fn spec(obj: &Object, causes: &mut Vec<String>) {
                         "must be greater than or equal to 0",
                     ));
                 }
-                workload_template(&spec.selector, spec.template.metadata.as_ref(), causes);
+                workload_template(
+                    "deployment",
+                    &spec.selector,
+                    spec.template.metadata.as_ref(),
+                    causes,
+                );
                 match &spec.template.spec {
                     Some(ps) => pod_spec(ps, "spec.template.spec", causes),
                     None => causes.push(required("spec.template.spec.containers")),
@@ -123,7 +128,7 @@ fn spec(obj: &Object, causes: &mut Vec<String>) {
         Object::ReplicaSet(r) => {
             if let Some(spec) = &r.spec {
                 if let Some(t) = &spec.template {
-                    workload_template(&spec.selector, t.metadata.as_ref(), causes);
+                    workload_template("deployment", &spec.selector, t.metadata.as_ref(), causes);
                     if let Some(ps) = &t.spec {
                         pod_spec(ps, "spec.template.spec", causes);
                     }
@@ -132,7 +137,12 @@ fn spec(obj: &Object, causes: &mut Vec<String>) {
         }
         Object::DaemonSet(d) => {
             if let Some(spec) = &d.spec {
-                workload_template(&spec.selector, spec.template.metadata.as_ref(), causes);
+                workload_template(
+                    "daemonset",
+                    &spec.selector,
+                    spec.template.metadata.as_ref(),
+                    causes,
+                );
                 if let Some(ps) = &spec.template.spec {
                     pod_spec(ps, "spec.template.spec", causes);
                 }
@@ -169,7 +179,12 @@ fn spec(obj: &Object, causes: &mut Vec<String>) {
         Object::StatefulSet(st) => match &st.spec {
             None => causes.push(required("spec.selector")),
             Some(spec) => {
-                workload_template(&spec.selector, spec.template.metadata.as_ref(), causes);
+                workload_template(
+                    "statefulset",
+                    &spec.selector,
+                    spec.template.metadata.as_ref(),
+                    causes,
+                );
                 if let Some(ps) = &spec.template.spec {
                     pod_spec(ps, "spec.template.spec", causes);
                 }
@@ -197,7 +212,10 @@ fn spec(obj: &Object, causes: &mut Vec<String>) {
     }
 }
 
+/// `workload` is the word the real message uses: "deployment" (also for
+/// ReplicaSets, whose validation reuses it), "daemonset", "statefulset".
 fn workload_template(
+    workload: &str,
     selector: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
     template_meta: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>,
     causes: &mut Vec<String>,
@@ -208,10 +226,9 @@ fn workload_template(
             .as_ref()
             .is_none_or(|m| m.is_empty());
     if empty {
-        causes.push(
-            "spec.selector: Invalid value: \"null\": empty selector is invalid for deployment"
-                .into(),
-        );
+        causes.push(format!(
+            "spec.selector: Invalid value: \"null\": empty selector is invalid for {workload}"
+        ));
         return;
     }
     match Selector::from_label_selector(selector) {

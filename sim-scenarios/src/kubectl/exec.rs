@@ -27,6 +27,8 @@ pub struct Outcome {
     pub output: String,
     /// Objects kubectl waits for to disappear (`delete --wait`).
     pub wait_for_gone: Vec<ObjectKey>,
+    /// How long to wait for them (`drain --timeout`); None: the default.
+    pub wait_timeout: Option<sim_core::time::SimDuration>,
     /// A `rollout status` still watching: the runner advances time and polls it.
     pub rollout_watch: Option<commands::rollout::RolloutWatch>,
     /// kubectl's exit code (0 or 1).

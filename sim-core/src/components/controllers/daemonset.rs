@@ -78,8 +78,13 @@ impl DaemonSetController {
             .on_response(ctx, &mut self.recorder, tag, result)
         {
             None => false,
-            Some((_, failed)) => {
-                self.all |= failed;
+            Some((ds, failed)) => {
+                if failed {
+                    // Forget the DaemonSet's creations in flight so that the
+                    // next sync creates the missing pods again.
+                    self.pending.retain(|(uid, _)| uid != ds.uid());
+                    self.all = true;
+                }
                 true
             }
         }

@@ -25,7 +25,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use self::container_env::{ConfigCache, EnvList, FsView, PodContext};
+use self::container_env::{ConfigCache, EnvList, FsEntry, FsView, PodContext};
 use self::pod_worker::{CState, Ctr, Worker};
 use self::runtime::{PullJob, Runtime};
 use super::event_recorder::EventRecorder;
@@ -34,7 +34,7 @@ use crate::api::meta::{micro_time, owner_reference, time};
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::watch::WatchSpec;
 use crate::apiserver::{ApiResult, DeleteOptions, Request, Response};
-use crate::config::{ImageCatalog, NodeConfig, KUBERNETES_VERSION};
+use crate::config::{ImageCatalog, ImageProfile, NodeConfig, KUBERNETES_VERSION};
 use crate::etcd::ChangeType;
 use crate::time::{SimDuration, SimTime};
 
@@ -164,6 +164,50 @@ impl Kubelet {
         Ok(container_env::container_env(profile, &hostname, &vars))
     }
 
+    /// The regular files that the command and args of container `idx` name by
+    /// absolute path, with their content in the container's filesystem now
+    /// (called when the container starts: what its process reads then).
+    fn files_named_by_command(
+        &self,
+        uid: &str,
+        idx: usize,
+        profile: &ImageProfile,
+    ) -> BTreeMap<String, String> {
+        let mut files = BTreeMap::new();
+        let Some(w) = self.workers.get(uid) else {
+            return files;
+        };
+        let Some(pod) = w.pod.as_pod() else {
+            return files;
+        };
+        let Some(spec) = w.ctrs.get(idx).and_then(|c| find_container(pod, &c.name)) else {
+            return files;
+        };
+        let paths: Vec<&String> = spec
+            .command
+            .iter()
+            .flatten()
+            .chain(spec.args.iter().flatten())
+            .filter(|a| a.starts_with('/'))
+            .collect();
+        if paths.is_empty() {
+            return files;
+        }
+        let pctx = PodContext {
+            pod,
+            pod_ip: w.ip.as_deref().unwrap_or(&self.host_ip),
+            host_ip: &self.host_ip,
+            node_name: &self.node_name,
+        };
+        let fs = container_env::container_fs(spec, &pctx, profile, &self.cache);
+        for p in paths {
+            if let Some((_, FsEntry::File { content, .. })) = fs.resolve(p) {
+                files.insert(container_env::normalize(p), content.clone());
+            }
+        }
+        files
+    }
+
     /// What `kubectl exec` reaches through the API server: a running
     /// container's environment (resolved at its start) and filesystem, or the
     /// kubelet's error (`pod does not exist`, `container not found ("x")`).
@@ -196,6 +240,9 @@ impl Kubelet {
         let profile = images.lookup(&c.image);
         Ok(ContainerView {
             env: c.env.clone().unwrap_or_default(),
+            command: spec.command.clone().unwrap_or_default(),
+            args: spec.args.clone().unwrap_or_default(),
+            files_at_start: c.files_at_start.clone(),
             fs: container_env::container_fs(spec, &pctx, profile, &self.cache),
             hostname: container_env::pod_hostname(p, &self.node_name),
             image: c.image.clone(),
@@ -483,12 +530,12 @@ impl Kubelet {
         }
     }
 
-    fn allocate_ip(&mut self) -> String {
-        let host = (2u8..=254)
-            .find(|h| !self.used_ips.contains(h))
-            .unwrap_or(254);
+    /// The lowest free address of the node's /24 (the bridge CNI's host-local
+    /// IPAM hands out .2 to .254), or None when all are taken.
+    fn allocate_ip(&mut self) -> Option<String> {
+        let host = (2u8..=254).find(|h| !self.used_ips.contains(h))?;
         self.used_ips.insert(host);
-        format!("{}.{host}", self.pod_net_prefix())
+        Some(format!("{}.{host}", self.pod_net_prefix()))
     }
 
     fn pod_added(&mut self, ctx: &mut Ctx<'_>, obj: &Arc<Object>) {
@@ -582,7 +629,30 @@ impl Kubelet {
             .and_then(|p| p.spec.as_ref())
             .and_then(|s| s.host_network)
             .unwrap_or(false);
-        let ip = (!host_network).then(|| self.allocate_ip());
+        let ip = if host_network {
+            None
+        } else {
+            match self.allocate_ip() {
+                Some(ip) => Some(ip),
+                None => {
+                    // No address left: the sandbox fails and the kubelet retries.
+                    if let Some(pod) = self.workers.get(uid).map(|w| w.pod.clone()) {
+                        let prefix = self.pod_net_prefix();
+                        let msg = format!(
+                            "Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox: plugin type=\"bridge\" failed (add): failed to allocate for range 0: no IP addresses available in range set: {prefix}.1-{prefix}.254"
+                        );
+                        self.recorder
+                            .record(ctx, &pod, "Warning", "FailedCreatePodSandBox", msg);
+                    }
+                    self.timer(
+                        ctx,
+                        SimDuration::from_secs(10),
+                        Timer::SandboxReady(uid.to_owned()),
+                    );
+                    return;
+                }
+            }
+        };
         let Some(w) = self.workers.get_mut(uid) else {
             if let Some(ip) = ip {
                 self.release_ip(&ip);
@@ -873,6 +943,7 @@ impl Kubelet {
         };
         let profile = ctx.config().images.lookup(&image).clone();
         let now = ctx.now();
+        let files = self.files_named_by_command(uid, idx, &profile);
         let Some(w) = self.workers.get_mut(uid) else {
             return;
         };
@@ -881,6 +952,7 @@ impl Kubelet {
             return;
         }
         c.state = CState::Running { started_at: now };
+        c.files_at_start = files;
         c.started_once = true;
         c.ready = !c.init;
         let name = c.name.clone();
@@ -1143,6 +1215,13 @@ impl Kubelet {
 pub struct ContainerView {
     /// The process environment, as resolved when the container started.
     pub env: EnvList,
+    /// The container's `command` (empty: the image's entrypoint).
+    pub command: Vec<String>,
+    /// The container's `args` (empty with no `command`: the image's cmd).
+    pub args: Vec<String>,
+    /// The files its command and args name by absolute path, as they were
+    /// when it started (what its process read then).
+    pub files_at_start: BTreeMap<String, String>,
     /// The filesystem.
     pub fs: FsView,
     /// The hostname.

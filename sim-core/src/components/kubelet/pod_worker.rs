@@ -76,6 +76,10 @@ pub struct Ctr {
     pub container_id: Option<String>,
     /// The process environment, resolved when the container was created.
     pub env: Option<EnvList>,
+    /// The files the container's command and args name (absolute paths), as
+    /// they were when it last started: a process reads its configuration
+    /// file once, so a later ConfigMap change is not seen until a restart.
+    pub files_at_start: BTreeMap<String, String>,
 }
 
 impl Ctr {
@@ -104,6 +108,7 @@ impl Ctr {
             started_once: false,
             container_id: None,
             env: None,
+            files_at_start: BTreeMap::new(),
         }
     }
 

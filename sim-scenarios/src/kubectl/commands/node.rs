@@ -15,6 +15,7 @@ use sim_core::api::labels::Selector;
 use sim_core::api::{Kind, Object, ObjectKey};
 use sim_core::apiserver::{DeleteOptions, Request, Response};
 use sim_core::cluster::Cluster;
+use sim_core::time::SimDuration;
 
 use crate::kubectl::exec::{list, Outcome, Prepared, CLIENT};
 use crate::kubectl::grammar::{Command, DrainArgs, TaintArgs};
@@ -124,6 +125,18 @@ impl Filter {
 
 fn drain(cluster: &mut Cluster, out: &mut Outcome, args: &DrainArgs) {
     let name = args.node.as_str();
+    // --timeout bounds the wait for evicted pods; 0 means no limit (capped at a day).
+    if let Some(t) = &args.timeout {
+        match t.parse::<SimDuration>() {
+            Ok(d) if d > SimDuration::ZERO => out.wait_timeout = Some(d),
+            Ok(_) => out.wait_timeout = Some(SimDuration::from_hours(24)),
+            Err(e) => {
+                return out.fail(format!(
+                    "error: invalid argument \"{t}\" for \"--timeout\" flag: {e}"
+                ))
+            }
+        }
+    }
     if !set_cordon(cluster, out, name, true) {
         return;
     }
