@@ -41,7 +41,9 @@ const CREATE_TAG_BASE: u64 = 1_500_000_000;
 pub struct ReplicaSetController {
     recorder: EventRecorder,
     queue: WorkQueue,
-    pods_by_owner: BTreeMap<String, BTreeSet<ObjectKey>>,
+    /// The pods each ReplicaSet owns (by its uid), as last delivered: the
+    /// sync reads them here instead of looking each one up in the informer.
+    pods_by_owner: BTreeMap<String, BTreeMap<ObjectKey, Arc<Object>>>,
     expectations: BTreeMap<String, (i64, i64)>,
     requeue: BTreeMap<u64, ObjectKey>,
     creations: PodCreations,
@@ -201,7 +203,7 @@ impl ReplicaSetController {
                         self.pods_by_owner
                             .entry(owner.uid.clone())
                             .or_default()
-                            .insert(key);
+                            .insert(key, event.object.clone());
                     }
                     ChangeType::Modified => {
                         // A deletion is observed when the pod starts terminating.
@@ -211,7 +213,7 @@ impl ReplicaSetController {
                         self.pods_by_owner
                             .entry(owner.uid.clone())
                             .or_default()
-                            .insert(key);
+                            .insert(key, event.object.clone());
                     }
                     ChangeType::Deleted => {
                         if let Some(set) = self.pods_by_owner.get_mut(&owner.uid) {
@@ -258,8 +260,7 @@ impl ReplicaSetController {
             .pods_by_owner
             .get(&uid)
             .into_iter()
-            .flatten()
-            .filter_map(|k| informers.of(Kind::Pod).get(k).cloned())
+            .flat_map(|m| m.values().cloned())
             .collect();
         let active: Vec<&Arc<Object>> = pods
             .iter()
@@ -386,8 +387,13 @@ impl ReplicaSetController {
         }
         let mut on_node: BTreeMap<String, i64> = BTreeMap::new();
         for uid in &owners {
-            for key in self.pods_by_owner.get(uid).into_iter().flatten() {
-                if let Some(pod) = informers.of(Kind::Pod).get(key).and_then(|p| p.as_pod()) {
+            for pod in self
+                .pods_by_owner
+                .get(uid)
+                .into_iter()
+                .flat_map(|m| m.values())
+            {
+                if let Some(pod) = pod.as_pod() {
                     if is_active(pod) {
                         *on_node.entry(node_of(pod).to_owned()).or_default() += 1;
                     }
