@@ -199,6 +199,30 @@ impl Cluster {
             .and_then(|s| s.component.as_deref())
     }
 
+    /// Stops or resumes a component by name (the seam of fault injection):
+    /// while stopped it receives nothing (timers, deliveries and responses due
+    /// to it are dropped) and its requests are lost. Returns false when no
+    /// component has that name.
+    pub fn set_running(&mut self, name: &str, running: bool) -> bool {
+        match self.slots.iter_mut().find(|s| s.name == name) {
+            Some(slot) => {
+                slot.running = running;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// True when the named component exists and runs.
+    pub fn is_running(&self, name: &str) -> bool {
+        self.slots.iter().any(|s| s.name == name && s.running)
+    }
+
+    /// The names of the components, in the order they were added.
+    pub fn component_names(&self) -> Vec<&str> {
+        self.slots.iter().map(|s| s.name.as_str()).collect()
+    }
+
     /// The time of the next pending event.
     pub fn next_event_time(&mut self) -> Option<SimTime> {
         self.queue.peek_time()
