@@ -95,7 +95,7 @@ fn script_session_runs_and_replays() {
     );
     assert!(t.contains("] pod/pinger running after "), "{t}");
     assert!(t.contains("namespace/tulingmall created"), "{t}");
-    assert!(t.contains("faults are not modelled yet\n"), "{t}");
+    assert!(t.contains("error: unknown fault kind \"node\""), "{t}");
     assert!(t.contains("saved 9 steps to session.yaml"), "{t}");
     // `clock` prints the virtual time of its own line.
     let clock_at = t

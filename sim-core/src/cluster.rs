@@ -12,6 +12,12 @@
 //!
 //! Clients outside the cluster (kubectl steps of a scenario) call
 //! [`Cluster::request`], which runs at the current instant.
+//!
+//! Faults ([`crate::faults`]) are injected with [`Cluster::inject_fault`]:
+//! the cluster keeps their state, drops what a stopped or partitioned
+//! component would not get, holds the events of a stopped control-plane
+//! component until it resumes, and restarts kubelets cleanly (a new
+//! incarnation: its old watches, timers and responses are dropped).
 
 use std::sync::Arc;
 
@@ -24,8 +30,9 @@ use crate::components::{Component, ComponentId, Ctx, WatchEvent};
 use crate::config::ClusterConfig;
 use crate::etcd::{Change, ChangeType, Etcd};
 use crate::event_queue::EventQueue;
+use crate::faults::{self, ComponentFault, Fault, FaultKind, FaultState};
 use crate::rng::RngStreams;
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 use crate::trace::Trace;
 
 /// An event of the simulation.
@@ -42,6 +49,8 @@ pub enum Event {
         request: Box<Request>,
         /// Deliver the response with this tag, when set.
         tag: Option<u64>,
+        /// The sender's incarnation.
+        epoch: u64,
     },
     /// A response arrives at a component.
     Response {
@@ -51,6 +60,8 @@ pub enum Event {
         tag: u64,
         /// The outcome.
         result: ApiResult,
+        /// The incarnation that sent the request.
+        epoch: u64,
     },
     /// A watch delivers a change.
     Deliver {
@@ -65,12 +76,18 @@ pub enum Event {
         to: ComponentId,
         /// Its tag.
         tag: u64,
+        /// The incarnation that set it.
+        epoch: u64,
     },
     /// The API server's periodic etcd compaction.
     Compact {
         /// Compact up to this revision (the one observed one interval ago).
         revision: u64,
     },
+    /// A fault starts (a planned random fault).
+    FaultStart(Box<Fault>),
+    /// A fault with a duration ends.
+    FaultEnd(u64),
 }
 
 struct Slot {
@@ -78,6 +95,21 @@ struct Slot {
     rng: ChaCha8Rng,
     name: String,
     running: bool,
+    /// Incremented at every restart; older timers and responses are dropped.
+    epoch: u64,
+    /// Some while frozen (a stopped control-plane component): its events wait here.
+    held: Option<Vec<Event>>,
+}
+
+/// A fault as the transcript reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FaultNotice {
+    /// When.
+    pub at: SimTime,
+    /// True when the fault started, false when it ended.
+    pub started: bool,
+    /// The fault, described.
+    pub text: String,
 }
 
 /// Counters of one run.
@@ -105,6 +137,13 @@ pub struct Cluster {
     new_watches: Vec<(ComponentId, WatchSpec)>,
     targets: Vec<(WatchId, ChangeType)>,
     client_rngs: std::collections::BTreeMap<String, ChaCha8Rng>,
+    /// Watches of an earlier incarnation of their owner (indexed by WatchId).
+    dropped_watches: Vec<bool>,
+    faults: FaultState,
+    active_faults: std::collections::BTreeMap<u64, (SimTime, Fault)>,
+    next_fault: u64,
+    random_faults: u64,
+    notices: Vec<FaultNotice>,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -144,6 +183,12 @@ impl Cluster {
             new_watches: Vec::new(),
             targets: Vec::new(),
             client_rngs: std::collections::BTreeMap::new(),
+            dropped_watches: Vec::new(),
+            faults: FaultState::default(),
+            active_faults: std::collections::BTreeMap::new(),
+            next_fault: 0,
+            random_faults: 0,
+            notices: Vec::new(),
         }
     }
 
@@ -156,6 +201,8 @@ impl Cluster {
             component: Some(component),
             name,
             running: true,
+            epoch: 0,
+            held: None,
         });
         self.queue.schedule_at(at, Event::Start(id));
         id
@@ -240,6 +287,9 @@ impl Cluster {
 
     /// Runs a request from an outside client (`kubectl`) at the current instant.
     pub fn request(&mut self, client: &str, request: Request) -> ApiResult {
+        if self.faults.apiserver_stops > 0 {
+            return Err(apiserver_down());
+        }
         self.execute(client, request)
     }
 
@@ -259,33 +309,83 @@ impl Cluster {
         self.stats.events += 1;
         match event {
             Event::Start(id) => self.dispatch(id, |c, ctx| c.start(ctx)),
-            Event::Timer { to, tag } => self.dispatch(to, |c, ctx| c.on_timer(ctx, tag)),
-            Event::Deliver { watch, event } => {
-                self.stats.deliveries += 1;
-                let to = self.hub.owner(watch);
-                self.dispatch(to, |c, ctx| c.on_watch(ctx, &event));
-            }
-            Event::Response { to, tag, result } => {
-                self.dispatch(to, |c, ctx| c.on_response(ctx, tag, &result))
-            }
-            Event::Request { from, request, tag } => {
-                if !self.slots[from].running {
+            Event::Timer { to, tag, epoch } => {
+                if self.slots[to].epoch != epoch {
                     return true;
                 }
-                let client = self.slots[from].name.clone();
-                let result = self.execute(&client, *request);
+                if let Some(held) = self.slots[to].held.as_mut() {
+                    held.push(Event::Timer { to, tag, epoch });
+                    return true;
+                }
+                self.dispatch(to, |c, ctx| c.on_timer(ctx, tag))
+            }
+            Event::Deliver { watch, event } => {
+                if self.dropped_watches[watch] {
+                    return true;
+                }
+                let to = self.hub.owner(watch);
+                if self.partitioned(to) {
+                    return true;
+                }
+                if let Some(held) = self.slots[to].held.as_mut() {
+                    held.push(Event::Deliver { watch, event });
+                    return true;
+                }
+                self.stats.deliveries += 1;
+                self.dispatch(to, |c, ctx| c.on_watch(ctx, &event));
+            }
+            Event::Response {
+                to,
+                tag,
+                result,
+                epoch,
+            } => {
+                if self.partitioned(to) || self.slots[to].epoch != epoch {
+                    return true;
+                }
+                if let Some(held) = self.slots[to].held.as_mut() {
+                    held.push(Event::Response {
+                        to,
+                        tag,
+                        result,
+                        epoch,
+                    });
+                    return true;
+                }
+                self.dispatch(to, |c, ctx| c.on_response(ctx, tag, &result))
+            }
+            Event::Request {
+                from,
+                request,
+                tag,
+                epoch,
+            } => {
+                if !self.slots[from].running || self.partitioned(from) {
+                    return true;
+                }
+                let result = if self.faults.apiserver_stops > 0 {
+                    Err(apiserver_down())
+                } else {
+                    let client = self.slots[from].name.clone();
+                    self.execute(&client, *request)
+                };
                 if let Some(tag) = tag {
-                    let at = self.queue.now() + self.config.latencies.api_request;
+                    let at = self.queue.now()
+                        + self.config.latencies.api_request
+                        + self.faults.apiserver_latency;
                     self.queue.schedule_at(
                         at,
                         Event::Response {
                             to: from,
                             tag,
                             result,
+                            epoch,
                         },
                     );
                 }
             }
+            Event::FaultStart(fault) => self.start_fault(*fault),
+            Event::FaultEnd(id) => self.end_fault(id),
             Event::Compact { revision } => {
                 self.api.compact(revision);
                 let next = self.api.etcd().revision();
@@ -296,6 +396,285 @@ impl Cluster {
             }
         }
         true
+    }
+
+    /// Injects a fault now: it starts at the current instant and, with a
+    /// duration, ends that much later. Errors name a node or component that
+    /// does not exist.
+    pub fn inject_fault(&mut self, fault: Fault) -> Result<(), String> {
+        if let Some(node) = fault.kind.node() {
+            if self.slot_id(&format!("kubelet/{node}")).is_none() {
+                return Err(format!("nodes \"{node}\" not found"));
+            }
+        }
+        self.start_fault(fault);
+        Ok(())
+    }
+
+    /// The faults in progress, with their start times, in the order they started.
+    pub fn active_faults(&self) -> Vec<(SimTime, &Fault)> {
+        self.active_faults.values().map(|(t, f)| (*t, f)).collect()
+    }
+
+    /// The state of the active faults.
+    pub fn fault_state(&self) -> &FaultState {
+        &self.faults
+    }
+
+    /// The fault starts and ends since the last call, in order.
+    pub fn take_fault_notices(&mut self) -> Vec<FaultNotice> {
+        std::mem::take(&mut self.notices)
+    }
+
+    /// Restarts a component as a new incarnation: its watches are dropped from
+    /// the hub, its pending timers and responses will be dropped, it is told
+    /// why ([`Component::on_fault`]) and started again. False when no
+    /// component has that name.
+    pub fn restart_component(&mut self, name: &str, why: &ComponentFault) -> bool {
+        let Some(id) = self.slot_id(name) else {
+            return false;
+        };
+        self.drop_watches(id);
+        let slot = &mut self.slots[id];
+        slot.epoch += 1;
+        slot.running = true;
+        slot.held = None;
+        self.dispatch(id, |c, ctx| c.on_fault(ctx, why));
+        self.dispatch(id, |c, ctx| c.start(ctx));
+        true
+    }
+
+    fn slot_id(&self, name: &str) -> Option<ComponentId> {
+        self.slots.iter().position(|s| s.name == name)
+    }
+
+    fn drop_watches(&mut self, id: ComponentId) {
+        for (w, dropped) in self.dropped_watches.iter_mut().enumerate() {
+            if !*dropped && self.hub.owner(w) == id {
+                *dropped = true;
+            }
+        }
+    }
+
+    fn partitioned(&self, id: ComponentId) -> bool {
+        !self.faults.partitioned.is_empty()
+            && self.slots[id]
+                .name
+                .strip_prefix("kubelet/")
+                .is_some_and(|n| self.faults.is_partitioned(n))
+    }
+
+    fn notice(&mut self, started: bool, fault: &Fault) {
+        let now = self.queue.now();
+        let text = fault.describe();
+        self.trace.record(
+            now,
+            "fault-injector",
+            if started { "fault-start" } else { "fault-end" },
+            fault.kind.object(),
+            None,
+            text.clone(),
+        );
+        self.notices.push(FaultNotice {
+            at: now,
+            started,
+            text,
+        });
+    }
+
+    fn start_fault(&mut self, fault: Fault) {
+        self.notice(true, &fault);
+        let id = self.next_fault;
+        self.next_fault += 1;
+        let now = self.queue.now();
+        match &fault.kind {
+            FaultKind::NodeCrash { node } => {
+                let node = node.clone();
+                self.faults.lost_power.insert(node.clone(), true);
+                faults::inc(&mut self.faults.crashed, &node);
+                self.set_running(&format!("kubelet/{node}"), false);
+            }
+            FaultKind::KubeletStop { node } => {
+                let node = node.clone();
+                faults::inc(&mut self.faults.kubelet_stopped, &node);
+                self.set_running(&format!("kubelet/{node}"), false);
+            }
+            FaultKind::NodePowerOn { node } | FaultKind::KubeletStart { node } => {
+                let node = node.clone();
+                let crash = matches!(fault.kind, FaultKind::NodePowerOn { .. });
+                // Ends every active crash (or stop) of the node.
+                let ended: Vec<u64> = self
+                    .active_faults
+                    .iter()
+                    .filter(|(_, (_, f))| match &f.kind {
+                        FaultKind::NodeCrash { node: n } => crash && *n == node,
+                        FaultKind::KubeletStop { node: n } => !crash && *n == node,
+                        _ => false,
+                    })
+                    .map(|(id, _)| *id)
+                    .collect();
+                for id in ended {
+                    self.end_fault(id);
+                }
+                self.notice(false, &fault);
+                return;
+            }
+            FaultKind::Partition { node } => {
+                let node = node.clone();
+                faults::inc(&mut self.faults.partitioned, &node);
+            }
+            FaultKind::ContainerCrash {
+                namespace,
+                pod,
+                container,
+                exit_code,
+            } => {
+                let node = self
+                    .api
+                    .etcd()
+                    .get(Kind::Pod, namespace, pod)
+                    .and_then(|p| p.field("spec.nodeName"));
+                if let Some(id) = node.and_then(|n| self.slot_id(&format!("kubelet/{n}"))) {
+                    let why = ComponentFault::CrashContainer {
+                        namespace: namespace.clone(),
+                        pod: pod.clone(),
+                        container: container.clone(),
+                        exit_code: *exit_code,
+                    };
+                    self.dispatch(id, |c, ctx| c.on_fault(ctx, &why));
+                }
+                self.notice(false, &fault);
+                return;
+            }
+            FaultKind::RegistryOutage => self.faults.registry_outages += 1,
+            FaultKind::ApiserverSlow { latency } => self.faults.apiserver_latency += *latency,
+            FaultKind::EtcdSlow { latency } => self.faults.etcd_latency += *latency,
+            FaultKind::ApiserverStop => self.faults.apiserver_stops += 1,
+            FaultKind::SchedulerStop | FaultKind::ControllerManagerStop => {
+                let name = control_plane_component(&fault.kind);
+                faults::inc(&mut self.faults.component_stops, name);
+                if let Some(id) = self.slot_id(name) {
+                    if self.slots[id].held.is_none() {
+                        self.slots[id].held = Some(Vec::new());
+                    }
+                }
+            }
+            FaultKind::RandomNodeCrashes {
+                mtbf,
+                recover_after,
+            } => {
+                let mut rng = self
+                    .streams
+                    .stream(&format!("faults/random/{}", self.random_faults));
+                self.random_faults += 1;
+                let workers: Vec<String> = self
+                    .config
+                    .nodes
+                    .iter()
+                    .filter(|n| !n.control_plane)
+                    .map(|n| n.name.clone())
+                    .collect();
+                let span = fault.duration.unwrap_or(SimDuration::from_secs(24 * 3600));
+                let plan = faults::plan_random_node_crashes(
+                    &mut rng,
+                    &workers,
+                    now,
+                    span,
+                    *mtbf,
+                    *recover_after,
+                );
+                for (at, node) in plan {
+                    self.queue.schedule_at(
+                        at,
+                        Event::FaultStart(Box::new(Fault {
+                            kind: FaultKind::NodeCrash { node },
+                            duration: Some(*recover_after),
+                        })),
+                    );
+                }
+            }
+        }
+        if let Some(d) = fault.duration {
+            self.queue.schedule_at(now + d, Event::FaultEnd(id));
+        }
+        self.active_faults.insert(id, (now, fault));
+    }
+
+    fn end_fault(&mut self, id: u64) {
+        let Some((_, fault)) = self.active_faults.remove(&id) else {
+            return;
+        };
+        self.notice(false, &fault);
+        match &fault.kind {
+            FaultKind::NodeCrash { node } => {
+                faults::dec(&mut self.faults.crashed, node);
+                self.maybe_restart_kubelet(node);
+            }
+            FaultKind::KubeletStop { node } => {
+                faults::dec(&mut self.faults.kubelet_stopped, node);
+                self.maybe_restart_kubelet(node);
+            }
+            FaultKind::Partition { node } => {
+                if faults::dec(&mut self.faults.partitioned, node) {
+                    if let Some(kid) = self.slot_id(&format!("kubelet/{node}")) {
+                        if self.slots[kid].running {
+                            self.drop_watches(kid);
+                            self.dispatch(kid, |c, ctx| c.on_fault(ctx, &ComponentFault::Resync));
+                        }
+                    }
+                }
+            }
+            FaultKind::RegistryOutage => {
+                self.faults.registry_outages = self.faults.registry_outages.saturating_sub(1)
+            }
+            FaultKind::ApiserverSlow { latency } => {
+                self.faults.apiserver_latency = SimDuration::from_nanos(
+                    self.faults
+                        .apiserver_latency
+                        .as_nanos()
+                        .saturating_sub(latency.as_nanos()),
+                )
+            }
+            FaultKind::EtcdSlow { latency } => {
+                self.faults.etcd_latency = SimDuration::from_nanos(
+                    self.faults
+                        .etcd_latency
+                        .as_nanos()
+                        .saturating_sub(latency.as_nanos()),
+                )
+            }
+            FaultKind::ApiserverStop => {
+                self.faults.apiserver_stops = self.faults.apiserver_stops.saturating_sub(1)
+            }
+            FaultKind::SchedulerStop | FaultKind::ControllerManagerStop => {
+                let name = control_plane_component(&fault.kind);
+                if faults::dec(&mut self.faults.component_stops, name) {
+                    if let Some(cid) = self.slot_id(name) {
+                        // Resume: what it missed arrives now, in order.
+                        let now = self.queue.now();
+                        for e in self.slots[cid].held.take().unwrap_or_default() {
+                            self.queue.schedule_at(now, e);
+                        }
+                    }
+                }
+            }
+            FaultKind::NodePowerOn { .. }
+            | FaultKind::KubeletStart { .. }
+            | FaultKind::ContainerCrash { .. }
+            | FaultKind::RandomNodeCrashes { .. } => {}
+        }
+    }
+
+    /// Starts a node's kubelet again once no crash or stop holds it down.
+    fn maybe_restart_kubelet(&mut self, node: &str) {
+        if self.faults.kubelet_down(node) {
+            return;
+        }
+        let crashed = self.faults.lost_power.remove(node).unwrap_or(false);
+        self.restart_component(
+            &format!("kubelet/{node}"),
+            &ComponentFault::Restart { crashed },
+        );
     }
 
     fn execute(&mut self, client: &str, request: Request) -> ApiResult {
@@ -346,6 +725,9 @@ impl Cluster {
         self.hub.targets(change, &mut targets);
         let latency = self.config.latencies.watch_delivery;
         for &(watch, ty) in &targets {
+            if self.dropped_watches[watch] {
+                continue;
+            }
             let at = (self.queue.now() + latency).max(self.watch_last_delivery[watch]);
             self.watch_last_delivery[watch] = at;
             self.queue.schedule_at(
@@ -380,6 +762,10 @@ impl Cluster {
                 trace: &mut self.trace,
                 config: &self.config,
                 new_watches: &mut self.new_watches,
+                epoch: slot.epoch,
+                request_latency: self.config.latencies.api_request + self.faults.apiserver_latency,
+                write_latency: self.faults.etcd_latency,
+                registry_down: self.faults.registry_outages > 0,
             };
             f(component.as_mut(), &mut ctx);
         }
@@ -397,6 +783,7 @@ impl Cluster {
             let watch = self.hub.add(spec, owner);
             let at = self.queue.now() + latency;
             self.watch_last_delivery.push(at);
+            self.dropped_watches.push(false);
             for object in items {
                 if self.hub.spec(watch).selects(&object) {
                     self.queue.schedule_at(
@@ -412,5 +799,20 @@ impl Cluster {
                 }
             }
         }
+    }
+}
+
+/// The error a request gets while the API server is stopped.
+fn apiserver_down() -> crate::api::ApiError {
+    crate::api::ApiError::new(
+        crate::api::Reason::ServiceUnavailable,
+        "the server is currently unable to handle the request",
+    )
+}
+
+fn control_plane_component(kind: &FaultKind) -> &'static str {
+    match kind {
+        FaultKind::SchedulerStop => "kube-scheduler",
+        _ => "kube-controller-manager",
     }
 }

@@ -337,6 +337,25 @@ pub struct Timings {
     pub namespace_resync: SimDuration,
     /// Time for a kubelet to start after the node boots.
     pub kubelet_startup: SimDuration,
+    /// kube-controller-manager `--node-monitor-period` (5 s): how often the
+    /// node lifecycle controller checks node health.
+    pub node_monitor_period: SimDuration,
+    /// `--node-monitor-grace-period` (50 s since v1.32): silence after which
+    /// a node is marked Unknown.
+    pub node_monitor_grace_period: SimDuration,
+    /// `--node-startup-grace-period` (60 s): the grace of a node that never
+    /// posted a Ready condition.
+    pub node_startup_grace_period: SimDuration,
+    /// `--node-eviction-rate` (0.1 nodes/s) as the interval between two
+    /// NoExecute taintings in one zone (10 s; burst 1).
+    pub node_eviction_interval: SimDuration,
+    /// `--secondary-node-eviction-rate` (0.01 nodes/s) as an interval (100 s),
+    /// used in partially disrupted zones larger than 50 nodes.
+    pub secondary_node_eviction_interval: SimDuration,
+    /// The pod garbage collector's period (`gcCheckPeriod`, 20 s).
+    pub pod_gc_period: SimDuration,
+    /// `--terminated-pod-gc-threshold` (12500; 0 disables the rule).
+    pub terminated_pod_gc_threshold: u64,
 }
 
 impl Default for Timings {
@@ -354,6 +373,13 @@ impl Default for Timings {
             etcd_compaction_interval: SimDuration::from_mins(5),
             namespace_resync: SimDuration::from_secs(1),
             kubelet_startup: SimDuration::from_secs(1),
+            node_monitor_period: SimDuration::from_secs(5),
+            node_monitor_grace_period: SimDuration::from_secs(50),
+            node_startup_grace_period: SimDuration::from_secs(60),
+            node_eviction_interval: SimDuration::from_secs(10),
+            secondary_node_eviction_interval: SimDuration::from_secs(100),
+            pod_gc_period: SimDuration::from_secs(20),
+            terminated_pod_gc_threshold: 12_500,
         }
     }
 }

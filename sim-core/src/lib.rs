@@ -35,6 +35,7 @@ pub mod api;
 pub mod apiserver;
 pub mod etcd;
 pub mod event_queue;
+pub mod faults;
 pub mod rng;
 pub mod time;
 pub mod trace;

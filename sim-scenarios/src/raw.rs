@@ -170,6 +170,16 @@ pub struct RawTimings {
     pub etcd_compaction_interval: Option<String>,
     /// kubelet start after boot (1s).
     pub kubelet_startup: Option<String>,
+    /// `--node-monitor-period` (5s).
+    pub node_monitor_period: Option<String>,
+    /// `--node-monitor-grace-period` (50s).
+    pub node_monitor_grace_period: Option<String>,
+    /// `--node-startup-grace-period` (60s).
+    pub node_startup_grace_period: Option<String>,
+    /// Interval between NoExecute taintings in a zone, 1/`--node-eviction-rate` (10s).
+    pub node_eviction_interval: Option<String>,
+    /// Pod GC period (20s).
+    pub pod_gc_period: Option<String>,
 }
 
 /// Latency overrides (durations).
@@ -187,7 +197,7 @@ pub struct RawLatencies {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[serde(
-    expecting = "a step: a mapping with one of apply, delete, kubectl, wait or expect (and optionally at or after, name, namespace)"
+    expecting = "a step: a mapping with one of apply, delete, kubectl, wait, expect or fault (and optionally at or after, name, namespace)"
 )]
 pub struct RawStep {
     /// Absolute virtual time (duration since start).
@@ -221,6 +231,47 @@ pub struct RawStep {
     /// An expectation.
     #[serde(default)]
     pub expect: Option<RawExpect>,
+    /// A fault to inject (docs/faults.md).
+    #[serde(default)]
+    pub fault: Option<RawFault>,
+}
+
+/// A fault step: `{kind: node-crash, node: worker-1, duration: 10m}`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    expecting = "a fault: a mapping with kind and the fields that kind takes (node, pod, container, exitCode, duration, latency, mtbf, recoverAfter)"
+)]
+pub struct RawFault {
+    /// `node-crash`, `partition`, ... (docs/faults.md).
+    pub kind: String,
+    /// The node (node and kubelet faults, partitions).
+    #[serde(default)]
+    pub node: Option<String>,
+    /// The pod (container-crash).
+    #[serde(default)]
+    pub pod: Option<String>,
+    /// The pod's namespace (default `default`).
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// The container (container-crash).
+    #[serde(default)]
+    pub container: Option<String>,
+    /// The exit code (container-crash; default 1).
+    #[serde(default)]
+    pub exit_code: Option<i32>,
+    /// How long the fault lasts (duration).
+    #[serde(default)]
+    pub duration: Option<String>,
+    /// Added latency (apiserver-slow, etcd-slow).
+    #[serde(default)]
+    pub latency: Option<String>,
+    /// Mean time between failures (random-node-crashes).
+    #[serde(default)]
+    pub mtbf: Option<String>,
+    /// How long a crashed node stays down (random-node-crashes).
+    #[serde(default)]
+    pub recover_after: Option<String>,
 }
 
 /// Either one string or several.

@@ -69,6 +69,18 @@ fn stamp(t: SimTime) -> String {
     format!("[{:>10}]", t.to_string())
 }
 
+/// The transcript lines of the faults that started or ended since the last call.
+pub(crate) fn fault_lines(cluster: &mut Cluster) -> String {
+    cluster
+        .take_fault_notices()
+        .into_iter()
+        .map(|n| {
+            let what = if n.started { "starts" } else { "ends" };
+            format!("{} fault {what}: {}\n", stamp(n.at), n.text)
+        })
+        .collect()
+}
+
 impl Runner<'_> {
     fn say(&mut self, text: &str) -> io::Result<()> {
         self.flush_watch()?;
@@ -99,10 +111,12 @@ impl Runner<'_> {
         }
     }
 
-    /// Writes the collected watch rows.
+    /// Writes the collected watch rows, then the faults that started or ended.
     fn flush_watch(&mut self) -> io::Result<()> {
         let rows = std::mem::take(&mut self.pending);
-        self.out.write_all(rows.as_bytes())
+        self.out.write_all(rows.as_bytes())?;
+        let faults = fault_lines(&mut self.cluster);
+        self.out.write_all(faults.as_bytes())
     }
 
     /// Advances the clock to `to`; with a watch running, event by event so
@@ -285,6 +299,12 @@ pub fn run(
                         writeln!(r.out, "error: timed out waiting for the condition")?;
                     }
                 }
+            }
+            Action::Fault(f) => {
+                if let Err(e) = r.cluster.inject_fault(f.clone()) {
+                    r.say(&format!("error: fault {}: {e}", f.describe()))?;
+                }
+                r.flush_watch()?;
             }
             Action::Wait(d) => {
                 r.say(&format!("wait {d}"))?;

@@ -19,7 +19,7 @@ use crate::kubectl::exec::Prepared;
 use crate::kubectl::grammar::{self, Command};
 use crate::kubectl::resources::resolve;
 use crate::manifest::{self, ManifestObject};
-use crate::raw::{RawCluster, RawExpect, RawImage, RawNodePool, RawScenario, RawStep};
+use crate::raw::{RawCluster, RawExpect, RawFault, RawImage, RawNodePool, RawScenario, RawStep};
 use crate::yaml::{self, YamlErrorKind};
 
 /// The seed used when a scenario names none.
@@ -82,6 +82,8 @@ pub enum Action {
     Wait(SimDuration),
     /// Check a condition, waiting up to a deadline.
     Expect(Expectation),
+    /// Inject a fault (docs/faults.md).
+    Fault(sim_core::faults::Fault),
 }
 
 fn parse_duration(
@@ -181,7 +183,7 @@ fn validate(raw: RawScenario, text: &str, path: &Path) -> Result<Scenario, Scena
     let cluster = cluster(&raw.cluster, path)?;
     let mut steps = Vec::new();
     for (i, rs) in raw.steps.iter().enumerate() {
-        steps.push(step(i, rs, path, &base, text)?);
+        steps.push(step(i, rs, path, &base, text, &cluster)?);
     }
     // Absolute times must not go backwards.
     let mut last_at = SimTime::ZERO;
@@ -432,7 +434,7 @@ fn cluster(raw: &RawCluster, file: &Path) -> Result<ClusterConfig, ScenarioError
     }
     let t = &raw.timings;
     let timings = &mut config.timings;
-    let overrides: [(&Option<String>, &str, &mut SimDuration); 8] = [
+    let overrides: [(&Option<String>, &str, &mut SimDuration); 13] = [
         (
             &t.node_lease_duration,
             "nodeLeaseDuration",
@@ -473,6 +475,27 @@ fn cluster(raw: &RawCluster, file: &Path) -> Result<ClusterConfig, ScenarioError
             "kubeletStartup",
             &mut timings.kubelet_startup,
         ),
+        (
+            &t.node_monitor_period,
+            "nodeMonitorPeriod",
+            &mut timings.node_monitor_period,
+        ),
+        (
+            &t.node_monitor_grace_period,
+            "nodeMonitorGracePeriod",
+            &mut timings.node_monitor_grace_period,
+        ),
+        (
+            &t.node_startup_grace_period,
+            "nodeStartupGracePeriod",
+            &mut timings.node_startup_grace_period,
+        ),
+        (
+            &t.node_eviction_interval,
+            "nodeEvictionInterval",
+            &mut timings.node_eviction_interval,
+        ),
+        (&t.pod_gc_period, "podGcPeriod", &mut timings.pod_gc_period),
     ];
     for (raw_value, field, target) in overrides {
         if let Some(s) = raw_value.as_deref() {
@@ -662,6 +685,7 @@ fn step(
     file: &Path,
     base: &Path,
     text: &str,
+    cluster: &ClusterConfig,
 ) -> Result<Step, ScenarioError> {
     let path = format!("steps[{index}]");
     let location = Location {
@@ -699,6 +723,7 @@ fn step(
         ("kubectl", raw.kubectl.is_some()),
         ("wait", raw.wait.is_some()),
         ("expect", raw.expect.is_some()),
+        ("fault", raw.fault.is_some()),
     ]
     .into_iter()
     .filter(|(_, present)| *present)
@@ -712,7 +737,7 @@ fn step(
         };
         return Err(err(
             "",
-            format!("a step needs exactly one of apply, delete, kubectl, wait or expect; {found}"),
+            format!("a step needs exactly one of apply, delete, kubectl, wait or expect (or fault); {found}"),
         ));
     }
     if raw.namespace.is_some() && raw.delete.is_none() && raw.apply.is_none() {
@@ -783,6 +808,11 @@ fn step(
         Action::Wait(parse_duration(w, file, None, &format!("{path}.wait"))?)
     } else if let Some(e) = &raw.expect {
         Action::Expect(expectation(e, file, &format!("{path}.expect"))?)
+    } else if let Some(f) = &raw.fault {
+        let node_names: Vec<&str> = cluster.nodes.iter().map(|n| n.name.as_str()).collect();
+        Action::Fault(
+            fault(f, &node_names).map_err(|(field, msg)| err(&format!(".fault{field}"), msg))?,
+        )
     } else {
         return Err(err("", "empty step".into()));
     };
@@ -1176,4 +1206,135 @@ fn expectation(raw: &RawExpect, file: &Path, path: &str) -> Result<Expectation, 
         conditions,
         within,
     })
+}
+
+/// A fault step's fault, or the field (`.node`, ``) and what is wrong.
+pub(crate) fn fault(
+    raw: &RawFault,
+    nodes: &[&str],
+) -> Result<sim_core::faults::Fault, (String, String)> {
+    use sim_core::faults::{Fault, FaultKind, KINDS};
+    let bad = |field: &str, msg: String| (field.to_owned(), msg);
+    let dur = |field: &str, v: &Option<String>| -> Result<Option<SimDuration>, (String, String)> {
+        v.as_deref()
+            .map(|s| {
+                s.parse::<SimDuration>().map_err(|e| {
+                    let mut msg = e.to_string();
+                    if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '.') {
+                        msg.push_str(&format!("; did you mean {s}s?"));
+                    }
+                    bad(field, msg)
+                })
+            })
+            .transpose()
+    };
+    let need = |field: &str, v: Option<SimDuration>| {
+        v.ok_or_else(|| bad("", format!("a {} fault needs {field}", raw.kind)))
+    };
+    let node = || -> Result<String, (String, String)> {
+        let n = raw
+            .node
+            .clone()
+            .ok_or_else(|| bad("", format!("a {} fault needs node", raw.kind)))?;
+        if !nodes.contains(&n.as_str()) {
+            return Err(bad(
+                ".node",
+                format!(
+                    "no node named {n:?}; the cluster's nodes are {}",
+                    nodes.join(", ")
+                ),
+            ));
+        }
+        Ok(n)
+    };
+    let duration = dur(".duration", &raw.duration)?;
+    let latency = dur(".latency", &raw.latency)?;
+    let mtbf = dur(".mtbf", &raw.mtbf)?;
+    let recover_after = dur(".recoverAfter", &raw.recover_after)?;
+    let kind = match raw.kind.as_str() {
+        "node-crash" => FaultKind::NodeCrash { node: node()? },
+        "node-power-on" => FaultKind::NodePowerOn { node: node()? },
+        "kubelet-stop" => FaultKind::KubeletStop { node: node()? },
+        "kubelet-start" => FaultKind::KubeletStart { node: node()? },
+        "partition" => FaultKind::Partition { node: node()? },
+        "container-crash" => FaultKind::ContainerCrash {
+            namespace: raw.namespace.clone().unwrap_or_else(|| "default".into()),
+            pod: raw
+                .pod
+                .clone()
+                .ok_or_else(|| bad("", "a container-crash fault needs pod".into()))?,
+            container: raw
+                .container
+                .clone()
+                .ok_or_else(|| bad("", "a container-crash fault needs container".into()))?,
+            exit_code: raw.exit_code.unwrap_or(1),
+        },
+        "registry-outage" => FaultKind::RegistryOutage,
+        "apiserver-slow" => FaultKind::ApiserverSlow {
+            latency: need("latency", latency)?,
+        },
+        "apiserver-stop" => FaultKind::ApiserverStop,
+        "scheduler-stop" => FaultKind::SchedulerStop,
+        "controller-manager-stop" => FaultKind::ControllerManagerStop,
+        "etcd-slow" => FaultKind::EtcdSlow {
+            latency: need("latency", latency)?,
+        },
+        "random-node-crashes" => FaultKind::RandomNodeCrashes {
+            mtbf: need("mtbf", mtbf)?,
+            recover_after: need("recoverAfter", recover_after)?,
+        },
+        other => {
+            let hint = crate::suggest::closest(other, KINDS.iter().copied(), 3)
+                .map(|s| format!("did you mean {s}? "))
+                .unwrap_or_default();
+            return Err(bad(
+                ".kind",
+                format!(
+                    "unknown fault kind {other:?}; {hint}expected one of {}",
+                    KINDS.join(", ")
+                ),
+            ));
+        }
+    };
+    if kind.instantaneous() && duration.is_some() {
+        return Err(bad(
+            ".duration",
+            format!(
+                "a {} fault happens at an instant and takes no duration",
+                raw.kind
+            ),
+        ));
+    }
+    if matches!(kind, FaultKind::RandomNodeCrashes { .. }) && duration.is_none() {
+        return Err(bad("", "a random-node-crashes fault needs duration".into()));
+    }
+    if mtbf == Some(SimDuration::ZERO) {
+        return Err(bad(".mtbf", "mtbf must be greater than zero".into()));
+    }
+    let fields_used: &[(&str, bool)] = &[
+        ("node", raw.node.is_some() && kind.node().is_none()),
+        (
+            "pod",
+            raw.pod.is_some() && !matches!(kind, FaultKind::ContainerCrash { .. }),
+        ),
+        (
+            "latency",
+            raw.latency.is_some()
+                && !matches!(
+                    kind,
+                    FaultKind::ApiserverSlow { .. } | FaultKind::EtcdSlow { .. }
+                ),
+        ),
+        (
+            "mtbf",
+            raw.mtbf.is_some() && !matches!(kind, FaultKind::RandomNodeCrashes { .. }),
+        ),
+    ];
+    if let Some((f, _)) = fields_used.iter().find(|(_, b)| *b) {
+        return Err(bad(
+            &format!(".{f}"),
+            format!("a {} fault takes no {f}", raw.kind),
+        ));
+    }
+    Ok(Fault { kind, duration })
 }

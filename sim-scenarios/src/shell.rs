@@ -29,6 +29,87 @@ use crate::runner::{self, cluster_ready, CLUSTER_READY_TIMEOUT, DELETE_WAIT_TIME
 use crate::scenario::{self, Scenario, DEFAULT_SEED};
 use crate::Location;
 
+/// A `fault` command's words as a fault step, with the step's flow mapping
+/// (for `save`).
+fn shell_fault(args: &[&str]) -> Result<(crate::raw::RawFault, String), String> {
+    use crate::raw::RawFault;
+    let usage = "usage: fault KIND [ARGS...] (type help for the kinds)";
+    let Some((&kind, rest)) = args.split_first() else {
+        return Err(usage.to_owned());
+    };
+    let mut raw = RawFault {
+        kind: kind.to_owned(),
+        ..Default::default()
+    };
+    if !sim_core::faults::KINDS.contains(&kind) {
+        // Validation names the unknown kind.
+        return Ok((raw, String::new()));
+    }
+    let mut fields = vec![format!("kind: {kind}")];
+    let mut rest: Vec<&str> = rest.to_vec();
+    if let Some(i) = rest.iter().position(|w| *w == "-n" || *w == "--namespace") {
+        let ns = rest
+            .get(i + 1)
+            .ok_or_else(|| format!("{kind}: -n needs a namespace"))?;
+        raw.namespace = Some((*ns).to_owned());
+        rest.drain(i..i + 2);
+    }
+    let too_many = || format!("{kind}: too many arguments; {usage}");
+    let take = |rest: &mut Vec<&str>, what: &str| -> Result<String, String> {
+        if rest.is_empty() {
+            return Err(format!("{kind}: missing {what}"));
+        }
+        Ok(rest.remove(0).to_owned())
+    };
+    match kind {
+        "node-crash" | "kubelet-stop" | "partition" | "node-power-on" | "kubelet-start" => {
+            raw.node = Some(take(&mut rest, "NODE")?);
+        }
+        "container-crash" => {
+            raw.pod = Some(take(&mut rest, "POD")?);
+            raw.container = Some(take(&mut rest, "CONTAINER")?);
+            if !rest.is_empty() {
+                let code = rest.remove(0);
+                raw.exit_code = Some(
+                    code.parse()
+                        .map_err(|_| format!("{kind}: exit code {code:?} is not an integer"))?,
+                );
+            }
+        }
+        "apiserver-slow" | "etcd-slow" => raw.latency = Some(take(&mut rest, "LATENCY")?),
+        "random-node-crashes" => {
+            raw.mtbf = Some(take(&mut rest, "MTBF")?);
+            raw.recover_after = Some(take(&mut rest, "RECOVER-AFTER")?);
+        }
+        _ => {}
+    }
+    if !rest.is_empty() {
+        raw.duration = Some(rest.remove(0).to_owned());
+    }
+    if !rest.is_empty() {
+        return Err(too_many());
+    }
+    let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    for (name, v) in [
+        ("node", &raw.node),
+        ("pod", &raw.pod),
+        ("namespace", &raw.namespace),
+        ("container", &raw.container),
+        ("latency", &raw.latency),
+        ("mtbf", &raw.mtbf),
+        ("recoverAfter", &raw.recover_after),
+        ("duration", &raw.duration),
+    ] {
+        if let Some(v) = v {
+            fields.push(format!("{name}: {}", q(v)));
+        }
+    }
+    if let Some(c) = raw.exit_code {
+        fields.push(format!("exitCode: {c}"));
+    }
+    Ok((raw, format!("{{{}}}", fields.join(", "))))
+}
+
 /// The longest `run until` advances virtual time before giving up.
 pub const RUN_UNTIL_CAP: SimDuration = SimDuration::from_mins(5);
 
@@ -121,6 +202,8 @@ enum Recorded {
     },
     /// A wait (`sleep`, or the time `run until` took).
     Wait { at: SimTime, duration: SimDuration },
+    /// A fault, as the flow mapping of a `fault:` step.
+    Fault { at: SimTime, mapping: String },
 }
 
 struct Shell<'a> {
@@ -142,7 +225,13 @@ Commands:
   run until pod/NAME running [-n NS]
                                     advance until it holds (at most 5m0s)
   clock                             print the virtual time
-  fault ...                         inject a fault (not modelled yet)
+  fault KIND [ARGS...]              inject a fault (docs/faults.md):
+    fault node-crash|kubelet-stop|partition NODE [DURATION]
+    fault node-power-on|kubelet-start NODE
+    fault container-crash POD CONTAINER [EXIT-CODE] [-n NS]
+    fault registry-outage|apiserver-stop|scheduler-stop|controller-manager-stop [DURATION]
+    fault apiserver-slow|etcd-slow LATENCY [DURATION]
+    fault random-node-crashes MTBF RECOVER-AFTER DURATION
   save [--force] FILE               write the session as a scenario for sim run
   help                              this text
   exit, quit                        leave (so does end of input)
@@ -234,7 +323,9 @@ impl Shell<'_> {
 
     fn flush_watch(&mut self) -> io::Result<()> {
         let rows = std::mem::take(&mut self.pending);
-        self.out.write_all(rows.as_bytes())
+        self.out.write_all(rows.as_bytes())?;
+        let faults = runner::fault_lines(&mut self.cluster);
+        self.out.write_all(faults.as_bytes())
     }
 
     fn advance(&mut self, to: SimTime) {
@@ -276,7 +367,7 @@ impl Shell<'_> {
             }
             "fault" => {
                 self.echo(trimmed)?;
-                writeln!(self.out, "faults are not modelled yet")?;
+                self.fault(&words[1..])?;
             }
             "sleep" => {
                 self.echo(trimmed)?;
@@ -293,6 +384,31 @@ impl Shell<'_> {
             _ => self.kubectl(trimmed)?,
         }
         Ok(true)
+    }
+
+    fn fault(&mut self, args: &[&str]) -> io::Result<()> {
+        let (raw, mapping) = match shell_fault(args) {
+            Ok(r) => r,
+            Err(e) => return writeln!(self.out, "error: {e}"),
+        };
+        let nodes: Vec<String> = self
+            .cluster
+            .config()
+            .nodes
+            .iter()
+            .map(|n| n.name.clone())
+            .collect();
+        let names: Vec<&str> = nodes.iter().map(String::as_str).collect();
+        let fault = match scenario::fault(&raw, &names) {
+            Ok(f) => f,
+            Err((_, msg)) => return writeln!(self.out, "error: {msg}"),
+        };
+        if let Err(e) = self.cluster.inject_fault(fault) {
+            return writeln!(self.out, "error: {e}");
+        }
+        let at = self.cluster.now();
+        self.recorded.push(Recorded::Fault { at, mapping });
+        self.flush_watch()
     }
 
     fn sleep(&mut self, args: &[&str]) -> io::Result<()> {
@@ -565,6 +681,9 @@ impl Shell<'_> {
                 Recorded::Wait { at, duration } => {
                     text.push_str(&format!("  - at: {at}\n    wait: {duration}\n"));
                 }
+                Recorded::Fault { at, mapping } => {
+                    text.push_str(&format!("  - at: {at}\n    fault: {mapping}\n"));
+                }
             }
         }
         text
@@ -664,7 +783,7 @@ mod tests {
             t.contains("[    3.313s] sleep 2s\n[    5.313s] clock\n5.313s\n"),
             "{t}"
         );
-        assert!(t.contains("faults are not modelled yet\n"), "{t}");
+        assert!(t.contains("error: unknown fault kind \"x\""), "{t}");
         assert!(
             t.contains("gave up after 5m0s: pod/nope is not running"),
             "{t}"

@@ -51,6 +51,9 @@ pub trait Component: Any {
     fn on_timer(&mut self, ctx: &mut Ctx<'_>, tag: u64);
     /// The response to a request sent with [`Ctx::send_tagged`].
     fn on_response(&mut self, _ctx: &mut Ctx<'_>, _tag: u64, _result: &ApiResult) {}
+    /// A fault reaches the component (restart, resync, container crash); most
+    /// components ignore faults.
+    fn on_fault(&mut self, _ctx: &mut Ctx<'_>, _fault: &crate::faults::ComponentFault) {}
     /// The component as `Any`, so that tests and reports can inspect it.
     fn as_any(&self) -> &dyn Any;
 }
@@ -65,6 +68,14 @@ pub struct Ctx<'a> {
     pub(crate) trace: &'a mut Trace,
     pub(crate) config: &'a ClusterConfig,
     pub(crate) new_watches: &'a mut Vec<(ComponentId, WatchSpec)>,
+    /// The component's incarnation: events of an earlier one are dropped.
+    pub(crate) epoch: u64,
+    /// Latency of a request (the modelled latency plus any slow-API-server fault).
+    pub(crate) request_latency: SimDuration,
+    /// Latency added to writes (slow etcd).
+    pub(crate) write_latency: SimDuration,
+    /// True while an image registry outage lasts.
+    pub(crate) registry_down: bool,
 }
 
 impl Ctx<'_> {
@@ -83,36 +94,47 @@ impl Ctx<'_> {
         self.config
     }
 
-    /// Sends a request; its outcome reaches this component only through its watches.
-    pub fn send(&mut self, request: Request) {
-        let at = self.now + self.config.latencies.api_request;
+    /// True unless an image registry outage is in progress.
+    pub fn registry_available(&self) -> bool {
+        !self.registry_down
+    }
+
+    fn send_request(&mut self, request: Request, tag: Option<u64>) {
+        let mut at = self.now + self.request_latency;
+        if !request.is_read() {
+            at += self.write_latency;
+        }
         self.queue.schedule_at(
             at,
             Event::Request {
                 from: self.me,
                 request: Box::new(request),
-                tag: None,
+                tag,
+                epoch: self.epoch,
             },
         );
+    }
+
+    /// Sends a request; its outcome reaches this component only through its watches.
+    pub fn send(&mut self, request: Request) {
+        self.send_request(request, None);
     }
 
     /// Sends a request whose response is delivered to [`Component::on_response`] with `tag`.
     pub fn send_tagged(&mut self, request: Request, tag: u64) {
-        let at = self.now + self.config.latencies.api_request;
-        self.queue.schedule_at(
-            at,
-            Event::Request {
-                from: self.me,
-                request: Box::new(request),
-                tag: Some(tag),
-            },
-        );
+        self.send_request(request, Some(tag));
     }
 
     /// Sets a timer that fires [`Component::on_timer`] with `tag` after `delay`.
     pub fn set_timer(&mut self, delay: SimDuration, tag: u64) -> EventId {
-        self.queue
-            .schedule_after(delay, Event::Timer { to: self.me, tag })
+        self.queue.schedule_after(
+            delay,
+            Event::Timer {
+                to: self.me,
+                tag,
+                epoch: self.epoch,
+            },
+        )
     }
 
     /// Cancels a timer; false if it already fired.

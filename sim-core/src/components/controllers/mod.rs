@@ -10,8 +10,11 @@ pub mod daemonset;
 pub mod deployment;
 pub mod garbage_collector;
 pub mod namespace;
+pub mod node_lifecycle;
+pub mod pod_gc;
 pub mod replicaset;
 pub mod serviceaccount;
+pub mod taint_eviction;
 
 use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet};
@@ -151,6 +154,9 @@ pub struct ControllerManager {
     replicaset: replicaset::ReplicaSetController,
     deployment: deployment::DeploymentController,
     daemonset: daemonset::DaemonSetController,
+    node_lifecycle: node_lifecycle::NodeLifecycleController,
+    taint_eviction: taint_eviction::TaintEvictionController,
+    pod_gc: pod_gc::PodGc,
     sync_pending: bool,
     namespace_resync_pending: bool,
 }
@@ -181,6 +187,9 @@ impl ControllerManager {
                 "daemonset-controller",
                 None,
             )),
+            node_lifecycle: node_lifecycle::NodeLifecycleController::default(),
+            taint_eviction: taint_eviction::TaintEvictionController::default(),
+            pod_gc: pod_gc::PodGc::default(),
             sync_pending: false,
             namespace_resync_pending: false,
         }
@@ -206,6 +215,8 @@ impl Component for ControllerManager {
                 ctx.watch(WatchSpec::all(kind));
             }
         }
+        self.node_lifecycle.start(ctx);
+        self.pod_gc.start(ctx);
     }
 
     fn on_watch(&mut self, ctx: &mut Ctx<'_>, event: &WatchEvent) {
@@ -221,6 +232,8 @@ impl Component for ControllerManager {
         self.replicaset.observe(event, prev.as_deref());
         self.deployment.observe(event, &self.informers);
         self.daemonset.observe(event);
+        self.node_lifecycle.observe(event);
+        self.taint_eviction.observe(event, prev.as_deref());
         self.schedule_sync(ctx);
     }
 
@@ -239,12 +252,18 @@ impl Component for ControllerManager {
                 self.deployment.sync(ctx, &self.informers);
                 self.replicaset.sync(ctx, &self.informers);
                 self.daemonset.sync(ctx, &self.informers);
+                self.node_lifecycle.sync(ctx, &self.informers);
+                self.taint_eviction.sync(ctx, &self.informers);
             }
             TIMER_NAMESPACE_RESYNC => {
                 self.namespace_resync_pending = false;
                 self.namespace.requeue_terminating(&self.informers);
                 self.schedule_sync(ctx);
             }
+            other
+                if self.node_lifecycle.on_timer(ctx, &self.informers, other)
+                    || self.taint_eviction.on_timer(ctx, &self.informers, other)
+                    || self.pod_gc.on_timer(ctx, &self.informers, other) => {}
             other => {
                 if self.deployment.on_timer(other) || self.replicaset.on_timer(other) {
                     self.schedule_sync(ctx);
@@ -256,6 +275,7 @@ impl Component for ControllerManager {
     fn on_response(&mut self, ctx: &mut Ctx<'_>, tag: u64, result: &ApiResult) {
         if self.replicaset.on_response(ctx, tag, result)
             || self.daemonset.on_response(ctx, tag, result)
+            || self.node_lifecycle.on_response(tag, result)
         {
             self.schedule_sync(ctx);
         }

@@ -36,6 +36,7 @@ use crate::apiserver::watch::WatchSpec;
 use crate::apiserver::{ApiResult, DeleteOptions, Request, Response};
 use crate::config::{ImageCatalog, ImageProfile, NodeConfig, KUBERNETES_VERSION};
 use crate::etcd::ChangeType;
+use crate::faults::ComponentFault;
 use crate::time::{SimDuration, SimTime};
 
 /// Memory the kubelet keeps back from allocatable: the default hard eviction
@@ -51,12 +52,35 @@ enum Timer {
     StatusUpdate,
     SandboxReady(String),
     PullDone,
-    Started { uid: String, idx: usize, run: u32 },
-    Exit { uid: String, idx: usize, run: u32 },
-    Stopped { uid: String, idx: usize, run: u32 },
-    Restart { uid: String, idx: usize },
-    RetryPull { uid: String, idx: usize },
-    RetryConfig { uid: String, idx: usize },
+    Started {
+        uid: String,
+        idx: usize,
+        run: u32,
+    },
+    Exit {
+        uid: String,
+        idx: usize,
+        run: u32,
+    },
+    Stopped {
+        uid: String,
+        idx: usize,
+        run: u32,
+    },
+    Restart {
+        uid: String,
+        idx: usize,
+    },
+    RetryPull {
+        uid: String,
+        idx: usize,
+    },
+    RetryConfig {
+        uid: String,
+        idx: usize,
+    },
+    /// The relist after a restart or a healed partition has arrived.
+    ResyncDone,
 }
 
 /// The pod worker's back-off after a failed sync (`backOffPeriod`, 10 s; the
@@ -87,6 +111,12 @@ pub struct Kubelet {
     last_node_report: SimTime,
     boot_id: String,
     cache: ConfigCache,
+    /// Set by a restart: `start` then resyncs with the runtime.
+    restarted: bool,
+    /// During a resync: the pods the relist brought.
+    resync_seen: Option<BTreeSet<String>>,
+    /// After a restart: the pods to drive on from the runtime's state.
+    to_revive: BTreeSet<String>,
 }
 
 impl Kubelet {
@@ -119,6 +149,9 @@ impl Kubelet {
             last_node_report: SimTime::ZERO,
             boot_id: String::new(),
             cache: ConfigCache::default(),
+            restarted: false,
+            resync_seen: None,
+            to_revive: BTreeSet::new(),
         }
     }
 
@@ -784,15 +817,22 @@ impl Kubelet {
             .runtime
             .current()
             .is_some_and(|j| ctx.config().images.lookup(&j.image).missing);
-        let (done, next) = self
-            .runtime
-            .finish(&ctx.config().images, !current_missing, ctx.now());
+        let registry_down = !ctx.registry_available();
+        let (done, next) = self.runtime.finish(
+            &ctx.config().images,
+            !current_missing && !registry_down,
+            ctx.now(),
+        );
         if let Some(job) = done {
             let waited = ctx.now().saturating_since(job.requested_at);
             let took = ctx.now().saturating_since(job.started_at);
             if let Some((pod, path, image, _)) = self.container_ref(&job.pod_uid, job.container) {
-                if current_missing {
-                    let msg = format!("Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": not found");
+                if current_missing || registry_down {
+                    let msg = if current_missing {
+                        format!("Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": not found")
+                    } else {
+                        format!("Failed to pull image \"{image}\": rpc error: code = Unavailable desc = failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": dial tcp: lookup registry: i/o timeout")
+                    };
                     self.recorder.record_with_field_path(
                         ctx,
                         &pod,
@@ -995,6 +1035,18 @@ impl Kubelet {
             .lookup(&image)
             .exit
             .map_or(0, |e| e.code);
+        let current = self
+            .workers
+            .get(uid)
+            .and_then(|w| w.ctrs.get(idx))
+            .is_some_and(|c| c.run == run && c.is_running());
+        if current {
+            self.finish_container(ctx, uid, idx, code);
+        }
+    }
+
+    /// The current run of container `idx` exits with `code`.
+    fn finish_container(&mut self, ctx: &mut Ctx<'_>, uid: &str, idx: usize, code: i32) {
         let now = ctx.now();
         let Some(w) = self.workers.get_mut(uid) else {
             return;
@@ -1007,7 +1059,7 @@ impl Kubelet {
             .and_then(|s| s.restart_policy.clone())
             .unwrap_or_else(|| "Always".into());
         let Some(c) = w.ctrs.get_mut(idx) else { return };
-        if c.run != run || w.terminating {
+        if w.terminating {
             return;
         }
         let started_at = match c.state {
@@ -1275,6 +1327,14 @@ impl Component for Kubelet {
 
     fn start(&mut self, ctx: &mut Ctx<'_>) {
         use rand::Rng;
+        if std::mem::take(&mut self.restarted) {
+            self.begin_resync(ctx);
+        }
+        if !self.boot_id.is_empty() {
+            self.watch_all(ctx);
+            self.register(ctx);
+            return;
+        }
         let (a, b): (u64, u64) = (ctx.rng().random(), ctx.rng().random());
         self.boot_id = format!(
             "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
@@ -1284,21 +1344,33 @@ impl Component for Kubelet {
             b >> 48,
             b & 0xffff_ffff_ffff
         );
-        ctx.watch(WatchSpec::with_field(
-            Kind::Pod,
-            "spec.nodeName",
-            self.node_name.clone(),
-        ));
-        ctx.watch(WatchSpec::with_field(
-            Kind::Node,
-            "metadata.name",
-            self.node_name.clone(),
-        ));
-        // The kubelet's Service informer and its ConfigMap and Secret managers.
-        ctx.watch(WatchSpec::all(Kind::Service));
-        ctx.watch(WatchSpec::all(Kind::ConfigMap));
-        ctx.watch(WatchSpec::all(Kind::Secret));
+        self.watch_all(ctx);
         self.register(ctx);
+    }
+
+    fn on_fault(&mut self, ctx: &mut Ctx<'_>, fault: &ComponentFault) {
+        match fault {
+            ComponentFault::Restart { crashed } => self.reset(*crashed),
+            ComponentFault::Resync => {
+                self.watch_all(ctx);
+                self.begin_resync(ctx);
+                // Statuses posted during the partition were lost: post again.
+                self.last_node_status = None;
+                let uids: Vec<String> = self.workers.keys().cloned().collect();
+                for uid in uids {
+                    if let Some(w) = self.workers.get_mut(&uid) {
+                        w.last_posted = None;
+                    }
+                    self.post_status(ctx, &uid);
+                }
+            }
+            ComponentFault::CrashContainer {
+                namespace,
+                pod,
+                container,
+                exit_code,
+            } => self.crash_container(ctx, namespace, pod, container, *exit_code),
+        }
     }
 
     fn on_watch(&mut self, ctx: &mut Ctx<'_>, event: &WatchEvent) {
@@ -1308,7 +1380,12 @@ impl Component for Kubelet {
             }
             Kind::Pod => match event.change {
                 ChangeType::Deleted => self.pod_deleted(event.object.uid()),
-                _ => self.pod_added(ctx, &event.object),
+                _ => {
+                    if let Some(seen) = self.resync_seen.as_mut() {
+                        seen.insert(event.object.uid().to_owned());
+                    }
+                    self.pod_added(ctx, &event.object)
+                }
             },
             _ => {
                 self.cache.apply(event);
@@ -1329,6 +1406,7 @@ impl Component for Kubelet {
             Timer::Exit { uid, idx, run } => self.container_exited(ctx, &uid, idx, run),
             Timer::Stopped { uid, idx, run } => self.container_stopped(ctx, &uid, idx, run),
             Timer::Restart { uid, idx } => self.restart(ctx, &uid, idx),
+            Timer::ResyncDone => self.resync_done(ctx),
             Timer::RetryConfig { uid, idx } => {
                 let waiting = self
                     .workers
@@ -1408,5 +1486,196 @@ impl Component for Kubelet {
 
     fn as_any(&self) -> &dyn Any {
         self
+    }
+}
+
+/// Restarts, resyncs and fault-injected container crashes.
+impl Kubelet {
+    fn watch_all(&mut self, ctx: &mut Ctx<'_>) {
+        ctx.watch(WatchSpec::with_field(
+            Kind::Pod,
+            "spec.nodeName",
+            self.node_name.clone(),
+        ));
+        ctx.watch(WatchSpec::with_field(
+            Kind::Node,
+            "metadata.name",
+            self.node_name.clone(),
+        ));
+        // The kubelet's Service informer and its ConfigMap and Secret managers.
+        ctx.watch(WatchSpec::all(Kind::Service));
+        ctx.watch(WatchSpec::all(Kind::ConfigMap));
+        ctx.watch(WatchSpec::all(Kind::Secret));
+    }
+
+    /// Forgets the in-memory state of the kubelet process; with `crashed`,
+    /// the node lost power and the runtime's containers are gone too.
+    fn reset(&mut self, crashed: bool) {
+        self.restarted = true;
+        self.timers.clear();
+        self.runtime.reset_pulls();
+        self.node = None;
+        self.last_node_status = None;
+        self.cache = ConfigCache::default();
+        if crashed {
+            self.workers.clear();
+            self.used_ips.clear();
+            self.boot_id.clear();
+        }
+        self.to_revive = self.workers.keys().cloned().collect();
+    }
+
+    /// Starts a resync: the relist of the pods arrives after the watch
+    /// latency; when it has, pods the API no longer has are killed and the
+    /// others are driven on from the runtime's state.
+    fn begin_resync(&mut self, ctx: &mut Ctx<'_>) {
+        self.resync_seen = Some(BTreeSet::new());
+        let after = ctx.config().latencies.watch_delivery + SimDuration::from_millis(1);
+        self.timer(ctx, after, Timer::ResyncDone);
+    }
+
+    fn resync_done(&mut self, ctx: &mut Ctx<'_>) {
+        let seen = self.resync_seen.take().unwrap_or_default();
+        let uids: Vec<String> = self.workers.keys().cloned().collect();
+        for uid in uids {
+            if !seen.contains(&uid) {
+                // Deleted from the API while this kubelet could not see it.
+                if let Some(w) = self.workers.get(&uid) {
+                    ctx.trace(
+                        "kill-pod",
+                        ObjectKey::of(&w.pod).to_string(),
+                        "deleted from the API server".into(),
+                    );
+                }
+                self.pod_deleted(&uid);
+            } else if self.restarted_worker(&uid) {
+                self.revive(ctx, &uid);
+            }
+        }
+    }
+
+    /// True (once) for a pod whose timers a restart dropped.
+    fn restarted_worker(&mut self, uid: &str) -> bool {
+        self.to_revive.remove(uid)
+    }
+
+    /// Drives a pod on after a kubelet restart, from what the runtime has:
+    /// running containers keep running; the rest are started (the in-memory
+    /// back-off is gone, as in a real kubelet).
+    fn revive(&mut self, ctx: &mut Ctx<'_>, uid: &str) {
+        let Some(w) = self.workers.get_mut(uid) else {
+            return;
+        };
+        w.last_posted = None;
+        if w.terminating {
+            w.terminating = false;
+            if !w.delete_sent {
+                self.kill_pod(ctx, uid);
+            }
+            return;
+        }
+        if !w.sandbox_ready {
+            let delay = ctx.config().timings.pod_sandbox_setup;
+            self.timer(ctx, delay, Timer::SandboxReady(uid.to_owned()));
+            self.post_status(ctx, uid);
+            return;
+        }
+        let restart_policy = w
+            .pod
+            .as_pod()
+            .and_then(|p| p.spec.as_ref())
+            .and_then(|s| s.restart_policy.clone())
+            .unwrap_or_else(|| "Always".into());
+        let now = ctx.now();
+        let mut exits = Vec::new();
+        let mut starts = Vec::new();
+        let mut restarts = Vec::new();
+        for (idx, c) in w.ctrs.iter_mut().enumerate() {
+            let turn = if c.init {
+                idx == w.init_done
+            } else {
+                w.init_done >= w.n_init
+            };
+            match &c.state {
+                CState::Running { started_at } => {
+                    let profile = ctx.config().images.lookup(&c.image);
+                    let after = match (profile.exit, c.init) {
+                        (Some(e), _) => Some(e.after),
+                        (None, true) => Some(SimDuration::ZERO),
+                        (None, false) => None,
+                    };
+                    if let Some(after) = after {
+                        let left = SimDuration::from_nanos(
+                            after
+                                .as_nanos()
+                                .saturating_sub(now.saturating_since(*started_at).as_nanos()),
+                        );
+                        exits.push((idx, c.run, left));
+                    }
+                }
+                CState::Waiting { reason, .. } if turn => {
+                    c.backoff = SimDuration::ZERO;
+                    if *reason == "CrashLoopBackOff" {
+                        restarts.push(idx);
+                    } else {
+                        starts.push(idx);
+                    }
+                }
+                CState::Terminated { exit_code, .. } if turn => {
+                    let again = match restart_policy.as_str() {
+                        "Always" => true,
+                        "OnFailure" => *exit_code != 0,
+                        _ => false,
+                    };
+                    if again && !(c.init && *exit_code == 0) {
+                        c.backoff = SimDuration::ZERO;
+                        restarts.push(idx);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (idx, run, left) in exits {
+            self.timer(
+                ctx,
+                left,
+                Timer::Exit {
+                    uid: uid.to_owned(),
+                    idx,
+                    run,
+                },
+            );
+        }
+        for idx in starts {
+            self.ensure_image(ctx, uid, idx);
+        }
+        for idx in restarts {
+            self.restart(ctx, uid, idx);
+        }
+        self.post_status(ctx, uid);
+    }
+
+    /// A container's process exits with `exit_code` (a fault).
+    fn crash_container(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        exit_code: i32,
+    ) {
+        let Some((uid, idx)) = self.workers.iter().find_map(|(uid, w)| {
+            (w.pod.namespace() == namespace && w.pod.name() == pod && !w.terminating)
+                .then(|| {
+                    w.ctrs
+                        .iter()
+                        .position(|c| c.name == container && c.is_running())
+                        .map(|i| (uid.clone(), i))
+                })
+                .flatten()
+        }) else {
+            return;
+        };
+        self.finish_container(ctx, &uid, idx, exit_code);
     }
 }

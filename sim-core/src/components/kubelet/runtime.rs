@@ -89,6 +89,13 @@ impl Runtime {
         (done, self.start_next(now))
     }
 
+    /// Forgets the pull in progress and the queued ones (the kubelet
+    /// restarted: its pull requests are gone with it).
+    pub fn reset_pulls(&mut self) {
+        self.queue.clear();
+        self.current = None;
+    }
+
     /// Drops queued pulls of a pod (it was deleted).
     pub fn forget_pod(&mut self, pod_uid: &str) {
         self.queue.retain(|j| j.pod_uid != pod_uid);

@@ -1,0 +1,184 @@
+//! The pod garbage collector (pkg/controller/podgc), every `gcCheckPeriod`
+//! (20 s): terminated pods beyond `--terminated-pod-gc-threshold` (oldest
+//! first, evicted ones before), pods bound to a node that has been gone for
+//! the 40 s quarantine, and terminating pods that were never scheduled. The
+//! last two are force-deleted after their phase is set to Failed (orphans also
+//! get `DisruptionTarget`, reason `DeletionByPodGC`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use k8s_openapi::api::core::v1::PodCondition;
+
+use super::Informers;
+use crate::api::meta::time;
+use crate::api::{Kind, Object, ObjectKey};
+use crate::apiserver::{DeleteOptions, Request};
+use crate::components::Ctx;
+use crate::time::{SimDuration, SimTime};
+
+/// Timer of the periodic pass.
+pub const TIMER_GC: u64 = 6_000_000_001;
+/// `quarantineTime`: how long a node must be missing before its pods go.
+const QUARANTINE: SimDuration = SimDuration::from_secs(40);
+
+/// The controller.
+#[derive(Debug, Default)]
+pub struct PodGc {
+    started: bool,
+    /// Missing node -> when first seen missing.
+    quarantine: BTreeMap<String, SimTime>,
+    requested: BTreeSet<String>,
+}
+
+fn phase(obj: &Object) -> &str {
+    obj.as_pod()
+        .and_then(|p| p.status.as_ref())
+        .and_then(|s| s.phase.as_deref())
+        .unwrap_or("")
+}
+
+impl PodGc {
+    /// Starts the periodic pass (once).
+    pub fn start(&mut self, ctx: &mut Ctx<'_>) {
+        if !self.started {
+            self.started = true;
+            let period = ctx.config().timings.pod_gc_period;
+            if !period.is_zero() {
+                ctx.set_timer(period, TIMER_GC);
+            }
+        }
+    }
+
+    /// The periodic pass; false when the tag is not this controller's.
+    pub fn on_timer(&mut self, ctx: &mut Ctx<'_>, informers: &Informers, tag: u64) -> bool {
+        if tag != TIMER_GC {
+            return false;
+        }
+        let t = ctx.config().timings;
+        ctx.set_timer(t.pod_gc_period, TIMER_GC);
+        let pods: Vec<_> = informers.of(Kind::Pod).iter().cloned().collect();
+        self.requested
+            .retain(|uid| pods.iter().any(|p| p.uid() == uid));
+        // Terminated pods beyond the threshold.
+        let threshold = usize::try_from(t.terminated_pod_gc_threshold).unwrap_or(usize::MAX);
+        if threshold > 0 {
+            let mut terminated: Vec<_> = pods
+                .iter()
+                .filter(|p| matches!(phase(p), "Succeeded" | "Failed"))
+                .collect();
+            if terminated.len() > threshold {
+                let evicted = |p: &Object| {
+                    phase(p) == "Failed"
+                        && p.as_pod()
+                            .and_then(|p| p.status.as_ref())
+                            .and_then(|s| s.reason.as_deref())
+                            == Some("Evicted")
+                };
+                terminated.sort_by(|a, b| {
+                    evicted(b)
+                        .cmp(&evicted(a))
+                        .then_with(|| {
+                            a.meta()
+                                .creation_timestamp
+                                .as_ref()
+                                .map(|c| c.0)
+                                .cmp(&b.meta().creation_timestamp.as_ref().map(|c| c.0))
+                        })
+                        .then_with(|| ObjectKey::of(a).cmp(&ObjectKey::of(b)))
+                });
+                let excess = terminated.len() - threshold;
+                for p in terminated.into_iter().take(excess) {
+                    self.delete(ctx, p, None, None);
+                }
+            }
+        }
+        // Orphans: pods bound to nodes missing for the quarantine time.
+        let now = ctx.now();
+        let nodes = informers.of(Kind::Node);
+        let node_exists = |n: &str| nodes.get(&ObjectKey::new(Kind::Node, "", n)).is_some();
+        let mut missing: BTreeSet<String> = BTreeSet::new();
+        for p in &pods {
+            let node = p
+                .as_pod()
+                .and_then(|p| p.spec.as_ref())
+                .and_then(|s| s.node_name.as_deref())
+                .unwrap_or("");
+            if !node.is_empty() && !node_exists(node) {
+                missing.insert(node.to_owned());
+            }
+        }
+        self.quarantine.retain(|n, _| missing.contains(n));
+        for n in &missing {
+            self.quarantine.entry(n.clone()).or_insert(now);
+        }
+        let gone: BTreeSet<String> = self
+            .quarantine
+            .iter()
+            .filter(|(_, since)| now.saturating_since(**since) >= QUARANTINE)
+            .map(|(n, _)| n.clone())
+            .collect();
+        let cond = PodCondition {
+            type_: "DisruptionTarget".into(),
+            status: "True".into(),
+            reason: Some("DeletionByPodGC".into()),
+            message: Some("PodGC: node no longer exists".into()),
+            last_transition_time: Some(time(now)),
+            ..Default::default()
+        };
+        for p in &pods {
+            let node = p
+                .as_pod()
+                .and_then(|p| p.spec.as_ref())
+                .and_then(|s| s.node_name.clone())
+                .unwrap_or_default();
+            if gone.contains(&node) {
+                self.delete(ctx, p, Some(cond.clone()), Some("orphaned"));
+            } else if node.is_empty() && p.meta().deletion_timestamp.is_some() {
+                self.delete(ctx, p, None, Some("unscheduled terminating"));
+            }
+        }
+        true
+    }
+
+    /// `markFailedAndDeletePodWithCondition`: phase Failed (and the
+    /// condition) unless terminal, then a delete with grace period 0.
+    fn delete(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        obj: &Object,
+        cond: Option<PodCondition>,
+        forced: Option<&str>,
+    ) {
+        if !self.requested.insert(obj.uid().to_owned()) {
+            return;
+        }
+        let key = ObjectKey::of(obj);
+        ctx.trace(
+            "pod-gc",
+            key.to_string(),
+            forced.unwrap_or("terminated").to_owned(),
+        );
+        if !matches!(phase(obj), "Succeeded" | "Failed") {
+            if let Some(pod) = obj.as_pod() {
+                let mut pod = pod.clone();
+                let status = pod.status.get_or_insert_with(Default::default);
+                status.phase = Some("Failed".into());
+                if let Some(c) = cond {
+                    let conds = status.conditions.get_or_insert_with(Vec::new);
+                    conds.retain(|x| x.type_ != c.type_);
+                    conds.push(c);
+                }
+                pod.metadata.resource_version = None;
+                ctx.send(Request::UpdateStatus(Object::from(pod)));
+            }
+        }
+        ctx.send(Request::Delete {
+            key,
+            options: DeleteOptions {
+                grace_period_secs: Some(0),
+                precondition_uid: Some(obj.uid().to_owned()),
+                ..Default::default()
+            },
+        });
+    }
+}

@@ -1,0 +1,421 @@
+//! The fault model: what can go wrong in the cluster, in virtual time.
+//!
+//! A [`Fault`] is a [`FaultKind`] with an optional duration. The cluster
+//! ([`crate::cluster::Cluster::inject_fault`]) starts it at the current instant,
+//! records `fault-start` in the trace, and, when it has a duration, ends it
+//! that much later (`fault-end`). Faults compose: [`FaultState`] counts the
+//! active faults of each kind and target, so two overlapping partitions of one
+//! node heal only when both have ended, and two slow-API-server faults add
+//! their latencies.
+//!
+//! Random faults ([`FaultKind::RandomNodeCrashes`]) are expanded into a plan of
+//! node crashes by [`plan_random_node_crashes`]: exponential inter-failure
+//! times with the given mean, drawn from a dedicated ChaCha stream, so a run
+//! stays deterministic for its seed.
+
+use std::collections::BTreeMap;
+
+use rand::RngCore;
+use rand_chacha::ChaCha8Rng;
+
+use crate::time::{SimDuration, SimTime};
+
+/// What goes wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    /// The node loses power: its kubelet stops and its containers are gone.
+    NodeCrash {
+        /// The node.
+        node: String,
+    },
+    /// A crashed node boots: its kubelet starts afresh with an empty runtime.
+    NodePowerOn {
+        /// The node.
+        node: String,
+    },
+    /// The kubelet process stops; the containers keep running.
+    KubeletStop {
+        /// The node.
+        node: String,
+    },
+    /// A stopped kubelet starts again and resyncs with the runtime.
+    KubeletStart {
+        /// The node.
+        node: String,
+    },
+    /// The node cannot reach the control plane, nor the control plane the node.
+    Partition {
+        /// The node.
+        node: String,
+    },
+    /// A container's process exits with a code.
+    ContainerCrash {
+        /// The pod's namespace.
+        namespace: String,
+        /// The pod.
+        pod: String,
+        /// The container.
+        container: String,
+        /// The exit code.
+        exit_code: i32,
+    },
+    /// Image pulls fail.
+    RegistryOutage,
+    /// Every request to the API server takes this much longer.
+    ApiserverSlow {
+        /// The added latency.
+        latency: SimDuration,
+    },
+    /// The API server refuses every request.
+    ApiserverStop,
+    /// The scheduler is stopped.
+    SchedulerStop,
+    /// The controller manager is stopped.
+    ControllerManagerStop,
+    /// Every write takes this much longer to commit.
+    EtcdSlow {
+        /// The added latency.
+        latency: SimDuration,
+    },
+    /// Worker nodes crash at random (exponential inter-failure times with mean
+    /// `mtbf`) and power on `recover_after` later.
+    RandomNodeCrashes {
+        /// Mean time between failures, per node.
+        mtbf: SimDuration,
+        /// How long a crashed node stays down.
+        recover_after: SimDuration,
+    },
+}
+
+/// The names of the fault kinds, as written in scenarios and in the shell.
+pub const KINDS: &[&str] = &[
+    "node-crash",
+    "node-power-on",
+    "kubelet-stop",
+    "kubelet-start",
+    "partition",
+    "container-crash",
+    "registry-outage",
+    "apiserver-slow",
+    "apiserver-stop",
+    "scheduler-stop",
+    "controller-manager-stop",
+    "etcd-slow",
+    "random-node-crashes",
+];
+
+impl FaultKind {
+    /// The kind's name (`node-crash`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            FaultKind::NodeCrash { .. } => "node-crash",
+            FaultKind::NodePowerOn { .. } => "node-power-on",
+            FaultKind::KubeletStop { .. } => "kubelet-stop",
+            FaultKind::KubeletStart { .. } => "kubelet-start",
+            FaultKind::Partition { .. } => "partition",
+            FaultKind::ContainerCrash { .. } => "container-crash",
+            FaultKind::RegistryOutage => "registry-outage",
+            FaultKind::ApiserverSlow { .. } => "apiserver-slow",
+            FaultKind::ApiserverStop => "apiserver-stop",
+            FaultKind::SchedulerStop => "scheduler-stop",
+            FaultKind::ControllerManagerStop => "controller-manager-stop",
+            FaultKind::EtcdSlow { .. } => "etcd-slow",
+            FaultKind::RandomNodeCrashes { .. } => "random-node-crashes",
+        }
+    }
+
+    /// The node the fault concerns, if one.
+    pub fn node(&self) -> Option<&str> {
+        match self {
+            FaultKind::NodeCrash { node }
+            | FaultKind::NodePowerOn { node }
+            | FaultKind::KubeletStop { node }
+            | FaultKind::KubeletStart { node }
+            | FaultKind::Partition { node } => Some(node),
+            _ => None,
+        }
+    }
+
+    /// The object the trace names (`node/worker-1`, `pod/default/x`), or empty.
+    pub fn object(&self) -> String {
+        match self {
+            FaultKind::ContainerCrash { namespace, pod, .. } => format!("pod/{namespace}/{pod}"),
+            k => k.node().map(|n| format!("node/{n}")).unwrap_or_default(),
+        }
+    }
+
+    /// True for the kinds that happen at an instant and take no duration.
+    pub fn instantaneous(&self) -> bool {
+        matches!(
+            self,
+            FaultKind::NodePowerOn { .. }
+                | FaultKind::KubeletStart { .. }
+                | FaultKind::ContainerCrash { .. }
+        )
+    }
+}
+
+/// A fault to inject: a kind and, optionally, how long it lasts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fault {
+    /// What goes wrong.
+    pub kind: FaultKind,
+    /// How long; None: until ended by another fault (`node-power-on`,
+    /// `kubelet-start`) or for the rest of the run.
+    pub duration: Option<SimDuration>,
+}
+
+impl Fault {
+    /// The fault as the transcript and the shell write it:
+    /// `node-crash worker-1 for 10m0s`.
+    pub fn describe(&self) -> String {
+        let mut s = self.kind.name().to_owned();
+        match &self.kind {
+            FaultKind::ContainerCrash {
+                namespace,
+                pod,
+                container,
+                exit_code,
+            } => s.push_str(&format!(
+                " pod/{pod} -n {namespace} container {container} exit code {exit_code}"
+            )),
+            FaultKind::ApiserverSlow { latency } | FaultKind::EtcdSlow { latency } => {
+                s.push_str(&format!(" +{latency}"))
+            }
+            FaultKind::RandomNodeCrashes {
+                mtbf,
+                recover_after,
+            } => s.push_str(&format!(" mtbf {mtbf} recover after {recover_after}")),
+            k => {
+                if let Some(n) = k.node() {
+                    s.push(' ');
+                    s.push_str(n);
+                }
+            }
+        }
+        if let Some(d) = self.duration {
+            s.push_str(&format!(" for {d}"));
+        }
+        s
+    }
+}
+
+/// What a fault asks of one component ([`crate::components::Component::on_fault`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ComponentFault {
+    /// The component starts again after a stop; `crashed`: the node lost
+    /// power meanwhile (the containers are gone). The cluster has dropped its
+    /// watches and calls `start` right after.
+    Restart {
+        /// The node crashed (rather than only the process stopping).
+        crashed: bool,
+    },
+    /// A network partition healed: the cluster has dropped the component's
+    /// watches; it must watch again and reconcile.
+    Resync,
+    /// A container exits with a code.
+    CrashContainer {
+        /// The pod's namespace.
+        namespace: String,
+        /// The pod.
+        pod: String,
+        /// The container.
+        container: String,
+        /// The exit code.
+        exit_code: i32,
+    },
+}
+
+/// The active faults, counted so that overlapping faults compose.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FaultState {
+    /// Active crashes per node.
+    pub crashed: BTreeMap<String, u32>,
+    /// Active kubelet stops per node.
+    pub kubelet_stopped: BTreeMap<String, u32>,
+    /// Nodes that crashed since their kubelet last ran.
+    pub lost_power: BTreeMap<String, bool>,
+    /// Active partitions per node.
+    pub partitioned: BTreeMap<String, u32>,
+    /// Active registry outages.
+    pub registry_outages: u32,
+    /// Sum of the active API server slowdowns.
+    pub apiserver_latency: SimDuration,
+    /// Active API server stops.
+    pub apiserver_stops: u32,
+    /// Active stops per control-plane component name.
+    pub component_stops: BTreeMap<String, u32>,
+    /// Sum of the active etcd slowdowns.
+    pub etcd_latency: SimDuration,
+}
+
+impl FaultState {
+    /// True when the node's kubelet is down (crashed or stopped).
+    pub fn kubelet_down(&self, node: &str) -> bool {
+        self.crashed.get(node).is_some_and(|&n| n > 0)
+            || self.kubelet_stopped.get(node).is_some_and(|&n| n > 0)
+    }
+
+    /// True while the node is cut off from the control plane.
+    pub fn is_partitioned(&self, node: &str) -> bool {
+        self.partitioned.get(node).is_some_and(|&n| n > 0)
+    }
+}
+
+/// Adds one to a counter.
+pub(crate) fn inc(map: &mut BTreeMap<String, u32>, key: &str) {
+    *map.entry(key.to_owned()).or_default() += 1;
+}
+
+/// Takes one from a counter; true when it reached zero.
+pub(crate) fn dec(map: &mut BTreeMap<String, u32>, key: &str) -> bool {
+    match map.get_mut(key) {
+        Some(n) if *n > 1 => {
+            *n -= 1;
+            false
+        }
+        Some(_) => {
+            map.remove(key);
+            true
+        }
+        None => false,
+    }
+}
+
+/// The plan of a random-node-crashes fault started at `start` for
+/// `duration`: for each node in order, crashes at exponential intervals of
+/// mean `mtbf` (counted from the previous recovery), each lasting
+/// `recover_after`. Returned sorted by time, then node order.
+pub fn plan_random_node_crashes(
+    rng: &mut ChaCha8Rng,
+    nodes: &[String],
+    start: SimTime,
+    duration: SimDuration,
+    mtbf: SimDuration,
+    recover_after: SimDuration,
+) -> Vec<(SimTime, String)> {
+    let end = start + duration;
+    let mut plan = Vec::new();
+    for node in nodes {
+        let mut t = start;
+        loop {
+            t += exponential(rng, mtbf);
+            if t >= end {
+                break;
+            }
+            plan.push((t, node.clone()));
+            t += recover_after;
+        }
+    }
+    plan.sort_by_key(|(t, _)| *t);
+    plan
+}
+
+/// An exponentially distributed duration of mean `mean`, computed with basic
+/// IEEE operations only (no platform `ln`), so every machine draws the same.
+pub fn exponential(rng: &mut ChaCha8Rng, mean: SimDuration) -> SimDuration {
+    // u in (0, 1].
+    let u = ((rng.next_u64() >> 11) + 1) as f64 / (1u64 << 53) as f64;
+    let x = -ln(u) * mean.as_nanos() as f64;
+    SimDuration::from_nanos(if x >= u64::MAX as f64 {
+        u64::MAX
+    } else {
+        x as u64
+    })
+}
+
+/// Natural logarithm of a positive normal number, by range reduction to
+/// [1, 2) and the atanh series.
+fn ln(x: f64) -> f64 {
+    const LN2: f64 = std::f64::consts::LN_2;
+    let bits = x.to_bits();
+    let e = ((bits >> 52) & 0x7ff) as i64 - 1023;
+    let m = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
+    let s = (m - 1.0) / (m + 1.0);
+    let s2 = s * s;
+    let mut term = s;
+    let mut sum = 0.0;
+    for k in 0..40 {
+        sum += term / f64::from(2 * k + 1);
+        term *= s2;
+    }
+    e as f64 * LN2 + 2.0 * sum
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::RngStreams;
+
+    #[test]
+    fn ln_matches_std() {
+        for &x in &[1.0, 0.5, 0.25, 0.1, 0.999, 1e-10, 0.73] {
+            assert!((ln(x) - x.ln()).abs() < 1e-12, "{x}");
+        }
+    }
+
+    #[test]
+    fn exponential_mean_is_close() {
+        let mut rng = RngStreams::new(7).stream("faults/test");
+        let mean = SimDuration::from_secs(100);
+        let n = 20_000u64;
+        let total: u64 = (0..n).map(|_| exponential(&mut rng, mean).as_secs()).sum();
+        let avg = total / n;
+        assert!((95..=105).contains(&avg), "{avg}");
+    }
+
+    #[test]
+    fn random_plan_is_deterministic_and_bounded() {
+        let nodes = vec!["worker-1".to_owned(), "worker-2".to_owned()];
+        let plan = |seed| {
+            let mut rng = RngStreams::new(seed).stream("faults/random/0");
+            plan_random_node_crashes(
+                &mut rng,
+                &nodes,
+                SimTime::ZERO,
+                SimDuration::from_secs(12 * 3600),
+                SimDuration::from_secs(2 * 3600),
+                SimDuration::from_secs(300),
+            )
+        };
+        let a = plan(1);
+        assert_eq!(a, plan(1));
+        assert_ne!(a, plan(2));
+        assert!(!a.is_empty());
+        assert!(a.windows(2).all(|w| w[0].0 <= w[1].0));
+        assert!(a
+            .iter()
+            .all(|(t, _)| *t < SimTime::ZERO + SimDuration::from_secs(12 * 3600)));
+        // A node's next crash comes after it recovered.
+        for n in &nodes {
+            let times: Vec<SimTime> = a.iter().filter(|(_, m)| m == n).map(|p| p.0).collect();
+            assert!(times
+                .windows(2)
+                .all(|w| w[1].saturating_since(w[0]) >= SimDuration::from_secs(300)));
+        }
+    }
+
+    #[test]
+    fn counters_compose() {
+        let mut s = FaultState::default();
+        inc(&mut s.partitioned, "w");
+        inc(&mut s.partitioned, "w");
+        assert!(!dec(&mut s.partitioned, "w"));
+        assert!(s.is_partitioned("w"));
+        assert!(dec(&mut s.partitioned, "w"));
+        assert!(!s.is_partitioned("w"));
+        assert!(!dec(&mut s.partitioned, "w"));
+    }
+
+    #[test]
+    fn describe() {
+        let f = Fault {
+            kind: FaultKind::NodeCrash {
+                node: "worker-1".into(),
+            },
+            duration: Some(SimDuration::from_secs(600)),
+        };
+        assert_eq!(f.describe(), "node-crash worker-1 for 10m0s");
+        assert_eq!(f.kind.object(), "node/worker-1");
+    }
+}
