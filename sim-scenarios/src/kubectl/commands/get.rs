@@ -339,6 +339,27 @@ macro_rules! per_kind {
                 $(Object::$v(x) => cells_of(&**x, now, opts),)*
             }
         }
+
+        /// The `kubectl get` table of objects of one kind.
+        pub fn table(
+            kind: Kind,
+            items: &[Arc<Object>],
+            now: k8s_openapi::jiff::Timestamp,
+            opts: &PrintOptions,
+        ) -> String {
+            match kind {
+                $(Kind::$v => {
+                    let typed: Vec<_> = items
+                        .iter()
+                        .filter_map(|o| match &**o {
+                            Object::$v(x) => Some(&**x),
+                            _ => None,
+                        })
+                        .collect();
+                    printers::print_table(&typed, now, opts)
+                })*
+            }
+        }
     };
 }
 
@@ -382,53 +403,4 @@ pub(crate) fn json_4(v: &Value) -> String {
         return String::new();
     }
     String::from_utf8(buf).unwrap_or_default()
-}
-
-macro_rules! typed_table {
-    ($kind:expr, $items:expr, $now:expr, $opts:expr, [$($v:ident),*]) => {
-        match $kind {
-            $(Kind::$v => {
-                let typed: Vec<_> = $items.iter().filter_map(|o| match &**o { Object::$v(x) => Some(&**x), _ => None }).collect();
-                printers::print_table(&typed, $now, $opts)
-            })*
-        }
-    };
-}
-
-/// The `kubectl get` table of objects of one kind.
-pub fn table(
-    kind: Kind,
-    items: &[Arc<Object>],
-    now: k8s_openapi::jiff::Timestamp,
-    opts: &PrintOptions,
-) -> String {
-    typed_table!(
-        kind,
-        items,
-        now,
-        opts,
-        [
-            Namespace,
-            Node,
-            Pod,
-            Service,
-            Endpoints,
-            ConfigMap,
-            Secret,
-            ServiceAccount,
-            Event,
-            PersistentVolume,
-            PersistentVolumeClaim,
-            Deployment,
-            ReplicaSet,
-            DaemonSet,
-            StatefulSet,
-            Job,
-            Lease,
-            EndpointSlice,
-            Ingress,
-            PriorityClass,
-            StorageClass
-        ]
-    )
 }
