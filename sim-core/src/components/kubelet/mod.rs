@@ -75,6 +75,8 @@ enum Timer {
         uid: String,
         idx: usize,
     },
+    /// ErrImagePull turns into ImagePullBackOff while the back-off runs.
+    PullBackOff(String),
     RetryConfig {
         uid: String,
         idx: usize,
@@ -869,10 +871,7 @@ impl Kubelet {
                         self.timer(
                             ctx,
                             SimDuration::from_millis(1),
-                            Timer::RetryPull {
-                                uid: uid.clone(),
-                                idx: usize::MAX,
-                            },
+                            Timer::PullBackOff(uid.clone()),
                         );
                         self.timer(ctx, delay, Timer::RetryPull { uid, idx });
                     }
@@ -1426,33 +1425,29 @@ impl Component for Kubelet {
                     self.ensure_image(ctx, &uid, idx);
                 }
             }
-            Timer::RetryPull { uid, idx } => {
-                if idx == usize::MAX {
-                    // ErrImagePull turns into ImagePullBackOff while the back-off runs.
-                    let mut changed = false;
-                    if let Some(w) = self.workers.get_mut(&uid) {
-                        for c in &mut w.ctrs {
-                            if matches!(
-                                c.state,
-                                CState::Waiting {
-                                    reason: "ErrImagePull",
-                                    ..
-                                }
-                            ) {
-                                let msg = format!("Back-off pulling image \"{}\"", c.image);
-                                c.state = CState::Waiting {
-                                    reason: "ImagePullBackOff",
-                                    message: Some(msg),
-                                };
-                                changed = true;
+            Timer::RetryPull { uid, idx } => self.ensure_image(ctx, &uid, idx),
+            Timer::PullBackOff(uid) => {
+                let mut changed = false;
+                if let Some(w) = self.workers.get_mut(&uid) {
+                    for c in &mut w.ctrs {
+                        if matches!(
+                            c.state,
+                            CState::Waiting {
+                                reason: "ErrImagePull",
+                                ..
                             }
+                        ) {
+                            let msg = format!("Back-off pulling image \"{}\"", c.image);
+                            c.state = CState::Waiting {
+                                reason: "ImagePullBackOff",
+                                message: Some(msg),
+                            };
+                            changed = true;
                         }
                     }
-                    if changed {
-                        self.post_status(ctx, &uid);
-                    }
-                } else {
-                    self.ensure_image(ctx, &uid, idx);
+                }
+                if changed {
+                    self.post_status(ctx, &uid);
                 }
             }
         }
