@@ -64,6 +64,68 @@ pub struct ImageProfile {
     /// Files of the image's filesystem, path → content; a path ending in `/`
     /// is a directory (its content ignored).
     pub files: BTreeMap<String, String>,
+    /// Memory the process uses from its start, bytes (None: negligible). A
+    /// container whose use exceeds its memory limit is OOM-killed.
+    pub memory_bytes: Option<i64>,
+    /// Changes of the process's health and memory use over time, measured
+    /// from each container start, in time order (empty: healthy throughout).
+    pub health: Vec<HealthChange>,
+    /// The image is in a private repository: pulls need an `imagePullSecrets`
+    /// entry with credentials for its registry.
+    pub private: bool,
+}
+
+/// From `after` (since the container started) on: what the probes answer and
+/// how much memory the process uses; a field left None keeps its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HealthChange {
+    /// Time from container start.
+    pub after: SimDuration,
+    /// Liveness (and startup) probes succeed.
+    pub liveness: Option<bool>,
+    /// Readiness probes succeed.
+    pub readiness: Option<bool>,
+    /// Memory use, bytes.
+    pub memory_bytes: Option<i64>,
+}
+
+/// The health of a container process at one moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Health {
+    /// Liveness and startup probes succeed.
+    pub liveness: bool,
+    /// Readiness probes succeed.
+    pub readiness: bool,
+    /// Memory use, bytes (None: negligible).
+    pub memory_bytes: Option<i64>,
+}
+
+impl ImageProfile {
+    /// The process's health `since_start` after its container started.
+    pub fn health_at(&self, since_start: SimDuration) -> Health {
+        let mut h = Health {
+            liveness: true,
+            readiness: true,
+            memory_bytes: self.memory_bytes,
+        };
+        for c in self.health.iter().filter(|c| c.after <= since_start) {
+            h.liveness = c.liveness.unwrap_or(h.liveness);
+            h.readiness = c.readiness.unwrap_or(h.readiness);
+            h.memory_bytes = c.memory_bytes.or(h.memory_bytes);
+        }
+        h
+    }
+
+    /// When (since start) the memory use first exceeds `limit` bytes.
+    pub fn oom_after(&self, limit: i64) -> Option<SimDuration> {
+        if self.memory_bytes.is_some_and(|m| m > limit) {
+            return Some(SimDuration::ZERO);
+        }
+        self.health
+            .iter()
+            .find(|c| c.memory_bytes.is_some_and(|m| m > limit))
+            .map(|c| c.after)
+    }
 }
 
 impl Default for ImageProfile {
@@ -78,6 +140,9 @@ impl Default for ImageProfile {
             logs: Vec::new(),
             env: Vec::new(),
             files: BTreeMap::new(),
+            memory_bytes: None,
+            health: Vec::new(),
+            private: false,
         }
     }
 }

@@ -105,7 +105,7 @@ pub struct RawNodePool {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[serde(
-    expecting = "an image profile: a mapping with size, pullTime, startup, stop, exit, missing, logs, env, files"
+    expecting = "an image profile: a mapping with size, pullTime, startup, stop, exit, missing, logs, env, files, memory, health, private"
 )]
 pub struct RawImage {
     /// Size (quantity, `44M`).
@@ -135,6 +135,35 @@ pub struct RawImage {
     /// Files of the image, path → content (a path ending in `/` is a directory).
     #[serde(default)]
     pub files: Option<BTreeMap<String, String>>,
+    /// Memory the process uses from its start (quantity, `300Mi`).
+    #[serde(default)]
+    pub memory: Option<String>,
+    /// Health changes over time since container start.
+    #[serde(default)]
+    pub health: Vec<RawHealth>,
+    /// The image is private: pulls need imagePullSecrets for its registry.
+    #[serde(default)]
+    pub private: Option<bool>,
+}
+
+/// One health change of an image profile.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    expecting = "a health change: a mapping with after (a duration), liveness, readiness (pass or fail) and memory"
+)]
+pub struct RawHealth {
+    /// Time from container start (duration).
+    pub after: String,
+    /// `pass` or `fail`: liveness and startup probes.
+    #[serde(default)]
+    pub liveness: Option<String>,
+    /// `pass` or `fail`: readiness probes.
+    #[serde(default)]
+    pub readiness: Option<String>,
+    /// Memory use from then on (quantity).
+    #[serde(default)]
+    pub memory: Option<String>,
 }
 
 /// An exit: when and with which code.

@@ -10,7 +10,7 @@ use k8s_openapi::api::core::v1::Taint;
 use sim_core::api::labels::Selector;
 use sim_core::api::quantity::{parse_bytes, parse_cpu_millis};
 use sim_core::api::Kind;
-use sim_core::config::{ClusterConfig, ExitBehaviour, ImageProfile, NodeConfig};
+use sim_core::config::{ClusterConfig, ExitBehaviour, HealthChange, ImageProfile, NodeConfig};
 use sim_core::time::{SimDuration, SimTime};
 
 use crate::error::{Location, ScenarioError};
@@ -359,6 +359,59 @@ fn image(
                 all
             }
         },
+        memory_bytes: match raw.memory.as_deref() {
+            None => base.memory_bytes,
+            Some(m) => Some(quantity(
+                Some(m),
+                parse_bytes,
+                file,
+                &format!("{path}.memory"),
+                0,
+            )?),
+        },
+        health: if raw.health.is_empty() {
+            base.health.clone()
+        } else {
+            let mut changes = Vec::new();
+            for (i, h) in raw.health.iter().enumerate() {
+                let at = format!("{path}.health[{i}]");
+                let pass = |v: &Option<String>, field: &str| match v.as_deref() {
+                    None => Ok(None),
+                    Some("pass") => Ok(Some(true)),
+                    Some("fail") => Ok(Some(false)),
+                    Some(other) => Err(ScenarioError::at(
+                        file,
+                        None,
+                        format!("{at}.{field}"),
+                        format!("\"{other}\" is not pass or fail"),
+                    )),
+                };
+                let change = HealthChange {
+                    after: parse_duration(&h.after, file, None, &format!("{at}.after"))?,
+                    liveness: pass(&h.liveness, "liveness")?,
+                    readiness: pass(&h.readiness, "readiness")?,
+                    memory_bytes: h
+                        .memory
+                        .as_deref()
+                        .map(|m| quantity(Some(m), parse_bytes, file, &format!("{at}.memory"), 0))
+                        .transpose()?,
+                };
+                if changes
+                    .last()
+                    .is_some_and(|l: &HealthChange| l.after > change.after)
+                {
+                    return Err(ScenarioError::at(
+                        file,
+                        None,
+                        format!("{at}.after"),
+                        "health changes must be in time order".to_owned(),
+                    ));
+                }
+                changes.push(change);
+            }
+            changes
+        },
+        private: raw.private.unwrap_or(base.private),
     })
 }
 

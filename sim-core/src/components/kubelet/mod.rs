@@ -6,11 +6,16 @@
 //! static pods, and runs the pods bound to it through the container runtime
 //! model: sandbox, image pulls (per-node cache, serialized pulls), container
 //! create and start, exits per image profile with restarts and
-//! CrashLoopBackOff, graceful termination, and pod status with the real
+//! CrashLoopBackOff, liveness / readiness / startup probes answered by the
+//! image profile's health timeline, OOM kills over the memory limit,
+//! resource admission (`OutOfcpu`, ...), private-registry credentials from
+//! `imagePullSecrets`, graceful termination, and pod status with the real
 //! phases and conditions.
 
 pub mod container_env;
 pub mod pod_worker;
+pub mod prober;
+pub mod registry;
 pub mod runtime;
 
 use std::any::Any;
@@ -27,6 +32,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use self::container_env::{ConfigCache, EnvList, FsEntry, FsView, PodContext};
 use self::pod_worker::{CState, Ctr, Worker};
+use self::prober::{ProbeKind, ProbeState};
 use self::runtime::{PullJob, Runtime};
 use super::event_recorder::EventRecorder;
 use super::{Component, Ctx, WatchEvent};
@@ -48,6 +54,8 @@ const INITIAL_BACKOFF: SimDuration = SimDuration::from_secs(10);
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Timer {
+    /// Registration got no answer (lost to a partition or an API outage): try again.
+    RegisterRetry,
     LeaseRenew,
     StatusUpdate,
     SandboxReady(String),
@@ -83,6 +91,24 @@ enum Timer {
     },
     /// The relist after a restart or a healed partition has arrived.
     ResyncDone,
+    /// Probe worker `probe` of container `idx` ticks.
+    Probe {
+        uid: String,
+        idx: usize,
+        probe: usize,
+    },
+    /// A container killed for a failed liveness or startup probe has stopped.
+    ProbeKilled {
+        uid: String,
+        idx: usize,
+        run: u32,
+    },
+    /// A container's memory use exceeds its limit.
+    Oom {
+        uid: String,
+        idx: usize,
+        run: u32,
+    },
 }
 
 /// The pod worker's back-off after a failed sync (`backOffPeriod`, 10 s; the
@@ -95,6 +121,8 @@ const TAG_LEASE: u64 = 2;
 
 /// The kubelet of one node.
 pub struct Kubelet {
+    /// The API answered the last registration (so the lease and status loops run).
+    registered: bool,
     name: String,
     node_name: String,
     node_config: NodeConfig,
@@ -119,6 +147,8 @@ pub struct Kubelet {
     resync_seen: Option<BTreeSet<String>>,
     /// After a restart: the pods to drive on from the runtime's state.
     to_revive: BTreeSet<String>,
+    /// Pods this kubelet rejected at admission.
+    rejected: BTreeSet<String>,
 }
 
 impl Kubelet {
@@ -133,6 +163,7 @@ impl Kubelet {
         let bandwidth = node.pull_bandwidth_bytes_per_sec;
         let octet = node_index + 2;
         Self {
+            registered: false,
             name: format!("kubelet/{}", node.name),
             node_name: node.name.clone(),
             node_index,
@@ -154,6 +185,7 @@ impl Kubelet {
             restarted: false,
             resync_seen: None,
             to_revive: BTreeSet::new(),
+            rejected: BTreeSet::new(),
         }
     }
 
@@ -480,6 +512,9 @@ impl Kubelet {
             String::new(),
         );
         ctx.send_tagged(Request::Create(Object::from(node)), TAG_REGISTER);
+        // registerWithAPIServer retries until the API answers (backing off to 7 s).
+        self.registered = false;
+        self.timer(ctx, SimDuration::from_secs(7), Timer::RegisterRetry);
     }
 
     fn renew_lease(&mut self, ctx: &mut Ctx<'_>) {
@@ -578,14 +613,32 @@ impl Kubelet {
         let uid = obj.uid().to_owned();
         if let Some(w) = self.workers.get_mut(&uid) {
             w.pod = obj.clone();
+            // The status manager keeps the API in line with what the kubelet
+            // knows: a status another component changed (the node controller
+            // marking pods NotReady while the node looked dead) is posted again.
+            let drifted = w
+                .last_posted
+                .as_ref()
+                .is_some_and(|want| !pod_worker::kubelet_status_matches(want, pod.status.as_ref()));
+            if drifted {
+                w.last_posted = None;
+            }
             if pod.metadata.deletion_timestamp.is_some() && !w.terminating {
                 self.kill_pod(ctx, &uid);
+            } else if drifted {
+                self.post_status(ctx, &uid);
             }
             return;
         }
         let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref());
-        if matches!(phase, Some("Succeeded" | "Failed")) {
+        if matches!(phase, Some("Succeeded" | "Failed")) || self.rejected.contains(&uid) {
             return;
+        }
+        if pod.metadata.deletion_timestamp.is_none() {
+            if let Some((reason, message)) = self.admit(pod) {
+                self.reject(ctx, obj, reason, message);
+                return;
+            }
         }
         let spec = pod.spec.clone().unwrap_or_default();
         let mut ctrs: Vec<Ctr> = spec
@@ -603,12 +656,17 @@ impl Kubelet {
             .collect();
         let n_init = ctrs.len();
         ctrs.extend(spec.containers.iter().map(|c| {
-            Ctr::new(
+            let mut ctr = Ctr::new(
                 &c.name,
                 c.image.as_deref().unwrap_or(""),
                 c.image_pull_policy.as_deref().unwrap_or("IfNotPresent"),
                 false,
-            )
+            );
+            ctr.probes = prober::probe_specs(c)
+                .into_iter()
+                .map(ProbeState::new)
+                .collect();
+            ctr
         }));
         let worker = Worker {
             pod: obj.clone(),
@@ -631,6 +689,7 @@ impl Kubelet {
             self.kill_pod(ctx, &uid);
             return;
         }
+        self.start_probers(ctx, &uid);
         let delay = ctx.config().timings.pod_sandbox_setup;
         self.timer(ctx, delay, Timer::SandboxReady(uid));
     }
@@ -796,8 +855,9 @@ impl Kubelet {
     fn start_pull(&mut self, ctx: &mut Ctx<'_>, job: PullJob) {
         let catalog = &ctx.config().images;
         let mut duration = self.runtime.pull_duration(catalog, &job.image);
-        if self.runtime.has_image(&job.image) {
-            // An Always pull of a cached image only resolves the digest.
+        if self.runtime.has_image(&job.image) || self.pull_denied(catalog, &job) {
+            // An Always pull of a cached image only resolves the digest; a
+            // pull without credentials fails there.
             duration = SimDuration::from_millis(400);
         }
         if let Some((pod, path, image, _)) = self.container_ref(&job.pod_uid, job.container) {
@@ -820,18 +880,26 @@ impl Kubelet {
             .current()
             .is_some_and(|j| ctx.config().images.lookup(&j.image).missing);
         let registry_down = !ctx.registry_available();
+        let denied = !current_missing
+            && self
+                .runtime
+                .current()
+                .is_some_and(|j| self.pull_denied(&ctx.config().images, j));
         let (done, next) = self.runtime.finish(
             &ctx.config().images,
-            !current_missing && !registry_down,
+            !current_missing && !registry_down && !denied,
             ctx.now(),
         );
         if let Some(job) = done {
             let waited = ctx.now().saturating_since(job.requested_at);
             let took = ctx.now().saturating_since(job.started_at);
             if let Some((pod, path, image, _)) = self.container_ref(&job.pod_uid, job.container) {
-                if current_missing || registry_down {
+                if current_missing || registry_down || denied {
                     let msg = if current_missing {
                         format!("Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": not found")
+                    } else if denied && !registry_down {
+                        let full = registry::full_reference(&image);
+                        format!("Failed to pull image \"{image}\": rpc error: code = Unknown desc = failed to pull and unpack image \"{full}\": failed to resolve reference \"{full}\": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed")
                     } else {
                         format!("Failed to pull image \"{image}\": rpc error: code = Unavailable desc = failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": dial tcp: lookup registry: i/o timeout")
                     };
@@ -993,7 +1061,7 @@ impl Kubelet {
         c.state = CState::Running { started_at: now };
         c.files_at_start = files;
         c.started_once = true;
-        c.ready = !c.init;
+        c.ready = c.probed_ready();
         let name = c.name.clone();
         let init = c.init;
         self.recorder.record_with_field_path(
@@ -1010,7 +1078,21 @@ impl Kubelet {
             (None, true) => Some((SimDuration::ZERO, 0)),
             (None, false) => None,
         };
-        if let Some((after, _)) = exit {
+        let oom = self
+            .memory_limit(uid, idx)
+            .and_then(|limit| profile.oom_after(limit))
+            .filter(|oom| exit.is_none_or(|(after, _)| *oom < after));
+        if let Some(after) = oom {
+            self.timer(
+                ctx,
+                after,
+                Timer::Oom {
+                    uid: uid.to_owned(),
+                    idx,
+                    run,
+                },
+            );
+        } else if let Some((after, _)) = exit {
             self.timer(
                 ctx,
                 after,
@@ -1046,6 +1128,22 @@ impl Kubelet {
 
     /// The current run of container `idx` exits with `code`.
     fn finish_container(&mut self, ctx: &mut Ctx<'_>, uid: &str, idx: usize, code: i32) {
+        let reason = if code == 0 { "Completed" } else { "Error" };
+        self.end_container(ctx, uid, idx, code, reason, false);
+    }
+
+    /// The current run of container `idx` ends with `code` and `reason`;
+    /// `killed`: the kubelet killed it (a failed probe), so it is restarted
+    /// unless the restart policy is Never, whatever its exit code.
+    fn end_container(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        uid: &str,
+        idx: usize,
+        code: i32,
+        reason: &'static str,
+        killed: bool,
+    ) {
         let now = ctx.now();
         let Some(w) = self.workers.get_mut(uid) else {
             return;
@@ -1067,7 +1165,7 @@ impl Kubelet {
         };
         c.state = CState::Terminated {
             exit_code: code,
-            reason: if code == 0 { "Completed" } else { "Error" },
+            reason,
             started_at,
             finished_at: now,
         };
@@ -1086,7 +1184,7 @@ impl Kubelet {
         }
         let restart = match restart_policy.as_str() {
             "Always" => true,
-            "OnFailure" => code != 0,
+            "OnFailure" => code != 0 || killed,
             _ => false,
         };
         if restart {
@@ -1397,6 +1495,11 @@ impl Component for Kubelet {
             return;
         };
         match t {
+            Timer::RegisterRetry => {
+                if !self.registered {
+                    self.register(ctx);
+                }
+            }
             Timer::LeaseRenew => self.renew_lease(ctx),
             Timer::StatusUpdate => self.update_node_status(ctx),
             Timer::SandboxReady(uid) => self.sandbox_ready(ctx, &uid),
@@ -1426,6 +1529,17 @@ impl Component for Kubelet {
                 }
             }
             Timer::RetryPull { uid, idx } => self.ensure_image(ctx, &uid, idx),
+            Timer::Probe { uid, idx, probe } => self.probe_tick(ctx, &uid, idx, probe),
+            Timer::ProbeKilled { uid, idx, run } => {
+                if self.is_current(&uid, idx, run) {
+                    self.end_container(ctx, &uid, idx, 137, "Error", true);
+                }
+            }
+            Timer::Oom { uid, idx, run } => {
+                if self.is_current(&uid, idx, run) {
+                    self.end_container(ctx, &uid, idx, 137, "OOMKilled", false);
+                }
+            }
             Timer::PullBackOff(uid) => {
                 let mut changed = false;
                 if let Some(w) = self.workers.get_mut(&uid) {
@@ -1455,7 +1569,9 @@ impl Component for Kubelet {
 
     fn on_response(&mut self, ctx: &mut Ctx<'_>, tag: u64, result: &ApiResult) {
         match (tag, result) {
+            (TAG_REGISTER, _) if self.registered => {}
             (TAG_REGISTER, Ok(Response::Object(node))) => {
+                self.registered = true;
                 self.node = Some(node.clone());
                 self.last_node_report = ctx.now();
                 self.last_node_status = node.as_node().and_then(|n| n.status.clone());
@@ -1465,6 +1581,7 @@ impl Component for Kubelet {
                 self.create_mirror_pods(ctx);
             }
             (TAG_REGISTER, Err(_)) => {
+                self.registered = true;
                 // Already registered (a restarted kubelet): take the node from the watch.
                 self.renew_lease(ctx);
                 let every = ctx.config().timings.node_status_update_frequency;
@@ -1481,6 +1598,277 @@ impl Component for Kubelet {
 
     fn as_any(&self) -> &dyn Any {
         self
+    }
+}
+
+/// Probes, memory limits and admission.
+impl Kubelet {
+    /// True when run `run` of container `idx` is the current one and running.
+    fn is_current(&self, uid: &str, idx: usize, run: u32) -> bool {
+        self.workers
+            .get(uid)
+            .filter(|w| !w.terminating)
+            .and_then(|w| w.ctrs.get(idx))
+            .is_some_and(|c| c.run == run && c.is_running())
+    }
+
+    /// True when `job` pulls a private image without credentials for its
+    /// registry among the pod's `imagePullSecrets`.
+    fn pull_denied(&self, catalog: &ImageCatalog, job: &PullJob) -> bool {
+        catalog.lookup(&job.image).private
+            && !self
+                .workers
+                .get(&job.pod_uid)
+                .and_then(|w| w.pod.as_pod())
+                .is_some_and(|p| {
+                    registry::has_credentials(p, &job.image, |ns, n| self.cache.secret(ns, n))
+                })
+    }
+
+    /// The memory limit of container `idx`, bytes.
+    fn memory_limit(&self, uid: &str, idx: usize) -> Option<i64> {
+        let w = self.workers.get(uid)?;
+        let spec = find_container(w.pod.as_pod()?, &w.ctrs.get(idx)?.name)?;
+        let q = spec.resources.as_ref()?.limits.as_ref()?.get("memory")?;
+        crate::api::quantity::parse_bytes(&q.0).ok()
+    }
+
+    /// Starts (or, after a kubelet restart, restarts) the probe workers of a
+    /// pod: each ticks every period from now (prober_manager.go AddPod).
+    fn start_probers(&mut self, ctx: &mut Ctx<'_>, uid: &str) {
+        let Some(w) = self.workers.get_mut(uid) else {
+            return;
+        };
+        let mut ticks = Vec::new();
+        for (idx, c) in w.ctrs.iter_mut().enumerate() {
+            let run = c.run;
+            for (probe, p) in c.probes.iter_mut().enumerate() {
+                p.reset(run);
+                ticks.push((idx, probe, p.spec.period));
+            }
+        }
+        for (idx, probe, period) in ticks {
+            let uid = uid.to_owned();
+            self.timer(ctx, period, Timer::Probe { uid, idx, probe });
+        }
+    }
+
+    /// One tick of a probe worker (worker.go doProbe).
+    fn probe_tick(&mut self, ctx: &mut Ctx<'_>, uid: &str, idx: usize, probe: usize) {
+        let now = ctx.now();
+        let host_ip = self.host_ip.clone();
+        let Some(w) = self.workers.get_mut(uid) else {
+            return;
+        };
+        if w.terminating {
+            return;
+        }
+        let pod = w.pod.clone();
+        let pod_ip = w.ip.clone().unwrap_or(host_ip);
+        let Some(c) = w.ctrs.get_mut(idx) else { return };
+        let Some(spec) = c.probes.get(probe).map(|p| p.spec.clone()) else {
+            return;
+        };
+        let uid_s = uid.to_owned();
+        self.timer(
+            ctx,
+            spec.period,
+            Timer::Probe {
+                uid: uid_s,
+                idx,
+                probe,
+            },
+        );
+        let Some(w) = self.workers.get_mut(uid) else {
+            return;
+        };
+        let Some(c) = w.ctrs.get_mut(idx) else { return };
+        let CState::Running { started_at } = c.state else {
+            return;
+        };
+        let started = c.started();
+        let run = c.run;
+        let st = &mut c.probes[probe];
+        if st.run != run {
+            st.reset(run);
+        }
+        if st.on_hold
+            || (spec.kind != ProbeKind::Startup && !started)
+            || (spec.kind == ProbeKind::Startup && started)
+        {
+            return;
+        }
+        let since = now.saturating_since(started_at);
+        if since < spec.initial_delay {
+            return;
+        }
+        let health = ctx.config().images.lookup(&c.image).health_at(since);
+        let ok = match spec.kind {
+            ProbeKind::Readiness => health.readiness,
+            _ => health.liveness,
+        };
+        let changed = st.observe(ok);
+        let name = c.name.clone();
+        let path = format!("spec.containers{{{name}}}");
+        if !ok {
+            let output = pod
+                .as_pod()
+                .and_then(|p| find_container(p, &name))
+                .map(|cs| prober::failure_output(cs, spec.kind, &pod_ip, spec.timeout))
+                .unwrap_or_default();
+            self.recorder.record_with_field_path(
+                ctx,
+                &pod,
+                Some(path.clone()),
+                "Warning",
+                "Unhealthy",
+                format!("{} probe failed: {output}", spec.kind.label()),
+            );
+        }
+        let Some(result) = changed else { return };
+        if !result && spec.kind != ProbeKind::Readiness {
+            self.probe_kill(ctx, uid, idx, &spec, path);
+            return;
+        }
+        if let Some(c) = self.workers.get_mut(uid).and_then(|w| w.ctrs.get_mut(idx)) {
+            c.ready = c.probed_ready();
+        }
+        self.post_status(ctx, uid);
+    }
+
+    /// Kills a container whose liveness or startup probe failed
+    /// (kuberuntime_manager.go computePodActions, killContainer).
+    fn probe_kill(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        uid: &str,
+        idx: usize,
+        spec: &prober::ProbeSpec,
+        path: String,
+    ) {
+        let Some(w) = self.workers.get(uid) else {
+            return;
+        };
+        let Some(c) = w.ctrs.get(idx) else { return };
+        let pod = w.pod.clone();
+        let p = pod.as_pod();
+        let never = p
+            .and_then(|p| p.spec.as_ref())
+            .and_then(|s| s.restart_policy.as_deref())
+            == Some("Never");
+        let pod_grace = p
+            .and_then(|p| p.spec.as_ref())
+            .and_then(|s| s.termination_grace_period_seconds)
+            .and_then(|s| u64::try_from(s).ok())
+            .map_or(SimDuration::from_secs(30), SimDuration::from_secs);
+        let grace = spec.grace.unwrap_or(pod_grace);
+        let stop = ctx.config().images.lookup(&c.image).stop.min(grace);
+        let kind = if spec.kind == ProbeKind::Startup {
+            "startup"
+        } else {
+            "liveness"
+        };
+        let mut msg = format!("Container {} failed {kind} probe", c.name);
+        if !never {
+            msg.push_str(", will be restarted");
+        }
+        let run = c.run;
+        self.recorder
+            .record_with_field_path(ctx, &pod, Some(path), "Normal", "Killing", msg);
+        self.timer(
+            ctx,
+            stop,
+            Timer::ProbeKilled {
+                uid: uid.to_owned(),
+                idx,
+                run,
+            },
+        );
+    }
+
+    /// The kubelet's resource admission of a pod bound to this node
+    /// (lifecycle/predicate.go: the requests of the admitted, non-terminal
+    /// pods plus this one against allocatable): the rejection reason and
+    /// message when it does not fit.
+    fn admit(&self, pod: &Pod) -> Option<(String, String)> {
+        let spec = pod.spec.as_ref()?;
+        let cap = &self.node_config.capacity;
+        let allocatable = crate::api::resources::Resources {
+            cpu_millis: cap.cpu_millis,
+            memory_bytes: cap.memory_bytes - EVICTION_HARD_MEMORY_BYTES,
+            ephemeral_storage_bytes: cap.ephemeral_storage_bytes / 10 * 9,
+            pods: cap.pods,
+        };
+        let mut used = crate::api::resources::Resources::default();
+        let mut pods = 0;
+        for w in self.workers.values() {
+            if matches!(w.phase(), "Succeeded" | "Failed") {
+                continue;
+            }
+            if let Some(s) = w.pod.as_pod().and_then(|p| p.spec.as_ref()) {
+                used.add(&crate::api::resources::pod_requests(s));
+            }
+            pods += 1;
+        }
+        used.pods = pods;
+        let req = crate::api::resources::pod_requests(spec);
+        let checks = [
+            ("pods", 1, used.pods, allocatable.pods),
+            (
+                "cpu",
+                req.cpu_millis,
+                used.cpu_millis,
+                allocatable.cpu_millis,
+            ),
+            (
+                "memory",
+                req.memory_bytes,
+                used.memory_bytes,
+                allocatable.memory_bytes,
+            ),
+            (
+                "ephemeral-storage",
+                req.ephemeral_storage_bytes,
+                used.ephemeral_storage_bytes,
+                allocatable.ephemeral_storage_bytes,
+            ),
+        ];
+        checks
+            .into_iter()
+            .find(|&(_, r, u, c)| r > 0 && u + r > c)
+            .map(|(name, r, u, c)| {
+                (
+                    format!("OutOf{name}"),
+                    format!(
+                        "Node didn't have enough resource: {name}, requested: {r}, used: {u}, capacity: {c}"
+                    ),
+                )
+            })
+    }
+
+    /// Rejects a pod at admission (kubelet.go rejectPod).
+    fn reject(&mut self, ctx: &mut Ctx<'_>, obj: &Arc<Object>, reason: String, message: String) {
+        self.rejected.insert(obj.uid().to_owned());
+        ctx.trace(
+            "reject-pod",
+            ObjectKey::of(obj).to_string(),
+            message.clone(),
+        );
+        self.recorder
+            .record(ctx, obj, "Warning", &reason, message.clone());
+        let Some(mut pod) = obj.as_pod().cloned() else {
+            return;
+        };
+        let qos = pod.status.as_ref().and_then(|s| s.qos_class.clone());
+        pod.status = Some(k8s_openapi::api::core::v1::PodStatus {
+            phase: Some("Failed".into()),
+            reason: Some(reason),
+            message: Some(format!("Pod was rejected: {message}")),
+            qos_class: qos,
+            ..Default::default()
+        });
+        pod.metadata.resource_version = None;
+        ctx.send(Request::UpdateStatus(Object::from(pod)));
     }
 }
 
@@ -1569,12 +1957,20 @@ impl Kubelet {
             }
             return;
         }
-        if !w.sandbox_ready {
+        let sandbox_ready = w.sandbox_ready;
+        self.start_probers(ctx, uid);
+        if !sandbox_ready {
             let delay = ctx.config().timings.pod_sandbox_setup;
             self.timer(ctx, delay, Timer::SandboxReady(uid.to_owned()));
             self.post_status(ctx, uid);
             return;
         }
+        let limits: Vec<Option<i64>> = (0..self.workers.get(uid).map_or(0, |w| w.ctrs.len()))
+            .map(|idx| self.memory_limit(uid, idx))
+            .collect();
+        let Some(w) = self.workers.get_mut(uid) else {
+            return;
+        };
         let restart_policy = w
             .pod
             .as_pod()
@@ -1599,13 +1995,16 @@ impl Kubelet {
                         (None, true) => Some(SimDuration::ZERO),
                         (None, false) => None,
                     };
-                    if let Some(after) = after {
+                    let oom = limits[idx]
+                        .and_then(|l| profile.oom_after(l))
+                        .filter(|oom| after.is_none_or(|a| *oom < a));
+                    if let Some(after) = oom.or(after) {
                         let left = SimDuration::from_nanos(
                             after
                                 .as_nanos()
                                 .saturating_sub(now.saturating_since(*started_at).as_nanos()),
                         );
-                        exits.push((idx, c.run, left));
+                        exits.push((idx, c.run, left, oom.is_some()));
                     }
                 }
                 CState::Waiting { reason, .. } if turn => {
@@ -1630,16 +2029,14 @@ impl Kubelet {
                 _ => {}
             }
         }
-        for (idx, run, left) in exits {
-            self.timer(
-                ctx,
-                left,
-                Timer::Exit {
-                    uid: uid.to_owned(),
-                    idx,
-                    run,
-                },
-            );
+        for (idx, run, left, oom) in exits {
+            let uid = uid.to_owned();
+            let t = if oom {
+                Timer::Oom { uid, idx, run }
+            } else {
+                Timer::Exit { uid, idx, run }
+            };
+            self.timer(ctx, left, t);
         }
         for idx in starts {
             self.ensure_image(ctx, uid, idx);

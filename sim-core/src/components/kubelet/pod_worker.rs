@@ -10,6 +10,7 @@ use k8s_openapi::api::core::v1::{
 };
 
 use super::container_env::EnvList;
+use super::prober::{ProbeKind, ProbeState};
 use crate::api::meta::time;
 use crate::api::Object;
 use crate::rng::stable_hash;
@@ -80,6 +81,8 @@ pub struct Ctr {
     /// they were when it last started: a process reads its configuration
     /// file once, so a later ConfigMap change is not seen until a restart.
     pub files_at_start: BTreeMap<String, String>,
+    /// The probe workers of the container.
+    pub probes: Vec<ProbeState>,
 }
 
 impl Ctr {
@@ -109,7 +112,36 @@ impl Ctr {
             container_id: None,
             env: None,
             files_at_start: BTreeMap::new(),
+            probes: Vec::new(),
         }
+    }
+
+    fn probe_result(&self, kind: ProbeKind) -> Option<Option<bool>> {
+        self.probes.iter().find(|p| p.spec.kind == kind).map(|p| {
+            if p.run == self.run {
+                p.result
+            } else {
+                kind.initial()
+            }
+        })
+    }
+
+    /// Running, and its startup probe (if any) has succeeded.
+    pub fn started(&self) -> bool {
+        self.is_running()
+            && self
+                .probe_result(ProbeKind::Startup)
+                .is_none_or(|r| r == Some(true))
+    }
+
+    /// Readiness as the probes give it: started, and its readiness probe (if
+    /// any) succeeds. Init containers are never Ready.
+    pub fn probed_ready(&self) -> bool {
+        !self.init
+            && self.started()
+            && self
+                .probe_result(ProbeKind::Readiness)
+                .is_none_or(|r| r == Some(true))
     }
 
     /// True while running.
@@ -178,6 +210,32 @@ fn cstate(s: &CState) -> ContainerState {
             ..Default::default()
         },
     }
+}
+
+/// The pod conditions the kubelet owns and writes.
+pub const KUBELET_CONDITIONS: [&str; 4] = [
+    "PodReadyToStartContainers",
+    "Initialized",
+    "Ready",
+    "ContainersReady",
+];
+
+/// True when the API's pod status agrees with what the kubelet last posted,
+/// in the parts the kubelet owns: phase, container statuses and its conditions.
+pub fn kubelet_status_matches(want: &PodStatus, have: Option<&PodStatus>) -> bool {
+    let Some(have) = have else { return false };
+    let owned = |s: &PodStatus| -> Vec<(String, String)> {
+        s.conditions
+            .iter()
+            .flatten()
+            .filter(|c| KUBELET_CONDITIONS.contains(&c.type_.as_str()))
+            .map(|c| (c.type_.clone(), c.status.clone()))
+            .collect()
+    };
+    want.phase == have.phase
+        && want.container_statuses == have.container_statuses
+        && want.init_container_statuses == have.init_container_statuses
+        && owned(want) == owned(have)
 }
 
 /// A deterministic image digest for an image reference.
@@ -335,13 +393,12 @@ impl Worker {
             Some(not_ready_reason),
             not_ready_msg,
         ));
-        if let Some(scheduled) = existing
-            .conditions
-            .iter()
-            .flatten()
-            .find(|c| c.type_ == "PodScheduled")
-        {
-            conditions.push(scheduled.clone());
+        // Conditions the kubelet does not own (PodScheduled from the binding,
+        // DisruptionTarget from an eviction, ...) are kept as they are.
+        for c in existing.conditions.iter().flatten() {
+            if !KUBELET_CONDITIONS.contains(&c.type_.as_str()) {
+                conditions.push(c.clone());
+            }
         }
         let statuses = |ctrs: &[Ctr]| -> Vec<ContainerStatus> {
             let mut v: Vec<ContainerStatus> = ctrs
@@ -357,7 +414,7 @@ impl Worker {
                     container_id: c.container_id.clone(),
                     ready: c.ready,
                     restart_count: c.restarts,
-                    started: Some(c.is_running()),
+                    started: Some(c.started()),
                     state: Some(cstate(&c.state)),
                     last_state: Some(c.last.as_ref().map(cstate).unwrap_or_default()),
                     ..Default::default()
