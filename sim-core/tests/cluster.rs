@@ -1045,3 +1045,51 @@ fn pod_addresses_run_out_without_duplicates() {
         .count();
     assert_eq!(sandbox_failures, 9);
 }
+
+/// A sidecar (an init container with `restartPolicy: Always`) starts in init
+/// order, keeps running beside the main container, and its readiness counts;
+/// the plain init container after it runs to completion first (KEP-753).
+#[test]
+fn sidecars_run_beside_the_main_container() {
+    let mut c = cluster(1, 1);
+    c.run_until(at(10));
+    let mut v = json_of(&pod_with_requests("app", "100m", "64Mi"));
+    v["spec"]["initContainers"] = json!([
+        {"name": "proxy", "image": "nginx:1.14.2", "restartPolicy": "Always"},
+        {"name": "setup", "image": "busybox"}
+    ]);
+    ok(c.request("kubectl", Request::Create(decode(Kind::Pod, v))));
+    c.run_until(at(60));
+    let p = c
+        .etcd()
+        .get(Kind::Pod, "default", "app")
+        .expect("pod")
+        .clone();
+    assert_eq!(phase(&p), "Running");
+    let status = json_of(&p)["status"].clone();
+    let init: Vec<(String, bool)> = status["initContainerStatuses"]
+        .as_array()
+        .expect("init statuses")
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap_or("").to_owned(),
+                s["state"].get("running").is_some(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        init,
+        [("proxy".to_owned(), true), ("setup".to_owned(), false)],
+        "the sidecar runs, the init container finished"
+    );
+    let setup = status["initContainerStatuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "setup")
+        .unwrap()
+        .clone();
+    assert_eq!(setup["state"]["terminated"]["reason"], "Completed");
+    assert_eq!(condition(&p, "Ready").expect("Ready")["status"], "True");
+}

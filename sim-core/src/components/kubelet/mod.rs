@@ -646,12 +646,20 @@ impl Kubelet {
             .iter()
             .flatten()
             .map(|c| {
-                Ctr::new(
+                let mut ctr = Ctr::new(
                     &c.name,
                     c.image.as_deref().unwrap_or(""),
                     c.image_pull_policy.as_deref().unwrap_or("IfNotPresent"),
                     true,
-                )
+                );
+                ctr.sidecar = c.restart_policy.as_deref() == Some("Always");
+                if ctr.sidecar {
+                    ctr.probes = prober::probe_specs(c)
+                        .into_iter()
+                        .map(ProbeState::new)
+                        .collect();
+                }
+                ctr
             })
             .collect();
         let n_init = ctrs.len();
@@ -1063,7 +1071,14 @@ impl Kubelet {
         c.started_once = true;
         c.ready = c.probed_ready();
         let name = c.name.clone();
-        let init = c.init;
+        let sidecar = c.sidecar;
+        // A sidecar runs like a regular container; the next init container
+        // (or the regular ones) start once it has started.
+        let init = c.init && !sidecar;
+        let first_start_of_sidecar = sidecar && w.init_done == idx;
+        if first_start_of_sidecar {
+            w.init_done += 1;
+        }
         self.recorder.record_with_field_path(
             ctx,
             &pod,
@@ -1072,6 +1087,9 @@ impl Kubelet {
             "Started",
             format!("Started container {name}"),
         );
+        if first_start_of_sidecar {
+            self.start_next_containers(ctx, uid);
+        }
         ctx.trace("start-container", ObjectKey::of(&pod).to_string(), name);
         let exit = match (profile.exit, init) {
             (Some(e), _) => Some((e.after, e.code)),
@@ -1170,7 +1188,8 @@ impl Kubelet {
             finished_at: now,
         };
         c.ready = false;
-        let init = c.init;
+        let init = c.init && !c.sidecar;
+        let sidecar = c.sidecar;
         ctx.trace(
             "container-exit",
             pod_key,
@@ -1182,11 +1201,12 @@ impl Kubelet {
             self.post_status(ctx, uid);
             return;
         }
-        let restart = match restart_policy.as_str() {
-            "Always" => true,
-            "OnFailure" => code != 0 || killed,
-            _ => false,
-        };
+        let restart = sidecar
+            || match restart_policy.as_str() {
+                "Always" => true,
+                "OnFailure" => code != 0 || killed,
+                _ => false,
+            };
         if restart {
             self.schedule_restart(ctx, uid, idx);
         }

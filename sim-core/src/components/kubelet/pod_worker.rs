@@ -55,6 +55,10 @@ pub struct Ctr {
     pub pull_policy: String,
     /// True for init containers (including sidecars).
     pub init: bool,
+    /// A sidecar: an init container with `restartPolicy: Always`. It starts in
+    /// init order, keeps running beside the regular containers, is restarted
+    /// whatever the pod's restart policy, and its readiness counts.
+    pub sidecar: bool,
     /// Current state.
     pub state: CState,
     /// The previous termination, shown as `lastState`.
@@ -93,6 +97,7 @@ impl Ctr {
             image: image.to_owned(),
             pull_policy: pull_policy.to_owned(),
             init,
+            sidecar: false,
             state: CState::Waiting {
                 reason: if init {
                     "PodInitializing"
@@ -137,7 +142,7 @@ impl Ctr {
     /// Readiness as the probes give it: started, and its readiness probe (if
     /// any) succeeds. Init containers are never Ready.
     pub fn probed_ready(&self) -> bool {
-        !self.init
+        (!self.init || self.sidecar)
             && self.started()
             && self
                 .probe_result(ProbeKind::Readiness)
@@ -341,8 +346,10 @@ impl Worker {
             .as_pod()
             .and_then(|p| p.status.clone())
             .unwrap_or_default();
-        let regular_names: Vec<String> = self.ctrs[self.n_init..]
+        let regular_names: Vec<String> = self.ctrs[..self.n_init]
             .iter()
+            .filter(|c| c.sidecar)
+            .chain(self.ctrs[self.n_init..].iter())
             .filter(|c| !c.ready)
             .map(|c| c.name.clone())
             .collect();
