@@ -444,6 +444,27 @@ impl Cluster {
         true
     }
 
+    /// Tells the control-plane kubelet that the process of one of its static
+    /// pods stopped or came back, so that the mirror pod shows it.
+    fn tell_static_pod(&mut self, component: &str, running: bool) {
+        let Some(cp) = self
+            .config
+            .nodes
+            .iter()
+            .find(|n| n.control_plane)
+            .map(|n| n.name.clone())
+        else {
+            return;
+        };
+        if let Some(id) = self.slot_id(&format!("kubelet/{cp}")) {
+            let why = ComponentFault::StaticPodProcess {
+                component: component.to_owned(),
+                running,
+            };
+            self.dispatch(id, |c, ctx| c.on_fault(ctx, &why));
+        }
+    }
+
     fn slot_id(&self, name: &str) -> Option<ComponentId> {
         self.slots.iter().position(|s| s.name == name)
     }
@@ -558,6 +579,7 @@ impl Cluster {
                         self.slots[id].held = Some(Vec::new());
                     }
                 }
+                self.tell_static_pod(name, false);
             }
             FaultKind::RandomNodeCrashes {
                 mtbf,
@@ -656,6 +678,7 @@ impl Cluster {
                             self.queue.schedule_at(now, e);
                         }
                     }
+                    self.tell_static_pod(name, true);
                 }
             }
             FaultKind::NodePowerOn { .. }

@@ -224,6 +224,15 @@ pub enum ComponentFault {
         /// The exit code.
         exit_code: i32,
     },
+    /// A control-plane process stopped (`running: false`) or came back: the
+    /// control-plane kubelet shows it on the static pod's mirror pod.
+    StaticPodProcess {
+        /// The component, which is also the static pod's container name
+        /// (`kube-scheduler`, `kube-controller-manager`).
+        component: String,
+        /// Whether the process runs now.
+        running: bool,
+    },
 }
 
 /// The active faults, counted so that overlapping faults compose.

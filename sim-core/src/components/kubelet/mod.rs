@@ -1487,6 +1487,9 @@ impl Component for Kubelet {
                 container,
                 exit_code,
             } => self.crash_container(ctx, namespace, pod, container, *exit_code),
+            ComponentFault::StaticPodProcess { component, running } => {
+                self.static_pod_process(ctx, component, *running)
+            }
         }
     }
 
@@ -1913,6 +1916,53 @@ impl Kubelet {
 
     /// Forgets the in-memory state of the kubelet process; with `crashed`,
     /// the node lost power and the runtime's containers are gone too.
+    /// A control-plane process of a static pod stopped or came back: while it
+    /// is down its container shows the exit and CrashLoopBackOff, not ready;
+    /// when it is back it runs again with one more restart.
+    fn static_pod_process(&mut self, ctx: &mut Ctx<'_>, component: &str, running: bool) {
+        let pod_name = format!("{component}-{}", self.node_name);
+        let now = ctx.now();
+        let Some(uid) = self
+            .workers
+            .iter()
+            .find(|(_, w)| w.pod.name() == pod_name && w.pod.namespace() == "kube-system")
+            .map(|(u, _)| u.clone())
+        else {
+            return;
+        };
+        let Some(w) = self.workers.get_mut(&uid) else {
+            return;
+        };
+        let pod_desc = format!("{}_kube-system({uid})", pod_name);
+        let Some(c) = w.ctrs.iter_mut().find(|c| c.name == component) else {
+            return;
+        };
+        if running {
+            if !c.is_running() {
+                c.restarts += 1;
+                c.state = CState::Running { started_at: now };
+                c.ready = true;
+                c.run += 1;
+            }
+        } else if let CState::Running { started_at } = c.state {
+            c.last = Some(CState::Terminated {
+                exit_code: 1,
+                reason: "Error",
+                started_at,
+                finished_at: now,
+            });
+            c.state = CState::Waiting {
+                reason: "CrashLoopBackOff",
+                message: Some(format!(
+                    "back-off 10s restarting failed container={component} pod={pod_desc}"
+                )),
+            };
+            c.ready = false;
+            c.run += 1;
+        }
+        self.post_status(ctx, &uid);
+    }
+
     fn reset(&mut self, crashed: bool) {
         self.restarted = true;
         self.timers.clear();
