@@ -1093,3 +1093,50 @@ fn sidecars_run_beside_the_main_container() {
     assert_eq!(setup["state"]["terminated"]["reason"], "Completed");
     assert_eq!(condition(&p, "Ready").expect("Ready")["status"], "True");
 }
+
+/// The endpoints controller lists the Ready pods a Service selects; when the
+/// node controller marks the pods of an Unknown node Ready=False, they move
+/// to notReadyAddresses (pkg/controller/endpoint).
+#[test]
+fn endpoints_drop_the_pods_of_an_unknown_node() {
+    let mut c = cluster(2, 1);
+    c.run_until(at(10));
+    ok(c.request("kubectl", Request::Create(deployment("web", 4))));
+    let svc = decode(
+        Kind::Service,
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "default"},
+               "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}),
+    );
+    ok(c.request("kubectl", Request::Create(svc)));
+    c.run_until(at(40));
+    let ep = |c: &Cluster| {
+        json_of(
+            c.etcd()
+                .get(Kind::Endpoints, "default", "web")
+                .expect("endpoints"),
+        )
+    };
+    let count = |v: &Value, field: &str| v["subsets"][0][field].as_array().map_or(0, Vec::len);
+    assert_eq!(
+        (
+            count(&ep(&c), "addresses"),
+            count(&ep(&c), "notReadyAddresses")
+        ),
+        (4, 0)
+    );
+    let on_worker_1 = pods(&c, "default")
+        .iter()
+        .filter(|p| node_name(p) == "worker-1")
+        .count();
+    assert!(on_worker_1 > 0, "some pods run on worker-1");
+    c.set_running("kubelet/worker-1", false);
+    c.run_until(at(40 + 70));
+    let e = ep(&c);
+    assert_eq!(count(&e, "notReadyAddresses"), on_worker_1);
+    assert_eq!(count(&e, "addresses"), 4 - on_worker_1);
+    assert!(e["subsets"][0]["notReadyAddresses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["nodeName"] == "worker-1"));
+}

@@ -8,6 +8,7 @@
 
 pub mod daemonset;
 pub mod deployment;
+pub mod endpoints;
 pub mod garbage_collector;
 pub mod namespace;
 pub mod node_lifecycle;
@@ -154,6 +155,7 @@ pub struct ControllerManager {
     replicaset: replicaset::ReplicaSetController,
     deployment: deployment::DeploymentController,
     daemonset: daemonset::DaemonSetController,
+    endpoints: endpoints::EndpointsController,
     node_lifecycle: node_lifecycle::NodeLifecycleController,
     taint_eviction: taint_eviction::TaintEvictionController,
     pod_gc: pod_gc::PodGc,
@@ -183,6 +185,7 @@ impl ControllerManager {
                 "deployment-controller",
                 None,
             )),
+            endpoints: endpoints::EndpointsController::default(),
             daemonset: daemonset::DaemonSetController::new(EventRecorder::new(
                 "daemonset-controller",
                 None,
@@ -232,6 +235,8 @@ impl Component for ControllerManager {
         self.replicaset.observe(event, prev.as_deref());
         self.deployment.observe(event, &self.informers);
         self.daemonset.observe(event);
+        self.endpoints
+            .observe(event, prev.as_deref(), &self.informers);
         self.node_lifecycle.observe(event);
         self.taint_eviction.observe(event, prev.as_deref());
         self.schedule_sync(ctx);
@@ -252,6 +257,7 @@ impl Component for ControllerManager {
                 self.deployment.sync(ctx, &self.informers);
                 self.replicaset.sync(ctx, &self.informers);
                 self.daemonset.sync(ctx, &self.informers);
+                self.endpoints.sync(ctx, &self.informers);
                 self.node_lifecycle.sync(ctx, &self.informers);
                 self.taint_eviction.sync(ctx, &self.informers);
             }

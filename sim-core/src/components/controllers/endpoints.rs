@@ -1,0 +1,217 @@
+//! The endpoints controller (pkg/controller/endpoint): for each Service with
+//! a selector, an Endpoints object of the same name listing the selected
+//! pods that have an IP and are not terminal: Ready pods in `addresses`, the
+//! others in `notReadyAddresses`; terminating pods are left out (unless
+//! `publishNotReadyAddresses`). So when the node controller marks the pods of
+//! an Unknown node Ready=False, they move to `notReadyAddresses`.
+//! EndpointSlices are not modelled yet.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{
+    EndpointAddress, EndpointPort, EndpointSubset, Endpoints, ObjectReference, Pod, Service,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::{Informers, WorkQueue};
+use crate::api::{Kind, Object, ObjectKey};
+use crate::apiserver::{DeleteOptions, Request};
+use crate::components::{Ctx, WatchEvent};
+
+/// The controller.
+#[derive(Debug, Default)]
+pub struct EndpointsController {
+    queue: WorkQueue,
+}
+
+fn selects(svc: &Service, pod: &Object) -> bool {
+    let Some(sel) = svc
+        .spec
+        .as_ref()
+        .and_then(|s| s.selector.as_ref())
+        .filter(|s| !s.is_empty())
+    else {
+        return false;
+    };
+    sel.iter().all(|(k, v)| pod.labels().get(k) == Some(v))
+}
+
+fn pod_ready(pod: &Pod) -> bool {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+}
+
+/// The port a Service port targets on a pod: a number, or a named container port.
+fn target_port(port: &k8s_openapi::api::core::v1::ServicePort, pod: &Pod) -> Option<i32> {
+    match port.target_port.as_ref() {
+        None => Some(port.port),
+        Some(IntOrString::Int(n)) => Some(*n),
+        Some(IntOrString::String(name)) => pod
+            .spec
+            .as_ref()?
+            .containers
+            .iter()
+            .flat_map(|c| c.ports.iter().flatten())
+            .find(|p| p.name.as_deref() == Some(name.as_str()))
+            .map(|p| p.container_port),
+    }
+}
+
+impl EndpointsController {
+    /// Queues the Services a change concerns.
+    pub fn observe(&mut self, event: &WatchEvent, prev: Option<&Object>, informers: &Informers) {
+        let obj = &event.object;
+        match obj.kind() {
+            Kind::Service => self.queue.add(ObjectKey::of(obj)),
+            Kind::Pod => {
+                for svc in informers
+                    .of(Kind::Service)
+                    .iter()
+                    .filter(|s| s.namespace() == obj.namespace())
+                {
+                    let Object::Service(s) = &**svc else { continue };
+                    if selects(s, obj) || prev.is_some_and(|p| selects(s, p)) {
+                        self.queue.add(ObjectKey::of(svc));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Writes the Endpoints of the dirty Services.
+    pub fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
+        for key in self.queue.drain() {
+            let ep_key = ObjectKey::new(Kind::Endpoints, key.namespace.clone(), key.name.clone());
+            let existing = informers.of(Kind::Endpoints).get(&ep_key).cloned();
+            let svc = informers.of(Kind::Service).get(&key).cloned();
+            let Some(Object::Service(svc)) = svc.as_deref() else {
+                // The Service is gone: so are its Endpoints.
+                if existing.is_some() {
+                    ctx.send(Request::Delete {
+                        key: ep_key,
+                        options: DeleteOptions::default(),
+                    });
+                }
+                continue;
+            };
+            if svc
+                .spec
+                .as_ref()
+                .and_then(|s| s.selector.as_ref())
+                .is_none_or(|s| s.is_empty())
+            {
+                continue;
+            }
+            let publish_not_ready = svc
+                .spec
+                .as_ref()
+                .and_then(|s| s.publish_not_ready_addresses)
+                .unwrap_or(false);
+            let mut ready: Vec<EndpointAddress> = Vec::new();
+            let mut not_ready: Vec<EndpointAddress> = Vec::new();
+            let mut ports: BTreeMap<(String, i32, String), ()> = BTreeMap::new();
+            for p in informers
+                .of(Kind::Pod)
+                .iter()
+                .filter(|p| p.namespace() == key.namespace && selects(svc, p))
+            {
+                let Some(pod) = p.as_pod() else { continue };
+                let status = pod.status.as_ref();
+                let ip = status
+                    .and_then(|s| s.pod_ip.clone())
+                    .filter(|ip| !ip.is_empty());
+                let terminal = matches!(
+                    status.and_then(|s| s.phase.as_deref()),
+                    Some("Succeeded" | "Failed")
+                );
+                let Some(ip) = ip else { continue };
+                if terminal || (pod.metadata.deletion_timestamp.is_some() && !publish_not_ready) {
+                    continue;
+                }
+                for sp in svc
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.ports.as_ref())
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some(tp) = target_port(sp, pod) {
+                        ports.insert(
+                            (
+                                sp.name.clone().unwrap_or_default(),
+                                tp,
+                                sp.protocol.clone().unwrap_or_else(|| "TCP".into()),
+                            ),
+                            (),
+                        );
+                    }
+                }
+                let address = EndpointAddress {
+                    ip,
+                    node_name: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
+                    target_ref: Some(ObjectReference {
+                        kind: Some("Pod".into()),
+                        name: pod.metadata.name.clone(),
+                        namespace: pod.metadata.namespace.clone(),
+                        uid: pod.metadata.uid.clone(),
+                        ..Default::default()
+                    }),
+                    hostname: None,
+                };
+                if pod_ready(pod) || publish_not_ready {
+                    ready.push(address);
+                } else {
+                    not_ready.push(address);
+                }
+            }
+            ready.sort_by(|a, b| a.ip.cmp(&b.ip));
+            not_ready.sort_by(|a, b| a.ip.cmp(&b.ip));
+            let subsets = if ready.is_empty() && not_ready.is_empty() {
+                None
+            } else {
+                Some(vec![EndpointSubset {
+                    addresses: (!ready.is_empty()).then_some(ready),
+                    not_ready_addresses: (!not_ready.is_empty()).then_some(not_ready),
+                    ports: Some(
+                        ports
+                            .into_keys()
+                            .map(|(name, port, protocol)| EndpointPort {
+                                name: (!name.is_empty()).then_some(name),
+                                port,
+                                protocol: Some(protocol),
+                                app_protocol: None,
+                            })
+                            .collect(),
+                    ),
+                }])
+            };
+            let want = Endpoints {
+                metadata: ObjectMeta {
+                    name: Some(key.name.clone()),
+                    namespace: Some(key.namespace.clone()),
+                    labels: svc.metadata.labels.clone(),
+                    ..Default::default()
+                },
+                subsets,
+            };
+            match existing.as_deref() {
+                None => ctx.send(Request::Create(Object::from(want))),
+                Some(Object::Endpoints(have))
+                    if have.subsets != want.subsets
+                        || have.metadata.labels != want.metadata.labels =>
+                {
+                    let mut updated = (**have).clone();
+                    updated.subsets = want.subsets;
+                    updated.metadata.labels = want.metadata.labels;
+                    updated.metadata.resource_version = None;
+                    ctx.send(Request::Update(Object::from(updated)));
+                }
+                _ => {}
+            }
+        }
+    }
+}
