@@ -17,7 +17,7 @@ use k8s_openapi::api::core::v1::PodTemplateSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::{Informers, WorkQueue};
+use super::{Informers, Requeue, WorkQueue};
 use crate::api::meta::{controller_of, owner_reference, sim_time_of, time, NAME_SUFFIX_ALPHABET};
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::{DeleteOptions, Request};
@@ -52,8 +52,7 @@ const TIMER_BASE: u64 = 2_000_000_000;
 pub struct DeploymentController {
     recorder: EventRecorder,
     queue: WorkQueue,
-    requeue: BTreeMap<u64, ObjectKey>,
-    next_timer: u64,
+    requeue: Requeue,
     pending_rs: BTreeSet<ObjectKey>,
 }
 
@@ -195,15 +194,14 @@ impl DeploymentController {
         Self {
             recorder,
             queue: WorkQueue::default(),
-            requeue: BTreeMap::new(),
-            next_timer: TIMER_BASE,
+            requeue: Requeue::new(TIMER_BASE),
             pending_rs: BTreeSet::new(),
         }
     }
 
     /// A timer of this controller fired; true when it asks for a sync.
     pub fn on_timer(&mut self, tag: u64) -> bool {
-        match self.requeue.remove(&tag) {
+        match self.requeue.fire(tag) {
             Some(key) => {
                 self.queue.add(key);
                 true
@@ -917,10 +915,8 @@ impl DeploymentController {
                             now,
                         );
                     } else {
-                        let tag = self.next_timer;
-                        self.next_timer += 1;
-                        self.requeue.insert(tag, ObjectKey::of(&plan.d_obj));
-                        ctx.set_timer(due.saturating_since(now) + SimDuration::from_secs(1), tag);
+                        let delay = due.saturating_since(now) + SimDuration::from_secs(1);
+                        self.requeue.after(ctx, delay, ObjectKey::of(&plan.d_obj));
                     }
                 }
             }

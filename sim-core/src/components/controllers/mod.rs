@@ -78,6 +78,37 @@ impl WorkQueue {
     }
 }
 
+/// Keys to sync again after a delay (AddAfter of client-go's delaying queue):
+/// a controller's timer tags map to the keys they requeue.
+#[derive(Debug)]
+pub struct Requeue {
+    pending: BTreeMap<u64, ObjectKey>,
+    next_tag: u64,
+}
+
+impl Requeue {
+    /// Tags from `tag_base` on (each controller takes its own range).
+    pub fn new(tag_base: u64) -> Self {
+        Self {
+            pending: BTreeMap::new(),
+            next_tag: tag_base,
+        }
+    }
+
+    /// Syncs `key` again after `delay`.
+    pub fn after(&mut self, ctx: &mut Ctx<'_>, delay: crate::time::SimDuration, key: ObjectKey) {
+        let tag = self.next_tag;
+        self.next_tag += 1;
+        self.pending.insert(tag, key);
+        ctx.set_timer(delay, tag);
+    }
+
+    /// A timer fired: the key to sync, if the tag is one of these.
+    pub fn fire(&mut self, tag: u64) -> Option<ObjectKey> {
+        self.pending.remove(&tag)
+    }
+}
+
 /// Pod creations in flight: a controller's create requests are tagged so
 /// that, when the API answers, it records the real `SuccessfulCreate`
 /// ("Created pod: NAME") or `FailedCreate` event on the owner.

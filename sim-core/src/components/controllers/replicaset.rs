@@ -21,7 +21,7 @@ use k8s_openapi::api::apps::v1::{ReplicaSet, ReplicaSetStatus};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Informers, PodCreations, WorkQueue};
+use super::{Informers, PodCreations, Requeue, WorkQueue};
 use crate::api::meta::{controller_of, owner_reference, sim_time_of};
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::ApiResult;
@@ -45,9 +45,8 @@ pub struct ReplicaSetController {
     /// sync reads them here instead of looking each one up in the informer.
     pods_by_owner: BTreeMap<String, BTreeMap<ObjectKey, Arc<Object>>>,
     expectations: BTreeMap<String, (i64, i64)>,
-    requeue: BTreeMap<u64, ObjectKey>,
+    requeue: Requeue,
     creations: PodCreations,
-    next_timer: u64,
     slow_start: BTreeMap<String, SlowStart>,
 }
 
@@ -108,16 +107,15 @@ impl ReplicaSetController {
             queue: WorkQueue::default(),
             pods_by_owner: BTreeMap::new(),
             expectations: BTreeMap::new(),
-            requeue: BTreeMap::new(),
+            requeue: Requeue::new(TIMER_BASE),
             creations: PodCreations::new(CREATE_TAG_BASE),
-            next_timer: TIMER_BASE,
             slow_start: BTreeMap::new(),
         }
     }
 
     /// A timer of this controller fired; true when it asks for a sync.
     pub fn on_timer(&mut self, tag: u64) -> bool {
-        match self.requeue.remove(&tag) {
+        match self.requeue.fire(tag) {
             Some(key) => {
                 self.queue.add(key);
                 true
@@ -335,10 +333,7 @@ impl ReplicaSetController {
             .filter(|p| p.as_pod().is_some_and(|p| is_available(p, min_ready, now)))
             .count();
         if min_ready > SimDuration::ZERO && ready > available {
-            let tag = self.next_timer;
-            self.next_timer += 1;
-            self.requeue.insert(tag, ObjectKey::of(obj));
-            ctx.set_timer(min_ready, tag);
+            self.requeue.after(ctx, min_ready, ObjectKey::of(obj));
         }
         let to_i32 = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
         let status = ReplicaSetStatus {
