@@ -201,13 +201,7 @@ impl DeploymentController {
 
     /// A timer of this controller fired; true when it asks for a sync.
     pub fn on_timer(&mut self, tag: u64) -> bool {
-        match self.requeue.fire(tag) {
-            Some(key) => {
-                self.queue.add(key);
-                true
-            }
-            None => false,
-        }
+        self.requeue.fire(tag, &mut self.queue)
     }
 
     /// Queues the deployments a change concerns.

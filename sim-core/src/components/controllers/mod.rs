@@ -103,9 +103,16 @@ impl Requeue {
         ctx.set_timer(delay, tag);
     }
 
-    /// A timer fired: the key to sync, if the tag is one of these.
-    pub fn fire(&mut self, tag: u64) -> Option<ObjectKey> {
-        self.pending.remove(&tag)
+    /// A timer fired: when the tag is one of these, its key goes back on
+    /// `queue` and the answer is true (the controller should sync).
+    pub fn fire(&mut self, tag: u64, queue: &mut WorkQueue) -> bool {
+        match self.pending.remove(&tag) {
+            Some(key) => {
+                queue.add(key);
+                true
+            }
+            None => false,
+        }
     }
 }
 

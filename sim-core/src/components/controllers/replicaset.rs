@@ -115,13 +115,7 @@ impl ReplicaSetController {
 
     /// A timer of this controller fired; true when it asks for a sync.
     pub fn on_timer(&mut self, tag: u64) -> bool {
-        match self.requeue.fire(tag) {
-            Some(key) => {
-                self.queue.add(key);
-                true
-            }
-            None => false,
-        }
+        self.requeue.fire(tag, &mut self.queue)
     }
 
     /// The response to a pod creation: on failure the expectation is lowered
