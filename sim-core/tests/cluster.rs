@@ -22,13 +22,13 @@ use sim_core::config::ClusterConfig;
 use sim_core::trace::{Trace, TraceRecord};
 use sim_core::{SimDuration, SimTime};
 
+mod common;
+
+use common::at;
+
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
-
-fn at(secs: u64) -> SimTime {
-    SimTime::ZERO + SimDuration::from_secs(secs)
-}
 
 fn at_ms(ms: u64) -> SimTime {
     SimTime::ZERO + SimDuration::from_millis(ms)

@@ -10,39 +10,24 @@
 //! pkg/kubelet/envvars, containerd's env merge (`/work/shared/k8s-semantics.md`
 //! §5, §7.3, §8).
 
-use std::sync::Arc;
-
 use serde_json::{json, Value};
-use sim_core::api::{Kind, Object, ObjectKey};
-use sim_core::apiserver::{ApiResult, Request, Response};
+use sim_core::api::{Kind, ObjectKey};
+use sim_core::apiserver::Request;
 use sim_core::bootstrap::kubeadm_cluster;
 use sim_core::cluster::Cluster;
 use sim_core::components::kubelet::container_env::FsEntry;
 use sim_core::components::kubelet::{ContainerView, Kubelet};
 use sim_core::config::ClusterConfig;
 use sim_core::trace::Trace;
-use sim_core::{SimDuration, SimTime};
 
-fn at(secs: u64) -> SimTime {
-    SimTime::ZERO + SimDuration::from_secs(secs)
-}
+mod common;
+
+use common::{at, create, get_pod, ok};
 
 fn cluster() -> Cluster {
     let mut c = kubeadm_cluster(ClusterConfig::kubeadm(1), 7, Trace::new());
     c.run_until(at(10));
     c
-}
-
-fn ok(result: ApiResult) -> Arc<Object> {
-    match result {
-        Ok(Response::Object(o)) => o,
-        other => panic!("request failed: {other:?}"),
-    }
-}
-
-fn create(c: &mut Cluster, kind: Kind, v: Value) -> Arc<Object> {
-    let obj = kind.decode(&v).expect("test object decodes");
-    ok(c.request("test", Request::Create(obj)))
 }
 
 fn config_map(c: &mut Cluster, name: &str, data: Value) {
@@ -62,14 +47,6 @@ fn pod(c: &mut Cluster, name: &str, container: Value, volumes: Value) {
                "metadata": {"name": name, "namespace": "default"},
                "spec": {"containers": [container], "volumes": volumes}}),
     );
-}
-
-fn get_pod(c: &mut Cluster, name: &str) -> Value {
-    ok(c.request(
-        "test",
-        Request::Get(ObjectKey::new(Kind::Pod, "default", name)),
-    ))
-    .to_json()
 }
 
 fn view(c: &Cluster, pod: &str, container: &str) -> Result<ContainerView, String> {

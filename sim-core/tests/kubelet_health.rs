@@ -9,20 +9,17 @@
 //! Expected behaviour: pkg/kubelet/prober/worker.go, pkg/kubelet/lifecycle/
 //! predicate.go, kubelet.go rejectPod (`/work/shared/k8s-semantics.md` §5.4–5.6).
 
-use std::sync::Arc;
-
 use serde_json::{json, Value};
-use sim_core::api::{Kind, Object, ObjectKey};
-use sim_core::apiserver::{ApiResult, Request, Response};
+use sim_core::api::Kind;
 use sim_core::bootstrap::kubeadm_cluster;
 use sim_core::cluster::Cluster;
 use sim_core::config::{ClusterConfig, HealthChange, ImageProfile};
 use sim_core::trace::Trace;
-use sim_core::{SimDuration, SimTime};
+use sim_core::SimDuration;
 
-fn at(secs: u64) -> SimTime {
-    SimTime::ZERO + SimDuration::from_secs(secs)
-}
+mod common;
+
+use common::{at, create, get_pod};
 
 fn cluster(images: Vec<(&str, ImageProfile)>) -> Cluster {
     let mut config = ClusterConfig::kubeadm(1);
@@ -34,18 +31,6 @@ fn cluster(images: Vec<(&str, ImageProfile)>) -> Cluster {
     c
 }
 
-fn ok(result: ApiResult) -> Arc<Object> {
-    match result {
-        Ok(Response::Object(o)) => o,
-        other => panic!("request failed: {other:?}"),
-    }
-}
-
-fn create(c: &mut Cluster, kind: Kind, v: Value) -> Arc<Object> {
-    let obj = kind.decode(&v).expect("test object decodes");
-    ok(c.request("test", Request::Create(obj)))
-}
-
 fn pod(c: &mut Cluster, name: &str, spec: Value) {
     create(
         c,
@@ -53,14 +38,6 @@ fn pod(c: &mut Cluster, name: &str, spec: Value) {
         json!({"apiVersion": "v1", "kind": "Pod",
                "metadata": {"name": name, "namespace": "default"}, "spec": spec}),
     );
-}
-
-fn get_pod(c: &mut Cluster, name: &str) -> Value {
-    ok(c.request(
-        "test",
-        Request::Get(ObjectKey::new(Kind::Pod, "default", name)),
-    ))
-    .to_json()
 }
 
 fn events(c: &Cluster, pod: &str) -> Vec<Value> {

@@ -16,9 +16,9 @@ use sim_core::config::ClusterConfig;
 use sim_core::trace::Trace;
 use sim_core::{SimDuration, SimTime};
 
-fn at(secs: u64) -> SimTime {
-    SimTime::ZERO + SimDuration::from_secs(secs)
-}
+mod common;
+
+use common::at;
 
 fn secs(t: SimTime) -> f64 {
     t.as_nanos() as f64 / 1e9
