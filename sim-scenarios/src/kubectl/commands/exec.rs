@@ -14,12 +14,12 @@ use sim_core::api::fields::FieldSelector;
 use sim_core::api::labels::Selector;
 use sim_core::api::meta::timestamp;
 use sim_core::api::{ApiError, Kind, Object, ObjectKey, Reason};
-use sim_core::apiserver::{Request, Response};
 use sim_core::cluster::Cluster;
 use sim_core::components::kubelet::container_env::{normalize, FsEntry, FsView};
 use sim_core::components::kubelet::{ContainerView, Kubelet};
 
-use crate::kubectl::exec::{list, Outcome, Prepared, CLIENT};
+use super::get_object;
+use crate::kubectl::exec::{list, Outcome, Prepared};
 use crate::kubectl::grammar::Command;
 
 /// The names kubectl lists in its "Defaulted container" line
@@ -97,11 +97,7 @@ fn pod_for(cluster: &mut Cluster, arg: &str, ns: &str) -> Result<String, String>
             ))
         }
     };
-    let obj = match cluster.request(CLIENT, Request::Get(ObjectKey::new(kind, ns, name))) {
-        Ok(Response::Object(o)) => o,
-        Ok(_) => return Err(String::new()),
-        Err(e) => return Err(e.kubectl_line()),
-    };
+    let obj = get_object(cluster, &ObjectKey::new(kind, ns, name)).map_err(|e| e.kubectl_line())?;
     let labels = match &*obj {
         Object::Deployment(d) => d
             .spec
@@ -169,13 +165,9 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
             return out.fail(e);
         }
     };
-    let pod = match cluster.request(CLIENT, Request::Get(ObjectKey::new(Kind::Pod, ns, &name))) {
-        Ok(Response::Object(o)) => o,
-        Ok(_) => return,
-        Err(e) => {
-            out.error(&e);
-            return;
-        }
+    let pod = match get_object(cluster, &ObjectKey::new(Kind::Pod, ns, &name)) {
+        Ok(o) => o,
+        Err(e) => return out.error(&e),
     };
     let Some(p) = pod.as_pod() else { return };
     let phase = p

@@ -12,6 +12,7 @@ use sim_core::api::{Kind, Object, ObjectKey};
 use sim_core::apiserver::Request;
 use sim_core::cluster::Cluster;
 
+use super::get_object;
 use crate::kubectl::exec::{kind_ref, Outcome, Prepared, CLIENT};
 use crate::kubectl::grammar::{Command, ExposeArgs};
 use crate::kubectl::resources::resolve;
@@ -181,11 +182,8 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
     ) {
         return out.fail(format!("error: cannot expose a {}", target.kind.name()));
     }
-    let obj = match cluster.request(CLIENT, Request::Get(ObjectKey::new(target.kind, ns, name))) {
-        Ok(r) => match r.object() {
-            Some(o) => o.clone(),
-            None => return,
-        },
+    let obj = match get_object(cluster, &ObjectKey::new(target.kind, ns, name)) {
+        Ok(o) => o,
         Err(e) => return out.error(&e),
     };
     let svc = match build(args, &obj, ns) {

@@ -12,6 +12,7 @@ use sim_core::api::{Object, ObjectKey};
 use sim_core::apiserver::Request;
 use sim_core::cluster::Cluster;
 
+use super::get_object;
 use crate::kubectl::exec::{kind_ref, list, Outcome, Prepared, CLIENT};
 use crate::kubectl::grammar::{Command, LabelArgs};
 use crate::kubectl::resources::resolve;
@@ -29,12 +30,10 @@ pub(crate) fn objects(
     for t in targets {
         let tns = if t.kind.namespaced() { ns } else { "" };
         match t.name {
-            Some(name) => {
-                match cluster.request(CLIENT, Request::Get(ObjectKey::new(t.kind, tns, name))) {
-                    Ok(r) => out.extend(r.object().cloned()),
-                    Err(e) => return Err(e.kubectl_line()),
-                }
-            }
+            Some(name) => match get_object(cluster, &ObjectKey::new(t.kind, tns, name)) {
+                Ok(o) => out.push(o),
+                Err(e) => return Err(e.kubectl_line()),
+            },
             None => {
                 if selector.is_none() && !all {
                     return Err(

@@ -2,10 +2,10 @@
 
 use k8s_openapi::api::core::v1::Container;
 use sim_core::api::{ApiError, Kind, ObjectKey, Reason};
-use sim_core::apiserver::{Request, Response};
 use sim_core::cluster::Cluster;
 
-use crate::kubectl::exec::{Outcome, CLIENT};
+use super::get_object;
+use crate::kubectl::exec::Outcome;
 
 pub(crate) fn logs(
     cluster: &mut Cluster,
@@ -20,13 +20,9 @@ pub(crate) fn logs(
         .or_else(|| pod_ref.strip_prefix("pods/"))
         .unwrap_or(pod_ref);
     let key = ObjectKey::new(Kind::Pod, ns, name);
-    let pod = match cluster.request(CLIENT, Request::Get(key)) {
-        Ok(Response::Object(o)) => o,
-        Ok(_) => return,
-        Err(e) => {
-            out.error(&e);
-            return;
-        }
+    let pod = match get_object(cluster, &key) {
+        Ok(o) => o,
+        Err(e) => return out.error(&e),
     };
     let Some(p) = pod.as_pod() else { return };
     let containers: Vec<&Container> = p

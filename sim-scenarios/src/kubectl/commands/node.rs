@@ -17,6 +17,7 @@ use sim_core::apiserver::{DeleteOptions, Request, Response};
 use sim_core::cluster::Cluster;
 use sim_core::time::SimDuration;
 
+use super::get_object;
 use crate::kubectl::exec::{list, Outcome, Prepared, CLIENT};
 use crate::kubectl::grammar::{Command, DrainArgs, TaintArgs};
 
@@ -25,8 +26,8 @@ fn fail(out: &mut Outcome, e: String) {
 }
 
 fn get_node(cluster: &mut Cluster, out: &mut Outcome, name: &str) -> Option<Arc<Object>> {
-    match cluster.request(CLIENT, Request::Get(ObjectKey::new(Kind::Node, "", name))) {
-        Ok(r) => r.object().cloned(),
+    match get_object(cluster, &ObjectKey::new(Kind::Node, "", name)) {
+        Ok(o) => Some(o),
         Err(e) => {
             out.error(&e);
             None

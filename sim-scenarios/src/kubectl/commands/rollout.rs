@@ -9,19 +9,19 @@
 //! of the deployment (kubectl's watch events), each distinct line once.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{PodSpec, PodTemplateSpec};
 use sim_core::api::fields::FieldSelector;
 use sim_core::api::labels::Selector;
 use sim_core::api::meta::time;
-use sim_core::api::{ApiError, Kind, Object, ObjectKey};
-use sim_core::apiserver::{Request, Response};
+use sim_core::api::{Kind, Object, ObjectKey};
+use sim_core::apiserver::Request;
 use sim_core::cluster::Cluster;
 use sim_core::etcd::Etcd;
 use sim_core::time::SimDuration;
 
+use super::get_object;
 use crate::kubectl::exec::{kind_ref, list, now_ts, Outcome, Prepared, CLIENT};
 use crate::kubectl::grammar::{Command, RolloutWhat};
 use crate::kubectl::resources::resolve;
@@ -54,14 +54,6 @@ pub(crate) fn one_target(resources: &[String]) -> Result<(Kind, String), String>
         },
         [] => Err("error: required resource not specified".into()),
         _ => Err("error: only one resource is supported here".into()),
-    }
-}
-
-/// GET one object.
-pub(crate) fn get_object(cluster: &mut Cluster, key: &ObjectKey) -> Result<Arc<Object>, ApiError> {
-    match cluster.request(CLIENT, Request::Get(key.clone()))? {
-        Response::Object(o) => Ok(o),
-        _ => Err(ApiError::not_found(key.kind, &key.name)),
     }
 }
 

@@ -6,7 +6,8 @@ use sim_core::api::{Kind, ObjectKey};
 use sim_core::apiserver::Request;
 use sim_core::cluster::Cluster;
 
-use super::rollout::{get_object, one_target};
+use super::get_object;
+use super::rollout::one_target;
 use crate::kubectl::exec::{kind_ref, Outcome, Prepared, CLIENT};
 use crate::kubectl::grammar::Command;
 

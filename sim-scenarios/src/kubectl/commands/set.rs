@@ -7,7 +7,8 @@ use sim_core::api::ObjectKey;
 use sim_core::apiserver::Request;
 use sim_core::cluster::Cluster;
 
-use super::rollout::{get_object, one_target, pod_spec_mut, CHANGE_CAUSE};
+use super::get_object;
+use super::rollout::{one_target, pod_spec_mut, CHANGE_CAUSE};
 use crate::kubectl::exec::{kind_ref, Outcome, Prepared, CLIENT};
 use crate::kubectl::grammar::{Command, SetWhat};
 
