@@ -3,13 +3,12 @@
 //! strategic merge patch), and the output is kubectl's: `TYPE/NAME edited`,
 //! or `Edit cancelled, no changes made.` when nothing changed.
 
-use sim_core::api::ObjectKey;
-use sim_core::apiserver::{PatchType, Request};
+use sim_core::apiserver::PatchType;
 use sim_core::cluster::Cluster;
 
-use crate::kubectl::exec::{kind_ref, Outcome, Prepared, CLIENT};
+use super::patch::patch_each;
+use crate::kubectl::exec::{kind_ref, Outcome, Prepared};
 use crate::kubectl::grammar::Command;
-use crate::kubectl::resources::resolve;
 
 /// Runs the command.
 pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, ns: &str) {
@@ -21,51 +20,22 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
         out.exit_code = 1;
         return;
     };
-    let targets = match resolve(&args.resources) {
-        Ok(t) => t,
-        Err(e) => {
-            return out.fail(e);
-        }
-    };
-    for t in targets {
-        let Some(name) = t.name else {
-            return out.fail("error: resource(s) were provided, but no name was specified");
-        };
-        let key = ObjectKey::new(
-            t.kind,
-            if t.kind.namespaced() { ns } else { "" },
-            name.clone(),
-        );
-        let before = match cluster.request(CLIENT, Request::Get(key.clone())) {
-            Ok(r) => r.object().cloned(),
-            Err(e) => {
-                out.error(&e);
-                continue;
-            }
-        };
-        match cluster.request(
-            CLIENT,
-            Request::PatchAs {
-                key,
-                patch: patch.clone(),
-                patch_type: PatchType::Strategic,
-            },
-        ) {
-            Ok(r) => {
-                let Some(o) = r.object() else { continue };
-                if before.is_some_and(|b| b.resource_version() == o.resource_version()) {
-                    out.line("Edit cancelled, no changes made.");
-                } else {
-                    out.line(format!("{} edited", kind_ref(o)));
-                }
-            }
-            Err(e) => {
-                out.fail(format!(
-                    "error: {} \"{name}\" could not be patched: {}",
-                    t.kind.qualified_plural(),
-                    e.message
-                ));
-            }
-        }
-    }
+    patch_each(
+        cluster,
+        out,
+        &args.resources,
+        ns,
+        patch,
+        PatchType::Strategic,
+        |out, patched| match patched {
+            Ok((_, false)) => out.line("Edit cancelled, no changes made."),
+            Ok((o, true)) => out.line(format!("{} edited", kind_ref(&o))),
+            Err((t, e)) => out.fail(format!(
+                "error: {} \"{}\" could not be patched: {}",
+                t.kind.qualified_plural(),
+                t.name.as_deref().unwrap_or_default(),
+                e.message
+            )),
+        },
+    );
 }
