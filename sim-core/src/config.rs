@@ -390,6 +390,8 @@ pub struct Timings {
     pub pod_sandbox_setup: SimDuration,
     /// Modelled cost of one scheduling cycle.
     pub scheduling_cycle: SimDuration,
+    /// Modelled scheduler work per node examined (filtered, and scored when feasible).
+    pub scheduling_per_node: SimDuration,
     /// Scheduler `podInitialBackoffSeconds` (1 s).
     pub pod_initial_backoff: SimDuration,
     /// Scheduler `podMaxBackoffSeconds` (10 s).
@@ -432,6 +434,7 @@ impl Default for Timings {
             node_status_report_frequency: SimDuration::from_mins(5),
             pod_sandbox_setup: SimDuration::from_millis(300),
             scheduling_cycle: SimDuration::from_millis(2),
+            scheduling_per_node: SimDuration::from_micros(1),
             pod_initial_backoff: SimDuration::from_secs(1),
             pod_max_backoff: SimDuration::from_secs(10),
             pod_max_in_unschedulable: SimDuration::from_mins(5),
@@ -482,6 +485,10 @@ pub struct ClusterConfig {
     pub default_toleration_secs: i64,
     /// Replicas of the coredns Deployment (kubeadm: 2).
     pub coredns_replicas: i32,
+    /// The kube-scheduler's configuration (KubeSchedulerConfiguration).
+    pub scheduler: crate::components::scheduler::profile::SchedulerConfiguration,
+    /// Keep an explanation of every scheduling attempt (`scheduling.jsonl`).
+    pub explain_scheduling: bool,
 }
 
 impl ClusterConfig {
@@ -497,6 +504,8 @@ impl ClusterConfig {
             latencies: Latencies::default(),
             default_toleration_secs: 300,
             coredns_replicas: 2,
+            scheduler: Default::default(),
+            explain_scheduling: false,
         }
     }
 }

@@ -757,6 +757,15 @@ impl Selector {
         }
     }
 
+    /// The conjunction of two selectors (Go `selector.Add(requirements...)`).
+    pub fn and(&self, other: &Selector) -> Selector {
+        let mut requirements = self.requirements.clone();
+        requirements.extend(other.requirements.iter().cloned());
+        let mut s = Selector::from_requirements(requirements);
+        s.nothing = self.nothing || other.nothing;
+        s
+    }
+
     /// Whether the labels satisfy every requirement.
     pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
         !self.nothing && self.requirements.iter().all(|r| r.matches(labels))

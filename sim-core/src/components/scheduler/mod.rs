@@ -1,35 +1,51 @@
 //! kube-scheduler: the scheduling queue, the scheduling cycle and binding.
 //!
 //! One cycle (pkg/scheduler/schedule_one.go) pops the highest-priority pod,
-//! runs the filters over the nodes starting at the rotating start index until
-//! `numFeasibleNodesToFind` feasible nodes are found, scores them, picks the
-//! best (ties broken by reservoir sampling from the scheduler's seeded
-//! stream), assumes the pod on the node in its cache and binds it through the
-//! API. A pod that fits nowhere gets the real FailedScheduling event and a
-//! `PodScheduled=False` condition and waits in the unschedulable pool.
+//! picks the profile by `spec.schedulerName`, runs PreFilter, then the
+//! filters over the nodes starting at the rotating start index until
+//! `numFeasibleNodesToFind` feasible nodes are found (a nominated node is
+//! tried first), scores them (PreScore, Score, NormalizeScore, weights),
+//! picks the best (ties broken by reservoir sampling from the scheduler's
+//! seeded stream), assumes the pod on the node in its cache and binds it
+//! through the API. A pod that fits nowhere goes to DefaultPreemption, gets
+//! the real FailedScheduling event and a `PodScheduled=False` condition and
+//! waits in the unschedulable pool.
+//!
+//! Virtual time reflects the work: a cycle costs `timings.scheduling_cycle`
+//! plus `timings.scheduling_per_node` for every node examined.
 
+pub mod explanation;
+pub mod framework;
 pub mod node_info;
 pub mod plugins;
+pub mod pod_info;
+pub mod preemption;
+pub mod profile;
 pub mod queue;
 
 use std::any::Any;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::{PodCondition, Toleration};
+use k8s_openapi::api::core::v1::PodCondition;
 use rand::Rng;
 
+use self::explanation::{Attempt, FilterVerdict, NodeVerdict, PreemptionOutcome};
+use self::framework::{ClusterView, CompiledProfile, CycleState};
 use self::node_info::NodeInfo;
+use self::plugins::inter_pod_affinity::NamespaceLabels;
 use self::plugins::Rejection;
+use self::pod_info::{PodInfo, SharedPodInfo};
 use self::queue::SchedulingQueue;
 use super::event_recorder::EventRecorder;
 use super::{Component, Ctx, WatchEvent};
+use crate::api::labels::Selector;
 use crate::api::meta::time;
-use crate::api::resources::{pod_non_zero_requests, pod_requests, Resources};
-use crate::api::{Kind, Object};
+use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::watch::WatchSpec;
-use crate::apiserver::{ApiResult, Request};
+use crate::apiserver::{ApiResult, DeleteOptions, Request};
 use crate::etcd::ChangeType;
+use crate::time::SimDuration;
 
 /// The default scheduler name.
 pub const DEFAULT_SCHEDULER_NAME: &str = "default-scheduler";
@@ -42,48 +58,6 @@ pub const MIN_FEASIBLE_NODES_PERCENTAGE: usize = 5;
 const TIMER_CYCLE: u64 = 1;
 const TIMER_FLUSH_BACKOFF: u64 = 2;
 const TIMER_FLUSH_UNSCHEDULABLE: u64 = 3;
-
-/// What the scheduler needs of a pod, computed once per attempt.
-#[derive(Clone, Debug, Default)]
-pub struct PodInfo {
-    /// `spec.nodeName` (pods naming a node are still filtered by NodeName).
-    pub node_name: Option<String>,
-    /// Requests for the Fit filter.
-    pub requests: Resources,
-    /// Requests with non-zero defaults, for scoring.
-    pub non_zero: Resources,
-    /// Tolerations.
-    pub tolerations: Vec<Toleration>,
-    /// `spec.nodeSelector`.
-    pub node_selector: std::collections::BTreeMap<String, String>,
-    /// Required node-affinity terms (ORed), when the pod has any.
-    pub required_node_terms: Option<Vec<k8s_openapi::api::core::v1::NodeSelectorTerm>>,
-}
-
-impl PodInfo {
-    /// Extracts the scheduling-relevant parts of a pod.
-    pub fn of(obj: &Object) -> Self {
-        let Some(spec) = obj.as_pod().and_then(|p| p.spec.as_ref()) else {
-            return Self::default();
-        };
-        Self {
-            node_name: spec.node_name.clone(),
-            requests: pod_requests(spec),
-            non_zero: pod_non_zero_requests(spec),
-            tolerations: spec.tolerations.clone().unwrap_or_default(),
-            node_selector: spec.node_selector.clone().unwrap_or_default(),
-            required_node_terms: spec
-                .affinity
-                .as_ref()
-                .and_then(|a| a.node_affinity.as_ref())
-                .and_then(|na| {
-                    na.required_during_scheduling_ignored_during_execution
-                        .as_ref()
-                })
-                .map(|ns| ns.node_selector_terms.clone()),
-        }
-    }
-}
 
 /// The number of nodes to find feasible before stopping the search
 /// (schedule_one.go: numFeasibleNodesToFind), for `percentage` = 0 meaning adaptive.
@@ -110,11 +84,12 @@ struct Binding {
     attempts: u32,
 }
 
+/// A pod placed on a node (bound or assumed).
 #[derive(Clone, Debug)]
 struct Assigned {
     node: String,
-    requests: Resources,
-    non_zero: Resources,
+    info: SharedPodInfo,
+    object: Arc<Object>,
 }
 
 /// Scheduling counters.
@@ -126,22 +101,39 @@ pub struct SchedulerStats {
     pub scheduled: u64,
     /// Attempts that found no node.
     pub unschedulable: u64,
+    /// Nodes examined by the filters, over all attempts.
+    pub nodes_filtered: u64,
+    /// Preemptions (nominations with victims).
+    pub preemptions: u64,
 }
 
 /// The scheduler component.
 pub struct Scheduler {
     recorder: EventRecorder,
     queue: SchedulingQueue,
+    profiles: Vec<CompiledProfile>,
+    percentage_of_nodes_to_score: usize,
     nodes: Vec<NodeInfo>,
     node_index: BTreeMap<String, usize>,
     order: Vec<usize>,
     assigned: BTreeMap<String, Assigned>,
+    /// Pods waiting with `status.nominatedNodeName`, by uid.
+    nominated: BTreeMap<String, (String, SharedPodInfo)>,
+    image_nodes: BTreeMap<String, usize>,
+    namespaces: NamespaceLabels,
+    /// Service selectors by (namespace, name).
+    services: BTreeMap<(String, String), BTreeMap<String, String>>,
+    /// ReplicaSet and StatefulSet selectors by (kind, namespace, name).
+    workloads: BTreeMap<(&'static str, String, String), Selector>,
+    claims: BTreeSet<String>,
+    required_anti_affinity_pods: usize,
     next_start_node_index: usize,
     cycle_pending: bool,
-    percentage_of_nodes_to_score: usize,
     stats: SchedulerStats,
     binding: BTreeMap<u64, Binding>,
     next_bind_tag: u64,
+    explain: bool,
+    attempts: Vec<Attempt>,
 }
 
 impl Default for Scheduler {
@@ -151,25 +143,35 @@ impl Default for Scheduler {
 }
 
 impl Scheduler {
-    /// A scheduler with the default configuration.
+    /// A scheduler; its configuration is read from the cluster config at start.
     pub fn new() -> Self {
         Self {
             recorder: EventRecorder::new(DEFAULT_SCHEDULER_NAME, None),
             queue: SchedulingQueue::new(
-                crate::time::SimDuration::from_secs(1),
-                crate::time::SimDuration::from_secs(10),
-                crate::time::SimDuration::from_mins(5),
+                SimDuration::from_secs(1),
+                SimDuration::from_secs(10),
+                SimDuration::from_mins(5),
             ),
+            profiles: Vec::new(),
+            percentage_of_nodes_to_score: 0,
             nodes: Vec::new(),
             node_index: BTreeMap::new(),
             order: Vec::new(),
             assigned: BTreeMap::new(),
+            nominated: BTreeMap::new(),
+            image_nodes: BTreeMap::new(),
+            namespaces: BTreeMap::new(),
+            services: BTreeMap::new(),
+            workloads: BTreeMap::new(),
+            claims: BTreeSet::new(),
+            required_anti_affinity_pods: 0,
             next_start_node_index: 0,
             cycle_pending: false,
-            percentage_of_nodes_to_score: 0,
             stats: SchedulerStats::default(),
             binding: BTreeMap::new(),
             next_bind_tag: 1000,
+            explain: false,
+            attempts: Vec::new(),
         }
     }
 
@@ -178,18 +180,33 @@ impl Scheduler {
         self.stats
     }
 
+    /// The explained attempts so far (kept only with `explain_scheduling`).
+    pub fn attempts(&self) -> &[Attempt] {
+        &self.attempts
+    }
+
+    fn profile_index(&self, scheduler_name: &str) -> Option<usize> {
+        self.profiles.iter().position(|p| p.name == scheduler_name)
+    }
+
     fn rebuild_order(&mut self) {
         // The node tree (pkg/scheduler/backend/cache/node_tree.go): zones in order
         // of first appearance, nodes round-robin across zones.
         let mut zones: Vec<(String, Vec<usize>)> = Vec::new();
+        let mut zone_index: BTreeMap<String, usize> = BTreeMap::new();
         for (i, n) in self.nodes.iter().enumerate() {
             if n.name.is_empty() {
                 continue;
             }
-            match zones.iter_mut().find(|(z, _)| z == n.zone()) {
-                Some((_, v)) => v.push(i),
-                None => zones.push((n.zone().to_owned(), vec![i])),
-            }
+            let z = match zone_index.get(n.zone()) {
+                Some(&z) => z,
+                None => {
+                    zone_index.insert(n.zone().to_owned(), zones.len());
+                    zones.push((n.zone().to_owned(), Vec::new()));
+                    zones.len() - 1
+                }
+            };
+            zones[z].1.push(i);
         }
         self.order.clear();
         let longest = zones.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
@@ -205,8 +222,16 @@ impl Scheduler {
     fn kick(&mut self, ctx: &mut Ctx<'_>) {
         if !self.cycle_pending && self.queue.has_active() {
             self.cycle_pending = true;
-            ctx.set_timer(crate::time::SimDuration::ZERO, TIMER_CYCLE);
+            ctx.set_timer(SimDuration::ZERO, TIMER_CYCLE);
         }
+    }
+
+    fn count_images(&mut self, node: usize, delta: isize) {
+        for name in self.nodes[node].images.keys() {
+            let e = self.image_nodes.entry(name.clone()).or_default();
+            *e = e.saturating_add_signed(delta);
+        }
+        self.image_nodes.retain(|_, n| *n > 0);
     }
 
     fn on_node(&mut self, ctx: &mut Ctx<'_>, event: &WatchEvent) {
@@ -214,20 +239,28 @@ impl Scheduler {
         match event.change {
             ChangeType::Deleted => {
                 if let Some(i) = self.node_index.remove(&name) {
+                    self.count_images(i, -1);
                     self.nodes[i].name.clear();
+                    self.nodes[i].pods.clear();
                     self.rebuild_order();
                 }
             }
             _ => {
                 match self.node_index.get(&name) {
-                    Some(&i) => self.nodes[i].update_node(event.object.clone()),
+                    Some(&i) => {
+                        self.count_images(i, -1);
+                        self.nodes[i].update_node(event.object.clone());
+                        self.count_images(i, 1);
+                    }
                     None => {
                         let mut info = NodeInfo::from_node(event.object.clone());
                         for a in self.assigned.values().filter(|a| a.node == name) {
-                            info.add_pod(&a.requests, &a.non_zero);
+                            info.add_pod(a.info.clone());
                         }
-                        self.node_index.insert(name, self.nodes.len());
+                        let i = self.nodes.len();
+                        self.node_index.insert(name, i);
                         self.nodes.push(info);
+                        self.count_images(i, 1);
                         self.rebuild_order();
                     }
                 }
@@ -237,23 +270,16 @@ impl Scheduler {
         }
     }
 
-    fn account(&mut self, uid: &str, obj: &Object) {
-        if self.assigned.contains_key(uid) {
-            return;
-        }
-        let info = PodInfo::of(obj);
+    fn account(&mut self, info: SharedPodInfo, object: Arc<Object>) {
         let node = info.node_name.clone().unwrap_or_default();
         if let Some(&i) = self.node_index.get(&node) {
-            self.nodes[i].add_pod(&info.requests, &info.non_zero);
+            self.nodes[i].add_pod(info.clone());
         }
-        self.assigned.insert(
-            uid.to_owned(),
-            Assigned {
-                node,
-                requests: info.requests,
-                non_zero: info.non_zero,
-            },
-        );
+        if !info.affinity.required_anti_affinity.is_empty() {
+            self.required_anti_affinity_pods += 1;
+        }
+        self.assigned
+            .insert(info.uid.clone(), Assigned { node, info, object });
     }
 
     fn unaccount(&mut self, uid: &str) -> bool {
@@ -261,7 +287,10 @@ impl Scheduler {
             return false;
         };
         if let Some(&i) = self.node_index.get(&a.node) {
-            self.nodes[i].remove_pod(&a.requests, &a.non_zero);
+            self.nodes[i].remove_pod(uid);
+        }
+        if !a.info.affinity.required_anti_affinity.is_empty() {
+            self.required_anti_affinity_pods -= 1;
         }
         true
     }
@@ -280,6 +309,7 @@ impl Scheduler {
         );
         if event.change == ChangeType::Deleted || (assigned && terminal) {
             self.queue.remove(&uid);
+            self.nominated.remove(&uid);
             if self.unaccount(&uid) {
                 // AssignedPodDelete may make unschedulable pods fit.
                 self.queue.move_all_unschedulable(ctx.now());
@@ -289,17 +319,166 @@ impl Scheduler {
         }
         if assigned {
             self.queue.remove(&uid);
-            self.account(&uid, obj);
+            self.nominated.remove(&uid);
+            match self.assigned.get_mut(&uid) {
+                Some(a) => {
+                    let terminating = pod.metadata.deletion_timestamp.is_some();
+                    let labels_changed = pod.metadata.labels.as_ref() != Some(&a.info.labels)
+                        && !(pod.metadata.labels.is_none() && a.info.labels.is_empty());
+                    a.object = obj.clone();
+                    if terminating != a.info.terminating || labels_changed {
+                        self.unaccount(&uid);
+                        self.account(Arc::new(PodInfo::of(obj)), obj.clone());
+                    }
+                }
+                None => self.account(Arc::new(PodInfo::of(obj)), obj.clone()),
+            }
             return;
         }
-        let ours = spec
-            .and_then(|s| s.scheduler_name.as_deref())
-            .unwrap_or(DEFAULT_SCHEDULER_NAME)
-            == DEFAULT_SCHEDULER_NAME;
-        if ours && pod.metadata.deletion_timestamp.is_none() {
-            self.queue.add_or_update(&uid, obj.clone(), ctx.now());
-            self.kick(ctx);
+        let info = PodInfo::of(obj);
+        let Some(p) = self.profile_index(&info.scheduler_name) else {
+            return;
+        };
+        match &info.nominated_node_name {
+            Some(n) => {
+                self.nominated
+                    .insert(uid.clone(), (n.clone(), Arc::new(info.clone())));
+            }
+            None => {
+                self.nominated.remove(&uid);
+            }
         }
+        let gated = self.profiles[p].scheduling_gates && !info.scheduling_gates.is_empty();
+        if info.terminating || gated {
+            self.queue.remove(&uid);
+            return;
+        }
+        self.queue.add_or_update(&uid, obj.clone(), ctx.now());
+        self.kick(ctx);
+    }
+
+    fn on_other(&mut self, ctx: &mut Ctx<'_>, event: &WatchEvent) {
+        let obj = &event.object;
+        let deleted = event.change == ChangeType::Deleted;
+        let key = (obj.namespace().to_owned(), obj.name().to_owned());
+        match &**obj {
+            Object::Namespace(ns) => {
+                if deleted {
+                    self.namespaces.remove(obj.name());
+                } else {
+                    self.namespaces.insert(
+                        obj.name().to_owned(),
+                        ns.metadata.labels.clone().unwrap_or_default(),
+                    );
+                }
+            }
+            Object::Service(svc) => {
+                let selector = svc
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.selector.clone())
+                    .unwrap_or_default();
+                if deleted || selector.is_empty() {
+                    self.services.remove(&key);
+                } else {
+                    self.services.insert(key, selector);
+                }
+            }
+            Object::ReplicaSet(rs) => {
+                let k = ("ReplicaSet", key.0, key.1);
+                match rs
+                    .spec
+                    .as_ref()
+                    .map(|s| Selector::from_label_selector(&s.selector))
+                {
+                    Some(Ok(sel)) if !deleted => {
+                        self.workloads.insert(k, sel);
+                    }
+                    _ => {
+                        self.workloads.remove(&k);
+                    }
+                }
+            }
+            Object::StatefulSet(sts) => {
+                let k = ("StatefulSet", key.0, key.1);
+                match sts
+                    .spec
+                    .as_ref()
+                    .map(|s| Selector::from_label_selector(&s.selector))
+                {
+                    Some(Ok(sel)) if !deleted => {
+                        self.workloads.insert(k, sel);
+                    }
+                    _ => {
+                        self.workloads.remove(&k);
+                    }
+                }
+            }
+            Object::PersistentVolumeClaim(_) => {
+                let name = format!("{}/{}", key.0, key.1);
+                if deleted {
+                    self.claims.remove(&name);
+                } else if self.claims.insert(name) {
+                    // PvcAdd may make pods waiting for their claim schedulable.
+                    self.queue.move_all_unschedulable(ctx.now());
+                    self.kick(ctx);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `helper.DefaultSelector`: the Services selecting the pod, and its
+    /// controlling ReplicaSet or StatefulSet.
+    fn default_selector(&self, pod: &Object, info: &PodInfo) -> Selector {
+        let mut labels: BTreeMap<String, String> = BTreeMap::new();
+        let ns = info.namespace.clone();
+        for (_, sel) in self
+            .services
+            .range((ns.clone(), String::new())..)
+            .take_while(|((n, _), _)| *n == ns)
+        {
+            if sel.iter().all(|(k, v)| info.labels.get(k) == Some(v)) {
+                labels.extend(sel.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+        }
+        let mut selector = Selector::from_map(&labels).unwrap_or_default();
+        let owner = pod
+            .as_pod()
+            .and_then(|p| p.metadata.owner_references.as_ref())
+            .and_then(|refs| refs.iter().find(|r| r.controller == Some(true)));
+        if let Some(o) = owner {
+            let kind = match (o.api_version.as_str(), o.kind.as_str()) {
+                ("apps/v1", "ReplicaSet") => Some("ReplicaSet"),
+                ("apps/v1", "StatefulSet") => Some("StatefulSet"),
+                _ => None,
+            };
+            if let Some(sel) =
+                kind.and_then(|k| self.workloads.get(&(k, ns.clone(), o.name.clone())))
+            {
+                selector = selector.and(sel);
+            }
+        }
+        selector
+    }
+
+    /// The node with the nominated pods of at least the pod's priority added
+    /// (RunFilterPluginsWithNominatedPods); `None` when there are none.
+    fn with_nominated(&self, pod: &PodInfo, i: usize) -> Option<NodeInfo> {
+        let node = &self.nodes[i];
+        let mut extra = self
+            .nominated
+            .iter()
+            .filter(|(uid, (n, p))| {
+                *n == node.name && **uid != pod.uid && p.priority >= pod.priority
+            })
+            .peekable();
+        extra.peek()?;
+        let mut clone = node.clone();
+        for (_, (_, p)) in extra {
+            clone.add_pod(p.clone());
+        }
+        Some(clone)
     }
 
     fn cycle(&mut self, ctx: &mut Ctx<'_>) {
@@ -307,72 +486,260 @@ impl Scheduler {
         let Some((uid, queued)) = self.queue.pop() else {
             return;
         };
-        self.stats.attempts += 1;
         let pod = queued.pod.clone();
         let info = PodInfo::of(&pod);
+        let Some(p) = self.profile_index(&info.scheduler_name) else {
+            return;
+        };
+        self.stats.attempts += 1;
+        let profile = self.profiles[p].clone();
         let n = self.order.len();
+        let percentage = profile
+            .percentage_of_nodes_to_score
+            .map(|x| x as usize)
+            .unwrap_or(self.percentage_of_nodes_to_score);
+        let default_selector = self.default_selector(&pod, &info);
+        let explain = self.explain;
+        let mut attempt = explain.then(|| Attempt {
+            t_ns: ctx.now().as_nanos(),
+            pod: info.key(),
+            profile: profile.name.clone(),
+            result: "unschedulable",
+            node: None,
+            message: None,
+            nodes: BTreeMap::new(),
+            preemption: None,
+        });
+        let view = ClusterView {
+            nodes: &self.nodes,
+            num_nodes: n,
+            namespaces: &self.namespaces,
+            image_nodes: &self.image_nodes,
+            any_required_anti_affinity: self.required_anti_affinity_pods > 0,
+            default_selector,
+            claims: &self.claims,
+        };
         let mut feasible: Vec<usize> = Vec::new();
-        let mut rejections: Vec<Rejection> = Vec::new();
+        let mut rejections: Vec<(usize, Rejection)> = Vec::new();
+        let mut processed = 0;
+        let mut pre_filter_rejection = None;
+        let mut state = CycleState::default();
         if n > 0 {
-            let want = num_feasible_nodes_to_find(n, self.percentage_of_nodes_to_score);
-            let mut processed = 0;
-            for k in 0..n {
-                if feasible.len() >= want {
-                    break;
-                }
-                let i = self.order[(self.next_start_node_index + k) % n];
+            match framework::pre_filter(&profile, &info, &view) {
+                Err(r) => pre_filter_rejection = Some(r),
+                Ok(s) => state = s,
+            }
+        }
+        let filter_node = |i: usize| -> Result<(), Rejection> {
+            match self.with_nominated(&info, i) {
+                Some(node) => framework::run_filters(&profile, &state, &info, &node, &view),
+                None => framework::run_filters(&profile, &state, &info, &self.nodes[i], &view),
+            }
+        };
+        if n > 0 && pre_filter_rejection.is_none() {
+            // A nominated node is evaluated first (schedule_one.go: evaluateNominatedNode).
+            let nominated = info
+                .nominated_node_name
+                .as_ref()
+                .and_then(|name| self.node_index.get(name).copied());
+            if let Some(i) = nominated {
                 processed += 1;
-                match self.filter(&info, &self.nodes[i]) {
+                match filter_node(i) {
                     Ok(()) => feasible.push(i),
-                    Err(r) => rejections.push(r),
+                    Err(r) => rejections.push((i, r)),
                 }
             }
-            self.next_start_node_index = (self.next_start_node_index + processed) % n;
+            if feasible.is_empty() {
+                rejections.clear();
+                let want = num_feasible_nodes_to_find(n, percentage);
+                let mut examined = 0;
+                for k in 0..n {
+                    if feasible.len() >= want {
+                        break;
+                    }
+                    let i = self.order[(self.next_start_node_index + k) % n];
+                    examined += 1;
+                    match filter_node(i) {
+                        Ok(()) => feasible.push(i),
+                        Err(r) => rejections.push((i, r)),
+                    }
+                }
+                processed += examined;
+                self.next_start_node_index = (self.next_start_node_index + examined) % n;
+            }
         }
-        if feasible.is_empty() {
-            self.fail(ctx, &uid, &pod, n, &rejections);
+        self.stats.nodes_filtered += processed as u64;
+        if let Some(a) = attempt.as_mut() {
+            for (i, r) in &rejections {
+                a.nodes.insert(
+                    self.nodes[*i].name.clone(),
+                    NodeVerdict {
+                        filter: FilterVerdict::Rejected {
+                            plugin: r.plugin,
+                            reason: r.reasons.join(", "),
+                        },
+                        scores: BTreeMap::new(),
+                        total: None,
+                    },
+                );
+            }
+        }
+        let chosen = if feasible.is_empty() {
+            None
+        } else if feasible.len() == 1 {
+            if let Some(a) = attempt.as_mut() {
+                a.nodes.insert(
+                    self.nodes[feasible[0]].name.clone(),
+                    NodeVerdict {
+                        filter: FilterVerdict::OK,
+                        scores: BTreeMap::new(),
+                        total: None,
+                    },
+                );
+            }
+            Some(feasible[0])
         } else {
-            let chosen = self.select_host(ctx, &info, &feasible);
-            self.assume_and_bind(ctx, &uid, &pod, &info, chosen, queued.attempts);
+            let nodes: Vec<&NodeInfo> = feasible.iter().map(|&i| &self.nodes[i]).collect();
+            let scores = framework::score_nodes(&profile, &info, &nodes, &view, explain);
+            if let Some(a) = attempt.as_mut() {
+                for (j, node) in nodes.iter().enumerate() {
+                    a.nodes.insert(
+                        node.name.clone(),
+                        NodeVerdict {
+                            filter: FilterVerdict::OK,
+                            scores: scores.parts.iter().map(|(name, v)| (*name, v[j])).collect(),
+                            total: Some(scores.totals[j]),
+                        },
+                    );
+                }
+            }
+            Some(feasible[select_host(ctx, &scores.totals)])
+        };
+        // Preemption needs the view; decide it before the cache changes.
+        let preemption = match chosen {
+            Some(_) => None,
+            None if n > 0 && profile.preemption && pre_filter_rejection.is_none() => {
+                let offset = ctx.rng().random_range(0..n);
+                Some(preemption::preempt(
+                    &profile,
+                    &state,
+                    &info,
+                    &rejections,
+                    &view,
+                    offset,
+                ))
+            }
+            None => None,
+        };
+        drop(view);
+        let t = ctx.config().timings;
+        let cost = t.scheduling_cycle
+            + SimDuration::from_nanos(
+                t.scheduling_per_node
+                    .as_nanos()
+                    .saturating_mul(processed as u64),
+            );
+        match chosen {
+            Some(i) => {
+                let node = self.nodes[i].name.clone();
+                if let Some(a) = attempt.as_mut() {
+                    a.result = "scheduled";
+                    a.node = Some(node.clone());
+                }
+                self.assume_and_bind(ctx, &uid, &pod, info, node, queued.attempts);
+            }
+            None => {
+                let all: Vec<Rejection> = match &pre_filter_rejection {
+                    Some(r) => vec![r.clone()],
+                    None => rejections.iter().map(|(_, r)| r.clone()).collect(),
+                };
+                let mut message = fit_error_message(n, &all, pre_filter_rejection.is_some());
+                let mut nominated = None;
+                match preemption {
+                    Some(preemption::Outcome::NotHelpful(m)) => {
+                        message = format!("{message} preemption: {m}");
+                    }
+                    Some(preemption::Outcome::Nominated(c)) => nominated = Some(c),
+                    None if n > 0 && profile.preemption => {
+                        // PreFilter rejected: every node is "not helpful".
+                        message = format!(
+                            "{message} preemption: 0/{n} nodes are available: {n} Preemption is not helpful for scheduling."
+                        );
+                    }
+                    None => {}
+                }
+                let nominated_node = nominated.map(|c| {
+                    let node = self.nodes[c.node].name.clone();
+                    if let Some(a) = attempt.as_mut() {
+                        a.preemption = Some(PreemptionOutcome {
+                            node: node.clone(),
+                            victims: c.victims.iter().map(|v| v.key()).collect(),
+                        });
+                    }
+                    self.evict_victims(ctx, &pod, &node, &c.victims);
+                    node
+                });
+                if let Some(a) = attempt.as_mut() {
+                    a.message = Some(message.clone());
+                }
+                self.fail(ctx, &uid, &pod, message, nominated_node);
+            }
         }
-        let cost = ctx.config().timings.scheduling_cycle;
+        if let Some(a) = attempt {
+            self.attempts.push(a);
+        }
         if self.queue.has_active() {
             self.cycle_pending = true;
             ctx.set_timer(cost, TIMER_CYCLE);
         }
     }
 
-    fn filter(&self, pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {
-        plugins::node_unschedulable::filter(pod, node)?;
-        plugins::node_name::filter(pod, node)?;
-        // The default profile's filter order (apis/config/v1/default_plugins.go):
-        // the first filter that rejects a node decides its reason.
-        plugins::taint_toleration::filter(pod, node)?;
-        plugins::node_affinity::filter(pod, node)?;
-        plugins::node_resources_fit::filter(pod, node)
-    }
-
-    fn select_host(&self, ctx: &mut Ctx<'_>, pod: &PodInfo, feasible: &[usize]) -> usize {
-        if feasible.len() == 1 {
-            return feasible[0];
-        }
-        let mut best = feasible[0];
-        let mut best_score = i64::MIN;
-        let mut ties = 0u32;
-        for &i in feasible {
-            let score = plugins::node_resources_fit::score_least_allocated(pod, &self.nodes[i]);
-            if score > best_score {
-                best_score = score;
-                best = i;
-                ties = 1;
-            } else if score == best_score {
-                ties += 1;
-                if ctx.rng().random_range(0..ties) == 0 {
-                    best = i;
-                }
+    fn evict_victims(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        preemptor: &Arc<Object>,
+        node: &str,
+        victims: &[SharedPodInfo],
+    ) {
+        self.stats.preemptions += 1;
+        for v in victims {
+            let Some(a) = self.assigned.get(&v.uid) else {
+                continue;
+            };
+            if v.terminating {
+                continue;
             }
+            let object = a.object.clone();
+            self.recorder.record(
+                ctx,
+                &object,
+                "Normal",
+                "Preempted",
+                format!("Preempted by pod {} on node {node}", preemptor.uid()),
+            );
+            ctx.trace("preempt", format!("pod/{}", v.key()), node.to_owned());
+            if let Some(mut pod) = object.as_pod().cloned() {
+                let status = pod.status.get_or_insert_with(Default::default);
+                let conds = status.conditions.get_or_insert_with(Vec::new);
+                conds.retain(|c| c.type_ != "DisruptionTarget");
+                conds.push(PodCondition {
+                    type_: "DisruptionTarget".into(),
+                    status: "True".into(),
+                    reason: Some("PreemptionByScheduler".into()),
+                    message: Some(format!(
+                        "{DEFAULT_SCHEDULER_NAME}: preempting to accommodate a higher priority pod"
+                    )),
+                    last_transition_time: Some(time(ctx.now())),
+                    ..Default::default()
+                });
+                pod.metadata.resource_version = None;
+                ctx.send(Request::UpdateStatus(Object::from(pod)));
+            }
+            ctx.send(Request::Delete {
+                key: ObjectKey::new(Kind::Pod, v.namespace.clone(), v.name.clone()),
+                options: DeleteOptions::default(),
+            });
         }
-        best
     }
 
     fn assume_and_bind(
@@ -380,21 +747,14 @@ impl Scheduler {
         ctx: &mut Ctx<'_>,
         uid: &str,
         pod: &Arc<Object>,
-        info: &PodInfo,
-        node: usize,
+        mut info: PodInfo,
+        node_name: String,
         attempts: u32,
     ) {
-        let node_name = self.nodes[node].name.clone();
-        self.nodes[node].add_pod(&info.requests, &info.non_zero);
-        self.assigned.insert(
-            uid.to_owned(),
-            Assigned {
-                node: node_name.clone(),
-                requests: info.requests,
-                non_zero: info.non_zero,
-            },
-        );
+        info.node_name = Some(node_name.clone());
+        self.account(Arc::new(info), pod.clone());
         self.queue.remove(uid);
+        self.nominated.remove(uid);
         let tag = self.next_bind_tag;
         self.next_bind_tag += 1;
         self.binding.insert(
@@ -406,11 +766,13 @@ impl Scheduler {
                 attempts,
             },
         );
-        ctx.trace(
-            "schedule",
-            format!("pod/{}/{}", pod.namespace(), pod.name()),
-            node_name.clone(),
-        );
+        if ctx.tracing() {
+            ctx.trace(
+                "schedule",
+                format!("pod/{}/{}", pod.namespace(), pod.name()),
+                node_name.clone(),
+            );
+        }
         ctx.send_tagged(
             Request::Bind {
                 namespace: pod.namespace().to_owned(),
@@ -426,11 +788,10 @@ impl Scheduler {
         ctx: &mut Ctx<'_>,
         uid: &str,
         pod: &Arc<Object>,
-        num_nodes: usize,
-        rejections: &[Rejection],
+        message: String,
+        nominated_node: Option<String>,
     ) {
         self.stats.unschedulable += 1;
-        let message = fit_error_message(num_nodes, rejections);
         ctx.trace(
             "unschedulable",
             format!("pod/{}/{}", pod.namespace(), pod.name()),
@@ -440,13 +801,18 @@ impl Scheduler {
             .record(ctx, pod, "Warning", "FailedScheduling", message.clone());
         if let Some(mut p) = pod.as_pod().cloned() {
             let status = p.status.get_or_insert_with(Default::default);
+            let nomination_changed =
+                nominated_node.is_some() && status.nominated_node_name != nominated_node;
+            if nomination_changed {
+                status.nominated_node_name = nominated_node.clone();
+            }
             let conditions = status.conditions.get_or_insert_with(Vec::new);
             let already = conditions.iter().any(|c| {
                 c.type_ == "PodScheduled"
                     && c.status == "False"
                     && c.message.as_deref() == Some(&message)
             });
-            if !already {
+            if !already || nomination_changed {
                 let since = conditions
                     .iter()
                     .find(|c| c.type_ == "PodScheduled" && c.status == "False")
@@ -466,15 +832,48 @@ impl Scheduler {
                 ctx.send(Request::UpdateStatus(Object::from(p)));
             }
         }
+        if let Some(node) = nominated_node {
+            let info = Arc::new(PodInfo::of(pod));
+            self.nominated.insert(uid.to_owned(), (node, info));
+        }
         self.queue.requeue_failed(uid, ctx.now(), true);
     }
 }
 
-/// The FailedScheduling message (framework.FitError.Error): counts per reason,
-/// sorted as strings, then the preemption diagnosis.
-pub fn fit_error_message(num_nodes: usize, rejections: &[Rejection]) -> String {
+/// `selectHost`: the index of the best total, ties broken by reservoir
+/// sampling (the k-th tied node replaces the pick with probability 1/k).
+fn select_host(ctx: &mut Ctx<'_>, totals: &[i64]) -> usize {
+    let mut best = 0;
+    let mut best_score = i64::MIN;
+    let mut ties = 0u32;
+    for (j, &score) in totals.iter().enumerate() {
+        if score > best_score {
+            best_score = score;
+            best = j;
+            ties = 1;
+        } else if score == best_score {
+            ties += 1;
+            if ctx.rng().random_range(0..ties) == 0 {
+                best = j;
+            }
+        }
+    }
+    best
+}
+
+/// The FailedScheduling message (framework.FitError.Error): counts per
+/// reason, each entry `"<count> <reason>"`, sorted as strings. A PreFilter
+/// rejection is given alone.
+pub fn fit_error_message(num_nodes: usize, rejections: &[Rejection], pre_filter: bool) -> String {
     if num_nodes == 0 {
         return "no nodes available to schedule pods".to_owned();
+    }
+    if pre_filter {
+        let reasons: Vec<&str> = rejections
+            .iter()
+            .flat_map(|r| r.reasons.iter().map(String::as_str))
+            .collect();
+        return format!("0/{num_nodes} nodes are available: {}.", reasons.join(", "));
     }
     let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
     for r in rejections {
@@ -484,25 +883,7 @@ pub fn fit_error_message(num_nodes: usize, rejections: &[Rejection]) -> String {
     }
     let mut parts: Vec<String> = reasons.iter().map(|(r, c)| format!("{c} {r}")).collect();
     parts.sort();
-    let not_helpful = rejections.iter().filter(|r| r.unresolvable).count();
-    let no_victims = rejections.len() - not_helpful;
-    let mut preemption: Vec<String> = Vec::new();
-    if not_helpful > 0 {
-        preemption.push(format!(
-            "{not_helpful} Preemption is not helpful for scheduling"
-        ));
-    }
-    if no_victims > 0 {
-        preemption.push(format!(
-            "{no_victims} No preemption victims found for incoming pod"
-        ));
-    }
-    preemption.sort();
-    format!(
-        "0/{num_nodes} nodes are available: {}. preemption: 0/{num_nodes} nodes are available: {}.",
-        parts.join(", "),
-        preemption.join(", ")
-    )
+    format!("0/{num_nodes} nodes are available: {}.", parts.join(", "))
 }
 
 impl Component for Scheduler {
@@ -517,20 +898,35 @@ impl Component for Scheduler {
             t.pod_max_backoff,
             t.pod_max_in_unschedulable,
         );
-        ctx.watch(WatchSpec::all(Kind::Node));
-        ctx.watch(WatchSpec::all(Kind::Pod));
-        ctx.set_timer(crate::time::SimDuration::from_secs(1), TIMER_FLUSH_BACKOFF);
-        ctx.set_timer(
-            crate::time::SimDuration::from_secs(30),
-            TIMER_FLUSH_UNSCHEDULABLE,
-        );
+        let config = &ctx.config().scheduler;
+        self.profiles = config
+            .profiles
+            .iter()
+            .map(CompiledProfile::compile)
+            .collect();
+        self.percentage_of_nodes_to_score =
+            usize::try_from(config.percentage_of_nodes_to_score).unwrap_or(0);
+        self.explain = ctx.config().explain_scheduling;
+        for kind in [
+            Kind::Node,
+            Kind::Pod,
+            Kind::Namespace,
+            Kind::Service,
+            Kind::ReplicaSet,
+            Kind::StatefulSet,
+            Kind::PersistentVolumeClaim,
+        ] {
+            ctx.watch(WatchSpec::all(kind));
+        }
+        ctx.set_timer(SimDuration::from_secs(1), TIMER_FLUSH_BACKOFF);
+        ctx.set_timer(SimDuration::from_secs(30), TIMER_FLUSH_UNSCHEDULABLE);
     }
 
     fn on_watch(&mut self, ctx: &mut Ctx<'_>, event: &WatchEvent) {
         match event.object.kind() {
             Kind::Node => self.on_node(ctx, event),
             Kind::Pod => self.on_pod(ctx, event),
-            _ => {}
+            _ => self.on_other(ctx, event),
         }
     }
 
@@ -540,15 +936,12 @@ impl Component for Scheduler {
             TIMER_FLUSH_BACKOFF => {
                 self.queue.flush_backoff(ctx.now());
                 self.kick(ctx);
-                ctx.set_timer(crate::time::SimDuration::from_secs(1), TIMER_FLUSH_BACKOFF);
+                ctx.set_timer(SimDuration::from_secs(1), TIMER_FLUSH_BACKOFF);
             }
             TIMER_FLUSH_UNSCHEDULABLE => {
                 self.queue.flush_unschedulable_leftover(ctx.now());
                 self.kick(ctx);
-                ctx.set_timer(
-                    crate::time::SimDuration::from_secs(30),
-                    TIMER_FLUSH_UNSCHEDULABLE,
-                );
+                ctx.set_timer(SimDuration::from_secs(30), TIMER_FLUSH_UNSCHEDULABLE);
             }
             _ => {}
         }
@@ -603,6 +996,7 @@ mod tests {
 
     #[test]
     fn sampling_arithmetic_matches_schedule_one() {
+        // schedule_one.go: numFeasibleNodesToFind
         assert_eq!(num_feasible_nodes_to_find(50, 0), 50);
         assert_eq!(num_feasible_nodes_to_find(100, 0), 100);
         assert_eq!(num_feasible_nodes_to_find(1000, 0), 420);
@@ -624,8 +1018,8 @@ mod tests {
             Rejection::new("NodeResourcesFit", "Insufficient cpu", false),
         ];
         assert_eq!(
-            fit_error_message(3, &r),
-            "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod."
+            fit_error_message(3, &r, false),
+            "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu."
         );
     }
 }

@@ -1,12 +1,22 @@
 //! Scheduler plugins of the default profile. Each filter returns `Ok` or the
 //! reason a node was rejected, worded as the real plugin words it, and whether
 //! preemption could help (UnschedulableAndUnresolvable vs Unschedulable).
+//! Each score plugin gives a raw score per node; [`default_normalize_score`]
+//! is the framework helper several of them normalize with.
 
+pub mod balanced_allocation;
+pub mod image_locality;
+pub mod inter_pod_affinity;
 pub mod node_affinity;
 pub mod node_name;
+pub mod node_ports;
 pub mod node_resources_fit;
 pub mod node_unschedulable;
+pub mod pod_topology_spread;
 pub mod taint_toleration;
+pub mod volume_binding;
+
+use crate::config::MAX_NODE_SCORE;
 
 /// A filter's rejection of one node.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,5 +37,119 @@ impl Rejection {
             reasons: vec![reason.into()],
             unresolvable,
         }
+    }
+}
+
+/// Raw and normalized scores of a plugin that scores all feasible nodes at
+/// once (PreScore + Score + NormalizeScore).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scored {
+    /// Raw scores, in feasible-node order.
+    pub raw: Vec<i64>,
+    /// After NormalizeScore.
+    pub normalized: Vec<i64>,
+}
+
+/// The plugins whose behaviour kubesim models.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PluginId {
+    /// NodeUnschedulable.
+    NodeUnschedulable,
+    /// NodeName.
+    NodeName,
+    /// TaintToleration.
+    TaintToleration,
+    /// NodeAffinity.
+    NodeAffinity,
+    /// NodePorts.
+    NodePorts,
+    /// NodeResourcesFit.
+    NodeResourcesFit,
+    /// VolumeBinding (a seam: pods without claims pass).
+    VolumeBinding,
+    /// PodTopologySpread.
+    PodTopologySpread,
+    /// InterPodAffinity.
+    InterPodAffinity,
+    /// NodeResourcesBalancedAllocation.
+    BalancedAllocation,
+    /// ImageLocality.
+    ImageLocality,
+}
+
+impl PluginId {
+    /// The plugin for a configured name; `None` for plugins that are accepted
+    /// but have no modelled effect (VolumeRestrictions, NodeVolumeLimits,
+    /// VolumeZone, DynamicResources).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "NodeUnschedulable" => Self::NodeUnschedulable,
+            "NodeName" => Self::NodeName,
+            "TaintToleration" => Self::TaintToleration,
+            "NodeAffinity" => Self::NodeAffinity,
+            "NodePorts" => Self::NodePorts,
+            "NodeResourcesFit" => Self::NodeResourcesFit,
+            "VolumeBinding" => Self::VolumeBinding,
+            "PodTopologySpread" => Self::PodTopologySpread,
+            "InterPodAffinity" => Self::InterPodAffinity,
+            "NodeResourcesBalancedAllocation" => Self::BalancedAllocation,
+            "ImageLocality" => Self::ImageLocality,
+            _ => return None,
+        })
+    }
+
+    /// The plugin's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::NodeUnschedulable => "NodeUnschedulable",
+            Self::NodeName => "NodeName",
+            Self::TaintToleration => "TaintToleration",
+            Self::NodeAffinity => "NodeAffinity",
+            Self::NodePorts => "NodePorts",
+            Self::NodeResourcesFit => "NodeResourcesFit",
+            Self::VolumeBinding => "VolumeBinding",
+            Self::PodTopologySpread => "PodTopologySpread",
+            Self::InterPodAffinity => "InterPodAffinity",
+            Self::BalancedAllocation => "NodeResourcesBalancedAllocation",
+            Self::ImageLocality => "ImageLocality",
+        }
+    }
+}
+
+/// `helper.DefaultNormalizeScore` (plugins/helper/normalize_score.go): scale
+/// to 0..100 by the maximum; `reverse` turns the result around. All zero stays
+/// zero, or becomes 100 when reversed.
+pub fn default_normalize_score(scores: &mut [i64], reverse: bool) {
+    let max = scores.iter().copied().max().unwrap_or(0);
+    if max == 0 {
+        if reverse {
+            scores.iter_mut().for_each(|s| *s = MAX_NODE_SCORE);
+        }
+        return;
+    }
+    for s in scores.iter_mut() {
+        *s = MAX_NODE_SCORE * *s / max;
+        if reverse {
+            *s = MAX_NODE_SCORE - *s;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_normalize_score_formula() {
+        // plugins/helper/normalize_score.go
+        let mut s = [2, 4, 0];
+        default_normalize_score(&mut s, false);
+        assert_eq!(s, [50, 100, 0]);
+        let mut s = [1, 3, 0];
+        default_normalize_score(&mut s, true);
+        assert_eq!(s, [67, 0, 100]);
+        let mut s = [0, 0];
+        default_normalize_score(&mut s, true);
+        assert_eq!(s, [100, 100]);
     }
 }

@@ -3,7 +3,8 @@
 //! node must carry every `nodeSelector` label and match at least one of the
 //! required node-selector terms (expressions within a term are ANDed; the
 //! operators In, NotIn, Exists, DoesNotExist, Gt, Lt; matchFields only on
-//! `metadata.name`). The preferred-terms score comes with the full profile.
+//! `metadata.name`). The score sums the weights of the preferred terms the
+//! node matches, normalized with `default_normalize_score` (not reversed).
 
 use std::collections::BTreeMap;
 
@@ -11,7 +12,7 @@ use k8s_openapi::api::core::v1::{NodeSelectorRequirement, NodeSelectorTerm};
 
 use super::Rejection;
 use crate::components::scheduler::node_info::NodeInfo;
-use crate::components::scheduler::PodInfo;
+use crate::components::scheduler::pod_info::PodInfo;
 
 /// The reason the real plugin gives (`ErrReasonPod`).
 pub const REASON: &str = "node(s) didn't match Pod's node affinity/selector";
@@ -76,6 +77,22 @@ pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {
     } else {
         Err(Rejection::new("NodeAffinity", REASON, true))
     }
+}
+
+/// The raw score: the sum of the weights of the matching preferred terms
+/// (node_affinity.go: Score).
+pub fn score(pod: &PodInfo, node: &NodeInfo) -> i64 {
+    pod.preferred_node_terms
+        .iter()
+        .filter(|(_, term)| term_matches(term, &node.labels, &node.name))
+        .map(|(w, _)| *w)
+        .sum()
+}
+
+/// True when the node passes the pod's nodeSelector and required affinity
+/// (used by PodTopologySpread's node inclusion policy and preemption).
+pub fn required_matches(pod: &PodInfo, node: &NodeInfo) -> bool {
+    filter(pod, node).is_ok()
 }
 
 #[cfg(test)]

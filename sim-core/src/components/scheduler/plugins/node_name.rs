@@ -3,7 +3,7 @@
 
 use super::Rejection;
 use crate::components::scheduler::node_info::NodeInfo;
-use crate::components::scheduler::PodInfo;
+use crate::components::scheduler::pod_info::PodInfo;
 
 /// The filter.
 pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {

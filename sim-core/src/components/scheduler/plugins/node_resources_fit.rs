@@ -1,16 +1,25 @@
-//! NodeResourcesFit (pkg/scheduler/framework/plugins/noderesources/fit.go,
-//! least_allocated.go): the filter rejects nodes without room for the pod's
-//! requests; the LeastAllocated score prefers emptier nodes.
+//! NodeResourcesFit (pkg/scheduler/framework/plugins/noderesources: fit.go,
+//! resource_allocation.go, least_allocated.go, most_allocated.go,
+//! requested_to_capacity_ratio.go). The filter rejects nodes without room for
+//! the pod's requests (pods, cpu, memory, ephemeral-storage and extended
+//! resources); the score follows the configured strategy over the configured
+//! resources and weights.
 
 use super::Rejection;
 use crate::components::scheduler::node_info::NodeInfo;
-use crate::components::scheduler::PodInfo;
+use crate::components::scheduler::pod_info::PodInfo;
+use crate::components::scheduler::profile::{
+    ResourceWeight, ScoringStrategy, MAX_CUSTOM_PRIORITY_SCORE,
+};
 use crate::config::MAX_NODE_SCORE;
 
-/// The filter: `Too many pods`, `Insufficient cpu`, `Insufficient memory`,
-/// `Insufficient ephemeral-storage` (each lacking resource is a reason).
-pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {
+/// The filter: `Too many pods`, then `Insufficient <resource>` for each
+/// resource the node lacks (fit.go: fitsRequest), in that order. The
+/// rejection is unresolvable (preemption cannot help) when some lacking
+/// resource is requested beyond the node's whole allocatable.
+pub fn filter(pod: &PodInfo, node: &NodeInfo, ignored: &[String]) -> Result<(), Rejection> {
     let mut reasons = Vec::new();
+    let mut unresolvable = false;
     if node.pod_count + 1 > node.allocatable.pods {
         reasons.push("Too many pods".to_owned());
     }
@@ -19,15 +28,29 @@ pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {
     let used = &node.requested;
     if req.cpu_millis > 0 && req.cpu_millis > alloc.cpu_millis - used.cpu_millis {
         reasons.push("Insufficient cpu".to_owned());
+        unresolvable |= req.cpu_millis > alloc.cpu_millis;
     }
     if req.memory_bytes > 0 && req.memory_bytes > alloc.memory_bytes - used.memory_bytes {
         reasons.push("Insufficient memory".to_owned());
+        unresolvable |= req.memory_bytes > alloc.memory_bytes;
     }
     if req.ephemeral_storage_bytes > 0
         && req.ephemeral_storage_bytes
             > alloc.ephemeral_storage_bytes - used.ephemeral_storage_bytes
     {
         reasons.push("Insufficient ephemeral-storage".to_owned());
+        unresolvable |= req.ephemeral_storage_bytes > alloc.ephemeral_storage_bytes;
+    }
+    for (name, want) in &pod.extended {
+        if ignored.iter().any(|i| i == name) {
+            continue;
+        }
+        let have = node.extended_allocatable.get(name).copied().unwrap_or(0);
+        let in_use = node.extended_requested.get(name).copied().unwrap_or(0);
+        if *want > have - in_use {
+            reasons.push(format!("Insufficient {name}"));
+            unresolvable |= *want > have;
+        }
     }
     if reasons.is_empty() {
         Ok(())
@@ -35,30 +58,136 @@ pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {
         Err(Rejection {
             plugin: "NodeResourcesFit",
             reasons,
-            unresolvable: false,
+            unresolvable,
         })
     }
 }
 
-/// `(capacity − requested) × 100 / capacity`, 0 when over capacity or capacity is 0.
-fn least_requested(requested: i64, capacity: i64) -> i64 {
+/// `(capacity − requested) × 100 / capacity`, 0 when over capacity or capacity is 0
+/// (least_allocated.go: leastRequestedScore).
+pub fn least_requested(requested: i64, capacity: i64) -> i64 {
     if capacity == 0 || requested > capacity {
         return 0;
     }
     (capacity - requested) * MAX_NODE_SCORE / capacity
 }
 
-/// The LeastAllocated score over cpu and memory with weights 1 and 1.
-pub fn score_least_allocated(pod: &PodInfo, node: &NodeInfo) -> i64 {
-    let cpu = least_requested(
-        node.non_zero_requested.cpu_millis + pod.non_zero.cpu_millis,
-        node.allocatable.cpu_millis,
-    );
-    let mem = least_requested(
-        node.non_zero_requested.memory_bytes + pod.non_zero.memory_bytes,
-        node.allocatable.memory_bytes,
-    );
-    (cpu + mem) / 2
+/// `requested × 100 / capacity`, requested capped at capacity
+/// (most_allocated.go: mostRequestedScore).
+pub fn most_requested(requested: i64, capacity: i64) -> i64 {
+    if capacity == 0 {
+        return 0;
+    }
+    requested.min(capacity) * MAX_NODE_SCORE / capacity
+}
+
+/// `helper.BuildBrokenLinearFunction` over shape points already scaled to 0..100.
+pub fn broken_linear(shape: &[(i64, i64)], p: i64) -> i64 {
+    for (i, &(u, s)) in shape.iter().enumerate() {
+        if p <= u {
+            if i == 0 {
+                return s;
+            }
+            let (pu, ps) = shape[i - 1];
+            return ps + (s - ps) * (p - pu) / (u - pu);
+        }
+    }
+    shape.last().map(|&(_, s)| s).unwrap_or(0)
+}
+
+/// Allocatable and requested amounts of one resource as scoring sees them
+/// (resource_allocation.go: calculateResourceAllocatableRequest). With
+/// `use_requested` (BalancedAllocation) the actual requests count; otherwise
+/// cpu and memory use the non-zero defaults. `None` when the resource is
+/// skipped: nothing allocatable, or an extended resource the pod does not request.
+pub fn allocatable_and_requested(
+    pod: &PodInfo,
+    node: &NodeInfo,
+    resource: &str,
+    use_requested: bool,
+) -> Option<(i64, i64)> {
+    let (alloc, requested) = match resource {
+        "cpu" if use_requested => (
+            node.allocatable.cpu_millis,
+            node.requested.cpu_millis + pod.requests.cpu_millis,
+        ),
+        "cpu" => (
+            node.allocatable.cpu_millis,
+            node.non_zero_requested.cpu_millis + pod.non_zero.cpu_millis,
+        ),
+        "memory" if use_requested => (
+            node.allocatable.memory_bytes,
+            node.requested.memory_bytes + pod.requests.memory_bytes,
+        ),
+        "memory" => (
+            node.allocatable.memory_bytes,
+            node.non_zero_requested.memory_bytes + pod.non_zero.memory_bytes,
+        ),
+        "ephemeral-storage" => (
+            node.allocatable.ephemeral_storage_bytes,
+            node.requested.ephemeral_storage_bytes + pod.requests.ephemeral_storage_bytes,
+        ),
+        name => {
+            let want = pod.extended.get(name).copied().unwrap_or(0);
+            if want == 0 {
+                return None;
+            }
+            (
+                node.extended_allocatable.get(name).copied().unwrap_or(0),
+                node.extended_requested.get(name).copied().unwrap_or(0) + want,
+            )
+        }
+    };
+    (alloc != 0).then_some((alloc, requested))
+}
+
+/// The score under a strategy: per-resource scores combined by weight.
+pub fn score(
+    pod: &PodInfo,
+    node: &NodeInfo,
+    strategy: &ScoringStrategy,
+    resources: &[ResourceWeight],
+) -> i64 {
+    let mut node_score = 0i64;
+    let mut weight_sum = 0i64;
+    for r in resources {
+        let Some((alloc, requested)) = allocatable_and_requested(pod, node, &r.name, false) else {
+            continue;
+        };
+        let s = match strategy {
+            ScoringStrategy::LeastAllocated => least_requested(requested, alloc),
+            ScoringStrategy::MostAllocated => most_requested(requested, alloc),
+            ScoringStrategy::RequestedToCapacityRatio(shape) => {
+                let scaled: Vec<(i64, i64)> = shape
+                    .iter()
+                    .map(|&(u, s)| (u, s * (MAX_NODE_SCORE / MAX_CUSTOM_PRIORITY_SCORE)))
+                    .collect();
+                let utilization = if requested > alloc {
+                    100
+                } else {
+                    requested * 100 / alloc
+                };
+                let s = broken_linear(&scaled, utilization);
+                if s <= 0 {
+                    // requested_to_capacity_ratio.go counts only positive resource scores.
+                    continue;
+                }
+                s
+            }
+        };
+        node_score += s * r.weight;
+        weight_sum += r.weight;
+    }
+    if weight_sum == 0 {
+        return 0;
+    }
+    match strategy {
+        // math.Round(nodeScore / weightSum)
+        ScoringStrategy::RequestedToCapacityRatio(_) => {
+            (node_score * 2 + weight_sum) / (2 * weight_sum)
+        }
+        _ => node_score / weight_sum,
+    }
 }
 
 #[cfg(test)]
@@ -73,5 +202,27 @@ mod tests {
         assert_eq!(least_requested(5000, 4000), 0);
         assert_eq!(least_requested(1, 0), 0);
         assert_eq!(least_requested(3333, 10000), 66);
+    }
+
+    #[test]
+    fn most_requested_formula() {
+        // most_allocated.go: requested (capped at capacity) * MaxNodeScore / capacity
+        assert_eq!(most_requested(1000, 4000), 25);
+        assert_eq!(most_requested(5000, 4000), 100);
+        assert_eq!(most_requested(3, 0), 0);
+    }
+
+    #[test]
+    fn broken_linear_function() {
+        // helper/shape_score.go: BuildBrokenLinearFunction; shape {0:0, 100:10}
+        // scaled by MaxNodeScore / MaxCustomPriorityScore = 10.
+        let shape = [(0, 0), (100, 100)];
+        assert_eq!(broken_linear(&shape, 0), 0);
+        assert_eq!(broken_linear(&shape, 37), 37);
+        assert_eq!(broken_linear(&shape, 100), 100);
+        let shape = [(20, 100), (80, 0)];
+        assert_eq!(broken_linear(&shape, 10), 100);
+        assert_eq!(broken_linear(&shape, 50), 50);
+        assert_eq!(broken_linear(&shape, 90), 0);
     }
 }

@@ -7,7 +7,7 @@ use k8s_openapi::api::core::v1::Taint;
 use super::taint_toleration::tolerates;
 use super::Rejection;
 use crate::components::scheduler::node_info::NodeInfo;
-use crate::components::scheduler::PodInfo;
+use crate::components::scheduler::pod_info::PodInfo;
 
 /// The filter.
 pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {

@@ -1,12 +1,14 @@
 //! TaintToleration (pkg/scheduler/framework/plugins/tainttoleration): a node
-//! with a NoSchedule or NoExecute taint the pod does not tolerate is rejected.
-//! Toleration matching follows k8s.io/api/core/v1/toleration.go ToleratesTaint.
+//! with a NoSchedule or NoExecute taint the pod does not tolerate is rejected;
+//! the score counts the PreferNoSchedule taints the pod does not tolerate and
+//! is normalized in reverse (fewer is better). Toleration matching follows
+//! k8s.io/api/core/v1/toleration.go ToleratesTaint.
 
 use k8s_openapi::api::core::v1::{Taint, Toleration};
 
 use super::Rejection;
 use crate::components::scheduler::node_info::NodeInfo;
-use crate::components::scheduler::PodInfo;
+use crate::components::scheduler::pod_info::PodInfo;
 
 /// True when `t` tolerates `taint`.
 pub fn tolerates(t: &Toleration, taint: &Taint) -> bool {
@@ -47,6 +49,33 @@ pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {
         }
     }
     Ok(())
+}
+
+/// The raw score: PreferNoSchedule taints not tolerated by the pod's
+/// tolerations whose effect is PreferNoSchedule or empty (taint_toleration.go:
+/// countIntolerableTaintsPreferNoSchedule). Normalized with
+/// `default_normalize_score(reverse = true)`.
+pub fn score(pod: &PodInfo, node: &NodeInfo) -> i64 {
+    let mut n = 0;
+    for taint in &node.taints {
+        if taint.effect != "PreferNoSchedule" {
+            continue;
+        }
+        let tolerated = pod
+            .tolerations
+            .iter()
+            .filter(|t| {
+                matches!(
+                    t.effect.as_deref(),
+                    None | Some("") | Some("PreferNoSchedule")
+                )
+            })
+            .any(|t| tolerates(t, taint));
+        if !tolerated {
+            n += 1;
+        }
+    }
+    n
 }
 
 #[cfg(test)]

@@ -1,0 +1,312 @@
+//! The scheduling framework (pkg/scheduler/framework/runtime): a profile's
+//! plugins run at PreFilter, Filter and PreScore/Score/NormalizeScore, in the
+//! profile's order, with per-pod state computed once per cycle. Plugins whose
+//! PreFilter or PreScore says Skip are not run for that pod, as in the real
+//! framework; that is what keeps the common case fast.
+//!
+//! [`score_nodes`] returns the weighted totals and, when asked, every
+//! plugin's raw, normalized and weighted score per node for
+//! `scheduling.jsonl`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::node_info::NodeInfo;
+use super::plugins::image_locality::ImageSpread;
+use super::plugins::inter_pod_affinity::NamespaceLabels;
+use super::plugins::{
+    balanced_allocation, default_normalize_score, image_locality, inter_pod_affinity,
+    node_affinity, node_name, node_ports, node_resources_fit, node_unschedulable,
+    pod_topology_spread, taint_toleration, volume_binding, PluginId, Rejection, Scored,
+};
+use super::pod_info::PodInfo;
+use super::profile::{PluginArgs, Profile};
+use crate::api::labels::Selector;
+
+/// A profile ready to run: modelled plugins only, in order.
+#[derive(Clone, Debug)]
+pub struct CompiledProfile {
+    /// schedulerName.
+    pub name: String,
+    /// Filter plugins in order.
+    pub filters: Vec<PluginId>,
+    /// Score plugins with weights, in order.
+    pub scores: Vec<(PluginId, i64)>,
+    /// DefaultPreemption enabled at PostFilter.
+    pub preemption: bool,
+    /// SchedulingGates enabled at PreEnqueue.
+    pub scheduling_gates: bool,
+    /// Plugin arguments.
+    pub args: PluginArgs,
+    /// The profile's percentageOfNodesToScore, if set.
+    pub percentage_of_nodes_to_score: Option<i64>,
+}
+
+impl CompiledProfile {
+    /// Compiles a configured profile.
+    pub fn compile(p: &Profile) -> Self {
+        Self {
+            name: p.scheduler_name.clone(),
+            filters: p
+                .filters
+                .iter()
+                .filter_map(|n| PluginId::from_name(n))
+                .collect(),
+            scores: p
+                .scores
+                .iter()
+                .filter_map(|(n, w)| PluginId::from_name(n).map(|id| (id, *w)))
+                .collect(),
+            preemption: p.post_filters.iter().any(|n| n == "DefaultPreemption"),
+            scheduling_gates: p.pre_enqueue.iter().any(|n| n == "SchedulingGates"),
+            args: p.args.clone(),
+            percentage_of_nodes_to_score: p.percentage_of_nodes_to_score,
+        }
+    }
+}
+
+/// What the plugins may read about the whole cluster (the cache snapshot).
+pub struct ClusterView<'a> {
+    /// Every node slot (deleted ones have an empty name).
+    pub nodes: &'a [NodeInfo],
+    /// Live nodes.
+    pub num_nodes: usize,
+    /// Namespace labels.
+    pub namespaces: &'a NamespaceLabels,
+    /// How many nodes report each image.
+    pub image_nodes: &'a BTreeMap<String, usize>,
+    /// True when some placed pod has required anti-affinity.
+    pub any_required_anti_affinity: bool,
+    /// The System-default spreading selector for the pod (Services,
+    /// ReplicaSets, StatefulSets selecting it); everything = none.
+    pub default_selector: Selector,
+    /// `namespace/name` of the PersistentVolumeClaims that exist.
+    pub claims: &'a std::collections::BTreeSet<String>,
+}
+
+/// Per-pod state of one cycle (the framework's CycleState).
+#[derive(Clone, Debug, Default)]
+pub struct CycleState {
+    spread: Option<pod_topology_spread::FilterState>,
+    inter_pod: Option<inter_pod_affinity::FilterState>,
+    run_node_affinity: bool,
+    run_node_ports: bool,
+    run_node_name: bool,
+}
+
+/// PreFilter of every filter plugin of the profile. A rejection here applies
+/// to every node.
+pub fn pre_filter(
+    profile: &CompiledProfile,
+    pod: &PodInfo,
+    view: &ClusterView<'_>,
+) -> Result<CycleState, Rejection> {
+    let mut state = CycleState::default();
+    for &id in &profile.filters {
+        match id {
+            PluginId::NodeAffinity => {
+                state.run_node_affinity =
+                    !pod.node_selector.is_empty() || pod.required_node_terms.is_some();
+            }
+            PluginId::NodePorts => state.run_node_ports = !pod.host_ports.is_empty(),
+            PluginId::NodeName => state.run_node_name = pod.node_name.is_some(),
+            PluginId::VolumeBinding => {
+                volume_binding::pre_filter(pod, |c| view.claims.contains(c))?;
+            }
+            PluginId::PodTopologySpread => {
+                let mut constraints = pod_topology_spread::pod_constraints(pod, "DoNotSchedule");
+                if pod.spread_constraints.is_empty() {
+                    constraints = pod_topology_spread::default_constraints(
+                        &profile.args.spread_default_constraints,
+                        &view.default_selector,
+                        true,
+                    );
+                }
+                state.spread = pod_topology_spread::pre_filter(pod, constraints, view.nodes);
+            }
+            PluginId::InterPodAffinity => {
+                state.inter_pod = inter_pod_affinity::pre_filter(
+                    pod,
+                    view.nodes,
+                    view.namespaces,
+                    view.any_required_anti_affinity,
+                );
+            }
+            _ => {}
+        }
+    }
+    Ok(state)
+}
+
+/// Runs the filters on one node; the first rejection decides.
+pub fn run_filters(
+    profile: &CompiledProfile,
+    state: &CycleState,
+    pod: &PodInfo,
+    node: &NodeInfo,
+    view: &ClusterView<'_>,
+) -> Result<(), Rejection> {
+    for &id in &profile.filters {
+        match id {
+            PluginId::NodeUnschedulable => node_unschedulable::filter(pod, node)?,
+            PluginId::NodeName if state.run_node_name => node_name::filter(pod, node)?,
+            PluginId::TaintToleration => taint_toleration::filter(pod, node)?,
+            PluginId::NodeAffinity if state.run_node_affinity => node_affinity::filter(pod, node)?,
+            PluginId::NodePorts if state.run_node_ports => node_ports::filter(pod, node)?,
+            PluginId::NodeResourcesFit => {
+                node_resources_fit::filter(pod, node, &profile.args.fit_ignored_resources)?
+            }
+            PluginId::PodTopologySpread => {
+                if let Some(s) = &state.spread {
+                    pod_topology_spread::filter(s, pod, node)?;
+                }
+            }
+            PluginId::InterPodAffinity => {
+                if let Some(s) = &state.inter_pod {
+                    inter_pod_affinity::filter(s, pod, node, view.namespaces)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// One plugin's score for one node, as `scheduling.jsonl` shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ScoreParts {
+    /// What Score returned.
+    pub raw: i64,
+    /// After NormalizeScore.
+    pub normalized: i64,
+    /// Times the plugin's weight.
+    pub weighted: i64,
+}
+
+/// The result of scoring: totals per feasible node and, when explained, the
+/// parts per plugin.
+#[derive(Clone, Debug, Default)]
+pub struct Scores {
+    /// Weighted sum per feasible node.
+    pub totals: Vec<i64>,
+    /// Per plugin (in profile order), per feasible node.
+    pub parts: Vec<(&'static str, Vec<ScoreParts>)>,
+}
+
+fn per_node(feasible: &[&NodeInfo], f: impl Fn(&NodeInfo) -> i64) -> Vec<i64> {
+    feasible.iter().map(|n| f(n)).collect()
+}
+
+/// PreScore, Score, NormalizeScore and weighting over the feasible nodes.
+pub fn score_nodes(
+    profile: &CompiledProfile,
+    pod: &PodInfo,
+    feasible: &[&NodeInfo],
+    view: &ClusterView<'_>,
+    explain: bool,
+) -> Scores {
+    let mut out = Scores {
+        totals: vec![0; feasible.len()],
+        parts: Vec::new(),
+    };
+    let args = &profile.args;
+    for &(id, weight) in &profile.scores {
+        let scored: Option<Scored> = match id {
+            PluginId::TaintToleration => {
+                let raw = per_node(feasible, |n| taint_toleration::score(pod, n));
+                let mut normalized = raw.clone();
+                default_normalize_score(&mut normalized, true);
+                Some(Scored { raw, normalized })
+            }
+            PluginId::NodeAffinity if !pod.preferred_node_terms.is_empty() => {
+                let raw = per_node(feasible, |n| node_affinity::score(pod, n));
+                let mut normalized = raw.clone();
+                default_normalize_score(&mut normalized, false);
+                Some(Scored { raw, normalized })
+            }
+            PluginId::NodeResourcesFit => {
+                let raw = per_node(feasible, |n| {
+                    node_resources_fit::score(pod, n, &args.fit_strategy, &args.fit_resources)
+                });
+                Some(Scored {
+                    normalized: raw.clone(),
+                    raw,
+                })
+            }
+            PluginId::BalancedAllocation
+                if !balanced_allocation::skips(pod, &args.balanced_resources) =>
+            {
+                let raw = per_node(feasible, |n| {
+                    balanced_allocation::score(pod, n, &args.balanced_resources)
+                });
+                Some(Scored {
+                    normalized: raw.clone(),
+                    raw,
+                })
+            }
+            PluginId::ImageLocality => {
+                let images: Vec<ImageSpread> = pod
+                    .images
+                    .iter()
+                    .map(|i| ImageSpread {
+                        image: i.clone(),
+                        num_nodes: view.image_nodes.get(i).copied().unwrap_or(0),
+                    })
+                    .collect();
+                let raw = if images.iter().all(|i| i.num_nodes == 0) {
+                    // No node has any of the images: every node scores the same 0.
+                    vec![0; feasible.len()]
+                } else {
+                    per_node(feasible, |n| {
+                        image_locality::score(&images, view.num_nodes, n)
+                    })
+                };
+                Some(Scored {
+                    normalized: raw.clone(),
+                    raw,
+                })
+            }
+            PluginId::PodTopologySpread => {
+                let mut constraints = pod_topology_spread::pod_constraints(pod, "ScheduleAnyway");
+                let defaulted = pod.spread_constraints.is_empty();
+                if defaulted {
+                    constraints = pod_topology_spread::default_constraints(
+                        &args.spread_default_constraints,
+                        &view.default_selector,
+                        false,
+                    );
+                }
+                let require_all = !defaulted || !args.spread_system_defaulting;
+                pod_topology_spread::score(pod, &constraints, require_all, feasible, view.nodes)
+            }
+            PluginId::InterPodAffinity => inter_pod_affinity::score(
+                pod,
+                feasible,
+                view.nodes,
+                view.namespaces,
+                args.hard_pod_affinity_weight,
+                args.ignore_preferred_terms_of_existing_pods,
+            ),
+            _ => None,
+        };
+        let Some(scored) = scored else { continue };
+        for (t, s) in out.totals.iter_mut().zip(&scored.normalized) {
+            *t += s * weight;
+        }
+        if explain {
+            let parts = scored
+                .raw
+                .iter()
+                .zip(&scored.normalized)
+                .map(|(&raw, &normalized)| ScoreParts {
+                    raw,
+                    normalized,
+                    weighted: normalized * weight,
+                })
+                .collect();
+            out.parts.push((id.name(), parts));
+        }
+    }
+    out
+}

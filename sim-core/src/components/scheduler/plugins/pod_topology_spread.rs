@@ -1,0 +1,299 @@
+//! PodTopologySpread (pkg/scheduler/framework/plugins/podtopologyspread:
+//! common.go, filtering.go, scoring.go). DoNotSchedule constraints filter:
+//! `skew = matching pods in the node's domain + (1 if the pod matches its own
+//! selector) − the minimum over eligible domains` must not exceed maxSkew.
+//! ScheduleAnyway constraints (and the System defaults for pods without
+//! constraints, whose selector is the union of the Services', ReplicaSets',
+//! StatefulSets' and ReplicationControllers' selecting the pod) score:
+//! `Σ count × ln(domains + 2) + (maxSkew − 1)`, rounded, normalized as
+//! `100 × (max + min − s) / max`.
+
+use std::collections::BTreeMap;
+
+use super::{node_affinity, taint_toleration, Rejection, Scored};
+use crate::api::labels::Selector;
+use crate::components::scheduler::node_info::NodeInfo;
+use crate::components::scheduler::pod_info::PodInfo;
+use crate::components::scheduler::profile::DefaultSpreadConstraint;
+use crate::config::MAX_NODE_SCORE;
+
+/// `ErrReasonConstraintsNotMatch`.
+pub const REASON: &str = "node(s) didn't match pod topology spread constraints";
+/// `ErrReasonNodeLabelNotMatch`.
+pub const REASON_MISSING_LABEL: &str =
+    "node(s) didn't match pod topology spread constraints (missing required label)";
+/// The hostname label, counted per node.
+pub const HOSTNAME: &str = "kubernetes.io/hostname";
+
+/// A constraint, defaulted (common.go: filterTopologySpreadConstraints).
+#[derive(Clone, Debug)]
+pub struct Constraint {
+    /// maxSkew.
+    pub max_skew: i64,
+    /// topologyKey.
+    pub topology_key: String,
+    /// The selector (labelSelector plus matchLabelKeys).
+    pub selector: Selector,
+    /// minDomains (1 when unset).
+    pub min_domains: i64,
+    /// nodeAffinityPolicy Honor (the default).
+    pub honor_node_affinity: bool,
+    /// nodeTaintsPolicy Honor (default Ignore).
+    pub honor_node_taints: bool,
+}
+
+impl Constraint {
+    fn includes(&self, pod: &PodInfo, node: &NodeInfo) -> bool {
+        (!self.honor_node_affinity || node_affinity::required_matches(pod, node))
+            && (!self.honor_node_taints || taint_toleration::filter(pod, node).is_ok())
+    }
+}
+
+/// The pod's own constraints with `whenUnsatisfiable == when`.
+pub fn pod_constraints(pod: &PodInfo, when: &str) -> Vec<Constraint> {
+    pod.spread_constraints
+        .iter()
+        .filter(|c| c.when_unsatisfiable == when)
+        .map(|c| {
+            let mut selector = Selector::from_label_selector_opt(c.label_selector.as_ref())
+                .unwrap_or_else(|_| Selector::nothing());
+            let extra: Vec<String> = c
+                .match_label_keys
+                .iter()
+                .flatten()
+                .filter_map(|k| pod.labels.get(k).map(|v| format!("{k}={v}")))
+                .collect();
+            if let Ok(more) = Selector::parse(&extra.join(",")) {
+                selector = selector.and(&more);
+            }
+            Constraint {
+                max_skew: i64::from(c.max_skew),
+                topology_key: c.topology_key.clone(),
+                selector,
+                min_domains: i64::from(c.min_domains.unwrap_or(1)),
+                honor_node_affinity: c.node_affinity_policy.as_deref() != Some("Ignore"),
+                honor_node_taints: c.node_taints_policy.as_deref() == Some("Honor"),
+            }
+        })
+        .collect()
+}
+
+/// The configured default constraints for a pod without constraints
+/// (plugin.go: buildDefaultConstraints); none when the default selector is empty.
+pub fn default_constraints(
+    defaults: &[DefaultSpreadConstraint],
+    selector: &Selector,
+    do_not_schedule: bool,
+) -> Vec<Constraint> {
+    if selector.is_everything() {
+        return Vec::new();
+    }
+    defaults
+        .iter()
+        .filter(|d| d.do_not_schedule == do_not_schedule)
+        .map(|d| Constraint {
+            max_skew: i64::from(d.max_skew),
+            topology_key: d.topology_key.clone(),
+            selector: selector.clone(),
+            min_domains: 1,
+            honor_node_affinity: true,
+            honor_node_taints: false,
+        })
+        .collect()
+}
+
+/// `countPodsMatchSelector`: pods on the node in the namespace, not terminating,
+/// matching the selector (an empty selector counts nothing).
+pub fn count_matching(node: &NodeInfo, selector: &Selector, namespace: &str) -> i64 {
+    if selector.is_everything() {
+        return 0;
+    }
+    node.pods
+        .iter()
+        .filter(|p| !p.terminating && p.namespace == namespace && selector.matches(&p.labels))
+        .count() as i64
+}
+
+fn has_all_keys(node: &NodeInfo, constraints: &[Constraint]) -> bool {
+    constraints
+        .iter()
+        .all(|c| node.labels.contains_key(&c.topology_key))
+}
+
+/// PreFilter state: matching pods per domain for each constraint.
+#[derive(Clone, Debug)]
+pub struct FilterState {
+    constraints: Vec<Constraint>,
+    counts: Vec<BTreeMap<String, i64>>,
+}
+
+/// PreFilter over all nodes; `None` (Skip) when there is no hard constraint.
+pub fn pre_filter(
+    pod: &PodInfo,
+    constraints: Vec<Constraint>,
+    all: &[NodeInfo],
+) -> Option<FilterState> {
+    if constraints.is_empty() {
+        return None;
+    }
+    let mut counts = vec![BTreeMap::new(); constraints.len()];
+    for node in all.iter().filter(|n| !n.name.is_empty()) {
+        if !has_all_keys(node, &constraints) {
+            continue;
+        }
+        for (i, c) in constraints.iter().enumerate() {
+            if !c.includes(pod, node) {
+                continue;
+            }
+            let value = node.labels[&c.topology_key].clone();
+            *counts[i].entry(value).or_insert(0) +=
+                count_matching(node, &c.selector, &pod.namespace);
+        }
+    }
+    Some(FilterState {
+        constraints,
+        counts,
+    })
+}
+
+/// The filter.
+pub fn filter(state: &FilterState, pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {
+    for (i, c) in state.constraints.iter().enumerate() {
+        let Some(value) = node.labels.get(&c.topology_key) else {
+            return Err(Rejection::new(
+                "PodTopologySpread",
+                REASON_MISSING_LABEL,
+                true,
+            ));
+        };
+        let domains = &state.counts[i];
+        let min = if (domains.len() as i64) < c.min_domains {
+            0
+        } else {
+            domains
+                .values()
+                .copied()
+                .min()
+                .unwrap_or(i64::from(i32::MAX))
+        };
+        let self_match = i64::from(c.selector.matches(&pod.labels));
+        let skew = domains.get(value).copied().unwrap_or(0) + self_match - min;
+        if skew > c.max_skew {
+            return Err(Rejection::new("PodTopologySpread", REASON, false));
+        }
+    }
+    Ok(())
+}
+
+/// PreScore, Score and NormalizeScore over the feasible nodes. `require_all`
+/// is false only for System-defaulted constraints (nodes without a zone label
+/// are then scored on their hostname domain alone).
+pub fn score(
+    pod: &PodInfo,
+    constraints: &[Constraint],
+    require_all: bool,
+    feasible: &[&NodeInfo],
+    all: &[NodeInfo],
+) -> Option<Scored> {
+    if constraints.is_empty() || feasible.is_empty() {
+        return None;
+    }
+    // initPreScoreState over the feasible nodes.
+    let mut ignored = vec![false; feasible.len()];
+    let mut counts: Vec<BTreeMap<String, i64>> = vec![BTreeMap::new(); constraints.len()];
+    for (j, node) in feasible.iter().enumerate() {
+        if require_all && !has_all_keys(node, constraints) {
+            ignored[j] = true;
+            continue;
+        }
+        for (i, c) in constraints.iter().enumerate() {
+            if c.topology_key == HOSTNAME {
+                continue;
+            }
+            let value = node
+                .labels
+                .get(&c.topology_key)
+                .cloned()
+                .unwrap_or_default();
+            counts[i].entry(value).or_insert(0);
+        }
+    }
+    let num_ignored = ignored.iter().filter(|&&x| x).count();
+    let weights: Vec<f64> = constraints
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let size = if c.topology_key == HOSTNAME {
+                feasible.len() - num_ignored
+            } else {
+                counts[i].len()
+            };
+            ((size + 2) as f64).ln()
+        })
+        .collect();
+    // Count matching pods over all nodes, for the domains of the feasible ones.
+    if constraints.iter().any(|c| c.topology_key != HOSTNAME) {
+        for node in all.iter().filter(|n| !n.name.is_empty()) {
+            if require_all && !has_all_keys(node, constraints) {
+                continue;
+            }
+            for (i, c) in constraints.iter().enumerate() {
+                if c.topology_key == HOSTNAME || !c.includes(pod, node) {
+                    continue;
+                }
+                let value = node
+                    .labels
+                    .get(&c.topology_key)
+                    .map(String::as_str)
+                    .unwrap_or("");
+                if let Some(n) = counts[i].get_mut(value) {
+                    *n += count_matching(node, &c.selector, &pod.namespace);
+                }
+            }
+        }
+    }
+    let raw: Vec<i64> = feasible
+        .iter()
+        .enumerate()
+        .map(|(j, node)| {
+            if ignored[j] {
+                return 0;
+            }
+            let mut s = 0f64;
+            for (i, c) in constraints.iter().enumerate() {
+                let Some(value) = node.labels.get(&c.topology_key) else {
+                    continue;
+                };
+                let cnt = if c.topology_key == HOSTNAME {
+                    count_matching(node, &c.selector, &pod.namespace)
+                } else {
+                    counts[i].get(value).copied().unwrap_or(0)
+                };
+                s += cnt as f64 * weights[i] + (c.max_skew - 1) as f64;
+            }
+            s.round() as i64
+        })
+        .collect();
+    let mut min = i64::MAX;
+    let mut max = 0;
+    for (j, &s) in raw.iter().enumerate() {
+        if !ignored[j] {
+            min = min.min(s);
+            max = max.max(s);
+        }
+    }
+    let normalized = raw
+        .iter()
+        .enumerate()
+        .map(|(j, &s)| {
+            if ignored[j] {
+                0
+            } else if max == 0 {
+                MAX_NODE_SCORE
+            } else {
+                MAX_NODE_SCORE * (max + min - s) / max
+            }
+        })
+        .collect();
+    Some(Scored { raw, normalized })
+}
