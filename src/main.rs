@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use sim_core::api::Kind;
+use sim_core::components::scheduler::Scheduler;
 use sim_core::time::SimDuration;
 use sim_scenarios::{RunOptions, ScenarioError};
 
@@ -72,7 +73,12 @@ fn parse_seed(s: &str) -> Result<u64, String> {
 }
 
 /// The files a run writes into `--out`.
-const OUT_FILES: [&str; 3] = ["events.jsonl", "k8s-events.jsonl", "transcript.txt"];
+const OUT_FILES: [&str; 4] = [
+    "events.jsonl",
+    "k8s-events.jsonl",
+    "scheduling.jsonl",
+    "transcript.txt",
+];
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -156,6 +162,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 seed,
                 until,
                 invoked_as: Some(scenario.display().to_string()),
+                explain_scheduling: out.is_some(),
             };
             let mut transcript = Vec::new();
             let result = {
@@ -231,6 +238,15 @@ fn write_out(dir: &Path, result: &sim_scenarios::RunResult, transcript: &[u8]) -
     let events = result.cluster.etcd().list(Kind::Event, None);
     let mut f = io::BufWriter::new(fs::File::create(dir.join("k8s-events.jsonl"))?);
     sim_report::event_log::write_events(&events, &mut f)?;
+    f.flush()?;
+    let mut f = io::BufWriter::new(fs::File::create(dir.join("scheduling.jsonl"))?);
+    if let Some(scheduler) = result
+        .cluster
+        .component("kube-scheduler")
+        .and_then(|c| c.as_any().downcast_ref::<Scheduler>())
+    {
+        sim_report::event_log::write_json_lines(scheduler.attempts(), &mut f)?;
+    }
     f.flush()?;
     fs::write(dir.join("transcript.txt"), transcript)?;
     Ok(())

@@ -574,7 +574,12 @@ fn out_replaces_a_previous_run_only_with_force() {
     names.sort();
     assert_eq!(
         names,
-        ["events.jsonl", "k8s-events.jsonl", "transcript.txt"]
+        [
+            "events.jsonl",
+            "k8s-events.jsonl",
+            "scheduling.jsonl",
+            "transcript.txt"
+        ]
     );
     // Mark the old transcript, to see whether it is replaced.
     fs::write(Path::new(d).join("transcript.txt"), "old transcript\n").unwrap();

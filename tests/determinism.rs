@@ -96,7 +96,12 @@ fn every_shipped_scenario_passes_and_replays_byte_for_byte() {
         let names: Vec<&str> = a.files.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(
             names,
-            ["events.jsonl", "k8s-events.jsonl", "transcript.txt"],
+            [
+                "events.jsonl",
+                "k8s-events.jsonl",
+                "scheduling.jsonl",
+                "transcript.txt"
+            ],
             "{}",
             s.display()
         );
@@ -105,7 +110,7 @@ fn every_shipped_scenario_passes_and_replays_byte_for_byte() {
             assert!(ca == cb, "{}: {na} differs between two runs", s.display());
             assert!(!ca.is_empty(), "{}: {na} is empty", s.display());
         }
-        assert_eq!(a.files[2].1, a.stdout, "the transcript is what was printed");
+        assert_eq!(a.files[3].1, a.stdout, "the transcript is what was printed");
     }
 }
 

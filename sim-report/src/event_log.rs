@@ -1,5 +1,6 @@
-//! The event log (`events.jsonl`) and the Kubernetes Events file
-//! (`k8s-events.jsonl`): one JSON object per line, in run order.
+//! The event log (`events.jsonl`), the Kubernetes Events file
+//! (`k8s-events.jsonl`) and the scheduling explanations (`scheduling.jsonl`):
+//! one JSON object per line, in run order.
 
 use std::io::{self, Write};
 
@@ -10,8 +11,14 @@ use std::sync::Arc;
 
 /// Writes one JSON object per trace record: `{"t_ns", "component", "action", "object", ...}`.
 pub fn write_trace(records: &[TraceRecord], out: &mut impl Write) -> io::Result<()> {
-    for r in records {
-        serde_json::to_writer(&mut *out, r)?;
+    write_json_lines(records, out)
+}
+
+/// Writes each item as one line of JSON (used for `scheduling.jsonl`, one
+/// scheduling attempt per line).
+pub fn write_json_lines<T: serde::Serialize>(items: &[T], out: &mut impl Write) -> io::Result<()> {
+    for item in items {
+        serde_json::to_writer(&mut *out, item)?;
         out.write_all(b"\n")?;
     }
     Ok(())

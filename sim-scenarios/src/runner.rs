@@ -29,6 +29,8 @@ pub struct RunOptions {
     pub until: Option<SimDuration>,
     /// How the scenario was named on the command line (for the replay line).
     pub invoked_as: Option<String>,
+    /// Keep an explanation of every scheduling attempt (for `scheduling.jsonl`).
+    pub explain_scheduling: bool,
 }
 
 /// The outcome of a run.
@@ -213,7 +215,9 @@ pub fn run(
     out: &mut dyn Write,
 ) -> io::Result<RunResult> {
     let seed = options.seed.unwrap_or(scenario.seed);
-    let cluster = kubeadm_cluster(scenario.cluster.clone(), seed, Trace::new());
+    let mut config = scenario.cluster.clone();
+    config.explain_scheduling = options.explain_scheduling;
+    let cluster = kubeadm_cluster(config, seed, Trace::new());
     let until = options.until.map_or(SimTime::MAX, |d| SimTime::ZERO + d);
     let mut r = Runner {
         cluster,

@@ -679,10 +679,16 @@ impl Scheduler {
                     self.evict_victims(ctx, &pod, &node, &c.victims);
                     node
                 });
+                // No nodes at all is an error, not a FitError (schedule_one.go:
+                // ErrNoNodesAvailable): reason SchedulerError, retried after backoff.
+                let error = n == 0;
                 if let Some(a) = attempt.as_mut() {
                     a.message = Some(message.clone());
+                    if error {
+                        a.result = "error";
+                    }
                 }
-                self.fail(ctx, &uid, &pod, message, nominated_node);
+                self.fail(ctx, &uid, &pod, message, nominated_node, error);
             }
         }
         if let Some(a) = attempt {
@@ -790,8 +796,14 @@ impl Scheduler {
         pod: &Arc<Object>,
         message: String,
         nominated_node: Option<String>,
+        error: bool,
     ) {
         self.stats.unschedulable += 1;
+        let reason = if error {
+            "SchedulerError"
+        } else {
+            "Unschedulable"
+        };
         ctx.trace(
             "unschedulable",
             format!("pod/{}/{}", pod.namespace(), pod.name()),
@@ -822,7 +834,7 @@ impl Scheduler {
                 conditions.push(PodCondition {
                     type_: "PodScheduled".into(),
                     status: "False".into(),
-                    reason: Some("Unschedulable".into()),
+                    reason: Some(reason.into()),
                     message: Some(message),
                     last_transition_time: Some(since),
                     last_probe_time: None,
@@ -836,7 +848,7 @@ impl Scheduler {
             let info = Arc::new(PodInfo::of(pod));
             self.nominated.insert(uid.to_owned(), (node, info));
         }
-        self.queue.requeue_failed(uid, ctx.now(), true);
+        self.queue.requeue_failed(uid, ctx.now(), !error);
     }
 }
 
