@@ -546,3 +546,32 @@ fn config_from_a_file() {
     assert!(e.contains("cluster.scheduler"), "{e}");
     assert!(e.contains("no such file"), "{e}");
 }
+
+#[test]
+fn fixture_file_and_doc_example() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/scheduler/bin-packing-scenario.yaml");
+    let s = sim_scenarios::load(&path).unwrap();
+    let c = &s.cluster.scheduler;
+    let names: Vec<&str> = c
+        .profiles
+        .iter()
+        .map(|p| p.scheduler_name.as_str())
+        .collect();
+    assert_eq!(names, ["default-scheduler", "bin-packing"]);
+    let b = c.profile("bin-packing").unwrap();
+    assert_eq!(b.args.fit_strategy, ScoringStrategy::MostAllocated);
+    assert_eq!(scores(b)[0], ("NodeResourcesFit", 5));
+
+    // The example of docs/scenario-format.md 4.5, inline.
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/scenario-format.md"),
+    )
+    .unwrap();
+    let start = doc.find("### 4.5 `cluster.scheduler`").unwrap();
+    let block = doc[start..].split("```yaml\n").nth(1).unwrap();
+    let block = block.split("```").next().unwrap();
+    let text = format!("name: doc\n{block}");
+    let d = sim_scenarios::scenario::parse(&text, Path::new("doc.yaml")).unwrap();
+    assert_eq!(&d.cluster.scheduler, c);
+}
