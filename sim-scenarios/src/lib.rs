@@ -16,6 +16,7 @@ pub mod manifest;
 pub mod raw;
 pub mod runner;
 pub mod scenario;
+pub mod scheduler_config;
 pub mod shell;
 pub mod suggest;
 pub mod yaml;

@@ -33,7 +33,7 @@ pub struct RawScenario {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[serde(
-    expecting = "a cluster: a mapping with nodes, images, defaultImage, timings, latencies, corednsReplicas, defaultTolerationSeconds"
+    expecting = "a cluster: a mapping with nodes, images, defaultImage, timings, latencies, corednsReplicas, defaultTolerationSeconds, scheduler"
 )]
 pub struct RawCluster {
     /// Node pools; default: one control-plane node and two workers.
@@ -57,6 +57,10 @@ pub struct RawCluster {
     /// `--default-not-ready-toleration-seconds` and `--default-unreachable-toleration-seconds` (300).
     #[serde(default)]
     pub default_toleration_seconds: Option<i64>,
+    /// The kube-scheduler's KubeSchedulerConfiguration: inline, or the path
+    /// of a YAML file holding one ([`crate::scheduler_config`]).
+    #[serde(default)]
+    pub scheduler: Option<crate::scheduler_config::RawSchedulerSource>,
 }
 
 /// A pool of identical nodes.

@@ -162,7 +162,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
 
 /// The 1-based line of a YAML path in the scenario text; if the node is not
 /// there (a default), the line of its nearest ancestor below the top level.
-fn line_of(text: &str, path: &str) -> Option<usize> {
+pub(crate) fn line_of(text: &str, path: &str) -> Option<usize> {
     let segments = yaml::split_path(path);
     (1..=segments.len())
         .rev()
@@ -605,6 +605,16 @@ fn cluster(raw: &RawCluster, file: &Path) -> Result<ClusterConfig, ScenarioError
             ));
         }
         config.default_toleration_secs = s;
+    }
+    if let Some(source) = &raw.scheduler {
+        let scheduler = crate::scheduler_config::load(source, file)?;
+        // validate() guarantees 0 < initial <= max.
+        config.timings.pod_initial_backoff = SimDuration::from_secs(
+            u64::try_from(scheduler.pod_initial_backoff_seconds).unwrap_or(1),
+        );
+        config.timings.pod_max_backoff =
+            SimDuration::from_secs(u64::try_from(scheduler.pod_max_backoff_seconds).unwrap_or(10));
+        config.scheduler = scheduler;
     }
     Ok(config)
 }
