@@ -45,3 +45,4 @@ pub mod bootstrap;
 pub mod cluster;
 pub mod components;
 pub mod config;
+pub mod scheduler_perf;

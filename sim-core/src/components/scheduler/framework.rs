@@ -15,6 +15,7 @@ use serde::Serialize;
 use super::node_info::NodeInfo;
 use super::plugins::image_locality::ImageSpread;
 use super::plugins::inter_pod_affinity::NamespaceLabels;
+use super::plugins::node_resources_fit::{compile_resources, WeightedResource};
 use super::plugins::{
     balanced_allocation, default_normalize_score, image_locality, inter_pod_affinity,
     node_affinity, node_name, node_ports, node_resources_fit, node_unschedulable,
@@ -39,6 +40,12 @@ pub struct CompiledProfile {
     pub scheduling_gates: bool,
     /// Plugin arguments.
     pub args: PluginArgs,
+    /// NodeResourcesFit's scorer.
+    pub fit_scorer: node_resources_fit::Scorer,
+    /// NodeResourcesFit's scored resources.
+    pub fit_resources: Vec<WeightedResource>,
+    /// BalancedAllocation's resources.
+    pub balanced_resources: Vec<WeightedResource>,
     /// The profile's percentageOfNodesToScore, if set.
     pub percentage_of_nodes_to_score: Option<i64>,
 }
@@ -61,6 +68,9 @@ impl CompiledProfile {
             preemption: p.post_filters.iter().any(|n| n == "DefaultPreemption"),
             scheduling_gates: p.pre_enqueue.iter().any(|n| n == "SchedulingGates"),
             args: p.args.clone(),
+            fit_scorer: node_resources_fit::Scorer::new(&p.args.fit_strategy),
+            fit_resources: compile_resources(&p.args.fit_resources),
+            balanced_resources: compile_resources(&p.args.balanced_resources),
             percentage_of_nodes_to_score: p.percentage_of_nodes_to_score,
         }
     }
@@ -78,6 +88,8 @@ pub struct ClusterView<'a> {
     pub image_nodes: &'a BTreeMap<String, usize>,
     /// True when some placed pod has required anti-affinity.
     pub any_required_anti_affinity: bool,
+    /// True when some placed pod has any inter-pod (anti-)affinity.
+    pub any_affinity: bool,
     /// The System-default spreading selector for the pod (Services,
     /// ReplicaSets, StatefulSets selecting it); everything = none.
     pub default_selector: Selector,
@@ -227,7 +239,7 @@ pub fn score_nodes(
             }
             PluginId::NodeResourcesFit => {
                 let raw = per_node(feasible, |n| {
-                    node_resources_fit::score(pod, n, &args.fit_strategy, &args.fit_resources)
+                    node_resources_fit::score(pod, n, &profile.fit_scorer, &profile.fit_resources)
                 });
                 Some(Scored {
                     normalized: raw.clone(),
@@ -235,10 +247,10 @@ pub fn score_nodes(
                 })
             }
             PluginId::BalancedAllocation
-                if !balanced_allocation::skips(pod, &args.balanced_resources) =>
+                if !balanced_allocation::skips(pod, &profile.balanced_resources) =>
             {
                 let raw = per_node(feasible, |n| {
-                    balanced_allocation::score(pod, n, &args.balanced_resources)
+                    balanced_allocation::score(pod, n, &profile.balanced_resources)
                 });
                 Some(Scored {
                     normalized: raw.clone(),
@@ -285,6 +297,7 @@ pub fn score_nodes(
                 feasible,
                 view.nodes,
                 view.namespaces,
+                view.any_affinity,
                 args.hard_pod_affinity_weight,
                 args.ignore_preferred_terms_of_existing_pods,
             ),

@@ -111,7 +111,7 @@ pub struct SchedulerStats {
 pub struct Scheduler {
     recorder: EventRecorder,
     queue: SchedulingQueue,
-    profiles: Vec<CompiledProfile>,
+    profiles: Vec<Arc<CompiledProfile>>,
     percentage_of_nodes_to_score: usize,
     nodes: Vec<NodeInfo>,
     node_index: BTreeMap<String, usize>,
@@ -127,6 +127,8 @@ pub struct Scheduler {
     workloads: BTreeMap<(&'static str, String, String), Selector>,
     claims: BTreeSet<String>,
     required_anti_affinity_pods: usize,
+    affinity_pods: usize,
+    order_dirty: bool,
     next_start_node_index: usize,
     cycle_pending: bool,
     stats: SchedulerStats,
@@ -165,6 +167,8 @@ impl Scheduler {
             workloads: BTreeMap::new(),
             claims: BTreeSet::new(),
             required_anti_affinity_pods: 0,
+            affinity_pods: 0,
+            order_dirty: false,
             next_start_node_index: 0,
             cycle_pending: false,
             stats: SchedulerStats::default(),
@@ -242,7 +246,7 @@ impl Scheduler {
                     self.count_images(i, -1);
                     self.nodes[i].name.clear();
                     self.nodes[i].pods.clear();
-                    self.rebuild_order();
+                    self.order_dirty = true;
                 }
             }
             _ => {
@@ -261,7 +265,7 @@ impl Scheduler {
                         self.node_index.insert(name, i);
                         self.nodes.push(info);
                         self.count_images(i, 1);
-                        self.rebuild_order();
+                        self.order_dirty = true;
                     }
                 }
                 self.queue.move_all_unschedulable(ctx.now());
@@ -278,6 +282,9 @@ impl Scheduler {
         if !info.affinity.required_anti_affinity.is_empty() {
             self.required_anti_affinity_pods += 1;
         }
+        if !info.affinity.is_empty() {
+            self.affinity_pods += 1;
+        }
         self.assigned
             .insert(info.uid.clone(), Assigned { node, info, object });
     }
@@ -291,6 +298,9 @@ impl Scheduler {
         }
         if !a.info.affinity.required_anti_affinity.is_empty() {
             self.required_anti_affinity_pods -= 1;
+        }
+        if !a.info.affinity.is_empty() {
+            self.affinity_pods -= 1;
         }
         true
     }
@@ -492,7 +502,11 @@ impl Scheduler {
             return;
         };
         self.stats.attempts += 1;
-        let profile = self.profiles[p].clone();
+        if self.order_dirty {
+            self.order_dirty = false;
+            self.rebuild_order();
+        }
+        let profile = Arc::clone(&self.profiles[p]);
         let n = self.order.len();
         let percentage = profile
             .percentage_of_nodes_to_score
@@ -516,6 +530,7 @@ impl Scheduler {
             namespaces: &self.namespaces,
             image_nodes: &self.image_nodes,
             any_required_anti_affinity: self.required_anti_affinity_pods > 0,
+            any_affinity: self.affinity_pods > 0,
             default_selector,
             claims: &self.claims,
         };
@@ -914,7 +929,7 @@ impl Component for Scheduler {
         self.profiles = config
             .profiles
             .iter()
-            .map(CompiledProfile::compile)
+            .map(|p| Arc::new(CompiledProfile::compile(p)))
             .collect();
         self.percentage_of_nodes_to_score =
             usize::try_from(config.percentage_of_nodes_to_score).unwrap_or(0);

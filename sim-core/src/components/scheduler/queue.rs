@@ -7,7 +7,7 @@
 //! make them schedulable, or after at most 5 minutes (checked every 30 s).
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::sync::Arc;
 
 use priority_queue::PriorityQueue;
@@ -52,6 +52,8 @@ pub struct SchedulingQueue {
     pods: BTreeMap<String, QueuedPod>,
     active: PriorityQueue<String, ActiveKey>,
     backoff: BinaryHeap<Reverse<(SimTime, u64, String)>>,
+    /// The unschedulable pool (uids), so that moving it does not scan every pod.
+    pool: BTreeSet<String>,
     initial_backoff: SimDuration,
     max_backoff: SimDuration,
     max_unschedulable: SimDuration,
@@ -76,6 +78,7 @@ impl SchedulingQueue {
             pods: BTreeMap::new(),
             active: PriorityQueue::new(),
             backoff: BinaryHeap::new(),
+            pool: BTreeSet::new(),
             initial_backoff,
             max_backoff,
             max_unschedulable,
@@ -138,6 +141,7 @@ impl SchedulingQueue {
     pub fn add_with_attempts(&mut self, uid: &str, pod: Arc<Object>, now: SimTime, attempts: u32) {
         self.add_or_update(uid, pod, now);
         self.active.remove(uid);
+        self.pool.remove(uid);
         if let Some(q) = self.pods.get_mut(uid) {
             q.attempts = attempts;
             q.place = Place::InFlight;
@@ -148,6 +152,7 @@ impl SchedulingQueue {
     pub fn remove(&mut self, uid: &str) {
         if self.pods.remove(uid).is_some() {
             self.active.remove(uid);
+            self.pool.remove(uid);
         }
     }
 
@@ -187,6 +192,7 @@ impl SchedulingQueue {
         q.timestamp = now;
         if unschedulable {
             q.place = Place::Unschedulable;
+            self.pool.insert(uid.to_owned());
         } else {
             q.place = Place::Backoff;
             let expiry = now + backoff;
@@ -197,18 +203,13 @@ impl SchedulingQueue {
     /// A cluster event that may make pods schedulable: every pod in the
     /// unschedulable pool moves to backoffQ, or activeQ if its backoff is over.
     pub fn move_all_unschedulable(&mut self, now: SimTime) {
-        let uids: Vec<String> = self
-            .pods
-            .iter()
-            .filter(|(_, q)| q.place == Place::Unschedulable)
-            .map(|(u, _)| u.clone())
-            .collect();
-        for uid in uids {
+        for uid in std::mem::take(&mut self.pool) {
             self.move_out_of_pool(&uid, now);
         }
     }
 
     fn move_out_of_pool(&mut self, uid: &str, now: SimTime) {
+        self.pool.remove(uid);
         let backoff = {
             let Some(q) = self.pods.get(uid) else { return };
             self.backoff_duration(q.attempts)
@@ -253,13 +254,15 @@ impl SchedulingQueue {
     /// The 30 s check: pods in the pool longer than the maximum stay move out.
     pub fn flush_unschedulable_leftover(&mut self, now: SimTime) {
         let stale: Vec<String> = self
-            .pods
+            .pool
             .iter()
-            .filter(|(_, q)| {
-                q.place == Place::Unschedulable
-                    && now.saturating_since(q.timestamp) > self.max_unschedulable
+            .filter(|uid| {
+                self.pods.get(*uid).is_some_and(|q| {
+                    q.place == Place::Unschedulable
+                        && now.saturating_since(q.timestamp) > self.max_unschedulable
+                })
             })
-            .map(|(u, _)| u.clone())
+            .cloned()
             .collect();
         for uid in stale {
             self.move_out_of_pool(&uid, now);

@@ -5,20 +5,19 @@
 //! `int64((1 − std) × 100)` with std the standard deviation of the fractions
 //! (the half difference for two resources). No normalization.
 
-use super::node_resources_fit::allocatable_and_requested;
+use super::node_resources_fit::{allocatable_and_requested, ScoredResource, WeightedResource};
 use crate::components::scheduler::node_info::NodeInfo;
 use crate::components::scheduler::pod_info::PodInfo;
-use crate::components::scheduler::profile::ResourceWeight;
 use crate::config::MAX_NODE_SCORE;
 
 /// PreScore: best-effort pods (no request for any configured resource) are
 /// skipped (kubernetes/kubernetes#129138, v1.33).
-pub fn skips(pod: &PodInfo, resources: &[ResourceWeight]) -> bool {
-    resources.iter().all(|r| match r.name.as_str() {
-        "cpu" => pod.requests.cpu_millis == 0,
-        "memory" => pod.requests.memory_bytes == 0,
-        "ephemeral-storage" => pod.requests.ephemeral_storage_bytes == 0,
-        name => pod.extended.get(name).copied().unwrap_or(0) == 0,
+pub fn skips(pod: &PodInfo, resources: &[WeightedResource]) -> bool {
+    resources.iter().all(|r| match &r.resource {
+        ScoredResource::Cpu => pod.requests.cpu_millis == 0,
+        ScoredResource::Memory => pod.requests.memory_bytes == 0,
+        ScoredResource::EphemeralStorage => pod.requests.ephemeral_storage_bytes == 0,
+        ScoredResource::Extended(name) => pod.extended.get(name).copied().unwrap_or(0) == 0,
     })
 }
 
@@ -45,13 +44,25 @@ pub fn balanced_score(pairs: &[(i64, i64)]) -> i64 {
 }
 
 /// The score of a node.
-pub fn score(pod: &PodInfo, node: &NodeInfo, resources: &[ResourceWeight]) -> i64 {
+pub fn score(pod: &PodInfo, node: &NodeInfo, resources: &[WeightedResource]) -> i64 {
+    if let [a, b] = resources {
+        // The common case (cpu and memory), without the general loop.
+        let pairs = [
+            allocatable_and_requested(pod, node, &a.resource, true),
+            allocatable_and_requested(pod, node, &b.resource, true),
+        ];
+        return match pairs {
+            [Some((aa, ra)), Some((ab, rb))] => balanced_score(&[(ra, aa), (rb, ab)]),
+            [Some((al, r)), None] | [None, Some((al, r))] => balanced_score(&[(r, al)]),
+            [None, None] => balanced_score(&[]),
+        };
+    }
     // At most a handful of resources: keep them on the stack.
     let mut buf = [(0i64, 0i64); 8];
     let mut n = 0;
     let mut spill = Vec::new();
     for r in resources {
-        if let Some((alloc, requested)) = allocatable_and_requested(pod, node, &r.name, true) {
+        if let Some((alloc, requested)) = allocatable_and_requested(pod, node, &r.resource, true) {
             if n < buf.len() {
                 buf[n] = (requested, alloc);
                 n += 1;

@@ -49,9 +49,12 @@ pub fn pre_filter(
     namespaces: &NamespaceLabels,
     any_required_anti: bool,
 ) -> Option<FilterState> {
+    let a = &pod.affinity;
+    if !any_required_anti && a.required_affinity.is_empty() && a.required_anti_affinity.is_empty() {
+        return None;
+    }
     let own_ns = namespaces.get(&pod.namespace);
     let mut s = FilterState::default();
-    let a = &pod.affinity;
     for node in all.iter().filter(|n| !n.name.is_empty()) {
         if any_required_anti && node.pods_with_required_anti_affinity > 0 {
             for existing in &node.pods {
@@ -167,12 +170,14 @@ pub fn score(
     feasible: &[&NodeInfo],
     all: &[NodeInfo],
     namespaces: &NamespaceLabels,
+    any_affinity: bool,
     hard_pod_affinity_weight: i64,
     ignore_preferred_terms_of_existing_pods: bool,
 ) -> Option<Scored> {
     let a = &pod.affinity;
     let has_constraints = !a.preferred_affinity.is_empty() || !a.preferred_anti_affinity.is_empty();
-    if ignore_preferred_terms_of_existing_pods && !has_constraints {
+    if (ignore_preferred_terms_of_existing_pods || !any_affinity) && !has_constraints {
+        // Without preferred terms only nodes with pods having affinity count.
         return None;
     }
     let own_ns = namespaces.get(&pod.namespace);

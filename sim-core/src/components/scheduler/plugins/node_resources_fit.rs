@@ -95,39 +95,77 @@ pub fn broken_linear(shape: &[(i64, i64)], p: i64) -> i64 {
     shape.last().map(|&(_, s)| s).unwrap_or(0)
 }
 
+/// A resource as scoring reads it, resolved once from its configured name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScoredResource {
+    /// `cpu` (millicores).
+    Cpu,
+    /// `memory` (bytes).
+    Memory,
+    /// `ephemeral-storage` (bytes).
+    EphemeralStorage,
+    /// An extended (scalar) resource.
+    Extended(String),
+}
+
+/// A scored resource with its weight.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WeightedResource {
+    /// The resource.
+    pub resource: ScoredResource,
+    /// Its weight.
+    pub weight: i64,
+}
+
+/// Resolves configured resource names.
+pub fn compile_resources(list: &[ResourceWeight]) -> Vec<WeightedResource> {
+    list.iter()
+        .map(|r| WeightedResource {
+            resource: match r.name.as_str() {
+                "cpu" => ScoredResource::Cpu,
+                "memory" => ScoredResource::Memory,
+                "ephemeral-storage" => ScoredResource::EphemeralStorage,
+                other => ScoredResource::Extended(other.to_owned()),
+            },
+            weight: r.weight,
+        })
+        .collect()
+}
+
 /// Allocatable and requested amounts of one resource as scoring sees them
 /// (resource_allocation.go: calculateResourceAllocatableRequest). With
 /// `use_requested` (BalancedAllocation) the actual requests count; otherwise
 /// cpu and memory use the non-zero defaults. `None` when the resource is
 /// skipped: nothing allocatable, or an extended resource the pod does not request.
+#[inline]
 pub fn allocatable_and_requested(
     pod: &PodInfo,
     node: &NodeInfo,
-    resource: &str,
+    resource: &ScoredResource,
     use_requested: bool,
 ) -> Option<(i64, i64)> {
     let (alloc, requested) = match resource {
-        "cpu" if use_requested => (
+        ScoredResource::Cpu if use_requested => (
             node.allocatable.cpu_millis,
             node.requested.cpu_millis + pod.requests.cpu_millis,
         ),
-        "cpu" => (
+        ScoredResource::Cpu => (
             node.allocatable.cpu_millis,
             node.non_zero_requested.cpu_millis + pod.non_zero.cpu_millis,
         ),
-        "memory" if use_requested => (
+        ScoredResource::Memory if use_requested => (
             node.allocatable.memory_bytes,
             node.requested.memory_bytes + pod.requests.memory_bytes,
         ),
-        "memory" => (
+        ScoredResource::Memory => (
             node.allocatable.memory_bytes,
             node.non_zero_requested.memory_bytes + pod.non_zero.memory_bytes,
         ),
-        "ephemeral-storage" => (
+        ScoredResource::EphemeralStorage => (
             node.allocatable.ephemeral_storage_bytes,
             node.requested.ephemeral_storage_bytes + pod.requests.ephemeral_storage_bytes,
         ),
-        name => {
+        ScoredResource::Extended(name) => {
             let want = pod.extended.get(name).copied().unwrap_or(0);
             if want == 0 {
                 return None;
@@ -141,33 +179,58 @@ pub fn allocatable_and_requested(
     (alloc != 0).then_some((alloc, requested))
 }
 
+/// A scoring strategy ready to run (RequestedToCapacityRatio's shape scaled
+/// by MaxNodeScore / MaxCustomPriorityScore once).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scorer {
+    /// leastResourceScorer.
+    LeastAllocated,
+    /// mostResourceScorer.
+    MostAllocated,
+    /// requestedToCapacityRatioScorer with the scaled shape.
+    RequestedToCapacityRatio(Vec<(i64, i64)>),
+}
+
+impl Scorer {
+    /// Compiles a configured strategy.
+    pub fn new(strategy: &ScoringStrategy) -> Self {
+        match strategy {
+            ScoringStrategy::LeastAllocated => Scorer::LeastAllocated,
+            ScoringStrategy::MostAllocated => Scorer::MostAllocated,
+            ScoringStrategy::RequestedToCapacityRatio(shape) => Scorer::RequestedToCapacityRatio(
+                shape
+                    .iter()
+                    .map(|&(u, s)| (u, s * (MAX_NODE_SCORE / MAX_CUSTOM_PRIORITY_SCORE)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
 /// The score under a strategy: per-resource scores combined by weight.
 pub fn score(
     pod: &PodInfo,
     node: &NodeInfo,
-    strategy: &ScoringStrategy,
-    resources: &[ResourceWeight],
+    scorer: &Scorer,
+    resources: &[WeightedResource],
 ) -> i64 {
     let mut node_score = 0i64;
     let mut weight_sum = 0i64;
     for r in resources {
-        let Some((alloc, requested)) = allocatable_and_requested(pod, node, &r.name, false) else {
+        let Some((alloc, requested)) = allocatable_and_requested(pod, node, &r.resource, false)
+        else {
             continue;
         };
-        let s = match strategy {
-            ScoringStrategy::LeastAllocated => least_requested(requested, alloc),
-            ScoringStrategy::MostAllocated => most_requested(requested, alloc),
-            ScoringStrategy::RequestedToCapacityRatio(shape) => {
-                let scaled: Vec<(i64, i64)> = shape
-                    .iter()
-                    .map(|&(u, s)| (u, s * (MAX_NODE_SCORE / MAX_CUSTOM_PRIORITY_SCORE)))
-                    .collect();
+        let s = match scorer {
+            Scorer::LeastAllocated => least_requested(requested, alloc),
+            Scorer::MostAllocated => most_requested(requested, alloc),
+            Scorer::RequestedToCapacityRatio(shape) => {
                 let utilization = if requested > alloc {
                     100
                 } else {
                     requested * 100 / alloc
                 };
-                let s = broken_linear(&scaled, utilization);
+                let s = broken_linear(shape, utilization);
                 if s <= 0 {
                     // requested_to_capacity_ratio.go counts only positive resource scores.
                     continue;
@@ -181,11 +244,9 @@ pub fn score(
     if weight_sum == 0 {
         return 0;
     }
-    match strategy {
+    match scorer {
         // math.Round(nodeScore / weightSum)
-        ScoringStrategy::RequestedToCapacityRatio(_) => {
-            (node_score * 2 + weight_sum) / (2 * weight_sum)
-        }
+        Scorer::RequestedToCapacityRatio(_) => (node_score * 2 + weight_sum) / (2 * weight_sum),
         _ => node_score / weight_sum,
     }
 }

@@ -1,0 +1,91 @@
+//! kube-scheduler throughput on the workloads of the real scheduler_perf
+//! suite (kubernetes/test/integration/scheduler_perf): pods scheduled per
+//! second of wall time, the full default profile, binding through the
+//! modelled API server, one thread.
+//!
+//! Reference thresholds of the real kube-scheduler (performance-config.yaml):
+//! SchedulingBasic 5000 nodes / 10,000 pods: 680 pods/s; 5000 nodes /
+//! 50,000 pods: 810 pods/s. The scaling curve runs SchedulingBasic with
+//! 500, 1,000, 5,000 and 10,000 nodes and two pods per node.
+//!
+//! Setup (creating the nodes and pods through the API) is not measured; the
+//! measured part starts the scheduler and runs until every pod is bound.
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use sim_core::scheduler_perf::{build, run_to_completion, Workload};
+
+fn bench(
+    c: &mut Criterion,
+    group: &str,
+    name: &str,
+    workload: Workload,
+    nodes: usize,
+    pods: usize,
+) {
+    let mut g = c.benchmark_group(group);
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(pods as u64));
+    g.bench_function(name, |b| {
+        b.iter_batched(
+            || build(workload, nodes, pods, 1),
+            |mut cluster| {
+                let (bound, _) = run_to_completion(&mut cluster, pods as u64);
+                assert_eq!(bound, pods as u64, "every pod is bound");
+                cluster
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    g.finish();
+}
+
+fn scheduler_perf(c: &mut Criterion) {
+    bench(
+        c,
+        "scheduling_basic",
+        "5000_nodes_10000_pods",
+        Workload::SchedulingBasic,
+        5000,
+        10_000,
+    );
+    bench(
+        c,
+        "scheduling_basic",
+        "5000_nodes_50000_pods",
+        Workload::SchedulingBasic,
+        5000,
+        50_000,
+    );
+    bench(
+        c,
+        "node_affinity",
+        "5000_nodes_10000_pods",
+        Workload::NodeAffinity,
+        5000,
+        10_000,
+    );
+    bench(
+        c,
+        "topology_spreading",
+        "5000_nodes_10000_pods",
+        Workload::TopologySpreading,
+        5000,
+        10_000,
+    );
+}
+
+fn scaling_curve(c: &mut Criterion) {
+    for nodes in [500, 1_000, 5_000, 10_000] {
+        bench(
+            c,
+            "scaling_curve",
+            &format!("{nodes}_nodes_{}_pods", 2 * nodes),
+            Workload::SchedulingBasic,
+            nodes,
+            2 * nodes,
+        );
+    }
+}
+
+criterion_group!(benches, scheduler_perf, scaling_curve);
+criterion_main!(benches);
