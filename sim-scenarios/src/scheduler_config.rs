@@ -923,13 +923,8 @@ fn apply_args(
             }
         }
         "NodeResourcesBalancedAllocation" => {
+            // Weights other than 1 are refused by SchedulerConfiguration::validate.
             args.balanced_resources = resources(&a.resources);
-            for (i, r) in args.balanced_resources.iter().enumerate() {
-                if r.weight != 1 {
-                    let p = format!("{at}.resources[{i}].weight");
-                    errs.push(Problem::invalid(&p, r.weight, "must be 1"));
-                }
-            }
         }
         "InterPodAffinity" => {
             if let Some(w) = a.hard_pod_affinity_weight {

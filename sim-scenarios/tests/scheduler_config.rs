@@ -302,7 +302,7 @@ fn duplicate_scheduler_name() {
         "{HEAD}profiles:\n- schedulerName: a\n- schedulerName: a\n"
     ));
     assert!(
-        e.contains("profiles[1].schedulerName: Duplicate value: \"a\""),
+        e.contains("profiles[1].schedulerName: Duplicate value: \"profiles[0].schedulerName\""),
         "{e}"
     );
     // Two profiles: names are not defaulted.

@@ -12,8 +12,6 @@ use super::DEFAULT_SCHEDULER_NAME;
 
 /// `MaxCustomPriorityScore` (RequestedToCapacityRatio shape scores are 0..10).
 pub const MAX_CUSTOM_PRIORITY_SCORE: i64 = 10;
-/// `MaxTotalScore` guard on plugin weights (validation: weight × 100 must fit).
-pub const MAX_WEIGHT: i64 = 100;
 
 /// The plugins kubesim knows, in the default profile's order. Plugins that
 /// kubesim accepts but whose effect is not modelled (no volumes, no DRA) are
@@ -350,17 +348,18 @@ impl SchedulerConfiguration {
         if self.profiles.is_empty() {
             errs.push("profiles: Required value".into());
         }
-        let mut names = BTreeSet::new();
+        let mut names: Vec<&str> = Vec::new();
         for (i, p) in self.profiles.iter().enumerate() {
             let at = format!("profiles[{i}]");
             if p.scheduler_name.is_empty() {
                 errs.push(format!("{at}.schedulerName: Required value"));
-            } else if !names.insert(p.scheduler_name.as_str()) {
+            } else if let Some(j) = names.iter().position(|n| *n == p.scheduler_name) {
+                // field.Duplicate with the earlier profile's field path as the value.
                 errs.push(format!(
-                    "{at}.schedulerName: Duplicate value: \"{}\"",
-                    p.scheduler_name
+                    "{at}.schedulerName: Duplicate value: \"profiles[{j}].schedulerName\""
                 ));
             }
+            names.push(&p.scheduler_name);
             if let Some(pct) = p.percentage_of_nodes_to_score {
                 if !(0..=100).contains(&pct) {
                     errs.push(format!(
@@ -368,12 +367,16 @@ impl SchedulerConfiguration {
                     ));
                 }
             }
+            // framework.go getScoreWeights: only an overflowing total is refused.
+            let mut total: i64 = 0;
             for (name, w) in &p.scores {
-                if !(1..=MAX_WEIGHT).contains(w) {
+                if *w > 0 && w.saturating_mul(crate::config::MAX_NODE_SCORE) > i64::MAX - total {
                     errs.push(format!(
-                        "{at}.plugins.score.enabled[{name}].weight: Invalid value: {w}: must be in the range [1, {MAX_WEIGHT}]"
+                        "{at}.plugins.score.enabled[{name}].weight: Invalid value: {w}: total score of Score plugins could overflow"
                     ));
+                    break;
                 }
+                total = total.saturating_add(w.saturating_mul(crate::config::MAX_NODE_SCORE));
             }
             errs.extend(validate_args(&at, &p.args));
         }
@@ -381,13 +384,21 @@ impl SchedulerConfiguration {
     }
 }
 
-fn validate_resources(path: &str, resources: &[ResourceWeight]) -> Vec<String> {
+fn validate_resources(path: &str, resources: &[ResourceWeight], exactly_one: bool) -> Vec<String> {
     let mut errs = Vec::new();
     let mut seen = BTreeSet::new();
     for (i, r) in resources.iter().enumerate() {
-        if !(1..=100).contains(&r.weight) {
+        if exactly_one {
+            // validation_pluginargs.go: ValidateNodeResourcesBalancedAllocationArgs.
+            if r.weight != 1 {
+                errs.push(format!(
+                    "{path}[{i}].weight: Invalid value: {}: must be 1",
+                    r.weight
+                ));
+            }
+        } else if !(1..=100).contains(&r.weight) {
             errs.push(format!(
-                "{path}[{i}].weight: Invalid value: {}: resource weight of {} should be in the range [1, 100]",
+                "{path}[{i}].weight: Invalid value: {}: resource weight of {} not in valid range (0, 100]",
                 r.weight, r.name
             ));
         }
@@ -400,7 +411,7 @@ fn validate_resources(path: &str, resources: &[ResourceWeight]) -> Vec<String> {
 
 fn validate_args(at: &str, a: &PluginArgs) -> Vec<String> {
     let fit = format!("{at}.pluginConfig[NodeResourcesFit].args.scoringStrategy");
-    let mut errs = validate_resources(&format!("{fit}.resources"), &a.fit_resources);
+    let mut errs = validate_resources(&format!("{fit}.resources"), &a.fit_resources, false);
     if let ScoringStrategy::RequestedToCapacityRatio(shape) = &a.fit_strategy {
         let path = format!("{fit}.requestedToCapacityRatio.shape");
         if shape.is_empty() {
@@ -408,14 +419,17 @@ fn validate_args(at: &str, a: &PluginArgs) -> Vec<String> {
                 "{path}: Required value: at least one point must be specified"
             ));
         }
+        // validateFunctionShape: the first unsorted point, then each point's ranges.
+        if let Some(i) = (1..shape.len()).find(|&i| shape[i - 1].0 >= shape[i].0) {
+            errs.push(format!(
+                "{path}[{i}].utilization: Invalid value: {}: values must be sorted in increasing order",
+                shape[i].0
+            ));
+        }
         for (i, &(u, s)) in shape.iter().enumerate() {
             if !(0..=100).contains(&u) {
                 errs.push(format!(
                     "{path}[{i}].utilization: Invalid value: {u}: not in valid range [0, 100]"
-                ));
-            } else if i > 0 && u <= shape[i - 1].0 {
-                errs.push(format!(
-                    "{path}[{i}].utilization: Invalid value: {u}: utilization values must be sorted in increasing order"
                 ));
             }
             if !(0..=MAX_CUSTOM_PRIORITY_SCORE).contains(&s) {
@@ -428,6 +442,7 @@ fn validate_args(at: &str, a: &PluginArgs) -> Vec<String> {
     errs.extend(validate_resources(
         &format!("{at}.pluginConfig[NodeResourcesBalancedAllocation].args.resources"),
         &a.balanced_resources,
+        true,
     ));
     if !(0..=100).contains(&a.hard_pod_affinity_weight) {
         errs.push(format!(
@@ -440,7 +455,7 @@ fn validate_args(at: &str, a: &PluginArgs) -> Vec<String> {
         let path = format!("{at}.pluginConfig[PodTopologySpread].args.defaultConstraints[{i}]");
         if c.max_skew <= 0 {
             errs.push(format!(
-                "{path}.maxSkew: Invalid value: {}: must be greater than zero",
+                "{path}.maxSkew: Invalid value: {}: not in valid range (0, inf)",
                 c.max_skew
             ));
         }
@@ -474,8 +489,12 @@ fn validate_args(at: &str, a: &PluginArgs) -> Vec<String> {
         ));
     }
     if a.min_candidate_nodes_percentage == 0 && a.min_candidate_nodes_absolute == 0 {
+        let args = format!("{at}.pluginConfig[DefaultPreemption].args");
         errs.push(format!(
-            "{at}.pluginConfig[DefaultPreemption].args: Invalid value: both minCandidateNodesPercentage and minCandidateNodesAbsolute cannot be zero"
+            "{args}.minCandidateNodesPercentage: Invalid value: 0: cannot be zero at the same time as minCandidateNodesAbsolute"
+        ));
+        errs.push(format!(
+            "{args}.minCandidateNodesAbsolute: Invalid value: 0: cannot be zero at the same time as minCandidateNodesPercentage"
         ));
     }
     errs
@@ -537,7 +556,7 @@ mod tests {
         assert!(errs[1].contains("resources[0].weight"));
         assert_eq!(
             errs[2],
-            "profiles[1].schedulerName: Duplicate value: \"default-scheduler\""
+            "profiles[1].schedulerName: Duplicate value: \"profiles[0].schedulerName\""
         );
     }
 }
