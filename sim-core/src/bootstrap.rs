@@ -421,8 +421,9 @@ pub fn kubeadm_cluster(config: ClusterConfig, seed: u64, trace: Trace) -> Cluste
         } else {
             Vec::new()
         };
+        let join = node.join_at.unwrap_or(kubelet_start);
         let kubelet = Kubelet::new(node, index, preloaded.clone(), statics);
-        cluster.add_component(Box::new(kubelet), SimTime::ZERO + kubelet_start);
+        cluster.add_component(Box::new(kubelet), SimTime::ZERO + join);
     }
     cluster
 }

@@ -30,6 +30,9 @@ pub struct NodeConfig {
     pub taints: Vec<Taint>,
     /// Image pull bandwidth, bytes per second.
     pub pull_bandwidth_bytes_per_sec: u64,
+    /// When the node joins (its kubelet starts and registers), from the start
+    /// of the run; `None` = at cluster bring-up (`kubelet_startup`).
+    pub join_at: Option<SimDuration>,
 }
 
 /// What a container does when it exits on its own.
@@ -534,6 +537,7 @@ impl NodeConfig {
                 Vec::new()
             },
             pull_bandwidth_bytes_per_sec: 20 * 1000 * 1000,
+            join_at: None,
         }
     }
 }

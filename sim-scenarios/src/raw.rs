@@ -67,7 +67,7 @@ pub struct RawCluster {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[serde(
-    expecting = "a node pool: a mapping with name, names or count, and optionally controlPlane, cpu, memory, pods, ephemeralStorage, labels, taints, pullBandwidth"
+    expecting = "a node pool: a mapping with name, names or count, and optionally controlPlane, cpu, memory, pods, ephemeralStorage, labels, taints, pullBandwidth, joinAt"
 )]
 pub struct RawNodePool {
     /// Pool name: the node name when `count` is absent, else the prefix of `<name>-1`, `<name>-2`, ...
@@ -103,6 +103,9 @@ pub struct RawNodePool {
     /// Image pull bandwidth in bytes per second (quantity, `20M`).
     #[serde(default)]
     pub pull_bandwidth: Option<String>,
+    /// When the nodes join the cluster (a duration from the start, `2m`).
+    #[serde(default)]
+    pub join_at: Option<String>,
 }
 
 /// How an image behaves.

@@ -182,11 +182,18 @@ pub(crate) fn advance(
     cluster.run_until(to);
 }
 
-/// True when every node is Ready and every kube-system pod is Running and Ready.
+/// True when every node that has joined is Ready and every kube-system pod
+/// is Running and Ready. Nodes that join later (`joinAt`) are not waited for.
 pub fn cluster_ready(cluster: &Cluster) -> bool {
     let etcd = cluster.etcd();
     let nodes = etcd.list(Kind::Node, None);
-    if nodes.len() != cluster.config().nodes.len() {
+    let joined = cluster
+        .config()
+        .nodes
+        .iter()
+        .filter(|n| n.join_at.is_none_or(|t| SimTime::ZERO + t <= cluster.now()))
+        .count();
+    if nodes.len() != joined {
         return false;
     }
     let nodes_ready = nodes.iter().all(|n| {

@@ -727,6 +727,17 @@ fn node_pool(
         }
     }
     template.labels = pool.labels.clone();
+    if let Some(d) = &pool.join_at {
+        if control_plane {
+            return Err(ScenarioError::at(
+                file,
+                None,
+                format!("{path}.joinAt"),
+                "the control-plane node is there from the start (kubeadm init); joinAt is for workers",
+            ));
+        }
+        template.join_at = Some(parse_duration(d, file, None, &format!("{path}.joinAt"))?);
+    }
     for (i, t) in pool.taints.iter().enumerate() {
         template.taints.push(
             parse_taint(t)

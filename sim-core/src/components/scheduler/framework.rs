@@ -102,9 +102,9 @@ pub struct ClusterView<'a> {
 pub struct CycleState {
     spread: Option<pod_topology_spread::FilterState>,
     inter_pod: Option<inter_pod_affinity::FilterState>,
-    run_node_affinity: bool,
-    run_node_ports: bool,
-    run_node_name: bool,
+    /// The filters that run for this pod, in profile order: those whose
+    /// PreFilter said Skip are left out.
+    filters: Vec<PluginId>,
 }
 
 /// PreFilter of every filter plugin of the profile. A rejection here applies
@@ -116,15 +116,15 @@ pub fn pre_filter(
 ) -> Result<CycleState, Rejection> {
     let mut state = CycleState::default();
     for &id in &profile.filters {
-        match id {
+        let runs = match id {
             PluginId::NodeAffinity => {
-                state.run_node_affinity =
-                    !pod.node_selector.is_empty() || pod.required_node_terms.is_some();
+                !pod.node_selector.is_empty() || pod.required_node_terms.is_some()
             }
-            PluginId::NodePorts => state.run_node_ports = !pod.host_ports.is_empty(),
-            PluginId::NodeName => state.run_node_name = pod.node_name.is_some(),
+            PluginId::NodePorts => !pod.host_ports.is_empty(),
+            PluginId::NodeName => pod.node_name.is_some(),
             PluginId::VolumeBinding => {
                 volume_binding::pre_filter(pod, |c| view.claims.contains(c))?;
+                false
             }
             PluginId::PodTopologySpread => {
                 let mut constraints = pod_topology_spread::pod_constraints(pod, "DoNotSchedule");
@@ -136,6 +136,7 @@ pub fn pre_filter(
                     );
                 }
                 state.spread = pod_topology_spread::pre_filter(pod, constraints, view.nodes);
+                state.spread.is_some()
             }
             PluginId::InterPodAffinity => {
                 state.inter_pod = inter_pod_affinity::pre_filter(
@@ -144,8 +145,12 @@ pub fn pre_filter(
                     view.namespaces,
                     view.any_required_anti_affinity,
                 );
+                state.inter_pod.is_some()
             }
-            _ => {}
+            _ => true,
+        };
+        if runs {
+            state.filters.push(id);
         }
     }
     Ok(state)
@@ -159,13 +164,13 @@ pub fn run_filters(
     node: &NodeInfo,
     view: &ClusterView<'_>,
 ) -> Result<(), Rejection> {
-    for &id in &profile.filters {
+    for &id in &state.filters {
         match id {
             PluginId::NodeUnschedulable => node_unschedulable::filter(pod, node)?,
-            PluginId::NodeName if state.run_node_name => node_name::filter(pod, node)?,
+            PluginId::NodeName => node_name::filter(pod, node)?,
             PluginId::TaintToleration => taint_toleration::filter(pod, node)?,
-            PluginId::NodeAffinity if state.run_node_affinity => node_affinity::filter(pod, node)?,
-            PluginId::NodePorts if state.run_node_ports => node_ports::filter(pod, node)?,
+            PluginId::NodeAffinity => node_affinity::filter(pod, node)?,
+            PluginId::NodePorts => node_ports::filter(pod, node)?,
             PluginId::NodeResourcesFit => {
                 node_resources_fit::filter(pod, node, &profile.args.fit_ignored_resources)?
             }

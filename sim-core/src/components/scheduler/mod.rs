@@ -252,9 +252,15 @@ impl Scheduler {
             _ => {
                 match self.node_index.get(&name) {
                     Some(&i) => {
+                        let helps =
+                            scheduling_properties_changed(&self.nodes[i].node, &event.object);
                         self.count_images(i, -1);
                         self.nodes[i].update_node(event.object.clone());
                         self.count_images(i, 1);
+                        if !helps {
+                            // Heartbeats and image lists make no pod schedulable.
+                            return;
+                        }
                     }
                     None => {
                         let mut info = NodeInfo::from_node(event.object.clone());
@@ -865,6 +871,41 @@ impl Scheduler {
         }
         self.queue.requeue_failed(uid, ctx.now(), !error);
     }
+}
+
+/// eventhandlers.go nodeSchedulingPropertiesChange: a Node update moves
+/// unschedulable pods only when something a filter reads changed
+/// (spec.unschedulable, allocatable, labels, taints, conditions other than
+/// their heartbeat times).
+fn scheduling_properties_changed(old: &Object, new: &Object) -> bool {
+    let (Some(o), Some(n)) = (old.as_node(), new.as_node()) else {
+        return true;
+    };
+    let unschedulable = |x: &k8s_openapi::api::core::v1::Node| {
+        x.spec
+            .as_ref()
+            .and_then(|s| s.unschedulable)
+            .unwrap_or(false)
+    };
+    let taints =
+        |x: &k8s_openapi::api::core::v1::Node| x.spec.as_ref().and_then(|s| s.taints.clone());
+    let allocatable = |x: &k8s_openapi::api::core::v1::Node| {
+        x.status.as_ref().and_then(|s| s.allocatable.clone())
+    };
+    let conditions = |x: &k8s_openapi::api::core::v1::Node| -> Vec<(String, String)> {
+        x.status
+            .as_ref()
+            .and_then(|s| s.conditions.as_ref())
+            .into_iter()
+            .flatten()
+            .map(|c| (c.type_.clone(), c.status.clone()))
+            .collect()
+    };
+    unschedulable(o) != unschedulable(n)
+        || o.metadata.labels != n.metadata.labels
+        || taints(o) != taints(n)
+        || allocatable(o) != allocatable(n)
+        || conditions(o) != conditions(n)
 }
 
 /// `selectHost`: the index of the best total, ties broken by reservoir
