@@ -529,3 +529,67 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn preferred_pod_affinity_scores_the_topology_of_matching_pods() {
+    let mut c = start(config(2), 9);
+    create(
+        &mut c,
+        Kind::Pod,
+        pod_labelled("db", json!({"app": "db"}), json!({"nodeName": "worker-1"})),
+    );
+    c.run_until(at(15));
+    create(
+        &mut c,
+        Kind::Pod,
+        pod(
+            "web",
+            json!({"affinity": {"podAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{
+                "weight": 50,
+                "podAffinityTerm": {"labelSelector": {"matchLabels": {"app": "db"}},
+                                    "topologyKey": "kubernetes.io/hostname"}
+            }]}}}),
+        ),
+    );
+    c.run_until(at(25));
+    let a = last_attempt(&c, "web");
+    let s1 = a.nodes["worker-1"].scores["InterPodAffinity"];
+    let s2 = a.nodes["worker-2"].scores["InterPodAffinity"];
+    // interpodaffinity/scoring.go: +50 for the hostname domain holding the db
+    // pod; normalized 100 * (s - min) / (max - min); weight 2.
+    assert_eq!((s1.raw, s1.normalized, s1.weighted), (50, 100, 200));
+    assert_eq!((s2.raw, s2.normalized, s2.weighted), (0, 0, 0));
+    assert_eq!(node_of(&mut c, "web"), "worker-1");
+}
+
+#[test]
+fn a_missing_claim_rejects_every_node_at_prefilter() {
+    let mut c = start(config(1), 10);
+    create(
+        &mut c,
+        Kind::Pod,
+        pod(
+            "needs-claim",
+            json!({"volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]}),
+        ),
+    );
+    c.run_until(at(15));
+    assert_eq!(node_of(&mut c, "needs-claim"), "");
+    assert_eq!(
+        scheduled_message(&mut c, "needs-claim"),
+        "0/2 nodes are available: persistentvolumeclaim \"data\" not found. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."
+    );
+    create(
+        &mut c,
+        Kind::PersistentVolumeClaim,
+        json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+               "metadata": {"name": "data", "namespace": "default"},
+               "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}),
+    );
+    c.run_until(at(30));
+    assert_eq!(
+        node_of(&mut c, "needs-claim"),
+        "worker-1",
+        "the new claim moves the pod out of the pool"
+    );
+}

@@ -202,6 +202,8 @@ pub struct RawTimings {
     pub pod_sandbox_setup: Option<String>,
     /// Cost of one scheduling cycle (2ms).
     pub scheduling_cycle: Option<String>,
+    /// Scheduler cost per node examined (1us).
+    pub scheduling_per_node: Option<String>,
     /// `--etcd-compaction-interval` (5m).
     pub etcd_compaction_interval: Option<String>,
     /// kubelet start after boot (1s).

@@ -487,7 +487,7 @@ fn cluster(raw: &RawCluster, file: &Path) -> Result<ClusterConfig, ScenarioError
     }
     let t = &raw.timings;
     let timings = &mut config.timings;
-    let overrides: [(&Option<String>, &str, &mut SimDuration); 13] = [
+    let overrides: [(&Option<String>, &str, &mut SimDuration); 14] = [
         (
             &t.node_lease_duration,
             "nodeLeaseDuration",
@@ -517,6 +517,11 @@ fn cluster(raw: &RawCluster, file: &Path) -> Result<ClusterConfig, ScenarioError
             &t.scheduling_cycle,
             "schedulingCycle",
             &mut timings.scheduling_cycle,
+        ),
+        (
+            &t.scheduling_per_node,
+            "schedulingPerNode",
+            &mut timings.scheduling_per_node,
         ),
         (
             &t.etcd_compaction_interval,

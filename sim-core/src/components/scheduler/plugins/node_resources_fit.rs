@@ -287,3 +287,99 @@ mod tests {
         assert_eq!(broken_linear(&shape, 90), 0);
     }
 }
+
+#[cfg(test)]
+mod node_tests {
+    use std::sync::Arc;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::api::{Kind, Object};
+
+    fn node(cpu: &str, memory: &str, gpus: Option<&str>) -> NodeInfo {
+        let mut alloc = json!({"cpu": cpu, "memory": memory, "pods": "110"});
+        if let Some(g) = gpus {
+            alloc["example.com/gpu"] = json!(g);
+        }
+        let v = json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n"},
+                       "status": {"allocatable": alloc, "capacity": alloc}});
+        let obj: Object = Kind::Node.decode(&v).expect("node decodes");
+        NodeInfo::from_node(Arc::new(obj))
+    }
+
+    fn pod(cpu_millis: i64, memory_bytes: i64, gpus: i64) -> PodInfo {
+        let mut p = PodInfo::default();
+        p.requests.cpu_millis = cpu_millis;
+        p.requests.memory_bytes = memory_bytes;
+        p.non_zero.cpu_millis = cpu_millis.max(100);
+        p.non_zero.memory_bytes = memory_bytes.max(200 << 20);
+        if gpus > 0 {
+            p.extended.insert("example.com/gpu".into(), gpus);
+        }
+        p
+    }
+
+    #[test]
+    fn extended_resources_filter_and_unresolvable_rule() {
+        // fit.go: Insufficient <name>; unresolvable beyond the whole allocatable.
+        let n = node("4", "8Gi", Some("2"));
+        assert!(filter(&pod(100, 0, 2), &n, &[]).is_ok());
+        let r = filter(&pod(100, 0, 3), &n, &[]).unwrap_err();
+        assert_eq!(r.reasons, ["Insufficient example.com/gpu"]);
+        assert!(r.unresolvable, "3 GPUs exceed the node's 2");
+        let plain = node("4", "8Gi", None);
+        let r = filter(&pod(5000, 0, 1), &plain, &[]).unwrap_err();
+        assert_eq!(
+            r.reasons,
+            ["Insufficient cpu", "Insufficient example.com/gpu"]
+        );
+        assert!(
+            filter(&pod(100, 0, 1), &plain, &["example.com/gpu".into()]).is_ok(),
+            "ignoredResources are not checked"
+        );
+    }
+
+    #[test]
+    fn strategies_on_a_node() {
+        // 4 CPU / 8Gi node, empty; pod 1 CPU / 2Gi.
+        let n = node("4", "8Gi", None);
+        let p = pod(1000, 2 << 30, 0);
+        let res = compile_resources(&[
+            ResourceWeight::new("cpu", 1),
+            ResourceWeight::new("memory", 1),
+        ]);
+        // LeastAllocated: cpu 75, memory 75 -> 75.
+        assert_eq!(score(&p, &n, &Scorer::LeastAllocated, &res), 75);
+        // MostAllocated: 25 and 25 -> 25.
+        assert_eq!(score(&p, &n, &Scorer::MostAllocated, &res), 25);
+        // RequestedToCapacityRatio, shape {0:0, 100:10} (scaled x10): utilisation
+        // 25 % -> 25 on both -> 25; with cpu weight 3: (25*3 + 25) / 4 = 25.
+        let rtcr = Scorer::new(&ScoringStrategy::RequestedToCapacityRatio(vec![
+            (0, 0),
+            (100, 10),
+        ]));
+        assert_eq!(score(&p, &n, &rtcr, &res), 25);
+        // Weighted LeastAllocated with memory weight 3: pod 2 CPU / 2Gi:
+        // cpu 50, memory 75 -> (50 + 3*75) / 4 = 68 (integer division).
+        let weighted = compile_resources(&[
+            ResourceWeight::new("cpu", 1),
+            ResourceWeight::new("memory", 3),
+        ]);
+        assert_eq!(
+            score(
+                &pod(2000, 2 << 30, 0),
+                &n,
+                &Scorer::LeastAllocated,
+                &weighted
+            ),
+            68
+        );
+        // An extended resource the pod does not request is skipped.
+        let with_gpu = compile_resources(&[
+            ResourceWeight::new("cpu", 1),
+            ResourceWeight::new("example.com/gpu", 5),
+        ]);
+        assert_eq!(score(&p, &n, &Scorer::LeastAllocated, &with_gpu), 75);
+    }
+}
