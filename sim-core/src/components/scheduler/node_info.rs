@@ -14,24 +14,33 @@ use crate::api::resources::{node_allocatable, Resources};
 use crate::api::Object;
 
 /// One node as the scheduler sees it.
+///
+/// `repr(C)` keeps the fields every filter and score reads (resources, pod
+/// count, `unschedulable`, taints, extended resources) together at the start,
+/// in two cache lines: a cycle reads them on hundreds of nodes.
 #[derive(Clone, Debug)]
+#[repr(C)]
 pub struct NodeInfo {
-    /// Node name.
-    pub name: String,
-    /// The latest Node object.
-    pub node: Arc<Object>,
     /// Allocatable resources.
     pub allocatable: Resources,
-    /// Allocatable extended resources, by name.
-    pub extended_allocatable: BTreeMap<String, i64>,
     /// Sum of the requests of the pods on the node (including assumed ones).
     pub requested: Resources,
     /// Same, with the 100m / 200Mi non-zero defaults (for scoring).
     pub non_zero_requested: Resources,
-    /// Sum of the extended resource requests of the pods on the node.
-    pub extended_requested: BTreeMap<String, i64>,
     /// Pods on the node.
     pub pod_count: i64,
+    /// `spec.taints`.
+    pub taints: Vec<Taint>,
+    /// `spec.unschedulable`.
+    pub unschedulable: bool,
+    /// Allocatable extended resources, by name.
+    pub extended_allocatable: BTreeMap<String, i64>,
+    /// Sum of the extended resource requests of the pods on the node.
+    pub extended_requested: BTreeMap<String, i64>,
+    /// Node name.
+    pub name: String,
+    /// The latest Node object.
+    pub node: Arc<Object>,
     /// The pods on the node.
     pub pods: Vec<SharedPodInfo>,
     /// Pods on the node with any inter-pod affinity or anti-affinity.
@@ -40,10 +49,6 @@ pub struct NodeInfo {
     pub pods_with_required_anti_affinity: usize,
     /// Host ports in use.
     pub used_ports: Vec<HostPort>,
-    /// `spec.unschedulable`.
-    pub unschedulable: bool,
-    /// `spec.taints`.
-    pub taints: Vec<Taint>,
     /// The node's labels.
     pub labels: BTreeMap<String, String>,
     /// Images on the node (each reported name) with their sizes.

@@ -114,6 +114,17 @@ pub fn count_matching(node: &NodeInfo, selector: &Selector, namespace: &str) -> 
         .count() as i64
 }
 
+/// Adds `n` to a domain's count, creating the domain (without allocating a
+/// key for domains already present: there are few domains and many nodes).
+fn bump(counts: &mut BTreeMap<String, i64>, value: &str, n: i64) {
+    match counts.get_mut(value) {
+        Some(c) => *c += n,
+        None => {
+            counts.insert(value.to_owned(), n);
+        }
+    }
+}
+
 fn has_all_keys(node: &NodeInfo, constraints: &[Constraint]) -> bool {
     constraints
         .iter()
@@ -145,9 +156,8 @@ pub fn pre_filter(
             if !c.includes(pod, node) {
                 continue;
             }
-            let value = node.labels[&c.topology_key].clone();
-            *counts[i].entry(value).or_insert(0) +=
-                count_matching(node, &c.selector, &pod.namespace);
+            let n = count_matching(node, &c.selector, &pod.namespace);
+            bump(&mut counts[i], &node.labels[&c.topology_key], n);
         }
     }
     Some(FilterState {
@@ -210,12 +220,8 @@ pub fn score(
             if c.topology_key == HOSTNAME {
                 continue;
             }
-            let value = node
-                .labels
-                .get(&c.topology_key)
-                .cloned()
-                .unwrap_or_default();
-            counts[i].entry(value).or_insert(0);
+            let value = node.labels.get(&c.topology_key).map_or("", String::as_str);
+            bump(&mut counts[i], value, 0);
         }
     }
     let num_ignored = ignored.iter().filter(|&&x| x).count();
