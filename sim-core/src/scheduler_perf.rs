@@ -195,29 +195,35 @@ mod tests {
         assert!(per_node.values().all(|&n| n == 5), "{per_node:?}");
     }
 
+    /// The index of every pod's node (`scheduler-perf-<i>`); panics on an unbound pod.
+    fn node_indexes(c: &Cluster) -> Vec<usize> {
+        c.etcd()
+            .list(Kind::Pod, Some("default"))
+            .iter()
+            .map(|p| {
+                let node = p
+                    .as_pod()
+                    .and_then(|p| p.spec.as_ref())
+                    .and_then(|s| s.node_name.clone())
+                    .expect("every pod is bound");
+                node.trim_start_matches("scheduler-perf-")
+                    .parse()
+                    .expect("a scheduler-perf node")
+            })
+            .collect()
+    }
+
     #[test]
     fn node_affinity_and_spreading_workloads_respect_their_constraints() {
         let mut c = build(Workload::NodeAffinity, 60, 200, 2);
         assert_eq!(run_to_completion(&mut c, 200).0, 200);
-        for p in c.etcd().list(Kind::Pod, Some("default")) {
-            let node = p
-                .as_pod()
-                .and_then(|p| p.spec.as_ref())
-                .and_then(|s| s.node_name.clone())
-                .unwrap();
-            let i: usize = node.trim_start_matches("scheduler-perf-").parse().unwrap();
-            assert_ne!(i % 3, 2, "{node} is in zone3");
+        for i in node_indexes(&c) {
+            assert_ne!(i % 3, 2, "scheduler-perf-{i} is in zone3");
         }
         let mut c = build(Workload::TopologySpreading, 60, 200, 3);
         assert_eq!(run_to_completion(&mut c, 200).0, 200);
         let mut zones = [0i64; 3];
-        for p in c.etcd().list(Kind::Pod, Some("default")) {
-            let node = p
-                .as_pod()
-                .and_then(|p| p.spec.as_ref())
-                .and_then(|s| s.node_name.clone())
-                .unwrap();
-            let i: usize = node.trim_start_matches("scheduler-perf-").parse().unwrap();
+        for i in node_indexes(&c) {
             zones[i % 3] += 1;
         }
         let skew = zones.iter().max().unwrap() - zones.iter().min().unwrap();

@@ -33,9 +33,9 @@ use serde::de::{self, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 use sim_core::components::scheduler::profile::{
-    implements, system_default_constraints, DefaultSpreadConstraint, ExtensionPoint, PluginArgs,
-    Profile, ResourceWeight, SchedulerConfiguration, ScoringStrategy, DEFAULT_PLUGINS,
-    KNOWN_PLUGINS,
+    implements, is_known_plugin, known_plugins, system_default_constraints,
+    DefaultSpreadConstraint, ExtensionPoint, PluginArgs, Profile, ResourceWeight,
+    SchedulerConfiguration, ScoringStrategy, DEFAULT_PLUGINS,
 };
 use sim_core::components::scheduler::DEFAULT_SCHEDULER_NAME;
 
@@ -666,10 +666,6 @@ fn merge_plugins(raw: Option<&RawPlugins>, at: &str) -> MergedPlugins {
     }
 }
 
-fn known(name: &str) -> bool {
-    KNOWN_PLUGINS.contains(&name)
-}
-
 /// The plugin lists of one profile, as NewFramework builds them: first each
 /// point's explicit list (updatePluginList), then MultiPoint expansion
 /// (expandMultiPointPlugins). Returns the lists and the first framework
@@ -692,7 +688,7 @@ fn expand(m: &MergedPlugins) -> (Vec<Vec<Entry>>, Option<Problem>) {
         let set = &m.points[point.index()];
         let mut list: Vec<Entry> = Vec::new();
         for e in &set.enabled {
-            if !known(&e.name) {
+            if !is_known_plugin(&e.name) {
                 fail(Problem::new(
                     origin(e),
                     format!("{} {:?} does not exist", point.interface(), e.name),
@@ -732,7 +728,7 @@ fn expand(m: &MergedPlugins) -> (Vec<Vec<Entry>>, Option<Problem>) {
         let mut multi: Vec<Entry> = Vec::new();
         let mut overrides: Vec<String> = Vec::new();
         for e in &m.multi_point.enabled {
-            if !known(&e.name) {
+            if !is_known_plugin(&e.name) {
                 fail(Problem::new(
                     origin(e),
                     format!("{} {:?} does not exist", point.interface(), e.name),
@@ -1116,8 +1112,8 @@ pub fn build(raw: &RawKubeSchedulerConfiguration) -> Result<SchedulerConfigurati
                 continue;
             }
             seen.push((pc.name.clone(), k));
-            if !known(&pc.name) {
-                let hint = closest(&pc.name, KNOWN_PLUGINS.iter().copied(), 3)
+            if !is_known_plugin(&pc.name) {
+                let hint = closest(&pc.name, known_plugins(), 3)
                     .map(|c| format!("; did you mean {c:?}?"))
                     .unwrap_or_default();
                 errs.push(Problem::new(

@@ -401,34 +401,12 @@ impl Scheduler {
                 }
             }
             Object::ReplicaSet(rs) => {
-                let k = ("ReplicaSet", key.0, key.1);
-                match rs
-                    .spec
-                    .as_ref()
-                    .map(|s| Selector::from_label_selector(&s.selector))
-                {
-                    Some(Ok(sel)) if !deleted => {
-                        self.workloads.insert(k, sel);
-                    }
-                    _ => {
-                        self.workloads.remove(&k);
-                    }
-                }
+                let selector = rs.spec.as_ref().map(|s| &s.selector);
+                self.set_workload("ReplicaSet", key, selector, deleted);
             }
             Object::StatefulSet(sts) => {
-                let k = ("StatefulSet", key.0, key.1);
-                match sts
-                    .spec
-                    .as_ref()
-                    .map(|s| Selector::from_label_selector(&s.selector))
-                {
-                    Some(Ok(sel)) if !deleted => {
-                        self.workloads.insert(k, sel);
-                    }
-                    _ => {
-                        self.workloads.remove(&k);
-                    }
-                }
+                let selector = sts.spec.as_ref().map(|s| &s.selector);
+                self.set_workload("StatefulSet", key, selector, deleted);
             }
             Object::PersistentVolumeClaim(_) => {
                 let name = format!("{}/{}", key.0, key.1);
@@ -441,6 +419,25 @@ impl Scheduler {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Records (or forgets) a ReplicaSet's or StatefulSet's selector.
+    fn set_workload(
+        &mut self,
+        kind: &'static str,
+        (namespace, name): (String, String),
+        selector: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector>,
+        deleted: bool,
+    ) {
+        let k = (kind, namespace, name);
+        match selector.map(Selector::from_label_selector) {
+            Some(Ok(sel)) if !deleted => {
+                self.workloads.insert(k, sel);
+            }
+            _ => {
+                self.workloads.remove(&k);
+            }
         }
     }
 

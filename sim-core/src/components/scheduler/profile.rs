@@ -13,31 +13,6 @@ use super::DEFAULT_SCHEDULER_NAME;
 /// `MaxCustomPriorityScore` (RequestedToCapacityRatio shape scores are 0..10).
 pub const MAX_CUSTOM_PRIORITY_SCORE: i64 = 10;
 
-/// The plugins kubesim knows, in the default profile's order. Plugins that
-/// kubesim accepts but whose effect is not modelled (no volumes, no DRA) are
-/// listed so that real configurations that name them stay valid.
-pub const KNOWN_PLUGINS: &[&str] = &[
-    "SchedulingGates",
-    "PrioritySort",
-    "NodeUnschedulable",
-    "NodeName",
-    "TaintToleration",
-    "NodeAffinity",
-    "NodePorts",
-    "NodeResourcesFit",
-    "VolumeRestrictions",
-    "NodeVolumeLimits",
-    "VolumeBinding",
-    "VolumeZone",
-    "PodTopologySpread",
-    "InterPodAffinity",
-    "DefaultPreemption",
-    "NodeResourcesBalancedAllocation",
-    "ImageLocality",
-    "DefaultBinder",
-    "DynamicResources",
-];
-
 /// The default profile's MultiPoint plugins with their score weights (0 = no score).
 pub const DEFAULT_PLUGINS: &[(&str, i64)] = &[
     ("SchedulingGates", 0),
@@ -59,6 +34,22 @@ pub const DEFAULT_PLUGINS: &[(&str, i64)] = &[
     ("ImageLocality", 1),
     ("DefaultBinder", 0),
 ];
+
+/// The plugins kubesim knows: the default profile's, and DynamicResources
+/// (off by default in v1.33). Plugins that kubesim accepts but whose effect
+/// is not modelled (no volumes, no DRA) are known so that real
+/// configurations naming them stay valid.
+pub fn is_known_plugin(name: &str) -> bool {
+    name == "DynamicResources" || DEFAULT_PLUGINS.iter().any(|(n, _)| *n == name)
+}
+
+/// The names of the known plugins (for suggestions).
+pub fn known_plugins() -> impl Iterator<Item = &'static str> {
+    DEFAULT_PLUGINS
+        .iter()
+        .map(|(n, _)| *n)
+        .chain(std::iter::once("DynamicResources"))
+}
 
 /// Which extension points a plugin implements (framework interfaces).
 pub fn implements(plugin: &str, point: ExtensionPoint) -> bool {
