@@ -117,6 +117,9 @@ pub struct Scheduler {
     node_index: BTreeMap<String, usize>,
     order: Vec<usize>,
     assigned: BTreeMap<String, Assigned>,
+    /// What the scheduler read of each queued pod (extracted once per pod
+    /// version, when its watch event arrives), by uid.
+    queued_info: BTreeMap<String, SharedPodInfo>,
     /// Pods waiting with `status.nominatedNodeName`, by uid.
     nominated: BTreeMap<String, (String, SharedPodInfo)>,
     image_nodes: BTreeMap<String, usize>,
@@ -161,6 +164,7 @@ impl Scheduler {
             order: Vec::new(),
             assigned: BTreeMap::new(),
             nominated: BTreeMap::new(),
+            queued_info: BTreeMap::new(),
             image_nodes: BTreeMap::new(),
             namespaces: BTreeMap::new(),
             services: BTreeMap::new(),
@@ -280,8 +284,7 @@ impl Scheduler {
         }
     }
 
-    fn account(&mut self, info: SharedPodInfo, object: Arc<Object>) {
-        let node = info.node_name.clone().unwrap_or_default();
+    fn account(&mut self, info: SharedPodInfo, node: String, object: Arc<Object>) {
         if let Some(&i) = self.node_index.get(&node) {
             self.nodes[i].add_pod(info.clone());
         }
@@ -325,6 +328,7 @@ impl Scheduler {
         );
         if event.change == ChangeType::Deleted || (assigned && terminal) {
             self.queue.remove(&uid);
+            self.queued_info.remove(&uid);
             self.nominated.remove(&uid);
             if self.unaccount(&uid) {
                 // AssignedPodDelete may make unschedulable pods fit.
@@ -335,6 +339,7 @@ impl Scheduler {
         }
         if assigned {
             self.queue.remove(&uid);
+            self.queued_info.remove(&uid);
             self.nominated.remove(&uid);
             match self.assigned.get_mut(&uid) {
                 Some(a) => {
@@ -344,21 +349,27 @@ impl Scheduler {
                     a.object = obj.clone();
                     if terminating != a.info.terminating || labels_changed {
                         self.unaccount(&uid);
-                        self.account(Arc::new(PodInfo::of(obj)), obj.clone());
+                        let info = PodInfo::of(obj);
+                        let node = info.node_name.clone().unwrap_or_default();
+                        self.account(Arc::new(info), node, obj.clone());
                     }
                 }
-                None => self.account(Arc::new(PodInfo::of(obj)), obj.clone()),
+                None => {
+                    let info = PodInfo::of(obj);
+                    let node = info.node_name.clone().unwrap_or_default();
+                    self.account(Arc::new(info), node, obj.clone());
+                }
             }
             return;
         }
-        let info = PodInfo::of(obj);
+        let info = Arc::new(PodInfo::of(obj));
         let Some(p) = self.profile_index(&info.scheduler_name) else {
             return;
         };
         match &info.nominated_node_name {
             Some(n) => {
                 self.nominated
-                    .insert(uid.clone(), (n.clone(), Arc::new(info.clone())));
+                    .insert(uid.clone(), (n.clone(), info.clone()));
             }
             None => {
                 self.nominated.remove(&uid);
@@ -367,8 +378,10 @@ impl Scheduler {
         let gated = self.profiles[p].scheduling_gates && !info.scheduling_gates.is_empty();
         if info.terminating || gated {
             self.queue.remove(&uid);
+            self.queued_info.remove(&uid);
             return;
         }
+        self.queued_info.insert(uid.clone(), info);
         self.queue.add_or_update(&uid, obj.clone(), ctx.now());
         self.kick(ctx);
     }
@@ -500,7 +513,10 @@ impl Scheduler {
             return;
         };
         let pod = queued.pod.clone();
-        let info = PodInfo::of(&pod);
+        let info = match self.queued_info.get(&uid) {
+            Some(i) => i.clone(),
+            None => Arc::new(PodInfo::of(&pod)),
+        };
         let Some(p) = self.profile_index(&info.scheduler_name) else {
             return;
         };
@@ -771,13 +787,13 @@ impl Scheduler {
         ctx: &mut Ctx<'_>,
         uid: &str,
         pod: &Arc<Object>,
-        mut info: PodInfo,
+        info: SharedPodInfo,
         node_name: String,
         attempts: u32,
     ) {
-        info.node_name = Some(node_name.clone());
-        self.account(Arc::new(info), pod.clone());
+        self.account(info, node_name.clone(), pod.clone());
         self.queue.remove(uid);
+        self.queued_info.remove(uid);
         self.nominated.remove(uid);
         let tag = self.next_bind_tag;
         self.next_bind_tag += 1;
