@@ -734,3 +734,29 @@ fn edit_step_needs_a_patch_and_a_patch_needs_edit() {
         &["steps[0].patch", "goes with `kubectl: edit TYPE NAME` only"],
     );
 }
+
+// Scheduler configuration and node pools.
+
+#[test]
+fn unknown_scheduler_plugin_names_the_config_file_and_line() {
+    check(
+        "scheduler-unknown-plugin.yaml",
+        Some("manifests/scheduler-unknown-plugin.yaml"),
+        Some(8),
+        &[
+            "profiles[0].plugins.score.enabled[0].name",
+            "ScorePlugin \"NodeResourcesFitt\" does not exist",
+            "cluster.scheduler in tests/fixtures/bad/scheduler-unknown-plugin.yaml",
+        ],
+    );
+}
+
+#[test]
+fn join_at_on_the_control_plane_is_refused() {
+    check(
+        "join-control-plane.yaml",
+        None,
+        Some(6),
+        &["cluster.nodes[0].joinAt", "joinAt is for workers"],
+    );
+}
