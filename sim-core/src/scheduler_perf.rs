@@ -2,13 +2,16 @@
 //! (kubernetes/test/integration/scheduler_perf, config/performance-config.yaml)
 //! as simulated clusters: only the API server and the scheduler run, nodes
 //! are Node objects made from `node-default.yaml` (4 CPU, 32Gi, 110 pods, no
-//! kubelet), and the measured pods are created through the API before the
-//! scheduler starts. [`run_to_completion`] then runs until every pod is bound.
+//! kubelet). [`build`] creates the nodes and the workload's initial pods and
+//! schedules those (the `createPods` steps without `collectMetrics`), then
+//! creates the measured pods through the API; [`run_to_completion`] runs
+//! until every pod is bound, which is the measured part.
 //!
 //! The pods follow the real templates: `pod-default.yaml` (100m / 500Mi),
 //! `pod-with-node-affinity.yaml` (required zone In [zone1, zone2]) and
 //! `pod-with-topology-spreading.yaml` (maxSkew 5 over zones, DoNotSchedule).
-//! Nodes get zone labels round-robin, as the workloads' label strategies do.
+//! Nodes get the workloads' zone labels (`labelNodePrepareStrategy`):
+//! zone1 for NodeAffinity, moon-1..3 round-robin for TopologySpreading.
 
 use serde_json::{json, Value};
 
@@ -25,9 +28,10 @@ use crate::trace::Trace;
 pub enum Workload {
     /// SchedulingBasic: pod-default.yaml on node-default.yaml nodes.
     SchedulingBasic,
-    /// SchedulingNodeAffinity: pod-with-node-affinity.yaml; nodes in zone1 / zone2 / zone3.
+    /// SchedulingNodeAffinity: pod-with-node-affinity.yaml (initial pods too); nodes in zone1.
     NodeAffinity,
-    /// TopologySpreading: pod-with-topology-spreading.yaml; nodes in moon-1..3.
+    /// TopologySpreading: initial pods from pod-default.yaml, measured pods from
+    /// pod-with-topology-spreading.yaml; nodes in moon-1..3.
     TopologySpreading,
 }
 
@@ -35,9 +39,18 @@ impl Workload {
     fn zones(self) -> &'static [&'static str] {
         match self {
             Workload::SchedulingBasic => &[],
-            Workload::NodeAffinity => &["zone1", "zone2", "zone3"],
+            Workload::NodeAffinity => &["zone1"],
             Workload::TopologySpreading => &["moon-1", "moon-2", "moon-3"],
         }
+    }
+
+    fn initial_pod(self, i: usize) -> Value {
+        let mut pod = match self {
+            Workload::TopologySpreading => Workload::SchedulingBasic.pod(i),
+            _ => self.pod(i),
+        };
+        pod["metadata"]["name"] = json!(format!("init-pod-{i}"));
+        pod
     }
 
     fn pod(self, i: usize) -> Value {
@@ -111,9 +124,17 @@ fn create(c: &mut Cluster, client: &str, kind: Kind, v: &Value) {
     }
 }
 
-/// A cluster of `nodes` nodes holding `pods` unscheduled pods of `workload`,
-/// with the scheduler about to start.
-pub fn build(workload: Workload, nodes: usize, pods: usize, seed: u64) -> Cluster {
+/// A cluster of `nodes` nodes where `initial_pods` pods of the workload are
+/// already scheduled and `pods` measured pods are created and waiting; the
+/// scheduler runs. Returns the cluster and the number of pods that will be
+/// bound once the measured ones are ([`run_to_completion`]'s target).
+pub fn build(
+    workload: Workload,
+    nodes: usize,
+    initial_pods: usize,
+    pods: usize,
+    seed: u64,
+) -> (Cluster, u64) {
     let mut config = ClusterConfig::kubeadm(0);
     config.nodes.clear();
     let mut c = Cluster::empty(config, seed, Trace::disabled());
@@ -138,11 +159,20 @@ pub fn build(workload: Workload, nodes: usize, pods: usize, seed: u64) -> Cluste
             &node(i, workload.zones()),
         );
     }
+    for i in 0..initial_pods {
+        create(
+            &mut c,
+            "scheduler-perf",
+            Kind::Pod,
+            &workload.initial_pod(i),
+        );
+    }
+    c.add_component(Box::new(Scheduler::new()), c.now());
+    let (bound, _) = run_to_completion(&mut c, initial_pods as u64);
     for i in 0..pods {
         create(&mut c, "scheduler-perf", Kind::Pod, &workload.pod(i));
     }
-    c.add_component(Box::new(Scheduler::new()), c.now());
-    c
+    (c, bound + pods as u64)
 }
 
 /// Runs until `pods` pods are bound (or nothing is left to do); returns the
@@ -178,8 +208,8 @@ mod tests {
 
     #[test]
     fn scheduling_basic_binds_every_pod_within_node_capacity() {
-        let mut c = build(Workload::SchedulingBasic, 120, 600, 1);
-        let (bound, _) = run_to_completion(&mut c, 600);
+        let (mut c, target) = build(Workload::SchedulingBasic, 120, 0, 600, 1);
+        let (bound, _) = run_to_completion(&mut c, target);
         assert_eq!(bound, 600);
         let mut per_node: BTreeMap<String, i64> = BTreeMap::new();
         for p in c.etcd().list(Kind::Pod, Some("default")) {
@@ -215,13 +245,12 @@ mod tests {
 
     #[test]
     fn node_affinity_and_spreading_workloads_respect_their_constraints() {
-        let mut c = build(Workload::NodeAffinity, 60, 200, 2);
-        assert_eq!(run_to_completion(&mut c, 200).0, 200);
-        for i in node_indexes(&c) {
-            assert_ne!(i % 3, 2, "scheduler-perf-{i} is in zone3");
-        }
-        let mut c = build(Workload::TopologySpreading, 60, 200, 3);
-        assert_eq!(run_to_completion(&mut c, 200).0, 200);
+        let (mut c, target) = build(Workload::NodeAffinity, 60, 50, 200, 2);
+        assert_eq!(target, 250);
+        assert_eq!(run_to_completion(&mut c, target).0, 250);
+        assert_eq!(node_indexes(&c).len(), 250);
+        let (mut c, target) = build(Workload::TopologySpreading, 60, 0, 200, 3);
+        assert_eq!(run_to_completion(&mut c, target).0, 200);
         let mut zones = [0i64; 3];
         for i in node_indexes(&c) {
             zones[i % 3] += 1;
