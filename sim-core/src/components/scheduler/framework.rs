@@ -131,6 +131,7 @@ pub fn pre_filter(
                 if pod.spread_constraints.is_empty() {
                     constraints = pod_topology_spread::default_constraints(
                         &profile.args.spread_default_constraints,
+                        &pod.namespace,
                         &view.default_selector,
                         true,
                     );
@@ -290,6 +291,7 @@ pub fn score_nodes(
                 if defaulted {
                     constraints = pod_topology_spread::default_constraints(
                         &args.spread_default_constraints,
+                        &pod.namespace,
                         &view.default_selector,
                         false,
                     );

@@ -3,6 +3,7 @@
 //! host ports in use, taints, labels and the images the kubelet reports. The
 //! hot path never touches API objects.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -53,6 +54,24 @@ pub struct NodeInfo {
     pub labels: BTreeMap<String, String>,
     /// Images on the node (each reported name) with their sizes.
     pub images: BTreeMap<String, i64>,
+    /// Bumped on every change to the node or its pods.
+    pub generation: u64,
+    /// The last count of matching pods PodTopologySpread asked for.
+    pub spread_memo: RefCell<Option<SpreadMemo>>,
+}
+
+/// A remembered count of the node's pods matching one selector in one
+/// namespace. Pods of one workload share their spreading selector and most
+/// nodes do not change between two cycles, so the count is reused until the
+/// node's generation moves.
+#[derive(Clone, Debug)]
+pub struct SpreadMemo {
+    /// The node generation it was counted at.
+    pub generation: u64,
+    /// `namespace` and selector, as [`crate::components::scheduler::plugins::pod_topology_spread::Constraint::memo_key`].
+    pub key: Arc<str>,
+    /// The count.
+    pub count: i64,
 }
 
 fn extended_allocatable(node: &Object) -> BTreeMap<String, i64> {
@@ -98,6 +117,8 @@ impl NodeInfo {
             labels: n.metadata.labels.unwrap_or_default(),
             images: node_images(&node),
             node,
+            generation: 0,
+            spread_memo: RefCell::new(None),
         }
     }
 
@@ -111,10 +132,12 @@ impl NodeInfo {
         self.labels = fresh.labels;
         self.images = fresh.images;
         self.node = fresh.node;
+        self.generation += 1;
     }
 
     /// Accounts a pod on the node.
     pub fn add_pod(&mut self, pod: SharedPodInfo) {
+        self.generation += 1;
         self.requested.add(&pod.requests);
         self.non_zero_requested.add(&pod.non_zero);
         for (k, v) in &pod.extended {
@@ -137,6 +160,7 @@ impl NodeInfo {
             return false;
         };
         let pod = self.pods.swap_remove(i);
+        self.generation += 1;
         self.requested.sub(&pod.requests);
         self.non_zero_requested.sub(&pod.non_zero);
         for (k, v) in &pod.extended {

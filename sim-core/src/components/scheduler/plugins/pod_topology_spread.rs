@@ -9,10 +9,11 @@
 //! `100 × (max + min − s) / max`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::{node_affinity, taint_toleration, Rejection, Scored};
 use crate::api::labels::Selector;
-use crate::components::scheduler::node_info::NodeInfo;
+use crate::components::scheduler::node_info::{NodeInfo, SpreadMemo};
 use crate::components::scheduler::pod_info::PodInfo;
 use crate::components::scheduler::profile::DefaultSpreadConstraint;
 use crate::config::MAX_NODE_SCORE;
@@ -40,9 +41,28 @@ pub struct Constraint {
     pub honor_node_affinity: bool,
     /// nodeTaintsPolicy Honor (default Ignore).
     pub honor_node_taints: bool,
+    /// The namespace and selector, the key of the per-node count memo.
+    pub memo_key: Arc<str>,
 }
 
 impl Constraint {
+    /// The matching pods on `node` (`countPodsMatchSelector` for this
+    /// constraint's selector in its namespace), remembered per node.
+    fn count(&self, node: &NodeInfo, namespace: &str) -> i64 {
+        if let Some(m) = node.spread_memo.borrow().as_ref() {
+            if m.generation == node.generation && m.key == self.memo_key {
+                return m.count;
+            }
+        }
+        let count = count_matching(node, &self.selector, namespace);
+        *node.spread_memo.borrow_mut() = Some(SpreadMemo {
+            generation: node.generation,
+            key: self.memo_key.clone(),
+            count,
+        });
+        count
+    }
+
     fn includes(&self, pod: &PodInfo, node: &NodeInfo) -> bool {
         (!self.honor_node_affinity || node_affinity::required_matches(pod, node))
             && (!self.honor_node_taints || taint_toleration::filter(pod, node).is_ok())
@@ -69,6 +89,7 @@ pub fn pod_constraints(pod: &PodInfo, when: &str) -> Vec<Constraint> {
             Constraint {
                 max_skew: i64::from(c.max_skew),
                 topology_key: c.topology_key.clone(),
+                memo_key: memo_key(&pod.namespace, &selector),
                 selector,
                 min_domains: i64::from(c.min_domains.unwrap_or(1)),
                 honor_node_affinity: c.node_affinity_policy.as_deref() != Some("Ignore"),
@@ -82,12 +103,14 @@ pub fn pod_constraints(pod: &PodInfo, when: &str) -> Vec<Constraint> {
 /// (plugin.go: buildDefaultConstraints); none when the default selector is empty.
 pub fn default_constraints(
     defaults: &[DefaultSpreadConstraint],
+    namespace: &str,
     selector: &Selector,
     do_not_schedule: bool,
 ) -> Vec<Constraint> {
     if selector.is_everything() {
         return Vec::new();
     }
+    let key = memo_key(namespace, selector);
     defaults
         .iter()
         .filter(|d| d.do_not_schedule == do_not_schedule)
@@ -95,11 +118,16 @@ pub fn default_constraints(
             max_skew: i64::from(d.max_skew),
             topology_key: d.topology_key.clone(),
             selector: selector.clone(),
+            memo_key: key.clone(),
             min_domains: 1,
             honor_node_affinity: true,
             honor_node_taints: false,
         })
         .collect()
+}
+
+fn memo_key(namespace: &str, selector: &Selector) -> Arc<str> {
+    Arc::from(format!("{namespace}\u{0}{selector}"))
 }
 
 /// `countPodsMatchSelector`: pods on the node in the namespace, not terminating,
@@ -156,7 +184,7 @@ pub fn pre_filter(
             if !c.includes(pod, node) {
                 continue;
             }
-            let n = count_matching(node, &c.selector, &pod.namespace);
+            let n = c.count(node, &pod.namespace);
             bump(&mut counts[i], &node.labels[&c.topology_key], n);
         }
     }
@@ -253,7 +281,7 @@ pub fn score(
                     .map(String::as_str)
                     .unwrap_or("");
                 if let Some(n) = counts[i].get_mut(value) {
-                    *n += count_matching(node, &c.selector, &pod.namespace);
+                    *n += c.count(node, &pod.namespace);
                 }
             }
         }
@@ -271,7 +299,7 @@ pub fn score(
                     continue;
                 };
                 let cnt = if c.topology_key == HOSTNAME {
-                    count_matching(node, &c.selector, &pod.namespace)
+                    c.count(node, &pod.namespace)
                 } else {
                     counts[i].get(value).copied().unwrap_or(0)
                 };
