@@ -69,7 +69,7 @@ pub struct Attempt {
     /// The FailedScheduling message, for failed attempts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// Nodes examined, lacking the first `numFeasibleNodesToFind` cut-off.
+    /// The nodes the cycle examined, by name (the sampling leaves the rest out).
     pub nodes: BTreeMap<String, NodeVerdict>,
     /// Preemption's decision, when it nominated a node.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -267,19 +267,6 @@ impl Profile {
             self.scores.push((n, if weight == 0 { 1 } else { weight }));
         }
     }
-
-    /// True when the plugin is enabled at that point.
-    pub fn has(&self, point: ExtensionPoint, name: &str) -> bool {
-        let list: Vec<&str> = match point {
-            ExtensionPoint::Filter => self.filters.iter().map(String::as_str).collect(),
-            ExtensionPoint::PreFilter => self.pre_filters.iter().map(String::as_str).collect(),
-            ExtensionPoint::Score => self.scores.iter().map(|(n, _)| n.as_str()).collect(),
-            ExtensionPoint::PostFilter => self.post_filters.iter().map(String::as_str).collect(),
-            ExtensionPoint::PreEnqueue => self.pre_enqueue.iter().map(String::as_str).collect(),
-            _ => Vec::new(),
-        };
-        list.contains(&name)
-    }
 }
 
 /// The whole configuration.
