@@ -419,21 +419,7 @@ impl Problem {
 
 /// The framework's extension points, in the order NewFramework visits them
 /// (getExtensionPoints).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Point {
-    PreFilter,
-    Filter,
-    PostFilter,
-    Reserve,
-    PreScore,
-    Score,
-    PreBind,
-    Bind,
-    PostBind,
-    Permit,
-    PreEnqueue,
-    QueueSort,
-}
+type Point = ExtensionPoint;
 
 const POINTS: [Point; 12] = [
     Point::PreFilter,
@@ -474,81 +460,26 @@ const REMOVED_PLUGINS: [&str; 4] = [
     "GCEPDLimits",
 ];
 
-impl Point {
-    /// The Go interface name used in framework errors.
-    fn interface(self) -> &'static str {
-        match self {
-            Point::PreFilter => "PreFilterPlugin",
-            Point::Filter => "FilterPlugin",
-            Point::PostFilter => "PostFilterPlugin",
-            Point::Reserve => "ReservePlugin",
-            Point::PreScore => "PreScorePlugin",
-            Point::Score => "ScorePlugin",
-            Point::PreBind => "PreBindPlugin",
-            Point::Bind => "BindPlugin",
-            Point::PostBind => "PostBindPlugin",
-            Point::Permit => "PermitPlugin",
-            Point::PreEnqueue => "PreEnqueuePlugin",
-            Point::QueueSort => "QueueSortPlugin",
-        }
-    }
+/// The position of a point in [`POINTS`] (and in the per-point lists).
+fn index(point: Point) -> usize {
+    POINTS.iter().position(|p| *p == point).unwrap_or(0)
+}
 
-    /// The YAML key under `plugins`.
-    fn key(self) -> &'static str {
-        match self {
-            Point::PreFilter => "preFilter",
-            Point::Filter => "filter",
-            Point::PostFilter => "postFilter",
-            Point::Reserve => "reserve",
-            Point::PreScore => "preScore",
-            Point::Score => "score",
-            Point::PreBind => "preBind",
-            Point::Bind => "bind",
-            Point::PostBind => "postBind",
-            Point::Permit => "permit",
-            Point::PreEnqueue => "preEnqueue",
-            Point::QueueSort => "queueSort",
-        }
-    }
-
-    fn index(self) -> usize {
-        POINTS.iter().position(|p| *p == self).unwrap_or(0)
-    }
-
-    fn raw(self, plugins: &RawPlugins) -> Option<&RawPluginSet> {
-        match self {
-            Point::PreFilter => plugins.pre_filter.as_ref(),
-            Point::Filter => plugins.filter.as_ref(),
-            Point::PostFilter => plugins.post_filter.as_ref(),
-            Point::Reserve => plugins.reserve.as_ref(),
-            Point::PreScore => plugins.pre_score.as_ref(),
-            Point::Score => plugins.score.as_ref(),
-            Point::PreBind => plugins.pre_bind.as_ref(),
-            Point::Bind => plugins.bind.as_ref(),
-            Point::PostBind => plugins.post_bind.as_ref(),
-            Point::Permit => plugins.permit.as_ref(),
-            Point::PreEnqueue => plugins.pre_enqueue.as_ref(),
-            Point::QueueSort => plugins.queue_sort.as_ref(),
-        }
-    }
-
-    /// Whether a (known) plugin implements this point. No plugin kubesim
-    /// knows implements Permit or PostBind.
-    fn implemented_by(self, plugin: &str) -> bool {
-        let core = match self {
-            Point::PreFilter => ExtensionPoint::PreFilter,
-            Point::Filter => ExtensionPoint::Filter,
-            Point::PostFilter => ExtensionPoint::PostFilter,
-            Point::Reserve => ExtensionPoint::Reserve,
-            Point::PreScore => ExtensionPoint::PreScore,
-            Point::Score => ExtensionPoint::Score,
-            Point::PreBind => ExtensionPoint::PreBind,
-            Point::Bind => ExtensionPoint::Bind,
-            Point::PreEnqueue => ExtensionPoint::PreEnqueue,
-            Point::QueueSort => ExtensionPoint::QueueSort,
-            Point::PostBind | Point::Permit => return false,
-        };
-        implements(plugin, core)
+/// The plugin set written for a point.
+fn raw_set(plugins: &RawPlugins, point: Point) -> Option<&RawPluginSet> {
+    match point {
+        Point::PreFilter => plugins.pre_filter.as_ref(),
+        Point::Filter => plugins.filter.as_ref(),
+        Point::PostFilter => plugins.post_filter.as_ref(),
+        Point::Reserve => plugins.reserve.as_ref(),
+        Point::PreScore => plugins.pre_score.as_ref(),
+        Point::Score => plugins.score.as_ref(),
+        Point::PreBind => plugins.pre_bind.as_ref(),
+        Point::Bind => plugins.bind.as_ref(),
+        Point::PostBind => plugins.post_bind.as_ref(),
+        Point::Permit => plugins.permit.as_ref(),
+        Point::PreEnqueue => plugins.pre_enqueue.as_ref(),
+        Point::QueueSort => plugins.queue_sort.as_ref(),
     }
 }
 
@@ -658,7 +589,12 @@ fn merge_plugins(raw: Option<&RawPlugins>, at: &str) -> MergedPlugins {
     );
     let points = POINTS
         .iter()
-        .map(|p| merge_plugin_set(&[], Set::from_raw(p.raw(raw), &format!("{at}.{}", p.key()))))
+        .map(|p| {
+            merge_plugin_set(
+                &[],
+                Set::from_raw(raw_set(raw, *p), &format!("{at}.{}", p.config_key())),
+            )
+        })
         .collect();
     MergedPlugins {
         multi_point,
@@ -685,21 +621,21 @@ fn expand(m: &MergedPlugins) -> (Vec<Vec<Entry>>, Option<Problem>) {
     };
     let mut explicit: Vec<Vec<Entry>> = Vec::new();
     for point in POINTS {
-        let set = &m.points[point.index()];
+        let set = &m.points[index(point)];
         let mut list: Vec<Entry> = Vec::new();
         for e in &set.enabled {
             if !is_known_plugin(&e.name) {
                 fail(Problem::new(
                     origin(e),
-                    format!("{} {:?} does not exist", point.interface(), e.name),
+                    format!("{} {:?} does not exist", point.interface_name(), e.name),
                 ));
-            } else if !point.implemented_by(&e.name) {
+            } else if !implements(&e.name, point) {
                 fail(Problem::new(
                     origin(e),
                     format!(
                         "plugin {:?} does not extend {} plugin",
                         e.name,
-                        point.interface()
+                        point.interface_name()
                     ),
                 ));
             } else if list.iter().any(|l| l.name == e.name) {
@@ -708,7 +644,7 @@ fn expand(m: &MergedPlugins) -> (Vec<Vec<Entry>>, Option<Problem>) {
                     format!(
                         "plugin {:?} already registered as {:?}",
                         e.name,
-                        point.interface()
+                        point.interface_name()
                     ),
                 ));
             } else {
@@ -719,8 +655,8 @@ fn expand(m: &MergedPlugins) -> (Vec<Vec<Entry>>, Option<Problem>) {
     }
     let mut lists = Vec::new();
     for point in POINTS {
-        let set = &m.points[point.index()];
-        let explicit_list = &explicit[point.index()];
+        let set = &m.points[index(point)];
+        let explicit_list = &explicit[index(point)];
         if set.has_disabled("*") {
             lists.push(explicit_list.clone());
             continue;
@@ -731,11 +667,11 @@ fn expand(m: &MergedPlugins) -> (Vec<Vec<Entry>>, Option<Problem>) {
             if !is_known_plugin(&e.name) {
                 fail(Problem::new(
                     origin(e),
-                    format!("{} {:?} does not exist", point.interface(), e.name),
+                    format!("{} {:?} does not exist", point.interface_name(), e.name),
                 ));
                 continue;
             }
-            if !point.implemented_by(&e.name) || set.has_disabled(&e.name) {
+            if !implements(&e.name, point) || set.has_disabled(&e.name) {
                 continue;
             }
             if set.enabled.iter().any(|x| x.name == e.name) {
@@ -748,7 +684,7 @@ fn expand(m: &MergedPlugins) -> (Vec<Vec<Entry>>, Option<Problem>) {
                     format!(
                         "plugin {:?} already registered as {:?}",
                         e.name,
-                        point.interface()
+                        point.interface_name()
                     ),
                 ));
                 continue;
@@ -1087,10 +1023,10 @@ pub fn build(raw: &RawKubeSchedulerConfiguration) -> Result<SchedulerConfigurati
 
         // Removed plugins named at a specific stage.
         for stage in VALIDATED_STAGES {
-            for (k, e) in merged.points[stage.index()].enabled.iter().enumerate() {
+            for (k, e) in merged.points[index(stage)].enabled.iter().enumerate() {
                 if REMOVED_PLUGINS.contains(&e.name.as_str()) {
                     errs.push(Problem::invalid(
-                        &format!("{at}.plugins.{}.enabled[{k}]", stage.key()),
+                        &format!("{at}.plugins.{}.enabled[{k}]", stage.config_key()),
                         format!("{:?}", e.name),
                         &format!("was invalid in version \"{API_VERSION}\" (KubeSchedulerConfiguration is version \"{API_VERSION}\")"),
                     ));
@@ -1182,16 +1118,16 @@ pub fn build(raw: &RawKubeSchedulerConfiguration) -> Result<SchedulerConfigurati
             ));
         }
         let names =
-            |p: Point| -> Vec<String> { lists[p.index()].iter().map(|e| e.name.clone()).collect() };
+            |p: Point| -> Vec<String> { lists[index(p)].iter().map(|e| e.name.clone()).collect() };
         let name = rp.scheduler_name.clone().unwrap_or_default();
         if framework_err.is_none() {
-            let queue_sorts = lists[Point::QueueSort.index()].len();
+            let queue_sorts = lists[index(Point::QueueSort)].len();
             if queue_sorts != 1 {
                 framework_err = Some(Problem::new(
                     format!("{at}.plugins.queueSort"),
                     format!("only one queue sort plugin required for profile with scheduler name {name:?}, but got {queue_sorts}"),
                 ));
-            } else if lists[Point::Bind.index()].is_empty() {
+            } else if lists[index(Point::Bind)].is_empty() {
                 framework_err = Some(Problem::new(
                     format!("{at}.plugins.bind"),
                     format!(
@@ -1202,10 +1138,10 @@ pub fn build(raw: &RawKubeSchedulerConfiguration) -> Result<SchedulerConfigurati
         }
         // Score weights: score.enabled first, then MultiPoint; 0 means 1.
         let mut origins = Vec::new();
-        let scores: Vec<(String, i64)> = lists[Point::Score.index()]
+        let scores: Vec<(String, i64)> = lists[index(Point::Score)]
             .iter()
             .map(|e| {
-                let source = merged.points[Point::Score.index()]
+                let source = merged.points[index(Point::Score)]
                     .enabled
                     .iter()
                     .chain(merged.multi_point.enabled.iter())
@@ -1219,7 +1155,7 @@ pub fn build(raw: &RawKubeSchedulerConfiguration) -> Result<SchedulerConfigurati
             .collect();
         weight_origin.push(origins);
         config_index.push(seen);
-        queue_sorts.push(merged.points[Point::QueueSort.index()].clone());
+        queue_sorts.push(merged.points[index(Point::QueueSort)].clone());
         framework_errs.push(framework_err.map(|p| Problem {
             path: p.path,
             text: format!(

@@ -94,10 +94,53 @@ pub enum ExtensionPoint {
     Score,
     /// Reserve.
     Reserve,
+    /// Permit (no in-tree plugin kubesim knows implements it).
+    Permit,
     /// PreBind.
     PreBind,
     /// Bind.
     Bind,
+    /// PostBind (no in-tree plugin kubesim knows implements it).
+    PostBind,
+}
+
+impl ExtensionPoint {
+    /// The Go interface name kube-scheduler's framework errors use
+    /// (`ScorePlugin "Foo" does not exist`).
+    pub fn interface_name(self) -> &'static str {
+        match self {
+            Self::PreEnqueue => "PreEnqueuePlugin",
+            Self::QueueSort => "QueueSortPlugin",
+            Self::PreFilter => "PreFilterPlugin",
+            Self::Filter => "FilterPlugin",
+            Self::PostFilter => "PostFilterPlugin",
+            Self::PreScore => "PreScorePlugin",
+            Self::Score => "ScorePlugin",
+            Self::Reserve => "ReservePlugin",
+            Self::Permit => "PermitPlugin",
+            Self::PreBind => "PreBindPlugin",
+            Self::Bind => "BindPlugin",
+            Self::PostBind => "PostBindPlugin",
+        }
+    }
+
+    /// The key under a profile's `plugins` in a KubeSchedulerConfiguration.
+    pub fn config_key(self) -> &'static str {
+        match self {
+            Self::PreEnqueue => "preEnqueue",
+            Self::QueueSort => "queueSort",
+            Self::PreFilter => "preFilter",
+            Self::Filter => "filter",
+            Self::PostFilter => "postFilter",
+            Self::PreScore => "preScore",
+            Self::Score => "score",
+            Self::Reserve => "reserve",
+            Self::Permit => "permit",
+            Self::PreBind => "preBind",
+            Self::Bind => "bind",
+            Self::PostBind => "postBind",
+        }
+    }
 }
 
 /// How NodeResourcesFit scores (`scoringStrategy.type`).
