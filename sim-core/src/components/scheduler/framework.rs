@@ -17,9 +17,9 @@ use super::plugins::image_locality::ImageSpread;
 use super::plugins::inter_pod_affinity::NamespaceLabels;
 use super::plugins::node_resources_fit::{compile_resources, WeightedResource};
 use super::plugins::{
-    balanced_allocation, default_normalize_score, image_locality, inter_pod_affinity,
-    node_affinity, node_name, node_ports, node_resources_fit, node_unschedulable,
-    pod_topology_spread, taint_toleration, volume_binding, PluginId, Rejection, Scored,
+    balanced_allocation, image_locality, inter_pod_affinity, node_affinity, node_name, node_ports,
+    node_resources_fit, node_unschedulable, pod_topology_spread, taint_toleration, volume_binding,
+    PluginId, Rejection, Scored,
 };
 use super::pod_info::PodInfo;
 use super::profile::{PluginArgs, Profile};
@@ -233,24 +233,17 @@ pub fn score_nodes(
         let scored: Option<Scored> = match id {
             PluginId::TaintToleration => {
                 let raw = per_node(feasible, |n| taint_toleration::score(pod, n));
-                let mut normalized = raw.clone();
-                default_normalize_score(&mut normalized, true);
-                Some(Scored { raw, normalized })
+                Some(Scored::default_normalized(raw, true))
             }
             PluginId::NodeAffinity if !pod.preferred_node_terms.is_empty() => {
                 let raw = per_node(feasible, |n| node_affinity::score(pod, n));
-                let mut normalized = raw.clone();
-                default_normalize_score(&mut normalized, false);
-                Some(Scored { raw, normalized })
+                Some(Scored::default_normalized(raw, false))
             }
             PluginId::NodeResourcesFit => {
                 let raw = per_node(feasible, |n| {
                     node_resources_fit::score(pod, n, &profile.fit_scorer, &profile.fit_resources)
                 });
-                Some(Scored {
-                    normalized: raw.clone(),
-                    raw,
-                })
+                Some(Scored::unnormalized(raw))
             }
             PluginId::BalancedAllocation
                 if !balanced_allocation::skips(pod, &profile.balanced_resources) =>
@@ -258,10 +251,7 @@ pub fn score_nodes(
                 let raw = per_node(feasible, |n| {
                     balanced_allocation::score(pod, n, &profile.balanced_resources)
                 });
-                Some(Scored {
-                    normalized: raw.clone(),
-                    raw,
-                })
+                Some(Scored::unnormalized(raw))
             }
             PluginId::ImageLocality => {
                 let images: Vec<ImageSpread> = pod
@@ -280,10 +270,7 @@ pub fn score_nodes(
                         image_locality::score(&images, view.num_nodes, n)
                     })
                 };
-                Some(Scored {
-                    normalized: raw.clone(),
-                    raw,
-                })
+                Some(Scored::unnormalized(raw))
             }
             PluginId::PodTopologySpread => {
                 let mut constraints = pod_topology_spread::pod_constraints(pod, "ScheduleAnyway");

@@ -50,6 +50,23 @@ pub struct Scored {
     pub normalized: Vec<i64>,
 }
 
+impl Scored {
+    /// A plugin without NormalizeScore: the raw scores are final.
+    pub fn unnormalized(raw: Vec<i64>) -> Self {
+        Self {
+            normalized: raw.clone(),
+            raw,
+        }
+    }
+
+    /// A plugin normalizing with [`default_normalize_score`].
+    pub fn default_normalized(raw: Vec<i64>, reverse: bool) -> Self {
+        let mut normalized = raw.clone();
+        default_normalize_score(&mut normalized, reverse);
+        Self { raw, normalized }
+    }
+}
+
 /// The plugins whose behaviour kubesim models.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PluginId {
