@@ -34,7 +34,7 @@ use self::explanation::{Attempt, FilterVerdict, NodeVerdict, PreemptionOutcome};
 use self::framework::{ClusterView, CompiledProfile, CycleState};
 use self::node_info::NodeInfo;
 use self::plugins::inter_pod_affinity::NamespaceLabels;
-use self::plugins::Rejection;
+use self::plugins::{PluginId, Rejection};
 use self::pod_info::{PodInfo, SharedPodInfo};
 use self::queue::SchedulingQueue;
 use super::event_recorder::EventRecorder;
@@ -488,23 +488,20 @@ impl Scheduler {
         selector
     }
 
-    /// The node with the nominated pods of at least the pod's priority added
-    /// (RunFilterPluginsWithNominatedPods); `None` when there are none.
-    fn with_nominated(&self, pod: &PodInfo, i: usize) -> Option<NodeInfo> {
-        let node = &self.nodes[i];
-        let mut extra = self
-            .nominated
-            .iter()
-            .filter(|(uid, (n, p))| {
-                *n == node.name && **uid != pod.uid && p.priority >= pod.priority
-            })
-            .peekable();
-        extra.peek()?;
-        let mut clone = node.clone();
-        for (_, (_, p)) in extra {
-            clone.add_pod(p.clone());
+    /// The nominated pods of at least the pod's priority, by node index
+    /// (RunFilterPluginsWithNominatedPods adds them to their node while
+    /// filtering it). Built once per cycle; usually empty.
+    fn nominated_by_node(&self, pod: &PodInfo) -> BTreeMap<usize, Vec<SharedPodInfo>> {
+        let mut out: BTreeMap<usize, Vec<SharedPodInfo>> = BTreeMap::new();
+        for (uid, (node, p)) in &self.nominated {
+            if *uid == pod.uid || p.priority < pod.priority {
+                continue;
+            }
+            if let Some(&i) = self.node_index.get(node) {
+                out.entry(i).or_default().push(p.clone());
+            }
         }
-        Some(clone)
+        out
     }
 
     fn cycle(&mut self, ctx: &mut Ctx<'_>) {
@@ -531,7 +528,18 @@ impl Scheduler {
             .percentage_of_nodes_to_score
             .map(|x| x as usize)
             .unwrap_or(self.percentage_of_nodes_to_score);
-        let default_selector = self.default_selector(&pod, &info);
+        // The System default spreading selector matters only to
+        // PodTopologySpread, and only for pods without constraints of their own.
+        let spreads = profile.filters.contains(&PluginId::PodTopologySpread)
+            || profile
+                .scores
+                .iter()
+                .any(|(id, _)| *id == PluginId::PodTopologySpread);
+        let default_selector = if spreads && info.spread_constraints.is_empty() {
+            self.default_selector(&pod, &info)
+        } else {
+            Selector::everything()
+        };
         let explain = self.explain;
         let mut attempt = explain.then(|| Attempt {
             t_ns: ctx.now().as_nanos(),
@@ -564,19 +572,26 @@ impl Scheduler {
                 Ok(s) => state = s,
             }
         }
+        let nominated_pods = self.nominated_by_node(&info);
         let filter_node = |i: usize| -> Result<(), Rejection> {
-            match self.with_nominated(&info, i) {
-                Some(node) => framework::run_filters(&profile, &state, &info, &node, &view),
+            match nominated_pods.get(&i) {
+                Some(extra) => {
+                    let mut node = self.nodes[i].clone();
+                    for p in extra {
+                        node.add_pod(p.clone());
+                    }
+                    framework::run_filters(&profile, &state, &info, &node, &view)
+                }
                 None => framework::run_filters(&profile, &state, &info, &self.nodes[i], &view),
             }
         };
         if n > 0 && pre_filter_rejection.is_none() {
             // A nominated node is evaluated first (schedule_one.go: evaluateNominatedNode).
-            let nominated = info
+            let nominated_node = info
                 .nominated_node_name
                 .as_ref()
                 .and_then(|name| self.node_index.get(name).copied());
-            if let Some(i) = nominated {
+            if let Some(i) = nominated_node {
                 processed += 1;
                 match filter_node(i) {
                     Ok(()) => feasible.push(i),
