@@ -1166,7 +1166,6 @@ pub fn build(raw: &RawKubeSchedulerConfiguration) -> Result<SchedulerConfigurati
         profiles.push(Profile {
             scheduler_name: name,
             filters: names(Point::Filter),
-            pre_filters: names(Point::PreFilter),
             scores,
             post_filters: names(Point::PostFilter),
             pre_enqueue: names(Point::PreEnqueue),

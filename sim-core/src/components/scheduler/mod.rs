@@ -101,10 +101,6 @@ pub struct SchedulerStats {
     pub scheduled: u64,
     /// Attempts that found no node.
     pub unschedulable: u64,
-    /// Nodes examined by the filters, over all attempts.
-    pub nodes_filtered: u64,
-    /// Preemptions (nominations with victims).
-    pub preemptions: u64,
 }
 
 /// The scheduler component.
@@ -617,7 +613,6 @@ impl Scheduler {
                 self.next_start_node_index = (self.next_start_node_index + examined) % n;
             }
         }
-        self.stats.nodes_filtered += processed as u64;
         if let Some(a) = attempt.as_mut() {
             for (i, r) in &rejections {
                 a.nodes.insert(
@@ -756,7 +751,6 @@ impl Scheduler {
         node: &str,
         victims: &[SharedPodInfo],
     ) {
-        self.stats.preemptions += 1;
         for v in victims {
             let Some(a) = self.assigned.get(&v.uid) else {
                 continue;

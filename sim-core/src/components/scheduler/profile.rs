@@ -257,8 +257,6 @@ pub struct Profile {
     pub scheduler_name: String,
     /// Filter plugins, in order.
     pub filters: Vec<String>,
-    /// PreFilter plugins (a PreFilter-only plugin still runs; kept for completeness).
-    pub pre_filters: Vec<String>,
     /// Score plugins with weights, in order.
     pub scores: Vec<(String, i64)>,
     /// PostFilter plugins (DefaultPreemption).
@@ -277,7 +275,6 @@ impl Profile {
         let mut p = Self {
             scheduler_name: name.to_owned(),
             filters: Vec::new(),
-            pre_filters: Vec::new(),
             scores: Vec::new(),
             post_filters: Vec::new(),
             pre_enqueue: Vec::new(),
@@ -296,9 +293,6 @@ impl Profile {
         let n = name.to_owned();
         if implements(name, PreEnqueue) {
             self.pre_enqueue.push(n.clone());
-        }
-        if implements(name, PreFilter) {
-            self.pre_filters.push(n.clone());
         }
         if implements(name, Filter) {
             self.filters.push(n.clone());
