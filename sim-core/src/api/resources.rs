@@ -94,41 +94,121 @@ fn is_sidecar(c: &Container) -> bool {
     c.restart_policy.as_deref() == Some("Always")
 }
 
-fn aggregate(spec: &PodSpec, per_container: impl Fn(&Container) -> Resources) -> Resources {
-    let mut sidecars = Resources::default();
-    let mut init_max = Resources::default();
+/// A vector of requests that [`aggregate`] can combine.
+trait Requests: Default {
+    fn add(&mut self, other: &Self);
+    fn max_with(&mut self, other: &Self);
+}
+
+impl Requests for Resources {
+    fn add(&mut self, other: &Self) {
+        Resources::add(self, other);
+    }
+    fn max_with(&mut self, other: &Self) {
+        *self = self.component_max(other);
+    }
+}
+
+impl Requests for BTreeMap<String, i64> {
+    fn add(&mut self, other: &Self) {
+        for (k, v) in other {
+            *self.entry(k.clone()).or_default() += v;
+        }
+    }
+    fn max_with(&mut self, other: &Self) {
+        for (k, v) in other {
+            let e = self.entry(k.clone()).or_default();
+            *e = (*e).max(*v);
+        }
+    }
+}
+
+/// PodRequests: the larger of (regular containers + sidecars) and (each init
+/// container + the sidecars started before it), plus the overhead.
+fn aggregate<T: Requests>(
+    spec: &PodSpec,
+    per_container: impl Fn(&Container) -> T,
+    overhead: T,
+) -> T {
+    let mut sidecars = T::default();
+    let mut init_max = T::default();
     for c in spec.init_containers.iter().flatten() {
         let r = per_container(c);
         if is_sidecar(c) {
             sidecars.add(&r);
-            init_max = init_max.component_max(&sidecars);
+            init_max.max_with(&sidecars);
         } else {
             let mut candidate = r;
             candidate.add(&sidecars);
-            init_max = init_max.component_max(&candidate);
+            init_max.max_with(&candidate);
         }
     }
-    let mut regular = Resources::default();
+    let mut total = T::default();
     for c in &spec.containers {
-        regular.add(&per_container(c));
+        total.add(&per_container(c));
     }
-    regular.add(&sidecars);
-    let mut total = regular.component_max(&init_max);
-    total.add(&Resources::from_list(spec.overhead.as_ref()));
+    total.add(&sidecars);
+    total.max_with(&init_max);
+    total.add(&overhead);
+    total
+}
+
+fn pod_aggregate(spec: &PodSpec, per_container: impl Fn(&Container) -> Resources) -> Resources {
+    let mut total = aggregate(
+        spec,
+        per_container,
+        Resources::from_list(spec.overhead.as_ref()),
+    );
     total.pods = 0;
+    total
+}
+
+/// True for resource names the scheduler treats as scalar resources: extended
+/// resources (a domain prefix outside kubernetes.io) and hugepages.
+pub fn is_extended_resource(name: &str) -> bool {
+    if name.starts_with("hugepages-") {
+        return true;
+    }
+    match name.split_once('/') {
+        Some((domain, _)) => {
+            !(domain == "kubernetes.io" || domain.ends_with(".kubernetes.io"))
+                || domain == "requests.kubernetes.io"
+        }
+        None => false,
+    }
+}
+
+/// The extended resources of a resource list, by name.
+pub fn extended_of(list: Option<&BTreeMap<String, K8sQuantity>>) -> BTreeMap<String, i64> {
+    list.into_iter()
+        .flatten()
+        .filter(|(k, _)| is_extended_resource(k))
+        .map(|(k, q)| (k.clone(), parse_bytes(&q.0).unwrap_or(0)))
+        .collect()
+}
+
+/// What a pod requests of extended resources (the same PodRequests rule as
+/// [`pod_requests`]), without zero entries.
+pub fn pod_extended_requests(spec: &PodSpec) -> BTreeMap<String, i64> {
+    let mut total = aggregate(
+        spec,
+        |c| extended_of(c.resources.as_ref().and_then(|r| r.requests.as_ref())),
+        extended_of(spec.overhead.as_ref()),
+    );
+    total.retain(|_, v| *v > 0);
     total
 }
 
 /// What a pod requests, as the NodeResourcesFit filter and the kubelet's
 /// admission count it.
 pub fn pod_requests(spec: &PodSpec) -> Resources {
-    aggregate(spec, |c| requests_of(c.resources.as_ref()))
+    pod_aggregate(spec, |c| requests_of(c.resources.as_ref()))
 }
 
 /// What a pod requests for scoring: a container that requests no cpu (memory)
 /// counts as 100m (200Mi) (pkg/scheduler/util/pod_resources.go).
 pub fn pod_non_zero_requests(spec: &PodSpec) -> Resources {
-    aggregate(spec, |c| {
+    pod_aggregate(spec, |c| {
         let mut r = requests_of(c.resources.as_ref());
         if r.cpu_millis == 0 {
             r.cpu_millis = DEFAULT_MILLI_CPU_REQUEST;
@@ -206,6 +286,15 @@ pub fn qos_class(spec: &PodSpec) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extended_resource_names() {
+        assert!(is_extended_resource("example.com/foo"));
+        assert!(is_extended_resource("nvidia.com/gpu"));
+        assert!(is_extended_resource("hugepages-2Mi"));
+        assert!(!is_extended_resource("cpu"));
+        assert!(!is_extended_resource("kubernetes.io/something"));
+    }
 
     fn container(cpu: Option<&str>, mem: Option<&str>, sidecar: bool) -> Container {
         let mut req = BTreeMap::new();

@@ -9,9 +9,8 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Taint;
 
-use super::pod_info::{is_extended_resource, HostPort, SharedPodInfo};
-use crate::api::quantity::parse_bytes;
-use crate::api::resources::{node_allocatable, Resources};
+use super::pod_info::{HostPort, SharedPodInfo};
+use crate::api::resources::{extended_of, node_allocatable, Resources};
 use crate::api::Object;
 
 /// One node as the scheduler sees it.
@@ -76,12 +75,7 @@ pub struct SpreadMemo {
 
 fn extended_allocatable(node: &Object) -> BTreeMap<String, i64> {
     let status = node.as_node().and_then(|n| n.status.as_ref());
-    let list = status.and_then(|s| s.allocatable.as_ref().or(s.capacity.as_ref()));
-    list.into_iter()
-        .flatten()
-        .filter(|(k, _)| is_extended_resource(k))
-        .map(|(k, q)| (k.clone(), parse_bytes(&q.0).unwrap_or(0)))
-        .collect()
+    extended_of(status.and_then(|s| s.allocatable.as_ref().or(s.capacity.as_ref())))
 }
 
 fn node_images(node: &Object) -> BTreeMap<String, i64> {

@@ -12,8 +12,9 @@ use k8s_openapi::api::core::v1::{
 };
 
 use crate::api::labels::Selector;
-use crate::api::quantity::parse_bytes;
-use crate::api::resources::{pod_non_zero_requests, pod_requests, Resources};
+use crate::api::resources::{
+    pod_extended_requests, pod_non_zero_requests, pod_requests, Resources,
+};
 use crate::api::Object;
 use crate::config::normalized_image;
 
@@ -192,68 +193,6 @@ pub struct PodInfo {
     pub terminating: bool,
 }
 
-fn extended_requests(spec: &PodSpec) -> BTreeMap<String, i64> {
-    // The same max(regular + sidecars, each init + earlier sidecars) rule as
-    // pod_requests, for the scalar resources.
-    fn scalar(c: &k8s_openapi::api::core::v1::Container) -> BTreeMap<String, i64> {
-        let mut out = BTreeMap::new();
-        if let Some(list) = c.resources.as_ref().and_then(|r| r.requests.as_ref()) {
-            for (k, q) in list {
-                if is_extended_resource(k) {
-                    out.insert(k.clone(), parse_bytes(&q.0).unwrap_or(0));
-                }
-            }
-        }
-        out
-    }
-    fn add(a: &mut BTreeMap<String, i64>, b: &BTreeMap<String, i64>) {
-        for (k, v) in b {
-            *a.entry(k.clone()).or_default() += v;
-        }
-    }
-    fn max(a: &mut BTreeMap<String, i64>, b: &BTreeMap<String, i64>) {
-        for (k, v) in b {
-            let e = a.entry(k.clone()).or_default();
-            *e = (*e).max(*v);
-        }
-    }
-    let mut sidecars = BTreeMap::new();
-    let mut init_max = BTreeMap::new();
-    for c in spec.init_containers.iter().flatten() {
-        let r = scalar(c);
-        if c.restart_policy.as_deref() == Some("Always") {
-            add(&mut sidecars, &r);
-            max(&mut init_max, &sidecars);
-        } else {
-            let mut candidate = r;
-            add(&mut candidate, &sidecars);
-            max(&mut init_max, &candidate);
-        }
-    }
-    let mut total = sidecars;
-    for c in &spec.containers {
-        add(&mut total, &scalar(c));
-    }
-    max(&mut total, &init_max);
-    total.retain(|_, v| *v > 0);
-    total
-}
-
-/// True for resource names the scheduler treats as scalar resources: extended
-/// resources (a domain prefix outside kubernetes.io) and hugepages.
-pub fn is_extended_resource(name: &str) -> bool {
-    if name.starts_with("hugepages-") {
-        return true;
-    }
-    match name.split_once('/') {
-        Some((domain, _)) => {
-            !(domain == "kubernetes.io" || domain.ends_with(".kubernetes.io"))
-                || domain == "requests.kubernetes.io"
-        }
-        None => false,
-    }
-}
-
 fn pod_affinity(
     spec: &PodSpec,
     namespace: &str,
@@ -337,7 +276,7 @@ impl PodInfo {
             .unwrap_or_else(|| super::DEFAULT_SCHEDULER_NAME.to_owned());
         info.requests = pod_requests(spec);
         info.non_zero = pod_non_zero_requests(spec);
-        info.extended = extended_requests(spec);
+        info.extended = pod_extended_requests(spec);
         info.tolerations = spec.tolerations.clone().unwrap_or_default();
         info.node_selector = spec.node_selector.clone().unwrap_or_default();
         let node_affinity = spec
@@ -417,15 +356,6 @@ pub type SharedPodInfo = Arc<PodInfo>;
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn extended_resource_names() {
-        assert!(is_extended_resource("example.com/foo"));
-        assert!(is_extended_resource("nvidia.com/gpu"));
-        assert!(is_extended_resource("hugepages-2Mi"));
-        assert!(!is_extended_resource("cpu"));
-        assert!(!is_extended_resource("kubernetes.io/something"));
-    }
 
     #[test]
     fn host_port_conflicts() {
