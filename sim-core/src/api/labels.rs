@@ -757,6 +757,27 @@ impl Selector {
         }
     }
 
+    /// The selector with `matchLabelKeys` / `mismatchLabelKeys` merged in
+    /// (pod affinity terms, topology spread constraints): for each key the
+    /// owning pod has, `key in (its value)`, or `key notin (its value)`.
+    /// Keys the pod lacks are ignored.
+    pub fn with_label_keys(
+        &self,
+        labels: &BTreeMap<String, String>,
+        match_keys: &[String],
+        mismatch_keys: &[String],
+    ) -> Selector {
+        let requirements = [(match_keys, Operator::In), (mismatch_keys, Operator::NotIn)]
+            .into_iter()
+            .flat_map(|(keys, op)| keys.iter().map(move |k| (k, op)))
+            .filter_map(|(k, op)| {
+                let v = labels.get(k)?;
+                Requirement::new(k, op, vec![v.clone()]).ok()
+            })
+            .collect();
+        self.and(&Selector::from_requirements(requirements))
+    }
+
     /// The conjunction of two selectors (Go `selector.Add(requirements...)`).
     pub fn and(&self, other: &Selector) -> Selector {
         let mut requirements = self.requirements.clone();
@@ -817,6 +838,37 @@ impl std::str::FromStr for Selector {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn label_keys_merge_the_owning_pods_values() {
+        let own: BTreeMap<String, String> = [
+            ("app".to_owned(), "web".to_owned()),
+            ("pod-template-hash".to_owned(), "abc".to_owned()),
+        ]
+        .into();
+        let base = Selector::parse("app=web").unwrap();
+        let s = base.with_label_keys(
+            &own,
+            &["pod-template-hash".to_owned(), "missing".to_owned()],
+            &["app".to_owned()],
+        );
+        assert_eq!(
+            s.to_string(),
+            "app=web,app notin (web),pod-template-hash in (abc)"
+        );
+        let same_rollout: BTreeMap<String, String> = [
+            ("app".to_owned(), "db".to_owned()),
+            ("pod-template-hash".to_owned(), "abc".to_owned()),
+        ]
+        .into();
+        assert!(!s.matches(&own));
+        assert!(!s.matches(&same_rollout), "app=web still required");
+        let only_match = base.with_label_keys(&own, &["pod-template-hash".to_owned()], &[]);
+        assert!(only_match.matches(&own));
+        assert!(Selector::nothing()
+            .with_label_keys(&own, &["app".to_owned()], &[])
+            .matches_nothing());
+    }
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement;
     use proptest::prelude::*;
 

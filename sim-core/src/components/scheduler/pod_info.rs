@@ -63,24 +63,13 @@ impl AffinityTerm {
         own_namespace: &str,
         own_labels: &BTreeMap<String, String>,
     ) -> Self {
-        let mut selector = Selector::from_label_selector_opt(term.label_selector.as_ref())
+        let selector = Selector::from_label_selector_opt(term.label_selector.as_ref())
             .unwrap_or_else(|_| Selector::nothing());
-        let mut extra = Vec::new();
-        for key in term.match_label_keys.iter().flatten() {
-            if let Some(v) = own_labels.get(key) {
-                extra.push(format!("{key} in ({v})"));
-            }
-        }
-        for key in term.mismatch_label_keys.iter().flatten() {
-            if let Some(v) = own_labels.get(key) {
-                extra.push(format!("{key} notin ({v})"));
-            }
-        }
-        if !extra.is_empty() {
-            if let Ok(more) = Selector::parse(&extra.join(",")) {
-                selector = selector.and(&more);
-            }
-        }
+        let selector = selector.with_label_keys(
+            own_labels,
+            term.match_label_keys.as_deref().unwrap_or_default(),
+            term.mismatch_label_keys.as_deref().unwrap_or_default(),
+        );
         let namespace_selector = term
             .namespace_selector
             .as_ref()

@@ -75,17 +75,13 @@ pub fn pod_constraints(pod: &PodInfo, when: &str) -> Vec<Constraint> {
         .iter()
         .filter(|c| c.when_unsatisfiable == when)
         .map(|c| {
-            let mut selector = Selector::from_label_selector_opt(c.label_selector.as_ref())
+            let selector = Selector::from_label_selector_opt(c.label_selector.as_ref())
                 .unwrap_or_else(|_| Selector::nothing());
-            let extra: Vec<String> = c
-                .match_label_keys
-                .iter()
-                .flatten()
-                .filter_map(|k| pod.labels.get(k).map(|v| format!("{k}={v}")))
-                .collect();
-            if let Ok(more) = Selector::parse(&extra.join(",")) {
-                selector = selector.and(&more);
-            }
+            let selector = selector.with_label_keys(
+                &pod.labels,
+                c.match_label_keys.as_deref().unwrap_or_default(),
+                &[],
+            );
             Constraint {
                 max_skew: i64::from(c.max_skew),
                 topology_key: c.topology_key.clone(),
