@@ -732,7 +732,7 @@ impl Scheduler {
                         a.result = "error";
                     }
                 }
-                self.fail(ctx, &uid, &pod, message, nominated_node, error);
+                self.fail(ctx, &pod, &info, message, nominated_node, error);
             }
         }
         if let Some(a) = attempt {
@@ -835,8 +835,8 @@ impl Scheduler {
     fn fail(
         &mut self,
         ctx: &mut Ctx<'_>,
-        uid: &str,
         pod: &Arc<Object>,
+        info: &SharedPodInfo,
         message: String,
         nominated_node: Option<String>,
         error: bool,
@@ -888,10 +888,10 @@ impl Scheduler {
             }
         }
         if let Some(node) = nominated_node {
-            let info = Arc::new(PodInfo::of(pod));
-            self.nominated.insert(uid.to_owned(), (node, info));
+            self.nominated
+                .insert(info.uid.clone(), (node, info.clone()));
         }
-        self.queue.requeue_failed(uid, ctx.now(), !error);
+        self.queue.requeue_failed(&info.uid, ctx.now(), !error);
     }
 }
 
