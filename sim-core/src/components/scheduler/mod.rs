@@ -903,31 +903,26 @@ fn scheduling_properties_changed(old: &Object, new: &Object) -> bool {
     let (Some(o), Some(n)) = (old.as_node(), new.as_node()) else {
         return true;
     };
-    let unschedulable = |x: &k8s_openapi::api::core::v1::Node| {
-        x.spec
-            .as_ref()
-            .and_then(|s| s.unschedulable)
-            .unwrap_or(false)
-    };
-    let taints =
-        |x: &k8s_openapi::api::core::v1::Node| x.spec.as_ref().and_then(|s| s.taints.clone());
-    let allocatable = |x: &k8s_openapi::api::core::v1::Node| {
-        x.status.as_ref().and_then(|s| s.allocatable.clone())
-    };
-    let conditions = |x: &k8s_openapi::api::core::v1::Node| -> Vec<(String, String)> {
-        x.status
-            .as_ref()
-            .and_then(|s| s.conditions.as_ref())
-            .into_iter()
-            .flatten()
-            .map(|c| (c.type_.clone(), c.status.clone()))
-            .collect()
-    };
-    unschedulable(o) != unschedulable(n)
+    let (o_spec, n_spec) = (o.spec.as_ref(), n.spec.as_ref());
+    let (o_status, n_status) = (o.status.as_ref(), n.status.as_ref());
+    let oc = o_status
+        .and_then(|s| s.conditions.as_deref())
+        .unwrap_or_default();
+    let nc = n_status
+        .and_then(|s| s.conditions.as_deref())
+        .unwrap_or_default();
+    let conditions_changed = oc.len() != nc.len()
+        || oc
+            .iter()
+            .zip(nc)
+            .any(|(a, b)| a.type_ != b.type_ || a.status != b.status);
+    o_spec.and_then(|s| s.unschedulable).unwrap_or(false)
+        != n_spec.and_then(|s| s.unschedulable).unwrap_or(false)
         || o.metadata.labels != n.metadata.labels
-        || taints(o) != taints(n)
-        || allocatable(o) != allocatable(n)
-        || conditions(o) != conditions(n)
+        || o_spec.and_then(|s| s.taints.as_ref()) != n_spec.and_then(|s| s.taints.as_ref())
+        || o_status.and_then(|s| s.allocatable.as_ref())
+            != n_status.and_then(|s| s.allocatable.as_ref())
+        || conditions_changed
 }
 
 /// `selectHost`: the index of the best total, ties broken by reservoir
