@@ -17,12 +17,13 @@ use super::plugins::image_locality::ImageSpread;
 use super::plugins::inter_pod_affinity::NamespaceLabels;
 use super::plugins::node_resources_fit::{compile_resources, WeightedResource};
 use super::plugins::{
-    balanced_allocation, image_locality, inter_pod_affinity, node_affinity, node_name, node_ports,
-    node_resources_fit, node_unschedulable, pod_topology_spread, taint_toleration, volume_binding,
-    PluginId, Rejection, Scored,
+    balanced_allocation, default_normalize_one, image_locality, inter_pod_affinity, node_affinity,
+    node_name, node_ports, node_resources_fit, node_unschedulable, pod_topology_spread,
+    taint_toleration, volume_binding, PluginId, Rejection, Scored,
 };
 use super::pod_info::PodInfo;
 use super::profile::{PluginArgs, Profile};
+use super::verdicts::{Verdict, MEMOIZED_FILTERS};
 use crate::api::labels::Selector;
 
 /// A profile ready to run: modelled plugins only, in order.
@@ -105,6 +106,15 @@ pub struct CycleState {
     /// The filters that run for this pod, in profile order: those whose
     /// PreFilter said Skip are left out.
     filters: Vec<PluginId>,
+    /// The same without the filters a [`Verdict`] holds.
+    unmemoized: Vec<PluginId>,
+}
+
+impl CycleState {
+    /// The filters that run for this pod and that a [`Verdict`] does not hold.
+    pub fn unmemoized_filters(&self) -> &[PluginId] {
+        &self.unmemoized
+    }
 }
 
 /// PreFilter of every filter plugin of the profile. A rejection here applies
@@ -152,6 +162,9 @@ pub fn pre_filter(
         };
         if runs {
             state.filters.push(id);
+            if !MEMOIZED_FILTERS.contains(&id) {
+                state.unmemoized.push(id);
+            }
         }
     }
     Ok(state)
@@ -165,7 +178,19 @@ pub fn run_filters(
     node: &NodeInfo,
     view: &ClusterView<'_>,
 ) -> Result<(), Rejection> {
-    for &id in &state.filters {
+    run_filter_list(&state.filters, profile, state, pod, node, view)
+}
+
+/// Runs some of the cycle's filters on one node, in the order given.
+pub fn run_filter_list(
+    filters: &[PluginId],
+    profile: &CompiledProfile,
+    state: &CycleState,
+    pod: &PodInfo,
+    node: &NodeInfo,
+    view: &ClusterView<'_>,
+) -> Result<(), Rejection> {
+    for &id in filters {
         match id {
             PluginId::NodeUnschedulable => node_unschedulable::filter(pod, node)?,
             PluginId::NodeName => node_name::filter(pod, node)?,
@@ -212,15 +237,94 @@ pub struct Scores {
     pub parts: Vec<(&'static str, Vec<ScoreParts>)>,
 }
 
-fn per_node(feasible: &[&NodeInfo], f: impl Fn(&NodeInfo) -> i64) -> Vec<i64> {
-    feasible.iter().map(|n| f(n)).collect()
+fn per_node(nodes: &[NodeInfo], feasible: &[usize], f: impl Fn(&NodeInfo) -> i64) -> Vec<i64> {
+    feasible.iter().map(|&i| f(&nodes[i])).collect()
 }
 
-/// PreScore, Score, NormalizeScore and weighting over the feasible nodes.
+/// How a memoized score is normalized.
+#[derive(Clone, Copy)]
+enum Normalize {
+    /// No NormalizeScore: the raw score is final.
+    None,
+    /// `helper.DefaultNormalizeScore`, reversed or not.
+    Default { reverse: bool },
+}
+
+impl Normalize {
+    #[inline]
+    fn apply(self, score: i64, max: i64) -> i64 {
+        match self {
+            Normalize::None => score,
+            Normalize::Default { reverse } => default_normalize_one(score, max, reverse),
+        }
+    }
+}
+
+impl Scores {
+    /// Adds a plugin's scores, read from the feasible nodes' verdicts, to the
+    /// totals (and to the parts when explaining) without collecting them first.
+    fn add_memoized(
+        &mut self,
+        id: PluginId,
+        weight: i64,
+        verdicts: &[Verdict],
+        raw_of: impl Fn(&Verdict) -> i32,
+        normalize: Normalize,
+        explain: bool,
+    ) {
+        let raw = |v: &Verdict| i64::from(raw_of(v));
+        let max = match normalize {
+            Normalize::None => 0,
+            Normalize::Default { .. } => verdicts.iter().map(raw).max().unwrap_or(0),
+        };
+        for (t, v) in self.totals.iter_mut().zip(verdicts) {
+            *t += normalize.apply(raw(v), max) * weight;
+        }
+        if explain {
+            let parts = verdicts
+                .iter()
+                .map(|v| {
+                    let normalized = normalize.apply(raw(v), max);
+                    ScoreParts {
+                        raw: raw(v),
+                        normalized,
+                        weighted: normalized * weight,
+                    }
+                })
+                .collect();
+            self.parts.push((id.name(), parts));
+        }
+    }
+
+    /// Adds a plugin's computed scores to the totals (and the parts).
+    fn add(&mut self, id: PluginId, weight: i64, scored: &Scored, explain: bool) {
+        for (t, s) in self.totals.iter_mut().zip(&scored.normalized) {
+            *t += s * weight;
+        }
+        if explain {
+            let parts = scored
+                .raw
+                .iter()
+                .zip(&scored.normalized)
+                .map(|(&raw, &normalized)| ScoreParts {
+                    raw,
+                    normalized,
+                    weighted: normalized * weight,
+                })
+                .collect();
+            self.parts.push((id.name(), parts));
+        }
+    }
+}
+
+/// PreScore, Score, NormalizeScore and weighting over the feasible nodes
+/// (indexes into `view.nodes`). `verdicts[j]` is the [`Verdict`] of
+/// `feasible[j]`: the plugins it holds are not run again.
 pub fn score_nodes(
     profile: &CompiledProfile,
     pod: &PodInfo,
-    feasible: &[&NodeInfo],
+    feasible: &[usize],
+    verdicts: &[Verdict],
     view: &ClusterView<'_>,
     explain: bool,
 ) -> Scores {
@@ -230,28 +334,29 @@ pub fn score_nodes(
     };
     let args = &profile.args;
     for &(id, weight) in &profile.scores {
-        let scored: Option<Scored> = match id {
+        match id {
             PluginId::TaintToleration => {
-                let raw = per_node(feasible, |n| taint_toleration::score(pod, n));
-                Some(Scored::default_normalized(raw, true))
-            }
-            PluginId::NodeAffinity if !pod.preferred_node_terms.is_empty() => {
-                let raw = per_node(feasible, |n| node_affinity::score(pod, n));
-                Some(Scored::default_normalized(raw, false))
+                let reverse = Normalize::Default { reverse: true };
+                out.add_memoized(id, weight, verdicts, |v| v.taint, reverse, explain);
+                continue;
             }
             PluginId::NodeResourcesFit => {
-                let raw = per_node(feasible, |n| {
-                    node_resources_fit::score(pod, n, &profile.fit_scorer, &profile.fit_resources)
-                });
-                Some(Scored::unnormalized(raw))
+                out.add_memoized(id, weight, verdicts, |v| v.fit, Normalize::None, explain);
+                continue;
             }
-            PluginId::BalancedAllocation
-                if !balanced_allocation::skips(pod, &profile.balanced_resources) =>
-            {
-                let raw = per_node(feasible, |n| {
-                    balanced_allocation::score(pod, n, &profile.balanced_resources)
-                });
-                Some(Scored::unnormalized(raw))
+            PluginId::BalancedAllocation => {
+                if !balanced_allocation::skips(pod, &profile.balanced_resources) {
+                    let raw_of = |v: &Verdict| v.balanced;
+                    out.add_memoized(id, weight, verdicts, raw_of, Normalize::None, explain);
+                }
+                continue;
+            }
+            _ => {}
+        }
+        let scored: Option<Scored> = match id {
+            PluginId::NodeAffinity if !pod.preferred_node_terms.is_empty() => {
+                let raw = per_node(view.nodes, feasible, |n| node_affinity::score(pod, n));
+                Some(Scored::default_normalized(raw, false))
             }
             PluginId::ImageLocality => {
                 let images: Vec<ImageSpread> = pod
@@ -264,9 +369,12 @@ pub fn score_nodes(
                     .collect();
                 let raw = if images.iter().all(|i| i.num_nodes == 0) {
                     // No node has any of the images: every node scores the same 0.
+                    if !explain {
+                        continue;
+                    }
                     vec![0; feasible.len()]
                 } else {
-                    per_node(feasible, |n| {
+                    per_node(view.nodes, feasible, |n| {
                         image_locality::score(&images, view.num_nodes, n)
                     })
                 };
@@ -298,22 +406,7 @@ pub fn score_nodes(
             _ => None,
         };
         let Some(scored) = scored else { continue };
-        for (t, s) in out.totals.iter_mut().zip(&scored.normalized) {
-            *t += s * weight;
-        }
-        if explain {
-            let parts = scored
-                .raw
-                .iter()
-                .zip(&scored.normalized)
-                .map(|(&raw, &normalized)| ScoreParts {
-                    raw,
-                    normalized,
-                    weighted: normalized * weight,
-                })
-                .collect();
-            out.parts.push((id.name(), parts));
-        }
+        out.add(id, weight, &scored, explain);
     }
     out
 }

@@ -17,11 +17,13 @@
 pub mod explanation;
 pub mod framework;
 pub mod node_info;
+pub mod node_search;
 pub mod plugins;
 pub mod pod_info;
 pub mod preemption;
 pub mod profile;
 pub mod queue;
+pub mod verdicts;
 
 use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,10 +35,12 @@ use rand::Rng;
 use self::explanation::{Attempt, FilterVerdict, NodeVerdict, PreemptionOutcome};
 use self::framework::{ClusterView, CompiledProfile, CycleState};
 use self::node_info::NodeInfo;
+use self::node_search::{Found, NodeSearch};
 use self::plugins::inter_pod_affinity::NamespaceLabels;
 use self::plugins::{PluginId, Rejection};
 use self::pod_info::{PodInfo, SharedPodInfo};
 use self::queue::SchedulingQueue;
+use self::verdicts::{Shapes, Verdicts};
 use super::event_recorder::EventRecorder;
 use super::{Component, Ctx, WatchEvent};
 use crate::api::labels::Selector;
@@ -135,6 +139,10 @@ pub struct Scheduler {
     next_bind_tag: u64,
     explain: bool,
     attempts: Vec<Attempt>,
+    /// Pod shapes seen, interned for [`Verdicts`].
+    shapes: Shapes,
+    /// The remembered verdict of each node slot.
+    verdicts: Verdicts,
 }
 
 impl Default for Scheduler {
@@ -176,6 +184,8 @@ impl Scheduler {
             next_bind_tag: 1000,
             explain: false,
             attempts: Vec::new(),
+            shapes: Shapes::default(),
+            verdicts: Verdicts::default(),
         }
     }
 
@@ -358,10 +368,12 @@ impl Scheduler {
             }
             return;
         }
-        let info = Arc::new(PodInfo::of(obj));
+        let mut info = PodInfo::of(obj);
         let Some(p) = self.profile_index(&info.scheduler_name) else {
             return;
         };
+        info.shape = self.shapes.intern(p, &info);
+        let info = Arc::new(info);
         match &info.nominated_node_name {
             Some(n) => {
                 self.nominated
@@ -508,7 +520,13 @@ impl Scheduler {
         let pod = queued.pod.clone();
         let info = match self.queued_info.get(&uid) {
             Some(i) => i.clone(),
-            None => Arc::new(PodInfo::of(&pod)),
+            None => {
+                let mut info = PodInfo::of(&pod);
+                if let Some(p) = self.profile_index(&info.scheduler_name) {
+                    info.shape = self.shapes.intern(p, &info);
+                }
+                Arc::new(info)
+            }
         };
         let Some(p) = self.profile_index(&info.scheduler_name) else {
             return;
@@ -557,9 +575,6 @@ impl Scheduler {
             default_selector,
             claims: &self.claims,
         };
-        let mut feasible: Vec<usize> = Vec::new();
-        let mut rejections: Vec<(usize, Rejection)> = Vec::new();
-        let mut processed = 0;
         let mut pre_filter_rejection = None;
         let mut state = CycleState::default();
         if n > 0 {
@@ -569,50 +584,43 @@ impl Scheduler {
             }
         }
         let nominated_pods = self.nominated_by_node(&info);
-        let filter_node = |i: usize| -> Result<(), Rejection> {
-            match nominated_pods.get(&i) {
-                Some(extra) => {
-                    let mut node = self.nodes[i].clone();
-                    for p in extra {
-                        node.add_pod(p.clone());
-                    }
-                    framework::run_filters(&profile, &state, &info, &node, &view)
-                }
-                None => framework::run_filters(&profile, &state, &info, &self.nodes[i], &view),
-            }
-        };
-        if n > 0 && pre_filter_rejection.is_none() {
+        let mut verdicts = std::mem::take(&mut self.verdicts);
+        let found = if n > 0 && pre_filter_rejection.is_none() {
+            let search = NodeSearch {
+                profile: &profile,
+                state: &state,
+                pod: &info,
+                view: &view,
+                nominated_pods: &nominated_pods,
+                verdicts: &mut verdicts,
+            };
             // A nominated node is evaluated first (schedule_one.go: evaluateNominatedNode).
             let nominated_node = info
                 .nominated_node_name
                 .as_ref()
                 .and_then(|name| self.node_index.get(name).copied());
-            if let Some(i) = nominated_node {
-                processed += 1;
-                match filter_node(i) {
-                    Ok(()) => feasible.push(i),
-                    Err(r) => rejections.push((i, r)),
-                }
+            let want = num_feasible_nodes_to_find(n, percentage);
+            search.run(
+                nominated_node,
+                &self.order,
+                self.next_start_node_index,
+                want,
+            )
+        } else {
+            Found {
+                next_start: self.next_start_node_index,
+                ..Found::default()
             }
-            if feasible.is_empty() {
-                rejections.clear();
-                let want = num_feasible_nodes_to_find(n, percentage);
-                let mut examined = 0;
-                for k in 0..n {
-                    if feasible.len() >= want {
-                        break;
-                    }
-                    let i = self.order[(self.next_start_node_index + k) % n];
-                    examined += 1;
-                    match filter_node(i) {
-                        Ok(()) => feasible.push(i),
-                        Err(r) => rejections.push((i, r)),
-                    }
-                }
-                processed += examined;
-                self.next_start_node_index = (self.next_start_node_index + examined) % n;
-            }
-        }
+        };
+        self.verdicts = verdicts;
+        let Found {
+            feasible,
+            verdicts: feasible_verdicts,
+            rejections,
+            processed,
+            next_start,
+        } = found;
+        self.next_start_node_index = next_start;
         if let Some(a) = attempt.as_mut() {
             for (i, r) in &rejections {
                 a.nodes.insert(
@@ -643,12 +651,18 @@ impl Scheduler {
             }
             Some(feasible[0])
         } else {
-            let nodes: Vec<&NodeInfo> = feasible.iter().map(|&i| &self.nodes[i]).collect();
-            let scores = framework::score_nodes(&profile, &info, &nodes, &view, explain);
+            let scores = framework::score_nodes(
+                &profile,
+                &info,
+                &feasible,
+                &feasible_verdicts,
+                &view,
+                explain,
+            );
             if let Some(a) = attempt.as_mut() {
-                for (j, node) in nodes.iter().enumerate() {
+                for (j, &i) in feasible.iter().enumerate() {
                     a.nodes.insert(
-                        node.name.clone(),
+                        self.nodes[i].name.clone(),
                         NodeVerdict {
                             filter: FilterVerdict::OK,
                             scores: scores.parts.iter().map(|(name, v)| (*name, v[j])).collect(),

@@ -180,6 +180,9 @@ pub struct PodInfo {
     pub start_time_ns: Option<i128>,
     /// The pod is being deleted.
     pub terminating: bool,
+    /// The scheduler's id of the pod's shape (0: none given), the key of the
+    /// per-node [`crate::components::scheduler::verdicts::Verdicts`].
+    pub shape: u32,
 }
 
 fn pod_affinity(

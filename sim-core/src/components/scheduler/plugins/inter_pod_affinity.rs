@@ -167,7 +167,7 @@ pub fn filter(
 /// topology score anywhere).
 pub fn score(
     pod: &PodInfo,
-    feasible: &[&NodeInfo],
+    feasible: &[usize],
     all: &[NodeInfo],
     namespaces: &NamespaceLabels,
     any_affinity: bool,
@@ -235,7 +235,8 @@ pub fn score(
     }
     let raw: Vec<i64> = feasible
         .iter()
-        .map(|node| {
+        .map(|&i| {
+            let node = &all[i];
             topology
                 .iter()
                 .filter_map(|(k, values)| node.labels.get(k).and_then(|v| values.get(v)))

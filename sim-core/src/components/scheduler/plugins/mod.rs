@@ -138,17 +138,23 @@ impl PluginId {
 /// zero, or becomes 100 when reversed.
 pub fn default_normalize_score(scores: &mut [i64], reverse: bool) {
     let max = scores.iter().copied().max().unwrap_or(0);
-    if max == 0 {
-        if reverse {
-            scores.iter_mut().for_each(|s| *s = MAX_NODE_SCORE);
-        }
-        return;
-    }
     for s in scores.iter_mut() {
-        *s = MAX_NODE_SCORE * *s / max;
-        if reverse {
-            *s = MAX_NODE_SCORE - *s;
-        }
+        *s = default_normalize_one(*s, max, reverse);
+    }
+}
+
+/// One score of [`default_normalize_score`], given the maximum over all nodes.
+#[inline]
+pub fn default_normalize_one(score: i64, max: i64, reverse: bool) -> i64 {
+    let s = if max == 0 {
+        0
+    } else {
+        MAX_NODE_SCORE * score / max
+    };
+    if reverse {
+        MAX_NODE_SCORE - s
+    } else {
+        s
     }
 }
 

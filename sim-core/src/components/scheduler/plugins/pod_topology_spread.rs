@@ -226,7 +226,7 @@ pub fn score(
     pod: &PodInfo,
     constraints: &[Constraint],
     require_all: bool,
-    feasible: &[&NodeInfo],
+    feasible: &[usize],
     all: &[NodeInfo],
 ) -> Option<Scored> {
     if constraints.is_empty() || feasible.is_empty() {
@@ -235,7 +235,7 @@ pub fn score(
     // initPreScoreState over the feasible nodes.
     let mut ignored = vec![false; feasible.len()];
     let mut counts: Vec<BTreeMap<String, i64>> = vec![BTreeMap::new(); constraints.len()];
-    for (j, node) in feasible.iter().enumerate() {
+    for (j, node) in feasible.iter().map(|&i| &all[i]).enumerate() {
         if require_all && !has_all_keys(node, constraints) {
             ignored[j] = true;
             continue;
@@ -284,6 +284,7 @@ pub fn score(
     }
     let raw: Vec<i64> = feasible
         .iter()
+        .map(|&i| &all[i])
         .enumerate()
         .map(|(j, node)| {
             if ignored[j] {

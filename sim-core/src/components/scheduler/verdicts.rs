@@ -1,0 +1,244 @@
+//! The per-node memo of what a pod's *shape* decides on a node.
+//!
+//! Three filters and three scores of the default profile read nothing of the
+//! pod but its requests and tolerations, and nothing of the node but its
+//! resources, pod count, taints and `spec.unschedulable`: NodeUnschedulable,
+//! TaintToleration and NodeResourcesFit at Filter, NodeResourcesFit,
+//! NodeResourcesBalancedAllocation and TaintToleration at Score. Pods of one
+//! workload share that shape, and between two visits of the rotating node
+//! search most nodes have not changed. So each node slot remembers the
+//! verdict for the last shape asked, stamped with the node's generation
+//! (bumped on every change to the node or its pods); a visit with the same
+//! shape and generation reuses it instead of running the plugins again.
+//!
+//! The memo is exact: a verdict is what the plugins return for these inputs,
+//! and a node whose verdict says a filter rejects is filtered again in full,
+//! so rejections keep the real plugin's order and words.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::Toleration;
+
+use super::framework::CompiledProfile;
+use super::node_info::NodeInfo;
+use super::plugins::{
+    balanced_allocation, node_resources_fit, node_unschedulable, taint_toleration, PluginId,
+};
+use super::pod_info::PodInfo;
+use crate::api::resources::Resources;
+
+/// The filters whose result a [`Verdict`] holds.
+pub const MEMOIZED_FILTERS: [PluginId; 3] = [
+    PluginId::NodeUnschedulable,
+    PluginId::TaintToleration,
+    PluginId::NodeResourcesFit,
+];
+
+/// What the memoized plugins read of a pod, under one profile.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct ShapeKey {
+    profile: usize,
+    requests: (i64, i64, i64),
+    non_zero: (i64, i64, i64),
+    extended: Vec<(String, i64)>,
+    /// key, operator, value, effect of each toleration, in order.
+    tolerations: Vec<[Option<String>; 4]>,
+}
+
+fn triple(r: &Resources) -> (i64, i64, i64) {
+    (r.cpu_millis, r.memory_bytes, r.ephemeral_storage_bytes)
+}
+
+fn toleration_key(t: &Toleration) -> [Option<String>; 4] {
+    [
+        t.key.clone(),
+        t.operator.clone(),
+        t.value.clone(),
+        t.effect.clone(),
+    ]
+}
+
+/// Interns pod shapes to small ids (1, 2, …; 0 means "not interned").
+#[derive(Debug, Default)]
+pub struct Shapes {
+    ids: BTreeMap<ShapeKey, u32>,
+}
+
+impl Shapes {
+    /// The id of the pod's shape under profile number `profile`.
+    pub fn intern(&mut self, profile: usize, pod: &PodInfo) -> u32 {
+        let key = ShapeKey {
+            profile,
+            requests: triple(&pod.requests),
+            non_zero: triple(&pod.non_zero),
+            extended: pod.extended.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+            tolerations: pod.tolerations.iter().map(toleration_key).collect(),
+        };
+        let next = u32::try_from(self.ids.len() + 1).unwrap_or(u32::MAX);
+        *self.ids.entry(key).or_insert(next)
+    }
+}
+
+/// The memoized plugins' results for one shape on one node.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Verdict {
+    /// The node generation it was computed at.
+    generation: u64,
+    /// The shape id (0: empty slot).
+    shape: u32,
+    /// Every memoized filter the profile enables passes.
+    pub passes: bool,
+    /// NodeResourcesFit's raw score.
+    pub fit: i32,
+    /// NodeResourcesBalancedAllocation's raw score.
+    pub balanced: i32,
+    /// TaintToleration's raw score (untolerated PreferNoSchedule taints).
+    pub taint: i32,
+}
+
+impl Verdict {
+    /// Runs the memoized plugins for `pod` on `node`.
+    pub fn compute(profile: &CompiledProfile, pod: &PodInfo, node: &NodeInfo) -> Self {
+        let passes = profile.filters.iter().all(|id| match id {
+            PluginId::NodeUnschedulable => node_unschedulable::filter(pod, node).is_ok(),
+            PluginId::TaintToleration => taint_toleration::filter(pod, node).is_ok(),
+            PluginId::NodeResourcesFit => {
+                node_resources_fit::filter(pod, node, &profile.args.fit_ignored_resources).is_ok()
+            }
+            _ => true,
+        });
+        let narrow = |s: i64| i32::try_from(s).unwrap_or(if s < 0 { i32::MIN } else { i32::MAX });
+        Self {
+            generation: node.generation,
+            shape: pod.shape,
+            passes,
+            fit: narrow(node_resources_fit::score(
+                pod,
+                node,
+                &profile.fit_scorer,
+                &profile.fit_resources,
+            )),
+            balanced: narrow(balanced_allocation::score(
+                pod,
+                node,
+                &profile.balanced_resources,
+            )),
+            taint: narrow(taint_toleration::score(pod, node)),
+        }
+    }
+}
+
+/// One remembered verdict per node slot.
+#[derive(Debug, Default)]
+pub struct Verdicts {
+    slots: Vec<Verdict>,
+}
+
+impl Verdicts {
+    /// Makes room for `slots` node slots.
+    pub fn ensure(&mut self, slots: usize) {
+        if self.slots.len() < slots {
+            self.slots.resize(slots, Verdict::default());
+        }
+    }
+
+    /// The verdict for `pod` on node slot `index`, reused when the node's
+    /// generation and the pod's shape match the remembered one. The slot
+    /// must exist ([`Verdicts::ensure`]).
+    #[inline]
+    pub fn get(
+        &mut self,
+        index: usize,
+        profile: &CompiledProfile,
+        pod: &PodInfo,
+        node: &NodeInfo,
+    ) -> Verdict {
+        let slot = &mut self.slots[index];
+        if pod.shape == 0 || slot.shape != pod.shape || slot.generation != node.generation {
+            *slot = Verdict::compute(profile, pod, node);
+        }
+        *slot
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::api::{Kind, Object};
+    use crate::components::scheduler::profile::Profile;
+
+    fn node(cpu: &str) -> NodeInfo {
+        let alloc = json!({"cpu": cpu, "memory": "8Gi", "pods": "110"});
+        let v = json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n"},
+                       "status": {"allocatable": alloc, "capacity": alloc}});
+        let obj: Object = Kind::Node.decode(&v).expect("node decodes");
+        NodeInfo::from_node(Arc::new(obj))
+    }
+
+    fn pod(uid: &str, cpu_millis: i64) -> PodInfo {
+        let mut p = PodInfo {
+            uid: uid.into(),
+            ..PodInfo::default()
+        };
+        p.requests.cpu_millis = cpu_millis;
+        p.non_zero.cpu_millis = cpu_millis.max(100);
+        p.non_zero.memory_bytes = 200 << 20;
+        p
+    }
+
+    #[test]
+    fn shapes_intern_by_what_the_plugins_read() {
+        let mut shapes = Shapes::default();
+        let a = shapes.intern(0, &pod("a", 100));
+        assert_eq!(a, 1);
+        assert_eq!(
+            shapes.intern(0, &pod("b", 100)),
+            a,
+            "same requests, same shape"
+        );
+        assert_ne!(shapes.intern(0, &pod("c", 200)), a);
+        assert_ne!(shapes.intern(1, &pod("d", 100)), a, "another profile");
+        let mut tolerant = pod("e", 100);
+        tolerant.tolerations.push(Toleration {
+            operator: Some("Exists".into()),
+            ..Toleration::default()
+        });
+        assert_ne!(shapes.intern(0, &tolerant), a);
+    }
+
+    #[test]
+    fn a_verdict_is_reused_until_the_node_changes() {
+        let profile = CompiledProfile::compile(&Profile::default_named("default-scheduler"));
+        let mut shapes = Shapes::default();
+        let mut verdicts = Verdicts::default();
+        verdicts.ensure(4);
+        let mut p = pod("a", 1000);
+        p.shape = shapes.intern(0, &p);
+        let mut n = node("2");
+        let first = verdicts.get(3, &profile, &p, &n);
+        assert!(first.passes);
+        // least_allocated.go: cpu (2000 − 1000) × 100 / 2000 = 50, memory
+        // (8Gi − 200Mi) × 100 / 8Gi = 97 → (50 + 97) / 2 = 73.
+        assert_eq!(first.fit, 73);
+        assert_eq!(verdicts.get(3, &profile, &p, &n), first);
+        // A pod of 1 CPU lands: the next pod of the same shape still fits, then
+        // not after a second one; each change is seen.
+        let mut placed = pod("x", 1000);
+        placed.requests.pods = 0;
+        n.add_pod(Arc::new(placed.clone()));
+        let second = verdicts.get(3, &profile, &p, &n);
+        assert!(second.passes);
+        // cpu (2000 − 2000) → 0, memory (8Gi − 400Mi) × 100 / 8Gi = 95 → 47.
+        assert_eq!(second.fit, 47);
+        assert_eq!(second, Verdict::compute(&profile, &p, &n));
+        n.add_pod(Arc::new(PodInfo {
+            uid: "y".into(),
+            ..placed
+        }));
+        assert!(!verdicts.get(3, &profile, &p, &n).passes);
+    }
+}
