@@ -72,13 +72,10 @@ pub fn generate_name(base: &str, rng: &mut impl Rng) -> String {
 
 /// A random (version 4) UUID drawn from a seeded stream, formatted as Kubernetes uids are.
 pub fn new_uid(rng: &mut impl Rng) -> String {
-    let mut b: [u8; 16] = rng.random();
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    format!(
-        "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-        b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]
-    )
+    let uuid = uuid::Builder::from_random_bytes(rng.random()).into_uuid();
+    uuid.hyphenated()
+        .encode_lower(&mut uuid::Uuid::encode_buffer())
+        .to_owned()
 }
 
 /// An ownerReference to `owner`, marked as its controller when `controller` is set
@@ -141,6 +138,8 @@ mod tests {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
         let u = new_uid(&mut rng);
         assert_eq!(u.len(), 36);
-        assert_eq!(&u[14..15], "4");
+        assert_eq!(&u[14..15], "4", "version 4");
+        assert!("89ab".contains(&u[19..20]), "RFC 4122 variant");
+        assert_eq!(u.matches('-').count(), 4);
     }
 }

@@ -23,7 +23,7 @@ use super::plugins::{
 };
 use super::pod_info::PodInfo;
 use super::profile::{PluginArgs, Profile};
-use super::verdicts::{Verdict, MEMOIZED_FILTERS};
+use super::verdicts::{Verdict, Verdicts, MEMOIZED_FILTERS};
 use crate::api::labels::Selector;
 
 /// A profile ready to run: modelled plugins only, in order.
@@ -262,37 +262,50 @@ impl Normalize {
 
 impl Scores {
     /// Adds a plugin's scores, read from the feasible nodes' verdicts, to the
-    /// totals (and to the parts when explaining) without collecting them first.
+    /// totals and the parts (the explained path; see [`Scores::add_memoized_fused`]).
     fn add_memoized(
         &mut self,
         id: PluginId,
         weight: i64,
-        verdicts: &[Verdict],
+        verdicts: &[&Verdict],
         raw_of: impl Fn(&Verdict) -> i32,
         normalize: Normalize,
-        explain: bool,
     ) {
         let raw = |v: &Verdict| i64::from(raw_of(v));
         let max = match normalize {
             Normalize::None => 0,
-            Normalize::Default { .. } => verdicts.iter().map(raw).max().unwrap_or(0),
+            Normalize::Default { .. } => verdicts.iter().map(|v| raw(v)).max().unwrap_or(0),
         };
+        let mut parts = Vec::with_capacity(verdicts.len());
         for (t, v) in self.totals.iter_mut().zip(verdicts) {
-            *t += normalize.apply(raw(v), max) * weight;
+            let normalized = normalize.apply(raw(v), max);
+            *t += normalized * weight;
+            parts.push(ScoreParts {
+                raw: raw(v),
+                normalized,
+                weighted: normalized * weight,
+            });
         }
-        if explain {
-            let parts = verdicts
+        self.parts.push((id.name(), parts));
+    }
+
+    /// Adds the memoized plugins' weighted scores to the totals in one pass
+    /// (weights 0 for plugins that do not run).
+    fn add_memoized_fused(&mut self, feasible: &[usize], verdicts: &Verdicts, w: MemoizedWeights) {
+        let max_taint = if w.taint == 0 {
+            0
+        } else {
+            feasible
                 .iter()
-                .map(|v| {
-                    let normalized = normalize.apply(raw(v), max);
-                    ScoreParts {
-                        raw: raw(v),
-                        normalized,
-                        weighted: normalized * weight,
-                    }
-                })
-                .collect();
-            self.parts.push((id.name(), parts));
+                .map(|&i| i64::from(verdicts.slot(i).taint))
+                .max()
+                .unwrap_or(0)
+        };
+        for (t, &i) in self.totals.iter_mut().zip(feasible) {
+            let v = verdicts.slot(i);
+            *t += i64::from(v.fit) * w.fit
+                + i64::from(v.balanced) * w.balanced
+                + default_normalize_one(i64::from(v.taint), max_taint, true) * w.taint;
         }
     }
 
@@ -317,37 +330,71 @@ impl Scores {
     }
 }
 
+/// The weights of the score plugins a [`Verdict`] holds, 0 for those that
+/// do not run for the pod.
+#[derive(Clone, Copy, Debug, Default)]
+struct MemoizedWeights {
+    fit: i64,
+    balanced: i64,
+    taint: i64,
+}
+
 /// PreScore, Score, NormalizeScore and weighting over the feasible nodes
-/// (indexes into `view.nodes`). `verdicts[j]` is the [`Verdict`] of
-/// `feasible[j]`: the plugins it holds are not run again.
+/// (indexes into `view.nodes`). The plugins a [`Verdict`] holds are read from
+/// `verdicts` (each feasible node's slot is current), not run again.
+/// `totals` is a buffer to reuse for the result.
 pub fn score_nodes(
     profile: &CompiledProfile,
     pod: &PodInfo,
     feasible: &[usize],
-    verdicts: &[Verdict],
+    verdicts: &Verdicts,
     view: &ClusterView<'_>,
     explain: bool,
+    mut totals: Vec<i64>,
 ) -> Scores {
+    totals.clear();
+    totals.resize(feasible.len(), 0);
     let mut out = Scores {
-        totals: vec![0; feasible.len()],
+        totals,
         parts: Vec::new(),
     };
     let args = &profile.args;
+    let balanced_runs = !balanced_allocation::skips(pod, &profile.balanced_resources);
+    if !explain {
+        let mut w = MemoizedWeights::default();
+        for &(id, weight) in &profile.scores {
+            match id {
+                PluginId::NodeResourcesFit => w.fit = weight,
+                PluginId::BalancedAllocation if balanced_runs => w.balanced = weight,
+                PluginId::TaintToleration => w.taint = weight,
+                _ => {}
+            }
+        }
+        out.add_memoized_fused(feasible, verdicts, w);
+    }
+    let slots: Vec<&Verdict> = if explain {
+        feasible.iter().map(|&i| verdicts.slot(i)).collect()
+    } else {
+        Vec::new()
+    };
     for &(id, weight) in &profile.scores {
         match id {
             PluginId::TaintToleration => {
-                let reverse = Normalize::Default { reverse: true };
-                out.add_memoized(id, weight, verdicts, |v| v.taint, reverse, explain);
+                if explain {
+                    let reverse = Normalize::Default { reverse: true };
+                    out.add_memoized(id, weight, &slots, |v| v.taint, reverse);
+                }
                 continue;
             }
             PluginId::NodeResourcesFit => {
-                out.add_memoized(id, weight, verdicts, |v| v.fit, Normalize::None, explain);
+                if explain {
+                    out.add_memoized(id, weight, &slots, |v| v.fit, Normalize::None);
+                }
                 continue;
             }
             PluginId::BalancedAllocation => {
-                if !balanced_allocation::skips(pod, &profile.balanced_resources) {
-                    let raw_of = |v: &Verdict| v.balanced;
-                    out.add_memoized(id, weight, verdicts, raw_of, Normalize::None, explain);
+                if explain && balanced_runs {
+                    out.add_memoized(id, weight, &slots, |v| v.balanced, Normalize::None);
                 }
                 continue;
             }

@@ -31,6 +31,7 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::PodCondition;
 use rand::Rng;
+use rustc_hash::FxHashMap;
 
 use self::explanation::{Attempt, FilterVerdict, NodeVerdict, PreemptionOutcome};
 use self::framework::{ClusterView, CompiledProfile, CycleState};
@@ -116,10 +117,11 @@ pub struct Scheduler {
     nodes: Vec<NodeInfo>,
     node_index: BTreeMap<String, usize>,
     order: Vec<usize>,
-    assigned: BTreeMap<String, Assigned>,
+    /// Placed pods by uid (looked up, never iterated for a decision).
+    assigned: FxHashMap<String, Assigned>,
     /// What the scheduler read of each queued pod (extracted once per pod
     /// version, when its watch event arrives), by uid.
-    queued_info: BTreeMap<String, SharedPodInfo>,
+    queued_info: FxHashMap<String, SharedPodInfo>,
     /// Pods waiting with `status.nominatedNodeName`, by uid.
     nominated: BTreeMap<String, (String, SharedPodInfo)>,
     image_nodes: BTreeMap<String, usize>,
@@ -143,6 +145,10 @@ pub struct Scheduler {
     shapes: Shapes,
     /// The remembered verdict of each node slot.
     verdicts: Verdicts,
+    /// The last search's result, kept for its buffers.
+    found: Found,
+    /// The last scoring's totals, kept for its buffer.
+    totals: Vec<i64>,
 }
 
 impl Default for Scheduler {
@@ -166,9 +172,9 @@ impl Scheduler {
             nodes: Vec::new(),
             node_index: BTreeMap::new(),
             order: Vec::new(),
-            assigned: BTreeMap::new(),
+            assigned: FxHashMap::default(),
             nominated: BTreeMap::new(),
-            queued_info: BTreeMap::new(),
+            queued_info: FxHashMap::default(),
             image_nodes: BTreeMap::new(),
             namespaces: BTreeMap::new(),
             services: BTreeMap::new(),
@@ -186,6 +192,8 @@ impl Scheduler {
             attempts: Vec::new(),
             shapes: Shapes::default(),
             verdicts: Verdicts::default(),
+            found: Found::default(),
+            totals: Vec::new(),
         }
     }
 
@@ -274,8 +282,17 @@ impl Scheduler {
                     }
                     None => {
                         let mut info = NodeInfo::from_node(event.object.clone());
-                        for a in self.assigned.values().filter(|a| a.node == name) {
-                            info.add_pod(a.info.clone());
+                        // Pods already bound to a node the scheduler learns of
+                        // late, in uid order.
+                        let mut pods: Vec<&SharedPodInfo> = self
+                            .assigned
+                            .values()
+                            .filter(|a| a.node == name)
+                            .map(|a| &a.info)
+                            .collect();
+                        pods.sort_by(|a, b| a.uid.cmp(&b.uid));
+                        for p in pods {
+                            info.add_pod(p.clone());
                         }
                         let i = self.nodes.len();
                         self.node_index.insert(name, i);
@@ -585,6 +602,7 @@ impl Scheduler {
         }
         let nominated_pods = self.nominated_by_node(&info);
         let mut verdicts = std::mem::take(&mut self.verdicts);
+        let scratch = std::mem::take(&mut self.found);
         let found = if n > 0 && pre_filter_rejection.is_none() {
             let search = NodeSearch {
                 profile: &profile,
@@ -601,21 +619,20 @@ impl Scheduler {
                 .and_then(|name| self.node_index.get(name).copied());
             let want = num_feasible_nodes_to_find(n, percentage);
             search.run(
+                scratch,
                 nominated_node,
                 &self.order,
                 self.next_start_node_index,
                 want,
             )
         } else {
-            Found {
-                next_start: self.next_start_node_index,
-                ..Found::default()
-            }
+            let mut found = scratch;
+            found.clear(self.next_start_node_index);
+            found
         };
         self.verdicts = verdicts;
         let Found {
             feasible,
-            verdicts: feasible_verdicts,
             rejections,
             processed,
             next_start,
@@ -651,13 +668,15 @@ impl Scheduler {
             }
             Some(feasible[0])
         } else {
+            let totals = std::mem::take(&mut self.totals);
             let scores = framework::score_nodes(
                 &profile,
                 &info,
                 &feasible,
-                &feasible_verdicts,
+                &self.verdicts,
                 &view,
                 explain,
+                totals,
             );
             if let Some(a) = attempt.as_mut() {
                 for (j, &i) in feasible.iter().enumerate() {
@@ -671,7 +690,9 @@ impl Scheduler {
                     );
                 }
             }
-            Some(feasible[select_host(ctx, &scores.totals)])
+            let best = select_host(ctx, &scores.totals);
+            self.totals = scores.totals;
+            Some(feasible[best])
         };
         // Preemption needs the view; decide it before the cache changes.
         let preemption = match chosen {
@@ -752,6 +773,12 @@ impl Scheduler {
         if let Some(a) = attempt {
             self.attempts.push(a);
         }
+        self.found = Found {
+            feasible,
+            rejections,
+            processed,
+            next_start,
+        };
         if self.queue.has_active() {
             self.cycle_pending = true;
             ctx.set_timer(cost, TIMER_CYCLE);

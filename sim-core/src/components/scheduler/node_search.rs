@@ -18,22 +18,31 @@ use std::collections::BTreeMap;
 use super::framework::{self, ClusterView, CompiledProfile, CycleState};
 use super::plugins::Rejection;
 use super::pod_info::{PodInfo, SharedPodInfo};
-use super::verdicts::{Verdict, Verdicts};
+use super::verdicts::Verdicts;
 
 /// What a search found.
 #[derive(Debug, Default)]
 pub struct Found {
-    /// Feasible node indexes, in the order found.
+    /// Feasible node indexes, in the order found. Their [`Verdicts`] slots
+    /// hold their verdicts (on the node without nominated pods, as scoring
+    /// sees it).
     pub feasible: Vec<usize>,
-    /// The verdict of each feasible node (on the node without nominated pods,
-    /// as scoring sees it).
-    pub verdicts: Vec<Verdict>,
     /// Rejected node indexes with the first rejecting filter's reason.
     pub rejections: Vec<(usize, Rejection)>,
     /// Nodes examined (the nominated node included).
     pub processed: usize,
     /// The start index for the next cycle.
     pub next_start: usize,
+}
+
+impl Found {
+    /// Empties the result, keeping its buffers; the start index stays `start`.
+    pub fn clear(&mut self, start: usize) {
+        self.feasible.clear();
+        self.rejections.clear();
+        self.processed = 0;
+        self.next_start = start;
+    }
 }
 
 /// One cycle's filtering of one pod.
@@ -53,9 +62,9 @@ pub struct NodeSearch<'a, 'v> {
 }
 
 impl NodeSearch<'_, '_> {
-    /// Filters node `i`: its verdict when it passes.
+    /// Filters node `i` (and brings its verdict up to date).
     #[inline]
-    fn filter(&mut self, i: usize) -> Result<Verdict, Rejection> {
+    fn filter(&mut self, i: usize) -> Result<(), Rejection> {
         let (profile, state, pod, view) = (self.profile, self.state, self.pod, self.view);
         let node = &view.nodes[i];
         let verdict = self.verdicts.get(i, profile, pod, node);
@@ -65,47 +74,42 @@ impl NodeSearch<'_, '_> {
                 for p in extra {
                     with_nominated.add_pod(p.clone());
                 }
-                framework::run_filters(profile, state, pod, &with_nominated, view)?;
-                return Ok(verdict);
+                return framework::run_filters(profile, state, pod, &with_nominated, view);
             }
         }
         if !verdict.passes {
             // Filtered again in full for the first rejecting plugin's reason.
-            framework::run_filters(profile, state, pod, node, view)?;
-            return Ok(verdict);
+            return framework::run_filters(profile, state, pod, node, view);
         }
         let rest = state.unmemoized_filters();
-        if !rest.is_empty() {
-            framework::run_filter_list(rest, profile, state, pod, node, view)?;
+        if rest.is_empty() {
+            return Ok(());
         }
-        Ok(verdict)
+        framework::run_filter_list(rest, profile, state, pod, node, view)
     }
 
+    #[inline(never)]
     fn record(&mut self, found: &mut Found, i: usize) {
         found.processed += 1;
         match self.filter(i) {
-            Ok(v) => {
-                found.feasible.push(i);
-                found.verdicts.push(v);
-            }
+            Ok(()) => found.feasible.push(i),
             Err(r) => found.rejections.push((i, r)),
         }
     }
 
     /// Searches `order` (the node tree) from `start` for `want` feasible
-    /// nodes, after the nominated node if any.
+    /// nodes, after the nominated node if any. `found` is an earlier result
+    /// whose buffers are reused.
     pub fn run(
         mut self,
+        mut found: Found,
         nominated_node: Option<usize>,
         order: &[usize],
         start: usize,
         want: usize,
     ) -> Found {
         let n = order.len();
-        let mut found = Found {
-            next_start: start,
-            ..Found::default()
-        };
+        found.clear(start);
         if n == 0 {
             return found;
         }
@@ -118,18 +122,32 @@ impl NodeSearch<'_, '_> {
             found.rejections.clear();
         }
         found.feasible.reserve(want.min(n));
-        found.verdicts.reserve(want.min(n));
-        let mut pos = start % n;
+        // With no nominated pods and nothing but memoized filters to run, a
+        // passing verdict is the whole answer.
+        let verdict_decides =
+            self.nominated_pods.is_empty() && self.state.unmemoized_filters().is_empty();
+        // The node tree from `start`, wrapping around once.
+        let start = start % n;
+        let (tail, head) = (&order[start..], &order[..start]);
         let mut examined = 0;
-        while examined < n && found.feasible.len() < want {
-            let i = order[pos];
-            pos += 1;
-            if pos == n {
-                pos = 0;
+        for &i in tail.iter().chain(head) {
+            if found.feasible.len() >= want {
+                break;
             }
             examined += 1;
+            if verdict_decides
+                && self
+                    .verdicts
+                    .get(i, self.profile, self.pod, &self.view.nodes[i])
+                    .passes
+            {
+                found.processed += 1;
+                found.feasible.push(i);
+                continue;
+            }
             self.record(&mut found, i);
         }
+        let pos = (start + examined) % n;
         found.next_start = pos;
         found
     }

@@ -7,10 +7,12 @@
 //! make them schedulable, or after at most 5 minutes (checked every 30 s).
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::{BTreeSet, BinaryHeap};
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 use priority_queue::PriorityQueue;
+use rustc_hash::{FxHashMap, FxHasher};
 
 use crate::api::Object;
 use crate::time::{SimDuration, SimTime};
@@ -49,8 +51,9 @@ type ActiveKey = (i32, Reverse<SimTime>, Reverse<u64>);
 /// The three queues.
 #[derive(Debug)]
 pub struct SchedulingQueue {
-    pods: BTreeMap<String, QueuedPod>,
-    active: PriorityQueue<String, ActiveKey>,
+    /// Every queued pod by uid (looked up, never iterated for a decision).
+    pods: FxHashMap<String, QueuedPod>,
+    active: PriorityQueue<String, ActiveKey, BuildHasherDefault<FxHasher>>,
     backoff: BinaryHeap<Reverse<(SimTime, u64, String)>>,
     /// The unschedulable pool (uids), so that moving it does not scan every pod.
     pool: BTreeSet<String>,
@@ -75,8 +78,8 @@ impl SchedulingQueue {
         max_unschedulable: SimDuration,
     ) -> Self {
         Self {
-            pods: BTreeMap::new(),
-            active: PriorityQueue::new(),
+            pods: FxHashMap::default(),
+            active: PriorityQueue::with_default_hasher(),
             backoff: BinaryHeap::new(),
             pool: BTreeSet::new(),
             initial_backoff,

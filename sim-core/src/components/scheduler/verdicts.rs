@@ -142,6 +142,12 @@ impl Verdicts {
         }
     }
 
+    /// The verdict last computed for node slot `index`.
+    #[inline]
+    pub fn slot(&self, index: usize) -> &Verdict {
+        &self.slots[index]
+    }
+
     /// The verdict for `pod` on node slot `index`, reused when the node's
     /// generation and the pod's shape match the remembered one. The slot
     /// must exist ([`Verdicts::ensure`]).
