@@ -51,11 +51,63 @@ pub struct Change {
 
 type NameKey = (String, String);
 
+/// The objects of one kind, by namespace then name (the order of a list).
+/// Two levels so that a read or an overwrite needs no owned key.
+#[derive(Clone, Debug, Default)]
+struct KindStore {
+    namespaces: BTreeMap<String, BTreeMap<String, Arc<Object>>>,
+    len: usize,
+}
+
+impl KindStore {
+    fn get(&self, namespace: &str, name: &str) -> Option<&Arc<Object>> {
+        self.namespaces.get(namespace)?.get(name)
+    }
+
+    fn get_mut(&mut self, namespace: &str, name: &str) -> Option<&mut Arc<Object>> {
+        self.namespaces.get_mut(namespace)?.get_mut(name)
+    }
+
+    /// Adds an object under a key that must be free.
+    fn insert_new(&mut self, obj: Arc<Object>) {
+        let names = match self.namespaces.get_mut(obj.namespace()) {
+            Some(names) => names,
+            None => self
+                .namespaces
+                .entry(obj.namespace().to_owned())
+                .or_default(),
+        };
+        names.insert(obj.name().to_owned(), obj);
+        self.len += 1;
+    }
+
+    fn remove(&mut self, namespace: &str, name: &str) -> Option<Arc<Object>> {
+        let names = self.namespaces.get_mut(namespace)?;
+        let removed = names.remove(name)?;
+        if names.is_empty() {
+            self.namespaces.remove(namespace);
+        }
+        self.len -= 1;
+        Some(removed)
+    }
+
+    fn values(&self) -> impl Iterator<Item = &Arc<Object>> {
+        self.namespaces.values().flat_map(BTreeMap::values)
+    }
+
+    fn in_namespace(&self, namespace: &str) -> impl Iterator<Item = &Arc<Object>> {
+        self.namespaces
+            .get(namespace)
+            .into_iter()
+            .flat_map(BTreeMap::values)
+    }
+}
+
 /// The revisioned store.
 #[derive(Debug, Default)]
 pub struct Etcd {
     revision: u64,
-    data: BTreeMap<Kind, BTreeMap<NameKey, Arc<Object>>>,
+    data: BTreeMap<Kind, KindStore>,
     history: VecDeque<Change>,
     compacted: u64,
 }
@@ -82,9 +134,7 @@ impl Etcd {
 
     /// Reads one object.
     pub fn get(&self, kind: Kind, namespace: &str, name: &str) -> Option<&Arc<Object>> {
-        self.data
-            .get(&kind)?
-            .get(&(namespace.to_owned(), name.to_owned()))
+        self.data.get(&kind)?.get(namespace, name)
     }
 
     /// All objects of a kind (in one namespace, or all when `namespace` is None),
@@ -95,17 +145,13 @@ impl Etcd {
         };
         match namespace {
             None => map.values().cloned().collect(),
-            Some(ns) => map
-                .range((ns.to_owned(), String::new())..)
-                .take_while(|((n, _), _)| n == ns)
-                .map(|(_, o)| o.clone())
-                .collect(),
+            Some(ns) => map.in_namespace(ns).cloned().collect(),
         }
     }
 
     /// Number of objects of a kind.
     pub fn count(&self, kind: Kind) -> usize {
-        self.data.get(&kind).map_or(0, BTreeMap::len)
+        self.data.get(&kind).map_or(0, |m| m.len)
     }
 
     /// The objects of a kind as they were at `revision` (which must not be compacted).
@@ -121,8 +167,13 @@ impl Etcd {
         if revision < self.compacted {
             return Err(too_old(revision, self.compacted));
         }
-        let mut state: BTreeMap<NameKey, Arc<Object>> =
-            self.data.get(&kind).cloned().unwrap_or_default();
+        let mut state: BTreeMap<NameKey, Arc<Object>> = self
+            .data
+            .get(&kind)
+            .into_iter()
+            .flat_map(KindStore::values)
+            .map(|o| (name_key(o), o.clone()))
+            .collect();
         for c in self
             .history
             .iter()
@@ -162,15 +213,14 @@ impl Etcd {
 
     /// Stores a new object; fails if the key exists. Sets its resourceVersion.
     pub fn create(&mut self, mut obj: Object) -> Result<Change, UpdateError> {
-        let key = name_key(&obj);
         let map = self.data.entry(obj.kind()).or_default();
-        if map.contains_key(&key) {
+        if map.get(obj.namespace(), obj.name()).is_some() {
             return Err(UpdateError::Exists);
         }
         self.revision += 1;
         obj.meta_mut().resource_version = Some(self.revision.to_string());
         let obj = Arc::new(obj);
-        map.insert(key, obj.clone());
+        map.insert_new(obj.clone());
         Ok(self.push(ChangeType::Added, obj, None))
     }
 
@@ -181,31 +231,28 @@ impl Etcd {
         mut obj: Object,
         expected_revision: Option<u64>,
     ) -> Result<Change, UpdateError> {
-        let key = name_key(&obj);
-        let map = self.data.entry(obj.kind()).or_default();
-        let Some(prev) = map.get(&key) else {
+        let Some(map) = self.data.get_mut(&obj.kind()) else {
+            return Err(UpdateError::NotFound);
+        };
+        let Some(slot) = map.get_mut(obj.namespace(), obj.name()) else {
             return Err(UpdateError::NotFound);
         };
         if let Some(expected) = expected_revision {
-            if prev.resource_version() != Some(expected) {
+            if slot.resource_version() != Some(expected) {
                 return Err(UpdateError::Conflict);
             }
         }
-        let prev = prev.clone();
         self.revision += 1;
         obj.meta_mut().resource_version = Some(self.revision.to_string());
         let obj = Arc::new(obj);
-        map.insert(key, obj.clone());
+        let prev = std::mem::replace(slot, obj.clone());
         Ok(self.push(ChangeType::Modified, obj, Some(prev)))
     }
 
     /// Removes an object. The deletion is a revision of its own; the watch
     /// event carries the last state with that revision as resourceVersion.
     pub fn delete(&mut self, kind: Kind, namespace: &str, name: &str) -> Option<Change> {
-        let prev = self
-            .data
-            .get_mut(&kind)?
-            .remove(&(namespace.to_owned(), name.to_owned()))?;
+        let prev = self.data.get_mut(&kind)?.remove(namespace, name)?;
         self.revision += 1;
         let mut last = (*prev).clone();
         last.meta_mut().resource_version = Some(self.revision.to_string());

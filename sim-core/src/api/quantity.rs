@@ -271,6 +271,43 @@ impl Quantity {
     /// to a whole number of nanounits and binary-suffixed values are capped
     /// at 2^63-1. Leading or trailing whitespace is an error.
     pub fn parse(input: &str) -> Result<Quantity, QuantityError> {
+        match Self::parse_plain(input) {
+            Some(q) => Ok(q),
+            None => Self::parse_general(input),
+        }
+    }
+
+    /// The common shape of quantities in manifests, plain digits with an
+    /// optional SI or binary suffix ("100m", "500Mi", "4"), computed in
+    /// machine integers; `None` sends everything else (signs, fractions,
+    /// exponents, very long or very large values) to [`Quantity::parse_general`].
+    /// Both give the same result wherever this one answers.
+    fn parse_plain(input: &str) -> Option<Quantity> {
+        let digits_end = input
+            .bytes()
+            .position(|b| !b.is_ascii_digit())
+            .unwrap_or(input.len());
+        if digits_end == 0 || digits_end > 18 {
+            return None;
+        }
+        let (digits, suffix) = input.split_at(digits_end);
+        let value: i128 = digits.parse().ok()?;
+        let (nanos, format) = match interpret_suffix(suffix)? {
+            Suffix::Decimal(e) if e >= -9 => {
+                let scale = 10i128.checked_pow(u32::try_from(e + 9).ok()?)?;
+                (value.checked_mul(scale)?, QuantityFormat::DecimalSi)
+            }
+            Suffix::Binary(e) => {
+                let nanos = value.checked_mul(1i128 << e)?.checked_mul(NANOS_PER_UNIT)?;
+                let cap = i128::try_from(BINARY_CAP_NANOS).ok()?;
+                (nanos.min(cap), QuantityFormat::BinarySi)
+            }
+            _ => return None,
+        };
+        Some(Quantity { nanos, format })
+    }
+
+    fn parse_general(input: &str) -> Result<Quantity, QuantityError> {
         let format_err = || QuantityError::Format {
             input: input.to_string(),
         };
@@ -1267,6 +1304,20 @@ mod tests {
                 let printed = v.to_string();
                 // The canonical form always parses back to the same value.
                 prop_assert_eq!(Quantity::parse(&printed).ok(), Some(v));
+            }
+        }
+
+        #[test]
+        fn the_plain_shape_parses_as_the_general_parser_does(
+            digits in "[0-9]{1,19}",
+            suffix in prop::sample::select(vec![
+                "", "n", "u", "m", "k", "M", "G", "T", "P", "E",
+                "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "e3", "x",
+            ]),
+        ) {
+            let s = format!("{digits}{suffix}");
+            if let Some(plain) = Quantity::parse_plain(&s) {
+                prop_assert_eq!(Ok(plain), Quantity::parse_general(&s));
             }
         }
 

@@ -187,37 +187,75 @@ pub fn extended_of(list: Option<&BTreeMap<String, K8sQuantity>>) -> BTreeMap<Str
         .collect()
 }
 
-/// What a pod requests of extended resources (the same PodRequests rule as
-/// [`pod_requests`]), without zero entries.
-pub fn pod_extended_requests(spec: &PodSpec) -> BTreeMap<String, i64> {
-    let mut total = aggregate(
-        spec,
-        |c| extended_of(c.resources.as_ref().and_then(|r| r.requests.as_ref())),
-        extended_of(spec.overhead.as_ref()),
-    );
-    total.retain(|_, v| *v > 0);
-    total
-}
-
 /// What a pod requests, as the NodeResourcesFit filter and the kubelet's
 /// admission count it.
 pub fn pod_requests(spec: &PodSpec) -> Resources {
     pod_aggregate(spec, |c| requests_of(c.resources.as_ref()))
 }
 
-/// What a pod requests for scoring: a container that requests no cpu (memory)
-/// counts as 100m (200Mi) (pkg/scheduler/util/pod_resources.go).
-pub fn pod_non_zero_requests(spec: &PodSpec) -> Resources {
-    pod_aggregate(spec, |c| {
-        let mut r = requests_of(c.resources.as_ref());
-        if r.cpu_millis == 0 {
-            r.cpu_millis = DEFAULT_MILLI_CPU_REQUEST;
-        }
-        if r.memory_bytes == 0 {
-            r.memory_bytes = DEFAULT_MEMORY_REQUEST_BYTES;
-        }
-        r
-    })
+/// Everything the scheduler counts of a pod's requests, each container's
+/// requests read once: what it requests ([`pod_requests`]), the same for
+/// scoring with cpu and memory defaulted to 100m and 200Mi in containers
+/// that leave them out (component-helpers/resource `NonMissingContainerRequests`:
+/// missing, not zero), and its extended resources without zero entries.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PodRequestTotals {
+    /// The requests.
+    pub requests: Resources,
+    /// The requests for scoring.
+    pub non_zero: Resources,
+    /// Extended (scalar) resource requests, by name.
+    pub extended: BTreeMap<String, i64>,
+}
+
+impl Requests for PodRequestTotals {
+    fn add(&mut self, other: &Self) {
+        self.requests.add(&other.requests);
+        self.non_zero.add(&other.non_zero);
+        Requests::add(&mut self.extended, &other.extended);
+    }
+    fn max_with(&mut self, other: &Self) {
+        Requests::max_with(&mut self.requests, &other.requests);
+        Requests::max_with(&mut self.non_zero, &other.non_zero);
+        Requests::max_with(&mut self.extended, &other.extended);
+    }
+}
+
+fn container_totals(c: &Container) -> PodRequestTotals {
+    let list = c.resources.as_ref().and_then(|r| r.requests.as_ref());
+    let requests = Resources::from_list(list);
+    let missing = |name: &str| list.is_none_or(|l| !l.contains_key(name));
+    let mut non_zero = requests;
+    if missing("cpu") {
+        non_zero.cpu_millis = DEFAULT_MILLI_CPU_REQUEST;
+    }
+    if missing("memory") {
+        non_zero.memory_bytes = DEFAULT_MEMORY_REQUEST_BYTES;
+    }
+    PodRequestTotals {
+        requests,
+        non_zero,
+        extended: extended_of(list),
+    }
+}
+
+/// The [`PodRequestTotals`] of a pod (the PodRequests rule of [`pod_requests`]
+/// for all three; the overhead counts in each).
+pub fn pod_request_totals(spec: &PodSpec) -> PodRequestTotals {
+    let overhead = Resources::from_list(spec.overhead.as_ref());
+    let mut total = aggregate(
+        spec,
+        container_totals,
+        PodRequestTotals {
+            requests: overhead,
+            non_zero: overhead,
+            extended: extended_of(spec.overhead.as_ref()),
+        },
+    );
+    total.requests.pods = 0;
+    total.non_zero.pods = 0;
+    total.extended.retain(|_, v| *v > 0);
+    total
 }
 
 /// A node's allocatable resources (falling back to capacity when allocatable is unset).
@@ -342,10 +380,41 @@ mod tests {
             ],
             ..Default::default()
         };
-        let r = pod_non_zero_requests(&spec);
-        assert_eq!(r.cpu_millis, 1100);
-        assert_eq!(r.memory_bytes, 2 * DEFAULT_MEMORY_REQUEST_BYTES);
-        assert_eq!(pod_requests(&spec).cpu_millis, 1000);
+        let r = pod_request_totals(&spec);
+        assert_eq!(r.non_zero.cpu_millis, 1100);
+        assert_eq!(r.non_zero.memory_bytes, 2 * DEFAULT_MEMORY_REQUEST_BYTES);
+        assert_eq!(r.requests.cpu_millis, 1000);
+        assert_eq!(r.requests, pod_requests(&spec));
+    }
+
+    #[test]
+    fn scoring_defaults_apply_to_missing_requests_not_zero_ones() {
+        // component-helpers/resource applyNonMissing: only absent keys get the
+        // 100m / 200Mi defaults; an explicit 0 stays 0.
+        let spec = PodSpec {
+            containers: vec![container(Some("0"), Some("0"), false)],
+            ..Default::default()
+        };
+        let r = pod_request_totals(&spec);
+        assert_eq!((r.non_zero.cpu_millis, r.non_zero.memory_bytes), (0, 0));
+    }
+
+    #[test]
+    fn totals_count_extended_resources_by_the_same_rule() {
+        let mut gpu = container(Some("100m"), None, false);
+        let requests = gpu.resources.as_mut().and_then(|r| r.requests.as_mut());
+        requests
+            .expect("requests")
+            .insert("example.com/gpu".into(), K8sQuantity("2".into()));
+        let spec = PodSpec {
+            init_containers: Some(vec![gpu.clone()]),
+            containers: vec![gpu, container(Some("1"), None, false)],
+            ..Default::default()
+        };
+        let r = pod_request_totals(&spec);
+        // max(init 2, regular 2 + 0) GPUs; cpu max(100m, 1100m).
+        assert_eq!(r.extended.get("example.com/gpu"), Some(&2));
+        assert_eq!(r.requests.cpu_millis, 1100);
     }
 
     #[test]

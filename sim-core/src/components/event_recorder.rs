@@ -3,17 +3,24 @@
 //! As client-go's recorder does, an Event is named `<object>.<unix nanos in
 //! hex>`, and a repeat of the same (object, type, reason, message) is folded
 //! into the existing Event by a patch that raises `count` and `lastTimestamp`
-//! (client-go/tools/record/events_cache.go: EventCorrelator).
+//! (client-go/tools/record/events_cache.go: EventCorrelator). The recorder
+//! remembers the last 4,096 distinct Events (`maxLruCacheEntries`); a repeat
+//! of one it has forgotten creates a new Event.
 
-use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
 
 use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use lru::LruCache;
+use rustc_hash::FxBuildHasher;
 
 use super::Ctx;
 use crate::api::meta::{time, timestamp};
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::Request;
+
+/// client-go's `maxLruCacheEntries`.
+pub const MAX_LRU_CACHE_ENTRIES: usize = 4096;
 
 #[derive(Debug)]
 struct Seen {
@@ -22,12 +29,38 @@ struct Seen {
     count: i32,
 }
 
+/// The recent Events of one recorder by their key (events_cache.go:
+/// getEventKey), the least recently seen forgotten first.
+#[derive(Debug)]
+struct RecentEvents {
+    cache: LruCache<String, Seen, FxBuildHasher>,
+}
+
+impl RecentEvents {
+    fn new(capacity: usize) -> Self {
+        Self {
+            cache: LruCache::with_hasher(
+                NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN),
+                FxBuildHasher,
+            ),
+        }
+    }
+
+    fn get_mut(&mut self, key: &str) -> Option<&mut Seen> {
+        self.cache.get_mut(key)
+    }
+
+    fn put(&mut self, key: String, seen: Seen) {
+        self.cache.put(key, seen);
+    }
+}
+
 /// Writes Events on behalf of one component.
 #[derive(Debug)]
 pub struct EventRecorder {
     component: String,
     host: Option<String>,
-    seen: BTreeMap<(String, String, String, String), Seen>,
+    seen: RecentEvents,
     last_name_nanos: i128,
 }
 
@@ -37,7 +70,7 @@ impl EventRecorder {
         Self {
             component: component.to_owned(),
             host: host.map(str::to_owned),
-            seen: BTreeMap::new(),
+            seen: RecentEvents::new(MAX_LRU_CACHE_ENTRIES),
             last_name_nanos: 0,
         }
     }
@@ -69,12 +102,15 @@ impl EventRecorder {
         } else {
             obj.namespace().to_owned()
         };
-        let key = (
-            obj.uid().to_owned(),
-            type_.to_owned(),
-            reason.to_owned(),
-            format!("{}|{message}", field_path.as_deref().unwrap_or("")),
+        // getEventKey: the source, the involved object, type, reason and message, joined.
+        let field = field_path.as_deref().unwrap_or("");
+        let mut key = String::with_capacity(
+            obj.uid().len() + field.len() + type_.len() + reason.len() + message.len() + 4,
         );
+        for part in [obj.uid(), field, type_, reason, message.as_str()] {
+            key.push_str(part);
+            key.push('\0');
+        }
         let now = ctx.now();
         if let Some(seen) = self.seen.get_mut(&key) {
             seen.count += 1;
@@ -125,13 +161,43 @@ impl EventRecorder {
             ..Default::default()
         };
         ctx.send(Request::Create(Object::from(event)));
-        self.seen.insert(
+        self.seen.put(
             key,
             Seen {
                 event_name,
                 namespace,
                 count: 1,
             },
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen(name: &str) -> Seen {
+        Seen {
+            event_name: name.into(),
+            namespace: "default".into(),
+            count: 1,
+        }
+    }
+
+    #[test]
+    fn the_least_recently_seen_event_is_forgotten_first() {
+        let mut recent = RecentEvents::new(MAX_LRU_CACHE_ENTRIES);
+        for i in 0..MAX_LRU_CACHE_ENTRIES {
+            recent.put(format!("k{i}"), seen(&format!("e{i}")));
+        }
+        // Seeing k0 again keeps it; the next new event pushes out k1.
+        assert!(recent.get_mut("k0").is_some());
+        recent.put("new".into(), seen("new"));
+        assert!(recent.get_mut("k1").is_none(), "forgotten");
+        assert!(recent.get_mut("k0").is_some());
+        assert_eq!(
+            recent.get_mut("new").map(|s| s.event_name.as_str()),
+            Some("new")
         );
     }
 }

@@ -18,6 +18,7 @@ pub mod explanation;
 pub mod framework;
 pub mod node_info;
 pub mod node_search;
+pub mod node_slots;
 pub mod plugins;
 pub mod pod_info;
 pub mod preemption;
@@ -37,11 +38,12 @@ use self::explanation::{Attempt, FilterVerdict, NodeVerdict, PreemptionOutcome};
 use self::framework::{ClusterView, CompiledProfile, CycleState};
 use self::node_info::NodeInfo;
 use self::node_search::{Found, NodeSearch};
+use self::node_slots::NodeSlots;
 use self::plugins::inter_pod_affinity::NamespaceLabels;
 use self::plugins::{PluginId, Rejection};
 use self::pod_info::{PodInfo, SharedPodInfo};
 use self::queue::SchedulingQueue;
-use self::verdicts::{Shapes, Verdicts};
+use self::verdicts::Shapes;
 use super::event_recorder::EventRecorder;
 use super::{Component, Ctx, WatchEvent};
 use crate::api::labels::Selector;
@@ -114,8 +116,9 @@ pub struct Scheduler {
     queue: SchedulingQueue,
     profiles: Vec<Arc<CompiledProfile>>,
     percentage_of_nodes_to_score: usize,
-    nodes: Vec<NodeInfo>,
-    node_index: BTreeMap<String, usize>,
+    nodes: NodeSlots,
+    /// Node slot by node name (looked up, never iterated).
+    node_index: FxHashMap<String, usize>,
     order: Vec<usize>,
     /// Placed pods by uid (looked up, never iterated for a decision).
     assigned: FxHashMap<String, Assigned>,
@@ -143,8 +146,6 @@ pub struct Scheduler {
     attempts: Vec<Attempt>,
     /// Pod shapes seen, interned for [`Verdicts`].
     shapes: Shapes,
-    /// The remembered verdict of each node slot.
-    verdicts: Verdicts,
     /// The last search's result, kept for its buffers.
     found: Found,
     /// The last scoring's totals, kept for its buffer.
@@ -169,8 +170,8 @@ impl Scheduler {
             ),
             profiles: Vec::new(),
             percentage_of_nodes_to_score: 0,
-            nodes: Vec::new(),
-            node_index: BTreeMap::new(),
+            nodes: NodeSlots::default(),
+            node_index: FxHashMap::default(),
             order: Vec::new(),
             assigned: FxHashMap::default(),
             nominated: BTreeMap::new(),
@@ -191,7 +192,6 @@ impl Scheduler {
             explain: false,
             attempts: Vec::new(),
             shapes: Shapes::default(),
-            verdicts: Verdicts::default(),
             found: Found::default(),
             totals: Vec::new(),
         }
@@ -216,7 +216,7 @@ impl Scheduler {
         // of first appearance, nodes round-robin across zones.
         let mut zones: Vec<(String, Vec<usize>)> = Vec::new();
         let mut zone_index: BTreeMap<String, usize> = BTreeMap::new();
-        for (i, n) in self.nodes.iter().enumerate() {
+        for (i, n) in self.nodes.infos().iter().enumerate() {
             if n.name.is_empty() {
                 continue;
             }
@@ -262,8 +262,7 @@ impl Scheduler {
             ChangeType::Deleted => {
                 if let Some(i) = self.node_index.remove(&name) {
                     self.count_images(i, -1);
-                    self.nodes[i].name.clear();
-                    self.nodes[i].pods.clear();
+                    self.nodes.clear(i);
                     self.order_dirty = true;
                 }
             }
@@ -273,7 +272,7 @@ impl Scheduler {
                         let helps =
                             scheduling_properties_changed(&self.nodes[i].node, &event.object);
                         self.count_images(i, -1);
-                        self.nodes[i].update_node(event.object.clone());
+                        self.nodes.update_node(i, event.object.clone());
                         self.count_images(i, 1);
                         if !helps {
                             // Heartbeats and image lists make no pod schedulable.
@@ -294,9 +293,8 @@ impl Scheduler {
                         for p in pods {
                             info.add_pod(p.clone());
                         }
-                        let i = self.nodes.len();
+                        let i = self.nodes.push(info);
                         self.node_index.insert(name, i);
-                        self.nodes.push(info);
                         self.count_images(i, 1);
                         self.order_dirty = true;
                     }
@@ -309,7 +307,7 @@ impl Scheduler {
 
     fn account(&mut self, info: SharedPodInfo, node: String, object: Arc<Object>) {
         if let Some(&i) = self.node_index.get(&node) {
-            self.nodes[i].add_pod(info.clone());
+            self.nodes.add_pod(i, info.clone());
         }
         if !info.affinity.required_anti_affinity.is_empty() {
             self.required_anti_affinity_pods += 1;
@@ -326,7 +324,7 @@ impl Scheduler {
             return false;
         };
         if let Some(&i) = self.node_index.get(&a.node) {
-            self.nodes[i].remove_pod(uid);
+            self.nodes.remove_pod(i, uid);
         }
         if !a.info.affinity.required_anti_affinity.is_empty() {
             self.required_anti_affinity_pods -= 1;
@@ -582,8 +580,10 @@ impl Scheduler {
             nodes: BTreeMap::new(),
             preemption: None,
         });
+        let nominated_pods = self.nominated_by_node(&info);
+        let (infos, verdicts) = self.nodes.with_verdicts();
         let view = ClusterView {
-            nodes: &self.nodes,
+            nodes: infos,
             num_nodes: n,
             namespaces: &self.namespaces,
             image_nodes: &self.image_nodes,
@@ -600,8 +600,6 @@ impl Scheduler {
                 Ok(s) => state = s,
             }
         }
-        let nominated_pods = self.nominated_by_node(&info);
-        let mut verdicts = std::mem::take(&mut self.verdicts);
         let scratch = std::mem::take(&mut self.found);
         let found = if n > 0 && pre_filter_rejection.is_none() {
             let search = NodeSearch {
@@ -610,7 +608,7 @@ impl Scheduler {
                 pod: &info,
                 view: &view,
                 nominated_pods: &nominated_pods,
-                verdicts: &mut verdicts,
+                verdicts,
             };
             // A nominated node is evaluated first (schedule_one.go: evaluateNominatedNode).
             let nominated_node = info
@@ -630,7 +628,6 @@ impl Scheduler {
             found.clear(self.next_start_node_index);
             found
         };
-        self.verdicts = verdicts;
         let Found {
             feasible,
             rejections,
@@ -641,7 +638,7 @@ impl Scheduler {
         if let Some(a) = attempt.as_mut() {
             for (i, r) in &rejections {
                 a.nodes.insert(
-                    self.nodes[*i].name.clone(),
+                    infos[*i].name.clone(),
                     NodeVerdict {
                         filter: FilterVerdict::Rejected {
                             plugin: r.plugin,
@@ -658,7 +655,7 @@ impl Scheduler {
         } else if feasible.len() == 1 {
             if let Some(a) = attempt.as_mut() {
                 a.nodes.insert(
-                    self.nodes[feasible[0]].name.clone(),
+                    infos[feasible[0]].name.clone(),
                     NodeVerdict {
                         filter: FilterVerdict::OK,
                         scores: BTreeMap::new(),
@@ -670,18 +667,12 @@ impl Scheduler {
         } else {
             let totals = std::mem::take(&mut self.totals);
             let scores = framework::score_nodes(
-                &profile,
-                &info,
-                &feasible,
-                &self.verdicts,
-                &view,
-                explain,
-                totals,
+                &profile, &info, &feasible, verdicts, &view, explain, totals,
             );
             if let Some(a) = attempt.as_mut() {
                 for (j, &i) in feasible.iter().enumerate() {
                     a.nodes.insert(
-                        self.nodes[i].name.clone(),
+                        infos[i].name.clone(),
                         NodeVerdict {
                             filter: FilterVerdict::OK,
                             scores: scores.parts.iter().map(|(name, v)| (*name, v[j])).collect(),

@@ -12,9 +12,7 @@ use k8s_openapi::api::core::v1::{
 };
 
 use crate::api::labels::Selector;
-use crate::api::resources::{
-    pod_extended_requests, pod_non_zero_requests, pod_requests, Resources,
-};
+use crate::api::resources::{pod_request_totals, Resources};
 use crate::api::Object;
 use crate::config::normalized_image;
 
@@ -266,9 +264,10 @@ impl PodInfo {
             .scheduler_name
             .clone()
             .unwrap_or_else(|| super::DEFAULT_SCHEDULER_NAME.to_owned());
-        info.requests = pod_requests(spec);
-        info.non_zero = pod_non_zero_requests(spec);
-        info.extended = pod_extended_requests(spec);
+        let totals = pod_request_totals(spec);
+        info.requests = totals.requests;
+        info.non_zero = totals.non_zero;
+        info.extended = totals.extended;
         info.tolerations = spec.tolerations.clone().unwrap_or_default();
         info.node_selector = spec.node_selector.clone().unwrap_or_default();
         let node_affinity = spec

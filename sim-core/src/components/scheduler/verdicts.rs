@@ -7,17 +7,18 @@
 //! NodeResourcesBalancedAllocation and TaintToleration at Score. Pods of one
 //! workload share that shape, and between two visits of the rotating node
 //! search most nodes have not changed. So each node slot remembers the
-//! verdict for the last shape asked, stamped with the node's generation
-//! (bumped on every change to the node or its pods); a visit with the same
-//! shape and generation reuses it instead of running the plugins again.
+//! verdict for the last shape asked until the node or its pods change
+//! ([`super::node_slots::NodeSlots`] forgets it then); a visit with the same
+//! shape reuses it instead of running the plugins again.
 //!
 //! The memo is exact: a verdict is what the plugins return for these inputs,
 //! and a node whose verdict says a filter rejects is filtered again in full,
 //! so rejections keep the real plugin's order and words.
 
-use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
 
 use k8s_openapi::api::core::v1::Toleration;
+use rustc_hash::{FxHashMap, FxHasher};
 
 use super::framework::CompiledProfile;
 use super::node_info::NodeInfo;
@@ -35,56 +36,91 @@ pub const MEMOIZED_FILTERS: [PluginId; 3] = [
 ];
 
 /// What the memoized plugins read of a pod, under one profile.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 struct ShapeKey {
     profile: usize,
-    requests: (i64, i64, i64),
-    non_zero: (i64, i64, i64),
+    requests: Resources,
+    non_zero: Resources,
     extended: Vec<(String, i64)>,
-    /// key, operator, value, effect of each toleration, in order.
-    tolerations: Vec<[Option<String>; 4]>,
+    tolerations: Vec<Toleration>,
 }
 
-fn triple(r: &Resources) -> (i64, i64, i64) {
-    (r.cpu_millis, r.memory_bytes, r.ephemeral_storage_bytes)
+/// Tolerations as the plugins read them (`tolerationSeconds` plays no part in scheduling).
+fn same_toleration(a: &Toleration, b: &Toleration) -> bool {
+    a.key == b.key && a.operator == b.operator && a.value == b.value && a.effect == b.effect
 }
 
-fn toleration_key(t: &Toleration) -> [Option<String>; 4] {
-    [
-        t.key.clone(),
-        t.operator.clone(),
-        t.value.clone(),
-        t.effect.clone(),
-    ]
+impl ShapeKey {
+    fn of(profile: usize, pod: &PodInfo) -> Self {
+        Self {
+            profile,
+            requests: pod.requests,
+            non_zero: pod.non_zero,
+            extended: pod.extended.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+            tolerations: pod.tolerations.clone(),
+        }
+    }
+
+    fn matches(&self, profile: usize, pod: &PodInfo) -> bool {
+        self.profile == profile
+            && self.requests == pod.requests
+            && self.non_zero == pod.non_zero
+            && self.extended.len() == pod.extended.len()
+            && self
+                .extended
+                .iter()
+                .zip(&pod.extended)
+                .all(|((k, v), (pk, pv))| k == pk && v == pv)
+            && self.tolerations.len() == pod.tolerations.len()
+            && self
+                .tolerations
+                .iter()
+                .zip(&pod.tolerations)
+                .all(|(a, b)| same_toleration(a, b))
+    }
+
+    /// A hash of what [`ShapeKey::matches`] compares.
+    fn hash_of(profile: usize, pod: &PodInfo) -> u64 {
+        let mut h = FxHasher::default();
+        profile.hash(&mut h);
+        pod.requests.hash(&mut h);
+        pod.non_zero.hash(&mut h);
+        pod.extended.hash(&mut h);
+        for t in &pod.tolerations {
+            (&t.key, &t.operator, &t.value, &t.effect).hash(&mut h);
+        }
+        h.finish()
+    }
 }
 
 /// Interns pod shapes to small ids (1, 2, …; 0 means "not interned").
 #[derive(Debug, Default)]
 pub struct Shapes {
-    ids: BTreeMap<ShapeKey, u32>,
+    /// Shapes by hash (looked up, never iterated), each with its id.
+    by_hash: FxHashMap<u64, Vec<(ShapeKey, u32)>>,
+    count: u32,
 }
 
 impl Shapes {
     /// The id of the pod's shape under profile number `profile`.
     pub fn intern(&mut self, profile: usize, pod: &PodInfo) -> u32 {
-        let key = ShapeKey {
-            profile,
-            requests: triple(&pod.requests),
-            non_zero: triple(&pod.non_zero),
-            extended: pod.extended.iter().map(|(k, v)| (k.clone(), *v)).collect(),
-            tolerations: pod.tolerations.iter().map(toleration_key).collect(),
-        };
-        let next = u32::try_from(self.ids.len() + 1).unwrap_or(u32::MAX);
-        *self.ids.entry(key).or_insert(next)
+        let candidates = self
+            .by_hash
+            .entry(ShapeKey::hash_of(profile, pod))
+            .or_default();
+        if let Some((_, id)) = candidates.iter().find(|(k, _)| k.matches(profile, pod)) {
+            return *id;
+        }
+        self.count = self.count.saturating_add(1);
+        candidates.push((ShapeKey::of(profile, pod), self.count));
+        self.count
     }
 }
 
 /// The memoized plugins' results for one shape on one node.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Verdict {
-    /// The node generation it was computed at.
-    generation: u64,
-    /// The shape id (0: empty slot).
+    /// The shape id (0: empty or forgotten slot).
     shape: u32,
     /// Every memoized filter the profile enables passes.
     pub passes: bool,
@@ -109,7 +145,6 @@ impl Verdict {
         });
         let narrow = |s: i64| i32::try_from(s).unwrap_or(if s < 0 { i32::MIN } else { i32::MAX });
         Self {
-            generation: node.generation,
             shape: pod.shape,
             passes,
             fit: narrow(node_resources_fit::score(
@@ -148,9 +183,16 @@ impl Verdicts {
         &self.slots[index]
     }
 
-    /// The verdict for `pod` on node slot `index`, reused when the node's
-    /// generation and the pod's shape match the remembered one. The slot
-    /// must exist ([`Verdicts::ensure`]).
+    /// Forgets the verdict of node slot `index` (the node or its pods changed).
+    #[inline]
+    pub fn forget(&mut self, index: usize) {
+        if let Some(slot) = self.slots.get_mut(index) {
+            slot.shape = 0;
+        }
+    }
+
+    /// The verdict for `pod` on node slot `index`, reused when the pod's
+    /// shape is the remembered one. The slot must exist ([`Verdicts::ensure`]).
     #[inline]
     pub fn get(
         &mut self,
@@ -160,7 +202,7 @@ impl Verdicts {
         node: &NodeInfo,
     ) -> Verdict {
         let slot = &mut self.slots[index];
-        if pod.shape == 0 || slot.shape != pod.shape || slot.generation != node.generation {
+        if pod.shape == 0 || slot.shape != pod.shape {
             *slot = Verdict::compute(profile, pod, node);
         }
         *slot
@@ -175,6 +217,7 @@ mod tests {
 
     use super::*;
     use crate::api::{Kind, Object};
+    use crate::components::scheduler::node_slots::NodeSlots;
     use crate::components::scheduler::profile::Profile;
 
     fn node(cpu: &str) -> NodeInfo {
@@ -220,31 +263,39 @@ mod tests {
     fn a_verdict_is_reused_until_the_node_changes() {
         let profile = CompiledProfile::compile(&Profile::default_named("default-scheduler"));
         let mut shapes = Shapes::default();
-        let mut verdicts = Verdicts::default();
-        verdicts.ensure(4);
+        let mut slots = NodeSlots::default();
+        let i = slots.push(node("2"));
         let mut p = pod("a", 1000);
         p.shape = shapes.intern(0, &p);
-        let mut n = node("2");
-        let first = verdicts.get(3, &profile, &p, &n);
+        let verdict = |slots: &mut NodeSlots| {
+            let (infos, verdicts) = slots.with_verdicts();
+            verdicts.get(i, &profile, &p, &infos[i])
+        };
+        let first = verdict(&mut slots);
         assert!(first.passes);
         // least_allocated.go: cpu (2000 − 1000) × 100 / 2000 = 50, memory
         // (8Gi − 200Mi) × 100 / 8Gi = 97 → (50 + 97) / 2 = 73.
         assert_eq!(first.fit, 73);
-        assert_eq!(verdicts.get(3, &profile, &p, &n), first);
+        assert_eq!(verdict(&mut slots), first);
         // A pod of 1 CPU lands: the next pod of the same shape still fits, then
         // not after a second one; each change is seen.
         let mut placed = pod("x", 1000);
         placed.requests.pods = 0;
-        n.add_pod(Arc::new(placed.clone()));
-        let second = verdicts.get(3, &profile, &p, &n);
+        slots.add_pod(i, Arc::new(placed.clone()));
+        let second = verdict(&mut slots);
         assert!(second.passes);
         // cpu (2000 − 2000) → 0, memory (8Gi − 400Mi) × 100 / 8Gi = 95 → 47.
         assert_eq!(second.fit, 47);
-        assert_eq!(second, Verdict::compute(&profile, &p, &n));
-        n.add_pod(Arc::new(PodInfo {
-            uid: "y".into(),
-            ..placed
-        }));
-        assert!(!verdicts.get(3, &profile, &p, &n).passes);
+        assert_eq!(second, Verdict::compute(&profile, &p, &slots[i]));
+        slots.add_pod(
+            i,
+            Arc::new(PodInfo {
+                uid: "y".into(),
+                ..placed
+            }),
+        );
+        assert!(!verdict(&mut slots).passes);
+        assert!(slots.remove_pod(i, "y"));
+        assert!(verdict(&mut slots).passes, "forgotten again on removal");
     }
 }
