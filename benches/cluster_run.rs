@@ -4,10 +4,6 @@
 //! `perf_100_nodes_1067_pods` is the size of a published cross-simulator
 //! benchmark (100 nodes, 1,067 pods); the target is well under a second.
 
-/// The allocator `sim` runs with (see Cargo.toml).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion};

@@ -6,10 +6,6 @@
 //! does. `burst` schedules a batch and drains it. `with_cancellation` resets
 //! every tenth timer, as lease renewals and backoffs do.
 
-/// The allocator `sim` runs with (see Cargo.toml).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use sim_core::event_queue::EventQueue;
 use sim_core::time::{SimDuration, SimTime};

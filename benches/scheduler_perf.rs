@@ -15,10 +15,6 @@
 //! scheduling the initial pods, then creating the measured pods) is not
 //! measured; the measured part runs until every measured pod is bound.
 
-/// The allocator `sim` runs with (see Cargo.toml).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use sim_core::scheduler_perf::{build, run_to_completion, Workload};
 

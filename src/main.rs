@@ -3,10 +3,6 @@
 //! expectation failed, 2 invalid input). `sim shell` only wires the terminal
 //! or stdin to `sim_scenarios::shell`.
 
-/// The allocator `sim` runs with (see Cargo.toml).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::fs;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
