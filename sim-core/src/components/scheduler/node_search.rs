@@ -128,25 +128,26 @@ impl NodeSearch<'_, '_> {
             self.nominated_pods.is_empty() && self.state.unmemoized_filters().is_empty();
         // The node tree from `start`, wrapping around once.
         let start = start % n;
-        let (tail, head) = (&order[start..], &order[..start]);
         let mut examined = 0;
-        for &i in tail.iter().chain(head) {
-            if found.feasible.len() >= want {
-                break;
+        'search: for part in [&order[start..], &order[..start]] {
+            for &i in part {
+                if found.feasible.len() >= want {
+                    break 'search;
+                }
+                examined += 1;
+                if verdict_decides
+                    && self
+                        .verdicts
+                        .passes(i, self.profile, self.pod, self.view.nodes)
+                {
+                    found.feasible.push(i);
+                    continue;
+                }
+                self.record(&mut found, i);
             }
-            examined += 1;
-            if verdict_decides
-                && self
-                    .verdicts
-                    .get(i, self.profile, self.pod, &self.view.nodes[i])
-                    .passes
-            {
-                found.processed += 1;
-                found.feasible.push(i);
-                continue;
-            }
-            self.record(&mut found, i);
         }
+        // Every node examined, the nominated one included.
+        found.processed = examined + usize::from(nominated_node.is_some());
         let pos = (start + examined) % n;
         found.next_start = pos;
         found

@@ -207,6 +207,24 @@ impl Verdicts {
         }
         *slot
     }
+
+    /// Whether the memoized filters pass for `pod` on node slot `index` of
+    /// `nodes` ([`Verdicts::get`] for the search's hot loop, which reads the
+    /// node only when the slot must be computed again).
+    #[inline]
+    pub fn passes(
+        &mut self,
+        index: usize,
+        profile: &CompiledProfile,
+        pod: &PodInfo,
+        nodes: &[NodeInfo],
+    ) -> bool {
+        let slot = &mut self.slots[index];
+        if pod.shape == 0 || slot.shape != pod.shape {
+            *slot = Verdict::compute(profile, pod, &nodes[index]);
+        }
+        slot.passes
+    }
 }
 
 #[cfg(test)]
