@@ -21,6 +21,7 @@ pub mod node_search;
 pub mod node_slots;
 pub mod plugins;
 pub mod pod_info;
+pub mod pod_table;
 pub mod preemption;
 pub mod profile;
 pub mod queue;
@@ -42,6 +43,7 @@ use self::node_slots::NodeSlots;
 use self::plugins::inter_pod_affinity::NamespaceLabels;
 use self::plugins::{PluginId, Rejection};
 use self::pod_info::{PodInfo, SharedPodInfo};
+use self::pod_table::{Assigned, PodId, PodTable};
 use self::queue::SchedulingQueue;
 use self::verdicts::Shapes;
 use super::event_recorder::EventRecorder;
@@ -85,18 +87,10 @@ pub fn num_feasible_nodes_to_find(num_all_nodes: usize, percentage: usize) -> us
 /// A bind request in flight.
 #[derive(Clone, Debug)]
 struct Binding {
-    uid: String,
+    id: PodId,
     pod: Arc<Object>,
     node: String,
     attempts: u32,
-}
-
-/// A pod placed on a node (bound or assumed).
-#[derive(Clone, Debug)]
-struct Assigned {
-    node: String,
-    info: SharedPodInfo,
-    object: Arc<Object>,
 }
 
 /// Scheduling counters.
@@ -120,11 +114,8 @@ pub struct Scheduler {
     /// Node slot by node name (looked up, never iterated).
     node_index: FxHashMap<String, usize>,
     order: Vec<usize>,
-    /// Placed pods by uid (looked up, never iterated for a decision).
-    assigned: FxHashMap<String, Assigned>,
-    /// What the scheduler read of each queued pod (extracted once per pod
-    /// version, when its watch event arrives), by uid.
-    queued_info: FxHashMap<String, SharedPodInfo>,
+    /// The pods the scheduler tracks (queued, placed or being bound).
+    pods: PodTable,
     /// Pods waiting with `status.nominatedNodeName`, by uid.
     nominated: BTreeMap<String, (String, SharedPodInfo)>,
     image_nodes: BTreeMap<String, usize>,
@@ -173,9 +164,8 @@ impl Scheduler {
             nodes: NodeSlots::default(),
             node_index: FxHashMap::default(),
             order: Vec::new(),
-            assigned: FxHashMap::default(),
+            pods: PodTable::default(),
             nominated: BTreeMap::new(),
-            queued_info: FxHashMap::default(),
             image_nodes: BTreeMap::new(),
             namespaces: BTreeMap::new(),
             services: BTreeMap::new(),
@@ -284,8 +274,9 @@ impl Scheduler {
                         // Pods already bound to a node the scheduler learns of
                         // late, in uid order.
                         let mut pods: Vec<&SharedPodInfo> = self
-                            .assigned
-                            .values()
+                            .pods
+                            .slots()
+                            .filter_map(|(_, s)| s.assigned.as_ref())
                             .filter(|a| a.node == name)
                             .map(|a| &a.info)
                             .collect();
@@ -305,7 +296,7 @@ impl Scheduler {
         }
     }
 
-    fn account(&mut self, info: SharedPodInfo, node: String, object: Arc<Object>) {
+    fn account(&mut self, id: PodId, info: SharedPodInfo, node: String, object: Arc<Object>) {
         if let Some(&i) = self.node_index.get(&node) {
             self.nodes.add_pod(i, info.clone());
         }
@@ -315,16 +306,15 @@ impl Scheduler {
         if !info.affinity.is_empty() {
             self.affinity_pods += 1;
         }
-        self.assigned
-            .insert(info.uid.clone(), Assigned { node, info, object });
+        self.pods.slot_mut(id).assigned = Some(Assigned { node, info, object });
     }
 
-    fn unaccount(&mut self, uid: &str) -> bool {
-        let Some(a) = self.assigned.remove(uid) else {
+    fn unaccount(&mut self, id: PodId) -> bool {
+        let Some(a) = self.pods.slot_mut(id).assigned.take() else {
             return false;
         };
         if let Some(&i) = self.node_index.get(&a.node) {
-            self.nodes.remove_pod(i, uid);
+            self.nodes.remove_pod(i, &a.info.uid);
         }
         if !a.info.affinity.required_anti_affinity.is_empty() {
             self.required_anti_affinity_pods -= 1;
@@ -337,7 +327,7 @@ impl Scheduler {
 
     fn on_pod(&mut self, ctx: &mut Ctx<'_>, event: &WatchEvent) {
         let obj = &event.object;
-        let uid = obj.uid().to_owned();
+        let uid = obj.uid();
         let Some(pod) = obj.as_pod() else { return };
         let spec = pod.spec.as_ref();
         let assigned = spec
@@ -348,37 +338,43 @@ impl Scheduler {
             Some("Succeeded" | "Failed")
         );
         if event.change == ChangeType::Deleted || (assigned && terminal) {
-            self.queue.remove(&uid);
-            self.queued_info.remove(&uid);
-            self.nominated.remove(&uid);
-            if self.unaccount(&uid) {
+            self.nominated.remove(uid);
+            let Some(id) = self.pods.get(uid) else {
+                return;
+            };
+            self.queue.remove(id);
+            self.pods.slot_mut(id).queued_info = None;
+            if self.unaccount(id) {
                 // AssignedPodDelete may make unschedulable pods fit.
                 self.queue.move_all_unschedulable(ctx.now());
                 self.kick(ctx);
             }
+            self.pods.release_if_unused(id, false);
             return;
         }
         if assigned {
-            self.queue.remove(&uid);
-            self.queued_info.remove(&uid);
-            self.nominated.remove(&uid);
-            match self.assigned.get_mut(&uid) {
+            let id = self.pods.id(uid);
+            self.queue.remove(id);
+            self.nominated.remove(uid);
+            let slot = self.pods.slot_mut(id);
+            slot.queued_info = None;
+            match slot.assigned.as_mut() {
                 Some(a) => {
                     let terminating = pod.metadata.deletion_timestamp.is_some();
                     let labels_changed = pod.metadata.labels.as_ref() != Some(&a.info.labels)
                         && !(pod.metadata.labels.is_none() && a.info.labels.is_empty());
                     a.object = obj.clone();
                     if terminating != a.info.terminating || labels_changed {
-                        self.unaccount(&uid);
+                        self.unaccount(id);
                         let info = PodInfo::of(obj);
                         let node = info.node_name.clone().unwrap_or_default();
-                        self.account(Arc::new(info), node, obj.clone());
+                        self.account(id, Arc::new(info), node, obj.clone());
                     }
                 }
                 None => {
                     let info = PodInfo::of(obj);
                     let node = info.node_name.clone().unwrap_or_default();
-                    self.account(Arc::new(info), node, obj.clone());
+                    self.account(id, Arc::new(info), node, obj.clone());
                 }
             }
             return;
@@ -392,20 +388,22 @@ impl Scheduler {
         match &info.nominated_node_name {
             Some(n) => {
                 self.nominated
-                    .insert(uid.clone(), (n.clone(), info.clone()));
+                    .insert(uid.to_owned(), (n.clone(), info.clone()));
             }
             None => {
-                self.nominated.remove(&uid);
+                self.nominated.remove(uid);
             }
         }
+        let id = self.pods.id(uid);
         let gated = self.profiles[p].scheduling_gates && !info.scheduling_gates.is_empty();
         if info.terminating || gated {
-            self.queue.remove(&uid);
-            self.queued_info.remove(&uid);
+            self.queue.remove(id);
+            self.pods.slot_mut(id).queued_info = None;
+            self.pods.release_if_unused(id, false);
             return;
         }
-        self.queued_info.insert(uid.clone(), info);
-        self.queue.add_or_update(&uid, obj.clone(), ctx.now());
+        self.pods.slot_mut(id).queued_info = Some(info);
+        self.queue.add_or_update(id, obj.clone(), ctx.now());
         self.kick(ctx);
     }
 
@@ -529,11 +527,11 @@ impl Scheduler {
 
     fn cycle(&mut self, ctx: &mut Ctx<'_>) {
         self.cycle_pending = false;
-        let Some((uid, queued)) = self.queue.pop() else {
+        let Some((id, queued)) = self.queue.pop() else {
             return;
         };
         let pod = queued.pod.clone();
-        let info = match self.queued_info.get(&uid) {
+        let info = match &self.pods.slot(id).queued_info {
             Some(i) => i.clone(),
             None => {
                 let mut info = PodInfo::of(&pod);
@@ -716,7 +714,7 @@ impl Scheduler {
                     a.result = "scheduled";
                     a.node = Some(node.clone());
                 }
-                self.assume_and_bind(ctx, &uid, &pod, info, node, queued.attempts);
+                self.assume_and_bind(ctx, id, &pod, info, node, queued.attempts);
             }
             None => {
                 let all: Vec<Rejection> = match &pre_filter_rejection {
@@ -758,7 +756,7 @@ impl Scheduler {
                         a.result = "error";
                     }
                 }
-                self.fail(ctx, &pod, &info, message, nominated_node, error);
+                self.fail(ctx, id, &pod, &info, message, nominated_node, error);
             }
         }
         if let Some(a) = attempt {
@@ -784,7 +782,8 @@ impl Scheduler {
         victims: &[SharedPodInfo],
     ) {
         for v in victims {
-            let Some(a) = self.assigned.get(&v.uid) else {
+            let placed = self.pods.get(&v.uid);
+            let Some(a) = placed.and_then(|id| self.pods.slot(id).assigned.as_ref()) else {
                 continue;
             };
             if v.terminating {
@@ -826,22 +825,24 @@ impl Scheduler {
     fn assume_and_bind(
         &mut self,
         ctx: &mut Ctx<'_>,
-        uid: &str,
+        id: PodId,
         pod: &Arc<Object>,
         info: SharedPodInfo,
         node_name: String,
         attempts: u32,
     ) {
-        self.account(info, node_name.clone(), pod.clone());
-        self.queue.remove(uid);
-        self.queued_info.remove(uid);
-        self.nominated.remove(uid);
+        self.nominated.remove(&info.uid);
+        self.account(id, info, node_name.clone(), pod.clone());
+        self.queue.remove(id);
+        let slot = self.pods.slot_mut(id);
+        slot.queued_info = None;
+        slot.bindings += 1;
         let tag = self.next_bind_tag;
         self.next_bind_tag += 1;
         self.binding.insert(
             tag,
             Binding {
-                uid: uid.to_owned(),
+                id,
                 pod: pod.clone(),
                 node: node_name.clone(),
                 attempts,
@@ -864,9 +865,11 @@ impl Scheduler {
         );
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn fail(
         &mut self,
         ctx: &mut Ctx<'_>,
+        id: PodId,
         pod: &Arc<Object>,
         info: &SharedPodInfo,
         message: String,
@@ -923,7 +926,7 @@ impl Scheduler {
             self.nominated
                 .insert(info.uid.clone(), (node, info.clone()));
         }
-        self.queue.requeue_failed(&info.uid, ctx.now(), !error);
+        self.queue.requeue_failed(id, ctx.now(), !error);
     }
 }
 
@@ -1066,7 +1069,7 @@ impl Component for Scheduler {
 
     fn on_response(&mut self, ctx: &mut Ctx<'_>, tag: u64, result: &ApiResult) {
         let Some(Binding {
-            uid,
+            id,
             pod,
             node,
             attempts,
@@ -1074,6 +1077,8 @@ impl Component for Scheduler {
         else {
             return;
         };
+        let slot = self.pods.slot_mut(id);
+        slot.bindings = slot.bindings.saturating_sub(1);
         match result {
             Ok(_) => {
                 self.stats.scheduled += 1;
@@ -1086,7 +1091,7 @@ impl Component for Scheduler {
             }
             Err(e) => {
                 // Binding failed: forget the assumed pod and retry after backoff.
-                self.unaccount(&uid);
+                self.unaccount(id);
                 ctx.trace(
                     "bind-failed",
                     format!("pod/{}/{}", pod.namespace(), pod.name()),
@@ -1095,9 +1100,11 @@ impl Component for Scheduler {
                 if e.reason != crate::api::Reason::NotFound {
                     // An error goes to backoffQ with the attempts it already had.
                     self.queue
-                        .add_with_attempts(&uid, pod.clone(), ctx.now(), attempts);
-                    self.queue.requeue_failed(&uid, ctx.now(), false);
+                        .add_with_attempts(id, pod.clone(), ctx.now(), attempts);
+                    self.queue.requeue_failed(id, ctx.now(), false);
                 }
+                let queued = self.queue.contains(id);
+                self.pods.release_if_unused(id, queued);
             }
         }
     }

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use priority_queue::PriorityQueue;
 use rustc_hash::{FxHashMap, FxHasher};
 
+use super::pod_table::PodId;
 use crate::api::Object;
 use crate::time::{SimDuration, SimTime};
 
@@ -51,12 +52,12 @@ type ActiveKey = (i32, Reverse<SimTime>, Reverse<u64>);
 /// The three queues.
 #[derive(Debug)]
 pub struct SchedulingQueue {
-    /// Every queued pod by uid (looked up, never iterated for a decision).
-    pods: FxHashMap<String, QueuedPod>,
-    active: PriorityQueue<String, ActiveKey, BuildHasherDefault<FxHasher>>,
-    backoff: BinaryHeap<Reverse<(SimTime, u64, String)>>,
-    /// The unschedulable pool (uids), so that moving it does not scan every pod.
-    pool: BTreeSet<String>,
+    /// Every queued pod by id (looked up, never iterated for a decision).
+    pods: FxHashMap<PodId, QueuedPod>,
+    active: PriorityQueue<PodId, ActiveKey, BuildHasherDefault<FxHasher>>,
+    backoff: BinaryHeap<Reverse<(SimTime, u64, PodId)>>,
+    /// The unschedulable pool, so that moving it does not scan every pod.
+    pool: BTreeSet<PodId>,
     initial_backoff: SimDuration,
     max_backoff: SimDuration,
     max_unschedulable: SimDuration,
@@ -119,8 +120,8 @@ impl SchedulingQueue {
     }
 
     /// Adds a new pod to activeQ, or refreshes the object of a known one.
-    pub fn add_or_update(&mut self, uid: &str, pod: Arc<Object>, now: SimTime) {
-        if let Some(q) = self.pods.get_mut(uid) {
+    pub fn add_or_update(&mut self, id: PodId, pod: Arc<Object>, now: SimTime) {
+        if let Some(q) = self.pods.get_mut(&id) {
             q.pod = pod;
             return;
         }
@@ -128,7 +129,7 @@ impl SchedulingQueue {
         self.next_seq += 1;
         let key = (priority_of(&pod), Reverse(now), Reverse(seq));
         self.pods.insert(
-            uid.to_owned(),
+            id,
             QueuedPod {
                 pod,
                 attempts: 0,
@@ -137,35 +138,35 @@ impl SchedulingQueue {
                 seq,
             },
         );
-        self.active.push(uid.to_owned(), key);
+        self.active.push(id, key);
     }
 
     /// Re-adds a pod that was popped before (its bind failed), keeping its attempts.
-    pub fn add_with_attempts(&mut self, uid: &str, pod: Arc<Object>, now: SimTime, attempts: u32) {
-        self.add_or_update(uid, pod, now);
-        self.active.remove(uid);
-        self.pool.remove(uid);
-        if let Some(q) = self.pods.get_mut(uid) {
+    pub fn add_with_attempts(&mut self, id: PodId, pod: Arc<Object>, now: SimTime, attempts: u32) {
+        self.add_or_update(id, pod, now);
+        self.active.remove(&id);
+        self.pool.remove(&id);
+        if let Some(q) = self.pods.get_mut(&id) {
             q.attempts = attempts;
             q.place = Place::InFlight;
         }
     }
 
     /// Forgets a pod (bound elsewhere, deleted).
-    pub fn remove(&mut self, uid: &str) {
-        if self.pods.remove(uid).is_some() {
-            self.active.remove(uid);
-            self.pool.remove(uid);
+    pub fn remove(&mut self, id: PodId) {
+        if self.pods.remove(&id).is_some() {
+            self.active.remove(&id);
+            self.pool.remove(&id);
         }
     }
 
     /// Pops the next pod to schedule.
-    pub fn pop(&mut self) -> Option<(String, QueuedPod)> {
-        let (uid, _) = self.active.pop()?;
-        let q = self.pods.get_mut(&uid)?;
+    pub fn pop(&mut self) -> Option<(PodId, QueuedPod)> {
+        let (id, _) = self.active.pop()?;
+        let q = self.pods.get_mut(&id)?;
         q.place = Place::InFlight;
         q.attempts += 1;
-        Some((uid, q.clone()))
+        Some((id, q.clone()))
     }
 
     /// The backoff of a pod after `attempts` attempts.
@@ -184,97 +185,98 @@ impl SchedulingQueue {
     }
 
     /// A scheduling attempt failed: `unschedulable` pods go to the pool, errors to backoffQ.
-    pub fn requeue_failed(&mut self, uid: &str, now: SimTime, unschedulable: bool) {
-        let Some(attempts) = self.pods.get(uid).map(|q| q.attempts) else {
+    pub fn requeue_failed(&mut self, id: PodId, now: SimTime, unschedulable: bool) {
+        let Some(attempts) = self.pods.get(&id).map(|q| q.attempts) else {
             return;
         };
         let backoff = self.backoff_duration(attempts);
-        let Some(q) = self.pods.get_mut(uid) else {
+        let Some(q) = self.pods.get_mut(&id) else {
             return;
         };
         q.timestamp = now;
         if unschedulable {
             q.place = Place::Unschedulable;
-            self.pool.insert(uid.to_owned());
+            self.pool.insert(id);
         } else {
             q.place = Place::Backoff;
             let expiry = now + backoff;
-            self.backoff.push(Reverse((expiry, q.seq, uid.to_owned())));
+            self.backoff.push(Reverse((expiry, q.seq, id)));
         }
     }
 
     /// A cluster event that may make pods schedulable: every pod in the
     /// unschedulable pool moves to backoffQ, or activeQ if its backoff is over.
     pub fn move_all_unschedulable(&mut self, now: SimTime) {
-        for uid in std::mem::take(&mut self.pool) {
-            self.move_out_of_pool(&uid, now);
+        for id in std::mem::take(&mut self.pool) {
+            self.move_out_of_pool(id, now);
         }
     }
 
-    fn move_out_of_pool(&mut self, uid: &str, now: SimTime) {
-        self.pool.remove(uid);
+    fn move_out_of_pool(&mut self, id: PodId, now: SimTime) {
+        self.pool.remove(&id);
         let backoff = {
-            let Some(q) = self.pods.get(uid) else { return };
+            let Some(q) = self.pods.get(&id) else { return };
             self.backoff_duration(q.attempts)
         };
-        let Some(q) = self.pods.get_mut(uid) else {
+        let Some(q) = self.pods.get_mut(&id) else {
             return;
         };
         let expiry = q.timestamp + backoff;
         if expiry <= now {
             q.place = Place::Active;
             let key = (priority_of(&q.pod), Reverse(q.timestamp), Reverse(q.seq));
-            self.active.push(uid.to_owned(), key);
+            self.active.push(id, key);
         } else {
             q.place = Place::Backoff;
-            self.backoff.push(Reverse((expiry, q.seq, uid.to_owned())));
+            self.backoff.push(Reverse((expiry, q.seq, id)));
         }
     }
 
     /// The 1 s backoff flush: pods whose backoff expired move to activeQ.
     pub fn flush_backoff(&mut self, now: SimTime) {
-        while let Some(Reverse((expiry, _, uid))) = self.backoff.peek().cloned() {
+        while let Some(&Reverse((expiry, seq, id))) = self.backoff.peek() {
             if expiry > now {
                 break;
             }
             self.backoff.pop();
-            let Some(attempts) = self.pods.get(&uid).map(|q| q.attempts) else {
+            let Some(attempts) = self.pods.get(&id).map(|q| q.attempts) else {
                 continue;
             };
             let backoff = self.backoff_duration(attempts);
-            let Some(q) = self.pods.get_mut(&uid) else {
+            let Some(q) = self.pods.get_mut(&id) else {
                 continue;
             };
-            if q.place != Place::Backoff || q.timestamp + backoff != expiry {
+            // A stale entry: the pod left backoff, or the id is another pod's now.
+            if q.place != Place::Backoff || q.seq != seq || q.timestamp + backoff != expiry {
                 continue;
             }
             q.place = Place::Active;
             let key = (priority_of(&q.pod), Reverse(q.timestamp), Reverse(q.seq));
-            self.active.push(uid, key);
+            self.active.push(id, key);
         }
     }
 
     /// The 30 s check: pods in the pool longer than the maximum stay move out.
     pub fn flush_unschedulable_leftover(&mut self, now: SimTime) {
-        let stale: Vec<String> = self
+        let stale: Vec<PodId> = self
             .pool
             .iter()
-            .filter(|uid| {
-                self.pods.get(*uid).is_some_and(|q| {
+            .copied()
+            .filter(|id| {
+                self.pods.get(id).is_some_and(|q| {
                     q.place == Place::Unschedulable
                         && now.saturating_since(q.timestamp) > self.max_unschedulable
                 })
             })
-            .cloned()
             .collect();
-        for uid in stale {
-            self.move_out_of_pool(&uid, now);
+        for id in stale {
+            self.move_out_of_pool(id, now);
         }
     }
 
     /// True when the pod is queued (any place).
-    pub fn contains(&self, uid: &str) -> bool {
-        self.pods.contains_key(uid)
+    pub fn contains(&self, id: PodId) -> bool {
+        self.pods.contains_key(&id)
     }
 }
 
@@ -305,11 +307,11 @@ mod tests {
     fn priority_then_arrival() {
         let mut q = q();
         let t = SimTime::ZERO;
-        q.add_or_update("a", pod(0), t);
-        q.add_or_update("b", pod(10), t);
-        q.add_or_update("c", pod(0), t);
-        let order: Vec<String> = std::iter::from_fn(|| q.pop().map(|(u, _)| u)).collect();
-        assert_eq!(order, ["b", "a", "c"]);
+        q.add_or_update(0, pod(0), t);
+        q.add_or_update(1, pod(10), t);
+        q.add_or_update(2, pod(0), t);
+        let order: Vec<PodId> = std::iter::from_fn(|| q.pop().map(|(id, _)| id)).collect();
+        assert_eq!(order, [1, 0, 2]);
     }
 
     #[test]
@@ -322,15 +324,15 @@ mod tests {
     #[test]
     fn unschedulable_pods_wait_for_an_event_or_five_minutes() {
         let mut q = q();
-        q.add_or_update("a", pod(0), SimTime::ZERO);
+        q.add_or_update(0, pod(0), SimTime::ZERO);
         q.pop();
-        q.requeue_failed("a", SimTime::ZERO, true);
+        q.requeue_failed(0, SimTime::ZERO, true);
         q.flush_backoff(SimTime::from_nanos(60_000_000_000));
         assert!(!q.has_active());
         q.flush_unschedulable_leftover(SimTime::from_nanos(301_000_000_000));
         assert!(q.has_active());
         q.pop();
-        q.requeue_failed("a", SimTime::from_nanos(301_000_000_000), true);
+        q.requeue_failed(0, SimTime::from_nanos(301_000_000_000), true);
         q.move_all_unschedulable(SimTime::from_nanos(301_500_000_000));
         assert!(!q.has_active(), "still within its 2 s backoff");
         q.flush_backoff(SimTime::from_nanos(303_000_000_000));
