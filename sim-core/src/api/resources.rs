@@ -66,23 +66,18 @@ impl Resources {
     /// quantities count as zero: the API server refuses them at admission, so
     /// they never reach a stored object.
     pub fn from_list(list: Option<&BTreeMap<String, K8sQuantity>>) -> Resources {
-        let Some(list) = list else {
-            return Resources::default();
-        };
-        let get_bytes = |k: &str| {
-            list.get(k)
-                .and_then(|q| parse_bytes(&q.0).ok())
-                .unwrap_or(0)
-        };
-        Resources {
-            cpu_millis: list
-                .get("cpu")
-                .and_then(|q| parse_cpu_millis(&q.0).ok())
-                .unwrap_or(0),
-            memory_bytes: get_bytes("memory"),
-            ephemeral_storage_bytes: get_bytes("ephemeral-storage"),
-            pods: get_bytes("pods"),
+        let mut r = Resources::default();
+        for (name, q) in list.into_iter().flatten() {
+            let bytes = || parse_bytes(&q.0).unwrap_or(0);
+            match name.as_str() {
+                "cpu" => r.cpu_millis = parse_cpu_millis(&q.0).unwrap_or(0),
+                "memory" => r.memory_bytes = bytes(),
+                "ephemeral-storage" => r.ephemeral_storage_bytes = bytes(),
+                "pods" => r.pods = bytes(),
+                _ => {}
+            }
         }
+        r
     }
 }
 

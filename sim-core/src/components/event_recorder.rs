@@ -7,6 +7,7 @@
 //! remembers the last 4,096 distinct Events (`maxLruCacheEntries`); a repeat
 //! of one it has forgotten creates a new Event.
 
+use std::hash::BuildHasher;
 use std::num::NonZeroUsize;
 
 use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
@@ -30,10 +31,13 @@ struct Seen {
 }
 
 /// The recent Events of one recorder by their key (events_cache.go:
-/// getEventKey), the least recently seen forgotten first.
+/// getEventKey), the least recently seen forgotten first. Slots are found by
+/// the key's 64-bit hash and the key is compared in full; two keys with the
+/// same hash share a slot, the later one replacing the earlier, which only
+/// makes a repeat of the earlier one create a new Event, as after an eviction.
 #[derive(Debug)]
 struct RecentEvents {
-    cache: LruCache<String, Seen, FxBuildHasher>,
+    cache: LruCache<u64, (String, Seen), FxBuildHasher>,
 }
 
 impl RecentEvents {
@@ -46,12 +50,19 @@ impl RecentEvents {
         }
     }
 
+    fn slot(key: &str) -> u64 {
+        FxBuildHasher.hash_one(key)
+    }
+
     fn get_mut(&mut self, key: &str) -> Option<&mut Seen> {
-        self.cache.get_mut(key)
+        match self.cache.get_mut(&Self::slot(key)) {
+            Some((k, seen)) if k == key => Some(seen),
+            _ => None,
+        }
     }
 
     fn put(&mut self, key: String, seen: Seen) {
-        self.cache.put(key, seen);
+        self.cache.put(Self::slot(&key), (key, seen));
     }
 }
 

@@ -12,7 +12,7 @@ use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 use priority_queue::PriorityQueue;
-use rustc_hash::{FxHashMap, FxHasher};
+use rustc_hash::FxHasher;
 
 use super::pod_table::PodId;
 use crate::api::Object;
@@ -46,14 +46,65 @@ pub struct QueuedPod {
     pub seq: u64,
 }
 
+/// The queued pods in a vector indexed by [`PodId`] (ids are dense).
+#[derive(Debug, Default)]
+struct PodsById {
+    slots: Vec<Option<QueuedPod>>,
+    len: usize,
+}
+
+impl PodsById {
+    fn get(&self, id: &PodId) -> Option<&QueuedPod> {
+        self.slots.get(*id as usize)?.as_ref()
+    }
+
+    fn get_mut(&mut self, id: &PodId) -> Option<&mut QueuedPod> {
+        self.slots.get_mut(*id as usize)?.as_mut()
+    }
+
+    fn contains_key(&self, id: &PodId) -> bool {
+        self.get(id).is_some()
+    }
+
+    fn insert(&mut self, id: PodId, pod: QueuedPod) {
+        let i = id as usize;
+        if i >= self.slots.len() {
+            self.slots.resize_with(i + 1, || None);
+        }
+        if self.slots[i].replace(pod).is_none() {
+            self.len += 1;
+        }
+    }
+
+    fn remove(&mut self, id: &PodId) -> Option<QueuedPod> {
+        let removed = self.slots.get_mut(*id as usize)?.take();
+        if removed.is_some() {
+            self.len -= 1;
+        }
+        removed
+    }
+
+    fn values(&self) -> impl Iterator<Item = &QueuedPod> {
+        self.slots.iter().flatten()
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
 /// activeQ priority: higher pod priority first, then earlier timestamp, then arrival.
 type ActiveKey = (i32, Reverse<SimTime>, Reverse<u64>);
 
 /// The three queues.
 #[derive(Debug)]
 pub struct SchedulingQueue {
-    /// Every queued pod by id (looked up, never iterated for a decision).
-    pods: FxHashMap<PodId, QueuedPod>,
+    /// Every queued pod, by id.
+    pods: PodsById,
     active: PriorityQueue<PodId, ActiveKey, BuildHasherDefault<FxHasher>>,
     backoff: BinaryHeap<Reverse<(SimTime, u64, PodId)>>,
     /// The unschedulable pool, so that moving it does not scan every pod.
@@ -79,7 +130,7 @@ impl SchedulingQueue {
         max_unschedulable: SimDuration,
     ) -> Self {
         Self {
-            pods: FxHashMap::default(),
+            pods: PodsById::default(),
             active: PriorityQueue::with_default_hasher(),
             backoff: BinaryHeap::new(),
             pool: BTreeSet::new(),
