@@ -25,6 +25,7 @@ use super::pod_info::PodInfo;
 use super::profile::{PluginArgs, Profile};
 use super::verdicts::{Verdict, Verdicts, MEMOIZED_FILTERS};
 use crate::api::labels::Selector;
+use crate::config::MAX_NODE_SCORE;
 
 /// A profile ready to run: modelled plugins only, in order.
 #[derive(Clone, Debug)]
@@ -49,6 +50,8 @@ pub struct CompiledProfile {
     pub balanced_resources: Vec<WeightedResource>,
     /// The profile's percentageOfNodesToScore, if set.
     pub percentage_of_nodes_to_score: Option<i64>,
+    /// The weights of the score plugins a [`Verdict`] holds.
+    pub memoized_weights: MemoizedWeights,
 }
 
 impl CompiledProfile {
@@ -73,6 +76,7 @@ impl CompiledProfile {
             fit_resources: compile_resources(&p.args.fit_resources),
             balanced_resources: compile_resources(&p.args.balanced_resources),
             percentage_of_nodes_to_score: p.percentage_of_nodes_to_score,
+            memoized_weights: MemoizedWeights::of(p),
         }
     }
 }
@@ -262,7 +266,7 @@ impl Normalize {
 
 impl Scores {
     /// Adds a plugin's scores, read from the feasible nodes' verdicts, to the
-    /// totals and the parts (the explained path; see [`Scores::add_memoized_fused`]).
+    /// totals and the parts (the explained path).
     fn add_memoized(
         &mut self,
         id: PluginId,
@@ -289,26 +293,6 @@ impl Scores {
         self.parts.push((id.name(), parts));
     }
 
-    /// Adds the memoized plugins' weighted scores to the totals in one pass
-    /// (weights 0 for plugins that do not run).
-    fn add_memoized_fused(&mut self, feasible: &[usize], verdicts: &Verdicts, w: MemoizedWeights) {
-        let max_taint = if w.taint == 0 {
-            0
-        } else {
-            feasible
-                .iter()
-                .map(|&i| i64::from(verdicts.slot(i).taint))
-                .max()
-                .unwrap_or(0)
-        };
-        for (t, &i) in self.totals.iter_mut().zip(feasible) {
-            let v = verdicts.slot(i);
-            *t += i64::from(v.fit) * w.fit
-                + i64::from(v.balanced) * w.balanced
-                + default_normalize_one(i64::from(v.taint), max_taint, true) * w.taint;
-        }
-    }
-
     /// Adds a plugin's computed scores to the totals (and the parts).
     fn add(&mut self, id: PluginId, weight: i64, scored: &Scored, explain: bool) {
         for (t, s) in self.totals.iter_mut().zip(&scored.normalized) {
@@ -330,47 +314,82 @@ impl Scores {
     }
 }
 
-/// The weights of the score plugins a [`Verdict`] holds, 0 for those that
-/// do not run for the pod.
-#[derive(Clone, Copy, Debug, Default)]
-struct MemoizedWeights {
-    fit: i64,
-    balanced: i64,
-    taint: i64,
+/// The weights of the score plugins a [`Verdict`] holds, 0 for those the
+/// profile does not enable.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemoizedWeights {
+    /// NodeResourcesFit.
+    pub fit: i64,
+    /// NodeResourcesBalancedAllocation.
+    pub balanced: i64,
+    /// TaintToleration.
+    pub taint: i64,
 }
 
-/// PreScore, Score, NormalizeScore and weighting over the feasible nodes
-/// (indexes into `view.nodes`). The plugins a [`Verdict`] holds are read from
-/// `verdicts` (each feasible node's slot is current), not run again.
-/// `totals` is a buffer to reuse for the result.
+impl MemoizedWeights {
+    fn of(p: &Profile) -> Self {
+        let mut w = Self::default();
+        for (name, weight) in &p.scores {
+            match PluginId::from_name(name) {
+                Some(PluginId::NodeResourcesFit) => w.fit = *weight,
+                Some(PluginId::BalancedAllocation) => w.balanced = *weight,
+                Some(PluginId::TaintToleration) => w.taint = *weight,
+                _ => {}
+            }
+        }
+        w
+    }
+}
+
+/// The feasible nodes as the search hands them to scoring.
+#[derive(Debug)]
+pub struct Feasible<'a> {
+    /// Node indexes into `view.nodes`; their [`Verdicts`] slots are current.
+    pub nodes: &'a [usize],
+    /// Each node's [`Verdict::weighted`]; becomes the totals.
+    pub weighted: Vec<i64>,
+    /// The largest TaintToleration raw score among them.
+    pub max_taint: i32,
+}
+
+/// PreScore, Score, NormalizeScore and weighting over the feasible nodes. The
+/// plugins a [`Verdict`] holds are read from `verdicts`, not run again.
 pub fn score_nodes(
     profile: &CompiledProfile,
     pod: &PodInfo,
-    feasible: &[usize],
+    feasible: Feasible<'_>,
     verdicts: &Verdicts,
     view: &ClusterView<'_>,
     explain: bool,
-    mut totals: Vec<i64>,
 ) -> Scores {
-    totals.clear();
-    totals.resize(feasible.len(), 0);
+    let Feasible {
+        nodes: feasible,
+        weighted,
+        max_taint,
+    } = feasible;
     let mut out = Scores {
-        totals,
+        totals: weighted,
         parts: Vec::new(),
     };
     let args = &profile.args;
     let balanced_runs = !balanced_allocation::skips(pod, &profile.balanced_resources);
-    if !explain {
-        let mut w = MemoizedWeights::default();
-        for &(id, weight) in &profile.scores {
-            match id {
-                PluginId::NodeResourcesFit => w.fit = weight,
-                PluginId::BalancedAllocation if balanced_runs => w.balanced = weight,
-                PluginId::TaintToleration => w.taint = weight,
-                _ => {}
+    if explain {
+        // The parts are added plugin by plugin below.
+        out.totals.iter_mut().for_each(|t| *t = 0);
+    } else {
+        // TaintToleration's DefaultNormalizeScore (reversed) needs the maximum.
+        let w = profile.memoized_weights.taint;
+        if w != 0 {
+            let max = i64::from(max_taint);
+            if max == 0 {
+                out.totals.iter_mut().for_each(|t| *t += MAX_NODE_SCORE * w);
+            } else {
+                for (t, &i) in out.totals.iter_mut().zip(feasible) {
+                    let raw = i64::from(verdicts.slot(i).taint);
+                    *t += default_normalize_one(raw, max, true) * w;
+                }
             }
         }
-        out.add_memoized_fused(feasible, verdicts, w);
     }
     let slots: Vec<&Verdict> = if explain {
         feasible.iter().map(|&i| verdicts.slot(i)).collect()

@@ -36,7 +36,7 @@ use rand::Rng;
 use rustc_hash::FxHashMap;
 
 use self::explanation::{Attempt, FilterVerdict, NodeVerdict, PreemptionOutcome};
-use self::framework::{ClusterView, CompiledProfile, CycleState};
+use self::framework::{ClusterView, CompiledProfile, CycleState, Feasible};
 use self::node_info::NodeInfo;
 use self::node_search::{Found, NodeSearch};
 use self::node_slots::NodeSlots;
@@ -139,8 +139,6 @@ pub struct Scheduler {
     shapes: Shapes,
     /// The last search's result, kept for its buffers.
     found: Found,
-    /// The last scoring's totals, kept for its buffer.
-    totals: Vec<i64>,
 }
 
 impl Default for Scheduler {
@@ -183,7 +181,6 @@ impl Scheduler {
             attempts: Vec::new(),
             shapes: Shapes::default(),
             found: Found::default(),
-            totals: Vec::new(),
         }
     }
 
@@ -628,6 +625,8 @@ impl Scheduler {
         };
         let Found {
             feasible,
+            mut weighted,
+            max_taint,
             rejections,
             processed,
             next_start,
@@ -663,10 +662,12 @@ impl Scheduler {
             }
             Some(feasible[0])
         } else {
-            let totals = std::mem::take(&mut self.totals);
-            let scores = framework::score_nodes(
-                &profile, &info, &feasible, verdicts, &view, explain, totals,
-            );
+            let nodes = Feasible {
+                nodes: &feasible,
+                weighted: std::mem::take(&mut weighted),
+                max_taint,
+            };
+            let scores = framework::score_nodes(&profile, &info, nodes, verdicts, &view, explain);
             if let Some(a) = attempt.as_mut() {
                 for (j, &i) in feasible.iter().enumerate() {
                     a.nodes.insert(
@@ -680,7 +681,7 @@ impl Scheduler {
                 }
             }
             let best = select_host(ctx, &scores.totals);
-            self.totals = scores.totals;
+            weighted = scores.totals;
             Some(feasible[best])
         };
         // Preemption needs the view; decide it before the cache changes.
@@ -756,7 +757,7 @@ impl Scheduler {
                         a.result = "error";
                     }
                 }
-                self.fail(ctx, id, &pod, &info, message, nominated_node, error);
+                self.fail(ctx, (id, &pod, &info), message, nominated_node, error);
             }
         }
         if let Some(a) = attempt {
@@ -764,6 +765,8 @@ impl Scheduler {
         }
         self.found = Found {
             feasible,
+            weighted,
+            max_taint,
             rejections,
             processed,
             next_start,
@@ -865,13 +868,13 @@ impl Scheduler {
         );
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// A failed attempt: the FailedScheduling event, the PodScheduled=False
+    /// condition (and the nomination, if preemption made one), then back to
+    /// the queue: the unschedulable pool, or backoffQ for an `error`.
     fn fail(
         &mut self,
         ctx: &mut Ctx<'_>,
-        id: PodId,
-        pod: &Arc<Object>,
-        info: &SharedPodInfo,
+        (id, pod, info): (PodId, &Arc<Object>, &SharedPodInfo),
         message: String,
         nominated_node: Option<String>,
         error: bool,

@@ -130,6 +130,10 @@ pub struct Verdict {
     pub balanced: i32,
     /// TaintToleration's raw score (untolerated PreferNoSchedule taints).
     pub taint: i32,
+    /// NodeResourcesFit's and (unless its PreScore skips the pod)
+    /// BalancedAllocation's scores times their weights: their part of the
+    /// node's total, neither being normalized.
+    pub weighted: i64,
 }
 
 impl Verdict {
@@ -144,21 +148,21 @@ impl Verdict {
             _ => true,
         });
         let narrow = |s: i64| i32::try_from(s).unwrap_or(if s < 0 { i32::MIN } else { i32::MAX });
+        let fit = node_resources_fit::score(pod, node, &profile.fit_scorer, &profile.fit_resources);
+        let balanced = balanced_allocation::score(pod, node, &profile.balanced_resources);
+        let w = profile.memoized_weights;
+        let balanced_weight = if balanced_allocation::skips(pod, &profile.balanced_resources) {
+            0
+        } else {
+            w.balanced
+        };
         Self {
             shape: pod.shape,
             passes,
-            fit: narrow(node_resources_fit::score(
-                pod,
-                node,
-                &profile.fit_scorer,
-                &profile.fit_resources,
-            )),
-            balanced: narrow(balanced_allocation::score(
-                pod,
-                node,
-                &profile.balanced_resources,
-            )),
+            fit: narrow(fit),
+            balanced: narrow(balanced),
             taint: narrow(taint_toleration::score(pod, node)),
+            weighted: fit * w.fit + balanced * balanced_weight,
         }
     }
 }
@@ -208,22 +212,21 @@ impl Verdicts {
         *slot
     }
 
-    /// Whether the memoized filters pass for `pod` on node slot `index` of
-    /// `nodes` ([`Verdicts::get`] for the search's hot loop, which reads the
-    /// node only when the slot must be computed again).
+    /// [`Verdicts::get`] for the search's hot loop, which reads the node
+    /// (slot `index` of `nodes`) only when the verdict must be computed again.
     #[inline]
-    pub fn passes(
+    pub fn lookup(
         &mut self,
         index: usize,
         profile: &CompiledProfile,
         pod: &PodInfo,
         nodes: &[NodeInfo],
-    ) -> bool {
+    ) -> &Verdict {
         let slot = &mut self.slots[index];
         if pod.shape == 0 || slot.shape != pod.shape {
             *slot = Verdict::compute(profile, pod, &nodes[index]);
         }
-        slot.passes
+        slot
     }
 }
 
