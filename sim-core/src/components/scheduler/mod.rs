@@ -376,32 +376,49 @@ impl Scheduler {
             }
             return;
         }
-        let mut info = PodInfo::of(obj);
-        let Some(p) = self.profile_index(&info.scheduler_name) else {
+        let Some(p) = self.profile_index(pod_info::scheduler_name(pod)) else {
             return;
         };
-        info.shape = self.shapes.intern(p, &info);
-        let info = Arc::new(info);
-        match &info.nominated_node_name {
+        // What the scheduler reads of a waiting pod is extracted when a cycle
+        // pops it (the pod object is then read once, just before binding
+        // copies it); a nominated pod's is needed now, by other pods' cycles.
+        let nominated_node = pod
+            .status
+            .as_ref()
+            .and_then(|s| s.nominated_node_name.as_deref())
+            .filter(|n| !n.is_empty());
+        let info = match nominated_node {
             Some(n) => {
+                let info = self.pod_info(p, obj);
                 self.nominated
-                    .insert(uid.to_owned(), (n.clone(), info.clone()));
+                    .insert(uid.to_owned(), (n.to_owned(), info.clone()));
+                Some(info)
             }
             None => {
                 self.nominated.remove(uid);
+                None
             }
-        }
+        };
         let id = self.pods.id(uid);
-        let gated = self.profiles[p].scheduling_gates && !info.scheduling_gates.is_empty();
-        if info.terminating || gated {
+        let gates = spec.and_then(|s| s.scheduling_gates.as_ref());
+        let gated = self.profiles[p].scheduling_gates && gates.is_some_and(|g| !g.is_empty());
+        if pod.metadata.deletion_timestamp.is_some() || gated {
             self.queue.remove(id);
             self.pods.slot_mut(id).queued_info = None;
             self.pods.release_if_unused(id, false);
             return;
         }
-        self.pods.slot_mut(id).queued_info = Some(info);
+        self.pods.slot_mut(id).queued_info = info;
         self.queue.add_or_update(id, obj.clone(), ctx.now());
         self.kick(ctx);
+    }
+
+    /// What the scheduler reads of a pod object, with its shape interned
+    /// under profile number `profile`.
+    fn pod_info(&mut self, profile: usize, obj: &Object) -> SharedPodInfo {
+        let mut info = PodInfo::of(obj);
+        info.shape = self.shapes.intern(profile, &info);
+        Arc::new(info)
     }
 
     fn on_other(&mut self, ctx: &mut Ctx<'_>, event: &WatchEvent) {
@@ -528,18 +545,19 @@ impl Scheduler {
             return;
         };
         let pod = queued.pod.clone();
+        let Some(p) = pod
+            .as_pod()
+            .and_then(|o| self.profile_index(pod_info::scheduler_name(o)))
+        else {
+            return;
+        };
         let info = match &self.pods.slot(id).queued_info {
             Some(i) => i.clone(),
             None => {
-                let mut info = PodInfo::of(&pod);
-                if let Some(p) = self.profile_index(&info.scheduler_name) {
-                    info.shape = self.shapes.intern(p, &info);
-                }
-                Arc::new(info)
+                let info = self.pod_info(p, &pod);
+                self.pods.slot_mut(id).queued_info = Some(info.clone());
+                info
             }
-        };
-        let Some(p) = self.profile_index(&info.scheduler_name) else {
-            return;
         };
         self.stats.attempts += 1;
         if self.order_dirty {

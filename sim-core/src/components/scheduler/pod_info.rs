@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{
-    NodeSelectorTerm, PodAffinityTerm, PodSpec, Toleration, TopologySpreadConstraint,
+    NodeSelectorTerm, Pod, PodAffinityTerm, PodSpec, Toleration, TopologySpreadConstraint,
     WeightedPodAffinityTerm,
 };
 
@@ -227,6 +227,14 @@ fn pod_affinity(
                 .as_ref()
         })),
     }
+}
+
+/// `spec.schedulerName`, defaulted.
+pub fn scheduler_name(pod: &Pod) -> &str {
+    pod.spec
+        .as_ref()
+        .and_then(|s| s.scheduler_name.as_deref())
+        .unwrap_or(super::DEFAULT_SCHEDULER_NAME)
 }
 
 impl PodInfo {
