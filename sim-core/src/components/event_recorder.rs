@@ -8,7 +8,6 @@
 //! of one it has forgotten creates a new Event.
 
 use std::hash::BuildHasher;
-use std::num::NonZeroUsize;
 
 use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -35,18 +34,19 @@ struct Seen {
 /// the key's 64-bit hash and the key is compared in full; two keys with the
 /// same hash share a slot, the later one replacing the earlier, which only
 /// makes a repeat of the earlier one create a new Event, as after an eviction.
+/// The cache grows as Events are seen (a recorder per kubelet must not set
+/// aside room for 4,096 of them up front) and forgets beyond `capacity`.
 #[derive(Debug)]
 struct RecentEvents {
     cache: LruCache<u64, (String, Seen), FxBuildHasher>,
+    capacity: usize,
 }
 
 impl RecentEvents {
     fn new(capacity: usize) -> Self {
         Self {
-            cache: LruCache::with_hasher(
-                NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN),
-                FxBuildHasher,
-            ),
+            cache: LruCache::unbounded_with_hasher(FxBuildHasher),
+            capacity: capacity.max(1),
         }
     }
 
@@ -63,6 +63,9 @@ impl RecentEvents {
 
     fn put(&mut self, key: String, seen: Seen) {
         self.cache.put(Self::slot(&key), (key, seen));
+        if self.cache.len() > self.capacity {
+            self.cache.pop_lru();
+        }
     }
 }
 
