@@ -346,10 +346,8 @@ impl MemoizedWeights {
 pub struct Feasible<'a> {
     /// Node indexes into `view.nodes`; their [`Verdicts`] slots are current.
     pub nodes: &'a [usize],
-    /// Each node's [`Verdict::weighted`]; becomes the totals.
-    pub weighted: Vec<i64>,
-    /// The largest TaintToleration raw score among them.
-    pub max_taint: i32,
+    /// A buffer for the totals.
+    pub totals: Vec<i64>,
 }
 
 /// PreScore, Score, NormalizeScore and weighting over the feasible nodes. The
@@ -364,33 +362,41 @@ pub fn score_nodes(
 ) -> Scores {
     let Feasible {
         nodes: feasible,
-        weighted,
-        max_taint,
+        mut totals,
     } = feasible;
-    let mut out = Scores {
-        totals: weighted,
-        parts: Vec::new(),
-    };
-    let args = &profile.args;
-    let balanced_runs = !balanced_allocation::skips(pod, &profile.balanced_resources);
+    totals.clear();
     if explain {
         // The parts are added plugin by plugin below.
-        out.totals.iter_mut().for_each(|t| *t = 0);
+        totals.resize(feasible.len(), 0);
     } else {
-        // TaintToleration's DefaultNormalizeScore (reversed) needs the maximum.
+        // Each verdict's weighted sum of the unnormalized memoized scores,
+        // then TaintToleration's DefaultNormalizeScore (reversed), which
+        // needs the maximum.
+        let mut max = 0;
+        totals.extend(feasible.iter().map(|&i| {
+            let v = verdicts.slot(i);
+            max = max.max(v.taint);
+            v.weighted
+        }));
         let w = profile.memoized_weights.taint;
         if w != 0 {
-            let max = i64::from(max_taint);
+            let taint = |i: usize| i64::from(verdicts.slot(i).taint);
+            let max = i64::from(max);
             if max == 0 {
-                out.totals.iter_mut().for_each(|t| *t += MAX_NODE_SCORE * w);
+                totals.iter_mut().for_each(|t| *t += MAX_NODE_SCORE * w);
             } else {
-                for (t, &i) in out.totals.iter_mut().zip(feasible) {
-                    let raw = i64::from(verdicts.slot(i).taint);
-                    *t += default_normalize_one(raw, max, true) * w;
+                for (t, &i) in totals.iter_mut().zip(feasible) {
+                    *t += default_normalize_one(taint(i), max, true) * w;
                 }
             }
         }
     }
+    let mut out = Scores {
+        totals,
+        parts: Vec::new(),
+    };
+    let args = &profile.args;
+    let balanced_runs = !balanced_allocation::skips(pod, &profile.balanced_resources);
     let slots: Vec<&Verdict> = if explain {
         feasible.iter().map(|&i| verdicts.slot(i)).collect()
     } else {

@@ -643,8 +643,7 @@ impl Scheduler {
         };
         let Found {
             feasible,
-            mut weighted,
-            max_taint,
+            mut totals,
             rejections,
             processed,
             next_start,
@@ -682,8 +681,7 @@ impl Scheduler {
         } else {
             let nodes = Feasible {
                 nodes: &feasible,
-                weighted: std::mem::take(&mut weighted),
-                max_taint,
+                totals: std::mem::take(&mut totals),
             };
             let scores = framework::score_nodes(&profile, &info, nodes, verdicts, &view, explain);
             if let Some(a) = attempt.as_mut() {
@@ -699,7 +697,7 @@ impl Scheduler {
                 }
             }
             let best = select_host(ctx, &scores.totals);
-            weighted = scores.totals;
+            totals = scores.totals;
             Some(feasible[best])
         };
         // Preemption needs the view; decide it before the cache changes.
@@ -783,8 +781,7 @@ impl Scheduler {
         }
         self.found = Found {
             feasible,
-            weighted,
-            max_taint,
+            totals,
             rejections,
             processed,
             next_start,

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use super::framework::{self, ClusterView, CompiledProfile, CycleState};
 use super::plugins::Rejection;
 use super::pod_info::{PodInfo, SharedPodInfo};
-use super::verdicts::{Verdict, Verdicts};
+use super::verdicts::Verdicts;
 
 /// What a search found.
 #[derive(Debug, Default)]
@@ -27,11 +27,8 @@ pub struct Found {
     /// hold their verdicts (on the node without nominated pods, as scoring
     /// sees it).
     pub feasible: Vec<usize>,
-    /// Each feasible node's [`Verdict::weighted`], in the same order: the
-    /// start of its score total.
-    pub weighted: Vec<i64>,
-    /// The largest TaintToleration raw score among the feasible nodes.
-    pub max_taint: i32,
+    /// A buffer for the feasible nodes' score totals.
+    pub totals: Vec<i64>,
     /// Rejected node indexes with the first rejecting filter's reason.
     pub rejections: Vec<(usize, Rejection)>,
     /// Nodes examined (the nominated node included).
@@ -41,18 +38,10 @@ pub struct Found {
 }
 
 impl Found {
-    #[inline]
-    fn push(&mut self, i: usize, v: &Verdict) {
-        self.feasible.push(i);
-        self.weighted.push(v.weighted);
-        self.max_taint = self.max_taint.max(v.taint);
-    }
-
     /// Empties the result, keeping its buffers; the start index stays `start`.
     pub fn clear(&mut self, start: usize) {
         self.feasible.clear();
-        self.weighted.clear();
-        self.max_taint = 0;
+        self.totals.clear();
         self.rejections.clear();
         self.processed = 0;
         self.next_start = start;
@@ -106,7 +95,7 @@ impl NodeSearch<'_, '_> {
     fn record(&mut self, found: &mut Found, i: usize) {
         found.processed += 1;
         match self.filter(i) {
-            Ok(()) => found.push(i, self.verdicts.slot(i)),
+            Ok(()) => found.feasible.push(i),
             Err(r) => found.rejections.push((i, r)),
         }
     }
@@ -136,7 +125,6 @@ impl NodeSearch<'_, '_> {
             found.rejections.clear();
         }
         found.feasible.reserve(want.min(n));
-        found.weighted.reserve(want.min(n));
         // With no nominated pods and nothing but memoized filters to run, a
         // passing verdict is the whole answer.
         let verdict_decides =
@@ -150,14 +138,13 @@ impl NodeSearch<'_, '_> {
                     break 'search;
                 }
                 examined += 1;
-                if verdict_decides {
-                    let v = self
+                if verdict_decides
+                    && self
                         .verdicts
-                        .lookup(i, self.profile, self.pod, self.view.nodes);
-                    if v.passes {
-                        found.push(i, v);
-                        continue;
-                    }
+                        .passes(i, self.profile, self.pod, self.view.nodes)
+                {
+                    found.feasible.push(i);
+                    continue;
                 }
                 self.record(&mut found, i);
             }

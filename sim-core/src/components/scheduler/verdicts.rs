@@ -111,17 +111,23 @@ impl Shapes {
         if let Some((_, id)) = candidates.iter().find(|(k, _)| k.matches(profile, pod)) {
             return *id;
         }
-        self.count = self.count.saturating_add(1);
+        if self.count >= MAX_SHAPE {
+            // Out of ids: the pod's verdicts are computed every time.
+            return 0;
+        }
+        self.count += 1;
         candidates.push((ShapeKey::of(profile, pod), self.count));
         self.count
     }
 }
 
+/// The largest shape id: ids are stored shifted left by one beside the
+/// verdict's pass bit.
+const MAX_SHAPE: u32 = u32::MAX >> 1;
+
 /// The memoized plugins' results for one shape on one node.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Verdict {
-    /// The shape id (0: empty or forgotten slot).
-    shape: u32,
     /// Every memoized filter the profile enables passes.
     pub passes: bool,
     /// NodeResourcesFit's raw score.
@@ -157,7 +163,6 @@ impl Verdict {
             w.balanced
         };
         Self {
-            shape: pod.shape,
             passes,
             fit: narrow(fit),
             balanced: narrow(balanced),
@@ -167,32 +172,54 @@ impl Verdict {
     }
 }
 
-/// One remembered verdict per node slot.
+/// One remembered verdict per node slot. The shape and the pass bit of each
+/// slot sit in a dense array of their own, which is all the search reads of a
+/// node whose verdict is current.
 #[derive(Debug, Default)]
 pub struct Verdicts {
-    slots: Vec<Verdict>,
+    /// Per slot: `shape << 1 | passes`; 0 when empty or forgotten (shape ids
+    /// start at 1).
+    keys: Vec<u32>,
+    /// Per slot: the verdict (its `passes` repeats the key's bit).
+    values: Vec<Verdict>,
 }
 
 impl Verdicts {
     /// Makes room for `slots` node slots.
     pub fn ensure(&mut self, slots: usize) {
-        if self.slots.len() < slots {
-            self.slots.resize(slots, Verdict::default());
+        if self.keys.len() < slots {
+            self.keys.resize(slots, 0);
+            self.values.resize(slots, Verdict::default());
         }
     }
 
     /// The verdict last computed for node slot `index`.
     #[inline]
     pub fn slot(&self, index: usize) -> &Verdict {
-        &self.slots[index]
+        &self.values[index]
     }
 
     /// Forgets the verdict of node slot `index` (the node or its pods changed).
     #[inline]
     pub fn forget(&mut self, index: usize) {
-        if let Some(slot) = self.slots.get_mut(index) {
-            slot.shape = 0;
+        if let Some(key) = self.keys.get_mut(index) {
+            *key = 0;
         }
+    }
+
+    fn key(shape: u32, passes: bool) -> u32 {
+        shape << 1 | u32::from(passes)
+    }
+
+    /// True when slot `index` holds a verdict for `shape` (never for 0).
+    #[inline]
+    fn current(&self, index: usize, shape: u32) -> bool {
+        shape != 0 && self.keys[index] >> 1 == shape
+    }
+
+    fn store(&mut self, index: usize, shape: u32, verdict: Verdict) {
+        self.keys[index] = Self::key(shape, verdict.passes);
+        self.values[index] = verdict;
     }
 
     /// The verdict for `pod` on node slot `index`, reused when the pod's
@@ -205,28 +232,28 @@ impl Verdicts {
         pod: &PodInfo,
         node: &NodeInfo,
     ) -> Verdict {
-        let slot = &mut self.slots[index];
-        if pod.shape == 0 || slot.shape != pod.shape {
-            *slot = Verdict::compute(profile, pod, node);
+        if !self.current(index, pod.shape) {
+            self.store(index, pod.shape, Verdict::compute(profile, pod, node));
         }
-        *slot
+        self.values[index]
     }
 
-    /// [`Verdicts::get`] for the search's hot loop, which reads the node
-    /// (slot `index` of `nodes`) only when the verdict must be computed again.
+    /// Whether the memoized filters pass for `pod` on node slot `index` of
+    /// `nodes` ([`Verdicts::get`] for the search's hot loop, which reads the
+    /// node only when the verdict must be computed again).
     #[inline]
-    pub fn lookup(
+    pub fn passes(
         &mut self,
         index: usize,
         profile: &CompiledProfile,
         pod: &PodInfo,
         nodes: &[NodeInfo],
-    ) -> &Verdict {
-        let slot = &mut self.slots[index];
-        if pod.shape == 0 || slot.shape != pod.shape {
-            *slot = Verdict::compute(profile, pod, &nodes[index]);
+    ) -> bool {
+        if !self.current(index, pod.shape) {
+            let verdict = Verdict::compute(profile, pod, &nodes[index]);
+            self.store(index, pod.shape, verdict);
         }
-        slot
+        self.keys[index] & 1 == 1
     }
 }
 
