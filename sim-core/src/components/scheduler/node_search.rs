@@ -9,7 +9,8 @@
 //! (RunFilterPluginsWithNominatedPods).
 //!
 //! This is the scheduler's hot loop: a 5,000-node cluster examines 500 nodes
-//! per pod. The memoized filters come from the node's [`Verdict`]; only the
+//! per pod. The memoized filters come from the node's
+//! [`Verdict`](super::verdicts::Verdict); only the
 //! filters it does not hold run, and only a rejected node is filtered in full
 //! (for the rejecting plugin's own reason).
 
