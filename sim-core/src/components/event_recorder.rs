@@ -116,10 +116,11 @@ impl EventRecorder {
         } else {
             obj.namespace().to_owned()
         };
-        // getEventKey: the source, the involved object, type, reason and message, joined.
+        // getEventKey: the involved object (its uid and field path), type,
+        // reason and message, joined; the source is this recorder's own.
         let field = field_path.as_deref().unwrap_or("");
         let mut key = String::with_capacity(
-            obj.uid().len() + field.len() + type_.len() + reason.len() + message.len() + 4,
+            obj.uid().len() + field.len() + type_.len() + reason.len() + message.len() + 5,
         );
         for part in [obj.uid(), field, type_, reason, message.as_str()] {
             key.push_str(part);
