@@ -5,14 +5,14 @@
 //! Backoff is `initial × 2^(attempts−1)` capped at the maximum (1 s → 10 s by
 //! default). Pods leave the unschedulable pool on a cluster event that may
 //! make them schedulable, or after at most 5 minutes (checked every 30 s).
+//!
+//! activeQ is a binary heap of (key, pod id) whose entries stay behind when
+//! a pod leaves it other than by being popped; `pop` skips those. With
+//! 50,000 pods waiting this costs a fraction of an indexed heap's pop.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap};
-use std::hash::BuildHasherDefault;
 use std::sync::Arc;
-
-use priority_queue::PriorityQueue;
-use rustc_hash::FxHasher;
 
 use super::pod_table::PodId;
 use crate::api::Object;
@@ -44,6 +44,8 @@ pub struct QueuedPod {
     pub place: Place,
     /// Arrival order, the final tie-breaker.
     pub seq: u64,
+    /// Its activeQ key while it is in activeQ.
+    active_key: Option<ActiveKey>,
 }
 
 /// The queued pods in a vector indexed by [`PodId`] (ids are dense).
@@ -105,7 +107,12 @@ type ActiveKey = (i32, Reverse<SimTime>, Reverse<u64>);
 pub struct SchedulingQueue {
     /// Every queued pod, by id.
     pods: PodsById,
-    active: PriorityQueue<PodId, ActiveKey, BuildHasherDefault<FxHasher>>,
+    /// activeQ as a max-heap of (key, pod). A pod that leaves activeQ other
+    /// than by `pop` leaves its entry behind; `pop` skips entries whose pod
+    /// is no longer active under that key.
+    active: BinaryHeap<(ActiveKey, PodId)>,
+    /// Pods in activeQ.
+    active_len: usize,
     backoff: BinaryHeap<Reverse<(SimTime, u64, PodId)>>,
     /// The unschedulable pool, so that moving it does not scan every pod.
     pool: BTreeSet<PodId>,
@@ -131,7 +138,8 @@ impl SchedulingQueue {
     ) -> Self {
         Self {
             pods: PodsById::default(),
-            active: PriorityQueue::with_default_hasher(),
+            active: BinaryHeap::new(),
+            active_len: 0,
             backoff: BinaryHeap::new(),
             pool: BTreeSet::new(),
             initial_backoff,
@@ -153,7 +161,7 @@ impl SchedulingQueue {
 
     /// True when activeQ has a pod.
     pub fn has_active(&self) -> bool {
-        !self.active.is_empty()
+        self.active_len > 0
     }
 
     /// Counts per place: (active, backoff, unschedulable).
@@ -178,46 +186,84 @@ impl SchedulingQueue {
         }
         let seq = self.next_seq;
         self.next_seq += 1;
-        let key = (priority_of(&pod), Reverse(now), Reverse(seq));
         self.pods.insert(
             id,
             QueuedPod {
                 pod,
                 attempts: 0,
                 timestamp: now,
-                place: Place::Active,
+                place: Place::InFlight,
                 seq,
+                active_key: None,
             },
         );
-        self.active.push(id, key);
+        self.activate(id);
+    }
+
+    /// Moves a queued pod into activeQ.
+    fn activate(&mut self, id: PodId) {
+        let Some(q) = self.pods.get_mut(&id) else {
+            return;
+        };
+        if q.place == Place::Active {
+            return;
+        }
+        let key = (priority_of(&q.pod), Reverse(q.timestamp), Reverse(q.seq));
+        q.place = Place::Active;
+        q.active_key = Some(key);
+        self.active.push((key, id));
+        self.active_len += 1;
+    }
+
+    /// Accounts a pod leaving activeQ other than by `pop` (its heap entry
+    /// stays behind, stale).
+    fn left_active(&mut self, was: Place) {
+        if was == Place::Active {
+            self.active_len -= 1;
+            if self.active_len == 0 {
+                // Every entry left is stale.
+                self.active.clear();
+            }
+        }
     }
 
     /// Re-adds a pod that was popped before (its bind failed), keeping its attempts.
     pub fn add_with_attempts(&mut self, id: PodId, pod: Arc<Object>, now: SimTime, attempts: u32) {
         self.add_or_update(id, pod, now);
-        self.active.remove(&id);
         self.pool.remove(&id);
         if let Some(q) = self.pods.get_mut(&id) {
+            let was = std::mem::replace(&mut q.place, Place::InFlight);
             q.attempts = attempts;
-            q.place = Place::InFlight;
+            q.active_key = None;
+            self.left_active(was);
         }
     }
 
     /// Forgets a pod (bound elsewhere, deleted).
     pub fn remove(&mut self, id: PodId) {
-        if self.pods.remove(&id).is_some() {
-            self.active.remove(&id);
+        if let Some(q) = self.pods.remove(&id) {
             self.pool.remove(&id);
+            self.left_active(q.place);
         }
     }
 
     /// Pops the next pod to schedule.
     pub fn pop(&mut self) -> Option<(PodId, QueuedPod)> {
-        let (id, _) = self.active.pop()?;
-        let q = self.pods.get_mut(&id)?;
-        q.place = Place::InFlight;
-        q.attempts += 1;
-        Some((id, q.clone()))
+        while let Some((key, id)) = self.active.pop() {
+            let Some(q) = self.pods.get_mut(&id) else {
+                continue;
+            };
+            if q.place != Place::Active || q.active_key != Some(key) {
+                continue;
+            }
+            q.place = Place::InFlight;
+            q.active_key = None;
+            q.attempts += 1;
+            let popped = q.clone();
+            self.active_len -= 1;
+            return Some((id, popped));
+        }
+        None
     }
 
     /// The backoff of a pod after `attempts` attempts.
@@ -274,9 +320,7 @@ impl SchedulingQueue {
         };
         let expiry = q.timestamp + backoff;
         if expiry <= now {
-            q.place = Place::Active;
-            let key = (priority_of(&q.pod), Reverse(q.timestamp), Reverse(q.seq));
-            self.active.push(id, key);
+            self.activate(id);
         } else {
             q.place = Place::Backoff;
             self.backoff.push(Reverse((expiry, q.seq, id)));
@@ -301,9 +345,7 @@ impl SchedulingQueue {
             if q.place != Place::Backoff || q.seq != seq || q.timestamp + backoff != expiry {
                 continue;
             }
-            q.place = Place::Active;
-            let key = (priority_of(&q.pod), Reverse(q.timestamp), Reverse(q.seq));
-            self.active.push(id, key);
+            self.activate(id);
         }
     }
 
@@ -363,6 +405,32 @@ mod tests {
         q.add_or_update(2, pod(0), t);
         let order: Vec<PodId> = std::iter::from_fn(|| q.pop().map(|(id, _)| id)).collect();
         assert_eq!(order, [1, 0, 2]);
+    }
+
+    #[test]
+    fn pods_leaving_active_q_are_skipped_and_counted() {
+        let mut q = q();
+        let t = SimTime::ZERO;
+        q.add_or_update(0, pod(10), t);
+        q.add_or_update(1, pod(5), t);
+        q.add_or_update(2, pod(0), t);
+        q.remove(0);
+        assert!(q.has_active());
+        assert_eq!(
+            q.pop().map(|(id, _)| id),
+            Some(1),
+            "the removed pod's entry is skipped"
+        );
+        // A pod put back after a failed bind is in flight, not active.
+        q.add_with_attempts(1, pod(5), t, 1);
+        assert_eq!(q.pop().map(|(id, _)| id), Some(2));
+        assert!(!q.has_active());
+        assert_eq!(q.pop().map(|(id, _)| id), None);
+        // Re-added under the same id, it is active again once.
+        q.remove(2);
+        q.add_or_update(2, pod(0), t);
+        assert_eq!(q.pop().map(|(id, _)| id), Some(2));
+        assert_eq!(q.pop().map(|(id, _)| id), None);
     }
 
     #[test]
