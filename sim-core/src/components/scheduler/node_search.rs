@@ -132,6 +132,11 @@ impl NodeSearch<'_, '_> {
             self.nominated_pods.is_empty() && self.state.unmemoized_filters().is_empty();
         // The node tree from `start`, wrapping around once.
         let start = start % n;
+        let pass = if verdict_decides {
+            Verdicts::passing_key(self.pod.shape)
+        } else {
+            u32::MAX
+        };
         let mut examined = 0;
         'search: for part in [&order[start..], &order[..start]] {
             for &i in part {
@@ -139,10 +144,12 @@ impl NodeSearch<'_, '_> {
                     break 'search;
                 }
                 examined += 1;
-                if verdict_decides
-                    && self
-                        .verdicts
-                        .passes(i, self.profile, self.pod, self.view.nodes)
+                // A current, passing verdict: one comparison.
+                if self.verdicts.key_of(i) == pass
+                    || (verdict_decides
+                        && self
+                            .verdicts
+                            .passes(i, self.profile, self.pod, self.view.nodes))
                 {
                     found.feasible.push(i);
                     continue;

@@ -218,8 +218,30 @@ impl Verdicts {
     }
 
     fn store(&mut self, index: usize, shape: u32, verdict: Verdict) {
-        self.keys[index] = Self::key(shape, verdict.passes);
+        // Shape 0 (not interned) is never remembered.
+        self.keys[index] = if shape == 0 {
+            0
+        } else {
+            Self::key(shape, verdict.passes)
+        };
         self.values[index] = verdict;
+    }
+
+    /// What [`Verdicts::key_of`] holds for a node where `shape` passes: the
+    /// search's one comparison per node whose verdict is current.
+    pub fn passing_key(shape: u32) -> u32 {
+        if shape == 0 {
+            // Matches no slot: keys of shape 0 are never stored.
+            u32::MAX
+        } else {
+            Self::key(shape, true)
+        }
+    }
+
+    /// The shape and pass bit remembered for node slot `index`.
+    #[inline]
+    pub fn key_of(&self, index: usize) -> u32 {
+        self.keys[index]
     }
 
     /// The verdict for `pod` on node slot `index`, reused when the pod's
