@@ -53,7 +53,7 @@ type NameKey = (String, String);
 
 /// The objects of one kind, by namespace then name (the order of a list).
 /// Two levels so that a read or an overwrite needs no owned key.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 struct KindStore {
     namespaces: BTreeMap<String, BTreeMap<String, Arc<Object>>>,
     len: usize,

@@ -245,54 +245,7 @@ fn per_node(nodes: &[NodeInfo], feasible: &[usize], f: impl Fn(&NodeInfo) -> i64
     feasible.iter().map(|&i| f(&nodes[i])).collect()
 }
 
-/// How a memoized score is normalized.
-#[derive(Clone, Copy)]
-enum Normalize {
-    /// No NormalizeScore: the raw score is final.
-    None,
-    /// `helper.DefaultNormalizeScore`, reversed or not.
-    Default { reverse: bool },
-}
-
-impl Normalize {
-    #[inline]
-    fn apply(self, score: i64, max: i64) -> i64 {
-        match self {
-            Normalize::None => score,
-            Normalize::Default { reverse } => default_normalize_one(score, max, reverse),
-        }
-    }
-}
-
 impl Scores {
-    /// Adds a plugin's scores, read from the feasible nodes' verdicts, to the
-    /// totals and the parts (the explained path).
-    fn add_memoized(
-        &mut self,
-        id: PluginId,
-        weight: i64,
-        verdicts: &[&Verdict],
-        raw_of: impl Fn(&Verdict) -> i32,
-        normalize: Normalize,
-    ) {
-        let raw = |v: &Verdict| i64::from(raw_of(v));
-        let max = match normalize {
-            Normalize::None => 0,
-            Normalize::Default { .. } => verdicts.iter().map(|v| raw(v)).max().unwrap_or(0),
-        };
-        let mut parts = Vec::with_capacity(verdicts.len());
-        for (t, v) in self.totals.iter_mut().zip(verdicts) {
-            let normalized = normalize.apply(raw(v), max);
-            *t += normalized * weight;
-            parts.push(ScoreParts {
-                raw: raw(v),
-                normalized,
-                weighted: normalized * weight,
-            });
-        }
-        self.parts.push((id.name(), parts));
-    }
-
     /// Adds a plugin's computed scores to the totals (and the parts).
     fn add(&mut self, id: PluginId, weight: i64, scored: &Scored, explain: bool) {
         for (t, s) in self.totals.iter_mut().zip(&scored.normalized) {
@@ -397,35 +350,30 @@ pub fn score_nodes(
     };
     let args = &profile.args;
     let balanced_runs = !balanced_allocation::skips(pod, &profile.balanced_resources);
-    let slots: Vec<&Verdict> = if explain {
-        feasible.iter().map(|&i| verdicts.slot(i)).collect()
-    } else {
-        Vec::new()
+    // The memoized plugins' raw scores, read from the verdicts (explained
+    // path only: otherwise their part of the totals is already in).
+    let memoized = |raw_of: fn(&Verdict) -> i32| -> Vec<i64> {
+        feasible
+            .iter()
+            .map(|&i| i64::from(raw_of(verdicts.slot(i))))
+            .collect()
     };
     for &(id, weight) in &profile.scores {
-        match id {
-            PluginId::TaintToleration => {
-                if explain {
-                    let reverse = Normalize::Default { reverse: true };
-                    out.add_memoized(id, weight, &slots, |v| v.taint, reverse);
-                }
-                continue;
-            }
-            PluginId::NodeResourcesFit => {
-                if explain {
-                    out.add_memoized(id, weight, &slots, |v| v.fit, Normalize::None);
-                }
-                continue;
-            }
-            PluginId::BalancedAllocation => {
-                if explain && balanced_runs {
-                    out.add_memoized(id, weight, &slots, |v| v.balanced, Normalize::None);
-                }
-                continue;
-            }
-            _ => {}
-        }
         let scored: Option<Scored> = match id {
+            PluginId::TaintToleration
+            | PluginId::NodeResourcesFit
+            | PluginId::BalancedAllocation
+                if !explain =>
+            {
+                None
+            }
+            PluginId::TaintToleration => {
+                Some(Scored::default_normalized(memoized(|v| v.taint), true))
+            }
+            PluginId::NodeResourcesFit => Some(Scored::unnormalized(memoized(|v| v.fit))),
+            PluginId::BalancedAllocation if balanced_runs => {
+                Some(Scored::unnormalized(memoized(|v| v.balanced)))
+            }
             PluginId::NodeAffinity if !pod.preferred_node_terms.is_empty() => {
                 let raw = per_node(view.nodes, feasible, |n| node_affinity::score(pod, n));
                 Some(Scored::default_normalized(raw, false))

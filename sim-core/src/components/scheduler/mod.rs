@@ -135,7 +135,7 @@ pub struct Scheduler {
     next_bind_tag: u64,
     explain: bool,
     attempts: Vec<Attempt>,
-    /// Pod shapes seen, interned for [`Verdicts`].
+    /// Pod shapes seen, interned for the node slots' verdicts.
     shapes: Shapes,
     /// The last search's result, kept for its buffers.
     found: Found,

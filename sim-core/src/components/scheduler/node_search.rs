@@ -71,7 +71,7 @@ impl NodeSearch<'_, '_> {
     fn filter(&mut self, i: usize) -> Result<(), Rejection> {
         let (profile, state, pod, view) = (self.profile, self.state, self.pod, self.view);
         let node = &view.nodes[i];
-        let verdict = self.verdicts.get(i, profile, pod, node);
+        let passes = self.verdicts.get(i, profile, pod, view.nodes).passes;
         if !self.nominated_pods.is_empty() {
             if let Some(extra) = self.nominated_pods.get(&i) {
                 let mut with_nominated = node.clone();
@@ -81,7 +81,7 @@ impl NodeSearch<'_, '_> {
                 return framework::run_filters(profile, state, pod, &with_nominated, view);
             }
         }
-        if !verdict.passes {
+        if !passes {
             // Filtered again in full for the first rejecting plugin's reason.
             return framework::run_filters(profile, state, pod, node, view);
         }
@@ -117,7 +117,6 @@ impl NodeSearch<'_, '_> {
         if n == 0 {
             return found;
         }
-        self.verdicts.ensure(self.view.nodes.len());
         if let Some(i) = nominated_node {
             self.record(&mut found, i);
             if !found.feasible.is_empty() {
@@ -149,7 +148,8 @@ impl NodeSearch<'_, '_> {
                     || (verdict_decides
                         && self
                             .verdicts
-                            .passes(i, self.profile, self.pod, self.view.nodes))
+                            .get(i, self.profile, self.pod, self.view.nodes)
+                            .passes)
                 {
                     found.feasible.push(i);
                     continue;

@@ -32,21 +32,6 @@ impl NodeSlots {
         (&self.infos, &mut self.verdicts)
     }
 
-    /// The verdicts.
-    pub fn verdicts(&self) -> &Verdicts {
-        &self.verdicts
-    }
-
-    /// Number of slots.
-    pub fn len(&self) -> usize {
-        self.infos.len()
-    }
-
-    /// True when no node was ever seen.
-    pub fn is_empty(&self) -> bool {
-        self.infos.is_empty()
-    }
-
     /// Adds a slot for a new node; returns its index.
     pub fn push(&mut self, info: NodeInfo) -> usize {
         self.infos.push(info);

@@ -268,10 +268,7 @@ impl PodInfo {
         info.priority = spec.priority.unwrap_or(0);
         info.never_preempts = spec.preemption_policy.as_deref() == Some("Never");
         info.node_name = spec.node_name.clone().filter(|n| !n.is_empty());
-        info.scheduler_name = spec
-            .scheduler_name
-            .clone()
-            .unwrap_or_else(|| super::DEFAULT_SCHEDULER_NAME.to_owned());
+        info.scheduler_name = scheduler_name(pod).to_owned();
         let totals = pod_request_totals(spec);
         info.requests = totals.requests;
         info.non_zero = totals.non_zero;

@@ -105,16 +105,6 @@ impl PodTable {
         self.ids.remove(&uid);
         self.free.push(id);
     }
-
-    /// Number of pods tracked.
-    pub fn len(&self) -> usize {
-        self.ids.len()
-    }
-
-    /// True when no pod is tracked.
-    pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
-    }
 }
 
 #[cfg(test)]
@@ -136,7 +126,7 @@ mod tests {
         assert_eq!(t.get("a"), Some(a), "still queued");
         t.release_if_unused(a, false);
         assert_eq!(t.get("a"), None);
-        assert_eq!(t.len(), 1);
+        assert_eq!(t.get("b"), Some(b));
         assert_eq!(t.id("c"), a, "the released id goes to the next new pod");
         assert_eq!(t.slot(a).uid, "c");
         let ids: Vec<PodId> = t.slots().map(|(id, _)| id).collect();

@@ -7,8 +7,8 @@
 //! make them schedulable, or after at most 5 minutes (checked every 30 s).
 //!
 //! activeQ is a binary heap of (key, pod id) whose entries stay behind when
-//! a pod leaves it other than by being popped; `pop` skips those. With
-//! 50,000 pods waiting this costs a fraction of an indexed heap's pop.
+//! a pod leaves it other than by being popped; `pop` skips those, so a pop
+//! reads one contiguous array and no index beside it.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap};
@@ -44,8 +44,17 @@ pub struct QueuedPod {
     pub place: Place,
     /// Arrival order, the final tie-breaker.
     pub seq: u64,
-    /// Its activeQ key while it is in activeQ.
-    active_key: Option<ActiveKey>,
+}
+
+impl QueuedPod {
+    /// Its activeQ key (a heap entry with another key is stale).
+    fn active_key(&self) -> ActiveKey {
+        (
+            priority_of(&self.pod),
+            Reverse(self.timestamp),
+            Reverse(self.seq),
+        )
+    }
 }
 
 /// The queued pods in a vector indexed by [`PodId`] (ids are dense).
@@ -194,7 +203,6 @@ impl SchedulingQueue {
                 timestamp: now,
                 place: Place::InFlight,
                 seq,
-                active_key: None,
             },
         );
         self.activate(id);
@@ -208,10 +216,8 @@ impl SchedulingQueue {
         if q.place == Place::Active {
             return;
         }
-        let key = (priority_of(&q.pod), Reverse(q.timestamp), Reverse(q.seq));
         q.place = Place::Active;
-        q.active_key = Some(key);
-        self.active.push((key, id));
+        self.active.push((q.active_key(), id));
         self.active_len += 1;
     }
 
@@ -234,7 +240,6 @@ impl SchedulingQueue {
         if let Some(q) = self.pods.get_mut(&id) {
             let was = std::mem::replace(&mut q.place, Place::InFlight);
             q.attempts = attempts;
-            q.active_key = None;
             self.left_active(was);
         }
     }
@@ -253,11 +258,10 @@ impl SchedulingQueue {
             let Some(q) = self.pods.get_mut(&id) else {
                 continue;
             };
-            if q.place != Place::Active || q.active_key != Some(key) {
+            if q.place != Place::Active || q.active_key() != key {
                 continue;
             }
             q.place = Place::InFlight;
-            q.active_key = None;
             q.attempts += 1;
             let popped = q.clone();
             self.active_len -= 1;

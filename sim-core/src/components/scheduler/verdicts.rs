@@ -244,38 +244,23 @@ impl Verdicts {
         self.keys[index]
     }
 
-    /// The verdict for `pod` on node slot `index`, reused when the pod's
-    /// shape is the remembered one. The slot must exist ([`Verdicts::ensure`]).
+    /// The verdict for `pod` on node slot `index` of `nodes`, reused when the
+    /// pod's shape is the remembered one (the node is read only when the
+    /// verdict must be computed again). The slot must exist
+    /// ([`Verdicts::ensure`]).
     #[inline]
     pub fn get(
         &mut self,
         index: usize,
         profile: &CompiledProfile,
         pod: &PodInfo,
-        node: &NodeInfo,
-    ) -> Verdict {
-        if !self.current(index, pod.shape) {
-            self.store(index, pod.shape, Verdict::compute(profile, pod, node));
-        }
-        self.values[index]
-    }
-
-    /// Whether the memoized filters pass for `pod` on node slot `index` of
-    /// `nodes` ([`Verdicts::get`] for the search's hot loop, which reads the
-    /// node only when the verdict must be computed again).
-    #[inline]
-    pub fn passes(
-        &mut self,
-        index: usize,
-        profile: &CompiledProfile,
-        pod: &PodInfo,
         nodes: &[NodeInfo],
-    ) -> bool {
+    ) -> &Verdict {
         if !self.current(index, pod.shape) {
             let verdict = Verdict::compute(profile, pod, &nodes[index]);
             self.store(index, pod.shape, verdict);
         }
-        self.keys[index] & 1 == 1
+        &self.values[index]
     }
 }
 
@@ -339,7 +324,7 @@ mod tests {
         p.shape = shapes.intern(0, &p);
         let verdict = |slots: &mut NodeSlots| {
             let (infos, verdicts) = slots.with_verdicts();
-            verdicts.get(i, &profile, &p, &infos[i])
+            *verdicts.get(i, &profile, &p, infos)
         };
         let first = verdict(&mut slots);
         assert!(first.passes);
