@@ -1,6 +1,8 @@
 //! The Kubernetes API as kubesim models it: objects, quantities, selectors,
 //! validation and the errors the API server returns.
 
+pub mod annotations;
+pub mod conditions;
 pub mod fields;
 pub mod labels;
 pub mod meta;
@@ -9,6 +11,7 @@ pub mod quantity;
 pub mod resources;
 pub mod status;
 pub mod strict;
+pub mod taints;
 pub mod validation;
 
 pub use object::{Kind, Object, ObjectKey};

@@ -4,7 +4,7 @@
 
 use k8s_openapi::api::core::v1::{Pod, Toleration};
 
-use crate::api::{ApiError, Kind, Object, Reason};
+use crate::api::{annotations, ApiError, Kind, Object, Reason};
 use crate::etcd::Etcd;
 
 /// The namespaces that can never be deleted (plugin/namespace/lifecycle).
@@ -60,11 +60,7 @@ pub fn admit_pod(etcd: &Etcd, pod: &mut Pod, settings: &AdmissionSettings) -> Re
     // ServiceAccount (plugin/pkg/admission/serviceaccount): mirror pods are
     // left alone; others get the default account, which must exist, and its
     // imagePullSecrets when they name none.
-    let mirror = pod
-        .metadata
-        .annotations
-        .as_ref()
-        .is_some_and(|a| a.contains_key("kubernetes.io/config.mirror"));
+    let mirror = annotations::has(&pod.metadata, annotations::CONFIG_MIRROR);
     let namespace = pod.metadata.namespace.clone().unwrap_or_default();
     let Some(spec) = pod.spec.as_mut() else {
         return Ok(());

@@ -18,8 +18,9 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::replicaset::{is_active, ready_since};
+use super::replicaset::is_active;
 use super::{Informers, PodCreations, WorkQueue};
+use crate::api::conditions::pod_ready_since;
 use crate::api::meta::{controller_of, owner_reference};
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::{ApiResult, DeleteOptions, Request};
@@ -194,7 +195,7 @@ impl DaemonSetController {
                     current += 1;
                     if list
                         .iter()
-                        .any(|p| p.as_pod().and_then(ready_since).is_some())
+                        .any(|p| p.as_pod().and_then(pod_ready_since).is_some())
                     {
                         ready += 1;
                     }

@@ -18,6 +18,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::{Informers, Requeue, WorkQueue};
+use crate::api::annotations::{self, DESIRED_REPLICAS, MAX_REPLICAS, REVISION, REVISION_HISTORY};
 use crate::api::meta::{controller_of, owner_reference, sim_time_of, time, NAME_SUFFIX_ALPHABET};
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::{DeleteOptions, Request};
@@ -28,17 +29,9 @@ use crate::time::{SimDuration, SimTime};
 
 /// The label that ties a ReplicaSet and its pods to one pod template.
 pub const POD_TEMPLATE_HASH: &str = "pod-template-hash";
-/// Annotation: the revision of a ReplicaSet / Deployment.
-pub const REVISION: &str = "deployment.kubernetes.io/revision";
-/// Annotation: earlier revisions of a reused ReplicaSet.
-pub const REVISION_HISTORY: &str = "deployment.kubernetes.io/revision-history";
-/// Annotation: the deployment's replicas when the RS was last scaled.
-pub const DESIRED_REPLICAS: &str = "deployment.kubernetes.io/desired-replicas";
-/// Annotation: replicas + maxSurge when the RS was last scaled.
-pub const MAX_REPLICAS: &str = "deployment.kubernetes.io/max-replicas";
 
 const SKIPPED_ANNOTATIONS: [&str; 6] = [
-    "kubectl.kubernetes.io/last-applied-configuration",
+    annotations::LAST_APPLIED,
     REVISION,
     REVISION_HISTORY,
     DESIRED_REPLICAS,
@@ -154,12 +147,7 @@ fn rs_available(rs: &ReplicaSet) -> i32 {
 }
 
 fn revision_of(rs: &ReplicaSet) -> i64 {
-    rs.metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(REVISION))
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(0)
+    annotations::parse(&rs.metadata, REVISION).unwrap_or(0)
 }
 
 fn created(meta: &ObjectMeta) -> SimTime {
@@ -301,12 +289,7 @@ impl DeploymentController {
         }
         let paused = spec.paused.unwrap_or(false);
         let scaling_event = plan.all().filter(|rs| rs_replicas(rs) > 0).any(|rs| {
-            rs.metadata
-                .annotations
-                .as_ref()
-                .and_then(|a| a.get(DESIRED_REPLICAS))
-                .and_then(|v| v.parse::<i32>().ok())
-                != Some(plan.replicas)
+            annotations::parse::<i32>(&rs.metadata, DESIRED_REPLICAS) != Some(plan.replicas)
         });
         if paused || scaling_event {
             // sync.go sync: getAllReplicaSetsAndSyncRevision(false), scale,
@@ -426,14 +409,8 @@ impl DeploymentController {
     }
 
     fn set_revision(&mut self, ctx: &mut Ctx<'_>, plan: &Plan, revision: i64) {
-        let current = plan
-            .d
-            .metadata
-            .annotations
-            .as_ref()
-            .and_then(|a| a.get(REVISION))
-            .cloned();
-        if current.as_deref() == Some(&revision.to_string()) {
+        let current = annotations::get(&plan.d.metadata, REVISION);
+        if current == Some(&revision.to_string()) {
             return;
         }
         let patch = serde_json::json!({ "metadata": { "annotations": { REVISION: revision.to_string() } } });
@@ -661,12 +638,7 @@ impl DeploymentController {
                 // IsSaturated: replicas, desired-replicas annotation and availability.
                 rs_replicas(n) == r
                     && rs_available(n) == r
-                    && n.metadata
-                        .annotations
-                        .as_ref()
-                        .and_then(|a| a.get(DESIRED_REPLICAS))
-                        .and_then(|v| v.parse::<i32>().ok())
-                        == Some(r)
+                    && annotations::parse::<i32>(&n.metadata, DESIRED_REPLICAS) == Some(r)
             });
             if saturated {
                 for rs in all.iter_mut().skip(1) {
@@ -687,12 +659,7 @@ impl DeploymentController {
                         .iter()
                         .map(|&i| Share {
                             replicas: rs_replicas(&all[i]),
-                            max_annotation: all[i]
-                                .metadata
-                                .annotations
-                                .as_ref()
-                                .and_then(|a| a.get(MAX_REPLICAS))
-                                .and_then(|v| v.parse().ok()),
+                            max_annotation: annotations::parse(&all[i].metadata, MAX_REPLICAS),
                             created: created(&all[i].metadata),
                             name: all[i].metadata.name.clone().unwrap_or_default(),
                         })

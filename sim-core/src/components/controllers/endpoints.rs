@@ -37,13 +37,6 @@ fn selects(svc: &Service, pod: &Object) -> bool {
     sel.iter().all(|(k, v)| pod.labels().get(k) == Some(v))
 }
 
-fn pod_ready(pod: &Pod) -> bool {
-    pod.status
-        .as_ref()
-        .and_then(|s| s.conditions.as_ref())
-        .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
-}
-
 /// The port a Service port targets on a pod: a number, or a named container port.
 fn target_port(port: &k8s_openapi::api::core::v1::ServicePort, pod: &Pod) -> Option<i32> {
     match port.target_port.as_ref() {
@@ -162,7 +155,7 @@ impl EndpointsController {
                     }),
                     hostname: None,
                 };
-                if pod_ready(pod) || publish_not_ready {
+                if crate::api::conditions::is_pod_ready(pod) || publish_not_ready {
                     ready.push(address);
                 } else {
                     not_ready.push(address);

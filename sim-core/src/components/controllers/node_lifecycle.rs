@@ -20,6 +20,7 @@ use k8s_openapi::api::core::v1::{Node, NodeCondition, Taint};
 use k8s_openapi::jiff::Timestamp;
 
 use super::Informers;
+use crate::api::conditions::node_condition;
 use crate::api::meta::{sim_time_of, time};
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::{ApiResult, Request};
@@ -145,15 +146,6 @@ fn zone_key(node: &Node) -> String {
     } else {
         format!("{region}:\u{0}:{zone}")
     }
-}
-
-fn condition<'a>(node: &'a Node, type_: &str) -> Option<&'a NodeCondition> {
-    node.status
-        .as_ref()?
-        .conditions
-        .as_ref()?
-        .iter()
-        .find(|c| c.type_ == type_)
 }
 
 fn taints(node: &Node) -> &[Taint] {
@@ -373,7 +365,8 @@ impl NodeLifecycleController {
                     continue;
                 };
                 let Some(node) = obj.as_node() else { continue };
-                let (add, opposite) = match condition(node, "Ready").map(|c| c.status.as_str()) {
+                let (add, opposite) = match node_condition(node, "Ready").map(|c| c.status.as_str())
+                {
                     Some("False") => (NOT_READY, UNREACHABLE),
                     Some("Unknown") => (UNREACHABLE, NOT_READY),
                     _ => continue,
@@ -415,7 +408,7 @@ impl NodeLifecycleController {
             .creation_timestamp
             .as_ref()
             .map_or(SimTime::ZERO, |c| sim_time_of(&c.0));
-        let ready = condition(node, "Ready");
+        let ready = node_condition(node, "Ready");
         let observed = ready.map_or_else(|| "Unknown".to_owned(), |c| c.status.clone());
         let heartbeat = ready.and_then(|c| c.last_heartbeat_time.as_ref().map(|t| t.0));
         let grace = if ready.is_some() {
@@ -484,7 +477,7 @@ impl NodeLifecycleController {
                     Some(_) => {}
                 }
             }
-            let new_ready = condition(&updated, "Ready").cloned();
+            let new_ready = node_condition(&updated, "Ready").cloned();
             if new_ready.as_ref() != ready {
                 ctx.trace(
                     "node-status-unknown",

@@ -22,8 +22,9 @@ use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{Informers, PodCreations, Requeue, WorkQueue};
+use crate::api::conditions::{self, is_pod_ready, pod_ready_since};
 use crate::api::meta::{controller_of, owner_reference, sim_time_of};
-use crate::api::{Kind, Object, ObjectKey};
+use crate::api::{annotations, Kind, Object, ObjectKey};
 use crate::apiserver::ApiResult;
 use crate::apiserver::{DeleteOptions, Request};
 use crate::components::event_recorder::EventRecorder;
@@ -64,35 +65,16 @@ struct SlowStart {
     failed: bool,
 }
 
-/// The annotation that orders pods for deletion (PodDeletionCost).
-pub const POD_DELETION_COST: &str = "controller.kubernetes.io/pod-deletion-cost";
-
 /// True when the pod counts toward a ReplicaSet: not terminal and not being deleted.
 pub fn is_active(pod: &Pod) -> bool {
     let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref());
     !matches!(phase, Some("Succeeded" | "Failed")) && pod.metadata.deletion_timestamp.is_none()
 }
 
-/// The pod's Ready condition and when it last changed.
-pub fn ready_since(pod: &Pod) -> Option<SimTime> {
-    pod.status
-        .as_ref()?
-        .conditions
-        .iter()
-        .flatten()
-        .find(|c| c.type_ == "Ready" && c.status == "True")
-        .map(|c| {
-            c.last_transition_time
-                .as_ref()
-                .map(|t| sim_time_of(&t.0))
-                .unwrap_or(SimTime::ZERO)
-        })
-}
-
 /// Ready for more than `min_ready` (podutil.IsPodAvailable: the Ready
 /// transition plus minReadySeconds must be strictly before now).
 pub fn is_available(pod: &Pod, min_ready: SimDuration, now: SimTime) -> bool {
-    match ready_since(pod) {
+    match pod_ready_since(pod) {
         None => false,
         Some(_) if min_ready == SimDuration::ZERO => true,
         Some(t) => t + min_ready < now,
@@ -320,7 +302,7 @@ impl ReplicaSetController {
             .count();
         let ready = active
             .iter()
-            .filter(|p| p.as_pod().and_then(ready_since).is_some())
+            .filter(|p| p.as_pod().and_then(pod_ready_since).is_some())
             .count();
         let available = active
             .iter()
@@ -424,21 +406,9 @@ fn node_of(pod: &Pod) -> &str {
         .unwrap_or("")
 }
 
-fn is_ready(pod: &Pod) -> bool {
-    pod.status
-        .as_ref()
-        .and_then(|s| s.conditions.as_ref())
-        .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
-}
-
 /// `podReadyTime`: the Ready condition's lastTransitionTime (None: the zero time).
 fn ready_time(pod: &Pod) -> Option<SimTime> {
-    pod.status
-        .as_ref()?
-        .conditions
-        .iter()
-        .flatten()
-        .find(|c| c.type_ == "Ready" && c.status == "True")?
+    conditions::pod_condition(pod, conditions::READY)?
         .last_transition_time
         .as_ref()
         .map(|t| sim_time_of(&t.0))
@@ -473,12 +443,7 @@ fn log_rank_diff(t1: SimTime, t2: SimTime, now: SimTime) -> i64 {
 }
 
 fn deletion_cost(pod: &Pod) -> i32 {
-    pod.metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(POD_DELETION_COST))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
+    annotations::parse(&pod.metadata, annotations::POD_DELETION_COST).unwrap_or(0)
 }
 
 fn max_restarts(pod: &Pod) -> i32 {
@@ -511,8 +476,8 @@ pub fn deletion_less(a: &Pod, ra: i64, b: &Pod, rb: i64, now: SimTime) -> bool {
         return ordinal(a) < ordinal(b);
     }
     // 3. Not ready < ready.
-    if is_ready(a) != is_ready(b) {
-        return !is_ready(a);
+    if is_pod_ready(a) != is_pod_ready(b) {
+        return !is_pod_ready(a);
     }
     // 4. Lower pod-deletion-cost < higher.
     if deletion_cost(a) != deletion_cost(b) {
@@ -523,7 +488,7 @@ pub fn deletion_less(a: &Pod, ra: i64, b: &Pod, rb: i64, now: SimTime) -> bool {
         return ra > rb;
     }
     // 6. Been ready for empty time < less time < more time.
-    if is_ready(a) && is_ready(b) {
+    if is_pod_ready(a) && is_pod_ready(b) {
         let (t1, t2) = (ready_time(a), ready_time(b));
         if t1 != t2 {
             let (Some(x), Some(y)) = (t1, t2) else {
@@ -645,7 +610,8 @@ mod tests {
         assert!(deletion_less(&ready_new, 1, &ready_old, 1, now));
         // 4. deletion cost beats rank.
         let mut cheap = ready_old.clone();
-        cheap.metadata.annotations = Some([(POD_DELETION_COST.to_owned(), "-1".to_owned())].into());
+        cheap.metadata.annotations =
+            Some([(annotations::POD_DELETION_COST.to_owned(), "-1".to_owned())].into());
         assert!(deletion_less(&cheap, 0, &ready_new, 9, now));
         // 6. same bucket (ready 90 s and 70 s ago: both 2^36 <= d < 2^37): the lower UID.
         let x = pod("x", "n1", "Running", Some(10), 10);
