@@ -11,7 +11,6 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use sim_core::api::Kind;
-use sim_core::components::scheduler::Scheduler;
 use sim_core::time::SimDuration;
 use sim_scenarios::{RunOptions, ScenarioError};
 
@@ -240,11 +239,7 @@ fn write_out(dir: &Path, result: &sim_scenarios::RunResult, transcript: &[u8]) -
     sim_report::event_log::write_events(&events, &mut f)?;
     f.flush()?;
     let mut f = io::BufWriter::new(fs::File::create(dir.join("scheduling.jsonl"))?);
-    if let Some(scheduler) = result
-        .cluster
-        .component("kube-scheduler")
-        .and_then(|c| c.as_any().downcast_ref::<Scheduler>())
-    {
+    if let Some(scheduler) = result.cluster.scheduler() {
         sim_report::event_log::write_json_lines(scheduler.attempts(), &mut f)?;
     }
     f.flush()?;

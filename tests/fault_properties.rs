@@ -209,7 +209,7 @@ impl Checker {
 
     fn run(&mut self, c: &mut Cluster, until: SimTime) -> Result<(), String> {
         while c.next_event_time().is_some_and(|t| t <= until) {
-            c.step();
+            c.step().unwrap();
             if c.etcd().revision() == self.revision {
                 continue;
             }
@@ -236,7 +236,7 @@ impl Checker {
                 ));
             }
         }
-        c.run_until(until);
+        c.run_until(until).unwrap();
         Ok(())
     }
 }
@@ -278,7 +278,7 @@ fn run_case(seed: u64, replicas: i32, ops: &[(u64, Op)]) -> Result<Vec<TraceReco
                 duration: secs.map(SimDuration::from_secs),
             };
             steps.push((c.now(), f.clone()));
-            c.inject_fault(f)
+            c.inject_fault(f).map_err(|e| e.to_string())
         };
         for (wait, op) in ops {
             let until = c.now() + SimDuration::from_secs(*wait);

@@ -255,7 +255,7 @@ fn run_checked(
     let mut view = rs_view(c);
     let mut stale_decision = false;
     while c.next_event_time().is_some_and(|t| t <= until) {
-        c.step();
+        c.step().unwrap();
         if c.etcd().revision() == revision {
             continue;
         }
@@ -284,7 +284,7 @@ fn run_checked(
             }
         }
     }
-    c.run_until(until);
+    c.run_until(until).unwrap();
     Ok(())
 }
 
@@ -296,7 +296,8 @@ fn scenario(
     seed: u64,
 ) -> Result<(), TestCaseError> {
     let mut c = kubeadm_cluster(ClusterConfig::kubeadm(2), seed, Trace::new());
-    c.run_until(SimTime::ZERO + SimDuration::from_secs(20));
+    c.run_until(SimTime::ZERO + SimDuration::from_secs(20))
+        .unwrap();
     let manifest = json!({
         "apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": { "name": "web", "namespace": "default" },

@@ -12,9 +12,6 @@ use crate::time::SimDuration;
 /// The Kubernetes version the simulated cluster reports.
 pub const KUBERNETES_VERSION: &str = "v1.33.0";
 
-/// The highest score a scheduler plugin gives a node (framework.MaxNodeScore).
-pub const MAX_NODE_SCORE: i64 = 100;
-
 /// One node of the cluster.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NodeConfig {

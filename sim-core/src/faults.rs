@@ -8,17 +8,19 @@
 //! node heal only when both have ended, and two slow-API-server faults add
 //! their latencies.
 //!
-//! Random faults ([`FaultKind::RandomNodeCrashes`]) are expanded into a plan of
-//! node crashes by [`plan_random_node_crashes`]: exponential inter-failure
-//! times with the given mean, drawn from a dedicated ChaCha stream, so a run
-//! stays deterministic for its seed.
+//! Random faults ([`FaultKind::RandomNodeCrashes`]) become node crashes at
+//! exponential inter-failure times ([`exponential`]) with the given mean,
+//! drawn from dedicated ChaCha streams as the run goes, so a run stays
+//! deterministic for its seed.
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 use rand::RngCore;
 use rand_chacha::ChaCha8Rng;
 
-use crate::time::{SimDuration, SimTime};
+use crate::components::ControlPlaneProcess;
+use crate::time::SimDuration;
 
 /// What goes wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -227,9 +229,8 @@ pub enum ComponentFault {
     /// A control-plane process stopped (`running: false`) or came back: the
     /// control-plane kubelet shows it on the static pod's mirror pod.
     StaticPodProcess {
-        /// The component, which is also the static pod's container name
-        /// (`kube-scheduler`, `kube-controller-manager`).
-        component: String,
+        /// The process; its name is also the static pod's container name.
+        process: ControlPlaneProcess,
         /// Whether the process runs now.
         running: bool,
     },
@@ -252,8 +253,8 @@ pub struct FaultState {
     pub apiserver_latency: SimDuration,
     /// Active API server stops.
     pub apiserver_stops: u32,
-    /// Active stops per control-plane component name.
-    pub component_stops: BTreeMap<String, u32>,
+    /// Active stops per control-plane process.
+    pub component_stops: BTreeMap<ControlPlaneProcess, u32>,
     /// Sum of the active etcd slowdowns.
     pub etcd_latency: SimDuration,
 }
@@ -272,12 +273,23 @@ impl FaultState {
 }
 
 /// Adds one to a counter.
-pub(crate) fn inc(map: &mut BTreeMap<String, u32>, key: &str) {
+pub(crate) fn inc<K, Q>(map: &mut BTreeMap<K, u32>, key: &Q)
+where
+    K: Borrow<Q> + Ord,
+    Q: ToOwned<Owned = K> + Ord + ?Sized,
+{
     *map.entry(key.to_owned()).or_default() += 1;
 }
 
 /// Takes one from a counter; true when it reached zero.
-pub(crate) fn dec(map: &mut BTreeMap<String, u32>, key: &str) -> bool {
+///
+/// # Panics
+/// When the counter is not set: a fault ended that never started.
+pub(crate) fn dec<K, Q>(map: &mut BTreeMap<K, u32>, key: &Q) -> bool
+where
+    K: Borrow<Q> + Ord,
+    Q: Ord + std::fmt::Debug + ?Sized,
+{
     match map.get_mut(key) {
         Some(n) if *n > 1 => {
             *n -= 1;
@@ -287,37 +299,30 @@ pub(crate) fn dec(map: &mut BTreeMap<String, u32>, key: &str) -> bool {
             map.remove(key);
             true
         }
-        None => false,
+        None => panic!("fault counter {key:?} ended more often than it started"),
     }
 }
 
-/// The plan of a random-node-crashes fault started at `start` for
-/// `duration`: for each node in order, crashes at exponential intervals of
-/// mean `mtbf` (counted from the previous recovery), each lasting
-/// `recover_after`. Returned sorted by time, then node order.
-pub fn plan_random_node_crashes(
-    rng: &mut ChaCha8Rng,
-    nodes: &[String],
-    start: SimTime,
-    duration: SimDuration,
-    mtbf: SimDuration,
-    recover_after: SimDuration,
-) -> Vec<(SimTime, String)> {
-    let end = start + duration;
-    let mut plan = Vec::new();
-    for node in nodes {
-        let mut t = start;
-        loop {
-            t += exponential(rng, mtbf);
-            if t >= end {
-                break;
-            }
-            plan.push((t, node.clone()));
-            t += recover_after;
-        }
-    }
-    plan.sort_by_key(|(t, _)| *t);
-    plan
+/// Takes one from a count of active faults.
+///
+/// # Panics
+/// When it is zero: a fault ended that never started.
+pub(crate) fn dec_count(count: &mut u32) {
+    *count = count
+        .checked_sub(1)
+        .expect("a fault ended more often than it started");
+}
+
+/// Takes an ended slowdown off the sum of the active ones.
+///
+/// # Panics
+/// When the sum is smaller: a slowdown ended that never started.
+pub(crate) fn sub_latency(sum: &mut SimDuration, ended: SimDuration) {
+    *sum = SimDuration::from_nanos(
+        sum.as_nanos()
+            .checked_sub(ended.as_nanos())
+            .expect("a slowdown ended more often than it started"),
+    );
 }
 
 /// An exponentially distributed duration of mean `mean`, computed with basic
@@ -374,37 +379,6 @@ mod tests {
     }
 
     #[test]
-    fn random_plan_is_deterministic_and_bounded() {
-        let nodes = vec!["worker-1".to_owned(), "worker-2".to_owned()];
-        let plan = |seed| {
-            let mut rng = RngStreams::new(seed).stream("faults/random/0");
-            plan_random_node_crashes(
-                &mut rng,
-                &nodes,
-                SimTime::ZERO,
-                SimDuration::from_secs(12 * 3600),
-                SimDuration::from_secs(2 * 3600),
-                SimDuration::from_secs(300),
-            )
-        };
-        let a = plan(1);
-        assert_eq!(a, plan(1));
-        assert_ne!(a, plan(2));
-        assert!(!a.is_empty());
-        assert!(a.windows(2).all(|w| w[0].0 <= w[1].0));
-        assert!(a
-            .iter()
-            .all(|(t, _)| *t < SimTime::ZERO + SimDuration::from_secs(12 * 3600)));
-        // A node's next crash comes after it recovered.
-        for n in &nodes {
-            let times: Vec<SimTime> = a.iter().filter(|(_, m)| m == n).map(|p| p.0).collect();
-            assert!(times
-                .windows(2)
-                .all(|w| w[1].saturating_since(w[0]) >= SimDuration::from_secs(300)));
-        }
-    }
-
-    #[test]
     fn counters_compose() {
         let mut s = FaultState::default();
         inc(&mut s.partitioned, "w");
@@ -413,7 +387,20 @@ mod tests {
         assert!(s.is_partitioned("w"));
         assert!(dec(&mut s.partitioned, "w"));
         assert!(!s.is_partitioned("w"));
-        assert!(!dec(&mut s.partitioned, "w"));
+    }
+
+    #[test]
+    #[should_panic(expected = "ended more often than it started")]
+    fn an_unmatched_end_is_a_bug() {
+        let mut s = FaultState::default();
+        dec(&mut s.partitioned, "w");
+    }
+
+    #[test]
+    #[should_panic(expected = "ended more often than it started")]
+    fn an_unmatched_slowdown_end_is_a_bug() {
+        let mut s = FaultState::default();
+        sub_latency(&mut s.apiserver_latency, SimDuration::from_secs(1));
     }
 
     #[test]

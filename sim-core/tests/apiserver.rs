@@ -461,12 +461,12 @@ fn immortal_namespaces_cannot_be_deleted() {
 #[test]
 fn deleting_a_namespace_with_content_drains_it_in_virtual_time() {
     let mut c = kubeadm_cluster(ClusterConfig::kubeadm(1), 3, Trace::new());
-    c.run_until(at(20));
+    c.run_until(at(20)).unwrap();
     c.request("kubectl", Request::Create(namespace("team")))
         .expect("namespace");
     // As on a real cluster, pods are refused until the service-account
     // controller has created the namespace's default account.
-    c.run_until(at(21));
+    c.run_until(at(21)).unwrap();
     let mut v = pod_json("web", "nginx");
     v["metadata"]["namespace"] = json!("team");
     c.request("kubectl", Request::Create(pod_from(v)))
@@ -475,7 +475,7 @@ fn deleting_a_namespace_with_content_drains_it_in_virtual_time() {
     cm.meta_mut().namespace = Some("team".into());
     c.request("kubectl", Request::Create(cm))
         .expect("configmap");
-    c.run_until(at(40));
+    c.run_until(at(40)).unwrap();
     let running = c.etcd().get(Kind::Pod, "team", "web").expect("pod");
     assert_eq!(to_json(running)["status"]["phase"], "Running");
     assert!(c
@@ -502,7 +502,8 @@ fn deleting_a_namespace_with_content_drains_it_in_virtual_time() {
     let mut t = 40_000u64;
     while t < 100_000 && c.etcd().get(Kind::Namespace, "", "team").is_some() {
         t += 100;
-        c.run_until(SimTime::ZERO + SimDuration::from_millis(t));
+        c.run_until(SimTime::ZERO + SimDuration::from_millis(t))
+            .unwrap();
         if let Some(p) = c.etcd().get(Kind::Pod, "team", "web") {
             if p.meta().deletion_timestamp.is_some() {
                 assert_eq!(p.meta().deletion_grace_period_seconds, Some(30));
@@ -672,7 +673,7 @@ fn priority_set_by_the_client_must_match_the_class() {
 
 fn pod_with_a_missing_service_account_is_403() {
     let mut c = kubeadm_cluster(ClusterConfig::kubeadm(1), 1, Trace::new());
-    c.run_until(at(5));
+    c.run_until(at(5)).unwrap();
     let mut v = pod_json("p", "nginx");
     v["spec"]["serviceAccountName"] = json!("nosuch");
     let e = error(c.request("kubectl", Request::Create(pod_from(v))));
@@ -1733,16 +1734,16 @@ fn watch_from_a_compacted_revision_is_410_gone() {
 #[test]
 fn the_cluster_compacts_history_every_five_minutes() {
     let mut c: Cluster = kubeadm_cluster(ClusterConfig::kubeadm(1), 1, Trace::new());
-    c.run_until(at(299));
+    c.run_until(at(299)).unwrap();
     assert_eq!(c.etcd().compacted_revision(), 0);
     let before_300 = c.etcd().revision();
-    c.run_until(at(300));
+    c.run_until(at(300)).unwrap();
     let after_300 = c.etcd().revision();
     // The first compaction is to revision 0 (nothing observed an interval before).
     assert_eq!(c.etcd().compacted_revision(), 0);
-    c.run_until(at(599));
+    c.run_until(at(599)).unwrap();
     assert_eq!(c.etcd().compacted_revision(), 0);
-    c.run_until(at(600));
+    c.run_until(at(600)).unwrap();
     let compacted = c.etcd().compacted_revision();
     assert!(
         (before_300..=after_300).contains(&compacted),

@@ -8,6 +8,7 @@
 //! Expected behaviour is Kubernetes v1.33's (`/work/shared/k8s-semantics.md`
 //! §2, §3, §4.1, §9, §10).
 
+use sim_core::components::Role;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -161,7 +162,7 @@ fn is_active(p: &Object) -> bool {
 #[test]
 fn nodes_register_ready_with_the_kubelet_condition_reasons() {
     let mut c = cluster(2, 1);
-    c.run_until(at(60));
+    c.run_until(at(60)).unwrap();
     let nodes = c.etcd().list(Kind::Node, None);
     let names: Vec<&str> = nodes.iter().map(|n| n.name()).collect();
     assert_eq!(names, ["control-plane", "worker-1", "worker-2"]);
@@ -227,7 +228,7 @@ fn nodes_register_ready_with_the_kubelet_condition_reasons() {
 #[test]
 fn node_leases_are_renewed_every_ten_seconds() {
     let mut c = cluster(2, 1);
-    c.run_until(at(60));
+    c.run_until(at(60)).unwrap();
     let renew = |c: &Cluster| -> BTreeMap<String, String> {
         c.etcd()
             .list(Kind::Lease, Some("kube-node-lease"))
@@ -254,7 +255,7 @@ fn node_leases_are_renewed_every_ten_seconds() {
         first.keys().map(String::as_str).collect::<Vec<_>>(),
         ["control-plane", "worker-1", "worker-2"]
     );
-    c.run_until(at(70));
+    c.run_until(at(70)).unwrap();
     let second = renew(&c);
     for (node, t1) in &first {
         let t2 = &second[node];
@@ -279,7 +280,7 @@ fn node_leases_are_renewed_every_ten_seconds() {
 #[test]
 fn kube_system_pods_run_with_their_owners() {
     let mut c = cluster(2, 1);
-    c.run_until(at(60));
+    c.run_until(at(60)).unwrap();
     let all = pods(&c, "kube-system");
     let by_name: BTreeMap<&str, &Arc<Object>> = all.iter().map(|p| (p.name(), p)).collect();
     for p in &all {
@@ -388,7 +389,7 @@ fn kube_system_pods_run_with_their_owners() {
 #[test]
 fn every_namespace_gets_a_default_service_account() {
     let mut c = cluster(1, 1);
-    c.run_until(at(10));
+    c.run_until(at(10)).unwrap();
     for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
         assert!(
             c.etcd().get(Kind::ServiceAccount, ns, "default").is_some(),
@@ -406,7 +407,7 @@ fn every_namespace_gets_a_default_service_account() {
         .etcd()
         .get(Kind::ServiceAccount, "team", "default")
         .is_none());
-    c.run_until(at(11));
+    c.run_until(at(11)).unwrap();
     assert!(c
         .etcd()
         .get(Kind::ServiceAccount, "team", "default")
@@ -419,7 +420,7 @@ fn every_namespace_gets_a_default_service_account() {
             options: DeleteOptions::default(),
         },
     ));
-    c.run_until(at(12));
+    c.run_until(at(12)).unwrap();
     assert!(c
         .etcd()
         .get(Kind::ServiceAccount, "team", "default")
@@ -432,7 +433,7 @@ fn every_namespace_gets_a_default_service_account() {
 
 fn mirror_pods_have_no_service_account() {
     let mut c = cluster(1, 1);
-    c.run_until(at(10));
+    c.run_until(at(10)).unwrap();
     let p = c
         .etcd()
         .get(Kind::Pod, "kube-system", "etcd-control-plane")
@@ -448,12 +449,12 @@ fn mirror_pods_have_no_service_account() {
 #[test]
 fn a_pod_that_fits_nowhere_stays_pending_with_failed_scheduling() {
     let mut c = cluster(2, 1);
-    c.run_until(at(10));
+    c.run_until(at(10)).unwrap();
     ok(c.request(
         "kubectl",
         Request::Create(pod_with_requests("big", "100", "1Gi")),
     ));
-    c.run_until(at(40));
+    c.run_until(at(40)).unwrap();
     let p = c
         .etcd()
         .get(Kind::Pod, "default", "big")
@@ -493,12 +494,12 @@ fn a_pod_that_fits_nowhere_stays_pending_with_failed_scheduling() {
 #[test]
 fn a_pod_that_fits_is_scheduled_on_a_worker() {
     let mut c = cluster(2, 1);
-    c.run_until(at(10));
+    c.run_until(at(10)).unwrap();
     ok(c.request(
         "kubectl",
         Request::Create(pod_with_requests("small", "500m", "256Mi")),
     ));
-    c.run_until(at(20));
+    c.run_until(at(20)).unwrap();
     let p = c
         .etcd()
         .get(Kind::Pod, "default", "small")
@@ -577,12 +578,12 @@ proptest! {
         ),
     ) {
         let mut c = cluster(workers, seed);
-        c.run_until(at(10));
+        c.run_until(at(10)).unwrap();
         for (i, (cpu, mem)) in sizes.iter().enumerate() {
             let p = pod_with_requests(&format!("p{i}"), &format!("{cpu}m"), &format!("{mem}Mi"));
             prop_assert!(c.request("kubectl", Request::Create(p)).is_ok());
         }
-        c.run_until(at(60));
+        c.run_until(at(60)).unwrap();
 
         let nodes = c.etcd().list(Kind::Node, None);
         prop_assert_eq!(nodes.len(), workers + 1);
@@ -638,7 +639,7 @@ proptest! {
 
 fn create_running_deployment(c: &mut Cluster, name: &str, replicas: i32) -> Arc<Object> {
     let d = ok(c.request("kubectl", Request::Create(deployment(name, replicas))));
-    c.run_until(c.now() + SimDuration::from_secs(20));
+    c.run_until(c.now() + SimDuration::from_secs(20)).unwrap();
     let running = pods_labelled(c, "app", name)
         .iter()
         .filter(|p| phase(p) == "Running")
@@ -664,7 +665,7 @@ fn replicasets_owned_by(c: &Cluster, uid: &str) -> Vec<Arc<Object>> {
 #[test]
 fn deleting_a_deployment_in_the_background_removes_its_replicasets_and_pods() {
     let mut c = cluster(2, 5);
-    c.run_until(at(10));
+    c.run_until(at(10)).unwrap();
     let d = create_running_deployment(&mut c, "web", 3);
     assert_eq!(replicasets_owned_by(&c, d.uid()).len(), 1);
     let (_, gone) = match c.request(
@@ -678,7 +679,7 @@ fn deleting_a_deployment_in_the_background_removes_its_replicasets_and_pods() {
         other => panic!("{other:?}"),
     };
     assert!(gone, "background deletion removes the owner at once");
-    c.run_until(at(60));
+    c.run_until(at(60)).unwrap();
     assert!(replicasets_owned_by(&c, d.uid()).is_empty());
     assert!(c.etcd().list(Kind::ReplicaSet, Some("default")).is_empty());
     assert!(pods_labelled(&c, "app", "web").is_empty());
@@ -692,7 +693,7 @@ fn deleting_a_deployment_in_the_background_removes_its_replicasets_and_pods() {
 #[test]
 fn foreground_deletion_removes_dependents_before_the_owner() {
     let mut c = cluster(2, 6);
-    c.run_until(at(10));
+    c.run_until(at(10)).unwrap();
     create_running_deployment(&mut c, "web", 2);
     let d = ok(c.request(
         "kubectl",
@@ -712,7 +713,7 @@ fn foreground_deletion_removes_dependents_before_the_owner() {
     let mut t = start;
     while c.etcd().get(Kind::Deployment, "default", "web").is_some() && t < start + 60_000 {
         t += 50;
-        c.run_until(at_ms(t));
+        c.run_until(at_ms(t)).unwrap();
         let rs_left = c.etcd().list(Kind::ReplicaSet, Some("default")).len();
         let pods_left = pods_labelled(&c, "app", "web").len();
         let deploy_left = c.etcd().get(Kind::Deployment, "default", "web").is_some();
@@ -733,7 +734,7 @@ fn foreground_deletion_removes_dependents_before_the_owner() {
 #[test]
 fn orphan_deletion_keeps_the_dependents_and_strips_their_owner_reference() {
     let mut c = cluster(2, 7);
-    c.run_until(at(10));
+    c.run_until(at(10)).unwrap();
     let d = create_running_deployment(&mut c, "web", 2);
     ok(c.request(
         "kubectl",
@@ -745,7 +746,7 @@ fn orphan_deletion_keeps_the_dependents_and_strips_their_owner_reference() {
             },
         },
     ));
-    c.run_until(c.now() + SimDuration::from_secs(10));
+    c.run_until(c.now() + SimDuration::from_secs(10)).unwrap();
     assert!(c.etcd().get(Kind::Deployment, "default", "web").is_none());
     let rss = c.etcd().list(Kind::ReplicaSet, Some("default"));
     assert_eq!(rss.len(), 1);
@@ -767,7 +768,7 @@ fn orphan_deletion_keeps_the_dependents_and_strips_their_owner_reference() {
 #[test]
 fn an_object_whose_owner_does_not_exist_is_collected() {
     let mut c = cluster(1, 8);
-    c.run_until(at(10));
+    c.run_until(at(10)).unwrap();
     let cm = decode(
         Kind::ConfigMap,
         json!({
@@ -815,7 +816,7 @@ fn an_object_whose_owner_does_not_exist_is_collected() {
             }),
         )),
     ));
-    c.run_until(at(20));
+    c.run_until(at(20)).unwrap();
     assert!(c
         .etcd()
         .get(Kind::ConfigMap, "default", "dangling")
@@ -829,7 +830,7 @@ fn an_object_whose_owner_does_not_exist_is_collected() {
             options: DeleteOptions::default(),
         },
     ));
-    c.run_until(at(30));
+    c.run_until(at(30)).unwrap();
     assert!(c.etcd().get(Kind::ConfigMap, "default", "owned").is_none());
 }
 
@@ -840,9 +841,9 @@ fn an_object_whose_owner_does_not_exist_is_collected() {
 #[test]
 fn a_replicaset_scales_down_and_replaces_a_deleted_pod() {
     let mut c = cluster(2, 9);
-    c.run_until(at(10));
+    c.run_until(at(10)).unwrap();
     let rs = ok(c.request("kubectl", Request::Create(replicaset("frontend", 3))));
-    c.run_until(at(30));
+    c.run_until(at(30)).unwrap();
     let first = pods_labelled(&c, "rs", "frontend");
     assert_eq!(first.len(), 3);
     for p in &first {
@@ -870,13 +871,13 @@ fn a_replicaset_scales_down_and_replaces_a_deleted_pod() {
             patch: json!({"spec": {"replicas": 1}}),
         },
     ));
-    c.run_until(at(31));
+    c.run_until(at(31)).unwrap();
     let active: Vec<Arc<Object>> = pods_labelled(&c, "rs", "frontend")
         .into_iter()
         .filter(|p| is_active(p))
         .collect();
     assert_eq!(active.len(), 1, "two pods start terminating at once");
-    c.run_until(at(60));
+    c.run_until(at(60)).unwrap();
     let left = pods_labelled(&c, "rs", "frontend");
     assert_eq!(left.len(), 1);
     let survivor = left[0].clone();
@@ -904,7 +905,7 @@ fn a_replicaset_scales_down_and_replaces_a_deleted_pod() {
             options: DeleteOptions::default(),
         },
     ));
-    c.run_until(at(61));
+    c.run_until(at(61)).unwrap();
     let now: Vec<Arc<Object>> = pods_labelled(&c, "rs", "frontend");
     let replacement: Vec<&Arc<Object>> = now.iter().filter(|p| p.uid() != survivor.uid()).collect();
     assert_eq!(
@@ -912,7 +913,7 @@ fn a_replicaset_scales_down_and_replaces_a_deleted_pod() {
         1,
         "a replacement exists while the old pod terminates"
     );
-    c.run_until(at(90));
+    c.run_until(at(90)).unwrap();
     let now = pods_labelled(&c, "rs", "frontend");
     assert_eq!(now.len(), 1);
     assert_ne!(now[0].uid(), survivor.uid());
@@ -926,13 +927,13 @@ fn a_replicaset_scales_down_and_replaces_a_deleted_pod() {
 
 fn scripted_run(seed: u64) -> (Vec<TraceRecord>, Vec<Value>) {
     let mut c = cluster(2, seed);
-    c.run_until(at(5));
+    c.run_until(at(5)).unwrap();
     ok(c.request("kubectl", Request::Create(deployment("web", 3))));
     ok(c.request(
         "kubectl",
         Request::Create(pod_with_requests("big", "100", "1Gi")),
     ));
-    c.run_until(at(30));
+    c.run_until(at(30)).unwrap();
     ok(c.request(
         "kubectl",
         Request::Patch {
@@ -940,7 +941,7 @@ fn scripted_run(seed: u64) -> (Vec<TraceRecord>, Vec<Value>) {
             patch: json!({"spec": {"template": {"spec": {"containers": [{"name": "web", "image": "nginx:1.25"}]}}}}),
         },
     ));
-    c.run_until(at(90));
+    c.run_until(at(90)).unwrap();
     let state = Kind::ALL
         .iter()
         .flat_map(|&k| c.etcd().list(k, None))
@@ -986,14 +987,14 @@ fn different_seeds_give_different_runs() {
 #[test]
 fn node_selector_steers_pods_and_unmatched_selectors_wait() {
     let mut c = cluster(2, 1);
-    c.run_until(at(10));
+    c.run_until(at(10)).unwrap();
     let mut v = json_of(&pod_with_requests("pinned", "100m", "64Mi"));
     v["spec"]["nodeSelector"] = json!({"kubernetes.io/hostname": "worker-2"});
     ok(c.request("kubectl", Request::Create(decode(Kind::Pod, v))));
     let mut v = json_of(&pod_with_requests("nowhere", "100m", "64Mi"));
     v["spec"]["nodeSelector"] = json!({"disktype": "ssd"});
     ok(c.request("kubectl", Request::Create(decode(Kind::Pod, v))));
-    c.run_until(at(40));
+    c.run_until(at(40)).unwrap();
     let pinned = c
         .etcd()
         .get(Kind::Pod, "default", "pinned")
@@ -1022,11 +1023,11 @@ fn pod_addresses_run_out_without_duplicates() {
     config.nodes[1].capacity.pods = 400;
     config.nodes[1].capacity.cpu_millis = 400_000;
     let mut c = kubeadm_cluster(config, 1, Trace::new());
-    c.run_until(at(10));
+    c.run_until(at(10)).unwrap();
     let mut rs = json_of(&replicaset("many", 260));
     rs["spec"]["template"]["spec"]["containers"][0]["resources"] = json!({});
     ok(c.request("kubectl", Request::Create(decode(Kind::ReplicaSet, rs))));
-    c.run_until(at(120));
+    c.run_until(at(120)).unwrap();
     let worker_pods: Vec<Arc<Object>> = pods(&c, "default")
         .into_iter()
         .filter(|p| node_name(p) == "worker-1")
@@ -1060,14 +1061,14 @@ fn pod_addresses_run_out_without_duplicates() {
 #[test]
 fn sidecars_run_beside_the_main_container() {
     let mut c = cluster(1, 1);
-    c.run_until(at(10));
+    c.run_until(at(10)).unwrap();
     let mut v = json_of(&pod_with_requests("app", "100m", "64Mi"));
     v["spec"]["initContainers"] = json!([
         {"name": "proxy", "image": "nginx:1.14.2", "restartPolicy": "Always"},
         {"name": "setup", "image": "busybox"}
     ]);
     ok(c.request("kubectl", Request::Create(decode(Kind::Pod, v))));
-    c.run_until(at(60));
+    c.run_until(at(60)).unwrap();
     let p = c
         .etcd()
         .get(Kind::Pod, "default", "app")
@@ -1108,7 +1109,7 @@ fn sidecars_run_beside_the_main_container() {
 #[test]
 fn endpoints_drop_the_pods_of_an_unknown_node() {
     let mut c = cluster(2, 1);
-    c.run_until(at(10));
+    c.run_until(at(10)).unwrap();
     ok(c.request("kubectl", Request::Create(deployment("web", 4))));
     let svc = decode(
         Kind::Service,
@@ -1116,7 +1117,7 @@ fn endpoints_drop_the_pods_of_an_unknown_node() {
                "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}),
     );
     ok(c.request("kubectl", Request::Create(svc)));
-    c.run_until(at(40));
+    c.run_until(at(40)).unwrap();
     let ep = |c: &Cluster| {
         json_of(
             c.etcd()
@@ -1137,8 +1138,8 @@ fn endpoints_drop_the_pods_of_an_unknown_node() {
         .filter(|p| node_name(p) == "worker-1")
         .count();
     assert!(on_worker_1 > 0, "some pods run on worker-1");
-    c.set_running("kubelet/worker-1", false);
-    c.run_until(at(40 + 70));
+    c.set_running(&Role::Kubelet("worker-1".into()), false);
+    c.run_until(at(40 + 70)).unwrap();
     let e = ep(&c);
     assert_eq!(count(&e, "notReadyAddresses"), on_worker_1);
     assert_eq!(count(&e, "addresses"), 4 - on_worker_1);

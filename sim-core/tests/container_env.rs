@@ -16,7 +16,7 @@ use sim_core::apiserver::Request;
 use sim_core::bootstrap::kubeadm_cluster;
 use sim_core::cluster::Cluster;
 use sim_core::components::kubelet::container_env::FsEntry;
-use sim_core::components::kubelet::{ContainerView, Kubelet};
+use sim_core::components::kubelet::ContainerView;
 use sim_core::config::ClusterConfig;
 use sim_core::trace::Trace;
 
@@ -26,7 +26,7 @@ use common::{at, create, get_pod, ok};
 
 fn cluster() -> Cluster {
     let mut c = kubeadm_cluster(ClusterConfig::kubeadm(1), 7, Trace::new());
-    c.run_until(at(10));
+    c.run_until(at(10)).unwrap();
     c
 }
 
@@ -50,10 +50,7 @@ fn pod(c: &mut Cluster, name: &str, container: Value, volumes: Value) {
 }
 
 fn view(c: &Cluster, pod: &str, container: &str) -> Result<ContainerView, String> {
-    let k = c
-        .component("kubelet/worker-1")
-        .and_then(|k| k.as_any().downcast_ref::<Kubelet>())
-        .expect("the worker's kubelet");
+    let k = c.kubelet("worker-1").expect("the worker's kubelet");
     k.container_view(&c.config().images, "default", pod, container)
 }
 
@@ -99,7 +96,7 @@ fn env_follows_kubernetes_precedence_and_containerd_order() {
                "spec": {"selector": {"app": "x"},
                         "ports": [{"name": "http", "port": 8080, "targetPort": 8080}]}}),
     );
-    c.run_until(at(12));
+    c.run_until(at(12)).unwrap();
     pod(
         &mut c,
         "p",
@@ -117,7 +114,7 @@ fn env_follows_kubernetes_precedence_and_containerd_order() {
                        {"name": "Y", "value": "explicit"}]}),
         json!([]),
     );
-    c.run_until(at(40));
+    c.run_until(at(40)).unwrap();
     let p = get_pod(&mut c, "p");
     assert_eq!(p["status"]["phase"], "Running", "{p}");
     let ip = p["status"]["podIP"].as_str().unwrap().to_owned();
@@ -181,7 +178,7 @@ fn a_missing_config_map_blocks_the_container_until_it_exists() {
                "env": [{"name": "F", "valueFrom": {"configMapKeyRef": {"name": "late", "key": "f"}}}]}),
         json!([]),
     );
-    c.run_until(at(15));
+    c.run_until(at(15)).unwrap();
     let p = get_pod(&mut c, "late");
     let waiting = &p["status"]["containerStatuses"][0]["state"]["waiting"];
     assert_eq!(waiting["reason"], "CreateContainerConfigError", "{p}");
@@ -198,7 +195,7 @@ fn a_missing_config_map_blocks_the_container_until_it_exists() {
 
     // The object without the key: the kubelet's second message.
     config_map(&mut c, "late", json!({"other": "x"}));
-    c.run_until(at(30));
+    c.run_until(at(30)).unwrap();
     let p = get_pod(&mut c, "late");
     assert_eq!(
         p["status"]["containerStatuses"][0]["state"]["waiting"]["message"],
@@ -216,7 +213,7 @@ fn a_missing_config_map_blocks_the_container_until_it_exists() {
         "test",
         Request::Update(Kind::ConfigMap.decode(&cm).unwrap()),
     ));
-    c.run_until(at(45));
+    c.run_until(at(45)).unwrap();
     let p = get_pod(&mut c, "late");
     assert_eq!(p["status"]["phase"], "Running", "{p}");
     let v = view(&c, "late", "app").expect("running");
@@ -246,7 +243,7 @@ fn env_is_kept_from_the_start_while_volume_files_follow_the_config_map() {
                {"name": "sec", "secret": {"secretName": "sec", "defaultMode": 256}},
                {"name": "scratch", "emptyDir": {}}]),
     );
-    c.run_until(at(30));
+    c.run_until(at(30)).unwrap();
     let v = view(&c, "v", "app").expect("running");
     assert_eq!(v.env.get("MODE"), Some("one"));
     let file = |v: &ContainerView, path: &str| match v.fs.resolve(path) {
@@ -276,7 +273,7 @@ fn env_is_kept_from_the_start_while_volume_files_follow_the_config_map() {
         "test",
         Request::Update(Kind::ConfigMap.decode(&cm).unwrap()),
     ));
-    c.run_until(at(40));
+    c.run_until(at(40)).unwrap();
     let v = view(&c, "v", "app").expect("running");
     assert_eq!(v.env.get("MODE"), Some("one"), "env is never updated");
     assert_eq!(
@@ -295,7 +292,7 @@ fn a_missing_secret_is_reported_with_the_kubelet_message() {
                "envFrom": [{"secretRef": {"name": "nope"}}]}),
         json!([]),
     );
-    c.run_until(at(20));
+    c.run_until(at(20)).unwrap();
     let p = get_pod(&mut c, "s");
     assert_eq!(
         p["status"]["containerStatuses"][0]["state"]["waiting"]["message"],

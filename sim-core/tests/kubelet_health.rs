@@ -27,7 +27,7 @@ fn cluster(images: Vec<(&str, ImageProfile)>) -> Cluster {
         config.images.profiles.insert(name.to_owned(), p);
     }
     let mut c = kubeadm_cluster(config, 7, Trace::new());
-    c.run_until(at(10));
+    c.run_until(at(10)).unwrap();
     c
 }
 
@@ -96,12 +96,12 @@ fn liveness_failure_restarts_after_three_failures_ten_seconds_apart() {
         json!({"containers": [{"name": "app", "image": "example/app:1",
             "livenessProbe": {"httpGet": {"path": "/healthz", "port": 8080}}}]}),
     );
-    c.run_until(at(40));
+    c.run_until(at(40)).unwrap();
     let p = get_pod(&mut c, "app");
     assert!(ready(&p), "no readiness probe: Ready at once");
     let started = secs_of(&p["status"]["containerStatuses"][0]["state"]["running"]["startedAt"]);
     // The new container is healthy for its first 30 s again.
-    c.run_until(at(90));
+    c.run_until(at(90)).unwrap();
     let p = get_pod(&mut c, "app");
     let cs = &p["status"]["containerStatuses"][0];
     assert_eq!(cs["restartCount"], 1, "{cs}");
@@ -153,20 +153,20 @@ fn readiness_failure_unreadies_the_pod_and_success_readies_it_again() {
         json!({"containers": [{"name": "app", "image": "example/app:1",
             "readinessProbe": {"tcpSocket": {"port": 8080}}}]}),
     );
-    c.run_until(at(12));
+    c.run_until(at(12)).unwrap();
     let p = get_pod(&mut c, "app");
     assert_eq!(p["status"]["phase"], "Running");
     assert!(!ready(&p), "readiness starts as Failure");
-    c.run_until(at(30));
+    c.run_until(at(30)).unwrap();
     let p = get_pod(&mut c, "app");
     assert!(ready(&p), "ready after the first successful probe");
-    c.run_until(at(75));
+    c.run_until(at(75)).unwrap();
     assert!(ready(&get_pod(&mut c, "app")), "one failure is not enough");
-    c.run_until(at(105));
+    c.run_until(at(105)).unwrap();
     let p = get_pod(&mut c, "app");
     assert!(!ready(&p), "three failures: not ready");
     assert_eq!(p["status"]["containerStatuses"][0]["restartCount"], 0);
-    c.run_until(at(150));
+    c.run_until(at(150)).unwrap();
     assert!(ready(&get_pod(&mut c, "app")), "one success: ready again");
     let msg = events(&c, "app")
         .into_iter()
@@ -196,12 +196,12 @@ fn startup_probe_holds_off_liveness_and_readiness() {
             "startupProbe": {"httpGet": {"path": "/", "port": 80}, "failureThreshold": 6},
             "livenessProbe": {"httpGet": {"path": "/", "port": 80}}}]}),
     );
-    c.run_until(at(20));
+    c.run_until(at(20)).unwrap();
     let p = get_pod(&mut c, "slow");
     let cs = &p["status"]["containerStatuses"][0];
     assert_eq!(cs["started"], false);
     assert!(!ready(&p));
-    c.run_until(at(90));
+    c.run_until(at(90)).unwrap();
     let p = get_pod(&mut c, "slow");
     let cs = &p["status"]["containerStatuses"][0];
     assert_eq!(cs["started"], true);
@@ -237,7 +237,7 @@ fn over_the_memory_limit_is_oom_killed_and_restarted() {
         json!({"containers": [{"name": "roomy", "image": "example/hungry:1",
             "resources": {"limits": {"memory": "512Mi"}}}]}),
     );
-    c.run_until(at(60));
+    c.run_until(at(60)).unwrap();
     let p = get_pod(&mut c, "hungry");
     let cs = &p["status"]["containerStatuses"][0];
     assert!(cs["restartCount"].as_i64().unwrap_or(0) >= 2, "{cs}");
@@ -262,7 +262,7 @@ fn a_pod_bound_by_hand_that_does_not_fit_is_rejected() {
         json!({"nodeName": "worker-1", "containers": [{"name": "c", "image": "nginx",
             "resources": {"requests": {"cpu": "5"}}}]}),
     );
-    c.run_until(at(15));
+    c.run_until(at(15)).unwrap();
     let p = get_pod(&mut c, "big");
     assert_eq!(p["status"]["phase"], "Failed");
     assert_eq!(p["status"]["reason"], "OutOfcpu");
@@ -284,7 +284,7 @@ fn a_pod_bound_by_hand_that_does_not_fit_is_rejected() {
         json!({"nodeName": "worker-1", "containers": [{"name": "c", "image": "nginx",
             "resources": {"requests": {"cpu": "500m"}}}]}),
     );
-    c.run_until(at(30));
+    c.run_until(at(30)).unwrap();
     assert_eq!(get_pod(&mut c, "small")["status"]["phase"], "Running");
 }
 
@@ -302,7 +302,7 @@ fn private_images_need_pull_secrets_for_their_registry() {
         "denied",
         json!({"containers": [{"name": "c", "image": "example/private:1"}]}),
     );
-    c.run_until(at(30));
+    c.run_until(at(30)).unwrap();
     let p = get_pod(&mut c, "denied");
     let waiting = &p["status"]["containerStatuses"][0]["state"]["waiting"];
     assert_eq!(waiting["reason"], "ImagePullBackOff", "{waiting}");
@@ -323,6 +323,6 @@ fn private_images_need_pull_secrets_for_their_registry() {
         json!({"imagePullSecrets": [{"name": "hub"}],
                "containers": [{"name": "c", "image": "example/private:1"}]}),
     );
-    c.run_until(at(60));
+    c.run_until(at(60)).unwrap();
     assert_eq!(get_pod(&mut c, "allowed")["status"]["phase"], "Running");
 }

@@ -5,6 +5,7 @@
 //! cordoned nodes carry the unschedulable taint; the per-zone rate limit
 //! spaces taints; pod GC removes pods of deleted nodes (§4.6).
 
+use sim_core::components::Role;
 use std::sync::Arc;
 
 use serde_json::{json, Value};
@@ -94,27 +95,28 @@ struct Outcome {
 /// 60 s and returns when things happened (seconds after the stop).
 fn kill_worker(toleration_secs: Option<i64>) -> (Cluster, Outcome) {
     let mut c = kubeadm_cluster(ClusterConfig::kubeadm(2), 7, Trace::new());
-    c.run_until(at(10));
+    c.run_until(at(10)).unwrap();
     c.request("kubectl", Request::Create(replicaset(4, toleration_secs)))
         .expect("created");
-    c.run_until(at(60));
+    c.run_until(at(60)).unwrap();
     let victims: Vec<String> = pods(&c)
         .iter()
         .filter(|p| pod_node(p) == "worker-1")
         .map(|p| p.name().to_owned())
         .collect();
     assert!(!victims.is_empty(), "some pods run on worker-1");
-    assert!(c.set_running("kubelet/worker-1", false));
+    assert!(c.set_running(&Role::Kubelet("worker-1".into()), false));
     let stop = c.now();
     let (mut unknown, mut taint, mut deleted, mut replaced) = (None, None, None, None);
     while c.now() < stop + SimDuration::from_secs(600) && replaced.is_none() {
         let next = c.now() + SimDuration::from_millis(100);
-        c.run_until(next);
+        c.run_until(next).unwrap();
         let since = secs(c.now()) - secs(stop);
         if unknown.is_none() && node_condition(&c, "worker-1", "Ready")["status"] == "Unknown" {
             unknown = Some(since);
             // Pods go NotReady at once (within the delivery latency).
-            c.run_until(c.now() + SimDuration::from_millis(100));
+            c.run_until(c.now() + SimDuration::from_millis(100))
+                .unwrap();
             for p in pods(&c)
                 .iter()
                 .filter(|p| victims.contains(&p.name().to_owned()))
@@ -252,14 +254,14 @@ fn toleration_seconds_30_evicts_about_90_seconds_after_the_stop() {
 #[test]
 fn cordoned_node_gets_the_unschedulable_taint_and_loses_it_when_uncordoned() {
     let mut c = kubeadm_cluster(ClusterConfig::kubeadm(1), 3, Trace::new());
-    c.run_until(at(10));
+    c.run_until(at(10)).unwrap();
     let key = ObjectKey::new(Kind::Node, "", "worker-1");
     let patch = |u: bool| Request::Patch {
         key: key.clone(),
         patch: json!({"spec": {"unschedulable": u}}),
     };
     c.request("kubectl", patch(true)).expect("cordon");
-    c.run_until(at(11));
+    c.run_until(at(11)).unwrap();
     assert!(has_taint(
         &c,
         "worker-1",
@@ -267,7 +269,7 @@ fn cordoned_node_gets_the_unschedulable_taint_and_loses_it_when_uncordoned() {
         "NoSchedule"
     ));
     c.request("kubectl", patch(false)).expect("uncordon");
-    c.run_until(at(12));
+    c.run_until(at(12)).unwrap();
     assert!(!has_taint(
         &c,
         "worker-1",
@@ -279,13 +281,14 @@ fn cordoned_node_gets_the_unschedulable_taint_and_loses_it_when_uncordoned() {
 #[test]
 fn eviction_rate_limit_spaces_taints_of_one_zone_ten_seconds_apart() {
     let mut c = kubeadm_cluster(ClusterConfig::kubeadm(6), 5, Trace::new());
-    c.run_until(at(60));
+    c.run_until(at(60)).unwrap();
     for w in ["worker-1", "worker-2", "worker-3"] {
-        assert!(c.set_running(&format!("kubelet/{w}"), false));
+        assert!(c.set_running(&Role::Kubelet(w.to_string()), false));
     }
     let mut times: Vec<Option<f64>> = vec![None; 3];
     while c.now() < at(240) && times.iter().any(Option::is_none) {
-        c.run_until(c.now() + SimDuration::from_millis(100));
+        c.run_until(c.now() + SimDuration::from_millis(100))
+            .unwrap();
         for (i, w) in ["worker-1", "worker-2", "worker-3"].iter().enumerate() {
             if times[i].is_none() && has_taint(&c, w, "node.kubernetes.io/unreachable", "NoExecute")
             {
@@ -303,13 +306,13 @@ fn eviction_rate_limit_spaces_taints_of_one_zone_ten_seconds_apart() {
 fn pod_gc_deletes_pods_of_a_deleted_node_after_the_quarantine() {
     let (mut c, _) = {
         let mut c = kubeadm_cluster(ClusterConfig::kubeadm(2), 7, Trace::new());
-        c.run_until(at(10));
+        c.run_until(at(10)).unwrap();
         c.request("kubectl", Request::Create(replicaset(4, None)))
             .expect("created");
-        c.run_until(at(60));
+        c.run_until(at(60)).unwrap();
         (c, ())
     };
-    assert!(c.set_running("kubelet/worker-1", false));
+    assert!(c.set_running(&Role::Kubelet("worker-1".into()), false));
     let on_node = |c: &Cluster| pods(c).iter().filter(|p| pod_node(p) == "worker-1").count();
     assert!(on_node(&c) > 0);
     c.request(
@@ -321,11 +324,13 @@ fn pod_gc_deletes_pods_of_a_deleted_node_after_the_quarantine() {
     )
     .expect("node deleted");
     let deleted_at = c.now();
-    c.run_until(deleted_at + SimDuration::from_secs(39));
+    c.run_until(deleted_at + SimDuration::from_secs(39))
+        .unwrap();
     assert!(on_node(&c) > 0, "not before the 40 s quarantine");
     let mut gone = None;
     while c.now() < deleted_at + SimDuration::from_secs(90) && gone.is_none() {
-        c.run_until(c.now() + SimDuration::from_millis(500));
+        c.run_until(c.now() + SimDuration::from_millis(500))
+            .unwrap();
         if on_node(&c) == 0 {
             gone = Some(secs(c.now()) - secs(deleted_at));
         }

@@ -17,7 +17,6 @@ use sim_core::api::{Kind, Object};
 use sim_core::bootstrap::kubeadm_cluster;
 use sim_core::cluster::Cluster;
 use sim_core::components::scheduler::explanation::{Attempt, FilterVerdict};
-use sim_core::components::scheduler::Scheduler;
 use sim_core::config::{ClusterConfig, NodeConfig};
 use sim_core::trace::Trace;
 
@@ -37,7 +36,7 @@ fn config(workers: usize) -> ClusterConfig {
 
 fn start(config: ClusterConfig, seed: u64) -> Cluster {
     let mut c = kubeadm_cluster(config, seed, Trace::new());
-    c.run_until(at(10));
+    c.run_until(at(10)).unwrap();
     c
 }
 
@@ -81,8 +80,7 @@ fn scheduled_message(c: &mut Cluster, name: &str) -> String {
 }
 
 fn attempts(c: &Cluster) -> Vec<Attempt> {
-    c.component("kube-scheduler")
-        .and_then(|s| s.as_any().downcast_ref::<Scheduler>())
+    c.scheduler()
         .expect("the scheduler runs")
         .attempts()
         .to_vec()
@@ -113,7 +111,7 @@ fn explained_scores_follow_the_default_profile_formulas() {
         Kind::Pod,
         pod("p", json!({"containers": requests("1", "1Gi")})),
     );
-    c.run_until(at(20));
+    c.run_until(at(20)).unwrap();
     let a = last_attempt(&c, "p");
     assert_eq!(a.result, "scheduled");
     assert_eq!(a.profile, "default-scheduler");
@@ -188,7 +186,7 @@ fn node_selector_and_taints_steer_pods() {
     for i in 0..6 {
         create(&mut c, Kind::Pod, pod(&format!("web-{i}"), json!({})));
     }
-    c.run_until(at(30));
+    c.run_until(at(30)).unwrap();
     assert_eq!(node_of(&mut c, "ssd"), "fast");
     assert_eq!(node_of(&mut c, "trainer"), "gpu");
     for i in 0..6 {
@@ -221,7 +219,7 @@ fn preferred_node_affinity_scores_by_weight() {
             ]}}}),
         ),
     );
-    c.run_until(at(20));
+    c.run_until(at(20)).unwrap();
     let a = last_attempt(&c, "p");
     let na = a.nodes["a"].scores["NodeAffinity"];
     let nb = a.nodes["b"].scores["NodeAffinity"];
@@ -253,9 +251,9 @@ fn topology_spread_keeps_zones_within_max_skew() {
             Kind::Pod,
             pod_labelled(&format!("web-{i}"), json!({"app": "web"}), spread.clone()),
         );
-        c.run_until(at(12 + 2 * i));
+        c.run_until(at(12 + 2 * i)).unwrap();
     }
-    c.run_until(at(30));
+    c.run_until(at(30)).unwrap();
     let mut zones: BTreeMap<&str, i32> = BTreeMap::new();
     for i in 0..6 {
         let n = node_of(&mut c, &format!("web-{i}"));
@@ -278,9 +276,9 @@ fn topology_spread_keeps_zones_within_max_skew() {
             Kind::Pod,
             pod_labelled(name, json!({"app": "web"}), confined.clone()),
         );
-        c.run_until(at(35));
+        c.run_until(at(35)).unwrap();
     }
-    c.run_until(at(45));
+    c.run_until(at(45)).unwrap();
     assert!(node_of(&mut c, "web-a").starts_with('a'));
     assert_eq!(node_of(&mut c, "web-b"), "");
     assert_eq!(
@@ -307,13 +305,13 @@ fn system_default_spreading_scores_pods_a_service_selects() {
             json!({"nodeName": "worker-1"}),
         ),
     );
-    c.run_until(at(20));
+    c.run_until(at(20)).unwrap();
     create(
         &mut c,
         Kind::Pod,
         pod_labelled("web-1", json!({"app": "web"}), json!({})),
     );
-    c.run_until(at(30));
+    c.run_until(at(30)).unwrap();
     let a = last_attempt(&c, "web-1");
     let s1 = a.nodes["worker-1"].scores["PodTopologySpread"];
     let s2 = a.nodes["worker-2"].scores["PodTopologySpread"];
@@ -340,7 +338,7 @@ fn required_anti_affinity_puts_replicas_on_distinct_nodes() {
             pod_labelled(&format!("db-{i}"), json!({"app": "db"}), anti.clone()),
         );
     }
-    c.run_until(at(30));
+    c.run_until(at(30)).unwrap();
     let nodes: Vec<String> = (0..3)
         .map(|i| node_of(&mut c, &format!("db-{i}")))
         .collect();
@@ -360,9 +358,9 @@ fn host_ports_conflict() {
     let ports = json!({"containers": [{"name": "app", "image": "nginx:1.25",
         "ports": [{"containerPort": 80, "hostPort": 8080}]}]});
     create(&mut c, Kind::Pod, pod("first", ports.clone()));
-    c.run_until(at(15));
+    c.run_until(at(15)).unwrap();
     create(&mut c, Kind::Pod, pod("second", ports));
-    c.run_until(at(30));
+    c.run_until(at(30)).unwrap();
     assert_eq!(node_of(&mut c, "first"), "worker-1");
     assert_eq!(node_of(&mut c, "second"), "");
     assert_eq!(
@@ -392,9 +390,9 @@ fn a_higher_priority_pod_preempts_the_fewest_lowest_priority_pods() {
                 json!({"priorityClassName": "low", "containers": requests("1", "100Mi")}),
             ),
         );
-        c.run_until(at(11 + i));
+        c.run_until(at(11 + i)).unwrap();
     }
-    c.run_until(at(30));
+    c.run_until(at(30)).unwrap();
     create(
         &mut c,
         Kind::Pod,
@@ -403,7 +401,7 @@ fn a_higher_priority_pod_preempts_the_fewest_lowest_priority_pods() {
             json!({"priorityClassName": "high", "containers": requests("2", "100Mi")}),
         ),
     );
-    c.run_until(at(31));
+    c.run_until(at(31)).unwrap();
     // One victim is enough (3 CPUs used of 4; the pod needs 2): the
     // reprieve keeps the two earliest-started low pods.
     let a = last_attempt(&c, "urgent");
@@ -439,7 +437,7 @@ fn a_higher_priority_pod_preempts_the_fewest_lowest_priority_pods() {
         format!("Preempted by pod {uid} on node worker-1")
     );
     assert_eq!(victim_events[0]["involvedObject"]["name"], "low-2");
-    c.run_until(at(90));
+    c.run_until(at(90)).unwrap();
     assert_eq!(node_of(&mut c, "urgent"), "worker-1");
     assert_eq!(node_of(&mut c, "low-0"), "worker-1");
     assert_eq!(node_of(&mut c, "low-1"), "worker-1");
@@ -504,7 +502,7 @@ proptest! {
         // No node is ever over-committed: checked after every event, each
         // bind included, not only at the end.
         let end = at(150);
-        while c.now() < end && c.step() {
+        while c.now() < end && c.step().unwrap() {
             for (node, cpu) in &cpu_used_per_node(&c) {
                 prop_assert!(*cpu <= 4000, "{node} over-committed at {:?}: {cpu}m", c.now());
             }
@@ -547,7 +545,7 @@ fn preferred_pod_affinity_scores_the_topology_of_matching_pods() {
         Kind::Pod,
         pod_labelled("db", json!({"app": "db"}), json!({"nodeName": "worker-1"})),
     );
-    c.run_until(at(15));
+    c.run_until(at(15)).unwrap();
     create(
         &mut c,
         Kind::Pod,
@@ -560,7 +558,7 @@ fn preferred_pod_affinity_scores_the_topology_of_matching_pods() {
             }]}}}),
         ),
     );
-    c.run_until(at(25));
+    c.run_until(at(25)).unwrap();
     let a = last_attempt(&c, "web");
     let s1 = a.nodes["worker-1"].scores["InterPodAffinity"];
     let s2 = a.nodes["worker-2"].scores["InterPodAffinity"];
@@ -582,7 +580,7 @@ fn a_missing_claim_rejects_every_node_at_prefilter() {
             json!({"volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]}),
         ),
     );
-    c.run_until(at(15));
+    c.run_until(at(15)).unwrap();
     assert_eq!(node_of(&mut c, "needs-claim"), "");
     assert_eq!(
         scheduled_message(&mut c, "needs-claim"),
@@ -595,7 +593,7 @@ fn a_missing_claim_rejects_every_node_at_prefilter() {
                "metadata": {"name": "data", "namespace": "default"},
                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}),
     );
-    c.run_until(at(30));
+    c.run_until(at(30)).unwrap();
     assert_eq!(
         node_of(&mut c, "needs-claim"),
         "worker-1",

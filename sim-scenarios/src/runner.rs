@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use sim_core::api::Kind;
 use sim_core::bootstrap::kubeadm_cluster;
-use sim_core::cluster::Cluster;
+use sim_core::cluster::{Cluster, Stall};
 use sim_core::time::{SimDuration, SimTime};
 use sim_core::trace::Trace;
 
@@ -19,6 +19,17 @@ use crate::scenario::{Action, Scenario, When};
 pub const CLUSTER_READY_TIMEOUT: SimDuration = SimDuration::from_mins(5);
 /// The longest `kubectl delete` waits for objects to disappear.
 pub const DELETE_WAIT_TIMEOUT: SimDuration = SimDuration::from_mins(5);
+
+/// Why a run could not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Writing the transcript failed.
+    #[error("writing the transcript: {0}")]
+    Io(#[from] io::Error),
+    /// The simulation stopped making progress in virtual time.
+    #[error(transparent)]
+    Stall(#[from] Stall),
+}
 
 /// Options of a run.
 #[derive(Clone, Debug, Default)]
@@ -96,7 +107,7 @@ impl Runner<'_> {
         &mut self,
         deadline: SimTime,
         done: impl FnMut(&Cluster) -> bool,
-    ) -> Option<SimTime> {
+    ) -> Result<Option<SimTime>, Stall> {
         let deadline = deadline.min(self.until);
         let (watch, pending) = (&mut self.watch, &mut self.pending);
         run_until_holds(&mut self.cluster, deadline, done, |c| {
@@ -123,8 +134,8 @@ impl Runner<'_> {
 
     /// Advances the clock to `to`; with a watch running, event by event so
     /// that each change is printed at its own virtual time.
-    fn advance(&mut self, to: SimTime) {
-        advance(&mut self.cluster, to, &mut self.watch, &mut self.pending);
+    fn advance(&mut self, to: SimTime) -> Result<(), Stall> {
+        advance(&mut self.cluster, to, &mut self.watch, &mut self.pending)
     }
 }
 
@@ -136,16 +147,16 @@ pub(crate) fn run_until_holds(
     deadline: SimTime,
     mut done: impl FnMut(&Cluster) -> bool,
     mut after_event: impl FnMut(&Cluster),
-) -> Option<SimTime> {
+) -> Result<Option<SimTime>, Stall> {
     let mut revision = cluster.etcd().revision();
     if done(cluster) {
-        return Some(cluster.now());
+        return Ok(Some(cluster.now()));
     }
     while let Some(next) = cluster.next_event_time() {
         if next > deadline {
             break;
         }
-        cluster.step();
+        cluster.step()?;
         after_event(cluster);
         let now_rev = cluster.etcd().revision();
         if now_rev != revision {
@@ -155,14 +166,14 @@ pub(crate) fn run_until_holds(
                 continue;
             }
             if done(cluster) {
-                return Some(cluster.now());
+                return Ok(Some(cluster.now()));
             }
         } else if cluster.next_event_time() != Some(cluster.now()) && done(cluster) {
-            return Some(cluster.now());
+            return Ok(Some(cluster.now()));
         }
     }
-    cluster.run_until(deadline);
-    done(cluster).then(|| cluster.now())
+    cluster.run_until(deadline)?;
+    Ok(done(cluster).then(|| cluster.now()))
 }
 
 /// Advances the clock to `to`; with a watch running, event by event, adding
@@ -172,14 +183,14 @@ pub(crate) fn advance(
     to: SimTime,
     watch: &mut Option<Watch>,
     pending: &mut String,
-) {
+) -> Result<(), Stall> {
     if let Some(w) = watch {
         while cluster.next_event_time().is_some_and(|t| t <= to) {
-            cluster.step();
+            cluster.step()?;
             pending.push_str(&w.poll(cluster));
         }
     }
-    cluster.run_until(to);
+    cluster.run_until(to)
 }
 
 /// True when every node that has joined is Ready and every kube-system pod
@@ -220,7 +231,7 @@ pub fn run(
     scenario: &Scenario,
     options: &RunOptions,
     out: &mut dyn Write,
-) -> io::Result<RunResult> {
+) -> Result<RunResult, RunError> {
     let seed = options.seed.unwrap_or(scenario.seed);
     let mut config = scenario.cluster.clone();
     config.explain_scheduling = options.explain_scheduling;
@@ -240,7 +251,7 @@ pub fn run(
         sim_core::config::KUBERNETES_VERSION
     )?;
     let (mut passed, mut failed, mut undecided, mut skipped) = (0, 0, 0, 0);
-    match r.run_until_holds(SimTime::ZERO + CLUSTER_READY_TIMEOUT, cluster_ready) {
+    match r.run_until_holds(SimTime::ZERO + CLUSTER_READY_TIMEOUT, cluster_ready)? {
         Some(_) => {
             let nodes = r.cluster.etcd().count(Kind::Node);
             let pods = r.cluster.etcd().list(Kind::Pod, Some("kube-system")).len();
@@ -259,7 +270,7 @@ pub fn run(
             skipped += 1;
             continue;
         }
-        r.advance(start);
+        r.advance(start)?;
         // A `get -w` streams changes until the next step starts.
         r.flush_watch()?;
         r.watch = None;
@@ -293,7 +304,7 @@ pub fn run(
                     let gone = r.run_until_holds(deadline, |c| {
                         keys.iter()
                             .all(|k| c.etcd().get(k.kind, &k.namespace, &k.name).is_none())
-                    });
+                    })?;
                     if gone.is_none() && r.cluster.now() < r.until {
                         r.say("error: timed out waiting for the condition")?;
                     }
@@ -304,7 +315,7 @@ pub fn run(
                         .unwrap_or(crate::kubectl::commands::rollout::ROLLOUT_STATUS_LIMIT);
                     let deadline = r.cluster.now() + limit;
                     let mut text = String::new();
-                    let done = r.run_until_holds(deadline, |c| watch.poll(c.etcd(), &mut text));
+                    let done = r.run_until_holds(deadline, |c| watch.poll(c.etcd(), &mut text))?;
                     r.out.write_all(text.as_bytes())?;
                     if done.is_none() && r.cluster.now() < r.until {
                         writeln!(r.out, "error: timed out waiting for the condition")?;
@@ -320,7 +331,7 @@ pub fn run(
             Action::Wait(d) => {
                 r.say(&format!("wait {d}"))?;
                 let to = (r.cluster.now() + *d).min(r.until);
-                r.advance(to);
+                r.advance(to)?;
             }
             Action::Expect(e) => {
                 let ok = expect(&mut r, e)?;
@@ -333,7 +344,7 @@ pub fn run(
         }
     }
     if r.until != SimTime::MAX && r.cluster.now() < r.until {
-        r.advance(r.until);
+        r.advance(r.until)?;
         r.say("stopped (--until)")?;
     }
     let total = passed + failed + undecided;
@@ -375,12 +386,12 @@ pub fn run(
 }
 
 /// Checks an expectation, waiting up to its deadline. None: cut short by `--until`.
-fn expect(r: &mut Runner<'_>, e: &Expectation) -> io::Result<Option<bool>> {
+fn expect(r: &mut Runner<'_>, e: &Expectation) -> Result<Option<bool>, RunError> {
     let desc = e.describe();
     r.say(&format!("expect {desc}"))?;
     let deadline = r.cluster.now() + e.within;
     let mut checker = Checker::new(e);
-    let held = r.run_until_holds(deadline, |c| checker.check(c.etcd()).0);
+    let held = r.run_until_holds(deadline, |c| checker.check(c.etcd()).0)?;
     let (_, observed) = checker.check(r.cluster.etcd());
     match held {
         Some(_) => {

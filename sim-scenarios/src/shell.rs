@@ -277,7 +277,8 @@ pub fn run(
         SimTime::ZERO + CLUSTER_READY_TIMEOUT,
         cluster_ready,
         |_| {},
-    );
+    )
+    .map_err(io::Error::other)?;
     let text = if ready.is_some() {
         let nodes = sh.cluster.etcd().count(Kind::Node);
         let pods = sh.cluster.etcd().list(Kind::Pod, Some("kube-system")).len();
@@ -328,21 +329,27 @@ impl Shell<'_> {
         self.out.write_all(faults.as_bytes())
     }
 
-    fn advance(&mut self, to: SimTime) {
-        runner::advance(&mut self.cluster, to, &mut self.watch, &mut self.pending);
+    /// Advances the clock; a stalled simulation ends the session (its
+    /// error says why).
+    fn advance(&mut self, to: SimTime) -> io::Result<()> {
+        runner::advance(&mut self.cluster, to, &mut self.watch, &mut self.pending)
+            .map_err(io::Error::other)
     }
 
+    /// Runs until `done` holds or `deadline`; a stalled simulation ends the
+    /// session.
     fn run_until_holds(
         &mut self,
         deadline: SimTime,
         done: impl FnMut(&Cluster) -> bool,
-    ) -> Option<SimTime> {
+    ) -> io::Result<Option<SimTime>> {
         let (watch, pending) = (&mut self.watch, &mut self.pending);
         runner::run_until_holds(&mut self.cluster, deadline, done, |c| {
             if let Some(w) = watch {
                 pending.push_str(&w.poll(c));
             }
         })
+        .map_err(io::Error::other)
     }
 
     /// Runs one line; false when the session ends.
@@ -427,7 +434,7 @@ impl Shell<'_> {
             }
         };
         let at = self.cluster.now();
-        self.advance(at + d);
+        self.advance(at + d)?;
         self.recorded.push(Recorded::Wait { at, duration: d });
         self.flush_watch()
     }
@@ -457,7 +464,7 @@ impl Shell<'_> {
             c.etcd()
                 .get(kind, &ns, &name)
                 .is_some_and(|o| condition_holds(o))
-        });
+        })?;
         let took = self.cluster.now() - start;
         self.recorded.push(Recorded::Wait {
             at: start,
@@ -574,7 +581,7 @@ impl Shell<'_> {
                     .all(|k| c.etcd().get(k.kind, &k.namespace, &k.name).is_none())
             });
             self.flush_watch()?;
-            if gone.is_none() {
+            if gone?.is_none() {
                 writeln!(self.out, "error: timed out waiting for the condition")?;
             }
         }
@@ -587,7 +594,7 @@ impl Shell<'_> {
             let done = self.run_until_holds(deadline, |c| rollout.poll(c.etcd(), &mut text));
             self.out.write_all(text.as_bytes())?;
             self.flush_watch()?;
-            if done.is_none() {
+            if done?.is_none() {
                 writeln!(self.out, "error: timed out waiting for the condition")?;
             }
         }

@@ -26,7 +26,7 @@ use std::sync::Arc;
 use k8s_openapi::api::core::v1::Pod;
 
 use super::informer::Informer;
-use super::{Component, Ctx, WatchEvent};
+use super::{Component, ControlPlaneProcess, Ctx, Role, WatchEvent};
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::watch::WatchSpec;
 use crate::apiserver::{ApiResult, Request};
@@ -245,8 +245,8 @@ impl ControllerManager {
 }
 
 impl Component for ControllerManager {
-    fn name(&self) -> &str {
-        "kube-controller-manager"
+    fn role(&self) -> Role {
+        Role::ControlPlane(ControlPlaneProcess::ControllerManager)
     }
 
     fn start(&mut self, ctx: &mut Ctx<'_>) {

@@ -35,7 +35,7 @@ use self::pod_worker::{CState, Ctr, Worker};
 use self::prober::{ProbeKind, ProbeState};
 use self::runtime::{PullJob, Runtime};
 use super::event_recorder::EventRecorder;
-use super::{Component, Ctx, WatchEvent};
+use super::{Component, Ctx, Role, WatchEvent};
 use crate::api::meta::{micro_time, owner_reference, time};
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::watch::WatchSpec;
@@ -123,7 +123,6 @@ const TAG_LEASE: u64 = 2;
 pub struct Kubelet {
     /// The API answered the last registration (so the lease and status loops run).
     registered: bool,
-    name: String,
     node_name: String,
     node_config: NodeConfig,
     node_index: usize,
@@ -164,7 +163,6 @@ impl Kubelet {
         let octet = node_index + 2;
         Self {
             registered: false,
-            name: format!("kubelet/{}", node.name),
             node_name: node.name.clone(),
             node_index,
             host_ip: format!("172.18.{}.{}", octet / 250, octet % 250),
@@ -1438,8 +1436,8 @@ fn short(d: SimDuration) -> String {
 }
 
 impl Component for Kubelet {
-    fn name(&self) -> &str {
-        &self.name
+    fn role(&self) -> Role {
+        Role::Kubelet(self.node_name.clone())
     }
 
     fn start(&mut self, ctx: &mut Ctx<'_>) {
@@ -1487,8 +1485,8 @@ impl Component for Kubelet {
                 container,
                 exit_code,
             } => self.crash_container(ctx, namespace, pod, container, *exit_code),
-            ComponentFault::StaticPodProcess { component, running } => {
-                self.static_pod_process(ctx, component, *running)
+            ComponentFault::StaticPodProcess { process, running } => {
+                self.static_pod_process(ctx, process.name(), *running)
             }
         }
     }

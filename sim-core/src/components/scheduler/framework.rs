@@ -12,74 +12,19 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::compiled_profile::CompiledProfile;
 use super::node_info::NodeInfo;
 use super::plugins::image_locality::ImageSpread;
 use super::plugins::inter_pod_affinity::NamespaceLabels;
-use super::plugins::node_resources_fit::{compile_resources, WeightedResource};
 use super::plugins::{
     balanced_allocation, default_normalize_one, image_locality, inter_pod_affinity, node_affinity,
     node_name, node_ports, node_resources_fit, node_unschedulable, pod_topology_spread,
     taint_toleration, volume_binding, PluginId, Rejection, Scored,
 };
 use super::pod_info::PodInfo;
-use super::profile::{PluginArgs, Profile};
+use super::profile::MAX_NODE_SCORE;
 use super::verdicts::{Verdict, Verdicts, MEMOIZED_FILTERS};
 use crate::api::labels::Selector;
-use crate::config::MAX_NODE_SCORE;
-
-/// A profile ready to run: modelled plugins only, in order.
-#[derive(Clone, Debug)]
-pub struct CompiledProfile {
-    /// schedulerName.
-    pub name: String,
-    /// Filter plugins in order.
-    pub filters: Vec<PluginId>,
-    /// Score plugins with weights, in order.
-    pub scores: Vec<(PluginId, i64)>,
-    /// DefaultPreemption enabled at PostFilter.
-    pub preemption: bool,
-    /// SchedulingGates enabled at PreEnqueue.
-    pub scheduling_gates: bool,
-    /// Plugin arguments.
-    pub args: PluginArgs,
-    /// NodeResourcesFit's scorer.
-    pub fit_scorer: node_resources_fit::Scorer,
-    /// NodeResourcesFit's scored resources.
-    pub fit_resources: Vec<WeightedResource>,
-    /// BalancedAllocation's resources.
-    pub balanced_resources: Vec<WeightedResource>,
-    /// The profile's percentageOfNodesToScore, if set.
-    pub percentage_of_nodes_to_score: Option<i64>,
-    /// The weights of the score plugins a [`Verdict`] holds.
-    pub memoized_weights: MemoizedWeights,
-}
-
-impl CompiledProfile {
-    /// Compiles a configured profile.
-    pub fn compile(p: &Profile) -> Self {
-        Self {
-            name: p.scheduler_name.clone(),
-            filters: p
-                .filters
-                .iter()
-                .filter_map(|n| PluginId::from_name(n))
-                .collect(),
-            scores: p
-                .scores
-                .iter()
-                .filter_map(|(n, w)| PluginId::from_name(n).map(|id| (id, *w)))
-                .collect(),
-            preemption: p.post_filters.iter().any(|n| n == "DefaultPreemption"),
-            scheduling_gates: p.pre_enqueue.iter().any(|n| n == "SchedulingGates"),
-            args: p.args.clone(),
-            fit_scorer: node_resources_fit::Scorer::new(&p.args.fit_strategy),
-            fit_resources: compile_resources(&p.args.fit_resources),
-            balanced_resources: compile_resources(&p.args.balanced_resources),
-            percentage_of_nodes_to_score: p.percentage_of_nodes_to_score,
-            memoized_weights: MemoizedWeights::of(p),
-        }
-    }
-}
 
 /// What the plugins may read about the whole cluster (the cache snapshot).
 pub struct ClusterView<'a> {
@@ -264,33 +209,6 @@ impl Scores {
                 .collect();
             self.parts.push((id.name(), parts));
         }
-    }
-}
-
-/// The weights of the score plugins a [`Verdict`] holds, 0 for those the
-/// profile does not enable.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct MemoizedWeights {
-    /// NodeResourcesFit.
-    pub fit: i64,
-    /// NodeResourcesBalancedAllocation.
-    pub balanced: i64,
-    /// TaintToleration.
-    pub taint: i64,
-}
-
-impl MemoizedWeights {
-    fn of(p: &Profile) -> Self {
-        let mut w = Self::default();
-        for (name, weight) in &p.scores {
-            match PluginId::from_name(name) {
-                Some(PluginId::NodeResourcesFit) => w.fit = *weight,
-                Some(PluginId::BalancedAllocation) => w.balanced = *weight,
-                Some(PluginId::TaintToleration) => w.taint = *weight,
-                _ => {}
-            }
-        }
-        w
     }
 }
 

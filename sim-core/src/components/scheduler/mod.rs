@@ -14,6 +14,7 @@
 //! Virtual time reflects the work: a cycle costs `timings.scheduling_cycle`
 //! plus `timings.scheduling_per_node` for every node examined.
 
+pub mod compiled_profile;
 pub mod explanation;
 pub mod framework;
 pub mod node_info;
@@ -35,8 +36,9 @@ use k8s_openapi::api::core::v1::PodCondition;
 use rand::Rng;
 use rustc_hash::FxHashMap;
 
+use self::compiled_profile::CompiledProfile;
 use self::explanation::{Attempt, FilterVerdict, NodeVerdict, PreemptionOutcome};
-use self::framework::{ClusterView, CompiledProfile, CycleState, Feasible};
+use self::framework::{ClusterView, CycleState, Feasible};
 use self::node_info::NodeInfo;
 use self::node_search::{Found, NodeSearch};
 use self::node_slots::NodeSlots;
@@ -44,10 +46,11 @@ use self::plugins::inter_pod_affinity::NamespaceLabels;
 use self::plugins::{PluginId, Rejection};
 use self::pod_info::{PodInfo, SharedPodInfo};
 use self::pod_table::{Assigned, PodId, PodTable};
+pub use self::profile::DEFAULT_SCHEDULER_NAME;
 use self::queue::SchedulingQueue;
 use self::verdicts::Shapes;
 use super::event_recorder::EventRecorder;
-use super::{Component, Ctx, WatchEvent};
+use super::{Component, ControlPlaneProcess, Ctx, Role, WatchEvent};
 use crate::api::labels::Selector;
 use crate::api::meta::time;
 use crate::api::{Kind, Object, ObjectKey};
@@ -55,9 +58,6 @@ use crate::apiserver::watch::WatchSpec;
 use crate::apiserver::{ApiResult, DeleteOptions, Request};
 use crate::etcd::ChangeType;
 use crate::time::SimDuration;
-
-/// The default scheduler name.
-pub const DEFAULT_SCHEDULER_NAME: &str = "default-scheduler";
 
 /// `minFeasibleNodesToFind` (schedule_one.go).
 pub const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
@@ -1025,8 +1025,8 @@ pub fn fit_error_message(num_nodes: usize, rejections: &[Rejection], pre_filter:
 }
 
 impl Component for Scheduler {
-    fn name(&self) -> &str {
-        "kube-scheduler"
+    fn role(&self) -> Role {
+        Role::ControlPlane(ControlPlaneProcess::Scheduler)
     }
 
     fn start(&mut self, ctx: &mut Ctx<'_>) {

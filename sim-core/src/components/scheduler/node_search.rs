@@ -16,7 +16,8 @@
 
 use std::collections::BTreeMap;
 
-use super::framework::{self, ClusterView, CompiledProfile, CycleState};
+use super::compiled_profile::CompiledProfile;
+use super::framework::{self, ClusterView, CycleState};
 use super::plugins::Rejection;
 use super::pod_info::{PodInfo, SharedPodInfo};
 use super::verdicts::Verdicts;

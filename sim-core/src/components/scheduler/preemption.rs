@@ -13,7 +13,8 @@
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
 
-use super::framework::{run_filters, ClusterView, CompiledProfile, CycleState};
+use super::compiled_profile::CompiledProfile;
+use super::framework::{run_filters, ClusterView, CycleState};
 use super::node_info::NodeInfo;
 use super::plugins::Rejection;
 use super::pod_info::{PodInfo, SharedPodInfo};

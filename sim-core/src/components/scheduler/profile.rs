@@ -8,7 +8,11 @@
 
 use std::collections::BTreeSet;
 
-use super::DEFAULT_SCHEDULER_NAME;
+/// The default scheduler name (`v1.DefaultSchedulerName`).
+pub const DEFAULT_SCHEDULER_NAME: &str = "default-scheduler";
+
+/// The highest score a scheduler plugin gives a node (framework.MaxNodeScore).
+pub const MAX_NODE_SCORE: i64 = 100;
 
 /// `MaxCustomPriorityScore` (RequestedToCapacityRatio shape scores are 0..10).
 pub const MAX_CUSTOM_PRIORITY_SCORE: i64 = 10;
@@ -385,13 +389,13 @@ impl SchedulerConfiguration {
             // framework.go getScoreWeights: only an overflowing total is refused.
             let mut total: i64 = 0;
             for (name, w) in &p.scores {
-                if *w > 0 && w.saturating_mul(crate::config::MAX_NODE_SCORE) > i64::MAX - total {
+                if *w > 0 && w.saturating_mul(MAX_NODE_SCORE) > i64::MAX - total {
                     errs.push(format!(
                         "{at}.plugins.score.enabled[{name}].weight: Invalid value: {w}: total score of Score plugins could overflow"
                     ));
                     break;
                 }
-                total = total.saturating_add(w.saturating_mul(crate::config::MAX_NODE_SCORE));
+                total = total.saturating_add(w.saturating_mul(MAX_NODE_SCORE));
             }
             errs.extend(validate_args(&at, &p.args));
         }

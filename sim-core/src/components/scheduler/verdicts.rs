@@ -20,7 +20,7 @@ use std::hash::{Hash, Hasher};
 use k8s_openapi::api::core::v1::Toleration;
 use rustc_hash::{FxHashMap, FxHasher};
 
-use super::framework::CompiledProfile;
+use super::compiled_profile::CompiledProfile;
 use super::node_info::NodeInfo;
 use super::plugins::{
     balanced_allocation, node_resources_fit, node_unschedulable, taint_toleration, PluginId,

@@ -16,7 +16,7 @@ use sim_core::api::meta::timestamp;
 use sim_core::api::{ApiError, Kind, Object, ObjectKey, Reason};
 use sim_core::cluster::Cluster;
 use sim_core::components::kubelet::container_env::{normalize, FsEntry, FsView};
-use sim_core::components::kubelet::{ContainerView, Kubelet};
+use sim_core::components::kubelet::ContainerView;
 
 use super::get_object;
 use crate::kubectl::exec::{list, Outcome, Prepared};
@@ -215,8 +215,7 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
         return;
     };
     let view = cluster
-        .component(&format!("kubelet/{node}"))
-        .and_then(|c| c.as_any().downcast_ref::<Kubelet>())
+        .kubelet(&node)
         .map(|k| k.container_view(&cluster.config().images, ns, &name, &container));
     let view = match view {
         Some(Ok(v)) => v,

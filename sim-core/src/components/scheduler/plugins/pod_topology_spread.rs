@@ -16,7 +16,7 @@ use crate::api::labels::Selector;
 use crate::components::scheduler::node_info::{NodeInfo, SpreadMemo};
 use crate::components::scheduler::pod_info::PodInfo;
 use crate::components::scheduler::profile::DefaultSpreadConstraint;
-use crate::config::MAX_NODE_SCORE;
+use crate::components::scheduler::profile::MAX_NODE_SCORE;
 
 /// `ErrReasonConstraintsNotMatch`.
 pub const REASON: &str = "node(s) didn't match pod topology spread constraints";

@@ -1,0 +1,284 @@
+//! The component contract: what a component is ([`Component`]), what it may
+//! do ([`Ctx`]), what it receives ([`WatchEvent`], timers, responses,
+//! faults), and the engine's [`Event`]s that carry all of it.
+//!
+//! A [`Component`] reacts to a change delivered by one of its watches, a
+//! timer it set, the response to a request it sent, and a fault. It acts
+//! through its [`Ctx`]: requests to the API server (which arrive after the
+//! modelled request latency), timers, watches, trace records and Kubernetes
+//! Events. It never touches another component or etcd directly. The
+//! [`crate::cluster::Cluster`] runs the events and hands each to its
+//! component; both sides depend on this module and on nothing of each other.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use rand_chacha::ChaCha8Rng;
+
+use crate::api::Object;
+use crate::apiserver::watch::{WatchId, WatchSpec};
+use crate::apiserver::{ApiResult, Request};
+use crate::config::ClusterConfig;
+use crate::etcd::ChangeType;
+use crate::event_queue::{EventId, EventQueue};
+use crate::faults::Fault;
+use crate::time::{SimDuration, SimTime};
+use crate::trace::Trace;
+
+/// A component of a cluster: its index in the order components were added.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ComponentId(u32);
+
+impl ComponentId {
+    /// The id of the `index`-th component added.
+    pub(crate) fn from_index(index: usize) -> Self {
+        Self(u32::try_from(index).expect("fewer than 2^32 components"))
+    }
+
+    /// Its index in the order components were added.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A control-plane process that runs as a static pod on the control-plane
+/// node (what scheduler and controller-manager faults stop).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ControlPlaneProcess {
+    /// kube-scheduler.
+    Scheduler,
+    /// kube-controller-manager.
+    ControllerManager,
+}
+
+impl ControlPlaneProcess {
+    /// The process's name, which is also its static pod's container name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ControlPlaneProcess::Scheduler => "kube-scheduler",
+            ControlPlaneProcess::ControllerManager => "kube-controller-manager",
+        }
+    }
+}
+
+/// What a component is: how the cluster and its clients find it without
+/// building names.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// The kubelet of the named node.
+    Kubelet(String),
+    /// A control-plane process.
+    ControlPlane(ControlPlaneProcess),
+}
+
+impl Role {
+    /// The component's name (`kubelet/worker-1`, `kube-scheduler`): what the
+    /// trace shows and what names its random stream.
+    pub fn name(&self) -> String {
+        match self {
+            Role::Kubelet(node) => format!("kubelet/{node}"),
+            Role::ControlPlane(p) => p.name().to_owned(),
+        }
+    }
+
+    /// The node of a node component.
+    pub fn node(&self) -> Option<&str> {
+        match self {
+            Role::Kubelet(node) => Some(node),
+            Role::ControlPlane(_) => None,
+        }
+    }
+}
+
+/// A change as a watcher receives it.
+#[derive(Clone, Debug)]
+pub struct WatchEvent {
+    /// ADDED, MODIFIED or DELETED (as this watch sees it).
+    pub change: ChangeType,
+    /// The object (for DELETED: its last state).
+    pub object: Arc<Object>,
+}
+
+/// A simulated control-plane or node component.
+pub trait Component: Any {
+    /// What the component is; its name ([`Role::name`]) names its random stream.
+    fn role(&self) -> Role;
+    /// Called once when the component starts.
+    fn start(&mut self, ctx: &mut Ctx<'_>);
+    /// A watched object changed.
+    fn on_watch(&mut self, ctx: &mut Ctx<'_>, event: &WatchEvent);
+    /// A timer set with [`Ctx::set_timer`] fired.
+    fn on_timer(&mut self, ctx: &mut Ctx<'_>, tag: u64);
+    /// The response to a request sent with [`Ctx::send_tagged`].
+    fn on_response(&mut self, _ctx: &mut Ctx<'_>, _tag: u64, _result: &ApiResult) {}
+    /// A fault reaches the component (restart, resync, container crash); most
+    /// components ignore faults.
+    fn on_fault(&mut self, _ctx: &mut Ctx<'_>, _fault: &crate::faults::ComponentFault) {}
+    /// The component as `Any`, so that [`crate::cluster::Cluster`]'s typed
+    /// accessors can hand it out.
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// What a component may do while it handles an event.
+pub struct Ctx<'a> {
+    pub(crate) now: SimTime,
+    pub(crate) me: ComponentId,
+    pub(crate) name: &'a str,
+    pub(crate) queue: &'a mut EventQueue<Event>,
+    pub(crate) rng: &'a mut ChaCha8Rng,
+    pub(crate) trace: &'a mut Trace,
+    pub(crate) config: &'a ClusterConfig,
+    pub(crate) new_watches: &'a mut Vec<(ComponentId, WatchSpec)>,
+    /// The component's incarnation: events of an earlier one are dropped.
+    pub(crate) epoch: u64,
+    /// Latency of a request (the modelled latency plus any slow-API-server fault).
+    pub(crate) request_latency: SimDuration,
+    /// Latency added to writes (slow etcd).
+    pub(crate) write_latency: SimDuration,
+    /// True while an image registry outage lasts.
+    pub(crate) registry_down: bool,
+}
+
+impl Ctx<'_> {
+    /// The current virtual time.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// This component's random stream.
+    pub fn rng(&mut self) -> &mut ChaCha8Rng {
+        self.rng
+    }
+
+    /// The cluster configuration (timings, images, nodes).
+    pub fn config(&self) -> &ClusterConfig {
+        self.config
+    }
+
+    /// True unless an image registry outage is in progress.
+    pub fn registry_available(&self) -> bool {
+        !self.registry_down
+    }
+
+    fn send_request(&mut self, request: Request, tag: Option<u64>) {
+        let mut at = self.now + self.request_latency;
+        if !request.is_read() {
+            at += self.write_latency;
+        }
+        self.queue.schedule_at(
+            at,
+            Event::Request {
+                from: self.me,
+                request: Box::new(request),
+                tag,
+                epoch: self.epoch,
+            },
+        );
+    }
+
+    /// Sends a request; its outcome reaches this component only through its watches.
+    pub fn send(&mut self, request: Request) {
+        self.send_request(request, None);
+    }
+
+    /// Sends a request whose response is delivered to [`Component::on_response`] with `tag`.
+    pub fn send_tagged(&mut self, request: Request, tag: u64) {
+        self.send_request(request, Some(tag));
+    }
+
+    /// Sets a timer that fires [`Component::on_timer`] with `tag` after `delay`.
+    pub fn set_timer(&mut self, delay: SimDuration, tag: u64) -> EventId {
+        self.queue.schedule_after(
+            delay,
+            Event::Timer {
+                to: self.me,
+                tag,
+                epoch: self.epoch,
+            },
+        )
+    }
+
+    /// Cancels a timer; false if it already fired.
+    pub fn cancel_timer(&mut self, id: EventId) -> bool {
+        self.queue.cancel(id)
+    }
+
+    /// Starts a watch (list, then watch): the current objects arrive as ADDED events.
+    pub fn watch(&mut self, spec: WatchSpec) {
+        self.new_watches.push((self.me, spec));
+    }
+
+    /// Records a component action in the trace.
+    pub fn trace(&mut self, action: &str, object: String, detail: String) {
+        let now = self.now;
+        self.trace
+            .record(now, self.name, action, object, None, detail);
+    }
+
+    /// True when the trace keeps records (so that callers can skip formatting).
+    pub fn tracing(&self) -> bool {
+        self.trace.is_enabled()
+    }
+}
+
+/// An event of the simulation.
+#[derive(Debug)]
+pub enum Event {
+    /// Start a component.
+    Start(ComponentId),
+    /// A request arrives at the API server.
+    Request {
+        /// The sender.
+        from: ComponentId,
+        /// The request (boxed: it can carry a whole object, and every pending
+        /// event is as large as the largest variant).
+        request: Box<Request>,
+        /// Deliver the response with this tag, when set.
+        tag: Option<u64>,
+        /// The sender's incarnation.
+        epoch: u64,
+    },
+    /// A response arrives at a component.
+    Response {
+        /// The receiver.
+        to: ComponentId,
+        /// The tag given with the request.
+        tag: u64,
+        /// The outcome.
+        result: ApiResult,
+        /// The incarnation that sent the request.
+        epoch: u64,
+    },
+    /// A watch delivers a change.
+    Deliver {
+        /// The watch.
+        watch: WatchId,
+        /// The change as that watch sees it.
+        event: WatchEvent,
+    },
+    /// A component's timer fires.
+    Timer {
+        /// The component.
+        to: ComponentId,
+        /// Its tag.
+        tag: u64,
+        /// The incarnation that set it.
+        epoch: u64,
+    },
+    /// The API server's periodic etcd compaction.
+    Compact {
+        /// Compact up to this revision (the one observed one interval ago).
+        revision: u64,
+    },
+    /// A fault starts (a planned random fault).
+    FaultStart(Box<Fault>),
+    /// A fault with a duration ends.
+    FaultEnd(u64),
+    /// The next crash of a `random-node-crashes` fault is due.
+    RandomCrash {
+        /// The random fault.
+        fault: u64,
+        /// The worker, by its index among the fault's workers.
+        worker: u32,
+    },
+}

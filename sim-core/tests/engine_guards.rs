@@ -1,0 +1,125 @@
+//! The engine's guards: a livelock at one instant stops with a [`Stall`]
+//! naming the component, random crash plans stay bounded in memory, and
+//! components are found by role.
+
+use std::any::Any;
+
+use sim_core::bootstrap::kubeadm_cluster;
+use sim_core::cluster::{Cluster, FaultError};
+use sim_core::components::{Component, ControlPlaneProcess, Ctx, Role, WatchEvent};
+use sim_core::config::ClusterConfig;
+use sim_core::faults::{Fault, FaultKind};
+use sim_core::trace::Trace;
+use sim_core::{SimDuration, SimTime};
+
+/// A component that sets a zero-delay timer from every timer: the clock
+/// never moves again.
+struct Spinner;
+
+impl Component for Spinner {
+    fn role(&self) -> Role {
+        Role::ControlPlane(ControlPlaneProcess::ControllerManager)
+    }
+    fn start(&mut self, ctx: &mut Ctx<'_>) {
+        ctx.set_timer(SimDuration::ZERO, 1);
+    }
+    fn on_watch(&mut self, _ctx: &mut Ctx<'_>, _event: &WatchEvent) {}
+    fn on_timer(&mut self, ctx: &mut Ctx<'_>, _tag: u64) {
+        ctx.set_timer(SimDuration::ZERO, 1);
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+#[test]
+fn a_livelock_at_one_instant_is_a_stall_naming_the_component() {
+    let mut c = Cluster::empty(ClusterConfig::kubeadm(0), 1, Trace::disabled());
+    c.set_max_events_per_instant(10_000);
+    let at = SimTime::ZERO + SimDuration::from_secs(1);
+    c.add_component(Box::new(Spinner), at);
+    let stall = c
+        .run_until(at + SimDuration::from_secs(1))
+        .expect_err("the spinner never lets the clock move");
+    assert_eq!(stall.at, at);
+    assert_eq!(stall.busiest[0].0, "kube-controller-manager");
+    let text = stall.to_string();
+    assert!(
+        text.starts_with("the simulation stalled at 1s: more than 10000 events ran without the virtual clock moving; busiest: kube-controller-manager ("),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_busy_instant_under_the_budget_is_not_a_stall() {
+    let mut c = kubeadm_cluster(ClusterConfig::kubeadm(1), 1, Trace::disabled());
+    c.run_until(SimTime::ZERO + SimDuration::from_secs(60))
+        .expect("a cluster coming up never stalls");
+}
+
+#[test]
+fn random_crashes_are_drawn_one_at_a_time() {
+    let mut c = kubeadm_cluster(ClusterConfig::kubeadm(3), 1, Trace::disabled());
+    c.run_until(SimTime::ZERO + SimDuration::from_secs(30))
+        .unwrap();
+    let before = c.pending_events();
+    // A thousand days of crashes every second on average: planned up
+    // front, that is billions of events.
+    c.inject_fault(Fault {
+        kind: FaultKind::RandomNodeCrashes {
+            mtbf: SimDuration::from_secs(1),
+            recover_after: SimDuration::from_secs(1),
+        },
+        duration: Some(SimDuration::from_secs(1000 * 24 * 3600)),
+    })
+    .unwrap();
+    // One pending crash per worker, and the fault's end.
+    assert!(
+        c.pending_events() <= before + 3 + 1,
+        "{}",
+        c.pending_events()
+    );
+    c.take_fault_notices();
+    c.run_until(c.now() + SimDuration::from_secs(120)).unwrap();
+    let crashes = c
+        .take_fault_notices()
+        .iter()
+        .filter(|n| n.started && n.text.starts_with("node-crash"))
+        .count();
+    assert!(
+        crashes > 30,
+        "about one crash per worker every 2 s: {crashes}"
+    );
+    assert!(
+        c.pending_events() < before + 1_000,
+        "{}",
+        c.pending_events()
+    );
+}
+
+#[test]
+fn components_are_found_by_role() {
+    let mut c = kubeadm_cluster(ClusterConfig::kubeadm(2), 1, Trace::disabled());
+    assert!(c.kubelet("worker-1").is_some());
+    assert!(c.kubelet("worker-9").is_none());
+    assert!(c.scheduler().is_some());
+    assert!(c.controller_manager().is_some());
+    assert!(c.set_running(&Role::Kubelet("worker-2".into()), false));
+    assert!(!c.is_running(&Role::Kubelet("worker-2".into())));
+    assert!(!c.set_running(&Role::Kubelet("nope".into()), false));
+    let err = c
+        .inject_fault(Fault {
+            kind: FaultKind::NodeCrash {
+                node: "nope".into(),
+            },
+            duration: None,
+        })
+        .unwrap_err();
+    assert_eq!(
+        err,
+        FaultError::NodeNotFound {
+            node: "nope".into()
+        }
+    );
+    assert_eq!(err.to_string(), "nodes \"nope\" not found");
+}
