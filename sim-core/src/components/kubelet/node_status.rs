@@ -1,0 +1,356 @@
+//! The node as the kubelet reports it (`kubelet_node_status.go`,
+//! `nodestatus/setters.go`, `nodelease`): registration with the real labels
+//! and annotations, capacity and allocatable (allocatable keeps back the
+//! default hard eviction threshold `memory.available<100Mi` and 10 % of
+//! ephemeral storage), conditions, addresses, node info and images; the
+//! Lease renewed every 10 s; status posted when it changes or every 5 min;
+//! the mirror pods of the static pods.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
+use k8s_openapi::api::core::v1::{
+    ContainerImage, DaemonEndpoint, Node, NodeAddress, NodeCondition, NodeDaemonEndpoints,
+    NodeSpec, NodeStatus, NodeSystemInfo,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use super::pod_worker::{self};
+use super::{Kubelet, Timer, TAG_LEASE, TAG_REGISTER};
+use crate::api::meta::{micro_time, owner_reference, time};
+use crate::api::resources::Resources;
+use crate::api::Object;
+use crate::apiserver::{ApiResult, Request, Response};
+use crate::components::Ctx;
+use crate::config::KUBERNETES_VERSION;
+use crate::time::{SimDuration, SimTime};
+
+/// Memory the kubelet keeps back from allocatable: the default hard eviction
+/// threshold `memory.available<100Mi`.
+const EVICTION_HARD_MEMORY_BYTES: i64 = 100 * 1024 * 1024;
+
+impl Kubelet {
+    /// What pods may use of the node: capacity less the default hard
+    /// eviction thresholds (`memory.available<100Mi`,
+    /// `nodefs.available<10%`); no system or kube reservations.
+    pub(super) fn allocatable(&self) -> Resources {
+        let cap = &self.node_config.capacity;
+        Resources {
+            cpu_millis: cap.cpu_millis,
+            memory_bytes: cap.memory_bytes - EVICTION_HARD_MEMORY_BYTES,
+            ephemeral_storage_bytes: cap.ephemeral_storage_bytes / 10 * 9,
+            pods: cap.pods,
+        }
+    }
+
+    /// The labels the kubelet registers its node with (its own and the
+    /// node pool's).
+    pub(super) fn node_labels(&self) -> BTreeMap<String, String> {
+        let mut labels = BTreeMap::new();
+        labels.insert("beta.kubernetes.io/arch".into(), "amd64".into());
+        labels.insert("beta.kubernetes.io/os".into(), "linux".into());
+        labels.insert("kubernetes.io/arch".into(), "amd64".into());
+        labels.insert("kubernetes.io/hostname".into(), self.node_name.clone());
+        labels.insert("kubernetes.io/os".into(), "linux".into());
+        if self.node_config.control_plane {
+            labels.insert(
+                "node-role.kubernetes.io/control-plane".into(),
+                String::new(),
+            );
+            labels.insert(
+                "node.kubernetes.io/exclude-from-external-load-balancers".into(),
+                String::new(),
+            );
+        }
+        labels.extend(self.node_config.labels.clone());
+        labels
+    }
+
+    pub(super) fn node_status(&self, now: SimTime) -> NodeStatus {
+        let cap = &self.node_config.capacity;
+        let q = |v: i64| K8sQuantity(v.to_string());
+        let capacity: BTreeMap<String, K8sQuantity> = [
+            ("cpu".to_owned(), K8sQuantity(format_cpu(cap.cpu_millis))),
+            (
+                "ephemeral-storage".to_owned(),
+                q(cap.ephemeral_storage_bytes),
+            ),
+            ("hugepages-1Gi".to_owned(), q(0)),
+            ("hugepages-2Mi".to_owned(), q(0)),
+            (
+                "memory".to_owned(),
+                K8sQuantity(format!("{}Ki", cap.memory_bytes / 1024)),
+            ),
+            ("pods".to_owned(), q(cap.pods)),
+        ]
+        .into();
+        let reserved = self.allocatable();
+        let mut allocatable = capacity.clone();
+        allocatable.insert(
+            "memory".into(),
+            K8sQuantity(format!("{}Ki", reserved.memory_bytes / 1024)),
+        );
+        allocatable.insert(
+            "ephemeral-storage".into(),
+            q(reserved.ephemeral_storage_bytes),
+        );
+        let heartbeat = time(now);
+        let registered = self
+            .node
+            .as_ref()
+            .and_then(|n| n.meta().creation_timestamp.clone())
+            .unwrap_or_else(|| time(now));
+        let cond = |type_: &str, status: &str, reason: &str, message: &str| NodeCondition {
+            type_: type_.into(),
+            status: status.into(),
+            reason: Some(reason.into()),
+            message: Some(message.into()),
+            last_heartbeat_time: Some(heartbeat.clone()),
+            last_transition_time: Some(registered.clone()),
+        };
+        let mut images: Vec<ContainerImage> = self
+            .runtime
+            .images()
+            .iter()
+            .map(|(name, size)| ContainerImage {
+                names: Some(vec![pod_worker::image_id(name), name.clone()]),
+                size_bytes: Some(i64::try_from(*size).unwrap_or(i64::MAX)),
+            })
+            .collect();
+        images.sort_by_key(|i| std::cmp::Reverse(i.size_bytes));
+        NodeStatus {
+            capacity: Some(capacity),
+            allocatable: Some(allocatable),
+            conditions: Some(vec![
+                cond(
+                    "MemoryPressure",
+                    "False",
+                    "KubeletHasSufficientMemory",
+                    "kubelet has sufficient memory available",
+                ),
+                cond(
+                    "DiskPressure",
+                    "False",
+                    "KubeletHasNoDiskPressure",
+                    "kubelet has no disk pressure",
+                ),
+                cond(
+                    "PIDPressure",
+                    "False",
+                    "KubeletHasSufficientPID",
+                    "kubelet has sufficient PID available",
+                ),
+                cond(
+                    "Ready",
+                    "True",
+                    "KubeletReady",
+                    "kubelet is posting ready status",
+                ),
+            ]),
+            addresses: Some(vec![
+                NodeAddress {
+                    type_: "InternalIP".into(),
+                    address: self.host_ip.clone(),
+                },
+                NodeAddress {
+                    type_: "Hostname".into(),
+                    address: self.node_name.clone(),
+                },
+            ]),
+            daemon_endpoints: Some(NodeDaemonEndpoints {
+                kubelet_endpoint: Some(DaemonEndpoint { port: 10250 }),
+            }),
+            node_info: Some(NodeSystemInfo {
+                architecture: "amd64".into(),
+                boot_id: self.boot_id.clone(),
+                container_runtime_version: "containerd://2.0.5".into(),
+                kernel_version: "6.8.0-1027-gcp".into(),
+                kube_proxy_version: String::new(),
+                kubelet_version: KUBERNETES_VERSION.into(),
+                machine_id: format!("{:032x}", crate::rng::stable_hash(&self.node_name)),
+                operating_system: "linux".into(),
+                os_image: "Ubuntu 24.04.2 LTS".into(),
+                system_uuid: self.boot_id.clone(),
+                ..Default::default()
+            }),
+            images: Some(images),
+            ..Default::default()
+        }
+    }
+
+    pub(super) fn register(&mut self, ctx: &mut Ctx<'_>) {
+        let mut annotations = BTreeMap::new();
+        annotations.insert(
+            "kubeadm.alpha.kubernetes.io/cri-socket".into(),
+            "unix:///var/run/containerd/containerd.sock".into(),
+        );
+        annotations.insert("node.alpha.kubernetes.io/ttl".into(), "0".into());
+        annotations.insert(
+            "volumes.kubernetes.io/controller-managed-attach-detach".into(),
+            "true".into(),
+        );
+        let node = Node {
+            metadata: ObjectMeta {
+                name: Some(self.node_name.clone()),
+                labels: Some(self.node_labels()),
+                annotations: Some(annotations),
+                ..Default::default()
+            },
+            spec: Some(NodeSpec {
+                pod_cidr: Some(self.pod_cidr()),
+                pod_cidrs: Some(vec![self.pod_cidr()]),
+                taints: (!self.node_config.taints.is_empty())
+                    .then(|| self.node_config.taints.clone()),
+                ..Default::default()
+            }),
+            status: Some(self.node_status(ctx.now())),
+        };
+        ctx.trace(
+            "register-node",
+            format!("node/{}", self.node_name),
+            String::new(),
+        );
+        ctx.send_tagged(Request::Create(Object::from(node)), TAG_REGISTER);
+        // registerWithAPIServer retries until the API answers (backing off to 7 s).
+        self.registered = false;
+        self.timer(ctx, SimDuration::from_secs(7), Timer::RegisterRetry);
+    }
+
+    pub(super) fn renew_lease(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        match self.lease.as_mut() {
+            Some(lease) => {
+                if let Some(spec) = lease.spec.as_mut() {
+                    spec.renew_time = Some(micro_time(now));
+                }
+                lease.metadata.resource_version = None;
+                ctx.send(Request::Update(Object::from(lease.clone())));
+            }
+            None => {
+                let Some(node) = self.node.clone() else {
+                    return;
+                };
+                let lease = Lease {
+                    metadata: ObjectMeta {
+                        name: Some(self.node_name.clone()),
+                        namespace: Some("kube-node-lease".into()),
+                        owner_references: Some(vec![{
+                            let mut r = owner_reference(&node, false);
+                            r.controller = None;
+                            r.block_owner_deletion = None;
+                            r
+                        }]),
+                        ..Default::default()
+                    },
+                    spec: Some(LeaseSpec {
+                        holder_identity: Some(self.node_name.clone()),
+                        lease_duration_seconds: i32::try_from(
+                            ctx.config().timings.node_lease_duration.as_secs(),
+                        )
+                        .ok(),
+                        renew_time: Some(micro_time(now)),
+                        ..Default::default()
+                    }),
+                };
+                self.lease = Some(lease.clone());
+                ctx.send_tagged(Request::Create(Object::from(lease)), TAG_LEASE);
+            }
+        }
+        let every = ctx.config().timings.lease_renew_interval;
+        self.timer(ctx, every, Timer::LeaseRenew);
+    }
+
+    pub(super) fn update_node_status(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let every = ctx.config().timings.node_status_update_frequency;
+        self.timer(ctx, every, Timer::StatusUpdate);
+        let Some(node) = self.node.clone() else {
+            return;
+        };
+        let Object::Node(mut node) = (*node).clone() else {
+            return;
+        };
+        let status = self.node_status(now);
+        let changed = self
+            .last_node_status
+            .as_ref()
+            .is_none_or(|last| !same_ignoring_heartbeats(last, &status));
+        let report_due = now.saturating_since(self.last_node_report)
+            >= ctx.config().timings.node_status_report_frequency;
+        if !changed && !report_due {
+            return;
+        }
+        self.last_node_report = now;
+        self.last_node_status = Some(status.clone());
+        node.status = Some(status);
+        node.metadata.resource_version = None;
+        ctx.send(Request::UpdateStatus(Object::Node(node)));
+    }
+
+    pub(super) fn create_mirror_pods(&mut self, ctx: &mut Ctx<'_>) {
+        let Some(node) = self.node.clone() else {
+            return;
+        };
+        for mut pod in std::mem::take(&mut self.static_pods) {
+            let mut owner = owner_reference(&node, true);
+            owner.block_owner_deletion = None;
+            pod.metadata.owner_references = Some(vec![owner]);
+            ctx.send(Request::Create(Object::from(pod)));
+        }
+    }
+
+    /// The API answered the registration: the node exists (created now, or
+    /// already there for a restarted kubelet, which takes it from its
+    /// watch), so the lease and status loops and the mirror pods start.
+    pub(super) fn registration_answered(&mut self, ctx: &mut Ctx<'_>, result: &ApiResult) {
+        if self.registered {
+            return;
+        }
+        self.registered = true;
+        let created = match result {
+            Ok(Response::Object(node)) => {
+                self.node = Some(node.clone());
+                self.last_node_report = ctx.now();
+                self.last_node_status = node.as_node().and_then(|n| n.status.clone());
+                true
+            }
+            _ => false,
+        };
+        self.renew_lease(ctx);
+        let every = ctx.config().timings.node_status_update_frequency;
+        self.timer(ctx, every, Timer::StatusUpdate);
+        if created {
+            self.create_mirror_pods(ctx);
+        }
+    }
+
+    /// The API answered the Lease creation: later renewals update it.
+    pub(super) fn lease_created(&mut self, result: &ApiResult) {
+        if let Ok(Response::Object(obj)) = result {
+            if let Object::Lease(l) = &**obj {
+                self.lease = Some((**l).clone());
+            }
+        }
+    }
+}
+
+fn same_ignoring_heartbeats(a: &NodeStatus, b: &NodeStatus) -> bool {
+    let strip = |s: &NodeStatus| {
+        let mut s = s.clone();
+        for c in s.conditions.iter_mut().flatten() {
+            c.last_heartbeat_time = None;
+        }
+        s
+    };
+    strip(a) == strip(b)
+}
+
+/// CPU capacity as the kubelet reports it: whole cores when integral.
+fn format_cpu(millis: i64) -> String {
+    if millis % 1000 == 0 {
+        (millis / 1000).to_string()
+    } else {
+        format!("{millis}m")
+    }
+}
