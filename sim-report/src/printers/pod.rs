@@ -44,6 +44,19 @@ fn pod_condition_true(pod: &Pod, type_: &str, first_only: bool) -> bool {
     false
 }
 
+/// What `printPod` accumulates while it walks a pod's container statuses:
+/// the restart counts and latest restart times (all containers, and the
+/// restartable init containers alone), the ready count and the STATUS
+/// reason so far.
+struct StatusTally {
+    restarts: i64,
+    restartable_init_restarts: i64,
+    ready: usize,
+    last_restart: Option<Timestamp>,
+    last_restartable_init_restart: Option<Timestamp>,
+    reason: String,
+}
+
 /// The READY, STATUS and RESTARTS cells of a pod (`printPod`).
 fn pod_ready_status_restarts(pod: &Pod, now: Timestamp) -> (String, String, String) {
     let spec = pod.spec.as_ref();
@@ -52,127 +65,30 @@ fn pod_ready_status_restarts(pod: &Pod, now: Timestamp) -> (String, String, Stri
     let init_containers = spec
         .and_then(|s| s.init_containers.as_deref())
         .unwrap_or(&[]);
-    let mut restarts: i64 = 0;
-    let mut restartable_init_restarts: i64 = 0;
     let mut total = containers.len();
-    let mut ready = 0usize;
-    let mut last_restart: Option<Timestamp> = None;
-    let mut last_restartable_init_restart: Option<Timestamp> = None;
-
-    let phase = status
-        .and_then(|s| s.phase.clone())
-        .unwrap_or_else(|| "Pending".to_string());
-    let mut reason = match status.and_then(|s| s.reason.as_deref()) {
-        Some(r) if !r.is_empty() => r.to_string(),
-        _ => phase.clone(),
-    };
-    for c in status.and_then(|s| s.conditions.as_deref()).unwrap_or(&[]) {
-        if c.type_ == "PodScheduled" && c.reason.as_deref() == Some("SchedulingGated") {
-            reason = "SchedulingGated".to_string();
-        }
-    }
     for c in init_containers {
         if c.restart_policy.as_deref() == Some("Always") {
             total += 1;
         }
     }
+    let phase = status
+        .and_then(|s| s.phase.clone())
+        .unwrap_or_else(|| "Pending".to_string());
+    let mut tally = StatusTally {
+        restarts: 0,
+        restartable_init_restarts: 0,
+        ready: 0,
+        last_restart: None,
+        last_restartable_init_restart: None,
+        reason: initial_reason(pod, &phase),
+    };
 
-    let mut initializing = false;
-    let init_statuses = status
-        .and_then(|s| s.init_container_statuses.as_deref())
-        .unwrap_or(&[]);
-    for (i, cs) in init_statuses.iter().enumerate() {
-        let restartable = is_restartable_init(pod, &cs.name);
-        restarts += i64::from(cs.restart_count);
-        if let Some(t) = cs.last_state.as_ref().and_then(|s| s.terminated.as_ref()) {
-            let finished = t.finished_at.as_ref().map(|t| t.0);
-            if later(finished, last_restart) {
-                last_restart = finished;
-            }
-            if restartable && later(finished, last_restartable_init_restart) {
-                last_restartable_init_restart = finished;
-            }
-        }
-        if restartable {
-            restartable_init_restarts += i64::from(cs.restart_count);
-        }
-        let state = cs.state.as_ref();
-        let terminated = state.and_then(|s| s.terminated.as_ref());
-        let waiting = state.and_then(|s| s.waiting.as_ref());
-        if terminated.map(|t| t.exit_code == 0).unwrap_or(false) {
-            continue;
-        }
-        if restartable && cs.started == Some(true) {
-            if cs.ready {
-                ready += 1;
-            }
-            continue;
-        }
-        if let Some(t) = terminated {
-            reason = match t.reason.as_deref() {
-                Some(r) if !r.is_empty() => format!("Init:{r}"),
-                _ => match t.signal {
-                    Some(sig) if sig != 0 => format!("Init:Signal:{sig}"),
-                    _ => format!("Init:ExitCode:{}", t.exit_code),
-                },
-            };
-        } else if let Some(r) = waiting
-            .and_then(|w| w.reason.as_deref())
-            .filter(|r| !r.is_empty() && *r != "PodInitializing")
-        {
-            reason = format!("Init:{r}");
-        } else {
-            reason = format!("Init:{}/{}", i, init_containers.len());
-        }
-        initializing = true;
-        break;
-    }
-
+    let initializing = tally_init_containers(pod, init_containers.len(), &mut tally);
     if !initializing || pod_condition_true(pod, "Initialized", true) {
-        restarts = restartable_init_restarts;
-        last_restart = last_restartable_init_restart;
-        let mut has_running = false;
-        let statuses = status
-            .and_then(|s| s.container_statuses.as_deref())
-            .unwrap_or(&[]);
-        for cs in statuses.iter().rev() {
-            restarts += i64::from(cs.restart_count);
-            if let Some(t) = cs.last_state.as_ref().and_then(|s| s.terminated.as_ref()) {
-                let finished = t.finished_at.as_ref().map(|t| t.0);
-                if later(finished, last_restart) {
-                    last_restart = finished;
-                }
-            }
-            let state = cs.state.as_ref();
-            let waiting_reason = state
-                .and_then(|s| s.waiting.as_ref())
-                .and_then(|w| w.reason.as_deref())
-                .filter(|r| !r.is_empty());
-            let terminated = state.and_then(|s| s.terminated.as_ref());
-            if let Some(r) = waiting_reason {
-                reason = r.to_string();
-            } else if let Some(t) = terminated {
-                reason = match t.reason.as_deref() {
-                    Some(r) if !r.is_empty() => r.to_string(),
-                    _ => match t.signal {
-                        Some(sig) if sig != 0 => format!("Signal:{sig}"),
-                        _ => format!("ExitCode:{}", t.exit_code),
-                    },
-                };
-            } else if cs.ready && state.and_then(|s| s.running.as_ref()).is_some() {
-                has_running = true;
-                ready += 1;
-            }
-        }
-        if reason == "Completed" && has_running {
-            reason = if pod_condition_true(pod, "Ready", false) {
-                "Running".to_string()
-            } else {
-                "NotReady".to_string()
-            };
-        }
+        tally_containers(pod, &mut tally);
     }
 
+    let mut reason = tally.reason;
     if pod.metadata.deletion_timestamp.is_some()
         && status.and_then(|s| s.reason.as_deref()) == Some("NodeLost")
     {
@@ -182,11 +98,138 @@ fn pod_ready_status_restarts(pod: &Pod, now: Timestamp) -> (String, String, Stri
         reason = "Terminating".to_string();
     }
 
-    let restarts_str = match last_restart {
-        Some(t) if restarts != 0 => format!("{} ({} ago)", restarts, age(Some(&Time(t)), now)),
-        _ => restarts.to_string(),
+    let restarts_str = match tally.last_restart {
+        Some(t) if tally.restarts != 0 => {
+            format!("{} ({} ago)", tally.restarts, age(Some(&Time(t)), now))
+        }
+        _ => tally.restarts.to_string(),
     };
-    (format!("{ready}/{total}"), reason, restarts_str)
+    (format!("{}/{}", tally.ready, total), reason, restarts_str)
+}
+
+/// The STATUS before any container is looked at: `status.reason`, else the
+/// phase; `SchedulingGated` when a PodScheduled condition says so.
+fn initial_reason(pod: &Pod, phase: &str) -> String {
+    let status = pod.status.as_ref();
+    let mut reason = match status.and_then(|s| s.reason.as_deref()) {
+        Some(r) if !r.is_empty() => r.to_string(),
+        _ => phase.to_string(),
+    };
+    for c in status.and_then(|s| s.conditions.as_deref()).unwrap_or(&[]) {
+        if c.type_ == "PodScheduled" && c.reason.as_deref() == Some("SchedulingGated") {
+            reason = "SchedulingGated".to_string();
+        }
+    }
+    reason
+}
+
+/// `printPod`'s walk over the init container statuses, in order. Returns
+/// whether the pod is still initializing (an init container that has not
+/// completed and is not a started sidecar), in which case the reason is
+/// set to `Init:...`.
+fn tally_init_containers(pod: &Pod, init_count: usize, t: &mut StatusTally) -> bool {
+    let init_statuses = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.init_container_statuses.as_deref())
+        .unwrap_or(&[]);
+    for (i, cs) in init_statuses.iter().enumerate() {
+        let restartable = is_restartable_init(pod, &cs.name);
+        t.restarts += i64::from(cs.restart_count);
+        if let Some(term) = cs.last_state.as_ref().and_then(|s| s.terminated.as_ref()) {
+            let finished = term.finished_at.as_ref().map(|t| t.0);
+            if later(finished, t.last_restart) {
+                t.last_restart = finished;
+            }
+            if restartable && later(finished, t.last_restartable_init_restart) {
+                t.last_restartable_init_restart = finished;
+            }
+        }
+        if restartable {
+            t.restartable_init_restarts += i64::from(cs.restart_count);
+        }
+        let state = cs.state.as_ref();
+        let terminated = state.and_then(|s| s.terminated.as_ref());
+        let waiting = state.and_then(|s| s.waiting.as_ref());
+        if terminated.map(|t| t.exit_code == 0).unwrap_or(false) {
+            continue;
+        }
+        if restartable && cs.started == Some(true) {
+            if cs.ready {
+                t.ready += 1;
+            }
+            continue;
+        }
+        if let Some(term) = terminated {
+            t.reason = match term.reason.as_deref() {
+                Some(r) if !r.is_empty() => format!("Init:{r}"),
+                _ => match term.signal {
+                    Some(sig) if sig != 0 => format!("Init:Signal:{sig}"),
+                    _ => format!("Init:ExitCode:{}", term.exit_code),
+                },
+            };
+        } else if let Some(r) = waiting
+            .and_then(|w| w.reason.as_deref())
+            .filter(|r| !r.is_empty() && *r != "PodInitializing")
+        {
+            t.reason = format!("Init:{r}");
+        } else {
+            t.reason = format!("Init:{}/{}", i, init_count);
+        }
+        return true;
+    }
+    false
+}
+
+/// `printPod`'s walk over the regular container statuses (last to first),
+/// once the pod is initialized: the restarts start again from the
+/// restartable init containers' own, and a waiting or terminated container
+/// gives the reason.
+fn tally_containers(pod: &Pod, t: &mut StatusTally) {
+    t.restarts = t.restartable_init_restarts;
+    t.last_restart = t.last_restartable_init_restart;
+    let mut has_running = false;
+    let statuses = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_deref())
+        .unwrap_or(&[]);
+    for cs in statuses.iter().rev() {
+        t.restarts += i64::from(cs.restart_count);
+        if let Some(term) = cs.last_state.as_ref().and_then(|s| s.terminated.as_ref()) {
+            let finished = term.finished_at.as_ref().map(|t| t.0);
+            if later(finished, t.last_restart) {
+                t.last_restart = finished;
+            }
+        }
+        let state = cs.state.as_ref();
+        let waiting_reason = state
+            .and_then(|s| s.waiting.as_ref())
+            .and_then(|w| w.reason.as_deref())
+            .filter(|r| !r.is_empty());
+        let terminated = state.and_then(|s| s.terminated.as_ref());
+        if let Some(r) = waiting_reason {
+            t.reason = r.to_string();
+        } else if let Some(term) = terminated {
+            t.reason = match term.reason.as_deref() {
+                Some(r) if !r.is_empty() => r.to_string(),
+                _ => match term.signal {
+                    Some(sig) if sig != 0 => format!("Signal:{sig}"),
+                    _ => format!("ExitCode:{}", term.exit_code),
+                },
+            };
+        } else if cs.ready && state.and_then(|s| s.running.as_ref()).is_some() {
+            has_running = true;
+            t.ready += 1;
+        }
+    }
+    if t.reason == "Completed" && has_running {
+        t.reason = if pod_condition_true(pod, "Ready", false) {
+            "Running".to_string()
+        } else {
+            "NotReady".to_string()
+        };
+    }
 }
 
 impl Printable for Pod {
