@@ -34,7 +34,7 @@ use k8s_openapi::jiff::Timestamp;
 use sim_core::api::quantity::{ParsedQuantity, Quantity, QuantityFormat};
 
 use crate::age::{age, age_micro, go_float_to_int};
-use crate::printers::{label_selector_string, node_roles};
+use crate::printers::{format_label_selector, label_selector_string, node_roles};
 use crate::table::{escape_terminal, tabwrite, KUBECTL_DESCRIBE};
 
 const LEVEL_0: usize = 0;
@@ -1535,11 +1535,7 @@ fn describe_topology_spread_constraints(
             t.topology_key, t.when_unsatisfiable, t.max_skew
         );
         if let Some(sel) = &t.label_selector {
-            let s = match label_selector_string(Some(sel)) {
-                Ok(s) if s.is_empty() => "<none>".to_string(),
-                Ok(s) => s,
-                Err(_) => "<error>".to_string(),
-            };
+            let s = format_label_selector(Some(sel));
             line.push_str(&format!(" for selector {s}"));
         }
         line.push('\n');

@@ -5,11 +5,40 @@
 //! of `kubectl get` and the selectors `kubectl describe` prints.
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+
+/// Why a label selector has no text form: the requirement errors of
+/// `labels.NewRequirement` that `metav1.LabelSelectorAsSelector` returns
+/// (label syntax is not validated, so these are the only ones).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum LabelSelectorError {
+    /// An `In` or `NotIn` expression without values.
+    #[error("for 'in', 'notin' operators, values set can't be empty: {key}")]
+    MissingValues {
+        /// The expression's key.
+        key: String,
+    },
+    /// An `Exists` or `DoesNotExist` expression with values.
+    #[error("values set must be empty for exists and does not exist: {key}")]
+    UnexpectedValues {
+        /// The expression's key.
+        key: String,
+    },
+    /// An operator other than `In`, `NotIn`, `Exists` and `DoesNotExist`.
+    #[error("{operator:?} is not a valid label selector operator")]
+    InvalidOperator {
+        /// The operator as written.
+        operator: String,
+    },
+}
+
 /// `metav1.LabelSelectorAsSelector(selector).String()`: requirements sorted
 /// by key, `k=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`; `""` for a
-/// missing or empty selector; `Err` for an invalid one (unknown operator or
-/// wrong number of values; label syntax is not validated).
-pub(crate) fn label_selector_string(selector: Option<&LabelSelector>) -> Result<String, String> {
+/// missing or empty selector; a [`LabelSelectorError`] for an invalid one
+/// (unknown operator or wrong number of values; label syntax is not
+/// validated).
+pub(crate) fn label_selector_string(
+    selector: Option<&LabelSelector>,
+) -> Result<String, LabelSelectorError> {
     let Some(sel) = selector else {
         return Ok(String::new());
     };
@@ -28,18 +57,14 @@ pub(crate) fn label_selector_string(selector: Option<&LabelSelector>) -> Result<
         let rendered = match expr.operator.as_str() {
             "In" | "NotIn" => {
                 if values.is_empty() {
-                    return Err(format!(
-                        "for 'in', 'notin' operators, values set can't be empty: {k}"
-                    ));
+                    return Err(LabelSelectorError::MissingValues { key: k.clone() });
                 }
                 let op = if expr.operator == "In" { "in" } else { "notin" };
                 format!("{k} {op} ({})", values.join(","))
             }
             "Exists" | "DoesNotExist" => {
                 if !values.is_empty() {
-                    return Err(format!(
-                        "values set must be empty for exists and does not exist: {k}"
-                    ));
+                    return Err(LabelSelectorError::UnexpectedValues { key: k.clone() });
                 }
                 if expr.operator == "Exists" {
                     k.clone()
@@ -47,7 +72,11 @@ pub(crate) fn label_selector_string(selector: Option<&LabelSelector>) -> Result<
                     format!("!{k}")
                 }
             }
-            other => return Err(format!("{other:?} is not a valid label selector operator")),
+            other => {
+                return Err(LabelSelectorError::InvalidOperator {
+                    operator: other.to_string(),
+                })
+            }
         };
         reqs.push((k.clone(), rendered));
     }
@@ -114,5 +143,44 @@ mod tests {
             }]),
         };
         assert_eq!(format_label_selector(Some(&bad)), "<error>");
+        let invalid = label_selector_string(Some(&bad)).unwrap_err();
+        assert_eq!(
+            invalid,
+            LabelSelectorError::InvalidOperator {
+                operator: "Bogus".into()
+            }
+        );
+        assert_eq!(
+            invalid.to_string(),
+            "\"Bogus\" is not a valid label selector operator"
+        );
+        let with_values = |operator: &str, values: Option<Vec<String>>| LabelSelector {
+            match_labels: None,
+            match_expressions: Some(vec![LabelSelectorRequirement {
+                key: "k".into(),
+                operator: operator.into(),
+                values,
+            }]),
+        };
+        let empty_in = label_selector_string(Some(&with_values("In", None))).unwrap_err();
+        assert_eq!(
+            empty_in,
+            LabelSelectorError::MissingValues { key: "k".into() }
+        );
+        assert_eq!(
+            empty_in.to_string(),
+            "for 'in', 'notin' operators, values set can't be empty: k"
+        );
+        let exists_with_values =
+            label_selector_string(Some(&with_values("Exists", Some(vec!["v".into()]))))
+                .unwrap_err();
+        assert_eq!(
+            exists_with_values,
+            LabelSelectorError::UnexpectedValues { key: "k".into() }
+        );
+        assert_eq!(
+            exists_with_values.to_string(),
+            "values set must be empty for exists and does not exist: k"
+        );
     }
 }
