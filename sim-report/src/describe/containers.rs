@@ -11,6 +11,7 @@ use super::go_sort::go_sort;
 use super::resources::{describe_resources, parse_q, zero_q, ResourceList};
 use super::{or_empty, print_bool, rfc1123z_opt, PrefixWriter, LEVEL_0, LEVEL_1, LEVEL_2, LEVEL_3};
 use crate::age::go_float_to_int;
+
 /// `DescribeProbe`, with the apiserver's probe defaults for missing fields.
 fn describe_probe(p: &Probe) -> String {
     let attrs = format!(

@@ -16,6 +16,7 @@ use super::{
     LEVEL_0, LEVEL_1,
 };
 use crate::printers::label_selector_string;
+
 fn describe_pod_template(w: &mut PrefixWriter, template: Option<&PodTemplateSpec>) {
     w.write(LEVEL_0, "Pod Template:\n");
     let Some(t) = template else {

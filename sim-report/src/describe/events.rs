@@ -9,6 +9,7 @@ use k8s_openapi::jiff::Timestamp;
 use super::go_sort::go_sort;
 use super::{or_empty, PrefixWriter, LEVEL_0, LEVEL_1};
 use crate::age::{age, age_micro};
+
 /// `DescribeEvents`: the events in apiserver list order (by name) sorted
 /// like kubectl (Go's unstable sort by `lastTimestamp`), with the Age column
 /// `5m`, or `2m (x3 over 5m)` for repeated events.

@@ -59,6 +59,7 @@ pub use deployment::describe_deployment;
 pub use namespace::describe_namespace;
 pub use node::describe_node;
 pub use pod::describe_pod;
+
 const LEVEL_0: usize = 0;
 const LEVEL_1: usize = 1;
 const LEVEL_2: usize = 2;
@@ -80,6 +81,7 @@ fn rfc1123z_opt(t: Option<&Time>) -> String {
 
 // ---------------------------------------------------------------------------
 // PrefixWriter.
+
 /// kubectl's `prefixWriter` / `nestedPrefixWriter` writing into a buffer
 /// that is aligned by the tab writer at the end.
 struct PrefixWriter {

@@ -8,6 +8,7 @@ use super::{
     or_empty, print_annotations_multiline, print_labels_multiline, rfc1123z_opt, PrefixWriter,
     LEVEL_0, LEVEL_1,
 };
+
 /// `kubectl describe namespace` for a namespace without ResourceQuotas and
 /// LimitRanges.
 pub fn describe_namespace(ns: &Namespace) -> String {

@@ -17,6 +17,7 @@ use super::{
 };
 use crate::age::{age, go_float_to_int};
 use crate::printers::node_roles;
+
 fn percent(num: i64, den: i64) -> i64 {
     go_float_to_int(num as f64 / den as f64 * 100.0)
 }

@@ -7,6 +7,7 @@ use k8s_openapi::api::core::v1::{Toleration, TopologySpreadConstraint};
 use super::go_sort::go_sort;
 use super::{or_empty, PrefixWriter, LEVEL_0};
 use crate::printers::format_label_selector;
+
 /// `printTolerationsMultilineWithIndent`.
 pub(super) fn print_tolerations_multiline(
     w: &mut PrefixWriter,

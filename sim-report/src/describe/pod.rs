@@ -14,6 +14,7 @@ use super::{
     LEVEL_1,
 };
 use crate::age::age;
+
 /// `kubectl describe pod`. `events` are the events kubectl would find for
 /// the pod (involvedObject = this pod), in any order: they are put in
 /// apiserver list order (by name) and then sorted as kubectl does.

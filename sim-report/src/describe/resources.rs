@@ -11,6 +11,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use sim_core::api::quantity::{ParsedQuantity, Quantity, QuantityFormat};
 
 use super::PrefixWriter;
+
 pub(super) type ResourceList = BTreeMap<String, K8sQuantity>;
 
 /// A quantity as kubectl decodes it (Go `ParseQuantity`, printing the

@@ -11,6 +11,7 @@ use super::{
     go_opt_bool, or_empty, print_annotations_multiline, print_labels_multiline, shorten,
     PrefixWriter, LEVEL_0, LEVEL_1, LEVEL_2, LEVEL_3, MAX_ANNOTATION_LEN,
 };
+
 fn describe_pvc_spec(
     w: &mut PrefixWriter,
     meta: Option<&ObjectMeta>,

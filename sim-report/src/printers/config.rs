@@ -10,6 +10,7 @@ use k8s_openapi::api::scheduling::v1::PriorityClass;
 use k8s_openapi::jiff::Timestamp;
 
 use super::{col, name_of, obj_age, Column, Printable};
+
 impl Printable for Namespace {
     const NAMESPACED: bool = false;
 

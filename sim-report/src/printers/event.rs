@@ -7,6 +7,7 @@ use k8s_openapi::jiff::Timestamp;
 
 use super::{col, name_of, s, wide, Column, Printable};
 use crate::age::{age, age_micro};
+
 impl Printable for Event {
     const NAMESPACED: bool = true;
 

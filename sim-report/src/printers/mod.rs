@@ -208,6 +208,7 @@ pub fn no_resources_message(namespace: Option<&str>) -> String {
 
 // ---------------------------------------------------------------------------
 // Shared formatting helpers.
+
 /// `labels.FormatLabels`: `k=v` pairs sorted by key and joined by commas,
 /// `<none>` when empty.
 pub fn format_labels(labels: Option<&BTreeMap<String, String>>) -> String {

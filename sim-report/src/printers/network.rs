@@ -9,6 +9,7 @@ use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::jiff::Timestamp;
 
 use super::{col, format_labels, name_of, obj_age, wide, Column, Printable};
+
 /// `net.JoinHostPort`.
 fn join_host_port(host: &str, port: &str) -> String {
     if host.contains(':') {

@@ -6,6 +6,7 @@ use k8s_openapi::api::core::v1::Node;
 use k8s_openapi::jiff::Timestamp;
 
 use super::{col, name_of, obj_age, wide, Column, Printable};
+
 /// `findNodeRoles`: roles from `node-role.kubernetes.io/<role>` labels and
 /// the `kubernetes.io/role` label, sorted and de-duplicated.
 pub(crate) fn node_roles(node: &Node) -> Vec<String> {

@@ -200,6 +200,7 @@ impl Printable for StorageClass {
 
 // ---------------------------------------------------------------------------
 // Quantities.
+
 /// How the apiserver prints an optional quantity string: Go's
 /// `Quantity.String()` after `ParseQuantity` (see [`ParsedQuantity`]), "0"
 /// when missing (Go's zero `Quantity`), and the text unchanged when it does
