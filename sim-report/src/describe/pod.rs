@@ -1,7 +1,7 @@
 //! `kubectl describe pod` (`describePod` in
 //! `k8s.io/kubectl/pkg/describe/describe.go`).
 
-use k8s_openapi::api::core::v1::{Container, Event, Pod};
+use k8s_openapi::api::core::v1::{Container, EphemeralContainer, Event, Pod};
 use k8s_openapi::jiff::Timestamp;
 
 use super::containers::describe_containers;
@@ -18,8 +18,96 @@ use crate::age::age;
 /// `kubectl describe pod`. `events` are the events kubectl would find for
 /// the pod (involvedObject = this pod), in any order: they are put in
 /// apiserver list order (by name) and then sorted as kubectl does.
+///
+/// ```
+/// use k8s_openapi::api::core::v1::{Container, Pod, PodSpec};
+/// use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+/// use k8s_openapi::jiff::Timestamp;
+///
+/// let pod = Pod {
+///     metadata: ObjectMeta {
+///         name: Some("web".into()),
+///         namespace: Some("default".into()),
+///         ..Default::default()
+///     },
+///     spec: Some(PodSpec {
+///         containers: vec![Container {
+///             name: "web".into(),
+///             image: Some("nginx".into()),
+///             ..Default::default()
+///         }],
+///         ..Default::default()
+///     }),
+///     status: None,
+/// };
+/// let now = Timestamp::from_second(1_750_000_000).unwrap();
+/// let text = sim_report::describe::describe_pod(&pod, &[], now);
+/// let want = [
+///     "Name:         web",
+///     "Namespace:    default",
+///     "Node:         <none>",
+///     "Labels:       <none>",
+///     "Annotations:  <none>",
+///     "Status:       Pending",
+///     "IP:           ",
+///     "IPs:          <none>",
+///     "Containers:",
+///     "  web:",
+///     "    Image:        nginx",
+///     "    Port:         <none>",
+///     "    Host Port:    <none>",
+///     "    Environment:  <none>",
+///     "    Mounts:       <none>",
+///     "Volumes:          <none>",
+///     "QoS Class:        BestEffort",
+///     "Node-Selectors:   <none>",
+///     "Tolerations:      <none>",
+///     "Events:           <none>",
+/// ];
+/// assert_eq!(text, want.join("\n") + "\n");
+/// ```
 pub fn describe_pod(pod: &Pod, events: &[&Event], now: Timestamp) -> String {
     let mut w = PrefixWriter::new();
+    let spec = pod.spec.as_ref();
+    print_identity(&mut w, pod);
+    print_status(&mut w, pod, now);
+    print_ips(&mut w, pod);
+    print_controller_and_resources(&mut w, pod);
+    print_all_containers(&mut w, pod);
+    print_readiness_gates_and_conditions(&mut w, pod);
+    describe_volumes(
+        &mut w,
+        spec.and_then(|s| s.volumes.as_deref()).unwrap_or(&[]),
+        "",
+    );
+    let qos = match pod.status.as_ref().and_then(|s| s.qos_class.as_deref()) {
+        Some(q) if !q.is_empty() => q.to_string(),
+        _ => compute_pod_qos(pod).to_string(),
+    };
+    w.write(LEVEL_0, &format!("QoS Class:\t{qos}\n"));
+    print_labels_multiline(
+        &mut w,
+        "Node-Selectors",
+        spec.and_then(|s| s.node_selector.as_ref()),
+    );
+    print_tolerations_multiline(
+        &mut w,
+        "Tolerations",
+        spec.and_then(|s| s.tolerations.as_deref()).unwrap_or(&[]),
+    );
+    describe_topology_spread_constraints(
+        &mut w,
+        spec.and_then(|s| s.topology_spread_constraints.as_deref())
+            .unwrap_or(&[]),
+        "",
+    );
+    describe_events(&mut w, &by_name(events), now);
+    w.finish()
+}
+
+/// Name, Namespace, Priority, Priority Class Name, Runtime Class Name,
+/// Service Account, Node, Start Time, Labels and Annotations.
+fn print_identity(w: &mut PrefixWriter, pod: &Pod) {
     let meta = &pod.metadata;
     let spec = pod.spec.as_ref();
     let status = pod.status.as_ref();
@@ -69,8 +157,16 @@ pub fn describe_pod(pod: &Pod, events: &[&Event], now: Timestamp) -> String {
     if let Some(st) = status.and_then(|s| s.start_time.as_ref()) {
         w.write(LEVEL_0, &format!("Start Time:\t{}\n", rfc1123z(st.0)));
     }
-    print_labels_multiline(&mut w, "Labels", meta.labels.as_ref());
-    print_annotations_multiline(&mut w, "Annotations", meta.annotations.as_ref());
+    print_labels_multiline(w, "Labels", meta.labels.as_ref());
+    print_annotations_multiline(w, "Annotations", meta.annotations.as_ref());
+}
+
+/// Status (or "Terminating" with the grace period while being deleted),
+/// Reason, Message and the pod's SeccompProfile.
+fn print_status(w: &mut PrefixWriter, pod: &Pod, now: Timestamp) {
+    let meta = &pod.metadata;
+    let spec = pod.spec.as_ref();
+    let status = pod.status.as_ref();
     let phase = status
         .and_then(|s| s.phase.clone())
         .unwrap_or_else(|| "Pending".to_string());
@@ -117,6 +213,11 @@ pub fn describe_pod(pod: &Pod, events: &[&Event], now: Timestamp) -> String {
             );
         }
     }
+}
+
+/// IP and IPs.
+fn print_ips(w: &mut PrefixWriter, pod: &Pod) {
+    let status = pod.status.as_ref();
     w.write(
         LEVEL_0,
         &format!(
@@ -133,7 +234,12 @@ pub fn describe_pod(pod: &Pod, events: &[&Event], now: Timestamp) -> String {
             w.write(LEVEL_1, &format!("IP:\t{}\n", ip.ip));
         }
     }
-    if let Some(owner) = meta
+}
+
+/// Controlled By, NominatedNodeName and the pod-level Resources.
+fn print_controller_and_resources(w: &mut PrefixWriter, pod: &Pod) {
+    if let Some(owner) = pod
+        .metadata
         .owner_references
         .iter()
         .flatten()
@@ -144,22 +250,31 @@ pub fn describe_pod(pod: &Pod, events: &[&Event], now: Timestamp) -> String {
             &format!("Controlled By:\t{}/{}\n", owner.kind, owner.name),
         );
     }
-    if let Some(n) = status
+    if let Some(n) = pod
+        .status
+        .as_ref()
         .and_then(|s| s.nominated_node_name.as_ref())
         .filter(|s| !s.is_empty())
     {
         w.write(LEVEL_0, &format!("NominatedNodeName:\t{n}\n"));
     }
-    if let Some(res) = spec.and_then(|s| s.resources.as_ref()) {
+    if let Some(res) = pod.spec.as_ref().and_then(|s| s.resources.as_ref()) {
         w.write(LEVEL_0, "Resources:\n");
-        describe_resources(&mut w, Some(res), LEVEL_1);
+        describe_resources(w, Some(res), LEVEL_1);
     }
+}
+
+/// Init Containers (when there are any), Containers and Ephemeral
+/// Containers (when there are any), each with its statuses.
+fn print_all_containers(w: &mut PrefixWriter, pod: &Pod) {
+    let spec = pod.spec.as_ref();
+    let status = pod.status.as_ref();
     let init = spec
         .and_then(|s| s.init_containers.as_deref())
         .unwrap_or(&[]);
     if !init.is_empty() {
         describe_containers(
-            &mut w,
+            w,
             "Init Containers",
             init,
             status
@@ -170,7 +285,7 @@ pub fn describe_pod(pod: &Pod, events: &[&Event], now: Timestamp) -> String {
         );
     }
     describe_containers(
-        &mut w,
+        w,
         "Containers",
         spec.map(|s| s.containers.as_slice()).unwrap_or(&[]),
         status
@@ -183,27 +298,11 @@ pub fn describe_pod(pod: &Pod, events: &[&Event], now: Timestamp) -> String {
         .and_then(|s| s.ephemeral_containers.as_ref())
         .into_iter()
         .flatten()
-        .map(|e| Container {
-            name: e.name.clone(),
-            image: e.image.clone(),
-            command: e.command.clone(),
-            args: e.args.clone(),
-            env: e.env.clone(),
-            env_from: e.env_from.clone(),
-            ports: e.ports.clone(),
-            resources: e.resources.clone(),
-            security_context: e.security_context.clone(),
-            volume_mounts: e.volume_mounts.clone(),
-            volume_devices: e.volume_devices.clone(),
-            liveness_probe: e.liveness_probe.clone(),
-            readiness_probe: e.readiness_probe.clone(),
-            startup_probe: e.startup_probe.clone(),
-            ..Default::default()
-        })
+        .map(ephemeral_as_container)
         .collect();
     if !ephemeral.is_empty() {
         describe_containers(
-            &mut w,
+            w,
             "Ephemeral Containers",
             &ephemeral,
             status
@@ -213,8 +312,41 @@ pub fn describe_pod(pod: &Pod, events: &[&Event], now: Timestamp) -> String {
             "",
         );
     }
-    let conditions = status.and_then(|s| s.conditions.as_deref()).unwrap_or(&[]);
-    let gates = spec
+}
+
+/// An ephemeral container as the `Container` kubectl prints for it (the
+/// `EphemeralContainerCommon` fields `describeContainers` reads).
+fn ephemeral_as_container(e: &EphemeralContainer) -> Container {
+    Container {
+        name: e.name.clone(),
+        image: e.image.clone(),
+        command: e.command.clone(),
+        args: e.args.clone(),
+        env: e.env.clone(),
+        env_from: e.env_from.clone(),
+        ports: e.ports.clone(),
+        resources: e.resources.clone(),
+        security_context: e.security_context.clone(),
+        volume_mounts: e.volume_mounts.clone(),
+        volume_devices: e.volume_devices.clone(),
+        liveness_probe: e.liveness_probe.clone(),
+        readiness_probe: e.readiness_probe.clone(),
+        startup_probe: e.startup_probe.clone(),
+        ..Default::default()
+    }
+}
+
+/// Readiness Gates (with the status of the matching condition) and
+/// Conditions, each only when there are any.
+fn print_readiness_gates_and_conditions(w: &mut PrefixWriter, pod: &Pod) {
+    let conditions = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.as_deref())
+        .unwrap_or(&[]);
+    let gates = pod
+        .spec
+        .as_ref()
         .and_then(|s| s.readiness_gates.as_deref())
         .unwrap_or(&[]);
     if !gates.is_empty() {
@@ -234,34 +366,6 @@ pub fn describe_pod(pod: &Pod, events: &[&Event], now: Timestamp) -> String {
             w.write(LEVEL_1, &format!("{} \t{} \n", c.type_, c.status));
         }
     }
-    describe_volumes(
-        &mut w,
-        spec.and_then(|s| s.volumes.as_deref()).unwrap_or(&[]),
-        "",
-    );
-    let qos = match status.and_then(|s| s.qos_class.as_deref()) {
-        Some(q) if !q.is_empty() => q.to_string(),
-        _ => compute_pod_qos(pod).to_string(),
-    };
-    w.write(LEVEL_0, &format!("QoS Class:\t{qos}\n"));
-    print_labels_multiline(
-        &mut w,
-        "Node-Selectors",
-        spec.and_then(|s| s.node_selector.as_ref()),
-    );
-    print_tolerations_multiline(
-        &mut w,
-        "Tolerations",
-        spec.and_then(|s| s.tolerations.as_deref()).unwrap_or(&[]),
-    );
-    describe_topology_spread_constraints(
-        &mut w,
-        spec.and_then(|s| s.topology_spread_constraints.as_deref())
-            .unwrap_or(&[]),
-        "",
-    );
-    describe_events(&mut w, &by_name(events), now);
-    w.finish()
 }
 
 #[cfg(test)]
