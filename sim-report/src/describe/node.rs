@@ -2,7 +2,8 @@
 //! `describeNodeResource` in `k8s.io/kubectl/pkg/describe/describe.go`).
 
 use k8s_openapi::api::coordination::v1::Lease;
-use k8s_openapi::api::core::v1::{Event, Node, Pod};
+use k8s_openapi::api::core::v1::{Event, Node, NodeSystemInfo, Pod, Taint};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime;
 use k8s_openapi::jiff::Timestamp;
 use sim_core::api::quantity::QuantityFormat;
 
@@ -37,9 +38,30 @@ pub fn describe_node(
     now: Timestamp,
 ) -> String {
     let mut w = PrefixWriter::new();
+    print_identity(&mut w, node);
+    print_taints(&mut w, node);
+    w.write(
+        LEVEL_0,
+        &format!(
+            "Unschedulable:\t{}\n",
+            node.spec
+                .as_ref()
+                .and_then(|s| s.unschedulable)
+                .unwrap_or(false)
+        ),
+    );
+    print_lease(&mut w, lease, or_empty(node.metadata.name.as_ref()));
+    print_conditions(&mut w, node);
+    print_addresses_and_capacity(&mut w, node);
+    print_system_info(&mut w, node);
+    describe_node_resource(&mut w, node, pods, now);
+    describe_events(&mut w, &events_in_query_order(node, events), now);
+    w.finish()
+}
+
+/// Name, Roles, Labels, Annotations and CreationTimestamp.
+fn print_identity(w: &mut PrefixWriter, node: &Node) {
     let meta = &node.metadata;
-    let spec = node.spec.as_ref();
-    let status = node.status.as_ref();
     let name = or_empty(meta.name.as_ref());
     w.write(LEVEL_0, &format!("Name:\t{name}\n"));
     let roles = node_roles(node);
@@ -48,8 +70,8 @@ pub fn describe_node(
     } else {
         w.write(LEVEL_0, &format!("Roles:\t{}\n", roles.join(",")));
     }
-    print_labels_multiline(&mut w, "Labels", meta.labels.as_ref());
-    print_annotations_multiline(&mut w, "Annotations", meta.annotations.as_ref());
+    print_labels_multiline(w, "Labels", meta.labels.as_ref());
+    print_annotations_multiline(w, "Annotations", meta.annotations.as_ref());
     w.write(
         LEVEL_0,
         &format!(
@@ -57,9 +79,14 @@ pub fn describe_node(
             rfc1123z_opt(meta.creation_timestamp.as_ref())
         ),
     );
-    // printNodeTaintsMultiline
+}
+
+/// `printNodeTaintsMultiline`: the taints sorted by `effect,key`.
+fn print_taints(w: &mut PrefixWriter, node: &Node) {
     w.write(LEVEL_0, "Taints:\t");
-    let mut taints: Vec<_> = spec
+    let mut taints: Vec<_> = node
+        .spec
+        .as_ref()
         .and_then(|s| s.taints.as_ref())
         .into_iter()
         .flatten()
@@ -67,12 +94,9 @@ pub fn describe_node(
     if taints.is_empty() {
         w.write_line("<none>");
     } else {
-        go_sort(
-            &mut taints,
-            &|a: &&k8s_openapi::api::core::v1::Taint, b: &&k8s_openapi::api::core::v1::Taint| {
-                format!("{},{}", a.effect, a.key) < format!("{},{}", b.effect, b.key)
-            },
-        );
+        go_sort(&mut taints, &|a: &&Taint, b: &&Taint| {
+            format!("{},{}", a.effect, a.key) < format!("{},{}", b.effect, b.key)
+        });
         for (i, t) in taints.iter().enumerate() {
             if i != 0 {
                 w.write(LEVEL_0, "\t");
@@ -84,13 +108,11 @@ pub fn describe_node(
             w.write(LEVEL_0, &format!("{text}\n"));
         }
     }
-    w.write(
-        LEVEL_0,
-        &format!(
-            "Unschedulable:\t{}\n",
-            spec.and_then(|s| s.unschedulable).unwrap_or(false)
-        ),
-    );
+}
+
+/// The Lease section: holder, acquire and renew times, or kubectl's error
+/// when the node has no Lease.
+fn print_lease(w: &mut PrefixWriter, lease: Option<&Lease>, name: &str) {
     match lease {
         Some(l) => {
             w.write(LEVEL_0, "Lease:\n");
@@ -103,11 +125,10 @@ pub fn describe_node(
                         .unwrap_or_else(|| "<unset>".to_string())
                 ),
             );
-            let fmt_micro =
-                |t: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime>| {
-                    t.map(|t| rfc1123z(t.0))
-                        .unwrap_or_else(|| "<unset>".to_string())
-                };
+            let fmt_micro = |t: Option<&MicroTime>| {
+                t.map(|t| rfc1123z(t.0))
+                    .unwrap_or_else(|| "<unset>".to_string())
+            };
             w.write(
                 LEVEL_1,
                 &format!(
@@ -130,7 +151,15 @@ pub fn describe_node(
             ),
         ),
     }
-    let conditions = status.and_then(|s| s.conditions.as_deref()).unwrap_or(&[]);
+}
+
+/// The Conditions table (only when there are conditions).
+fn print_conditions(w: &mut PrefixWriter, node: &Node) {
+    let conditions = node
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.as_deref())
+        .unwrap_or(&[]);
     if !conditions.is_empty() {
         w.write(
             LEVEL_0,
@@ -155,6 +184,11 @@ pub fn describe_node(
             );
         }
     }
+}
+
+/// Addresses, then Capacity and Allocatable (each only when not empty).
+fn print_addresses_and_capacity(w: &mut PrefixWriter, node: &Node) {
+    let status = node.status.as_ref();
     w.write(LEVEL_0, "Addresses:\n");
     for a in status.and_then(|s| s.addresses.as_deref()).unwrap_or(&[]) {
         w.write(LEVEL_1, &format!("{}:\t{}\n", a.type_, a.address));
@@ -162,10 +196,10 @@ pub fn describe_node(
     let capacity = status
         .and_then(|s| s.capacity.as_ref())
         .filter(|c| !c.is_empty());
-    let allocatable_raw = status
+    let allocatable = status
         .and_then(|s| s.allocatable.as_ref())
         .filter(|c| !c.is_empty());
-    for (title, list) in [("Capacity", capacity), ("Allocatable", allocatable_raw)] {
+    for (title, list) in [("Capacity", capacity), ("Allocatable", allocatable)] {
         if let Some(list) = list {
             w.write(LEVEL_0, &format!("{title}:\n"));
             for (name, q) in list {
@@ -173,8 +207,15 @@ pub fn describe_node(
             }
         }
     }
-    let default_info = k8s_openapi::api::core::v1::NodeSystemInfo::default();
-    let info = status
+}
+
+/// System Info, then PodCIDR, PodCIDRs and ProviderID when set.
+fn print_system_info(w: &mut PrefixWriter, node: &Node) {
+    let spec = node.spec.as_ref();
+    let default_info = NodeSystemInfo::default();
+    let info = node
+        .status
+        .as_ref()
         .and_then(|s| s.node_info.as_ref())
         .unwrap_or(&default_info);
     w.write(LEVEL_0, "System Info:\n");
@@ -210,8 +251,63 @@ pub fn describe_node(
     {
         w.write(LEVEL_0, &format!("ProviderID:\t{p}\n"));
     }
+}
 
-    // describeNodeResource
+/// What `describeNodeResource` divides by: the node's allocatable
+/// resources (its capacity when allocatable is empty), with the cpu in
+/// millicores and the memory and ephemeral storage in bytes.
+struct Allocatable {
+    list: QList,
+    cpu: i64,
+    memory: i64,
+    ephemeral_storage: i64,
+}
+
+impl Allocatable {
+    fn of(node: &Node) -> Self {
+        let status = node.status.as_ref();
+        let capacity = status
+            .and_then(|s| s.capacity.as_ref())
+            .filter(|c| !c.is_empty());
+        let allocatable = status
+            .and_then(|s| s.allocatable.as_ref())
+            .filter(|c| !c.is_empty());
+        let list = to_qlist(allocatable.or(capacity));
+        let cpu = qget(&list, "cpu", QuantityFormat::DecimalSi)
+            .quantity()
+            .saturating_milli_value();
+        let memory = qget(&list, "memory", QuantityFormat::BinarySi)
+            .quantity()
+            .saturating_value();
+        let ephemeral_storage = qget(&list, "ephemeral-storage", QuantityFormat::BinarySi)
+            .quantity()
+            .saturating_value();
+        Allocatable {
+            list,
+            cpu,
+            memory,
+            ephemeral_storage,
+        }
+    }
+}
+
+/// `describeNodeResource`: the Non-terminated Pods table, then the
+/// Allocated resources totals.
+fn describe_node_resource(w: &mut PrefixWriter, node: &Node, pods: &[&Pod], now: Timestamp) {
+    let alloc = Allocatable::of(node);
+    let (total_reqs, total_limits) = print_non_terminated_pods(w, pods, &alloc, now);
+    print_allocated_resources(w, &alloc, &total_reqs, &total_limits);
+}
+
+/// The Non-terminated Pods table: each pod (in `namespace/name` order)
+/// with its cpu and memory requests and limits and their share of the
+/// allocatable. Returns the sums of the pods' requests and limits.
+fn print_non_terminated_pods(
+    w: &mut PrefixWriter,
+    pods: &[&Pod],
+    alloc: &Allocatable,
+    now: Timestamp,
+) -> (QList, QList) {
     let mut pods: Vec<&Pod> = pods.to_vec();
     pods.sort_by_key(|p| {
         format!(
@@ -232,16 +328,6 @@ pub fn describe_node(
         LEVEL_1,
         "---------\t----\t\t------------\t----------\t---------------\t-------------\t---\n",
     );
-    let allocatable = to_qlist(allocatable_raw.or(capacity));
-    let alloc_cpu = qget(&allocatable, "cpu", QuantityFormat::DecimalSi)
-        .quantity()
-        .saturating_milli_value();
-    let alloc_mem = qget(&allocatable, "memory", QuantityFormat::BinarySi)
-        .quantity()
-        .saturating_value();
-    let alloc_eph = qget(&allocatable, "ephemeral-storage", QuantityFormat::BinarySi)
-        .quantity()
-        .saturating_value();
     let mut total_reqs = QList::new();
     let mut total_limits = QList::new();
     for p in &pods {
@@ -258,19 +344,31 @@ pub fn describe_node(
                 or_empty(p.metadata.namespace.as_ref()),
                 or_empty(p.metadata.name.as_ref()),
                 cpu_req,
-                percent(cpu_req.quantity().saturating_milli_value(), alloc_cpu),
+                percent(cpu_req.quantity().saturating_milli_value(), alloc.cpu),
                 cpu_lim,
-                percent(cpu_lim.quantity().saturating_milli_value(), alloc_cpu),
+                percent(cpu_lim.quantity().saturating_milli_value(), alloc.cpu),
                 mem_req,
-                percent(mem_req.quantity().saturating_value(), alloc_mem),
+                percent(mem_req.quantity().saturating_value(), alloc.memory),
                 mem_lim,
-                percent(mem_lim.quantity().saturating_value(), alloc_mem),
+                percent(mem_lim.quantity().saturating_value(), alloc.memory),
                 age(p.metadata.creation_timestamp.as_ref(), now)
             ),
         );
         add_resource_list(&mut total_reqs, &reqs);
         add_resource_list(&mut total_limits, &limits);
     }
+    (total_reqs, total_limits)
+}
+
+/// The Allocated resources table: cpu, memory and ephemeral storage with
+/// their share of the allocatable, then each hugepages size, then the
+/// other (extended) resources without a share.
+fn print_allocated_resources(
+    w: &mut PrefixWriter,
+    alloc: &Allocatable,
+    total_reqs: &QList,
+    total_limits: &QList,
+) {
     w.write(
         LEVEL_0,
         "Allocated resources:\n  (Total limits may be over 100 percent, i.e., overcommitted.)\n",
@@ -279,12 +377,12 @@ pub fn describe_node(
     w.write(LEVEL_1, "--------\t--------\t------\n");
     let guarded = |num: i64, den: i64| if den != 0 { percent(num, den) } else { 0 };
     for (name, den, milli) in [
-        ("cpu", alloc_cpu, true),
-        ("memory", alloc_mem, false),
-        ("ephemeral-storage", alloc_eph, false),
+        ("cpu", alloc.cpu, true),
+        ("memory", alloc.memory, false),
+        ("ephemeral-storage", alloc.ephemeral_storage, false),
     ] {
-        let r = qget(&total_reqs, name, QuantityFormat::DecimalSi);
-        let l = qget(&total_limits, name, QuantityFormat::DecimalSi);
+        let r = qget(total_reqs, name, QuantityFormat::DecimalSi);
+        let l = qget(total_limits, name, QuantityFormat::DecimalSi);
         let (rv, lv) = if milli {
             (
                 r.quantity().saturating_milli_value(),
@@ -308,12 +406,13 @@ pub fn describe_node(
             ),
         );
     }
-    for (name, alloc_q) in allocatable
+    for (name, alloc_q) in alloc
+        .list
         .iter()
         .filter(|(n, _)| n.starts_with("hugepages-"))
     {
-        let r = qget(&total_reqs, name, QuantityFormat::DecimalSi);
-        let l = qget(&total_limits, name, QuantityFormat::DecimalSi);
+        let r = qget(total_reqs, name, QuantityFormat::DecimalSi);
+        let l = qget(total_limits, name, QuantityFormat::DecimalSi);
         let den = alloc_q.quantity().saturating_value();
         w.write(
             LEVEL_1,
@@ -327,7 +426,7 @@ pub fn describe_node(
             ),
         );
     }
-    for name in allocatable.keys().filter(|n| {
+    for name in alloc.list.keys().filter(|n| {
         !matches!(n.as_str(), "cpu" | "memory" | "ephemeral-storage" | "pods")
             && !n.starts_with("hugepages-")
     }) {
@@ -336,13 +435,18 @@ pub fn describe_node(
             &format!(
                 "{}\t{}\t{}\n",
                 name,
-                qget(&total_reqs, name, QuantityFormat::DecimalSi),
-                qget(&total_limits, name, QuantityFormat::DecimalSi)
+                qget(total_reqs, name, QuantityFormat::DecimalSi),
+                qget(total_limits, name, QuantityFormat::DecimalSi)
             ),
         );
     }
-    // Events: first those found by UID, then those found by name.
-    let uid = meta.uid.as_deref().unwrap_or("");
+}
+
+/// The node's events in the order kubectl's two queries return them:
+/// first those found by the node's UID, then those found by name, each
+/// group in list order (by name).
+fn events_in_query_order<'a>(node: &Node, events: &[&'a Event]) -> Vec<&'a Event> {
+    let uid = node.metadata.uid.as_deref().unwrap_or("");
     let (mut by_uid, mut rest): (Vec<&Event>, Vec<&Event>) = events
         .iter()
         .copied()
@@ -350,8 +454,7 @@ pub fn describe_node(
     by_uid = by_name(&by_uid);
     rest = by_name(&rest);
     by_uid.extend(rest);
-    describe_events(&mut w, &by_uid, now);
-    w.finish()
+    by_uid
 }
 
 #[cfg(test)]
@@ -359,7 +462,7 @@ mod tests {
     use super::*;
     use crate::describe::test_fixtures::*;
     use k8s_openapi::api::coordination::v1::LeaseSpec;
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
     #[test]
     fn describe_control_plane_node() {
         let node = control_plane();
