@@ -2,7 +2,9 @@
 //! `describeStatus`, `DescribeProbe` and the environment and mount
 //! sections of `k8s.io/kubectl/pkg/describe/describe.go`.
 
-use k8s_openapi::api::core::v1::{Container, ContainerState, ContainerStatus, Pod, Probe};
+use k8s_openapi::api::core::v1::{
+    Container, ContainerPort, ContainerState, ContainerStatus, Pod, Probe,
+};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use sim_core::api::quantity::{Quantity, QuantityFormat};
@@ -341,40 +343,7 @@ pub(super) fn describe_containers(
         if let Some(st) = status {
             w.write(LEVEL_2, &format!("Image ID:\t{}\n", st.image_id));
         }
-        let ports = c.ports.as_deref().unwrap_or(&[]);
-        let proto = |p: &k8s_openapi::api::core::v1::ContainerPort| {
-            p.protocol.clone().unwrap_or_else(|| "TCP".to_string())
-        };
-        let port_string = ports
-            .iter()
-            .map(|p| format!("{}/{}", p.container_port, proto(p)))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let host_port_string = ports
-            .iter()
-            .map(|p| format!("{}/{}", p.host_port.unwrap_or(0), proto(p)))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let or_none = |s: &str| {
-            if s.is_empty() {
-                "<none>".to_string()
-            } else {
-                s.to_string()
-            }
-        };
-        if port_string.contains(',') {
-            w.write(LEVEL_2, &format!("Ports:\t{port_string}\n"));
-        } else {
-            w.write(LEVEL_2, &format!("Port:\t{}\n", or_none(&port_string)));
-        }
-        if host_port_string.contains(',') {
-            w.write(LEVEL_2, &format!("Host Ports:\t{host_port_string}\n"));
-        } else {
-            w.write(
-                LEVEL_2,
-                &format!("Host Port:\t{}\n", or_none(&host_port_string)),
-            );
-        }
+        describe_container_ports(w, c);
         if let Some(sp) = c
             .security_context
             .as_ref()
@@ -391,16 +360,7 @@ pub(super) fn describe_containers(
                 );
             }
         }
-        for (title, items) in [("Command", &c.command), ("Args", &c.args)] {
-            if let Some(items) = items.as_ref().filter(|v| !v.is_empty()) {
-                w.write(LEVEL_2, &format!("{title}:\n"));
-                for item in items {
-                    for s in item.split('\n') {
-                        w.write(LEVEL_3, &format!("{s}\n"));
-                    }
-                }
-            }
-        }
+        describe_container_command(w, c);
         if let Some(st) = status {
             describe_status(w, "State", st.state.as_ref());
             if let Some(last) = st.last_state.as_ref().filter(|l| l.terminated.is_some()) {
@@ -421,5 +381,57 @@ pub(super) fn describe_containers(
         }
         describe_container_env(w, c, pod);
         describe_container_volumes(w, c);
+    }
+}
+
+/// Port and Host Port (or Ports and Host Ports when there are several),
+/// `<none>` when the container declares no port.
+fn describe_container_ports(w: &mut PrefixWriter, c: &Container) {
+    let ports = c.ports.as_deref().unwrap_or(&[]);
+    let proto = |p: &ContainerPort| p.protocol.clone().unwrap_or_else(|| "TCP".to_string());
+    let port_string = ports
+        .iter()
+        .map(|p| format!("{}/{}", p.container_port, proto(p)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let host_port_string = ports
+        .iter()
+        .map(|p| format!("{}/{}", p.host_port.unwrap_or(0), proto(p)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let or_none = |s: &str| {
+        if s.is_empty() {
+            "<none>".to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    if port_string.contains(',') {
+        w.write(LEVEL_2, &format!("Ports:\t{port_string}\n"));
+    } else {
+        w.write(LEVEL_2, &format!("Port:\t{}\n", or_none(&port_string)));
+    }
+    if host_port_string.contains(',') {
+        w.write(LEVEL_2, &format!("Host Ports:\t{host_port_string}\n"));
+    } else {
+        w.write(
+            LEVEL_2,
+            &format!("Host Port:\t{}\n", or_none(&host_port_string)),
+        );
+    }
+}
+
+/// Command and Args, one line per item (and per line of a multi-line
+/// item), each only when set.
+fn describe_container_command(w: &mut PrefixWriter, c: &Container) {
+    for (title, items) in [("Command", &c.command), ("Args", &c.args)] {
+        if let Some(items) = items.as_ref().filter(|v| !v.is_empty()) {
+            w.write(LEVEL_2, &format!("{title}:\n"));
+            for item in items {
+                for s in item.split('\n') {
+                    w.write(LEVEL_3, &format!("{s}\n"));
+                }
+            }
+        }
     }
 }
