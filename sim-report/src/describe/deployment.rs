@@ -2,7 +2,7 @@
 //! `DescribePodTemplate` and `printReplicaSetsByLabels` in
 //! `k8s.io/kubectl/pkg/describe/describe.go`).
 
-use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentStatus, ReplicaSet};
 use k8s_openapi::api::core::v1::{Event, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use k8s_openapi::jiff::Timestamp;
@@ -120,9 +120,37 @@ pub fn describe_deployment(
     now: Timestamp,
 ) -> String {
     let mut w = PrefixWriter::new();
+    print_identity(&mut w, d);
+    print_replicas_and_strategy(&mut w, d);
+    let default_template = PodTemplateSpec::default();
+    describe_pod_template(
+        &mut w,
+        Some(
+            d.spec
+                .as_ref()
+                .map(|s| &s.template)
+                .unwrap_or(&default_template),
+        ),
+    );
+    print_conditions(&mut w, d);
+    let new_list: Vec<&ReplicaSet> = new_rs.into_iter().collect();
+    if !old_rss.is_empty() || !new_list.is_empty() {
+        w.write(
+            LEVEL_0,
+            &format!("OldReplicaSets:\t{}\n", replica_sets_by_labels(old_rss)),
+        );
+        w.write(
+            LEVEL_0,
+            &format!("NewReplicaSet:\t{}\n", replica_sets_by_labels(&new_list)),
+        );
+    }
+    describe_events(&mut w, &by_name(events), now);
+    w.finish()
+}
+
+/// Name, Namespace, CreationTimestamp, Labels, Annotations and Selector.
+fn print_identity(w: &mut PrefixWriter, d: &Deployment) {
     let meta = &d.metadata;
-    let spec = d.spec.as_ref();
-    let status = d.status.as_ref();
     w.write(
         LEVEL_0,
         &format!("Name:\t{}\n", or_empty(meta.name.as_ref())),
@@ -138,14 +166,19 @@ pub fn describe_deployment(
             rfc1123z_opt(meta.creation_timestamp.as_ref())
         ),
     );
-    print_labels_multiline(&mut w, "Labels", meta.labels.as_ref());
-    print_annotations_multiline(&mut w, "Annotations", meta.annotations.as_ref());
-    let selector = label_selector_string(spec.map(|s| &s.selector))
+    print_labels_multiline(w, "Labels", meta.labels.as_ref());
+    print_annotations_multiline(w, "Annotations", meta.annotations.as_ref());
+    let selector = label_selector_string(d.spec.as_ref().map(|s| &s.selector))
         .unwrap_or_else(|_| "<invalid>".to_string());
     w.write(LEVEL_0, &format!("Selector:\t{selector}\n"));
-    let st = |f: fn(&k8s_openapi::api::apps::v1::DeploymentStatus) -> Option<i32>| {
-        status.and_then(f).unwrap_or(0)
-    };
+}
+
+/// Replicas, StrategyType, MinReadySeconds and, for a rolling update,
+/// RollingUpdateStrategy.
+fn print_replicas_and_strategy(w: &mut PrefixWriter, d: &Deployment) {
+    let spec = d.spec.as_ref();
+    let status = d.status.as_ref();
+    let st = |f: fn(&DeploymentStatus) -> Option<i32>| status.and_then(f).unwrap_or(0);
     w.write(
         LEVEL_0,
         &format!(
@@ -180,12 +213,15 @@ pub fn describe_deployment(
             ),
         );
     }
-    let default_template = PodTemplateSpec::default();
-    describe_pod_template(
-        &mut w,
-        Some(spec.map(|s| &s.template).unwrap_or(&default_template)),
-    );
-    let conditions = status.and_then(|s| s.conditions.as_deref()).unwrap_or(&[]);
+}
+
+/// The Conditions table (only when there are conditions).
+fn print_conditions(w: &mut PrefixWriter, d: &Deployment) {
+    let conditions = d
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.as_deref())
+        .unwrap_or(&[]);
     if !conditions.is_empty() {
         w.write(LEVEL_0, "Conditions:\n  Type\tStatus\tReason\n");
         w.write(LEVEL_1, "----\t------\t------\n");
@@ -201,19 +237,6 @@ pub fn describe_deployment(
             );
         }
     }
-    let new_list: Vec<&ReplicaSet> = new_rs.into_iter().collect();
-    if !old_rss.is_empty() || !new_list.is_empty() {
-        w.write(
-            LEVEL_0,
-            &format!("OldReplicaSets:\t{}\n", replica_sets_by_labels(old_rss)),
-        );
-        w.write(
-            LEVEL_0,
-            &format!("NewReplicaSet:\t{}\n", replica_sets_by_labels(&new_list)),
-        );
-    }
-    describe_events(&mut w, &by_name(events), now);
-    w.finish()
 }
 
 #[cfg(test)]
