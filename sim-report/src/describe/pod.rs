@@ -625,7 +625,7 @@ Events:
     }
 
     #[test]
-    fn describe_pending_and_crashing_pods() {
+    fn describe_pending_pod() {
         // A pending pod: no node, no IP (kubectl leaves the padding of the
         // empty IP cell), waiting container.
         let pending = Pod {
@@ -699,7 +699,10 @@ Events:
   Warning  FailedScheduling  10s (x4 over 70s)  default-scheduler  0/1 nodes are available: 1 Insufficient cpu.
 ";
         assert_eq!(describe_pod(&pending, &[&warn], now()), want);
+    }
 
+    #[test]
+    fn describe_crash_looping_pod_being_deleted() {
         // A crash-looping container with its last state, being deleted.
         let mut crash = nginx_pod();
         crash.metadata.deletion_timestamp = Some(ago(-25));

@@ -469,6 +469,8 @@ Events:          <none>
         assert_eq!(got, want);
     }
 
+    /// Long because it spells out the whole expected output of a node and
+    /// of one of its pods.
     #[test]
     fn describe_node_quantities() {
         let mut node = control_plane();
