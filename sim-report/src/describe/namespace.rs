@@ -11,6 +11,30 @@ use super::{
 
 /// `kubectl describe namespace` for a namespace without ResourceQuotas and
 /// LimitRanges.
+///
+/// ```
+/// use k8s_openapi::api::core::v1::Namespace;
+/// use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+///
+/// let ns = Namespace {
+///     metadata: ObjectMeta {
+///         name: Some("team-a".into()),
+///         ..Default::default()
+///     },
+///     ..Default::default()
+/// };
+/// assert_eq!(
+///     sim_report::describe::describe_namespace(&ns),
+///     "Name:         team-a\n\
+///      Labels:       <none>\n\
+///      Annotations:  <none>\n\
+///      Status:       Active\n\
+///      \n\
+///      No resource quota.\n\
+///      \n\
+///      No LimitRange resource.\n"
+/// );
+/// ```
 pub fn describe_namespace(ns: &Namespace) -> String {
     let mut w = PrefixWriter::new();
     w.write(

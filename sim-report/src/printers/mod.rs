@@ -105,6 +105,40 @@ pub trait Printable: k8s_openapi::Metadata<Ty = ObjectMeta> {
 /// Renders `items` (all of one kind) as `kubectl get` prints them.
 /// Returns an empty string for an empty list (kubectl then prints
 /// [`no_resources_message`] on stderr).
+///
+/// ```
+/// use k8s_openapi::api::core::v1::Namespace;
+/// use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
+/// use k8s_openapi::jiff::Timestamp;
+/// use sim_report::printers::{print_table, PrintOptions};
+///
+/// let now = Timestamp::from_second(1_750_000_000).unwrap();
+/// let two_hours_ago = Time(Timestamp::from_second(1_750_000_000 - 7200).unwrap());
+/// let namespace = |name: &str| Namespace {
+///     metadata: ObjectMeta {
+///         name: Some(name.into()),
+///         creation_timestamp: Some(two_hours_ago.clone()),
+///         ..Default::default()
+///     },
+///     ..Default::default()
+/// };
+/// let (default, system) = (namespace("default"), namespace("kube-system"));
+///
+/// let table = print_table(&[&default, &system], now, &PrintOptions::default());
+/// assert_eq!(
+///     table,
+///     "NAME          STATUS   AGE\n\
+///      default       Active   120m\n\
+///      kube-system   Active   120m\n"
+/// );
+///
+/// let show_labels = PrintOptions { show_labels: true, ..Default::default() };
+/// assert_eq!(
+///     print_table(&[&default], now, &show_labels),
+///     "NAME      STATUS   AGE    LABELS\n\
+///      default   Active   120m   <none>\n"
+/// );
+/// ```
 pub fn print_table<T: Printable>(items: &[&T], now: Timestamp, opts: &PrintOptions) -> String {
     let columns = T::columns();
     let with_namespace = opts.with_namespace && T::NAMESPACED;
