@@ -248,6 +248,7 @@ mod tests {
     };
     use k8s_openapi::api::core::v1::{Container, PodSpec};
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+
     #[test]
     fn describe_nginx_deployment() {
         let labels = map(&[("app", "nginx")]);

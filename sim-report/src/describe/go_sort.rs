@@ -312,6 +312,7 @@ fn reverse_range<T>(data: &mut [T], a: usize, b: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
     #[test]
     fn go_sort_orders_like_go() {
         // Small inputs use insertion sort: stable.

@@ -216,6 +216,7 @@ fn print_annotations_multiline(
 mod tests {
     use super::*;
     use crate::describe::test_fixtures::*;
+
     #[test]
     fn rfc1123z_format() {
         assert_eq!(rfc1123z(now()), "Sun, 15 Jun 2025 15:06:40 +0000");

@@ -86,6 +86,7 @@ mod tests {
     use crate::describe::test_fixtures::*;
     use k8s_openapi::api::core::v1::NamespaceStatus;
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
     #[test]
     fn describe_default_namespace() {
         let ns = Namespace {

@@ -463,6 +463,7 @@ mod tests {
     use crate::describe::test_fixtures::*;
     use k8s_openapi::api::coordination::v1::LeaseSpec;
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
     /// Long because it spells out the whole expected output.
     #[test]
     fn describe_control_plane_node() {

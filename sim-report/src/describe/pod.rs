@@ -381,6 +381,7 @@ mod tests {
     };
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta, OwnerReference};
     use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
     fn api_access_volume() -> Volume {
         Volume {
             name: "kube-api-access-7xk2p".into(),

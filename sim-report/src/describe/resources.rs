@@ -286,6 +286,7 @@ mod tests {
     use crate::describe::{describe_node, describe_pod};
     use k8s_openapi::api::core::v1::{EnvVar, EnvVarSource, PodSpec, Volume};
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
     /// A pod whose quantities exercise every path of the resource summaries:
     /// text Go prints verbatim ("+1"), sums in mixed formats, an init
     /// container, a sidecar, overhead, hugepages and an extended resource,

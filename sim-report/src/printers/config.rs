@@ -149,6 +149,7 @@ mod tests {
     use super::*;
     use crate::printers::test_fixtures::*;
     use crate::printers::{print_names, print_table, PrintOptions};
+
     #[test]
     fn config_secret_sa_lease_tables() {
         use k8s_openapi::api::coordination::v1::LeaseSpec;

@@ -90,6 +90,7 @@ mod tests {
     use super::*;
     use crate::printers::test_fixtures::*;
     use crate::printers::{print_table, PrintOptions};
+
     #[test]
     fn events_table() {
         use k8s_openapi::api::core::v1::{EventSource, ObjectReference};

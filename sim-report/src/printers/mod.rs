@@ -278,6 +278,7 @@ mod tests {
     use super::*;
     use crate::printers::test_fixtures::*;
     use k8s_openapi::api::core::v1::Namespace;
+
     #[test]
     fn namespaces_and_names() {
         let ns = Namespace {

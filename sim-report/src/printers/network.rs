@@ -322,6 +322,7 @@ mod tests {
     use crate::printers::test_fixtures::*;
     use crate::printers::{print_table, PrintOptions};
     use k8s_openapi::api::core::v1::{ServicePort, ServiceSpec};
+
     #[test]
     fn services_table() {
         use k8s_openapi::api::core::v1::{LoadBalancerIngress, LoadBalancerStatus, ServiceStatus};

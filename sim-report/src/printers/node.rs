@@ -98,6 +98,7 @@ mod tests {
         NodeAddress, NodeCondition, NodeSpec, NodeStatus, NodeSystemInfo,
     };
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
     fn control_plane_node() -> Node {
         Node {
             metadata: ObjectMeta {

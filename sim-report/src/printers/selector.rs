@@ -103,6 +103,7 @@ mod tests {
     use super::*;
     use crate::printers::test_fixtures::*;
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement;
+
     #[test]
     fn selectors() {
         let sel = LabelSelector {

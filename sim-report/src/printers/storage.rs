@@ -220,6 +220,7 @@ mod tests {
     use crate::printers::test_fixtures::*;
     use crate::printers::{print_table, PrintOptions};
     use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
+
     #[test]
     fn capacity_cells_print_like_the_apiserver() {
         // (stored text, CAPACITY cell): Go `ParseQuantity(text).String()`,

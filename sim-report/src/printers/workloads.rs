@@ -273,6 +273,7 @@ mod tests {
     use crate::printers::{print_names, print_table, PrintOptions};
     use k8s_openapi::api::core::v1::PodSpec;
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+
     fn nginx_template(labels_: &[(&str, &str)]) -> PodTemplateSpec {
         PodTemplateSpec {
             metadata: Some(ObjectMeta {
