@@ -6,7 +6,7 @@ use std::any::Any;
 
 use sim_core::bootstrap::kubeadm_cluster;
 use sim_core::cluster::{Cluster, FaultError};
-use sim_core::components::{Component, ControlPlaneProcess, Ctx, Role, WatchEvent};
+use sim_core::components::{Component, ControlPlaneProcess, Ctx, Role, Tag, TagSpace, WatchEvent};
 use sim_core::config::ClusterConfig;
 use sim_core::faults::{Fault, FaultKind};
 use sim_core::trace::Trace;
@@ -16,16 +16,28 @@ use sim_core::{SimDuration, SimTime};
 /// never moves again.
 struct Spinner;
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SpinTag {
+    Spin,
+}
+
+impl TagSpace for SpinTag {
+    const ALL: &'static [Self] = &[Self::Spin];
+    fn id(self) -> u8 {
+        0
+    }
+}
+
 impl Component for Spinner {
     fn role(&self) -> Role {
         Role::ControlPlane(ControlPlaneProcess::ControllerManager)
     }
     fn start(&mut self, ctx: &mut Ctx<'_>) {
-        ctx.set_timer(SimDuration::ZERO, 1);
+        ctx.set_timer(SimDuration::ZERO, Tag::new(SpinTag::Spin, 0));
     }
     fn on_watch(&mut self, _ctx: &mut Ctx<'_>, _event: &WatchEvent) {}
-    fn on_timer(&mut self, ctx: &mut Ctx<'_>, _tag: u64) {
-        ctx.set_timer(SimDuration::ZERO, 1);
+    fn on_timer(&mut self, ctx: &mut Ctx<'_>, _tag: Tag) {
+        ctx.set_timer(SimDuration::ZERO, Tag::new(SpinTag::Spin, 0));
     }
     fn as_any(&self) -> &dyn Any {
         self

@@ -41,6 +41,47 @@ impl ComponentId {
     }
 }
 
+/// A timer's or a response's tag: what it is for (a component's
+/// [`TagSpace`]) and a serial number within that space. Two parts of one
+/// component can never mistake each other's tags, whatever their numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Tag(u64);
+
+/// Serial numbers of a tag space are below this.
+const SERIAL_LIMIT: u64 = 1 << 56;
+
+impl Tag {
+    /// The tag `serial` of `space`.
+    ///
+    /// # Panics
+    /// When `serial` is 2^56 or more (a component would need to set a timer
+    /// every nanosecond for two years of virtual time to get there).
+    pub fn new<S: TagSpace>(space: S, serial: u64) -> Self {
+        assert!(serial < SERIAL_LIMIT, "tag serial {serial} out of range");
+        Self(u64::from(space.id()) << 56 | serial)
+    }
+
+    /// The tag's space, if it is one of `S`.
+    pub fn space<S: TagSpace>(self) -> Option<S> {
+        let id = (self.0 >> 56) as u8;
+        S::ALL.iter().copied().find(|s| s.id() == id)
+    }
+
+    /// The tag's serial number.
+    pub fn serial(self) -> u64 {
+        self.0 & (SERIAL_LIMIT - 1)
+    }
+}
+
+/// The kinds of tags a component uses: a small enum listing what its timers
+/// and requests are for.
+pub trait TagSpace: Copy + Eq + 'static {
+    /// Every space of the component.
+    const ALL: &'static [Self];
+    /// The space's number (distinct within the component).
+    fn id(self) -> u8;
+}
+
 /// A control-plane process that runs as a static pod on the control-plane
 /// node (what scheduler and controller-manager faults stop).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -108,9 +149,9 @@ pub trait Component: Any {
     /// A watched object changed.
     fn on_watch(&mut self, ctx: &mut Ctx<'_>, event: &WatchEvent);
     /// A timer set with [`Ctx::set_timer`] fired.
-    fn on_timer(&mut self, ctx: &mut Ctx<'_>, tag: u64);
+    fn on_timer(&mut self, ctx: &mut Ctx<'_>, tag: Tag);
     /// The response to a request sent with [`Ctx::send_tagged`].
-    fn on_response(&mut self, _ctx: &mut Ctx<'_>, _tag: u64, _result: &ApiResult) {}
+    fn on_response(&mut self, _ctx: &mut Ctx<'_>, _tag: Tag, _result: &ApiResult) {}
     /// A fault reaches the component (restart, resync, container crash); most
     /// components ignore faults.
     fn on_fault(&mut self, _ctx: &mut Ctx<'_>, _fault: &crate::faults::ComponentFault) {}
@@ -160,7 +201,7 @@ impl Ctx<'_> {
         !self.registry_down
     }
 
-    fn send_request(&mut self, request: Request, tag: Option<u64>) {
+    fn send_request(&mut self, request: Request, tag: Option<Tag>) {
         let mut at = self.now + self.request_latency;
         if !request.is_read() {
             at += self.write_latency;
@@ -182,12 +223,12 @@ impl Ctx<'_> {
     }
 
     /// Sends a request whose response is delivered to [`Component::on_response`] with `tag`.
-    pub fn send_tagged(&mut self, request: Request, tag: u64) {
+    pub fn send_tagged(&mut self, request: Request, tag: Tag) {
         self.send_request(request, Some(tag));
     }
 
     /// Sets a timer that fires [`Component::on_timer`] with `tag` after `delay`.
-    pub fn set_timer(&mut self, delay: SimDuration, tag: u64) -> EventId {
+    pub fn set_timer(&mut self, delay: SimDuration, tag: Tag) -> EventId {
         self.queue.schedule_after(
             delay,
             Event::Timer {
@@ -234,7 +275,7 @@ pub enum Event {
         /// event is as large as the largest variant).
         request: Box<Request>,
         /// Deliver the response with this tag, when set.
-        tag: Option<u64>,
+        tag: Option<Tag>,
         /// The sender's incarnation.
         epoch: u64,
     },
@@ -243,7 +284,7 @@ pub enum Event {
         /// The receiver.
         to: ComponentId,
         /// The tag given with the request.
-        tag: u64,
+        tag: Tag,
         /// The outcome.
         result: ApiResult,
         /// The incarnation that sent the request.
@@ -261,7 +302,7 @@ pub enum Event {
         /// The component.
         to: ComponentId,
         /// Its tag.
-        tag: u64,
+        tag: Tag,
         /// The incarnation that set it.
         epoch: u64,
     },
@@ -281,4 +322,39 @@ pub enum Event {
         /// The worker, by its index among the fault's workers.
         worker: u32,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    enum A {
+        One,
+        Two,
+    }
+
+    impl TagSpace for A {
+        const ALL: &'static [Self] = &[Self::One, Self::Two];
+        fn id(self) -> u8 {
+            self as u8
+        }
+    }
+
+    #[test]
+    fn tags_keep_their_space_and_serial() {
+        let t = Tag::new(A::Two, 12_345);
+        assert_eq!(t.space(), Some(A::Two));
+        assert_eq!(t.serial(), 12_345);
+        assert_ne!(Tag::new(A::One, 7), Tag::new(A::Two, 7));
+        let last = Tag::new(A::One, (1 << 56) - 1);
+        assert_eq!(last.space(), Some(A::One));
+        assert_eq!(last.serial(), (1 << 56) - 1);
+    }
+
+    #[test]
+    #[should_panic(expected = "out of range")]
+    fn a_serial_cannot_spill_into_the_space() {
+        Tag::new(A::One, 1 << 56);
+    }
 }

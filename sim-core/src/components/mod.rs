@@ -10,4 +10,6 @@ pub mod informer;
 pub mod kubelet;
 pub mod scheduler;
 
-pub use contract::{Component, ComponentId, ControlPlaneProcess, Ctx, Event, Role, WatchEvent};
+pub use contract::{
+    Component, ComponentId, ControlPlaneProcess, Ctx, Event, Role, Tag, TagSpace, WatchEvent,
+};

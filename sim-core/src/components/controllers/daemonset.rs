@@ -8,6 +8,8 @@
 //! same pod with that affinity and `spec.nodeName` already set (see
 //! docs/fidelity.md).
 
+use super::ControllerTag;
+use crate::components::Tag;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -28,8 +30,6 @@ use crate::components::event_recorder::EventRecorder;
 use crate::components::scheduler::plugins::taint_toleration::tolerates;
 use crate::components::{Ctx, WatchEvent};
 use crate::etcd::ChangeType;
-
-const TAG_BASE: u64 = 3_000_000_000;
 
 /// The controller.
 pub struct DaemonSetController {
@@ -65,7 +65,7 @@ impl DaemonSetController {
     pub fn new(recorder: EventRecorder) -> Self {
         Self {
             recorder,
-            creations: PodCreations::new(TAG_BASE),
+            creations: PodCreations::new(ControllerTag::DaemonSetCreate),
             queue: WorkQueue::default(),
             all: false,
             pending: BTreeSet::new(),
@@ -73,7 +73,7 @@ impl DaemonSetController {
     }
 
     /// The response to a pod creation. Returns false when the tag is not this controller's.
-    pub fn on_response(&mut self, ctx: &mut Ctx<'_>, tag: u64, result: &ApiResult) -> bool {
+    pub fn on_response(&mut self, ctx: &mut Ctx<'_>, tag: Tag, result: &ApiResult) -> bool {
         match self
             .creations
             .on_response(ctx, &mut self.recorder, tag, result)

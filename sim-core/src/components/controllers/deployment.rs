@@ -7,6 +7,8 @@
 //! decision made on a stale view fails with 409 Conflict instead of acting
 //! twice; the next watch event brings a fresh sync, as in the real controller.
 
+use super::ControllerTag;
+use crate::components::Tag;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -38,8 +40,6 @@ const SKIPPED_ANNOTATIONS: [&str; 6] = [
     MAX_REPLICAS,
     "deprecated.deployment.rollback.to",
 ];
-
-const TIMER_BASE: u64 = 2_000_000_000;
 
 /// The controller.
 pub struct DeploymentController {
@@ -182,13 +182,13 @@ impl DeploymentController {
         Self {
             recorder,
             queue: WorkQueue::default(),
-            requeue: Requeue::new(TIMER_BASE),
+            requeue: Requeue::new(ControllerTag::DeploymentRequeue),
             pending_rs: BTreeSet::new(),
         }
     }
 
     /// A timer of this controller fired; true when it asks for a sync.
-    pub fn on_timer(&mut self, tag: u64) -> bool {
+    pub fn on_timer(&mut self, tag: Tag) -> bool {
         self.requeue.fire(tag, &mut self.queue)
     }
 

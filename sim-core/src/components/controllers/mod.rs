@@ -26,7 +26,7 @@ use std::sync::Arc;
 use k8s_openapi::api::core::v1::Pod;
 
 use super::informer::Informer;
-use super::{Component, ControlPlaneProcess, Ctx, Role, WatchEvent};
+use super::{Component, ControlPlaneProcess, Ctx, Role, Tag, TagSpace, WatchEvent};
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::watch::WatchSpec;
 use crate::apiserver::{ApiResult, Request};
@@ -78,34 +78,109 @@ impl WorkQueue {
     }
 }
 
+/// What the controller manager's timer and response tags are for: one
+/// space per controller purpose, so no two controllers can take each
+/// other's tags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ControllerTag {
+    /// The manager's sync of every controller, at the next instant.
+    Sync,
+    /// The namespace controller's resync of terminating namespaces.
+    NamespaceResync,
+    /// A Deployment requeued after a delay.
+    DeploymentRequeue,
+    /// A ReplicaSet requeued after a delay.
+    ReplicaSetRequeue,
+    /// The response to a ReplicaSet's pod creation.
+    ReplicaSetCreate,
+    /// The response to a DaemonSet's pod creation.
+    DaemonSetCreate,
+    /// The node lifecycle controller's monitor pass.
+    NodeMonitor,
+    /// The node lifecycle controller's NoExecute tainting pass.
+    NodeTaintPass,
+    /// The response to a node taint patch.
+    NodePatch,
+    /// A taint eviction due.
+    TaintEviction,
+    /// The pod garbage collector's pass.
+    PodGc,
+}
+
+impl TagSpace for ControllerTag {
+    const ALL: &'static [Self] = &[
+        Self::Sync,
+        Self::NamespaceResync,
+        Self::DeploymentRequeue,
+        Self::ReplicaSetRequeue,
+        Self::ReplicaSetCreate,
+        Self::DaemonSetCreate,
+        Self::NodeMonitor,
+        Self::NodeTaintPass,
+        Self::NodePatch,
+        Self::TaintEviction,
+        Self::PodGc,
+    ];
+    fn id(self) -> u8 {
+        self as u8
+    }
+}
+
+impl ControllerTag {
+    /// The tag of a timer or request of this kind that needs no serial number.
+    pub fn tag(self) -> Tag {
+        Tag::new(self, 0)
+    }
+}
+
+/// Serial numbers of one tag space, handed out in order.
+#[derive(Debug)]
+pub struct Serials {
+    space: ControllerTag,
+    next: u64,
+}
+
+impl Serials {
+    /// Serials of `space`.
+    pub fn new(space: ControllerTag) -> Self {
+        Self { space, next: 0 }
+    }
+
+    /// Takes the next tag.
+    pub fn take(&mut self) -> Tag {
+        let tag = Tag::new(self.space, self.next);
+        self.next += 1;
+        tag
+    }
+}
+
 /// Keys to sync again after a delay (AddAfter of client-go's delaying queue):
 /// a controller's timer tags map to the keys they requeue.
 #[derive(Debug)]
 pub struct Requeue {
-    pending: BTreeMap<u64, ObjectKey>,
-    next_tag: u64,
+    pending: BTreeMap<Tag, ObjectKey>,
+    serials: Serials,
 }
 
 impl Requeue {
-    /// Tags from `tag_base` on (each controller takes its own range).
-    pub fn new(tag_base: u64) -> Self {
+    /// Requeues whose timers are tagged in `space`.
+    pub fn new(space: ControllerTag) -> Self {
         Self {
             pending: BTreeMap::new(),
-            next_tag: tag_base,
+            serials: Serials::new(space),
         }
     }
 
     /// Syncs `key` again after `delay`.
     pub fn after(&mut self, ctx: &mut Ctx<'_>, delay: crate::time::SimDuration, key: ObjectKey) {
-        let tag = self.next_tag;
-        self.next_tag += 1;
+        let tag = self.serials.take();
         self.pending.insert(tag, key);
         ctx.set_timer(delay, tag);
     }
 
-    /// A timer fired: when the tag is one of these, its key goes back on
-    /// `queue` and the answer is true (the controller should sync).
-    pub fn fire(&mut self, tag: u64, queue: &mut WorkQueue) -> bool {
+    /// A timer of this requeue fired: its key goes back on `queue`; true
+    /// when there was one (the controller should sync).
+    pub fn fire(&mut self, tag: Tag, queue: &mut WorkQueue) -> bool {
         match self.pending.remove(&tag) {
             Some(key) => {
                 queue.add(key);
@@ -121,23 +196,22 @@ impl Requeue {
 /// ("Created pod: NAME") or `FailedCreate` event on the owner.
 #[derive(Debug)]
 pub struct PodCreations {
-    owners: BTreeMap<u64, Arc<Object>>,
-    next_tag: u64,
+    owners: BTreeMap<Tag, Arc<Object>>,
+    serials: Serials,
 }
 
 impl PodCreations {
-    /// Tags from `tag_base` on (each controller takes its own range).
-    pub fn new(tag_base: u64) -> Self {
+    /// Creations whose requests are tagged in `space`.
+    pub fn new(space: ControllerTag) -> Self {
         Self {
             owners: BTreeMap::new(),
-            next_tag: tag_base,
+            serials: Serials::new(space),
         }
     }
 
     /// Sends the creation of `pod` on behalf of `owner`.
     pub fn send(&mut self, ctx: &mut Ctx<'_>, owner: Arc<Object>, pod: Pod) {
-        let tag = self.next_tag;
-        self.next_tag += 1;
+        let tag = self.serials.take();
         self.owners.insert(tag, owner);
         ctx.send_tagged(Request::Create(Object::from(pod)), tag);
     }
@@ -148,7 +222,7 @@ impl PodCreations {
         &mut self,
         ctx: &mut Ctx<'_>,
         recorder: &mut EventRecorder,
-        tag: u64,
+        tag: Tag,
         result: &ApiResult,
     ) -> Option<(Arc<Object>, bool)> {
         let owner = self.owners.remove(&tag)?;
@@ -180,9 +254,6 @@ impl PodCreations {
         }
     }
 }
-
-const TIMER_SYNC: u64 = 1;
-const TIMER_NAMESPACE_RESYNC: u64 = 2;
 
 /// The controller manager component.
 pub struct ControllerManager {
@@ -239,7 +310,7 @@ impl ControllerManager {
     fn schedule_sync(&mut self, ctx: &mut Ctx<'_>) {
         if !self.sync_pending {
             self.sync_pending = true;
-            ctx.set_timer(SimDuration::ZERO, TIMER_SYNC);
+            ctx.set_timer(SimDuration::ZERO, ControllerTag::Sync.tag());
         }
     }
 }
@@ -280,16 +351,19 @@ impl Component for ControllerManager {
         self.schedule_sync(ctx);
     }
 
-    fn on_timer(&mut self, ctx: &mut Ctx<'_>, tag: u64) {
-        match tag {
-            TIMER_SYNC => {
+    fn on_timer(&mut self, ctx: &mut Ctx<'_>, tag: Tag) {
+        let Some(space) = tag.space::<ControllerTag>() else {
+            return;
+        };
+        match space {
+            ControllerTag::Sync => {
                 self.sync_pending = false;
                 self.gc.sync(ctx, &self.informers);
                 let ns_waiting = self.namespace.sync(ctx, &self.informers);
                 if ns_waiting && !self.namespace_resync_pending {
                     self.namespace_resync_pending = true;
                     let delay = ctx.config().timings.namespace_resync;
-                    ctx.set_timer(delay, TIMER_NAMESPACE_RESYNC);
+                    ctx.set_timer(delay, ControllerTag::NamespaceResync.tag());
                 }
                 self.serviceaccount.sync(ctx, &self.informers);
                 self.deployment.sync(ctx, &self.informers);
@@ -299,28 +373,39 @@ impl Component for ControllerManager {
                 self.node_lifecycle.sync(ctx, &self.informers);
                 self.taint_eviction.sync(ctx, &self.informers);
             }
-            TIMER_NAMESPACE_RESYNC => {
+            ControllerTag::NamespaceResync => {
                 self.namespace_resync_pending = false;
                 self.namespace.requeue_terminating(&self.informers);
                 self.schedule_sync(ctx);
             }
-            other
-                if self.node_lifecycle.on_timer(ctx, &self.informers, other)
-                    || self.taint_eviction.on_timer(ctx, &self.informers, other)
-                    || self.pod_gc.on_timer(ctx, &self.informers, other) => {}
-            other => {
-                if self.deployment.on_timer(other) || self.replicaset.on_timer(other) {
+            ControllerTag::NodeMonitor => self.node_lifecycle.on_monitor(ctx, &self.informers),
+            ControllerTag::NodeTaintPass => self.node_lifecycle.on_taint_pass(ctx, &self.informers),
+            ControllerTag::TaintEviction => self.taint_eviction.on_timer(ctx, &self.informers, tag),
+            ControllerTag::PodGc => self.pod_gc.on_timer(ctx, &self.informers),
+            ControllerTag::DeploymentRequeue => {
+                if self.deployment.on_timer(tag) {
                     self.schedule_sync(ctx);
                 }
             }
+            ControllerTag::ReplicaSetRequeue => {
+                if self.replicaset.on_timer(tag) {
+                    self.schedule_sync(ctx);
+                }
+            }
+            ControllerTag::ReplicaSetCreate
+            | ControllerTag::DaemonSetCreate
+            | ControllerTag::NodePatch => {}
         }
     }
 
-    fn on_response(&mut self, ctx: &mut Ctx<'_>, tag: u64, result: &ApiResult) {
-        if self.replicaset.on_response(ctx, tag, result)
-            || self.daemonset.on_response(ctx, tag, result)
-            || self.node_lifecycle.on_response(tag, result)
-        {
+    fn on_response(&mut self, ctx: &mut Ctx<'_>, tag: Tag, result: &ApiResult) {
+        let answered = match tag.space::<ControllerTag>() {
+            Some(ControllerTag::ReplicaSetCreate) => self.replicaset.on_response(ctx, tag, result),
+            Some(ControllerTag::DaemonSetCreate) => self.daemonset.on_response(ctx, tag, result),
+            Some(ControllerTag::NodePatch) => self.node_lifecycle.on_response(tag, result),
+            _ => false,
+        };
+        if answered {
             self.schedule_sync(ctx);
         }
     }

@@ -14,6 +14,8 @@
 //! condition NoSchedule taints and `unschedulable` for cordoned nodes are
 //! reconciled on every node change (`doNoScheduleTaintingPass`).
 
+use super::{ControllerTag, Serials};
+use crate::components::Tag;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use k8s_openapi::api::core::v1::{Node, NodeCondition, Taint};
@@ -29,12 +31,6 @@ use crate::components::{Ctx, WatchEvent};
 use crate::etcd::ChangeType;
 use crate::time::{SimDuration, SimTime};
 
-/// Timer of the monitor pass.
-pub const TIMER_MONITOR: u64 = 4_000_000_001;
-/// Timer of the NoExecute tainting pass.
-pub const TIMER_TAINT_PASS: u64 = 4_000_000_002;
-const PATCH_TAG_BASE: u64 = 4_100_000_000;
-const PATCH_TAG_END: u64 = 4_900_000_000;
 /// `nodeEvictionPeriod`: how often the tainting queues are tried.
 const TAINT_PASS_PERIOD: SimDuration = SimDuration::from_millis(100);
 /// `--unhealthy-zone-threshold`.
@@ -112,8 +108,9 @@ pub struct NodeLifecycleController {
     zone_states: BTreeMap<String, ZoneState>,
     tainters: BTreeMap<String, ZoneTainter>,
     no_schedule_dirty: BTreeSet<String>,
-    patches: BTreeMap<u64, String>,
-    next_tag: u64,
+    /// Taint patches in flight: the node each patches.
+    patches: BTreeMap<Tag, String>,
+    patch_serials: Serials,
     taint_pass_pending: bool,
     started: bool,
 }
@@ -128,7 +125,7 @@ impl Default for NodeLifecycleController {
             tainters: BTreeMap::new(),
             no_schedule_dirty: BTreeSet::new(),
             patches: BTreeMap::new(),
-            next_tag: PATCH_TAG_BASE,
+            patch_serials: Serials::new(ControllerTag::NodePatch),
             taint_pass_pending: false,
             started: false,
         }
@@ -177,7 +174,7 @@ impl NodeLifecycleController {
             self.started = true;
             let period = ctx.config().timings.node_monitor_period;
             if !period.is_zero() {
-                ctx.set_timer(period, TIMER_MONITOR);
+                ctx.set_timer(period, ControllerTag::NodeMonitor.tag());
             }
         }
     }
@@ -285,12 +282,7 @@ impl NodeLifecycleController {
             "metadata": { "resourceVersion": node.metadata.resource_version },
             "spec": { "taints": list },
         });
-        let tag = self.next_tag;
-        self.next_tag = if tag + 1 >= PATCH_TAG_END {
-            PATCH_TAG_BASE
-        } else {
-            tag + 1
-        };
+        let tag = self.patch_serials.take();
         self.patches.insert(tag, name.clone());
         ctx.send_tagged(
             Request::Patch {
@@ -303,7 +295,7 @@ impl NodeLifecycleController {
 
     /// A taint patch failed (a conflict): the node is looked at again at the
     /// next sync. Returns false when the tag is not this controller's.
-    pub fn on_response(&mut self, tag: u64, result: &ApiResult) -> bool {
+    pub fn on_response(&mut self, tag: Tag, result: &ApiResult) -> bool {
         let Some(name) = self.patches.remove(&tag) else {
             return false;
         };
@@ -313,23 +305,18 @@ impl NodeLifecycleController {
         true
     }
 
-    /// A timer of this controller fired; false when the tag is not its own.
-    pub fn on_timer(&mut self, ctx: &mut Ctx<'_>, informers: &Informers, tag: u64) -> bool {
-        match tag {
-            TIMER_MONITOR => {
-                let period = ctx.config().timings.node_monitor_period;
-                ctx.set_timer(period, TIMER_MONITOR);
-                self.monitor(ctx, informers);
-                self.taint_pass(ctx, informers);
-                true
-            }
-            TIMER_TAINT_PASS => {
-                self.taint_pass_pending = false;
-                self.taint_pass(ctx, informers);
-                true
-            }
-            _ => false,
-        }
+    /// The periodic monitor pass (`monitorNodeHealth`), then a tainting pass.
+    pub fn on_monitor(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
+        let period = ctx.config().timings.node_monitor_period;
+        ctx.set_timer(period, ControllerTag::NodeMonitor.tag());
+        self.monitor(ctx, informers);
+        self.taint_pass(ctx, informers);
+    }
+
+    /// A tainting pass that was waiting for the rate limiters.
+    pub fn on_taint_pass(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
+        self.taint_pass_pending = false;
+        self.taint_pass(ctx, informers);
     }
 
     fn tainter(&mut self, ctx: &Ctx<'_>, zone: &str) -> &mut ZoneTainter {
@@ -387,7 +374,7 @@ impl NodeLifecycleController {
         let waiting = self.tainters.values().any(|t| !t.queue.is_empty());
         if waiting && !self.taint_pass_pending {
             self.taint_pass_pending = true;
-            ctx.set_timer(TAINT_PASS_PERIOD, TIMER_TAINT_PASS);
+            ctx.set_timer(TAINT_PASS_PERIOD, ControllerTag::NodeTaintPass.tag());
         }
     }
 

@@ -5,6 +5,7 @@
 //! last two are force-deleted after their phase is set to Failed (orphans also
 //! get `DisruptionTarget`, reason `DeletionByPodGC`).
 
+use super::ControllerTag;
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::PodCondition;
@@ -44,18 +45,15 @@ impl PodGc {
             self.started = true;
             let period = ctx.config().timings.pod_gc_period;
             if !period.is_zero() {
-                ctx.set_timer(period, TIMER_GC);
+                ctx.set_timer(period, ControllerTag::PodGc.tag());
             }
         }
     }
 
-    /// The periodic pass; false when the tag is not this controller's.
-    pub fn on_timer(&mut self, ctx: &mut Ctx<'_>, informers: &Informers, tag: u64) -> bool {
-        if tag != TIMER_GC {
-            return false;
-        }
+    /// The periodic pass.
+    pub fn on_timer(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
         let t = ctx.config().timings;
-        ctx.set_timer(t.pod_gc_period, TIMER_GC);
+        ctx.set_timer(t.pod_gc_period, ControllerTag::PodGc.tag());
         let pods: Vec<_> = informers.of(Kind::Pod).iter().cloned().collect();
         self.requested
             .retain(|uid| pods.iter().any(|p| p.uid() == uid));
@@ -137,7 +135,6 @@ impl PodGc {
                 self.delete(ctx, p, None, Some("unscheduled terminating"));
             }
         }
-        true
     }
 
     /// `markFailedAndDeletePodWithCondition`: phase Failed (and the

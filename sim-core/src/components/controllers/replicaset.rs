@@ -14,6 +14,8 @@
 //! then the most recently ready, more restarts, and the newest first, the
 //! times compared in logarithmic buckets with the UID as the tie-breaker.
 
+use super::ControllerTag;
+use crate::components::Tag;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -34,9 +36,6 @@ use crate::time::{SimDuration, SimTime};
 
 /// Most pods created or deleted in one sync (`BurstReplicas`).
 pub const BURST_REPLICAS: i64 = 500;
-
-const TIMER_BASE: u64 = 1_000_000_000;
-const CREATE_TAG_BASE: u64 = 1_500_000_000;
 
 /// The controller.
 pub struct ReplicaSetController {
@@ -89,20 +88,20 @@ impl ReplicaSetController {
             queue: WorkQueue::default(),
             pods_by_owner: BTreeMap::new(),
             expectations: BTreeMap::new(),
-            requeue: Requeue::new(TIMER_BASE),
-            creations: PodCreations::new(CREATE_TAG_BASE),
+            requeue: Requeue::new(ControllerTag::ReplicaSetRequeue),
+            creations: PodCreations::new(ControllerTag::ReplicaSetCreate),
             slow_start: BTreeMap::new(),
         }
     }
 
     /// A timer of this controller fired; true when it asks for a sync.
-    pub fn on_timer(&mut self, tag: u64) -> bool {
+    pub fn on_timer(&mut self, tag: Tag) -> bool {
         self.requeue.fire(tag, &mut self.queue)
     }
 
     /// The response to a pod creation: on failure the expectation is lowered
     /// and the ReplicaSet synced again. Returns false when the tag is not this controller's.
-    pub fn on_response(&mut self, ctx: &mut Ctx<'_>, tag: u64, result: &ApiResult) -> bool {
+    pub fn on_response(&mut self, ctx: &mut Ctx<'_>, tag: Tag, result: &ApiResult) -> bool {
         let Some((rs, failed)) = self
             .creations
             .on_response(ctx, &mut self.recorder, tag, result)

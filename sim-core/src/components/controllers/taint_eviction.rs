@@ -7,6 +7,8 @@
 //! pod's `DisruptionTarget` condition (reason `DeletionByTaintManager`); the
 //! delete itself is graceful.
 
+use super::{ControllerTag, Serials};
+use crate::components::Tag;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{PodCondition, Taint, Toleration};
@@ -22,14 +24,12 @@ use crate::etcd::ChangeType;
 use crate::event_queue::EventId;
 use crate::time::{SimDuration, SimTime};
 
-const TIMER_BASE: u64 = 5_000_000_000;
-
 #[derive(Debug)]
 struct Work {
     created: SimTime,
     fire: SimTime,
     /// The pending timer, None once the deletion ran.
-    timer: Option<(u64, EventId)>,
+    timer: Option<(Tag, EventId)>,
 }
 
 /// The controller.
@@ -38,8 +38,8 @@ pub struct TaintEvictionController {
     recorder: EventRecorder,
     tainted: BTreeMap<String, Vec<Taint>>,
     work: BTreeMap<ObjectKey, Work>,
-    timers: BTreeMap<u64, ObjectKey>,
-    next_timer: u64,
+    timers: BTreeMap<Tag, ObjectKey>,
+    serials: Serials,
     dirty_nodes: Vec<String>,
     dirty_pods: Vec<ObjectKey>,
 }
@@ -51,7 +51,7 @@ impl Default for TaintEvictionController {
             tainted: BTreeMap::new(),
             work: BTreeMap::new(),
             timers: BTreeMap::new(),
-            next_timer: TIMER_BASE,
+            serials: Serials::new(ControllerTag::TaintEviction),
             dirty_nodes: Vec::new(),
             dirty_pods: Vec::new(),
         }
@@ -208,8 +208,7 @@ impl TaintEvictionController {
                 self.cancel(&key, None);
             }
             let fire = if all { start + wait } else { now };
-            let tag = self.next_timer;
-            self.next_timer += 1;
+            let tag = self.serials.take();
             let id = ctx.set_timer(fire.saturating_since(now), tag);
             self.timers.insert(tag, key.clone());
             self.work.insert(
@@ -224,16 +223,16 @@ impl TaintEvictionController {
     }
 
     /// A deletion is due: records the event, sets DisruptionTarget and
-    /// deletes. Returns false when the tag is not this controller's.
-    pub fn on_timer(&mut self, ctx: &mut Ctx<'_>, informers: &Informers, tag: u64) -> bool {
+    /// deletes.
+    pub fn on_timer(&mut self, ctx: &mut Ctx<'_>, informers: &Informers, tag: Tag) {
         let Some(key) = self.timers.remove(&tag) else {
-            return false;
+            return;
         };
         if let Some(w) = self.work.get_mut(&key) {
             w.timer = None;
         }
         let Some(obj) = informers.of(Kind::Pod).get(&key).cloned() else {
-            return true;
+            return;
         };
         self.recorder.record(
             ctx,
@@ -279,6 +278,5 @@ impl TaintEvictionController {
             key,
             options: DeleteOptions::default(),
         });
-        true
     }
 }

@@ -40,7 +40,7 @@ use self::container_env::ConfigCache;
 use self::pod_worker::Worker;
 use self::runtime::Runtime;
 use super::event_recorder::EventRecorder;
-use super::{Component, Ctx, Role, WatchEvent};
+use super::{Component, Ctx, Role, Tag, TagSpace, WatchEvent};
 use crate::api::{Kind, Object};
 use crate::apiserver::ApiResult;
 use crate::config::NodeConfig;
@@ -108,10 +108,23 @@ enum Timer {
     },
 }
 
-/// The response tag of the node registration.
-const TAG_REGISTER: u64 = 1;
-/// The response tag of the Lease creation.
-const TAG_LEASE: u64 = 2;
+/// What the kubelet's tags are for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum KubeletTag {
+    /// A timer; its serial number keys [`Timer`] in `Kubelet::timers`.
+    Timer,
+    /// The response to the node registration.
+    Register,
+    /// The response to the Lease creation.
+    Lease,
+}
+
+impl TagSpace for KubeletTag {
+    const ALL: &'static [Self] = &[Self::Timer, Self::Register, Self::Lease];
+    fn id(self) -> u8 {
+        self as u8
+    }
+}
 
 /// The kubelet of one node.
 pub struct Kubelet {
@@ -124,8 +137,9 @@ pub struct Kubelet {
     recorder: EventRecorder,
     runtime: Runtime,
     workers: BTreeMap<String, Worker>,
+    /// Pending timers by their tag's serial number.
     timers: BTreeMap<u64, Timer>,
-    next_tag: u64,
+    next_timer_serial: u64,
     node: Option<Arc<Object>>,
     lease: Option<Lease>,
     static_pods: Vec<Pod>,
@@ -165,7 +179,7 @@ impl Kubelet {
             node_config: node,
             workers: BTreeMap::new(),
             timers: BTreeMap::new(),
-            next_tag: 100,
+            next_timer_serial: 0,
             node: None,
             lease: None,
             static_pods,
@@ -205,10 +219,10 @@ impl Kubelet {
     }
 
     fn timer(&mut self, ctx: &mut Ctx<'_>, delay: SimDuration, t: Timer) {
-        let tag = self.next_tag;
-        self.next_tag += 1;
-        self.timers.insert(tag, t);
-        ctx.set_timer(delay, tag);
+        let serial = self.next_timer_serial;
+        self.next_timer_serial += 1;
+        self.timers.insert(serial, t);
+        ctx.set_timer(delay, Tag::new(KubeletTag::Timer, serial));
     }
 }
 
@@ -276,8 +290,11 @@ impl Component for Kubelet {
         }
     }
 
-    fn on_timer(&mut self, ctx: &mut Ctx<'_>, tag: u64) {
-        let Some(t) = self.timers.remove(&tag) else {
+    fn on_timer(&mut self, ctx: &mut Ctx<'_>, tag: Tag) {
+        if tag.space() != Some(KubeletTag::Timer) {
+            return;
+        }
+        let Some(t) = self.timers.remove(&tag.serial()) else {
             return;
         };
         match t {
@@ -312,11 +329,11 @@ impl Component for Kubelet {
         }
     }
 
-    fn on_response(&mut self, ctx: &mut Ctx<'_>, tag: u64, result: &ApiResult) {
-        match tag {
-            TAG_REGISTER => self.registration_answered(ctx, result),
-            TAG_LEASE => self.lease_created(result),
-            _ => {}
+    fn on_response(&mut self, ctx: &mut Ctx<'_>, tag: Tag, result: &ApiResult) {
+        match tag.space() {
+            Some(KubeletTag::Register) => self.registration_answered(ctx, result),
+            Some(KubeletTag::Lease) => self.lease_created(result),
+            Some(KubeletTag::Timer) | None => {}
         }
     }
 

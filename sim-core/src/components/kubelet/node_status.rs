@@ -17,12 +17,13 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::pod_worker::{self};
-use super::{Kubelet, Timer, TAG_LEASE, TAG_REGISTER};
+use super::{Kubelet, KubeletTag, Timer};
 use crate::api::meta::{micro_time, owner_reference, time};
 use crate::api::resources::Resources;
 use crate::api::Object;
 use crate::apiserver::{ApiResult, Request, Response};
 use crate::components::Ctx;
+use crate::components::Tag;
 use crate::config::KUBERNETES_VERSION;
 use crate::time::{SimDuration, SimTime};
 
@@ -211,7 +212,10 @@ impl Kubelet {
             format!("node/{}", self.node_name),
             String::new(),
         );
-        ctx.send_tagged(Request::Create(Object::from(node)), TAG_REGISTER);
+        ctx.send_tagged(
+            Request::Create(Object::from(node)),
+            Tag::new(KubeletTag::Register, 0),
+        );
         // registerWithAPIServer retries until the API answers (backing off to 7 s).
         self.registered = false;
         self.timer(ctx, SimDuration::from_secs(7), Timer::RegisterRetry);
@@ -254,7 +258,10 @@ impl Kubelet {
                     }),
                 };
                 self.lease = Some(lease.clone());
-                ctx.send_tagged(Request::Create(Object::from(lease)), TAG_LEASE);
+                ctx.send_tagged(
+                    Request::Create(Object::from(lease)),
+                    Tag::new(KubeletTag::Lease, 0),
+                );
             }
         }
         let every = ctx.config().timings.lease_renew_interval;

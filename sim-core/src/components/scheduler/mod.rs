@@ -50,7 +50,7 @@ pub use self::profile::DEFAULT_SCHEDULER_NAME;
 use self::queue::SchedulingQueue;
 use self::verdicts::Shapes;
 use super::event_recorder::EventRecorder;
-use super::{Component, ControlPlaneProcess, Ctx, Role, WatchEvent};
+use super::{Component, ControlPlaneProcess, Ctx, Role, Tag, TagSpace, WatchEvent};
 use crate::api::labels::Selector;
 use crate::api::meta::time;
 use crate::api::{Kind, Object, ObjectKey};
@@ -64,9 +64,35 @@ pub const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
 /// `minFeasibleNodesPercentageToFind`.
 pub const MIN_FEASIBLE_NODES_PERCENTAGE: usize = 5;
 
-const TIMER_CYCLE: u64 = 1;
-const TIMER_FLUSH_BACKOFF: u64 = 2;
-const TIMER_FLUSH_UNSCHEDULABLE: u64 = 3;
+/// What the scheduler's tags are for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SchedulerTag {
+    /// The next scheduling cycle.
+    Cycle,
+    /// flushBackoffQCompleted, every second.
+    FlushBackoff,
+    /// flushUnschedulablePodsLeftover, every 30 s.
+    FlushUnschedulable,
+    /// A bind response; the serial number keys `Scheduler::binding`.
+    Bind,
+}
+
+impl TagSpace for SchedulerTag {
+    const ALL: &'static [Self] = &[
+        Self::Cycle,
+        Self::FlushBackoff,
+        Self::FlushUnschedulable,
+        Self::Bind,
+    ];
+    fn id(self) -> u8 {
+        self as u8
+    }
+}
+
+/// The tag of a timer that needs no serial number.
+fn timer(space: SchedulerTag) -> Tag {
+    Tag::new(space, 0)
+}
 
 /// The number of nodes to find feasible before stopping the search
 /// (schedule_one.go: numFeasibleNodesToFind), for `percentage` = 0 meaning adaptive.
@@ -131,8 +157,9 @@ pub struct Scheduler {
     next_start_node_index: usize,
     cycle_pending: bool,
     stats: SchedulerStats,
+    /// Bind requests in flight by their tag's serial number.
     binding: BTreeMap<u64, Binding>,
-    next_bind_tag: u64,
+    next_bind_serial: u64,
     explain: bool,
     attempts: Vec<Attempt>,
     /// Pod shapes seen, interned for the node slots' verdicts.
@@ -176,7 +203,7 @@ impl Scheduler {
             cycle_pending: false,
             stats: SchedulerStats::default(),
             binding: BTreeMap::new(),
-            next_bind_tag: 1000,
+            next_bind_serial: 0,
             explain: false,
             attempts: Vec::new(),
             shapes: Shapes::default(),
@@ -231,7 +258,7 @@ impl Scheduler {
     fn kick(&mut self, ctx: &mut Ctx<'_>) {
         if !self.cycle_pending && self.queue.has_active() {
             self.cycle_pending = true;
-            ctx.set_timer(SimDuration::ZERO, TIMER_CYCLE);
+            ctx.set_timer(SimDuration::ZERO, timer(SchedulerTag::Cycle));
         }
     }
 
@@ -788,7 +815,7 @@ impl Scheduler {
         };
         if self.queue.has_active() {
             self.cycle_pending = true;
-            ctx.set_timer(cost, TIMER_CYCLE);
+            ctx.set_timer(cost, timer(SchedulerTag::Cycle));
         }
     }
 
@@ -855,10 +882,10 @@ impl Scheduler {
         let slot = self.pods.slot_mut(id);
         slot.queued_info = None;
         slot.bindings += 1;
-        let tag = self.next_bind_tag;
-        self.next_bind_tag += 1;
+        let serial = self.next_bind_serial;
+        self.next_bind_serial += 1;
         self.binding.insert(
-            tag,
+            serial,
             Binding {
                 id,
                 pod: pod.clone(),
@@ -879,7 +906,7 @@ impl Scheduler {
                 name: pod.name().to_owned(),
                 node: node_name,
             },
-            tag,
+            Tag::new(SchedulerTag::Bind, serial),
         );
     }
 
@@ -1056,8 +1083,11 @@ impl Component for Scheduler {
         ] {
             ctx.watch(WatchSpec::all(kind));
         }
-        ctx.set_timer(SimDuration::from_secs(1), TIMER_FLUSH_BACKOFF);
-        ctx.set_timer(SimDuration::from_secs(30), TIMER_FLUSH_UNSCHEDULABLE);
+        ctx.set_timer(SimDuration::from_secs(1), timer(SchedulerTag::FlushBackoff));
+        ctx.set_timer(
+            SimDuration::from_secs(30),
+            timer(SchedulerTag::FlushUnschedulable),
+        );
     }
 
     fn on_watch(&mut self, ctx: &mut Ctx<'_>, event: &WatchEvent) {
@@ -1068,30 +1098,33 @@ impl Component for Scheduler {
         }
     }
 
-    fn on_timer(&mut self, ctx: &mut Ctx<'_>, tag: u64) {
-        match tag {
-            TIMER_CYCLE => self.cycle(ctx),
-            TIMER_FLUSH_BACKOFF => {
+    fn on_timer(&mut self, ctx: &mut Ctx<'_>, tag: Tag) {
+        match tag.space() {
+            Some(SchedulerTag::Cycle) => self.cycle(ctx),
+            Some(SchedulerTag::FlushBackoff) => {
                 self.queue.flush_backoff(ctx.now());
                 self.kick(ctx);
-                ctx.set_timer(SimDuration::from_secs(1), TIMER_FLUSH_BACKOFF);
+                ctx.set_timer(SimDuration::from_secs(1), tag);
             }
-            TIMER_FLUSH_UNSCHEDULABLE => {
+            Some(SchedulerTag::FlushUnschedulable) => {
                 self.queue.flush_unschedulable_leftover(ctx.now());
                 self.kick(ctx);
-                ctx.set_timer(SimDuration::from_secs(30), TIMER_FLUSH_UNSCHEDULABLE);
+                ctx.set_timer(SimDuration::from_secs(30), tag);
             }
-            _ => {}
+            Some(SchedulerTag::Bind) | None => {}
         }
     }
 
-    fn on_response(&mut self, ctx: &mut Ctx<'_>, tag: u64, result: &ApiResult) {
+    fn on_response(&mut self, ctx: &mut Ctx<'_>, tag: Tag, result: &ApiResult) {
+        if tag.space() != Some(SchedulerTag::Bind) {
+            return;
+        }
         let Some(Binding {
             id,
             pod,
             node,
             attempts,
-        }) = self.binding.remove(&tag)
+        }) = self.binding.remove(&tag.serial())
         else {
             return;
         };
