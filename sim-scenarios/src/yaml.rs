@@ -237,6 +237,16 @@ pub fn locate(text: &str, path: &[PathSegment]) -> Option<(usize, usize)> {
     None
 }
 
+/// The 1-based line of a YAML path (`steps[2].expect.within`) in `text`; if the node is not
+/// there (a default), the line of its nearest ancestor below the top level.
+pub(crate) fn line_of(text: &str, path: &str) -> Option<usize> {
+    let segments = split_path(path);
+    (1..=segments.len())
+        .rev()
+        .find_map(|n| locate(text, &segments[..n]))
+        .map(|(line, _)| line)
+}
+
 /// The message of the error that [`Locate`] raises at its target: serde_yaml
 /// attaches the position of the node being visited to it.
 const HERE: &str = "\u{1}kubesim: located\u{1}";
