@@ -11,8 +11,8 @@ use sim_core::time::{SimDuration, SimTime};
 use sim_core::trace::Trace;
 
 use crate::expect::{Checker, Expectation};
+use crate::kubectl;
 use crate::kubectl::commands::get::Watch;
-use crate::kubectl::exec;
 use crate::scenario::{Action, Scenario, When};
 
 /// The longest the runner waits for the cluster to come up.
@@ -269,8 +269,8 @@ pub fn run(
         match &step.action {
             Action::Apply { source, command } => {
                 r.say(&format!("apply {source}"))?;
-                let outcome = exec::execute(&mut r.cluster, command);
-                r.out.write_all(outcome.output.as_bytes())?;
+                let ex = kubectl::execute(&mut r.cluster, command);
+                r.out.write_all(ex.outcome.output.as_bytes())?;
                 r.poll_watch();
                 r.flush_watch()?;
             }
@@ -279,9 +279,10 @@ pub fn run(
                     "$ kubectl {}",
                     command.line.trim_start_matches("kubectl ")
                 ))?;
-                let mut outcome = exec::execute(&mut r.cluster, command);
+                let ex = kubectl::execute(&mut r.cluster, command);
+                let outcome = ex.outcome;
                 r.out.write_all(outcome.output.as_bytes())?;
-                if let Some(w) = outcome.watch.take() {
+                if let Some(w) = ex.watch {
                     r.watch = Some(w);
                 }
                 r.poll_watch();
@@ -298,7 +299,7 @@ pub fn run(
                         r.say("error: timed out waiting for the condition")?;
                     }
                 }
-                if let Some(mut watch) = outcome.rollout_watch {
+                if let Some(mut watch) = ex.rollout_watch {
                     let limit = watch
                         .timeout
                         .unwrap_or(crate::kubectl::commands::rollout::ROLLOUT_STATUS_LIMIT);

@@ -22,8 +22,8 @@ use sim_core::trace::Trace;
 
 use crate::kubectl::commands::create::load_sources;
 use crate::kubectl::commands::get::Watch;
-use crate::kubectl::exec::{self, Prepared};
 use crate::kubectl::grammar::{self, Command};
+use crate::kubectl::{self, Prepared};
 use crate::manifest;
 use crate::runner::{self, cluster_ready, CLUSTER_READY_TIMEOUT, DELETE_WAIT_TIMEOUT};
 use crate::scenario::{self, Scenario, DEFAULT_SEED};
@@ -557,9 +557,10 @@ impl Shell<'_> {
         // A running `get -w` streams until the next kubectl command.
         self.flush_watch()?;
         self.watch = None;
-        let mut outcome = exec::execute(&mut self.cluster, &prepared);
+        let ex = kubectl::execute(&mut self.cluster, &prepared);
+        let outcome = ex.outcome;
         self.out.write_all(outcome.output.as_bytes())?;
-        if let Some(w) = outcome.watch.take() {
+        if let Some(w) = ex.watch {
             self.watch = Some(w);
         }
         if let Some(w) = &mut self.watch {
@@ -578,7 +579,7 @@ impl Shell<'_> {
                 writeln!(self.out, "error: timed out waiting for the condition")?;
             }
         }
-        if let Some(mut rollout) = outcome.rollout_watch.take() {
+        if let Some(mut rollout) = ex.rollout_watch {
             let limit = rollout
                 .timeout
                 .unwrap_or(crate::kubectl::commands::rollout::ROLLOUT_STATUS_LIMIT);

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Location, ScenarioError};
-use crate::kubectl::exec::Prepared;
 use crate::kubectl::grammar::{self, Command};
+use crate::kubectl::prepared::Prepared;
 use crate::kubectl::resources::resolve;
 use crate::manifest;
 

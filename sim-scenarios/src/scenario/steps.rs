@@ -14,8 +14,8 @@ use super::kubectl_lines::prepare_kubectl;
 use super::units::parse_duration;
 use crate::error::{Location, ScenarioError};
 use crate::expect::Expectation;
-use crate::kubectl::exec::Prepared;
 use crate::kubectl::grammar::{self, Command};
+use crate::kubectl::prepared::Prepared;
 use crate::raw::RawStep;
 use crate::yaml;
 

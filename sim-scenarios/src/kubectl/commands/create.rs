@@ -2,10 +2,12 @@
 
 use sim_core::cluster::Cluster;
 
-use crate::kubectl::exec::{kind_ref, Outcome, Prepared, SourceFile, CLIENT};
+use crate::kubectl::client::{kind_ref, CLIENT};
 use crate::kubectl::grammar::{
     Command, CreateArgs, CreateWhat, KubectlCli, SecretWhat, ServiceWhat,
 };
+use crate::kubectl::outcome::Outcome;
+use crate::kubectl::prepared::{Prepared, SourceFile};
 use sim_core::api::Kind;
 use sim_core::apiserver::Request;
 use std::collections::BTreeMap;

@@ -8,7 +8,9 @@ use sim_core::cluster::Cluster;
 
 use crate::kubectl::resources::resolve;
 
-use crate::kubectl::exec::{list, set_namespace, Outcome, Prepared, CLIENT};
+use crate::kubectl::client::{list, set_namespace, CLIENT};
+use crate::kubectl::outcome::Outcome;
+use crate::kubectl::prepared::Prepared;
 
 pub(crate) fn delete(
     cluster: &mut Cluster,

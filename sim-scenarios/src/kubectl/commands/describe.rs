@@ -11,7 +11,8 @@ use sim_report::printers::{self};
 
 use crate::kubectl::resources::Target;
 
-use crate::kubectl::exec::{list, now_ts, Outcome};
+use crate::kubectl::client::{list, now_ts};
+use crate::kubectl::outcome::Outcome;
 
 pub(crate) fn events_for(
     cluster: &Cluster,

@@ -9,7 +9,6 @@
 //! redis's defaults for the rest). Any other program gets the runtime's
 //! `executable file not found` error (exit code 126).
 
-use k8s_openapi::api::core::v1::Pod;
 use sim_core::api::fields::FieldSelector;
 use sim_core::api::labels::Selector;
 use sim_core::api::meta::timestamp;
@@ -18,67 +17,10 @@ use sim_core::cluster::Cluster;
 use sim_core::components::kubelet::container_env::{normalize, FsEntry, FsView};
 use sim_core::components::kubelet::{ContainerView, Kubelet};
 
-use super::get_object;
-use crate::kubectl::exec::{list, Outcome, Prepared};
+use crate::kubectl::client::{default_container, get_object, list};
 use crate::kubectl::grammar::Command;
-
-/// The names kubectl lists in its "Defaulted container" line
-/// (podcmd.AllContainerNames): containers, then `name (init)`, then `name (ephem)`.
-fn all_container_names(pod: &Pod) -> String {
-    let Some(spec) = pod.spec.as_ref() else {
-        return String::new();
-    };
-    let mut names: Vec<String> = spec.containers.iter().map(|c| c.name.clone()).collect();
-    names.extend(
-        spec.init_containers
-            .iter()
-            .flatten()
-            .map(|c| format!("{} (init)", c.name)),
-    );
-    names.extend(
-        spec.ephemeral_containers
-            .iter()
-            .flatten()
-            .map(|c| format!("{} (ephem)", c.name)),
-    );
-    names.join(", ")
-}
-
-/// kubectl's default container (podcmd.FindOrDefaultContainerByName): the
-/// `kubectl.kubernetes.io/default-container` annotation, else the first
-/// container, with the "Defaulted container" line when there is a choice.
-pub(crate) fn default_container(pod: &Pod, out: &mut Outcome) -> Option<String> {
-    let spec = pod.spec.as_ref()?;
-    if let Some(name) = pod
-        .metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get("kubectl.kubernetes.io/default-container"))
-    {
-        if spec.containers.iter().any(|c| &c.name == name) {
-            return Some(name.clone());
-        }
-        out.line(format!(
-            "Warning: default container name \"{name}\" not found in pod {}",
-            pod.metadata.name.as_deref().unwrap_or_default()
-        ));
-    }
-    let first = spec.containers.first()?;
-    let others = spec.containers.len() > 1
-        || spec.init_containers.as_ref().is_some_and(|v| !v.is_empty())
-        || spec
-            .ephemeral_containers
-            .as_ref()
-            .is_some_and(|v| !v.is_empty());
-    if others {
-        out.line(format!(
-            "Defaulted container \"{}\" out of: {}",
-            first.name,
-            all_container_names(pod)
-        ));
-    }
-    Some(first.name.clone())
-}
+use crate::kubectl::outcome::Outcome;
+use crate::kubectl::prepared::Prepared;
 
 /// The pod a `POD` or `TYPE/NAME` argument names. For a Deployment or
 /// ReplicaSet, kubectl's `GetFirstPod` with `sort.Reverse(ActivePods)`: the

@@ -12,9 +12,10 @@ use sim_core::api::{Kind, Object, ObjectKey};
 use sim_core::apiserver::Request;
 use sim_core::cluster::Cluster;
 
-use super::get_object;
-use crate::kubectl::exec::{kind_ref, Outcome, Prepared, CLIENT};
+use crate::kubectl::client::{get_object, kind_ref, CLIENT};
 use crate::kubectl::grammar::{Command, ExposeArgs};
+use crate::kubectl::outcome::Outcome;
+use crate::kubectl::prepared::Prepared;
 use crate::kubectl::resources::resolve;
 
 /// Parses `k=v,k2=v2` (kubectl's `--labels` / `--selector` of expose).

@@ -14,7 +14,8 @@ use sim_report::table::{table_cell, tabwrite, KUBECTL_GET};
 
 use crate::kubectl::resources::Target;
 
-use crate::kubectl::exec::{now_ts, Outcome, CLIENT};
+use crate::kubectl::client::{now_ts, CLIENT};
+use crate::kubectl::outcome::Outcome;
 
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn get(

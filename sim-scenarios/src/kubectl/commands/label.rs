@@ -12,9 +12,10 @@ use sim_core::api::{Object, ObjectKey};
 use sim_core::apiserver::Request;
 use sim_core::cluster::Cluster;
 
-use super::get_object;
-use crate::kubectl::exec::{kind_ref, list, Outcome, Prepared, CLIENT};
+use crate::kubectl::client::{get_object, kind_ref, list, CLIENT};
 use crate::kubectl::grammar::{Command, LabelArgs};
+use crate::kubectl::outcome::Outcome;
+use crate::kubectl::prepared::Prepared;
 use crate::kubectl::resources::resolve;
 
 /// The objects named by `TYPE NAME...`, `TYPE/NAME...`, or `TYPE` with `-l`/`--all`.

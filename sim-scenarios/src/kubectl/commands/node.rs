@@ -17,9 +17,10 @@ use sim_core::apiserver::{DeleteOptions, Request, Response};
 use sim_core::cluster::Cluster;
 use sim_core::time::SimDuration;
 
-use super::get_object;
-use crate::kubectl::exec::{list, Outcome, Prepared, CLIENT};
+use crate::kubectl::client::{get_object, list, CLIENT};
 use crate::kubectl::grammar::{Command, DrainArgs, TaintArgs};
+use crate::kubectl::outcome::Outcome;
+use crate::kubectl::prepared::Prepared;
 
 fn fail(out: &mut Outcome, e: String) {
     out.fail(e);

@@ -21,9 +21,10 @@ use sim_core::cluster::Cluster;
 use sim_core::etcd::Etcd;
 use sim_core::time::SimDuration;
 
-use super::get_object;
-use crate::kubectl::exec::{kind_ref, list, now_ts, Outcome, Prepared, CLIENT};
+use crate::kubectl::client::{get_object, kind_ref, list, now_ts, CLIENT};
 use crate::kubectl::grammar::{Command, RolloutWhat};
+use crate::kubectl::outcome::Outcome;
+use crate::kubectl::prepared::Prepared;
 use crate::kubectl::resources::resolve;
 
 /// Annotation: the command that caused a revision (`--record`).
@@ -239,9 +240,14 @@ impl RolloutWatch {
 }
 
 /// Runs the command.
-pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, ns: &str) {
+pub(crate) fn execute(
+    cluster: &mut Cluster,
+    out: &mut Outcome,
+    cmd: &Prepared,
+    ns: &str,
+) -> Option<RolloutWatch> {
     let Command::Rollout(args) = &cmd.cli.command else {
-        return;
+        return None;
     };
     let resources = match &args.what {
         RolloutWhat::Status { resources, .. }
@@ -254,19 +260,24 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
     let (kind, name) = match one_target(resources) {
         Ok(t) => t,
         Err(e) => {
-            return out.fail(e);
+            out.fail(e);
+            return None;
         }
     };
     let key = ObjectKey::new(kind, ns, name);
     let obj = match get_object(cluster, &key) {
         Ok(o) => o,
-        Err(e) => return out.error(&e),
+        Err(e) => {
+            out.error(&e);
+            return None;
+        }
     };
     if kind != Kind::Deployment {
-        return out.fail(format!(
+        out.fail(format!(
             "error: kubesim implements `kubectl rollout` for deployments only, not {}",
             kind.qualified_plural()
         ));
+        return None;
     }
     match &args.what {
         RolloutWhat::Status {
@@ -280,9 +291,10 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
                 Some(Ok(t)) if t == SimDuration::ZERO => None,
                 Some(Ok(t)) => Some(t),
                 Some(Err(e)) => {
-                    return out.fail(format!(
+                    out.fail(format!(
                         "error: invalid argument for \"--timeout\" flag: {e}"
                     ));
+                    return None;
                 }
             };
             let mut w = RolloutWatch {
@@ -299,9 +311,7 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
             if text.starts_with("error:") {
                 out.exit_code = 1;
             }
-            if !done {
-                out.rollout_watch = Some(w);
-            }
+            return (!done).then_some(w);
         }
         RolloutWhat::History { revision, .. } => history(cluster, out, &obj, *revision),
         RolloutWhat::Undo { to_revision, .. } => undo(cluster, out, &obj, *to_revision),
@@ -309,6 +319,7 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
         RolloutWhat::Resume { .. } => set_paused(cluster, out, &obj, false),
         RolloutWhat::Restart { .. } => restart(cluster, out, &obj),
     }
+    None
 }
 
 fn fail(out: &mut Outcome, msg: impl AsRef<str>) {
