@@ -29,13 +29,45 @@ use crate::runner::{self, cluster_ready, CLUSTER_READY_TIMEOUT, DELETE_WAIT_TIME
 use crate::scenario::{self, Scenario, DEFAULT_SEED};
 use crate::Location;
 
+/// The usage line of the shell's `fault` command.
+const FAULT_USAGE: &str = "usage: fault KIND [ARGS...] (type help for the kinds)";
+
+/// A `fault` command whose words do not fit its kind.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+enum FaultArgsError {
+    /// No kind.
+    #[error("{FAULT_USAGE}")]
+    Usage,
+    /// `-n` without a namespace.
+    #[error("{0}: -n needs a namespace")]
+    Namespace(String),
+    /// A required argument is missing.
+    #[error("{kind}: missing {what}")]
+    Missing {
+        /// The fault kind.
+        kind: String,
+        /// The argument (`NODE`, `POD`, ...).
+        what: &'static str,
+    },
+    /// An exit code that is not an integer.
+    #[error("{kind}: exit code {code:?} is not an integer")]
+    ExitCode {
+        /// The fault kind.
+        kind: String,
+        /// The word given.
+        code: String,
+    },
+    /// Words left over.
+    #[error("{0}: too many arguments; {FAULT_USAGE}")]
+    TooMany(String),
+}
+
 /// A `fault` command's words as a fault step, with the step's flow mapping
 /// (for `save`).
-fn shell_fault(args: &[&str]) -> Result<(crate::raw::RawFault, String), String> {
+fn shell_fault(args: &[&str]) -> Result<(crate::raw::RawFault, String), FaultArgsError> {
     use crate::raw::RawFault;
-    let usage = "usage: fault KIND [ARGS...] (type help for the kinds)";
     let Some((&kind, rest)) = args.split_first() else {
-        return Err(usage.to_owned());
+        return Err(FaultArgsError::Usage);
     };
     let mut raw = RawFault {
         kind: kind.to_owned(),
@@ -50,14 +82,16 @@ fn shell_fault(args: &[&str]) -> Result<(crate::raw::RawFault, String), String> 
     if let Some(i) = rest.iter().position(|w| *w == "-n" || *w == "--namespace") {
         let ns = rest
             .get(i + 1)
-            .ok_or_else(|| format!("{kind}: -n needs a namespace"))?;
+            .ok_or_else(|| FaultArgsError::Namespace(kind.to_owned()))?;
         raw.namespace = Some((*ns).to_owned());
         rest.drain(i..i + 2);
     }
-    let too_many = || format!("{kind}: too many arguments; {usage}");
-    let take = |rest: &mut Vec<&str>, what: &str| -> Result<String, String> {
+    let take = |rest: &mut Vec<&str>, what: &'static str| -> Result<String, FaultArgsError> {
         if rest.is_empty() {
-            return Err(format!("{kind}: missing {what}"));
+            return Err(FaultArgsError::Missing {
+                kind: kind.to_owned(),
+                what,
+            });
         }
         Ok(rest.remove(0).to_owned())
     };
@@ -70,10 +104,10 @@ fn shell_fault(args: &[&str]) -> Result<(crate::raw::RawFault, String), String> 
             raw.container = Some(take(&mut rest, "CONTAINER")?);
             if !rest.is_empty() {
                 let code = rest.remove(0);
-                raw.exit_code = Some(
-                    code.parse()
-                        .map_err(|_| format!("{kind}: exit code {code:?} is not an integer"))?,
-                );
+                raw.exit_code = Some(code.parse().map_err(|_| FaultArgsError::ExitCode {
+                    kind: kind.to_owned(),
+                    code: code.to_owned(),
+                })?);
             }
         }
         "apiserver-slow" | "etcd-slow" => raw.latency = Some(take(&mut rest, "LATENCY")?),
@@ -87,7 +121,7 @@ fn shell_fault(args: &[&str]) -> Result<(crate::raw::RawFault, String), String> 
         raw.duration = Some(rest.remove(0).to_owned());
     }
     if !rest.is_empty() {
-        return Err(too_many());
+        return Err(FaultArgsError::TooMany(kind.to_owned()));
     }
     let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
     for (name, v) in [

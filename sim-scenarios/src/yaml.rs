@@ -109,11 +109,11 @@ pub fn parse_documents(text: &str) -> Result<Vec<Document>, YamlError> {
     let mut docs = Vec::new();
     for (i, yaml) in values {
         let line = roots.get(i).copied().flatten().unwrap_or(1);
-        let value = to_json(yaml).map_err(|message| YamlError {
+        let value = to_json(yaml).map_err(|e| YamlError {
             kind: YamlErrorKind::Shape,
             line: Some(line),
             column: None,
-            message,
+            message: e.to_string(),
         })?;
         docs.push(Document { value, line });
     }
@@ -463,7 +463,18 @@ impl<'de> Visitor<'de> for KeyVisitor {
     }
 }
 
-fn to_json(yaml: serde_yaml::Value) -> Result<Value, String> {
+/// YAML that has no JSON form.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+enum ToJsonError {
+    /// A float JSON cannot hold (`.inf`, `.nan`).
+    #[error("number {0} is not representable")]
+    Number(f64),
+    /// A mapping key that is a collection or null.
+    #[error("mapping keys must be strings, found {0}")]
+    Key(String),
+}
+
+fn to_json(yaml: serde_yaml::Value) -> Result<Value, ToJsonError> {
     Ok(match yaml {
         serde_yaml::Value::Null => Value::Null,
         serde_yaml::Value::Bool(b) => Value::Bool(b),
@@ -476,7 +487,7 @@ fn to_json(yaml: serde_yaml::Value) -> Result<Value, String> {
                 let f = n.as_f64().unwrap_or(0.0);
                 serde_json::Number::from_f64(f)
                     .map(Value::Number)
-                    .ok_or_else(|| format!("number {f} is not representable"))?
+                    .ok_or(ToJsonError::Number(f))?
             }
         }
         serde_yaml::Value::String(s) => Value::String(s),
@@ -490,7 +501,7 @@ fn to_json(yaml: serde_yaml::Value) -> Result<Value, String> {
                     serde_yaml::Value::String(s) => s,
                     serde_yaml::Value::Number(n) => n.to_string(),
                     serde_yaml::Value::Bool(b) => b.to_string(),
-                    other => return Err(format!("mapping keys must be strings, found {other:?}")),
+                    other => return Err(ToJsonError::Key(format!("{other:?}"))),
                 };
                 out.insert(key, to_json(v)?);
             }

@@ -7,13 +7,14 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Pod;
 use sim_core::api::fields::FieldSelector;
-use sim_core::api::labels::Selector;
+use sim_core::api::labels::{Selector, SelectorError};
 use sim_core::api::meta::timestamp;
 use sim_core::api::{ApiError, Kind, Object, ObjectKey};
 use sim_core::apiserver::{Request, Response};
 use sim_core::cluster::Cluster;
 
 use super::outcome::Outcome;
+use super::resources::ResourceError;
 
 /// The client name of every request kubectl makes.
 pub(crate) const CLIENT: &str = "kubectl";
@@ -29,17 +30,46 @@ pub(crate) fn get_object(cluster: &mut Cluster, key: &ObjectKey) -> Result<Arc<O
     }
 }
 
+/// Why kubectl could not find the objects a command names, as kubectl
+/// prints it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum LookupError {
+    /// The resource arguments do not resolve.
+    #[error(transparent)]
+    Resource(#[from] ResourceError),
+    /// The API server refused a request.
+    #[error("{}", .0.kubectl_line())]
+    Server(#[from] ApiError),
+    /// `-l` does not parse.
+    #[error("error: {0}")]
+    Selector(#[from] SelectorError),
+    /// A type with neither names, nor `-l`, nor `--all`.
+    #[error("error: resource(s) were provided, but no name was specified")]
+    NoName,
+}
+
+/// An object from a file whose namespace is not the one of `-n`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("error: the namespace from the provided object \"{object}\" does not match the namespace \"{flag}\". You must pass '--namespace={object}' to perform this operation.")]
+pub struct NamespaceMismatch {
+    /// The namespace written in the object.
+    pub object: String,
+    /// The namespace of `-n`.
+    pub flag: String,
+}
+
 /// Gives an object read from a file the namespace of `-n` (or `default`),
 /// refusing a different namespace written in the object, as kubectl does.
-pub(crate) fn set_namespace(obj: &mut Object, flag: Option<&str>) -> Result<(), String> {
+pub(crate) fn set_namespace(obj: &mut Object, flag: Option<&str>) -> Result<(), NamespaceMismatch> {
     if !obj.kind().namespaced() {
         return Ok(());
     }
     let own = obj.meta().namespace.clone().filter(|n| !n.is_empty());
     match (own, flag) {
-        (Some(o), Some(f)) if o != f => Err(format!(
-            "error: the namespace from the provided object \"{o}\" does not match the namespace \"{f}\". You must pass '--namespace={o}' to perform this operation."
-        )),
+        (Some(o), Some(f)) if o != f => Err(NamespaceMismatch {
+            object: o,
+            flag: f.to_owned(),
+        }),
         (Some(_), _) => Ok(()),
         (None, f) => {
             obj.meta_mut().namespace = Some(f.unwrap_or("default").to_owned());

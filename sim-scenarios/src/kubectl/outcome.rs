@@ -25,8 +25,8 @@ impl Outcome {
     }
 
     /// Prints kubectl's error line for a client-side failure and sets exit code 1.
-    pub(crate) fn fail(&mut self, message: impl AsRef<str>) {
-        self.line(message);
+    pub(crate) fn fail(&mut self, message: impl std::fmt::Display) {
+        self.line(message.to_string());
         self.exit_code = 1;
     }
 

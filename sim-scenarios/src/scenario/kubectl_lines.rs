@@ -31,7 +31,7 @@ pub(super) fn prepare_kubectl(
         _ => None,
     };
     if let Some(r) = resources {
-        resolve(r).map_err(|e| err(field, e))?;
+        resolve(r).map_err(|e| err(field, e.to_string()))?;
     }
     if let Command::Create(c) = &cli.command {
         if c.what.is_none() && c.filenames.is_empty() {
@@ -69,8 +69,8 @@ pub(super) fn prepare_kubectl(
             return Err(err(field, format!("error: no objects passed to {verb}")));
         }
     }
-    let files =
-        crate::kubectl::commands::create::load_sources(&cli, base).map_err(|e| err(field, e))?;
+    let files = crate::kubectl::commands::create::load_sources(&cli, base)
+        .map_err(|e| err(field, e.to_string()))?;
     Ok(Prepared {
         line: line.to_owned(),
         cli,

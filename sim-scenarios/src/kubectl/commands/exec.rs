@@ -10,7 +10,7 @@
 //! `executable file not found` error (exit code 126).
 
 use sim_core::api::fields::FieldSelector;
-use sim_core::api::labels::Selector;
+use sim_core::api::labels::{Selector, SelectorError};
 use sim_core::api::meta::timestamp;
 use sim_core::api::{ApiError, Kind, Object, ObjectKey, Reason};
 use sim_core::cluster::Cluster;
@@ -22,10 +22,32 @@ use crate::kubectl::grammar::Command;
 use crate::kubectl::outcome::Outcome;
 use crate::kubectl::prepared::Prepared;
 
+/// Why `kubectl exec` finds no pod for its argument, in kubectl's words.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+enum PodForError {
+    /// A kind kubesim's exec does not take.
+    #[error("error: cannot attach to {kind}/{name}: kubesim's kubectl exec takes pods, deployments and replicasets")]
+    NotAttachable {
+        /// The kind as written.
+        kind: String,
+        /// The name.
+        name: String,
+    },
+    /// The workload could not be read.
+    #[error("{}", .0.kubectl_line())]
+    Server(#[from] ApiError),
+    /// The workload's selector is not a valid label selector.
+    #[error("error: {0}")]
+    Selector(#[from] SelectorError),
+    /// The workload has no pod (kubectl waits for one, then gives up).
+    #[error("error: timed out waiting for the condition")]
+    NoPod,
+}
+
 /// The pod a `POD` or `TYPE/NAME` argument names. For a Deployment or
 /// ReplicaSet, kubectl's `GetFirstPod` with `sort.Reverse(ActivePods)`: the
 /// most active of its pods (assigned, Running, Ready, fewest restarts, oldest).
-fn pod_for(cluster: &mut Cluster, arg: &str, ns: &str) -> Result<String, String> {
+fn pod_for(cluster: &mut Cluster, arg: &str, ns: &str) -> Result<String, PodForError> {
     let Some((kind, name)) = arg.split_once('/') else {
         return Ok(arg.to_owned());
     };
@@ -34,12 +56,13 @@ fn pod_for(cluster: &mut Cluster, arg: &str, ns: &str) -> Result<String, String>
         "deployment" | "deployments" | "deploy" | "deployment.apps" => Kind::Deployment,
         "replicaset" | "replicasets" | "rs" | "replicaset.apps" => Kind::ReplicaSet,
         other => {
-            return Err(format!(
-                "error: cannot attach to {other}/{name}: kubesim's kubectl exec takes pods, deployments and replicasets"
-            ))
+            return Err(PodForError::NotAttachable {
+                kind: other.to_owned(),
+                name: name.to_owned(),
+            })
         }
     };
-    let obj = get_object(cluster, &ObjectKey::new(kind, ns, name)).map_err(|e| e.kubectl_line())?;
+    let obj = get_object(cluster, &ObjectKey::new(kind, ns, name))?;
     let labels = match &*obj {
         Object::Deployment(d) => d
             .spec
@@ -52,7 +75,7 @@ fn pod_for(cluster: &mut Cluster, arg: &str, ns: &str) -> Result<String, String>
         _ => None,
     }
     .unwrap_or_default();
-    let selector = Selector::from_map(&labels).map_err(|e| format!("error: {e}"))?;
+    let selector = Selector::from_map(&labels)?;
     let pods = list(
         cluster,
         Kind::Pod,
@@ -93,7 +116,7 @@ fn pod_for(cluster: &mut Cluster, arg: &str, ns: &str) -> Result<String, String>
     pods.iter()
         .min_by_key(|p| rank(p))
         .map(|p| p.name().to_owned())
-        .ok_or_else(|| "error: timed out waiting for the condition".to_owned())
+        .ok_or(PodForError::NoPod)
 }
 
 /// Runs the command.

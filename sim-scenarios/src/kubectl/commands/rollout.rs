@@ -25,7 +25,7 @@ use crate::kubectl::client::{get_object, kind_ref, list, now_ts, CLIENT};
 use crate::kubectl::grammar::{Command, RolloutWhat};
 use crate::kubectl::outcome::Outcome;
 use crate::kubectl::prepared::Prepared;
-use crate::kubectl::resources::resolve;
+use crate::kubectl::resources::{resolve, ResourceError};
 
 /// Annotation: the command that caused a revision (`--record`).
 pub(crate) const CHANGE_CAUSE: &str = "kubernetes.io/change-cause";
@@ -44,17 +44,33 @@ const ANNOTATIONS_TO_SKIP: [&str; 6] = [
 /// How long a `rollout status` without `--timeout` watches before the runner gives up.
 pub const ROLLOUT_STATUS_LIMIT: SimDuration = SimDuration::from_mins(30);
 
+/// Why the arguments do not name exactly one object, in kubectl's words.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum TargetError {
+    /// The arguments do not resolve.
+    #[error(transparent)]
+    Resource(#[from] ResourceError),
+    /// A type with neither names nor a selector (the resource builder's error).
+    #[error("error: resource(s) were provided, but no name was specified")]
+    NoName,
+    /// Nothing at all.
+    #[error("error: required resource not specified")]
+    NotSpecified,
+    /// More than one object.
+    #[error("error: only one resource is supported here")]
+    SeveralResources,
+}
+
 /// One `TYPE NAME` or `TYPE/NAME` target.
-pub(crate) fn one_target(resources: &[String]) -> Result<(Kind, String), String> {
+pub(crate) fn one_target(resources: &[String]) -> Result<(Kind, String), TargetError> {
     let targets = resolve(resources)?;
     match targets.as_slice() {
         [t] => match &t.name {
             Some(n) => Ok((t.kind, n.clone())),
-            // The resource builder: a type with neither names nor a selector.
-            None => Err("error: resource(s) were provided, but no name was specified".into()),
+            None => Err(TargetError::NoName),
         },
-        [] => Err("error: required resource not specified".into()),
-        _ => Err("error: only one resource is supported here".into()),
+        [] => Err(TargetError::NotSpecified),
+        _ => Err(TargetError::SeveralResources),
     }
 }
 
@@ -129,20 +145,47 @@ fn replica_sets(cluster: &mut Cluster, d: &Object) -> Vec<ReplicaSet> {
     .collect()
 }
 
+/// Why `rollout status` stops watching with an error, in kubectl's words.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RolloutStatusError {
+    /// `--revision` given, but the deployment has no revision annotation.
+    #[error("cannot get the revision of deployment \"{name}\": revision annotation missing")]
+    NoRevision {
+        /// The deployment.
+        name: String,
+    },
+    /// `--revision` is not the running revision.
+    #[error("desired revision ({desired}) is different from the running revision ({current})")]
+    RevisionMismatch {
+        /// `--revision`.
+        desired: i64,
+        /// The deployment's revision.
+        current: i64,
+    },
+    /// The Progressing condition says ProgressDeadlineExceeded.
+    #[error("deployment \"{name}\" exceeded its progress deadline")]
+    DeadlineExceeded {
+        /// The deployment.
+        name: String,
+    },
+}
+
 /// `DeploymentStatusViewer.Status`: the line kubectl prints and whether the
 /// rollout is done, or the error that ends the watch.
-pub fn deployment_status(d: &Deployment, revision: i64) -> Result<(String, bool), String> {
+pub fn deployment_status(
+    d: &Deployment,
+    revision: i64,
+) -> Result<(String, bool), RolloutStatusError> {
     let name = d.metadata.name.clone().unwrap_or_default();
     if revision > 0 {
         let Some(current) = revision_of(&d.metadata) else {
-            return Err(format!(
-                "cannot get the revision of deployment \"{name}\": revision annotation missing"
-            ));
+            return Err(RolloutStatusError::NoRevision { name });
         };
         if revision != current {
-            return Err(format!(
-                "desired revision ({revision}) is different from the running revision ({current})"
-            ));
+            return Err(RolloutStatusError::RevisionMismatch {
+                desired: revision,
+                current,
+            });
         }
     }
     let status = d.status.clone().unwrap_or_default();
@@ -151,9 +194,7 @@ pub fn deployment_status(d: &Deployment, revision: i64) -> Result<(String, bool)
             c.type_ == "Progressing" && c.reason.as_deref() == Some("ProgressDeadlineExceeded")
         });
         if timed_out {
-            return Err(format!(
-                "deployment \"{name}\" exceeded its progress deadline"
-            ));
+            return Err(RolloutStatusError::DeadlineExceeded { name });
         }
         let spec_replicas = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
         let updated = status.updated_replicas.unwrap_or(0);
@@ -322,7 +363,7 @@ pub(crate) fn execute(
     None
 }
 
-fn fail(out: &mut Outcome, msg: impl AsRef<str>) {
+fn fail(out: &mut Outcome, msg: impl std::fmt::Display) {
     out.fail(msg);
 }
 
