@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 use sim_core::api::Kind;
 use sim_core::components::scheduler::Scheduler;
 use sim_core::time::SimDuration;
+use sim_scenarios::limits::MAX_DURATION;
 use sim_scenarios::{RunOptions, ScenarioError};
 
 /// kubesim: a deterministic discrete-event simulator of a Kubernetes v1.33 cluster.
@@ -60,7 +61,13 @@ enum Cmd {
 }
 
 fn parse_duration(s: &str) -> Result<SimDuration, String> {
-    s.parse::<SimDuration>().map_err(|e| e.to_string())
+    let d = s.parse::<SimDuration>().map_err(|e| e.to_string())?;
+    if d > MAX_DURATION {
+        return Err(format!(
+            "{s} is too long; the longest duration accepted is {MAX_DURATION}"
+        ));
+    }
+    Ok(d)
 }
 
 fn parse_seed(s: &str) -> Result<u64, String> {

@@ -11,7 +11,9 @@
 
 pub mod error;
 pub mod expect;
+pub mod files;
 pub mod kubectl;
+pub mod limits;
 pub mod manifest;
 pub mod raw;
 pub mod runner;

@@ -9,6 +9,7 @@ use serde_json::Value;
 use sim_core::api::{Kind, Object};
 
 use crate::error::{Location, ScenarioError};
+use crate::files::{self, Entry, FileError};
 use crate::yaml;
 
 /// One object from a manifest.
@@ -39,17 +40,22 @@ pub fn load_paths(
         } else {
             base.join(p)
         };
-        if !full.exists() {
-            return Err(ScenarioError::new(
-                referenced_from.clone(),
-                format!(
+        let entry = files::entry(&full).map_err(|e| {
+            let message = match e {
+                FileError::Missing => format!(
                     "error: the path \"{}\" does not exist (looked for {}; manifest paths are relative to the scenario file)",
                     p.display(),
                     full.display()
                 ),
-            ));
-        }
-        let files = if full.is_dir() {
+                other => format!(
+                    "error: the path \"{}\" ({}) cannot be read: {other}; expected a manifest file or a directory of manifests",
+                    p.display(),
+                    full.display()
+                ),
+            };
+            ScenarioError::new(referenced_from.clone(), message)
+        })?;
+        let files = if entry == Entry::Directory {
             manifest_files(&full, recursive).map_err(|e| {
                 ScenarioError::new(
                     referenced_from.clone(),
@@ -60,11 +66,15 @@ pub fn load_paths(
             vec![full]
         };
         for file in files {
-            let text = std::fs::read_to_string(&file).map_err(|e| {
-                let why = if e.kind() == std::io::ErrorKind::InvalidData {
-                    "it is not UTF-8 text; expected a YAML or JSON manifest".to_owned()
-                } else {
-                    e.to_string()
+            let text = files::read_yaml_text(&file).map_err(|e| {
+                let why = match e {
+                    FileError::NotUtf8 => {
+                        "it is not UTF-8 text; expected a YAML or JSON manifest".to_owned()
+                    }
+                    FileError::Special(_) => {
+                        format!("it {e}; expected a YAML or JSON manifest")
+                    }
+                    other => other.to_string(),
                 };
                 ScenarioError::new(
                     referenced_from.clone(),
@@ -108,6 +118,7 @@ pub fn load_text(
     file: &Path,
     line_offset: usize,
 ) -> Result<Vec<ManifestObject>, ScenarioError> {
+    let text = yaml::strip_bom(text);
     let docs = yaml::parse_documents(text).map_err(|e| {
         ScenarioError::new(
             Location {

@@ -24,6 +24,7 @@ use crate::kubectl::commands::create::load_sources;
 use crate::kubectl::commands::get::Watch;
 use crate::kubectl::grammar::{self, Command};
 use crate::kubectl::{self, Prepared};
+use crate::limits::MAX_DURATION;
 use crate::manifest;
 use crate::runner::{self, cluster_ready, CLUSTER_READY_TIMEOUT, DELETE_WAIT_TIMEOUT};
 use crate::scenario::{self, Scenario, DEFAULT_SEED};
@@ -150,7 +151,9 @@ pub const RUN_UNTIL_CAP: SimDuration = SimDuration::from_mins(5);
 /// Where the shell's command lines come from.
 pub trait LineSource {
     /// The next line (without its newline), or None at the end of input.
-    /// `prompt` is shown by interactive sources.
+    /// `prompt` is shown by interactive sources. An
+    /// [`io::ErrorKind::InvalidData`] error is one unreadable line: the
+    /// shell reports it with its number and reads on.
     fn next_line(&mut self, prompt: &str) -> io::Result<Option<String>>;
 
     /// True for a terminal: the shell then prints no echo of each command.
@@ -162,11 +165,22 @@ pub trait LineSource {
 pub struct ScriptLines<R: BufRead>(pub R);
 
 impl<R: BufRead> LineSource for ScriptLines<R> {
+    /// A line that is not UTF-8 is consumed whole and reported as an
+    /// [`io::ErrorKind::InvalidData`] error; the next call reads the next line.
     fn next_line(&mut self, _prompt: &str) -> io::Result<Option<String>> {
-        let mut line = String::new();
-        if self.0.read_line(&mut line)? == 0 {
+        let mut bytes = Vec::new();
+        if self.0.read_until(b'\n', &mut bytes)? == 0 {
             return Ok(None);
         }
+        let line = String::from_utf8(bytes).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "not UTF-8 text (invalid byte at column {}); the line is ignored",
+                    e.utf8_error().valid_up_to() + 1
+                ),
+            )
+        })?;
         Ok(Some(line.trim_end_matches(['\n', '\r']).to_owned()))
     }
 
@@ -323,10 +337,20 @@ pub fn run(
     if !sh.echo {
         writeln!(sh.out, "Type help for the commands, exit to leave.")?;
     }
+    let mut number = 0;
     loop {
         let prompt = format!("[{}] kubesim> ", sh.cluster.now());
-        let Some(line) = input.next_line(&prompt)? else {
-            break;
+        number += 1;
+        let line = match input.next_line(&prompt) {
+            Ok(Some(line)) => line,
+            Ok(None) => break,
+            // One unreadable line is an error for that line, not the end.
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                sh.flush_watch()?;
+                writeln!(sh.out, "error: line {number}: {e}")?;
+                continue;
+            }
+            Err(e) => return Err(e),
         };
         if !sh.command(&line)? {
             break;
@@ -435,7 +459,7 @@ impl Shell<'_> {
         let names: Vec<&str> = nodes.iter().map(String::as_str).collect();
         let fault = match scenario::fault(&raw, &names) {
             Ok(f) => f,
-            Err((_, msg)) => return writeln!(self.out, "error: {msg}"),
+            Err(e) => return writeln!(self.out, "error: {e}"),
         };
         if let Err(e) = self.cluster.inject_fault(fault) {
             return writeln!(self.out, "error: {e}");
@@ -460,6 +484,12 @@ impl Shell<'_> {
                 return writeln!(self.out, "error: sleep {arg}: {e}{hint}");
             }
         };
+        if d > MAX_DURATION {
+            return writeln!(
+                self.out,
+                "error: sleep {arg}: too long; the longest sleep is {MAX_DURATION}"
+            );
+        }
         let at = self.cluster.now();
         self.advance(at + d);
         self.recorded.push(Recorded::Wait { at, duration: d });
@@ -508,9 +538,12 @@ impl Shell<'_> {
     /// Resolves a `-f` path: relative to the current directory if it is
     /// there, else to the scenario's directory.
     fn resolve_file(&self, p: &str) -> Option<PathBuf> {
+        // Anything there (even a link that cannot be followed) is the
+        // file meant: reading it reports what is wrong with it.
+        let there = |f: &Path| std::fs::symlink_metadata(f).is_ok();
         let path = Path::new(p);
         if path.is_absolute() {
-            return path.exists().then(|| path.to_owned());
+            return there(path).then(|| path.to_owned());
         }
         let mut bases = vec![self.options.cwd.clone()];
         if let Some(s) = &self.options.scenario {
@@ -519,7 +552,7 @@ impl Shell<'_> {
         bases
             .into_iter()
             .map(|b| self.options.cwd.join(b).join(path))
-            .find(|f| f.exists())
+            .find(|f| there(f))
     }
 
     fn kubectl(&mut self, line: &str) -> io::Result<()> {
@@ -727,7 +760,7 @@ impl Shell<'_> {
     /// The scenario's `cluster` section as written (None: the default cluster).
     fn cluster_section(&self) -> Option<String> {
         let s = self.options.scenario.as_ref()?;
-        let text = std::fs::read_to_string(self.options.cwd.join(&s.path)).ok()?;
+        let text = crate::files::read_yaml_text(&self.options.cwd.join(&s.path)).ok()?;
         let doc: serde_json::Value = crate::yaml::from_str(&text).ok()?;
         let cluster = doc.get("cluster")?.clone();
         Some(crate::yaml::to_string(

@@ -45,6 +45,28 @@ pub struct YamlError {
 }
 
 impl YamlError {
+    /// serde_yaml reports a duplicate key at the mapping that holds it: moves
+    /// the error to the duplicate key's own line and column.
+    fn at_duplicate_key(mut self, text: &str) -> Self {
+        const DUPLICATE: &str = "duplicate entry with key ";
+        let (Some(line), Some(column)) = (self.line, self.column) else {
+            return self;
+        };
+        let Some(i) = self.message.find(DUPLICATE) else {
+            return self;
+        };
+        let quoted = &self.message[i + DUPLICATE.len()..];
+        let key = quoted
+            .strip_prefix('"')
+            .and_then(|q| q.rfind('"').map(|j| q[..j].replace("\\\"", "\"")))
+            .unwrap_or_else(|| quoted.to_owned());
+        if let Some((l, c)) = LineIndex::new(text).duplicate_key((line, column), &key) {
+            self.line = Some(l);
+            self.column = Some(c);
+        }
+        self
+    }
+
     fn from_serde(e: &serde_yaml::Error, kind: YamlErrorKind) -> Self {
         let loc = e.location();
         let mut message = e.to_string();
@@ -91,13 +113,19 @@ pub struct Document {
     pub line: usize,
 }
 
+/// `text` without the byte-order mark YAML allows at the start of a stream.
+pub fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
 /// Parses every document of a YAML stream. Empty documents (`---` alone, or
 /// only comments) are skipped, as kubectl skips them.
 pub fn parse_documents(text: &str) -> Result<Vec<Document>, YamlError> {
+    let text = strip_bom(text);
     let mut values = Vec::new();
     for (i, de) in serde_yaml::Deserializer::from_str(text).enumerate() {
         let yaml = serde_yaml::Value::deserialize(de)
-            .map_err(|e| YamlError::from_serde(&e, YamlErrorKind::Syntax))?;
+            .map_err(|e| YamlError::from_serde(&e, YamlErrorKind::Syntax).at_duplicate_key(text))?;
         if !yaml.is_null() {
             values.push((i, yaml));
         }
@@ -137,11 +165,12 @@ fn root_lines(text: &str) -> Vec<Option<usize>> {
 /// Deserializes the one document of `text` into `T` (with serde's field
 /// checks). Zero documents, or more than one, are errors of their own kind.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
+    let text = strip_bom(text);
     // Pass one: syntax, and which document holds content.
     let mut content = Vec::new();
     for (i, de) in serde_yaml::Deserializer::from_str(text).enumerate() {
         let yaml = serde_yaml::Value::deserialize(de)
-            .map_err(|e| YamlError::from_serde(&e, YamlErrorKind::Syntax))?;
+            .map_err(|e| YamlError::from_serde(&e, YamlErrorKind::Syntax).at_duplicate_key(text))?;
         if !yaml.is_null() {
             content.push(i);
         }
@@ -237,14 +266,318 @@ pub fn locate(text: &str, path: &[PathSegment]) -> Option<(usize, usize)> {
     None
 }
 
-/// The 1-based line of a YAML path (`steps[2].expect.within`) in `text`; if the node is not
-/// there (a default), the line of its nearest ancestor below the top level.
+/// The 1-based line of a YAML path (`steps[2].expect.within`) in `text`; if
+/// the node is not there (a default), the line of its nearest ancestor below
+/// the top level. Parses the whole text: to look up many paths, build a
+/// [`LineIndex`] once.
 pub(crate) fn line_of(text: &str, path: &str) -> Option<usize> {
-    let segments = split_path(path);
-    (1..=segments.len())
-        .rev()
-        .find_map(|n| locate(text, &segments[..n]))
-        .map(|(line, _)| line)
+    LineIndex::new(text).line_of(path)
+}
+
+/// A YAML node's position and its children, as the index keeps them.
+#[derive(Clone, Debug, Default)]
+struct IndexNode {
+    /// 1-based line and column where the node starts.
+    at: (usize, usize),
+    /// Sequence items, or mapping entries (key text, the key's position, the value).
+    children: IndexChildren,
+}
+
+#[derive(Clone, Debug, Default)]
+enum IndexChildren {
+    #[default]
+    None,
+    Seq(Vec<IndexNode>),
+    Map(Vec<(Option<String>, (usize, usize), IndexNode)>),
+}
+
+impl IndexNode {
+    /// The node at `path` below this one.
+    fn find(&self, path: &[PathSegment]) -> Option<&IndexNode> {
+        self.entry(path).map(|(_, node)| node)
+    }
+
+    /// The node at `path` below this one, with the position of its key when
+    /// it is a mapping value (the first entry of that key).
+    fn entry(&self, path: &[PathSegment]) -> Option<(Option<(usize, usize)>, &IndexNode)> {
+        let Some((first, rest)) = path.split_first() else {
+            return Some((None, self));
+        };
+        let (key_at, child) = match (&self.children, first) {
+            (IndexChildren::Seq(items), PathSegment::Index(i)) => (None, items.get(*i)?),
+            (IndexChildren::Map(entries), seg) => {
+                let want = match seg {
+                    PathSegment::Key(k) => k.clone(),
+                    PathSegment::Index(i) => i.to_string(),
+                };
+                let (_, key_at, node) = entries
+                    .iter()
+                    .find(|(k, _, _)| k.as_deref() == Some(want.as_str()))?;
+                (Some(*key_at), node)
+            }
+            _ => return None,
+        };
+        if rest.is_empty() {
+            Some((key_at, child))
+        } else {
+            child.entry(rest)
+        }
+    }
+}
+
+/// The position of every node of a YAML text, from one parse: looking up
+/// the line of a path costs a walk down the path, not a parse of the text
+/// (as [`locate`] does), so validating a scenario of many steps is linear.
+/// When the indexing parser refuses a text that serde_yaml accepted, lookups
+/// fall back to [`locate`]. Lines are always [`locate`]'s; the column of an
+/// anchored or tagged node is that of its content rather than of its anchor.
+#[derive(Debug)]
+pub(crate) struct LineIndex<'t> {
+    text: &'t str,
+    /// The text's lines.
+    lines: Vec<&'t str>,
+    /// The root node of each document, in order; None if indexing failed.
+    documents: Option<Vec<IndexNode>>,
+    /// Lookups answered by [`locate`] instead of the index.
+    fallbacks: std::cell::Cell<usize>,
+}
+
+impl<'t> LineIndex<'t> {
+    /// Indexes `text` (one parse).
+    pub(crate) fn new(text: &'t str) -> Self {
+        let lines: Vec<&str> = text.lines().collect();
+        let mut builder = IndexBuilder {
+            lines: lines.clone(),
+            ..IndexBuilder::default()
+        };
+        let mut parser = yaml_rust2::parser::Parser::new_from_str(text);
+        let documents = parser
+            .load(&mut builder, true)
+            .ok()
+            .filter(|()| builder.stack.is_empty())
+            .map(|()| builder.documents);
+        Self {
+            text,
+            lines,
+            documents,
+            fallbacks: std::cell::Cell::new(0),
+        }
+    }
+
+    /// The character at a 1-based line and column.
+    pub(crate) fn char_at(&self, line: usize, column: usize) -> Option<char> {
+        self.lines
+            .get(line.checked_sub(1)?)?
+            .chars()
+            .nth(column.checked_sub(1)?)
+    }
+
+    /// The 1-based line and column of the node at `path` in the first
+    /// document that has it, as [`locate`] finds it.
+    pub(crate) fn locate(&self, path: &[PathSegment]) -> Option<(usize, usize)> {
+        match &self.documents {
+            Some(docs) => docs.iter().find_map(|d| d.find(path)).map(|n| n.at),
+            None => {
+                self.fallbacks.set(self.fallbacks.get() + 1);
+                locate(self.text, path)
+            }
+        }
+    }
+
+    /// The 1-based line of a YAML path; if the node is not there (a
+    /// default), the line of its nearest ancestor below the top level.
+    pub(crate) fn line_of(&self, path: &str) -> Option<usize> {
+        let segments = split_path(path);
+        (1..=segments.len())
+            .rev()
+            .find_map(|n| self.locate(&segments[..n]))
+            .map(|(line, _)| line)
+    }
+
+    /// The position of the second `key` of the mapping that starts at
+    /// `mapping` (serde_yaml reports a duplicate key there).
+    pub(crate) fn duplicate_key(
+        &self,
+        mapping: (usize, usize),
+        key: &str,
+    ) -> Option<(usize, usize)> {
+        fn walk(node: &IndexNode, mapping: (usize, usize), key: &str) -> Option<(usize, usize)> {
+            match &node.children {
+                IndexChildren::Map(entries) => {
+                    if node.at == mapping {
+                        let second = entries
+                            .iter()
+                            .filter(|(k, _, _)| k.as_deref() == Some(key))
+                            .nth(1);
+                        if let Some((_, at, _)) = second {
+                            return Some(*at);
+                        }
+                    }
+                    entries.iter().find_map(|(_, _, v)| walk(v, mapping, key))
+                }
+                IndexChildren::Seq(items) => items.iter().find_map(|v| walk(v, mapping, key)),
+                IndexChildren::None => None,
+            }
+        }
+        self.documents
+            .as_ref()?
+            .iter()
+            .find_map(|d| walk(d, mapping, key))
+    }
+
+    /// How many lookups the index could not answer (for tests).
+    #[cfg(test)]
+    fn fallbacks(&self) -> usize {
+        self.fallbacks.get()
+    }
+}
+
+/// Builds the index from the parser's events.
+#[derive(Default)]
+struct IndexBuilder<'t> {
+    /// The text's lines (to tell a flow collection from a block one).
+    lines: Vec<&'t str>,
+    documents: Vec<IndexNode>,
+    /// Open collections.
+    stack: Vec<OpenNode>,
+    /// Anchored nodes, by anchor id (an alias is where its anchor is).
+    anchors: std::collections::BTreeMap<usize, IndexNode>,
+}
+
+/// A collection whose end has not been read yet.
+struct OpenNode {
+    node: IndexNode,
+    /// For a mapping: the key read, waiting for its value.
+    pending_key: Option<(Option<String>, (usize, usize))>,
+    /// Its anchor id (0: none).
+    anchor: usize,
+}
+
+impl IndexBuilder<'_> {
+    /// True when the text at a position opens a flow collection of that
+    /// kind (`{` for a mapping, `[` for a sequence).
+    fn opens_flow(&self, (line, column): (usize, usize), mapping: bool) -> bool {
+        let open = if mapping { '{' } else { '[' };
+        self.lines
+            .get(line.wrapping_sub(1))
+            .and_then(|l| l.chars().nth(column.wrapping_sub(1)))
+            .is_some_and(|c| c == open)
+    }
+
+    /// Where a block scalar starts as libyaml says: at its `|` or `>`
+    /// indicator (the parser marks its first content line). The indicator is
+    /// on the last non-blank line before the content.
+    fn block_indicator(&self, content: (usize, usize)) -> Option<(usize, usize)> {
+        let header = (1..content.0)
+            .rev()
+            .find(|&l| self.lines.get(l - 1).is_some_and(|t| !t.trim().is_empty()))?;
+        let text = self.lines.get(header - 1)?;
+        let mut prev = ' ';
+        for (i, c) in text.chars().enumerate() {
+            if (c == '|' || c == '>') && prev.is_whitespace() {
+                return Some((header, i + 1));
+            }
+            prev = c;
+        }
+        None
+    }
+
+    /// The `-` of a block sequence entry at or before a position on its line.
+    fn dash_before(&self, (line, column): (usize, usize)) -> Option<(usize, usize)> {
+        let chars: Vec<char> = self.lines.get(line.wrapping_sub(1))?.chars().collect();
+        (0..column.min(chars.len()))
+            .rev()
+            .find(|&i| chars[i] == '-' && chars.get(i + 1).is_none_or(|c| c.is_whitespace()))
+            .map(|i| (line, i + 1))
+    }
+
+    /// Attaches a finished node to the open collection (or ends a document).
+    fn attach(&mut self, node: IndexNode, key_text: Option<String>) {
+        let Some(open) = self.stack.last_mut() else {
+            self.documents.push(node);
+            return;
+        };
+        match &mut open.node.children {
+            IndexChildren::Seq(items) => items.push(node),
+            IndexChildren::Map(entries) => match open.pending_key.take() {
+                None => open.pending_key = Some((key_text, node.at)),
+                Some((key, key_at)) => entries.push((key, key_at, node)),
+            },
+            IndexChildren::None => {}
+        }
+    }
+}
+
+impl yaml_rust2::parser::MarkedEventReceiver for IndexBuilder<'_> {
+    fn on_event(&mut self, ev: yaml_rust2::Event, mark: yaml_rust2::scanner::Marker) {
+        use yaml_rust2::Event;
+        let at = (mark.line(), mark.col() + 1);
+        let leaf = IndexNode {
+            at,
+            children: IndexChildren::None,
+        };
+        match ev {
+            Event::Scalar(value, style, anchor, _) => {
+                let mut leaf = leaf;
+                if matches!(
+                    style,
+                    yaml_rust2::scanner::TScalarStyle::Literal
+                        | yaml_rust2::scanner::TScalarStyle::Folded
+                ) {
+                    leaf.at = self.block_indicator(at).unwrap_or(at);
+                }
+                if anchor > 0 {
+                    self.anchors.insert(anchor, leaf.clone());
+                }
+                // A plain `~`, `null` or empty scalar as a key has no text.
+                let text = (style != yaml_rust2::scanner::TScalarStyle::Plain
+                    || !matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL"))
+                .then_some(value);
+                self.attach(leaf, text);
+            }
+            Event::Alias(id) => {
+                let node = self.anchors.get(&id).cloned().unwrap_or(leaf);
+                self.attach(node, None);
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                let children = if matches!(ev, Event::SequenceStart(..)) {
+                    IndexChildren::Seq(Vec::new())
+                } else {
+                    IndexChildren::Map(Vec::new())
+                };
+                self.stack.push(OpenNode {
+                    node: IndexNode { at, children },
+                    pending_key: None,
+                    anchor,
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some(mut open) = self.stack.pop() {
+                    // A block collection starts where libyaml says: at its
+                    // first entry (the parser marks it after that entry's key).
+                    let mapping = matches!(open.node.children, IndexChildren::Map(_));
+                    if !self.opens_flow(open.node.at, mapping) {
+                        let first = match &open.node.children {
+                            IndexChildren::Map(entries) => entries.first().map(|(_, at, _)| *at),
+                            // An indentless sequence (`key:` then `- item`
+                            // at the key's indentation) is marked at its
+                            // first item's content: libyaml marks its `-`.
+                            IndexChildren::Seq(_) => self.dash_before(open.node.at),
+                            IndexChildren::None => None,
+                        };
+                        if let Some(first) = first {
+                            open.node.at = first;
+                        }
+                    }
+                    if open.anchor > 0 {
+                        self.anchors.insert(open.anchor, open.node.clone());
+                    }
+                    self.attach(open.node, None);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The message of the error that [`Locate`] raises at its target: serde_yaml
@@ -575,6 +908,150 @@ mod tests {
             locate(flow, &split_path("steps[1].kubectl")).map(|(l, _)| l),
             Some(3)
         );
+    }
+
+    /// Every path of `text`, down to `depth` levels.
+    fn all_paths(
+        value: &serde_json::Value,
+        prefix: Vec<PathSegment>,
+        out: &mut Vec<Vec<PathSegment>>,
+    ) {
+        match value {
+            serde_json::Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    let mut p = prefix.clone();
+                    p.push(PathSegment::Index(i));
+                    out.push(p.clone());
+                    all_paths(v, p, out);
+                }
+            }
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    let mut p = prefix.clone();
+                    p.push(PathSegment::Key(k.clone()));
+                    out.push(p.clone());
+                    all_paths(v, p, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn the_index_finds_what_the_parser_finds() {
+        let texts = [
+            "name: x\nsteps:\n  # - wait: 9s\n  - kubectl: get pods\n  - {wait: 1s}\n  -\n    expect:\n      object: pod/x\n      within: 5x\n",
+            "name: x\nsteps: [{wait: 1s},\n  {kubectl: gte pods}]\n",
+            "a: &x {b: 1, c: [1, 2]}\nd: *x\n'e f': \"g\"\nh: |\n  text\n  more\ni: >-\n  folded\n---\nj: [k, {l: m}]\n",
+            "cluster:\n  images:\n    registry.k8s.io/pause:3.10:\n      size: 1M\n  nodes:\n  - name: a\n    labels: {x: y}\n  -   name: b\n      taints:\n        - k=v:NoSchedule\n",
+            "steps:\n- apply: |\n    apiVersion: v1\n    kind: Pod\n- apply:\n    apiVersion: v1\n    kind: Namespace\n    metadata: {name: a}\n",
+        ];
+        for text in texts {
+            let index = LineIndex::new(text);
+            let mut paths = Vec::new();
+            for doc in parse_documents(text).unwrap() {
+                all_paths(&doc.value, Vec::new(), &mut paths);
+            }
+            assert!(!paths.is_empty());
+            for p in &paths {
+                let (mine, theirs) = (index.locate(p), locate(text, p));
+                if text.contains(['&', '!']) {
+                    // The column of an anchored or tagged node is that of
+                    // its content, not of its anchor: lines agree.
+                    assert_eq!(mine.map(|a| a.0), theirs.map(|a| a.0), "{p:?} in {text:?}");
+                } else {
+                    assert_eq!(mine, theirs, "{p:?} in {text:?}");
+                }
+            }
+            assert_eq!(index.fallbacks(), 0, "{text:?}");
+        }
+    }
+
+    /// The YAML files under `dir`, recursively, in name order.
+    fn yaml_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                yaml_files(&p, out);
+            } else if p.extension().is_some_and(|e| e == "yaml") {
+                out.push(p);
+            }
+        }
+    }
+
+    #[test]
+    fn the_index_agrees_on_every_shipped_file() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        yaml_files(&root.join("scenarios"), &mut files);
+        yaml_files(&root.join("tests/fixtures"), &mut files);
+        assert!(files.len() > 20, "{files:?}");
+        for f in files {
+            let Ok(text) = std::fs::read_to_string(&f) else {
+                continue;
+            };
+            let Ok(docs) = parse_documents(&text) else {
+                continue;
+            };
+            let index = LineIndex::new(&text);
+            let single = docs.len() == 1;
+            let mut paths = Vec::new();
+            for doc in docs {
+                all_paths(&doc.value, Vec::new(), &mut paths);
+            }
+            for p in &paths {
+                if single {
+                    assert_eq!(
+                        index.locate(p),
+                        locate(&text, p),
+                        "{p:?} in {}",
+                        f.display()
+                    );
+                } else {
+                    // locate gives up on a later document once an earlier
+                    // one has part of the path; the index does not.
+                    assert!(index.locate(p).is_some(), "{p:?} in {}", f.display());
+                }
+            }
+            assert_eq!(index.fallbacks(), 0, "{}", f.display());
+        }
+    }
+
+    #[test]
+    fn many_lookups_use_the_index() {
+        let mut text = String::from("name: big\nsteps:\n");
+        for i in 0..20_000 {
+            text.push_str(&format!("  - name: step {i}\n    wait: 1s\n"));
+        }
+        let index = LineIndex::new(&text);
+        for i in (0..20_000).step_by(997) {
+            assert_eq!(index.line_of(&format!("steps[{i}].wait")), Some(4 + 2 * i));
+            // A missing field: the line of the step.
+            assert_eq!(index.line_of(&format!("steps[{i}].at")), Some(3 + 2 * i));
+        }
+        assert_eq!(index.fallbacks(), 0);
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_at_their_own_line() {
+        let text = "name: x\nsteps:\n  - wait: 1s\n    name: a\n    wait: 2s\n";
+        let index = LineIndex::new(text);
+        assert_eq!(index.duplicate_key((3, 5), "wait"), Some((5, 5)));
+        assert_eq!(index.duplicate_key((3, 5), "name"), None);
+        let e = from_str::<serde_json::Value>(text).unwrap_err();
+        assert_eq!((e.line, e.column), (Some(5), Some(5)), "{e:?}");
+        assert!(
+            e.message.contains("duplicate entry with key \"wait\""),
+            "{e:?}"
+        );
+        let e = parse_documents("a: 1\n---\nb: {c: 1,\n  c: 2}\n").unwrap_err();
+        assert_eq!((e.line, e.column), (Some(4), Some(3)), "{e:?}");
     }
 
     #[test]

@@ -1,24 +1,27 @@
 //! What an `apply` step applies: a file or directory path, inline YAML text,
 //! one manifest or a list of them, read and checked at validation time.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use super::steps::StepContext;
 use crate::error::{Location, ScenarioError};
 use crate::manifest::{self, ManifestObject};
 use crate::yaml;
 
+/// The source (a path, or `inline`) and the manifests of an `apply` step;
+/// errors in a manifest file name that file, errors in inline YAML lines of
+/// the scenario file.
 pub(super) fn apply_source(
+    ctx: &StepContext<'_>,
     apply: &serde_json::Value,
-    file: &Path,
-    base: &Path,
-    text: &str,
     step_path: &str,
     location: &Location,
 ) -> Result<(String, Vec<ManifestObject>), ScenarioError> {
+    let (file, base) = (ctx.file, ctx.base);
     let apply_path = format!("{step_path}.apply");
     let origin = |path: String| Location {
         file: file.to_owned(),
-        line: yaml::line_of(text, &path),
+        line: ctx.lines.line_of(&path),
         column: None,
         path: Some(path),
     };
@@ -32,13 +35,8 @@ pub(super) fn apply_source(
             // literal block (`apply: |`) line k of the text is k lines below
             // the `|`; in any other multi-line string, lines do not map, so
             // errors point at the string.
-            let at = yaml::locate(text, &yaml::split_path(&apply_path));
-            let literal = at.filter(|&(line, column)| {
-                text.lines()
-                    .nth(line.saturating_sub(1))
-                    .and_then(|l| l.chars().nth(column.saturating_sub(1)))
-                    == Some('|')
-            });
+            let at = ctx.lines.locate(&yaml::split_path(&apply_path));
+            let literal = at.filter(|&(line, column)| ctx.lines.char_at(line, column) == Some('|'));
             let offset = literal.map_or(0, |(line, _)| line);
             let objs = manifest::load_text(s, file, offset).map_err(|mut e| {
                 if e.location.file == file {

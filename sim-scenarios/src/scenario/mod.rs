@@ -9,6 +9,7 @@ use sim_core::config::ClusterConfig;
 use sim_core::time::SimTime;
 
 use crate::error::{Location, ScenarioError};
+use crate::files::{self, FileError};
 use crate::raw::RawScenario;
 use crate::yaml::{self, YamlErrorKind};
 
@@ -47,16 +48,17 @@ pub struct Scenario {
 
 /// Reads and validates a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        let why = match e.kind() {
-            std::io::ErrorKind::NotFound => {
+    let text = files::read_yaml_text(path).map_err(|e| {
+        let why = match e {
+            FileError::Missing => {
                 "no such file; expected the path of a scenario YAML file".to_owned()
             }
-            std::io::ErrorKind::InvalidData => {
+            FileError::NotUtf8 => {
                 "the file is not UTF-8 text; expected a scenario YAML file".to_owned()
             }
-            _ if path.is_dir() => "is a directory; expected a scenario YAML file".to_owned(),
-            _ => format!("cannot read the scenario file: {e}"),
+            FileError::Directory => "is a directory; expected a scenario YAML file".to_owned(),
+            FileError::Os(e) => format!("cannot read the scenario file: {e}"),
+            other => format!("{other}; expected a scenario YAML file"),
         };
         ScenarioError::new(
             Location {
@@ -73,6 +75,7 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 /// from its directory). Every error names the file, the line when it can be
 /// known, the YAML path, and what was expected.
 pub fn parse(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
+    let text = yaml::strip_bom(text);
     let raw: RawScenario = yaml::from_str(text).map_err(|e| {
         let message = match e.kind {
             YamlErrorKind::Syntax => format!("invalid YAML: {}", e.message),
@@ -92,18 +95,23 @@ pub fn parse(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
             message,
         )
     })?;
-    validate(raw, text, path).map_err(|mut e| {
+    let lines = yaml::LineIndex::new(text);
+    validate(raw, &lines, path).map_err(|mut e| {
         // Errors found after deserializing carry a YAML path; the parser finds its line.
         if e.location.line.is_none() && e.location.file == path {
             if let Some(p) = &e.location.path {
-                e.location.line = yaml::line_of(text, p);
+                e.location.line = lines.line_of(p);
             }
         }
         e
     })
 }
 
-fn validate(raw: RawScenario, text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
+fn validate(
+    raw: RawScenario,
+    lines: &yaml::LineIndex<'_>,
+    path: &Path,
+) -> Result<Scenario, ScenarioError> {
     if raw.name.trim().is_empty() {
         return Err(ScenarioError::at(
             path,
@@ -114,10 +122,18 @@ fn validate(raw: RawScenario, text: &str, path: &Path) -> Result<Scenario, Scena
     }
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let cluster = cluster::cluster(&raw.cluster, path)?;
-    let mut steps = Vec::new();
-    for (i, rs) in raw.steps.iter().enumerate() {
-        steps.push(steps::step(i, rs, path, &base, text, &cluster)?);
-    }
+    let ctx = steps::StepContext {
+        file: path,
+        base: &base,
+        lines,
+        cluster: &cluster,
+    };
+    let steps = raw
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, rs)| steps::step(&ctx, i, rs))
+        .collect::<Result<Vec<_>, _>>()?;
     // Absolute times must not go backwards.
     let mut last_at = SimTime::ZERO;
     for s in &steps {

@@ -69,11 +69,10 @@ pub(crate) fn load(
         RawSchedulerSource::File(name) => {
             let base = scenario.parent().map(Path::to_path_buf).unwrap_or_default();
             let file: PathBuf = base.join(name);
-            let text = std::fs::read_to_string(&file).map_err(|e| {
-                let why = match e.kind() {
-                    std::io::ErrorKind::NotFound => "no such file".to_owned(),
-                    _ if file.is_dir() => "is a directory".to_owned(),
-                    _ => e.to_string(),
+            let text = crate::files::read_yaml_text(&file).map_err(|e| {
+                let why = match e {
+                    crate::files::FileError::Missing => "no such file".to_owned(),
+                    other => other.to_string(),
                 };
                 ScenarioError::at(
                     scenario,

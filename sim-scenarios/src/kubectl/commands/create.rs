@@ -2,6 +2,7 @@
 
 use sim_core::cluster::Cluster;
 
+use crate::files::{self, Entry, FileError};
 use crate::kubectl::client::{kind_ref, CLIENT};
 use crate::kubectl::grammar::{
     Command, CreateArgs, CreateWhat, KubectlCli, SecretWhat, ServiceWhat,
@@ -133,6 +134,14 @@ pub enum SourceError {
     /// The path does not exist.
     #[error("error: error reading {0}: no such file or directory")]
     Missing(String),
+    /// A FIFO, a socket or a device, which kubesim does not read.
+    #[error("error: error reading {path}: {source}; expected a file or a directory")]
+    Special {
+        /// The path as written.
+        path: String,
+        /// What it is.
+        source: FileError,
+    },
     /// A file could not be read.
     #[error("error: error reading {path}: {source}")]
     Read {
@@ -160,14 +169,26 @@ pub(crate) fn load_sources(
     let mut out = BTreeMap::new();
     for p in source_paths(cli) {
         let full = base.join(&p);
-        let meta = std::fs::metadata(&full).map_err(|_| SourceError::Missing(p.clone()))?;
-        let read = |f: &Path| {
-            std::fs::read(f).map_err(|source| SourceError::Read {
+        let entry = files::entry(&full).map_err(|e| match e {
+            FileError::Missing => SourceError::Missing(p.clone()),
+            source => SourceError::Special {
                 path: p.clone(),
                 source,
+            },
+        })?;
+        let read = |f: &Path| {
+            files::read_bytes(f).map_err(|e| match e {
+                FileError::Os(source) => SourceError::Read {
+                    path: p.clone(),
+                    source,
+                },
+                source => SourceError::Special {
+                    path: p.clone(),
+                    source,
+                },
             })
         };
-        let file = if meta.is_dir() {
+        let file = if entry == Entry::Directory {
             let mut entries = Vec::new();
             let mut names: Vec<_> = std::fs::read_dir(&full)
                 .map_err(|source| SourceError::List {

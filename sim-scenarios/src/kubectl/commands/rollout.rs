@@ -26,6 +26,7 @@ use crate::kubectl::grammar::{Command, RolloutWhat};
 use crate::kubectl::outcome::Outcome;
 use crate::kubectl::prepared::Prepared;
 use crate::kubectl::resources::{resolve, ResourceError};
+use crate::limits::MAX_DURATION;
 
 /// Annotation: the command that caused a revision (`--record`).
 pub(crate) const CHANGE_CAUSE: &str = "kubernetes.io/change-cause";
@@ -330,6 +331,12 @@ pub(crate) fn execute(
             let timeout = match timeout.as_deref().map(str::parse::<SimDuration>) {
                 None => None,
                 Some(Ok(t)) if t == SimDuration::ZERO => None,
+                Some(Ok(t)) if t > MAX_DURATION => {
+                    out.fail(format!(
+                        "error: invalid argument for \"--timeout\" flag: {t} is too long; kubesim waits at most {MAX_DURATION}"
+                    ));
+                    return None;
+                }
                 Some(Ok(t)) => Some(t),
                 Some(Err(e)) => {
                     out.fail(format!(
