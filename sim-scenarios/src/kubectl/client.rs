@@ -95,14 +95,15 @@ pub(crate) fn created(cluster: &mut Cluster, out: &mut Outcome, obj: Object) {
     }
 }
 
-/// LIST objects as kubectl.
+/// LIST objects as kubectl; the server's error (ServiceUnavailable while
+/// the API server is stopped, ...) is the caller's to print.
 pub(crate) fn list(
     cluster: &mut Cluster,
     kind: Kind,
     namespace: Option<String>,
     labels: Selector,
     fields: FieldSelector,
-) -> Vec<Arc<Object>> {
+) -> Result<Vec<Arc<Object>>, ApiError> {
     match cluster.request(
         CLIENT,
         Request::List {
@@ -111,9 +112,9 @@ pub(crate) fn list(
             labels,
             fields,
         },
-    ) {
-        Ok(Response::List { items, .. }) => items,
-        _ => Vec::new(),
+    )? {
+        Response::List { items, .. } => Ok(items),
+        _ => Ok(Vec::new()),
     }
 }
 

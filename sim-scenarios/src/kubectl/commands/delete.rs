@@ -55,8 +55,16 @@ pub(crate) fn delete(
                             }
                             let scope = (!args.all_namespaces && t.kind.namespaced())
                                 .then(|| ns.to_owned());
-                            let list =
-                                list(cluster, t.kind, scope, labels, FieldSelector::everything());
+                            let list = match list(
+                                cluster,
+                                t.kind,
+                                scope,
+                                labels,
+                                FieldSelector::everything(),
+                            ) {
+                                Ok(l) => l,
+                                Err(e) => return out.error(&e),
+                            };
                             if list.is_empty() {
                                 out.line("No resources found");
                             }

@@ -47,13 +47,19 @@ pub(crate) fn describe(
     let now = now_ts(cluster);
     for t in targets {
         let scope = (!all_namespaces && t.kind.namespaced()).then(|| ns.to_owned());
-        let candidates = list(
+        let candidates = match list(
             cluster,
             t.kind,
             scope,
             selector.clone(),
             FieldSelector::everything(),
-        );
+        ) {
+            Ok(c) => c,
+            Err(e) => {
+                out.error(&e);
+                continue;
+            }
+        };
         let chosen: Vec<&Arc<Object>> = match &t.name {
             Some(name) => {
                 let exact: Vec<_> = candidates.iter().filter(|o| o.name() == name).collect();

@@ -82,7 +82,7 @@ fn pod_for(cluster: &mut Cluster, arg: &str, ns: &str) -> Result<String, PodForE
         Some(ns.to_owned()),
         selector,
         FieldSelector::default(),
-    );
+    )?;
     let rank = |o: &Object| {
         let p = o.as_pod().cloned().unwrap_or_default();
         let st = p.status.clone().unwrap_or_default();

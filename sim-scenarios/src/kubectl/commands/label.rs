@@ -50,7 +50,7 @@ pub(crate) fn objects(
                     scope,
                     labels,
                     FieldSelector::everything(),
-                ));
+                )?);
             }
         }
     }

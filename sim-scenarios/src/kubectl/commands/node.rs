@@ -143,7 +143,10 @@ fn drain(cluster: &mut Cluster, out: &mut Outcome, args: &DrainArgs) {
         return;
     }
     let fields = FieldSelector::parse(&format!("spec.nodeName={name}")).unwrap_or_default();
-    let pods = list(cluster, Kind::Pod, None, Selector::default(), fields);
+    let pods = match list(cluster, Kind::Pod, None, Selector::default(), fields) {
+        Ok(p) => p,
+        Err(e) => return out.error(&e),
+    };
     let mut errors: Vec<(Filter, Vec<String>)> = Vec::new();
     let mut warnings: Vec<(Filter, Vec<String>)> = Vec::new();
     let note = |v: &mut Vec<(Filter, Vec<String>)>, f: Filter, p: &Pod| match v
@@ -369,7 +372,10 @@ fn taint(cluster: &mut Cluster, out: &mut Outcome, args: &TaintArgs) {
             Ok(s) => s.unwrap_or_default(),
             Err(e) => return fail(out, format!("error: {e}")),
         };
-        list(cluster, Kind::Node, None, sel, FieldSelector::everything())
+        match list(cluster, Kind::Node, None, sel, FieldSelector::everything()) {
+            Ok(nodes) => nodes,
+            Err(e) => return out.error(&e),
+        }
     } else {
         node_names
             .iter()

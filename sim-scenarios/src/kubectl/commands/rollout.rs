@@ -15,7 +15,7 @@ use k8s_openapi::api::core::v1::{PodSpec, PodTemplateSpec};
 use sim_core::api::fields::FieldSelector;
 use sim_core::api::labels::Selector;
 use sim_core::api::meta::time;
-use sim_core::api::{Kind, Object, ObjectKey};
+use sim_core::api::{ApiError, Kind, Object, ObjectKey};
 use sim_core::apiserver::Request;
 use sim_core::cluster::Cluster;
 use sim_core::etcd::Etcd;
@@ -123,14 +123,14 @@ fn without_hash(t: &PodTemplateSpec) -> PodTemplateSpec {
 }
 
 /// The ReplicaSets a deployment controls, in name order.
-fn replica_sets(cluster: &mut Cluster, d: &Object) -> Vec<ReplicaSet> {
-    list(
+fn replica_sets(cluster: &mut Cluster, d: &Object) -> Result<Vec<ReplicaSet>, ApiError> {
+    Ok(list(
         cluster,
         Kind::ReplicaSet,
         Some(d.namespace().to_owned()),
         Selector::default(),
         FieldSelector::everything(),
-    )
+    )?
     .iter()
     .filter(|rs| {
         rs.meta()
@@ -143,7 +143,7 @@ fn replica_sets(cluster: &mut Cluster, d: &Object) -> Vec<ReplicaSet> {
         Object::ReplicaSet(rs) => Some((**rs).clone()),
         _ => None,
     })
-    .collect()
+    .collect())
 }
 
 /// Why `rollout status` stops watching with an error, in kubectl's words.
@@ -409,7 +409,11 @@ fn history(cluster: &mut Cluster, out: &mut Outcome, obj: &Object, revision: i64
         );
     }
     let mut info: BTreeMap<i64, (PodTemplateSpec, Option<String>)> = BTreeMap::new();
-    for rs in replica_sets(cluster, obj) {
+    let rss = match replica_sets(cluster, obj) {
+        Ok(rss) => rss,
+        Err(e) => return out.error(&e),
+    };
+    for rs in rss {
         let Some(v) = revision_of(&rs.metadata) else {
             continue;
         };
@@ -477,7 +481,10 @@ fn undo(cluster: &mut Cluster, out: &mut Outcome, obj: &Object, to_revision: i64
             format!("error: unable to find specified revision {to_revision} in history"),
         );
     }
-    let rss = replica_sets(cluster, obj);
+    let rss = match replica_sets(cluster, obj) {
+        Ok(rss) => rss,
+        Err(e) => return out.error(&e),
+    };
     let target: Option<&ReplicaSet>;
     if to_revision > 0 {
         target = rss
