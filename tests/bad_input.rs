@@ -575,14 +575,13 @@ fn out_replaces_a_previous_run_only_with_force() {
     assert_eq!(
         names,
         [
+            ".kubesim-out",
             "events.jsonl",
             "k8s-events.jsonl",
             "scheduling.jsonl",
             "transcript.txt"
         ]
     );
-    // Mark the old transcript, to see whether it is replaced.
-    fs::write(Path::new(d).join("transcript.txt"), "old transcript\n").unwrap();
     let before = snapshot(Path::new(d));
 
     let out = sim(&["run", "--out", d, GOOD]);
@@ -597,10 +596,105 @@ fn out_replaces_a_previous_run_only_with_force() {
         "files changed without --force"
     );
 
-    let out = sim(&["run", "--force", "--out", d, GOOD]);
+    let out = sim(&["run", "--force", "--seed", "2", "--out", d, GOOD]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let transcript = fs::read_to_string(Path::new(d).join("transcript.txt")).unwrap();
     assert_eq!(transcript.as_bytes(), out.stdout, "transcript not replaced");
+}
+
+#[test]
+fn out_force_never_replaces_a_file_the_user_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("out");
+    let d = d.to_str().unwrap();
+    let first = sim(&["run", "--out", d, GOOD]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    // The user's own transcript, under kubesim's name.
+    fs::write(Path::new(d).join("transcript.txt"), "my notes\n").unwrap();
+    let before = snapshot(Path::new(d));
+    let out = sim(&["run", "--force", "--out", d, GOOD]);
+    assert_invalid(
+        &out,
+        "--force over a changed file",
+        &[&format!("--out {d}"), "transcript.txt", "changed since"],
+    );
+    assert!(out.stdout.is_empty(), "the run started");
+    assert_eq!(snapshot(Path::new(d)), before, "files changed");
+}
+
+#[cfg(unix)]
+#[test]
+fn out_refuses_a_directory_it_cannot_write_before_the_run() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let ro = dir.path().join("ro");
+    fs::create_dir(&ro).unwrap();
+    fs::set_permissions(&ro, fs::Permissions::from_mode(0o555)).unwrap();
+    // Root writes anywhere: then use a directory no one can write.
+    let target = if fs::write(ro.join("probe"), "x").is_ok() {
+        std::path::PathBuf::from("/sys")
+    } else {
+        ro.clone()
+    };
+    let t = target.to_str().unwrap();
+    let out = sim(&["run", "--out", t, GOOD]);
+    assert_invalid(
+        &out,
+        "--out read-only",
+        &[&format!("--out {t}"), "cannot write into it"],
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "the run started before --out was checked"
+    );
+    fs::set_permissions(&ro, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn out_never_replaces_a_file_created_during_the_run() {
+    use std::io::{BufRead, BufReader, Read};
+    let dir = tempfile::tempdir().unwrap();
+    // A scenario that prints more than a pipe holds, so that the run waits
+    // for its reader: the file is created while it runs.
+    let scenario = dir.path().join("long.yaml");
+    let mut text = String::from("name: long\nsteps:\n");
+    for _ in 0..40 {
+        text.push_str("  - kubectl: get pods -A -o yaml\n");
+    }
+    fs::write(&scenario, text).unwrap();
+    let out_dir = dir.path().join("out");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args([
+            "run",
+            "--out",
+            out_dir.to_str().unwrap(),
+            scenario.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut header = String::new();
+    stdout.read_line(&mut header).unwrap();
+    assert!(header.starts_with("kubesim: scenario \"long\""), "{header}");
+    fs::write(out_dir.join("transcript.txt"), "mine\n").unwrap();
+    let mut rest = Vec::new();
+    stdout.read_to_end(&mut rest).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_invalid(
+        &out,
+        "a file created during the run",
+        &["transcript.txt", "appeared or changed during the run"],
+    );
+    assert_eq!(
+        fs::read_to_string(out_dir.join("transcript.txt")).unwrap(),
+        "mine\n"
+    );
+    assert!(
+        out_dir.join("events.jsonl").is_file(),
+        "the other files are written"
+    );
 }
 
 #[test]
