@@ -8,9 +8,14 @@ use sim_core::components::scheduler::profile::{
 use sim_core::components::scheduler::DEFAULT_SCHEDULER_NAME;
 
 use super::args::{apply_args, args_fields, present_fields};
-use super::plugins::{expand, index, merge_plugins, Point, Set, REMOVED_PLUGINS, VALIDATED_STAGES};
+use super::plugins::{
+    expand, index, merge_plugins, Entry, MergedPlugins, Point, Set, REMOVED_PLUGINS,
+    VALIDATED_STAGES,
+};
 use super::problem::Problem;
-use crate::raw::scheduler::{RawKubeSchedulerConfiguration, RawProfile, API_VERSION, KIND};
+use crate::raw::scheduler::{
+    RawKubeSchedulerConfiguration, RawPluginArgs, RawProfile, API_VERSION, KIND,
+};
 use crate::suggest::closest;
 
 /// Turns a decoded document into the typed configuration, or every reason
@@ -32,7 +37,6 @@ pub fn build(raw: &RawKubeSchedulerConfiguration) -> Result<SchedulerConfigurati
             "should be an integer value greater than zero",
         ));
     }
-
     // Defaulting.
     let mut raw_profiles = raw.profiles.clone().unwrap_or_default();
     if raw_profiles.is_empty() {
@@ -41,204 +45,23 @@ pub fn build(raw: &RawKubeSchedulerConfiguration) -> Result<SchedulerConfigurati
     if raw_profiles.len() == 1 && raw_profiles[0].scheduler_name.is_none() {
         raw_profiles[0].scheduler_name = Some(DEFAULT_SCHEDULER_NAME.to_owned());
     }
-
+    let built: Vec<BuiltProfile> = raw_profiles
+        .iter()
+        .enumerate()
+        .map(|(i, rp)| build_profile(i, rp, &mut errs))
+        .collect();
+    let queue_sorts: Vec<&Set> = built.iter().map(|b| &b.queue_sort).collect();
+    common_queue_sort(&queue_sorts, &mut errs);
+    let config_index: Vec<Vec<(String, usize)>> =
+        built.iter().map(|b| b.config_index.clone()).collect();
+    let weight_origin: Vec<Vec<(String, String)>> =
+        built.iter().map(|b| b.weight_origin.clone()).collect();
+    let mut framework_errs = Vec::new();
     let mut profiles = Vec::new();
-    let mut framework_errs: Vec<Option<Problem>> = Vec::new();
-    // Where each profile's pluginConfig entries are, by plugin name, and
-    // where each score weight came from (to point sim-core's messages at
-    // the YAML).
-    let mut config_index: Vec<Vec<(String, usize)>> = Vec::new();
-    let mut weight_origin: Vec<Vec<(String, String)>> = Vec::new();
-    let mut queue_sorts: Vec<Set> = Vec::new();
-    for (i, rp) in raw_profiles.iter().enumerate() {
-        let at = format!("profiles[{i}]");
-        let merged = merge_plugins(rp.plugins.as_ref(), &format!("{at}.plugins"));
-
-        // Removed plugins named at a specific stage.
-        for stage in VALIDATED_STAGES {
-            for (k, e) in merged.points[index(stage)].enabled.iter().enumerate() {
-                if REMOVED_PLUGINS.contains(&e.name.as_str()) {
-                    errs.push(Problem::invalid(
-                        &format!("{at}.plugins.{}.enabled[{k}]", stage.config_key()),
-                        format!("{:?}", e.name),
-                        &format!("was invalid in version \"{API_VERSION}\" (KubeSchedulerConfiguration is version \"{API_VERSION}\")"),
-                    ));
-                }
-            }
-        }
-
-        // pluginConfig.
-        let mut args = PluginArgs::default();
-        let mut fit_errs = Vec::new();
-        let mut seen: Vec<(String, usize)> = Vec::new();
-        for (k, pc) in rp.plugin_config.iter().flatten().enumerate() {
-            let cp = format!("{at}.pluginConfig[{k}]");
-            if seen.iter().any(|(n, _)| *n == pc.name) {
-                errs.push(Problem::new(
-                    &cp,
-                    format!("{cp}: Duplicate value: {:?}", pc.name),
-                ));
-                continue;
-            }
-            seen.push((pc.name.clone(), k));
-            if !is_known_plugin(&pc.name) {
-                let hint = closest(&pc.name, known_plugins(), 3)
-                    .map(|c| format!("; did you mean {c:?}?"))
-                    .unwrap_or_default();
-                errs.push(Problem::new(
-                    format!("{cp}.name"),
-                    format!("{cp}.name: Invalid value: {:?}: not an in-tree plugin kubesim knows{hint} (kube-scheduler would silently ignore these args; kubesim refuses them)", pc.name),
-                ));
-                continue;
-            }
-            let Some(a) = &pc.args else { continue };
-            let ap = format!("{cp}.args");
-            let expected_kind = format!("{}Args", pc.name);
-            if a.api_version.as_deref().is_some_and(|v| v != API_VERSION)
-                || a.kind.as_deref().is_some_and(|k| k != expected_kind)
-            {
-                errs.push(Problem::new(
-                    &ap,
-                    format!(
-                        "{ap}: Invalid value: {}/{}: has to match plugin args (expected apiVersion {API_VERSION}, kind {expected_kind})",
-                        a.api_version.as_deref().unwrap_or(API_VERSION),
-                        a.kind.as_deref().unwrap_or(&expected_kind)
-                    ),
-                ));
-                continue;
-            }
-            let allowed = args_fields(&pc.name).unwrap_or(&[]);
-            let stray: Vec<&str> = present_fields(a)
-                .into_iter()
-                .filter(|f| !allowed.contains(f))
-                .collect();
-            if let Some(first) = stray.first() {
-                let what = if allowed.is_empty() {
-                    format!("{} takes no args", pc.name)
-                } else {
-                    format!("{expected_kind} has {}", allowed.join(", "))
-                };
-                errs.push(Problem::new(
-                    format!("{ap}.{first}"),
-                    format!(
-                        "{ap}: strict decoding error: unknown field {:?} ({what})",
-                        stray.join("\", \"")
-                    ),
-                ));
-                continue;
-            }
-            apply_args(&pc.name, a, &ap, &mut args, &mut errs, &mut fit_errs);
-        }
-
-        let (lists, mut framework_err) = expand(&merged);
-        // NodeResourcesFit validates its args when it is built (only if enabled anywhere).
-        let fit_enabled = merged
-            .multi_point
-            .enabled
-            .iter()
-            .chain(merged.points.iter().flat_map(|s| s.enabled.iter()))
-            .any(|e| e.name == "NodeResourcesFit");
-        if fit_enabled && !fit_errs.is_empty() {
-            let texts: Vec<&str> = fit_errs.iter().map(|p| p.text.as_str()).collect();
-            let text = if texts.len() == 1 {
-                texts[0].to_owned()
-            } else {
-                format!("[{}]", texts.join(", "))
-            };
-            framework_err = Some(Problem::new(
-                fit_errs[0].path.clone(),
-                format!("initializing plugin \"NodeResourcesFit\": {text}"),
-            ));
-        }
-        let names =
-            |p: Point| -> Vec<String> { lists[index(p)].iter().map(|e| e.name.clone()).collect() };
-        let name = rp.scheduler_name.clone().unwrap_or_default();
-        if framework_err.is_none() {
-            let queue_sorts = lists[index(Point::QueueSort)].len();
-            if queue_sorts != 1 {
-                framework_err = Some(Problem::new(
-                    format!("{at}.plugins.queueSort"),
-                    format!("only one queue sort plugin required for profile with scheduler name {name:?}, but got {queue_sorts}"),
-                ));
-            } else if lists[index(Point::Bind)].is_empty() {
-                framework_err = Some(Problem::new(
-                    format!("{at}.plugins.bind"),
-                    format!(
-                        "at least one bind plugin is needed for profile with scheduler name {name:?}"
-                    ),
-                ));
-            }
-        }
-        // Score weights: score.enabled first, then MultiPoint; 0 means 1.
-        let mut origins = Vec::new();
-        let scores: Vec<(String, i64)> = lists[index(Point::Score)]
-            .iter()
-            .map(|e| {
-                let source = merged.points[index(Point::Score)]
-                    .enabled
-                    .iter()
-                    .chain(merged.multi_point.enabled.iter())
-                    .find(|x| x.name == e.name);
-                let w = source.map_or(0, |s| s.weight);
-                if let Some(o) = source.and_then(|s| s.origin.clone()) {
-                    origins.push((e.name.clone(), format!("{o}.weight")));
-                }
-                (e.name.clone(), if w == 0 { 1 } else { i64::from(w) })
-            })
-            .collect();
-        weight_origin.push(origins);
-        config_index.push(seen);
-        queue_sorts.push(merged.points[index(Point::QueueSort)].clone());
-        framework_errs.push(framework_err.map(|p| Problem {
-            path: p.path,
-            text: format!(
-                "initializing profiles: creating profile for scheduler name {name}: {}",
-                p.text
-            ),
-        }));
-        profiles.push(Profile {
-            scheduler_name: name,
-            filters: names(Point::Filter),
-            scores,
-            post_filters: names(Point::PostFilter),
-            pre_enqueue: names(Point::PreEnqueue),
-            args,
-            percentage_of_nodes_to_score: rp.percentage_of_nodes_to_score.map(i64::from),
-        });
+    for b in built {
+        framework_errs.push(b.framework_err);
+        profiles.push(b.profile);
     }
-
-    // validateCommonQueueSort.
-    if let Some(first) = queue_sorts.first() {
-        if first.enabled.len() > 1 {
-            errs.push(Problem::invalid(
-                "profiles[0].plugins.queueSort.Enabled",
-                first.enabled.len(),
-                "only one queue sort plugin can be enabled",
-            ));
-        }
-        for (i, qs) in queue_sorts.iter().enumerate().skip(1) {
-            let same = qs.disabled == first.disabled
-                && qs.enabled.len() == first.enabled.len()
-                && qs
-                    .enabled
-                    .iter()
-                    .zip(&first.enabled)
-                    .all(|(a, b)| a.name == b.name && a.weight == b.weight);
-            if !same {
-                let names: Vec<&str> = qs.enabled.iter().map(|e| e.name.as_str()).collect();
-                errs.push(Problem::invalid(
-                    &format!("profiles[{i}].plugins.queueSort"),
-                    format!(
-                        "{{enabled: [{}], disabled: [{}]}}",
-                        names.join(", "),
-                        qs.disabled.join(", ")
-                    ),
-                    "must be the same for all profiles",
-                ));
-            }
-        }
-    }
-
     let config = SchedulerConfiguration {
         percentage_of_nodes_to_score: i64::from(raw.percentage_of_nodes_to_score.unwrap_or(0)),
         pod_initial_backoff_seconds: raw.pod_initial_backoff_seconds.unwrap_or(1),
@@ -259,6 +82,261 @@ pub fn build(raw: &RawKubeSchedulerConfiguration) -> Result<SchedulerConfigurati
         return Err(vec![p]);
     }
     Ok(config)
+}
+
+/// One profile as NewFramework builds it, with where its entries were
+/// written (to point sim-core's messages at the YAML).
+struct BuiltProfile {
+    profile: Profile,
+    /// The first error building it (reported when nothing else is wrong).
+    framework_err: Option<Problem>,
+    /// Its pluginConfig entries: plugin name and index.
+    config_index: Vec<(String, usize)>,
+    /// Where each score weight came from: plugin name and YAML path.
+    weight_origin: WeightOrigins,
+    /// Its queueSort set as written (the same for all profiles).
+    queue_sort: Set,
+}
+
+/// Defaults, validates and builds profile `i`; validation errors go to `errs`.
+fn build_profile(i: usize, rp: &RawProfile, errs: &mut Vec<Problem>) -> BuiltProfile {
+    let at = format!("profiles[{i}]");
+    let merged = merge_plugins(rp.plugins.as_ref(), &format!("{at}.plugins"));
+    removed_plugins(&at, &merged, errs);
+    let (args, fit_errs, config_index) = plugin_config(&at, rp, errs);
+    let (lists, framework_err) = expand(&merged);
+    let name = rp.scheduler_name.clone().unwrap_or_default();
+    let framework_err = framework_error(&at, &name, &merged, &lists, &fit_errs, framework_err);
+    let names =
+        |p: Point| -> Vec<String> { lists[index(p)].iter().map(|e| e.name.clone()).collect() };
+    let (scores, weight_origin) = score_weights(&merged, &lists);
+    BuiltProfile {
+        framework_err: framework_err.map(|p| Problem {
+            path: p.path,
+            text: format!(
+                "initializing profiles: creating profile for scheduler name {name}: {}",
+                p.text
+            ),
+        }),
+        config_index,
+        weight_origin,
+        queue_sort: merged.points[index(Point::QueueSort)].clone(),
+        profile: Profile {
+            filters: names(Point::Filter),
+            scores,
+            post_filters: names(Point::PostFilter),
+            pre_enqueue: names(Point::PreEnqueue),
+            args,
+            percentage_of_nodes_to_score: rp.percentage_of_nodes_to_score.map(i64::from),
+            scheduler_name: name,
+        },
+    }
+}
+
+/// Removed plugins named at a specific stage (validation.go).
+fn removed_plugins(at: &str, merged: &MergedPlugins, errs: &mut Vec<Problem>) {
+    for stage in VALIDATED_STAGES {
+        for (k, e) in merged.points[index(stage)].enabled.iter().enumerate() {
+            if REMOVED_PLUGINS.contains(&e.name.as_str()) {
+                errs.push(Problem::invalid(
+                    &format!("{at}.plugins.{}.enabled[{k}]", stage.config_key()),
+                    format!("{:?}", e.name),
+                    &format!("was invalid in version \"{API_VERSION}\" (KubeSchedulerConfiguration is version \"{API_VERSION}\")"),
+                ));
+            }
+        }
+    }
+}
+
+/// A profile's pluginConfig: the typed args, NodeResourcesFit's own errors
+/// (found when the plugin is built) and each entry's plugin and index.
+fn plugin_config(
+    at: &str,
+    rp: &RawProfile,
+    errs: &mut Vec<Problem>,
+) -> (PluginArgs, Vec<Problem>, Vec<(String, usize)>) {
+    let mut args = PluginArgs::default();
+    let mut fit_errs = Vec::new();
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    for (k, pc) in rp.plugin_config.iter().flatten().enumerate() {
+        let cp = format!("{at}.pluginConfig[{k}]");
+        if seen.iter().any(|(n, _)| *n == pc.name) {
+            errs.push(Problem::new(
+                &cp,
+                format!("{cp}: Duplicate value: {:?}", pc.name),
+            ));
+            continue;
+        }
+        seen.push((pc.name.clone(), k));
+        if !is_known_plugin(&pc.name) {
+            let hint = closest(&pc.name, known_plugins(), 3)
+                .map(|c| format!("; did you mean {c:?}?"))
+                .unwrap_or_default();
+            errs.push(Problem::new(
+                format!("{cp}.name"),
+                format!("{cp}.name: Invalid value: {:?}: not an in-tree plugin kubesim knows{hint} (kube-scheduler would silently ignore these args; kubesim refuses them)", pc.name),
+            ));
+            continue;
+        }
+        let Some(a) = &pc.args else { continue };
+        let ap = format!("{cp}.args");
+        if let Some(p) = args_type_problem(&pc.name, a, &ap) {
+            errs.push(p);
+            continue;
+        }
+        apply_args(&pc.name, a, &ap, &mut args, errs, &mut fit_errs);
+    }
+    (args, fit_errs, seen)
+}
+
+/// An args document of the wrong apiVersion or kind, or with fields its
+/// plugin's `<Plugin>Args` does not have.
+fn args_type_problem(plugin: &str, a: &RawPluginArgs, ap: &str) -> Option<Problem> {
+    let expected_kind = format!("{plugin}Args");
+    if a.api_version.as_deref().is_some_and(|v| v != API_VERSION)
+        || a.kind.as_deref().is_some_and(|k| k != expected_kind)
+    {
+        return Some(Problem::new(
+            ap,
+            format!(
+                "{ap}: Invalid value: {}/{}: has to match plugin args (expected apiVersion {API_VERSION}, kind {expected_kind})",
+                a.api_version.as_deref().unwrap_or(API_VERSION),
+                a.kind.as_deref().unwrap_or(&expected_kind)
+            ),
+        ));
+    }
+    let allowed = args_fields(plugin).unwrap_or(&[]);
+    let stray: Vec<&str> = present_fields(a)
+        .into_iter()
+        .filter(|f| !allowed.contains(f))
+        .collect();
+    let first = stray.first()?;
+    let what = if allowed.is_empty() {
+        format!("{plugin} takes no args")
+    } else {
+        format!("{expected_kind} has {}", allowed.join(", "))
+    };
+    Some(Problem::new(
+        format!("{ap}.{first}"),
+        format!(
+            "{ap}: strict decoding error: unknown field {:?} ({what})",
+            stray.join("\", \"")
+        ),
+    ))
+}
+
+/// The first error NewFramework meets: expansion's, then NodeResourcesFit's
+/// args (only if the plugin is enabled anywhere), then the queue sort and
+/// bind plugin counts.
+fn framework_error(
+    at: &str,
+    name: &str,
+    merged: &MergedPlugins,
+    lists: &[Vec<Entry>],
+    fit_errs: &[Problem],
+    expansion: Option<Problem>,
+) -> Option<Problem> {
+    let fit_enabled = merged
+        .multi_point
+        .enabled
+        .iter()
+        .chain(merged.points.iter().flat_map(|s| s.enabled.iter()))
+        .any(|e| e.name == "NodeResourcesFit");
+    let mut framework_err = expansion;
+    if fit_enabled && !fit_errs.is_empty() {
+        let texts: Vec<&str> = fit_errs.iter().map(|p| p.text.as_str()).collect();
+        let text = if texts.len() == 1 {
+            texts[0].to_owned()
+        } else {
+            format!("[{}]", texts.join(", "))
+        };
+        framework_err = Some(Problem::new(
+            fit_errs[0].path.clone(),
+            format!("initializing plugin \"NodeResourcesFit\": {text}"),
+        ));
+    }
+    if framework_err.is_some() {
+        return framework_err;
+    }
+    let queue_sorts = lists[index(Point::QueueSort)].len();
+    if queue_sorts != 1 {
+        return Some(Problem::new(
+            format!("{at}.plugins.queueSort"),
+            format!("only one queue sort plugin required for profile with scheduler name {name:?}, but got {queue_sorts}"),
+        ));
+    }
+    if lists[index(Point::Bind)].is_empty() {
+        return Some(Problem::new(
+            format!("{at}.plugins.bind"),
+            format!("at least one bind plugin is needed for profile with scheduler name {name:?}"),
+        ));
+    }
+    None
+}
+
+/// Each score plugin with its weight, in order.
+type ScoreWeights = Vec<(String, i64)>;
+/// Each score plugin with the YAML path of its weight.
+type WeightOrigins = Vec<(String, String)>;
+
+/// Score weights: score.enabled first, then MultiPoint; 0 means 1. With
+/// where each weight was written.
+fn score_weights(
+    merged: &MergedPlugins,
+    lists: &[Vec<Entry>],
+) -> (ScoreWeights, WeightOrigins) {
+    let mut origins = Vec::new();
+    let scores = lists[index(Point::Score)]
+        .iter()
+        .map(|e| {
+            let source = merged.points[index(Point::Score)]
+                .enabled
+                .iter()
+                .chain(merged.multi_point.enabled.iter())
+                .find(|x| x.name == e.name);
+            let w = source.map_or(0, |s| s.weight);
+            if let Some(o) = source.and_then(|s| s.origin.clone()) {
+                origins.push((e.name.clone(), format!("{o}.weight")));
+            }
+            (e.name.clone(), if w == 0 { 1 } else { i64::from(w) })
+        })
+        .collect();
+    (scores, origins)
+}
+
+/// validateCommonQueueSort: one queue sort plugin, the same in every profile.
+fn common_queue_sort(queue_sorts: &[&Set], errs: &mut Vec<Problem>) {
+    let Some(first) = queue_sorts.first() else {
+        return;
+    };
+    if first.enabled.len() > 1 {
+        errs.push(Problem::invalid(
+            "profiles[0].plugins.queueSort.Enabled",
+            first.enabled.len(),
+            "only one queue sort plugin can be enabled",
+        ));
+    }
+    for (i, qs) in queue_sorts.iter().enumerate().skip(1) {
+        let same = qs.disabled == first.disabled
+            && qs.enabled.len() == first.enabled.len()
+            && qs
+                .enabled
+                .iter()
+                .zip(&first.enabled)
+                .all(|(a, b)| a.name == b.name && a.weight == b.weight);
+        if !same {
+            let names: Vec<&str> = qs.enabled.iter().map(|e| e.name.as_str()).collect();
+            errs.push(Problem::invalid(
+                &format!("profiles[{i}].plugins.queueSort"),
+                format!(
+                    "{{enabled: [{}], disabled: [{}]}}",
+                    names.join(", "),
+                    qs.disabled.join(", ")
+                ),
+                "must be the same for all profiles",
+            ));
+        }
+    }
 }
 
 /// sim-core names pluginConfig entries by plugin (`pluginConfig[NodeResourcesFit]`)
