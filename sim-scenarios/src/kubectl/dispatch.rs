@@ -100,19 +100,18 @@ fn get(cluster: &mut Cluster, out: &mut Outcome, args: &GetArgs, ns: &str) -> Op
         out.fail("error: invalid selector");
         return None;
     };
-    commands::get::get(
-        cluster,
-        out,
-        &targets,
+    let req = commands::get::GetRequest {
+        targets: &targets,
         ns,
-        args.all_namespaces,
-        args.output.as_deref(),
-        labels.unwrap_or_default(),
-        fields.unwrap_or_default(),
-        args.show_labels,
-        args.no_headers,
-        args.watch,
-    )
+        all_namespaces: args.all_namespaces,
+        output: args.output.as_deref(),
+        labels: labels.unwrap_or_default(),
+        fields: fields.unwrap_or_default(),
+        show_labels: args.show_labels,
+        no_headers: args.no_headers,
+        watch: args.watch,
+    };
+    commands::get::get(cluster, out, &req)
 }
 
 /// `describe`: resolves the resource types and the selector, then describes.

@@ -281,10 +281,7 @@ type WeightOrigins = Vec<(String, String)>;
 
 /// Score weights: score.enabled first, then MultiPoint; 0 means 1. With
 /// where each weight was written.
-fn score_weights(
-    merged: &MergedPlugins,
-    lists: &[Vec<Entry>],
-) -> (ScoreWeights, WeightOrigins) {
+fn score_weights(merged: &MergedPlugins, lists: &[Vec<Entry>]) -> (ScoreWeights, WeightOrigins) {
     let mut origins = Vec::new();
     let scores = lists[index(Point::Score)]
         .iter()

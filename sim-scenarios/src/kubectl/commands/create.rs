@@ -400,43 +400,55 @@ fn collect_sources(
         add_literals(&mut add)?;
     }
     for e in env_files {
-        let Some(src) = cmd.files.get(e) else {
-            return Err(CreateError::Missing(e.clone()));
-        };
-        if src.is_dir {
-            return Err(CreateError::EnvFileDirectory(if secret {
-                "secret"
-            } else {
-                "config"
-            }));
-        }
-        let text = src
-            .entries
-            .first()
-            .map(|(_, c)| String::from_utf8_lossy(c).into_owned())
-            .unwrap_or_default();
-        for (i, line) in text.lines().enumerate() {
-            let line = if i == 0 {
-                line.trim_start_matches('\u{feff}')
-            } else {
-                line
-            };
-            let line = line.trim_start().trim_end_matches('\r');
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let (k, v) = line.split_once('=').unwrap_or((line, ""));
-            let env_name = !k.is_empty()
-                && !k.starts_with(|c: char| c.is_ascii_digit())
-                && k.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-            if !env_name {
-                return Err(CreateError::EnvName(k.to_owned()));
-            }
-            add(k.to_owned(), v.as_bytes().to_vec())?;
-        }
+        add_env_file(cmd, e, secret, &mut add)?;
     }
     Ok(data)
+}
+
+/// Adds the `KEY=value` lines of an env file (`#` comments and blank lines
+/// skipped, a byte-order mark at the start ignored), as kubectl reads them.
+fn add_env_file(
+    cmd: &Prepared,
+    e: &String,
+    secret: bool,
+    add: &mut dyn FnMut(String, Vec<u8>) -> Result<(), CreateError>,
+) -> Result<(), CreateError> {
+    let Some(src) = cmd.files.get(e) else {
+        return Err(CreateError::Missing(e.clone()));
+    };
+    if src.is_dir {
+        return Err(CreateError::EnvFileDirectory(if secret {
+            "secret"
+        } else {
+            "config"
+        }));
+    }
+    let text = src
+        .entries
+        .first()
+        .map(|(_, c)| String::from_utf8_lossy(c).into_owned())
+        .unwrap_or_default();
+    for (i, line) in text.lines().enumerate() {
+        let line = if i == 0 {
+            line.trim_start_matches('\u{feff}')
+        } else {
+            line
+        };
+        let line = line.trim_start().trim_end_matches('\r');
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (k, v) = line.split_once('=').unwrap_or((line, ""));
+        let env_name = !k.is_empty()
+            && !k.starts_with(|c: char| c.is_ascii_digit())
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !env_name {
+            return Err(CreateError::EnvName(k.to_owned()));
+        }
+        add(k.to_owned(), v.as_bytes().to_vec())?;
+    }
+    Ok(())
 }
 
 /// `kubectl create service` (pkg/cmd/create/create_service.go).
