@@ -27,7 +27,7 @@ pub struct ManifestObject {
 /// directories contribute their `.yaml`, `.yml` and `.json` files in name
 /// order). Paths are relative to `base` (the scenario's directory); a path
 /// that does not exist is reported at `referenced_from`, in kubectl's words.
-pub fn load_paths(
+pub(crate) fn load_paths(
     paths: &[PathBuf],
     base: &Path,
     referenced_from: &Location,
@@ -113,7 +113,7 @@ fn manifest_files(dir: &Path, recursive: bool) -> std::io::Result<Vec<PathBuf>> 
 
 /// Reads every object of a YAML text; `line_offset` is added to line numbers
 /// (for YAML inlined in a scenario).
-pub fn load_text(
+pub(crate) fn load_text(
     text: &str,
     file: &Path,
     line_offset: usize,
@@ -180,7 +180,7 @@ fn shift_lines(message: &str, offset: usize) -> String {
 }
 
 /// Decodes one manifest document.
-pub fn decode(value: Value, origin: Location) -> Result<ManifestObject, ScenarioError> {
+pub(crate) fn decode(value: Value, origin: Location) -> Result<ManifestObject, ScenarioError> {
     let err = |msg: String| ScenarioError::new(origin.clone(), msg);
     let Some(map) = value.as_object() else {
         return Err(err(
@@ -258,7 +258,7 @@ pub fn decode(value: Value, origin: Location) -> Result<ManifestObject, Scenario
 }
 
 /// Refuses two objects of the same kind, namespace and name in one apply.
-pub fn check_duplicates(objects: &[ManifestObject]) -> Result<(), ScenarioError> {
+pub(crate) fn check_duplicates(objects: &[ManifestObject]) -> Result<(), ScenarioError> {
     let mut seen: BTreeMap<(Kind, String, String), &Location> = BTreeMap::new();
     for m in objects {
         if m.object.name().is_empty() {

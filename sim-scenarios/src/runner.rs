@@ -17,9 +17,9 @@ use crate::kubectl::Prepared;
 use crate::scenario::{Action, Scenario, When};
 
 /// The longest the runner waits for the cluster to come up.
-pub const CLUSTER_READY_TIMEOUT: SimDuration = SimDuration::from_mins(5);
+pub(crate) const CLUSTER_READY_TIMEOUT: SimDuration = SimDuration::from_mins(5);
 /// The longest `kubectl delete` waits for objects to disappear.
-pub const DELETE_WAIT_TIMEOUT: SimDuration = SimDuration::from_mins(5);
+pub(crate) const DELETE_WAIT_TIMEOUT: SimDuration = SimDuration::from_mins(5);
 
 /// Options of a run.
 #[derive(Clone, Debug, Default)]
@@ -185,7 +185,7 @@ pub(crate) fn advance(
 
 /// True when every node that has joined is Ready and every kube-system pod
 /// is Running and Ready. Nodes that join later (`joinAt`) are not waited for.
-pub fn cluster_ready(cluster: &Cluster) -> bool {
+pub(crate) fn cluster_ready(cluster: &Cluster) -> bool {
     let etcd = cluster.etcd();
     let nodes = etcd.list(Kind::Node, None);
     let joined = cluster

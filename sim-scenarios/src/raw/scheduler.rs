@@ -81,18 +81,38 @@ pub struct RawKubeSchedulerConfiguration {
     pub profiles: Option<Vec<RawProfile>>,
     /// Accepted, ignored (one scheduler, no election).
     #[serde(default)]
+    #[allow(
+        dead_code,
+        reason = "decoded so that strict decoding accepts it; kubesim ignores it"
+    )]
     pub leader_election: Option<Value>,
     /// Accepted, ignored.
     #[serde(default)]
+    #[allow(
+        dead_code,
+        reason = "decoded so that strict decoding accepts it; kubesim ignores it"
+    )]
     pub client_connection: Option<Value>,
     /// Accepted, ignored.
     #[serde(default)]
+    #[allow(
+        dead_code,
+        reason = "decoded so that strict decoding accepts it; kubesim ignores it"
+    )]
     pub enable_profiling: Option<bool>,
     /// Accepted, ignored.
     #[serde(default)]
+    #[allow(
+        dead_code,
+        reason = "decoded so that strict decoding accepts it; kubesim ignores it"
+    )]
     pub enable_contention_profiling: Option<bool>,
     /// Accepted, ignored.
     #[serde(default)]
+    #[allow(
+        dead_code,
+        reason = "decoded so that strict decoding accepts it; kubesim ignores it"
+    )]
     pub delay_cache_until_active: Option<bool>,
     /// Refused unless empty: extenders are not simulated.
     #[serde(default)]

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::steps::StepContext;
+use super::context::StepContext;
 use crate::error::{Location, ScenarioError};
 use crate::manifest::{self, ManifestObject};
 use crate::yaml;

@@ -15,6 +15,7 @@ use crate::yaml::{self, YamlErrorKind};
 
 mod apply_sources;
 mod cluster;
+mod context;
 mod expectations;
 mod faults;
 mod images;
@@ -122,7 +123,7 @@ fn validate(
     }
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let cluster = cluster::cluster(&raw.cluster, path)?;
-    let ctx = steps::StepContext {
+    let ctx = context::StepContext {
         file: path,
         base: &base,
         lines,

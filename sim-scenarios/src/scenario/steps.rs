@@ -4,10 +4,10 @@
 
 use std::path::Path;
 
-use sim_core::config::ClusterConfig;
 use sim_core::time::{SimDuration, SimTime};
 
 use super::apply_sources::apply_source;
+use super::context::StepContext;
 use super::expectations::expectation;
 use super::faults::fault;
 use super::kubectl_lines::prepare_kubectl;
@@ -17,7 +17,6 @@ use crate::expect::Expectation;
 use crate::kubectl::grammar::{self, Command};
 use crate::kubectl::prepared::Prepared;
 use crate::raw::RawStep;
-use crate::yaml::LineIndex;
 
 /// When a step runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,18 +60,6 @@ pub enum Action {
     Expect(Expectation),
     /// Inject a fault (docs/faults.md).
     Fault(sim_core::faults::Fault),
-}
-
-/// What the validation of every step needs.
-pub(super) struct StepContext<'a> {
-    /// The scenario file.
-    pub(super) file: &'a Path,
-    /// Its directory: relative paths start there.
-    pub(super) base: &'a Path,
-    /// The line of every YAML path of the scenario.
-    pub(super) lines: &'a LineIndex<'a>,
-    /// The validated cluster (fault steps name its nodes).
-    pub(super) cluster: &'a ClusterConfig,
 }
 
 /// Where a field of a step is. Errors carry no line: `parse` finds the line

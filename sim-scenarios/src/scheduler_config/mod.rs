@@ -38,7 +38,7 @@ mod build;
 mod plugins;
 mod problem;
 
-pub use crate::raw::scheduler::{API_VERSION, KIND};
+pub use crate::raw::scheduler::API_VERSION;
 pub use build::build;
 pub use problem::Problem;
 
