@@ -3,16 +3,20 @@
 //! expectation failed, 2 invalid input). `sim shell` only wires the terminal
 //! or stdin to `sim_scenarios::shell`.
 
-use std::fs;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use sim_core::api::Kind;
 use sim_core::time::SimDuration;
+use sim_scenarios::limits::MAX_DURATION;
 use sim_scenarios::{RunOptions, ScenarioError};
+
+mod out_dir;
+
+use out_dir::OutDir;
 
 /// kubesim: a deterministic discrete-event simulator of a Kubernetes v1.33 cluster.
 #[derive(Debug, Parser)]
@@ -59,7 +63,13 @@ enum Cmd {
 }
 
 fn parse_duration(s: &str) -> Result<SimDuration, String> {
-    s.parse::<SimDuration>().map_err(|e| e.to_string())
+    let d = s.parse::<SimDuration>().map_err(|e| e.to_string())?;
+    if d > MAX_DURATION {
+        return Err(format!(
+            "{s} is too long; the longest duration accepted is {MAX_DURATION}"
+        ));
+    }
+    Ok(d)
 }
 
 fn parse_seed(s: &str) -> Result<u64, String> {
@@ -70,14 +80,6 @@ fn parse_seed(s: &str) -> Result<u64, String> {
         )
     })
 }
-
-/// The files a run writes into `--out`.
-const OUT_FILES: [&str; 4] = [
-    "events.jsonl",
-    "k8s-events.jsonl",
-    "scheduling.jsonl",
-    "transcript.txt",
-];
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -154,9 +156,10 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 Ok(s) => s,
                 Err(code) => return Ok(code),
             };
-            if let Some(dir) = &out {
-                prepare_out_dir(dir, force)?;
-            }
+            let out_dir = out
+                .as_deref()
+                .map(|dir| OutDir::prepare(dir, force))
+                .transpose()?;
             let options = RunOptions {
                 seed,
                 until,
@@ -171,9 +174,8 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 };
                 sim_scenarios::run(&s, &options, &mut tee)?
             };
-            if let Some(dir) = &out {
-                write_out(dir, &result, &transcript)
-                    .with_context(|| format!("writing {}", dir.display()))?;
+            if let Some(dir) = &out_dir {
+                dir.write(&out_files(&result, transcript)?)?;
             }
             Ok(if result.success() {
                 ExitCode::SUCCESS
@@ -184,67 +186,27 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-/// Refuses to write into a non-empty directory unless `--force` is given,
-/// and even then only a directory that holds nothing but (regular) files a
-/// run writes, so nothing else can be overwritten or mixed with the output.
-fn prepare_out_dir(dir: &Path, force: bool) -> Result<()> {
-    let shown = dir.display();
-    match fs::symlink_metadata(dir) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => bail!("--out {shown}: cannot inspect it: {e}"),
-        Ok(_) if !dir.is_dir() => {
-            bail!("--out {shown}: exists and is not a directory; expected a new or empty directory")
-        }
-        Ok(_) => {
-            let mut ours = Vec::new();
-            let mut foreign = Vec::new();
-            for entry in
-                fs::read_dir(dir).with_context(|| format!("--out {shown}: cannot list it"))?
-            {
-                let entry = entry.with_context(|| format!("--out {shown}: cannot list it"))?;
-                let name = entry.file_name().to_string_lossy().into_owned();
-                let regular = entry.file_type().is_ok_and(|t| t.is_file());
-                if regular && OUT_FILES.contains(&name.as_str()) {
-                    ours.push(name);
-                } else {
-                    foreign.push(name);
-                }
-            }
-            ours.sort();
-            foreign.sort();
-            if !foreign.is_empty() {
-                bail!(
-                    "--out {shown}: holds files kubesim did not write ({}); refusing to replace or mix with them; expected a new or empty directory, or (with --force) the output of a previous run",
-                    foreign.join(", ")
-                );
-            }
-            if !ours.is_empty() && !force {
-                bail!(
-                    "--out {shown}: directory is not empty ({}); choose another directory, or pass --force to replace the files of a previous run",
-                    ours.join(", ")
-                );
-            }
-        }
-    }
-    fs::create_dir_all(dir).with_context(|| format!("--out {shown}: cannot create it"))?;
-    Ok(())
-}
-
-fn write_out(dir: &Path, result: &sim_scenarios::RunResult, transcript: &[u8]) -> Result<()> {
-    let mut f = io::BufWriter::new(fs::File::create(dir.join("events.jsonl"))?);
-    sim_report::event_log::write_trace(result.cluster.trace().records(), &mut f)?;
-    f.flush()?;
-    let events = result.cluster.etcd().list(Kind::Event, None);
-    let mut f = io::BufWriter::new(fs::File::create(dir.join("k8s-events.jsonl"))?);
-    sim_report::event_log::write_events(&events, &mut f)?;
-    f.flush()?;
-    let mut f = io::BufWriter::new(fs::File::create(dir.join("scheduling.jsonl"))?);
+/// The files of `--out`, in memory: the trace, the Kubernetes Events, the
+/// scheduling attempts and the transcript.
+fn out_files(
+    result: &sim_scenarios::RunResult,
+    transcript: Vec<u8>,
+) -> Result<Vec<(&'static str, Vec<u8>)>> {
+    let mut events = Vec::new();
+    sim_report::event_log::write_trace(result.cluster.trace().records(), &mut events)?;
+    let mut k8s_events = Vec::new();
+    let list = result.cluster.etcd().list(Kind::Event, None);
+    sim_report::event_log::write_events(&list, &mut k8s_events)?;
+    let mut scheduling = Vec::new();
     if let Some(scheduler) = result.cluster.scheduler() {
-        sim_report::event_log::write_json_lines(scheduler.attempts(), &mut f)?;
+        sim_report::event_log::write_json_lines(scheduler.attempts(), &mut scheduling)?;
     }
-    f.flush()?;
-    fs::write(dir.join("transcript.txt"), transcript)?;
-    Ok(())
+    Ok(vec![
+        ("events.jsonl", events),
+        ("k8s-events.jsonl", k8s_events),
+        ("scheduling.jsonl", scheduling),
+        ("transcript.txt", transcript),
+    ])
 }
 
 /// Writes to two sinks.

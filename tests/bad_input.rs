@@ -575,14 +575,13 @@ fn out_replaces_a_previous_run_only_with_force() {
     assert_eq!(
         names,
         [
+            ".kubesim-out",
             "events.jsonl",
             "k8s-events.jsonl",
             "scheduling.jsonl",
             "transcript.txt"
         ]
     );
-    // Mark the old transcript, to see whether it is replaced.
-    fs::write(Path::new(d).join("transcript.txt"), "old transcript\n").unwrap();
     let before = snapshot(Path::new(d));
 
     let out = sim(&["run", "--out", d, GOOD]);
@@ -597,10 +596,105 @@ fn out_replaces_a_previous_run_only_with_force() {
         "files changed without --force"
     );
 
-    let out = sim(&["run", "--force", "--out", d, GOOD]);
+    let out = sim(&["run", "--force", "--seed", "2", "--out", d, GOOD]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let transcript = fs::read_to_string(Path::new(d).join("transcript.txt")).unwrap();
     assert_eq!(transcript.as_bytes(), out.stdout, "transcript not replaced");
+}
+
+#[test]
+fn out_force_never_replaces_a_file_the_user_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("out");
+    let d = d.to_str().unwrap();
+    let first = sim(&["run", "--out", d, GOOD]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    // The user's own transcript, under kubesim's name.
+    fs::write(Path::new(d).join("transcript.txt"), "my notes\n").unwrap();
+    let before = snapshot(Path::new(d));
+    let out = sim(&["run", "--force", "--out", d, GOOD]);
+    assert_invalid(
+        &out,
+        "--force over a changed file",
+        &[&format!("--out {d}"), "transcript.txt", "changed since"],
+    );
+    assert!(out.stdout.is_empty(), "the run started");
+    assert_eq!(snapshot(Path::new(d)), before, "files changed");
+}
+
+#[cfg(unix)]
+#[test]
+fn out_refuses_a_directory_it_cannot_write_before_the_run() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let ro = dir.path().join("ro");
+    fs::create_dir(&ro).unwrap();
+    fs::set_permissions(&ro, fs::Permissions::from_mode(0o555)).unwrap();
+    // Root writes anywhere: then use a directory no one can write.
+    let target = if fs::write(ro.join("probe"), "x").is_ok() {
+        std::path::PathBuf::from("/sys")
+    } else {
+        ro.clone()
+    };
+    let t = target.to_str().unwrap();
+    let out = sim(&["run", "--out", t, GOOD]);
+    assert_invalid(
+        &out,
+        "--out read-only",
+        &[&format!("--out {t}"), "cannot write into it"],
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "the run started before --out was checked"
+    );
+    fs::set_permissions(&ro, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn out_never_replaces_a_file_created_during_the_run() {
+    use std::io::{BufRead, BufReader, Read};
+    let dir = tempfile::tempdir().unwrap();
+    // A scenario that prints more than a pipe holds, so that the run waits
+    // for its reader: the file is created while it runs.
+    let scenario = dir.path().join("long.yaml");
+    let mut text = String::from("name: long\nsteps:\n");
+    for _ in 0..40 {
+        text.push_str("  - kubectl: get pods -A -o yaml\n");
+    }
+    fs::write(&scenario, text).unwrap();
+    let out_dir = dir.path().join("out");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args([
+            "run",
+            "--out",
+            out_dir.to_str().unwrap(),
+            scenario.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut header = String::new();
+    stdout.read_line(&mut header).unwrap();
+    assert!(header.starts_with("kubesim: scenario \"long\""), "{header}");
+    fs::write(out_dir.join("transcript.txt"), "mine\n").unwrap();
+    let mut rest = Vec::new();
+    stdout.read_to_end(&mut rest).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_invalid(
+        &out,
+        "a file created during the run",
+        &["transcript.txt", "appeared or changed during the run"],
+    );
+    assert_eq!(
+        fs::read_to_string(out_dir.join("transcript.txt")).unwrap(),
+        "mine\n"
+    );
+    assert!(
+        out_dir.join("events.jsonl").is_file(),
+        "the other files are written"
+    );
 }
 
 #[test]
@@ -759,4 +853,214 @@ fn join_at_on_the_control_plane_is_refused() {
         Some(6),
         &["cluster.nodes[0].joinAt", "joinAt is for workers"],
     );
+}
+
+// 16. Sizes past their limits (docs/scenario-format.md, section 8).
+
+#[test]
+fn a_node_count_past_the_limit_is_refused_naming_the_field() {
+    check(
+        "node-count.yaml",
+        None,
+        Some(7),
+        &[
+            "cluster.nodes[1].count",
+            "2147483647",
+            "at most 15000 nodes",
+        ],
+    );
+}
+
+#[test]
+fn a_random_crash_mtbf_below_the_floor_is_refused() {
+    check(
+        "fault-mtbf.yaml",
+        None,
+        Some(5),
+        &["steps[0].fault.mtbf", "1ns", "shortest mtbf accepted is 1s"],
+    );
+}
+
+#[test]
+fn a_duration_past_the_limit_is_refused() {
+    check(
+        "wait-too-long.yaml",
+        None,
+        Some(3),
+        &[
+            "steps[0].wait",
+            "100000h",
+            "longest duration accepted is 1000h0m0s",
+        ],
+    );
+}
+
+#[test]
+fn quantities_too_large_are_refused_alike() {
+    for name in ["quantity-overflow.yaml", "quantity-exponent.yaml"] {
+        check(
+            name,
+            None,
+            Some(7),
+            &[
+                "cluster.nodes[1].memory",
+                "is too large",
+                "the largest value accepted is 1Pi",
+            ],
+        );
+    }
+}
+
+// 17. Fault fields.
+
+#[test]
+fn a_fault_field_of_another_kind_is_refused() {
+    check(
+        "fault-stray-field.yaml",
+        None,
+        Some(7),
+        &[
+            "steps[1].fault.container",
+            "a node-crash fault takes no container",
+            "it takes node and duration",
+        ],
+    );
+}
+
+// 18. Positions.
+
+#[test]
+fn a_duplicate_key_is_reported_at_its_own_line() {
+    check(
+        "duplicate-key.yaml",
+        None,
+        Some(5),
+        &["duplicate entry with key \"wait\""],
+    );
+}
+
+#[test]
+fn validating_many_steps_stays_linear() {
+    // One parse of the YAML for the lines of every step: 20,000 steps
+    // validate (with one error at the end, located at its own line).
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("name: many\nsteps:\n");
+    for i in 0..20_000 {
+        text.push_str(&format!("  - name: step {i}\n    wait: 1s\n"));
+    }
+    let path = dir.path().join("many.yaml");
+    fs::write(&path, &text).unwrap();
+    let out = sim(&["validate", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("3 nodes, 20000 steps"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    text.push_str("  - wait: 5x\n");
+    fs::write(&path, &text).unwrap();
+    let out = sim(&["validate", path.to_str().unwrap()]);
+    assert_invalid(&out, "a late bad step", &[":40003:", "steps[20000].wait"]);
+}
+
+// 19. Byte-order marks, links, special files.
+
+#[test]
+fn a_byte_order_mark_is_accepted_in_every_yaml_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let bom = "\u{feff}";
+    fs::write(
+        dir.path().join("ns.yaml"),
+        format!("{bom}apiVersion: v1\nkind: Namespace\nmetadata:\n  name: bom\n"),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("sched.yaml"),
+        format!(
+            "{bom}apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\n"
+        ),
+    )
+    .unwrap();
+    let scenario = dir.path().join("s.yaml");
+    fs::write(
+        &scenario,
+        format!("{bom}name: bom\ncluster:\n  scheduler: sched.yaml\nsteps:\n  - apply: ns.yaml\n  - kubectl: apply -f ns.yaml\n"),
+    )
+    .unwrap();
+    let out = sim(&["validate", scenario.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_loop_is_reported_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("b.yaml", dir.path().join("a.yaml")).unwrap();
+    std::os::unix::fs::symlink("a.yaml", dir.path().join("b.yaml")).unwrap();
+    let scenario = dir.path().join("s.yaml");
+    fs::write(&scenario, "name: loop\nsteps:\n  - apply: a.yaml\n").unwrap();
+    let out = sim(&["validate", scenario.to_str().unwrap()]);
+    assert_invalid(
+        &out,
+        "manifest symlink loop",
+        &["a.yaml", "Too many levels of symbolic links"],
+    );
+    assert!(!stderr(&out).contains("does not exist"), "{}", stderr(&out));
+    let out = sim(&["validate", dir.path().join("a.yaml").to_str().unwrap()]);
+    assert_invalid(
+        &out,
+        "scenario symlink loop",
+        &["a.yaml", "Too many levels of symbolic links"],
+    );
+}
+
+/// Runs `sim` with a deadline: a FIFO must be refused, not waited on.
+#[cfg(unix)]
+fn sim_with_deadline(args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the sim binary runs");
+    for _ in 0..300 {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    panic!("sim {args:?} blocked (killed after 30 s): {}", stderr(&out));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_refused_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo.yaml");
+    let status = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(status.success());
+    let out = sim_with_deadline(&["validate", fifo.to_str().unwrap()]);
+    assert_invalid(
+        &out,
+        "FIFO as scenario",
+        &[
+            "fifo.yaml",
+            "not a regular file",
+            "expected a scenario YAML file",
+        ],
+    );
+    for step in [
+        "apply: fifo.yaml",
+        "kubectl: apply -f fifo.yaml",
+        "kubectl: create configmap c --from-file=fifo.yaml",
+    ] {
+        let scenario = dir.path().join("s.yaml");
+        fs::write(&scenario, format!("name: fifo\nsteps:\n  - {step}\n")).unwrap();
+        let out = sim_with_deadline(&["validate", scenario.to_str().unwrap()]);
+        assert_invalid(&out, step, &["fifo.yaml", "not a regular file"]);
+    }
 }

@@ -97,6 +97,7 @@ fn every_shipped_scenario_passes_and_replays_byte_for_byte() {
         assert_eq!(
             names,
             [
+                ".kubesim-out",
                 "events.jsonl",
                 "k8s-events.jsonl",
                 "scheduling.jsonl",
@@ -110,7 +111,7 @@ fn every_shipped_scenario_passes_and_replays_byte_for_byte() {
             assert!(ca == cb, "{}: {na} differs between two runs", s.display());
             assert!(!ca.is_empty(), "{}: {na} is empty", s.display());
         }
-        assert_eq!(a.files[3].1, a.stdout, "the transcript is what was printed");
+        assert_eq!(a.files[4].1, a.stdout, "the transcript is what was printed");
     }
 }
 

@@ -93,3 +93,33 @@ fn random_faults_same_seed_same_bytes() {
     assert!(a.1.contains("fault starts: node-crash worker-"), "{}", a.1);
     assert_eq!(a, b);
 }
+
+#[test]
+fn apiserver_stop_makes_kubectl_fail_with_service_unavailable() {
+    let (t, _) = passes("apiserver-stop.yaml");
+    let during: String = t
+        .split("fault starts: ")
+        .nth(1)
+        .and_then(|s| s.split("fault ends: ").next())
+        .expect("the fault starts and ends")
+        .to_owned();
+    let unavailable =
+        "Error from server (ServiceUnavailable): the server is currently unable to handle the request";
+    for cmd in [
+        "describe pod p",
+        "describe pods",
+        "delete pods --all",
+        "get pods",
+        "label pods --all x=y",
+        "exec deployment/nothing -- env",
+    ] {
+        let block = during
+            .split(&format!("$ kubectl {cmd}\n"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no {cmd} in {during}"));
+        let first = block.lines().next().unwrap_or_default();
+        assert_eq!(first, unavailable, "{cmd}: {during}");
+    }
+    assert!(!during.contains("NotFound"), "{during}");
+    assert!(!during.contains("No resources found"), "{during}");
+}

@@ -223,3 +223,46 @@ fn shell_watch_rows_come_when_time_advances() {
     );
     assert!(after_clock.contains("web    1/1     Running"), "{t}");
 }
+
+/// Runs `sim shell` in `dir` with raw bytes on stdin.
+fn shell_bytes(dir: &Path, script: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .arg("shell")
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sim starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(script)
+        .expect("script written");
+    child.wait_with_output().expect("sim ends")
+}
+
+#[test]
+fn a_line_that_is_not_utf8_is_an_error_for_that_line_only() {
+    let out = shell_bytes(&root(), b"clock\nget pods \xff\xfe\nsleep 1s\nclock\n");
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("error: line 2: not UTF-8 text"), "{t}");
+    assert!(
+        t.contains("] sleep 1s\n"),
+        "the session ended at the bad line: {t}"
+    );
+    assert!(t.ends_with("4.313s\n"), "{t}");
+}
+
+#[test]
+fn sleep_has_a_longest_duration() {
+    let out = shell(&root(), &[], "sleep 100000h\nclock\n");
+    let t = text(&out);
+    assert!(
+        t.contains("error: sleep 100000h: too long; the longest sleep is 1000h0m0s"),
+        "{t}"
+    );
+    assert!(t.ends_with("\n3.313s\n"), "time moved: {t}");
+}

@@ -305,7 +305,7 @@ impl Expectation {
 /// The pods an expectation selects, kept up to date from etcd's change
 /// history so that checking after every change costs only the changes.
 #[derive(Debug, Default)]
-pub struct PodSetTracker {
+pub(crate) struct PodSetTracker {
     revision: Option<u64>,
     pods: BTreeMap<(String, String), (String, bool)>,
     by_phase: BTreeMap<String, usize>,
@@ -375,7 +375,7 @@ impl PodSetTracker {
 
 /// Checks an expectation repeatedly, cheaply: pod sets are tracked incrementally.
 #[derive(Debug)]
-pub struct Checker<'a> {
+pub(crate) struct Checker<'a> {
     expectation: &'a Expectation,
     pods: PodSetTracker,
 }

@@ -9,6 +9,7 @@ use serde_json::Value;
 use sim_core::api::{Kind, Object};
 
 use crate::error::{Location, ScenarioError};
+use crate::files::{self, Entry, FileError};
 use crate::yaml;
 
 /// One object from a manifest.
@@ -26,7 +27,7 @@ pub struct ManifestObject {
 /// directories contribute their `.yaml`, `.yml` and `.json` files in name
 /// order). Paths are relative to `base` (the scenario's directory); a path
 /// that does not exist is reported at `referenced_from`, in kubectl's words.
-pub fn load_paths(
+pub(crate) fn load_paths(
     paths: &[PathBuf],
     base: &Path,
     referenced_from: &Location,
@@ -39,17 +40,22 @@ pub fn load_paths(
         } else {
             base.join(p)
         };
-        if !full.exists() {
-            return Err(ScenarioError::new(
-                referenced_from.clone(),
-                format!(
+        let entry = files::entry(&full).map_err(|e| {
+            let message = match e {
+                FileError::Missing => format!(
                     "error: the path \"{}\" does not exist (looked for {}; manifest paths are relative to the scenario file)",
                     p.display(),
                     full.display()
                 ),
-            ));
-        }
-        let files = if full.is_dir() {
+                other => format!(
+                    "error: the path \"{}\" ({}) cannot be read: {other}; expected a manifest file or a directory of manifests",
+                    p.display(),
+                    full.display()
+                ),
+            };
+            ScenarioError::new(referenced_from.clone(), message)
+        })?;
+        let files = if entry == Entry::Directory {
             manifest_files(&full, recursive).map_err(|e| {
                 ScenarioError::new(
                     referenced_from.clone(),
@@ -60,11 +66,15 @@ pub fn load_paths(
             vec![full]
         };
         for file in files {
-            let text = std::fs::read_to_string(&file).map_err(|e| {
-                let why = if e.kind() == std::io::ErrorKind::InvalidData {
-                    "it is not UTF-8 text; expected a YAML or JSON manifest".to_owned()
-                } else {
-                    e.to_string()
+            let text = files::read_yaml_text(&file).map_err(|e| {
+                let why = match e {
+                    FileError::NotUtf8 => {
+                        "it is not UTF-8 text; expected a YAML or JSON manifest".to_owned()
+                    }
+                    FileError::Special(_) => {
+                        format!("it {e}; expected a YAML or JSON manifest")
+                    }
+                    other => other.to_string(),
                 };
                 ScenarioError::new(
                     referenced_from.clone(),
@@ -103,11 +113,12 @@ fn manifest_files(dir: &Path, recursive: bool) -> std::io::Result<Vec<PathBuf>> 
 
 /// Reads every object of a YAML text; `line_offset` is added to line numbers
 /// (for YAML inlined in a scenario).
-pub fn load_text(
+pub(crate) fn load_text(
     text: &str,
     file: &Path,
     line_offset: usize,
 ) -> Result<Vec<ManifestObject>, ScenarioError> {
+    let text = yaml::strip_bom(text);
     let docs = yaml::parse_documents(text).map_err(|e| {
         ScenarioError::new(
             Location {
@@ -169,7 +180,7 @@ fn shift_lines(message: &str, offset: usize) -> String {
 }
 
 /// Decodes one manifest document.
-pub fn decode(value: Value, origin: Location) -> Result<ManifestObject, ScenarioError> {
+pub(crate) fn decode(value: Value, origin: Location) -> Result<ManifestObject, ScenarioError> {
     let err = |msg: String| ScenarioError::new(origin.clone(), msg);
     let Some(map) = value.as_object() else {
         return Err(err(
@@ -247,7 +258,7 @@ pub fn decode(value: Value, origin: Location) -> Result<ManifestObject, Scenario
 }
 
 /// Refuses two objects of the same kind, namespace and name in one apply.
-pub fn check_duplicates(objects: &[ManifestObject]) -> Result<(), ScenarioError> {
+pub(crate) fn check_duplicates(objects: &[ManifestObject]) -> Result<(), ScenarioError> {
     let mut seen: BTreeMap<(Kind, String, String), &Location> = BTreeMap::new();
     for m in objects {
         if m.object.name().is_empty() {

@@ -11,14 +11,15 @@ use sim_core::time::{SimDuration, SimTime};
 use sim_core::trace::Trace;
 
 use crate::expect::{Checker, Expectation};
+use crate::kubectl;
 use crate::kubectl::commands::get::Watch;
-use crate::kubectl::exec;
+use crate::kubectl::Prepared;
 use crate::scenario::{Action, Scenario, When};
 
 /// The longest the runner waits for the cluster to come up.
-pub const CLUSTER_READY_TIMEOUT: SimDuration = SimDuration::from_mins(5);
+pub(crate) const CLUSTER_READY_TIMEOUT: SimDuration = SimDuration::from_mins(5);
 /// The longest `kubectl delete` waits for objects to disappear.
-pub const DELETE_WAIT_TIMEOUT: SimDuration = SimDuration::from_mins(5);
+pub(crate) const DELETE_WAIT_TIMEOUT: SimDuration = SimDuration::from_mins(5);
 
 /// Why a run could not finish.
 #[derive(Debug, thiserror::Error)]
@@ -195,7 +196,7 @@ pub(crate) fn advance(
 
 /// True when every node that has joined is Ready and every kube-system pod
 /// is Running and Ready. Nodes that join later (`joinAt`) are not waited for.
-pub fn cluster_ready(cluster: &Cluster) -> bool {
+pub(crate) fn cluster_ready(cluster: &Cluster) -> bool {
     let etcd = cluster.etcd();
     let nodes = etcd.list(Kind::Node, None);
     let joined = cluster
@@ -250,24 +251,15 @@ pub fn run(
         scenario.name,
         sim_core::config::KUBERNETES_VERSION
     )?;
-    let (mut passed, mut failed, mut undecided, mut skipped) = (0, 0, 0, 0);
-    match r.run_until_holds(SimTime::ZERO + CLUSTER_READY_TIMEOUT, cluster_ready)? {
-        Some(_) => {
-            let nodes = r.cluster.etcd().count(Kind::Node);
-            let pods = r.cluster.etcd().list(Kind::Pod, Some("kube-system")).len();
-            r.say(&format!(
-                "cluster ready: {nodes} nodes Ready, {pods} pods Running in kube-system"
-            ))?;
-        }
-        None => r.say("warning: the cluster did not become ready; running the steps anyway")?,
-    }
+    r.bring_up()?;
+    let mut tally = Tally::default();
     for step in &scenario.steps {
         let start = match step.when {
             When::At(t) => t.max(r.cluster.now()),
             When::After(d) => r.cluster.now() + d,
         };
         if start >= r.until {
-            skipped += 1;
+            tally.skipped += 1;
             continue;
         }
         r.advance(start)?;
@@ -277,76 +269,143 @@ pub fn run(
         if let Some(name) = &step.name {
             r.say(&format!("# {name}"))?;
         }
-        match &step.action {
-            Action::Apply { source, command } => {
-                r.say(&format!("apply {source}"))?;
-                let outcome = exec::execute(&mut r.cluster, command);
-                r.out.write_all(outcome.output.as_bytes())?;
-                r.poll_watch();
-                r.flush_watch()?;
-            }
-            Action::Kubectl(command) => {
-                r.say(&format!(
-                    "$ kubectl {}",
-                    command.line.trim_start_matches("kubectl ")
-                ))?;
-                let mut outcome = exec::execute(&mut r.cluster, command);
-                r.out.write_all(outcome.output.as_bytes())?;
-                if let Some(w) = outcome.watch.take() {
-                    r.watch = Some(w);
-                }
-                r.poll_watch();
-                r.flush_watch()?;
-                if !outcome.wait_for_gone.is_empty() {
-                    let keys = outcome.wait_for_gone.clone();
-                    let deadline =
-                        r.cluster.now() + outcome.wait_timeout.unwrap_or(DELETE_WAIT_TIMEOUT);
-                    let gone = r.run_until_holds(deadline, |c| {
-                        keys.iter()
-                            .all(|k| c.etcd().get(k.kind, &k.namespace, &k.name).is_none())
-                    })?;
-                    if gone.is_none() && r.cluster.now() < r.until {
-                        r.say("error: timed out waiting for the condition")?;
-                    }
-                }
-                if let Some(mut watch) = outcome.rollout_watch {
-                    let limit = watch
-                        .timeout
-                        .unwrap_or(crate::kubectl::commands::rollout::ROLLOUT_STATUS_LIMIT);
-                    let deadline = r.cluster.now() + limit;
-                    let mut text = String::new();
-                    let done = r.run_until_holds(deadline, |c| watch.poll(c.etcd(), &mut text))?;
-                    r.out.write_all(text.as_bytes())?;
-                    if done.is_none() && r.cluster.now() < r.until {
-                        writeln!(r.out, "error: timed out waiting for the condition")?;
-                    }
-                }
-            }
-            Action::Fault(f) => {
-                if let Err(e) = r.cluster.inject_fault(f.clone()) {
-                    r.say(&format!("error: fault {}: {e}", f.describe()))?;
-                }
-                r.flush_watch()?;
-            }
-            Action::Wait(d) => {
-                r.say(&format!("wait {d}"))?;
-                let to = (r.cluster.now() + *d).min(r.until);
-                r.advance(to)?;
-            }
-            Action::Expect(e) => {
-                let ok = expect(&mut r, e)?;
-                match ok {
-                    Some(true) => passed += 1,
-                    Some(false) => failed += 1,
-                    None => undecided += 1,
-                }
-            }
-        }
+        r.step(&step.action, &mut tally)?;
     }
     if r.until != SimTime::MAX && r.cluster.now() < r.until {
         r.advance(r.until)?;
         r.say("stopped (--until)")?;
     }
+    r.flush_watch()?;
+    summary(&mut r, &tally, scenario, options, seed)?;
+    Ok(RunResult {
+        passed: tally.passed,
+        failed: tally.failed,
+        undecided: tally.undecided,
+        skipped: tally.skipped,
+        seed,
+        cluster: r.cluster,
+    })
+}
+
+/// The count of expectations and skipped steps.
+#[derive(Default)]
+struct Tally {
+    passed: usize,
+    failed: usize,
+    undecided: usize,
+    skipped: usize,
+}
+
+impl Runner<'_> {
+    /// Runs the cluster until it is ready (at most [`CLUSTER_READY_TIMEOUT`]).
+    fn bring_up(&mut self) -> Result<(), RunError> {
+        match self.run_until_holds(SimTime::ZERO + CLUSTER_READY_TIMEOUT, cluster_ready)? {
+            Some(_) => {
+                let nodes = self.cluster.etcd().count(Kind::Node);
+                let pods = self
+                    .cluster
+                    .etcd()
+                    .list(Kind::Pod, Some("kube-system"))
+                    .len();
+                self.say(&format!(
+                    "cluster ready: {nodes} nodes Ready, {pods} pods Running in kube-system"
+                ))?;
+            }
+            None => {
+                self.say("warning: the cluster did not become ready; running the steps anyway")?
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs one step's action at the current time.
+    fn step(&mut self, action: &Action, tally: &mut Tally) -> Result<(), RunError> {
+        match action {
+            Action::Apply { source, command } => {
+                self.say(&format!("apply {source}"))?;
+                let ex = kubectl::execute(&mut self.cluster, command);
+                self.out.write_all(ex.outcome.output.as_bytes())?;
+                self.poll_watch();
+                self.flush_watch()?;
+            }
+            Action::Kubectl(command) => self.kubectl(command)?,
+            Action::Fault(f) => {
+                if let Err(e) = self.cluster.inject_fault(f.clone()) {
+                    self.say(&format!("error: fault {}: {e}", f.describe()))?;
+                }
+                self.flush_watch()?;
+            }
+            Action::Wait(d) => {
+                self.say(&format!("wait {d}"))?;
+                let to = (self.cluster.now() + *d).min(self.until);
+                self.advance(to)?;
+            }
+            Action::Expect(e) => match expect(self, e)? {
+                Some(true) => tally.passed += 1,
+                Some(false) => tally.failed += 1,
+                None => tally.undecided += 1,
+            },
+        }
+        Ok(())
+    }
+
+    /// A kubectl step: its output, then what it waits for (objects to be
+    /// gone, a rollout) or the watch it leaves running.
+    fn kubectl(&mut self, command: &Prepared) -> Result<(), RunError> {
+        self.say(&format!(
+            "$ kubectl {}",
+            command.line.trim_start_matches("kubectl ")
+        ))?;
+        let ex = kubectl::execute(&mut self.cluster, command);
+        let outcome = ex.outcome;
+        self.out.write_all(outcome.output.as_bytes())?;
+        if let Some(w) = ex.watch {
+            self.watch = Some(w);
+        }
+        self.poll_watch();
+        self.flush_watch()?;
+        if !outcome.wait_for_gone.is_empty() {
+            let keys = outcome.wait_for_gone.clone();
+            let deadline = self.cluster.now() + outcome.wait_timeout.unwrap_or(DELETE_WAIT_TIMEOUT);
+            let gone = self.run_until_holds(deadline, |c| {
+                keys.iter()
+                    .all(|k| c.etcd().get(k.kind, &k.namespace, &k.name).is_none())
+            })?;
+            if gone.is_none() && self.cluster.now() < self.until {
+                self.say("error: timed out waiting for the condition")?;
+            }
+        }
+        if let Some(mut watch) = ex.rollout_watch {
+            let limit = watch
+                .timeout
+                .unwrap_or(crate::kubectl::commands::rollout::ROLLOUT_STATUS_LIMIT);
+            let deadline = self.cluster.now() + limit;
+            let mut text = String::new();
+            let done = self.run_until_holds(deadline, |c| watch.poll(c.etcd(), &mut text))?;
+            self.out.write_all(text.as_bytes())?;
+            if done.is_none() && self.cluster.now() < self.until {
+                writeln!(self.out, "error: timed out waiting for the condition")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The last lines: the count of expectations and, when one failed, the seed
+/// and the command that replays the run.
+fn summary(
+    r: &mut Runner<'_>,
+    tally: &Tally,
+    scenario: &Scenario,
+    options: &RunOptions,
+    seed: u64,
+) -> io::Result<()> {
+    let Tally {
+        passed,
+        failed,
+        undecided,
+        skipped,
+    } = *tally;
     let total = passed + failed + undecided;
     let mut summary = format!(
         "{total} expectation{}: {passed} passed, {failed} failed",
@@ -361,7 +420,6 @@ pub fn run(
             if skipped == 1 { "" } else { "s" }
         ));
     }
-    r.flush_watch()?;
     writeln!(r.out, "{summary}")?;
     if failed > 0 {
         let path = options
@@ -375,14 +433,7 @@ pub fn run(
         writeln!(r.out, "seed: {seed}")?;
         writeln!(r.out, "replay: sim run {path} --seed {seed}{until}")?;
     }
-    Ok(RunResult {
-        passed,
-        failed,
-        undecided,
-        skipped,
-        seed,
-        cluster: r.cluster,
-    })
+    Ok(())
 }
 
 /// Checks an expectation, waiting up to its deadline. None: cut short by `--until`.

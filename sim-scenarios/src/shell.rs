@@ -22,20 +22,53 @@ use sim_core::trace::Trace;
 
 use crate::kubectl::commands::create::load_sources;
 use crate::kubectl::commands::get::Watch;
-use crate::kubectl::exec::{self, Prepared};
 use crate::kubectl::grammar::{self, Command};
+use crate::kubectl::{self, Prepared};
+use crate::limits::MAX_DURATION;
 use crate::manifest;
 use crate::runner::{self, cluster_ready, CLUSTER_READY_TIMEOUT, DELETE_WAIT_TIMEOUT};
 use crate::scenario::{self, Scenario, DEFAULT_SEED};
 use crate::Location;
 
+/// The usage line of the shell's `fault` command.
+const FAULT_USAGE: &str = "usage: fault KIND [ARGS...] (type help for the kinds)";
+
+/// A `fault` command whose words do not fit its kind.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+enum FaultArgsError {
+    /// No kind.
+    #[error("{FAULT_USAGE}")]
+    Usage,
+    /// `-n` without a namespace.
+    #[error("{0}: -n needs a namespace")]
+    Namespace(String),
+    /// A required argument is missing.
+    #[error("{kind}: missing {what}")]
+    Missing {
+        /// The fault kind.
+        kind: String,
+        /// The argument (`NODE`, `POD`, ...).
+        what: &'static str,
+    },
+    /// An exit code that is not an integer.
+    #[error("{kind}: exit code {code:?} is not an integer")]
+    ExitCode {
+        /// The fault kind.
+        kind: String,
+        /// The word given.
+        code: String,
+    },
+    /// Words left over.
+    #[error("{0}: too many arguments; {FAULT_USAGE}")]
+    TooMany(String),
+}
+
 /// A `fault` command's words as a fault step, with the step's flow mapping
 /// (for `save`).
-fn shell_fault(args: &[&str]) -> Result<(crate::raw::RawFault, String), String> {
+fn shell_fault(args: &[&str]) -> Result<(crate::raw::RawFault, String), FaultArgsError> {
     use crate::raw::RawFault;
-    let usage = "usage: fault KIND [ARGS...] (type help for the kinds)";
     let Some((&kind, rest)) = args.split_first() else {
-        return Err(usage.to_owned());
+        return Err(FaultArgsError::Usage);
     };
     let mut raw = RawFault {
         kind: kind.to_owned(),
@@ -50,14 +83,16 @@ fn shell_fault(args: &[&str]) -> Result<(crate::raw::RawFault, String), String> 
     if let Some(i) = rest.iter().position(|w| *w == "-n" || *w == "--namespace") {
         let ns = rest
             .get(i + 1)
-            .ok_or_else(|| format!("{kind}: -n needs a namespace"))?;
+            .ok_or_else(|| FaultArgsError::Namespace(kind.to_owned()))?;
         raw.namespace = Some((*ns).to_owned());
         rest.drain(i..i + 2);
     }
-    let too_many = || format!("{kind}: too many arguments; {usage}");
-    let take = |rest: &mut Vec<&str>, what: &str| -> Result<String, String> {
+    let take = |rest: &mut Vec<&str>, what: &'static str| -> Result<String, FaultArgsError> {
         if rest.is_empty() {
-            return Err(format!("{kind}: missing {what}"));
+            return Err(FaultArgsError::Missing {
+                kind: kind.to_owned(),
+                what,
+            });
         }
         Ok(rest.remove(0).to_owned())
     };
@@ -70,10 +105,10 @@ fn shell_fault(args: &[&str]) -> Result<(crate::raw::RawFault, String), String> 
             raw.container = Some(take(&mut rest, "CONTAINER")?);
             if !rest.is_empty() {
                 let code = rest.remove(0);
-                raw.exit_code = Some(
-                    code.parse()
-                        .map_err(|_| format!("{kind}: exit code {code:?} is not an integer"))?,
-                );
+                raw.exit_code = Some(code.parse().map_err(|_| FaultArgsError::ExitCode {
+                    kind: kind.to_owned(),
+                    code: code.to_owned(),
+                })?);
             }
         }
         "apiserver-slow" | "etcd-slow" => raw.latency = Some(take(&mut rest, "LATENCY")?),
@@ -87,7 +122,7 @@ fn shell_fault(args: &[&str]) -> Result<(crate::raw::RawFault, String), String> 
         raw.duration = Some(rest.remove(0).to_owned());
     }
     if !rest.is_empty() {
-        return Err(too_many());
+        return Err(FaultArgsError::TooMany(kind.to_owned()));
     }
     let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
     for (name, v) in [
@@ -116,7 +151,9 @@ pub const RUN_UNTIL_CAP: SimDuration = SimDuration::from_mins(5);
 /// Where the shell's command lines come from.
 pub trait LineSource {
     /// The next line (without its newline), or None at the end of input.
-    /// `prompt` is shown by interactive sources.
+    /// `prompt` is shown by interactive sources. An
+    /// [`io::ErrorKind::InvalidData`] error is one unreadable line: the
+    /// shell reports it with its number and reads on.
     fn next_line(&mut self, prompt: &str) -> io::Result<Option<String>>;
 
     /// True for a terminal: the shell then prints no echo of each command.
@@ -128,11 +165,22 @@ pub trait LineSource {
 pub struct ScriptLines<R: BufRead>(pub R);
 
 impl<R: BufRead> LineSource for ScriptLines<R> {
+    /// A line that is not UTF-8 is consumed whole and reported as an
+    /// [`io::ErrorKind::InvalidData`] error; the next call reads the next line.
     fn next_line(&mut self, _prompt: &str) -> io::Result<Option<String>> {
-        let mut line = String::new();
-        if self.0.read_line(&mut line)? == 0 {
+        let mut bytes = Vec::new();
+        if self.0.read_until(b'\n', &mut bytes)? == 0 {
             return Ok(None);
         }
+        let line = String::from_utf8(bytes).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "not UTF-8 text (invalid byte at column {}); the line is ignored",
+                    e.utf8_error().valid_up_to() + 1
+                ),
+            )
+        })?;
         Ok(Some(line.trim_end_matches(['\n', '\r']).to_owned()))
     }
 
@@ -290,10 +338,20 @@ pub fn run(
     if !sh.echo {
         writeln!(sh.out, "Type help for the commands, exit to leave.")?;
     }
+    let mut number = 0;
     loop {
         let prompt = format!("[{}] kubesim> ", sh.cluster.now());
-        let Some(line) = input.next_line(&prompt)? else {
-            break;
+        number += 1;
+        let line = match input.next_line(&prompt) {
+            Ok(Some(line)) => line,
+            Ok(None) => break,
+            // One unreadable line is an error for that line, not the end.
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                sh.flush_watch()?;
+                writeln!(sh.out, "error: line {number}: {e}")?;
+                continue;
+            }
+            Err(e) => return Err(e),
         };
         if !sh.command(&line)? {
             break;
@@ -408,7 +466,7 @@ impl Shell<'_> {
         let names: Vec<&str> = nodes.iter().map(String::as_str).collect();
         let fault = match scenario::fault(&raw, &names) {
             Ok(f) => f,
-            Err((_, msg)) => return writeln!(self.out, "error: {msg}"),
+            Err(e) => return writeln!(self.out, "error: {e}"),
         };
         if let Err(e) = self.cluster.inject_fault(fault) {
             return writeln!(self.out, "error: {e}");
@@ -433,6 +491,12 @@ impl Shell<'_> {
                 return writeln!(self.out, "error: sleep {arg}: {e}{hint}");
             }
         };
+        if d > MAX_DURATION {
+            return writeln!(
+                self.out,
+                "error: sleep {arg}: too long; the longest sleep is {MAX_DURATION}"
+            );
+        }
         let at = self.cluster.now();
         self.advance(at + d)?;
         self.recorded.push(Recorded::Wait { at, duration: d });
@@ -481,9 +545,12 @@ impl Shell<'_> {
     /// Resolves a `-f` path: relative to the current directory if it is
     /// there, else to the scenario's directory.
     fn resolve_file(&self, p: &str) -> Option<PathBuf> {
+        // Anything there (even a link that cannot be followed) is the
+        // file meant: reading it reports what is wrong with it.
+        let there = |f: &Path| std::fs::symlink_metadata(f).is_ok();
         let path = Path::new(p);
         if path.is_absolute() {
-            return path.exists().then(|| path.to_owned());
+            return there(path).then(|| path.to_owned());
         }
         let mut bases = vec![self.options.cwd.clone()];
         if let Some(s) = &self.options.scenario {
@@ -492,7 +559,7 @@ impl Shell<'_> {
         bases
             .into_iter()
             .map(|b| self.options.cwd.join(b).join(path))
-            .find(|f| f.exists())
+            .find(|f| there(f))
     }
 
     fn kubectl(&mut self, line: &str) -> io::Result<()> {
@@ -564,9 +631,10 @@ impl Shell<'_> {
         // A running `get -w` streams until the next kubectl command.
         self.flush_watch()?;
         self.watch = None;
-        let mut outcome = exec::execute(&mut self.cluster, &prepared);
+        let ex = kubectl::execute(&mut self.cluster, &prepared);
+        let outcome = ex.outcome;
         self.out.write_all(outcome.output.as_bytes())?;
-        if let Some(w) = outcome.watch.take() {
+        if let Some(w) = ex.watch {
             self.watch = Some(w);
         }
         if let Some(w) = &mut self.watch {
@@ -585,7 +653,7 @@ impl Shell<'_> {
                 writeln!(self.out, "error: timed out waiting for the condition")?;
             }
         }
-        if let Some(mut rollout) = outcome.rollout_watch.take() {
+        if let Some(mut rollout) = ex.rollout_watch {
             let limit = rollout
                 .timeout
                 .unwrap_or(crate::kubectl::commands::rollout::ROLLOUT_STATUS_LIMIT);
@@ -699,7 +767,7 @@ impl Shell<'_> {
     /// The scenario's `cluster` section as written (None: the default cluster).
     fn cluster_section(&self) -> Option<String> {
         let s = self.options.scenario.as_ref()?;
-        let text = std::fs::read_to_string(self.options.cwd.join(&s.path)).ok()?;
+        let text = crate::files::read_yaml_text(&self.options.cwd.join(&s.path)).ok()?;
         let doc: serde_json::Value = crate::yaml::from_str(&text).ok()?;
         let cluster = doc.get("cluster")?.clone();
         Some(crate::yaml::to_string(

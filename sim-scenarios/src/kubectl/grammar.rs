@@ -441,7 +441,7 @@ pub enum SecretWhat {
     DockerRegistry {
         /// The name.
         name: String,
-        /// `--docker-server` (https://index.docker.io/v1/).
+        /// `--docker-server` (`https://index.docker.io/v1/`).
         #[arg(long = "docker-server", default_value = "https://index.docker.io/v1/")]
         docker_server: String,
         /// `--docker-username`.

@@ -9,7 +9,8 @@ use sim_core::cluster::Cluster;
 
 use crate::manifest::ManifestObject;
 
-use crate::kubectl::exec::{kind_ref, set_namespace, Outcome, CLIENT, LAST_APPLIED};
+use crate::kubectl::client::{kind_ref, set_namespace, CLIENT, LAST_APPLIED};
+use crate::kubectl::outcome::Outcome;
 
 /// `kubectl apply`: create, or a three-way JSON merge of the last applied
 /// configuration, the manifest and the live object.

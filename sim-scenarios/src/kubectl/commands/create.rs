@@ -2,10 +2,13 @@
 
 use sim_core::cluster::Cluster;
 
-use crate::kubectl::exec::{kind_ref, Outcome, Prepared, SourceFile, CLIENT};
+use crate::files::{self, Entry, FileError};
+use crate::kubectl::client::{kind_ref, CLIENT};
 use crate::kubectl::grammar::{
     Command, CreateArgs, CreateWhat, KubectlCli, SecretWhat, ServiceWhat,
 };
+use crate::kubectl::outcome::Outcome;
+use crate::kubectl::prepared::{Prepared, SourceFile};
 use sim_core::api::Kind;
 use sim_core::apiserver::Request;
 use std::collections::BTreeMap;
@@ -124,23 +127,74 @@ fn source_paths(cli: &KubectlCli) -> Vec<String> {
         .collect()
 }
 
+/// A `--from-file` or `--from-env-file` source that cannot be read, in
+/// kubectl's words.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// The path does not exist.
+    #[error("error: error reading {0}: no such file or directory")]
+    Missing(String),
+    /// A FIFO, a socket or a device, which kubesim does not read.
+    #[error("error: error reading {path}: {source}; expected a file or a directory")]
+    Special {
+        /// The path as written.
+        path: String,
+        /// What it is.
+        source: FileError,
+    },
+    /// A file could not be read.
+    #[error("error: error reading {path}: {source}")]
+    Read {
+        /// The path as written.
+        path: String,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// A directory could not be listed.
+    #[error("error: error listing files in {path}: {source}")]
+    List {
+        /// The path as written.
+        path: String,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+}
+
 /// Reads the files and directories of `--from-file` / `--from-env-file`
 /// relative to the scenario's directory (kubectl's error when one is missing).
 pub(crate) fn load_sources(
     cli: &KubectlCli,
     base: &Path,
-) -> Result<BTreeMap<String, SourceFile>, String> {
+) -> Result<BTreeMap<String, SourceFile>, SourceError> {
     let mut out = BTreeMap::new();
     for p in source_paths(cli) {
         let full = base.join(&p);
-        let meta = std::fs::metadata(&full)
-            .map_err(|_| format!("error: error reading {p}: no such file or directory"))?;
-        let read =
-            |f: &Path| std::fs::read(f).map_err(|e| format!("error: error reading {p}: {e}"));
-        let file = if meta.is_dir() {
+        let entry = files::entry(&full).map_err(|e| match e {
+            FileError::Missing => SourceError::Missing(p.clone()),
+            source => SourceError::Special {
+                path: p.clone(),
+                source,
+            },
+        })?;
+        let read = |f: &Path| {
+            files::read_bytes(f).map_err(|e| match e {
+                FileError::Os(source) => SourceError::Read {
+                    path: p.clone(),
+                    source,
+                },
+                source => SourceError::Special {
+                    path: p.clone(),
+                    source,
+                },
+            })
+        };
+        let file = if entry == Entry::Directory {
             let mut entries = Vec::new();
             let mut names: Vec<_> = std::fs::read_dir(&full)
-                .map_err(|e| format!("error: error listing files in {p}: {e}"))?
+                .map_err(|source| SourceError::List {
+                    path: p.clone(),
+                    source,
+                })?
                 .filter_map(Result::ok)
                 .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
                 .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -200,6 +254,67 @@ fn valid_key(k: &str) -> bool {
 
 const KEY_RULE: &str = "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')";
 
+/// Why `kubectl create configmap|secret|service` cannot build its object, in
+/// kubectl's words.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+enum CreateError {
+    /// `--from-env-file` with `--from-file` or `--from-literal`.
+    #[error("error: from-env-file cannot be combined with from-file or from-literal")]
+    EnvFileCombined,
+    /// A Secret key that `validation.IsConfigMapKey` refuses.
+    #[error("error: \"{0}\" is not valid key name for a Secret {KEY_RULE}")]
+    SecretKey(String),
+    /// A ConfigMap key that `validation.IsConfigMapKey` refuses.
+    #[error("error: \"{0}\" is not a valid key name for a ConfigMap: {KEY_RULE}")]
+    ConfigMapKey(String),
+    /// A Secret key given twice.
+    #[error("error: cannot add key {0}, another key by that name already exists")]
+    SecretDuplicate(String),
+    /// A ConfigMap key given twice (`map` is Data or BinaryData).
+    #[error("error: cannot add key \"{key}\", another key by that name already exists in {map} for ConfigMap \"{name}\"")]
+    ConfigMapDuplicate {
+        /// The key.
+        key: String,
+        /// `Data` or `BinaryData`.
+        map: &'static str,
+        /// The ConfigMap.
+        name: String,
+    },
+    /// `--from-literal` without `=`.
+    #[error("error: invalid literal source {0}, expected key=value")]
+    Literal(String),
+    /// `--from-file =PATH`.
+    #[error("error: key name for file path {0} missing")]
+    FileKeyMissing(String),
+    /// A source that was not read at validation time.
+    #[error("error: error reading {0}: no such file or directory")]
+    Missing(String),
+    /// `--from-file KEY=DIR`.
+    #[error("error: cannot give a key name for a directory path")]
+    KeyForDirectory,
+    /// `--from-env-file DIR` (`what` is secret or config).
+    #[error("error: env {0} file cannot be a directory")]
+    EnvFileDirectory(&'static str),
+    /// An env-file line whose name is not a valid environment variable name.
+    #[error("error: \"{0}\" is not a valid key name: a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')")]
+    EnvName(String),
+    /// `create service` without `--tcp`.
+    #[error("error: at least one tcp port specifier must be provided")]
+    NoTcpPort,
+    /// A `--tcp` port that is not an integer.
+    #[error("error: strconv.Atoi: parsing \"{0}\": invalid syntax")]
+    PortSyntax(String),
+    /// A `--tcp` port out of range.
+    #[error("error: must be between 1 and 65535, inclusive")]
+    PortRange,
+    /// `create secret docker-registry` without credentials.
+    #[error("error: either --from-file or the combination of --docker-username, --docker-password and --docker-server is required")]
+    DockerCredentials,
+    /// No subcommand.
+    #[error("error: nothing to create")]
+    Nothing,
+}
+
 /// The key/value pairs of the literal, file and env-file sources, in
 /// kubectl's order (literals, then files, then env files), refusing duplicates.
 fn collect_sources(
@@ -209,42 +324,42 @@ fn collect_sources(
     env_files: &[String],
     secret: bool,
     name: &str,
-) -> Result<Vec<(String, Vec<u8>)>, String> {
+) -> Result<Vec<(String, Vec<u8>)>, CreateError> {
     if !env_files.is_empty() && (!files.is_empty() || !literals.is_empty()) {
-        return Err(
-            "error: from-env-file cannot be combined with from-file or from-literal".into(),
-        );
+        return Err(CreateError::EnvFileCombined);
     }
     let mut data: Vec<(String, Vec<u8>)> = Vec::new();
     let mut add = |k: String, v: Vec<u8>| {
         if !valid_key(&k) {
             return Err(if secret {
-                format!("error: \"{k}\" is not valid key name for a Secret {KEY_RULE}")
+                CreateError::SecretKey(k)
             } else {
-                format!("error: \"{k}\" is not a valid key name for a ConfigMap: {KEY_RULE}")
+                CreateError::ConfigMapKey(k)
             });
         }
         if data.iter().any(|(x, _)| *x == k) {
             return Err(if secret {
-                format!("error: cannot add key {k}, another key by that name already exists")
+                CreateError::SecretDuplicate(k)
             } else {
                 let map = if std::str::from_utf8(&v).is_ok() {
                     "Data"
                 } else {
                     "BinaryData"
                 };
-                format!("error: cannot add key \"{k}\", another key by that name already exists in {map} for ConfigMap \"{name}\"")
+                CreateError::ConfigMapDuplicate {
+                    key: k,
+                    map,
+                    name: name.to_owned(),
+                }
             });
         }
         data.push((k, v));
         Ok(())
     };
-    let add_literals = |add: &mut dyn FnMut(String, Vec<u8>) -> Result<(), String>| {
+    let add_literals = |add: &mut dyn FnMut(String, Vec<u8>) -> Result<(), CreateError>| {
         for l in literals {
             let Some((k, v)) = l.split_once('=') else {
-                return Err(format!(
-                    "error: invalid literal source {l}, expected key=value"
-                ));
+                return Err(CreateError::Literal(l.clone()));
             };
             add(k.to_owned(), v.as_bytes().to_vec())?;
         }
@@ -258,20 +373,18 @@ fn collect_sources(
         let (key, path) = match f.split_once('=') {
             Some((k, p)) => {
                 if k.is_empty() {
-                    return Err(format!("error: key name for file path {p} missing"));
+                    return Err(CreateError::FileKeyMissing(p.to_owned()));
                 }
                 (Some(k), p)
             }
             None => (None, f.as_str()),
         };
         let Some(src) = cmd.files.get(path) else {
-            return Err(format!(
-                "error: error reading {path}: no such file or directory"
-            ));
+            return Err(CreateError::Missing(path.to_owned()));
         };
         if src.is_dir {
             if key.is_some() {
-                return Err("error: cannot give a key name for a directory path".into());
+                return Err(CreateError::KeyForDirectory);
             }
             for (n, content) in &src.entries {
                 add(n.clone(), content.clone())?;
@@ -287,44 +400,55 @@ fn collect_sources(
         add_literals(&mut add)?;
     }
     for e in env_files {
-        let Some(src) = cmd.files.get(e) else {
-            return Err(format!(
-                "error: error reading {e}: no such file or directory"
-            ));
-        };
-        if src.is_dir {
-            return Err(format!(
-                "error: env {} file cannot be a directory",
-                if secret { "secret" } else { "config" }
-            ));
-        }
-        let text = src
-            .entries
-            .first()
-            .map(|(_, c)| String::from_utf8_lossy(c).into_owned())
-            .unwrap_or_default();
-        for (i, line) in text.lines().enumerate() {
-            let line = if i == 0 {
-                line.trim_start_matches('\u{feff}')
-            } else {
-                line
-            };
-            let line = line.trim_start().trim_end_matches('\r');
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let (k, v) = line.split_once('=').unwrap_or((line, ""));
-            let env_name = !k.is_empty()
-                && !k.starts_with(|c: char| c.is_ascii_digit())
-                && k.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-            if !env_name {
-                return Err(format!("error: \"{k}\" is not a valid key name: a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')"));
-            }
-            add(k.to_owned(), v.as_bytes().to_vec())?;
-        }
+        add_env_file(cmd, e, secret, &mut add)?;
     }
     Ok(data)
+}
+
+/// Adds the `KEY=value` lines of an env file (`#` comments and blank lines
+/// skipped, a byte-order mark at the start ignored), as kubectl reads them.
+fn add_env_file(
+    cmd: &Prepared,
+    e: &String,
+    secret: bool,
+    add: &mut dyn FnMut(String, Vec<u8>) -> Result<(), CreateError>,
+) -> Result<(), CreateError> {
+    let Some(src) = cmd.files.get(e) else {
+        return Err(CreateError::Missing(e.clone()));
+    };
+    if src.is_dir {
+        return Err(CreateError::EnvFileDirectory(if secret {
+            "secret"
+        } else {
+            "config"
+        }));
+    }
+    let text = src
+        .entries
+        .first()
+        .map(|(_, c)| String::from_utf8_lossy(c).into_owned())
+        .unwrap_or_default();
+    for (i, line) in text.lines().enumerate() {
+        let line = if i == 0 {
+            line.trim_start_matches('\u{feff}')
+        } else {
+            line
+        };
+        let line = line.trim_start().trim_end_matches('\r');
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (k, v) = line.split_once('=').unwrap_or((line, ""));
+        let env_name = !k.is_empty()
+            && !k.starts_with(|c: char| c.is_ascii_digit())
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !env_name {
+            return Err(CreateError::EnvName(k.to_owned()));
+        }
+        add(k.to_owned(), v.as_bytes().to_vec())?;
+    }
+    Ok(())
 }
 
 /// `kubectl create service` (pkg/cmd/create/create_service.go).
@@ -336,9 +460,9 @@ fn service(
     node_port: i32,
     cluster_ip: Option<&str>,
     external_name: Option<&str>,
-) -> Result<Object, String> {
+) -> Result<Object, CreateError> {
     if type_ != "ExternalName" && tcp.is_empty() {
-        return Err("error: at least one tcp port specifier must be provided".into());
+        return Err(CreateError::NoTcpPort);
     }
     let mut ports = Vec::new();
     for t in tcp {
@@ -347,9 +471,9 @@ fn service(
             .next()
             .unwrap_or_default()
             .parse()
-            .map_err(|_| format!("error: strconv.Atoi: parsing \"{t}\": invalid syntax"))?;
+            .map_err(|_| CreateError::PortSyntax(t.clone()))?;
         if !(1..=65535).contains(&port) {
-            return Err("error: must be between 1 and 65535, inclusive".into());
+            return Err(CreateError::PortRange);
         }
         let target = match parts.next() {
             None => IntOrString::Int(port),
@@ -409,7 +533,7 @@ pub(crate) fn docker_config_json(server: &str, user: &str, password: &str, email
         .into_bytes()
 }
 
-fn generated_object(cmd: &Prepared, ns: &str) -> Result<Object, String> {
+fn generated_object(cmd: &Prepared, ns: &str) -> Result<Object, CreateError> {
     let meta = |name: &str| ObjectMeta {
         name: Some(name.into()),
         namespace: Some(ns.into()),
@@ -419,7 +543,7 @@ fn generated_object(cmd: &Prepared, ns: &str) -> Result<Object, String> {
         what: Some(what), ..
     }) = &cmd.cli.command
     else {
-        return Err("error: nothing to create".into());
+        return Err(CreateError::Nothing);
     };
     match what {
         CreateWhat::Configmap {
@@ -475,7 +599,7 @@ fn generated_object(cmd: &Prepared, ns: &str) -> Result<Object, String> {
                 let user = docker_username.as_deref().unwrap_or_default();
                 let password = docker_password.as_deref().unwrap_or_default();
                 if user.is_empty() || password.is_empty() || docker_server.is_empty() {
-                    return Err("error: either --from-file or the combination of --docker-username, --docker-password and --docker-server is required".into());
+                    return Err(CreateError::DockerCredentials);
                 }
                 let content = docker_config_json(
                     docker_server,
@@ -510,7 +634,7 @@ fn generated_object(cmd: &Prepared, ns: &str) -> Result<Object, String> {
                 external_name,
             } => service(name, ns, "ExternalName", &[], 0, None, Some(external_name)),
         },
-        _ => Err("error: nothing to create".into()),
+        _ => Err(CreateError::Nothing),
     }
 }
 

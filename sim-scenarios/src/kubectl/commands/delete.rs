@@ -8,7 +8,9 @@ use sim_core::cluster::Cluster;
 
 use crate::kubectl::resources::resolve;
 
-use crate::kubectl::exec::{list, set_namespace, Outcome, Prepared, CLIENT};
+use crate::kubectl::client::{list, set_namespace, CLIENT};
+use crate::kubectl::outcome::Outcome;
+use crate::kubectl::prepared::Prepared;
 
 pub(crate) fn delete(
     cluster: &mut Cluster,
@@ -53,8 +55,16 @@ pub(crate) fn delete(
                             }
                             let scope = (!args.all_namespaces && t.kind.namespaced())
                                 .then(|| ns.to_owned());
-                            let list =
-                                list(cluster, t.kind, scope, labels, FieldSelector::everything());
+                            let list = match list(
+                                cluster,
+                                t.kind,
+                                scope,
+                                labels,
+                                FieldSelector::everything(),
+                            ) {
+                                Ok(l) => l,
+                                Err(e) => return out.error(&e),
+                            };
                             if list.is_empty() {
                                 out.line("No resources found");
                             }

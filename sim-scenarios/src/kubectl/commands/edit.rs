@@ -7,8 +7,10 @@ use sim_core::apiserver::PatchType;
 use sim_core::cluster::Cluster;
 
 use super::patch::patch_each;
-use crate::kubectl::exec::{kind_ref, Outcome, Prepared};
+use crate::kubectl::client::kind_ref;
 use crate::kubectl::grammar::Command;
+use crate::kubectl::outcome::Outcome;
+use crate::kubectl::prepared::Prepared;
 
 /// Runs the command.
 pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, ns: &str) {

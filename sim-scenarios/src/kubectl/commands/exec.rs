@@ -9,81 +9,45 @@
 //! redis's defaults for the rest). Any other program gets the runtime's
 //! `executable file not found` error (exit code 126).
 
-use k8s_openapi::api::core::v1::Pod;
 use sim_core::api::fields::FieldSelector;
-use sim_core::api::labels::Selector;
+use sim_core::api::labels::{Selector, SelectorError};
 use sim_core::api::meta::timestamp;
 use sim_core::api::{ApiError, Kind, Object, ObjectKey, Reason};
 use sim_core::cluster::Cluster;
 use sim_core::components::kubelet::container_env::{normalize, FsEntry, FsView};
 use sim_core::components::kubelet::ContainerView;
 
-use super::get_object;
-use crate::kubectl::exec::{list, Outcome, Prepared};
+use crate::kubectl::client::{default_container, get_object, list};
 use crate::kubectl::grammar::Command;
+use crate::kubectl::outcome::Outcome;
+use crate::kubectl::prepared::Prepared;
 
-/// The names kubectl lists in its "Defaulted container" line
-/// (podcmd.AllContainerNames): containers, then `name (init)`, then `name (ephem)`.
-fn all_container_names(pod: &Pod) -> String {
-    let Some(spec) = pod.spec.as_ref() else {
-        return String::new();
-    };
-    let mut names: Vec<String> = spec.containers.iter().map(|c| c.name.clone()).collect();
-    names.extend(
-        spec.init_containers
-            .iter()
-            .flatten()
-            .map(|c| format!("{} (init)", c.name)),
-    );
-    names.extend(
-        spec.ephemeral_containers
-            .iter()
-            .flatten()
-            .map(|c| format!("{} (ephem)", c.name)),
-    );
-    names.join(", ")
-}
-
-/// kubectl's default container (podcmd.FindOrDefaultContainerByName): the
-/// `kubectl.kubernetes.io/default-container` annotation, else the first
-/// container, with the "Defaulted container" line when there is a choice.
-pub(crate) fn default_container(pod: &Pod, out: &mut Outcome) -> Option<String> {
-    let spec = pod.spec.as_ref()?;
-    if let Some(name) = pod
-        .metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get("kubectl.kubernetes.io/default-container"))
-    {
-        if spec.containers.iter().any(|c| &c.name == name) {
-            return Some(name.clone());
-        }
-        out.line(format!(
-            "Warning: default container name \"{name}\" not found in pod {}",
-            pod.metadata.name.as_deref().unwrap_or_default()
-        ));
-    }
-    let first = spec.containers.first()?;
-    let others = spec.containers.len() > 1
-        || spec.init_containers.as_ref().is_some_and(|v| !v.is_empty())
-        || spec
-            .ephemeral_containers
-            .as_ref()
-            .is_some_and(|v| !v.is_empty());
-    if others {
-        out.line(format!(
-            "Defaulted container \"{}\" out of: {}",
-            first.name,
-            all_container_names(pod)
-        ));
-    }
-    Some(first.name.clone())
+/// Why `kubectl exec` finds no pod for its argument, in kubectl's words.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+enum PodForError {
+    /// A kind kubesim's exec does not take.
+    #[error("error: cannot attach to {kind}/{name}: kubesim's kubectl exec takes pods, deployments and replicasets")]
+    NotAttachable {
+        /// The kind as written.
+        kind: String,
+        /// The name.
+        name: String,
+    },
+    /// The workload could not be read.
+    #[error("{}", .0.kubectl_line())]
+    Server(#[from] ApiError),
+    /// The workload's selector is not a valid label selector.
+    #[error("error: {0}")]
+    Selector(#[from] SelectorError),
+    /// The workload has no pod (kubectl waits for one, then gives up).
+    #[error("error: timed out waiting for the condition")]
+    NoPod,
 }
 
 /// The pod a `POD` or `TYPE/NAME` argument names. For a Deployment or
 /// ReplicaSet, kubectl's `GetFirstPod` with `sort.Reverse(ActivePods)`: the
 /// most active of its pods (assigned, Running, Ready, fewest restarts, oldest).
-fn pod_for(cluster: &mut Cluster, arg: &str, ns: &str) -> Result<String, String> {
+fn pod_for(cluster: &mut Cluster, arg: &str, ns: &str) -> Result<String, PodForError> {
     let Some((kind, name)) = arg.split_once('/') else {
         return Ok(arg.to_owned());
     };
@@ -92,12 +56,13 @@ fn pod_for(cluster: &mut Cluster, arg: &str, ns: &str) -> Result<String, String>
         "deployment" | "deployments" | "deploy" | "deployment.apps" => Kind::Deployment,
         "replicaset" | "replicasets" | "rs" | "replicaset.apps" => Kind::ReplicaSet,
         other => {
-            return Err(format!(
-                "error: cannot attach to {other}/{name}: kubesim's kubectl exec takes pods, deployments and replicasets"
-            ))
+            return Err(PodForError::NotAttachable {
+                kind: other.to_owned(),
+                name: name.to_owned(),
+            })
         }
     };
-    let obj = get_object(cluster, &ObjectKey::new(kind, ns, name)).map_err(|e| e.kubectl_line())?;
+    let obj = get_object(cluster, &ObjectKey::new(kind, ns, name))?;
     let labels = match &*obj {
         Object::Deployment(d) => d
             .spec
@@ -110,14 +75,14 @@ fn pod_for(cluster: &mut Cluster, arg: &str, ns: &str) -> Result<String, String>
         _ => None,
     }
     .unwrap_or_default();
-    let selector = Selector::from_map(&labels).map_err(|e| format!("error: {e}"))?;
+    let selector = Selector::from_map(&labels)?;
     let pods = list(
         cluster,
         Kind::Pod,
         Some(ns.to_owned()),
         selector,
         FieldSelector::default(),
-    );
+    )?;
     let rank = |o: &Object| {
         let p = o.as_pod().cloned().unwrap_or_default();
         let st = p.status.clone().unwrap_or_default();
@@ -151,7 +116,7 @@ fn pod_for(cluster: &mut Cluster, arg: &str, ns: &str) -> Result<String, String>
     pods.iter()
         .min_by_key(|p| rank(p))
         .map(|p| p.name().to_owned())
-        .ok_or_else(|| "error: timed out waiting for the condition".to_owned())
+        .ok_or(PodForError::NoPod)
 }
 
 /// Runs the command.

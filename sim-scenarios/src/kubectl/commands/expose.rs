@@ -12,25 +12,49 @@ use sim_core::api::{Kind, Object, ObjectKey};
 use sim_core::apiserver::Request;
 use sim_core::cluster::Cluster;
 
-use super::get_object;
-use crate::kubectl::exec::{kind_ref, Outcome, Prepared, CLIENT};
+use crate::kubectl::client::{get_object, kind_ref, CLIENT};
 use crate::kubectl::grammar::{Command, ExposeArgs};
+use crate::kubectl::outcome::Outcome;
+use crate::kubectl::prepared::Prepared;
 use crate::kubectl::resources::resolve;
 
+/// Why `kubectl expose` cannot build the Service, in kubectl's words.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+enum ExposeError {
+    /// A `--labels` or `--selector` entry without `=`.
+    #[error("error: invalid label spec: {0}")]
+    LabelSpec(String),
+    /// A selector with match expressions cannot become a Service selector.
+    #[error("error: couldn't retrieve selectors via --selector flag or introspection: {0} contains match expressions, and can't be used to convert to map")]
+    MatchExpressions(String),
+    /// A pod without labels has no selector.
+    #[error("error: couldn't retrieve selectors via --selector flag or introspection: the pod has no labels and cannot be exposed")]
+    UnlabelledPod,
+    /// A kind that cannot be exposed.
+    #[error("error: cannot expose a {0}")]
+    Kind(&'static str),
+    /// A `--port` that is not an integer.
+    #[error("error: strconv.Atoi: parsing \"{0}\": invalid syntax")]
+    Port(String),
+    /// No `--port` and no port to introspect.
+    #[error("error: couldn't find port via --port flag or introspection\nSee 'kubectl expose -h' for help and examples")]
+    NoPort,
+}
+
 /// Parses `k=v,k2=v2` (kubectl's `--labels` / `--selector` of expose).
-fn parse_map(s: &str) -> Result<BTreeMap<String, String>, String> {
+fn parse_map(s: &str) -> Result<BTreeMap<String, String>, ExposeError> {
     s.split(',')
         .filter(|p| !p.is_empty())
         .map(|p| {
             p.split_once('=')
                 .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-                .ok_or_else(|| format!("error: invalid label spec: {p}"))
+                .ok_or_else(|| ExposeError::LabelSpec(p.to_owned()))
         })
         .collect()
 }
 
 /// The selector kubectl introspects (`MapBasedSelectorForObject`).
-fn selector_of(obj: &Object) -> Result<BTreeMap<String, String>, String> {
+fn selector_of(obj: &Object) -> Result<BTreeMap<String, String>, ExposeError> {
     let from_label_selector =
         |sel: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector| {
             if sel
@@ -38,10 +62,7 @@ fn selector_of(obj: &Object) -> Result<BTreeMap<String, String>, String> {
                 .as_ref()
                 .is_some_and(|e| !e.is_empty())
             {
-                return Err(format!(
-                    "error: couldn't retrieve selectors via --selector flag or introspection: {} contains match expressions, and can't be used to convert to map",
-                    obj.name()
-                ));
+                return Err(ExposeError::MatchExpressions(obj.name().to_owned()));
             }
             Ok(sel.match_labels.clone().unwrap_or_default())
         };
@@ -49,7 +70,7 @@ fn selector_of(obj: &Object) -> Result<BTreeMap<String, String>, String> {
         Object::Pod(p) => {
             let labels = p.metadata.labels.clone().unwrap_or_default();
             if labels.is_empty() {
-                return Err("error: couldn't retrieve selectors via --selector flag or introspection: the pod has no labels and cannot be exposed".into());
+                return Err(ExposeError::UnlabelledPod);
             }
             Ok(labels)
         }
@@ -60,7 +81,7 @@ fn selector_of(obj: &Object) -> Result<BTreeMap<String, String>, String> {
             .unwrap_or_default()),
         Object::Deployment(d) => from_label_selector(&d.spec.clone().unwrap_or_default().selector),
         Object::ReplicaSet(r) => from_label_selector(&r.spec.clone().unwrap_or_default().selector),
-        other => Err(format!("error: cannot expose a {}", other.kind().name())),
+        other => Err(ExposeError::Kind(other.kind().name())),
     }
 }
 
@@ -96,7 +117,7 @@ fn ports_of(obj: &Object) -> Vec<(i32, String)> {
         .collect()
 }
 
-fn build(args: &ExposeArgs, obj: &Object, ns: &str) -> Result<Object, String> {
+fn build(args: &ExposeArgs, obj: &Object, ns: &str) -> Result<Object, ExposeError> {
     let selector = match &args.selector {
         Some(s) => parse_map(s)?,
         None => selector_of(obj)?,
@@ -107,13 +128,13 @@ fn build(args: &ExposeArgs, obj: &Object, ns: &str) -> Result<Object, String> {
             .map(|p| {
                 p.parse::<i32>()
                     .map(|n| (n, args.protocol.clone().unwrap_or_else(|| "TCP".to_owned())))
-                    .map_err(|_| format!("error: strconv.Atoi: parsing \"{p}\": invalid syntax"))
+                    .map_err(|_| ExposeError::Port(p.to_owned()))
             })
             .collect::<Result<_, _>>()?,
         None => {
             let found = ports_of(obj);
             if found.is_empty() {
-                return Err("error: couldn't find port via --port flag or introspection\nSee 'kubectl expose -h' for help and examples".into());
+                return Err(ExposeError::NoPort);
             }
             found
                 .into_iter()

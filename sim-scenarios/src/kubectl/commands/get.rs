@@ -14,35 +14,75 @@ use sim_report::table::{table_cell, tabwrite, KUBECTL_GET};
 
 use crate::kubectl::resources::Target;
 
-use crate::kubectl::exec::{now_ts, Outcome, CLIENT};
+use crate::kubectl::client::{now_ts, CLIENT};
+use crate::kubectl::outcome::Outcome;
 
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn get(
-    cluster: &mut Cluster,
-    out: &mut Outcome,
-    targets: &[Target],
-    ns: &str,
-    all_namespaces: bool,
-    output: Option<&str>,
-    labels: Selector,
-    fields: FieldSelector,
-    show_labels: bool,
-    no_headers: bool,
-    watch: bool,
-) -> Option<Watch> {
+/// A `kubectl get` with its arguments resolved.
+pub(crate) struct GetRequest<'a> {
+    /// The resource types and names.
+    pub(crate) targets: &'a [Target],
+    /// `-n` (or `default`).
+    pub(crate) ns: &'a str,
+    /// `-A`.
+    pub(crate) all_namespaces: bool,
+    /// `-o`.
+    pub(crate) output: Option<&'a str>,
+    /// `-l`.
+    pub(crate) labels: Selector,
+    /// `--field-selector`.
+    pub(crate) fields: FieldSelector,
+    /// `--show-labels`.
+    pub(crate) show_labels: bool,
+    /// `--no-headers`.
+    pub(crate) no_headers: bool,
+    /// `-w`.
+    pub(crate) watch: bool,
+}
+
+impl GetRequest<'_> {
+    /// The table options of `-o wide`, `-A`, `--show-labels`, `--no-headers`.
+    fn print_options(&self) -> PrintOptions {
+        PrintOptions {
+            wide: self.output == Some("wide"),
+            with_namespace: self.all_namespaces,
+            show_labels: self.show_labels,
+            no_headers: self.no_headers,
+        }
+    }
+}
+
+/// Runs `kubectl get`; returns the watch of `-w`.
+pub(crate) fn get(cluster: &mut Cluster, out: &mut Outcome, req: &GetRequest<'_>) -> Option<Watch> {
     let now = now_ts(cluster);
-    if watch && targets.len() > 1 {
-        out.fail(format!("error: watch is only supported on individual resources and resource collections, but {} resources were found", targets.len()));
+    if req.watch && req.targets.len() > 1 {
+        out.fail(format!("error: watch is only supported on individual resources and resource collections, but {} resources were found", req.targets.len()));
         return None;
     }
+    let objects = fetch(cluster, out, req);
+    if !print(out, req, &objects, now) {
+        return None;
+    }
+    if !req.watch || out.exit_code != 0 {
+        return None;
+    }
+    watch_after(cluster, req, &objects, now)
+}
+
+/// The objects of each target, by kind (an empty list for a kind listed
+/// with no object); the server's errors are printed.
+fn fetch(
+    cluster: &mut Cluster,
+    out: &mut Outcome,
+    req: &GetRequest<'_>,
+) -> Vec<(Kind, Vec<Arc<Object>>)> {
     let mut objects: Vec<(Kind, Vec<Arc<Object>>)> = Vec::new();
-    for t in targets {
-        let scope = (!all_namespaces && t.kind.namespaced()).then(|| ns.to_owned());
+    for t in req.targets {
+        let scope = (!req.all_namespaces && t.kind.namespaced()).then(|| req.ns.to_owned());
         match &t.name {
             Some(name) => {
                 let key = ObjectKey::new(
                     t.kind,
-                    if t.kind.namespaced() { ns } else { "" },
+                    if t.kind.namespaced() { req.ns } else { "" },
                     name.clone(),
                 );
                 match cluster.request(CLIENT, Request::Get(key)) {
@@ -57,8 +97,8 @@ pub(crate) fn get(
                     Request::List {
                         kind: t.kind,
                         namespace: scope,
-                        labels: labels.clone(),
-                        fields: fields.clone(),
+                        labels: req.labels.clone(),
+                        fields: req.fields.clone(),
                     },
                 ) {
                     Ok(Response::List { items, .. }) => items,
@@ -77,8 +117,19 @@ pub(crate) fn get(
             }
         }
     }
-    let single = targets.len() == 1 && targets[0].name.is_some();
-    match output {
+    objects
+}
+
+/// Prints the objects in the `-o` format; false when nothing more follows
+/// (no resources found).
+fn print(
+    out: &mut Outcome,
+    req: &GetRequest<'_>,
+    objects: &[(Kind, Vec<Arc<Object>>)],
+    now: k8s_openapi::jiff::Timestamp,
+) -> bool {
+    let single = req.targets.len() == 1 && req.targets[0].name.is_some();
+    match req.output {
         Some("yaml") | Some("json") => {
             let items: Vec<Value> = objects
                 .iter()
@@ -89,14 +140,14 @@ pub(crate) fn get(
             } else {
                 serde_json::json!({ "apiVersion": "v1", "items": items, "kind": "List", "metadata": { "resourceVersion": "" } })
             };
-            if output == Some("yaml") {
+            if req.output == Some("yaml") {
                 out.line(crate::yaml::to_string(&doc));
             } else {
                 out.line(json_4(&doc));
             }
         }
         Some("name") => {
-            for (kind, items) in &objects {
+            for (kind, items) in objects {
                 for o in items {
                     out.line(format!("{}/{}", kind.qualified_singular(), o.name()));
                 }
@@ -106,18 +157,13 @@ pub(crate) fn get(
             out.fail(format!("error: unable to match a printer suitable for the output format \"{other}\", allowed formats are: json,name,wide,yaml"));
         }
         _ => {
-            let opts = PrintOptions {
-                wide: output == Some("wide"),
-                with_namespace: all_namespaces,
-                show_labels,
-                no_headers,
-            };
+            let opts = req.print_options();
             let nonempty: Vec<&(Kind, Vec<Arc<Object>>)> =
                 objects.iter().filter(|(_, v)| !v.is_empty()).collect();
-            if nonempty.is_empty() && out.exit_code == 0 && !watch {
-                let scoped = targets.iter().all(|t| t.kind.namespaced()) && !all_namespaces;
-                out.line(printers::no_resources_message(scoped.then_some(ns)));
-                return None;
+            if nonempty.is_empty() && out.exit_code == 0 && !req.watch {
+                let scoped = req.targets.iter().all(|t| t.kind.namespaced()) && !req.all_namespaces;
+                out.line(printers::no_resources_message(scoped.then_some(req.ns)));
+                return false;
             }
             for (i, (kind, items)) in nonempty.iter().enumerate() {
                 if i > 0 {
@@ -127,21 +173,24 @@ pub(crate) fn get(
             }
         }
     }
-    if !watch || out.exit_code != 0 {
-        return None;
-    }
-    let target = targets.first()?;
-    let format = match output {
+    true
+}
+
+/// The watch `-w` leaves running after the list: rows in the list's format
+/// (a table keeps the widths of the rows printed so far).
+fn watch_after(
+    cluster: &Cluster,
+    req: &GetRequest<'_>,
+    objects: &[(Kind, Vec<Arc<Object>>)],
+    now: k8s_openapi::jiff::Timestamp,
+) -> Option<Watch> {
+    let target = req.targets.first()?;
+    let format = match req.output {
         Some("yaml") => WatchFormat::Yaml,
         Some("json") => WatchFormat::Json,
         Some("name") => WatchFormat::Name,
         _ => {
-            let opts = PrintOptions {
-                wide: output == Some("wide"),
-                with_namespace: all_namespaces,
-                show_labels,
-                no_headers,
-            };
+            let opts = req.print_options();
             let items: Vec<Arc<Object>> = objects
                 .iter()
                 .filter(|(k, _)| *k == target.kind)
@@ -150,7 +199,7 @@ pub(crate) fn get(
             let headers = headers(target.kind, &opts);
             let mut widest = Vec::new();
             if !items.is_empty() {
-                if !no_headers {
+                if !req.no_headers {
                     widen(&mut widest, &headers);
                 }
                 for o in &items {
@@ -167,10 +216,10 @@ pub(crate) fn get(
     };
     Some(Watch {
         kind: target.kind,
-        namespace: (!all_namespaces && target.kind.namespaced()).then(|| ns.to_owned()),
+        namespace: (!req.all_namespaces && target.kind.namespaced()).then(|| req.ns.to_owned()),
         name: target.name.clone(),
-        labels,
-        fields,
+        labels: req.labels.clone(),
+        fields: req.fields.clone(),
         format,
         revision: cluster.etcd().revision(),
     })

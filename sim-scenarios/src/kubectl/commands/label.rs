@@ -12,9 +12,10 @@ use sim_core::api::{Object, ObjectKey};
 use sim_core::apiserver::Request;
 use sim_core::cluster::Cluster;
 
-use super::get_object;
-use crate::kubectl::exec::{kind_ref, list, Outcome, Prepared, CLIENT};
+use crate::kubectl::client::{get_object, kind_ref, list, LookupError, CLIENT};
 use crate::kubectl::grammar::{Command, LabelArgs};
+use crate::kubectl::outcome::Outcome;
+use crate::kubectl::prepared::Prepared;
 use crate::kubectl::resources::resolve;
 
 /// The objects named by `TYPE NAME...`, `TYPE/NAME...`, or `TYPE` with `-l`/`--all`.
@@ -24,7 +25,7 @@ pub(crate) fn objects(
     selector: Option<&str>,
     all: bool,
     ns: &str,
-) -> Result<Vec<Arc<Object>>, String> {
+) -> Result<Vec<Arc<Object>>, LookupError> {
     let targets = resolve(resources)?;
     let mut out = Vec::new();
     for t in targets {
@@ -32,18 +33,15 @@ pub(crate) fn objects(
         match t.name {
             Some(name) => match get_object(cluster, &ObjectKey::new(t.kind, tns, name)) {
                 Ok(o) => out.push(o),
-                Err(e) => return Err(e.kubectl_line()),
+                Err(e) => return Err(e.into()),
             },
             None => {
                 if selector.is_none() && !all {
-                    return Err(
-                        "error: resource(s) were provided, but no name was specified".into(),
-                    );
+                    return Err(LookupError::NoName);
                 }
                 let labels = selector
                     .map(Selector::parse)
-                    .transpose()
-                    .map_err(|e| format!("error: {e}"))?
+                    .transpose()?
                     .unwrap_or_default();
                 let scope = t.kind.namespaced().then(|| ns.to_owned());
                 out.extend(list(
@@ -52,38 +50,64 @@ pub(crate) fn objects(
                     scope,
                     labels,
                     FieldSelector::everything(),
-                ));
+                )?);
             }
         }
     }
     Ok(out)
 }
 
+/// A `k=v` / `k-` argument kubectl refuses; `what` is `label` or `annotation`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+enum ChangeError {
+    /// Neither `k=v` nor `k-`, or an empty key.
+    #[error("error: invalid {what} spec: {spec}")]
+    Invalid {
+        /// `label` or `annotation`.
+        what: String,
+        /// The argument.
+        spec: String,
+    },
+    /// The same key set and removed.
+    #[error(
+        "error: can not both modify and remove the following {what}(s) in the same command: {key}"
+    )]
+    SetAndRemoved {
+        /// `label` or `annotation`.
+        what: String,
+        /// The key.
+        key: String,
+    },
+}
+
 /// Splits `k=v` / `k-` arguments (kubectl's parseLabels / parseAnnotations).
 fn parse_changes(
     changes: &[String],
     what: &str,
-) -> Result<(BTreeMap<String, String>, Vec<String>), String> {
+) -> Result<(BTreeMap<String, String>, Vec<String>), ChangeError> {
     let mut set = BTreeMap::new();
     let mut remove = Vec::new();
+    let invalid = |c: &str| ChangeError::Invalid {
+        what: what.to_owned(),
+        spec: c.to_owned(),
+    };
     for c in changes {
         if let Some((k, v)) = c.split_once('=') {
             if k.is_empty() {
-                return Err(format!("error: invalid {what} spec: {c}"));
+                return Err(invalid(c));
             }
             set.insert(k.to_owned(), v.to_owned());
         } else if let Some(k) = c.strip_suffix('-') {
             remove.push(k.to_owned());
         } else {
-            return Err(format!("error: invalid {what} spec: {c}"));
+            return Err(invalid(c));
         }
     }
-    for k in &remove {
-        if set.contains_key(k) {
-            return Err(format!(
-                "error: can not both modify and remove the following {what}(s) in the same command: {k}"
-            ));
-        }
+    if let Some(k) = remove.iter().find(|k| set.contains_key(*k)) {
+        return Err(ChangeError::SetAndRemoved {
+            what: what.to_owned(),
+            key: k.clone(),
+        });
     }
     Ok((set, remove))
 }

@@ -4,8 +4,8 @@ use k8s_openapi::api::core::v1::Container;
 use sim_core::api::{ApiError, Kind, ObjectKey, Reason};
 use sim_core::cluster::Cluster;
 
-use super::get_object;
-use crate::kubectl::exec::Outcome;
+use crate::kubectl::client::{default_container, get_object};
+use crate::kubectl::outcome::Outcome;
 
 pub(crate) fn logs(
     cluster: &mut Cluster,
@@ -42,7 +42,7 @@ pub(crate) fn logs(
             }
         },
         None => {
-            let Some(name) = super::exec::default_container(p, out) else {
+            let Some(name) = default_container(p, out) else {
                 return;
             };
             match containers.iter().find(|x| x.name == name) {

@@ -17,9 +17,11 @@ use sim_core::apiserver::{DeleteOptions, Request, Response};
 use sim_core::cluster::Cluster;
 use sim_core::time::SimDuration;
 
-use super::get_object;
-use crate::kubectl::exec::{list, Outcome, Prepared, CLIENT};
+use crate::kubectl::client::{get_object, list, CLIENT};
 use crate::kubectl::grammar::{Command, DrainArgs, TaintArgs};
+use crate::kubectl::outcome::Outcome;
+use crate::kubectl::prepared::Prepared;
+use crate::limits::MAX_DURATION;
 
 fn fail(out: &mut Outcome, e: String) {
     out.fail(e);
@@ -124,11 +126,21 @@ impl Filter {
     }
 }
 
+/// Pods of a node grouped by the filter that refuses or warns about them.
+type PodsByFilter = Vec<(Filter, Vec<String>)>;
+
+/// `kubectl drain NODE`: cordon, sort the node's pods through kubectl's
+/// filters, evict the rest and wait for them to be gone.
 fn drain(cluster: &mut Cluster, out: &mut Outcome, args: &DrainArgs) {
     let name = args.node.as_str();
     // --timeout bounds the wait for evicted pods; 0 means no limit (capped at a day).
     if let Some(t) = &args.timeout {
         match t.parse::<SimDuration>() {
+            Ok(d) if d > MAX_DURATION => {
+                return out.fail(format!(
+                    "error: invalid argument \"{t}\" for \"--timeout\" flag: too long; kubesim waits at most {MAX_DURATION}"
+                ))
+            }
             Ok(d) if d > SimDuration::ZERO => out.wait_timeout = Some(d),
             Ok(_) => out.wait_timeout = Some(SimDuration::from_hours(24)),
             Err(e) => {
@@ -142,18 +154,55 @@ fn drain(cluster: &mut Cluster, out: &mut Outcome, args: &DrainArgs) {
         return;
     }
     let fields = FieldSelector::parse(&format!("spec.nodeName={name}")).unwrap_or_default();
-    let pods = list(cluster, Kind::Pod, None, Selector::default(), fields);
-    let mut errors: Vec<(Filter, Vec<String>)> = Vec::new();
-    let mut warnings: Vec<(Filter, Vec<String>)> = Vec::new();
-    let note = |v: &mut Vec<(Filter, Vec<String>)>, f: Filter, p: &Pod| match v
-        .iter_mut()
-        .find(|(g, _)| *g == f)
+    let pods = match list(cluster, Kind::Pod, None, Selector::default(), fields) {
+        Ok(p) => p,
+        Err(e) => return out.error(&e),
+    };
+    let (mut errors, mut warnings, evict) = sort_pods(args, &pods);
+    if !errors.is_empty() {
+        errors.sort();
+        let errs: Vec<String> = errors
+            .iter()
+            .map(|(f, pods)| format!("cannot delete {}: {}", f.fatal(), pods.join(", ")))
+            .collect();
+        let agg = if errs.len() == 1 {
+            errs[0].clone()
+        } else {
+            format!("[{}]", errs.join(", "))
+        };
+        out.line(format!(
+            "error: unable to drain node \"{name}\" due to error: {agg}, continuing command..."
+        ));
+        out.line("There are pending nodes to be drained:");
+        out.line(format!(" {name}"));
+        return fail(out, format!("error: {agg}"));
+    }
+    if !warnings.is_empty() {
+        warnings.sort();
+        let w: Vec<String> = warnings
+            .iter()
+            .map(|(f, pods)| format!("{}: {}", f.warning(), pods.join(", ")))
+            .collect();
+        out.line(format!("Warning: {}", w.join("; ")));
+    }
+    evict_pods(cluster, out, &evict, args.grace_period);
+    if out.exit_code == 0 {
+        out.line(format!("node/{name} drained"));
+    }
+}
+
+/// kubectl's drain filters (pkg/drain/filters.go): the pods that stop the
+/// drain, those it warns about, and those to evict. Mirror pods are skipped.
+fn sort_pods(args: &DrainArgs, pods: &[Arc<Object>]) -> (PodsByFilter, PodsByFilter, Vec<Pod>) {
+    let mut errors: PodsByFilter = Vec::new();
+    let mut warnings: PodsByFilter = Vec::new();
+    let note = |v: &mut PodsByFilter, f: Filter, p: &Pod| match v.iter_mut().find(|(g, _)| *g == f)
     {
         Some((_, list)) => list.push(pod_ref(p)),
         None => v.push((f, vec![pod_ref(p)])),
     };
     let mut evict: Vec<Pod> = Vec::new();
-    for obj in &pods {
+    for obj in pods {
         let Object::Pod(pod) = &**obj else { continue };
         let annotations = pod.metadata.annotations.clone().unwrap_or_default();
         if annotations.contains_key("kubernetes.io/config.mirror") {
@@ -197,38 +246,18 @@ fn drain(cluster: &mut Cluster, out: &mut Outcome, args: &DrainArgs) {
         }
         evict.push((**pod).clone());
     }
-    if !errors.is_empty() {
-        errors.sort();
-        let errs: Vec<String> = errors
-            .iter()
-            .map(|(f, pods)| format!("cannot delete {}: {}", f.fatal(), pods.join(", ")))
-            .collect();
-        let agg = if errs.len() == 1 {
-            errs[0].clone()
-        } else {
-            format!("[{}]", errs.join(", "))
-        };
-        out.line(format!(
-            "error: unable to drain node \"{name}\" due to error: {agg}, continuing command..."
-        ));
-        out.line("There are pending nodes to be drained:");
-        out.line(format!(" {name}"));
-        return fail(out, format!("error: {agg}"));
-    }
-    if !warnings.is_empty() {
-        warnings.sort();
-        let w: Vec<String> = warnings
-            .iter()
-            .map(|(f, pods)| format!("{}: {}", f.warning(), pods.join(", ")))
-            .collect();
-        out.line(format!("Warning: {}", w.join("; ")));
-    }
+    (errors, warnings, evict)
+}
+
+/// Evicts each pod through pods/eviction; the caller waits for the ones not
+/// gone at once.
+fn evict_pods(cluster: &mut Cluster, out: &mut Outcome, evict: &[Pod], grace_period: i64) {
     let options = DeleteOptions {
-        grace_period_secs: (args.grace_period >= 0).then_some(args.grace_period),
+        grace_period_secs: (grace_period >= 0).then_some(grace_period),
         ..Default::default()
     };
     let mut evicted = Vec::new();
-    for pod in &evict {
+    for pod in evict {
         out.line(format!("evicting pod {}", pod_ref(pod)));
         let ns = pod.metadata.namespace.clone().unwrap_or_default();
         let pname = pod.metadata.name.clone().unwrap_or_default();
@@ -260,9 +289,6 @@ fn drain(cluster: &mut Cluster, out: &mut Outcome, args: &DrainArgs) {
     }
     for p in evicted {
         out.line(format!("pod/{p} evicted"));
-    }
-    if out.exit_code == 0 {
-        out.line(format!("node/{name} drained"));
     }
 }
 
@@ -319,37 +345,11 @@ fn taint_string(t: &Taint) -> String {
     s
 }
 
+/// `kubectl taint nodes NODE SPEC...` (or `-l`, `--all`): adds and removes
+/// taints, node by node.
 fn taint(cluster: &mut Cluster, out: &mut Outcome, args: &TaintArgs) {
-    // `nodes NODE ...` or `node/NODE ...`.
-    let (node_names, specs): (Vec<String>, &[String]) = match args.args.first().map(String::as_str)
-    {
-        Some(first) if first.contains('/') => {
-            let (t, n) = first.split_once('/').unwrap_or_default();
-            if Kind::from_resource_name(t) != Some(Kind::Node) {
-                return fail(out, "error: taint is only applicable to nodes".into());
-            }
-            (vec![n.to_owned()], &args.args[1..])
-        }
-        Some(t) if Kind::from_resource_name(t) == Some(Kind::Node) => {
-            if args.all || args.selector.is_some() {
-                (Vec::new(), &args.args[1..])
-            } else {
-                let Some(n) = args.args.get(1) else {
-                    return fail(out, "error: at least one taint update is required".into());
-                };
-                (vec![n.clone()], &args.args[2..])
-            }
-        }
-        Some(t) => {
-            if Kind::from_resource_name(t).is_some() {
-                return fail(out, "error: taint is only applicable to nodes".into());
-            }
-            return fail(
-                out,
-                format!("error: the server doesn't have a resource type \"{t}\""),
-            );
-        }
-        None => return,
+    let Some((node_names, specs)) = taint_targets(out, args) else {
+        return;
     };
     if specs.is_empty() {
         return fail(out, "error: at least one taint update is required".into());
@@ -368,7 +368,10 @@ fn taint(cluster: &mut Cluster, out: &mut Outcome, args: &TaintArgs) {
             Ok(s) => s.unwrap_or_default(),
             Err(e) => return fail(out, format!("error: {e}")),
         };
-        list(cluster, Kind::Node, None, sel, FieldSelector::everything())
+        match list(cluster, Kind::Node, None, sel, FieldSelector::everything()) {
+            Ok(nodes) => nodes,
+            Err(e) => return out.error(&e),
+        }
     } else {
         node_names
             .iter()
@@ -376,76 +379,128 @@ fn taint(cluster: &mut Cluster, out: &mut Outcome, args: &TaintArgs) {
             .collect()
     };
     for node in nodes {
-        let old: Vec<Taint> = node
-            .as_node()
-            .and_then(|n| n.spec.as_ref())
-            .and_then(|s| s.taints.clone())
-            .unwrap_or_default();
-        if !args.overwrite {
-            let exists: Vec<&str> = add
-                .iter()
-                .filter(|t| old.iter().any(|o| o.key == t.key && o.effect == t.effect))
-                .map(|t| t.key.as_str())
-                .collect();
-            if !exists.is_empty() {
+        taint_node(cluster, out, &node, &add, &remove, args.overwrite);
+    }
+}
+
+/// The node names and the taint specs of `nodes NODE SPEC...`,
+/// `node/NODE SPEC...` or `nodes SPEC... -l SEL|--all` (no names: every
+/// selected node); None after printing kubectl's error.
+fn taint_targets<'a>(
+    out: &mut Outcome,
+    args: &'a TaintArgs,
+) -> Option<(Vec<String>, &'a [String])> {
+    match args.args.first().map(String::as_str) {
+        Some(first) if first.contains('/') => {
+            let (t, n) = first.split_once('/').unwrap_or_default();
+            if Kind::from_resource_name(t) != Some(Kind::Node) {
+                fail(out, "error: taint is only applicable to nodes".into());
+                return None;
+            }
+            Some((vec![n.to_owned()], &args.args[1..]))
+        }
+        Some(t) if Kind::from_resource_name(t) == Some(Kind::Node) => {
+            if args.all || args.selector.is_some() {
+                Some((Vec::new(), &args.args[1..]))
+            } else {
+                let Some(n) = args.args.get(1) else {
+                    fail(out, "error: at least one taint update is required".into());
+                    return None;
+                };
+                Some((vec![n.clone()], &args.args[2..]))
+            }
+        }
+        Some(t) => {
+            if Kind::from_resource_name(t).is_some() {
+                fail(out, "error: taint is only applicable to nodes".into());
+            } else {
                 fail(
                     out,
-                    format!(
-                        "error: node {} already has {} taint(s) with same effect(s) and --overwrite is false",
-                        node.name(),
-                        exists.join(",")
-                    ),
+                    format!("error: the server doesn't have a resource type \"{t}\""),
                 );
-                continue;
             }
+            None
         }
-        // reorganizeTaints: the new taints first, then the old ones not replaced.
-        let mut new = add.clone();
-        for o in &old {
-            if !add.iter().any(|t| t.key == o.key && t.effect == o.effect) {
-                new.push(o.clone());
-            }
+        None => None,
+    }
+}
+
+/// Adds `add` and removes `remove` on one node (reorganizeTaints), as a
+/// patch of `spec.taints`.
+fn taint_node(
+    cluster: &mut Cluster,
+    out: &mut Outcome,
+    node: &Arc<Object>,
+    add: &[Taint],
+    remove: &[Taint],
+    overwrite: bool,
+) {
+    let old: Vec<Taint> = node
+        .as_node()
+        .and_then(|n| n.spec.as_ref())
+        .and_then(|s| s.taints.clone())
+        .unwrap_or_default();
+    if !overwrite {
+        let exists: Vec<&str> = add
+            .iter()
+            .filter(|t| old.iter().any(|o| o.key == t.key && o.effect == t.effect))
+            .map(|t| t.key.as_str())
+            .collect();
+        if !exists.is_empty() {
+            return fail(
+                out,
+                format!(
+                    "error: node {} already has {} taint(s) with same effect(s) and --overwrite is false",
+                    node.name(),
+                    exists.join(",")
+                ),
+            );
         }
-        let added = new.len() != old.len();
-        let mut errs = Vec::new();
-        let mut deleted = false;
-        for r in &remove {
-            let before = new.len();
-            new.retain(|t| !(t.key == r.key && (r.effect.is_empty() || t.effect == r.effect)));
-            deleted = new.len() != before;
-            if !deleted {
-                errs.push(format!("taint \"{}\" not found", taint_string(r)));
-            }
+    }
+    // reorganizeTaints: the new taints first, then the old ones not replaced.
+    let mut new = add.to_vec();
+    for o in &old {
+        if !add.iter().any(|t| t.key == o.key && t.effect == o.effect) {
+            new.push(o.clone());
         }
-        if !errs.is_empty() {
-            let agg = if errs.len() == 1 {
-                errs[0].clone()
-            } else {
-                format!("[{}]", errs.join(", "))
-            };
-            fail(out, format!("error: {agg}"));
-            continue;
+    }
+    let added = new.len() != old.len();
+    let mut errs = Vec::new();
+    let mut deleted = false;
+    for r in remove {
+        let before = new.len();
+        new.retain(|t| !(t.key == r.key && (r.effect.is_empty() || t.effect == r.effect)));
+        deleted = new.len() != before;
+        if !deleted {
+            errs.push(format!("taint \"{}\" not found", taint_string(r)));
         }
-        let op = if (added && deleted) || args.overwrite {
-            "modified"
-        } else if added {
-            "tainted"
+    }
+    if !errs.is_empty() {
+        let agg = if errs.len() == 1 {
+            errs[0].clone()
         } else {
-            "untainted"
+            format!("[{}]", errs.join(", "))
         };
-        let taints = serde_json::to_value(&new).unwrap_or(Value::Null);
-        let patch =
-            json!({ "spec": { "taints": if new.is_empty() { Value::Null } else { taints } } });
-        match cluster.request(
-            CLIENT,
-            Request::Patch {
-                key: ObjectKey::of(&node),
-                patch,
-            },
-        ) {
-            Ok(_) => out.line(format!("node/{} {op}", node.name())),
-            Err(e) => out.error(&e),
-        }
+        return fail(out, format!("error: {agg}"));
+    }
+    let op = if (added && deleted) || overwrite {
+        "modified"
+    } else if added {
+        "tainted"
+    } else {
+        "untainted"
+    };
+    let taints = serde_json::to_value(&new).unwrap_or(Value::Null);
+    let patch = json!({ "spec": { "taints": if new.is_empty() { Value::Null } else { taints } } });
+    match cluster.request(
+        CLIENT,
+        Request::Patch {
+            key: ObjectKey::of(node),
+            patch,
+        },
+    ) {
+        Ok(_) => out.line(format!("node/{} {op}", node.name())),
+        Err(e) => out.error(&e),
     }
 }
 

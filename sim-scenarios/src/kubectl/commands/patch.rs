@@ -8,8 +8,10 @@ use sim_core::api::{ApiError, Object, ObjectKey};
 use sim_core::apiserver::{PatchType, Request};
 use sim_core::cluster::Cluster;
 
-use crate::kubectl::exec::{kind_ref, Outcome, Prepared, CLIENT};
+use crate::kubectl::client::{kind_ref, CLIENT};
 use crate::kubectl::grammar::Command;
+use crate::kubectl::outcome::Outcome;
+use crate::kubectl::prepared::Prepared;
 use crate::kubectl::resources::{resolve, Target};
 
 /// Runs the command.

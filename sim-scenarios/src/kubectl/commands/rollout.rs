@@ -15,16 +15,18 @@ use k8s_openapi::api::core::v1::{PodSpec, PodTemplateSpec};
 use sim_core::api::fields::FieldSelector;
 use sim_core::api::labels::Selector;
 use sim_core::api::meta::time;
-use sim_core::api::{Kind, Object, ObjectKey};
+use sim_core::api::{ApiError, Kind, Object, ObjectKey};
 use sim_core::apiserver::Request;
 use sim_core::cluster::Cluster;
 use sim_core::etcd::Etcd;
 use sim_core::time::SimDuration;
 
-use super::get_object;
-use crate::kubectl::exec::{kind_ref, list, now_ts, Outcome, Prepared, CLIENT};
+use crate::kubectl::client::{get_object, kind_ref, list, now_ts, CLIENT};
 use crate::kubectl::grammar::{Command, RolloutWhat};
-use crate::kubectl::resources::resolve;
+use crate::kubectl::outcome::Outcome;
+use crate::kubectl::prepared::Prepared;
+use crate::kubectl::resources::{resolve, ResourceError};
+use crate::limits::MAX_DURATION;
 
 /// Annotation: the command that caused a revision (`--record`).
 pub(crate) const CHANGE_CAUSE: &str = "kubernetes.io/change-cause";
@@ -43,17 +45,33 @@ const ANNOTATIONS_TO_SKIP: [&str; 6] = [
 /// How long a `rollout status` without `--timeout` watches before the runner gives up.
 pub const ROLLOUT_STATUS_LIMIT: SimDuration = SimDuration::from_mins(30);
 
+/// Why the arguments do not name exactly one object, in kubectl's words.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum TargetError {
+    /// The arguments do not resolve.
+    #[error(transparent)]
+    Resource(#[from] ResourceError),
+    /// A type with neither names nor a selector (the resource builder's error).
+    #[error("error: resource(s) were provided, but no name was specified")]
+    NoName,
+    /// Nothing at all.
+    #[error("error: required resource not specified")]
+    NotSpecified,
+    /// More than one object.
+    #[error("error: only one resource is supported here")]
+    SeveralResources,
+}
+
 /// One `TYPE NAME` or `TYPE/NAME` target.
-pub(crate) fn one_target(resources: &[String]) -> Result<(Kind, String), String> {
+pub(crate) fn one_target(resources: &[String]) -> Result<(Kind, String), TargetError> {
     let targets = resolve(resources)?;
     match targets.as_slice() {
         [t] => match &t.name {
             Some(n) => Ok((t.kind, n.clone())),
-            // The resource builder: a type with neither names nor a selector.
-            None => Err("error: resource(s) were provided, but no name was specified".into()),
+            None => Err(TargetError::NoName),
         },
-        [] => Err("error: required resource not specified".into()),
-        _ => Err("error: only one resource is supported here".into()),
+        [] => Err(TargetError::NotSpecified),
+        _ => Err(TargetError::SeveralResources),
     }
 }
 
@@ -105,14 +123,14 @@ fn without_hash(t: &PodTemplateSpec) -> PodTemplateSpec {
 }
 
 /// The ReplicaSets a deployment controls, in name order.
-fn replica_sets(cluster: &mut Cluster, d: &Object) -> Vec<ReplicaSet> {
-    list(
+fn replica_sets(cluster: &mut Cluster, d: &Object) -> Result<Vec<ReplicaSet>, ApiError> {
+    Ok(list(
         cluster,
         Kind::ReplicaSet,
         Some(d.namespace().to_owned()),
         Selector::default(),
         FieldSelector::everything(),
-    )
+    )?
     .iter()
     .filter(|rs| {
         rs.meta()
@@ -125,23 +143,50 @@ fn replica_sets(cluster: &mut Cluster, d: &Object) -> Vec<ReplicaSet> {
         Object::ReplicaSet(rs) => Some((**rs).clone()),
         _ => None,
     })
-    .collect()
+    .collect())
+}
+
+/// Why `rollout status` stops watching with an error, in kubectl's words.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RolloutStatusError {
+    /// `--revision` given, but the deployment has no revision annotation.
+    #[error("cannot get the revision of deployment \"{name}\": revision annotation missing")]
+    NoRevision {
+        /// The deployment.
+        name: String,
+    },
+    /// `--revision` is not the running revision.
+    #[error("desired revision ({desired}) is different from the running revision ({current})")]
+    RevisionMismatch {
+        /// `--revision`.
+        desired: i64,
+        /// The deployment's revision.
+        current: i64,
+    },
+    /// The Progressing condition says ProgressDeadlineExceeded.
+    #[error("deployment \"{name}\" exceeded its progress deadline")]
+    DeadlineExceeded {
+        /// The deployment.
+        name: String,
+    },
 }
 
 /// `DeploymentStatusViewer.Status`: the line kubectl prints and whether the
 /// rollout is done, or the error that ends the watch.
-pub fn deployment_status(d: &Deployment, revision: i64) -> Result<(String, bool), String> {
+pub fn deployment_status(
+    d: &Deployment,
+    revision: i64,
+) -> Result<(String, bool), RolloutStatusError> {
     let name = d.metadata.name.clone().unwrap_or_default();
     if revision > 0 {
         let Some(current) = revision_of(&d.metadata) else {
-            return Err(format!(
-                "cannot get the revision of deployment \"{name}\": revision annotation missing"
-            ));
+            return Err(RolloutStatusError::NoRevision { name });
         };
         if revision != current {
-            return Err(format!(
-                "desired revision ({revision}) is different from the running revision ({current})"
-            ));
+            return Err(RolloutStatusError::RevisionMismatch {
+                desired: revision,
+                current,
+            });
         }
     }
     let status = d.status.clone().unwrap_or_default();
@@ -150,9 +195,7 @@ pub fn deployment_status(d: &Deployment, revision: i64) -> Result<(String, bool)
             c.type_ == "Progressing" && c.reason.as_deref() == Some("ProgressDeadlineExceeded")
         });
         if timed_out {
-            return Err(format!(
-                "deployment \"{name}\" exceeded its progress deadline"
-            ));
+            return Err(RolloutStatusError::DeadlineExceeded { name });
         }
         let spec_replicas = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
         let updated = status.updated_replicas.unwrap_or(0);
@@ -239,9 +282,14 @@ impl RolloutWatch {
 }
 
 /// Runs the command.
-pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, ns: &str) {
+pub(crate) fn execute(
+    cluster: &mut Cluster,
+    out: &mut Outcome,
+    cmd: &Prepared,
+    ns: &str,
+) -> Option<RolloutWatch> {
     let Command::Rollout(args) = &cmd.cli.command else {
-        return;
+        return None;
     };
     let resources = match &args.what {
         RolloutWhat::Status { resources, .. }
@@ -254,19 +302,24 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
     let (kind, name) = match one_target(resources) {
         Ok(t) => t,
         Err(e) => {
-            return out.fail(e);
+            out.fail(e);
+            return None;
         }
     };
     let key = ObjectKey::new(kind, ns, name);
     let obj = match get_object(cluster, &key) {
         Ok(o) => o,
-        Err(e) => return out.error(&e),
+        Err(e) => {
+            out.error(&e);
+            return None;
+        }
     };
     if kind != Kind::Deployment {
-        return out.fail(format!(
+        out.fail(format!(
             "error: kubesim implements `kubectl rollout` for deployments only, not {}",
             kind.qualified_plural()
         ));
+        return None;
     }
     match &args.what {
         RolloutWhat::Status {
@@ -278,11 +331,18 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
             let timeout = match timeout.as_deref().map(str::parse::<SimDuration>) {
                 None => None,
                 Some(Ok(t)) if t == SimDuration::ZERO => None,
+                Some(Ok(t)) if t > MAX_DURATION => {
+                    out.fail(format!(
+                        "error: invalid argument for \"--timeout\" flag: {t} is too long; kubesim waits at most {MAX_DURATION}"
+                    ));
+                    return None;
+                }
                 Some(Ok(t)) => Some(t),
                 Some(Err(e)) => {
-                    return out.fail(format!(
+                    out.fail(format!(
                         "error: invalid argument for \"--timeout\" flag: {e}"
                     ));
+                    return None;
                 }
             };
             let mut w = RolloutWatch {
@@ -299,9 +359,7 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
             if text.starts_with("error:") {
                 out.exit_code = 1;
             }
-            if !done {
-                out.rollout_watch = Some(w);
-            }
+            return (!done).then_some(w);
         }
         RolloutWhat::History { revision, .. } => history(cluster, out, &obj, *revision),
         RolloutWhat::Undo { to_revision, .. } => undo(cluster, out, &obj, *to_revision),
@@ -309,9 +367,10 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
         RolloutWhat::Resume { .. } => set_paused(cluster, out, &obj, false),
         RolloutWhat::Restart { .. } => restart(cluster, out, &obj),
     }
+    None
 }
 
-fn fail(out: &mut Outcome, msg: impl AsRef<str>) {
+fn fail(out: &mut Outcome, msg: impl std::fmt::Display) {
     out.fail(msg);
 }
 
@@ -350,7 +409,11 @@ fn history(cluster: &mut Cluster, out: &mut Outcome, obj: &Object, revision: i64
         );
     }
     let mut info: BTreeMap<i64, (PodTemplateSpec, Option<String>)> = BTreeMap::new();
-    for rs in replica_sets(cluster, obj) {
+    let rss = match replica_sets(cluster, obj) {
+        Ok(rss) => rss,
+        Err(e) => return out.error(&e),
+    };
+    for rs in rss {
         let Some(v) = revision_of(&rs.metadata) else {
             continue;
         };
@@ -418,7 +481,10 @@ fn undo(cluster: &mut Cluster, out: &mut Outcome, obj: &Object, to_revision: i64
             format!("error: unable to find specified revision {to_revision} in history"),
         );
     }
-    let rss = replica_sets(cluster, obj);
+    let rss = match replica_sets(cluster, obj) {
+        Ok(rss) => rss,
+        Err(e) => return out.error(&e),
+    };
     let target: Option<&ReplicaSet>;
     if to_revision > 0 {
         target = rss

@@ -6,10 +6,11 @@ use sim_core::api::{Kind, ObjectKey};
 use sim_core::apiserver::Request;
 use sim_core::cluster::Cluster;
 
-use super::get_object;
 use super::rollout::one_target;
-use crate::kubectl::exec::{kind_ref, Outcome, Prepared, CLIENT};
+use crate::kubectl::client::{get_object, kind_ref, CLIENT};
 use crate::kubectl::grammar::Command;
+use crate::kubectl::outcome::Outcome;
+use crate::kubectl::prepared::Prepared;
 
 /// The `spec.replicas` of a scalable object (None: not scalable).
 fn spec_replicas(obj: &sim_core::api::Object) -> Option<i32> {

@@ -7,10 +7,11 @@ use sim_core::api::ObjectKey;
 use sim_core::apiserver::Request;
 use sim_core::cluster::Cluster;
 
-use super::get_object;
 use super::rollout::{one_target, pod_spec_mut, CHANGE_CAUSE};
-use crate::kubectl::exec::{kind_ref, Outcome, Prepared, CLIENT};
+use crate::kubectl::client::{get_object, kind_ref, CLIENT};
 use crate::kubectl::grammar::{Command, SetWhat};
+use crate::kubectl::outcome::Outcome;
+use crate::kubectl::prepared::Prepared;
 
 /// The command as `cmdutil.Factory.Command` records it: `kubectl`, the
 /// positional arguments, then each flag as ` --name=value`.

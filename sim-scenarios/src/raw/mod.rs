@@ -3,10 +3,14 @@
 //! Every struct refuses unknown fields, so a misspelt key is an error with its
 //! line and column. Values stay strings here (`"2m"`, `"8Gi"`); stage two
 //! ([`crate::scenario`]) turns them into typed units and cross-checks them.
+//! [`scheduler`] is `cluster.scheduler`, a KubeSchedulerConfiguration as
+//! written.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+
+pub mod scheduler;
 
 /// A scenario file.
 #[derive(Clone, Debug, Deserialize)]
@@ -58,9 +62,9 @@ pub struct RawCluster {
     #[serde(default)]
     pub default_toleration_seconds: Option<i64>,
     /// The kube-scheduler's KubeSchedulerConfiguration: inline, or the path
-    /// of a YAML file holding one ([`crate::scheduler_config`]).
+    /// of a YAML file holding one ([`scheduler`]).
     #[serde(default)]
-    pub scheduler: Option<crate::scheduler_config::RawSchedulerSource>,
+    pub scheduler: Option<scheduler::RawSchedulerSource>,
 }
 
 /// A pool of identical nodes.

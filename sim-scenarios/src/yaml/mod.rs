@@ -1,21 +1,24 @@
-//! The only module that knows which YAML library kubesim uses.
+//! The only module that knows which YAML libraries kubesim uses: serde_yaml
+//! for values, yaml-rust2 for the positions of the line index.
 //!
 //! serde_yaml is deprecated; swapping it for a maintained fork means changing
-//! this file alone. Everything else sees `serde_json::Value` documents with
+//! this module alone. Everything else sees `serde_json::Value` documents with
 //! the line each document starts on, [`YamlError`] with a position, and
-//! [`locate`], which finds the line of a YAML path (`steps[2].expect.within`)
-//! with the parser itself rather than by scanning lines.
+//! `locate` and `LineIndex`, which find the line of a YAML path
+//! (`steps[2].expect.within`) with a parser rather than by scanning lines.
 
-use std::fmt;
-
-use serde::de::{
-    self, DeserializeOwned, DeserializeSeed, EnumAccess, IgnoredAny, MapAccess, SeqAccess,
-    VariantAccess, Visitor,
-};
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::suggest::closest;
+
+mod line_index;
+mod locate;
+
+pub(crate) use line_index::{line_of, LineIndex};
+use locate::root_lines;
+pub(crate) use locate::split_path;
 
 /// What kind of problem a [`YamlError`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +48,28 @@ pub struct YamlError {
 }
 
 impl YamlError {
+    /// serde_yaml reports a duplicate key at the mapping that holds it: moves
+    /// the error to the duplicate key's own line and column.
+    fn at_duplicate_key(mut self, text: &str) -> Self {
+        const DUPLICATE: &str = "duplicate entry with key ";
+        let (Some(line), Some(column)) = (self.line, self.column) else {
+            return self;
+        };
+        let Some(i) = self.message.find(DUPLICATE) else {
+            return self;
+        };
+        let quoted = &self.message[i + DUPLICATE.len()..];
+        let key = quoted
+            .strip_prefix('"')
+            .and_then(|q| q.rfind('"').map(|j| q[..j].replace("\\\"", "\"")))
+            .unwrap_or_else(|| quoted.to_owned());
+        if let Some((l, c)) = LineIndex::new(text).duplicate_key((line, column), &key) {
+            self.line = Some(l);
+            self.column = Some(c);
+        }
+        self
+    }
+
     fn from_serde(e: &serde_yaml::Error, kind: YamlErrorKind) -> Self {
         let loc = e.location();
         let mut message = e.to_string();
@@ -91,13 +116,19 @@ pub struct Document {
     pub line: usize,
 }
 
+/// `text` without the byte-order mark YAML allows at the start of a stream.
+pub fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
 /// Parses every document of a YAML stream. Empty documents (`---` alone, or
 /// only comments) are skipped, as kubectl skips them.
 pub fn parse_documents(text: &str) -> Result<Vec<Document>, YamlError> {
+    let text = strip_bom(text);
     let mut values = Vec::new();
     for (i, de) in serde_yaml::Deserializer::from_str(text).enumerate() {
         let yaml = serde_yaml::Value::deserialize(de)
-            .map_err(|e| YamlError::from_serde(&e, YamlErrorKind::Syntax))?;
+            .map_err(|e| YamlError::from_serde(&e, YamlErrorKind::Syntax).at_duplicate_key(text))?;
         if !yaml.is_null() {
             values.push((i, yaml));
         }
@@ -109,39 +140,26 @@ pub fn parse_documents(text: &str) -> Result<Vec<Document>, YamlError> {
     let mut docs = Vec::new();
     for (i, yaml) in values {
         let line = roots.get(i).copied().flatten().unwrap_or(1);
-        let value = to_json(yaml).map_err(|message| YamlError {
+        let value = to_json(yaml).map_err(|e| YamlError {
             kind: YamlErrorKind::Shape,
             line: Some(line),
             column: None,
-            message,
+            message: e.to_string(),
         })?;
         docs.push(Document { value, line });
     }
     Ok(docs)
 }
 
-/// The line of each document's root node (documents that parse).
-fn root_lines(text: &str) -> Vec<Option<usize>> {
-    let mut out = Vec::new();
-    for de in serde_yaml::Deserializer::from_str(text) {
-        match Locate(&[]).deserialize(de) {
-            Ok(()) => out.push(None),
-            Err(e) if is_here(&e) => out.push(e.location().map(|l| l.line())),
-            // A syntax error: the parser would repeat it for every later document.
-            Err(_) => break,
-        }
-    }
-    out
-}
-
 /// Deserializes the one document of `text` into `T` (with serde's field
 /// checks). Zero documents, or more than one, are errors of their own kind.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
+    let text = strip_bom(text);
     // Pass one: syntax, and which document holds content.
     let mut content = Vec::new();
     for (i, de) in serde_yaml::Deserializer::from_str(text).enumerate() {
         let yaml = serde_yaml::Value::deserialize(de)
-            .map_err(|e| YamlError::from_serde(&e, YamlErrorKind::Syntax))?;
+            .map_err(|e| YamlError::from_serde(&e, YamlErrorKind::Syntax).at_duplicate_key(text))?;
         if !yaml.is_null() {
             content.push(i);
         }
@@ -181,279 +199,18 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     T::deserialize(de).map_err(|e| YamlError::from_serde(&e, YamlErrorKind::Shape))
 }
 
-/// One step of a YAML path.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PathSegment {
-    /// A mapping key (`expect`, or `[nginx:1.14.2]`).
+/// YAML that has no JSON form.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+enum ToJsonError {
+    /// A float JSON cannot hold (`.inf`, `.nan`).
+    #[error("number {0} is not representable")]
+    Number(f64),
+    /// A mapping key that is a collection or null.
+    #[error("mapping keys must be strings, found {0}")]
     Key(String),
-    /// A sequence index (`[2]`); in a mapping, the key with that text.
-    Index(usize),
 }
 
-/// Splits a YAML path as kubesim writes them: `steps[2].expect.within`,
-/// `cluster.images[registry.k8s.io/pause:3.10].size`.
-pub fn split_path(path: &str) -> Vec<PathSegment> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut chars = path.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '.' => {
-                if !cur.is_empty() {
-                    out.push(PathSegment::Key(std::mem::take(&mut cur)));
-                }
-            }
-            '[' => {
-                if !cur.is_empty() {
-                    out.push(PathSegment::Key(std::mem::take(&mut cur)));
-                }
-                let inner: String = chars.by_ref().take_while(|c| *c != ']').collect();
-                out.push(match inner.parse::<usize>() {
-                    Ok(i) => PathSegment::Index(i),
-                    Err(_) => PathSegment::Key(inner),
-                });
-            }
-            _ => cur.push(c),
-        }
-    }
-    if !cur.is_empty() {
-        out.push(PathSegment::Key(cur));
-    }
-    out
-}
-
-/// The 1-based line and column of the node at `path` in the first document
-/// of `text` that has it, found by the YAML parser (flow style, comments and
-/// block scalars are no problem). `None` if the path is not there or the text
-/// does not parse.
-pub fn locate(text: &str, path: &[PathSegment]) -> Option<(usize, usize)> {
-    for de in serde_yaml::Deserializer::from_str(text) {
-        match Locate(path).deserialize(de) {
-            Ok(()) => {}
-            Err(e) if is_here(&e) => return e.location().map(|l| (l.line(), l.column())),
-            Err(_) => return None,
-        }
-    }
-    None
-}
-
-/// The message of the error that [`Locate`] raises at its target: serde_yaml
-/// attaches the position of the node being visited to it.
-const HERE: &str = "\u{1}kubesim: located\u{1}";
-
-fn is_here(e: &serde_yaml::Error) -> bool {
-    e.to_string().contains(HERE)
-}
-
-/// Walks a document along a path and fails with [`HERE`] at its target.
-struct Locate<'a>(&'a [PathSegment]);
-
-impl<'de> DeserializeSeed<'de> for Locate<'_> {
-    type Value = ();
-
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl Locate<'_> {
-    fn scalar<E: de::Error>(&self) -> Result<(), E> {
-        if self.0.is_empty() {
-            Err(E::custom(HERE))
-        } else {
-            Ok(())
-        }
-    }
-}
-
-impl<'de> Visitor<'de> for Locate<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any YAML node")
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        self.scalar()
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        self.scalar()
-    }
-
-    fn visit_i128<E: de::Error>(self, _: i128) -> Result<(), E> {
-        self.scalar()
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        self.scalar()
-    }
-
-    fn visit_u128<E: de::Error>(self, _: u128) -> Result<(), E> {
-        self.scalar()
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        self.scalar()
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        self.scalar()
-    }
-
-    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<(), E> {
-        self.scalar()
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.scalar()
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<(), E> {
-        self.scalar()
-    }
-
-    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-
-    fn visit_newtype_struct<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let Some((first, rest)) = self.0.split_first() else {
-            return Err(de::Error::custom(HERE));
-        };
-        let PathSegment::Index(want) = first else {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            return Ok(());
-        };
-        let mut i = 0;
-        loop {
-            if i == *want {
-                // Found or not, the rest of the sequence is left to serde_yaml.
-                seq.next_element_seed(Locate(rest))?;
-                return Ok(());
-            }
-            if seq.next_element::<IgnoredAny>()?.is_none() {
-                return Ok(());
-            }
-            i += 1;
-        }
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let Some((first, rest)) = self.0.split_first() else {
-            return Err(de::Error::custom(HERE));
-        };
-        let want = match first {
-            PathSegment::Key(k) => k.clone(),
-            PathSegment::Index(i) => i.to_string(),
-        };
-        while let Some(KeyText(key)) = map.next_key::<KeyText>()? {
-            if key.as_deref() == Some(want.as_str()) {
-                return map.next_value_seed(Locate(rest));
-            }
-            map.next_value::<IgnoredAny>()?;
-        }
-        Ok(())
-    }
-
-    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<(), A::Error> {
-        // A tagged node (`!tag value`): look inside the value.
-        if self.0.is_empty() {
-            return Err(de::Error::custom(HERE));
-        }
-        let (IgnoredAny, variant) = data.variant::<IgnoredAny>()?;
-        variant.newtype_variant_seed(self)
-    }
-}
-
-/// A mapping key as text (`None` for a key that is itself a collection).
-struct KeyText(Option<String>);
-
-impl<'de> Deserialize<'de> for KeyText {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(KeyVisitor)
-    }
-}
-
-struct KeyVisitor;
-
-impl<'de> Visitor<'de> for KeyVisitor {
-    type Value = KeyText;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a mapping key")
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<KeyText, E> {
-        Ok(KeyText(Some(v.to_string())))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<KeyText, E> {
-        Ok(KeyText(Some(v.to_string())))
-    }
-
-    fn visit_i128<E: de::Error>(self, v: i128) -> Result<KeyText, E> {
-        Ok(KeyText(Some(v.to_string())))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<KeyText, E> {
-        Ok(KeyText(Some(v.to_string())))
-    }
-
-    fn visit_u128<E: de::Error>(self, v: u128) -> Result<KeyText, E> {
-        Ok(KeyText(Some(v.to_string())))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<KeyText, E> {
-        Ok(KeyText(Some(v.to_string())))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<KeyText, E> {
-        Ok(KeyText(Some(v.to_owned())))
-    }
-
-    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<KeyText, E> {
-        Ok(KeyText(None))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<KeyText, E> {
-        Ok(KeyText(None))
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<KeyText, E> {
-        Ok(KeyText(None))
-    }
-
-    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<KeyText, D::Error> {
-        d.deserialize_any(self)
-    }
-
-    fn visit_newtype_struct<D: de::Deserializer<'de>>(self, d: D) -> Result<KeyText, D::Error> {
-        d.deserialize_any(self)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<KeyText, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(KeyText(None))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<KeyText, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(KeyText(None))
-    }
-
-    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<KeyText, A::Error> {
-        let (IgnoredAny, variant) = data.variant::<IgnoredAny>()?;
-        variant.newtype_variant::<IgnoredAny>()?;
-        Ok(KeyText(None))
-    }
-}
-
-fn to_json(yaml: serde_yaml::Value) -> Result<Value, String> {
+fn to_json(yaml: serde_yaml::Value) -> Result<Value, ToJsonError> {
     Ok(match yaml {
         serde_yaml::Value::Null => Value::Null,
         serde_yaml::Value::Bool(b) => Value::Bool(b),
@@ -466,7 +223,7 @@ fn to_json(yaml: serde_yaml::Value) -> Result<Value, String> {
                 let f = n.as_f64().unwrap_or(0.0);
                 serde_json::Number::from_f64(f)
                     .map(Value::Number)
-                    .ok_or_else(|| format!("number {f} is not representable"))?
+                    .ok_or(ToJsonError::Number(f))?
             }
         }
         serde_yaml::Value::String(s) => Value::String(s),
@@ -480,7 +237,7 @@ fn to_json(yaml: serde_yaml::Value) -> Result<Value, String> {
                     serde_yaml::Value::String(s) => s,
                     serde_yaml::Value::Number(n) => n.to_string(),
                     serde_yaml::Value::Bool(b) => b.to_string(),
-                    other => return Err(format!("mapping keys must be strings, found {other:?}")),
+                    other => return Err(ToJsonError::Key(format!("{other:?}"))),
                 };
                 out.insert(key, to_json(v)?);
             }
@@ -491,17 +248,17 @@ fn to_json(yaml: serde_yaml::Value) -> Result<Value, String> {
 }
 
 /// Renders a JSON value as YAML, as `kubectl get -o yaml` prints it.
-pub fn to_string(value: &Value) -> String {
+pub(crate) fn to_string(value: &Value) -> String {
     serde_yaml::to_string(value).unwrap_or_default()
 }
 
 /// A YAML mapping that keeps the order it was written in (for fields whose
 /// order matters, such as an image's environment).
-pub type OrderedMapping = serde_yaml::Mapping;
+pub(crate) type OrderedMapping = serde_yaml::Mapping;
 
 /// The entries of an ordered mapping as scalar strings, in order; `None`
 /// where a key or value is not a scalar (string, number or boolean).
-pub fn scalar_entries(map: &OrderedMapping) -> Vec<(Option<String>, Option<String>)> {
+pub(crate) fn scalar_entries(map: &OrderedMapping) -> Vec<(Option<String>, Option<String>)> {
     let scalar = |v: &serde_yaml::Value| match v {
         serde_yaml::Value::String(s) => Some(s.clone()),
         serde_yaml::Value::Number(n) => Some(n.to_string()),
@@ -512,12 +269,13 @@ pub fn scalar_entries(map: &OrderedMapping) -> Vec<(Option<String>, Option<Strin
 }
 
 /// Parses one YAML (or JSON) value, as kubectl reads a `--patch` argument.
-pub fn value_from_str(text: &str) -> Result<Value, YamlError> {
+pub(crate) fn value_from_str(text: &str) -> Result<Value, YamlError> {
     from_str(text)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::locate::{locate, PathSegment};
     use super::*;
 
     #[test]
@@ -554,6 +312,150 @@ mod tests {
             locate(flow, &split_path("steps[1].kubectl")).map(|(l, _)| l),
             Some(3)
         );
+    }
+
+    /// Every path of `text`, down to `depth` levels.
+    fn all_paths(
+        value: &serde_json::Value,
+        prefix: Vec<PathSegment>,
+        out: &mut Vec<Vec<PathSegment>>,
+    ) {
+        match value {
+            serde_json::Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    let mut p = prefix.clone();
+                    p.push(PathSegment::Index(i));
+                    out.push(p.clone());
+                    all_paths(v, p, out);
+                }
+            }
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    let mut p = prefix.clone();
+                    p.push(PathSegment::Key(k.clone()));
+                    out.push(p.clone());
+                    all_paths(v, p, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn the_index_finds_what_the_parser_finds() {
+        let texts = [
+            "name: x\nsteps:\n  # - wait: 9s\n  - kubectl: get pods\n  - {wait: 1s}\n  -\n    expect:\n      object: pod/x\n      within: 5x\n",
+            "name: x\nsteps: [{wait: 1s},\n  {kubectl: gte pods}]\n",
+            "a: &x {b: 1, c: [1, 2]}\nd: *x\n'e f': \"g\"\nh: |\n  text\n  more\ni: >-\n  folded\n---\nj: [k, {l: m}]\n",
+            "cluster:\n  images:\n    registry.k8s.io/pause:3.10:\n      size: 1M\n  nodes:\n  - name: a\n    labels: {x: y}\n  -   name: b\n      taints:\n        - k=v:NoSchedule\n",
+            "steps:\n- apply: |\n    apiVersion: v1\n    kind: Pod\n- apply:\n    apiVersion: v1\n    kind: Namespace\n    metadata: {name: a}\n",
+        ];
+        for text in texts {
+            let index = LineIndex::new(text);
+            let mut paths = Vec::new();
+            for doc in parse_documents(text).unwrap() {
+                all_paths(&doc.value, Vec::new(), &mut paths);
+            }
+            assert!(!paths.is_empty());
+            for p in &paths {
+                let (mine, theirs) = (index.locate(p), locate(text, p));
+                if text.contains(['&', '!']) {
+                    // The column of an anchored or tagged node is that of
+                    // its content, not of its anchor: lines agree.
+                    assert_eq!(mine.map(|a| a.0), theirs.map(|a| a.0), "{p:?} in {text:?}");
+                } else {
+                    assert_eq!(mine, theirs, "{p:?} in {text:?}");
+                }
+            }
+            assert_eq!(index.fallbacks(), 0, "{text:?}");
+        }
+    }
+
+    /// The YAML files under `dir`, recursively, in name order.
+    fn yaml_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                yaml_files(&p, out);
+            } else if p.extension().is_some_and(|e| e == "yaml") {
+                out.push(p);
+            }
+        }
+    }
+
+    #[test]
+    fn the_index_agrees_on_every_shipped_file() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        yaml_files(&root.join("scenarios"), &mut files);
+        yaml_files(&root.join("tests/fixtures"), &mut files);
+        assert!(files.len() > 20, "{files:?}");
+        for f in files {
+            let Ok(text) = std::fs::read_to_string(&f) else {
+                continue;
+            };
+            let Ok(docs) = parse_documents(&text) else {
+                continue;
+            };
+            let index = LineIndex::new(&text);
+            let single = docs.len() == 1;
+            let mut paths = Vec::new();
+            for doc in docs {
+                all_paths(&doc.value, Vec::new(), &mut paths);
+            }
+            for p in &paths {
+                if single {
+                    assert_eq!(
+                        index.locate(p),
+                        locate(&text, p),
+                        "{p:?} in {}",
+                        f.display()
+                    );
+                } else {
+                    // locate gives up on a later document once an earlier
+                    // one has part of the path; the index does not.
+                    assert!(index.locate(p).is_some(), "{p:?} in {}", f.display());
+                }
+            }
+            assert_eq!(index.fallbacks(), 0, "{}", f.display());
+        }
+    }
+
+    #[test]
+    fn many_lookups_use_the_index() {
+        let mut text = String::from("name: big\nsteps:\n");
+        for i in 0..20_000 {
+            text.push_str(&format!("  - name: step {i}\n    wait: 1s\n"));
+        }
+        let index = LineIndex::new(&text);
+        for i in (0..20_000).step_by(997) {
+            assert_eq!(index.line_of(&format!("steps[{i}].wait")), Some(4 + 2 * i));
+            // A missing field: the line of the step.
+            assert_eq!(index.line_of(&format!("steps[{i}].at")), Some(3 + 2 * i));
+        }
+        assert_eq!(index.fallbacks(), 0);
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_at_their_own_line() {
+        let text = "name: x\nsteps:\n  - wait: 1s\n    name: a\n    wait: 2s\n";
+        let index = LineIndex::new(text);
+        assert_eq!(index.duplicate_key((3, 5), "wait"), Some((5, 5)));
+        assert_eq!(index.duplicate_key((3, 5), "name"), None);
+        let e = from_str::<serde_json::Value>(text).unwrap_err();
+        assert_eq!((e.line, e.column), (Some(5), Some(5)), "{e:?}");
+        assert!(
+            e.message.contains("duplicate entry with key \"wait\""),
+            "{e:?}"
+        );
+        let e = parse_documents("a: 1\n---\nb: {c: 1,\n  c: 2}\n").unwrap_err();
+        assert_eq!((e.line, e.column), (Some(4), Some(3)), "{e:?}");
     }
 
     #[test]

@@ -1,0 +1,424 @@
+//! The `cluster` section: node pools, timings, latencies, the coredns and
+//! toleration settings and the scheduler configuration, into sim-core's
+//! [`ClusterConfig`].
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use k8s_openapi::api::core::v1::Taint;
+use sim_core::config::{ClusterConfig, NodeConfig};
+use sim_core::time::SimDuration;
+
+use super::images::image;
+use super::units::{parse_duration, quantity, Measure};
+use crate::error::ScenarioError;
+use crate::limits::{MAX_COREDNS_REPLICAS, MAX_DURATION, MAX_NODES, MAX_PODS_PER_NODE, MIN_PERIOD};
+use crate::raw::{RawCluster, RawNodePool, RawTimings};
+
+/// Parses a taint in kubectl syntax: `key[=value]:Effect`.
+pub fn parse_taint(s: &str) -> Result<Taint, String> {
+    let (kv, effect) = s
+        .rsplit_once(':')
+        .ok_or_else(|| format!("invalid taint spec: {s}, expected key[=value]:Effect"))?;
+    if !matches!(effect, "NoSchedule" | "PreferNoSchedule" | "NoExecute") {
+        return Err(format!("invalid taint effect: {effect}, unsupported taint effect (expected NoSchedule, PreferNoSchedule or NoExecute)"));
+    }
+    let (key, value) = match kv.split_once('=') {
+        Some((k, v)) => (k, Some(v.to_owned())),
+        None => (kv, None),
+    };
+    if key.is_empty() {
+        return Err(format!(
+            "invalid taint spec: {s}, the key must not be empty"
+        ));
+    }
+    Ok(Taint {
+        key: key.into(),
+        value,
+        effect: effect.into(),
+        time_added: None,
+    })
+}
+
+/// The `cluster` section (the default cluster where it is absent).
+pub(super) fn cluster(raw: &RawCluster, file: &Path) -> Result<ClusterConfig, ScenarioError> {
+    let mut config = ClusterConfig::kubeadm(2);
+    if let Some(pools) = &raw.nodes {
+        config.nodes = nodes(pools, file)?;
+    }
+    if let Some(d) = &raw.default_image {
+        config.images.default = image(
+            d,
+            file,
+            "cluster.defaultImage",
+            &config.images.default.clone(),
+        )?;
+    }
+    for (name, raw_img) in &raw.images {
+        let base = config.images.lookup(name).clone();
+        let profile = image(raw_img, file, &format!("cluster.images[{name}]"), &base)?;
+        config.images.profiles.insert(name.clone(), profile);
+    }
+    timings(&raw.timings, file, &mut config.timings)?;
+    let l = &raw.latencies;
+    if let Some(s) = &l.api_request {
+        config.latencies.api_request =
+            parse_duration(s, file, None, "cluster.latencies.apiRequest")?;
+    }
+    if let Some(s) = &l.watch_delivery {
+        config.latencies.watch_delivery =
+            parse_duration(s, file, None, "cluster.latencies.watchDelivery")?;
+    }
+    if let Some(r) = raw.coredns_replicas {
+        if !(0..=MAX_COREDNS_REPLICAS).contains(&r) {
+            return Err(ScenarioError::at(
+                file,
+                None,
+                "cluster.corednsReplicas",
+                format!("must be 0 or more, and at most {MAX_COREDNS_REPLICAS}"),
+            ));
+        }
+        config.coredns_replicas = r;
+    }
+    if let Some(s) = raw.default_toleration_seconds {
+        let max = i64::try_from(MAX_DURATION.as_secs()).unwrap_or(i64::MAX);
+        if !(0..=max).contains(&s) {
+            return Err(ScenarioError::at(
+                file,
+                None,
+                "cluster.defaultTolerationSeconds",
+                format!("must be 0 or more, and at most {max} ({MAX_DURATION})"),
+            ));
+        }
+        config.default_toleration_secs = s;
+    }
+    if let Some(source) = &raw.scheduler {
+        let scheduler = crate::scheduler_config::load(source, file)?;
+        // validate() guarantees 0 < initial <= max.
+        config.timings.pod_initial_backoff = SimDuration::from_secs(
+            u64::try_from(scheduler.pod_initial_backoff_seconds).unwrap_or(1),
+        );
+        config.timings.pod_max_backoff =
+            SimDuration::from_secs(u64::try_from(scheduler.pod_max_backoff_seconds).unwrap_or(10));
+        config.scheduler = scheduler;
+    }
+    Ok(config)
+}
+
+/// The nodes of `cluster.nodes`: at most [`MAX_NODES`] (counted before any
+/// is made), unique valid names, exactly one control plane, placed first.
+fn nodes(pools: &[RawNodePool], file: &Path) -> Result<Vec<NodeConfig>, ScenarioError> {
+    let mut total: u64 = 0;
+    for (i, pool) in pools.iter().enumerate() {
+        let (count, field) = match (&pool.names, pool.count) {
+            (Some(names), None) => (names.len() as u64, "names"),
+            (_, Some(count)) => (u64::from(count), "count"),
+            (None, None) => (1, "name"),
+        };
+        total = total.saturating_add(count);
+        if total > MAX_NODES {
+            return Err(ScenarioError::at(
+                file,
+                None,
+                format!("cluster.nodes[{i}].{field}"),
+                format!("{count} nodes make the cluster too large; a cluster has at most {MAX_NODES} nodes"),
+            ));
+        }
+    }
+    let mut nodes = Vec::new();
+    for (i, pool) in pools.iter().enumerate() {
+        nodes.extend(node_pool(pool, file, i)?);
+    }
+    let mut names = BTreeSet::new();
+    for n in &nodes {
+        if !names.insert(n.name.clone()) {
+            return Err(ScenarioError::at(
+                file,
+                None,
+                "cluster.nodes",
+                format!(
+                    "node name {:?} is used twice; node names must be unique",
+                    n.name
+                ),
+            ));
+        }
+        let errs = sim_core::api::validation::is_dns1123_subdomain(&n.name);
+        if let Some(e) = errs.first() {
+            return Err(ScenarioError::at(
+                file,
+                None,
+                "cluster.nodes",
+                format!("invalid node name {:?}: {e}", n.name),
+            ));
+        }
+    }
+    let control_planes = nodes.iter().filter(|n| n.control_plane).count();
+    if control_planes != 1 {
+        return Err(ScenarioError::at(file, None, "cluster.nodes", format!("a kubeadm cluster has exactly one control-plane node (controlPlane: true); found {control_planes}")));
+    }
+    // The control plane first, as kubeadm init comes before kubeadm join.
+    nodes.sort_by_key(|n| !n.control_plane);
+    Ok(nodes)
+}
+
+/// `cluster.timings` over the defaults; periods of periodic work are zero
+/// only where zero disables it, and otherwise at least [`MIN_PERIOD`].
+fn timings(
+    t: &RawTimings,
+    file: &Path,
+    timings: &mut sim_core::config::Timings,
+) -> Result<(), ScenarioError> {
+    let overrides: [(&Option<String>, &str, &mut SimDuration); 14] = [
+        (
+            &t.node_lease_duration,
+            "nodeLeaseDuration",
+            &mut timings.node_lease_duration,
+        ),
+        (
+            &t.lease_renew_interval,
+            "leaseRenewInterval",
+            &mut timings.lease_renew_interval,
+        ),
+        (
+            &t.node_status_update_frequency,
+            "nodeStatusUpdateFrequency",
+            &mut timings.node_status_update_frequency,
+        ),
+        (
+            &t.node_status_report_frequency,
+            "nodeStatusReportFrequency",
+            &mut timings.node_status_report_frequency,
+        ),
+        (
+            &t.pod_sandbox_setup,
+            "podSandboxSetup",
+            &mut timings.pod_sandbox_setup,
+        ),
+        (
+            &t.scheduling_cycle,
+            "schedulingCycle",
+            &mut timings.scheduling_cycle,
+        ),
+        (
+            &t.scheduling_per_node,
+            "schedulingPerNode",
+            &mut timings.scheduling_per_node,
+        ),
+        (
+            &t.etcd_compaction_interval,
+            "etcdCompactionInterval",
+            &mut timings.etcd_compaction_interval,
+        ),
+        (
+            &t.kubelet_startup,
+            "kubeletStartup",
+            &mut timings.kubelet_startup,
+        ),
+        (
+            &t.node_monitor_period,
+            "nodeMonitorPeriod",
+            &mut timings.node_monitor_period,
+        ),
+        (
+            &t.node_monitor_grace_period,
+            "nodeMonitorGracePeriod",
+            &mut timings.node_monitor_grace_period,
+        ),
+        (
+            &t.node_startup_grace_period,
+            "nodeStartupGracePeriod",
+            &mut timings.node_startup_grace_period,
+        ),
+        (
+            &t.node_eviction_interval,
+            "nodeEvictionInterval",
+            &mut timings.node_eviction_interval,
+        ),
+        (&t.pod_gc_period, "podGcPeriod", &mut timings.pod_gc_period),
+    ];
+    for (raw_value, field, target) in overrides {
+        if let Some(s) = raw_value.as_deref() {
+            *target = parse_duration(s, file, None, &format!("cluster.timings.{field}"))?;
+        }
+    }
+    // (period, field, zero disables it)
+    for (v, field, may_be_zero) in [
+        (timings.lease_renew_interval, "leaseRenewInterval", false),
+        (
+            timings.node_status_update_frequency,
+            "nodeStatusUpdateFrequency",
+            false,
+        ),
+        (
+            timings.etcd_compaction_interval,
+            "etcdCompactionInterval",
+            false,
+        ),
+        (timings.node_monitor_period, "nodeMonitorPeriod", true),
+        (timings.pod_gc_period, "podGcPeriod", true),
+    ] {
+        let message = if v == SimDuration::ZERO && !may_be_zero {
+            "must be greater than zero (a zero period would loop forever)".to_owned()
+        } else if v != SimDuration::ZERO && v < MIN_PERIOD {
+            format!(
+                "{v} is too short; a period is at least {MIN_PERIOD}{}",
+                if may_be_zero {
+                    " (or 0, which disables it)"
+                } else {
+                    ""
+                }
+            )
+        } else {
+            continue;
+        };
+        return Err(ScenarioError::at(
+            file,
+            None,
+            format!("cluster.timings.{field}"),
+            message,
+        ));
+    }
+    Ok(())
+}
+
+/// The nodes of one pool, each a copy of the pool's template.
+fn node_pool(
+    pool: &RawNodePool,
+    file: &Path,
+    index: usize,
+) -> Result<Vec<NodeConfig>, ScenarioError> {
+    let path = format!("cluster.nodes[{index}]");
+    let control_plane = pool.control_plane.unwrap_or(false);
+    let names = pool_names(pool, control_plane, file, &path)?;
+    let template = node_template(pool, control_plane, file, &path)?;
+    Ok(names
+        .into_iter()
+        .map(|name| NodeConfig {
+            name,
+            ..template.clone()
+        })
+        .collect())
+}
+
+/// A pool's node names: `names`, `<name>-1`... for a count, or `name`.
+fn pool_names(
+    pool: &RawNodePool,
+    control_plane: bool,
+    file: &Path,
+    path: &str,
+) -> Result<Vec<String>, ScenarioError> {
+    Ok(match (&pool.names, pool.count, &pool.name) {
+        (Some(names), None, _) => names.clone(),
+        (None, Some(count), Some(prefix)) => (1..=count).map(|i| format!("{prefix}-{i}")).collect(),
+        (None, Some(count), None) => {
+            let prefix = if control_plane {
+                "control-plane"
+            } else {
+                "worker"
+            };
+            (1..=count).map(|i| format!("{prefix}-{i}")).collect()
+        }
+        (None, None, Some(name)) => vec![name.clone()],
+        (None, None, None) => {
+            return Err(ScenarioError::at(
+                file,
+                None,
+                path,
+                "a node pool needs a name, names, or a count",
+            ))
+        }
+        (Some(_), Some(_), _) => {
+            return Err(ScenarioError::at(
+                file,
+                None,
+                path,
+                "give either names or count, not both",
+            ))
+        }
+    })
+}
+
+/// What every node of a pool has: capacity, bandwidth, labels, taints, join time.
+fn node_template(
+    pool: &RawNodePool,
+    control_plane: bool,
+    file: &Path,
+    path: &str,
+) -> Result<NodeConfig, ScenarioError> {
+    let err =
+        |field: &str, msg: String| ScenarioError::at(file, None, format!("{path}{field}"), msg);
+    let mut template = NodeConfig::new("x", control_plane);
+    let capacity = &mut template.capacity;
+    capacity.cpu_millis = quantity(
+        pool.cpu.as_deref(),
+        Measure::Cpu,
+        file,
+        &format!("{path}.cpu"),
+        capacity.cpu_millis,
+    )?;
+    capacity.memory_bytes = quantity(
+        pool.memory.as_deref(),
+        Measure::Bytes,
+        file,
+        &format!("{path}.memory"),
+        capacity.memory_bytes,
+    )?;
+    capacity.ephemeral_storage_bytes = quantity(
+        pool.ephemeral_storage.as_deref(),
+        Measure::Bytes,
+        file,
+        &format!("{path}.ephemeralStorage"),
+        capacity.ephemeral_storage_bytes,
+    )?;
+    if let Some(p) = pool.pods {
+        if p <= 0 {
+            return Err(err(".pods", "must be at least 1".into()));
+        }
+        if p > MAX_PODS_PER_NODE {
+            return Err(err(
+                ".pods",
+                format!("{p} is too large; a node takes at most {MAX_PODS_PER_NODE} pods"),
+            ));
+        }
+        capacity.pods = p;
+    }
+    let bw = quantity(
+        pool.pull_bandwidth.as_deref(),
+        Measure::Bytes,
+        file,
+        &format!("{path}.pullBandwidth"),
+        i64::try_from(template.pull_bandwidth_bytes_per_sec).unwrap_or(1),
+    )?;
+    if bw == 0 {
+        return Err(err(".pullBandwidth", "must be greater than zero".into()));
+    }
+    template.pull_bandwidth_bytes_per_sec = u64::try_from(bw).unwrap_or(1);
+    for (k, v) in &pool.labels {
+        if let Some(e) = sim_core::api::validation::is_qualified_name(k).first() {
+            return Err(err(".labels", format!("invalid label key {k:?}: {e}")));
+        }
+        if let Some(e) = sim_core::api::validation::is_valid_label_value(v).first() {
+            return Err(err(
+                &format!(".labels[{k}]"),
+                format!("invalid label value {v:?}: {e}"),
+            ));
+        }
+    }
+    template.labels = pool.labels.clone();
+    if let Some(d) = &pool.join_at {
+        if control_plane {
+            return Err(err(
+                ".joinAt",
+                "the control-plane node is there from the start (kubeadm init); joinAt is for workers".into(),
+            ));
+        }
+        template.join_at = Some(parse_duration(d, file, None, &format!("{path}.joinAt"))?);
+    }
+    for (i, t) in pool.taints.iter().enumerate() {
+        template.taints.push(
+            parse_taint(t)
+                .map_err(|e| ScenarioError::at(file, None, format!("{path}.taints[{i}]"), e))?,
+        );
+    }
+    Ok(template)
+}

@@ -1,0 +1,185 @@
+//! Image profiles (`cluster.images`, `cluster.defaultImage`): each entry
+//! overrides the fields it names on top of the profile its key resolved to.
+
+use std::path::Path;
+
+use sim_core::config::{ExitBehaviour, HealthChange, ImageProfile};
+use sim_core::time::SimDuration;
+
+use super::units::{parse_duration, quantity, Measure};
+use crate::error::ScenarioError;
+use crate::limits::MAX_EXIT_CODE;
+use crate::raw::RawImage;
+
+/// An image profile: the fields `raw` names on top of `base`.
+pub(super) fn image(
+    raw: &RawImage,
+    file: &Path,
+    path: &str,
+    base: &ImageProfile,
+) -> Result<ImageProfile, ScenarioError> {
+    let d = |v: &Option<String>, field: &str| -> Result<Option<SimDuration>, ScenarioError> {
+        v.as_deref()
+            .map(|s| parse_duration(s, file, None, &format!("{path}.{field}")))
+            .transpose()
+    };
+    let size = quantity(
+        raw.size.as_deref(),
+        Measure::Bytes,
+        file,
+        &format!("{path}.size"),
+        i64::try_from(base.size_bytes).unwrap_or(0),
+    )?;
+    let exit = match &raw.exit {
+        None => base.exit,
+        Some(e) => {
+            let code = e.code.unwrap_or(0);
+            if !(0..=MAX_EXIT_CODE).contains(&code) {
+                return Err(ScenarioError::at(
+                    file,
+                    None,
+                    format!("{path}.exit.code"),
+                    format!("exit code {code} is out of range; expected 0 to {MAX_EXIT_CODE}"),
+                ));
+            }
+            Some(ExitBehaviour {
+                after: parse_duration(&e.after, file, None, &format!("{path}.exit.after"))?,
+                code,
+            })
+        }
+    };
+    Ok(ImageProfile {
+        size_bytes: u64::try_from(size).unwrap_or(0),
+        pull_duration: d(&raw.pull_time, "pullTime")?.or(base.pull_duration),
+        startup: d(&raw.startup, "startup")?.unwrap_or(base.startup),
+        stop: d(&raw.stop, "stop")?.unwrap_or(base.stop),
+        exit,
+        missing: raw.missing.unwrap_or(base.missing),
+        logs: if raw.logs.is_empty() {
+            base.logs.clone()
+        } else {
+            raw.logs.clone()
+        },
+        env: env(raw, file, path, base)?,
+        files: files(raw, file, path, base)?,
+        memory_bytes: match raw.memory.as_deref() {
+            None => base.memory_bytes,
+            Some(m) => Some(quantity(
+                Some(m),
+                Measure::Bytes,
+                file,
+                &format!("{path}.memory"),
+                0,
+            )?),
+        },
+        health: if raw.health.is_empty() {
+            base.health.clone()
+        } else {
+            health(raw, file, path)?
+        },
+        private: raw.private.unwrap_or(base.private),
+    })
+}
+
+/// The environment: variables are set on top of the base profile's (in
+/// place when already defined), as a Dockerfile ENV does.
+fn env(
+    raw: &RawImage,
+    file: &Path,
+    path: &str,
+    base: &ImageProfile,
+) -> Result<Vec<(String, String)>, ScenarioError> {
+    let mut env = base.env.clone();
+    if let Some(map) = &raw.env {
+        for (k, v) in image_env(map, file, &format!("{path}.env"))? {
+            match env.iter_mut().find(|(n, _)| *n == k) {
+                Some(e) => e.1 = v,
+                None => env.push((k, v)),
+            }
+        }
+    }
+    Ok(env)
+}
+
+/// The files: added to (or replacing entries of) the base profile's; paths
+/// must be absolute.
+fn files(
+    raw: &RawImage,
+    file: &Path,
+    path: &str,
+    base: &ImageProfile,
+) -> Result<std::collections::BTreeMap<String, String>, ScenarioError> {
+    let Some(files) = &raw.files else {
+        return Ok(base.files.clone());
+    };
+    if let Some(p) = files.keys().find(|p| !p.starts_with('/')) {
+        return Err(ScenarioError::at(
+            file,
+            None,
+            format!("{path}.files"),
+            format!("\"{p}\" is not an absolute path"),
+        ));
+    }
+    let mut all = base.files.clone();
+    all.extend(files.clone());
+    Ok(all)
+}
+
+/// The health timeline, in time order.
+fn health(raw: &RawImage, file: &Path, path: &str) -> Result<Vec<HealthChange>, ScenarioError> {
+    let mut changes: Vec<HealthChange> = Vec::new();
+    for (i, h) in raw.health.iter().enumerate() {
+        let at = format!("{path}.health[{i}]");
+        let pass = |v: &Option<String>, field: &str| match v.as_deref() {
+            None => Ok(None),
+            Some("pass") => Ok(Some(true)),
+            Some("fail") => Ok(Some(false)),
+            Some(other) => Err(ScenarioError::at(
+                file,
+                None,
+                format!("{at}.{field}"),
+                format!("\"{other}\" is not pass or fail"),
+            )),
+        };
+        let change = HealthChange {
+            after: parse_duration(&h.after, file, None, &format!("{at}.after"))?,
+            liveness: pass(&h.liveness, "liveness")?,
+            readiness: pass(&h.readiness, "readiness")?,
+            memory_bytes: h
+                .memory
+                .as_deref()
+                .map(|m| quantity(Some(m), Measure::Bytes, file, &format!("{at}.memory"), 0))
+                .transpose()?,
+        };
+        if changes.last().is_some_and(|l| l.after > change.after) {
+            return Err(ScenarioError::at(
+                file,
+                None,
+                format!("{at}.after"),
+                "health changes must be in time order".to_owned(),
+            ));
+        }
+        changes.push(change);
+    }
+    Ok(changes)
+}
+
+/// An image's `env` mapping, in the order written; values are scalars.
+fn image_env(
+    map: &crate::yaml::OrderedMapping,
+    file: &Path,
+    path: &str,
+) -> Result<Vec<(String, String)>, ScenarioError> {
+    crate::yaml::scalar_entries(map)
+        .into_iter()
+        .map(|(k, v)| match (k, v) {
+            (Some(k), Some(v)) if !k.is_empty() && !k.contains('=') => Ok((k, v)),
+            _ => Err(ScenarioError::at(
+                file,
+                None,
+                path,
+                "each entry must be NAME: value (a scalar)",
+            )),
+        })
+        .collect()
+}

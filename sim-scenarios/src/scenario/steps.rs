@@ -1,0 +1,279 @@
+//! One step: its time (`at` or `after`), its one action, and the checks
+//! that tie fields to actions (`namespace` on apply and delete, `patch` on
+//! edit).
+
+use std::path::Path;
+
+use sim_core::time::{SimDuration, SimTime};
+
+use super::apply_sources::apply_source;
+use super::context::StepContext;
+use super::expectations::expectation;
+use super::faults::fault;
+use super::kubectl_lines::prepare_kubectl;
+use super::units::parse_duration;
+use crate::error::{Location, ScenarioError};
+use crate::expect::Expectation;
+use crate::kubectl::grammar::{self, Command};
+use crate::kubectl::prepared::Prepared;
+use crate::raw::RawStep;
+
+/// When a step runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum When {
+    /// At an absolute virtual time.
+    At(SimTime),
+    /// This long after the previous step finished.
+    After(SimDuration),
+}
+
+/// One validated step.
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// Index in the scenario.
+    pub index: usize,
+    /// Where it is written.
+    pub location: Location,
+    /// When it runs.
+    pub when: When,
+    /// Its label.
+    pub name: Option<String>,
+    /// What it does.
+    pub action: Action,
+}
+
+/// What a step does.
+#[derive(Clone, Debug)]
+pub enum Action {
+    /// Apply manifests (as `kubectl apply -f`).
+    Apply {
+        /// What was applied (a file name, or `inline`).
+        source: String,
+        /// The command, with the manifests loaded.
+        command: Box<Prepared>,
+    },
+    /// A kubectl command (delete steps are kubectl deletes too).
+    Kubectl(Box<Prepared>),
+    /// Advance virtual time.
+    Wait(SimDuration),
+    /// Check a condition, waiting up to a deadline.
+    Expect(Expectation),
+    /// Inject a fault (docs/faults.md).
+    Fault(sim_core::faults::Fault),
+}
+
+/// Where a field of a step is. Errors carry no line: `parse` finds the line
+/// of their YAML path.
+struct StepPath<'a> {
+    file: &'a Path,
+    /// `steps[3]`.
+    path: String,
+}
+
+impl StepPath<'_> {
+    /// The location of a field (`.apply`; `` for the step itself).
+    fn at(&self, field: &str) -> Location {
+        Location {
+            file: self.file.to_owned(),
+            line: None,
+            column: None,
+            path: Some(format!("{}{field}", self.path)),
+        }
+    }
+
+    /// An error at a field.
+    fn err(&self, field: &str, message: String) -> ScenarioError {
+        ScenarioError::new(self.at(field), message)
+    }
+}
+
+/// Validates step `index`.
+pub(super) fn step(
+    ctx: &StepContext<'_>,
+    index: usize,
+    raw: &RawStep,
+) -> Result<Step, ScenarioError> {
+    let here = StepPath {
+        file: ctx.file,
+        path: format!("steps[{index}]"),
+    };
+    let location = Location {
+        file: ctx.file.to_owned(),
+        line: ctx.lines.line_of(&here.path),
+        column: None,
+        path: Some(here.path.clone()),
+    };
+    let when = when(raw, &here)?;
+    check_one_action(raw, &here)?;
+    if raw.namespace.is_some() && raw.delete.is_none() && raw.apply.is_none() {
+        return Err(here.err(
+            ".namespace",
+            "namespace applies to apply and delete steps; put it inside expect for expectations, or use -n in a kubectl line"
+                .into(),
+        ));
+    }
+    let action = if let Some(apply) = &raw.apply {
+        apply_action(ctx, apply, raw.namespace.as_deref(), &here)?
+    } else if let Some(delete) = &raw.delete {
+        delete_action(ctx, &delete.items(), raw.namespace.as_deref(), &here)?
+    } else if let Some(k) = &raw.kubectl {
+        kubectl_action(ctx, k, raw.patch.as_ref(), &here)?
+    } else if let Some(w) = &raw.wait {
+        Action::Wait(parse_duration(
+            w,
+            ctx.file,
+            None,
+            &format!("{}.wait", here.path),
+        )?)
+    } else if let Some(e) = &raw.expect {
+        Action::Expect(expectation(e, ctx.file, &format!("{}.expect", here.path))?)
+    } else if let Some(f) = &raw.fault {
+        let node_names: Vec<&str> = ctx.cluster.nodes.iter().map(|n| n.name.as_str()).collect();
+        Action::Fault(
+            fault(f, &node_names)
+                .map_err(|e| here.err(&format!(".fault{}", e.field()), e.to_string()))?,
+        )
+    } else {
+        return Err(here.err("", "empty step".into()));
+    };
+    Ok(Step {
+        index,
+        location,
+        when,
+        name: raw.name.clone(),
+        action,
+    })
+}
+
+/// `at` or `after`, not both.
+fn when(raw: &RawStep, here: &StepPath<'_>) -> Result<When, ScenarioError> {
+    let path = &here.path;
+    Ok(match (&raw.at, &raw.after) {
+        (Some(_), Some(_)) => {
+            return Err(here.err(
+                "",
+                "give either at (an absolute time) or after (a delay), not both".into(),
+            ))
+        }
+        (Some(at), None) => {
+            When::At(SimTime::ZERO + parse_duration(at, here.file, None, &format!("{path}.at"))?)
+        }
+        (None, Some(after)) => When::After(parse_duration(
+            after,
+            here.file,
+            None,
+            &format!("{path}.after"),
+        )?),
+        (None, None) => When::After(SimDuration::ZERO),
+    })
+}
+
+/// Exactly one of apply, delete, kubectl, wait, expect or fault.
+fn check_one_action(raw: &RawStep, here: &StepPath<'_>) -> Result<(), ScenarioError> {
+    let actions: Vec<&str> = [
+        ("apply", raw.apply.is_some()),
+        ("delete", raw.delete.is_some()),
+        ("kubectl", raw.kubectl.is_some()),
+        ("wait", raw.wait.is_some()),
+        ("expect", raw.expect.is_some()),
+        ("fault", raw.fault.is_some()),
+    ]
+    .into_iter()
+    .filter(|(_, present)| *present)
+    .map(|(name, _)| name)
+    .collect();
+    if actions.len() == 1 {
+        return Ok(());
+    }
+    let found = if actions.is_empty() {
+        "found none".to_owned()
+    } else {
+        format!("found {} ({})", actions.len(), actions.join(" and "))
+    };
+    Err(here.err(
+        "",
+        format!("a step needs exactly one of apply, delete, kubectl, wait or expect (or fault); {found}"),
+    ))
+}
+
+/// An `apply` step: `kubectl apply -f SOURCE [-n NS]` with its manifests read.
+fn apply_action(
+    ctx: &StepContext<'_>,
+    apply: &serde_json::Value,
+    namespace: Option<&str>,
+    here: &StepPath<'_>,
+) -> Result<Action, ScenarioError> {
+    let (source, manifests) = apply_source(ctx, apply, &here.path, &here.at(".apply"))?;
+    if manifests.is_empty() {
+        return Err(here.err(".apply", "error: no objects passed to apply".into()));
+    }
+    let mut cli_line = format!("apply -f {source}");
+    if let Some(ns) = namespace {
+        cli_line.push_str(&format!(" -n {ns}"));
+    }
+    let cli = grammar::parse(&cli_line).map_err(|e| here.err(".apply", e.0))?;
+    Ok(Action::Apply {
+        source,
+        command: Box::new(Prepared {
+            line: cli_line,
+            cli,
+            manifests,
+            files: Default::default(),
+            edit_patch: None,
+        }),
+    })
+}
+
+/// A `delete` step: `kubectl delete TARGET... [-n NS]`.
+fn delete_action(
+    ctx: &StepContext<'_>,
+    targets: &[String],
+    namespace: Option<&str>,
+    here: &StepPath<'_>,
+) -> Result<Action, ScenarioError> {
+    let mut cli_line = format!(
+        "delete {}",
+        targets
+            .iter()
+            .map(|t| shlex::try_quote(t)
+                .map(|c| c.into_owned())
+                .unwrap_or_else(|_| t.clone()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    if let Some(ns) = namespace {
+        cli_line.push_str(&format!(" -n {ns}"));
+    }
+    let err = |field: &str, msg: String| here.err(field, msg);
+    Ok(Action::Kubectl(Box::new(prepare_kubectl(
+        &cli_line,
+        ctx.base,
+        &here.at(".delete"),
+        &err,
+        ".delete",
+    )?)))
+}
+
+/// A `kubectl` step, with the `patch` of an edit step.
+fn kubectl_action(
+    ctx: &StepContext<'_>,
+    line: &str,
+    patch: Option<&serde_json::Value>,
+    here: &StepPath<'_>,
+) -> Result<Action, ScenarioError> {
+    let err = |field: &str, msg: String| here.err(field, msg);
+    let mut prepared = prepare_kubectl(line, ctx.base, &here.at(".kubectl"), &err, ".kubectl")?;
+    let is_edit = matches!(prepared.cli.command, Command::Edit(_));
+    match (patch, is_edit) {
+        (Some(p), true) if p.is_object() => prepared.edit_patch = Some(p.clone()),
+        (Some(_), true) => {
+            return Err(err(".patch", "the patch of an edit step must be a mapping (a strategic merge patch of the fields you would change)".into()))
+        }
+        (None, true) => {
+            return Err(err(".kubectl", "kubectl edit opens an editor; in a scenario give the change as `patch:` (a strategic merge patch of the fields you would change in the editor)".into()))
+        }
+        (Some(_), false) => return Err(err(".patch", "patch goes with `kubectl: edit TYPE NAME` only (use `kubectl patch` for other patches)".into())),
+        (None, false) => {}
+    }
+    Ok(Action::Kubectl(Box::new(prepared)))
+}
