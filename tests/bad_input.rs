@@ -855,6 +855,22 @@ fn join_at_on_the_control_plane_is_refused() {
     );
 }
 
+#[test]
+fn a_taint_reads_as_kubectl_taint_reads_it() {
+    // kubectl's parseTaint splits at every ':' and refuses a third part; the
+    // scenario once split at the last one and took `example.com/gpu:x` as
+    // the key.
+    check(
+        "taint-two-colons.yaml",
+        None,
+        Some(7),
+        &[
+            "cluster.nodes[1].taints[0]",
+            "invalid taint spec: example.com/gpu:x:NoSchedule",
+        ],
+    );
+}
+
 // 16. Sizes past their limits (docs/scenario-format.md, section 8).
 
 #[test]

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use sim_core::api::conditions;
 use sim_core::api::labels::Selector;
 use sim_core::api::{Kind, Object};
 use sim_core::etcd::{ChangeType, Etcd};
@@ -69,10 +70,7 @@ pub struct Expectation {
 }
 
 fn pod_ready(o: &Object) -> bool {
-    o.as_pod()
-        .and_then(|p| p.status.as_ref())
-        .and_then(|s| s.conditions.as_ref())
-        .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+    o.as_pod().is_some_and(conditions::is_pod_ready)
 }
 
 fn phase_of(o: &Object) -> String {
@@ -147,10 +145,7 @@ fn replicas(o: &Object, which: &str) -> i32 {
 }
 
 fn node_ready(o: &Object) -> bool {
-    o.as_node()
-        .and_then(|n| n.status.as_ref())
-        .and_then(|s| s.conditions.as_ref())
-        .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+    o.as_node().is_some_and(conditions::is_node_ready)
 }
 
 impl Expectation {

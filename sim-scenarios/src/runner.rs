@@ -4,6 +4,7 @@
 
 use std::io::{self, Write};
 
+use sim_core::api::conditions;
 use sim_core::api::Kind;
 use sim_core::bootstrap::kubeadm_cluster;
 use sim_core::cluster::{Cluster, Stall};
@@ -208,23 +209,17 @@ pub(crate) fn cluster_ready(cluster: &Cluster) -> bool {
     if nodes.len() != joined {
         return false;
     }
-    let nodes_ready = nodes.iter().all(|n| {
-        n.as_node()
-            .and_then(|n| n.status.as_ref())
-            .and_then(|s| s.conditions.as_ref())
-            .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
-    });
+    let nodes_ready = nodes
+        .iter()
+        .all(|n| n.as_node().is_some_and(conditions::is_node_ready));
     let expected_pods =
         4 + nodes.len() + usize::try_from(cluster.config().coredns_replicas).unwrap_or(0);
     let pods = etcd.list(Kind::Pod, Some("kube-system"));
     nodes_ready
         && pods.len() == expected_pods
-        && pods.iter().all(|p| {
-            p.as_pod()
-                .and_then(|p| p.status.as_ref())
-                .and_then(|s| s.conditions.as_ref())
-                .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
-        })
+        && pods
+            .iter()
+            .all(|p| p.as_pod().is_some_and(conditions::is_pod_ready))
 }
 
 /// Plays a scenario, writing the transcript to `out`.

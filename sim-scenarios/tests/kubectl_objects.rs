@@ -416,6 +416,7 @@ fn cordon_taint_and_drain() {
   - kubectl: taint node/worker-2 key1:NoSchedule-
   - kubectl: taint nodes worker-2 key1:NoSchedule-
   - kubectl: taint nodes worker-2 key1=v:Sometimes
+  - kubectl: taint nodes worker-2 a:b:NoSchedule
   - kubectl: taint pods worker-2 key1=v:NoSchedule
 ",
         &[],
@@ -469,6 +470,11 @@ fn cordon_taint_and_drain() {
     assert_eq!(
         output_of(&t, "taint nodes worker-2 key1=v:Sometimes"),
         "error: invalid taint effect: Sometimes, unsupported taint effect\n"
+    );
+    assert_eq!(
+        output_of(&t, "taint nodes worker-2 a:b:NoSchedule"),
+        "error: invalid taint spec: a:b:NoSchedule\n",
+        "kubectl splits at every ':'"
     );
     assert_eq!(
         output_of(&t, "taint pods worker-2 key1=v:NoSchedule"),

@@ -18,8 +18,9 @@ use super::resources::ResourceError;
 
 /// The client name of every request kubectl makes.
 pub(crate) const CLIENT: &str = "kubectl";
+use sim_core::api::annotations;
 /// The annotation `kubectl apply` keeps the applied configuration in.
-pub(crate) const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+pub(crate) use sim_core::api::annotations::LAST_APPLIED;
 
 /// GET one object as kubectl (the client every command shares); an answer
 /// without an object counts as NotFound.
@@ -150,14 +151,9 @@ fn all_container_names(pod: &Pod) -> String {
 /// container, with the "Defaulted container" line when there is a choice.
 pub(crate) fn default_container(pod: &Pod, out: &mut Outcome) -> Option<String> {
     let spec = pod.spec.as_ref()?;
-    if let Some(name) = pod
-        .metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get("kubectl.kubernetes.io/default-container"))
-    {
-        if spec.containers.iter().any(|c| &c.name == name) {
-            return Some(name.clone());
+    if let Some(name) = annotations::get(&pod.metadata, annotations::DEFAULT_CONTAINER) {
+        if spec.containers.iter().any(|c| c.name == name) {
+            return Some(name.to_owned());
         }
         out.line(format!(
             "Warning: default container name \"{name}\" not found in pod {}",

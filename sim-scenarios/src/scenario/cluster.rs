@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use k8s_openapi::api::core::v1::Taint;
+use sim_core::api::taints;
 use sim_core::config::{ClusterConfig, NodeConfig};
 use sim_core::time::SimDuration;
 
@@ -14,31 +14,6 @@ use super::units::{parse_duration, quantity, Measure};
 use crate::error::ScenarioError;
 use crate::limits::{MAX_COREDNS_REPLICAS, MAX_DURATION, MAX_NODES, MAX_PODS_PER_NODE, MIN_PERIOD};
 use crate::raw::{RawCluster, RawNodePool, RawTimings};
-
-/// Parses a taint in kubectl syntax: `key[=value]:Effect`.
-pub fn parse_taint(s: &str) -> Result<Taint, String> {
-    let (kv, effect) = s
-        .rsplit_once(':')
-        .ok_or_else(|| format!("invalid taint spec: {s}, expected key[=value]:Effect"))?;
-    if !matches!(effect, "NoSchedule" | "PreferNoSchedule" | "NoExecute") {
-        return Err(format!("invalid taint effect: {effect}, unsupported taint effect (expected NoSchedule, PreferNoSchedule or NoExecute)"));
-    }
-    let (key, value) = match kv.split_once('=') {
-        Some((k, v)) => (k, Some(v.to_owned())),
-        None => (kv, None),
-    };
-    if key.is_empty() {
-        return Err(format!(
-            "invalid taint spec: {s}, the key must not be empty"
-        ));
-    }
-    Ok(Taint {
-        key: key.into(),
-        value,
-        effect: effect.into(),
-        time_added: None,
-    })
-}
 
 /// The `cluster` section (the default cluster where it is absent).
 pub(super) fn cluster(raw: &RawCluster, file: &Path) -> Result<ClusterConfig, ScenarioError> {
@@ -416,8 +391,14 @@ fn node_template(
     }
     for (i, t) in pool.taints.iter().enumerate() {
         template.taints.push(
-            parse_taint(t)
-                .map_err(|e| ScenarioError::at(file, None, format!("{path}.taints[{i}]"), e))?,
+            taints::parse_taint_to_add(t).map_err(|e| {
+                ScenarioError::at(
+                    file,
+                    None,
+                    format!("{path}.taints[{i}]"),
+                    format!("{e}; expected key[=value]:Effect, Effect one of NoSchedule, PreferNoSchedule, NoExecute"),
+                )
+            })?,
         );
     }
     Ok(template)

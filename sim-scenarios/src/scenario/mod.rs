@@ -23,7 +23,6 @@ mod kubectl_lines;
 mod steps;
 mod units;
 
-pub use cluster::parse_taint;
 pub(crate) use faults::fault;
 pub use steps::{Action, Step, When};
 

@@ -9,6 +9,7 @@
 //! redis's defaults for the rest). Any other program gets the runtime's
 //! `executable file not found` error (exit code 126).
 
+use sim_core::api::conditions;
 use sim_core::api::fields::FieldSelector;
 use sim_core::api::labels::{Selector, SelectorError};
 use sim_core::api::meta::timestamp;
@@ -92,11 +93,7 @@ fn pod_for(cluster: &mut Cluster, arg: &str, ns: &str) -> Result<String, PodForE
             Some("Unknown") => 1,
             _ => 0,
         };
-        let ready = st
-            .conditions
-            .iter()
-            .flatten()
-            .any(|c| c.type_ == "Ready" && c.status == "True");
+        let ready = conditions::is_pod_ready(&p);
         let restarts: i32 = st
             .container_statuses
             .iter()

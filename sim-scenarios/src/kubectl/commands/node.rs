@@ -10,8 +10,10 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Pod, Taint};
 use serde_json::{json, Value};
+use sim_core::api::annotations;
 use sim_core::api::fields::FieldSelector;
 use sim_core::api::labels::Selector;
+use sim_core::api::taints;
 use sim_core::api::{Kind, Object, ObjectKey};
 use sim_core::apiserver::{DeleteOptions, Request, Response};
 use sim_core::cluster::Cluster;
@@ -204,8 +206,7 @@ fn sort_pods(args: &DrainArgs, pods: &[Arc<Object>]) -> (PodsByFilter, PodsByFil
     let mut evict: Vec<Pod> = Vec::new();
     for obj in pods {
         let Object::Pod(pod) = &**obj else { continue };
-        let annotations = pod.metadata.annotations.clone().unwrap_or_default();
-        if annotations.contains_key("kubernetes.io/config.mirror") {
+        if annotations::has(&pod.metadata, annotations::CONFIG_MIRROR) {
             continue;
         }
         let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref());
@@ -292,59 +293,6 @@ fn evict_pods(cluster: &mut Cluster, out: &mut Outcome, evict: &[Pod], grace_per
     }
 }
 
-/// Parses `key[=value]:Effect` (add) or `key[:Effect]-` (remove) (taint.go: parseTaints).
-fn parse_taint(spec: &str) -> Result<(Taint, bool), String> {
-    let (body, remove) = match spec.strip_suffix('-') {
-        Some(b) => (b, true),
-        None => (spec, false),
-    };
-    let (kv, effect) = match body.split_once(':') {
-        Some((kv, e)) => (kv, Some(e)),
-        None => (body, None),
-    };
-    let (key, value) = match kv.split_once('=') {
-        Some((k, v)) => (k, Some(v)),
-        None => (kv, None),
-    };
-    if key.is_empty() {
-        return Err(format!("error: invalid taint spec: {spec}"));
-    }
-    if let Some(e) = effect {
-        if !matches!(e, "NoSchedule" | "PreferNoSchedule" | "NoExecute") {
-            return Err(format!(
-                "error: invalid taint effect: {e}, unsupported taint effect"
-            ));
-        }
-    } else if !remove {
-        return Err(format!("error: invalid taint spec: {spec}"));
-    }
-    if remove && value.is_some() {
-        return Err(format!("error: invalid taint spec: {spec}"));
-    }
-    Ok((
-        Taint {
-            key: key.to_owned(),
-            value: value.filter(|v| !v.is_empty()).map(str::to_owned),
-            effect: effect.unwrap_or_default().to_owned(),
-            time_added: None,
-        },
-        remove,
-    ))
-}
-
-fn taint_string(t: &Taint) -> String {
-    let mut s = t.key.clone();
-    if let Some(v) = t.value.as_deref().filter(|v| !v.is_empty()) {
-        s.push('=');
-        s.push_str(v);
-    }
-    if !t.effect.is_empty() {
-        s.push(':');
-        s.push_str(&t.effect);
-    }
-    s
-}
-
 /// `kubectl taint nodes NODE SPEC...` (or `-l`, `--all`): adds and removes
 /// taints, node by node.
 fn taint(cluster: &mut Cluster, out: &mut Outcome, args: &TaintArgs) {
@@ -354,15 +302,10 @@ fn taint(cluster: &mut Cluster, out: &mut Outcome, args: &TaintArgs) {
     if specs.is_empty() {
         return fail(out, "error: at least one taint update is required".into());
     }
-    let mut add = Vec::new();
-    let mut remove = Vec::new();
-    for s in specs {
-        match parse_taint(s) {
-            Ok((t, true)) => remove.push(t),
-            Ok((t, false)) => add.push(t),
-            Err(e) => return fail(out, e),
-        }
-    }
+    let (add, remove) = match taints::parse_taints(specs) {
+        Ok(parsed) => parsed,
+        Err(e) => return fail(out, format!("error: {e}")),
+    };
     let nodes: Vec<Arc<Object>> = if node_names.is_empty() {
         let sel = match args.selector.as_deref().map(Selector::parse).transpose() {
             Ok(s) => s.unwrap_or_default(),
@@ -472,7 +415,7 @@ fn taint_node(
         new.retain(|t| !(t.key == r.key && (r.effect.is_empty() || t.effect == r.effect)));
         deleted = new.len() != before;
         if !deleted {
-            errs.push(format!("taint \"{}\" not found", taint_string(r)));
+            errs.push(format!("taint \"{}\" not found", taints::to_spec(r)));
         }
     }
     if !errs.is_empty() {
@@ -501,27 +444,5 @@ fn taint_node(
     ) {
         Ok(_) => out.line(format!("node/{} {op}", node.name())),
         Err(e) => out.error(&e),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn taint_specs() {
-        let (t, rm) = parse_taint("dedicated=special-user:NoSchedule").unwrap();
-        assert!(!rm);
-        assert_eq!(taint_string(&t), "dedicated=special-user:NoSchedule");
-        let (t, rm) = parse_taint("dedicated:NoSchedule-").unwrap();
-        assert!(rm);
-        assert_eq!(taint_string(&t), "dedicated:NoSchedule");
-        let (t, rm) = parse_taint("dedicated-").unwrap();
-        assert!(rm && t.effect.is_empty());
-        assert_eq!(
-            parse_taint("a=b:Sometimes").unwrap_err(),
-            "error: invalid taint effect: Sometimes, unsupported taint effect"
-        );
-        assert!(parse_taint("a=b").is_err());
     }
 }

@@ -28,11 +28,9 @@ use crate::kubectl::prepared::Prepared;
 use crate::kubectl::resources::{resolve, ResourceError};
 use crate::limits::MAX_DURATION;
 
-/// Annotation: the command that caused a revision (`--record`).
-pub(crate) const CHANGE_CAUSE: &str = "kubernetes.io/change-cause";
-const REVISION: &str = "deployment.kubernetes.io/revision";
-const POD_TEMPLATE_HASH: &str = "pod-template-hash";
-const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
+pub(crate) use sim_core::api::annotations::CHANGE_CAUSE;
+use sim_core::api::annotations::{self, RESTARTED_AT, REVISION};
+use sim_core::components::controllers::deployment::POD_TEMPLATE_HASH;
 /// The annotations `rollout undo` keeps from the deployment (rollback.go annotationsToSkip).
 const ANNOTATIONS_TO_SKIP: [&str; 6] = [
     "kubectl.kubernetes.io/last-applied-configuration",
@@ -102,7 +100,7 @@ fn deployment_of(obj: &Object) -> Option<&Deployment> {
 }
 
 fn revision_of(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> Option<i64> {
-    meta.annotations.as_ref()?.get(REVISION)?.parse().ok()
+    annotations::parse(meta, REVISION)
 }
 
 /// The template without the pod-template-hash label (rollback.go equalIgnoreHash).
