@@ -16,7 +16,7 @@ use sim_core::apiserver::Request;
 use sim_core::bootstrap::kubeadm_cluster;
 use sim_core::cluster::Cluster;
 use sim_core::components::kubelet::container_env::FsEntry;
-use sim_core::components::kubelet::ContainerView;
+use sim_core::components::kubelet::{ContainerView, ExecError};
 use sim_core::config::ClusterConfig;
 use sim_core::trace::Trace;
 
@@ -49,7 +49,7 @@ fn pod(c: &mut Cluster, name: &str, container: Value, volumes: Value) {
     );
 }
 
-fn view(c: &Cluster, pod: &str, container: &str) -> Result<ContainerView, String> {
+fn view(c: &Cluster, pod: &str, container: &str) -> Result<ContainerView, ExecError> {
     let k = c.kubelet("worker-1").expect("the worker's kubelet");
     k.container_view(&c.config().images, "default", pod, container)
 }
@@ -189,7 +189,7 @@ fn a_missing_config_map_blocks_the_container_until_it_exists() {
         "Error: configmap \"late\" not found".to_owned()
     )));
     assert_eq!(
-        view(&c, "late", "app").unwrap_err(),
+        view(&c, "late", "app").unwrap_err().to_string(),
         "container not found (\"app\")"
     );
 

@@ -268,8 +268,55 @@ fn expand(input: &str, lookup: &dyn Fn(&str) -> Option<String>) -> String {
     out
 }
 
+/// Why the kubelet cannot build a container's configuration: the container
+/// waits in `CreateContainerConfigError` with this message.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ContainerConfigError {
+    /// A ConfigMap the environment names does not exist.
+    #[error("configmap \"{name}\" not found")]
+    ConfigMapNotFound {
+        /// The ConfigMap.
+        name: String,
+    },
+    /// A Secret the environment names does not exist.
+    #[error("secret \"{name}\" not found")]
+    SecretNotFound {
+        /// The Secret.
+        name: String,
+    },
+    /// A key of a ConfigMap the environment names is missing.
+    #[error("couldn't find key {key} in ConfigMap {namespace}/{name}")]
+    ConfigMapKeyNotFound {
+        /// The namespace.
+        namespace: String,
+        /// The ConfigMap.
+        name: String,
+        /// The key.
+        key: String,
+    },
+    /// A key of a Secret the environment names is missing.
+    #[error("couldn't find key {key} in Secret {namespace}/{name}")]
+    SecretKeyNotFound {
+        /// The namespace.
+        namespace: String,
+        /// The Secret.
+        name: String,
+        /// The key.
+        key: String,
+    },
+    /// A `fieldRef` to a field the downward API does not offer.
+    #[error("unsupported fieldPath: {path}")]
+    UnsupportedFieldPath {
+        /// The field path.
+        path: String,
+    },
+}
+
 /// `podFieldSelectorRuntimeValue`.
-fn field_value(sel: &ObjectFieldSelector, ctx: &PodContext<'_>) -> Result<String, String> {
+fn field_value(
+    sel: &ObjectFieldSelector,
+    ctx: &PodContext<'_>,
+) -> Result<String, ContainerConfigError> {
     let meta = &ctx.pod.metadata;
     let spec = ctx.pod.spec.as_ref();
     let path = sel.field_path.as_str();
@@ -296,7 +343,7 @@ fn field_value(sel: &ObjectFieldSelector, ctx: &PodContext<'_>) -> Result<String
         p if p.starts_with("metadata.annotations['") => {
             from_map(&meta.annotations, "metadata.annotations['")
         }
-        p => return Err(format!("unsupported fieldPath: {p}")),
+        p => return Err(ContainerConfigError::UnsupportedFieldPath { path: p.to_owned() }),
     })
 }
 
@@ -307,8 +354,14 @@ pub fn kubelet_env(
     container: &Container,
     ctx: &PodContext<'_>,
     cache: &ConfigCache,
-) -> Result<EnvList, String> {
+) -> Result<EnvList, ContainerConfigError> {
     let ns = ctx.pod.metadata.namespace.as_deref().unwrap_or("default");
+    let config_map_missing = |name: &str| ContainerConfigError::ConfigMapNotFound {
+        name: name.to_owned(),
+    };
+    let secret_missing = |name: &str| ContainerConfigError::SecretNotFound {
+        name: name.to_owned(),
+    };
     let links = ctx
         .pod
         .spec
@@ -328,7 +381,7 @@ pub fn kubelet_env(
                     }
                 }
                 None if r.optional == Some(true) => {}
-                None => return Err(format!("configmap \"{}\" not found", r.name)),
+                None => return Err(config_map_missing(&r.name)),
             }
         } else if let Some(r) = &src.secret_ref {
             match cache.secret(ns, &r.name) {
@@ -339,7 +392,7 @@ pub fn kubelet_env(
                     }
                 }
                 None if r.optional == Some(true) => {}
-                None => return Err(format!("secret \"{}\" not found", r.name)),
+                None => return Err(secret_missing(&r.name)),
             }
         }
     }
@@ -363,15 +416,16 @@ pub fn kubelet_env(
                     let optional = r.optional == Some(true);
                     match cache.config_map(ns, &r.name) {
                         None if optional => continue,
-                        None => return Err(format!("configmap \"{}\" not found", r.name)),
+                        None => return Err(config_map_missing(&r.name)),
                         Some(cm) => match config_map_value(cm, &r.key) {
                             Some(v) => v,
                             None if optional => continue,
                             None => {
-                                return Err(format!(
-                                    "couldn't find key {} in ConfigMap {ns}/{}",
-                                    r.key, r.name
-                                ))
+                                return Err(ContainerConfigError::ConfigMapKeyNotFound {
+                                    namespace: ns.to_owned(),
+                                    name: r.name.clone(),
+                                    key: r.key.clone(),
+                                })
                             }
                         },
                     }
@@ -379,15 +433,16 @@ pub fn kubelet_env(
                     let optional = r.optional == Some(true);
                     match cache.secret(ns, &r.name) {
                         None if optional => continue,
-                        None => return Err(format!("secret \"{}\" not found", r.name)),
+                        None => return Err(secret_missing(&r.name)),
                         Some(s) => match secret_value(s, &r.key) {
                             Some(v) => v,
                             None if optional => continue,
                             None => {
-                                return Err(format!(
-                                    "couldn't find key {} in Secret {ns}/{}",
-                                    r.key, r.name
-                                ))
+                                return Err(ContainerConfigError::SecretKeyNotFound {
+                                    namespace: ns.to_owned(),
+                                    name: r.name.clone(),
+                                    key: r.key.clone(),
+                                })
                             }
                         },
                     }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::Pod;
 
-use super::container_env::{self, EnvList, FsEntry, FsView, PodContext};
+use super::container_env::{self, ContainerConfigError, EnvList, FsEntry, FsView, PodContext};
 use super::pod_worker::CState;
 use super::Kubelet;
 use crate::components::Ctx;
@@ -36,29 +36,47 @@ pub struct ContainerView {
     pub started_at: SimTime,
 }
 
+/// The kubelet's answer to an exec request it cannot serve.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ExecError {
+    /// The pod does not run on this node (any more).
+    #[error("pod does not exist")]
+    PodDoesNotExist,
+    /// No running container of that name.
+    #[error("container not found (\"{container}\")")]
+    ContainerNotFound {
+        /// The container asked for.
+        container: String,
+    },
+}
+
 impl Kubelet {
     /// The environment of container `idx` of pod `uid` as the runtime would
-    /// start it, or the CreateContainerConfigError message.
+    /// start it, or why it cannot be built; None when the pod or the
+    /// container is gone.
     pub(super) fn resolve_env(
         &self,
         ctx: &Ctx<'_>,
         uid: &str,
         idx: usize,
-    ) -> Result<EnvList, String> {
-        let w = self.workers.get(uid).ok_or_else(String::new)?;
-        let pod = w.pod.as_pod().ok_or_else(String::new)?;
-        let c = w.ctrs.get(idx).ok_or_else(String::new)?;
-        let spec = find_container(pod, &c.name).ok_or_else(String::new)?;
+    ) -> Option<Result<EnvList, ContainerConfigError>> {
+        let w = self.workers.get(uid)?;
+        let pod = w.pod.as_pod()?;
+        let c = w.ctrs.get(idx)?;
+        let spec = find_container(pod, &c.name)?;
         let pctx = PodContext {
             pod,
             pod_ip: w.ip.as_deref().unwrap_or(&self.host_ip),
             host_ip: &self.host_ip,
             node_name: &self.node_name,
         };
-        let vars = container_env::kubelet_env(spec, &pctx, &self.cache)?;
+        let vars = match container_env::kubelet_env(spec, &pctx, &self.cache) {
+            Ok(vars) => vars,
+            Err(e) => return Some(Err(e)),
+        };
         let profile = ctx.config().images.lookup(&c.image);
         let hostname = container_env::pod_hostname(pod, &self.node_name);
-        Ok(container_env::container_env(profile, &hostname, &vars))
+        Some(Ok(container_env::container_env(profile, &hostname, &vars)))
     }
 
     /// The regular files that the command and args of container `idx` name by
@@ -114,13 +132,15 @@ impl Kubelet {
         namespace: &str,
         pod: &str,
         container: &str,
-    ) -> Result<ContainerView, String> {
+    ) -> Result<ContainerView, ExecError> {
         let w = self
             .workers
             .values()
             .find(|w| w.pod.namespace() == namespace && w.pod.name() == pod && !w.delete_sent)
-            .ok_or_else(|| "pod does not exist".to_owned())?;
-        let not_found = || format!("container not found (\"{container}\")");
+            .ok_or(ExecError::PodDoesNotExist)?;
+        let not_found = || ExecError::ContainerNotFound {
+            container: container.to_owned(),
+        };
         let c = w
             .ctrs
             .iter()

@@ -61,13 +61,17 @@ impl Kubelet {
             return;
         };
         let startup = ctx.config().images.lookup(&image).startup;
-        match self.resolve_env(ctx, uid, idx) {
+        let Some(env) = self.resolve_env(ctx, uid, idx) else {
+            return;
+        };
+        match env {
             Ok(env) => {
                 if let Some(c) = self.workers.get_mut(uid).and_then(|w| w.ctrs.get_mut(idx)) {
                     c.env = Some(env);
                 }
             }
-            Err(msg) => {
+            Err(e) => {
+                let msg = e.to_string();
                 // kuberuntime_container.go startContainer: generateContainerConfig failed.
                 self.recorder.record_with_field_path(
                     ctx,

@@ -27,7 +27,7 @@ mod restart;
 pub mod runtime;
 mod status_manager;
 
-pub use container_view::ContainerView;
+pub use container_view::{ContainerView, ExecError};
 
 use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet};
