@@ -39,6 +39,7 @@ use sim_core::apiserver::Request;
 use sim_core::bootstrap::kubeadm_cluster;
 use sim_core::cluster::Cluster;
 use sim_core::faults::{Fault, FaultKind};
+use sim_core::invariants::InvariantChecker;
 use sim_core::time::{SimDuration, SimTime};
 use sim_core::trace::{Trace, TraceRecord};
 
@@ -196,6 +197,8 @@ fn available(c: &Cluster) -> i64 {
 
 /// Checks the invariants at every API change up to `until`.
 struct Checker {
+    /// The cluster-wide invariants, checked after every event.
+    invariants: InvariantChecker,
     revision: u64,
     nodes: BTreeMap<String, String>,
     max_ready: usize,
@@ -209,7 +212,8 @@ impl Checker {
 
     fn run(&mut self, c: &mut Cluster, until: SimTime) -> Result<(), String> {
         while c.next_event_time().is_some_and(|t| t <= until) {
-            c.step().unwrap();
+            c.step().map_err(|e| e.to_string())?;
+            self.invariants.check(c).map_err(|e| e.to_string())?;
             if c.etcd().revision() == self.revision {
                 continue;
             }
@@ -236,7 +240,7 @@ impl Checker {
                 ));
             }
         }
-        c.run_until(until).unwrap();
+        c.run_until(until).map_err(|e| e.to_string())?;
         Ok(())
     }
 }
@@ -251,6 +255,7 @@ fn run_case(seed: u64, replicas: i32, ops: &[(u64, Op)]) -> Result<Vec<TraceReco
     // maxSurge 25% (the default), rounded up.
     let max_surge = (replicas as usize).div_ceil(4);
     let mut check = Checker {
+        invariants: InvariantChecker::new(),
         revision: c.etcd().revision(),
         nodes: BTreeMap::new(),
         max_ready: replicas as usize + max_surge,

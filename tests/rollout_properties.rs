@@ -17,6 +17,7 @@ use sim_core::apiserver::Request;
 use sim_core::bootstrap::kubeadm_cluster;
 use sim_core::cluster::Cluster;
 use sim_core::config::ClusterConfig;
+use sim_core::invariants::InvariantChecker;
 use sim_core::time::{SimDuration, SimTime};
 use sim_core::trace::Trace;
 
@@ -254,8 +255,10 @@ fn run_checked(
     let mut revision = c.etcd().revision();
     let mut view = rs_view(c);
     let mut stale_decision = false;
+    let mut invariants = InvariantChecker::new();
     while c.next_event_time().is_some_and(|t| t <= until) {
-        c.step().unwrap();
+        c.step().map_err(|e| e.to_string())?;
+        invariants.check(c).map_err(|e| e.to_string())?;
         if c.etcd().revision() == revision {
             continue;
         }

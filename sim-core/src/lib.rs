@@ -36,6 +36,7 @@ pub mod apiserver;
 pub mod etcd;
 pub mod event_queue;
 pub mod faults;
+pub mod invariants;
 pub mod rng;
 pub mod time;
 pub mod trace;

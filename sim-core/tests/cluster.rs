@@ -9,6 +9,7 @@
 //! §2, §3, §4.1, §9, §10).
 
 use sim_core::components::Role;
+use sim_core::invariants::InvariantChecker;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -578,12 +579,15 @@ proptest! {
         ),
     ) {
         let mut c = cluster(workers, seed);
-        c.run_until(at(10)).unwrap();
+        let mut invariants = InvariantChecker::new();
+        let checked = invariants.run_until(&mut c, at(10));
+        prop_assert!(checked.is_ok(), "{:?}", checked);
         for (i, (cpu, mem)) in sizes.iter().enumerate() {
             let p = pod_with_requests(&format!("p{i}"), &format!("{cpu}m"), &format!("{mem}Mi"));
             prop_assert!(c.request("kubectl", Request::Create(p)).is_ok());
         }
-        c.run_until(at(60)).unwrap();
+        let checked = invariants.run_until(&mut c, at(60));
+        prop_assert!(checked.is_ok(), "{:?}", checked);
 
         let nodes = c.etcd().list(Kind::Node, None);
         prop_assert_eq!(nodes.len(), workers + 1);

@@ -1,14 +1,18 @@
-//! The engine's guards: a livelock at one instant stops with a [`Stall`]
-//! naming the component, random crash plans stay bounded in memory, and
-//! components are found by role.
+//! The engine's guards: a livelock at one instant stops with a `Stall`
+//! naming the component, random crash plans stay bounded in memory,
+//! components are found by role, and the invariant checker finds what it
+//! is there to find.
 
 use std::any::Any;
 
+use sim_core::api::{Kind, Object};
+use sim_core::apiserver::Request;
 use sim_core::bootstrap::kubeadm_cluster;
 use sim_core::cluster::{Cluster, FaultError};
 use sim_core::components::{Component, ControlPlaneProcess, Ctx, Role, Tag, TagSpace, WatchEvent};
 use sim_core::config::ClusterConfig;
 use sim_core::faults::{Fault, FaultKind};
+use sim_core::invariants::{InvariantChecker, Violation};
 use sim_core::trace::Trace;
 use sim_core::{SimDuration, SimTime};
 
@@ -134,4 +138,59 @@ fn components_are_found_by_role() {
         }
     );
     assert_eq!(err.to_string(), "nodes \"nope\" not found");
+}
+
+fn pod_json(name: &str, node: &str, cpu: &str) -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {
+            "nodeName": node,
+            "containers": [{"name": "app", "image": "nginx", "resources": {"requests": {"cpu": cpu}}}]
+        }
+    })
+}
+
+#[test]
+fn the_invariant_checker_finds_a_pod_on_a_missing_node() {
+    let mut c = kubeadm_cluster(ClusterConfig::kubeadm(1), 1, Trace::disabled());
+    let mut checker = InvariantChecker::new();
+    checker
+        .run_until(&mut c, SimTime::ZERO + SimDuration::from_secs(30))
+        .expect("a cluster coming up keeps every invariant");
+    let pod = Kind::Pod
+        .decode(&pod_json("ghost", "nowhere", "100m"))
+        .unwrap();
+    c.request("kubectl", Request::Create(pod)).unwrap();
+    let v = checker.check(&c).unwrap_err();
+    assert!(
+        matches!(&v, Violation::PodOnMissingNode { pod, node, .. } if pod == "default/ghost" && node == "nowhere"),
+        "{v}"
+    );
+}
+
+#[test]
+fn the_invariant_checker_finds_an_over_committed_node() {
+    let mut c = kubeadm_cluster(ClusterConfig::kubeadm(1), 1, Trace::disabled());
+    c.run_until(SimTime::ZERO + SimDuration::from_secs(30))
+        .unwrap();
+    let mut checker = InvariantChecker::new();
+    checker.check(&c).unwrap();
+    // A pod written as running on worker-1 with more cpu than it has (the
+    // kubelet would have refused it: OutOfcpu).
+    let pod = Kind::Pod
+        .decode(&pod_json("big", "worker-1", "100"))
+        .unwrap();
+    let created = c.request("kubectl", Request::Create(pod)).unwrap();
+    let mut obj = (**created.object().unwrap()).clone();
+    if let Object::Pod(p) = &mut obj {
+        p.status.get_or_insert_with(Default::default).phase = Some("Running".into());
+    }
+    c.request("kubectl", Request::UpdateStatus(obj)).unwrap();
+    let v = checker.check(&c).unwrap_err();
+    assert!(
+        matches!(&v, Violation::OverCommitted { node, resource: "cpu", requested, .. } if node == "worker-1" && *requested >= 100_000),
+        "{v}"
+    );
 }

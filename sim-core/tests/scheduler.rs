@@ -18,6 +18,7 @@ use sim_core::bootstrap::kubeadm_cluster;
 use sim_core::cluster::Cluster;
 use sim_core::components::scheduler::explanation::{Attempt, FilterVerdict};
 use sim_core::config::{ClusterConfig, NodeConfig};
+use sim_core::invariants::InvariantChecker;
 use sim_core::trace::Trace;
 
 use common::{at, create, get_pod};
@@ -502,7 +503,11 @@ proptest! {
         // No node is ever over-committed: checked after every event, each
         // bind included, not only at the end.
         let end = at(150);
+        let mut invariants = InvariantChecker::new();
         while c.now() < end && c.step().unwrap() {
+            if let Err(v) = invariants.check(&c) {
+                prop_assert!(false, "{v}");
+            }
             for (node, cpu) in &cpu_used_per_node(&c) {
                 prop_assert!(*cpu <= 4000, "{node} over-committed at {:?}: {cpu}m", c.now());
             }

@@ -122,6 +122,8 @@ pub struct Cluster {
     api: ApiServer,
     hub: WatchHub<ComponentId>,
     watch_last_delivery: Vec<SimTime>,
+    /// The revision of the last change each watch delivered.
+    watch_last_revision: Vec<u64>,
     slots: Vec<Slot>,
     trace: Trace,
     streams: RngStreams,
@@ -178,6 +180,7 @@ impl Cluster {
             api,
             hub: WatchHub::default(),
             watch_last_delivery: Vec::new(),
+            watch_last_revision: Vec::new(),
             slots: Vec::new(),
             trace,
             streams,
@@ -420,16 +423,34 @@ impl Cluster {
                 }
                 self.dispatch(to, |c, ctx| c.on_timer(ctx, tag))
             }
-            Event::Deliver { watch, event } => {
+            Event::Deliver {
+                watch,
+                revision,
+                event,
+            } => {
                 if self.dropped_watches[watch] {
                     return;
+                }
+                if revision > 0 {
+                    // A watch delivers its changes in revision order.
+                    let last = &mut self.watch_last_revision[watch];
+                    assert!(
+                        revision > *last,
+                        "watch {watch} delivered revision {revision} after {last}"
+                    );
+                    *last = revision;
                 }
                 let to = self.hub.owner(watch);
                 if self.partitioned(to) {
                     return;
                 }
                 if let Some(held) = self.slots[to.index()].held.as_mut() {
-                    held.push(Event::Deliver { watch, event });
+                    // Checked for order already: delivered again on resume.
+                    held.push(Event::Deliver {
+                        watch,
+                        revision: 0,
+                        event,
+                    });
                     return;
                 }
                 self.stats.deliveries += 1;
@@ -597,6 +618,7 @@ impl Cluster {
                 at,
                 Event::Deliver {
                     watch,
+                    revision: change.revision,
                     event: WatchEvent {
                         change: ty,
                         object: change.object.clone(),
@@ -646,6 +668,7 @@ impl Cluster {
             let watch = self.hub.add(spec, owner);
             let at = self.queue.now() + latency;
             self.watch_last_delivery.push(at);
+            self.watch_last_revision.push(0);
             self.dropped_watches.push(false);
             for object in items {
                 if self.hub.spec(watch).selects(&object) {
@@ -653,6 +676,7 @@ impl Cluster {
                         at,
                         Event::Deliver {
                             watch,
+                            revision: 0,
                             event: WatchEvent {
                                 change: ChangeType::Added,
                                 object,

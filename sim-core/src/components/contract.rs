@@ -294,6 +294,9 @@ pub enum Event {
     Deliver {
         /// The watch.
         watch: WatchId,
+        /// The store revision of the change; 0 for the objects of the
+        /// watch's initial list.
+        revision: u64,
         /// The change as that watch sees it.
         event: WatchEvent,
     },
