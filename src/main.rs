@@ -3,6 +3,10 @@
 //! expectation failed, 2 invalid input). `sim shell` only wires the terminal
 //! or stdin to `sim_scenarios::shell`.
 
+// The binary is the one place that prints; the libraries write to the
+// writers they are given.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

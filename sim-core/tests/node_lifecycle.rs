@@ -165,10 +165,6 @@ fn kill_worker(toleration_secs: Option<i64>) -> (Cluster, Outcome) {
 #[test]
 fn dead_kubelet_node_goes_unknown_and_pods_are_replaced_after_about_six_minutes() {
     let (c, o) = kill_worker(None);
-    eprintln!(
-        "unknown {:.1}s taint {:.1}s deleted {:.1}s running {:.1}s",
-        o.unknown, o.taint, o.deleted, o.replaced_running
-    );
     assert!(
         (50.0..=65.0).contains(&o.unknown),
         "Unknown at {}",
@@ -239,10 +235,6 @@ fn dead_kubelet_node_goes_unknown_and_pods_are_replaced_after_about_six_minutes(
 #[test]
 fn toleration_seconds_30_evicts_about_90_seconds_after_the_stop() {
     let (_, o) = kill_worker(Some(30));
-    eprintln!(
-        "unknown {:.1}s deleted {:.1}s running {:.1}s",
-        o.unknown, o.deleted, o.replaced_running
-    );
     assert!((29.0..=31.0).contains(&(o.deleted - o.taint)));
     assert!(
         (80.0..=100.0).contains(&o.replaced_running),
@@ -298,7 +290,6 @@ fn eviction_rate_limit_spaces_taints_of_one_zone_ten_seconds_apart() {
     }
     let mut t: Vec<f64> = times.into_iter().map(|x| x.expect("tainted")).collect();
     t.sort_by(f64::total_cmp);
-    eprintln!("taints at {t:?}");
     assert!(t[1] - t[0] >= 9.9 && t[2] - t[1] >= 9.9, "{t:?}");
 }
 
@@ -336,6 +327,8 @@ fn pod_gc_deletes_pods_of_a_deleted_node_after_the_quarantine() {
         }
     }
     let gone = gone.expect("pods of the deleted node removed");
-    eprintln!("orphans removed {gone:.1}s after the node deletion");
-    assert!((40.0..=80.0).contains(&gone));
+    assert!(
+        (40.0..=80.0).contains(&gone),
+        "orphans removed {gone:.1}s after the node deletion"
+    );
 }

@@ -14,7 +14,7 @@
 //! [`Cluster::request`], which runs at the current instant.
 //!
 //! Faults ([`crate::faults`]) are injected with [`Cluster::inject_fault`]
-//! ([`fault_injection`]): the cluster keeps their state, drops what a stopped
+//! (`fault_injection.rs`): the cluster keeps their state, drops what a stopped
 //! or partitioned component would not get, holds the events of a stopped
 //! control-plane component until it resumes, and restarts kubelets cleanly
 //! (a new incarnation: its old watches, timers and responses are dropped).

@@ -1,9 +1,9 @@
 //! kube-scheduler: the scheduling queue, the scheduling cycle and binding.
 //!
 //! The rooms, as a newcomer would look for them:
-//! - [`event_handlers`]: informer events keep the cache (nodes and the
+//! - `event_handlers.rs`: informer events keep the cache (nodes and the
 //!   pods on them) and feed the [`queue`];
-//! - [`schedule_one`]: one cycle, from popping a pod to binding it or
+//! - `schedule_one.rs`: one cycle, from popping a pod to binding it or
 //!   recording why it cannot be scheduled;
 //! - [`framework`], [`plugins`] and [`compiled_profile`]: the scheduling
 //!   framework and the default profile's plugins, run in profile order;
