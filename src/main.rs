@@ -15,6 +15,8 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use sim_core::api::Kind;
 use sim_core::time::SimDuration;
+use sim_core::trace::Trace;
+use sim_report::event_log;
 use sim_scenarios::limits::MAX_DURATION;
 use sim_scenarios::{RunOptions, ScenarioError};
 
@@ -170,17 +172,10 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 invoked_as: Some(scenario.display().to_string()),
                 explain_scheduling: out.is_some(),
             };
-            let mut transcript = Vec::new();
-            let result = {
-                let mut tee = Tee {
-                    a: io::stdout().lock(),
-                    b: &mut transcript,
-                };
-                sim_scenarios::run(&s, &options, &mut tee)?
+            let result = match &out_dir {
+                None => sim_scenarios::run(&s, &options, &mut io::stdout().lock())?,
+                Some(dir) => run_with_out(&s, &options, dir)?,
             };
-            if let Some(dir) = &out_dir {
-                dir.write(&out_files(&result, transcript)?)?;
-            }
             Ok(if result.success() {
                 ExitCode::SUCCESS
             } else {
@@ -190,43 +185,50 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-/// The files of `--out`, in memory: the trace, the Kubernetes Events, the
-/// scheduling attempts and the transcript.
-fn out_files(
-    result: &sim_scenarios::RunResult,
-    transcript: Vec<u8>,
-) -> Result<Vec<(&'static str, Vec<u8>)>> {
-    let mut events = Vec::new();
-    sim_report::event_log::write_trace(result.cluster.trace().records(), &mut events)?;
-    let mut k8s_events = Vec::new();
+/// Runs with `--out`: the trace, the scheduling explanations and the
+/// transcript are streamed into DIR as the run goes, the Kubernetes Events
+/// (as the store holds them at the end) after it; then the files are put in
+/// place.
+fn run_with_out(
+    scenario: &sim_scenarios::Scenario,
+    options: &RunOptions,
+    dir: &OutDir,
+) -> Result<sim_scenarios::RunResult> {
+    let (sink, handle) =
+        event_log::json_lines_sink(dir.stream("events.jsonl")?, dir.stream("scheduling.jsonl")?);
+    let mut transcript = dir.stream("transcript.txt")?;
+    let result = {
+        let mut tee = Tee {
+            a: io::stdout().lock(),
+            b: &mut transcript,
+        };
+        sim_scenarios::run_recorded(scenario, options, &mut tee, Trace::streaming(sink))?
+    };
+    let (events, scheduling) = handle
+        .finish()
+        .with_context(|| "--out: writing the trace".to_owned())?;
+    let mut k8s_events = dir.stream("k8s-events.jsonl")?;
     let list = result.cluster.etcd().list(Kind::Event, None);
-    sim_report::event_log::write_events(&list, &mut k8s_events)?;
-    let mut scheduling = Vec::new();
-    if let Some(scheduler) = result.cluster.scheduler() {
-        sim_report::event_log::write_json_lines(scheduler.attempts(), &mut scheduling)?;
-    }
-    Ok(vec![
-        ("events.jsonl", events),
-        ("k8s-events.jsonl", k8s_events),
-        ("scheduling.jsonl", scheduling),
-        ("transcript.txt", transcript),
-    ])
+    event_log::write_events(&list, &mut k8s_events)?;
+    dir.finish(vec![events, k8s_events, scheduling, transcript])?;
+    Ok(result)
 }
 
 /// Writes to two sinks.
-struct Tee<'a, A: Write> {
+struct Tee<'a, A: Write, B: Write> {
     a: A,
-    b: &'a mut Vec<u8>,
+    b: &'a mut B,
 }
 
-impl<A: Write> Write for Tee<'_, A> {
+impl<A: Write, B: Write> Write for Tee<'_, A, B> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.a.write_all(buf)?;
-        self.b.extend_from_slice(buf);
+        self.b.write_all(buf)?;
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.a.flush()
+        self.a.flush()?;
+        self.b.flush()
     }
 }

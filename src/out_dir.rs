@@ -7,9 +7,11 @@
 //!   content, and a file is kubesim's only if the marker names it with the
 //!   hash of what it holds now. DIR must also take a new file (a read-only
 //!   directory is refused before the run, not after it).
-//! - After the run, each file is written to a temporary file in DIR and
-//!   renamed over its name: a file appears whole or not at all. A file that
-//!   appeared during the run, or changed since the check, is not replaced.
+//! - During the run, each file is written as the run goes to a temporary
+//!   file in DIR ([`OutStream`]: nothing of a long run is held in memory);
+//!   after it, each is renamed over its name: a file appears whole or not
+//!   at all. A file that appeared during the run, or changed since the
+//!   check, is not replaced.
 //! - The marker is rewritten last, naming the files of this run.
 
 use std::collections::BTreeMap;
@@ -43,15 +45,43 @@ pub struct OutDir {
     replaceable: BTreeMap<String, u64>,
 }
 
-/// FNV-1a, 64 bits: a fixed hash of a file's content (not a cryptographic
-/// one: it tells kubesim's own files from files changed since).
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+/// The FNV-1a offset basis (64 bits).
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a, 64 bits, continued over `bytes` from `h`: a fixed hash of a
+/// file's content (not a cryptographic one: it tells kubesim's own files
+/// from files changed since).
+fn fnv1a_from(mut h: u64, bytes: &[u8]) -> u64 {
     for b in bytes {
         h ^= u64::from(*b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     h
+}
+
+/// FNV-1a of `bytes`.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    fnv1a_from(FNV_OFFSET, bytes)
+}
+
+/// One output file being written: a temporary file in the directory,
+/// buffered, hashed as it is written.
+pub struct OutStream {
+    name: &'static str,
+    file: io::BufWriter<tempfile::NamedTempFile>,
+    hash: u64,
+}
+
+impl Write for OutStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.hash = fnv1a_from(self.hash, &buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
 }
 
 /// The marker's entries (name → hash); None if it is absent.
@@ -144,26 +174,49 @@ impl OutDir {
         })
     }
 
-    /// Writes the files of the run (`name`, content) and then the marker.
-    /// A file that is there but is not a replaceable file of a previous run
+    /// Starts writing the file `name` (one of [`OUT_FILES`]).
+    pub fn stream(&self, name: &'static str) -> Result<OutStream> {
+        debug_assert!(OUT_FILES.contains(&name), "{name} is not an output file");
+        let tmp = tempfile::NamedTempFile::new_in(&self.dir)
+            .with_context(|| format!("--out {}: cannot write into it", self.dir.display()))?;
+        Ok(OutStream {
+            name,
+            file: io::BufWriter::new(tmp),
+            hash: FNV_OFFSET,
+        })
+    }
+
+    /// Puts the streamed files in place, then writes the marker. A file
+    /// that is there but is not a replaceable file of a previous run
     /// unchanged since the check is not replaced: the others are written and
     /// the error names it.
-    pub fn write(&self, files: &[(&str, Vec<u8>)]) -> Result<()> {
+    pub fn finish(&self, streams: Vec<OutStream>) -> Result<()> {
         let shown = self.dir.display();
         let mut written = BTreeMap::new();
         let mut kept = Vec::new();
-        for (name, content) in files {
-            if self.write_one(name, content)? {
-                written.insert((*name).to_owned(), fnv1a(content));
+        for stream in streams {
+            let (name, hash) = (stream.name, stream.hash);
+            let tmp = stream
+                .file
+                .into_inner()
+                .map_err(io::IntoInnerError::into_error)
+                .with_context(|| format!("--out {shown}: cannot write {name}"))?;
+            if self.put_in_place(name, tmp)? {
+                written.insert(name.to_owned(), hash);
             } else {
-                kept.push(*name);
+                kept.push(name);
             }
         }
         let mut marker = format!("{MARKER_HEADER}\n");
         for (name, hash) in &written {
             marker.push_str(&format!("{hash:016x}  {name}\n"));
         }
-        self.persist(MARKER, marker.as_bytes(), true)?;
+        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)
+            .with_context(|| format!("--out {shown}: cannot write into it"))?;
+        tmp.write_all(marker.as_bytes())
+            .and_then(|()| tmp.flush())
+            .with_context(|| format!("--out {shown}: cannot write {MARKER}"))?;
+        self.persist(MARKER, tmp, true)?;
         if !kept.is_empty() {
             bail!(
                 "--out {shown}: {} appeared or changed during the run; kubesim did not write it and left it as it is (the other files are written)",
@@ -173,9 +226,9 @@ impl OutDir {
         Ok(())
     }
 
-    /// Writes one file atomically; false if a file kubesim may not replace
-    /// is in the way.
-    fn write_one(&self, name: &str, content: &[u8]) -> Result<bool> {
+    /// Renames a finished file to `name`; false if a file kubesim may not
+    /// replace is in the way.
+    fn put_in_place(&self, name: &str, tmp: tempfile::NamedTempFile) -> Result<bool> {
         let target = self.dir.join(name);
         let replace = match fs::symlink_metadata(&target) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => false,
@@ -188,19 +241,14 @@ impl OutDir {
                 true
             }
         };
-        self.persist(name, content, replace)
+        self.persist(name, tmp, replace)
     }
 
-    /// Writes `content` to a temporary file in the directory and renames it
-    /// to `name`: over an existing file only when `replace`, else only if
-    /// the name is still free. False if it was not.
-    fn persist(&self, name: &str, content: &[u8], replace: bool) -> Result<bool> {
+    /// Renames a written temporary file to `name`: over an existing file
+    /// only when `replace`, else only if the name is still free. False if it
+    /// was not.
+    fn persist(&self, name: &str, tmp: tempfile::NamedTempFile, replace: bool) -> Result<bool> {
         let shown = self.dir.display();
-        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)
-            .with_context(|| format!("--out {shown}: cannot write into it"))?;
-        tmp.write_all(content)
-            .and_then(|()| tmp.flush())
-            .with_context(|| format!("--out {shown}: cannot write {name}"))?;
         let target = self.dir.join(name);
         if replace {
             tmp.persist(&target)

@@ -888,6 +888,19 @@ fn a_node_count_past_the_limit_is_refused_naming_the_field() {
 }
 
 #[test]
+fn a_gc_threshold_past_the_limit_is_refused() {
+    check(
+        "gc-threshold.yaml",
+        None,
+        None,
+        &[
+            "cluster.timings.terminatedPodGcThreshold",
+            "at most 1000000",
+        ],
+    );
+}
+
+#[test]
 fn a_random_crash_mtbf_below_the_floor_is_refused() {
     check(
         "fault-mtbf.yaml",

@@ -423,6 +423,9 @@ pub struct Timings {
     pub pod_gc_period: SimDuration,
     /// `--terminated-pod-gc-threshold` (12500; 0 disables the rule).
     pub terminated_pod_gc_threshold: u64,
+    /// kube-apiserver `--event-ttl` (1 h): how long an Event is kept after
+    /// its last write (zero: for ever).
+    pub event_ttl: SimDuration,
 }
 
 impl Default for Timings {
@@ -448,6 +451,7 @@ impl Default for Timings {
             secondary_node_eviction_interval: SimDuration::from_secs(100),
             pod_gc_period: SimDuration::from_secs(20),
             terminated_pod_gc_threshold: 12_500,
+            event_ttl: SimDuration::from_hours(1),
         }
     }
 }

@@ -38,6 +38,7 @@ fn api() -> ApiServer {
     let mut api = ApiServer::new(
         RngStreams::new(1).stream("kube-apiserver"),
         AdmissionSettings::default(),
+        SimDuration::from_secs(3600),
     );
     create(&mut api, at(0), namespace("default"));
     create(&mut api, at(0), service_account("default", "default"));
@@ -733,6 +734,7 @@ fn default_toleration_seconds_are_added_unless_already_tolerated() {
             default_not_ready_toleration_secs: 30,
             default_unreachable_toleration_secs: 45,
         },
+        SimDuration::from_secs(3600),
     );
     create(&mut custom, at(0), namespace("default"));
     create(&mut custom, at(0), service_account("default", "default"));

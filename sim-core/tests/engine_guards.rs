@@ -194,3 +194,64 @@ fn the_invariant_checker_finds_an_over_committed_node() {
         "{v}"
     );
 }
+
+/// The latest time an Event was written (its lastTimestamp, or its
+/// eventTime for the events.k8s.io form).
+fn last_written(e: &Object) -> SimTime {
+    let Object::Event(e) = e else {
+        panic!("not an Event");
+    };
+    let t = e
+        .last_timestamp
+        .as_ref()
+        .map(|t| t.0)
+        .or_else(|| e.event_time.as_ref().map(|t| t.0))
+        .or_else(|| e.metadata.creation_timestamp.as_ref().map(|t| t.0))
+        .expect("an Event has a time");
+    sim_core::api::meta::sim_time_of(&t)
+}
+
+#[test]
+fn events_expire_an_hour_after_their_last_write() {
+    let mut c = kubeadm_cluster(ClusterConfig::kubeadm(2), 1, Trace::disabled());
+    c.run_until(SimTime::ZERO + SimDuration::from_mins(5))
+        .unwrap();
+    let early = c.etcd().count(Kind::Event);
+    assert!(early > 10, "the cluster records Events coming up: {early}");
+    // A node crash and its recovery produce more Events along the way.
+    c.inject_fault(Fault {
+        kind: FaultKind::NodeCrash {
+            node: "worker-1".into(),
+        },
+        duration: Some(SimDuration::from_mins(10)),
+    })
+    .unwrap();
+    let end = SimTime::ZERO + SimDuration::from_hours(3);
+    c.run_until(end).unwrap();
+    let ttl = SimDuration::from_hours(1) + SimDuration::from_millis(500);
+    for e in c.etcd().list(Kind::Event, None) {
+        let age = end.saturating_since(last_written(&e));
+        assert!(age <= ttl, "{} kept {age} after its last write", e.name());
+    }
+    assert!(
+        c.etcd().count(Kind::Event) < early,
+        "the Events of the start are gone"
+    );
+    assert!(
+        c.trace().records().is_empty(),
+        "a disabled trace keeps nothing"
+    );
+}
+
+#[test]
+fn a_zero_event_ttl_keeps_events() {
+    let mut config = ClusterConfig::kubeadm(1);
+    config.timings.event_ttl = SimDuration::ZERO;
+    let mut c = kubeadm_cluster(config, 1, Trace::disabled());
+    c.run_until(SimTime::ZERO + SimDuration::from_mins(5))
+        .unwrap();
+    let early = c.etcd().count(Kind::Event);
+    c.run_until(SimTime::ZERO + SimDuration::from_hours(2))
+        .unwrap();
+    assert!(c.etcd().count(Kind::Event) >= early);
+}

@@ -16,9 +16,9 @@ use sim_core::api::quantity::parse_cpu_millis;
 use sim_core::api::{Kind, Object};
 use sim_core::bootstrap::kubeadm_cluster;
 use sim_core::cluster::Cluster;
-use sim_core::components::scheduler::explanation::{Attempt, FilterVerdict};
 use sim_core::config::{ClusterConfig, NodeConfig};
 use sim_core::invariants::InvariantChecker;
+use sim_core::trace::scheduling::{Attempt, FilterVerdict};
 use sim_core::trace::Trace;
 
 use common::{at, create, get_pod};
@@ -81,10 +81,7 @@ fn scheduled_message(c: &mut Cluster, name: &str) -> String {
 }
 
 fn attempts(c: &Cluster) -> Vec<Attempt> {
-    c.scheduler()
-        .expect("the scheduler runs")
-        .attempts()
-        .to_vec()
+    c.trace().attempts().to_vec()
 }
 
 fn last_attempt(c: &Cluster, pod: &str) -> Attempt {

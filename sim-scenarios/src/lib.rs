@@ -65,5 +65,5 @@ pub(crate) mod suggest;
 pub mod yaml;
 
 pub use error::{Location, ScenarioError};
-pub use runner::{run, RunOptions, RunResult};
+pub use runner::{run, run_recorded, RunError, RunOptions, RunResult};
 pub use scenario::{load, parse, Scenario};

@@ -39,6 +39,10 @@ pub const MAX_CPU_MILLIS: i64 = 1_000_000_000;
 /// factors stay within 64-bit integers.
 pub const MAX_BYTES: i64 = 1 << 50;
 
+/// `terminatedPodGcThreshold`: the pod garbage collector keeps at most this
+/// many terminated pods (the Kubernetes supported maximum is 150,000 pods).
+pub const MAX_TERMINATED_POD_GC_THRESHOLD: u64 = 1_000_000;
+
 /// The `corednsReplicas` of a cluster.
 pub const MAX_COREDNS_REPLICAS: i32 = 1_000;
 

@@ -222,16 +222,28 @@ pub(crate) fn cluster_ready(cluster: &Cluster) -> bool {
             .all(|p| p.as_pod().is_some_and(conditions::is_pod_ready))
 }
 
-/// Plays a scenario, writing the transcript to `out`.
+/// Plays a scenario, writing the transcript to `out`. The run keeps no
+/// trace ([`run_recorded`] keeps or streams one).
 pub fn run(
     scenario: &Scenario,
     options: &RunOptions,
     out: &mut dyn Write,
 ) -> Result<RunResult, RunError> {
+    run_recorded(scenario, options, out, Trace::disabled())
+}
+
+/// Plays a scenario, writing the transcript to `out` and the run's record
+/// to `trace` (in memory, or streamed to a sink as the run goes).
+pub fn run_recorded(
+    scenario: &Scenario,
+    options: &RunOptions,
+    out: &mut dyn Write,
+    trace: Trace,
+) -> Result<RunResult, RunError> {
     let seed = options.seed.unwrap_or(scenario.seed);
     let mut config = scenario.cluster.clone();
     config.explain_scheduling = options.explain_scheduling;
-    let cluster = kubeadm_cluster(config, seed, Trace::new());
+    let cluster = kubeadm_cluster(config, seed, trace);
     let until = options.until.map_or(SimTime::MAX, |d| SimTime::ZERO + d);
     let mut r = Runner {
         cluster,

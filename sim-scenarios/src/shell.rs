@@ -304,7 +304,7 @@ pub fn run(
     let mut sh = Shell {
         options,
         seed,
-        cluster: kubeadm_cluster(config, seed, Trace::new()),
+        cluster: kubeadm_cluster(config, seed, Trace::disabled()),
         watch: None,
         pending: String::new(),
         recorded: Vec::new(),

@@ -10,6 +10,7 @@
 
 pub mod admission;
 pub mod defaults;
+pub mod event_ttl;
 pub mod json_patch;
 pub mod merge_patch;
 pub mod request;
@@ -29,9 +30,10 @@ use crate::api::meta::{generate_name, new_uid, time};
 use crate::api::resources::qos_class;
 use crate::api::{ApiError, Kind, Object, ObjectKey, Reason};
 use crate::etcd::{Change, Etcd, UpdateError};
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 
 pub use admission::AdmissionSettings;
+use event_ttl::EventLeases;
 pub use request::{ApiResult, DeleteOptions, PatchType, Propagation, Request, Response};
 
 /// The kinds whose `status` is a subresource: a main-resource update keeps the
@@ -122,6 +124,7 @@ pub struct ApiServer {
     admission: AdmissionSettings,
     cluster_ips: BTreeSet<u32>,
     node_ports: BTreeSet<i32>,
+    event_leases: EventLeases,
 }
 
 /// First address of the service network, 10.96.0.0/12 (the kubeadm default).
@@ -133,15 +136,36 @@ const NODE_PORT_MAX: i32 = 32767;
 const NODE_PORT_STATIC_BAND: i32 = 86;
 
 impl ApiServer {
-    /// An API server over an empty store, drawing names and uids from `rng`.
-    pub fn new(rng: ChaCha8Rng, admission: AdmissionSettings) -> Self {
+    /// An API server over an empty store, drawing names and uids from `rng`,
+    /// keeping Events for `event_ttl` after their last write (`--event-ttl`;
+    /// zero: for ever).
+    pub fn new(rng: ChaCha8Rng, admission: AdmissionSettings, event_ttl: SimDuration) -> Self {
         Self {
             etcd: Etcd::new(),
             rng,
             admission,
             cluster_ips: BTreeSet::new(),
             node_ports: BTreeSet::new(),
+            event_leases: EventLeases::new(event_ttl),
         }
+    }
+
+    /// When etcd next revokes the lease of an expired Event, if any Event
+    /// is stored.
+    pub fn next_event_expiry(&self) -> Option<SimTime> {
+        self.event_leases.next_pass()
+    }
+
+    /// etcd's lease revocation at `now`: deletes the Events whose lease has
+    /// ended; returns the changes to fan out.
+    pub fn expire_events(&mut self, now: SimTime) -> Vec<Change> {
+        let mut changes = Vec::new();
+        for key in self.event_leases.expired(now) {
+            if let Some(change) = self.etcd.delete(key.kind, &key.namespace, &key.name) {
+                changes.push(change);
+            }
+        }
+        changes
     }
 
     /// Read access to the store (for expectations and reports; components use the API).
@@ -246,6 +270,7 @@ impl ApiServer {
                 })
             }
         };
+        self.event_leases.observe(now, &changes);
         Outcome { result, changes }
     }
 

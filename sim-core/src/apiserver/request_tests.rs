@@ -21,6 +21,7 @@ fn api() -> ApiServer {
     let mut api = ApiServer::new(
         RngStreams::new(1).stream("kube-apiserver"),
         AdmissionSettings::default(),
+        SimDuration::from_secs(3600),
     );
     for obj in [
         decode(

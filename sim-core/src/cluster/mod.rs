@@ -145,6 +145,8 @@ pub struct Cluster {
     notices: Vec<FaultNotice>,
     /// Events run at the current instant, for the stall guard.
     instant: (SimTime, u64),
+    /// The time of the pending Event lease revocation pass, if any.
+    expiry_scheduled: Option<SimTime>,
     /// The stall guard's budget ([`MAX_EVENTS_PER_INSTANT`] unless lowered).
     max_events_per_instant: u64,
     /// Per-component counts while a stalled instant is sampled.
@@ -169,7 +171,11 @@ impl Cluster {
             default_not_ready_toleration_secs: config.default_toleration_secs,
             default_unreachable_toleration_secs: config.default_toleration_secs,
         };
-        let api = ApiServer::new(streams.stream("kube-apiserver"), admission);
+        let api = ApiServer::new(
+            streams.stream("kube-apiserver"),
+            admission,
+            config.timings.event_ttl,
+        );
         let mut queue = EventQueue::with_capacity(1 << 16);
         queue.schedule_after(
             config.timings.etcd_compaction_interval,
@@ -199,6 +205,7 @@ impl Cluster {
             notices: Vec::new(),
             instant: (SimTime::ZERO, 0),
             max_events_per_instant: MAX_EVENTS_PER_INSTANT,
+            expiry_scheduled: None,
             stall_sample: None,
         }
     }
@@ -402,7 +409,7 @@ impl Cluster {
             Event::Timer { to, .. } | Event::Response { to, .. } => *to,
             Event::Deliver { watch, .. } => self.hub.owner(*watch),
             Event::Request { .. } => return "kube-apiserver".into(),
-            Event::Compact { .. } => return "etcd".into(),
+            Event::Compact { .. } | Event::ExpireEvents { .. } => return "etcd".into(),
             Event::FaultStart(_) | Event::FaultEnd(_) | Event::RandomCrash { .. } => {
                 return "fault-injector".into()
             }
@@ -511,6 +518,14 @@ impl Cluster {
             Event::FaultStart(fault) => self.start_fault(*fault),
             Event::FaultEnd(id) => self.end_fault(id),
             Event::RandomCrash { fault, worker } => self.random_crash(fault, worker),
+            Event::ExpireEvents { at } => {
+                if self.expiry_scheduled == Some(at) {
+                    self.expiry_scheduled = None;
+                    let changes = self.api.expire_events(at);
+                    self.apply_changes("etcd", "expire", &changes);
+                    self.schedule_event_expiry();
+                }
+            }
             Event::Compact { revision } => {
                 self.api.compact(revision);
                 let next = self.api.etcd().revision();
@@ -573,17 +588,23 @@ impl Cluster {
                     .record(now, client, verb, String::new(), None, e.kubectl_line());
             }
         }
-        for change in &outcome.changes {
+        self.apply_changes(client, verb, &outcome.changes);
+        if !is_read {
+            self.schedule_event_expiry();
+        }
+        outcome.result
+    }
+
+    /// Traces the store changes a request (`verb`) of `client` made and fans
+    /// them out to the watches.
+    fn apply_changes(&mut self, client: &str, verb: &str, changes: &[Change]) {
+        let now = self.queue.now();
+        for change in changes {
             if self.trace.is_enabled() {
                 let action = match change.change {
                     ChangeType::Added => "create",
-                    ChangeType::Modified => {
-                        if verb == "bind" {
-                            "bind"
-                        } else {
-                            "update"
-                        }
-                    }
+                    ChangeType::Modified if verb == "bind" => "bind",
+                    ChangeType::Modified => "update",
                     ChangeType::Deleted => "delete",
                 };
                 let detail = match (&*change.object, verb) {
@@ -600,7 +621,18 @@ impl Cluster {
             }
             self.fan_out(change);
         }
-        outcome.result
+    }
+
+    /// Makes sure etcd's next lease revocation pass is scheduled when an
+    /// Event's lease will need it.
+    fn schedule_event_expiry(&mut self) {
+        let Some(at) = self.api.next_event_expiry() else {
+            return;
+        };
+        if self.expiry_scheduled.is_none_or(|t| at < t) {
+            self.expiry_scheduled = Some(at);
+            self.queue.schedule_at(at, Event::ExpireEvents { at });
+        }
     }
 
     fn fan_out(&mut self, change: &Change) {

@@ -260,6 +260,11 @@ impl Ctx<'_> {
     pub fn tracing(&self) -> bool {
         self.trace.is_enabled()
     }
+
+    /// Records an explained scheduling attempt in the trace.
+    pub fn explain(&mut self, attempt: crate::trace::scheduling::Attempt) {
+        self.trace.attempt(attempt);
+    }
 }
 
 /// An event of the simulation.
@@ -308,6 +313,11 @@ pub enum Event {
         tag: Tag,
         /// The incarnation that set it.
         epoch: u64,
+    },
+    /// etcd's pass revoking the leases of expired Events.
+    ExpireEvents {
+        /// The pass's time (a pass superseded by an earlier one is skipped).
+        at: SimTime,
     },
     /// The API server's periodic etcd compaction.
     Compact {

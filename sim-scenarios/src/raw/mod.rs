@@ -222,6 +222,12 @@ pub struct RawTimings {
     pub node_eviction_interval: Option<String>,
     /// Pod GC period (20s).
     pub pod_gc_period: Option<String>,
+    /// kube-apiserver `--event-ttl` (1h; 0 keeps Events for ever).
+    #[serde(rename = "eventTTL")]
+    pub event_ttl: Option<String>,
+    /// kube-controller-manager `--terminated-pod-gc-threshold` (12500; 0
+    /// turns the rule off).
+    pub terminated_pod_gc_threshold: Option<u64>,
 }
 
 /// Latency overrides (durations).

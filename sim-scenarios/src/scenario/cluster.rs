@@ -12,7 +12,10 @@ use sim_core::time::SimDuration;
 use super::images::image;
 use super::units::{parse_duration, quantity, Measure};
 use crate::error::ScenarioError;
-use crate::limits::{MAX_COREDNS_REPLICAS, MAX_DURATION, MAX_NODES, MAX_PODS_PER_NODE, MIN_PERIOD};
+use crate::limits::{
+    MAX_COREDNS_REPLICAS, MAX_DURATION, MAX_NODES, MAX_PODS_PER_NODE,
+    MAX_TERMINATED_POD_GC_THRESHOLD, MIN_PERIOD,
+};
 use crate::raw::{RawCluster, RawNodePool, RawTimings};
 
 /// The `cluster` section (the default cluster where it is absent).
@@ -143,7 +146,7 @@ fn timings(
     file: &Path,
     timings: &mut sim_core::config::Timings,
 ) -> Result<(), ScenarioError> {
-    let overrides: [(&Option<String>, &str, &mut SimDuration); 14] = [
+    let overrides: [(&Option<String>, &str, &mut SimDuration); 15] = [
         (
             &t.node_lease_duration,
             "nodeLeaseDuration",
@@ -210,11 +213,23 @@ fn timings(
             &mut timings.node_eviction_interval,
         ),
         (&t.pod_gc_period, "podGcPeriod", &mut timings.pod_gc_period),
+        (&t.event_ttl, "eventTTL", &mut timings.event_ttl),
     ];
     for (raw_value, field, target) in overrides {
         if let Some(s) = raw_value.as_deref() {
             *target = parse_duration(s, file, None, &format!("cluster.timings.{field}"))?;
         }
+    }
+    if let Some(n) = t.terminated_pod_gc_threshold {
+        if n > MAX_TERMINATED_POD_GC_THRESHOLD {
+            return Err(ScenarioError::at(
+                file,
+                None,
+                "cluster.timings.terminatedPodGcThreshold",
+                format!("{n} is too large; at most {MAX_TERMINATED_POD_GC_THRESHOLD} (0 turns the rule off)"),
+            ));
+        }
+        timings.terminated_pod_gc_threshold = n;
     }
     // (period, field, zero disables it)
     for (v, field, may_be_zero) in [

@@ -10,8 +10,6 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
 use super::compiled_profile::CompiledProfile;
 use super::node_info::NodeInfo;
 use super::plugins::image_locality::ImageSpread;
@@ -25,6 +23,7 @@ use super::pod_info::PodInfo;
 use super::profile::MAX_NODE_SCORE;
 use super::verdicts::{Verdict, Verdicts, MEMOIZED_FILTERS};
 use crate::api::labels::Selector;
+use crate::trace::scheduling::ScoreParts;
 
 /// What the plugins may read about the whole cluster (the cache snapshot).
 pub struct ClusterView<'a> {
@@ -163,17 +162,6 @@ pub fn run_filter_list(
         }
     }
     Ok(())
-}
-
-/// One plugin's score for one node, as `scheduling.jsonl` shows it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct ScoreParts {
-    /// What Score returned.
-    pub raw: i64,
-    /// After NormalizeScore.
-    pub normalized: i64,
-    /// Times the plugin's weight.
-    pub weighted: i64,
 }
 
 /// The result of scoring: totals per feasible node and, when explained, the

@@ -10,7 +10,6 @@
 //! - [`node_search`], [`node_slots`] and [`verdicts`]: the hot loop over
 //!   nodes, with per-node memoized verdicts;
 //! - [`preemption`]: the DefaultPreemption plugin;
-//! - [`explanation`]: what `scheduling.jsonl` records of each attempt;
 //! - [`profile`]: the KubeSchedulerConfiguration, typed.
 //!
 //! This module holds the component itself: its state, its timers and the
@@ -18,7 +17,6 @@
 
 pub mod compiled_profile;
 mod event_handlers;
-pub mod explanation;
 pub mod framework;
 pub mod node_info;
 pub mod node_search;
@@ -39,7 +37,6 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use self::compiled_profile::CompiledProfile;
-use self::explanation::Attempt;
 use self::node_search::Found;
 use self::node_slots::NodeSlots;
 use self::plugins::inter_pod_affinity::NamespaceLabels;
@@ -142,7 +139,6 @@ pub struct Scheduler {
     binding: BTreeMap<u64, Binding>,
     next_bind_serial: u64,
     explain: bool,
-    attempts: Vec<Attempt>,
     /// Pod shapes seen, interned for the node slots' verdicts.
     shapes: Shapes,
     /// The last search's result, kept for its buffers.
@@ -186,7 +182,6 @@ impl Scheduler {
             binding: BTreeMap::new(),
             next_bind_serial: 0,
             explain: false,
-            attempts: Vec::new(),
             shapes: Shapes::default(),
             found: Found::default(),
         }
@@ -195,11 +190,6 @@ impl Scheduler {
     /// Counters so far.
     pub fn stats(&self) -> SchedulerStats {
         self.stats
-    }
-
-    /// The explained attempts so far (kept only with `explain_scheduling`).
-    pub fn attempts(&self) -> &[Attempt] {
-        &self.attempts
     }
 
     fn profile_index(&self, scheduler_name: &str) -> Option<usize> {

@@ -16,7 +16,6 @@ use k8s_openapi::api::core::v1::PodCondition;
 use rand::Rng;
 
 use super::compiled_profile::CompiledProfile;
-use super::explanation::{Attempt, FilterVerdict, NodeVerdict, PreemptionOutcome};
 use super::framework::{self, ClusterView, CycleState, Feasible};
 use super::node_info::NodeInfo;
 use super::node_search::{Found, NodeSearch};
@@ -33,6 +32,7 @@ use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::{DeleteOptions, Request};
 use crate::components::{Ctx, Tag};
 use crate::time::SimDuration;
+use crate::trace::scheduling::{Attempt, FilterVerdict, NodeVerdict, PreemptionOutcome};
 
 /// `minFeasibleNodesToFind` (schedule_one.go).
 pub const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
@@ -93,7 +93,7 @@ impl Scheduler {
             None => self.unschedulable(ctx, &c, decision, attempt.as_mut()),
         }
         if let Some(a) = attempt {
-            self.attempts.push(a);
+            ctx.explain(a);
         }
         if self.queue.has_active() {
             let t = ctx.config().timings;

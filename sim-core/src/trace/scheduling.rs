@@ -1,14 +1,24 @@
-//! Explanations of scheduling attempts, one per attempt, written to
-//! `scheduling.jsonl` by `sim run --out`: for every node examined, the filter
-//! verdict (`"ok"` or the rejecting plugin and its reason) and, for feasible
-//! nodes, each score plugin's raw, normalized and weighted score and the
-//! total. Nodes the sampling did not examine are absent.
+//! Explanations of scheduling attempts, one per attempt, as the scheduler
+//! records them in the trace and `sim run --out` writes them to
+//! `scheduling.jsonl`: for every node examined, the filter verdict (`"ok"`
+//! or the rejecting plugin and its reason) and, for feasible nodes, each
+//! score plugin's raw, normalized and weighted score and the total. Nodes
+//! the sampling did not examine are absent.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::framework::ScoreParts;
+/// One plugin's score for one node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ScoreParts {
+    /// What Score returned.
+    pub raw: i64,
+    /// After NormalizeScore.
+    pub normalized: i64,
+    /// Times the plugin's weight.
+    pub weighted: i64,
+}
 
 /// A node's filter verdict: `"ok"` or `{"plugin": ..., "reason": ...}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
