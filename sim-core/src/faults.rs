@@ -19,8 +19,27 @@ use std::collections::BTreeMap;
 use rand::RngCore;
 use rand_chacha::ChaCha8Rng;
 
-use crate::components::ControlPlaneProcess;
 use crate::time::SimDuration;
+
+/// A control-plane process that runs as a static pod on the control-plane
+/// node (what scheduler and controller-manager faults stop).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ControlPlaneProcess {
+    /// kube-scheduler.
+    Scheduler,
+    /// kube-controller-manager.
+    ControllerManager,
+}
+
+impl ControlPlaneProcess {
+    /// The process's name, which is also its static pod's container name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ControlPlaneProcess::Scheduler => "kube-scheduler",
+            ControlPlaneProcess::ControllerManager => "kube-controller-manager",
+        }
+    }
+}
 
 /// What goes wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]

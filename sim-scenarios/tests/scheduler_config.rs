@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use sim_core::components::scheduler::profile::{
+use sim_core::config::scheduler::{
     Profile, ResourceWeight, SchedulerConfiguration, ScoringStrategy,
 };
 use sim_core::time::SimDuration;

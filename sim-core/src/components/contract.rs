@@ -21,6 +21,7 @@ use crate::apiserver::{ApiResult, Request};
 use crate::config::ClusterConfig;
 use crate::etcd::ChangeType;
 use crate::event_queue::{EventId, EventQueue};
+pub use crate::faults::ControlPlaneProcess;
 use crate::faults::Fault;
 use crate::time::{SimDuration, SimTime};
 use crate::trace::Trace;
@@ -80,26 +81,6 @@ pub trait TagSpace: Copy + Eq + 'static {
     const ALL: &'static [Self];
     /// The space's number (distinct within the component).
     fn id(self) -> u8;
-}
-
-/// A control-plane process that runs as a static pod on the control-plane
-/// node (what scheduler and controller-manager faults stop).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ControlPlaneProcess {
-    /// kube-scheduler.
-    Scheduler,
-    /// kube-controller-manager.
-    ControllerManager,
-}
-
-impl ControlPlaneProcess {
-    /// The process's name, which is also its static pod's container name.
-    pub fn name(self) -> &'static str {
-        match self {
-            ControlPlaneProcess::Scheduler => "kube-scheduler",
-            ControlPlaneProcess::ControllerManager => "kube-controller-manager",
-        }
-    }
 }
 
 /// What a component is: how the cluster and its clients find it without

@@ -2,7 +2,7 @@
 //! `<Plugin>Args` kind has, and their defaulting and validation into sim-core's
 //! typed [`PluginArgs`].
 
-use sim_core::components::scheduler::profile::{
+use sim_core::config::scheduler::{
     system_default_constraints, DefaultSpreadConstraint, PluginArgs, ResourceWeight,
     ScoringStrategy,
 };

@@ -2,10 +2,10 @@
 //! defaulting, validation (every error, in kube-scheduler's words) and
 //! building the profiles (the first framework error).
 
-use sim_core::components::scheduler::profile::{
+use sim_core::components::scheduler::DEFAULT_SCHEDULER_NAME;
+use sim_core::config::scheduler::{
     is_known_plugin, known_plugins, PluginArgs, Profile, SchedulerConfiguration,
 };
-use sim_core::components::scheduler::DEFAULT_SCHEDULER_NAME;
 
 use super::args::{apply_args, args_fields, present_fields};
 use super::plugins::{

@@ -27,7 +27,7 @@
 
 use std::path::{Path, PathBuf};
 
-use sim_core::components::scheduler::profile::SchedulerConfiguration;
+use sim_core::config::scheduler::SchedulerConfiguration;
 
 use crate::error::{Location, ScenarioError};
 use crate::raw::scheduler::{RawKubeSchedulerConfiguration, RawSchedulerSource};

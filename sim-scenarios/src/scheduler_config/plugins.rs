@@ -5,9 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use sim_core::components::scheduler::profile::{
-    implements, is_known_plugin, ExtensionPoint, DEFAULT_PLUGINS,
-};
+use sim_core::config::scheduler::{implements, is_known_plugin, ExtensionPoint, DEFAULT_PLUGINS};
 
 use super::problem::Problem;
 use crate::raw::scheduler::{RawPluginSet, RawPlugins};

@@ -5,7 +5,7 @@
 
 use super::plugins::node_resources_fit::{self, compile_resources, WeightedResource};
 use super::plugins::PluginId;
-use super::profile::{PluginArgs, Profile};
+use crate::config::scheduler::{PluginArgs, Profile};
 
 /// A profile ready to run: modelled plugins only, in order.
 #[derive(Clone, Debug)]

@@ -20,9 +20,9 @@ use super::plugins::{
     taint_toleration, volume_binding, PluginId, Rejection, Scored,
 };
 use super::pod_info::PodInfo;
-use super::profile::MAX_NODE_SCORE;
 use super::verdicts::{Verdict, Verdicts, MEMOIZED_FILTERS};
 use crate::api::labels::Selector;
+use crate::config::scheduler::MAX_NODE_SCORE;
 use crate::trace::scheduling::ScoreParts;
 
 /// What the plugins may read about the whole cluster (the cache snapshot).

@@ -10,7 +10,7 @@
 //! - [`node_search`], [`node_slots`] and [`verdicts`]: the hot loop over
 //!   nodes, with per-node memoized verdicts;
 //! - [`preemption`]: the DefaultPreemption plugin;
-//! - [`profile`]: the KubeSchedulerConfiguration, typed.
+//! - [`crate::config::scheduler`]: the KubeSchedulerConfiguration, typed.
 //!
 //! This module holds the component itself: its state, its timers and the
 //! binding cycle (the Bind response).
@@ -25,7 +25,6 @@ pub mod plugins;
 pub mod pod_info;
 pub mod pod_table;
 pub mod preemption;
-pub mod profile;
 pub mod queue;
 mod schedule_one;
 pub mod verdicts;
@@ -42,7 +41,6 @@ use self::node_slots::NodeSlots;
 use self::plugins::inter_pod_affinity::NamespaceLabels;
 use self::pod_info::SharedPodInfo;
 use self::pod_table::{PodId, PodTable};
-pub use self::profile::DEFAULT_SCHEDULER_NAME;
 use self::queue::SchedulingQueue;
 use self::verdicts::Shapes;
 use super::event_recorder::EventRecorder;
@@ -51,6 +49,7 @@ use crate::api::labels::Selector;
 use crate::api::{Kind, Object};
 use crate::apiserver::watch::WatchSpec;
 use crate::apiserver::ApiResult;
+pub use crate::config::scheduler::DEFAULT_SCHEDULER_NAME;
 use crate::time::SimDuration;
 
 pub use self::schedule_one::{

@@ -234,7 +234,7 @@ pub fn scheduler_name(pod: &Pod) -> &str {
     pod.spec
         .as_ref()
         .and_then(|s| s.scheduler_name.as_deref())
-        .unwrap_or(super::profile::DEFAULT_SCHEDULER_NAME)
+        .unwrap_or(crate::config::scheduler::DEFAULT_SCHEDULER_NAME)
 }
 
 impl PodInfo {

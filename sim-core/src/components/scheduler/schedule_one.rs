@@ -23,7 +23,6 @@ use super::plugins::{PluginId, Rejection};
 use super::pod_info::{self, PodInfo, SharedPodInfo};
 use super::pod_table::PodId;
 use super::preemption;
-use super::profile::DEFAULT_SCHEDULER_NAME;
 use super::verdicts::Verdicts;
 use super::{timer, Binding, Scheduler, SchedulerTag};
 use crate::api::labels::Selector;
@@ -31,6 +30,7 @@ use crate::api::meta::time;
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::{DeleteOptions, Request};
 use crate::components::{Ctx, Tag};
+use crate::config::scheduler::DEFAULT_SCHEDULER_NAME;
 use crate::time::SimDuration;
 use crate::trace::scheduling::{Attempt, FilterVerdict, NodeVerdict, PreemptionOutcome};
 

@@ -273,7 +273,7 @@ mod tests {
     use super::*;
     use crate::api::{Kind, Object};
     use crate::components::scheduler::node_slots::NodeSlots;
-    use crate::components::scheduler::profile::Profile;
+    use crate::config::scheduler::Profile;
 
     fn node(cpu: &str) -> NodeInfo {
         let alloc = json!({"cpu": cpu, "memory": "8Gi", "pods": "110"});

@@ -8,7 +8,7 @@
 use super::node_resources_fit::{allocatable_and_requested, ScoredResource, WeightedResource};
 use crate::components::scheduler::node_info::NodeInfo;
 use crate::components::scheduler::pod_info::PodInfo;
-use crate::components::scheduler::profile::MAX_NODE_SCORE;
+use crate::config::scheduler::MAX_NODE_SCORE;
 
 /// PreScore: best-effort pods (no request for any configured resource) are
 /// skipped (kubernetes/kubernetes#129138, v1.33).

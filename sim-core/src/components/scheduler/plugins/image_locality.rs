@@ -6,7 +6,7 @@
 //! `[23 MiB, 1000 MiB × containers]` and mapped linearly onto 0..100.
 
 use crate::components::scheduler::node_info::NodeInfo;
-use crate::components::scheduler::profile::MAX_NODE_SCORE;
+use crate::config::scheduler::MAX_NODE_SCORE;
 
 /// `minThreshold`: 23 MiB.
 pub const MIN_THRESHOLD_BYTES: i64 = 23 * 1024 * 1024;

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use super::{Rejection, Scored};
 use crate::components::scheduler::node_info::NodeInfo;
 use crate::components::scheduler::pod_info::{AffinityTerm, PodInfo};
-use crate::components::scheduler::profile::MAX_NODE_SCORE;
+use crate::config::scheduler::MAX_NODE_SCORE;
 
 /// `ErrReasonAffinityRulesNotMatch`.
 pub const REASON_AFFINITY: &str = "node(s) didn't match pod affinity rules";

@@ -16,7 +16,7 @@ pub mod pod_topology_spread;
 pub mod taint_toleration;
 pub mod volume_binding;
 
-use super::profile::MAX_NODE_SCORE;
+use crate::config::scheduler::MAX_NODE_SCORE;
 
 /// A filter's rejection of one node.
 #[derive(Clone, Debug, PartialEq, Eq)]

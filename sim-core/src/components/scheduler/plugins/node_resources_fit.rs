@@ -8,10 +8,8 @@
 use super::Rejection;
 use crate::components::scheduler::node_info::NodeInfo;
 use crate::components::scheduler::pod_info::PodInfo;
-use crate::components::scheduler::profile::MAX_NODE_SCORE;
-use crate::components::scheduler::profile::{
-    ResourceWeight, ScoringStrategy, MAX_CUSTOM_PRIORITY_SCORE,
-};
+use crate::config::scheduler::MAX_NODE_SCORE;
+use crate::config::scheduler::{ResourceWeight, ScoringStrategy, MAX_CUSTOM_PRIORITY_SCORE};
 
 /// The filter: `Too many pods`, then `Insufficient <resource>` for each
 /// resource the node lacks (fit.go: fitsRequest), in that order. The

@@ -15,8 +15,8 @@ use super::{node_affinity, taint_toleration, Rejection, Scored};
 use crate::api::labels::Selector;
 use crate::components::scheduler::node_info::{NodeInfo, SpreadMemo};
 use crate::components::scheduler::pod_info::PodInfo;
-use crate::components::scheduler::profile::DefaultSpreadConstraint;
-use crate::components::scheduler::profile::MAX_NODE_SCORE;
+use crate::config::scheduler::DefaultSpreadConstraint;
+use crate::config::scheduler::MAX_NODE_SCORE;
 
 /// `ErrReasonConstraintsNotMatch`.
 pub const REASON: &str = "node(s) didn't match pod topology spread constraints";

@@ -2,6 +2,8 @@
 //! component timings and latencies. The scenario layer builds it from YAML;
 //! every default here is the real Kubernetes default where one exists.
 
+pub mod scheduler;
+
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::Taint;
@@ -490,7 +492,7 @@ pub struct ClusterConfig {
     /// Replicas of the coredns Deployment (kubeadm: 2).
     pub coredns_replicas: i32,
     /// The kube-scheduler's configuration (KubeSchedulerConfiguration).
-    pub scheduler: crate::components::scheduler::profile::SchedulerConfiguration,
+    pub scheduler: scheduler::SchedulerConfiguration,
     /// Keep an explanation of every scheduling attempt (`scheduling.jsonl`).
     pub explain_scheduling: bool,
 }
