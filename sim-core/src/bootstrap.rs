@@ -145,7 +145,27 @@ pub fn static_pods(node: &str) -> Vec<Pod> {
         .collect()
 }
 
+/// The objects that exist before any component runs: what the API server
+/// creates itself, then what `kubeadm init` creates in kube-system.
 fn initial_objects(config: &ClusterConfig) -> Vec<Object> {
+    let mut v = api_server_objects();
+    v.extend(kubeadm_config_maps(config));
+    // kubeadm's service accounts for its add-ons (the default accounts come
+    // from the service-account controller).
+    for name in ["coredns", "kube-proxy"] {
+        v.push(Object::from(k8s_openapi::api::core::v1::ServiceAccount {
+            metadata: meta(name, Some("kube-system")),
+            ..Default::default()
+        }));
+    }
+    v.push(kube_proxy_daemon_set());
+    v.extend(coredns(config));
+    v
+}
+
+/// The API server's own objects: the four initial namespaces, the two
+/// system PriorityClasses and the `default/kubernetes` Service.
+fn api_server_objects() -> Vec<Object> {
     let mut v: Vec<Object> = ["default", "kube-node-lease", "kube-public", "kube-system"]
         .iter()
         .map(|n| {
@@ -185,7 +205,13 @@ fn initial_objects(config: &ClusterConfig) -> Vec<Object> {
         }),
         status: None,
     }));
-    // kubeadm's kube-system objects. The pod subnet is flannel's 10.244.0.0/16
+    v
+}
+
+/// kubeadm's kube-system ConfigMaps.
+fn kubeadm_config_maps(config: &ClusterConfig) -> Vec<Object> {
+    let mut v = Vec::new();
+    // The pod subnet is flannel's 10.244.0.0/16
     // (a /24 per node) up to 256 nodes; larger clusters use 10.0.0.0/8, which
     // covers the 10.64.0.0/10 range the kubelets take past the 256th node.
     let pod_subnet = if config.nodes.len() <= 256 {
@@ -205,16 +231,13 @@ fn initial_objects(config: &ClusterConfig) -> Vec<Object> {
             ..Default::default()
         }));
     }
-    // kubeadm's service accounts for its add-ons (the default accounts come
-    // from the service-account controller).
-    for name in ["coredns", "kube-proxy"] {
-        v.push(Object::from(k8s_openapi::api::core::v1::ServiceAccount {
-            metadata: meta(name, Some("kube-system")),
-            ..Default::default()
-        }));
-    }
+    v
+}
+
+/// kubeadm's kube-proxy DaemonSet.
+fn kube_proxy_daemon_set() -> Object {
     let proxy_labels = labels(&[("k8s-app", "kube-proxy")]);
-    v.push(Object::from(DaemonSet {
+    Object::from(DaemonSet {
         metadata: ObjectMeta {
             labels: proxy_labels.clone(),
             ..meta("kube-proxy", Some("kube-system"))
@@ -257,9 +280,18 @@ fn initial_objects(config: &ClusterConfig) -> Vec<Object> {
             ..Default::default()
         }),
         status: None,
-    }));
+    })
+}
+
+/// kubeadm's CoreDNS add-on: the coredns Deployment and the kube-dns Service.
+fn coredns(config: &ClusterConfig) -> Vec<Object> {
+    vec![coredns_deployment(config), kube_dns_service()]
+}
+
+/// The coredns Deployment, as kubeadm writes it.
+fn coredns_deployment(config: &ClusterConfig) -> Object {
     let dns_labels = labels(&[("k8s-app", "kube-dns")]);
-    v.push(Object::from(Deployment {
+    Object::from(Deployment {
         metadata: ObjectMeta {
             labels: dns_labels.clone(),
             ..meta("coredns", Some("kube-system"))
@@ -347,14 +379,19 @@ fn initial_objects(config: &ClusterConfig) -> Vec<Object> {
             ..Default::default()
         }),
         status: None,
-    }));
+    })
+}
+
+/// The kube-dns Service (10.96.0.10), as kubeadm writes it.
+fn kube_dns_service() -> Object {
+    let dns_labels = labels(&[("k8s-app", "kube-dns")]);
     let mut dns_svc = meta("kube-dns", Some("kube-system"));
     dns_svc.labels = labels(&[
         ("k8s-app", "kube-dns"),
         ("kubernetes.io/cluster-service", "true"),
         ("kubernetes.io/name", "CoreDNS"),
     ]);
-    v.push(Object::from(Service {
+    Object::from(Service {
         metadata: dns_svc,
         spec: Some(ServiceSpec {
             cluster_ip: Some("10.96.0.10".into()),
@@ -385,8 +422,7 @@ fn initial_objects(config: &ClusterConfig) -> Vec<Object> {
             ..Default::default()
         }),
         status: None,
-    }));
-    v
+    })
 }
 
 /// Builds a kubeadm-shaped cluster from `config`, seeded with `seed`.

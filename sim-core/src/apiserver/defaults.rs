@@ -2,9 +2,12 @@
 //! (pkg/apis/core/v1/defaults.go, pkg/apis/apps/v1/defaults.go).
 
 use k8s_openapi::api::apps::v1::{
-    DaemonSetUpdateStrategy, DeploymentStrategy, RollingUpdateDaemonSet, RollingUpdateDeployment,
+    DaemonSetSpec, DaemonSetUpdateStrategy, DeploymentSpec, DeploymentStrategy,
+    RollingUpdateDaemonSet, RollingUpdateDeployment,
 };
-use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec, Probe};
+use k8s_openapi::api::core::v1::{
+    Container, Namespace, PodSpec, PodTemplateSpec, Probe, Secret, ServiceSpec,
+};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::api::Object;
@@ -17,40 +20,10 @@ pub fn apply(obj: &mut Object) {
                 pod_spec(spec);
             }
         }
-        Object::Namespace(ns) => {
-            let name = ns.metadata.name.clone().unwrap_or_default();
-            ns.metadata
-                .labels
-                .get_or_insert_with(Default::default)
-                .insert("kubernetes.io/metadata.name".into(), name);
-            let spec = ns.spec.get_or_insert_with(Default::default);
-            if spec.finalizers.is_none() {
-                spec.finalizers = Some(vec!["kubernetes".into()]);
-            }
-            let status = ns.status.get_or_insert_with(Default::default);
-            if status.phase.is_none() {
-                status.phase = Some("Active".into());
-            }
-        }
+        Object::Namespace(ns) => namespace(ns),
         Object::Deployment(d) => {
             if let Some(spec) = d.spec.as_mut() {
-                spec.replicas.get_or_insert(1);
-                spec.revision_history_limit.get_or_insert(10);
-                spec.progress_deadline_seconds.get_or_insert(600);
-                let strategy = spec
-                    .strategy
-                    .get_or_insert_with(DeploymentStrategy::default);
-                let ty = strategy.type_.get_or_insert_with(|| "RollingUpdate".into());
-                if ty == "RollingUpdate" {
-                    let ru = strategy
-                        .rolling_update
-                        .get_or_insert_with(RollingUpdateDeployment::default);
-                    ru.max_surge
-                        .get_or_insert_with(|| IntOrString::String("25%".into()));
-                    ru.max_unavailable
-                        .get_or_insert_with(|| IntOrString::String("25%".into()));
-                }
-                template(&mut spec.template);
+                deployment_spec(spec);
             }
         }
         Object::ReplicaSet(r) => {
@@ -63,19 +36,7 @@ pub fn apply(obj: &mut Object) {
         }
         Object::DaemonSet(d) => {
             if let Some(spec) = d.spec.as_mut() {
-                spec.revision_history_limit.get_or_insert(10);
-                let s = spec
-                    .update_strategy
-                    .get_or_insert_with(DaemonSetUpdateStrategy::default);
-                let ty = s.type_.get_or_insert_with(|| "RollingUpdate".into());
-                if ty == "RollingUpdate" {
-                    let ru = s
-                        .rolling_update
-                        .get_or_insert_with(RollingUpdateDaemonSet::default);
-                    ru.max_unavailable.get_or_insert(IntOrString::Int(1));
-                    ru.max_surge.get_or_insert(IntOrString::Int(0));
-                }
-                template(&mut spec.template);
+                daemon_set_spec(spec);
             }
         }
         Object::StatefulSet(s) => {
@@ -97,39 +58,10 @@ pub fn apply(obj: &mut Object) {
         }
         Object::Service(s) => {
             if let Some(spec) = s.spec.as_mut() {
-                let ty = spec.type_.get_or_insert_with(|| "ClusterIP".into()).clone();
-                spec.session_affinity.get_or_insert_with(|| "None".into());
-                if ty != "ExternalName" {
-                    spec.internal_traffic_policy
-                        .get_or_insert_with(|| "Cluster".into());
-                }
-                if ty == "NodePort" || ty == "LoadBalancer" {
-                    spec.external_traffic_policy
-                        .get_or_insert_with(|| "Cluster".into());
-                }
-                for port in spec.ports.iter_mut().flatten() {
-                    port.protocol.get_or_insert_with(|| "TCP".into());
-                    let unset = match &port.target_port {
-                        None => true,
-                        Some(IntOrString::Int(0)) => true,
-                        Some(IntOrString::String(s)) => s.is_empty(),
-                        _ => false,
-                    };
-                    if unset {
-                        port.target_port = Some(IntOrString::Int(port.port));
-                    }
-                }
+                service_spec(spec);
             }
         }
-        Object::Secret(s) => {
-            s.type_.get_or_insert_with(|| "Opaque".into());
-            if let Some(string_data) = s.string_data.take() {
-                let data = s.data.get_or_insert_with(Default::default);
-                for (k, v) in string_data {
-                    data.insert(k, k8s_openapi::ByteString(v.into_bytes()));
-                }
-            }
-        }
+        Object::Secret(s) => secret(s),
         Object::PersistentVolume(pv) => {
             if let Some(spec) = pv.spec.as_mut() {
                 spec.persistent_volume_reclaim_policy
@@ -156,6 +88,101 @@ pub fn apply(obj: &mut Object) {
                 .get_or_insert_with(|| "Immediate".into());
         }
         _ => {}
+    }
+}
+
+/// The `kubernetes.io/metadata.name` label, the `kubernetes` finalizer and
+/// phase `Active`.
+fn namespace(ns: &mut Namespace) {
+    let name = ns.metadata.name.clone().unwrap_or_default();
+    ns.metadata
+        .labels
+        .get_or_insert_with(Default::default)
+        .insert("kubernetes.io/metadata.name".into(), name);
+    let spec = ns.spec.get_or_insert_with(Default::default);
+    if spec.finalizers.is_none() {
+        spec.finalizers = Some(vec!["kubernetes".into()]);
+    }
+    let status = ns.status.get_or_insert_with(Default::default);
+    if status.phase.is_none() {
+        status.phase = Some("Active".into());
+    }
+}
+
+/// `SetDefaults_Deployment`: 1 replica, 10 revisions, 600 s progress
+/// deadline, RollingUpdate 25 %/25 %.
+fn deployment_spec(spec: &mut DeploymentSpec) {
+    spec.replicas.get_or_insert(1);
+    spec.revision_history_limit.get_or_insert(10);
+    spec.progress_deadline_seconds.get_or_insert(600);
+    let strategy = spec
+        .strategy
+        .get_or_insert_with(DeploymentStrategy::default);
+    let ty = strategy.type_.get_or_insert_with(|| "RollingUpdate".into());
+    if ty == "RollingUpdate" {
+        let ru = strategy
+            .rolling_update
+            .get_or_insert_with(RollingUpdateDeployment::default);
+        ru.max_surge
+            .get_or_insert_with(|| IntOrString::String("25%".into()));
+        ru.max_unavailable
+            .get_or_insert_with(|| IntOrString::String("25%".into()));
+    }
+    template(&mut spec.template);
+}
+
+/// `SetDefaults_DaemonSet`: 10 revisions, RollingUpdate 1 unavailable, 0 surge.
+fn daemon_set_spec(spec: &mut DaemonSetSpec) {
+    spec.revision_history_limit.get_or_insert(10);
+    let s = spec
+        .update_strategy
+        .get_or_insert_with(DaemonSetUpdateStrategy::default);
+    let ty = s.type_.get_or_insert_with(|| "RollingUpdate".into());
+    if ty == "RollingUpdate" {
+        let ru = s
+            .rolling_update
+            .get_or_insert_with(RollingUpdateDaemonSet::default);
+        ru.max_unavailable.get_or_insert(IntOrString::Int(1));
+        ru.max_surge.get_or_insert(IntOrString::Int(0));
+    }
+    template(&mut spec.template);
+}
+
+/// `SetDefaults_Service`: type ClusterIP, no session affinity, traffic
+/// policies Cluster, protocol TCP, targetPort = port.
+fn service_spec(spec: &mut ServiceSpec) {
+    let ty = spec.type_.get_or_insert_with(|| "ClusterIP".into()).clone();
+    spec.session_affinity.get_or_insert_with(|| "None".into());
+    if ty != "ExternalName" {
+        spec.internal_traffic_policy
+            .get_or_insert_with(|| "Cluster".into());
+    }
+    if ty == "NodePort" || ty == "LoadBalancer" {
+        spec.external_traffic_policy
+            .get_or_insert_with(|| "Cluster".into());
+    }
+    for port in spec.ports.iter_mut().flatten() {
+        port.protocol.get_or_insert_with(|| "TCP".into());
+        let unset = match &port.target_port {
+            None => true,
+            Some(IntOrString::Int(0)) => true,
+            Some(IntOrString::String(s)) => s.is_empty(),
+            _ => false,
+        };
+        if unset {
+            port.target_port = Some(IntOrString::Int(port.port));
+        }
+    }
+}
+
+/// Type Opaque; `stringData` folded into `data`.
+fn secret(s: &mut Secret) {
+    s.type_.get_or_insert_with(|| "Opaque".into());
+    if let Some(string_data) = s.string_data.take() {
+        let data = s.data.get_or_insert_with(Default::default);
+        for (k, v) in string_data {
+            data.insert(k, k8s_openapi::ByteString(v.into_bytes()));
+        }
     }
 }
 

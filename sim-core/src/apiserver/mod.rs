@@ -520,71 +520,13 @@ impl ApiServer {
         }
         let mut obj = (*old).clone();
         match &mut obj {
-            Object::Namespace(ns) => {
-                if admission::IMMORTAL_NAMESPACES.contains(&key.name.as_str()) {
-                    return Err(ApiError::new(
-                        Reason::Forbidden,
-                        format!(
-                            "namespaces \"{}\" is forbidden: this namespace may not be deleted",
-                            key.name
-                        ),
-                    ));
-                }
-                if ns.metadata.deletion_timestamp.is_some() {
-                    return Ok(Response::Deleted {
-                        object: old,
-                        gone: false,
-                    });
-                }
-                ns.metadata.deletion_timestamp = Some(time(now));
-                ns.status.get_or_insert_with(Default::default).phase = Some("Terminating".into());
-                return self.write(obj, changes).map(|object| Response::Deleted {
-                    object,
-                    gone: false,
-                });
+            Object::Namespace(_) => {
+                return self.start_namespace_deletion(now, key, old, obj, changes)
             }
             Object::Pod(pod) => {
-                let spec = pod.spec.as_ref();
-                let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref());
-                let unscheduled = spec
-                    .and_then(|s| s.node_name.as_deref())
-                    .is_none_or(str::is_empty);
-                let terminal = matches!(phase, Some("Succeeded" | "Failed"));
-                let mut grace = options
-                    .grace_period_secs
-                    .or(spec.and_then(|s| s.termination_grace_period_seconds))
-                    .unwrap_or(30)
-                    .max(0);
-                if unscheduled || terminal {
-                    grace = 0;
-                }
+                let grace = pod_grace_period(pod, options);
                 if grace > 0 {
-                    let current = pod.metadata.deletion_grace_period_seconds;
-                    if current.is_some_and(|c| c <= grace) {
-                        return Ok(Response::Deleted {
-                            object: old,
-                            gone: false,
-                        });
-                    }
-                    // A second delete may only shorten the grace period, and
-                    // the new one counts from the first delete
-                    // (apiserver/pkg/registry/rest/delete.go BeforeDelete).
-                    let deadline = match (&pod.metadata.deletion_timestamp, current) {
-                        (Some(ts), Some(old_grace)) => {
-                            let first = crate::api::meta::sim_time_of(&ts.0)
-                                .saturating_since(SimTime::ZERO)
-                                .checked_sub(crate::api::meta::secs(old_grace))
-                                .unwrap_or_default();
-                            SimTime::ZERO + first + crate::api::meta::secs(grace)
-                        }
-                        _ => now + crate::api::meta::secs(grace),
-                    };
-                    pod.metadata.deletion_timestamp = Some(time(deadline));
-                    pod.metadata.deletion_grace_period_seconds = Some(grace);
-                    return self.write(obj, changes).map(|object| Response::Deleted {
-                        object,
-                        gone: false,
-                    });
+                    return self.graceful_pod_deletion(now, old, obj, grace, changes);
                 }
                 pod.metadata.deletion_grace_period_seconds = Some(0);
             }
@@ -619,6 +561,84 @@ impl ApiServer {
         let object = change.object.clone();
         changes.push(change);
         Ok(Response::Deleted { object, gone: true })
+    }
+
+    /// Deleting a namespace starts its termination (`deletionTimestamp`,
+    /// phase Terminating); the namespace controller empties it and the
+    /// finalizers go. `default`, `kube-system` and `kube-public` may not be
+    /// deleted.
+    fn start_namespace_deletion(
+        &mut self,
+        now: SimTime,
+        key: &ObjectKey,
+        old: Arc<Object>,
+        mut obj: Object,
+        changes: &mut Vec<Change>,
+    ) -> ApiResult {
+        if admission::IMMORTAL_NAMESPACES.contains(&key.name.as_str()) {
+            return Err(ApiError::new(
+                Reason::Forbidden,
+                format!(
+                    "namespaces \"{}\" is forbidden: this namespace may not be deleted",
+                    key.name
+                ),
+            ));
+        }
+        let Object::Namespace(ns) = &mut obj else {
+            unreachable!("a namespace key names a namespace");
+        };
+        if ns.metadata.deletion_timestamp.is_some() {
+            return Ok(Response::Deleted {
+                object: old,
+                gone: false,
+            });
+        }
+        ns.metadata.deletion_timestamp = Some(time(now));
+        ns.status.get_or_insert_with(Default::default).phase = Some("Terminating".into());
+        self.write(obj, changes).map(|object| Response::Deleted {
+            object,
+            gone: false,
+        })
+    }
+
+    /// A graceful pod deletion: `deletionTimestamp` = now + `grace`, for the
+    /// kubelet to stop the containers. A second delete may only shorten the
+    /// grace period, and the new one counts from the first delete
+    /// (apiserver/pkg/registry/rest/delete.go BeforeDelete).
+    fn graceful_pod_deletion(
+        &mut self,
+        now: SimTime,
+        old: Arc<Object>,
+        mut obj: Object,
+        grace: i64,
+        changes: &mut Vec<Change>,
+    ) -> ApiResult {
+        let Object::Pod(pod) = &mut obj else {
+            unreachable!("a pod key names a pod");
+        };
+        let current = pod.metadata.deletion_grace_period_seconds;
+        if current.is_some_and(|c| c <= grace) {
+            return Ok(Response::Deleted {
+                object: old,
+                gone: false,
+            });
+        }
+        let deadline = match (&pod.metadata.deletion_timestamp, current) {
+            (Some(ts), Some(old_grace)) => {
+                let first = crate::api::meta::sim_time_of(&ts.0)
+                    .saturating_since(SimTime::ZERO)
+                    .checked_sub(crate::api::meta::secs(old_grace))
+                    .unwrap_or_default();
+                SimTime::ZERO + first + crate::api::meta::secs(grace)
+            }
+            _ => now + crate::api::meta::secs(grace),
+        };
+        pod.metadata.deletion_timestamp = Some(time(deadline));
+        pod.metadata.deletion_grace_period_seconds = Some(grace);
+        self.write(obj, changes).map(|object| Response::Deleted {
+            object,
+            gone: false,
+        })
     }
 
     /// Writes an object unconditionally (the server's own bookkeeping writes).
@@ -764,4 +784,24 @@ impl ApiServer {
         }
         Ok(())
     }
+}
+
+/// The grace period a pod deletion gets: the request's, else the pod's
+/// `terminationGracePeriodSeconds`, else 30 s; 0 for a pod that never ran
+/// (unscheduled) or has ended.
+fn pod_grace_period(pod: &k8s_openapi::api::core::v1::Pod, options: &DeleteOptions) -> i64 {
+    let spec = pod.spec.as_ref();
+    let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref());
+    let unscheduled = spec
+        .and_then(|s| s.node_name.as_deref())
+        .is_none_or(str::is_empty);
+    let terminal = matches!(phase, Some("Succeeded" | "Failed"));
+    if unscheduled || terminal {
+        return 0;
+    }
+    options
+        .grace_period_secs
+        .or(spec.and_then(|s| s.termination_grace_period_seconds))
+        .unwrap_or(30)
+        .max(0)
 }

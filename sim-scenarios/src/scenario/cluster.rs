@@ -231,6 +231,12 @@ fn timings(
         }
         timings.terminated_pod_gc_threshold = n;
     }
+    check_periods(timings, file)
+}
+
+/// Refuses a period of periodic work that is zero where zero would loop for
+/// ever, or shorter than [`MIN_PERIOD`].
+fn check_periods(timings: &sim_core::config::Timings, file: &Path) -> Result<(), ScenarioError> {
     // (period, field, zero disables it)
     for (v, field, may_be_zero) in [
         (timings.lease_renew_interval, "leaseRenewInterval", false),

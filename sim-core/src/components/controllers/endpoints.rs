@@ -6,7 +6,7 @@
 //! an Unknown node Ready=False, they move to `notReadyAddresses`.
 //! EndpointSlices are not modelled yet.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 use k8s_openapi::api::core::v1::{
     EndpointAddress, EndpointPort, EndpointSubset, Endpoints, ObjectReference, Pod, Service,
@@ -99,89 +99,6 @@ impl EndpointsController {
             {
                 continue;
             }
-            let publish_not_ready = svc
-                .spec
-                .as_ref()
-                .and_then(|s| s.publish_not_ready_addresses)
-                .unwrap_or(false);
-            let mut ready: Vec<EndpointAddress> = Vec::new();
-            let mut not_ready: Vec<EndpointAddress> = Vec::new();
-            let mut ports: BTreeMap<(String, i32, String), ()> = BTreeMap::new();
-            for p in informers
-                .of(Kind::Pod)
-                .iter()
-                .filter(|p| p.namespace() == key.namespace && selects(svc, p))
-            {
-                let Some(pod) = p.as_pod() else { continue };
-                let status = pod.status.as_ref();
-                let ip = status
-                    .and_then(|s| s.pod_ip.clone())
-                    .filter(|ip| !ip.is_empty());
-                let terminal = matches!(
-                    status.and_then(|s| s.phase.as_deref()),
-                    Some("Succeeded" | "Failed")
-                );
-                let Some(ip) = ip else { continue };
-                if terminal || (pod.metadata.deletion_timestamp.is_some() && !publish_not_ready) {
-                    continue;
-                }
-                for sp in svc
-                    .spec
-                    .as_ref()
-                    .and_then(|s| s.ports.as_ref())
-                    .into_iter()
-                    .flatten()
-                {
-                    if let Some(tp) = target_port(sp, pod) {
-                        ports.insert(
-                            (
-                                sp.name.clone().unwrap_or_default(),
-                                tp,
-                                sp.protocol.clone().unwrap_or_else(|| "TCP".into()),
-                            ),
-                            (),
-                        );
-                    }
-                }
-                let address = EndpointAddress {
-                    ip,
-                    node_name: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
-                    target_ref: Some(ObjectReference {
-                        kind: Some("Pod".into()),
-                        name: pod.metadata.name.clone(),
-                        namespace: pod.metadata.namespace.clone(),
-                        uid: pod.metadata.uid.clone(),
-                        ..Default::default()
-                    }),
-                    hostname: None,
-                };
-                if crate::api::conditions::is_pod_ready(pod) || publish_not_ready {
-                    ready.push(address);
-                } else {
-                    not_ready.push(address);
-                }
-            }
-            ready.sort_by(|a, b| a.ip.cmp(&b.ip));
-            not_ready.sort_by(|a, b| a.ip.cmp(&b.ip));
-            let subsets = if ready.is_empty() && not_ready.is_empty() {
-                None
-            } else {
-                Some(vec![EndpointSubset {
-                    addresses: (!ready.is_empty()).then_some(ready),
-                    not_ready_addresses: (!not_ready.is_empty()).then_some(not_ready),
-                    ports: Some(
-                        ports
-                            .into_keys()
-                            .map(|(name, port, protocol)| EndpointPort {
-                                name: (!name.is_empty()).then_some(name),
-                                port,
-                                protocol: Some(protocol),
-                                app_protocol: None,
-                            })
-                            .collect(),
-                    ),
-                }])
-            };
             let want = Endpoints {
                 metadata: ObjectMeta {
                     name: Some(key.name.clone()),
@@ -189,7 +106,7 @@ impl EndpointsController {
                     labels: svc.metadata.labels.clone(),
                     ..Default::default()
                 },
-                subsets,
+                subsets: subsets(svc, &key.namespace, informers),
             };
             match existing.as_deref() {
                 None => ctx.send(Request::Create(Object::from(want))),
@@ -207,4 +124,89 @@ impl EndpointsController {
             }
         }
     }
+}
+
+/// The subsets of a Service's Endpoints: the addresses of the pods it
+/// selects (ready, or not ready unless `publishNotReadyAddresses`), sorted
+/// by IP, with the ports they serve (`endpoints_controller.go` syncService).
+fn subsets(svc: &Service, namespace: &str, informers: &Informers) -> Option<Vec<EndpointSubset>> {
+    let publish_not_ready = svc
+        .spec
+        .as_ref()
+        .and_then(|s| s.publish_not_ready_addresses)
+        .unwrap_or(false);
+    let mut ready: Vec<EndpointAddress> = Vec::new();
+    let mut not_ready: Vec<EndpointAddress> = Vec::new();
+    let mut ports: BTreeSet<(String, i32, String)> = BTreeSet::new();
+    for p in informers
+        .of(Kind::Pod)
+        .iter()
+        .filter(|p| p.namespace() == namespace && selects(svc, p))
+    {
+        let Some(pod) = p.as_pod() else { continue };
+        let status = pod.status.as_ref();
+        let ip = status
+            .and_then(|s| s.pod_ip.clone())
+            .filter(|ip| !ip.is_empty());
+        let terminal = matches!(
+            status.and_then(|s| s.phase.as_deref()),
+            Some("Succeeded" | "Failed")
+        );
+        let Some(ip) = ip else { continue };
+        if terminal || (pod.metadata.deletion_timestamp.is_some() && !publish_not_ready) {
+            continue;
+        }
+        for sp in svc
+            .spec
+            .as_ref()
+            .and_then(|s| s.ports.as_ref())
+            .into_iter()
+            .flatten()
+        {
+            if let Some(tp) = target_port(sp, pod) {
+                ports.insert((
+                    sp.name.clone().unwrap_or_default(),
+                    tp,
+                    sp.protocol.clone().unwrap_or_else(|| "TCP".into()),
+                ));
+            }
+        }
+        let address = EndpointAddress {
+            ip,
+            node_name: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
+            target_ref: Some(ObjectReference {
+                kind: Some("Pod".into()),
+                name: pod.metadata.name.clone(),
+                namespace: pod.metadata.namespace.clone(),
+                uid: pod.metadata.uid.clone(),
+                ..Default::default()
+            }),
+            hostname: None,
+        };
+        if crate::api::conditions::is_pod_ready(pod) || publish_not_ready {
+            ready.push(address);
+        } else {
+            not_ready.push(address);
+        }
+    }
+    if ready.is_empty() && not_ready.is_empty() {
+        return None;
+    }
+    ready.sort_by(|a, b| a.ip.cmp(&b.ip));
+    not_ready.sort_by(|a, b| a.ip.cmp(&b.ip));
+    Some(vec![EndpointSubset {
+        addresses: (!ready.is_empty()).then_some(ready),
+        not_ready_addresses: (!not_ready.is_empty()).then_some(not_ready),
+        ports: Some(
+            ports
+                .into_iter()
+                .map(|(name, port, protocol)| EndpointPort {
+                    name: (!name.is_empty()).then_some(name),
+                    port,
+                    protocol: Some(protocol),
+                    app_protocol: None,
+                })
+                .collect(),
+        ),
+    }])
 }

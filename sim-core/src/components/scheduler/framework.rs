@@ -209,6 +209,65 @@ pub struct Feasible<'a> {
     pub totals: Vec<i64>,
 }
 
+/// The totals of the plugins a [`Verdict`] holds, without explanation: each
+/// verdict's weighted sum of the unnormalized memoized scores, then
+/// TaintToleration's DefaultNormalizeScore (reversed), which needs the
+/// maximum.
+fn memoized_totals(
+    profile: &CompiledProfile,
+    feasible: &[usize],
+    verdicts: &Verdicts,
+    totals: &mut Vec<i64>,
+) {
+    let mut max = 0;
+    totals.extend(feasible.iter().map(|&i| {
+        let v = verdicts.slot(i);
+        max = max.max(v.taint);
+        v.weighted
+    }));
+    let w = profile.memoized_weights.taint;
+    if w != 0 {
+        let taint = |i: usize| i64::from(verdicts.slot(i).taint);
+        let max = i64::from(max);
+        if max == 0 {
+            totals.iter_mut().for_each(|t| *t += MAX_NODE_SCORE * w);
+        } else {
+            for (t, &i) in totals.iter_mut().zip(feasible) {
+                *t += default_normalize_one(taint(i), max, true) * w;
+            }
+        }
+    }
+}
+
+/// ImageLocality's scores; None (unexplained) when no node has any of the
+/// pod's images, since every node then scores the same 0.
+fn image_locality_scores(
+    pod: &PodInfo,
+    feasible: &[usize],
+    view: &ClusterView<'_>,
+    explain: bool,
+) -> Option<Scored> {
+    let images: Vec<ImageSpread> = pod
+        .images
+        .iter()
+        .map(|i| ImageSpread {
+            image: i.clone(),
+            num_nodes: view.image_nodes.get(i).copied().unwrap_or(0),
+        })
+        .collect();
+    let raw = if images.iter().all(|i| i.num_nodes == 0) {
+        if !explain {
+            return None;
+        }
+        vec![0; feasible.len()]
+    } else {
+        per_node(view.nodes, feasible, |n| {
+            image_locality::score(&images, view.num_nodes, n)
+        })
+    };
+    Some(Scored::unnormalized(raw))
+}
+
 /// PreScore, Score, NormalizeScore and weighting over the feasible nodes. The
 /// plugins a [`Verdict`] holds are read from `verdicts`, not run again.
 pub fn score_nodes(
@@ -228,27 +287,7 @@ pub fn score_nodes(
         // The parts are added plugin by plugin below.
         totals.resize(feasible.len(), 0);
     } else {
-        // Each verdict's weighted sum of the unnormalized memoized scores,
-        // then TaintToleration's DefaultNormalizeScore (reversed), which
-        // needs the maximum.
-        let mut max = 0;
-        totals.extend(feasible.iter().map(|&i| {
-            let v = verdicts.slot(i);
-            max = max.max(v.taint);
-            v.weighted
-        }));
-        let w = profile.memoized_weights.taint;
-        if w != 0 {
-            let taint = |i: usize| i64::from(verdicts.slot(i).taint);
-            let max = i64::from(max);
-            if max == 0 {
-                totals.iter_mut().for_each(|t| *t += MAX_NODE_SCORE * w);
-            } else {
-                for (t, &i) in totals.iter_mut().zip(feasible) {
-                    *t += default_normalize_one(taint(i), max, true) * w;
-                }
-            }
-        }
+        memoized_totals(profile, feasible, verdicts, &mut totals);
     }
     let mut out = Scores {
         totals,
@@ -284,28 +323,7 @@ pub fn score_nodes(
                 let raw = per_node(view.nodes, feasible, |n| node_affinity::score(pod, n));
                 Some(Scored::default_normalized(raw, false))
             }
-            PluginId::ImageLocality => {
-                let images: Vec<ImageSpread> = pod
-                    .images
-                    .iter()
-                    .map(|i| ImageSpread {
-                        image: i.clone(),
-                        num_nodes: view.image_nodes.get(i).copied().unwrap_or(0),
-                    })
-                    .collect();
-                let raw = if images.iter().all(|i| i.num_nodes == 0) {
-                    // No node has any of the images: every node scores the same 0.
-                    if !explain {
-                        continue;
-                    }
-                    vec![0; feasible.len()]
-                } else {
-                    per_node(view.nodes, feasible, |n| {
-                        image_locality::score(&images, view.num_nodes, n)
-                    })
-                };
-                Some(Scored::unnormalized(raw))
-            }
+            PluginId::ImageLocality => image_locality_scores(pod, feasible, view, explain),
             PluginId::PodTopologySpread => {
                 let mut constraints = pod_topology_spread::pod_constraints(pod, "ScheduleAnyway");
                 let defaulted = pod.spread_constraints.is_empty();
