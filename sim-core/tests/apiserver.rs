@@ -1015,6 +1015,31 @@ fn invalid_error_names_the_group_qualified_kind() {
     );
 }
 
+/// pkg/apis/networking/validation/validation.go ValidateIngressSpec: an
+/// Ingress with neither `defaultBackend` nor `rules` is refused, the rules
+/// slice printed with Go's `%#v`.
+#[test]
+fn an_ingress_without_backend_or_rules_is_invalid() {
+    let mut api = api();
+    let ingress = |spec: Value| {
+        decode(
+            Kind::Ingress,
+            json!({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+                   "metadata": {"name": "web", "namespace": "default"}, "spec": spec}),
+        )
+    };
+    assert_eq!(
+        create_err(&mut api, ingress(json!({}))).message,
+        "Ingress.networking.k8s.io \"web\" is invalid: spec: Invalid value: []networking.IngressRule(nil): either `defaultBackend` or `rules` must be specified"
+    );
+    assert_eq!(
+        create_err(&mut api, ingress(json!({"rules": [], "ingressClassName": "nginx"}))).message,
+        "Ingress.networking.k8s.io \"web\" is invalid: spec: Invalid value: []networking.IngressRule{}: either `defaultBackend` or `rules` must be specified"
+    );
+    let backend = json!({"service": {"name": "web", "port": {"number": 80}}});
+    create(&mut api, at(0), ingress(json!({"defaultBackend": backend})));
+}
+
 // ---------------------------------------------------------------------------
 // Optimistic concurrency
 // ---------------------------------------------------------------------------

@@ -202,6 +202,7 @@ fn spec(obj: &Object, causes: &mut Vec<String>) {
                 }
             }
         }
+        Object::Ingress(ing) => ingress_spec(ing.spec.as_ref(), causes),
         Object::Node(n) => {
             let res = n.status.as_ref();
             for (name, q) in res.and_then(|s| s.capacity.as_ref()).into_iter().flatten() {
@@ -209,6 +210,24 @@ fn spec(obj: &Object, causes: &mut Vec<String>) {
             }
         }
         _ => {}
+    }
+}
+
+/// `ValidateIngressSpec` (pkg/apis/networking/validation/validation.go): an
+/// Ingress needs a default backend or at least one rule. The bad value is the
+/// rules slice as Go's `%#v` prints it (`[]networking.IngressRule(nil)` when
+/// absent, `{}` when given empty); an absent spec is the zero spec.
+fn ingress_spec(
+    spec: Option<&k8s_openapi::api::networking::v1::IngressSpec>,
+    causes: &mut Vec<String>,
+) {
+    let rules = spec.and_then(|s| s.rules.as_ref());
+    let has_backend = spec.is_some_and(|s| s.default_backend.is_some());
+    if rules.is_none_or(Vec::is_empty) && !has_backend {
+        let shown = if rules.is_some() { "{}" } else { "(nil)" };
+        causes.push(format!(
+            "spec: Invalid value: []networking.IngressRule{shown}: either `defaultBackend` or `rules` must be specified"
+        ));
     }
 }
 
