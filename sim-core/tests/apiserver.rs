@@ -1015,6 +1015,74 @@ fn invalid_error_names_the_group_qualified_kind() {
     );
 }
 
+/// pkg/apis/core/validation/validation.go ValidateTolerations: v1.33 knows
+/// only the operators `Equal` and `Exists` and the three taint effects; an
+/// empty key needs `Exists`, `tolerationSeconds` needs `NoExecute`, and the
+/// value is checked against the operator (reported at `.operator`).
+#[test]
+fn tolerations_are_validated_in_pods_and_templates() {
+    let mut api = api();
+    let with = |tolerations: Value| {
+        let mut v = pod_json("p", "nginx");
+        v["spec"]["tolerations"] = tolerations;
+        pod_from(v)
+    };
+    let cases = [
+        (
+            json!([{"key": "cores", "operator": "Gt", "value": "4", "effect": "NoSchedule"}]),
+            "spec.tolerations[0].operator: Unsupported value: \"Gt\": supported values: \"Equal\", \"Exists\"",
+        ),
+        (
+            json!([{"operator": "Equal", "value": "x"}]),
+            "spec.tolerations[0].operator: Invalid value: \"Equal\": operator must be Exists when `key` is empty, which means \"match all values and all keys\"",
+        ),
+        (
+            json!([{"key": "k", "operator": "Exists", "effect": "NoSchedule", "tolerationSeconds": 5}]),
+            "spec.tolerations[0].effect: Invalid value: \"NoSchedule\": effect must be 'NoExecute' when `tolerationSeconds` is set",
+        ),
+        (
+            json!([{"key": "k", "operator": "Exists", "value": "v"}]),
+            "spec.tolerations[0].operator: Invalid value: \"v\": value must be empty when `operator` is 'Exists'",
+        ),
+        (
+            json!([{"key": "k", "value": "-v"}]),
+            "spec.tolerations[0].operator: Invalid value: \"-v\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+        ),
+        (
+            json!([{"key": "k", "operator": "Exists", "effect": "NoEvict"}]),
+            "spec.tolerations[0].effect: Unsupported value: \"NoEvict\": supported values: \"NoSchedule\", \"PreferNoSchedule\", \"NoExecute\"",
+        ),
+        (
+            json!([{"key": "a/b/c", "operator": "Exists"}]),
+            "spec.tolerations[0].key: Invalid value: \"a/b/c\": a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
+        ),
+    ];
+    for (tolerations, cause) in cases {
+        assert_eq!(
+            create_err(&mut api, with(tolerations)).message,
+            format!("Pod \"p\" is invalid: {cause}")
+        );
+    }
+    // Every workload template goes through the same pod-spec validation.
+    let mut d = deployment_json("web");
+    d["spec"]["template"]["spec"]["tolerations"] =
+        json!([{"key": "cores", "operator": "Lt", "value": "4"}]);
+    assert_eq!(
+        create_err(&mut api, decode(Kind::Deployment, d)).message,
+        "Deployment.apps \"web\" is invalid: spec.template.spec.tolerations[0].operator: Unsupported value: \"Lt\": supported values: \"Equal\", \"Exists\""
+    );
+    // Valid ones: match-everything, a key with Equal and a value, NoExecute with seconds.
+    create(
+        &mut api,
+        at(0),
+        with(json!([
+            {"operator": "Exists"},
+            {"key": "dedicated", "value": "gpu", "effect": "NoSchedule"},
+            {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 30}
+        ])),
+    );
+}
+
 /// pkg/apis/networking/validation/validation.go ValidateIngressSpec: an
 /// Ingress with neither `defaultBackend` nor `rules` is refused, the rules
 /// slice printed with Go's `%#v`.

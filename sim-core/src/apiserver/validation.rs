@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use k8s_openapi::api::core::v1::{Container, PodSpec};
+use k8s_openapi::api::core::v1::{Container, PodSpec, Toleration};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 
 use crate::api::labels::Selector;
@@ -370,6 +370,68 @@ pub fn pod_spec(spec: &PodSpec, path: &str, causes: &mut Vec<String>) {
                 &format!("{path}.terminationGracePeriodSeconds"),
                 g,
                 "must be greater than or equal to 0",
+            ));
+        }
+    }
+    tolerations(
+        spec.tolerations.as_deref().unwrap_or_default(),
+        &format!("{path}.tolerations"),
+        causes,
+    );
+}
+
+/// `ValidateTolerations` (pkg/apis/core/validation/validation.go), in its
+/// order: the key is a label name; an empty key needs `Exists`;
+/// `tolerationSeconds` needs effect `NoExecute`; `Equal` (or no operator)
+/// needs a label value and `Exists` an empty value, both reported at
+/// `.operator`; other operators (v1.33 has no `Gt`/`Lt` tolerations) and
+/// effects are unsupported.
+fn tolerations(list: &[Toleration], path: &str, causes: &mut Vec<String>) {
+    for (i, t) in list.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        let key = t.key.as_deref().unwrap_or_default();
+        let op = t.operator.as_deref().unwrap_or_default();
+        let value = t.value.as_deref().unwrap_or_default();
+        let effect = t.effect.as_deref().unwrap_or_default();
+        if !key.is_empty() {
+            for msg in is_qualified_name(key) {
+                causes.push(invalid(&format!("{p}.key"), key, &msg));
+            }
+        }
+        if key.is_empty() && op != "Exists" {
+            causes.push(invalid(
+                &format!("{p}.operator"),
+                op,
+                "operator must be Exists when `key` is empty, which means \"match all values and all keys\"",
+            ));
+        }
+        if t.toleration_seconds.is_some() && effect != "NoExecute" {
+            causes.push(invalid(
+                &format!("{p}.effect"),
+                effect,
+                "effect must be 'NoExecute' when `tolerationSeconds` is set",
+            ));
+        }
+        match op {
+            "Equal" | "" => {
+                let errs = is_valid_label_value(value);
+                if !errs.is_empty() {
+                    causes.push(invalid(&format!("{p}.operator"), value, &errs.join(";")));
+                }
+            }
+            "Exists" if !value.is_empty() => causes.push(invalid(
+                &format!("{p}.operator"),
+                value,
+                "value must be empty when `operator` is 'Exists'",
+            )),
+            "Exists" => {}
+            other => causes.push(format!(
+                "{p}.operator: Unsupported value: \"{other}\": supported values: \"Equal\", \"Exists\""
+            )),
+        }
+        if !matches!(effect, "" | "NoSchedule" | "PreferNoSchedule" | "NoExecute") {
+            causes.push(format!(
+                "{p}.effect: Unsupported value: \"{effect}\": supported values: \"NoSchedule\", \"PreferNoSchedule\", \"NoExecute\""
             ));
         }
     }
