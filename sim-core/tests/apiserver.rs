@@ -1015,6 +1015,71 @@ fn invalid_error_names_the_group_qualified_kind() {
     );
 }
 
+/// pkg/apis/apps/validation/validation.go ValidateRollingUpdateDeployment:
+/// maxSurge and maxUnavailable must each be a non-negative int or a
+/// percentage (ValidatePositiveIntOrPercent), not both 0, and
+/// maxUnavailable at most 100%. The IntOrString prints through String().
+#[test]
+fn rolling_update_values_must_be_ints_or_percentages() {
+    let mut api = api();
+    let with = |ru: Value| {
+        let mut v = deployment_json("web");
+        v["spec"]["strategy"] = json!({"type": "RollingUpdate", "rollingUpdate": ru});
+        decode(Kind::Deployment, v)
+    };
+    let percent = "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
+    let path = "spec.strategy.rollingUpdate";
+    let cases = [
+        (json!({"maxSurge": "oops"}), format!("{path}.maxSurge: Invalid value: oops: {percent}")),
+        (json!({"maxUnavailable": "5"}), format!("{path}.maxUnavailable: Invalid value: 5: {percent}")),
+        (
+            json!({"maxSurge": -1}),
+            format!("{path}.maxSurge: Invalid value: -1: must be greater than or equal to 0"),
+        ),
+        (
+            json!({"maxSurge": 0, "maxUnavailable": "0%"}),
+            format!("{path}.maxUnavailable: Invalid value: 0%: may not be 0 when `maxSurge` is 0"),
+        ),
+        (
+            json!({"maxUnavailable": "110%"}),
+            format!("{path}.maxUnavailable: Invalid value: 110%: must not be greater than 100%"),
+        ),
+        (
+            json!({"maxSurge": "oops", "maxUnavailable": 0}),
+            format!("[{path}.maxSurge: Invalid value: oops: {percent}, {path}.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` is 0]"),
+        ),
+    ];
+    for (ru, cause) in cases {
+        assert_eq!(
+            create_err(&mut api, with(ru)).message,
+            format!("Deployment.apps \"web\" is invalid: {cause}")
+        );
+    }
+    let mut recreate = deployment_json("web");
+    recreate["spec"]["strategy"] = json!({"type": "Recreate", "rollingUpdate": {"maxSurge": 1}});
+    assert_eq!(
+        create_err(&mut api, decode(Kind::Deployment, recreate)).message,
+        "Deployment.apps \"web\" is invalid: spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'Recreate'"
+    );
+    // An update is validated the same way.
+    let stored = create(
+        &mut api,
+        at(0),
+        with(json!({"maxSurge": 0, "maxUnavailable": "100%"})),
+    );
+    let mut v = to_json(&stored);
+    v["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] = json!("half");
+    let e = error(handle(
+        &mut api,
+        at(1),
+        Request::Update(decode(Kind::Deployment, v)),
+    ));
+    assert_eq!(
+        e.message,
+        format!("Deployment.apps \"web\" is invalid: [{path}.maxUnavailable: Invalid value: half: {percent}, {path}.maxUnavailable: Invalid value: half: may not be 0 when `maxSurge` is 0]")
+    );
+}
+
 /// pkg/apis/core/validation/validation.go ValidateTolerations: v1.33 knows
 /// only the operators `Equal` and `Exists` and the three taint effects; an
 /// empty key needs `Exists`, `tolerationSeconds` needs `NoExecute`, and the

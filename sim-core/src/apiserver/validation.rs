@@ -4,8 +4,10 @@
 
 use std::collections::BTreeSet;
 
+use k8s_openapi::api::apps::v1::{DeploymentStrategy, RollingUpdateDeployment};
 use k8s_openapi::api::core::v1::{Container, PodSpec, Toleration};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::api::labels::Selector;
 use crate::api::quantity::Quantity;
@@ -123,6 +125,9 @@ fn spec(obj: &Object, causes: &mut Vec<String>) {
                         ));
                     }
                 }
+                if let Some(strategy) = &spec.strategy {
+                    deployment_strategy(strategy, causes);
+                }
             }
         },
         Object::ReplicaSet(r) => {
@@ -228,6 +233,103 @@ fn ingress_spec(
         causes.push(format!(
             "spec: Invalid value: []networking.IngressRule{shown}: either `defaultBackend` or `rules` must be specified"
         ));
+    }
+}
+
+/// `ValidateDeploymentStrategy` (pkg/apis/apps/validation/validation.go)
+/// for the two known types; the defaults have filled RollingUpdate's values.
+fn deployment_strategy(strategy: &DeploymentStrategy, causes: &mut Vec<String>) {
+    let path = "spec.strategy.rollingUpdate";
+    match (strategy.type_.as_deref(), &strategy.rolling_update) {
+        (Some("Recreate"), Some(_)) => causes.push(format!(
+            "{path}: Forbidden: may not be specified when strategy `type` is 'Recreate'"
+        )),
+        (Some("RollingUpdate"), Some(ru)) => rolling_update_deployment(ru, path, causes),
+        _ => {}
+    }
+}
+
+/// `ValidateRollingUpdateDeployment`: each value a non-negative int or a
+/// percentage (`ValidatePositiveIntOrPercent`, `IsValidPercent`), not both
+/// 0, and maxUnavailable at most 100% (`IsNotMoreThan100Percent`). An
+/// IntOrString prints through its `String()` (field.Error's Stringer case):
+/// the number, or the string unquoted.
+fn rolling_update_deployment(ru: &RollingUpdateDeployment, path: &str, causes: &mut Vec<String>) {
+    let zero = IntOrString::Int(0);
+    let unavailable = ru.max_unavailable.as_ref().unwrap_or(&zero);
+    let surge = ru.max_surge.as_ref().unwrap_or(&zero);
+    let unavailable_path = format!("{path}.maxUnavailable");
+    positive_int_or_percent(unavailable, &unavailable_path, causes);
+    positive_int_or_percent(surge, &format!("{path}.maxSurge"), causes);
+    if int_or_percent_value(unavailable) == 0 && int_or_percent_value(surge) == 0 {
+        causes.push(format!(
+            "{unavailable_path}: Invalid value: {}: may not be 0 when `maxSurge` is 0",
+            shown(unavailable)
+        ));
+    }
+    if percent_value(unavailable).is_some_and(|p| p > 100) {
+        causes.push(format!(
+            "{unavailable_path}: Invalid value: {}: must not be greater than 100%",
+            shown(unavailable)
+        ));
+    }
+}
+
+/// `IntOrString.String()`.
+fn shown(v: &IntOrString) -> String {
+    match v {
+        IntOrString::Int(i) => i.to_string(),
+        IntOrString::String(s) => s.clone(),
+    }
+}
+
+/// `IsValidPercent`: `^[0-9]+%$`.
+fn is_valid_percent(s: &str) -> bool {
+    s.strip_suffix('%')
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Go's `strconv.Atoi` with its error dropped: 0 when the text is not a
+/// number, the nearest bound when it overflows.
+fn atoi(s: &str) -> i64 {
+    s.parse()
+        .unwrap_or_else(|e: std::num::ParseIntError| match e.kind() {
+            std::num::IntErrorKind::PosOverflow => i64::MAX,
+            std::num::IntErrorKind::NegOverflow => i64::MIN,
+            _ => 0,
+        })
+}
+
+/// `getPercentValue`: the number of a valid percent string.
+fn percent_value(v: &IntOrString) -> Option<i64> {
+    match v {
+        IntOrString::String(s) if is_valid_percent(s) => Some(atoi(&s[..s.len() - 1])),
+        _ => None,
+    }
+}
+
+/// `getIntOrPercentValue`: a valid percent's number, else `IntValue()`
+/// (an int, or `strconv.Atoi` of the string, 0 when it does not parse).
+fn int_or_percent_value(v: &IntOrString) -> i64 {
+    match (percent_value(v), v) {
+        (Some(p), _) => p,
+        (None, IntOrString::Int(i)) => i64::from(*i),
+        (None, IntOrString::String(s)) => atoi(s),
+    }
+}
+
+/// `ValidatePositiveIntOrPercent`.
+fn positive_int_or_percent(v: &IntOrString, path: &str, causes: &mut Vec<String>) {
+    match v {
+        IntOrString::String(s) if !is_valid_percent(s) => causes.push(format!(
+            "{path}: Invalid value: {s}: a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"
+        )),
+        IntOrString::Int(i) if *i < 0 => causes.push(invalid_int(
+            path,
+            i64::from(*i),
+            "must be greater than or equal to 0",
+        )),
+        _ => {}
     }
 }
 

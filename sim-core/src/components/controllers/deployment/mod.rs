@@ -12,8 +12,8 @@ mod rollout;
 mod util;
 
 pub use util::{
-    append_revision_history, max_unavailable, proportional_sizes, resolve_fenceposts, scaled_value,
-    template_hash, Share,
+    append_revision_history, max_surge, max_unavailable, proportional_sizes, resolve_fenceposts,
+    scaled_value, template_hash, Share,
 };
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -205,10 +205,9 @@ impl DeploymentController {
                 .is_some_and(|t| without_hash(t) == template)
         });
         let new_rs = new_idx.map(|i| rss.remove(i));
-        let (surge, _) = resolve_fenceposts(&d);
         let mut plan = Plan {
             replicas: spec.replicas.unwrap_or(1),
-            surge,
+            surge: max_surge(&d),
             d: d.clone(),
             d_obj: d_obj.clone(),
             new_rs,
@@ -237,9 +236,19 @@ impl DeploymentController {
         let recreate = spec.strategy.as_ref().and_then(|s| s.type_.as_deref()) == Some("Recreate");
         if recreate {
             self.rollout_recreate(ctx, informers, &mut plan);
-        } else {
+        } else if resolve_fenceposts(&d).is_ok() {
             self.rollout_rolling(ctx, &mut plan);
         }
+        // Else maxSurge or maxUnavailable is neither an int nor a percentage,
+        // which the API server refuses (only an object stored before that
+        // validation gets here). rolloutRolling then fails in
+        // NewRSNewReplicas (GetScaledValueFromIntOrPercent of maxSurge) and
+        // syncDeployment returns the error, writing nothing and retrying
+        // with back-off until the Deployment changes; reading the value as 0
+        // would instead roll out with surge 0, unavailable 1. (For a bad
+        // maxUnavailable alone the real controller gets a little further,
+        // taking it as 0 when scaling old ReplicaSets down; the sync is
+        // skipped here too.)
     }
 
     fn scale(&mut self, ctx: &mut Ctx<'_>, plan: &Plan, rs: &mut ReplicaSet, to: i32) -> bool {
