@@ -4,8 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use k8s_openapi::api::apps::v1::{DeploymentStrategy, RollingUpdateDeployment};
-use k8s_openapi::api::core::v1::{Container, PodSpec, Toleration};
+use k8s_openapi::api::apps::v1::{DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment};
+use k8s_openapi::api::core::v1::{Container, PodSpec, ServiceSpec, Toleration};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
@@ -99,36 +99,7 @@ fn spec(obj: &Object, causes: &mut Vec<String>) {
         },
         Object::Deployment(d) => match &d.spec {
             None => causes.push(required("spec.selector")),
-            Some(spec) => {
-                if spec.replicas.is_some_and(|r| r < 0) {
-                    causes.push(invalid_int(
-                        "spec.replicas",
-                        i64::from(spec.replicas.unwrap_or(0)),
-                        "must be greater than or equal to 0",
-                    ));
-                }
-                workload_template(
-                    "deployment",
-                    &spec.selector,
-                    spec.template.metadata.as_ref(),
-                    causes,
-                );
-                match &spec.template.spec {
-                    Some(ps) => pod_spec(ps, "spec.template.spec", causes),
-                    None => causes.push(required("spec.template.spec.containers")),
-                }
-                if let Some(ps) = &spec.template.spec {
-                    if ps.restart_policy.as_deref().is_some_and(|r| r != "Always") {
-                        causes.push(format!(
-                            "spec.template.spec.restartPolicy: Unsupported value: \"{}\": supported values: \"Always\"",
-                            ps.restart_policy.as_deref().unwrap_or_default()
-                        ));
-                    }
-                }
-                if let Some(strategy) = &spec.strategy {
-                    deployment_strategy(strategy, causes);
-                }
-            }
+            Some(spec) => deployment_spec(spec, causes),
         },
         Object::ReplicaSet(r) => {
             if let Some(spec) = &r.spec {
@@ -154,31 +125,8 @@ fn spec(obj: &Object, causes: &mut Vec<String>) {
             }
         }
         Object::Service(svc) => {
-            let Some(spec) = &svc.spec else { return };
-            let ty = spec.type_.as_deref().unwrap_or("ClusterIP");
-            if !matches!(
-                ty,
-                "ClusterIP" | "NodePort" | "LoadBalancer" | "ExternalName"
-            ) {
-                causes.push(format!(
-                    "spec.type: Unsupported value: \"{ty}\": supported values: \"ClusterIP\", \"ExternalName\", \"LoadBalancer\", \"NodePort\""
-                ));
-            }
-            let headless = spec.cluster_ip.as_deref() == Some("None");
-            let ports = spec.ports.as_deref().unwrap_or_default();
-            if ports.is_empty() && ty != "ExternalName" && !headless {
-                causes.push(required("spec.ports"));
-            }
-            for (i, p) in ports.iter().enumerate() {
-                if !(1..=65535).contains(&p.port) {
-                    causes.push(format!("spec.ports[{i}].port: Invalid value: {}: must be between 1 and 65535, inclusive", p.port));
-                }
-                if ports.len() > 1 && p.name.as_deref().is_none_or(str::is_empty) {
-                    causes.push(required(&format!("spec.ports[{i}].name")));
-                }
-            }
-            if ty == "ExternalName" && spec.external_name.as_deref().is_none_or(str::is_empty) {
-                causes.push(required("spec.externalName"));
+            if let Some(spec) = &svc.spec {
+                service_spec(spec, causes);
             }
         }
         Object::StatefulSet(st) => match &st.spec {
@@ -215,6 +163,72 @@ fn spec(obj: &Object, causes: &mut Vec<String>) {
             }
         }
         _ => {}
+    }
+}
+
+/// `ValidateDeploymentSpec` (pkg/apis/apps/validation/validation.go): the
+/// replicas, the selector and template, then the strategy.
+fn deployment_spec(spec: &DeploymentSpec, causes: &mut Vec<String>) {
+    if spec.replicas.is_some_and(|r| r < 0) {
+        causes.push(invalid_int(
+            "spec.replicas",
+            i64::from(spec.replicas.unwrap_or(0)),
+            "must be greater than or equal to 0",
+        ));
+    }
+    workload_template(
+        "deployment",
+        &spec.selector,
+        spec.template.metadata.as_ref(),
+        causes,
+    );
+    match &spec.template.spec {
+        Some(ps) => pod_spec(ps, "spec.template.spec", causes),
+        None => causes.push(required("spec.template.spec.containers")),
+    }
+    if let Some(ps) = &spec.template.spec {
+        if ps.restart_policy.as_deref().is_some_and(|r| r != "Always") {
+            causes.push(format!(
+                "spec.template.spec.restartPolicy: Unsupported value: \"{}\": supported values: \"Always\"",
+                ps.restart_policy.as_deref().unwrap_or_default()
+            ));
+        }
+    }
+    if let Some(strategy) = &spec.strategy {
+        deployment_strategy(strategy, causes);
+    }
+}
+
+/// The Service checks kubesim makes (pkg/apis/core/validation
+/// ValidateService): the type, the ports, the external name.
+fn service_spec(spec: &ServiceSpec, causes: &mut Vec<String>) {
+    let ty = spec.type_.as_deref().unwrap_or("ClusterIP");
+    if !matches!(
+        ty,
+        "ClusterIP" | "NodePort" | "LoadBalancer" | "ExternalName"
+    ) {
+        causes.push(format!(
+            "spec.type: Unsupported value: \"{ty}\": supported values: \"ClusterIP\", \"ExternalName\", \"LoadBalancer\", \"NodePort\""
+        ));
+    }
+    let headless = spec.cluster_ip.as_deref() == Some("None");
+    let ports = spec.ports.as_deref().unwrap_or_default();
+    if ports.is_empty() && ty != "ExternalName" && !headless {
+        causes.push(required("spec.ports"));
+    }
+    for (i, p) in ports.iter().enumerate() {
+        if !(1..=65535).contains(&p.port) {
+            causes.push(format!(
+                "spec.ports[{i}].port: Invalid value: {}: must be between 1 and 65535, inclusive",
+                p.port
+            ));
+        }
+        if ports.len() > 1 && p.name.as_deref().is_none_or(str::is_empty) {
+            causes.push(required(&format!("spec.ports[{i}].name")));
+        }
+    }
+    if ty == "ExternalName" && spec.external_name.as_deref().is_none_or(str::is_empty) {
+        causes.push(required("spec.externalName"));
     }
 }
 
