@@ -1080,6 +1080,82 @@ fn rolling_update_values_must_be_ints_or_percentages() {
     );
 }
 
+/// pkg/apis/core/validation/validation.go validateNodeAffinity (v1.33):
+/// required terms must have valid label values (ValidateNodeSelectorRequirement
+/// with AllowInvalidLabelValueInRequiredNodeAffinity false on create), the
+/// operator/values rules, a label-name key; preferred terms weigh 1-100 and
+/// may keep invalid values; field requirements are In/NotIn on metadata.name
+/// with one value.
+#[test]
+fn node_affinity_terms_are_validated() {
+    let mut api = api();
+    let with = |affinity: Value| {
+        let mut v = pod_json("p", "nginx");
+        v["spec"]["affinity"] = json!({ "nodeAffinity": affinity });
+        pod_from(v)
+    };
+    let required = |exprs: Value| {
+        with(json!({"requiredDuringSchedulingIgnoredDuringExecution":
+            {"nodeSelectorTerms": [{"matchExpressions": exprs}]}}))
+    };
+    let path = "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms";
+    let label_value = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+    let cases = [
+        (
+            required(json!([{"key": "disktype", "operator": "In", "values": ["ssd", "not valid"]}])),
+            format!("{path}[0].matchExpressions[0].values[1]: Invalid value: \"not valid\": {label_value}"),
+        ),
+        (
+            required(json!([{"key": "disktype", "operator": "In"}])),
+            format!("{path}[0].matchExpressions[0].values: Required value: must be specified when `operator` is 'In' or 'NotIn'"),
+        ),
+        (
+            required(json!([{"key": "disktype", "operator": "Exists", "values": ["ssd"]}])),
+            format!("{path}[0].matchExpressions[0].values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'"),
+        ),
+        (
+            required(json!([{"key": "cores", "operator": "Gt", "values": ["1", "2"]}])),
+            format!("{path}[0].matchExpressions[0].values: Required value: must be specified single value when `operator` is 'Lt' or 'Gt'"),
+        ),
+        (
+            required(json!([{"key": "disktype", "operator": "Equals", "values": ["ssd"]}])),
+            format!("{path}[0].matchExpressions[0].operator: Invalid value: \"Equals\": not a valid selector operator"),
+        ),
+        (
+            with(json!({"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": []}})),
+            format!("{path}: Required value: must have at least one node selector term"),
+        ),
+        (
+            with(json!({"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                {"matchFields": [{"key": "metadata.uid", "operator": "In", "values": ["a", "b"]}]}]}})),
+            format!("[{path}[0].matchFields[0].values: Required value: must be only one value when `operator` is 'In' or 'NotIn' for node field selector, {path}[0].matchFields[0].key: Invalid value: \"metadata.uid\": not a valid field selector key]"),
+        ),
+        (
+            with(json!({"preferredDuringSchedulingIgnoredDuringExecution": [
+                {"weight": 0, "preference": {"matchExpressions": [{"key": "disktype", "operator": "In", "values": ["ssd"]}]}}]})),
+            "spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight: Invalid value: 0: must be in the range 1-100".to_owned(),
+        ),
+    ];
+    for (pod, cause) in cases {
+        assert_eq!(
+            create_err(&mut api, pod).message,
+            format!("Pod \"p\" is invalid: {cause}")
+        );
+    }
+    // Preferred terms keep invalid values; valid required terms pass.
+    create(
+        &mut api,
+        at(0),
+        with(json!({
+            "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                {"matchExpressions": [{"key": "cores", "operator": "Gt", "values": ["4"]}]},
+                {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["worker-1"]}]}]},
+            "preferredDuringSchedulingIgnoredDuringExecution": [
+                {"weight": 5, "preference": {"matchExpressions": [{"key": "disktype", "operator": "In", "values": ["not valid"]}]}}]
+        })),
+    );
+}
+
 /// pkg/apis/core/validation/validation.go ValidateTolerations: v1.33 knows
 /// only the operators `Equal` and `Exists` and the three taint effects; an
 /// empty key needs `Exists`, `tolerationSeconds` needs `NoExecute`, and the

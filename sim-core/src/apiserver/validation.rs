@@ -5,7 +5,9 @@
 use std::collections::BTreeSet;
 
 use k8s_openapi::api::apps::v1::{DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment};
-use k8s_openapi::api::core::v1::{Container, PodSpec, ServiceSpec, Toleration};
+use k8s_openapi::api::core::v1::{
+    Container, NodeAffinity, NodeSelectorTerm, PodSpec, ServiceSpec, Toleration,
+};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
@@ -489,11 +491,124 @@ pub fn pod_spec(spec: &PodSpec, path: &str, causes: &mut Vec<String>) {
             ));
         }
     }
+    if let Some(na) = spec
+        .affinity
+        .as_ref()
+        .and_then(|a| a.node_affinity.as_ref())
+    {
+        node_affinity(na, &format!("{path}.affinity.nodeAffinity"), causes);
+    }
     tolerations(
         spec.tolerations.as_deref().unwrap_or_default(),
         &format!("{path}.tolerations"),
         causes,
     );
+}
+
+/// `validateNodeAffinity` (pkg/apis/core/validation/validation.go, v1.33):
+/// the required selector must have a term and its requirements' values must
+/// be label values (`AllowInvalidLabelValueInRequiredNodeAffinity` is false
+/// on create, and kubesim never stores an invalid one to allow on update);
+/// preferred terms weigh 1-100 and may keep invalid values ("they can
+/// succeed when the cluster has only one node").
+fn node_affinity(na: &NodeAffinity, path: &str, causes: &mut Vec<String>) {
+    if let Some(ns) = &na.required_during_scheduling_ignored_during_execution {
+        let terms_path =
+            format!("{path}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms");
+        if ns.node_selector_terms.is_empty() {
+            causes.push(format!(
+                "{terms_path}: Required value: must have at least one node selector term"
+            ));
+        }
+        for (i, term) in ns.node_selector_terms.iter().enumerate() {
+            node_selector_term(term, false, &format!("{terms_path}[{i}]"), causes);
+        }
+    }
+    let preferred = na
+        .preferred_during_scheduling_ignored_during_execution
+        .as_deref()
+        .unwrap_or_default();
+    for (i, term) in preferred.iter().enumerate() {
+        let p = format!("{path}.preferredDuringSchedulingIgnoredDuringExecution[{i}]");
+        if !(1..=100).contains(&term.weight) {
+            causes.push(invalid_int(
+                &format!("{p}.weight"),
+                i64::from(term.weight),
+                "must be in the range 1-100",
+            ));
+        }
+        node_selector_term(&term.preference, true, &format!("{p}.preference"), causes);
+    }
+}
+
+/// `ValidateNodeSelectorTerm`: its label requirements
+/// (`ValidateNodeSelectorRequirement`) and field requirements
+/// (`ValidateNodeFieldSelectorRequirement`).
+fn node_selector_term(
+    term: &NodeSelectorTerm,
+    allow_invalid_values: bool,
+    path: &str,
+    causes: &mut Vec<String>,
+) {
+    for (j, rq) in term.match_expressions.iter().flatten().enumerate() {
+        let p = format!("{path}.matchExpressions[{j}]");
+        let values = rq.values.as_deref().unwrap_or_default();
+        match rq.operator.as_str() {
+            "In" | "NotIn" if values.is_empty() => causes.push(format!(
+                "{p}.values: Required value: must be specified when `operator` is 'In' or 'NotIn'"
+            )),
+            "Exists" | "DoesNotExist" if !values.is_empty() => causes.push(format!(
+                "{p}.values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'"
+            )),
+            "Gt" | "Lt" if values.len() != 1 => causes.push(format!(
+                "{p}.values: Required value: must be specified single value when `operator` is 'Lt' or 'Gt'"
+            )),
+            "In" | "NotIn" | "Exists" | "DoesNotExist" | "Gt" | "Lt" => {}
+            other => causes.push(invalid(
+                &format!("{p}.operator"),
+                other,
+                "not a valid selector operator",
+            )),
+        }
+        for msg in is_qualified_name(&rq.key) {
+            causes.push(invalid(&format!("{p}.key"), &rq.key, &msg));
+        }
+        if !allow_invalid_values {
+            for (k, value) in values.iter().enumerate() {
+                for msg in is_valid_label_value(value) {
+                    causes.push(invalid(&format!("{p}.values[{k}]"), value, &msg));
+                }
+            }
+        }
+    }
+    for (j, rq) in term.match_fields.iter().flatten().enumerate() {
+        let p = format!("{path}.matchFields[{j}]");
+        let values = rq.values.as_deref().unwrap_or_default();
+        match rq.operator.as_str() {
+            "In" | "NotIn" if values.len() != 1 => causes.push(format!(
+                "{p}.values: Required value: must be only one value when `operator` is 'In' or 'NotIn' for node field selector"
+            )),
+            "In" | "NotIn" => {}
+            other => causes.push(invalid(
+                &format!("{p}.operator"),
+                other,
+                "not a valid selector operator",
+            )),
+        }
+        if rq.key != "metadata.name" {
+            causes.push(invalid(
+                &format!("{p}.key"),
+                &rq.key,
+                "not a valid field selector key",
+            ));
+        } else {
+            for (k, value) in values.iter().enumerate() {
+                for msg in is_dns1123_subdomain(value) {
+                    causes.push(invalid(&format!("{p}.values[{k}]"), value, &msg));
+                }
+            }
+        }
+    }
 }
 
 /// `ValidateTolerations` (pkg/apis/core/validation/validation.go), in its
