@@ -50,6 +50,27 @@ pub struct Change {
     pub prev: Option<Arc<Object>>,
 }
 
+/// The key the API server stores an object under:
+/// `/registry/<resource prefix>/[<namespace>/]<name>`, the prefix being the
+/// resource's plural but for the few of `SpecialDefaultResourcePrefixes`
+/// (pkg/kubeapiserver/default_storage_factory_builder.go): endpoints under
+/// `services/endpoints`, nodes under `minions`, services under
+/// `services/specs`, ingresses under `ingress`.
+pub fn storage_key(kind: Kind, namespace: &str, name: &str) -> String {
+    let prefix = match kind {
+        Kind::Endpoints => "services/endpoints",
+        Kind::Node => "minions",
+        Kind::Service => "services/specs",
+        Kind::Ingress => "ingress",
+        other => other.plural(),
+    };
+    if kind.namespaced() {
+        format!("/registry/{prefix}/{namespace}/{name}")
+    } else {
+        format!("/registry/{prefix}/{name}")
+    }
+}
+
 /// A namespace as it sorts inside the API server's storage keys
 /// `<prefix>/<namespace>/<name>`: followed by its '/', so that `a-b` sorts
 /// before `a` ('-' is below '/') and `a` before `ab`, where plain string
@@ -412,6 +433,26 @@ mod tests {
             [("a".into(), "1".into()), ("b".into(), "1".into())]
         );
         assert_eq!(e.list_at(Kind::ConfigMap, None, 4).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn storage_keys_use_the_special_prefixes() {
+        assert_eq!(
+            storage_key(Kind::Deployment, "default", "web"),
+            "/registry/deployments/default/web"
+        );
+        assert_eq!(
+            storage_key(Kind::Service, "default", "kubernetes"),
+            "/registry/services/specs/default/kubernetes"
+        );
+        assert_eq!(
+            storage_key(Kind::Node, "", "worker-1"),
+            "/registry/minions/worker-1"
+        );
+        assert_eq!(
+            storage_key(Kind::Ingress, "default", "web"),
+            "/registry/ingress/default/web"
+        );
     }
 
     #[test]

@@ -1294,6 +1294,42 @@ fn update_with_a_stale_resource_version_is_409_conflict() {
     );
 }
 
+/// k8s.io/apiserver/pkg/registry/rest defaultUpdatedObjectInfo.Preconditions:
+/// an update carrying a uid must find that uid stored; a copy of a deleted
+/// object does not overwrite the one recreated under its name. The storage's
+/// Preconditions.Check error becomes a Conflict (storage.InterpretUpdateError).
+#[test]
+fn update_carrying_another_uid_is_409_conflict() {
+    let mut api = api();
+    let old = create(&mut api, at(0), deployment("web"));
+    deleted(delete(
+        &mut api,
+        at(1),
+        key(Kind::Deployment, "default", "web"),
+        DeleteOptions::default(),
+    ));
+    let new = create(&mut api, at(1), deployment("web"));
+    let mut stale = (*old).clone();
+    stale.meta_mut().resource_version = None;
+    for req in [Request::Update(stale.clone()), Request::UpdateStatus(stale)] {
+        let e = error(handle(&mut api, at(2), req));
+        assert_eq!(e.reason, Reason::Conflict);
+        assert_eq!(
+            e.message,
+            format!(
+                "Operation cannot be fulfilled on deployments.apps \"web\": StorageError: invalid object, Code: 4, Key: /registry/deployments/default/web, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: {}, UID in object meta: {}",
+                old.uid(),
+                new.uid()
+            )
+        );
+    }
+    // Without a uid the update is not conditional on it.
+    let mut fresh = (*new).clone();
+    fresh.meta_mut().uid = None;
+    fresh.meta_mut().resource_version = None;
+    update(&mut api, at(3), fresh);
+}
+
 #[test]
 fn update_without_a_resource_version_is_unconditional() {
     let mut api = api();

@@ -1153,3 +1153,53 @@ fn endpoints_drop_the_pods_of_an_unknown_node() {
         .iter()
         .all(|a| a["nodeName"] == "worker-1"));
 }
+
+/// A Deployment deleted and created again at the same instant, while the
+/// controller's status write for the old one (computed when its last pod
+/// became available) is still in flight. The write carries the old uid, so
+/// the API server's UID precondition (k8s.io/apiserver/pkg/registry/rest
+/// defaultUpdatedObjectInfo.Preconditions) refuses it: the new Deployment
+/// never shows the old ReplicaSet's 3 available replicas. It used to, 1 ms
+/// after the create.
+#[test]
+fn a_recreated_deployment_does_not_take_the_old_ones_status() {
+    for delay_ms in [4, 5, 6, 7, 8] {
+        let mut c = cluster(2, 5);
+        c.run_until(at(10)).unwrap();
+        let old = ok(c.request("kubectl", Request::Create(deployment("web", 3))));
+        // Run to the instant the ReplicaSet reports 3 available.
+        let mut t = c.now();
+        loop {
+            t += SimDuration::from_millis(1);
+            c.run_until(t).unwrap();
+            let rs = c.etcd().list(Kind::ReplicaSet, Some("default"));
+            if rs
+                .iter()
+                .any(|r| json_of(r)["status"]["availableReplicas"] == 3)
+            {
+                break;
+            }
+        }
+        c.run_until(t + SimDuration::from_millis(delay_ms)).unwrap();
+        ok(c.request(
+            "kubectl",
+            Request::Delete {
+                key: ObjectKey::new(Kind::Deployment, "default", "web"),
+                options: DeleteOptions::default(),
+            },
+        ));
+        let new = ok(c.request("kubectl", Request::Create(deployment("web", 3))));
+        assert_ne!(old.uid(), new.uid());
+        let start = c.now();
+        for ms in 1..=50 {
+            c.run_until(start + SimDuration::from_millis(ms)).unwrap();
+            let d = c.etcd().get(Kind::Deployment, "default", "web").unwrap();
+            assert_eq!(d.uid(), new.uid());
+            let available = json_of(d)["status"]["availableReplicas"].as_i64();
+            assert!(
+                available.unwrap_or(0) == 0,
+                "delete {delay_ms} ms after the ReplicaSet was available: {available:?} available {ms} ms after the create"
+            );
+        }
+    }
+}
