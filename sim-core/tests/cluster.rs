@@ -1203,3 +1203,83 @@ fn a_recreated_deployment_does_not_take_the_old_ones_status() {
         }
     }
 }
+
+/// pkg/controller/controller_ref_manager.go ClaimObject, as
+/// getReplicaSetsForDeployment uses it: a Deployment adopts the orphaned
+/// ReplicaSet its selector matches (here the one `--cascade=orphan` left
+/// behind, whose template is the same, so no new ReplicaSet is made and the
+/// pods stay), but not one that is being deleted.
+#[test]
+fn a_recreated_deployment_adopts_the_orphaned_replicaset() {
+    let mut c = cluster(2, 7);
+    c.run_until(at(10)).unwrap();
+    let old = create_running_deployment(&mut c, "web", 2);
+    let pods_before: BTreeSet<String> = pods_labelled(&c, "app", "web")
+        .iter()
+        .map(|p| p.name().to_owned())
+        .collect();
+    ok(c.request(
+        "kubectl",
+        Request::Delete {
+            key: ObjectKey::new(Kind::Deployment, "default", "web"),
+            options: DeleteOptions {
+                propagation: Some(Propagation::Orphan),
+                ..Default::default()
+            },
+        },
+    ));
+    c.run_until(c.now() + SimDuration::from_secs(5)).unwrap();
+    assert!(c.etcd().get(Kind::Deployment, "default", "web").is_none());
+    let new = ok(c.request("kubectl", Request::Create(deployment("web", 2))));
+    c.run_until(c.now() + SimDuration::from_secs(2)).unwrap();
+    let rss = c.etcd().list(Kind::ReplicaSet, Some("default"));
+    assert_eq!(rss.len(), 1, "no second ReplicaSet");
+    assert_eq!(
+        controller_uid(&rss[0]).map(|(_, _, uid)| uid),
+        Some(new.uid().to_owned())
+    );
+    assert!(replicasets_owned_by(&c, old.uid()).is_empty());
+    let d = c.etcd().get(Kind::Deployment, "default", "web").unwrap();
+    assert_eq!(json_of(d)["status"]["availableReplicas"], 2);
+    let pods_after: BTreeSet<String> = pods_labelled(&c, "app", "web")
+        .iter()
+        .map(|p| p.name().to_owned())
+        .collect();
+    assert_eq!(
+        pods_before, pods_after,
+        "the adopted ReplicaSet keeps its pods"
+    );
+}
+
+#[test]
+fn a_replicaset_being_deleted_is_not_adopted() {
+    let mut c = cluster(2, 8);
+    c.run_until(at(10)).unwrap();
+    let mut rs = json_of(&replicaset("held", 0));
+    rs["metadata"]["labels"] = json!({"app": "web"});
+    rs["metadata"]["finalizers"] = json!(["example.com/hold"]);
+    rs["spec"]["selector"] = json!({"matchLabels": {"app": "web"}});
+    rs["spec"]["template"]["metadata"]["labels"] = json!({"app": "web"});
+    ok(c.request("kubectl", Request::Create(decode(Kind::ReplicaSet, rs))));
+    ok(c.request(
+        "kubectl",
+        Request::Delete {
+            key: ObjectKey::new(Kind::ReplicaSet, "default", "held"),
+            options: DeleteOptions::default(),
+        },
+    ));
+    let d = ok(c.request("kubectl", Request::Create(deployment("web", 1))));
+    c.run_until(c.now() + SimDuration::from_secs(5)).unwrap();
+    let held = c.etcd().get(Kind::ReplicaSet, "default", "held").unwrap();
+    assert!(held.meta().deletion_timestamp.is_some());
+    assert!(
+        controller_uid(held).is_none(),
+        "{:?}",
+        held.meta().owner_references
+    );
+    assert_eq!(
+        replicasets_owned_by(&c, d.uid()).len(),
+        1,
+        "its own ReplicaSet"
+    );
+}
