@@ -1283,3 +1283,31 @@ fn a_replicaset_being_deleted_is_not_adopted() {
         "its own ReplicaSet"
     );
 }
+
+/// ClaimObject's release: a ReplicaSet whose labels no longer match its
+/// Deployment's selector loses the Deployment's ownerReference (a strategic
+/// merge patch deleting it by uid).
+#[test]
+fn a_replicaset_the_selector_no_longer_matches_is_released() {
+    let mut c = cluster(2, 9);
+    c.run_until(at(10)).unwrap();
+    let d = create_running_deployment(&mut c, "web", 1);
+    let rs = replicasets_owned_by(&c, d.uid()).remove(0);
+    ok(c.request(
+        "kubectl",
+        Request::Patch {
+            key: ObjectKey::of(&rs),
+            patch: json!({"metadata": {"labels": {"app": "other"}}}),
+        },
+    ));
+    c.run_until(c.now() + SimDuration::from_secs(1)).unwrap();
+    let rs = c
+        .etcd()
+        .get(Kind::ReplicaSet, "default", rs.name())
+        .unwrap();
+    assert!(
+        controller_uid(rs).is_none(),
+        "{:?}",
+        rs.meta().owner_references
+    );
+}
