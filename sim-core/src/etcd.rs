@@ -9,7 +9,8 @@
 //! Objects are stored as `Arc<Object>` and the same allocation is handed to
 //! watchers and informer caches: nothing is cloned per reader.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
 use crate::api::{ApiError, Kind, Object, Reason};
@@ -49,13 +50,62 @@ pub struct Change {
     pub prev: Option<Arc<Object>>,
 }
 
-type NameKey = (String, String);
+/// The key the API server stores an object under:
+/// `/registry/<resource prefix>/[<namespace>/]<name>`, the prefix being the
+/// resource's plural but for the few of `SpecialDefaultResourcePrefixes`
+/// (pkg/kubeapiserver/default_storage_factory_builder.go): endpoints under
+/// `services/endpoints`, nodes under `minions`, services under
+/// `services/specs`, ingresses under `ingress`.
+pub fn storage_key(kind: Kind, namespace: &str, name: &str) -> String {
+    let prefix = match kind {
+        Kind::Endpoints => "services/endpoints",
+        Kind::Node => "minions",
+        Kind::Service => "services/specs",
+        Kind::Ingress => "ingress",
+        other => other.plural(),
+    };
+    if kind.namespaced() {
+        format!("/registry/{prefix}/{namespace}/{name}")
+    } else {
+        format!("/registry/{prefix}/{name}")
+    }
+}
 
-/// The objects of one kind, by namespace then name (the order of a list).
-/// Two levels so that a read or an overwrite needs no owned key.
+/// A namespace as it sorts inside the API server's storage keys
+/// `<prefix>/<namespace>/<name>`: followed by its '/', so that `a-b` sorts
+/// before `a` ('-' is below '/') and `a` before `ab`, where plain string
+/// order puts `a` first. Namespace names have no '/', so comparing
+/// `<namespace>/` decides the whole key whenever the namespaces differ; a
+/// cluster-scoped kind has the one namespace "" and its keys `<prefix>/<name>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct KeyNamespace(String);
+
+impl Ord for KeyNamespace {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let slash = std::iter::once(b'/');
+        self.0
+            .bytes()
+            .chain(slash.clone())
+            .cmp(other.0.bytes().chain(slash))
+    }
+}
+
+impl PartialOrd for KeyNamespace {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// An object's place in storage-key order.
+type NameKey = (KeyNamespace, String);
+
+/// The objects of one kind, by namespace then name. Two levels so that a
+/// read or an overwrite needs no owned key; `order` holds the namespaces in
+/// storage-key order, which lists follow.
 #[derive(Debug, Default)]
 struct KindStore {
     namespaces: BTreeMap<String, BTreeMap<String, Arc<Object>>>,
+    order: BTreeSet<KeyNamespace>,
     len: usize,
 }
 
@@ -72,10 +122,12 @@ impl KindStore {
     fn insert_new(&mut self, obj: Arc<Object>) {
         let names = match self.namespaces.get_mut(obj.namespace()) {
             Some(names) => names,
-            None => self
-                .namespaces
-                .entry(obj.namespace().to_owned())
-                .or_default(),
+            None => {
+                self.order.insert(KeyNamespace(obj.namespace().to_owned()));
+                self.namespaces
+                    .entry(obj.namespace().to_owned())
+                    .or_default()
+            }
         };
         names.insert(obj.name().to_owned(), obj);
         self.len += 1;
@@ -85,14 +137,21 @@ impl KindStore {
         let names = self.namespaces.get_mut(namespace)?;
         let removed = names.remove(name)?;
         if names.is_empty() {
-            self.namespaces.remove(namespace);
+            // The map's own key, moved out, is the order's key: no allocation.
+            if let Some((owned, _)) = self.namespaces.remove_entry(namespace) {
+                self.order.remove(&KeyNamespace(owned));
+            }
         }
         self.len -= 1;
         Some(removed)
     }
 
+    /// Every object, in storage-key order.
     fn values(&self) -> impl Iterator<Item = &Arc<Object>> {
-        self.namespaces.values().flat_map(BTreeMap::values)
+        self.order
+            .iter()
+            .filter_map(|ns| self.namespaces.get(&ns.0))
+            .flat_map(BTreeMap::values)
     }
 
     fn in_namespace(&self, namespace: &str) -> impl Iterator<Item = &Arc<Object>> {
@@ -113,7 +172,10 @@ pub struct Etcd {
 }
 
 fn name_key(obj: &Object) -> NameKey {
-    (obj.namespace().to_owned(), obj.name().to_owned())
+    (
+        KeyNamespace(obj.namespace().to_owned()),
+        obj.name().to_owned(),
+    )
 }
 
 impl Etcd {
@@ -137,8 +199,9 @@ impl Etcd {
         self.data.get(&kind)?.get(namespace, name)
     }
 
-    /// All objects of a kind (in one namespace, or all when `namespace` is None),
-    /// ordered by namespace then name.
+    /// All objects of a kind (in one namespace, or all when `namespace` is
+    /// None), in the order of the API server's storage keys
+    /// `<prefix>/<namespace>/<name>` (see [`KeyNamespace`]).
     pub fn list(&self, kind: Kind, namespace: Option<&str>) -> Vec<Arc<Object>> {
         let Some(map) = self.data.get(&kind) else {
             return Vec::new();
@@ -191,7 +254,7 @@ impl Etcd {
         }
         Ok(state
             .into_iter()
-            .filter(|((ns, _), _)| namespace.is_none_or(|n| n == ns))
+            .filter(|((ns, _), _)| namespace.is_none_or(|n| n == ns.0))
             .map(|(_, o)| o)
             .collect())
     }
@@ -370,6 +433,65 @@ mod tests {
             [("a".into(), "1".into()), ("b".into(), "1".into())]
         );
         assert_eq!(e.list_at(Kind::ConfigMap, None, 4).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn storage_keys_use_the_special_prefixes() {
+        assert_eq!(
+            storage_key(Kind::Deployment, "default", "web"),
+            "/registry/deployments/default/web"
+        );
+        assert_eq!(
+            storage_key(Kind::Service, "default", "kubernetes"),
+            "/registry/services/specs/default/kubernetes"
+        );
+        assert_eq!(
+            storage_key(Kind::Node, "", "worker-1"),
+            "/registry/minions/worker-1"
+        );
+        assert_eq!(
+            storage_key(Kind::Ingress, "default", "web"),
+            "/registry/ingress/default/web"
+        );
+    }
+
+    #[test]
+    fn lists_follow_the_storage_key_order() {
+        // The real API server lists in the order of its etcd keys
+        // /registry/configmaps/<namespace>/<name>: "a-b/" < "a/" < "ab/"
+        // ('-' 0x2D sorts before '/' 0x2F), where (namespace, name) order
+        // would put "a" first.
+        let mut e = Etcd::new();
+        for (ns, name) in [
+            ("ab", "x"),
+            ("a", "y"),
+            ("a-b", "z"),
+            ("a", "x"),
+            ("a", "x-y"),
+        ] {
+            let mut obj = cm(name, "1");
+            obj.meta_mut().namespace = Some(ns.into());
+            e.create(obj).unwrap();
+        }
+        let keys = |list: Vec<Arc<Object>>| -> Vec<String> {
+            list.iter()
+                .map(|o| format!("{}/{}", o.namespace(), o.name()))
+                .collect()
+        };
+        let want = ["a-b/z", "a/x", "a/x-y", "a/y", "ab/x"];
+        assert_eq!(keys(e.list(Kind::ConfigMap, None)), want);
+        let at = e.revision();
+        e.delete(Kind::ConfigMap, "a-b", "z");
+        assert_eq!(keys(e.list_at(Kind::ConfigMap, None, at).unwrap()), want);
+        assert_eq!(
+            keys(e.list(Kind::ConfigMap, Some("a"))),
+            ["a/x", "a/x-y", "a/y"]
+        );
+        // An emptied namespace leaves the order; a new one joins it.
+        let mut obj = cm("w", "1");
+        obj.meta_mut().namespace = Some("a-b".into());
+        e.create(obj).unwrap();
+        assert_eq!(keys(e.list(Kind::ConfigMap, None))[0], "a-b/w");
     }
 
     #[test]

@@ -1015,6 +1015,240 @@ fn invalid_error_names_the_group_qualified_kind() {
     );
 }
 
+/// pkg/apis/apps/validation/validation.go ValidateRollingUpdateDeployment:
+/// maxSurge and maxUnavailable must each be a non-negative int or a
+/// percentage (ValidatePositiveIntOrPercent), not both 0, and
+/// maxUnavailable at most 100%. The IntOrString prints through String().
+#[test]
+fn rolling_update_values_must_be_ints_or_percentages() {
+    let mut api = api();
+    let with = |ru: Value| {
+        let mut v = deployment_json("web");
+        v["spec"]["strategy"] = json!({"type": "RollingUpdate", "rollingUpdate": ru});
+        decode(Kind::Deployment, v)
+    };
+    let percent = "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
+    let path = "spec.strategy.rollingUpdate";
+    let cases = [
+        (json!({"maxSurge": "oops"}), format!("{path}.maxSurge: Invalid value: oops: {percent}")),
+        (json!({"maxUnavailable": "5"}), format!("{path}.maxUnavailable: Invalid value: 5: {percent}")),
+        (
+            json!({"maxSurge": -1}),
+            format!("{path}.maxSurge: Invalid value: -1: must be greater than or equal to 0"),
+        ),
+        (
+            json!({"maxSurge": 0, "maxUnavailable": "0%"}),
+            format!("{path}.maxUnavailable: Invalid value: 0%: may not be 0 when `maxSurge` is 0"),
+        ),
+        (
+            json!({"maxUnavailable": "110%"}),
+            format!("{path}.maxUnavailable: Invalid value: 110%: must not be greater than 100%"),
+        ),
+        (
+            json!({"maxSurge": "oops", "maxUnavailable": 0}),
+            format!("[{path}.maxSurge: Invalid value: oops: {percent}, {path}.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` is 0]"),
+        ),
+    ];
+    for (ru, cause) in cases {
+        assert_eq!(
+            create_err(&mut api, with(ru)).message,
+            format!("Deployment.apps \"web\" is invalid: {cause}")
+        );
+    }
+    let mut recreate = deployment_json("web");
+    recreate["spec"]["strategy"] = json!({"type": "Recreate", "rollingUpdate": {"maxSurge": 1}});
+    assert_eq!(
+        create_err(&mut api, decode(Kind::Deployment, recreate)).message,
+        "Deployment.apps \"web\" is invalid: spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'Recreate'"
+    );
+    // An update is validated the same way.
+    let stored = create(
+        &mut api,
+        at(0),
+        with(json!({"maxSurge": 0, "maxUnavailable": "100%"})),
+    );
+    let mut v = to_json(&stored);
+    v["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] = json!("half");
+    let e = error(handle(
+        &mut api,
+        at(1),
+        Request::Update(decode(Kind::Deployment, v)),
+    ));
+    assert_eq!(
+        e.message,
+        format!("Deployment.apps \"web\" is invalid: [{path}.maxUnavailable: Invalid value: half: {percent}, {path}.maxUnavailable: Invalid value: half: may not be 0 when `maxSurge` is 0]")
+    );
+}
+
+/// pkg/apis/core/validation/validation.go validateNodeAffinity (v1.33):
+/// required terms must have valid label values (ValidateNodeSelectorRequirement
+/// with AllowInvalidLabelValueInRequiredNodeAffinity false on create), the
+/// operator/values rules, a label-name key; preferred terms weigh 1-100 and
+/// may keep invalid values; field requirements are In/NotIn on metadata.name
+/// with one value.
+#[test]
+fn node_affinity_terms_are_validated() {
+    let mut api = api();
+    let with = |affinity: Value| {
+        let mut v = pod_json("p", "nginx");
+        v["spec"]["affinity"] = json!({ "nodeAffinity": affinity });
+        pod_from(v)
+    };
+    let required = |exprs: Value| {
+        with(json!({"requiredDuringSchedulingIgnoredDuringExecution":
+            {"nodeSelectorTerms": [{"matchExpressions": exprs}]}}))
+    };
+    let path = "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms";
+    let label_value = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+    let cases = [
+        (
+            required(json!([{"key": "disktype", "operator": "In", "values": ["ssd", "not valid"]}])),
+            format!("{path}[0].matchExpressions[0].values[1]: Invalid value: \"not valid\": {label_value}"),
+        ),
+        (
+            required(json!([{"key": "disktype", "operator": "In"}])),
+            format!("{path}[0].matchExpressions[0].values: Required value: must be specified when `operator` is 'In' or 'NotIn'"),
+        ),
+        (
+            required(json!([{"key": "disktype", "operator": "Exists", "values": ["ssd"]}])),
+            format!("{path}[0].matchExpressions[0].values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'"),
+        ),
+        (
+            required(json!([{"key": "cores", "operator": "Gt", "values": ["1", "2"]}])),
+            format!("{path}[0].matchExpressions[0].values: Required value: must be specified single value when `operator` is 'Lt' or 'Gt'"),
+        ),
+        (
+            required(json!([{"key": "disktype", "operator": "Equals", "values": ["ssd"]}])),
+            format!("{path}[0].matchExpressions[0].operator: Invalid value: \"Equals\": not a valid selector operator"),
+        ),
+        (
+            with(json!({"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": []}})),
+            format!("{path}: Required value: must have at least one node selector term"),
+        ),
+        (
+            with(json!({"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                {"matchFields": [{"key": "metadata.uid", "operator": "In", "values": ["a", "b"]}]}]}})),
+            format!("[{path}[0].matchFields[0].values: Required value: must be only one value when `operator` is 'In' or 'NotIn' for node field selector, {path}[0].matchFields[0].key: Invalid value: \"metadata.uid\": not a valid field selector key]"),
+        ),
+        (
+            with(json!({"preferredDuringSchedulingIgnoredDuringExecution": [
+                {"weight": 0, "preference": {"matchExpressions": [{"key": "disktype", "operator": "In", "values": ["ssd"]}]}}]})),
+            "spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight: Invalid value: 0: must be in the range 1-100".to_owned(),
+        ),
+    ];
+    for (pod, cause) in cases {
+        assert_eq!(
+            create_err(&mut api, pod).message,
+            format!("Pod \"p\" is invalid: {cause}")
+        );
+    }
+    // Preferred terms keep invalid values; valid required terms pass.
+    create(
+        &mut api,
+        at(0),
+        with(json!({
+            "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                {"matchExpressions": [{"key": "cores", "operator": "Gt", "values": ["4"]}]},
+                {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["worker-1"]}]}]},
+            "preferredDuringSchedulingIgnoredDuringExecution": [
+                {"weight": 5, "preference": {"matchExpressions": [{"key": "disktype", "operator": "In", "values": ["not valid"]}]}}]
+        })),
+    );
+}
+
+/// pkg/apis/core/validation/validation.go ValidateTolerations: v1.33 knows
+/// only the operators `Equal` and `Exists` and the three taint effects; an
+/// empty key needs `Exists`, `tolerationSeconds` needs `NoExecute`, and the
+/// value is checked against the operator (reported at `.operator`).
+#[test]
+fn tolerations_are_validated_in_pods_and_templates() {
+    let mut api = api();
+    let with = |tolerations: Value| {
+        let mut v = pod_json("p", "nginx");
+        v["spec"]["tolerations"] = tolerations;
+        pod_from(v)
+    };
+    let cases = [
+        (
+            json!([{"key": "cores", "operator": "Gt", "value": "4", "effect": "NoSchedule"}]),
+            "spec.tolerations[0].operator: Unsupported value: \"Gt\": supported values: \"Equal\", \"Exists\"",
+        ),
+        (
+            json!([{"operator": "Equal", "value": "x"}]),
+            "spec.tolerations[0].operator: Invalid value: \"Equal\": operator must be Exists when `key` is empty, which means \"match all values and all keys\"",
+        ),
+        (
+            json!([{"key": "k", "operator": "Exists", "effect": "NoSchedule", "tolerationSeconds": 5}]),
+            "spec.tolerations[0].effect: Invalid value: \"NoSchedule\": effect must be 'NoExecute' when `tolerationSeconds` is set",
+        ),
+        (
+            json!([{"key": "k", "operator": "Exists", "value": "v"}]),
+            "spec.tolerations[0].operator: Invalid value: \"v\": value must be empty when `operator` is 'Exists'",
+        ),
+        (
+            json!([{"key": "k", "value": "-v"}]),
+            "spec.tolerations[0].operator: Invalid value: \"-v\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+        ),
+        (
+            json!([{"key": "k", "operator": "Exists", "effect": "NoEvict"}]),
+            "spec.tolerations[0].effect: Unsupported value: \"NoEvict\": supported values: \"NoSchedule\", \"PreferNoSchedule\", \"NoExecute\"",
+        ),
+        (
+            json!([{"key": "a/b/c", "operator": "Exists"}]),
+            "spec.tolerations[0].key: Invalid value: \"a/b/c\": a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
+        ),
+    ];
+    for (tolerations, cause) in cases {
+        assert_eq!(
+            create_err(&mut api, with(tolerations)).message,
+            format!("Pod \"p\" is invalid: {cause}")
+        );
+    }
+    // Every workload template goes through the same pod-spec validation.
+    let mut d = deployment_json("web");
+    d["spec"]["template"]["spec"]["tolerations"] =
+        json!([{"key": "cores", "operator": "Lt", "value": "4"}]);
+    assert_eq!(
+        create_err(&mut api, decode(Kind::Deployment, d)).message,
+        "Deployment.apps \"web\" is invalid: spec.template.spec.tolerations[0].operator: Unsupported value: \"Lt\": supported values: \"Equal\", \"Exists\""
+    );
+    // Valid ones: match-everything, a key with Equal and a value, NoExecute with seconds.
+    create(
+        &mut api,
+        at(0),
+        with(json!([
+            {"operator": "Exists"},
+            {"key": "dedicated", "value": "gpu", "effect": "NoSchedule"},
+            {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 30}
+        ])),
+    );
+}
+
+/// pkg/apis/networking/validation/validation.go ValidateIngressSpec: an
+/// Ingress with neither `defaultBackend` nor `rules` is refused, the rules
+/// slice printed with Go's `%#v`.
+#[test]
+fn an_ingress_without_backend_or_rules_is_invalid() {
+    let mut api = api();
+    let ingress = |spec: Value| {
+        decode(
+            Kind::Ingress,
+            json!({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+                   "metadata": {"name": "web", "namespace": "default"}, "spec": spec}),
+        )
+    };
+    assert_eq!(
+        create_err(&mut api, ingress(json!({}))).message,
+        "Ingress.networking.k8s.io \"web\" is invalid: spec: Invalid value: []networking.IngressRule(nil): either `defaultBackend` or `rules` must be specified"
+    );
+    assert_eq!(
+        create_err(&mut api, ingress(json!({"rules": [], "ingressClassName": "nginx"}))).message,
+        "Ingress.networking.k8s.io \"web\" is invalid: spec: Invalid value: []networking.IngressRule{}: either `defaultBackend` or `rules` must be specified"
+    );
+    let backend = json!({"service": {"name": "web", "port": {"number": 80}}});
+    create(&mut api, at(0), ingress(json!({"defaultBackend": backend})));
+}
+
 // ---------------------------------------------------------------------------
 // Optimistic concurrency
 // ---------------------------------------------------------------------------
@@ -1058,6 +1292,42 @@ fn update_with_a_stale_resource_version_is_409_conflict() {
         e.message,
         "Operation cannot be fulfilled on deployments.apps \"web\": the object has been modified; please apply your changes to the latest version and try again"
     );
+}
+
+/// k8s.io/apiserver/pkg/registry/rest defaultUpdatedObjectInfo.Preconditions:
+/// an update carrying a uid must find that uid stored; a copy of a deleted
+/// object does not overwrite the one recreated under its name. The storage's
+/// Preconditions.Check error becomes a Conflict (storage.InterpretUpdateError).
+#[test]
+fn update_carrying_another_uid_is_409_conflict() {
+    let mut api = api();
+    let old = create(&mut api, at(0), deployment("web"));
+    deleted(delete(
+        &mut api,
+        at(1),
+        key(Kind::Deployment, "default", "web"),
+        DeleteOptions::default(),
+    ));
+    let new = create(&mut api, at(1), deployment("web"));
+    let mut stale = (*old).clone();
+    stale.meta_mut().resource_version = None;
+    for req in [Request::Update(stale.clone()), Request::UpdateStatus(stale)] {
+        let e = error(handle(&mut api, at(2), req));
+        assert_eq!(e.reason, Reason::Conflict);
+        assert_eq!(
+            e.message,
+            format!(
+                "Operation cannot be fulfilled on deployments.apps \"web\": StorageError: invalid object, Code: 4, Key: /registry/deployments/default/web, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: {}, UID in object meta: {}",
+                old.uid(),
+                new.uid()
+            )
+        );
+    }
+    // Without a uid the update is not conditional on it.
+    let mut fresh = (*new).clone();
+    fresh.meta_mut().uid = None;
+    fresh.meta_mut().resource_version = None;
+    update(&mut api, at(3), fresh);
 }
 
 #[test]

@@ -1153,3 +1153,161 @@ fn endpoints_drop_the_pods_of_an_unknown_node() {
         .iter()
         .all(|a| a["nodeName"] == "worker-1"));
 }
+
+/// A Deployment deleted and created again at the same instant, while the
+/// controller's status write for the old one (computed when its last pod
+/// became available) is still in flight. The write carries the old uid, so
+/// the API server's UID precondition (k8s.io/apiserver/pkg/registry/rest
+/// defaultUpdatedObjectInfo.Preconditions) refuses it: the new Deployment
+/// never shows the old ReplicaSet's 3 available replicas. It used to, 1 ms
+/// after the create.
+#[test]
+fn a_recreated_deployment_does_not_take_the_old_ones_status() {
+    for delay_ms in [4, 5, 6, 7, 8] {
+        let mut c = cluster(2, 5);
+        c.run_until(at(10)).unwrap();
+        let old = ok(c.request("kubectl", Request::Create(deployment("web", 3))));
+        // Run to the instant the ReplicaSet reports 3 available.
+        let mut t = c.now();
+        loop {
+            t += SimDuration::from_millis(1);
+            c.run_until(t).unwrap();
+            let rs = c.etcd().list(Kind::ReplicaSet, Some("default"));
+            if rs
+                .iter()
+                .any(|r| json_of(r)["status"]["availableReplicas"] == 3)
+            {
+                break;
+            }
+        }
+        c.run_until(t + SimDuration::from_millis(delay_ms)).unwrap();
+        ok(c.request(
+            "kubectl",
+            Request::Delete {
+                key: ObjectKey::new(Kind::Deployment, "default", "web"),
+                options: DeleteOptions::default(),
+            },
+        ));
+        let new = ok(c.request("kubectl", Request::Create(deployment("web", 3))));
+        assert_ne!(old.uid(), new.uid());
+        let start = c.now();
+        for ms in 1..=50 {
+            c.run_until(start + SimDuration::from_millis(ms)).unwrap();
+            let d = c.etcd().get(Kind::Deployment, "default", "web").unwrap();
+            assert_eq!(d.uid(), new.uid());
+            let available = json_of(d)["status"]["availableReplicas"].as_i64();
+            assert!(
+                available.unwrap_or(0) == 0,
+                "delete {delay_ms} ms after the ReplicaSet was available: {available:?} available {ms} ms after the create"
+            );
+        }
+    }
+}
+
+/// pkg/controller/controller_ref_manager.go ClaimObject, as
+/// getReplicaSetsForDeployment uses it: a Deployment adopts the orphaned
+/// ReplicaSet its selector matches (here the one `--cascade=orphan` left
+/// behind, whose template is the same, so no new ReplicaSet is made and the
+/// pods stay), but not one that is being deleted.
+#[test]
+fn a_recreated_deployment_adopts_the_orphaned_replicaset() {
+    let mut c = cluster(2, 7);
+    c.run_until(at(10)).unwrap();
+    let old = create_running_deployment(&mut c, "web", 2);
+    let pods_before: BTreeSet<String> = pods_labelled(&c, "app", "web")
+        .iter()
+        .map(|p| p.name().to_owned())
+        .collect();
+    ok(c.request(
+        "kubectl",
+        Request::Delete {
+            key: ObjectKey::new(Kind::Deployment, "default", "web"),
+            options: DeleteOptions {
+                propagation: Some(Propagation::Orphan),
+                ..Default::default()
+            },
+        },
+    ));
+    c.run_until(c.now() + SimDuration::from_secs(5)).unwrap();
+    assert!(c.etcd().get(Kind::Deployment, "default", "web").is_none());
+    let new = ok(c.request("kubectl", Request::Create(deployment("web", 2))));
+    c.run_until(c.now() + SimDuration::from_secs(2)).unwrap();
+    let rss = c.etcd().list(Kind::ReplicaSet, Some("default"));
+    assert_eq!(rss.len(), 1, "no second ReplicaSet");
+    assert_eq!(
+        controller_uid(&rss[0]).map(|(_, _, uid)| uid),
+        Some(new.uid().to_owned())
+    );
+    assert!(replicasets_owned_by(&c, old.uid()).is_empty());
+    let d = c.etcd().get(Kind::Deployment, "default", "web").unwrap();
+    assert_eq!(json_of(d)["status"]["availableReplicas"], 2);
+    let pods_after: BTreeSet<String> = pods_labelled(&c, "app", "web")
+        .iter()
+        .map(|p| p.name().to_owned())
+        .collect();
+    assert_eq!(
+        pods_before, pods_after,
+        "the adopted ReplicaSet keeps its pods"
+    );
+}
+
+#[test]
+fn a_replicaset_being_deleted_is_not_adopted() {
+    let mut c = cluster(2, 8);
+    c.run_until(at(10)).unwrap();
+    let mut rs = json_of(&replicaset("held", 0));
+    rs["metadata"]["labels"] = json!({"app": "web"});
+    rs["metadata"]["finalizers"] = json!(["example.com/hold"]);
+    rs["spec"]["selector"] = json!({"matchLabels": {"app": "web"}});
+    rs["spec"]["template"]["metadata"]["labels"] = json!({"app": "web"});
+    ok(c.request("kubectl", Request::Create(decode(Kind::ReplicaSet, rs))));
+    ok(c.request(
+        "kubectl",
+        Request::Delete {
+            key: ObjectKey::new(Kind::ReplicaSet, "default", "held"),
+            options: DeleteOptions::default(),
+        },
+    ));
+    let d = ok(c.request("kubectl", Request::Create(deployment("web", 1))));
+    c.run_until(c.now() + SimDuration::from_secs(5)).unwrap();
+    let held = c.etcd().get(Kind::ReplicaSet, "default", "held").unwrap();
+    assert!(held.meta().deletion_timestamp.is_some());
+    assert!(
+        controller_uid(held).is_none(),
+        "{:?}",
+        held.meta().owner_references
+    );
+    assert_eq!(
+        replicasets_owned_by(&c, d.uid()).len(),
+        1,
+        "its own ReplicaSet"
+    );
+}
+
+/// ClaimObject's release: a ReplicaSet whose labels no longer match its
+/// Deployment's selector loses the Deployment's ownerReference (a strategic
+/// merge patch deleting it by uid).
+#[test]
+fn a_replicaset_the_selector_no_longer_matches_is_released() {
+    let mut c = cluster(2, 9);
+    c.run_until(at(10)).unwrap();
+    let d = create_running_deployment(&mut c, "web", 1);
+    let rs = replicasets_owned_by(&c, d.uid()).remove(0);
+    ok(c.request(
+        "kubectl",
+        Request::Patch {
+            key: ObjectKey::of(&rs),
+            patch: json!({"metadata": {"labels": {"app": "other"}}}),
+        },
+    ));
+    c.run_until(c.now() + SimDuration::from_secs(1)).unwrap();
+    let rs = c
+        .etcd()
+        .get(Kind::ReplicaSet, "default", rs.name())
+        .unwrap();
+    assert!(
+        controller_uid(rs).is_none(),
+        "{:?}",
+        rs.meta().owner_references
+    );
+}

@@ -12,6 +12,7 @@ use k8s_openapi::api::core::v1::{Container, Node, PodSpec, ResourceRequirements}
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 
 use super::quantity::{parse_bytes, parse_cpu_millis};
+use super::validation::is_qualified_name;
 
 /// Default CPU request assumed for scoring when a container requests none
 /// (pkg/scheduler/util: DefaultMilliCPURequest).
@@ -158,26 +159,49 @@ fn pod_aggregate(spec: &PodSpec, per_container: impl Fn(&Container) -> Resources
     total
 }
 
-/// True for resource names the scheduler treats as scalar resources: extended
-/// resources (a domain prefix outside kubernetes.io) and hugepages.
-pub fn is_extended_resource(name: &str) -> bool {
-    if name.starts_with("hugepages-") {
-        return true;
-    }
-    match name.split_once('/') {
-        Some((domain, _)) => {
-            !(domain == "kubernetes.io" || domain.ends_with(".kubernetes.io"))
-                || domain == "requests.kubernetes.io"
-        }
-        None => false,
-    }
+/// `kubernetes.io/`: the default resource namespace
+/// (`v1.ResourceDefaultNamespacePrefix`).
+const DEFAULT_NAMESPACE_PREFIX: &str = "kubernetes.io/";
+
+/// `v1helper.IsPrefixedNativeResource`: the name is in a `*kubernetes.io/`
+/// namespace (`kubernetes.io/foo`, `example.kubernetes.io/foo`).
+pub fn is_prefixed_native_resource(name: &str) -> bool {
+    name.contains(DEFAULT_NAMESPACE_PREFIX)
 }
 
-/// The extended resources of a resource list, by name.
+/// `v1helper.IsNativeResource`: unprefixed (implicitly `kubernetes.io/`) or
+/// in a `*kubernetes.io/` namespace.
+pub fn is_native_resource(name: &str) -> bool {
+    !name.contains('/') || is_prefixed_native_resource(name)
+}
+
+/// `v1helper.IsExtendedResourceName`: not native, not starting with the
+/// quota prefix `requests.`, and a qualified name once that prefix is put in
+/// front.
+pub fn is_extended_resource_name(name: &str) -> bool {
+    if is_native_resource(name) || name.starts_with("requests.") {
+        return false;
+    }
+    is_qualified_name(&format!("requests.{name}")).is_empty()
+}
+
+/// `schedutil.IsScalarResourceName` (pkg/scheduler/util/utils.go): what
+/// `framework.Resource.Add` counts besides cpu, memory, pods and
+/// ephemeral-storage: extended resources, hugepages, prefixed native
+/// resources (`*kubernetes.io/...`) and attachable volumes
+/// (`attachable-volumes-*`).
+pub fn is_scalar_resource_name(name: &str) -> bool {
+    is_extended_resource_name(name)
+        || name.starts_with("hugepages-")
+        || is_prefixed_native_resource(name)
+        || name.starts_with("attachable-volumes-")
+}
+
+/// The scalar resources of a resource list ([`is_scalar_resource_name`]), by name.
 pub fn extended_of(list: Option<&BTreeMap<String, K8sQuantity>>) -> BTreeMap<String, i64> {
     list.into_iter()
         .flatten()
-        .filter(|(k, _)| is_extended_resource(k))
+        .filter(|(k, _)| is_scalar_resource_name(k))
         .map(|(k, q)| (k.clone(), parse_bytes(&q.0).unwrap_or(0)))
         .collect()
 }
@@ -321,12 +345,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn extended_resource_names() {
-        assert!(is_extended_resource("example.com/foo"));
-        assert!(is_extended_resource("nvidia.com/gpu"));
-        assert!(is_extended_resource("hugepages-2Mi"));
-        assert!(!is_extended_resource("cpu"));
-        assert!(!is_extended_resource("kubernetes.io/something"));
+    fn scalar_resource_names_follow_the_scheduler() {
+        // pkg/scheduler/util/utils.go IsScalarResourceName and the
+        // pkg/apis/core/v1/helper predicates it is made of.
+        for name in ["example.com/foo", "nvidia.com/gpu"] {
+            assert!(is_extended_resource_name(name), "{name}");
+            assert!(is_scalar_resource_name(name), "{name}");
+        }
+        for name in [
+            "kubernetes.io/something",
+            "subdomain.kubernetes.io/something",
+            "requests.kubernetes.io/x",
+        ] {
+            assert!(
+                is_native_resource(name) && is_prefixed_native_resource(name),
+                "{name}"
+            );
+            assert!(!is_extended_resource_name(name), "{name}");
+            assert!(is_scalar_resource_name(name), "{name}");
+        }
+        for name in ["hugepages-2Mi", "attachable-volumes-aws-ebs"] {
+            assert!(!is_extended_resource_name(name), "{name}");
+            assert!(is_scalar_resource_name(name), "{name}");
+        }
+        // Unprefixed names are native but not scalar; the quota prefix and
+        // names that are not qualified once prefixed are neither.
+        for name in [
+            "cpu",
+            "memory",
+            "pods",
+            "nvidia",
+            "requests.example.com/foo",
+            "example.com/-x",
+        ] {
+            assert!(!is_scalar_resource_name(name), "{name}");
+        }
+        assert!(is_native_resource("nvidia"));
     }
 
     fn container(cpu: Option<&str>, mem: Option<&str>, sidecar: bool) -> Container {

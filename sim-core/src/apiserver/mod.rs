@@ -376,6 +376,7 @@ impl ApiServer {
         let Some(old) = self.etcd.get(kind, obj.namespace(), obj.name()).cloned() else {
             return Err(ApiError::not_found(kind, obj.name()));
         };
+        uid_precondition(&obj, &old)?;
         let expected = obj.resource_version();
         if expected.is_some_and(|rv| Some(rv) != old.resource_version()) {
             return Err(ApiError::conflict(kind, obj.name()));
@@ -477,10 +478,13 @@ impl ApiServer {
                 meta.remove("resourceVersion");
             }
         }
-        let new = key
+        let mut new = key
             .kind
             .decode(&doc)
             .map_err(|e| ApiError::new(Reason::BadRequest, e.to_string()))?;
+        // A patch has no uid precondition (the patch handler's
+        // DefaultUpdatedObjectInfo has no object to take one from).
+        new.meta_mut().uid = None;
         if new.name() != key.name {
             return Err(ApiError::new(
                 Reason::BadRequest,
@@ -804,4 +808,31 @@ fn pod_grace_period(pod: &k8s_openapi::api::core::v1::Pod, options: &DeleteOptio
         .or(spec.and_then(|s| s.termination_grace_period_seconds))
         .unwrap_or(30)
         .max(0)
+}
+
+/// The UID precondition of an update (k8s.io/apiserver/pkg/registry/rest
+/// `defaultUpdatedObjectInfo.Preconditions`): an object sent with a
+/// `metadata.uid` may only replace the object of that uid, so a write made
+/// from a cached copy of an object since deleted and recreated under the same
+/// name fails instead of landing on the new one. The storage's
+/// `Preconditions.Check` error (an invalid-object StorageError on the etcd
+/// key) becomes a 409 Conflict (`storage.InterpretUpdateError`).
+fn uid_precondition(new: &Object, stored: &Object) -> Result<(), ApiError> {
+    let Some(uid) = new.meta().uid.as_deref().filter(|u| !u.is_empty()) else {
+        return Ok(());
+    };
+    if uid == stored.uid() {
+        return Ok(());
+    }
+    let kind = stored.kind();
+    Err(ApiError::new(
+        Reason::Conflict,
+        format!(
+            "Operation cannot be fulfilled on {} \"{}\": StorageError: invalid object, Code: 4, Key: {}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
+            kind.qualified_plural(),
+            stored.name(),
+            crate::etcd::storage_key(kind, stored.namespace(), stored.name()),
+            stored.uid()
+        ),
+    ))
 }

@@ -323,8 +323,11 @@ impl ReplicaSetController {
         if rs.status.as_ref() != Some(&status) {
             let mut updated = rs.clone();
             updated.status = Some(status);
-            // updateReplicaSetStatus retries a conflict on a fresh GET: in effect unconditional.
+            // updateReplicaSetStatus retries a conflict on a fresh GET of the
+            // name: in effect unconditional, even on a ReplicaSet recreated
+            // under that name (neither resourceVersion nor uid is checked).
             updated.metadata.resource_version = None;
+            updated.metadata.uid = None;
             ctx.send(Request::UpdateStatus(Object::from(updated)));
         }
     }

@@ -14,6 +14,7 @@ use k8s_openapi::api::core::v1::{
 use crate::api::labels::Selector;
 use crate::api::resources::{pod_request_totals, Resources};
 use crate::api::Object;
+use crate::components::scheduler::plugins::node_affinity;
 use crate::config::normalized_image;
 
 /// A host port a container asks for (NodePorts).
@@ -158,7 +159,8 @@ pub struct PodInfo {
     pub tolerations: Vec<Toleration>,
     /// `spec.nodeSelector`.
     pub node_selector: BTreeMap<String, String>,
-    /// Required node-affinity terms (ORed), when the pod has any.
+    /// Required node-affinity terms (ORed) that parse, when the pod has a
+    /// required node affinity.
     pub required_node_terms: Option<Vec<NodeSelectorTerm>>,
     /// Preferred node-affinity terms with weights.
     pub preferred_node_terms: Vec<(i64, NodeSelectorTerm)>,
@@ -284,7 +286,15 @@ impl PodInfo {
                 na.required_during_scheduling_ignored_during_execution
                     .as_ref()
             })
-            .map(|ns| ns.node_selector_terms.clone());
+            .map(|ns| {
+                // A term that does not parse never matches: keeping only the
+                // others (possibly none, which matches no node) is the same.
+                ns.node_selector_terms
+                    .iter()
+                    .filter(|t| node_affinity::term_parses(t))
+                    .cloned()
+                    .collect()
+            });
         info.preferred_node_terms = node_affinity
             .and_then(|na| {
                 na.preferred_during_scheduling_ignored_during_execution

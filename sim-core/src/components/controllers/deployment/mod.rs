@@ -1,7 +1,9 @@
 //! The Deployment controller (pkg/controller/deployment): rolling updates with
 //! the real maxSurge/maxUnavailable resolution, Recreate, proportional scaling,
 //! pod-template-hash naming, revision annotations, history cleanup, pause, and
-//! the Available and Progressing conditions.
+//! the Available and Progressing conditions. Its ReplicaSets are claimed by
+//! controllerRef uid, adopting selected orphans and releasing unselected
+//! children (`ClaimReplicaSets`).
 //!
 //! ReplicaSet writes carry the resourceVersion of the cached object, so a
 //! decision made on a stale view fails with 409 Conflict instead of acting
@@ -12,8 +14,8 @@ mod rollout;
 mod util;
 
 pub use util::{
-    append_revision_history, max_unavailable, proportional_sizes, resolve_fenceposts, scaled_value,
-    template_hash, Share,
+    append_revision_history, max_surge, max_unavailable, proportional_sizes, resolve_fenceposts,
+    scaled_value, template_hash, Share,
 };
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,13 +23,14 @@ use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::PodTemplateSpec;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
 use super::{ControllerTag, Informers, Requeue, WorkQueue};
 use crate::api::annotations::{self, DESIRED_REPLICAS, MAX_REPLICAS, REVISION, REVISION_HISTORY};
-use crate::api::meta::{controller_of, sim_time_of};
+use crate::api::labels::Selector;
+use crate::api::meta::{controller_of, owner_reference, sim_time_of};
 use crate::api::{Kind, Object, ObjectKey};
-use crate::apiserver::Request;
+use crate::apiserver::{PatchType, Request};
 use crate::components::event_recorder::EventRecorder;
 use crate::components::Tag;
 use crate::components::{Ctx, WatchEvent};
@@ -133,12 +136,32 @@ impl DeploymentController {
             }
             Kind::ReplicaSet => {
                 self.pending_rs.remove(&ObjectKey::of(obj));
-                if let Some(owner) = controller_of(obj.meta()).filter(|r| r.kind == "Deployment") {
-                    self.queue.add(ObjectKey::new(
+                match controller_of(obj.meta()) {
+                    Some(owner) if owner.kind == "Deployment" => self.queue.add(ObjectKey::new(
                         Kind::Deployment,
                         obj.namespace(),
                         owner.name.clone(),
-                    ));
+                    )),
+                    Some(_) => {}
+                    // An orphan: the Deployments selecting it may adopt it
+                    // (getDeploymentsForReplicaSet, which skips empty selectors).
+                    None if event.change != ChangeType::Deleted => {
+                        for d in informers.of(Kind::Deployment).iter() {
+                            let Object::Deployment(dep) = &**d else {
+                                continue;
+                            };
+                            let selects = dep.spec.as_ref().is_some_and(|s| {
+                                Selector::from_label_selector(&s.selector).is_ok_and(|sel| {
+                                    !sel.is_everything()
+                                        && sel.matches_opt(obj.meta().labels.as_ref())
+                                })
+                            });
+                            if d.namespace() == obj.namespace() && selects {
+                                self.queue.add(ObjectKey::of(d));
+                            }
+                        }
+                    }
+                    None => {}
                 }
             }
             Kind::Pod if event.change == ChangeType::Deleted => {
@@ -184,16 +207,7 @@ impl DeploymentController {
         d: Deployment,
     ) {
         let spec = d.spec.clone().unwrap_or_default();
-        let mut rss: Vec<ReplicaSet> = informers
-            .of(Kind::ReplicaSet)
-            .iter()
-            .filter(|o| o.namespace() == d_obj.namespace())
-            .filter(|o| controller_of(o.meta()).is_some_and(|r| r.uid == d_obj.uid()))
-            .filter_map(|o| match &**o {
-                Object::ReplicaSet(rs) => Some((**rs).clone()),
-                _ => None,
-            })
-            .collect();
+        let mut rss = self.claim_replica_sets(ctx, informers, &d_obj, &spec.selector);
         rss.sort_by(|a, b| {
             (created(&a.metadata), &a.metadata.name).cmp(&(created(&b.metadata), &b.metadata.name))
         });
@@ -205,10 +219,9 @@ impl DeploymentController {
                 .is_some_and(|t| without_hash(t) == template)
         });
         let new_rs = new_idx.map(|i| rss.remove(i));
-        let (surge, _) = resolve_fenceposts(&d);
         let mut plan = Plan {
             replicas: spec.replicas.unwrap_or(1),
-            surge,
+            surge: max_surge(&d),
             d: d.clone(),
             d_obj: d_obj.clone(),
             new_rs,
@@ -237,9 +250,85 @@ impl DeploymentController {
         let recreate = spec.strategy.as_ref().and_then(|s| s.type_.as_deref()) == Some("Recreate");
         if recreate {
             self.rollout_recreate(ctx, informers, &mut plan);
-        } else {
+        } else if resolve_fenceposts(&d).is_ok() {
             self.rollout_rolling(ctx, &mut plan);
         }
+        // Else maxSurge or maxUnavailable is neither an int nor a percentage,
+        // which the API server refuses (only an object stored before that
+        // validation gets here). rolloutRolling then fails in
+        // NewRSNewReplicas (GetScaledValueFromIntOrPercent of maxSurge) and
+        // syncDeployment returns the error, writing nothing and retrying
+        // with back-off until the Deployment changes; reading the value as 0
+        // would instead roll out with surge 0, unavailable 1. (For a bad
+        // maxUnavailable alone the real controller gets a little further,
+        // taking it as 0 when scaling old ReplicaSets down; the sync is
+        // skipped here too.)
+    }
+
+    /// `getReplicaSetsForDeployment`: the ReplicaSets of the namespace as
+    /// `ClaimReplicaSets` claims them (pkg/controller/controller_ref_manager.go
+    /// ClaimObject), matching the controllerRef by uid. Owned and selected:
+    /// kept. Owned but no longer selected: released (the ownerReference
+    /// deleted by a patch) unless the Deployment is being deleted. An orphan
+    /// the selector matches is adopted (a strategic merge patch adding the
+    /// controllerRef) and kept, unless the Deployment or the ReplicaSet is
+    /// being deleted. Owned by another controller: ignored. (The real
+    /// adoption first re-reads the Deployment from the API server,
+    /// `RecheckDeletionTimestamp`; kubesim trusts its cache.)
+    fn claim_replica_sets(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        informers: &Informers,
+        d_obj: &Arc<Object>,
+        selector: &LabelSelector,
+    ) -> Vec<ReplicaSet> {
+        let selector = Selector::from_label_selector(selector).ok();
+        let deleting = d_obj.meta().deletion_timestamp.is_some();
+        let mut claimed = Vec::new();
+        for o in informers.of(Kind::ReplicaSet).iter() {
+            let Object::ReplicaSet(rs) = &**o else {
+                continue;
+            };
+            if o.namespace() != d_obj.namespace() {
+                continue;
+            }
+            let selected = selector
+                .as_ref()
+                .is_some_and(|s| s.matches_opt(o.meta().labels.as_ref()));
+            match controller_of(o.meta()) {
+                Some(r) if r.uid != d_obj.uid() => {}
+                Some(_) if selected || selector.is_none() => claimed.push((**rs).clone()),
+                Some(_) if deleting => {}
+                Some(_) => {
+                    let patch = serde_json::json!({"metadata": {
+                        "ownerReferences": [{"$patch": "delete", "uid": d_obj.uid()}],
+                        "uid": o.uid(),
+                    }});
+                    ctx.send(Request::PatchAs {
+                        key: ObjectKey::of(o),
+                        patch,
+                        patch_type: PatchType::Strategic,
+                    });
+                }
+                None if !selected || deleting || o.meta().deletion_timestamp.is_some() => {}
+                None => {
+                    let owner = owner_reference(d_obj, true);
+                    let patch = serde_json::json!({"metadata": {
+                        "ownerReferences": [owner],
+                        "uid": o.uid(),
+                    }});
+                    ctx.send(Request::PatchAs {
+                        key: ObjectKey::of(o),
+                        patch,
+                        patch_type: PatchType::Strategic,
+                    });
+                    let mut adopted = (**rs).clone();
+                    adopted.metadata.owner_references = Some(vec![owner]);
+                    claimed.push(adopted);
+                }
+            }
+        }
+        claimed
     }
 
     fn scale(&mut self, ctx: &mut Ctx<'_>, plan: &Plan, rs: &mut ReplicaSet, to: i32) -> bool {

@@ -121,6 +121,11 @@ impl DeploymentController {
         if plan.d.status.as_ref().map(normalized) != Some(normalized(&status)) {
             let mut d = plan.d.clone();
             d.status = Some(status);
+            // No resourceVersion (the real controller sends the cached one
+            // and retries a conflict with back-off; kubesim writes without
+            // it), but the uid stays: a write computed for a Deployment
+            // deleted and recreated under its name fails the API server's
+            // UID precondition instead of giving the new one the old counts.
             d.metadata.resource_version = None;
             ctx.send(Request::UpdateStatus(Object::from(d)));
         }

@@ -10,50 +10,85 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use crate::api::meta::NAME_SUFFIX_ALPHABET;
 use crate::time::SimTime;
 
-/// `GetScaledValueFromIntOrPercent`: ints as they are, percents of `total`
-/// rounded up or down.
-pub fn scaled_value(v: Option<&IntOrString>, total: i32, round_up: bool) -> i32 {
-    match v {
-        None => 0,
-        Some(IntOrString::Int(i)) => *i,
-        Some(IntOrString::String(s)) => {
-            let pct: i64 = s.trim_end_matches('%').parse().unwrap_or(0);
-            let num = pct * i64::from(total);
-            let v = if round_up {
-                (num + 99).div_euclid(100)
-            } else {
-                num.div_euclid(100)
-            };
-            i32::try_from(v).unwrap_or(i32::MAX)
-        }
-    }
+/// `GetScaledValueFromIntOrPercent` (k8s.io/apimachinery/pkg/util/intstr):
+/// an int as it is, a percent of `total` rounded up or down; any other
+/// string is an error (`getIntOrPercentValueSafely`), worded as Go's.
+pub fn scaled_value(v: &IntOrString, total: i32, round_up: bool) -> Result<i32, String> {
+    let s = match v {
+        IntOrString::Int(i) => return Ok(*i),
+        IntOrString::String(s) => s,
+    };
+    let Some(digits) = s.strip_suffix('%') else {
+        return Err(
+            "invalid value for IntOrString: invalid type: string is not a percentage".into(),
+        );
+    };
+    let pct: i64 = digits.parse().map_err(|e: std::num::ParseIntError| {
+        let why = match e.kind() {
+            std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow => {
+                "value out of range"
+            }
+            _ => "invalid syntax",
+        };
+        format!(
+            "invalid value for IntOrString: invalid value \"{s}\": strconv.Atoi: parsing \"{digits}\": {why}"
+        )
+    })?;
+    let num = i128::from(pct) * i128::from(total);
+    let v = if round_up {
+        (num + 99).div_euclid(100)
+    } else {
+        num.div_euclid(100)
+    };
+    Ok(i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX }))
 }
 
-/// `ResolveFenceposts`: (maxSurge, maxUnavailable) for `replicas`, with the 0/0 rule.
-pub fn resolve_fenceposts(d: &Deployment) -> (i32, i32) {
+/// `ResolveFenceposts`: (maxSurge, maxUnavailable) for `replicas`, with the
+/// 0/0 rule; (0, 0) unless the strategy is RollingUpdate. An absent value
+/// counts as 0 (`intstrutil.ValueOrDefault`); one that is neither an int
+/// nor a percentage is the error `GetScaledValueFromIntOrPercent` returns.
+pub fn resolve_fenceposts(d: &Deployment) -> Result<(i32, i32), String> {
     let spec = d.spec.as_ref();
     let replicas = spec.and_then(|s| s.replicas).unwrap_or(1);
     let strategy = spec.and_then(|s| s.strategy.as_ref());
     if strategy.and_then(|s| s.type_.as_deref()) != Some("RollingUpdate") {
-        return (0, 0);
+        return Ok((0, 0));
     }
     let ru = strategy.and_then(|s| s.rolling_update.as_ref());
-    let surge = scaled_value(ru.and_then(|r| r.max_surge.as_ref()), replicas, true);
-    let mut unavailable =
-        scaled_value(ru.and_then(|r| r.max_unavailable.as_ref()), replicas, false);
+    let zero = IntOrString::Int(0);
+    let surge = scaled_value(
+        ru.and_then(|r| r.max_surge.as_ref()).unwrap_or(&zero),
+        replicas,
+        true,
+    )?;
+    let mut unavailable = scaled_value(
+        ru.and_then(|r| r.max_unavailable.as_ref()).unwrap_or(&zero),
+        replicas,
+        false,
+    )?;
     if surge == 0 && unavailable == 0 {
         unavailable = 1;
     }
-    (surge, unavailable)
+    Ok((surge, unavailable))
 }
 
-/// `MaxUnavailable`: 0 for Recreate or zero replicas, else at most `replicas`.
+/// `MaxSurge`: the resolved surge, 0 when not RollingUpdate or when the
+/// values do not resolve (the real function drops the error: "Error caught
+/// by validation").
+pub fn max_surge(d: &Deployment) -> i32 {
+    resolve_fenceposts(d).map_or(0, |(surge, _)| surge)
+}
+
+/// `MaxUnavailable`: 0 for Recreate, zero replicas or values that do not
+/// resolve (the error is dropped, as in `MaxSurge`), else at most `replicas`.
 pub fn max_unavailable(d: &Deployment) -> i32 {
     let replicas = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
     if replicas == 0 {
         return 0;
     }
-    resolve_fenceposts(d).1.min(replicas)
+    resolve_fenceposts(d)
+        .map_or(0, |(_, unavailable)| unavailable)
+        .min(replicas)
 }
 
 /// The pod-template-hash of a template: FNV-32a of its canonical JSON (and the
@@ -224,16 +259,44 @@ mod tests {
         ] {
             assert_eq!(
                 resolve_fenceposts(&d(r, "25%", "25%")),
-                (surge, unavail),
+                Ok((surge, unavail)),
                 "R={r}"
             );
         }
         assert_eq!(
             resolve_fenceposts(&d(3, "0%", "25%")),
-            (0, 1),
+            Ok((0, 1)),
             "0/0 after rounding gives unavailable 1"
         );
         assert_eq!(max_unavailable(&d(0, "25%", "25%")), 0);
+    }
+
+    #[test]
+    fn values_that_are_neither_int_nor_percent_are_errors() {
+        // intstr.GetScaledValueFromIntOrPercent / getIntOrPercentValueSafely.
+        let s = |v: &str| IntOrString::String(v.into());
+        assert_eq!(scaled_value(&IntOrString::Int(3), 10, true), Ok(3));
+        assert_eq!(scaled_value(&s("25%"), 10, true), Ok(3));
+        assert_eq!(scaled_value(&s("25%"), 10, false), Ok(2));
+        assert_eq!(
+            scaled_value(&s("oops"), 10, true),
+            Err("invalid value for IntOrString: invalid type: string is not a percentage".into())
+        );
+        assert_eq!(
+            scaled_value(&s("5"), 10, true),
+            Err("invalid value for IntOrString: invalid type: string is not a percentage".into())
+        );
+        assert_eq!(
+            scaled_value(&s("x%"), 10, true),
+            Err("invalid value for IntOrString: invalid value \"x%\": strconv.Atoi: parsing \"x\": invalid syntax".into())
+        );
+        // The fenceposts fail instead of reading 0 (which the 0/0 rule
+        // would have turned into a working rollout of surge 0, unavailable 1).
+        assert!(resolve_fenceposts(&d(3, "oops", "25%")).is_err());
+        assert!(resolve_fenceposts(&d(3, "25%", "oops")).is_err());
+        // MaxSurge and MaxUnavailable drop the error ("Error caught by validation").
+        assert_eq!(max_surge(&d(3, "oops", "25%")), 0);
+        assert_eq!(max_unavailable(&d(3, "25%", "oops")), 0);
     }
 
     #[test]

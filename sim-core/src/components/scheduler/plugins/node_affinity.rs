@@ -2,8 +2,9 @@
 //! matching in k8s.io/component-helpers/scheduling/corev1/nodeaffinity): a
 //! node must carry every `nodeSelector` label and match at least one of the
 //! required node-selector terms (expressions within a term are ANDed; the
-//! operators In, NotIn, Exists, DoesNotExist, Gt, Lt; matchFields only on
-//! `metadata.name`). The score sums the weights of the preferred terms the
+//! operators In, NotIn, Exists, DoesNotExist, Gt, Lt; matchFields on the
+//! node's `metadata.name`); a required term that does not parse (an invalid
+//! label value, say) matches no node, as `LazyErrorNodeSelector` has it. The score sums the weights of the preferred terms the
 //! node matches, normalized with `default_normalize_score` (not reversed).
 
 use std::collections::BTreeMap;
@@ -11,6 +12,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::{NodeSelectorRequirement, NodeSelectorTerm};
 
 use super::Rejection;
+use crate::api::labels::{Operator, Requirement};
 use crate::components::scheduler::node_info::NodeInfo;
 use crate::components::scheduler::pod_info::PodInfo;
 
@@ -41,7 +43,46 @@ fn requirement_matches(r: &NodeSelectorRequirement, value: Option<&str>) -> bool
     }
 }
 
+/// The `selection.Operator` of a node-selector operator.
+fn label_operator(op: &str) -> Option<Operator> {
+    Some(match op {
+        "In" => Operator::In,
+        "NotIn" => Operator::NotIn,
+        "Exists" => Operator::Exists,
+        "DoesNotExist" => Operator::DoesNotExist,
+        "Gt" => Operator::GreaterThan,
+        "Lt" => Operator::LessThan,
+        _ => return None,
+    })
+}
+
+/// True when a term parses as component-helpers' `newNodeSelectorTerm`
+/// builds it: each label requirement a known operator and a valid
+/// `labels.NewRequirement` (a qualified key, the values count the operator
+/// wants, integer values for Gt/Lt, every value a label value:
+/// `nodeSelectorRequirementsAsSelector`), each field requirement In or NotIn
+/// with exactly one value (`nodeSelectorRequirementsAsFieldSelector`). A term
+/// that does not parse matches no node (`nodeSelectorTerm.match` returns its
+/// parse errors, which `LazyErrorNodeSelector.Match` reports only when no
+/// other term matches and the NodeAffinity filter ignores).
+pub fn term_parses(term: &NodeSelectorTerm) -> bool {
+    let labels_ok = term.match_expressions.iter().flatten().all(|r| {
+        label_operator(&r.operator).is_some_and(|op| {
+            Requirement::new(&r.key, op, r.values.clone().unwrap_or_default()).is_ok()
+        })
+    });
+    labels_ok
+        && term.match_fields.iter().flatten().all(|r| {
+            matches!(r.operator.as_str(), "In" | "NotIn")
+                && r.values.as_deref().is_some_and(|v| v.len() == 1)
+        })
+}
+
 /// True when the node matches one term (an empty term matches nothing).
+/// The term is taken to parse: [`term_parses`] is checked once, when the
+/// pod's required terms are read. (A preferred term that does not parse
+/// makes the real PreScore fail, `NewPreferredSchedulingTerms`; kubesim
+/// scores it as written.)
 pub fn term_matches(
     term: &NodeSelectorTerm,
     labels: &BTreeMap<String, String>,
@@ -55,9 +96,24 @@ pub fn term_matches(
     exprs
         .iter()
         .all(|r| requirement_matches(r, labels.get(&r.key).map(String::as_str)))
-        && fields
-            .iter()
-            .all(|r| r.key == "metadata.name" && requirement_matches(r, Some(node_name)))
+        && fields.iter().all(|r| field_matches(r, node_name))
+}
+
+/// A field requirement as `fields.OneTerm(Not)EqualSelector` matches the
+/// node's fields (`extractNodeFields`: `metadata.name` only, so any other
+/// key reads as "").
+fn field_matches(r: &NodeSelectorRequirement, node_name: &str) -> bool {
+    let value = if r.key == "metadata.name" {
+        node_name
+    } else {
+        ""
+    };
+    let want = r.values.as_deref().and_then(<[String]>::first);
+    match r.operator.as_str() {
+        "In" => want.is_some_and(|w| w == value),
+        "NotIn" => want.is_some_and(|w| w != value),
+        _ => false,
+    }
 }
 
 /// The filter.
@@ -151,5 +207,63 @@ mod tests {
         };
         assert!(term_matches(&by_name, &labels, "worker-1"));
         assert!(!term_matches(&by_name, &labels, "worker-2"));
+    }
+
+    fn pod_with_required(terms: serde_json::Value) -> PodInfo {
+        let obj = crate::api::Kind::Pod
+            .decode(&serde_json::json!({
+                "apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": "p", "namespace": "default"},
+                "spec": {"containers": [{"name": "c", "image": "i"}],
+                    "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution":
+                        {"nodeSelectorTerms": terms}}}}
+            }))
+            .unwrap();
+        PodInfo::of(&obj)
+    }
+
+    fn node(name: &str, labels: serde_json::Value) -> NodeInfo {
+        let obj = crate::api::Kind::Node
+            .decode(&serde_json::json!({
+                "apiVersion": "v1", "kind": "Node",
+                "metadata": {"name": name, "labels": labels}
+            }))
+            .unwrap();
+        NodeInfo::from_node(std::sync::Arc::new(obj))
+    }
+
+    #[test]
+    fn a_term_that_does_not_parse_matches_no_node() {
+        // component-helpers nodeaffinity: nodeSelectorRequirementsAsSelector
+        // builds each requirement with labels.NewRequirement, which refuses
+        // an invalid label value; the term then fails to parse and
+        // nodeSelectorTerm.match never matches it. The filter ignores the
+        // parse error ("for backwards compatibility") and reports ErrReasonPod.
+        let ssd = node("n", serde_json::json!({"disktype": "ssd", "cores": "8"}));
+        let bad = serde_json::json!({"matchExpressions": [
+            {"key": "disktype", "operator": "In", "values": ["ssd", "not a label value"]}]});
+        let r = filter(&pod_with_required(serde_json::json!([bad])), &ssd).unwrap_err();
+        assert_eq!(r.reasons, [REASON]);
+        assert!(r.unresolvable);
+        // The other terms are still ORed.
+        let good = serde_json::json!({"matchExpressions": [
+            {"key": "disktype", "operator": "Exists"}]});
+        assert!(filter(&pod_with_required(serde_json::json!([bad, good])), &ssd).is_ok());
+        // Other parse failures: a Gt that is not an integer, values on
+        // Exists, an unknown operator, a field requirement with two values.
+        for term in [
+            serde_json::json!({"matchExpressions": [{"key": "cores", "operator": "Gt", "values": ["four"]}]}),
+            serde_json::json!({"matchExpressions": [{"key": "cores", "operator": "Exists", "values": ["8"]}]}),
+            serde_json::json!({"matchExpressions": [{"key": "cores", "operator": "Equals", "values": ["8"]}]}),
+            serde_json::json!({"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["n", "m"]}]}),
+        ] {
+            assert!(
+                filter(&pod_with_required(serde_json::json!([term])), &ssd).is_err(),
+                "{term}"
+            );
+        }
+        // A field requirement on another key reads "" (extractNodeFields).
+        let other_field = serde_json::json!({"matchFields": [{"key": "spec.unschedulable", "operator": "NotIn", "values": ["true"]}]});
+        assert!(filter(&pod_with_required(serde_json::json!([other_field])), &ssd).is_ok());
     }
 }

@@ -1,11 +1,13 @@
 //! NodeResourcesFit (pkg/scheduler/framework/plugins/noderesources: fit.go,
 //! resource_allocation.go, least_allocated.go, most_allocated.go,
 //! requested_to_capacity_ratio.go). The filter rejects nodes without room for
-//! the pod's requests (pods, cpu, memory, ephemeral-storage and extended
-//! resources); the score follows the configured strategy over the configured
+//! the pod's requests (pods, cpu, memory, ephemeral-storage and the scalar
+//! resources: extended, hugepages, `*kubernetes.io/` and attachable
+//! volumes); the score follows the configured strategy over the configured
 //! resources and weights.
 
 use super::Rejection;
+use crate::api::resources::is_extended_resource_name;
 use crate::components::scheduler::node_info::NodeInfo;
 use crate::components::scheduler::pod_info::PodInfo;
 use crate::config::scheduler::MAX_NODE_SCORE;
@@ -40,7 +42,9 @@ pub fn filter(pod: &PodInfo, node: &NodeInfo, ignored: &[String]) -> Result<(), 
         unresolvable |= req.ephemeral_storage_bytes > alloc.ephemeral_storage_bytes;
     }
     for (name, want) in &pod.extended {
-        if ignored.iter().any(|i| i == name) {
+        // ignoredResources applies to extended resources only, not to
+        // hugepages or *kubernetes.io/ names (fit.go fitsRequest).
+        if is_extended_resource_name(name) && ignored.iter().any(|i| i == name) {
             continue;
         }
         let have = node.extended_allocatable.get(name).copied().unwrap_or(0);
@@ -252,7 +256,6 @@ pub fn score(
 #[cfg(test)]
 mod tests {
     use super::*;
-
     #[test]
     fn least_requested_formula() {
         // least_allocated.go: ((capacity - requested) * MaxNodeScore) / capacity
@@ -335,6 +338,74 @@ mod node_tests {
         assert!(
             filter(&pod(100, 0, 1), &plain, &["example.com/gpu".into()]).is_ok(),
             "ignoredResources are not checked"
+        );
+    }
+
+    fn node_with(allocatable: serde_json::Value) -> NodeInfo {
+        let obj = Kind::Node
+            .decode(&serde_json::json!({
+                "apiVersion": "v1", "kind": "Node", "metadata": {"name": "n"},
+                "status": {"allocatable": allocatable}
+            }))
+            .unwrap();
+        NodeInfo::from_node(Arc::new(obj))
+    }
+
+    fn pod_requesting(requests: serde_json::Value) -> PodInfo {
+        let obj: Object = Kind::Pod
+            .decode(&serde_json::json!({
+                "apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": "p", "namespace": "default", "uid": "u"},
+                "spec": {"containers": [{"name": "c", "image": "i",
+                    "resources": {"requests": requests, "limits": requests}}]}
+            }))
+            .unwrap();
+        PodInfo::of(&obj)
+    }
+
+    fn reasons(pod: &PodInfo, node: &NodeInfo, ignored: &[String]) -> Vec<String> {
+        filter(pod, node, ignored)
+            .err()
+            .map(|r| r.reasons)
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn prefixed_native_and_other_scalar_resources_are_counted() {
+        // fit.go fitsRequest checks every scalar resource of the request
+        // (framework.Resource.Add keeps what schedutil.IsScalarResourceName
+        // accepts): extended, hugepages, *kubernetes.io/ and
+        // attachable-volumes-* names, each "Insufficient <name>".
+        let base = serde_json::json!({"cpu": "4", "memory": "8Gi", "pods": "110"});
+        let bare = node_with(base.clone());
+        for name in [
+            "kubernetes.io/something",
+            "subdomain.kubernetes.io/something",
+            "example.com/dongle",
+            "hugepages-2Mi",
+            "attachable-volumes-csi-x",
+        ] {
+            let p = pod_requesting(serde_json::json!({ name: "1" }));
+            assert_eq!(
+                reasons(&p, &bare, &[]),
+                [format!("Insufficient {name}")],
+                "{name}"
+            );
+            let mut alloc = base.clone();
+            alloc[name] = serde_json::json!("2");
+            assert!(filter(&p, &node_with(alloc), &[]).is_ok(), "{name}");
+        }
+        // ignoredResources only skips extended resources.
+        let ignored = [
+            "example.com/dongle".to_owned(),
+            "kubernetes.io/something".to_owned(),
+        ];
+        let p = pod_requesting(
+            serde_json::json!({"example.com/dongle": "1", "kubernetes.io/something": "1"}),
+        );
+        assert_eq!(
+            reasons(&p, &bare, &ignored),
+            ["Insufficient kubernetes.io/something"]
         );
     }
 
