@@ -888,6 +888,19 @@ fn a_node_count_past_the_limit_is_refused_naming_the_field() {
 }
 
 #[test]
+fn a_million_replicas_are_refused_not_run() {
+    check(
+        "million-replicas.yaml",
+        Some("manifests/million-replicas.yaml"),
+        None,
+        &[
+            "spec.replicas: Invalid value: 1000000",
+            "must be less than or equal to 150000",
+        ],
+    );
+}
+
+#[test]
 fn a_gc_threshold_past_the_limit_is_refused() {
     check(
         "gc-threshold.yaml",

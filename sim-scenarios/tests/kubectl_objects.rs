@@ -547,3 +547,16 @@ spec:
         "{drained}"
     );
 }
+
+#[test]
+fn scaling_past_the_workload_limit_is_refused_by_the_api_server() {
+    let t = play(
+        "  - kubectl: create deployment web --image=nginx\n  - kubectl: scale deployment web --replicas=1000000\n",
+        &[],
+    );
+    let out = output_of(&t, "scale deployment web --replicas=1000000");
+    assert!(
+        out.starts_with("Error from server (Invalid): Deployment.apps \"web\" is invalid: spec.replicas: Invalid value: 1000000: must be less than or equal to 150000"),
+        "{out}"
+    );
+}

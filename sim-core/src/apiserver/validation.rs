@@ -94,6 +94,7 @@ fn metadata(obj: &Object, causes: &mut Vec<String>) {
 }
 
 fn spec(obj: &Object, causes: &mut Vec<String>) {
+    workload_size(obj, causes);
     match obj {
         Object::Pod(p) => match &p.spec {
             Some(spec) => pod_spec(spec, "spec", causes),
@@ -165,6 +166,48 @@ fn spec(obj: &Object, causes: &mut Vec<String>) {
             }
         }
         _ => {}
+    }
+}
+
+/// The most pods one workload may ask for: kubesim's limit, the Kubernetes
+/// supported maximum of pods per cluster (docs/scenario-format.md, limits).
+/// Past it a run would only grow its memory with Pending pods.
+pub const MAX_WORKLOAD_PODS: i64 = 150_000;
+
+/// Refuses a workload asking for more than [`MAX_WORKLOAD_PODS`] pods at
+/// once (`replicas`, or a Job's `parallelism` and `completions`): kubesim's
+/// own limit, worded as a validation error.
+fn workload_size(obj: &Object, causes: &mut Vec<String>) {
+    let sizes: [(&str, Option<i32>); 2] = match obj {
+        Object::Deployment(d) => [
+            ("spec.replicas", d.spec.as_ref().and_then(|s| s.replicas)),
+            ("", None),
+        ],
+        Object::ReplicaSet(r) => [
+            ("spec.replicas", r.spec.as_ref().and_then(|s| s.replicas)),
+            ("", None),
+        ],
+        Object::StatefulSet(s) => [
+            ("spec.replicas", s.spec.as_ref().and_then(|s| s.replicas)),
+            ("", None),
+        ],
+        Object::Job(j) => {
+            let spec = j.spec.as_ref();
+            [
+                ("spec.parallelism", spec.and_then(|s| s.parallelism)),
+                ("spec.completions", spec.and_then(|s| s.completions)),
+            ]
+        }
+        _ => return,
+    };
+    for (path, value) in sizes {
+        if let Some(v) = value.map(i64::from).filter(|&v| v > MAX_WORKLOAD_PODS) {
+            causes.push(invalid_int(
+                path,
+                v,
+                &format!("must be less than or equal to {MAX_WORKLOAD_PODS} (kubesim's limit: the Kubernetes supported maximum of pods in a cluster)"),
+            ));
+        }
     }
 }
 
