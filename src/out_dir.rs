@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 /// The files a run writes into `--out`.
-pub const OUT_FILES: [&str; 4] = [
+pub(crate) const OUT_FILES: [&str; 4] = [
     "events.jsonl",
     "k8s-events.jsonl",
     "scheduling.jsonl",
@@ -30,7 +30,7 @@ pub const OUT_FILES: [&str; 4] = [
 ];
 
 /// The marker of what kubesim wrote in the directory.
-pub const MARKER: &str = ".kubesim-out";
+pub(crate) const MARKER: &str = ".kubesim-out";
 
 /// The first line of the marker.
 const MARKER_HEADER: &str =
@@ -38,7 +38,7 @@ const MARKER_HEADER: &str =
 
 /// A directory checked before the run.
 #[derive(Debug)]
-pub struct OutDir {
+pub(crate) struct OutDir {
     dir: PathBuf,
     /// Files kubesim wrote there before (per the marker, unchanged since), by
     /// name, with their hash: the only files a run may replace.
@@ -66,7 +66,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// One output file being written: a temporary file in the directory,
 /// buffered, hashed as it is written.
-pub struct OutStream {
+pub(crate) struct OutStream {
     name: &'static str,
     file: io::BufWriter<tempfile::NamedTempFile>,
     hash: u64,
@@ -121,7 +121,7 @@ impl OutDir {
     /// Checks DIR before the run (creating it if needed); refuses a
     /// directory holding anything kubesim did not write, one holding a
     /// previous run's files without `--force`, and one that takes no file.
-    pub fn prepare(dir: &Path, force: bool) -> Result<OutDir> {
+    pub(crate) fn prepare(dir: &Path, force: bool) -> Result<OutDir> {
         let shown = dir.display();
         match fs::symlink_metadata(dir) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -175,7 +175,7 @@ impl OutDir {
     }
 
     /// Starts writing the file `name` (one of [`OUT_FILES`]).
-    pub fn stream(&self, name: &'static str) -> Result<OutStream> {
+    pub(crate) fn stream(&self, name: &'static str) -> Result<OutStream> {
         debug_assert!(OUT_FILES.contains(&name), "{name} is not an output file");
         let tmp = tempfile::NamedTempFile::new_in(&self.dir)
             .with_context(|| format!("--out {}: cannot write into it", self.dir.display()))?;
@@ -190,7 +190,7 @@ impl OutDir {
     /// that is there but is not a replaceable file of a previous run
     /// unchanged since the check is not replaced: the others are written and
     /// the error names it.
-    pub fn finish(&self, streams: Vec<OutStream>) -> Result<()> {
+    pub(crate) fn finish(&self, streams: Vec<OutStream>) -> Result<()> {
         let shown = self.dir.display();
         let mut written = BTreeMap::new();
         let mut kept = Vec::new();

@@ -201,7 +201,7 @@ impl Etcd {
 
     /// All objects of a kind (in one namespace, or all when `namespace` is
     /// None), in the order of the API server's storage keys
-    /// `<prefix>/<namespace>/<name>` (see [`KeyNamespace`]).
+    /// `<prefix>/<namespace>/<name>` (see `KeyNamespace`).
     pub fn list(&self, kind: Kind, namespace: Option<&str>) -> Vec<Arc<Object>> {
         let Some(map) = self.data.get(&kind) else {
             return Vec::new();

@@ -333,7 +333,7 @@ impl PodSetTracker {
 
     /// Brings the set up to date with the store: applies the changes since
     /// the last refresh, or recounts when that history was compacted.
-    pub fn refresh(&mut self, target: &Target, etcd: &Etcd) {
+    pub(crate) fn refresh(&mut self, target: &Target, etcd: &Etcd) {
         let Target::Pods {
             namespace,
             selector,
@@ -377,7 +377,7 @@ pub(crate) struct Checker<'a> {
 
 impl<'a> Checker<'a> {
     /// A checker for one expectation.
-    pub fn new(expectation: &'a Expectation) -> Self {
+    pub(crate) fn new(expectation: &'a Expectation) -> Self {
         Self {
             expectation,
             pods: PodSetTracker::default(),
@@ -385,7 +385,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Checks against the store's current state: (all hold, what was observed).
-    pub fn check(&mut self, etcd: &Etcd) -> (bool, String) {
+    pub(crate) fn check(&mut self, etcd: &Etcd) -> (bool, String) {
         match &self.expectation.target {
             Target::Pods { .. } => {
                 self.pods.refresh(&self.expectation.target, etcd);

@@ -13,7 +13,7 @@ use crate::limits::MAX_FILE_BYTES;
 
 /// Why a path cannot be read.
 #[derive(Debug, thiserror::Error)]
-pub enum FileError {
+pub(crate) enum FileError {
     /// Nothing at that path.
     #[error("no such file or directory")]
     Missing,
@@ -36,7 +36,7 @@ pub enum FileError {
 
 /// What a path leads to, once symbolic links are followed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Entry {
+pub(crate) enum Entry {
     /// A regular file.
     File,
     /// A directory.
@@ -45,7 +45,7 @@ pub enum Entry {
 
 /// What is at `path` (following symbolic links): a regular file or a
 /// directory, or why neither.
-pub fn entry(path: &Path) -> Result<Entry, FileError> {
+pub(crate) fn entry(path: &Path) -> Result<Entry, FileError> {
     let meta = fs::metadata(path).map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => FileError::Missing,
         _ => FileError::Os(e),
@@ -82,7 +82,7 @@ fn special_kind(_: &fs::FileType) -> &'static str {
 }
 
 /// The bytes of a regular file of at most [`MAX_FILE_BYTES`].
-pub fn read_bytes(path: &Path) -> Result<Vec<u8>, FileError> {
+pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, FileError> {
     if entry(path)? == Entry::Directory {
         return Err(FileError::Directory);
     }
@@ -95,7 +95,7 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>, FileError> {
 
 /// The text of a YAML (or JSON) file: [`read_bytes`], UTF-8, without the
 /// byte-order mark YAML allows at the start of a stream.
-pub fn read_yaml_text(path: &Path) -> Result<String, FileError> {
+pub(crate) fn read_yaml_text(path: &Path) -> Result<String, FileError> {
     let bytes = read_bytes(path)?;
     let text = String::from_utf8(bytes).map_err(|_| FileError::NotUtf8)?;
     Ok(match text.strip_prefix('\u{feff}') {

@@ -8,12 +8,12 @@ use crate::api::{annotations, ApiError, Kind, Object, Reason};
 use crate::etcd::Etcd;
 
 /// The namespaces that can never be deleted (plugin/namespace/lifecycle).
-pub const IMMORTAL_NAMESPACES: [&str; 3] = ["default", "kube-system", "kube-public"];
+pub(crate) const IMMORTAL_NAMESPACES: [&str; 3] = ["default", "kube-system", "kube-public"];
 
 /// Priority of the built-in class `system-node-critical`.
-pub const SYSTEM_NODE_CRITICAL: i32 = 2_000_001_000;
+pub(crate) const SYSTEM_NODE_CRITICAL: i32 = 2_000_001_000;
 /// Priority of the built-in class `system-cluster-critical`.
-pub const SYSTEM_CLUSTER_CRITICAL: i32 = 2_000_000_000;
+pub(crate) const SYSTEM_CLUSTER_CRITICAL: i32 = 2_000_000_000;
 
 /// Settings of the admission plugins.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,7 +35,7 @@ impl Default for AdmissionSettings {
 
 /// NamespaceLifecycle: a namespaced object may only be created in a namespace
 /// that exists and is not terminating.
-pub fn namespace_lifecycle(etcd: &Etcd, obj: &Object) -> Result<(), ApiError> {
+pub(crate) fn namespace_lifecycle(etcd: &Etcd, obj: &Object) -> Result<(), ApiError> {
     if !obj.kind().namespaced() {
         return Ok(());
     }
@@ -55,7 +55,11 @@ pub fn namespace_lifecycle(etcd: &Etcd, obj: &Object) -> Result<(), ApiError> {
 }
 
 /// The mutating pod plugins, in the order the API server runs them.
-pub fn admit_pod(etcd: &Etcd, pod: &mut Pod, settings: &AdmissionSettings) -> Result<(), ApiError> {
+pub(crate) fn admit_pod(
+    etcd: &Etcd,
+    pod: &mut Pod,
+    settings: &AdmissionSettings,
+) -> Result<(), ApiError> {
     let name = pod.metadata.name.clone().unwrap_or_default();
     // ServiceAccount (plugin/pkg/admission/serviceaccount): mirror pods are
     // left alone; others get the default account, which must exist, and its

@@ -7,7 +7,7 @@ use serde_json::Value;
 /// Why a JSON patch could not be applied (the API server answers 422 with it).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct JsonPatchError(pub String);
+pub(crate) struct JsonPatchError(pub String);
 
 fn err(s: impl Into<String>) -> JsonPatchError {
     JsonPatchError(s.into())
@@ -124,7 +124,7 @@ fn path_of<'a>(op: &'a Value, name: &str, i: usize) -> Result<&'a str, JsonPatch
 
 /// Applies the operations of `patch` (a JSON array) to a copy of `doc`; on
 /// success `doc` is replaced, on failure it is left untouched.
-pub fn apply(doc: &mut Value, patch: &Value) -> Result<(), JsonPatchError> {
+pub(crate) fn apply(doc: &mut Value, patch: &Value) -> Result<(), JsonPatchError> {
     let Value::Array(ops) = patch else {
         return Err(err(
             "json: cannot unmarshal object into Go value of type jsonpatch.Patch",

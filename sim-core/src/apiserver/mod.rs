@@ -6,19 +6,19 @@
 //! optimistic concurrency (a stale resourceVersion is a 409 Conflict),
 //! implements graceful and finalizer-driven deletion, and writes to etcd. The
 //! changes it produced are returned so that the cluster can fan them out to
-//! the watches (see [`watch`]) with the modelled delivery latency.
+//! the watches (see `watch`) with the modelled delivery latency.
 
-pub mod admission;
+pub(crate) mod admission;
 pub mod defaults;
 pub mod event_ttl;
-pub mod json_patch;
+pub(crate) mod json_patch;
 pub mod merge_patch;
-pub mod request;
+pub(crate) mod request;
 #[cfg(test)]
 mod request_tests;
-pub mod strategic_merge_patch;
+pub(crate) mod strategic_merge_patch;
 pub mod validation;
-pub mod watch;
+pub(crate) mod watch;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

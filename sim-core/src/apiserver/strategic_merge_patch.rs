@@ -66,10 +66,10 @@ fn strategy(path: &[String]) -> ListStrategy {
 /// Why a strategic merge patch could not be applied.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct StrategicPatchError(pub String);
+pub(crate) struct StrategicPatchError(pub String);
 
 /// Applies a strategic merge patch to `doc` (an object's JSON).
-pub fn apply(doc: &mut Value, patch: &Value) -> Result<(), StrategicPatchError> {
+pub(crate) fn apply(doc: &mut Value, patch: &Value) -> Result<(), StrategicPatchError> {
     let Value::Object(_) = patch else {
         return Err(StrategicPatchError(
             "json: cannot unmarshal array into Go value of type map[string]interface {}".into(),

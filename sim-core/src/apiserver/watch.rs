@@ -13,7 +13,7 @@ use crate::api::{Kind, Object};
 use crate::etcd::{Change, ChangeType};
 
 /// Identifies a registered watch.
-pub type WatchId = usize;
+pub(crate) type WatchId = usize;
 
 /// What a watch selects.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,7 +65,7 @@ struct Entry<C> {
 
 /// All registered watches.
 #[derive(Debug)]
-pub struct WatchHub<C> {
+pub(crate) struct WatchHub<C> {
     watches: Vec<Entry<C>>,
     by_kind: BTreeMap<Kind, Vec<WatchId>>,
     indexed_fields: BTreeMap<Kind, Vec<&'static str>>,
@@ -86,7 +86,7 @@ impl<C> Default for WatchHub<C> {
 
 impl<C: Copy> WatchHub<C> {
     /// Registers a watch owned by `owner`.
-    pub fn add(&mut self, spec: WatchSpec, owner: C) -> WatchId {
+    pub(crate) fn add(&mut self, spec: WatchSpec, owner: C) -> WatchId {
         let id = self.watches.len();
         match &spec.field {
             Some((field, value)) => {
@@ -106,17 +106,17 @@ impl<C: Copy> WatchHub<C> {
     }
 
     /// The owner of a watch.
-    pub fn owner(&self, id: WatchId) -> C {
+    pub(crate) fn owner(&self, id: WatchId) -> C {
         self.watches[id].owner
     }
 
     /// The spec of a watch.
-    pub fn spec(&self, id: WatchId) -> &WatchSpec {
+    pub(crate) fn spec(&self, id: WatchId) -> &WatchSpec {
         &self.watches[id].spec
     }
 
     /// The watches a change reaches, with the event type each of them sees.
-    pub fn targets(&self, change: &Change, out: &mut Vec<(WatchId, ChangeType)>) {
+    pub(crate) fn targets(&self, change: &Change, out: &mut Vec<(WatchId, ChangeType)>) {
         let kind = change.object.kind();
         let ns_ok = |id: WatchId| {
             self.watches[id]

@@ -20,7 +20,7 @@ use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::Request;
 
 /// client-go's `maxLruCacheEntries`.
-pub const MAX_LRU_CACHE_ENTRIES: usize = 4096;
+pub(crate) const MAX_LRU_CACHE_ENTRIES: usize = 4096;
 
 #[derive(Debug)]
 struct Seen {

@@ -13,12 +13,12 @@ use sim_core::cluster::Cluster;
 use sim_core::{SimDuration, SimTime};
 
 /// The instant `secs` seconds after the start of the run.
-pub fn at(secs: u64) -> SimTime {
+pub(crate) fn at(secs: u64) -> SimTime {
     SimTime::ZERO + SimDuration::from_secs(secs)
 }
 
 /// The object an API request answered with; panics on anything else.
-pub fn ok(result: ApiResult) -> Arc<Object> {
+pub(crate) fn ok(result: ApiResult) -> Arc<Object> {
     match result {
         Ok(Response::Object(o)) => o,
         other => panic!("request failed: {other:?}"),
@@ -26,13 +26,13 @@ pub fn ok(result: ApiResult) -> Arc<Object> {
 }
 
 /// Creates the object `v` describes, of `kind`, as the client "test".
-pub fn create(c: &mut Cluster, kind: Kind, v: Value) -> Arc<Object> {
+pub(crate) fn create(c: &mut Cluster, kind: Kind, v: Value) -> Arc<Object> {
     let obj = kind.decode(&v).expect("test object decodes");
     ok(c.request("test", Request::Create(obj)))
 }
 
 /// The pod `name` in namespace default, read through the API server.
-pub fn get_pod(c: &mut Cluster, name: &str) -> Value {
+pub(crate) fn get_pod(c: &mut Cluster, name: &str) -> Value {
     ok(c.request(
         "test",
         Request::Get(ObjectKey::new(Kind::Pod, "default", name)),

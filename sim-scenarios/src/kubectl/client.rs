@@ -52,7 +52,7 @@ pub(crate) enum LookupError {
 /// An object from a file whose namespace is not the one of `-n`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("error: the namespace from the provided object \"{object}\" does not match the namespace \"{flag}\". You must pass '--namespace={object}' to perform this operation.")]
-pub struct NamespaceMismatch {
+pub(crate) struct NamespaceMismatch {
     /// The namespace written in the object.
     pub object: String,
     /// The namespace of `-n`.

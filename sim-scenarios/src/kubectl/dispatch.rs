@@ -21,7 +21,7 @@ use super::resources::resolve;
 
 /// What running a command did, and what it left running.
 #[derive(Debug, Default)]
-pub struct Execution {
+pub(crate) struct Execution {
     /// What it printed, its exit code, what to wait for.
     pub outcome: Outcome,
     /// `get -w`: the watch left running, printing changes as time advances.
@@ -31,7 +31,7 @@ pub struct Execution {
 }
 
 /// Runs a command at the cluster's current time.
-pub fn execute(cluster: &mut Cluster, cmd: &Prepared) -> Execution {
+pub(crate) fn execute(cluster: &mut Cluster, cmd: &Prepared) -> Execution {
     let mut ex = Execution::default();
     let out = &mut ex.outcome;
     let ns = cmd

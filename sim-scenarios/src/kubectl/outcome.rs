@@ -6,7 +6,7 @@ use sim_core::time::SimDuration;
 
 /// What a command did.
 #[derive(Debug, Default)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     /// What kubectl printed (stdout and stderr, in order).
     pub output: String,
     /// Objects kubectl waits for to disappear (`delete --wait`).

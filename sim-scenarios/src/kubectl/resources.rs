@@ -5,7 +5,7 @@ use sim_core::api::Kind;
 
 /// One resolved target: a kind and optionally a name.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Target {
+pub(crate) struct Target {
     /// The kind.
     pub kind: Kind,
     /// The name, when one was given.
@@ -14,7 +14,7 @@ pub struct Target {
 
 /// Resource arguments kubectl refuses, in kubectl's words.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ResourceError {
+pub(crate) enum ResourceError {
     /// No argument at all.
     #[error("error: You must specify the type of resource to get.")]
     NoType,
@@ -34,7 +34,7 @@ fn kind_of(s: &str) -> Result<Kind, ResourceError> {
 }
 
 /// Resolves the positional resource arguments of get, describe and delete.
-pub fn resolve(args: &[String]) -> Result<Vec<Target>, ResourceError> {
+pub(crate) fn resolve(args: &[String]) -> Result<Vec<Target>, ResourceError> {
     let Some(first) = args.first() else {
         return Err(ResourceError::NoType);
     };

@@ -10,13 +10,13 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-pub mod scheduler;
+pub(crate) mod scheduler;
 
 /// A scenario file.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[serde(expecting = "a scenario: a mapping with name, description, seed, cluster and steps")]
-pub struct RawScenario {
+pub(crate) struct RawScenario {
     /// The scenario's name.
     pub name: String,
     /// What it shows.
@@ -39,7 +39,7 @@ pub struct RawScenario {
 #[serde(
     expecting = "a cluster: a mapping with nodes, images, defaultImage, timings, latencies, corednsReplicas, defaultTolerationSeconds, scheduler"
 )]
-pub struct RawCluster {
+pub(crate) struct RawCluster {
     /// Node pools; default: one control-plane node and two workers.
     #[serde(default)]
     pub nodes: Option<Vec<RawNodePool>>,
@@ -73,7 +73,7 @@ pub struct RawCluster {
 #[serde(
     expecting = "a node pool: a mapping with name, names or count, and optionally controlPlane, cpu, memory, pods, ephemeralStorage, labels, taints, pullBandwidth, joinAt"
 )]
-pub struct RawNodePool {
+pub(crate) struct RawNodePool {
     /// Pool name: the node name when `count` is absent, else the prefix of `<name>-1`, `<name>-2`, ...
     #[serde(default)]
     pub name: Option<String>,
@@ -118,7 +118,7 @@ pub struct RawNodePool {
 #[serde(
     expecting = "an image profile: a mapping with size, pullTime, startup, stop, exit, missing, logs, env, files, memory, health, private"
 )]
-pub struct RawImage {
+pub(crate) struct RawImage {
     /// Size (quantity, `44M`).
     #[serde(default)]
     pub size: Option<String>,
@@ -163,7 +163,7 @@ pub struct RawImage {
 #[serde(
     expecting = "a health change: a mapping with after (a duration), liveness, readiness (pass or fail) and memory"
 )]
-pub struct RawHealth {
+pub(crate) struct RawHealth {
     /// Time from container start (duration).
     pub after: String,
     /// `pass` or `fail`: liveness and startup probes.
@@ -181,7 +181,7 @@ pub struct RawHealth {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[serde(expecting = "an exit: a mapping with after (a duration) and code")]
-pub struct RawExit {
+pub(crate) struct RawExit {
     /// Time from start to exit (duration).
     pub after: String,
     /// Exit code (0).
@@ -193,7 +193,7 @@ pub struct RawExit {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[serde(expecting = "timings: a mapping of durations")]
-pub struct RawTimings {
+pub(crate) struct RawTimings {
     /// kubelet `nodeLeaseDurationSeconds` (40s).
     pub node_lease_duration: Option<String>,
     /// Lease renew interval (10s).
@@ -234,7 +234,7 @@ pub struct RawTimings {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[serde(expecting = "latencies: a mapping of durations (apiRequest, watchDelivery)")]
-pub struct RawLatencies {
+pub(crate) struct RawLatencies {
     /// Client request to the API server (2ms).
     pub api_request: Option<String>,
     /// Watch delivery (5ms).
@@ -247,7 +247,7 @@ pub struct RawLatencies {
 #[serde(
     expecting = "a step: a mapping with one of apply, delete, kubectl, wait, expect or fault (and optionally at or after, name, namespace)"
 )]
-pub struct RawStep {
+pub(crate) struct RawStep {
     /// Absolute virtual time (duration since start).
     #[serde(default)]
     pub at: Option<String>,
@@ -290,7 +290,7 @@ pub struct RawStep {
 #[serde(
     expecting = "a fault: a mapping with kind and the fields that kind takes (node, pod, container, exitCode, duration, latency, mtbf, recoverAfter)"
 )]
-pub struct RawFault {
+pub(crate) struct RawFault {
     /// `node-crash`, `partition`, ... (docs/faults.md).
     pub kind: String,
     /// The node (node and kubelet faults, partitions).
@@ -326,7 +326,7 @@ pub struct RawFault {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(untagged)]
 #[serde(expecting = "TYPE/NAME or a list of them")]
-pub enum StringOrList {
+pub(crate) enum StringOrList {
     /// One.
     One(String),
     /// Several.
@@ -335,7 +335,7 @@ pub enum StringOrList {
 
 impl StringOrList {
     /// The strings.
-    pub fn items(&self) -> Vec<String> {
+    pub(crate) fn items(&self) -> Vec<String> {
         match self {
             StringOrList::One(s) => vec![s.clone()],
             StringOrList::Many(v) => v.clone(),
@@ -349,7 +349,7 @@ impl StringOrList {
 #[serde(
     expecting = "an expectation: a mapping with one of object, pods or podCount, and conditions"
 )]
-pub struct RawExpect {
+pub(crate) struct RawExpect {
     /// One object, `TYPE/NAME` (`deployment/my-tomcat`, `pod/mynginx`, `namespace/tuling`).
     #[serde(default)]
     pub object: Option<String>,

@@ -12,15 +12,15 @@ use serde::Deserialize;
 use serde_json::Value;
 
 /// The one apiVersion kube-scheduler v1.33 reads.
-pub const API_VERSION: &str = "kubescheduler.config.k8s.io/v1";
+pub(crate) const API_VERSION: &str = "kubescheduler.config.k8s.io/v1";
 /// The kind of the document.
-pub const KIND: &str = "KubeSchedulerConfiguration";
+pub(crate) const KIND: &str = "KubeSchedulerConfiguration";
 
 /// `cluster.scheduler` as written: a path to a YAML file holding a
 /// KubeSchedulerConfiguration (relative to the scenario file), or the
 /// document itself.
 #[derive(Clone, Debug)]
-pub enum RawSchedulerSource {
+pub(crate) enum RawSchedulerSource {
     /// A file path.
     File(String),
     /// An inline document.
@@ -57,7 +57,7 @@ impl<'de> Deserialize<'de> for RawSchedulerSource {
 #[serde(
     expecting = "a KubeSchedulerConfiguration: a mapping with apiVersion, kind, profiles, percentageOfNodesToScore, podInitialBackoffSeconds, podMaxBackoffSeconds, parallelism"
 )]
-pub struct RawKubeSchedulerConfiguration {
+pub(crate) struct RawKubeSchedulerConfiguration {
     /// Must be `kubescheduler.config.k8s.io/v1`.
     #[serde(default)]
     pub api_version: Option<String>,
@@ -125,7 +125,7 @@ pub struct RawKubeSchedulerConfiguration {
 #[serde(
     expecting = "a scheduler profile: a mapping with schedulerName, percentageOfNodesToScore, plugins, pluginConfig"
 )]
-pub struct RawProfile {
+pub(crate) struct RawProfile {
     /// The name pods ask for in `spec.schedulerName`.
     #[serde(default)]
     pub scheduler_name: Option<String>,
@@ -146,7 +146,7 @@ pub struct RawProfile {
 #[serde(
     expecting = "plugins: a mapping of extension points (multiPoint, preEnqueue, queueSort, preFilter, filter, postFilter, preScore, score, reserve, permit, preBind, bind, postBind)"
 )]
-pub struct RawPlugins {
+pub(crate) struct RawPlugins {
     /// multiPoint.
     #[serde(default)]
     pub multi_point: Option<RawPluginSet>,
@@ -192,7 +192,7 @@ pub struct RawPlugins {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[serde(expecting = "a plugin set: a mapping with enabled and disabled (lists of {name, weight})")]
-pub struct RawPluginSet {
+pub(crate) struct RawPluginSet {
     /// Enabled plugins.
     #[serde(default)]
     pub enabled: Option<Vec<RawPlugin>>,
@@ -205,7 +205,7 @@ pub struct RawPluginSet {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[serde(expecting = "a plugin: a mapping with name and optionally weight")]
-pub struct RawPlugin {
+pub(crate) struct RawPlugin {
     /// The plugin's name.
     pub name: String,
     /// Score weight (0 or absent: 1).
@@ -217,7 +217,7 @@ pub struct RawPlugin {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[serde(expecting = "a plugin config: a mapping with name and args")]
-pub struct RawPluginConfig {
+pub(crate) struct RawPluginConfig {
     /// The plugin's name.
     pub name: String,
     /// Its arguments.
@@ -230,7 +230,7 @@ pub struct RawPluginConfig {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[serde(expecting = "plugin args: a mapping")]
-pub struct RawPluginArgs {
+pub(crate) struct RawPluginArgs {
     /// Optional, `kubescheduler.config.k8s.io/v1`.
     #[serde(default)]
     pub api_version: Option<String>,
@@ -284,7 +284,7 @@ pub struct RawPluginArgs {
 #[serde(
     expecting = "a scoring strategy: a mapping with type, resources and requestedToCapacityRatio"
 )]
-pub struct RawScoringStrategy {
+pub(crate) struct RawScoringStrategy {
     /// LeastAllocated, MostAllocated or RequestedToCapacityRatio.
     #[serde(default, rename = "type")]
     pub kind: Option<String>,
@@ -300,7 +300,7 @@ pub struct RawScoringStrategy {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[serde(expecting = "a resource: a mapping with name and weight")]
-pub struct RawResourceSpec {
+pub(crate) struct RawResourceSpec {
     /// Resource name.
     pub name: String,
     /// Weight (0 or absent: 1).
@@ -312,7 +312,7 @@ pub struct RawResourceSpec {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[serde(expecting = "requestedToCapacityRatio: a mapping with shape")]
-pub struct RawRequestedToCapacityRatio {
+pub(crate) struct RawRequestedToCapacityRatio {
     /// The points.
     #[serde(default)]
     pub shape: Option<Vec<RawShapePoint>>,
@@ -322,7 +322,7 @@ pub struct RawRequestedToCapacityRatio {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[serde(expecting = "a shape point: a mapping with utilization (0-100) and score (0-10)")]
-pub struct RawShapePoint {
+pub(crate) struct RawShapePoint {
     /// Utilization, 0..=100.
     #[serde(default)]
     pub utilization: i32,
@@ -337,7 +337,7 @@ pub struct RawShapePoint {
 #[serde(
     expecting = "a default constraint: a mapping with maxSkew, topologyKey and whenUnsatisfiable"
 )]
-pub struct RawSpreadConstraint {
+pub(crate) struct RawSpreadConstraint {
     /// maxSkew.
     #[serde(default)]
     pub max_skew: i32,

@@ -21,7 +21,9 @@ use crate::suggest::closest;
 /// Turns a decoded document into the typed configuration, or every reason
 /// kube-scheduler would refuse it (decoding problems first and alone, then
 /// all validation errors, then the first error building the profiles).
-pub fn build(raw: &RawKubeSchedulerConfiguration) -> Result<SchedulerConfiguration, Vec<Problem>> {
+pub(crate) fn build(
+    raw: &RawKubeSchedulerConfiguration,
+) -> Result<SchedulerConfiguration, Vec<Problem>> {
     check_type(raw)?;
     let mut errs: Vec<Problem> = Vec::new();
     if let Some(ext) = &raw.extenders {

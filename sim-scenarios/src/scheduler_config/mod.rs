@@ -38,9 +38,9 @@ mod build;
 mod plugins;
 mod problem;
 
-pub use crate::raw::scheduler::API_VERSION;
-pub use build::build;
-pub use problem::Problem;
+pub(crate) use crate::raw::scheduler::API_VERSION;
+pub(crate) use build::build;
+pub(crate) use problem::Problem;
 
 /// Reads `cluster.scheduler` (inline, or the file it names relative to the
 /// scenario) into the typed configuration; errors name the file, the YAML

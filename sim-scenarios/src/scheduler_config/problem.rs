@@ -5,7 +5,7 @@ use std::fmt;
 
 /// One refusal: the field path inside the document and kube-scheduler's text.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
+pub(crate) struct Problem {
     /// Path from the document root (`profiles[0].plugins.score.enabled[1].name`).
     pub path: String,
     /// The message, which itself begins with the field path where

@@ -32,7 +32,7 @@ use crate::components::{Ctx, WatchEvent};
 use crate::etcd::ChangeType;
 
 /// The controller.
-pub struct DaemonSetController {
+pub(crate) struct DaemonSetController {
     recorder: EventRecorder,
     creations: PodCreations,
     queue: WorkQueue,
@@ -62,7 +62,7 @@ fn daemon_tolerations() -> Vec<Toleration> {
 
 impl DaemonSetController {
     /// A controller recording events with `recorder`.
-    pub fn new(recorder: EventRecorder) -> Self {
+    pub(crate) fn new(recorder: EventRecorder) -> Self {
         Self {
             recorder,
             creations: PodCreations::new(ControllerTag::DaemonSetCreate),
@@ -73,7 +73,7 @@ impl DaemonSetController {
     }
 
     /// The response to a pod creation. Returns false when the tag is not this controller's.
-    pub fn on_response(&mut self, ctx: &mut Ctx<'_>, tag: Tag, result: &ApiResult) -> bool {
+    pub(crate) fn on_response(&mut self, ctx: &mut Ctx<'_>, tag: Tag, result: &ApiResult) -> bool {
         match self
             .creations
             .on_response(ctx, &mut self.recorder, tag, result)
@@ -92,7 +92,7 @@ impl DaemonSetController {
     }
 
     /// Queues the DaemonSets a change concerns.
-    pub fn observe(&mut self, event: &WatchEvent) {
+    pub(crate) fn observe(&mut self, event: &WatchEvent) {
         let obj = &event.object;
         match obj.kind() {
             Kind::DaemonSet if event.change != ChangeType::Deleted => {
@@ -117,7 +117,7 @@ impl DaemonSetController {
     }
 
     /// Syncs dirty DaemonSets.
-    pub fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
+    pub(crate) fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
         if std::mem::take(&mut self.all) {
             for ds in informers.of(Kind::DaemonSet).iter() {
                 self.queue.add(ObjectKey::of(ds));

@@ -21,7 +21,7 @@ use crate::components::{Ctx, WatchEvent};
 
 /// The controller.
 #[derive(Debug, Default)]
-pub struct EndpointsController {
+pub(crate) struct EndpointsController {
     queue: WorkQueue,
 }
 
@@ -55,7 +55,12 @@ fn target_port(port: &k8s_openapi::api::core::v1::ServicePort, pod: &Pod) -> Opt
 
 impl EndpointsController {
     /// Queues the Services a change concerns.
-    pub fn observe(&mut self, event: &WatchEvent, prev: Option<&Object>, informers: &Informers) {
+    pub(crate) fn observe(
+        &mut self,
+        event: &WatchEvent,
+        prev: Option<&Object>,
+        informers: &Informers,
+    ) {
         let obj = &event.object;
         match obj.kind() {
             Kind::Service => self.queue.add(ObjectKey::of(obj)),
@@ -76,7 +81,7 @@ impl EndpointsController {
     }
 
     /// Writes the Endpoints of the dirty Services.
-    pub fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
+    pub(crate) fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
         for key in self.queue.drain() {
             let ep_key = ObjectKey::new(Kind::Endpoints, key.namespace.clone(), key.name.clone());
             let existing = informers.of(Kind::Endpoints).get(&ep_key).cloned();

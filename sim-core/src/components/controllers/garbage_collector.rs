@@ -20,7 +20,7 @@ const ORPHAN: &str = "orphan";
 
 /// The controller.
 #[derive(Debug, Default)]
-pub struct GarbageCollector {
+pub(crate) struct GarbageCollector {
     uids: BTreeMap<String, ObjectKey>,
     dependents: BTreeMap<String, BTreeSet<ObjectKey>>,
     attempt_to_delete: BTreeSet<ObjectKey>,
@@ -43,7 +43,7 @@ fn has_finalizer(obj: &Object, f: &str) -> bool {
 
 impl GarbageCollector {
     /// Updates the graph from a change.
-    pub fn observe(&mut self, event: &WatchEvent, prev: Option<&Object>) {
+    pub(crate) fn observe(&mut self, event: &WatchEvent, prev: Option<&Object>) {
         let obj = &event.object;
         let key = ObjectKey::of(obj);
         if let Some(prev) = prev {
@@ -99,7 +99,7 @@ impl GarbageCollector {
     }
 
     /// Deletes orphaned dependents and finishes foreground and orphan deletions.
-    pub fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
+    pub(crate) fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
         for key in std::mem::take(&mut self.attempt_to_delete) {
             let Some(obj) = informers.of(key.kind).get(&key) else {
                 continue;

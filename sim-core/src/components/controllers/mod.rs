@@ -6,16 +6,16 @@
 //! a real controller's worker does. Controllers read only their informer
 //! caches and write only through the API.
 
-pub mod daemonset;
+pub(crate) mod daemonset;
 pub mod deployment;
-pub mod endpoints;
-pub mod garbage_collector;
-pub mod namespace;
-pub mod node_lifecycle;
-pub mod pod_gc;
-pub mod replicaset;
-pub mod serviceaccount;
-pub mod taint_eviction;
+pub(crate) mod endpoints;
+pub(crate) mod garbage_collector;
+pub(crate) mod namespace;
+pub(crate) mod node_lifecycle;
+pub(crate) mod pod_gc;
+pub(crate) mod replicaset;
+pub(crate) mod serviceaccount;
+pub(crate) mod taint_eviction;
 
 use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet};

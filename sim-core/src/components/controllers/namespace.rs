@@ -12,14 +12,14 @@ use crate::etcd::ChangeType;
 
 /// The controller.
 #[derive(Debug, Default)]
-pub struct NamespaceController {
+pub(crate) struct NamespaceController {
     queue: WorkQueue,
     requested: BTreeSet<String>,
 }
 
 impl NamespaceController {
     /// Notes a namespace that started terminating.
-    pub fn observe(&mut self, event: &WatchEvent) {
+    pub(crate) fn observe(&mut self, event: &WatchEvent) {
         if event.object.kind() == Kind::Namespace
             && event.change != ChangeType::Deleted
             && event.object.meta().deletion_timestamp.is_some()
@@ -32,7 +32,7 @@ impl NamespaceController {
     }
 
     /// Re-checks every terminating namespace.
-    pub fn requeue_terminating(&mut self, informers: &Informers) {
+    pub(crate) fn requeue_terminating(&mut self, informers: &Informers) {
         for ns in informers.of(Kind::Namespace).iter() {
             if ns.meta().deletion_timestamp.is_some() {
                 self.queue.add(ObjectKey::of(ns));
@@ -41,7 +41,7 @@ impl NamespaceController {
     }
 
     /// Syncs dirty namespaces. Returns true when some namespace still has content.
-    pub fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) -> bool {
+    pub(crate) fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) -> bool {
         let mut waiting = false;
         for key in self.queue.drain() {
             let Some(ns) = informers.of(Kind::Namespace).get(&key) else {

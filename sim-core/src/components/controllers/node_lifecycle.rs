@@ -39,11 +39,11 @@ const UNHEALTHY_ZONE_THRESHOLD: f64 = 0.55;
 const LARGE_CLUSTER_SIZE_THRESHOLD: usize = 50;
 
 /// The taint of a node whose Ready condition is Unknown.
-pub const UNREACHABLE: &str = "node.kubernetes.io/unreachable";
+pub(crate) const UNREACHABLE: &str = "node.kubernetes.io/unreachable";
 /// The taint of a node whose Ready condition is False.
-pub const NOT_READY: &str = "node.kubernetes.io/not-ready";
+pub(crate) const NOT_READY: &str = "node.kubernetes.io/not-ready";
 /// The taint of a cordoned node.
-pub const UNSCHEDULABLE: &str = "node.kubernetes.io/unschedulable";
+pub(crate) const UNSCHEDULABLE: &str = "node.kubernetes.io/unschedulable";
 
 #[derive(Debug, Clone)]
 struct Health {
@@ -101,7 +101,7 @@ struct ZoneTainter {
 
 /// The controller.
 #[derive(Debug)]
-pub struct NodeLifecycleController {
+pub(crate) struct NodeLifecycleController {
     recorder: EventRecorder,
     health: BTreeMap<String, Health>,
     known: BTreeSet<String>,
@@ -169,7 +169,7 @@ fn taint(key: &str, effect: &str) -> Taint {
 
 impl NodeLifecycleController {
     /// Starts the periodic passes (once).
-    pub fn start(&mut self, ctx: &mut Ctx<'_>) {
+    pub(crate) fn start(&mut self, ctx: &mut Ctx<'_>) {
         if !self.started {
             self.started = true;
             let period = ctx.config().timings.node_monitor_period;
@@ -180,7 +180,7 @@ impl NodeLifecycleController {
     }
 
     /// Notes node changes for the NoSchedule tainting pass.
-    pub fn observe(&mut self, event: &WatchEvent) {
+    pub(crate) fn observe(&mut self, event: &WatchEvent) {
         if event.object.kind() == Kind::Node && event.change != ChangeType::Deleted {
             self.no_schedule_dirty
                 .insert(event.object.name().to_owned());
@@ -188,7 +188,7 @@ impl NodeLifecycleController {
     }
 
     /// `doNoScheduleTaintingPass` for the nodes changed since the last sync.
-    pub fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
+    pub(crate) fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
         for name in std::mem::take(&mut self.no_schedule_dirty) {
             let key = ObjectKey::new(Kind::Node, String::new(), name);
             let Some(node) = informers.of(Kind::Node).get(&key).cloned() else {
@@ -295,7 +295,7 @@ impl NodeLifecycleController {
 
     /// A taint patch failed (a conflict): the node is looked at again at the
     /// next sync. Returns false when the tag is not this controller's.
-    pub fn on_response(&mut self, tag: Tag, result: &ApiResult) -> bool {
+    pub(crate) fn on_response(&mut self, tag: Tag, result: &ApiResult) -> bool {
         let Some(name) = self.patches.remove(&tag) else {
             return false;
         };
@@ -306,7 +306,7 @@ impl NodeLifecycleController {
     }
 
     /// The periodic monitor pass (`monitorNodeHealth`), then a tainting pass.
-    pub fn on_monitor(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
+    pub(crate) fn on_monitor(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
         let period = ctx.config().timings.node_monitor_period;
         ctx.set_timer(period, ControllerTag::NodeMonitor.tag());
         self.monitor(ctx, informers);
@@ -314,7 +314,7 @@ impl NodeLifecycleController {
     }
 
     /// A tainting pass that was waiting for the rate limiters.
-    pub fn on_taint_pass(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
+    pub(crate) fn on_taint_pass(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
         self.taint_pass_pending = false;
         self.taint_pass(ctx, informers);
     }

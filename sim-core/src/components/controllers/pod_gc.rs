@@ -17,14 +17,12 @@ use crate::apiserver::{DeleteOptions, Request};
 use crate::components::Ctx;
 use crate::time::{SimDuration, SimTime};
 
-/// Timer of the periodic pass.
-pub const TIMER_GC: u64 = 6_000_000_001;
 /// `quarantineTime`: how long a node must be missing before its pods go.
 const QUARANTINE: SimDuration = SimDuration::from_secs(40);
 
 /// The controller.
 #[derive(Debug, Default)]
-pub struct PodGc {
+pub(crate) struct PodGc {
     started: bool,
     /// Missing node -> when first seen missing.
     quarantine: BTreeMap<String, SimTime>,
@@ -40,7 +38,7 @@ fn phase(obj: &Object) -> &str {
 
 impl PodGc {
     /// Starts the periodic pass (once).
-    pub fn start(&mut self, ctx: &mut Ctx<'_>) {
+    pub(crate) fn start(&mut self, ctx: &mut Ctx<'_>) {
         if !self.started {
             self.started = true;
             let period = ctx.config().timings.pod_gc_period;
@@ -51,7 +49,7 @@ impl PodGc {
     }
 
     /// The periodic pass.
-    pub fn on_timer(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
+    pub(crate) fn on_timer(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
         let t = ctx.config().timings;
         ctx.set_timer(t.pod_gc_period, ControllerTag::PodGc.tag());
         let pods: Vec<_> = informers.of(Kind::Pod).iter().cloned().collect();

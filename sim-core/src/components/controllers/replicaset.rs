@@ -35,10 +35,10 @@ use crate::etcd::ChangeType;
 use crate::time::{SimDuration, SimTime};
 
 /// Most pods created or deleted in one sync (`BurstReplicas`).
-pub const BURST_REPLICAS: i64 = 500;
+pub(crate) const BURST_REPLICAS: i64 = 500;
 
 /// The controller.
-pub struct ReplicaSetController {
+pub(crate) struct ReplicaSetController {
     recorder: EventRecorder,
     queue: WorkQueue,
     /// The pods each ReplicaSet owns (by its uid), as last delivered: the
@@ -65,14 +65,14 @@ struct SlowStart {
 }
 
 /// True when the pod counts toward a ReplicaSet: not terminal and not being deleted.
-pub fn is_active(pod: &Pod) -> bool {
+pub(crate) fn is_active(pod: &Pod) -> bool {
     let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref());
     !matches!(phase, Some("Succeeded" | "Failed")) && pod.metadata.deletion_timestamp.is_none()
 }
 
 /// Ready for more than `min_ready` (podutil.IsPodAvailable: the Ready
 /// transition plus minReadySeconds must be strictly before now).
-pub fn is_available(pod: &Pod, min_ready: SimDuration, now: SimTime) -> bool {
+pub(crate) fn is_available(pod: &Pod, min_ready: SimDuration, now: SimTime) -> bool {
     match pod_ready_since(pod) {
         None => false,
         Some(_) if min_ready == SimDuration::ZERO => true,
@@ -82,7 +82,7 @@ pub fn is_available(pod: &Pod, min_ready: SimDuration, now: SimTime) -> bool {
 
 impl ReplicaSetController {
     /// A controller recording events with `recorder`.
-    pub fn new(recorder: EventRecorder) -> Self {
+    pub(crate) fn new(recorder: EventRecorder) -> Self {
         Self {
             recorder,
             queue: WorkQueue::default(),
@@ -95,13 +95,13 @@ impl ReplicaSetController {
     }
 
     /// A timer of this controller fired; true when it asks for a sync.
-    pub fn on_timer(&mut self, tag: Tag) -> bool {
+    pub(crate) fn on_timer(&mut self, tag: Tag) -> bool {
         self.requeue.fire(tag, &mut self.queue)
     }
 
     /// The response to a pod creation: on failure the expectation is lowered
     /// and the ReplicaSet synced again. Returns false when the tag is not this controller's.
-    pub fn on_response(&mut self, ctx: &mut Ctx<'_>, tag: Tag, result: &ApiResult) -> bool {
+    pub(crate) fn on_response(&mut self, ctx: &mut Ctx<'_>, tag: Tag, result: &ApiResult) -> bool {
         let Some((rs, failed)) = self
             .creations
             .on_response(ctx, &mut self.recorder, tag, result)
@@ -151,7 +151,7 @@ impl ReplicaSetController {
     }
 
     /// Updates the pod index and expectations from a change (`prev`: the cached object before it).
-    pub fn observe(&mut self, event: &WatchEvent, prev: Option<&Object>) {
+    pub(crate) fn observe(&mut self, event: &WatchEvent, prev: Option<&Object>) {
         let obj = &event.object;
         match obj.kind() {
             Kind::ReplicaSet => {
@@ -204,7 +204,7 @@ impl ReplicaSetController {
     }
 
     /// Syncs dirty ReplicaSets.
-    pub fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
+    pub(crate) fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
         for key in self.queue.drain() {
             let Some(obj) = informers.of(Kind::ReplicaSet).get(&key).cloned() else {
                 continue;
@@ -462,7 +462,7 @@ fn max_restarts(pod: &Pod) -> i32 {
 /// `ActivePodsWithRanks.Less` (pkg/controller/controller_utils.go, with
 /// PodDeletionCost and LogarithmicScaleDown on, as in v1.33): true when pod
 /// `a` (with rank `ra`, its co-located related pods) is deleted before `b`.
-pub fn deletion_less(a: &Pod, ra: i64, b: &Pod, rb: i64, now: SimTime) -> bool {
+pub(crate) fn deletion_less(a: &Pod, ra: i64, b: &Pod, rb: i64, now: SimTime) -> bool {
     let (na, nb) = (node_of(a), node_of(b));
     // 1. Unassigned < assigned.
     if na != nb && (na.is_empty() || nb.is_empty()) {
@@ -523,7 +523,7 @@ pub fn deletion_less(a: &Pod, ra: i64, b: &Pod, rb: i64, now: SimTime) -> bool {
 }
 
 /// A pod from a ReplicaSet's template (controller.GetPodFromTemplate).
-pub fn pod_from_template(owner: &Object, rs: &ReplicaSet) -> Pod {
+pub(crate) fn pod_from_template(owner: &Object, rs: &ReplicaSet) -> Pod {
     let template = rs
         .spec
         .as_ref()

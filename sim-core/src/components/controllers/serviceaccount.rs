@@ -9,13 +9,13 @@ use crate::etcd::ChangeType;
 
 /// The controller.
 #[derive(Debug, Default)]
-pub struct ServiceAccountController {
+pub(crate) struct ServiceAccountController {
     queue: WorkQueue,
 }
 
 impl ServiceAccountController {
     /// Notes namespaces to check.
-    pub fn observe(&mut self, event: &WatchEvent) {
+    pub(crate) fn observe(&mut self, event: &WatchEvent) {
         match event.object.kind() {
             Kind::Namespace if event.change != ChangeType::Deleted => {
                 self.queue.add(ObjectKey::of(&event.object))
@@ -34,7 +34,7 @@ impl ServiceAccountController {
     }
 
     /// Creates missing default service accounts.
-    pub fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
+    pub(crate) fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
         for key in self.queue.drain() {
             let Some(ns) = informers.of(Kind::Namespace).get(&key) else {
                 continue;

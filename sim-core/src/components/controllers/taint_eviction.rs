@@ -34,7 +34,7 @@ struct Work {
 
 /// The controller.
 #[derive(Debug)]
-pub struct TaintEvictionController {
+pub(crate) struct TaintEvictionController {
     recorder: EventRecorder,
     tainted: BTreeMap<String, Vec<Taint>>,
     work: BTreeMap<ObjectKey, Work>,
@@ -88,7 +88,7 @@ fn min_toleration(used: &[&Toleration]) -> Option<SimDuration> {
 
 impl TaintEvictionController {
     /// Notes node taint changes and pod changes.
-    pub fn observe(&mut self, event: &WatchEvent, prev: Option<&Object>) {
+    pub(crate) fn observe(&mut self, event: &WatchEvent, prev: Option<&Object>) {
         let obj = &event.object;
         match obj.kind() {
             Kind::Node => {
@@ -139,7 +139,7 @@ impl TaintEvictionController {
     }
 
     /// `processPodOnNode` for the pods whose node or self changed.
-    pub fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
+    pub(crate) fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
         let mut pods: Vec<ObjectKey> = std::mem::take(&mut self.dirty_pods);
         let nodes: std::collections::BTreeSet<String> =
             std::mem::take(&mut self.dirty_nodes).into_iter().collect();
@@ -224,7 +224,7 @@ impl TaintEvictionController {
 
     /// A deletion is due: records the event, sets DisruptionTarget and
     /// deletes.
-    pub fn on_timer(&mut self, ctx: &mut Ctx<'_>, informers: &Informers, tag: Tag) {
+    pub(crate) fn on_timer(&mut self, ctx: &mut Ctx<'_>, informers: &Informers, tag: Tag) {
         let Some(key) = self.timers.remove(&tag) else {
             return;
         };

@@ -19,12 +19,12 @@ mod containers;
 mod images;
 mod node_status;
 mod pod_sync;
-pub mod pod_worker;
+pub(crate) mod pod_worker;
 mod probe_workers;
-pub mod prober;
-pub mod registry;
+pub(crate) mod prober;
+pub(crate) mod registry;
 mod restart;
-pub mod runtime;
+pub(crate) mod runtime;
 mod status_manager;
 
 pub use container_view::{ContainerView, ExecError};

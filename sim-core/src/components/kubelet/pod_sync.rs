@@ -87,7 +87,6 @@ impl Kubelet {
         }));
         let worker = Worker {
             pod: obj.clone(),
-            uid: uid.clone(),
             ip: None,
             sandbox_ready: false,
             ctrs,

@@ -18,7 +18,7 @@ use crate::time::{SimDuration, SimTime};
 
 /// The state of one container.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CState {
+pub(crate) enum CState {
     /// Not running: `ContainerCreating`, `PodInitializing`, `ErrImagePull`, `CrashLoopBackOff`, ...
     Waiting {
         /// The reason shown in STATUS.
@@ -46,7 +46,7 @@ pub enum CState {
 
 /// One container of a pod as the kubelet runs it.
 #[derive(Clone, Debug)]
-pub struct Ctr {
+pub(crate) struct Ctr {
     /// Container name.
     pub name: String,
     /// Image reference.
@@ -91,7 +91,7 @@ pub struct Ctr {
 
 impl Ctr {
     /// A container not yet created.
-    pub fn new(name: &str, image: &str, pull_policy: &str, init: bool) -> Self {
+    pub(crate) fn new(name: &str, image: &str, pull_policy: &str, init: bool) -> Self {
         Self {
             name: name.to_owned(),
             image: image.to_owned(),
@@ -132,7 +132,7 @@ impl Ctr {
     }
 
     /// Running, and its startup probe (if any) has succeeded.
-    pub fn started(&self) -> bool {
+    pub(crate) fn started(&self) -> bool {
         self.is_running()
             && self
                 .probe_result(ProbeKind::Startup)
@@ -141,7 +141,7 @@ impl Ctr {
 
     /// Readiness as the probes give it: started, and its readiness probe (if
     /// any) succeeds. Init containers are never Ready.
-    pub fn probed_ready(&self) -> bool {
+    pub(crate) fn probed_ready(&self) -> bool {
         (!self.init || self.sidecar)
             && self.started()
             && self
@@ -150,18 +150,16 @@ impl Ctr {
     }
 
     /// True while running.
-    pub fn is_running(&self) -> bool {
+    pub(crate) fn is_running(&self) -> bool {
         matches!(self.state, CState::Running { .. })
     }
 }
 
 /// The kubelet's view of one pod.
 #[derive(Debug)]
-pub struct Worker {
+pub(crate) struct Worker {
     /// The latest pod object seen.
     pub pod: Arc<Object>,
-    /// The pod's uid.
-    pub uid: String,
     /// Pod IP once the sandbox is up.
     pub ip: Option<String>,
     /// Sandbox (and network) ready.
@@ -218,7 +216,7 @@ fn cstate(s: &CState) -> ContainerState {
 }
 
 /// The pod conditions the kubelet owns and writes.
-pub const KUBELET_CONDITIONS: [&str; 4] = [
+pub(crate) const KUBELET_CONDITIONS: [&str; 4] = [
     "PodReadyToStartContainers",
     "Initialized",
     "Ready",
@@ -227,7 +225,7 @@ pub const KUBELET_CONDITIONS: [&str; 4] = [
 
 /// True when the API's pod status agrees with what the kubelet last posted,
 /// in the parts the kubelet owns: phase, container statuses and its conditions.
-pub fn kubelet_status_matches(want: &PodStatus, have: Option<&PodStatus>) -> bool {
+pub(crate) fn kubelet_status_matches(want: &PodStatus, have: Option<&PodStatus>) -> bool {
     let Some(have) = have else { return false };
     let owned = |s: &PodStatus| -> Vec<(String, String)> {
         s.conditions
@@ -244,7 +242,7 @@ pub fn kubelet_status_matches(want: &PodStatus, have: Option<&PodStatus>) -> boo
 }
 
 /// A deterministic image digest for an image reference.
-pub fn image_id(image: &str) -> String {
+pub(crate) fn image_id(image: &str) -> String {
     let repo = crate::config::image_repository(image);
     let full = if repo.contains('/') {
         repo.to_owned()
@@ -263,7 +261,7 @@ pub fn image_id(image: &str) -> String {
 
 impl Worker {
     /// The pod phase (getPhase).
-    pub fn phase(&self) -> &'static str {
+    pub(crate) fn phase(&self) -> &'static str {
         let restart_policy = self
             .pod
             .as_pod()
@@ -340,7 +338,7 @@ impl Worker {
     }
 
     /// The status to report (generate.go order of conditions).
-    pub fn status(&mut self, now: SimTime, host_ip: &str) -> PodStatus {
+    pub(crate) fn status(&mut self, now: SimTime, host_ip: &str) -> PodStatus {
         let existing = self
             .pod
             .as_pod()

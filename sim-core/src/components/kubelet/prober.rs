@@ -11,7 +11,7 @@ use crate::time::SimDuration;
 
 /// The three kinds of probe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum ProbeKind {
+pub(crate) enum ProbeKind {
     /// `startupProbe`.
     Startup,
     /// `readinessProbe`.
@@ -22,7 +22,7 @@ pub enum ProbeKind {
 
 impl ProbeKind {
     /// As the `Unhealthy` event names it.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             ProbeKind::Startup => "Startup",
             ProbeKind::Readiness => "Readiness",
@@ -32,7 +32,7 @@ impl ProbeKind {
 
     /// The result before the first probe of a container (worker.go
     /// initialValue): readiness Failure, liveness Success, startup Unknown.
-    pub fn initial(self) -> Option<bool> {
+    pub(crate) fn initial(self) -> Option<bool> {
         match self {
             ProbeKind::Startup => None,
             ProbeKind::Readiness => Some(false),
@@ -43,7 +43,7 @@ impl ProbeKind {
 
 /// A probe's settings with the API defaults applied.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ProbeSpec {
+pub(crate) struct ProbeSpec {
     /// Which probe.
     pub kind: ProbeKind,
     /// `periodSeconds` (10).
@@ -89,7 +89,7 @@ impl ProbeSpec {
 
 /// The probes of a container, in the order the prober manager starts their
 /// workers (startup, readiness, liveness).
-pub fn probe_specs(c: &Container) -> Vec<ProbeSpec> {
+pub(crate) fn probe_specs(c: &Container) -> Vec<ProbeSpec> {
     [
         (ProbeKind::Startup, &c.startup_probe),
         (ProbeKind::Readiness, &c.readiness_probe),
@@ -102,7 +102,7 @@ pub fn probe_specs(c: &Container) -> Vec<ProbeSpec> {
 
 /// The output of a failed probe of `kind` of container `c` at `pod_ip`
 /// (what follows "Liveness probe failed: ").
-pub fn failure_output(
+pub(crate) fn failure_output(
     c: &Container,
     kind: ProbeKind,
     pod_ip: &str,
@@ -143,7 +143,7 @@ pub fn failure_output(
 
 /// One probe worker's state.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ProbeState {
+pub(crate) struct ProbeState {
     /// The settings.
     pub spec: ProbeSpec,
     /// The container run the state belongs to (a new run resets it).
@@ -161,7 +161,7 @@ pub struct ProbeState {
 
 impl ProbeState {
     /// A worker for `spec`, before any container run.
-    pub fn new(spec: ProbeSpec) -> Self {
+    pub(crate) fn new(spec: ProbeSpec) -> Self {
         Self {
             result: spec.kind.initial(),
             spec,
@@ -173,7 +173,7 @@ impl ProbeState {
     }
 
     /// Starts over for container run `run` (worker.go: a new container ID).
-    pub fn reset(&mut self, run: u32) {
+    pub(crate) fn reset(&mut self, run: u32) {
         self.run = run;
         self.result = self.spec.kind.initial();
         self.last = None;
@@ -183,7 +183,7 @@ impl ProbeState {
 
     /// Records one probe's outcome; returns the new result when it changed
     /// the result (after the thresholds), or None.
-    pub fn observe(&mut self, ok: bool) -> Option<bool> {
+    pub(crate) fn observe(&mut self, ok: bool) -> Option<bool> {
         if self.last == Some(ok) {
             self.streak += 1;
         } else {

@@ -7,7 +7,7 @@ use k8s_openapi::api::core::v1::{Pod, Secret};
 
 /// The registry host of an image: the first path component when it looks
 /// like a host (has a `.` or `:`, or is `localhost`), else `docker.io`.
-pub fn registry_host(image: &str) -> String {
+pub(crate) fn registry_host(image: &str) -> String {
     match image.split_once('/') {
         Some((first, _)) if first.contains(['.', ':']) || first == "localhost" => {
             normalize_host(first)
@@ -18,7 +18,7 @@ pub fn registry_host(image: &str) -> String {
 
 /// The reference as containerd resolves it: `nginx` →
 /// `docker.io/library/nginx:latest`.
-pub fn full_reference(image: &str) -> String {
+pub(crate) fn full_reference(image: &str) -> String {
     let image = crate::config::normalized_image(image);
     match image.split_once('/') {
         Some((first, _)) if first.contains(['.', ':']) || first == "localhost" => image,
@@ -44,7 +44,7 @@ fn normalize_host(key: &str) -> String {
 }
 
 /// The registry hosts a docker-config Secret has credentials for.
-pub fn secret_registries(secret: &Secret) -> Vec<String> {
+pub(crate) fn secret_registries(secret: &Secret) -> Vec<String> {
     let (key, nested) = match secret.type_.as_deref() {
         Some("kubernetes.io/dockerconfigjson") => (".dockerconfigjson", true),
         Some("kubernetes.io/dockercfg") => (".dockercfg", false),
@@ -65,7 +65,7 @@ pub fn secret_registries(secret: &Secret) -> Vec<String> {
 
 /// True when one of the pod's `imagePullSecrets` (looked up with `secret`)
 /// has credentials for the registry of `image`.
-pub fn has_credentials<'a>(
+pub(crate) fn has_credentials<'a>(
     pod: &Pod,
     image: &str,
     secret: impl Fn(&str, &str) -> Option<&'a Secret>,

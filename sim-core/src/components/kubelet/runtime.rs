@@ -11,7 +11,7 @@ use crate::time::{SimDuration, SimTime};
 
 /// A pull waiting or in progress.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PullJob {
+pub(crate) struct PullJob {
     /// The pod uid that asked.
     pub pod_uid: String,
     /// The container index in the pod's (init containers, then containers) order.
@@ -26,7 +26,7 @@ pub struct PullJob {
 
 /// Images present on the node and the pulls queued.
 #[derive(Debug, Default)]
-pub struct Runtime {
+pub(crate) struct Runtime {
     images: BTreeMap<String, u64>,
     queue: VecDeque<PullJob>,
     current: Option<PullJob>,
@@ -35,7 +35,7 @@ pub struct Runtime {
 
 impl Runtime {
     /// A runtime with the given images pre-pulled.
-    pub fn new(
+    pub(crate) fn new(
         bandwidth_bytes_per_sec: u64,
         preloaded: impl IntoIterator<Item = (String, u64)>,
     ) -> Self {
@@ -51,29 +51,29 @@ impl Runtime {
     }
 
     /// True when the image is in the node's cache.
-    pub fn has_image(&self, image: &str) -> bool {
+    pub(crate) fn has_image(&self, image: &str) -> bool {
         self.images.contains_key(&normalized_image(image))
     }
 
     /// The cached images with their sizes, for `status.images`.
-    pub fn images(&self) -> &BTreeMap<String, u64> {
+    pub(crate) fn images(&self) -> &BTreeMap<String, u64> {
         &self.images
     }
 
     /// The pull in progress.
-    pub fn current(&self) -> Option<&PullJob> {
+    pub(crate) fn current(&self) -> Option<&PullJob> {
         self.current.as_ref()
     }
 
     /// Queues a pull; returns the job to start now if the puller was idle.
-    pub fn enqueue(&mut self, job: PullJob, now: SimTime) -> Option<PullJob> {
+    pub(crate) fn enqueue(&mut self, job: PullJob, now: SimTime) -> Option<PullJob> {
         self.queue.push_back(job);
         self.start_next(now)
     }
 
     /// Finishes the current pull (adding the image when it succeeded) and
     /// returns it with the next job to start.
-    pub fn finish(
+    pub(crate) fn finish(
         &mut self,
         catalog: &ImageCatalog,
         ok: bool,
@@ -91,18 +91,18 @@ impl Runtime {
 
     /// Forgets the pull in progress and the queued ones (the kubelet
     /// restarted: its pull requests are gone with it).
-    pub fn reset_pulls(&mut self) {
+    pub(crate) fn reset_pulls(&mut self) {
         self.queue.clear();
         self.current = None;
     }
 
     /// Drops queued pulls of a pod (it was deleted).
-    pub fn forget_pod(&mut self, pod_uid: &str) {
+    pub(crate) fn forget_pod(&mut self, pod_uid: &str) {
         self.queue.retain(|j| j.pod_uid != pod_uid);
     }
 
     /// How long pulling `image` takes.
-    pub fn pull_duration(&self, catalog: &ImageCatalog, image: &str) -> SimDuration {
+    pub(crate) fn pull_duration(&self, catalog: &ImageCatalog, image: &str) -> SimDuration {
         let profile = catalog.lookup(image);
         profile.pull_duration.unwrap_or_else(|| {
             let nanos = u128::from(profile.size_bytes) * 1_000_000_000

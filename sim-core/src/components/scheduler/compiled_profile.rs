@@ -9,7 +9,7 @@ use crate::config::scheduler::{PluginArgs, Profile};
 
 /// A profile ready to run: modelled plugins only, in order.
 #[derive(Clone, Debug)]
-pub struct CompiledProfile {
+pub(crate) struct CompiledProfile {
     /// schedulerName.
     pub name: String,
     /// Filter plugins in order.
@@ -36,7 +36,7 @@ pub struct CompiledProfile {
 
 impl CompiledProfile {
     /// Compiles a configured profile.
-    pub fn compile(p: &Profile) -> Self {
+    pub(crate) fn compile(p: &Profile) -> Self {
         Self {
             name: p.scheduler_name.clone(),
             filters: p
@@ -64,7 +64,7 @@ impl CompiledProfile {
 /// The weights of the score plugins a [`Verdict`](super::verdicts::Verdict) holds, 0 for those the
 /// profile does not enable.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct MemoizedWeights {
+pub(crate) struct MemoizedWeights {
     /// NodeResourcesFit.
     pub fit: i64,
     /// NodeResourcesBalancedAllocation.

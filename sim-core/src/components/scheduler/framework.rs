@@ -26,7 +26,7 @@ use crate::config::scheduler::MAX_NODE_SCORE;
 use crate::trace::scheduling::ScoreParts;
 
 /// What the plugins may read about the whole cluster (the cache snapshot).
-pub struct ClusterView<'a> {
+pub(crate) struct ClusterView<'a> {
     /// Every node slot (deleted ones have an empty name).
     pub nodes: &'a [NodeInfo],
     /// Live nodes.
@@ -48,7 +48,7 @@ pub struct ClusterView<'a> {
 
 /// Per-pod state of one cycle (the framework's CycleState).
 #[derive(Clone, Debug, Default)]
-pub struct CycleState {
+pub(crate) struct CycleState {
     spread: Option<pod_topology_spread::FilterState>,
     inter_pod: Option<inter_pod_affinity::FilterState>,
     /// The filters that run for this pod, in profile order: those whose
@@ -60,14 +60,14 @@ pub struct CycleState {
 
 impl CycleState {
     /// The filters that run for this pod and that a [`Verdict`] does not hold.
-    pub fn unmemoized_filters(&self) -> &[PluginId] {
+    pub(crate) fn unmemoized_filters(&self) -> &[PluginId] {
         &self.unmemoized
     }
 }
 
 /// PreFilter of every filter plugin of the profile. A rejection here applies
 /// to every node.
-pub fn pre_filter(
+pub(crate) fn pre_filter(
     profile: &CompiledProfile,
     pod: &PodInfo,
     view: &ClusterView<'_>,
@@ -119,7 +119,7 @@ pub fn pre_filter(
 }
 
 /// Runs the filters on one node; the first rejection decides.
-pub fn run_filters(
+pub(crate) fn run_filters(
     profile: &CompiledProfile,
     state: &CycleState,
     pod: &PodInfo,
@@ -130,7 +130,7 @@ pub fn run_filters(
 }
 
 /// Runs some of the cycle's filters on one node, in the order given.
-pub fn run_filter_list(
+pub(crate) fn run_filter_list(
     filters: &[PluginId],
     profile: &CompiledProfile,
     state: &CycleState,
@@ -167,7 +167,7 @@ pub fn run_filter_list(
 /// The result of scoring: totals per feasible node and, when explained, the
 /// parts per plugin.
 #[derive(Clone, Debug, Default)]
-pub struct Scores {
+pub(crate) struct Scores {
     /// Weighted sum per feasible node.
     pub totals: Vec<i64>,
     /// Per plugin (in profile order), per feasible node.
@@ -202,7 +202,7 @@ impl Scores {
 
 /// The feasible nodes as the search hands them to scoring.
 #[derive(Debug)]
-pub struct Feasible<'a> {
+pub(crate) struct Feasible<'a> {
     /// Node indexes into `view.nodes`; their [`Verdicts`] slots are current.
     pub nodes: &'a [usize],
     /// A buffer for the totals.
@@ -270,7 +270,7 @@ fn image_locality_scores(
 
 /// PreScore, Score, NormalizeScore and weighting over the feasible nodes. The
 /// plugins a [`Verdict`] holds are read from `verdicts`, not run again.
-pub fn score_nodes(
+pub(crate) fn score_nodes(
     profile: &CompiledProfile,
     pod: &PodInfo,
     feasible: Feasible<'_>,

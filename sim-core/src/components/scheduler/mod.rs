@@ -2,32 +2,32 @@
 //!
 //! The rooms, as a newcomer would look for them:
 //! - `event_handlers.rs`: informer events keep the cache (nodes and the
-//!   pods on them) and feed the [`queue`];
+//!   pods on them) and feed the `queue`;
 //! - `schedule_one.rs`: one cycle, from popping a pod to binding it or
 //!   recording why it cannot be scheduled;
-//! - [`framework`], [`plugins`] and [`compiled_profile`]: the scheduling
+//! - `framework`, `plugins` and `compiled_profile`: the scheduling
 //!   framework and the default profile's plugins, run in profile order;
-//! - [`node_search`], [`node_slots`] and [`verdicts`]: the hot loop over
+//! - `node_search`, `node_slots` and `verdicts`: the hot loop over
 //!   nodes, with per-node memoized verdicts;
-//! - [`preemption`]: the DefaultPreemption plugin;
+//! - `preemption`: the DefaultPreemption plugin;
 //! - [`crate::config::scheduler`]: the KubeSchedulerConfiguration, typed.
 //!
 //! This module holds the component itself: its state, its timers and the
 //! binding cycle (the Bind response).
 
-pub mod compiled_profile;
+pub(crate) mod compiled_profile;
 mod event_handlers;
-pub mod framework;
-pub mod node_info;
-pub mod node_search;
-pub mod node_slots;
-pub mod plugins;
-pub mod pod_info;
-pub mod pod_table;
-pub mod preemption;
-pub mod queue;
+pub(crate) mod framework;
+pub(crate) mod node_info;
+pub(crate) mod node_search;
+pub(crate) mod node_slots;
+pub(crate) mod plugins;
+pub(crate) mod pod_info;
+pub(crate) mod pod_table;
+pub(crate) mod preemption;
+pub(crate) mod queue;
 mod schedule_one;
-pub mod verdicts;
+pub(crate) mod verdicts;
 
 use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet};

@@ -20,7 +20,7 @@ use crate::api::Object;
 /// in two cache lines: a cycle reads them on hundreds of nodes.
 #[derive(Clone, Debug)]
 #[repr(C)]
-pub struct NodeInfo {
+pub(crate) struct NodeInfo {
     /// Allocatable resources.
     pub allocatable: Resources,
     /// Sum of the requests of the pods on the node (including assumed ones).
@@ -64,7 +64,7 @@ pub struct NodeInfo {
 /// nodes do not change between two cycles, so the count is reused until the
 /// node's generation moves.
 #[derive(Clone, Debug)]
-pub struct SpreadMemo {
+pub(crate) struct SpreadMemo {
     /// The node generation it was counted at.
     pub generation: u64,
     /// `namespace` and selector, as [`crate::components::scheduler::plugins::pod_topology_spread::Constraint::memo_key`].
@@ -91,7 +91,7 @@ fn node_images(node: &Object) -> BTreeMap<String, i64> {
 
 impl NodeInfo {
     /// Builds the view of a Node object (no pods yet).
-    pub fn from_node(node: Arc<Object>) -> Self {
+    pub(crate) fn from_node(node: Arc<Object>) -> Self {
         let n = node.as_node().cloned().unwrap_or_default();
         let spec = n.spec.unwrap_or_default();
         Self {
@@ -117,7 +117,7 @@ impl NodeInfo {
     }
 
     /// Refreshes the node fields, keeping the pod accounting.
-    pub fn update_node(&mut self, node: Arc<Object>) {
+    pub(crate) fn update_node(&mut self, node: Arc<Object>) {
         let fresh = Self::from_node(node);
         self.allocatable = fresh.allocatable;
         self.extended_allocatable = fresh.extended_allocatable;
@@ -130,7 +130,7 @@ impl NodeInfo {
     }
 
     /// Accounts a pod on the node.
-    pub fn add_pod(&mut self, pod: SharedPodInfo) {
+    pub(crate) fn add_pod(&mut self, pod: SharedPodInfo) {
         self.generation += 1;
         self.requested.add(&pod.requests);
         self.non_zero_requested.add(&pod.non_zero);
@@ -149,7 +149,7 @@ impl NodeInfo {
     }
 
     /// Removes a pod's accounting; false if the pod was not on the node.
-    pub fn remove_pod(&mut self, uid: &str) -> bool {
+    pub(crate) fn remove_pod(&mut self, uid: &str) -> bool {
         let Some(i) = self.pods.iter().position(|p| p.uid == uid) else {
             return false;
         };
@@ -178,7 +178,7 @@ impl NodeInfo {
     }
 
     /// The zone label, for the node tree order.
-    pub fn zone(&self) -> &str {
+    pub(crate) fn zone(&self) -> &str {
         self.labels
             .get("topology.kubernetes.io/zone")
             .map(String::as_str)

@@ -24,7 +24,7 @@ use super::verdicts::Verdicts;
 
 /// What a search found.
 #[derive(Debug, Default)]
-pub struct Found {
+pub(crate) struct Found {
     /// Feasible node indexes, in the order found. Their [`Verdicts`] slots
     /// hold their verdicts (on the node without nominated pods, as scoring
     /// sees it).
@@ -41,7 +41,7 @@ pub struct Found {
 
 impl Found {
     /// Empties the result, keeping its buffers; the start index stays `start`.
-    pub fn clear(&mut self, start: usize) {
+    pub(crate) fn clear(&mut self, start: usize) {
         self.feasible.clear();
         self.totals.clear();
         self.rejections.clear();
@@ -51,7 +51,7 @@ impl Found {
 }
 
 /// One cycle's filtering of one pod.
-pub struct NodeSearch<'a, 'v> {
+pub(crate) struct NodeSearch<'a, 'v> {
     /// The pod's profile.
     pub profile: &'a CompiledProfile,
     /// The pod's PreFilter results.
@@ -105,7 +105,7 @@ impl NodeSearch<'_, '_> {
     /// Searches `order` (the node tree) from `start` for `want` feasible
     /// nodes, after the nominated node if any. `found` is an earlier result
     /// whose buffers are reused.
-    pub fn run(
+    pub(crate) fn run(
         mut self,
         mut found: Found,
         nominated_node: Option<usize>,

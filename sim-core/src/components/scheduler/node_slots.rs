@@ -16,49 +16,49 @@ use crate::api::Object;
 
 /// The node slots and their verdicts.
 #[derive(Debug, Default)]
-pub struct NodeSlots {
+pub(crate) struct NodeSlots {
     infos: Vec<NodeInfo>,
     verdicts: Verdicts,
 }
 
 impl NodeSlots {
     /// Every slot, in slot order (emptied slots have an empty name).
-    pub fn infos(&self) -> &[NodeInfo] {
+    pub(crate) fn infos(&self) -> &[NodeInfo] {
         &self.infos
     }
 
     /// The slots to read and the verdicts to consult, at once.
-    pub fn with_verdicts(&mut self) -> (&[NodeInfo], &mut Verdicts) {
+    pub(crate) fn with_verdicts(&mut self) -> (&[NodeInfo], &mut Verdicts) {
         (&self.infos, &mut self.verdicts)
     }
 
     /// Adds a slot for a new node; returns its index.
-    pub fn push(&mut self, info: NodeInfo) -> usize {
+    pub(crate) fn push(&mut self, info: NodeInfo) -> usize {
         self.infos.push(info);
         self.verdicts.ensure(self.infos.len());
         self.infos.len() - 1
     }
 
     /// Refreshes a node's fields from a new Node object.
-    pub fn update_node(&mut self, i: usize, node: Arc<Object>) {
+    pub(crate) fn update_node(&mut self, i: usize, node: Arc<Object>) {
         self.infos[i].update_node(node);
         self.verdicts.forget(i);
     }
 
     /// Accounts a pod on a node.
-    pub fn add_pod(&mut self, i: usize, pod: SharedPodInfo) {
+    pub(crate) fn add_pod(&mut self, i: usize, pod: SharedPodInfo) {
         self.infos[i].add_pod(pod);
         self.verdicts.forget(i);
     }
 
     /// Removes a pod from a node; false if it was not there.
-    pub fn remove_pod(&mut self, i: usize, uid: &str) -> bool {
+    pub(crate) fn remove_pod(&mut self, i: usize, uid: &str) -> bool {
         self.verdicts.forget(i);
         self.infos[i].remove_pod(uid)
     }
 
     /// Empties the slot of a deleted node.
-    pub fn clear(&mut self, i: usize) {
+    pub(crate) fn clear(&mut self, i: usize) {
         self.infos[i].name.clear();
         self.infos[i].pods.clear();
         self.verdicts.forget(i);

@@ -19,7 +19,7 @@ use crate::config::normalized_image;
 
 /// A host port a container asks for (NodePorts).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct HostPort {
+pub(crate) struct HostPort {
     /// `TCP`, `UDP` or `SCTP`.
     pub protocol: String,
     /// The host IP (`0.0.0.0` when unset).
@@ -31,7 +31,7 @@ pub struct HostPort {
 impl HostPort {
     /// Two host ports conflict when protocol and port are equal and either IP
     /// is the wildcard or both are equal (framework/types.go: HostPortInfo).
-    pub fn conflicts(&self, other: &HostPort) -> bool {
+    pub(crate) fn conflicts(&self, other: &HostPort) -> bool {
         self.port == other.port
             && self.protocol == other.protocol
             && (self.ip == other.ip || self.ip == "0.0.0.0" || other.ip == "0.0.0.0")
@@ -42,7 +42,7 @@ impl HostPort {
 /// selector (with matchLabelKeys / mismatchLabelKeys merged in from the owning
 /// pod's labels), the namespaces it covers and the topology key.
 #[derive(Clone, Debug)]
-pub struct AffinityTerm {
+pub(crate) struct AffinityTerm {
     /// Pods the term selects.
     pub selector: Selector,
     /// Namespaces listed (the owning pod's own when neither list nor selector is given).
@@ -89,7 +89,7 @@ impl AffinityTerm {
     /// `AffinityTerm.Matches`: the pod is in one of the term's namespaces (by
     /// name, or by the namespace selector over `namespace_labels`) and its
     /// labels match the selector.
-    pub fn matches(
+    pub(crate) fn matches(
         &self,
         namespace: &str,
         labels: &BTreeMap<String, String>,
@@ -107,7 +107,7 @@ impl AffinityTerm {
 
 /// The pod's inter-pod affinity, split as the plugin uses it.
 #[derive(Clone, Debug, Default)]
-pub struct PodAffinityInfo {
+pub(crate) struct PodAffinityInfo {
     /// requiredDuringScheduling pod affinity terms.
     pub required_affinity: Vec<AffinityTerm>,
     /// requiredDuringScheduling pod anti-affinity terms.
@@ -120,7 +120,7 @@ pub struct PodAffinityInfo {
 
 impl PodAffinityInfo {
     /// True when the pod has no inter-pod affinity at all.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.required_affinity.is_empty()
             && self.required_anti_affinity.is_empty()
             && self.preferred_affinity.is_empty()
@@ -130,7 +130,7 @@ impl PodAffinityInfo {
 
 /// The scheduling-relevant parts of a pod.
 #[derive(Clone, Debug, Default)]
-pub struct PodInfo {
+pub(crate) struct PodInfo {
     /// metadata.uid.
     pub uid: String,
     /// Namespace.
@@ -232,7 +232,7 @@ fn pod_affinity(
 }
 
 /// `spec.schedulerName`, defaulted.
-pub fn scheduler_name(pod: &Pod) -> &str {
+pub(crate) fn scheduler_name(pod: &Pod) -> &str {
     pod.spec
         .as_ref()
         .and_then(|s| s.scheduler_name.as_deref())
@@ -241,7 +241,7 @@ pub fn scheduler_name(pod: &Pod) -> &str {
 
 impl PodInfo {
     /// Extracts the scheduling-relevant parts of a pod object.
-    pub fn of(obj: &Object) -> Self {
+    pub(crate) fn of(obj: &Object) -> Self {
         let Some(pod) = obj.as_pod() else {
             return Self::default();
         };
@@ -351,13 +351,13 @@ impl PodInfo {
     }
 
     /// `namespace/name`.
-    pub fn key(&self) -> String {
+    pub(crate) fn key(&self) -> String {
         format!("{}/{}", self.namespace, self.name)
     }
 }
 
 /// A pod shared between the queue, the cache and the node that holds it.
-pub type SharedPodInfo = Arc<PodInfo>;
+pub(crate) type SharedPodInfo = Arc<PodInfo>;
 
 #[cfg(test)]
 mod tests {

@@ -14,11 +14,11 @@ use super::pod_info::SharedPodInfo;
 use crate::api::Object;
 
 /// A pod's id in the [`PodTable`].
-pub type PodId = u32;
+pub(crate) type PodId = u32;
 
 /// A pod placed on a node (bound, or assumed while its binding is in flight).
 #[derive(Clone, Debug)]
-pub struct Assigned {
+pub(crate) struct Assigned {
     /// The node's name.
     pub node: String,
     /// What the scheduler read of the pod.
@@ -29,7 +29,7 @@ pub struct Assigned {
 
 /// What the scheduler holds of one pod.
 #[derive(Clone, Debug, Default)]
-pub struct PodSlot {
+pub(crate) struct PodSlot {
     /// The pod's uid (empty for a free slot).
     pub uid: String,
     /// What the scheduler read of the pod while it waits to be scheduled
@@ -49,7 +49,7 @@ impl PodSlot {
 
 /// The tracked pods.
 #[derive(Debug, Default)]
-pub struct PodTable {
+pub(crate) struct PodTable {
     /// Id by uid (looked up, never iterated).
     ids: FxHashMap<String, PodId>,
     slots: Vec<PodSlot>,
@@ -58,12 +58,12 @@ pub struct PodTable {
 
 impl PodTable {
     /// The id of a tracked pod.
-    pub fn get(&self, uid: &str) -> Option<PodId> {
+    pub(crate) fn get(&self, uid: &str) -> Option<PodId> {
         self.ids.get(uid).copied()
     }
 
     /// The id of a pod, tracking it if it is new.
-    pub fn id(&mut self, uid: &str) -> PodId {
+    pub(crate) fn id(&mut self, uid: &str) -> PodId {
         if let Some(&id) = self.ids.get(uid) {
             return id;
         }
@@ -80,23 +80,23 @@ impl PodTable {
     }
 
     /// A pod's slot.
-    pub fn slot(&self, id: PodId) -> &PodSlot {
+    pub(crate) fn slot(&self, id: PodId) -> &PodSlot {
         &self.slots[id as usize]
     }
 
     /// A pod's slot, to change.
-    pub fn slot_mut(&mut self, id: PodId) -> &mut PodSlot {
+    pub(crate) fn slot_mut(&mut self, id: PodId) -> &mut PodSlot {
         &mut self.slots[id as usize]
     }
 
     /// Every tracked pod's slot with its id, in id order.
-    pub fn slots(&self) -> impl Iterator<Item = (PodId, &PodSlot)> {
+    pub(crate) fn slots(&self) -> impl Iterator<Item = (PodId, &PodSlot)> {
         (0..).zip(&self.slots).filter(|(_, s)| !s.uid.is_empty())
     }
 
     /// Stops tracking a pod that nothing refers to any more; `in_queue` says
     /// whether the scheduling queue still holds it.
-    pub fn release_if_unused(&mut self, id: PodId, in_queue: bool) {
+    pub(crate) fn release_if_unused(&mut self, id: PodId, in_queue: bool) {
         let slot = &mut self.slots[id as usize];
         if in_queue || slot.uid.is_empty() || !slot.unused() {
             return;

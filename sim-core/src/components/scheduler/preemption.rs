@@ -21,7 +21,7 @@ use super::pod_info::{PodInfo, SharedPodInfo};
 
 /// A node chosen for preemption and the pods to evict from it.
 #[derive(Clone, Debug)]
-pub struct Candidate {
+pub(crate) struct Candidate {
     /// Index of the node in the scheduler's node slots.
     pub node: usize,
     /// The victims, most important first.
@@ -34,14 +34,14 @@ fn importance(p: &PodInfo) -> (Reverse<i32>, i128) {
 }
 
 /// The number of candidates to evaluate (GetOffsetAndNumCandidates).
-pub fn num_candidates(num_nodes: usize, percentage: i64, absolute: i64) -> usize {
+pub(crate) fn num_candidates(num_nodes: usize, percentage: i64, absolute: i64) -> usize {
     let n = (num_nodes as i64 * percentage / 100).max(absolute);
     (n.max(0) as usize).min(num_nodes)
 }
 
 /// SelectVictimsOnNode: `Err` carries the node's status when preemption
 /// cannot help there.
-pub fn select_victims(
+pub(crate) fn select_victims(
     profile: &CompiledProfile,
     state: &CycleState,
     pod: &PodInfo,
@@ -79,7 +79,7 @@ pub fn select_victims(
 }
 
 /// pickOneNodeForPreemption over candidates in evaluation order.
-pub fn pick_one(candidates: Vec<Candidate>) -> Option<Candidate> {
+pub(crate) fn pick_one(candidates: Vec<Candidate>) -> Option<Candidate> {
     let key = |c: &Candidate| {
         let highest = c
             .victims
@@ -116,7 +116,7 @@ pub fn pick_one(candidates: Vec<Candidate>) -> Option<Candidate> {
 }
 
 /// The outcome of the PostFilter.
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// A node was nominated.
     Nominated(Candidate),
     /// Preemption cannot help; the message follows `preemption: `.
@@ -125,7 +125,7 @@ pub enum Outcome {
 
 /// Runs DefaultPreemption for a pod that fits nowhere. `statuses` are the
 /// filter rejections per node index; `offset` is the random start.
-pub fn preempt(
+pub(crate) fn preempt(
     profile: &CompiledProfile,
     state: &CycleState,
     pod: &PodInfo,

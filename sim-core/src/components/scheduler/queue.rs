@@ -20,7 +20,7 @@ use crate::time::{SimDuration, SimTime};
 
 /// Where a queued pod is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Place {
+pub(crate) enum Place {
     /// Ready to be scheduled.
     Active,
     /// Waiting out its backoff.
@@ -33,7 +33,7 @@ pub enum Place {
 
 /// A pod in the queue.
 #[derive(Clone, Debug)]
-pub struct QueuedPod {
+pub(crate) struct QueuedPod {
     /// The latest pod object.
     pub pod: Arc<Object>,
     /// Scheduling attempts so far.
@@ -61,7 +61,6 @@ impl QueuedPod {
 #[derive(Debug, Default)]
 struct PodsById {
     slots: Vec<Option<QueuedPod>>,
-    len: usize,
 }
 
 impl PodsById {
@@ -82,29 +81,11 @@ impl PodsById {
         if i >= self.slots.len() {
             self.slots.resize_with(i + 1, || None);
         }
-        if self.slots[i].replace(pod).is_none() {
-            self.len += 1;
-        }
+        self.slots[i] = Some(pod);
     }
 
     fn remove(&mut self, id: &PodId) -> Option<QueuedPod> {
-        let removed = self.slots.get_mut(*id as usize)?.take();
-        if removed.is_some() {
-            self.len -= 1;
-        }
-        removed
-    }
-
-    fn values(&self) -> impl Iterator<Item = &QueuedPod> {
-        self.slots.iter().flatten()
-    }
-
-    fn len(&self) -> usize {
-        self.len
-    }
-
-    fn is_empty(&self) -> bool {
-        self.len == 0
+        self.slots.get_mut(*id as usize)?.take()
     }
 }
 
@@ -113,7 +94,7 @@ type ActiveKey = (i32, Reverse<SimTime>, Reverse<u64>);
 
 /// The three queues.
 #[derive(Debug)]
-pub struct SchedulingQueue {
+pub(crate) struct SchedulingQueue {
     /// Every queued pod, by id.
     pods: PodsById,
     /// activeQ as a max-heap of (key, pod). A pod that leaves activeQ other
@@ -140,7 +121,7 @@ fn priority_of(pod: &Object) -> i32 {
 
 impl SchedulingQueue {
     /// An empty queue with the given backoff settings.
-    pub fn new(
+    pub(crate) fn new(
         initial_backoff: SimDuration,
         max_backoff: SimDuration,
         max_unschedulable: SimDuration,
@@ -158,37 +139,13 @@ impl SchedulingQueue {
         }
     }
 
-    /// Number of pods known to the queue (any place).
-    pub fn len(&self) -> usize {
-        self.pods.len()
-    }
-
-    /// True when no pod is queued.
-    pub fn is_empty(&self) -> bool {
-        self.pods.is_empty()
-    }
-
     /// True when activeQ has a pod.
-    pub fn has_active(&self) -> bool {
+    pub(crate) fn has_active(&self) -> bool {
         self.active_len > 0
     }
 
-    /// Counts per place: (active, backoff, unschedulable).
-    pub fn counts(&self) -> (usize, usize, usize) {
-        let mut c = (0, 0, 0);
-        for p in self.pods.values() {
-            match p.place {
-                Place::Active => c.0 += 1,
-                Place::Backoff => c.1 += 1,
-                Place::Unschedulable => c.2 += 1,
-                Place::InFlight => {}
-            }
-        }
-        c
-    }
-
     /// Adds a new pod to activeQ, or refreshes the object of a known one.
-    pub fn add_or_update(&mut self, id: PodId, pod: Arc<Object>, now: SimTime) {
+    pub(crate) fn add_or_update(&mut self, id: PodId, pod: Arc<Object>, now: SimTime) {
         if let Some(q) = self.pods.get_mut(&id) {
             q.pod = pod;
             return;
@@ -234,7 +191,13 @@ impl SchedulingQueue {
     }
 
     /// Re-adds a pod that was popped before (its bind failed), keeping its attempts.
-    pub fn add_with_attempts(&mut self, id: PodId, pod: Arc<Object>, now: SimTime, attempts: u32) {
+    pub(crate) fn add_with_attempts(
+        &mut self,
+        id: PodId,
+        pod: Arc<Object>,
+        now: SimTime,
+        attempts: u32,
+    ) {
         self.add_or_update(id, pod, now);
         self.pool.remove(&id);
         if let Some(q) = self.pods.get_mut(&id) {
@@ -245,7 +208,7 @@ impl SchedulingQueue {
     }
 
     /// Forgets a pod (bound elsewhere, deleted).
-    pub fn remove(&mut self, id: PodId) {
+    pub(crate) fn remove(&mut self, id: PodId) {
         if let Some(q) = self.pods.remove(&id) {
             self.pool.remove(&id);
             self.left_active(q.place);
@@ -253,7 +216,7 @@ impl SchedulingQueue {
     }
 
     /// Pops the next pod to schedule.
-    pub fn pop(&mut self) -> Option<(PodId, QueuedPod)> {
+    pub(crate) fn pop(&mut self) -> Option<(PodId, QueuedPod)> {
         while let Some((key, id)) = self.active.pop() {
             let Some(q) = self.pods.get_mut(&id) else {
                 continue;
@@ -271,7 +234,7 @@ impl SchedulingQueue {
     }
 
     /// The backoff of a pod after `attempts` attempts.
-    pub fn backoff_duration(&self, attempts: u32) -> SimDuration {
+    pub(crate) fn backoff_duration(&self, attempts: u32) -> SimDuration {
         if attempts == 0 {
             return SimDuration::ZERO;
         }
@@ -286,7 +249,7 @@ impl SchedulingQueue {
     }
 
     /// A scheduling attempt failed: `unschedulable` pods go to the pool, errors to backoffQ.
-    pub fn requeue_failed(&mut self, id: PodId, now: SimTime, unschedulable: bool) {
+    pub(crate) fn requeue_failed(&mut self, id: PodId, now: SimTime, unschedulable: bool) {
         let Some(attempts) = self.pods.get(&id).map(|q| q.attempts) else {
             return;
         };
@@ -307,7 +270,7 @@ impl SchedulingQueue {
 
     /// A cluster event that may make pods schedulable: every pod in the
     /// unschedulable pool moves to backoffQ, or activeQ if its backoff is over.
-    pub fn move_all_unschedulable(&mut self, now: SimTime) {
+    pub(crate) fn move_all_unschedulable(&mut self, now: SimTime) {
         for id in std::mem::take(&mut self.pool) {
             self.move_out_of_pool(id, now);
         }
@@ -332,7 +295,7 @@ impl SchedulingQueue {
     }
 
     /// The 1 s backoff flush: pods whose backoff expired move to activeQ.
-    pub fn flush_backoff(&mut self, now: SimTime) {
+    pub(crate) fn flush_backoff(&mut self, now: SimTime) {
         while let Some(&Reverse((expiry, seq, id))) = self.backoff.peek() {
             if expiry > now {
                 break;
@@ -354,7 +317,7 @@ impl SchedulingQueue {
     }
 
     /// The 30 s check: pods in the pool longer than the maximum stay move out.
-    pub fn flush_unschedulable_leftover(&mut self, now: SimTime) {
+    pub(crate) fn flush_unschedulable_leftover(&mut self, now: SimTime) {
         let stale: Vec<PodId> = self
             .pool
             .iter()
@@ -372,7 +335,7 @@ impl SchedulingQueue {
     }
 
     /// True when the pod is queued (any place).
-    pub fn contains(&self, id: PodId) -> bool {
+    pub(crate) fn contains(&self, id: PodId) -> bool {
         self.pods.contains_key(&id)
     }
 }

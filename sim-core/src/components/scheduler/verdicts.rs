@@ -29,7 +29,7 @@ use super::pod_info::PodInfo;
 use crate::api::resources::Resources;
 
 /// The filters whose result a [`Verdict`] holds.
-pub const MEMOIZED_FILTERS: [PluginId; 3] = [
+pub(crate) const MEMOIZED_FILTERS: [PluginId; 3] = [
     PluginId::NodeUnschedulable,
     PluginId::TaintToleration,
     PluginId::NodeResourcesFit,
@@ -95,7 +95,7 @@ impl ShapeKey {
 
 /// Interns pod shapes to small ids (1, 2, …; 0 means "not interned").
 #[derive(Debug, Default)]
-pub struct Shapes {
+pub(crate) struct Shapes {
     /// Shapes by hash (looked up, never iterated), each with its id.
     by_hash: FxHashMap<u64, Vec<(ShapeKey, u32)>>,
     count: u32,
@@ -103,7 +103,7 @@ pub struct Shapes {
 
 impl Shapes {
     /// The id of the pod's shape under profile number `profile`.
-    pub fn intern(&mut self, profile: usize, pod: &PodInfo) -> u32 {
+    pub(crate) fn intern(&mut self, profile: usize, pod: &PodInfo) -> u32 {
         let candidates = self
             .by_hash
             .entry(ShapeKey::hash_of(profile, pod))
@@ -127,7 +127,7 @@ const MAX_SHAPE: u32 = u32::MAX >> 1;
 
 /// The memoized plugins' results for one shape on one node.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Verdict {
+pub(crate) struct Verdict {
     /// Every memoized filter the profile enables passes.
     pub passes: bool,
     /// NodeResourcesFit's raw score.
@@ -144,7 +144,7 @@ pub struct Verdict {
 
 impl Verdict {
     /// Runs the memoized plugins for `pod` on `node`.
-    pub fn compute(profile: &CompiledProfile, pod: &PodInfo, node: &NodeInfo) -> Self {
+    pub(crate) fn compute(profile: &CompiledProfile, pod: &PodInfo, node: &NodeInfo) -> Self {
         let passes = profile.filters.iter().all(|id| match id {
             PluginId::NodeUnschedulable => node_unschedulable::filter(pod, node).is_ok(),
             PluginId::TaintToleration => taint_toleration::filter(pod, node).is_ok(),
@@ -176,7 +176,7 @@ impl Verdict {
 /// slot sit in a dense array of their own, which is all the search reads of a
 /// node whose verdict is current.
 #[derive(Debug, Default)]
-pub struct Verdicts {
+pub(crate) struct Verdicts {
     /// Per slot: `shape << 1 | passes`; 0 when empty or forgotten (shape ids
     /// start at 1).
     keys: Vec<u32>,
@@ -186,7 +186,7 @@ pub struct Verdicts {
 
 impl Verdicts {
     /// Makes room for `slots` node slots.
-    pub fn ensure(&mut self, slots: usize) {
+    pub(crate) fn ensure(&mut self, slots: usize) {
         if self.keys.len() < slots {
             self.keys.resize(slots, 0);
             self.values.resize(slots, Verdict::default());
@@ -195,13 +195,13 @@ impl Verdicts {
 
     /// The verdict last computed for node slot `index`.
     #[inline]
-    pub fn slot(&self, index: usize) -> &Verdict {
+    pub(crate) fn slot(&self, index: usize) -> &Verdict {
         &self.values[index]
     }
 
     /// Forgets the verdict of node slot `index` (the node or its pods changed).
     #[inline]
-    pub fn forget(&mut self, index: usize) {
+    pub(crate) fn forget(&mut self, index: usize) {
         if let Some(key) = self.keys.get_mut(index) {
             *key = 0;
         }
@@ -229,7 +229,7 @@ impl Verdicts {
 
     /// What [`Verdicts::key_of`] holds for a node where `shape` passes: the
     /// search's one comparison per node whose verdict is current.
-    pub fn passing_key(shape: u32) -> u32 {
+    pub(crate) fn passing_key(shape: u32) -> u32 {
         if shape == 0 {
             // Matches no slot: keys of shape 0 are never stored.
             u32::MAX
@@ -240,7 +240,7 @@ impl Verdicts {
 
     /// The shape and pass bit remembered for node slot `index`.
     #[inline]
-    pub fn key_of(&self, index: usize) -> u32 {
+    pub(crate) fn key_of(&self, index: usize) -> u32 {
         self.keys[index]
     }
 
@@ -249,7 +249,7 @@ impl Verdicts {
     /// verdict must be computed again). The slot must exist
     /// ([`Verdicts::ensure`]).
     #[inline]
-    pub fn get(
+    pub(crate) fn get(
         &mut self,
         index: usize,
         profile: &CompiledProfile,

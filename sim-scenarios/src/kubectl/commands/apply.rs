@@ -99,7 +99,7 @@ pub(crate) fn apply(
 
 /// A JSON merge patch that sets everything in `modified` and removes what
 /// `original` had and `modified` no longer has (jsonmergepatch.CreateThreeWayJSONMergePatch, simplified).
-pub fn three_way_patch(original: &Value, modified: &Value) -> Value {
+pub(crate) fn three_way_patch(original: &Value, modified: &Value) -> Value {
     let mut patch = modified.clone();
     if let (Some(o), Some(p)) = (original.as_object(), patch.as_object_mut()) {
         for (k, ov) in o {

@@ -130,7 +130,7 @@ fn source_paths(cli: &KubectlCli) -> Vec<String> {
 /// A `--from-file` or `--from-env-file` source that cannot be read, in
 /// kubectl's words.
 #[derive(Debug, thiserror::Error)]
-pub enum SourceError {
+pub(crate) enum SourceError {
     /// The path does not exist.
     #[error("error: error reading {0}: no such file or directory")]
     Missing(String),

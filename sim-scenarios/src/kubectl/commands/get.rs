@@ -229,7 +229,7 @@ fn watch_after(
 /// listed objects is printed as one row (no headers, the columns of the
 /// list) at the virtual time it happens, as kubectl prints watch events.
 #[derive(Debug)]
-pub struct Watch {
+pub(crate) struct Watch {
     kind: Kind,
     /// None: every namespace (or a cluster-scoped kind).
     namespace: Option<String>,
@@ -259,7 +259,7 @@ enum WatchFormat {
 impl Watch {
     /// The text kubectl prints for the changes since the last call (at the
     /// cluster's current time; empty when nothing it watches changed).
-    pub fn poll(&mut self, cluster: &Cluster) -> String {
+    pub(crate) fn poll(&mut self, cluster: &Cluster) -> String {
         let etcd = cluster.etcd();
         if etcd.revision() == self.revision {
             return String::new();
@@ -390,7 +390,7 @@ macro_rules! per_kind {
         }
 
         /// The `kubectl get` table of objects of one kind.
-        pub fn table(
+        pub(crate) fn table(
             kind: Kind,
             items: &[Arc<Object>],
             now: k8s_openapi::jiff::Timestamp,

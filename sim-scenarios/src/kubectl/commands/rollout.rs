@@ -41,7 +41,7 @@ const ANNOTATIONS_TO_SKIP: [&str; 6] = [
     "deprecated.deployment.rollback.to",
 ];
 /// How long a `rollout status` without `--timeout` watches before the runner gives up.
-pub const ROLLOUT_STATUS_LIMIT: SimDuration = SimDuration::from_mins(30);
+pub(crate) const ROLLOUT_STATUS_LIMIT: SimDuration = SimDuration::from_mins(30);
 
 /// Why the arguments do not name exactly one object, in kubectl's words.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -146,7 +146,7 @@ fn replica_sets(cluster: &mut Cluster, d: &Object) -> Result<Vec<ReplicaSet>, Ap
 
 /// Why `rollout status` stops watching with an error, in kubectl's words.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum RolloutStatusError {
+pub(crate) enum RolloutStatusError {
     /// `--revision` given, but the deployment has no revision annotation.
     #[error("cannot get the revision of deployment \"{name}\": revision annotation missing")]
     NoRevision {
@@ -171,7 +171,7 @@ pub enum RolloutStatusError {
 
 /// `DeploymentStatusViewer.Status`: the line kubectl prints and whether the
 /// rollout is done, or the error that ends the watch.
-pub fn deployment_status(
+pub(crate) fn deployment_status(
     d: &Deployment,
     revision: i64,
 ) -> Result<(String, bool), RolloutStatusError> {
@@ -236,7 +236,7 @@ pub fn deployment_status(
 
 /// A `rollout status` still watching.
 #[derive(Clone, Debug)]
-pub struct RolloutWatch {
+pub(crate) struct RolloutWatch {
     key: ObjectKey,
     revision: i64,
     watch: bool,
@@ -249,7 +249,7 @@ pub struct RolloutWatch {
 impl RolloutWatch {
     /// Looks at the deployment; on a change appends what kubectl prints to
     /// `out`. True when kubectl stops watching.
-    pub fn poll(&mut self, etcd: &Etcd, out: &mut String) -> bool {
+    pub(crate) fn poll(&mut self, etcd: &Etcd, out: &mut String) -> bool {
         let Some(obj) = etcd.get(self.key.kind, &self.key.namespace, &self.key.name) else {
             out.push_str("error: object has been deleted\n");
             return true;

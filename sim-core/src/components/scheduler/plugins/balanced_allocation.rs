@@ -12,7 +12,7 @@ use crate::config::scheduler::MAX_NODE_SCORE;
 
 /// PreScore: best-effort pods (no request for any configured resource) are
 /// skipped (kubernetes/kubernetes#129138, v1.33).
-pub fn skips(pod: &PodInfo, resources: &[WeightedResource]) -> bool {
+pub(crate) fn skips(pod: &PodInfo, resources: &[WeightedResource]) -> bool {
     resources.iter().all(|r| match &r.resource {
         ScoredResource::Cpu => pod.requests.cpu_millis == 0,
         ScoredResource::Memory => pod.requests.memory_bytes == 0,
@@ -22,7 +22,7 @@ pub fn skips(pod: &PodInfo, resources: &[WeightedResource]) -> bool {
 }
 
 /// The formula over (requested, allocatable) pairs (balancedResourceScorer).
-pub fn balanced_score(pairs: &[(i64, i64)]) -> i64 {
+pub(crate) fn balanced_score(pairs: &[(i64, i64)]) -> i64 {
     let fraction = |&(requested, alloc): &(i64, i64)| (requested as f64 / alloc as f64).min(1.0);
     let n = pairs.len();
     let std = match n {
@@ -44,7 +44,7 @@ pub fn balanced_score(pairs: &[(i64, i64)]) -> i64 {
 }
 
 /// The score of a node.
-pub fn score(pod: &PodInfo, node: &NodeInfo, resources: &[WeightedResource]) -> i64 {
+pub(crate) fn score(pod: &PodInfo, node: &NodeInfo, resources: &[WeightedResource]) -> i64 {
     if let [a, b] = resources {
         // The common case (cpu and memory), without the general loop.
         let pairs = [

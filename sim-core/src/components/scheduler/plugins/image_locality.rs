@@ -9,13 +9,13 @@ use crate::components::scheduler::node_info::NodeInfo;
 use crate::config::scheduler::MAX_NODE_SCORE;
 
 /// `minThreshold`: 23 MiB.
-pub const MIN_THRESHOLD_BYTES: i64 = 23 * 1024 * 1024;
+pub(crate) const MIN_THRESHOLD_BYTES: i64 = 23 * 1024 * 1024;
 /// `maxContainerThreshold`: 1000 MiB per container.
-pub const MAX_CONTAINER_THRESHOLD_BYTES: i64 = 1000 * 1024 * 1024;
+pub(crate) const MAX_CONTAINER_THRESHOLD_BYTES: i64 = 1000 * 1024 * 1024;
 
 /// One of the pod's images with the number of nodes that hold it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ImageSpread {
+pub(crate) struct ImageSpread {
     /// Normalized image name.
     pub image: String,
     /// Nodes reporting the image.
@@ -23,13 +23,13 @@ pub struct ImageSpread {
 }
 
 /// `scaledImageScore`: size × (nodes with the image / all nodes), truncated.
-pub fn scaled_image_score(size_bytes: i64, num_nodes: usize, total_nodes: usize) -> i64 {
+pub(crate) fn scaled_image_score(size_bytes: i64, num_nodes: usize, total_nodes: usize) -> i64 {
     let spread = num_nodes as f64 / total_nodes as f64;
     (size_bytes as f64 * spread) as i64
 }
 
 /// `calculatePriority`: clamp and scale the summed image scores.
-pub fn calculate_priority(sum: i64, num_containers: usize) -> i64 {
+pub(crate) fn calculate_priority(sum: i64, num_containers: usize) -> i64 {
     let max = MAX_CONTAINER_THRESHOLD_BYTES * num_containers as i64;
     let sum = sum.clamp(MIN_THRESHOLD_BYTES, max.max(MIN_THRESHOLD_BYTES));
     if max <= MIN_THRESHOLD_BYTES {
@@ -40,7 +40,7 @@ pub fn calculate_priority(sum: i64, num_containers: usize) -> i64 {
 
 /// The score of a node for a pod whose containers use `images` (one entry per
 /// container, init containers included).
-pub fn score(images: &[ImageSpread], total_nodes: usize, node: &NodeInfo) -> i64 {
+pub(crate) fn score(images: &[ImageSpread], total_nodes: usize, node: &NodeInfo) -> i64 {
     let mut sum = 0;
     if total_nodes > 0 {
         for i in images {

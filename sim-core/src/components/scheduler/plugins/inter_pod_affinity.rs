@@ -14,21 +14,21 @@ use crate::components::scheduler::pod_info::{AffinityTerm, PodInfo};
 use crate::config::scheduler::MAX_NODE_SCORE;
 
 /// `ErrReasonAffinityRulesNotMatch`.
-pub const REASON_AFFINITY: &str = "node(s) didn't match pod affinity rules";
+pub(crate) const REASON_AFFINITY: &str = "node(s) didn't match pod affinity rules";
 /// `ErrReasonAntiAffinityRulesNotMatch`.
-pub const REASON_ANTI_AFFINITY: &str = "node(s) didn't match pod anti-affinity rules";
+pub(crate) const REASON_ANTI_AFFINITY: &str = "node(s) didn't match pod anti-affinity rules";
 /// `ErrReasonExistingAntiAffinityRulesNotMatch`.
-pub const REASON_EXISTING_ANTI_AFFINITY: &str =
+pub(crate) const REASON_EXISTING_ANTI_AFFINITY: &str =
     "node(s) didn't satisfy existing pods anti-affinity rules";
 
 /// Namespace labels by namespace name (for namespaceSelector).
-pub type NamespaceLabels = BTreeMap<String, BTreeMap<String, String>>;
+pub(crate) type NamespaceLabels = BTreeMap<String, BTreeMap<String, String>>;
 
 type Pairs = BTreeMap<(String, String), i64>;
 
 /// PreFilter state (filtering.go: preFilterState).
 #[derive(Clone, Debug, Default)]
-pub struct FilterState {
+pub(crate) struct FilterState {
     existing_anti: Pairs,
     affinity: Pairs,
     anti: Pairs,
@@ -43,7 +43,7 @@ fn pair(term: &AffinityTerm, node: &NodeInfo) -> Option<(String, String)> {
 /// PreFilter; `None` (Skip) when neither the pod nor any placed pod has a
 /// required (anti-)affinity term that concerns it. `any_required_anti` tells
 /// whether some placed pod has required anti-affinity at all.
-pub fn pre_filter(
+pub(crate) fn pre_filter(
     pod: &PodInfo,
     all: &[NodeInfo],
     namespaces: &NamespaceLabels,
@@ -102,7 +102,7 @@ pub fn pre_filter(
 }
 
 /// The filter: affinity, then the pod's anti-affinity, then existing pods' anti-affinity.
-pub fn filter(
+pub(crate) fn filter(
     state: &FilterState,
     pod: &PodInfo,
     node: &NodeInfo,
@@ -165,7 +165,7 @@ pub fn filter(
 
 /// PreScore, Score and NormalizeScore; `None` when PreScore skips (no
 /// topology score anywhere).
-pub fn score(
+pub(crate) fn score(
     pod: &PodInfo,
     feasible: &[usize],
     all: &[NodeInfo],

@@ -4,17 +4,17 @@
 //! Each score plugin gives a raw score per node; [`default_normalize_score`]
 //! is the framework helper several of them normalize with.
 
-pub mod balanced_allocation;
-pub mod image_locality;
-pub mod inter_pod_affinity;
-pub mod node_affinity;
-pub mod node_name;
-pub mod node_ports;
-pub mod node_resources_fit;
-pub mod node_unschedulable;
-pub mod pod_topology_spread;
-pub mod taint_toleration;
-pub mod volume_binding;
+pub(crate) mod balanced_allocation;
+pub(crate) mod image_locality;
+pub(crate) mod inter_pod_affinity;
+pub(crate) mod node_affinity;
+pub(crate) mod node_name;
+pub(crate) mod node_ports;
+pub(crate) mod node_resources_fit;
+pub(crate) mod node_unschedulable;
+pub(crate) mod pod_topology_spread;
+pub(crate) mod taint_toleration;
+pub(crate) mod volume_binding;
 
 use crate::config::scheduler::MAX_NODE_SCORE;
 
@@ -43,7 +43,7 @@ impl Rejection {
 /// Raw and normalized scores of a plugin that scores all feasible nodes at
 /// once (PreScore + Score + NormalizeScore).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Scored {
+pub(crate) struct Scored {
     /// Raw scores, in feasible-node order.
     pub raw: Vec<i64>,
     /// After NormalizeScore.
@@ -52,7 +52,7 @@ pub struct Scored {
 
 impl Scored {
     /// A plugin without NormalizeScore: the raw scores are final.
-    pub fn unnormalized(raw: Vec<i64>) -> Self {
+    pub(crate) fn unnormalized(raw: Vec<i64>) -> Self {
         Self {
             normalized: raw.clone(),
             raw,
@@ -60,7 +60,7 @@ impl Scored {
     }
 
     /// A plugin normalizing with [`default_normalize_score`].
-    pub fn default_normalized(raw: Vec<i64>, reverse: bool) -> Self {
+    pub(crate) fn default_normalized(raw: Vec<i64>, reverse: bool) -> Self {
         let mut normalized = raw.clone();
         default_normalize_score(&mut normalized, reverse);
         Self { raw, normalized }
@@ -69,7 +69,7 @@ impl Scored {
 
 /// The plugins whose behaviour kubesim models.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum PluginId {
+pub(crate) enum PluginId {
     /// NodeUnschedulable.
     NodeUnschedulable,
     /// NodeName.
@@ -98,7 +98,7 @@ impl PluginId {
     /// The plugin for a configured name; `None` for plugins that are accepted
     /// but have no modelled effect (VolumeRestrictions, NodeVolumeLimits,
     /// VolumeZone, DynamicResources).
-    pub fn from_name(name: &str) -> Option<Self> {
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
         Some(match name {
             "NodeUnschedulable" => Self::NodeUnschedulable,
             "NodeName" => Self::NodeName,
@@ -116,7 +116,7 @@ impl PluginId {
     }
 
     /// The plugin's name.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::NodeUnschedulable => "NodeUnschedulable",
             Self::NodeName => "NodeName",
@@ -136,7 +136,7 @@ impl PluginId {
 /// `helper.DefaultNormalizeScore` (plugins/helper/normalize_score.go): scale
 /// to 0..100 by the maximum; `reverse` turns the result around. All zero stays
 /// zero, or becomes 100 when reversed.
-pub fn default_normalize_score(scores: &mut [i64], reverse: bool) {
+pub(crate) fn default_normalize_score(scores: &mut [i64], reverse: bool) {
     let max = scores.iter().copied().max().unwrap_or(0);
     for s in scores.iter_mut() {
         *s = default_normalize_one(*s, max, reverse);
@@ -145,7 +145,7 @@ pub fn default_normalize_score(scores: &mut [i64], reverse: bool) {
 
 /// One score of [`default_normalize_score`], given the maximum over all nodes.
 #[inline]
-pub fn default_normalize_one(score: i64, max: i64, reverse: bool) -> i64 {
+pub(crate) fn default_normalize_one(score: i64, max: i64, reverse: bool) -> i64 {
     let s = if max == 0 {
         0
     } else {

@@ -17,7 +17,7 @@ use crate::components::scheduler::node_info::NodeInfo;
 use crate::components::scheduler::pod_info::PodInfo;
 
 /// The reason the real plugin gives (`ErrReasonPod`).
-pub const REASON: &str = "node(s) didn't match Pod's node affinity/selector";
+pub(crate) const REASON: &str = "node(s) didn't match Pod's node affinity/selector";
 
 fn requirement_matches(r: &NodeSelectorRequirement, value: Option<&str>) -> bool {
     let values = r.values.as_deref().unwrap_or_default();
@@ -65,7 +65,7 @@ fn label_operator(op: &str) -> Option<Operator> {
 /// that does not parse matches no node (`nodeSelectorTerm.match` returns its
 /// parse errors, which `LazyErrorNodeSelector.Match` reports only when no
 /// other term matches and the NodeAffinity filter ignores).
-pub fn term_parses(term: &NodeSelectorTerm) -> bool {
+pub(crate) fn term_parses(term: &NodeSelectorTerm) -> bool {
     let labels_ok = term.match_expressions.iter().flatten().all(|r| {
         label_operator(&r.operator).is_some_and(|op| {
             Requirement::new(&r.key, op, r.values.clone().unwrap_or_default()).is_ok()
@@ -83,7 +83,7 @@ pub fn term_parses(term: &NodeSelectorTerm) -> bool {
 /// pod's required terms are read. (A preferred term that does not parse
 /// makes the real PreScore fail, `NewPreferredSchedulingTerms`; kubesim
 /// scores it as written.)
-pub fn term_matches(
+pub(crate) fn term_matches(
     term: &NodeSelectorTerm,
     labels: &BTreeMap<String, String>,
     node_name: &str,
@@ -117,7 +117,7 @@ fn field_matches(r: &NodeSelectorRequirement, node_name: &str) -> bool {
 }
 
 /// The filter.
-pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {
+pub(crate) fn filter(pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {
     let selector_ok = pod
         .node_selector
         .iter()
@@ -137,7 +137,7 @@ pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {
 
 /// The raw score: the sum of the weights of the matching preferred terms
 /// (node_affinity.go: Score).
-pub fn score(pod: &PodInfo, node: &NodeInfo) -> i64 {
+pub(crate) fn score(pod: &PodInfo, node: &NodeInfo) -> i64 {
     pod.preferred_node_terms
         .iter()
         .filter(|(_, term)| term_matches(term, &node.labels, &node.name))
@@ -147,7 +147,7 @@ pub fn score(pod: &PodInfo, node: &NodeInfo) -> i64 {
 
 /// True when the node passes the pod's nodeSelector and required affinity
 /// (used by PodTopologySpread's node inclusion policy and preemption).
-pub fn required_matches(pod: &PodInfo, node: &NodeInfo) -> bool {
+pub(crate) fn required_matches(pod: &PodInfo, node: &NodeInfo) -> bool {
     filter(pod, node).is_ok()
 }
 

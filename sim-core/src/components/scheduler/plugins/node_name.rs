@@ -6,7 +6,7 @@ use crate::components::scheduler::node_info::NodeInfo;
 use crate::components::scheduler::pod_info::PodInfo;
 
 /// The filter.
-pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {
+pub(crate) fn filter(pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {
     match pod.node_name.as_deref() {
         Some(n) if !n.is_empty() && n != node.name => Err(Rejection::new(
             "NodeName",

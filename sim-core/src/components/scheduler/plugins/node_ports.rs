@@ -7,10 +7,10 @@ use crate::components::scheduler::node_info::NodeInfo;
 use crate::components::scheduler::pod_info::PodInfo;
 
 /// The reason the real plugin gives (`ErrReason`).
-pub const REASON: &str = "node(s) didn't have free ports for the requested pod ports";
+pub(crate) const REASON: &str = "node(s) didn't have free ports for the requested pod ports";
 
 /// The filter (PreFilter skips pods without host ports).
-pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {
+pub(crate) fn filter(pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {
     let clash = pod
         .host_ports
         .iter()

@@ -17,7 +17,7 @@ use crate::config::scheduler::{ResourceWeight, ScoringStrategy, MAX_CUSTOM_PRIOR
 /// resource the node lacks (fit.go: fitsRequest), in that order. The
 /// rejection is unresolvable (preemption cannot help) when some lacking
 /// resource is requested beyond the node's whole allocatable.
-pub fn filter(pod: &PodInfo, node: &NodeInfo, ignored: &[String]) -> Result<(), Rejection> {
+pub(crate) fn filter(pod: &PodInfo, node: &NodeInfo, ignored: &[String]) -> Result<(), Rejection> {
     let mut reasons = Vec::new();
     let mut unresolvable = false;
     if node.pod_count + 1 > node.allocatable.pods {
@@ -67,7 +67,7 @@ pub fn filter(pod: &PodInfo, node: &NodeInfo, ignored: &[String]) -> Result<(), 
 
 /// `(capacity − requested) × 100 / capacity`, 0 when over capacity or capacity is 0
 /// (least_allocated.go: leastRequestedScore).
-pub fn least_requested(requested: i64, capacity: i64) -> i64 {
+pub(crate) fn least_requested(requested: i64, capacity: i64) -> i64 {
     if capacity == 0 || requested > capacity {
         return 0;
     }
@@ -76,7 +76,7 @@ pub fn least_requested(requested: i64, capacity: i64) -> i64 {
 
 /// `requested × 100 / capacity`, requested capped at capacity
 /// (most_allocated.go: mostRequestedScore).
-pub fn most_requested(requested: i64, capacity: i64) -> i64 {
+pub(crate) fn most_requested(requested: i64, capacity: i64) -> i64 {
     if capacity == 0 {
         return 0;
     }
@@ -84,7 +84,7 @@ pub fn most_requested(requested: i64, capacity: i64) -> i64 {
 }
 
 /// `helper.BuildBrokenLinearFunction` over shape points already scaled to 0..100.
-pub fn broken_linear(shape: &[(i64, i64)], p: i64) -> i64 {
+pub(crate) fn broken_linear(shape: &[(i64, i64)], p: i64) -> i64 {
     for (i, &(u, s)) in shape.iter().enumerate() {
         if p <= u {
             if i == 0 {
@@ -99,7 +99,7 @@ pub fn broken_linear(shape: &[(i64, i64)], p: i64) -> i64 {
 
 /// A resource as scoring reads it, resolved once from its configured name.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ScoredResource {
+pub(crate) enum ScoredResource {
     /// `cpu` (millicores).
     Cpu,
     /// `memory` (bytes).
@@ -112,7 +112,7 @@ pub enum ScoredResource {
 
 /// A scored resource with its weight.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WeightedResource {
+pub(crate) struct WeightedResource {
     /// The resource.
     pub resource: ScoredResource,
     /// Its weight.
@@ -120,7 +120,7 @@ pub struct WeightedResource {
 }
 
 /// Resolves configured resource names.
-pub fn compile_resources(list: &[ResourceWeight]) -> Vec<WeightedResource> {
+pub(crate) fn compile_resources(list: &[ResourceWeight]) -> Vec<WeightedResource> {
     list.iter()
         .map(|r| WeightedResource {
             resource: match r.name.as_str() {
@@ -140,7 +140,7 @@ pub fn compile_resources(list: &[ResourceWeight]) -> Vec<WeightedResource> {
 /// cpu and memory use the non-zero defaults. `None` when the resource is
 /// skipped: nothing allocatable, or an extended resource the pod does not request.
 #[inline]
-pub fn allocatable_and_requested(
+pub(crate) fn allocatable_and_requested(
     pod: &PodInfo,
     node: &NodeInfo,
     resource: &ScoredResource,
@@ -184,7 +184,7 @@ pub fn allocatable_and_requested(
 /// A scoring strategy ready to run (RequestedToCapacityRatio's shape scaled
 /// by MaxNodeScore / MaxCustomPriorityScore once).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Scorer {
+pub(crate) enum Scorer {
     /// leastResourceScorer.
     LeastAllocated,
     /// mostResourceScorer.
@@ -195,7 +195,7 @@ pub enum Scorer {
 
 impl Scorer {
     /// Compiles a configured strategy.
-    pub fn new(strategy: &ScoringStrategy) -> Self {
+    pub(crate) fn new(strategy: &ScoringStrategy) -> Self {
         match strategy {
             ScoringStrategy::LeastAllocated => Scorer::LeastAllocated,
             ScoringStrategy::MostAllocated => Scorer::MostAllocated,
@@ -210,7 +210,7 @@ impl Scorer {
 }
 
 /// The score under a strategy: per-resource scores combined by weight.
-pub fn score(
+pub(crate) fn score(
     pod: &PodInfo,
     node: &NodeInfo,
     scorer: &Scorer,

@@ -10,7 +10,7 @@ use crate::components::scheduler::node_info::NodeInfo;
 use crate::components::scheduler::pod_info::PodInfo;
 
 /// The filter.
-pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {
+pub(crate) fn filter(pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {
     if !node.unschedulable {
         return Ok(());
     }

@@ -19,16 +19,16 @@ use crate::config::scheduler::DefaultSpreadConstraint;
 use crate::config::scheduler::MAX_NODE_SCORE;
 
 /// `ErrReasonConstraintsNotMatch`.
-pub const REASON: &str = "node(s) didn't match pod topology spread constraints";
+pub(crate) const REASON: &str = "node(s) didn't match pod topology spread constraints";
 /// `ErrReasonNodeLabelNotMatch`.
-pub const REASON_MISSING_LABEL: &str =
+pub(crate) const REASON_MISSING_LABEL: &str =
     "node(s) didn't match pod topology spread constraints (missing required label)";
 /// The hostname label, counted per node.
-pub const HOSTNAME: &str = "kubernetes.io/hostname";
+pub(crate) const HOSTNAME: &str = "kubernetes.io/hostname";
 
 /// A constraint, defaulted (common.go: filterTopologySpreadConstraints).
 #[derive(Clone, Debug)]
-pub struct Constraint {
+pub(crate) struct Constraint {
     /// maxSkew.
     pub max_skew: i64,
     /// topologyKey.
@@ -70,7 +70,7 @@ impl Constraint {
 }
 
 /// The pod's own constraints with `whenUnsatisfiable == when`.
-pub fn pod_constraints(pod: &PodInfo, when: &str) -> Vec<Constraint> {
+pub(crate) fn pod_constraints(pod: &PodInfo, when: &str) -> Vec<Constraint> {
     pod.spread_constraints
         .iter()
         .filter(|c| c.when_unsatisfiable == when)
@@ -97,7 +97,7 @@ pub fn pod_constraints(pod: &PodInfo, when: &str) -> Vec<Constraint> {
 
 /// The configured default constraints for a pod without constraints
 /// (plugin.go: buildDefaultConstraints); none when the default selector is empty.
-pub fn default_constraints(
+pub(crate) fn default_constraints(
     defaults: &[DefaultSpreadConstraint],
     namespace: &str,
     selector: &Selector,
@@ -128,7 +128,7 @@ fn memo_key(namespace: &str, selector: &Selector) -> Arc<str> {
 
 /// `countPodsMatchSelector`: pods on the node in the namespace, not terminating,
 /// matching the selector (an empty selector counts nothing).
-pub fn count_matching(node: &NodeInfo, selector: &Selector, namespace: &str) -> i64 {
+pub(crate) fn count_matching(node: &NodeInfo, selector: &Selector, namespace: &str) -> i64 {
     if selector.is_everything() {
         return 0;
     }
@@ -157,13 +157,13 @@ fn has_all_keys(node: &NodeInfo, constraints: &[Constraint]) -> bool {
 
 /// PreFilter state: matching pods per domain for each constraint.
 #[derive(Clone, Debug)]
-pub struct FilterState {
+pub(crate) struct FilterState {
     constraints: Vec<Constraint>,
     counts: Vec<BTreeMap<String, i64>>,
 }
 
 /// PreFilter over all nodes; `None` (Skip) when there is no hard constraint.
-pub fn pre_filter(
+pub(crate) fn pre_filter(
     pod: &PodInfo,
     constraints: Vec<Constraint>,
     all: &[NodeInfo],
@@ -191,7 +191,7 @@ pub fn pre_filter(
 }
 
 /// The filter.
-pub fn filter(state: &FilterState, pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {
+pub(crate) fn filter(state: &FilterState, pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {
     for (i, c) in state.constraints.iter().enumerate() {
         let Some(value) = node.labels.get(&c.topology_key) else {
             return Err(Rejection::new(
@@ -222,7 +222,7 @@ pub fn filter(state: &FilterState, pod: &PodInfo, node: &NodeInfo) -> Result<(),
 /// PreScore, Score and NormalizeScore over the feasible nodes. `require_all`
 /// is false only for System-defaulted constraints (nodes without a zone label
 /// are then scored on their hostname domain alone).
-pub fn score(
+pub(crate) fn score(
     pod: &PodInfo,
     constraints: &[Constraint],
     require_all: bool,

@@ -11,7 +11,7 @@ use crate::components::scheduler::node_info::NodeInfo;
 use crate::components::scheduler::pod_info::PodInfo;
 
 /// True when `t` tolerates `taint`.
-pub fn tolerates(t: &Toleration, taint: &Taint) -> bool {
+pub(crate) fn tolerates(t: &Toleration, taint: &Taint) -> bool {
     let effect = t.effect.as_deref().unwrap_or("");
     if !effect.is_empty() && effect != taint.effect {
         return false;
@@ -31,7 +31,7 @@ pub fn tolerates(t: &Toleration, taint: &Taint) -> bool {
 }
 
 /// The filter.
-pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {
+pub(crate) fn filter(pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {
     for taint in &node.taints {
         if taint.effect != "NoSchedule" && taint.effect != "NoExecute" {
             continue;
@@ -55,7 +55,7 @@ pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {
 /// tolerations whose effect is PreferNoSchedule or empty (taint_toleration.go:
 /// countIntolerableTaintsPreferNoSchedule). Normalized with
 /// `default_normalize_score(reverse = true)`.
-pub fn score(pod: &PodInfo, node: &NodeInfo) -> i64 {
+pub(crate) fn score(pod: &PodInfo, node: &NodeInfo) -> i64 {
     let mut n = 0;
     for taint in &node.taints {
         if taint.effect != "PreferNoSchedule" {

@@ -9,7 +9,10 @@ use crate::components::scheduler::pod_info::PodInfo;
 /// PreFilter: a pod whose claims are not all known is unschedulable
 /// (`persistentvolumeclaim "<name>" not found`), resolvable by nothing but
 /// the claim's creation. `claim_exists` answers for `namespace/name`.
-pub fn pre_filter(pod: &PodInfo, claim_exists: impl Fn(&str) -> bool) -> Result<(), Rejection> {
+pub(crate) fn pre_filter(
+    pod: &PodInfo,
+    claim_exists: impl Fn(&str) -> bool,
+) -> Result<(), Rejection> {
     for claim in &pod.claims {
         if !claim_exists(&format!("{}/{claim}", pod.namespace)) {
             return Err(Rejection::new(
