@@ -326,3 +326,46 @@ fn private_images_need_pull_secrets_for_their_registry() {
     c.run_until(at(60)).unwrap();
     assert_eq!(get_pod(&mut c, "allowed")["status"]["phase"], "Running");
 }
+
+/// The times (s) at which `kubelet/worker-1` wrote its node's status.
+fn status_writes(c: &Cluster) -> Vec<u64> {
+    c.trace()
+        .records()
+        .iter()
+        .filter(|r| {
+            r.component == "kubelet/worker-1" && r.action == "update" && r.object == "node/worker-1"
+        })
+        .map(|r| r.t_ns / 1_000_000_000)
+        .collect()
+}
+
+#[test]
+fn node_status_is_posted_on_change_and_every_five_minutes() {
+    // kubelet_node_status.go: the status is sent when it changed (heartbeat
+    // times aside) or nodeStatusReportFrequency (5 min) after the last one.
+    let mut c = cluster(vec![]);
+    c.run_until(at(660)).unwrap();
+    let idle = status_writes(&c);
+    assert!(
+        idle.windows(2).all(|w| w[1] - w[0] >= 300),
+        "an idle node reports every 5 minutes, not more: {idle:?}"
+    );
+    assert!(idle.len() >= 2, "{idle:?}");
+    // A new image in the node's cache changes the status: posted within
+    // the 10 s update period.
+    pod(
+        &mut c,
+        "fresh",
+        json!({"containers": [{"name": "c", "image": "redis:7"}]}),
+    );
+    c.run_until(at(720)).unwrap();
+    let after: Vec<u64> = status_writes(&c).into_iter().filter(|t| *t > 660).collect();
+    assert!(!after.is_empty(), "the pulled image is reported");
+    let node = c
+        .etcd()
+        .get(Kind::Node, "", "worker-1")
+        .expect("node")
+        .to_json();
+    let images = node["status"]["images"].to_string();
+    assert!(images.contains("redis:7"), "{images}");
+}

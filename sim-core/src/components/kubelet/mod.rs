@@ -34,7 +34,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use k8s_openapi::api::coordination::v1::Lease;
-use k8s_openapi::api::core::v1::{NodeStatus, Pod};
+use k8s_openapi::api::core::v1::Pod;
 
 use self::container_env::ConfigCache;
 use self::pod_worker::Worker;
@@ -144,7 +144,8 @@ pub struct Kubelet {
     lease: Option<Lease>,
     static_pods: Vec<Pod>,
     used_ips: BTreeSet<u8>,
-    last_node_status: Option<NodeStatus>,
+    /// The node status last reported, and what it was built from.
+    last_node_status: Option<node_status::Reported>,
     last_node_report: SimTime,
     boot_id: String,
     cache: ConfigCache,

@@ -268,6 +268,24 @@ impl Kubelet {
         self.timer(ctx, every, Timer::LeaseRenew);
     }
 
+    /// What the node status is built from besides the clock: while it is
+    /// the same as at the last report, so is the status (heartbeats aside).
+    fn status_basis(&self) -> StatusBasis {
+        StatusBasis {
+            images: self.runtime.images_generation(),
+            boot_id: self.boot_id.clone(),
+            registered: self
+                .node
+                .as_ref()
+                .and_then(|n| n.meta().creation_timestamp.clone()),
+        }
+    }
+
+    /// The periodic status update (`nodeStatusUpdateFrequency`, 10 s): the
+    /// status is posted when it changed (heartbeat times aside) or when the
+    /// last report is `nodeStatusReportFrequency` (5 min) old. A status
+    /// whose basis has not moved since the last report is known unchanged
+    /// without building it.
     pub(super) fn update_node_status(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
         let every = ctx.config().timings.node_status_update_frequency;
@@ -275,24 +293,39 @@ impl Kubelet {
         let Some(node) = self.node.clone() else {
             return;
         };
-        let Object::Node(mut node) = (*node).clone() else {
-            return;
-        };
-        let status = self.node_status(now);
-        let changed = self
-            .last_node_status
-            .as_ref()
-            .is_none_or(|last| !same_ignoring_heartbeats(last, &status));
         let report_due = now.saturating_since(self.last_node_report)
             >= ctx.config().timings.node_status_report_frequency;
-        if !changed && !report_due {
+        let basis = self.status_basis();
+        let unchanged_basis = self
+            .last_node_status
+            .as_ref()
+            .is_some_and(|last| last.basis.as_ref() == Some(&basis));
+        if unchanged_basis && !report_due {
             return;
         }
+        let mut status = self.node_status(now);
+        let changed = match self.last_node_status.as_mut() {
+            Some(last) => !same_ignoring_heartbeats(&mut last.status, &mut status),
+            None => true,
+        };
+        if !changed && !report_due {
+            if let Some(last) = self.last_node_status.as_mut() {
+                last.basis = Some(basis);
+            }
+            return;
+        }
+        let Object::Node(node) = &*node else {
+            return;
+        };
+        let mut node = (**node).clone();
         self.last_node_report = now;
-        self.last_node_status = Some(status.clone());
+        self.last_node_status = Some(Reported {
+            status: status.clone(),
+            basis: Some(basis),
+        });
         node.status = Some(status);
         node.metadata.resource_version = None;
-        ctx.send(Request::UpdateStatus(Object::Node(node)));
+        ctx.send(Request::UpdateStatus(Object::from(node)));
     }
 
     pub(super) fn create_mirror_pods(&mut self, ctx: &mut Ctx<'_>) {
@@ -319,7 +352,15 @@ impl Kubelet {
             Ok(Response::Object(node)) => {
                 self.node = Some(node.clone());
                 self.last_node_report = ctx.now();
-                self.last_node_status = node.as_node().and_then(|n| n.status.clone());
+                // What the status was built from is not known here: the
+                // next update builds it and compares.
+                self.last_node_status =
+                    node.as_node()
+                        .and_then(|n| n.status.clone())
+                        .map(|status| Reported {
+                            status,
+                            basis: None,
+                        });
                 true
             }
             _ => false,
@@ -342,15 +383,46 @@ impl Kubelet {
     }
 }
 
-fn same_ignoring_heartbeats(a: &NodeStatus, b: &NodeStatus) -> bool {
-    let strip = |s: &NodeStatus| {
-        let mut s = s.clone();
-        for c in s.conditions.iter_mut().flatten() {
-            c.last_heartbeat_time = None;
+/// The node status last reported, and (when known) what it was built from.
+#[derive(Debug)]
+pub(super) struct Reported {
+    pub(super) status: NodeStatus,
+    pub(super) basis: Option<StatusBasis>,
+}
+
+/// What a node status is built from besides the clock.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct StatusBasis {
+    /// The image cache's generation.
+    images: u64,
+    /// The boot id (a new one after a crash).
+    boot_id: String,
+    /// The node object's creation time (the conditions' transition time).
+    registered: Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>,
+}
+
+/// True when two statuses differ at most in their conditions' heartbeat
+/// times. Compares in place, without copying either: the conditions are set
+/// aside while the rest is compared.
+fn same_ignoring_heartbeats(a: &mut NodeStatus, b: &mut NodeStatus) -> bool {
+    let (ca, cb) = (a.conditions.take(), b.conditions.take());
+    let rest_equal = a == b;
+    let conditions_equal = match (&ca, &cb) {
+        (Some(x), Some(y)) => {
+            x.len() == y.len()
+                && x.iter().zip(y).all(|(p, q)| {
+                    p.type_ == q.type_
+                        && p.status == q.status
+                        && p.reason == q.reason
+                        && p.message == q.message
+                        && p.last_transition_time == q.last_transition_time
+                })
         }
-        s
+        (x, y) => x.is_none() && y.is_none(),
     };
-    strip(a) == strip(b)
+    a.conditions = ca;
+    b.conditions = cb;
+    rest_equal && conditions_equal
 }
 
 /// CPU capacity as the kubelet reports it: whole cores when integral.

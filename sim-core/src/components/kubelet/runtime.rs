@@ -28,6 +28,8 @@ pub(crate) struct PullJob {
 #[derive(Debug, Default)]
 pub(crate) struct Runtime {
     images: BTreeMap<String, u64>,
+    /// Bumped whenever an image is added to the cache.
+    images_generation: u64,
     queue: VecDeque<PullJob>,
     current: Option<PullJob>,
     bandwidth_bytes_per_sec: u64,
@@ -44,10 +46,16 @@ impl Runtime {
                 .into_iter()
                 .map(|(i, s)| (normalized_image(&i), s))
                 .collect(),
+            images_generation: 0,
             queue: VecDeque::new(),
             current: None,
             bandwidth_bytes_per_sec: bandwidth_bytes_per_sec.max(1),
         }
+    }
+
+    /// A number that changes whenever the image cache does.
+    pub(crate) fn images_generation(&self) -> u64 {
+        self.images_generation
     }
 
     /// True when the image is in the node's cache.
@@ -81,10 +89,10 @@ impl Runtime {
     ) -> (Option<PullJob>, Option<PullJob>) {
         let done = self.current.take();
         if let (Some(job), true) = (&done, ok) {
-            self.images.insert(
-                normalized_image(&job.image),
-                catalog.lookup(&job.image).size_bytes,
-            );
+            let size = catalog.lookup(&job.image).size_bytes;
+            if self.images.insert(normalized_image(&job.image), size) != Some(size) {
+                self.images_generation += 1;
+            }
         }
         (done, self.start_next(now))
     }
