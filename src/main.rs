@@ -41,7 +41,7 @@ enum Cmd {
         /// Replace the scenario's seed (an integer from 0 to 18446744073709551615).
         #[arg(long, value_parser = parse_seed, allow_hyphen_values = true)]
         seed: Option<u64>,
-        /// Write the event log, the Kubernetes Events and the transcript to this directory.
+        /// Write the event log, the Kubernetes Events, the scheduling explanations and the transcript to this directory.
         #[arg(long)]
         out: Option<PathBuf>,
         /// Allow --out to replace the files of a previous run in a non-empty directory.

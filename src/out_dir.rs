@@ -250,6 +250,15 @@ impl OutDir {
     fn persist(&self, name: &str, tmp: tempfile::NamedTempFile, replace: bool) -> Result<bool> {
         let shown = self.dir.display();
         let target = self.dir.join(name);
+        // A temporary file is private to its creator (0600); the record of a
+        // run is an ordinary file, readable by others (0644).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            tmp.as_file()
+                .set_permissions(fs::Permissions::from_mode(0o644))
+                .with_context(|| format!("--out {shown}: cannot write {name}"))?;
+        }
         if replace {
             tmp.persist(&target)
                 .map_err(|e| e.error)

@@ -582,6 +582,15 @@ fn out_replaces_a_previous_run_only_with_force() {
             "transcript.txt"
         ]
     );
+    #[cfg(unix)]
+    for name in &names {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(Path::new(d).join(name))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o644, "{name} is an ordinary file");
+    }
     let before = snapshot(Path::new(d));
 
     let out = sim(&["run", "--out", d, GOOD]);

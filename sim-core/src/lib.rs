@@ -15,7 +15,7 @@
 //!   cluster state lives;
 //! - the components (`kubelet/<node>`, `kube-scheduler`,
 //!   `kube-controller-manager`), each a [`components::Component`] that reacts to
-//!   watch events, timers and API responses. Components talk only through the
+//!   watch events, timers, API responses and faults. Components talk only through the
 //!   API server: they send requests that arrive after the modelled request
 //!   latency, and they learn about the cluster through watches that deliver
 //!   changes after the modelled watch latency into their own informer caches,
@@ -27,7 +27,8 @@
 //! is assigned when an event is scheduled, so events due at the same instant
 //! run in the order they were scheduled (FIFO), and a watch delivers changes to
 //! each watcher in revision order. All randomness comes from seeded
-//! [`rng::RngStreams`] (ChaCha8, one stream per component), and no iteration
+//! [`rng::RngStreams`] (ChaCha8, one stream per component, outside client and
+//! random fault, each keyed by its name), and no iteration
 //! over a hash map reaches a decision. The same scenario and seed therefore
 //! produce the same run, event for event, on every machine.
 //!

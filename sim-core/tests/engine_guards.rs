@@ -255,3 +255,58 @@ fn a_zero_event_ttl_keeps_events() {
         .unwrap();
     assert!(c.etcd().count(Kind::Event) >= early);
 }
+
+#[test]
+fn a_repeat_of_an_expired_event_creates_it_again_with_its_count() {
+    // client-go's recordToSink: a patch that finds the Event gone (expired
+    // after --event-ttl) falls back to creating it, count and all.
+    let mut config = ClusterConfig::kubeadm(1);
+    config.timings.event_ttl = SimDuration::from_secs(30);
+    let mut crashing = config.images.default.clone();
+    crashing.exit = Some(sim_core::config::ExitBehaviour {
+        after: SimDuration::from_secs(1),
+        code: 1,
+    });
+    config.images.profiles.insert("crash:1".into(), crashing);
+    let mut c = kubeadm_cluster(config, 1, Trace::new());
+    c.run_until(SimTime::ZERO + SimDuration::from_secs(10))
+        .unwrap();
+    let pod = Kind::Pod
+        .decode(&serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "crash", "namespace": "default"},
+            "spec": {"containers": [{"name": "c", "image": "crash:1"}]}
+        }))
+        .unwrap();
+    c.request("kubectl", Request::Create(pod)).unwrap();
+    // Back-offs of 10, 20, 40, 80, 160 s: the BackOff Event's repeats come
+    // more than 30 s apart from the fourth on, after it expired; each such
+    // repeat creates it again under the same name.
+    let mut counts = Vec::new();
+    while c.now() < SimTime::ZERO + SimDuration::from_secs(400) {
+        c.step().unwrap();
+        for e in c.etcd().list(Kind::Event, Some("default")) {
+            let v = e.to_json();
+            if v["reason"] == "BackOff" {
+                counts.push((e.name().to_owned(), v["count"].as_i64().unwrap_or(0)));
+            }
+        }
+    }
+    let names: std::collections::BTreeSet<&String> = counts.iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names.len(),
+        1,
+        "one BackOff Event, under one name: {names:?}"
+    );
+    let creates = c
+        .trace()
+        .records()
+        .iter()
+        .filter(|r| {
+            r.action == "create" && r.object.ends_with(names.iter().next().unwrap().as_str())
+        })
+        .count();
+    assert!(creates >= 2, "created again after it expired: {creates}");
+    let max = counts.iter().map(|(_, n)| *n).max().unwrap_or(0);
+    assert!(max >= 5, "the count goes on across expiries: {max}");
+}

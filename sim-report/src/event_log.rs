@@ -21,8 +21,7 @@ pub fn write_trace(records: &[TraceRecord], out: &mut impl Write) -> io::Result<
     write_json_lines(records, out)
 }
 
-/// Writes each item as one line of JSON (used for `scheduling.jsonl`, one
-/// scheduling attempt per line).
+/// Writes each item as one line of JSON.
 pub fn write_json_lines<T: serde::Serialize>(items: &[T], out: &mut impl Write) -> io::Result<()> {
     for item in items {
         serde_json::to_writer(&mut *out, item)?;

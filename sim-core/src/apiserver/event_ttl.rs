@@ -16,6 +16,13 @@ use crate::time::{SimDuration, SimTime};
 /// How often etcd's lessor revokes expired leases.
 const REVOKE_PASS: SimDuration = SimDuration::from_millis(500);
 
+/// When etcd revokes a lease that ends at `end`: at its lessor's first pass
+/// from then on.
+pub(crate) fn revoked_at(end: SimTime) -> SimTime {
+    let pass = REVOKE_PASS.as_nanos();
+    SimTime::from_nanos(end.as_nanos().div_ceil(pass).saturating_mul(pass))
+}
+
 /// The leases of the stored Events.
 #[derive(Debug)]
 pub struct EventLeases {
@@ -58,9 +65,7 @@ impl EventLeases {
     /// When the next revoke pass that has a lease to revoke runs.
     pub fn next_pass(&self) -> Option<SimTime> {
         let (end, _) = self.by_end.first()?;
-        let pass = REVOKE_PASS.as_nanos();
-        let at = end.as_nanos().div_ceil(pass).saturating_mul(pass);
-        Some(SimTime::from_nanos(at))
+        Some(revoked_at(*end))
     }
 
     /// The Events whose lease has ended by `now`, forgotten here; the

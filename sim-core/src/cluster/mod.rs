@@ -410,9 +410,7 @@ impl Cluster {
             Event::Deliver { watch, .. } => self.hub.owner(*watch),
             Event::Request { .. } => return "kube-apiserver".into(),
             Event::Compact { .. } | Event::ExpireEvents { .. } => return "etcd".into(),
-            Event::FaultStart(_) | Event::FaultEnd(_) | Event::RandomCrash { .. } => {
-                return "fault-injector".into()
-            }
+            Event::FaultEnd(_) | Event::RandomCrash { .. } => return "fault-injector".into(),
         };
         self.slots[id.index()].name.clone()
     }
@@ -515,7 +513,6 @@ impl Cluster {
                     );
                 }
             }
-            Event::FaultStart(fault) => self.start_fault(*fault),
             Event::FaultEnd(id) => self.end_fault(id),
             Event::RandomCrash { fault, worker } => self.random_crash(fault, worker),
             Event::ExpireEvents { at } => {

@@ -5,8 +5,9 @@
 //! A [`Component`] reacts to a change delivered by one of its watches, a
 //! timer it set, the response to a request it sent, and a fault. It acts
 //! through its [`Ctx`]: requests to the API server (which arrive after the
-//! modelled request latency), timers, watches, trace records and Kubernetes
-//! Events. It never touches another component or etcd directly. The
+//! modelled request latency; Kubernetes Events too are such requests, made
+//! by its event recorder), timers, watches and trace records. It never
+//! touches another component or etcd directly. The
 //! [`crate::cluster::Cluster`] runs the events and hands each to its
 //! component; both sides depend on this module and on nothing of each other.
 
@@ -22,7 +23,6 @@ use crate::config::ClusterConfig;
 use crate::etcd::ChangeType;
 use crate::event_queue::{EventId, EventQueue};
 pub use crate::faults::ControlPlaneProcess;
-use crate::faults::Fault;
 use crate::time::{SimDuration, SimTime};
 use crate::trace::Trace;
 
@@ -305,8 +305,6 @@ pub enum Event {
         /// Compact up to this revision (the one observed one interval ago).
         revision: u64,
     },
-    /// A fault starts (a planned random fault).
-    FaultStart(Box<Fault>),
     /// A fault with a duration ends.
     FaultEnd(u64),
     /// The next crash of a `random-node-crashes` fault is due.

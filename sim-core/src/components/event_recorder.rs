@@ -1,11 +1,15 @@
 //! The event recorder: how components write Kubernetes Events through the API.
 //!
 //! As client-go's recorder does, an Event is named `<object>.<unix nanos in
-//! hex>`, and a repeat of the same (object, type, reason, message) is folded
+//! hex>`, and a repeat of the same (object and field path, type, reason,
+//! message) is folded
 //! into the existing Event by a patch that raises `count` and `lastTimestamp`
 //! (client-go/tools/record/events_cache.go: EventCorrelator). The recorder
 //! remembers the last 4,096 distinct Events (`maxLruCacheEntries`); a repeat
-//! of one it has forgotten creates a new Event.
+//! of one it has forgotten creates a new Event. A repeat of an Event the API
+//! server has expired since (`--event-ttl`) creates it again under its name
+//! with the count so far, as client-go does when its patch finds the Event
+//! gone (`recordToSink`).
 
 use std::hash::BuildHasher;
 
@@ -17,7 +21,9 @@ use rustc_hash::FxBuildHasher;
 use super::Ctx;
 use crate::api::meta::{time, timestamp};
 use crate::api::{Kind, Object, ObjectKey};
+use crate::apiserver::event_ttl::revoked_at;
 use crate::apiserver::Request;
+use crate::time::SimTime;
 
 /// client-go's `maxLruCacheEntries`.
 pub(crate) const MAX_LRU_CACHE_ENTRIES: usize = 4096;
@@ -27,6 +33,10 @@ struct Seen {
     event_name: String,
     namespace: String,
     count: i32,
+    /// When the Event was first recorded.
+    first: SimTime,
+    /// When it was last written (its lease in etcd counts from then).
+    last: SimTime,
 }
 
 /// The recent Events of one recorder by their key (events_cache.go:
@@ -67,6 +77,16 @@ impl RecentEvents {
             self.cache.pop_lru();
         }
     }
+}
+
+/// What an Event says: about which object (and part of it), of which
+/// type, why.
+struct What<'a> {
+    obj: &'a Object,
+    field_path: Option<String>,
+    type_: &'a str,
+    reason: &'a str,
+    message: String,
 }
 
 /// Writes Events on behalf of one component.
@@ -127,16 +147,39 @@ impl EventRecorder {
             key.push('\0');
         }
         let now = ctx.now();
+        let ttl = ctx.config().timings.event_ttl;
         if let Some(seen) = self.seen.get_mut(&key) {
             seen.count += 1;
-            let patch = serde_json::json!({
-                "count": seen.count,
-                "lastTimestamp": time(now),
-            });
-            ctx.send(Request::Patch {
-                key: ObjectKey::new(Kind::Event, seen.namespace.clone(), seen.event_name.clone()),
-                patch,
-            });
+            let expired = !ttl.is_zero() && now >= revoked_at(seen.last + ttl);
+            seen.last = now;
+            if !expired {
+                let patch = serde_json::json!({
+                    "count": seen.count,
+                    "lastTimestamp": time(now),
+                });
+                ctx.send(Request::Patch {
+                    key: ObjectKey::new(
+                        Kind::Event,
+                        seen.namespace.clone(),
+                        seen.event_name.clone(),
+                    ),
+                    patch,
+                });
+                return;
+            }
+            let (name, count, first) = (seen.event_name.clone(), seen.count, seen.first);
+            let what = What {
+                obj,
+                field_path,
+                type_,
+                reason,
+                message,
+            };
+            let mut event = self.event(what, &name, now);
+            event.count = Some(count);
+            event.first_timestamp = Some(time(first));
+            event.metadata.namespace = Some(namespace);
+            ctx.send(Request::Create(Object::from(event)));
             return;
         }
         let mut nanos = timestamp(now).as_nanosecond();
@@ -145,10 +188,41 @@ impl EventRecorder {
         }
         self.last_name_nanos = nanos;
         let event_name = format!("{}.{:x}", obj.name(), nanos);
-        let event = Event {
+        let what = What {
+            obj,
+            field_path,
+            type_,
+            reason,
+            message,
+        };
+        let mut event = self.event(what, &event_name, now);
+        event.first_timestamp = Some(time(now));
+        event.metadata.namespace = Some(namespace.clone());
+        ctx.send(Request::Create(Object::from(event)));
+        self.seen.put(
+            key,
+            Seen {
+                event_name,
+                namespace,
+                count: 1,
+                first: now,
+                last: now,
+            },
+        );
+    }
+
+    /// The Event `name` about what happened, seen once, now.
+    fn event(&self, what: What<'_>, name: &str, now: SimTime) -> Event {
+        let What {
+            obj,
+            field_path,
+            type_,
+            reason,
+            message,
+        } = what;
+        Event {
             metadata: ObjectMeta {
-                name: Some(event_name.clone()),
-                namespace: Some(namespace.clone()),
+                name: Some(name.to_owned()),
                 ..Default::default()
             },
             involved_object: ObjectReference {
@@ -164,7 +238,7 @@ impl EventRecorder {
             message: Some(message),
             type_: Some(type_.to_owned()),
             count: Some(1),
-            first_timestamp: Some(time(now)),
+            first_timestamp: None,
             last_timestamp: Some(time(now)),
             event_time: None,
             source: Some(EventSource {
@@ -174,16 +248,7 @@ impl EventRecorder {
             reporting_component: Some(self.component.clone()),
             reporting_instance: Some(self.host.clone().unwrap_or_default()),
             ..Default::default()
-        };
-        ctx.send(Request::Create(Object::from(event)));
-        self.seen.put(
-            key,
-            Seen {
-                event_name,
-                namespace,
-                count: 1,
-            },
-        );
+        }
     }
 }
 
@@ -196,6 +261,8 @@ mod tests {
             event_name: name.into(),
             namespace: "default".into(),
             count: 1,
+            first: SimTime::ZERO,
+            last: SimTime::ZERO,
         }
     }
 

@@ -382,7 +382,8 @@ pub fn normalized_image(image: &str) -> String {
 pub struct Timings {
     /// kubelet `nodeLeaseDurationSeconds` (40 s).
     pub node_lease_duration: SimDuration,
-    /// Lease renew interval: a quarter of the lease duration (10 s).
+    /// Lease renew interval (10 s; the kubelet renews at a quarter of
+    /// `nodeLeaseDurationSeconds`, but here it is a setting of its own).
     pub lease_renew_interval: SimDuration,
     /// kubelet `nodeStatusUpdateFrequency` (10 s).
     pub node_status_update_frequency: SimDuration,

@@ -263,7 +263,7 @@ pub(crate) struct RawStep {
     /// Objects to delete: `TYPE/NAME` or a list of them.
     #[serde(default)]
     pub delete: Option<StringOrList>,
-    /// The namespace of `delete` and `expect` (default `default`).
+    /// The namespace of an `apply` or `delete` step (default `default`).
     #[serde(default)]
     pub namespace: Option<String>,
     /// A kubectl command line (without the leading `kubectl`).
