@@ -24,6 +24,12 @@ fn is_restartable_init(pod: &Pod, name: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Whether the pod has a condition of `type_` with status True, read as
+/// kubectl's printer reads it: `hasPodReadyCondition` accepts any matching
+/// condition (`first_only: false`), `podutil.IsPodConditionTrue` for
+/// Initialized only the first one. (sim_core::api::conditions answers the
+/// API's own question, the first condition of a type; the printer keeps
+/// kubectl's.)
 fn pod_condition_true(pod: &Pod, type_: &str, first_only: bool) -> bool {
     let conds = pod
         .status
