@@ -50,6 +50,10 @@ enum Cmd {
         /// Stop at this virtual time (a duration such as 90s or 1h30m).
         #[arg(long, value_parser = parse_duration, allow_hyphen_values = true)]
         until: Option<SimDuration>,
+        /// Print the run's counters on stderr at the end: events, API writes,
+        /// watch deliveries, peak objects, and the speed (wall-clock time).
+        #[arg(long)]
+        stats: bool,
     },
     /// Check a scenario (and the manifests it names) without running it.
     Validate {
@@ -157,6 +161,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             out,
             force,
             until,
+            stats,
         } => {
             let s = match load(&scenario) {
                 Ok(s) => s,
@@ -172,10 +177,16 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 invoked_as: Some(scenario.display().to_string()),
                 explain_scheduling: out.is_some(),
             };
+            // The wall clock is read here, in the binary, and only for
+            // --stats: nothing of it reaches the run.
+            let started = std::time::Instant::now();
             let result = match &out_dir {
                 None => sim_scenarios::run(&s, &options, &mut io::stdout().lock())?,
                 Some(dir) => run_with_out(&s, &options, dir)?,
             };
+            if stats {
+                print_stats(&result.cluster, started.elapsed());
+            }
             let code = if result.success() {
                 ExitCode::SUCCESS
             } else {
@@ -199,8 +210,11 @@ fn run_with_out(
     options: &RunOptions,
     dir: &OutDir,
 ) -> Result<sim_scenarios::RunResult> {
-    let (sink, handle) =
-        event_log::json_lines_sink(dir.stream("events.jsonl")?, dir.stream("scheduling.jsonl")?);
+    let (sink, handle) = event_log::record_sink(event_log::RecordWriters {
+        trace: dir.stream("events.jsonl")?,
+        scheduling: dir.stream("scheduling.jsonl")?,
+        metrics: dir.stream("metrics.csv")?,
+    });
     let mut transcript = dir.stream("transcript.txt")?;
     let result = {
         let mut tee = Tee {
@@ -209,14 +223,41 @@ fn run_with_out(
         };
         sim_scenarios::run_recorded(scenario, options, &mut tee, Trace::streaming(sink))?
     };
-    let (events, scheduling) = handle
+    let record = handle
         .finish()
         .with_context(|| "--out: writing the trace".to_owned())?;
     let mut k8s_events = dir.stream("k8s-events.jsonl")?;
     let list = result.cluster.etcd().list(Kind::Event, None);
     event_log::write_events(&list, &mut k8s_events)?;
-    dir.finish(vec![events, k8s_events, scheduling, transcript])?;
+    dir.finish(vec![
+        record.trace,
+        k8s_events,
+        record.metrics,
+        record.scheduling,
+        transcript,
+    ])?;
     Ok(result)
+}
+
+/// `--stats`: the run's counters on stderr (stdout is the transcript, the
+/// same bytes for the same scenario and seed; these figures are about the
+/// machine).
+fn print_stats(cluster: &sim_core::cluster::Cluster, wall: std::time::Duration) {
+    let stats = cluster.stats();
+    let wall_s = wall.as_secs_f64().max(1e-9);
+    let virtual_s = cluster.now().as_nanos() as f64 / 1e9;
+    eprintln!("stats: virtual time      {}", cluster.now());
+    eprintln!("stats: wall time         {:.3} s", wall.as_secs_f64());
+    eprintln!("stats: virtual/wall      {:.0}x", virtual_s / wall_s);
+    eprintln!("stats: events            {}", stats.events);
+    eprintln!(
+        "stats: events/s (wall)   {:.0}",
+        stats.events as f64 / wall_s
+    );
+    eprintln!("stats: API requests      {}", stats.requests);
+    eprintln!("stats: API writes        {}", stats.writes);
+    eprintln!("stats: watch deliveries  {}", stats.deliveries);
+    eprintln!("stats: peak objects      {}", stats.peak_objects);
 }
 
 /// Writes to two sinks.

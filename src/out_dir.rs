@@ -22,9 +22,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 /// The files a run writes into `--out`.
-pub(crate) const OUT_FILES: [&str; 4] = [
+pub(crate) const OUT_FILES: [&str; 5] = [
     "events.jsonl",
     "k8s-events.jsonl",
+    "metrics.csv",
     "scheduling.jsonl",
     "transcript.txt",
 ];

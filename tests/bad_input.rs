@@ -578,6 +578,7 @@ fn out_replaces_a_previous_run_only_with_force() {
             ".kubesim-out",
             "events.jsonl",
             "k8s-events.jsonl",
+            "metrics.csv",
             "scheduling.jsonl",
             "transcript.txt"
         ]

@@ -100,6 +100,7 @@ fn every_shipped_scenario_passes_and_replays_byte_for_byte() {
                 ".kubesim-out",
                 "events.jsonl",
                 "k8s-events.jsonl",
+                "metrics.csv",
                 "scheduling.jsonl",
                 "transcript.txt"
             ],
@@ -111,7 +112,13 @@ fn every_shipped_scenario_passes_and_replays_byte_for_byte() {
             assert!(ca == cb, "{}: {na} differs between two runs", s.display());
             assert!(!ca.is_empty(), "{}: {na} is empty", s.display());
         }
-        assert_eq!(a.files[4].1, a.stdout, "the transcript is what was printed");
+        let transcript = &a
+            .files
+            .iter()
+            .find(|(n, _)| n == "transcript.txt")
+            .unwrap()
+            .1;
+        assert_eq!(transcript, &a.stdout, "the transcript is what was printed");
     }
 }
 

@@ -217,6 +217,16 @@ impl Etcd {
         self.data.get(&kind).map_or(0, |m| m.len)
     }
 
+    /// Number of objects stored, of every kind.
+    pub fn len(&self) -> usize {
+        self.data.values().map(|m| m.len).sum()
+    }
+
+    /// True when no object is stored.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The objects of a kind as they were at `revision` (which must not be compacted).
     pub fn list_at(
         &self,

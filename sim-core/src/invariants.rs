@@ -10,6 +10,8 @@
 //!   reject, `OutOfcpu`, and never runs);
 //! - every pod bound to a node names a node that exists, or one that was
 //!   deleted after it was bound (the pod garbage collector's orphans);
+//! - the counts the engine keeps from every change for metrics (pods by
+//!   phase, nodes, Ready nodes) are what a count of the store finds;
 //! - the store's revision never goes back, no object's resourceVersion goes
 //!   back, and none is ahead of the store's revision.
 //!
@@ -51,6 +53,16 @@ pub enum Violation {
         pod: String,
         /// The node it names.
         node: String,
+    },
+    /// The engine's census of pods and nodes differs from the store's.
+    #[error("at {at}: the census kept from the changes is {kept}, the store holds {counted}")]
+    CensusDrift {
+        /// When.
+        at: SimTime,
+        /// The counts kept change by change.
+        kept: String,
+        /// The counts of the store.
+        counted: String,
     },
     /// The store's revision went back.
     #[error("at {at}: the store's revision went back from {before} to {after}")]
@@ -125,7 +137,16 @@ impl InvariantChecker {
         }
         self.revision = revision;
         self.check_versions(cluster, at, revision)?;
-        self.check_nodes(cluster, at)
+        self.check_nodes(cluster, at)?;
+        let (kept, counted) = cluster.census_kept_and_counted();
+        if kept != counted {
+            return Err(Violation::CensusDrift {
+                at,
+                kept: format!("{kept:?}"),
+                counted: format!("{counted:?}"),
+            });
+        }
+        Ok(())
     }
 
     /// Runs the next event, then checks. False when no event was pending.

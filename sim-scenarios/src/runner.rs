@@ -283,6 +283,7 @@ pub fn run_recorded(
         r.say("stopped (--until)")?;
     }
     r.flush_watch()?;
+    r.cluster.sample_metrics();
     summary(&mut r, &tally, scenario, options, seed)?;
     Ok(RunResult {
         passed: tally.passed,

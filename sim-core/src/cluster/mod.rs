@@ -28,6 +28,7 @@
 //! [`MAX_EVENTS_PER_INSTANT`] events with a [`Stall`] naming the components
 //! that ran them, instead of hanging.
 
+mod census;
 mod fault_injection;
 
 pub use fault_injection::FaultError;
@@ -51,8 +52,8 @@ use crate::etcd::{Change, ChangeType, Etcd};
 use crate::event_queue::EventQueue;
 use crate::faults::{ComponentFault, Fault, FaultState};
 use crate::rng::RngStreams;
-use crate::time::SimTime;
-use crate::trace::Trace;
+use crate::time::{SimDuration, SimTime};
+use crate::trace::{MetricsRow, Trace};
 
 /// How many events may run at one instant before the run is declared
 /// stalled. Legitimate bursts are far smaller: creating 150,000 pods at one
@@ -108,12 +109,16 @@ pub struct FaultNotice {
 /// Counters of one run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
-    /// Events processed.
+    /// Events processed (metrics samples aside).
     pub events: u64,
     /// API requests processed.
     pub requests: u64,
+    /// Store writes (creates, updates, deletes).
+    pub writes: u64,
     /// Watch deliveries made.
     pub deliveries: u64,
+    /// The most objects the store held at once.
+    pub peak_objects: u64,
 }
 
 /// A simulated cluster.
@@ -145,12 +150,16 @@ pub struct Cluster {
     notices: Vec<FaultNotice>,
     /// Events run at the current instant, for the stall guard.
     instant: (SimTime, u64),
+    /// Pods by phase and nodes, kept from every change.
+    census: census::Census,
     /// The time of the pending Event lease revocation pass, if any.
     expiry_scheduled: Option<SimTime>,
     /// The stall guard's budget ([`MAX_EVENTS_PER_INSTANT`] unless lowered).
     max_events_per_instant: u64,
     /// Per-component counts while a stalled instant is sampled.
     stall_sample: Option<BTreeMap<String, u64>>,
+    /// The instant of the last metrics row, if any.
+    last_sample: Option<SimTime>,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -181,6 +190,9 @@ impl Cluster {
             config.timings.etcd_compaction_interval,
             Event::Compact { revision: 0 },
         );
+        if trace.metrics_interval().is_some() {
+            queue.schedule_after(SimDuration::ZERO, Event::Sample);
+        }
         Self {
             queue,
             api,
@@ -205,7 +217,9 @@ impl Cluster {
             notices: Vec::new(),
             instant: (SimTime::ZERO, 0),
             max_events_per_instant: MAX_EVENTS_PER_INSTANT,
+            last_sample: None,
             expiry_scheduled: None,
+            census: census::Census::default(),
             stall_sample: None,
         }
     }
@@ -257,6 +271,12 @@ impl Cluster {
     /// Counters.
     pub fn stats(&self) -> Stats {
         self.stats
+    }
+
+    /// The census kept from every change, and the one counted afresh from
+    /// the store (for the invariant checker: they must agree).
+    pub(crate) fn census_kept_and_counted(&self) -> (census::Census, census::Census) {
+        (self.census, census::Census::of_store(self.api.etcd()))
     }
 
     /// The seed of the run.
@@ -362,6 +382,13 @@ impl Cluster {
         let Some((at, _, event)) = self.queue.pop() else {
             return Ok(false);
         };
+        if matches!(event, Event::Sample) {
+            self.sample();
+            if let Some(every) = self.trace.metrics_interval() {
+                self.queue.schedule_after(every, Event::Sample);
+            }
+            return Ok(true);
+        }
         self.stats.events += 1;
         self.count_instant(at, &event)?;
         self.handle(event);
@@ -409,6 +436,7 @@ impl Cluster {
             Event::Timer { to, .. } | Event::Response { to, .. } => *to,
             Event::Deliver { watch, .. } => self.hub.owner(*watch),
             Event::Request { .. } => return "kube-apiserver".into(),
+            Event::Sample => return "metrics".into(),
             Event::Compact { .. } | Event::ExpireEvents { .. } => return "etcd".into(),
             Event::FaultEnd(_) | Event::RandomCrash { .. } => return "fault-injector".into(),
         };
@@ -523,6 +551,7 @@ impl Cluster {
                     self.schedule_event_expiry();
                 }
             }
+            Event::Sample => self.sample(),
             Event::Compact { revision } => {
                 self.api.compact(revision);
                 let next = self.api.etcd().revision();
@@ -597,6 +626,8 @@ impl Cluster {
     fn apply_changes(&mut self, client: &str, verb: &str, changes: &[Change]) {
         let now = self.queue.now();
         for change in changes {
+            self.stats.writes += 1;
+            self.census.observe(change);
             if self.trace.is_enabled() {
                 let action = match change.change {
                     ChangeType::Added => "create",
@@ -617,6 +648,44 @@ impl Cluster {
                     .record(now, client, action, key, Some(change.revision), detail);
             }
             self.fan_out(change);
+        }
+        if !changes.is_empty() {
+            let objects = self.api.etcd().len() as u64;
+            self.stats.peak_objects = self.stats.peak_objects.max(objects);
+        }
+    }
+
+    /// Writes a metrics sample to the trace and schedules the next. Samples
+    /// change nothing in the cluster (they are not counted as events).
+    fn sample(&mut self) {
+        let now = self.queue.now();
+        if self.last_sample == Some(now) {
+            return;
+        }
+        self.last_sample = Some(now);
+        let census = self.census;
+        let stats = self.stats;
+        self.trace.metrics(&MetricsRow {
+            t_ns: self.queue.now().as_nanos(),
+            nodes: census.nodes,
+            nodes_ready: census.nodes_ready,
+            pods_pending: census.pods_pending,
+            pods_running: census.pods_running,
+            pods_succeeded: census.pods_succeeded,
+            pods_failed: census.pods_failed,
+            objects: self.api.etcd().len() as u64,
+            api_writes: stats.writes,
+            events: stats.events,
+            watch_deliveries: stats.deliveries,
+        });
+    }
+
+    /// Records a metrics row for the present instant, if the trace takes
+    /// metrics and has none for it yet: the last row of a run, which ends
+    /// between two periodic samples.
+    pub fn sample_metrics(&mut self) {
+        if self.trace.metrics_interval().is_some() {
+            self.sample();
         }
     }
 

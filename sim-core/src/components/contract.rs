@@ -300,6 +300,8 @@ pub enum Event {
         /// The pass's time (a pass superseded by an earlier one is skipped).
         at: SimTime,
     },
+    /// A metrics sample for the trace (only when its sink asks for them).
+    Sample,
     /// The API server's periodic etcd compaction.
     Compact {
         /// Compact up to this revision (the one observed one interval ago).

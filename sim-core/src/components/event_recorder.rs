@@ -148,6 +148,13 @@ impl EventRecorder {
         }
         let now = ctx.now();
         let ttl = ctx.config().timings.event_ttl;
+        let what = What {
+            obj,
+            field_path,
+            type_,
+            reason,
+            message,
+        };
         if let Some(seen) = self.seen.get_mut(&key) {
             seen.count += 1;
             let expired = !ttl.is_zero() && now >= revoked_at(seen.last + ttl);
@@ -168,13 +175,6 @@ impl EventRecorder {
                 return;
             }
             let (name, count, first) = (seen.event_name.clone(), seen.count, seen.first);
-            let what = What {
-                obj,
-                field_path,
-                type_,
-                reason,
-                message,
-            };
             let mut event = self.event(what, &name, now);
             event.count = Some(count);
             event.first_timestamp = Some(time(first));
@@ -188,13 +188,6 @@ impl EventRecorder {
         }
         self.last_name_nanos = nanos;
         let event_name = format!("{}.{:x}", obj.name(), nanos);
-        let what = What {
-            obj,
-            field_path,
-            type_,
-            reason,
-            message,
-        };
         let mut event = self.event(what, &event_name, now);
         event.first_timestamp = Some(time(now));
         event.metadata.namespace = Some(namespace.clone());

@@ -20,7 +20,7 @@ pub mod scheduling;
 use serde::Serialize;
 
 use self::scheduling::Attempt;
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 
 /// One thing that happened.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -41,12 +41,46 @@ pub struct TraceRecord {
     pub detail: String,
 }
 
+/// A sample of the cluster's size and activity, taken every
+/// [`RecordSink::metrics_interval`] of virtual time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct MetricsRow {
+    /// Virtual time, nanoseconds.
+    pub t_ns: u64,
+    /// Nodes stored.
+    pub nodes: u64,
+    /// Nodes whose Ready condition is True.
+    pub nodes_ready: u64,
+    /// Pods by phase.
+    pub pods_pending: u64,
+    /// Pods Running.
+    pub pods_running: u64,
+    /// Pods Succeeded.
+    pub pods_succeeded: u64,
+    /// Pods Failed.
+    pub pods_failed: u64,
+    /// Objects stored, of every kind.
+    pub objects: u64,
+    /// Store writes so far (creates, updates, deletes).
+    pub api_writes: u64,
+    /// Engine events processed so far.
+    pub events: u64,
+    /// Watch deliveries so far.
+    pub watch_deliveries: u64,
+}
+
 /// Where a streaming trace sends its records, as they happen.
 pub trait RecordSink {
     /// A record of the trace.
     fn record(&mut self, record: &TraceRecord);
     /// An explained scheduling attempt.
     fn attempt(&mut self, attempt: &Attempt);
+    /// How often the sink wants a [`MetricsRow`] (None: never).
+    fn metrics_interval(&self) -> Option<SimDuration> {
+        None
+    }
+    /// A metrics sample.
+    fn metrics(&mut self, _row: &MetricsRow) {}
 }
 
 /// What a trace keeps.
@@ -148,6 +182,21 @@ impl Trace {
             Keep::Nothing => {}
             Keep::Memory { attempts, .. } => attempts.push(attempt),
             Keep::Sink(sink) => sink.attempt(&attempt),
+        }
+    }
+
+    /// How often the trace wants metrics samples (only a sink that asks).
+    pub fn metrics_interval(&self) -> Option<SimDuration> {
+        match &self.keep {
+            Keep::Sink(sink) => sink.metrics_interval(),
+            _ => None,
+        }
+    }
+
+    /// Hands a metrics sample to the sink that asked for them.
+    pub fn metrics(&mut self, row: &MetricsRow) {
+        if let Keep::Sink(sink) = &mut self.keep {
+            sink.metrics(row);
         }
     }
 
