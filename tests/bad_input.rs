@@ -1116,3 +1116,57 @@ fn a_fifo_is_refused_not_read() {
         assert_invalid(&out, step, &["fifo.yaml", "not a regular file"]);
     }
 }
+
+#[test]
+fn pod_networks_that_cannot_hold_the_nodes() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &[&str]); 5] = [
+        (
+            "networking: {podSubnet: 10.244.0.0}",
+            &[
+                "cluster.networking.podSubnet",
+                "is not an IPv4 CIDR such as 10.244.0.0/16",
+            ],
+        ),
+        (
+            "networking: {podSubnet: 10.244.1.0/16}",
+            &[
+                "cluster.networking.podSubnet",
+                "has host bits set; the network is 10.244.0.0/16",
+            ],
+        ),
+        (
+            "networking: {podSubnet: 10.244.0.0/16, nodeCidrMaskSize: 31}",
+            &[
+                "cluster.networking.nodeCidrMaskSize",
+                "must be from 16 to 30",
+            ],
+        ),
+        (
+            "networking: {podSubnet: 10.244.0.0/16, nodeCidrMaskSize: 18}",
+            &[
+                "cluster.networking",
+                "holds 4 node CIDRs of /18; the cluster has 5 nodes",
+            ],
+        ),
+        (
+            "networking: {podSubnet: 10.244.0.0/16, nodeMask: 18}",
+            &[
+                "unknown field `nodeMask`",
+                "expected `podSubnet` or `nodeCidrMaskSize`",
+            ],
+        ),
+    ];
+    for (i, (networking, words)) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("net-{i}.yaml"));
+        fs::write(
+            &path,
+            format!(
+                "name: net\ncluster:\n  nodes:\n    - {{name: cp, controlPlane: true}}\n    - {{name: w, count: 4}}\n  {networking}\nsteps: []\n"
+            ),
+        )
+        .unwrap();
+        let out = sim(&["validate", path.to_str().unwrap()]);
+        assert_invalid(&out, networking, words);
+    }
+}

@@ -211,14 +211,7 @@ fn api_server_objects() -> Vec<Object> {
 /// kubeadm's kube-system ConfigMaps.
 fn kubeadm_config_maps(config: &ClusterConfig) -> Vec<Object> {
     let mut v = Vec::new();
-    // The pod subnet is flannel's 10.244.0.0/16
-    // (a /24 per node) up to 256 nodes; larger clusters use 10.0.0.0/8, which
-    // covers the 10.64.0.0/10 range the kubelets take past the 256th node.
-    let pod_subnet = if config.nodes.len() <= 256 {
-        "10.244.0.0/16"
-    } else {
-        "10.0.0.0/8"
-    };
+    let pod_subnet = config.pod_network().subnet();
     for (name, key, value) in [
         ("coredns", "Corefile", ".:53 {\n    errors\n    health {\n       lameduck 5s\n    }\n    ready\n    kubernetes cluster.local in-addr.arpa ip6.arpa {\n       pods insecure\n       fallthrough in-addr.arpa ip6.arpa\n       ttl 30\n    }\n    prometheus :9153\n    forward . /etc/resolv.conf {\n       max_concurrent 1000\n    }\n    cache 30\n    loop\n    reload\n    loadbalance\n}\n"),
         ("kube-proxy", "config.conf", &format!("apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: iptables\nclusterCIDR: {pod_subnet}\n")),
@@ -431,6 +424,10 @@ pub fn kubeadm_cluster(config: ClusterConfig, seed: u64, trace: Trace) -> Cluste
     let kubelet_start = config.timings.kubelet_startup;
     let objects = initial_objects(&config);
     let images = config.images.clone();
+    let network = config.pod_network();
+    if let Err(e) = network.check_nodes(nodes.len()) {
+        panic!("kubeadm_cluster: {e} (check ClusterConfig::pod_network first)");
+    }
     let mut cluster = Cluster::empty(config, seed, trace);
     for obj in objects {
         let client = if matches!(obj, Object::Namespace(_) | Object::PriorityClass(_))
@@ -458,7 +455,8 @@ pub fn kubeadm_cluster(config: ClusterConfig, seed: u64, trace: Trace) -> Cluste
             Vec::new()
         };
         let join = node.join_at.unwrap_or(kubelet_start);
-        let kubelet = Kubelet::new(node, index, preloaded.clone(), statics);
+        let cidr = network.node_cidr(index).expect("checked above");
+        let kubelet = Kubelet::new(node, index, cidr, preloaded.clone(), statics);
         cluster.add_component(Box::new(kubelet), SimTime::ZERO + join);
     }
     cluster

@@ -2,6 +2,7 @@
 //! component timings and latencies. The scenario layer builds it from YAML;
 //! every default here is the real Kubernetes default where one exists.
 
+pub mod network;
 pub mod scheduler;
 
 use std::collections::BTreeMap;
@@ -496,6 +497,9 @@ pub struct ClusterConfig {
     pub scheduler: scheduler::SchedulerConfiguration,
     /// Keep an explanation of every scheduling attempt (`scheduling.jsonl`).
     pub explain_scheduling: bool,
+    /// The pod network; None: [`network::PodNetwork::default_for`] the
+    /// number of nodes.
+    pub pod_network: Option<network::PodNetwork>,
 }
 
 impl ClusterConfig {
@@ -513,7 +517,15 @@ impl ClusterConfig {
             coredns_replicas: 2,
             scheduler: Default::default(),
             explain_scheduling: false,
+            pod_network: None,
         }
+    }
+
+    /// The pod network: the one configured, else kubeadm's default for
+    /// this many nodes.
+    pub fn pod_network(&self) -> network::PodNetwork {
+        self.pod_network
+            .unwrap_or_else(|| network::PodNetwork::default_for(self.nodes.len()))
     }
 }
 

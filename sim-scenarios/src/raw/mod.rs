@@ -37,7 +37,7 @@ pub(crate) struct RawScenario {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[serde(
-    expecting = "a cluster: a mapping with nodes, images, defaultImage, timings, latencies, corednsReplicas, defaultTolerationSeconds, scheduler"
+    expecting = "a cluster: a mapping with nodes, images, defaultImage, timings, latencies, corednsReplicas, defaultTolerationSeconds, networking, scheduler"
 )]
 pub(crate) struct RawCluster {
     /// Node pools; default: one control-plane node and two workers.
@@ -61,10 +61,27 @@ pub(crate) struct RawCluster {
     /// `--default-not-ready-toleration-seconds` and `--default-unreachable-toleration-seconds` (300).
     #[serde(default)]
     pub default_toleration_seconds: Option<i64>,
+    /// The pod network ([`RawNetworking`]).
+    #[serde(default)]
+    pub networking: Option<RawNetworking>,
     /// The kube-scheduler's KubeSchedulerConfiguration: inline, or the path
     /// of a YAML file holding one ([`scheduler`]).
     #[serde(default)]
     pub scheduler: Option<scheduler::RawSchedulerSource>,
+}
+
+/// `cluster.networking`: kubeadm's `networking.podSubnet` and
+/// kube-controller-manager's `--node-cidr-mask-size`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(expecting = "a mapping with podSubnet and nodeCidrMaskSize")]
+pub(crate) struct RawNetworking {
+    /// The pod subnet, `a.b.c.d/n`.
+    #[serde(default)]
+    pub pod_subnet: Option<String>,
+    /// The prefix length of each node's pod CIDR.
+    #[serde(default)]
+    pub node_cidr_mask_size: Option<u8>,
 }
 
 /// A pool of identical nodes.

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use sim_core::api::taints;
+use sim_core::config::network::{Cidr, PodNetwork};
 use sim_core::config::{ClusterConfig, NodeConfig};
 use sim_core::time::SimDuration;
 
@@ -16,7 +17,7 @@ use crate::limits::{
     MAX_COREDNS_REPLICAS, MAX_DURATION, MAX_NODES, MAX_PODS_PER_NODE,
     MAX_TERMINATED_POD_GC_THRESHOLD, MIN_PERIOD,
 };
-use crate::raw::{RawCluster, RawNodePool, RawTimings};
+use crate::raw::{RawCluster, RawNetworking, RawNodePool, RawTimings};
 
 /// The `cluster` section (the default cluster where it is absent).
 pub(super) fn cluster(raw: &RawCluster, file: &Path) -> Result<ClusterConfig, ScenarioError> {
@@ -70,6 +71,16 @@ pub(super) fn cluster(raw: &RawCluster, file: &Path) -> Result<ClusterConfig, Sc
         }
         config.default_toleration_secs = s;
     }
+    if let Some(n) = &raw.networking {
+        config.pod_network = Some(networking(n, config.nodes.len(), file)?);
+    } else if let Err(e) = config.pod_network().check_nodes(config.nodes.len()) {
+        return Err(ScenarioError::at(
+            file,
+            None,
+            "cluster.nodes",
+            e.to_string(),
+        ));
+    }
     if let Some(source) = &raw.scheduler {
         let scheduler = crate::scheduler_config::load(source, file)?;
         // validate() guarantees 0 < initial <= max.
@@ -81,6 +92,32 @@ pub(super) fn cluster(raw: &RawCluster, file: &Path) -> Result<ClusterConfig, Sc
         config.scheduler = scheduler;
     }
     Ok(config)
+}
+
+/// `cluster.networking`: the pod subnet (default kubeadm's, for the number
+/// of nodes) and the node mask size (24), which must hold a CIDR for every
+/// node.
+fn networking(raw: &RawNetworking, nodes: usize, file: &Path) -> Result<PodNetwork, ScenarioError> {
+    let default = PodNetwork::default_for(nodes);
+    let subnet = match &raw.pod_subnet {
+        Some(s) => s.parse::<Cidr>().map_err(|e| {
+            ScenarioError::at(file, None, "cluster.networking.podSubnet", e.to_string())
+        })?,
+        None => default.subnet(),
+    };
+    let mask = raw.node_cidr_mask_size.unwrap_or(default.node_mask());
+    let network = PodNetwork::new(subnet, mask).map_err(|e| {
+        ScenarioError::at(
+            file,
+            None,
+            "cluster.networking.nodeCidrMaskSize",
+            e.to_string(),
+        )
+    })?;
+    network
+        .check_nodes(nodes)
+        .map_err(|e| ScenarioError::at(file, None, "cluster.networking", e.to_string()))?;
+    Ok(network)
 }
 
 /// The nodes of `cluster.nodes`: at most [`MAX_NODES`] (counted before any

@@ -37,6 +37,14 @@ fn phase(obj: &Object) -> &str {
         .unwrap_or("")
 }
 
+/// The node a pod is bound to ("" when unscheduled).
+fn node_name(obj: &Object) -> &str {
+    obj.as_pod()
+        .and_then(|p| p.spec.as_ref())
+        .and_then(|s| s.node_name.as_deref())
+        .unwrap_or("")
+}
+
 impl PodGc {
     /// Starts the periodic pass (once).
     pub(crate) fn start(&mut self, ctx: &mut Ctx<'_>) {
@@ -56,8 +64,10 @@ impl PodGc {
         let pods: Vec<_> = informers.of(Kind::Pod).iter().cloned().collect();
         // Deletions asked for and since done are forgotten (a set lookup per
         // request: the pass stays linear in the pods).
-        let uids: FxHashSet<&str> = pods.iter().map(|p| p.uid()).collect();
-        self.requested.retain(|uid| uids.contains(uid.as_str()));
+        if !self.requested.is_empty() {
+            let uids: FxHashSet<&str> = pods.iter().map(|p| p.uid()).collect();
+            self.requested.retain(|uid| uids.contains(uid.as_str()));
+        }
         // Terminated pods beyond the threshold.
         let threshold = usize::try_from(t.terminated_pod_gc_threshold).unwrap_or(usize::MAX);
         if threshold > 0 {
@@ -94,15 +104,11 @@ impl PodGc {
         // Orphans: pods bound to nodes missing for the quarantine time.
         let now = ctx.now();
         let nodes = informers.of(Kind::Node);
-        let node_exists = |n: &str| nodes.get(&ObjectKey::new(Kind::Node, "", n)).is_some();
+        let existing: FxHashSet<&str> = nodes.iter().map(|n| n.name()).collect();
         let mut missing: BTreeSet<String> = BTreeSet::new();
         for p in &pods {
-            let node = p
-                .as_pod()
-                .and_then(|p| p.spec.as_ref())
-                .and_then(|s| s.node_name.as_deref())
-                .unwrap_or("");
-            if !node.is_empty() && !node_exists(node) {
+            let node = node_name(p);
+            if !node.is_empty() && !existing.contains(node) && !missing.contains(node) {
                 missing.insert(node.to_owned());
             }
         }
@@ -125,12 +131,8 @@ impl PodGc {
             ..Default::default()
         };
         for p in &pods {
-            let node = p
-                .as_pod()
-                .and_then(|p| p.spec.as_ref())
-                .and_then(|s| s.node_name.clone())
-                .unwrap_or_default();
-            if gone.contains(&node) {
+            let node = node_name(p);
+            if gone.contains(node) {
                 self.delete(ctx, p, Some(cond.clone()), Some("orphaned"));
             } else if node.is_empty() && p.meta().deletion_timestamp.is_some() {
                 self.delete(ctx, p, None, Some("unscheduled terminating"));

@@ -43,6 +43,7 @@ use super::event_recorder::EventRecorder;
 use super::{Component, Ctx, Role, Tag, TagSpace, WatchEvent};
 use crate::api::{Kind, Object};
 use crate::apiserver::ApiResult;
+use crate::config::network::{Cidr, PodIpPool};
 use crate::config::NodeConfig;
 use crate::etcd::ChangeType;
 use crate::faults::ComponentFault;
@@ -132,7 +133,6 @@ pub struct Kubelet {
     registered: bool,
     node_name: String,
     node_config: NodeConfig,
-    node_index: usize,
     host_ip: String,
     recorder: EventRecorder,
     runtime: Runtime,
@@ -143,7 +143,8 @@ pub struct Kubelet {
     node: Option<Arc<Object>>,
     lease: Option<Lease>,
     static_pods: Vec<Pod>,
-    used_ips: BTreeSet<u8>,
+    /// The pod addresses of the node's CIDR.
+    pod_ips: PodIpPool,
     /// The node status last reported, and what it was built from.
     last_node_status: Option<node_status::Reported>,
     last_node_report: SimTime,
@@ -160,11 +161,13 @@ pub struct Kubelet {
 }
 
 impl Kubelet {
-    /// A kubelet for `node` (the `node_index`-th node of the cluster), with images
+    /// A kubelet for `node` (the `node_index`-th node of the cluster, whose
+    /// pods take addresses of `pod_cidr`), with images
     /// pre-pulled and the static pods it runs (control plane only).
     pub fn new(
         node: NodeConfig,
         node_index: usize,
+        pod_cidr: Cidr,
         preloaded: Vec<(String, u64)>,
         static_pods: Vec<Pod>,
     ) -> Self {
@@ -173,7 +176,6 @@ impl Kubelet {
         Self {
             registered: false,
             node_name: node.name.clone(),
-            node_index,
             host_ip: format!("172.18.{}.{}", octet / 250, octet % 250),
             recorder: EventRecorder::new("kubelet", Some(&node.name)),
             runtime: Runtime::new(bandwidth, preloaded),
@@ -184,7 +186,7 @@ impl Kubelet {
             node: None,
             lease: None,
             static_pods,
-            used_ips: BTreeSet::new(),
+            pod_ips: PodIpPool::new(pod_cidr),
             last_node_status: None,
             last_node_report: SimTime::ZERO,
             boot_id: String::new(),
@@ -201,22 +203,9 @@ impl Kubelet {
         &self.host_ip
     }
 
-    /// The node's pod CIDR: a /24 per node, `10.244.<index>.0/24` (flannel's
-    /// kubeadm layout, 10.244.0.0/16) for the first 256 nodes, then
-    /// consecutive /24s of 10.64.0.0/10 (room for 16,384 nodes), as a larger
-    /// `--cluster-cidr` would give.
-    pub fn pod_cidr(&self) -> String {
-        format!("{}.0/24", self.pod_net_prefix())
-    }
-
-    fn pod_net_prefix(&self) -> String {
-        let i = self.node_index;
-        if i < 256 {
-            format!("10.244.{i}")
-        } else {
-            let j = i - 256;
-            format!("10.{}.{}", 64 + j / 256, j % 256)
-        }
+    /// The node's pod CIDR (`spec.podCIDR`).
+    pub fn pod_cidr(&self) -> Cidr {
+        self.pod_ips.cidr()
     }
 
     fn timer(&mut self, ctx: &mut Ctx<'_>, delay: SimDuration, t: Timer) {

@@ -199,8 +199,8 @@ impl Kubelet {
                 ..Default::default()
             },
             spec: Some(NodeSpec {
-                pod_cidr: Some(self.pod_cidr()),
-                pod_cidrs: Some(vec![self.pod_cidr()]),
+                pod_cidr: Some(self.pod_cidr().to_string()),
+                pod_cidrs: Some(vec![self.pod_cidr().to_string()]),
                 taints: (!self.node_config.taints.is_empty())
                     .then(|| self.node_config.taints.clone()),
                 ..Default::default()

@@ -126,9 +126,13 @@ impl Kubelet {
                 None => {
                     // No address left: the sandbox fails and the kubelet retries.
                     if let Some(pod) = self.workers.get(uid).map(|w| w.pod.clone()) {
-                        let prefix = self.pod_net_prefix();
+                        let cidr = self.pod_cidr();
+                        let (first, last) = (
+                            cidr.address(1),
+                            cidr.address(u32::try_from(cidr.size() - 2).unwrap_or(u32::MAX)),
+                        );
                         let msg = format!(
-                            "Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox: plugin type=\"bridge\" failed (add): failed to allocate for range 0: no IP addresses available in range set: {prefix}.1-{prefix}.254"
+                            "Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox: plugin type=\"bridge\" failed (add): failed to allocate for range 0: no IP addresses available in range set: {first}-{last}"
                         );
                         self.recorder
                             .record(ctx, &pod, "Warning", "FailedCreatePodSandBox", msg);
@@ -160,17 +164,15 @@ impl Kubelet {
         self.post_status(ctx, uid);
     }
 
-    /// The lowest free address of the node's /24 (the bridge CNI's host-local
-    /// IPAM hands out .2 to .254), or None when all are taken.
+    /// The lowest free address of the node's CIDR (the bridge CNI's
+    /// host-local IPAM), or None when all are taken.
     pub(super) fn allocate_ip(&mut self) -> Option<String> {
-        let host = (2u8..=254).find(|h| !self.used_ips.contains(h))?;
-        self.used_ips.insert(host);
-        Some(format!("{}.{host}", self.pod_net_prefix()))
+        self.pod_ips.allocate().map(|ip| ip.to_string())
     }
 
     pub(super) fn release_ip(&mut self, ip: &str) {
-        if let Some(h) = ip.rsplit('.').next().and_then(|h| h.parse::<u8>().ok()) {
-            self.used_ips.remove(&h);
+        if let Ok(ip) = ip.parse() {
+            self.pod_ips.release(ip);
         }
     }
 

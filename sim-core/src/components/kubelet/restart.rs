@@ -92,7 +92,7 @@ impl Kubelet {
         self.cache = ConfigCache::default();
         if crashed {
             self.workers.clear();
-            self.used_ips.clear();
+            self.pod_ips.clear();
             self.boot_id.clear();
         }
         self.to_revive = self.workers.keys().cloned().collect();
