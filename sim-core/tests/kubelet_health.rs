@@ -289,6 +289,43 @@ fn a_pod_bound_by_hand_that_does_not_fit_is_rejected() {
 }
 
 #[test]
+fn a_terminated_or_deleted_pod_gives_its_requests_back_to_admission() {
+    let mut c = cluster(vec![(
+        "batch:1",
+        ImageProfile {
+            exit: Some(sim_core::config::ExitBehaviour {
+                after: SimDuration::from_secs(100),
+                code: 0,
+            }),
+            ..ImageProfile::default()
+        },
+    )]);
+    let bound = |image: &str, cpu: &str| {
+        json!({"nodeName": "worker-1", "restartPolicy": "Never",
+            "containers": [{"name": "c", "image": image,
+            "resources": {"requests": {"cpu": cpu}}}]})
+    };
+    pod(&mut c, "first", bound("batch:1", "3"));
+    c.run_until(at(40)).unwrap();
+    assert_eq!(get_pod(&mut c, "first")["status"]["phase"], "Running");
+    // While it runs, another 3 cpu do not fit the 4 of worker-1.
+    pod(&mut c, "early", bound("batch:1", "3"));
+    c.run_until(at(42)).unwrap();
+    assert_eq!(get_pod(&mut c, "early")["status"]["reason"], "OutOfcpu");
+    // Once it has Succeeded, they do; and a deleted pod's do too.
+    c.run_until(at(150)).unwrap();
+    assert_eq!(get_pod(&mut c, "first")["status"]["phase"], "Succeeded");
+    pod(&mut c, "second", bound("nginx", "3"));
+    c.run_until(at(180)).unwrap();
+    assert_eq!(get_pod(&mut c, "second")["status"]["phase"], "Running");
+    common::delete(&mut c, Kind::Pod, "default", "second");
+    c.run_until(at(230)).unwrap();
+    pod(&mut c, "third", bound("nginx", "3"));
+    c.run_until(at(260)).unwrap();
+    assert_eq!(get_pod(&mut c, "third")["status"]["phase"], "Running");
+}
+
+#[test]
 fn private_images_need_pull_secrets_for_their_registry() {
     let mut c = cluster(vec![(
         "example/private:1",

@@ -31,6 +31,21 @@ pub(crate) fn create(c: &mut Cluster, kind: Kind, v: Value) -> Arc<Object> {
     ok(c.request("test", Request::Create(obj)))
 }
 
+/// Deletes an object (with its default grace period) as the client "test".
+pub(crate) fn delete(c: &mut Cluster, kind: Kind, namespace: &str, name: &str) {
+    let result = c.request(
+        "test",
+        Request::Delete {
+            key: ObjectKey::new(kind, namespace, name),
+            options: Default::default(),
+        },
+    );
+    assert!(
+        matches!(result, Ok(Response::Deleted { .. } | Response::Object(_))),
+        "delete failed: {result:?}"
+    );
+}
+
 /// The pod `name` in namespace default, read through the API server.
 pub(crate) fn get_pod(c: &mut Cluster, name: &str) -> Value {
     ok(c.request(

@@ -2,13 +2,17 @@
 //! (`lifecycle/predicate.go`): the requests of the admitted, non-terminal
 //! pods plus the new one must fit allocatable, else the pod is rejected
 //! (`OutOfcpu`, `OutOfmemory`, `OutOfpods`, ...) and marked Failed with the
-//! real message.
+//! real message. The sum of the admitted requests is kept as pods are
+//! admitted, end and go, so admitting a pod costs the same on a node of ten
+//! pods as on one of ten thousand.
 
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Pod;
 
+use super::pod_worker::Worker;
 use super::Kubelet;
+use crate::api::resources::{pod_requests, Resources};
 use crate::api::{Object, ObjectKey};
 use crate::apiserver::Request;
 use crate::components::Ctx;
@@ -21,19 +25,13 @@ impl Kubelet {
     pub(super) fn admit(&self, pod: &Pod) -> Option<(String, String)> {
         let spec = pod.spec.as_ref()?;
         let allocatable = self.allocatable();
-        let mut used = crate::api::resources::Resources::default();
-        let mut pods = 0;
-        for w in self.workers.values() {
-            if matches!(w.phase(), "Succeeded" | "Failed") {
-                continue;
-            }
-            if let Some(s) = w.pod.as_pod().and_then(|p| p.spec.as_ref()) {
-                used.add(&crate::api::resources::pod_requests(s));
-            }
-            pods += 1;
-        }
-        used.pods = pods;
-        let req = crate::api::resources::pod_requests(spec);
+        let used = self.admitted;
+        debug_assert_eq!(
+            used,
+            self.admitted_recounted(),
+            "the admitted requests drifted"
+        );
+        let req = pod_requests(spec);
         let checks = [
             ("pods", 1, used.pods, allocatable.pods),
             (
@@ -66,6 +64,51 @@ impl Kubelet {
                     ),
                 )
             })
+    }
+
+    /// What an admitted pod holds of the node while it is not terminal: its
+    /// requests and one pod slot.
+    pub(super) fn admission_requests(pod: &Pod) -> Resources {
+        let mut r = pod.spec.as_ref().map(pod_requests).unwrap_or_default();
+        r.pods = 1;
+        r
+    }
+
+    /// Takes a pod out of the admitted requests once it is terminal (a
+    /// terminal pod never runs again; called whenever its status is built).
+    pub(super) fn release_if_terminal(&mut self, uid: &str) {
+        if let Some(w) = self.workers.get_mut(uid) {
+            if matches!(w.phase(), "Succeeded" | "Failed") {
+                if let Some(r) = w.admitted.take() {
+                    self.admitted.sub(&r);
+                }
+            }
+        }
+    }
+
+    /// Takes a pod's worker away, with what it held of the admitted requests.
+    pub(super) fn remove_worker(&mut self, uid: &str) -> Option<Worker> {
+        let w = self.workers.remove(uid)?;
+        if let Some(r) = &w.admitted {
+            self.admitted.sub(r);
+        }
+        Some(w)
+    }
+
+    /// The admitted requests summed afresh (what `admitted` must equal).
+    fn admitted_recounted(&self) -> Resources {
+        let mut used = Resources::default();
+        for w in self.workers.values() {
+            if !matches!(w.phase(), "Succeeded" | "Failed") {
+                used.add(
+                    &w.pod
+                        .as_pod()
+                        .map(Self::admission_requests)
+                        .unwrap_or_default(),
+                );
+            }
+        }
+        used
     }
 
     /// Rejects a pod at admission (kubelet.go rejectPod).

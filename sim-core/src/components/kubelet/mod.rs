@@ -41,6 +41,7 @@ use self::pod_worker::Worker;
 use self::runtime::Runtime;
 use super::event_recorder::EventRecorder;
 use super::{Component, Ctx, Role, Tag, TagSpace, WatchEvent};
+use crate::api::resources::Resources;
 use crate::api::{Kind, Object};
 use crate::apiserver::ApiResult;
 use crate::config::network::{Cidr, PodIpPool};
@@ -143,6 +144,8 @@ pub struct Kubelet {
     node: Option<Arc<Object>>,
     lease: Option<Lease>,
     static_pods: Vec<Pod>,
+    /// The requests (and pod slots) of the admitted pods not yet terminal.
+    admitted: Resources,
     /// The pod addresses of the node's CIDR.
     pod_ips: PodIpPool,
     /// The node status last reported, and what it was built from.
@@ -186,6 +189,7 @@ impl Kubelet {
             node: None,
             lease: None,
             static_pods,
+            admitted: Resources::default(),
             pod_ips: PodIpPool::new(pod_cidr),
             last_node_status: None,
             last_node_report: SimTime::ZERO,

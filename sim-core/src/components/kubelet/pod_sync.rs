@@ -8,6 +8,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use k8s_openapi::api::core::v1::PodSpec;
+
 use super::pod_worker::{self, CState, Ctr, Worker};
 use super::prober::{self, ProbeState};
 use super::{Kubelet, Timer};
@@ -49,7 +51,8 @@ impl Kubelet {
                 return;
             }
         }
-        let spec = pod.spec.clone().unwrap_or_default();
+        let no_spec = Default::default();
+        let spec: &PodSpec = pod.spec.as_ref().unwrap_or(&no_spec);
         let mut ctrs: Vec<Ctr> = spec
             .init_containers
             .iter()
@@ -97,7 +100,11 @@ impl Kubelet {
             delete_sent: false,
             last_posted: None,
             transitions: BTreeMap::new(),
+            admitted: Some(Self::admission_requests(pod)),
         };
+        if let Some(r) = &worker.admitted {
+            self.admitted.add(r);
+        }
         self.workers.insert(uid.clone(), worker);
         ctx.trace("sync-pod", ObjectKey::of(obj).to_string(), String::new());
         self.post_status(ctx, &uid);
@@ -265,7 +272,7 @@ impl Kubelet {
     }
 
     pub(super) fn pod_deleted(&mut self, uid: &str) {
-        if let Some(w) = self.workers.remove(uid) {
+        if let Some(w) = self.remove_worker(uid) {
             if let Some(ip) = w.ip {
                 self.release_ip(&ip);
             }

@@ -12,6 +12,7 @@ use k8s_openapi::api::core::v1::{
 use super::container_env::EnvList;
 use super::prober::{ProbeKind, ProbeState};
 use crate::api::meta::time;
+use crate::api::resources::Resources;
 use crate::api::Object;
 use crate::rng::stable_hash;
 use crate::time::{SimDuration, SimTime};
@@ -180,6 +181,9 @@ pub(crate) struct Worker {
     pub last_posted: Option<PodStatus>,
     /// Last transition time of each condition type, with its status.
     pub transitions: BTreeMap<&'static str, (&'static str, SimTime)>,
+    /// What the pod holds of the node's admitted requests; None once it
+    /// is terminal.
+    pub admitted: Option<Resources>,
 }
 
 fn cstate(s: &CState) -> ContainerState {

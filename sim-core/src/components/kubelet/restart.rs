@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use super::container_env::ConfigCache;
 use super::pod_worker::CState;
 use super::{Kubelet, Timer};
+use crate::api::resources::Resources;
 use crate::api::{Kind, ObjectKey};
 use crate::apiserver::watch::WatchSpec;
 use crate::components::Ctx;
@@ -92,6 +93,7 @@ impl Kubelet {
         self.cache = ConfigCache::default();
         if crashed {
             self.workers.clear();
+            self.admitted = Resources::default();
             self.pod_ips.clear();
             self.boot_id.clear();
         }

@@ -10,6 +10,7 @@ use crate::components::Ctx;
 
 impl Kubelet {
     pub(super) fn post_status(&mut self, ctx: &mut Ctx<'_>, uid: &str) {
+        self.release_if_terminal(uid);
         let host_ip = self.host_ip.clone();
         let Some(w) = self.workers.get_mut(uid) else {
             return;
