@@ -159,6 +159,7 @@ impl ApiServer {
     /// etcd's lease revocation at `now`: deletes the Events whose lease has
     /// ended; returns the changes to fan out.
     pub fn expire_events(&mut self, now: SimTime) -> Vec<Change> {
+        self.etcd.set_clock(now);
         let mut changes = Vec::new();
         for key in self.event_leases.expired(now) {
             if let Some(change) = self.etcd.delete(key.kind, &key.namespace, &key.name) {
@@ -180,6 +181,7 @@ impl ApiServer {
 
     /// Runs one request at time `now`.
     pub fn handle(&mut self, now: SimTime, req: Request) -> Outcome {
+        self.etcd.set_clock(now);
         let mut changes = Vec::new();
         let result = match req {
             Request::Create(obj) => self.create(now, obj, &mut changes).map(Response::Object),

@@ -28,13 +28,12 @@ pub(crate) struct GarbageCollector {
     requested: BTreeSet<ObjectKey>,
 }
 
-fn owner_uids(obj: &Object) -> Vec<String> {
+fn owner_uids(obj: &Object) -> impl Iterator<Item = &str> {
     obj.meta()
         .owner_references
         .iter()
         .flatten()
-        .map(|r| r.uid.clone())
-        .collect()
+        .map(|r| r.uid.as_str())
 }
 
 fn has_finalizer(obj: &Object, f: &str) -> bool {
@@ -46,9 +45,13 @@ impl GarbageCollector {
     pub(crate) fn observe(&mut self, event: &WatchEvent, prev: Option<&Object>) {
         let obj = &event.object;
         let key = ObjectKey::of(obj);
-        if let Some(prev) = prev {
+        // Most changes keep their owners (a status update): the graph's
+        // edges stay as they are.
+        let same_owners = event.change != ChangeType::Deleted
+            && prev.is_some_and(|p| p.meta().owner_references == obj.meta().owner_references);
+        if let (Some(prev), false) = (prev, same_owners) {
             for uid in owner_uids(prev) {
-                if let Some(set) = self.dependents.get_mut(&uid) {
+                if let Some(set) = self.dependents.get_mut(uid) {
                     set.remove(&key);
                 }
             }
@@ -63,33 +66,33 @@ impl GarbageCollector {
                 }
                 for uid in owner_uids(obj) {
                     // A dependent is gone: its owner may be waiting for it.
-                    if let Some(owner) = self.uids.get(&uid) {
+                    if let Some(owner) = self.uids.get(uid) {
                         self.owners_in_deletion.insert(owner.clone());
                     }
                 }
             }
             ChangeType::Added | ChangeType::Modified => {
-                self.uids.insert(obj.uid().to_owned(), key.clone());
-                let owners = owner_uids(obj);
-                for uid in &owners {
-                    self.dependents
-                        .entry(uid.clone())
-                        .or_default()
-                        .insert(key.clone());
+                if self.uids.get(obj.uid()) != Some(&key) {
+                    self.uids.insert(obj.uid().to_owned(), key.clone());
+                }
+                for uid in owner_uids(obj) {
+                    if !same_owners {
+                        self.dependents
+                            .entry(uid.to_owned())
+                            .or_default()
+                            .insert(key.clone());
+                    }
                     if !self.uids.contains_key(uid) {
                         self.attempt_to_delete.insert(key.clone());
                     }
                 }
-                if obj.meta().deletion_timestamp.is_some()
-                    && (has_finalizer(obj, FOREGROUND) || has_finalizer(obj, ORPHAN))
-                {
+                let deleting = obj.meta().deletion_timestamp.is_some();
+                if deleting && (has_finalizer(obj, FOREGROUND) || has_finalizer(obj, ORPHAN)) {
                     self.owners_in_deletion.insert(key);
                 }
-                for uid in owners {
-                    if let Some(owner) = self.uids.get(&uid) {
-                        if self.owners_in_deletion.contains(owner)
-                            || event.object.meta().deletion_timestamp.is_some()
-                        {
+                for uid in owner_uids(obj) {
+                    if let Some(owner) = self.uids.get(uid) {
+                        if deleting || self.owners_in_deletion.contains(owner) {
                             self.owners_in_deletion.insert(owner.clone());
                         }
                     }
@@ -104,12 +107,13 @@ impl GarbageCollector {
             let Some(obj) = informers.of(key.kind).get(&key) else {
                 continue;
             };
-            let owners = owner_uids(obj);
+            let owners: Vec<&str> = owner_uids(obj).collect();
             if owners.is_empty() || obj.meta().deletion_timestamp.is_some() {
                 continue;
             }
-            let live: Vec<&String> = owners
+            let live: Vec<&str> = owners
                 .iter()
+                .copied()
                 .filter(|u| self.uids.contains_key(*u))
                 .collect();
             if live.is_empty() {

@@ -1,19 +1,23 @@
 //! The etcd model: a revisioned key-value store.
 //!
 //! One global revision counts every write. Each stored object carries the
-//! revision that last wrote it as its `metadata.resourceVersion`. A bounded
-//! history of changes allows listing at an older revision and watching from a
-//! revision; [`Etcd::compact`] discards history up to a revision, after which a
-//! watch from an older revision fails with 410 Gone, as on a real cluster.
+//! revision that last wrote it as its `metadata.resourceVersion`. A window
+//! of recent changes per kind ([`history`]: the API server's watch cache)
+//! allows listing at an older revision and watching from a revision; a
+//! revision older than the window, or than [`Etcd::compact`]'s, fails with
+//! 410 Gone, as on a real cluster.
 //!
 //! Objects are stored as `Arc<Object>` and the same allocation is handed to
 //! watchers and informer caches: nothing is cloned per reader.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::api::{ApiError, Kind, Object, Reason};
+use crate::time::SimTime;
+
+pub mod history;
 
 /// What a change did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -167,8 +171,9 @@ impl KindStore {
 pub struct Etcd {
     revision: u64,
     data: BTreeMap<Kind, KindStore>,
-    history: VecDeque<Change>,
-    compacted: u64,
+    history: history::History,
+    /// The time of the changes being made ([`Etcd::set_clock`]).
+    clock: SimTime,
 }
 
 fn name_key(obj: &Object) -> NameKey {
@@ -191,7 +196,18 @@ impl Etcd {
 
     /// The revision up to which history has been compacted.
     pub fn compacted_revision(&self) -> u64 {
-        self.compacted
+        self.history.compacted()
+    }
+
+    /// Sets the time of the changes that follow (the history window keeps
+    /// changes by age); an earlier time than the last leaves it as it is.
+    pub fn set_clock(&mut self, now: SimTime) {
+        self.clock = self.clock.max(now);
+    }
+
+    /// The oldest revision a watch of `kind` can start from (410 Gone before it).
+    pub fn oldest_servable_revision(&self, kind: Kind) -> u64 {
+        self.history.oldest_servable(kind)
     }
 
     /// Reads one object.
@@ -237,8 +253,9 @@ impl Etcd {
         if revision >= self.revision {
             return Ok(self.list(kind, namespace));
         }
-        if revision < self.compacted {
-            return Err(too_old(revision, self.compacted));
+        let oldest = self.history.oldest_servable(kind);
+        if revision < oldest {
+            return Err(too_old(revision, oldest));
         }
         let mut state: BTreeMap<NameKey, Arc<Object>> = self
             .data
@@ -247,15 +264,7 @@ impl Etcd {
             .flat_map(KindStore::values)
             .map(|o| (name_key(o), o.clone()))
             .collect();
-        for c in self
-            .history
-            .iter()
-            .rev()
-            .take_while(|c| c.revision > revision)
-        {
-            if c.object.kind() != kind {
-                continue;
-            }
+        for c in self.history.after(kind, revision).rev() {
             let key = name_key(&c.object);
             match &c.prev {
                 Some(prev) => state.insert(key, prev.clone()),
@@ -271,17 +280,11 @@ impl Etcd {
 
     /// The changes to `kind` after `revision`, or 410 Gone when that history was compacted.
     pub fn changes_since(&self, kind: Kind, revision: u64) -> Result<Vec<Change>, ApiError> {
-        if revision < self.compacted {
-            return Err(too_old(revision, self.compacted));
+        let oldest = self.history.oldest_servable(kind);
+        if revision < oldest {
+            return Err(too_old(revision, oldest));
         }
-        let start = self.history.partition_point(|c| c.revision <= revision);
-        Ok(self
-            .history
-            .iter()
-            .skip(start)
-            .filter(|c| c.object.kind() == kind)
-            .cloned()
-            .collect())
+        Ok(self.history.after(kind, revision).cloned().collect())
     }
 
     /// Stores a new object; fails if the key exists. Sets its resourceVersion.
@@ -334,11 +337,7 @@ impl Etcd {
 
     /// Discards history up to and including `revision`.
     pub fn compact(&mut self, revision: u64) {
-        let revision = revision.min(self.revision);
-        while self.history.front().is_some_and(|c| c.revision <= revision) {
-            self.history.pop_front();
-        }
-        self.compacted = self.compacted.max(revision);
+        self.history.compact(revision.min(self.revision));
     }
 
     /// Number of changes kept in history.
@@ -358,7 +357,7 @@ impl Etcd {
             object,
             prev,
         };
-        self.history.push_back(c.clone());
+        self.history.push(self.clock, c.clone());
         c
     }
 }
