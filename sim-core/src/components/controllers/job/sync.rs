@@ -426,11 +426,6 @@ impl JobController {
     /// missing ones once the pod failure back-off has passed.
     fn manage(&mut self, ctx: &mut Ctx<'_>, mut run: Run) {
         let active = run.active;
-        let mut victims: Vec<Arc<Object>> = run.active_pods.clone();
-        victims.sort_by(|a, b| match (a.as_pod(), b.as_pod()) {
-            (Some(a), Some(b)) => util::removal_order(a, b),
-            _ => std::cmp::Ordering::Equal,
-        });
         let want = util::want_active(&run.job, active, run.succeeded);
         let remove = if run.suspended() {
             active as usize
@@ -438,6 +433,12 @@ impl JobController {
             ((active - want).max(0) as usize).min(util::MAX_POD_CREATE_DELETE_PER_SYNC as usize)
         };
         if run.suspended() || remove > 0 {
+            // activePodsForRemoval.
+            let mut victims: Vec<Arc<Object>> = run.active_pods.clone();
+            victims.sort_by(|a, b| match (a.as_pod(), b.as_pod()) {
+                (Some(a), Some(b)) => util::removal_order(a, b),
+                _ => std::cmp::Ordering::Equal,
+            });
             victims.truncate(remove);
             self.expectations
                 .insert(run.key.clone(), (0, remove as i64));

@@ -175,14 +175,20 @@ fn max_restarts(pod: &Pod) -> i32 {
         .unwrap_or(0)
 }
 
+fn node_of(pod: &Pod) -> &str {
+    pod.spec
+        .as_ref()
+        .and_then(|s| s.node_name.as_deref())
+        .unwrap_or("")
+}
+
 /// `controller.ActivePods.Less` (pkg/controller/controller_utils.go): the
 /// pod removed first comes first: unassigned < assigned, Pending < Unknown <
 /// Running, not ready < ready, ready more recently < longer, more restarts <
 /// fewer, newer < older.
 pub(crate) fn removal_order(a: &Pod, b: &Pod) -> Ordering {
     let less = |a: &Pod, b: &Pod| -> Option<bool> {
-        let node = |p: &Pod| p.spec.as_ref().and_then(|s| s.node_name.clone());
-        let (na, nb) = (node(a).unwrap_or_default(), node(b).unwrap_or_default());
+        let (na, nb) = (node_of(a), node_of(b));
         if na != nb && (na.is_empty() || nb.is_empty()) {
             return Some(na.is_empty());
         }
