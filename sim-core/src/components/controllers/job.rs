@@ -284,6 +284,7 @@ impl JobController {
         }
     }
 
+    /// Keeps the pod under the uid of the Job that controls it.
     fn index_pod(&mut self, event: &WatchEvent, prev: Option<&Object>) {
         let key = ObjectKey::of(&event.object);
         let job_uid = |o: &Object| {
@@ -291,7 +292,13 @@ impl JobController {
                 .filter(|r| r.kind == "Job")
                 .map(|r| r.uid.clone())
         };
-        if let Some(old) = prev.and_then(job_uid) {
+        let new = job_uid(&event.object).filter(|_| event.change != ChangeType::Deleted);
+        let olds = [prev.and_then(job_uid), job_uid(&event.object)];
+        for old in olds
+            .into_iter()
+            .flatten()
+            .filter(|o| Some(o) != new.as_ref())
+        {
             if let Some(set) = self.pods.get_mut(&old) {
                 set.remove(&key);
                 if set.is_empty() {
@@ -299,13 +306,11 @@ impl JobController {
                 }
             }
         }
-        if event.change != ChangeType::Deleted {
-            if let Some(uid) = job_uid(&event.object) {
-                self.pods
-                    .entry(uid)
-                    .or_default()
-                    .insert(key, event.object.clone());
-            }
+        if let Some(uid) = new {
+            self.pods
+                .entry(uid)
+                .or_default()
+                .insert(key, event.object.clone());
         }
     }
 

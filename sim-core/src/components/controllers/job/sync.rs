@@ -25,7 +25,7 @@ use super::util::{
 use super::{as_job, pod_from_template, remove_finalizer_request, JobController};
 use crate::api::conditions::is_pod_ready;
 use crate::api::meta::sim_time_of;
-use crate::api::{Kind, Object, ObjectKey, Reason};
+use crate::api::{ApiError, Kind, Object, ObjectKey, Reason};
 use crate::apiserver::{ApiResult, DeleteOptions, Request};
 use crate::components::controllers::Informers;
 use crate::components::Ctx;
@@ -141,13 +141,13 @@ fn set_condition(
 /// server does not validate Job status, so the controller applies the
 /// refusal it would meet (kubernetes#139428: `manageJob` reports 0 active
 /// pods while a replacement waits for its back-off).
-fn refused(stored: &JobStatus, new: &JobStatus, name: &str) -> Option<String> {
+fn refused(stored: &JobStatus, new: &JobStatus, name: &str) -> Option<ApiError> {
     let changed = stored.active != new.active || stored.ready != new.ready;
     let (ready, active) = (new.ready.unwrap_or(0), new.active.unwrap_or(0));
     (changed && ready > active).then(|| {
-        format!(
-            "Job.batch \"{name}\" is invalid: status.ready: Invalid value: {ready}: cannot set more ready pods than active"
-        )
+        let cause =
+            format!("status.ready: Invalid value: {ready}: cannot set more ready pods than active");
+        ApiError::invalid(Kind::Job, name, &[cause])
     })
 }
 
@@ -741,8 +741,9 @@ impl JobController {
     /// Writes the status; the run waits for the answer in `step`.
     fn flush(&mut self, ctx: &mut Ctx<'_>, mut run: Run, step: Step) {
         let status = run.job.status.clone().unwrap_or_default();
-        if let Some(message) = refused(&run.stored, &status, run.owner.name()) {
-            ctx.trace("update-status-refused", run.key.to_string(), message);
+        if let Some(e) = refused(&run.stored, &status, run.owner.name()) {
+            // Traced as the API server traces a refused write.
+            ctx.trace("update-status", String::new(), e.kubectl_line());
             run.error = true;
             return self.end(ctx, run);
         }
@@ -884,10 +885,10 @@ mod tests {
             ready: Some(ready),
             ..Default::default()
         };
-        let msg = refused(&status(2, 2), &status(0, 1), "pi").expect("refused");
+        let e = refused(&status(2, 2), &status(0, 1), "pi").expect("refused");
         assert_eq!(
-            msg,
-            "Job.batch \"pi\" is invalid: status.ready: Invalid value: 1: cannot set more ready pods than active"
+            e.kubectl_line(),
+            "Error from server (Invalid): Job.batch \"pi\" is invalid: status.ready: Invalid value: 1: cannot set more ready pods than active"
         );
         assert!(refused(&status(2, 2), &status(1, 1), "pi").is_none());
         // Unchanged counters are not checked again.
