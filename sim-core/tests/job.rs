@@ -6,7 +6,8 @@
 //! and the finalizers of a deleted Job's pods.
 //!
 //! Job pods run images whose profile exits on its own: `job/ok` exits 0
-//! after 5 s, `job/fail` exits 1 after 5 s, `job/long` runs until stopped.
+//! after 5 s, `job/fail` exits 1 after 5 s, `job/minute:1` exits 0 after a
+//! minute, `job/long` runs until stopped.
 
 mod common;
 
@@ -38,6 +39,14 @@ fn cluster(workers: usize) -> Cluster {
     add("job/ok", Some(ExitBehaviour { after, code: 0 }));
     add("job/fail", Some(ExitBehaviour { after, code: 1 }));
     add("job/long", None);
+    let minute = SimDuration::from_secs(60);
+    add(
+        "job/minute:1",
+        Some(ExitBehaviour {
+            after: minute,
+            code: 0,
+        }),
+    );
     kubeadm_cluster(config, 1, Trace::new())
 }
 
@@ -618,4 +627,103 @@ fn a_deleted_pod_counts_as_failed_and_is_replaced() {
     assert_eq!(after["status"]["active"], 2);
     assert_eq!(creations_ms(&c, "del").len(), 3);
     assert!(c.etcd().get(Kind::Pod, "default", &victim).is_none());
+}
+
+#[test]
+fn at_most_500_pods_are_created_per_sync() {
+    let mut c = cluster(1);
+    start(
+        &mut c,
+        "big",
+        "job/long",
+        json!({"completions": 600, "parallelism": 600}),
+    );
+    run(&mut c, 10);
+    let created = creations_ms(&c, "big");
+    assert_eq!(created.len(), 600, "no pod created twice");
+    let t0 = created[0];
+    // Slow start 1, 2, 4, ..., 128 then the 245 left of 500, 4 ms apart;
+    // the other 100 at the next sync, a second later.
+    let first = created.iter().filter(|&&t| t < t0 + 100).count();
+    assert_eq!(first, 500);
+    assert_eq!(created[499] - t0, 8 * 4);
+    assert!(created[500] - t0 >= 1_000, "{}", created[500] - t0);
+}
+
+#[test]
+fn at_most_500_terminated_pods_are_counted_per_sync() {
+    let mut c = cluster(6);
+    start(
+        &mut c,
+        "many",
+        "job/minute:1",
+        json!({"completions": 600, "parallelism": 600}),
+    );
+    run(&mut c, 40);
+    let running = job_pods(&c, "many")
+        .iter()
+        .filter(|p| p["status"]["phase"] == "Running")
+        .count();
+    assert_eq!(running, 600);
+    // The controller manager stops while every pod finishes: when it
+    // returns, one sync sees 600 terminated pods.
+    c.inject_fault(Fault {
+        kind: FaultKind::ControllerManagerStop,
+        duration: Some(SimDuration::from_secs(60)),
+    })
+    .expect("stopped");
+    let from = c.etcd().revision();
+    run(&mut c, 110);
+    // Every stored version of the Job's status since: (succeeded, uncounted).
+    let mut seen: Vec<(i64, usize)> = Vec::new();
+    for change in c.etcd().changes_since(Kind::Job, from).expect("history") {
+        let status = change.object.to_json()["status"].clone();
+        let uncounted = status["uncountedTerminatedPods"]["succeeded"]
+            .as_array()
+            .map_or(0, Vec::len);
+        let point = (status["succeeded"].as_i64().unwrap_or(0), uncounted);
+        if seen.last() != Some(&point) {
+            seen.push(point);
+        }
+    }
+    assert_eq!(seen, [(0, 500), (500, 0), (500, 100), (600, 0)]);
+    assert_eq!(
+        condition_types(&get_job(&c, "many")),
+        ["SuccessCriteriaMet=True", "Complete=True"]
+    );
+}
+
+#[test]
+fn indexed_jobs_are_not_run() {
+    let mut c = cluster(1);
+    start(
+        &mut c,
+        "ix",
+        "job/ok",
+        json!({"completionMode": "Indexed", "completions": 2}),
+    );
+    run(&mut c, 20);
+    assert!(job_pods(&c, "ix").is_empty());
+}
+
+#[test]
+fn a_job_deleted_in_the_foreground_goes_after_its_pods() {
+    let mut c = cluster(2);
+    start(
+        &mut c,
+        "fg",
+        "job/long",
+        json!({"parallelism": 2, "completions": 2}),
+    );
+    run(&mut c, 10);
+    delete(&mut c, Kind::Job, "fg", Some(Propagation::Foreground));
+    run(&mut c, 11);
+    assert!(get_job(&c, "fg")["metadata"]["deletionTimestamp"].is_string());
+    run(&mut c, 30);
+    assert!(job_pods(&c, "fg").is_empty());
+    assert_eq!(
+        get_job(&c, "fg"),
+        Value::Null,
+        "the Job goes once its pods are gone"
+    );
 }
