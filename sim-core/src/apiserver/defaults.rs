@@ -48,14 +48,7 @@ pub fn apply(obj: &mut Object) {
                 template(&mut spec.template);
             }
         }
-        Object::Job(j) => {
-            if let Some(spec) = j.spec.as_mut() {
-                spec.backoff_limit.get_or_insert(6);
-                spec.completions.get_or_insert(1);
-                spec.parallelism.get_or_insert(1);
-                template(&mut spec.template);
-            }
-        }
+        Object::Job(j) => job(j),
         Object::Service(s) => {
             if let Some(spec) = s.spec.as_mut() {
                 service_spec(spec);
@@ -88,6 +81,83 @@ pub fn apply(obj: &mut Object) {
                 .get_or_insert_with(|| "Immediate".into());
         }
         _ => {}
+    }
+}
+
+/// `SetDefaults_Job` (pkg/apis/batch/v1/defaults.go, v1.33 feature gates):
+/// completions and parallelism 1 when both are unset (parallelism alone
+/// otherwise), backoffLimit 6, the Job's labels from its template when it has
+/// none, completionMode NonIndexed, suspend false, podReplacementPolicy
+/// TerminatingOrFailed (Failed with a podFailurePolicy), manualSelector false.
+fn job(j: &mut k8s_openapi::api::batch::v1::Job) {
+    let Some(spec) = j.spec.as_mut() else { return };
+    if spec.completions.is_none() && spec.parallelism.is_none() {
+        spec.completions = Some(1);
+    }
+    spec.parallelism.get_or_insert(1);
+    spec.backoff_limit.get_or_insert(6);
+    let labels = spec
+        .template
+        .metadata
+        .as_ref()
+        .and_then(|m| m.labels.clone());
+    if labels.is_some() && j.metadata.labels.as_ref().is_none_or(|l| l.is_empty()) {
+        j.metadata.labels = labels;
+    }
+    spec.completion_mode
+        .get_or_insert_with(|| "NonIndexed".into());
+    spec.suspend.get_or_insert(false);
+    let policy = if spec.pod_failure_policy.is_some() {
+        "Failed"
+    } else {
+        "TerminatingOrFailed"
+    };
+    spec.pod_replacement_policy
+        .get_or_insert_with(|| policy.into());
+    spec.manual_selector.get_or_insert(false);
+    template(&mut spec.template);
+}
+
+/// The Job name and controller-uid labels (`batch.kubernetes.io/` and legacy).
+pub const JOB_NAME_LABELS: [&str; 2] = ["job-name", "batch.kubernetes.io/job-name"];
+/// See [`JOB_NAME_LABELS`].
+pub const CONTROLLER_UID_LABELS: [&str; 2] =
+    ["controller-uid", "batch.kubernetes.io/controller-uid"];
+
+/// `PrepareForCreate` of a Job (pkg/registry/batch/job/strategy.go), once it
+/// has its uid: the status is cleared and, unless `manualSelector`,
+/// `generateSelector` runs: the template gets
+/// the job-name and controller-uid labels it lacks and the selector matches
+/// `batch.kubernetes.io/controller-uid`. A Job without labels of its own then
+/// shows its template's, as the defaulting of every read gives it.
+pub fn prepare_job(obj: &mut Object) {
+    let Object::Job(j) = obj else { return };
+    j.status = None;
+    let (name, uid) = (
+        j.metadata.name.clone().unwrap_or_default(),
+        j.metadata.uid.clone().unwrap_or_default(),
+    );
+    let Some(spec) = j.spec.as_mut() else { return };
+    if spec.manual_selector == Some(true) {
+        return;
+    }
+    let meta = spec.template.metadata.get_or_insert_with(Default::default);
+    let labels = meta.labels.get_or_insert_with(Default::default);
+    for key in JOB_NAME_LABELS {
+        labels.entry(key.into()).or_insert_with(|| name.clone());
+    }
+    for key in CONTROLLER_UID_LABELS {
+        labels.entry(key.into()).or_insert_with(|| uid.clone());
+    }
+    let template_labels = labels.clone();
+    let selector = spec.selector.get_or_insert_with(Default::default);
+    selector
+        .match_labels
+        .get_or_insert_with(Default::default)
+        .entry(CONTROLLER_UID_LABELS[1].into())
+        .or_insert(uid);
+    if j.metadata.labels.as_ref().is_none_or(|l| l.is_empty()) {
+        j.metadata.labels = Some(template_labels);
     }
 }
 

@@ -339,6 +339,7 @@ impl ApiServer {
             meta.deletion_grace_period_seconds = None;
             meta.generation = tracks_generation(kind).then_some(1);
         }
+        defaults::prepare_job(&mut obj);
         match &mut obj {
             Object::Pod(p) => {
                 let qos = p.spec.as_ref().map(qos_class).unwrap_or("BestEffort");

@@ -17,7 +17,8 @@ use super::{
 };
 use crate::printers::label_selector_string;
 
-fn describe_pod_template(w: &mut PrefixWriter, template: Option<&PodTemplateSpec>) {
+/// `DescribePodTemplate`.
+pub(super) fn describe_pod_template(w: &mut PrefixWriter, template: Option<&PodTemplateSpec>) {
     w.write(LEVEL_0, "Pod Template:\n");
     let Some(t) = template else {
         w.write(LEVEL_1, "<unset>");

@@ -1,8 +1,8 @@
-//! `kubectl describe` output for pods, nodes, namespaces and deployments,
-//! as kubectl v1.32 prints it.
+//! `kubectl describe` output for pods, nodes, namespaces, deployments and
+//! jobs, as kubectl v1.32 prints it.
 //!
 //! Follows `k8s.io/kubectl/pkg/describe/describe.go` (`describePod`,
-//! `describeNode`, `describeNamespace`, `describeDeployment`,
+//! `describeNode`, `describeNamespace`, `describeDeployment`, `describeJob`,
 //! `DescribeEvents` and their helpers), `k8s.io/kubectl/pkg/util/qos/qos.go`
 //! (QoS class), `k8s.io/kubectl/pkg/util/resource/resource.go` (pod
 //! requests and limits), `k8s.io/kubectl/pkg/util/event/sorted_event_list.go`
@@ -22,9 +22,10 @@
 //! print helpers of `describe.go` (labels, annotations); the rest is one
 //! room per kind and one per shared piece:
 //!
-//! - `pod.rs`, `node.rs`, `namespace.rs`, `deployment.rs`: the four entry
-//!   points, [`describe_pod`], [`describe_node`], [`describe_namespace`]
-//!   and [`describe_deployment`] (the pod template of a deployment too);
+//! - `pod.rs`, `node.rs`, `namespace.rs`, `deployment.rs`, `job.rs`: the
+//!   entry points, [`describe_pod`], [`describe_node`], [`describe_namespace`],
+//!   [`describe_deployment`] (the pod template of a deployment and a job too)
+//!   and [`describe_job`];
 //! - `containers.rs`: containers, their state, probes, environment and
 //!   mounts (`describeContainers` and its helpers);
 //! - `volumes.rs`: pod volumes (`describeVolumes`);
@@ -45,6 +46,7 @@ mod containers;
 mod deployment;
 mod events;
 mod go_sort;
+mod job;
 mod namespace;
 mod node;
 mod placement;
@@ -56,6 +58,7 @@ mod volumes;
 mod test_fixtures;
 
 pub use deployment::describe_deployment;
+pub use job::describe_job;
 pub use namespace::describe_namespace;
 pub use node::describe_node;
 pub use pod::describe_pod;

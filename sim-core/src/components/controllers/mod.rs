@@ -10,6 +10,7 @@ pub(crate) mod daemonset;
 pub mod deployment;
 pub(crate) mod endpoints;
 pub(crate) mod garbage_collector;
+pub(crate) mod job;
 pub(crate) mod namespace;
 pub(crate) mod node_lifecycle;
 pub(crate) mod pod_gc;
@@ -105,6 +106,13 @@ pub enum ControllerTag {
     TaintEviction,
     /// The pod garbage collector's pass.
     PodGc,
+    /// A Job synced again after a delay (`AddAfter`).
+    JobRequeue,
+    /// The response to a Job's pod creation.
+    JobCreate,
+    /// The response to another request of a Job's sync (status writes,
+    /// finalizer removals, pod deletions).
+    JobWrite,
 }
 
 impl TagSpace for ControllerTag {
@@ -120,6 +128,9 @@ impl TagSpace for ControllerTag {
         Self::NodePatch,
         Self::TaintEviction,
         Self::PodGc,
+        Self::JobRequeue,
+        Self::JobCreate,
+        Self::JobWrite,
     ];
     fn id(self) -> u8 {
         self as u8
@@ -264,6 +275,7 @@ pub struct ControllerManager {
     replicaset: replicaset::ReplicaSetController,
     deployment: deployment::DeploymentController,
     daemonset: daemonset::DaemonSetController,
+    job: job::JobController,
     endpoints: endpoints::EndpointsController,
     node_lifecycle: node_lifecycle::NodeLifecycleController,
     taint_eviction: taint_eviction::TaintEvictionController,
@@ -299,6 +311,7 @@ impl ControllerManager {
                 "daemonset-controller",
                 None,
             )),
+            job: job::JobController::new(EventRecorder::new("job-controller", None)),
             node_lifecycle: node_lifecycle::NodeLifecycleController::default(),
             taint_eviction: taint_eviction::TaintEvictionController::default(),
             pod_gc: pod_gc::PodGc::default(),
@@ -344,6 +357,8 @@ impl Component for ControllerManager {
         self.replicaset.observe(event, prev.as_deref());
         self.deployment.observe(event, &self.informers);
         self.daemonset.observe(event);
+        self.job
+            .observe(ctx, event, prev.as_deref(), &self.informers);
         self.endpoints
             .observe(event, prev.as_deref(), &self.informers);
         self.node_lifecycle.observe(event);
@@ -369,6 +384,7 @@ impl Component for ControllerManager {
                 self.deployment.sync(ctx, &self.informers);
                 self.replicaset.sync(ctx, &self.informers);
                 self.daemonset.sync(ctx, &self.informers);
+                self.job.sync(ctx, &self.informers);
                 self.endpoints.sync(ctx, &self.informers);
                 self.node_lifecycle.sync(ctx, &self.informers);
                 self.taint_eviction.sync(ctx, &self.informers);
@@ -392,8 +408,15 @@ impl Component for ControllerManager {
                     self.schedule_sync(ctx);
                 }
             }
+            ControllerTag::JobRequeue => {
+                if self.job.on_timer(tag) {
+                    self.schedule_sync(ctx);
+                }
+            }
             ControllerTag::ReplicaSetCreate
             | ControllerTag::DaemonSetCreate
+            | ControllerTag::JobCreate
+            | ControllerTag::JobWrite
             | ControllerTag::NodePatch => {}
         }
     }
@@ -403,6 +426,9 @@ impl Component for ControllerManager {
             Some(ControllerTag::ReplicaSetCreate) => self.replicaset.on_response(ctx, tag, result),
             Some(ControllerTag::DaemonSetCreate) => self.daemonset.on_response(ctx, tag, result),
             Some(ControllerTag::NodePatch) => self.node_lifecycle.on_response(tag, result),
+            Some(ControllerTag::JobCreate | ControllerTag::JobWrite) => {
+                self.job.on_response(ctx, tag, result)
+            }
             _ => false,
         };
         if answered {

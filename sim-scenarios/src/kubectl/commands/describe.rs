@@ -1,4 +1,4 @@
-//! `kubectl describe`: pods, nodes, namespaces and deployments with their Events.
+//! `kubectl describe`: pods, nodes, namespaces, deployments and jobs with their Events.
 
 use std::sync::Arc;
 
@@ -170,6 +170,7 @@ fn render(cluster: &Cluster, o: &Arc<Object>, now: k8s_openapi::jiff::Timestamp)
                 rss.iter().filter(|rs| Some(*rs) != new_rs).collect();
             sim_report::describe::describe_deployment(d, &old, new_rs, &ev_refs, now)
         }
+        Object::Job(j) => sim_report::describe::describe_job(j, &ev_refs, now),
         _ => return None,
     })
 }
