@@ -185,7 +185,10 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 Some(dir) => run_with_out(&s, &options, dir)?,
             };
             if stats {
-                print_stats(&result.cluster, started.elapsed());
+                let wall = started.elapsed();
+                // The transcript first, whole, then the figures.
+                io::stdout().flush()?;
+                print_stats(&result.cluster, wall);
             }
             let code = if result.success() {
                 ExitCode::SUCCESS

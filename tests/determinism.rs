@@ -1,6 +1,8 @@
 //! Determinism: the same scenario and seed give the same bytes out, for every
 //! shipped scenario (stdout and every file of `--out`); a different seed
-//! changes what is drawn at random and nothing else.
+//! changes what is drawn at random and nothing else. Scenarios marked
+//! `# heavy:` (the scale workloads of scenarios/perf/) are only validated
+//! here: their runs belong to release builds and docs/performance.md.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -30,6 +32,35 @@ fn shipped_scenarios() -> Vec<PathBuf> {
     let mut out = Vec::new();
     walk(&root().join("scenarios"), &mut out);
     out
+}
+
+/// A scenario too large to run twice in a debug build: its file says so.
+fn heavy(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .expect("scenario readable")
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .any(|l| l.starts_with("# heavy:"))
+}
+
+#[test]
+fn every_shipped_scenario_is_valid_heavy_ones_too() {
+    let scenarios = shipped_scenarios();
+    assert!(scenarios.iter().any(|s| heavy(s)), "no heavy scenario found");
+    for s in &scenarios {
+        let out = Command::new(env!("CARGO_BIN_EXE_sim"))
+            .arg("validate")
+            .arg(s)
+            .output()
+            .expect("sim runs");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}: {}",
+            s.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 struct Run {
@@ -77,7 +108,7 @@ fn every_shipped_scenario_passes_and_replays_byte_for_byte() {
         scenarios.len() >= 3,
         "expected the course and perf scenarios, found {scenarios:?}"
     );
-    for s in &scenarios {
+    for s in scenarios.iter().filter(|s| !heavy(s)) {
         let a = run(s, &[]);
         assert_eq!(
             a.code,
