@@ -13,7 +13,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use sim_core::api::labels::Selector;
 use sim_core::api::Kind;
+use sim_core::config::ExplainScheduling;
 use sim_core::time::SimDuration;
 use sim_core::trace::Trace;
 use sim_report::event_log;
@@ -47,6 +49,12 @@ enum Cmd {
         /// Allow --out to replace the files of a previous run in a non-empty directory.
         #[arg(long)]
         force: bool,
+        /// Explain in full (every examined node) the scheduling attempts of
+        /// the pods this label selector matches (kubectl -l syntax), and
+        /// summarize the others; `all` or `none`. Default: all when the
+        /// cluster has at most 500 nodes, none beyond.
+        #[arg(long, value_name = "SELECTOR", value_parser = parse_explain_pods, requires = "out")]
+        explain_pods: Option<Selector>,
         /// Stop at this virtual time (a duration such as 90s or 1h30m).
         #[arg(long, value_parser = parse_duration, allow_hyphen_values = true)]
         until: Option<SimDuration>,
@@ -80,6 +88,17 @@ fn parse_duration(s: &str) -> Result<SimDuration, String> {
         ));
     }
     Ok(d)
+}
+
+/// `--explain-pods`: `all`, `none`, or a label selector.
+fn parse_explain_pods(s: &str) -> Result<Selector, String> {
+    match s.trim() {
+        "all" => Ok(Selector::everything()),
+        "none" => Ok(Selector::nothing()),
+        _ => Selector::parse(s).map_err(|e| {
+            format!("{e} (expected a label selector in kubectl -l syntax, such as app=web or 'tier in (a,b)', or all, or none)")
+        }),
+    }
 }
 
 fn parse_seed(s: &str) -> Result<u64, String> {
@@ -160,6 +179,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             seed,
             out,
             force,
+            explain_pods,
             until,
             stats,
         } => {
@@ -175,7 +195,11 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 seed,
                 until,
                 invoked_as: Some(scenario.display().to_string()),
-                explain_scheduling: out.is_some(),
+                explain_scheduling: match (&out, explain_pods) {
+                    (None, _) => ExplainScheduling::Off,
+                    (Some(_), None) => ExplainScheduling::Auto,
+                    (Some(_), Some(selector)) => ExplainScheduling::FullFor(selector),
+                },
             };
             // The wall clock is read here, in the binary, and only for
             // --stats: nothing of it reaches the run.

@@ -46,7 +46,10 @@ fn heavy(path: &Path) -> bool {
 #[test]
 fn every_shipped_scenario_is_valid_heavy_ones_too() {
     let scenarios = shipped_scenarios();
-    assert!(scenarios.iter().any(|s| heavy(s)), "no heavy scenario found");
+    assert!(
+        scenarios.iter().any(|s| heavy(s)),
+        "no heavy scenario found"
+    );
     for s in &scenarios {
         let out = Command::new(env!("CARGO_BIN_EXE_sim"))
             .arg("validate")

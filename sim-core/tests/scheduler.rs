@@ -1,5 +1,6 @@
 //! The kube-scheduler model end to end: the default profile's decisions and
 //! explained scores against values computed by hand from the real formulas,
+//! summarized explanations against full ones,
 //! the FailedScheduling messages, node selectors and taints, topology spread,
 //! inter-pod anti-affinity, host ports and preemption; and a property test
 //! that no node is over-committed, no required anti-affinity is broken and a
@@ -12,13 +13,14 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 use serde_json::{json, Value};
+use sim_core::api::labels::Selector;
 use sim_core::api::quantity::parse_cpu_millis;
 use sim_core::api::{Kind, Object};
 use sim_core::bootstrap::kubeadm_cluster;
 use sim_core::cluster::Cluster;
-use sim_core::config::{ClusterConfig, NodeConfig};
+use sim_core::config::{ClusterConfig, ExplainScheduling, NodeConfig};
 use sim_core::invariants::InvariantChecker;
-use sim_core::trace::scheduling::{Attempt, FilterVerdict};
+use sim_core::trace::scheduling::{Attempt, FilterVerdict, TOP_NODES};
 use sim_core::trace::Trace;
 
 use common::{at, create, get_pod};
@@ -31,7 +33,7 @@ const CONTROL_PLANE_TAINT: &str =
 fn config(workers: usize) -> ClusterConfig {
     let mut c = ClusterConfig::kubeadm(workers);
     c.coredns_replicas = 0;
-    c.explain_scheduling = true;
+    c.explain_scheduling = ExplainScheduling::Auto;
     c
 }
 
@@ -115,7 +117,7 @@ fn explained_scores_follow_the_default_profile_formulas() {
     assert_eq!(a.profile, "default-scheduler");
     // The control plane is filtered out by its taint.
     assert_eq!(
-        a.nodes["control-plane"].filter,
+        a.nodes().unwrap()["control-plane"].filter,
         FilterVerdict::Rejected {
             plugin: "TaintToleration",
             reason: CONTROL_PLANE_TAINT.into()
@@ -123,7 +125,7 @@ fn explained_scores_follow_the_default_profile_formulas() {
     );
     // A worker: 4000m and 8Gi - 100Mi (eviction threshold) = 8092Mi allocatable;
     // kube-proxy requests nothing, so it counts 100m / 200Mi for scoring only.
-    let w = &a.nodes["worker-1"];
+    let w = &a.nodes().unwrap()["worker-1"];
     assert_eq!(w.filter, FilterVerdict::OK);
     let s = |plugin: &str| w.scores[plugin];
     // least_allocated.go: cpu (4000 - 1100) * 100 / 4000 = 72,
@@ -143,7 +145,11 @@ fn explained_scores_follow_the_default_profile_formulas() {
     assert!(!w.scores.contains_key("PodTopologySpread"));
     assert!(!w.scores.contains_key("InterPodAffinity"));
     assert_eq!(w.total, Some(300 + 78 + 93));
-    assert_eq!(a.nodes["worker-2"].total, Some(471), "both workers tie");
+    assert_eq!(
+        a.nodes().unwrap()["worker-2"].total,
+        Some(471),
+        "both workers tie"
+    );
     assert!(a.node.as_deref().is_some_and(|n| n.starts_with("worker-")));
 }
 
@@ -219,8 +225,8 @@ fn preferred_node_affinity_scores_by_weight() {
     );
     c.run_until(at(20)).unwrap();
     let a = last_attempt(&c, "p");
-    let na = a.nodes["a"].scores["NodeAffinity"];
-    let nb = a.nodes["b"].scores["NodeAffinity"];
+    let na = a.nodes().unwrap()["a"].scores["NodeAffinity"];
+    let nb = a.nodes().unwrap()["b"].scores["NodeAffinity"];
     // node_affinity.go: raw = sum of matching weights; DefaultNormalizeScore:
     // 100 * s / max; weight 2.
     assert_eq!((na.raw, na.normalized, na.weighted), (80, 100, 200));
@@ -311,8 +317,8 @@ fn system_default_spreading_scores_pods_a_service_selects() {
     );
     c.run_until(at(30)).unwrap();
     let a = last_attempt(&c, "web-1");
-    let s1 = a.nodes["worker-1"].scores["PodTopologySpread"];
-    let s2 = a.nodes["worker-2"].scores["PodTopologySpread"];
+    let s1 = a.nodes().unwrap()["worker-1"].scores["PodTopologySpread"];
+    let s2 = a.nodes().unwrap()["worker-2"].scores["PodTopologySpread"];
     // scoring.go with the System defaults (hostname maxSkew 3, zone maxSkew 5;
     // no zone labels, tolerated under System defaulting): hostname weight
     // ln(2 + 2); worker-1 holds one matching pod: round(1 * 1.386 + 2) = 3,
@@ -562,8 +568,8 @@ fn preferred_pod_affinity_scores_the_topology_of_matching_pods() {
     );
     c.run_until(at(25)).unwrap();
     let a = last_attempt(&c, "web");
-    let s1 = a.nodes["worker-1"].scores["InterPodAffinity"];
-    let s2 = a.nodes["worker-2"].scores["InterPodAffinity"];
+    let s1 = a.nodes().unwrap()["worker-1"].scores["InterPodAffinity"];
+    let s2 = a.nodes().unwrap()["worker-2"].scores["InterPodAffinity"];
     // interpodaffinity/scoring.go: +50 for the hostname domain holding the db
     // pod; normalized 100 * (s - min) / (max - min); weight 2.
     assert_eq!((s1.raw, s1.normalized, s1.weighted), (50, 100, 200));
@@ -601,4 +607,189 @@ fn a_missing_claim_rejects_every_node_at_prefilter() {
         "worker-1",
         "the new claim moves the pod out of the pool"
     );
+}
+
+/// The same run explained in full and summarized, for every plugin that
+/// scores: a Service's default spreading, preferred node and pod affinity,
+/// a PreferNoSchedule taint, images already on nodes, a lone feasible node
+/// and a pod that fits nowhere.
+fn mixed_run(explain: ExplainScheduling) -> Vec<Attempt> {
+    let mut cfg = config(3);
+    cfg.explain_scheduling = explain;
+    let mut gold = labelled_node("gold", &[("tier", "gold")]);
+    gold.taints.push(k8s_openapi::api::core::v1::Taint {
+        key: "spot".into(),
+        effect: "PreferNoSchedule".into(),
+        ..Default::default()
+    });
+    cfg.nodes.push(gold);
+    let mut c = start(cfg, 11);
+    create(
+        &mut c,
+        Kind::Service,
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "default"},
+               "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}),
+    );
+    let mut t = 12;
+    let mut add = |c: &mut Cluster, name: &str, labels: Value, spec: Value| {
+        create(c, Kind::Pod, pod_labelled(name, labels, spec));
+        t += 5;
+        c.run_until(at(t)).unwrap();
+    };
+    for i in 0..4 {
+        let spec = json!({"containers": requests(&format!("{}m", 300 + 100 * i), "256Mi")});
+        add(&mut c, &format!("web-{i}"), json!({"app": "web"}), spec);
+    }
+    add(
+        &mut c,
+        "gold-lover",
+        json!({}),
+        json!({"tolerations": [{"key": "spot", "operator": "Exists"}],
+               "affinity": {"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+            {"weight": 60, "preference": {"matchExpressions": [{"key": "tier", "operator": "In", "values": ["gold"]}]}}
+        ]}}}),
+    );
+    add(
+        &mut c,
+        "near-web",
+        json!({}),
+        json!({"affinity": {"podAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{
+            "weight": 50,
+            "podAffinityTerm": {"labelSelector": {"matchLabels": {"app": "web"}},
+                                "topologyKey": "kubernetes.io/hostname"}
+        }]}}}),
+    );
+    add(
+        &mut c,
+        "only-gold",
+        json!({}),
+        json!({"nodeSelector": {"tier": "gold"}}),
+    );
+    add(
+        &mut c,
+        "huge",
+        json!({}),
+        json!({"containers": requests("100", "1Gi")}),
+    );
+    c.run_until(at(t + 20)).unwrap();
+    attempts(&c)
+}
+
+#[test]
+fn a_summary_agrees_with_the_full_explanation() {
+    let full = mixed_run(ExplainScheduling::Auto);
+    let summarized = mixed_run(ExplainScheduling::FullFor(Selector::nothing()));
+    assert_eq!(full.len(), summarized.len());
+    let mut scored = 0;
+    for (f, s) in full.iter().zip(&summarized) {
+        let what = format!("{} at {}", f.pod, f.t_ns);
+        // The same decision, only explained differently.
+        assert_eq!(
+            (
+                &f.t_ns,
+                &f.pod,
+                &f.result,
+                &f.node,
+                &f.message,
+                &f.preemption
+            ),
+            (
+                &s.t_ns,
+                &s.pod,
+                &s.result,
+                &s.node,
+                &s.message,
+                &s.preemption
+            ),
+            "{what}"
+        );
+        let nodes = f.nodes().expect("in full");
+        let sum = s.summary().expect("summarized");
+        assert_eq!(sum.examined, nodes.len(), "{what}");
+        let feasible: Vec<(&String, Option<i64>)> = nodes
+            .iter()
+            .filter(|(_, v)| v.filter == FilterVerdict::OK)
+            .map(|(n, v)| (n, v.total))
+            .collect();
+        assert_eq!(sum.feasible, feasible.len(), "{what}");
+        let mut filtered: BTreeMap<&str, BTreeMap<String, usize>> = BTreeMap::new();
+        for v in nodes.values() {
+            if let FilterVerdict::Rejected { plugin, reason } = &v.filter {
+                *filtered
+                    .entry(*plugin)
+                    .or_default()
+                    .entry(reason.clone())
+                    .or_default() += 1;
+            }
+        }
+        assert_eq!(sum.filtered, filtered, "{what}");
+        // The best nodes: by total, the chosen one first among equals, then by name.
+        let mut ranked = feasible.clone();
+        ranked.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then_with(|| (Some(b.0) == f.node.as_ref()).cmp(&(Some(a.0) == f.node.as_ref())))
+                .then_with(|| a.0.cmp(b.0))
+        });
+        ranked.truncate(TOP_NODES);
+        let top: Vec<(&String, Option<i64>)> = sum.top.iter().map(|t| (&t.node, t.total)).collect();
+        assert_eq!(top, ranked, "{what}");
+        if let Some(first) = sum.top.first() {
+            assert_eq!(
+                Some(&first.node),
+                f.node.as_ref(),
+                "{what}: the chosen node leads"
+            );
+        }
+        for t in &sum.top {
+            let full_scores = &nodes[&t.node].scores;
+            for (plugin, parts) in full_scores {
+                match t.scores.get(plugin) {
+                    Some(&w) => assert_eq!(w, parts.weighted, "{what}: {plugin} on {}", t.node),
+                    None => assert!(
+                        *plugin == "ImageLocality" && parts.weighted == 0,
+                        "{what}: {plugin} missing on {}",
+                        t.node
+                    ),
+                }
+            }
+            assert!(
+                t.scores.keys().all(|p| full_scores.contains_key(p)),
+                "{what}"
+            );
+            if t.total.is_some() {
+                scored += 1;
+            }
+        }
+    }
+    // Every plugin of the default profile scored somewhere.
+    let plugins: std::collections::BTreeSet<&str> = summarized
+        .iter()
+        .flat_map(|a| a.summary().unwrap().top.iter())
+        .flat_map(|t| t.scores.iter().filter(|(_, w)| **w != 0).map(|(p, _)| *p))
+        .collect();
+    assert!(scored > 0);
+    assert_eq!(
+        plugins.into_iter().collect::<Vec<_>>(),
+        [
+            "ImageLocality",
+            "InterPodAffinity",
+            "NodeAffinity",
+            "NodeResourcesBalancedAllocation",
+            "NodeResourcesFit",
+            "PodTopologySpread",
+            "TaintToleration"
+        ]
+    );
+    for pod in ["default/only-gold", "default/huge"] {
+        assert!(summarized.iter().any(|a| a.pod == pod), "{pod} attempted");
+    }
+    let lone = summarized
+        .iter()
+        .find(|a| a.pod == "default/only-gold")
+        .unwrap();
+    let top = &lone.summary().unwrap().top;
+    assert_eq!(top.len(), 1);
+    assert_eq!((top[0].node.as_str(), top[0].total), ("gold", None));
+    let huge = summarized.iter().find(|a| a.pod == "default/huge").unwrap();
+    assert!(huge.summary().unwrap().top.is_empty());
 }

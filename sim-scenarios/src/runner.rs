@@ -8,6 +8,7 @@ use sim_core::api::conditions;
 use sim_core::api::Kind;
 use sim_core::bootstrap::kubeadm_cluster;
 use sim_core::cluster::{Cluster, Stall};
+use sim_core::config::ExplainScheduling;
 use sim_core::time::{SimDuration, SimTime};
 use sim_core::trace::Trace;
 
@@ -42,8 +43,8 @@ pub struct RunOptions {
     pub until: Option<SimDuration>,
     /// How the scenario was named on the command line (for the replay line).
     pub invoked_as: Option<String>,
-    /// Keep an explanation of every scheduling attempt (for `scheduling.jsonl`).
-    pub explain_scheduling: bool,
+    /// Which scheduling attempts to explain, and how (for `scheduling.jsonl`).
+    pub explain_scheduling: ExplainScheduling,
 }
 
 /// The outcome of a run.
@@ -242,7 +243,7 @@ pub fn run_recorded(
 ) -> Result<RunResult, RunError> {
     let seed = options.seed.unwrap_or(scenario.seed);
     let mut config = scenario.cluster.clone();
-    config.explain_scheduling = options.explain_scheduling;
+    config.explain_scheduling = options.explain_scheduling.clone();
     let cluster = kubeadm_cluster(config, seed, trace);
     let until = options.until.map_or(SimTime::MAX, |d| SimTime::ZERO + d);
     let mut r = Runner {

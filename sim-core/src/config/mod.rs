@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::Taint;
 
+use crate::api::labels::Selector;
 use crate::api::resources::Resources;
 use crate::time::SimDuration;
 
@@ -478,6 +479,45 @@ impl Default for Latencies {
     }
 }
 
+/// The most nodes a cluster may have for [`ExplainScheduling::Auto`] to
+/// explain every attempt in full.
+pub const FULL_EXPLANATION_MAX_NODES: usize = 500;
+
+/// Which scheduling attempts the scheduler explains, and how
+/// ([`crate::trace::scheduling::Explanation`]): in full (every examined
+/// node, its filter verdict and scores) or summarized (counts and the best
+/// nodes, a size that does not grow with the cluster).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum ExplainScheduling {
+    /// No attempt is explained.
+    #[default]
+    Off,
+    /// Every attempt: in full when the cluster has at most
+    /// [`FULL_EXPLANATION_MAX_NODES`] nodes (its configured nodes, control
+    /// plane included), summarized beyond.
+    Auto,
+    /// Every attempt: in full for the pods the selector matches (by their
+    /// labels at the attempt), summarized for the others.
+    /// [`Selector::everything`] explains every attempt in full,
+    /// [`Selector::nothing`] none.
+    FullFor(Selector),
+}
+
+impl ExplainScheduling {
+    /// Which pods' attempts are explained in full in a cluster of `nodes`
+    /// nodes (the others are summarized); None when no attempt is explained.
+    pub fn full_for(&self, nodes: usize) -> Option<Selector> {
+        match self {
+            ExplainScheduling::Off => None,
+            ExplainScheduling::Auto if nodes <= FULL_EXPLANATION_MAX_NODES => {
+                Some(Selector::everything())
+            }
+            ExplainScheduling::Auto => Some(Selector::nothing()),
+            ExplainScheduling::FullFor(selector) => Some(selector.clone()),
+        }
+    }
+}
+
 /// Everything needed to build a cluster.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClusterConfig {
@@ -495,8 +535,8 @@ pub struct ClusterConfig {
     pub coredns_replicas: i32,
     /// The kube-scheduler's configuration (KubeSchedulerConfiguration).
     pub scheduler: scheduler::SchedulerConfiguration,
-    /// Keep an explanation of every scheduling attempt (`scheduling.jsonl`).
-    pub explain_scheduling: bool,
+    /// Which scheduling attempts are explained, and how (`scheduling.jsonl`).
+    pub explain_scheduling: ExplainScheduling,
     /// The pod network; None: [`network::PodNetwork::default_for`] the
     /// number of nodes.
     pub pod_network: Option<network::PodNetwork>,
@@ -516,7 +556,7 @@ impl ClusterConfig {
             default_toleration_secs: 300,
             coredns_replicas: 2,
             scheduler: Default::default(),
-            explain_scheduling: false,
+            explain_scheduling: ExplainScheduling::Off,
             pod_network: None,
         }
     }
@@ -578,6 +618,24 @@ mod tests {
         assert_eq!(
             c.lookup("unknown/img:1").size_bytes,
             ImageProfile::default().size_bytes
+        );
+    }
+
+    #[test]
+    fn explanations_are_full_up_to_500_nodes_by_default() {
+        let labels = BTreeMap::from([("app".to_owned(), "web".to_owned())]);
+        let full = |e: &ExplainScheduling, nodes| e.full_for(nodes).map(|s| s.matches(&labels));
+        assert_eq!(full(&ExplainScheduling::Off, 3), None);
+        assert_eq!(full(&ExplainScheduling::Auto, 3), Some(true));
+        assert_eq!(full(&ExplainScheduling::Auto, 500), Some(true));
+        assert_eq!(full(&ExplainScheduling::Auto, 501), Some(false));
+        let web = ExplainScheduling::FullFor(Selector::parse("app=web").unwrap());
+        assert_eq!(full(&web, 3), Some(true));
+        let db = ExplainScheduling::FullFor(Selector::parse("app=db").unwrap());
+        assert_eq!(full(&db, 10_000), Some(false));
+        assert_eq!(
+            full(&ExplainScheduling::FullFor(Selector::nothing()), 3),
+            Some(false)
         );
     }
 }

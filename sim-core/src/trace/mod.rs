@@ -3,7 +3,8 @@
 //! Every API write (by whichever component made it) and every notable
 //! component action (a pull started, a container started, a scheduling
 //! decision) is one [`TraceRecord`]; with `explain_scheduling`, every
-//! scheduling attempt is also explained in full ([`scheduling::Attempt`]).
+//! scheduling attempt is also explained, in full or summarized
+//! ([`scheduling::Attempt`]).
 //! Records arrive in execution order, which is the engine's (time,
 //! sequence) order, so the trace is deterministic.
 //!
@@ -246,7 +247,9 @@ mod tests {
             result: "scheduled",
             node: Some("worker-1".into()),
             message: None,
-            nodes: Default::default(),
+            explanation: scheduling::Explanation::Full {
+                nodes: Default::default(),
+            },
             preemption: None,
         }
     }

@@ -5,8 +5,10 @@
 //! framework; that is what keeps the common case fast.
 //!
 //! [`score_nodes`] returns the weighted totals and, when asked, every
-//! plugin's raw, normalized and weighted score per node for
-//! `scheduling.jsonl`.
+//! plugin's raw, normalized and weighted score per node for a full
+//! explanation in `scheduling.jsonl`; otherwise [`Scores::weighted_parts`]
+//! gives one node's weighted scores afterwards (for a summary's best nodes)
+//! from what scoring computed anyway.
 
 use std::collections::BTreeMap;
 
@@ -170,8 +172,17 @@ pub(crate) fn run_filter_list(
 pub(crate) struct Scores {
     /// Weighted sum per feasible node.
     pub totals: Vec<i64>,
-    /// Per plugin (in profile order), per feasible node.
+    /// Per plugin (in profile order), per feasible node (explained only).
     pub parts: Vec<(&'static str, Vec<ScoreParts>)>,
+    /// Unexplained: the scores of the plugins a [`Verdict`] does not hold,
+    /// with their weights, in profile order (kept for
+    /// [`Scores::weighted_parts`]; they were computed anyway).
+    kept: Vec<(PluginId, i64, Scored)>,
+    /// Unexplained: the highest TaintToleration raw score among the
+    /// feasible nodes (its NormalizeScore's maximum).
+    taint_max: i64,
+    /// BalancedAllocation scores the pod (its PreScore does not skip it).
+    balanced_runs: bool,
 }
 
 fn per_node(nodes: &[NodeInfo], feasible: &[usize], f: impl Fn(&NodeInfo) -> i64) -> Vec<i64> {
@@ -179,12 +190,15 @@ fn per_node(nodes: &[NodeInfo], feasible: &[usize], f: impl Fn(&NodeInfo) -> i64
 }
 
 impl Scores {
-    /// Adds a plugin's computed scores to the totals (and the parts).
-    fn add(&mut self, id: PluginId, weight: i64, scored: &Scored, explain: bool) {
+    /// Adds a plugin's computed scores to the totals (and the parts, or
+    /// keeps them).
+    fn add(&mut self, id: PluginId, weight: i64, scored: Scored, explain: bool) {
         for (t, s) in self.totals.iter_mut().zip(&scored.normalized) {
             *t += s * weight;
         }
-        if explain {
+        if !explain {
+            self.kept.push((id, weight, scored));
+        } else {
             let parts = scored
                 .raw
                 .iter()
@@ -197,6 +211,42 @@ impl Scores {
                 .collect();
             self.parts.push((id.name(), parts));
         }
+    }
+
+    /// Each score plugin's weighted score on the `j`-th feasible node (node
+    /// slot `node`), by plugin name, from unexplained scores: the memoized
+    /// plugins' from the node's verdict, the others' from the scores kept.
+    /// They add up to `totals[j]`; the plugins are those a full explanation
+    /// lists but ImageLocality when it scored every node 0.
+    pub(crate) fn weighted_parts(
+        &self,
+        j: usize,
+        node: usize,
+        profile: &CompiledProfile,
+        verdicts: &Verdicts,
+    ) -> BTreeMap<&'static str, i64> {
+        let v = verdicts.slot(node);
+        let mut out = BTreeMap::new();
+        for &(id, weight) in &profile.scores {
+            let normalized = match id {
+                PluginId::TaintToleration => {
+                    default_normalize_one(i64::from(v.taint), self.taint_max, true)
+                }
+                PluginId::NodeResourcesFit => i64::from(v.fit),
+                PluginId::BalancedAllocation if self.balanced_runs => i64::from(v.balanced),
+                _ => continue,
+            };
+            out.insert(id.name(), normalized * weight);
+        }
+        for (id, weight, scored) in &self.kept {
+            out.insert(id.name(), scored.normalized[j] * weight);
+        }
+        debug_assert_eq!(
+            out.values().sum::<i64>(),
+            self.totals[j],
+            "the weighted parts add up to the total"
+        );
+        out
     }
 }
 
@@ -213,12 +263,13 @@ pub(crate) struct Feasible<'a> {
 /// verdict's weighted sum of the unnormalized memoized scores, then
 /// TaintToleration's DefaultNormalizeScore (reversed), which needs the
 /// maximum.
+/// Returns the maximum TaintToleration raw score.
 fn memoized_totals(
     profile: &CompiledProfile,
     feasible: &[usize],
     verdicts: &Verdicts,
     totals: &mut Vec<i64>,
-) {
+) -> i64 {
     let mut max = 0;
     totals.extend(feasible.iter().map(|&i| {
         let v = verdicts.slot(i);
@@ -237,6 +288,7 @@ fn memoized_totals(
             }
         }
     }
+    i64::from(max)
 }
 
 /// ImageLocality's scores; None (unexplained) when no node has any of the
@@ -283,18 +335,22 @@ pub(crate) fn score_nodes(
         mut totals,
     } = feasible;
     totals.clear();
+    let mut taint_max = 0;
     if explain {
         // The parts are added plugin by plugin below.
         totals.resize(feasible.len(), 0);
     } else {
-        memoized_totals(profile, feasible, verdicts, &mut totals);
+        taint_max = memoized_totals(profile, feasible, verdicts, &mut totals);
     }
+    let args = &profile.args;
+    let balanced_runs = !balanced_allocation::skips(pod, &profile.balanced_resources);
     let mut out = Scores {
         totals,
         parts: Vec::new(),
+        kept: Vec::new(),
+        taint_max,
+        balanced_runs,
     };
-    let args = &profile.args;
-    let balanced_runs = !balanced_allocation::skips(pod, &profile.balanced_resources);
     // The memoized plugins' raw scores, read from the verdicts (explained
     // path only: otherwise their part of the totals is already in).
     let memoized = |raw_of: fn(&Verdict) -> i32| -> Vec<i64> {
@@ -350,7 +406,7 @@ pub(crate) fn score_nodes(
             _ => None,
         };
         let Some(scored) = scored else { continue };
-        out.add(id, weight, &scored, explain);
+        out.add(id, weight, scored, explain);
     }
     out
 }

@@ -137,7 +137,9 @@ pub struct Scheduler {
     /// Bind requests in flight by their tag's serial number.
     binding: BTreeMap<u64, Binding>,
     next_bind_serial: u64,
-    explain: bool,
+    /// Which pods' attempts are explained in full (the others are
+    /// summarized); None: no attempt is explained.
+    explain: Option<Selector>,
     /// Pod shapes seen, interned for the node slots' verdicts.
     shapes: Shapes,
     /// The last search's result, kept for its buffers.
@@ -180,7 +182,7 @@ impl Scheduler {
             stats: SchedulerStats::default(),
             binding: BTreeMap::new(),
             next_bind_serial: 0,
-            explain: false,
+            explain: None,
             shapes: Shapes::default(),
             found: Found::default(),
         }
@@ -223,7 +225,10 @@ impl Component for Scheduler {
             .collect();
         self.percentage_of_nodes_to_score =
             usize::try_from(config.percentage_of_nodes_to_score).unwrap_or(0);
-        self.explain = ctx.config().explain_scheduling;
+        self.explain = ctx
+            .config()
+            .explain_scheduling
+            .full_for(ctx.config().nodes.len());
         for kind in [
             Kind::Node,
             Kind::Pod,

@@ -32,7 +32,9 @@ use crate::apiserver::{DeleteOptions, Request};
 use crate::components::{Ctx, Tag};
 use crate::config::scheduler::DEFAULT_SCHEDULER_NAME;
 use crate::time::SimDuration;
-use crate::trace::scheduling::{Attempt, FilterVerdict, NodeVerdict, PreemptionOutcome};
+use crate::trace::scheduling::{
+    rank_top, Attempt, Explanation, FilterVerdict, NodeVerdict, PreemptionOutcome, Summary, TopNode,
+};
 
 /// `minFeasibleNodesToFind` (schedule_one.go).
 pub const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
@@ -69,14 +71,20 @@ impl Scheduler {
             return;
         };
         self.stats.attempts += 1;
-        let mut attempt = self.explain.then(|| Attempt {
+        let mut attempt = self.explain.as_ref().map(|full_for| Attempt {
             t_ns: ctx.now().as_nanos(),
             pod: c.info.key(),
             profile: c.profile.name.clone(),
             result: "unschedulable",
             node: None,
             message: None,
-            nodes: BTreeMap::new(),
+            explanation: if full_for.matches(&c.info.labels) {
+                Explanation::Full {
+                    nodes: BTreeMap::new(),
+                }
+            } else {
+                Explanation::Summary(Summary::default())
+            },
             preemption: None,
         });
         let decision = self.decide(ctx, &c, attempt.as_mut());
@@ -503,7 +511,9 @@ impl Scheduler {
 }
 
 /// The feasible node to bind to: the only one, or the best scored (ties
-/// broken by [`select_host`]); None when no node is feasible.
+/// broken by [`select_host`]); None when no node is feasible. An explained
+/// attempt gets the feasible nodes (in full) or their count and the best of
+/// them (summarized).
 fn choose(
     ctx: &mut Ctx<'_>,
     profile: &CompiledProfile,
@@ -516,16 +526,28 @@ fn choose(
     match found.feasible.as_slice() {
         [] => None,
         [only] => {
-            if let Some(a) = attempt {
-                // The real scheduler does not score a lone feasible node.
-                a.nodes.insert(
-                    view.nodes[*only].name.clone(),
-                    NodeVerdict {
-                        filter: FilterVerdict::OK,
-                        scores: BTreeMap::new(),
+            let name = &view.nodes[*only].name;
+            // The real scheduler does not score a lone feasible node.
+            match attempt.map(|a| &mut a.explanation) {
+                Some(Explanation::Full { nodes }) => {
+                    nodes.insert(
+                        name.clone(),
+                        NodeVerdict {
+                            filter: FilterVerdict::OK,
+                            scores: BTreeMap::new(),
+                            total: None,
+                        },
+                    );
+                }
+                Some(Explanation::Summary(s)) => {
+                    s.count_feasible(1);
+                    s.top.push(TopNode {
+                        node: name.clone(),
                         total: None,
-                    },
-                );
+                        scores: BTreeMap::new(),
+                    });
+                }
+                None => {}
             }
             Some(*only)
         }
@@ -534,35 +556,68 @@ fn choose(
                 nodes: feasible,
                 totals: std::mem::take(&mut found.totals),
             };
-            let explain = attempt.is_some();
-            let scores = framework::score_nodes(profile, info, nodes, verdicts, view, explain);
-            if let Some(a) = attempt {
-                for (j, &i) in feasible.iter().enumerate() {
-                    a.nodes.insert(
-                        view.nodes[i].name.clone(),
-                        NodeVerdict {
-                            filter: FilterVerdict::OK,
-                            scores: scores.parts.iter().map(|(name, v)| (*name, v[j])).collect(),
-                            total: Some(scores.totals[j]),
-                        },
-                    );
+            let explanation = attempt.map(|a| &mut a.explanation);
+            // Every plugin's parts for a full explanation only: a summary
+            // reads its few nodes' parts from the unexplained scores.
+            let parts = matches!(explanation, Some(Explanation::Full { .. }));
+            let scores = framework::score_nodes(profile, info, nodes, verdicts, view, parts);
+            let best = select_host(ctx, &scores.totals);
+            match explanation {
+                Some(Explanation::Full { nodes }) => {
+                    for (j, &i) in feasible.iter().enumerate() {
+                        nodes.insert(
+                            view.nodes[i].name.clone(),
+                            NodeVerdict {
+                                filter: FilterVerdict::OK,
+                                scores: scores
+                                    .parts
+                                    .iter()
+                                    .map(|(name, v)| (*name, v[j]))
+                                    .collect(),
+                                total: Some(scores.totals[j]),
+                            },
+                        );
+                    }
                 }
+                Some(Explanation::Summary(s)) => {
+                    s.count_feasible(feasible.len());
+                    let ranked = feasible.iter().zip(&scores.totals);
+                    let ranked = ranked.map(|(&i, &total)| (view.nodes[i].name.as_str(), total));
+                    for j in rank_top(ranked, best) {
+                        let i = feasible[j];
+                        s.top.push(TopNode {
+                            node: view.nodes[i].name.clone(),
+                            total: Some(scores.totals[j]),
+                            scores: scores.weighted_parts(j, i, profile, verdicts),
+                        });
+                    }
+                }
+                None => {}
             }
-            let best = feasible[select_host(ctx, &scores.totals)];
             found.totals = scores.totals;
-            Some(best)
+            Some(feasible[best])
         }
     }
 }
 
-/// Records each rejected node's first rejecting filter in the explanation.
+/// Records each rejected node's first rejecting filter in the explanation
+/// (counted by plugin and reason in a summary).
 fn explain_rejections(
     attempt: &mut Attempt,
     infos: &[NodeInfo],
     rejections: &[(usize, Rejection)],
 ) {
+    let nodes = match &mut attempt.explanation {
+        Explanation::Full { nodes } => nodes,
+        Explanation::Summary(s) => {
+            for (_, r) in rejections {
+                s.count_filtered(r.plugin, &r.reasons);
+            }
+            return;
+        }
+    };
     for (i, r) in rejections {
-        attempt.nodes.insert(
+        nodes.insert(
             infos[*i].name.clone(),
             NodeVerdict {
                 filter: FilterVerdict::Rejected {
