@@ -70,13 +70,45 @@ pub(crate) fn is_active(pod: &Pod) -> bool {
     !matches!(phase, Some("Succeeded" | "Failed")) && pod.metadata.deletion_timestamp.is_none()
 }
 
-/// Ready for more than `min_ready` (podutil.IsPodAvailable: the Ready
-/// transition plus minReadySeconds must be strictly before now).
-pub(crate) fn is_available(pod: &Pod, min_ready: SimDuration, now: SimTime) -> bool {
-    match pod_ready_since(pod) {
-        None => false,
-        Some(_) if min_ready == SimDuration::ZERO => true,
-        Some(t) => t + min_ready < now,
+/// What a sync counts of a ReplicaSet's active pods (the status fields).
+#[derive(Clone, Copy, Debug, Default)]
+struct ActiveCounts {
+    active: usize,
+    /// With every label of the pod template.
+    fully_labeled: usize,
+    ready: usize,
+    /// Ready for more than minReadySeconds.
+    available: usize,
+}
+
+impl ActiveCounts {
+    fn of<'a>(
+        active: impl Iterator<Item = &'a Arc<Object>>,
+        template_labels: Option<&BTreeMap<String, String>>,
+        min_ready: SimDuration,
+        now: SimTime,
+    ) -> Self {
+        let mut counts = Self::default();
+        for pod in active {
+            counts.active += 1;
+            let labels = pod.labels();
+            if template_labels
+                .into_iter()
+                .flatten()
+                .all(|(k, v)| labels.get(k) == Some(v))
+            {
+                counts.fully_labeled += 1;
+            }
+            if let Some(since) = pod.as_pod().and_then(pod_ready_since) {
+                counts.ready += 1;
+                // podutil.IsPodAvailable: the Ready transition plus
+                // minReadySeconds strictly before now.
+                if min_ready == SimDuration::ZERO || since + min_ready < now {
+                    counts.available += 1;
+                }
+            }
+        }
+        counts
     }
 }
 
@@ -229,20 +261,25 @@ impl ReplicaSetController {
         let replicas = i64::from(spec.replicas.unwrap_or(1));
         let min_ready =
             SimDuration::from_secs(u64::try_from(spec.min_ready_seconds.unwrap_or(0)).unwrap_or(0));
-        let pods: Vec<Arc<Object>> = self
-            .pods_by_owner
-            .get(&uid)
-            .into_iter()
-            .flat_map(|m| m.values().cloned())
-            .collect();
-        let active: Vec<&Arc<Object>> = pods
-            .iter()
-            .filter(|p| p.as_pod().is_some_and(is_active))
-            .collect();
+        let template_labels = spec
+            .template
+            .as_ref()
+            .and_then(|t| t.metadata.as_ref())
+            .and_then(|m| m.labels.as_ref());
+        // One pass over the owned pods for the counts; the active pods
+        // themselves are listed only when some must go.
+        let owned = || {
+            self.pods_by_owner
+                .get(&uid)
+                .into_iter()
+                .flat_map(|m| m.values())
+                .filter(|p| p.as_pod().is_some_and(is_active))
+        };
+        let counts = ActiveCounts::of(owned(), template_labels, min_ready, now);
         let (adds, dels) = self.expectations.get(&uid).copied().unwrap_or((0, 0));
         let satisfied = adds <= 0 && dels <= 0;
         if satisfied && obj.meta().deletion_timestamp.is_none() {
-            let diff = active.len() as i64 - replicas;
+            let diff = counts.active as i64 - replicas;
             if diff < 0 {
                 let n = (-diff).min(BURST_REPLICAS);
                 self.expectations.insert(uid.clone(), (n, 0));
@@ -265,6 +302,8 @@ impl ReplicaSetController {
                 }
             } else if diff > 0 {
                 let n = diff.min(BURST_REPLICAS) as usize;
+                let active: Vec<Arc<Object>> = owned().cloned().collect();
+                let active: Vec<&Arc<Object>> = active.iter().collect();
                 let victims = self.pods_to_delete(informers, obj, &active, n, now);
                 self.expectations.insert(uid.clone(), (0, n as i64));
                 for victim in victims {
@@ -285,34 +324,18 @@ impl ReplicaSetController {
             }
         }
         // Status.
-        let template_labels = spec
-            .template
-            .as_ref()
-            .and_then(|t| t.metadata.as_ref())
-            .and_then(|m| m.labels.clone())
-            .unwrap_or_default();
-        let fully_labeled = active
-            .iter()
-            .filter(|p| {
-                template_labels
-                    .iter()
-                    .all(|(k, v)| p.labels().get(k) == Some(v))
-            })
-            .count();
-        let ready = active
-            .iter()
-            .filter(|p| p.as_pod().and_then(pod_ready_since).is_some())
-            .count();
-        let available = active
-            .iter()
-            .filter(|p| p.as_pod().is_some_and(|p| is_available(p, min_ready, now)))
-            .count();
+        let ActiveCounts {
+            active,
+            fully_labeled,
+            ready,
+            available,
+        } = counts;
         if min_ready > SimDuration::ZERO && ready > available {
             self.requeue.after(ctx, min_ready, ObjectKey::of(obj));
         }
         let to_i32 = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
         let status = ReplicaSetStatus {
-            replicas: to_i32(active.len()),
+            replicas: to_i32(active),
             fully_labeled_replicas: Some(to_i32(fully_labeled)),
             ready_replicas: Some(to_i32(ready)),
             available_replicas: Some(to_i32(available)),
