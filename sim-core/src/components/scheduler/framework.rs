@@ -10,12 +10,15 @@
 //! gives one node's weighted scores afterwards (for a summary's best nodes)
 //! from what scoring computed anyway.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use super::compiled_profile::CompiledProfile;
-use super::node_info::NodeInfo;
+use super::node_info::{NodeInfo, SpreadKeys};
+use super::node_slots::NodeChanges;
 use super::plugins::image_locality::ImageSpread;
 use super::plugins::inter_pod_affinity::NamespaceLabels;
+use super::plugins::spread_domains::SpreadDomains;
 use super::plugins::{
     balanced_allocation, default_normalize_one, image_locality, inter_pod_affinity, node_affinity,
     node_name, node_ports, node_resources_fit, node_unschedulable, pod_topology_spread,
@@ -46,6 +49,12 @@ pub(crate) struct ClusterView<'a> {
     pub default_selector: Selector,
     /// `namespace/name` of the PersistentVolumeClaims that exist.
     pub claims: &'a std::collections::BTreeSet<String>,
+    /// PodTopologySpread's interned selectors.
+    pub spread_keys: &'a SpreadKeys,
+    /// The node slots changed, for the totals below.
+    pub node_changes: &'a NodeChanges,
+    /// PodTopologySpread's matching pods per domain.
+    pub spread_domains: &'a RefCell<SpreadDomains>,
 }
 
 /// Per-pod state of one cycle (the framework's CycleState).
@@ -87,13 +96,15 @@ pub(crate) fn pre_filter(
                 false
             }
             PluginId::PodTopologySpread => {
-                let mut constraints = pod_topology_spread::pod_constraints(pod, "DoNotSchedule");
+                let mut constraints =
+                    pod_topology_spread::pod_constraints(pod, "DoNotSchedule", view.spread_keys);
                 if pod.spread_constraints.is_empty() {
                     constraints = pod_topology_spread::default_constraints(
                         &profile.args.spread_default_constraints,
                         &pod.namespace,
                         &view.default_selector,
                         true,
+                        view.spread_keys,
                     );
                 }
                 state.spread = pod_topology_spread::pre_filter(pod, constraints, view.nodes);
@@ -381,7 +392,8 @@ pub(crate) fn score_nodes(
             }
             PluginId::ImageLocality => image_locality_scores(pod, feasible, view, explain),
             PluginId::PodTopologySpread => {
-                let mut constraints = pod_topology_spread::pod_constraints(pod, "ScheduleAnyway");
+                let mut constraints =
+                    pod_topology_spread::pod_constraints(pod, "ScheduleAnyway", view.spread_keys);
                 let defaulted = pod.spread_constraints.is_empty();
                 if defaulted {
                     constraints = pod_topology_spread::default_constraints(
@@ -389,10 +401,11 @@ pub(crate) fn score_nodes(
                         &pod.namespace,
                         &view.default_selector,
                         false,
+                        view.spread_keys,
                     );
                 }
                 let require_all = !defaulted || !args.spread_system_defaulting;
-                pod_topology_spread::score(pod, &constraints, require_all, feasible, view.nodes)
+                pod_topology_spread::score(pod, &constraints, require_all, feasible, view)
             }
             PluginId::InterPodAffinity => inter_pod_affinity::score(
                 pod,

@@ -30,15 +30,18 @@ mod schedule_one;
 pub(crate) mod verdicts;
 
 use std::any::Any;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
 use self::compiled_profile::CompiledProfile;
+use self::node_info::SpreadKeys;
 use self::node_search::Found;
 use self::node_slots::NodeSlots;
 use self::plugins::inter_pod_affinity::NamespaceLabels;
+use self::plugins::spread_domains::SpreadDomains;
 use self::pod_info::SharedPodInfo;
 use self::pod_table::{PodId, PodTable};
 use self::queue::SchedulingQueue;
@@ -142,6 +145,11 @@ pub struct Scheduler {
     explain: Option<Selector>,
     /// Pod shapes seen, interned for the node slots' verdicts.
     shapes: Shapes,
+    /// PodTopologySpread's selectors seen, interned for the node slots'
+    /// memos of matching pods.
+    spread_keys: SpreadKeys,
+    /// PodTopologySpread's matching pods per topology domain.
+    spread_domains: RefCell<SpreadDomains>,
     /// The last search's result, kept for its buffers.
     found: Found,
 }
@@ -184,6 +192,8 @@ impl Scheduler {
             next_bind_serial: 0,
             explain: None,
             shapes: Shapes::default(),
+            spread_keys: SpreadKeys::default(),
+            spread_domains: RefCell::default(),
             found: Found::default(),
         }
     }

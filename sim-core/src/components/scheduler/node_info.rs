@@ -10,6 +10,7 @@ use std::sync::Arc;
 use k8s_openapi::api::core::v1::Taint;
 
 use super::pod_info::{HostPort, SharedPodInfo};
+use crate::api::labels::Selector;
 use crate::api::resources::{extended_of, node_allocatable, Resources};
 use crate::api::Object;
 
@@ -55,22 +56,77 @@ pub(crate) struct NodeInfo {
     pub images: BTreeMap<String, i64>,
     /// Bumped on every change to the node or its pods.
     pub generation: u64,
-    /// The last count of matching pods PodTopologySpread asked for.
-    pub spread_memo: RefCell<Option<SpreadMemo>>,
+    /// Bumped on every change to its pods (not to the node).
+    pub pods_generation: u64,
+    /// The counts of matching pods PodTopologySpread asked for since the
+    /// node last changed.
+    pub spread_memo: RefCell<SpreadMemo>,
 }
 
-/// A remembered count of the node's pods matching one selector in one
-/// namespace. Pods of one workload share their spreading selector and most
-/// nodes do not change between two cycles, so the count is reused until the
-/// node's generation moves.
-#[derive(Clone, Debug)]
+/// A namespace and selector whose matching pods PodTopologySpread counts,
+/// interned by [`SpreadKeys`]: the key of a node's [`SpreadMemo`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct SpreadKey(u32);
+
+/// The scheduler's interner of [`SpreadKey`]s: one per namespace and
+/// selector ever counted, so as many as there were workloads and Services
+/// spreading pods, never one per pod.
+#[derive(Debug, Default)]
+pub(crate) struct SpreadKeys(RefCell<BTreeMap<String, SpreadKey>>);
+
+impl SpreadKeys {
+    /// The key of `selector` in `namespace`.
+    pub(crate) fn of(&self, namespace: &str, selector: &Selector) -> SpreadKey {
+        let text = format!("{namespace}\u{0}{selector}");
+        let mut keys = self.0.borrow_mut();
+        if let Some(&key) = keys.get(&text) {
+            return key;
+        }
+        let next = u32::try_from(keys.len()).expect("fewer than 2^32 spreading selectors");
+        keys.insert(text, SpreadKey(next));
+        SpreadKey(next)
+    }
+}
+
+/// Remembered counts of the node's pods matching a selector in a namespace
+/// (PodTopologySpread's `countPodsMatchSelector`), each valid while the
+/// node's pods stay as they were ([`NodeInfo::pods_generation`]). Pods of one
+/// workload share their spreading selector, and most nodes' pods do not
+/// change between two cycles, so a count is reused by every pod of the
+/// workload until a pod comes or goes on the node; a cycle that counts the
+/// matching pods on every node (the System defaults' zone constraint on nodes
+/// without a zone label) then costs a lookup per node instead of a pass over
+/// its pods. Indexed by [`SpreadKey`]: the first [`SpreadMemo::CAPACITY`]
+/// keys are remembered (16 bytes each per node), later ones counted each
+/// time.
+#[derive(Clone, Debug, Default)]
 pub(crate) struct SpreadMemo {
-    /// The node generation it was counted at.
-    pub generation: u64,
-    /// `namespace` and selector, as [`crate::components::scheduler::plugins::pod_topology_spread::Constraint::memo_key`].
-    pub key: Arc<str>,
-    /// The count.
-    pub count: i64,
+    /// By key: the pods generation the count was made at, plus one (0: no
+    /// count), and the count.
+    counts: Vec<(u64, i64)>,
+}
+
+impl SpreadMemo {
+    /// The most keys remembered.
+    pub(crate) const CAPACITY: usize = 512;
+
+    /// The count for `key` if it was made at `pods_generation`.
+    pub(crate) fn get(&self, pods_generation: u64, key: SpreadKey) -> Option<i64> {
+        let &(made, count) = self.counts.get(key.0 as usize)?;
+        (made == pods_generation + 1).then_some(count)
+    }
+
+    /// Remembers a count made at `pods_generation`.
+    pub(crate) fn insert(&mut self, pods_generation: u64, key: SpreadKey, count: i64) {
+        let i = key.0 as usize;
+        if i >= Self::CAPACITY {
+            return;
+        }
+        if self.counts.len() <= i {
+            self.counts.resize(i + 1, (0, 0));
+        }
+        self.counts[i] = (pods_generation + 1, count);
+    }
 }
 
 fn extended_allocatable(node: &Object) -> BTreeMap<String, i64> {
@@ -112,26 +168,31 @@ impl NodeInfo {
             images: node_images(&node),
             node,
             generation: 0,
-            spread_memo: RefCell::new(None),
+            pods_generation: 0,
+            spread_memo: RefCell::default(),
         }
     }
 
-    /// Refreshes the node fields, keeping the pod accounting.
-    pub(crate) fn update_node(&mut self, node: Arc<Object>) {
+    /// Refreshes the node fields, keeping the pod accounting; true when the
+    /// node's labels changed.
+    pub(crate) fn update_node(&mut self, node: Arc<Object>) -> bool {
         let fresh = Self::from_node(node);
         self.allocatable = fresh.allocatable;
         self.extended_allocatable = fresh.extended_allocatable;
         self.unschedulable = fresh.unschedulable;
         self.taints = fresh.taints;
+        let relabelled = self.labels != fresh.labels;
         self.labels = fresh.labels;
         self.images = fresh.images;
         self.node = fresh.node;
         self.generation += 1;
+        relabelled
     }
 
     /// Accounts a pod on the node.
     pub(crate) fn add_pod(&mut self, pod: SharedPodInfo) {
         self.generation += 1;
+        self.pods_generation += 1;
         self.requested.add(&pod.requests);
         self.non_zero_requested.add(&pod.non_zero);
         for (k, v) in &pod.extended {
@@ -148,13 +209,13 @@ impl NodeInfo {
         self.pods.push(pod);
     }
 
-    /// Removes a pod's accounting; false if the pod was not on the node.
-    pub(crate) fn remove_pod(&mut self, uid: &str) -> bool {
-        let Some(i) = self.pods.iter().position(|p| p.uid == uid) else {
-            return false;
-        };
+    /// Removes a pod's accounting and returns it; None if the pod was not
+    /// on the node.
+    pub(crate) fn remove_pod(&mut self, uid: &str) -> Option<SharedPodInfo> {
+        let i = self.pods.iter().position(|p| p.uid == uid)?;
         let pod = self.pods.swap_remove(i);
         self.generation += 1;
+        self.pods_generation += 1;
         self.requested.sub(&pod.requests);
         self.non_zero_requested.sub(&pod.non_zero);
         for (k, v) in &pod.extended {
@@ -174,7 +235,7 @@ impl NodeInfo {
             self.pods_with_required_anti_affinity -= 1;
         }
         self.pod_count -= 1;
-        true
+        Some(pod)
     }
 
     /// The zone label, for the node tree order.

@@ -158,7 +158,7 @@ impl Scheduler {
         let n = self.order.len();
         let default_selector = self.spreading_selector(profile, &c.pod, info);
         let nominated_pods = self.nominated_by_node(info);
-        let (infos, verdicts) = self.nodes.with_verdicts();
+        let (infos, verdicts, node_changes) = self.nodes.with_verdicts();
         let view = ClusterView {
             nodes: infos,
             num_nodes: n,
@@ -168,6 +168,9 @@ impl Scheduler {
             any_affinity: self.affinity_pods > 0,
             default_selector,
             claims: &self.claims,
+            spread_keys: &self.spread_keys,
+            node_changes,
+            spread_domains: &self.spread_domains,
         };
         let (state, pre_filter_rejection) = match n {
             0 => (CycleState::default(), None),

@@ -323,7 +323,7 @@ mod tests {
         let mut p = pod("a", 1000);
         p.shape = shapes.intern(0, &p);
         let verdict = |slots: &mut NodeSlots| {
-            let (infos, verdicts) = slots.with_verdicts();
+            let (infos, verdicts, _) = slots.with_verdicts();
             *verdicts.get(i, &profile, &p, infos)
         };
         let first = verdict(&mut slots);

@@ -13,6 +13,7 @@ pub(crate) mod node_ports;
 pub(crate) mod node_resources_fit;
 pub(crate) mod node_unschedulable;
 pub(crate) mod pod_topology_spread;
+pub(crate) mod spread_domains;
 pub(crate) mod taint_toleration;
 pub(crate) mod volume_binding;
 

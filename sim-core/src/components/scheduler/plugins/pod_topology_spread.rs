@@ -9,11 +9,11 @@
 //! `100 × (max + min − s) / max`.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use super::{node_affinity, taint_toleration, Rejection, Scored};
 use crate::api::labels::Selector;
-use crate::components::scheduler::node_info::{NodeInfo, SpreadMemo};
+use crate::components::scheduler::framework::ClusterView;
+use crate::components::scheduler::node_info::{NodeInfo, SpreadKey, SpreadKeys};
 use crate::components::scheduler::pod_info::PodInfo;
 use crate::config::scheduler::DefaultSpreadConstraint;
 use crate::config::scheduler::MAX_NODE_SCORE;
@@ -42,25 +42,32 @@ pub(crate) struct Constraint {
     /// nodeTaintsPolicy Honor (default Ignore).
     pub honor_node_taints: bool,
     /// The namespace and selector, the key of the per-node count memo.
-    pub memo_key: Arc<str>,
+    pub memo_key: SpreadKey,
 }
 
 impl Constraint {
     /// The matching pods on `node` (`countPodsMatchSelector` for this
     /// constraint's selector in its namespace), remembered per node.
     fn count(&self, node: &NodeInfo, namespace: &str) -> i64 {
-        if let Some(m) = node.spread_memo.borrow().as_ref() {
-            if m.generation == node.generation && m.key == self.memo_key {
-                return m.count;
-            }
+        if let Some(count) = node
+            .spread_memo
+            .borrow()
+            .get(node.pods_generation, self.memo_key)
+        {
+            return count;
         }
         let count = count_matching(node, &self.selector, namespace);
-        *node.spread_memo.borrow_mut() = Some(SpreadMemo {
-            generation: node.generation,
-            key: self.memo_key.clone(),
-            count,
-        });
+        node.spread_memo
+            .borrow_mut()
+            .insert(node.pods_generation, self.memo_key, count);
         count
+    }
+
+    /// True when [`Constraint::includes`] is true of every node for this pod.
+    fn includes_every_node(&self, pod: &PodInfo) -> bool {
+        (!self.honor_node_affinity
+            || (pod.node_selector.is_empty() && pod.required_node_terms.is_none()))
+            && !self.honor_node_taints
     }
 
     fn includes(&self, pod: &PodInfo, node: &NodeInfo) -> bool {
@@ -70,7 +77,7 @@ impl Constraint {
 }
 
 /// The pod's own constraints with `whenUnsatisfiable == when`.
-pub(crate) fn pod_constraints(pod: &PodInfo, when: &str) -> Vec<Constraint> {
+pub(crate) fn pod_constraints(pod: &PodInfo, when: &str, keys: &SpreadKeys) -> Vec<Constraint> {
     pod.spread_constraints
         .iter()
         .filter(|c| c.when_unsatisfiable == when)
@@ -85,7 +92,7 @@ pub(crate) fn pod_constraints(pod: &PodInfo, when: &str) -> Vec<Constraint> {
             Constraint {
                 max_skew: i64::from(c.max_skew),
                 topology_key: c.topology_key.clone(),
-                memo_key: memo_key(&pod.namespace, &selector),
+                memo_key: keys.of(&pod.namespace, &selector),
                 selector,
                 min_domains: i64::from(c.min_domains.unwrap_or(1)),
                 honor_node_affinity: c.node_affinity_policy.as_deref() != Some("Ignore"),
@@ -102,11 +109,12 @@ pub(crate) fn default_constraints(
     namespace: &str,
     selector: &Selector,
     do_not_schedule: bool,
+    keys: &SpreadKeys,
 ) -> Vec<Constraint> {
     if selector.is_everything() {
         return Vec::new();
     }
-    let key = memo_key(namespace, selector);
+    let key = keys.of(namespace, selector);
     defaults
         .iter()
         .filter(|d| d.do_not_schedule == do_not_schedule)
@@ -114,16 +122,12 @@ pub(crate) fn default_constraints(
             max_skew: i64::from(d.max_skew),
             topology_key: d.topology_key.clone(),
             selector: selector.clone(),
-            memo_key: key.clone(),
+            memo_key: key,
             min_domains: 1,
             honor_node_affinity: true,
             honor_node_taints: false,
         })
         .collect()
-}
-
-fn memo_key(namespace: &str, selector: &Selector) -> Arc<str> {
-    Arc::from(format!("{namespace}\u{0}{selector}"))
 }
 
 /// `countPodsMatchSelector`: pods on the node in the namespace, not terminating,
@@ -134,8 +138,17 @@ pub(crate) fn count_matching(node: &NodeInfo, selector: &Selector, namespace: &s
     }
     node.pods
         .iter()
-        .filter(|p| !p.terminating && p.namespace == namespace && selector.matches(&p.labels))
+        .filter(|p| counts_toward(p, selector, namespace))
         .count() as i64
+}
+
+/// Whether `countPodsMatchSelector` counts the pod (an empty selector
+/// counts nothing).
+fn counts_toward(pod: &PodInfo, selector: &Selector, namespace: &str) -> bool {
+    !pod.terminating
+        && pod.namespace == namespace
+        && !selector.is_everything()
+        && selector.matches(&pod.labels)
 }
 
 /// Adds `n` to a domain's count, creating the domain (without allocating a
@@ -227,11 +240,12 @@ pub(crate) fn score(
     constraints: &[Constraint],
     require_all: bool,
     feasible: &[usize],
-    all: &[NodeInfo],
+    view: &ClusterView<'_>,
 ) -> Option<Scored> {
     if constraints.is_empty() || feasible.is_empty() {
         return None;
     }
+    let all = view.nodes;
     // initPreScoreState over the feasible nodes.
     let mut ignored = vec![false; feasible.len()];
     let mut counts: Vec<BTreeMap<String, i64>> = vec![BTreeMap::new(); constraints.len()];
@@ -261,14 +275,35 @@ pub(crate) fn score(
             ((size + 2) as f64).ln()
         })
         .collect();
-    // Count matching pods over all nodes, for the domains of the feasible ones.
-    if constraints.iter().any(|c| c.topology_key != HOSTNAME) {
+    // Count matching pods over all nodes, for the domains of the feasible
+    // ones: from the kept totals where no node can be left out for this pod
+    // but by its domain (spread_domains.rs), else node by node.
+    let kept: Vec<bool> = constraints
+        .iter()
+        .map(|c| c.topology_key != HOSTNAME && !require_all && c.includes_every_node(pod))
+        .collect();
+    for (i, c) in constraints.iter().enumerate().filter(|&(i, _)| kept[i]) {
+        let mut domains = view.spread_domains.borrow_mut();
+        let totals = domains.totals(
+            c.memo_key,
+            &c.topology_key,
+            all,
+            view.node_changes,
+            |node| c.count(node, &pod.namespace),
+            |p| counts_toward(p, &c.selector, &pod.namespace),
+        );
+        for (domain, n) in counts[i].iter_mut() {
+            *n = totals.get(domain);
+        }
+    }
+    let summed = |i: usize, c: &Constraint| c.topology_key != HOSTNAME && !kept[i];
+    if constraints.iter().enumerate().any(|(i, c)| summed(i, c)) {
         for node in all.iter().filter(|n| !n.name.is_empty()) {
             if require_all && !has_all_keys(node, constraints) {
                 continue;
             }
             for (i, c) in constraints.iter().enumerate() {
-                if c.topology_key == HOSTNAME || !c.includes(pod, node) {
+                if !summed(i, c) || !c.includes(pod, node) {
                     continue;
                 }
                 let value = node
