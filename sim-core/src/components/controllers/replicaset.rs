@@ -44,6 +44,8 @@ pub(crate) struct ReplicaSetController {
     /// The pods each ReplicaSet owns (by its uid), as last delivered: the
     /// sync reads them here instead of looking each one up in the informer.
     pods_by_owner: BTreeMap<String, BTreeMap<ObjectKey, Arc<Object>>>,
+    /// Their counts, by owner uid, where kept ([`Counted`]).
+    counted: BTreeMap<String, Counted>,
     expectations: BTreeMap<String, (i64, i64)>,
     requeue: Requeue,
     creations: PodCreations,
@@ -71,7 +73,7 @@ pub(crate) fn is_active(pod: &Pod) -> bool {
 }
 
 /// What a sync counts of a ReplicaSet's active pods (the status fields).
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct ActiveCounts {
     active: usize,
     /// With every label of the pod template.
@@ -82,33 +84,88 @@ struct ActiveCounts {
 }
 
 impl ActiveCounts {
-    fn of<'a>(
-        active: impl Iterator<Item = &'a Arc<Object>>,
+    /// What one owned pod counts for (nothing unless it is active).
+    fn of_pod(
+        pod: &Object,
         template_labels: Option<&BTreeMap<String, String>>,
         min_ready: SimDuration,
         now: SimTime,
     ) -> Self {
         let mut counts = Self::default();
-        for pod in active {
-            counts.active += 1;
-            let labels = pod.labels();
-            if template_labels
-                .into_iter()
-                .flatten()
-                .all(|(k, v)| labels.get(k) == Some(v))
-            {
-                counts.fully_labeled += 1;
-            }
-            if let Some(since) = pod.as_pod().and_then(pod_ready_since) {
-                counts.ready += 1;
-                // podutil.IsPodAvailable: the Ready transition plus
-                // minReadySeconds strictly before now.
-                if min_ready == SimDuration::ZERO || since + min_ready < now {
-                    counts.available += 1;
-                }
+        let Some(p) = pod.as_pod().filter(|p| is_active(p)) else {
+            return counts;
+        };
+        counts.active = 1;
+        let labels = pod.labels();
+        if template_labels
+            .into_iter()
+            .flatten()
+            .all(|(k, v)| labels.get(k) == Some(v))
+        {
+            counts.fully_labeled = 1;
+        }
+        if let Some(since) = pod_ready_since(p) {
+            counts.ready = 1;
+            // podutil.IsPodAvailable: the Ready transition plus
+            // minReadySeconds strictly before now.
+            if min_ready == SimDuration::ZERO || since + min_ready < now {
+                counts.available = 1;
             }
         }
         counts
+    }
+
+    /// The counts of all `owned` pods.
+    fn of<'a>(
+        owned: impl Iterator<Item = &'a Arc<Object>>,
+        template_labels: Option<&BTreeMap<String, String>>,
+        min_ready: SimDuration,
+        now: SimTime,
+    ) -> Self {
+        let mut counts = Self::default();
+        for pod in owned {
+            counts.add(Self::of_pod(pod, template_labels, min_ready, now));
+        }
+        counts
+    }
+
+    fn add(&mut self, other: Self) {
+        self.active += other.active;
+        self.fully_labeled += other.fully_labeled;
+        self.ready += other.ready;
+        self.available += other.available;
+    }
+
+    fn sub(&mut self, other: Self) {
+        self.active -= other.active;
+        self.fully_labeled -= other.fully_labeled;
+        self.ready -= other.ready;
+        self.available -= other.available;
+    }
+}
+
+/// A ReplicaSet's counts kept up to date as its pods change, for a
+/// ReplicaSet without minReadySeconds (whose availability does not depend
+/// on the time): a sync then reads them instead of a pass over its pods.
+struct Counted {
+    /// The ReplicaSet's `metadata.generation` they were made for (its
+    /// template's labels cannot have changed since).
+    generation: Option<i64>,
+    template_labels: Option<BTreeMap<String, String>>,
+    counts: ActiveCounts,
+}
+
+impl Counted {
+    /// An owned pod changed from `old` to `new` (either absent).
+    fn update(&mut self, old: Option<&Object>, new: Option<&Object>) {
+        let labels = self.template_labels.as_ref();
+        let of = |pod| ActiveCounts::of_pod(pod, labels, SimDuration::ZERO, SimTime::ZERO);
+        if let Some(old) = old {
+            self.counts.sub(of(old));
+        }
+        if let Some(new) = new {
+            self.counts.add(of(new));
+        }
     }
 }
 
@@ -119,6 +176,7 @@ impl ReplicaSetController {
             recorder,
             queue: WorkQueue::default(),
             pods_by_owner: BTreeMap::new(),
+            counted: BTreeMap::new(),
             expectations: BTreeMap::new(),
             requeue: Requeue::new(ControllerTag::ReplicaSetRequeue),
             creations: PodCreations::new(ControllerTag::ReplicaSetCreate),
@@ -189,6 +247,7 @@ impl ReplicaSetController {
             Kind::ReplicaSet => {
                 if event.change == ChangeType::Deleted {
                     self.expectations.remove(obj.uid());
+                    self.counted.remove(obj.uid());
                 } else {
                     self.queue.add(ObjectKey::of(obj));
                 }
@@ -205,24 +264,35 @@ impl ReplicaSetController {
                 match event.change {
                     ChangeType::Added => {
                         exp.0 -= 1;
-                        self.pods_by_owner
+                        let old = self
+                            .pods_by_owner
                             .entry(owner.uid.clone())
                             .or_default()
                             .insert(key, event.object.clone());
+                        if let Some(c) = self.counted.get_mut(&owner.uid) {
+                            c.update(old.as_deref(), Some(obj));
+                        }
                     }
                     ChangeType::Modified => {
                         // A deletion is observed when the pod starts terminating.
                         if obj.meta().deletion_timestamp.is_some() && !was_deleting {
                             exp.1 -= 1;
                         }
-                        self.pods_by_owner
+                        let old = self
+                            .pods_by_owner
                             .entry(owner.uid.clone())
                             .or_default()
                             .insert(key, event.object.clone());
+                        if let Some(c) = self.counted.get_mut(&owner.uid) {
+                            c.update(old.as_deref(), Some(obj));
+                        }
                     }
                     ChangeType::Deleted => {
                         if let Some(set) = self.pods_by_owner.get_mut(&owner.uid) {
-                            set.remove(&key);
+                            let old = set.remove(&key);
+                            if let Some(c) = self.counted.get_mut(&owner.uid) {
+                                c.update(old.as_deref(), None);
+                            }
                         }
                         if !was_deleting {
                             exp.1 -= 1;
@@ -257,17 +327,16 @@ impl ReplicaSetController {
     ) {
         let now = ctx.now();
         let uid = obj.uid().to_owned();
-        let spec = rs.spec.clone().unwrap_or_default();
-        let replicas = i64::from(spec.replicas.unwrap_or(1));
-        let min_ready =
-            SimDuration::from_secs(u64::try_from(spec.min_ready_seconds.unwrap_or(0)).unwrap_or(0));
+        let spec = rs.spec.as_ref();
+        let replicas = i64::from(spec.and_then(|s| s.replicas).unwrap_or(1));
+        let min_ready = SimDuration::from_secs(
+            u64::try_from(spec.and_then(|s| s.min_ready_seconds).unwrap_or(0)).unwrap_or(0),
+        );
         let template_labels = spec
-            .template
-            .as_ref()
+            .and_then(|s| s.template.as_ref())
             .and_then(|t| t.metadata.as_ref())
             .and_then(|m| m.labels.as_ref());
-        // One pass over the owned pods for the counts; the active pods
-        // themselves are listed only when some must go.
+        let counts = self.counts(obj, template_labels, min_ready, now);
         let owned = || {
             self.pods_by_owner
                 .get(&uid)
@@ -275,7 +344,6 @@ impl ReplicaSetController {
                 .flat_map(|m| m.values())
                 .filter(|p| p.as_pod().is_some_and(is_active))
         };
-        let counts = ActiveCounts::of(owned(), template_labels, min_ready, now);
         let (adds, dels) = self.expectations.get(&uid).copied().unwrap_or((0, 0));
         let satisfied = adds <= 0 && dels <= 0;
         if satisfied && obj.meta().deletion_timestamp.is_none() {
@@ -357,6 +425,50 @@ impl ReplicaSetController {
 }
 
 impl ReplicaSetController {
+    /// The counts of the ReplicaSet's pods: kept ones when it has no
+    /// minReadySeconds (made by one pass over its pods the first time, and
+    /// again after a change to its spec), else a pass over its pods. Debug
+    /// builds check kept counts against a pass.
+    fn counts(
+        &mut self,
+        rs: &Object,
+        template_labels: Option<&BTreeMap<String, String>>,
+        min_ready: SimDuration,
+        now: SimTime,
+    ) -> ActiveCounts {
+        let uid = rs.uid();
+        let owned = self
+            .pods_by_owner
+            .get(uid)
+            .into_iter()
+            .flat_map(|m| m.values());
+        if min_ready != SimDuration::ZERO {
+            self.counted.remove(uid);
+            return ActiveCounts::of(owned, template_labels, min_ready, now);
+        }
+        let generation = rs.meta().generation;
+        match self.counted.get(uid) {
+            Some(c) if c.generation == generation => {
+                debug_assert_eq!(
+                    c.counts,
+                    ActiveCounts::of(owned, template_labels, min_ready, now),
+                    "kept counts of {uid}"
+                );
+                c.counts
+            }
+            _ => {
+                let counts = ActiveCounts::of(owned, template_labels, min_ready, now);
+                let counted = Counted {
+                    generation,
+                    template_labels: template_labels.cloned(),
+                    counts,
+                };
+                self.counted.insert(uid.to_owned(), counted);
+                counts
+            }
+        }
+    }
+
     /// `getPodsToDelete`: all of them when every pod goes, else the first `n`
     /// after ranking by co-located related pods (`getIndirectlyRelatedPods`:
     /// the pods of every ReplicaSet with the same controlling owner).
