@@ -317,6 +317,26 @@ pub(crate) fn score(
             }
         }
     }
+    // The hostname constraints' counts on each feasible node, from the kept
+    // per-node counts.
+    let on_feasible: Vec<Vec<i64>> = constraints
+        .iter()
+        .map(|c| {
+            if c.topology_key != HOSTNAME {
+                return Vec::new();
+            }
+            let mut domains = view.spread_domains.borrow_mut();
+            let kept = domains.totals(
+                c.memo_key,
+                HOSTNAME,
+                all,
+                view.node_changes,
+                |node| c.count(node, &pod.namespace),
+                |p| counts_toward(p, &c.selector, &pod.namespace),
+            );
+            feasible.iter().map(|&i| kept.on_node(i)).collect()
+        })
+        .collect();
     let raw: Vec<i64> = feasible
         .iter()
         .map(|&i| &all[i])
@@ -331,7 +351,7 @@ pub(crate) fn score(
                     continue;
                 };
                 let cnt = if c.topology_key == HOSTNAME {
-                    c.count(node, &pod.namespace)
+                    on_feasible[i][j]
                 } else {
                     counts[i].get(value).copied().unwrap_or(0)
                 };

@@ -16,7 +16,11 @@
 //! reads its domains' sums. The sums are the same numbers, so scores and
 //! placements do not change.
 //!
-//! They apply when the per-node inclusion policies cannot exclude a node
+//! The same per-node counts serve the hostname constraints, whose domain is
+//! the node: scoring reads each feasible node's count there instead of
+//! counting its pods again after every change to them.
+//!
+//! The totals apply when the per-node inclusion policies cannot exclude a node
 //! for this pod (no node selector or required node affinity, or
 //! `nodeAffinityPolicy: Ignore`; `nodeTaintsPolicy` not `Honor`) and when
 //! nodes lacking another constraint's key are not skipped (System-defaulted
@@ -27,6 +31,7 @@ use std::collections::BTreeMap;
 use super::super::node_info::{NodeInfo, SpreadKey};
 use super::super::node_slots::{NodeChange, NodeChanges};
 use super::super::pod_info::PodInfo;
+use super::pod_topology_spread::HOSTNAME;
 
 /// The most [`DomainTotals`] kept; past it they are all dropped and rebuilt
 /// as cycles ask for them (each costs 16 bytes per node).
@@ -51,6 +56,11 @@ pub(crate) struct DomainTotals {
 const NONE: u32 = u32::MAX;
 
 impl DomainTotals {
+    /// The matching pods on node slot `i`.
+    pub(crate) fn on_node(&self, i: usize) -> i64 {
+        self.by_node.get(i).map_or(0, |&(_, n)| n)
+    }
+
     /// The matching pods in `domain` (0 for a domain no node has).
     pub(crate) fn get(&self, domain: &str) -> i64 {
         self.index.get(domain).map_or(0, |&d| self.sums[d as usize])
@@ -96,7 +106,12 @@ impl DomainTotals {
         self.by_node[i] = if node.name.is_empty() {
             (NONE, 0)
         } else {
-            let name = node.labels.get(topology_key).map_or("", String::as_str);
+            // Per hostname, the domains are the nodes: one domain for all
+            // stands in (only the per-node counts are read).
+            let name = match topology_key {
+                HOSTNAME => "",
+                _ => node.labels.get(topology_key).map_or("", String::as_str),
+            };
             let d = self.domain(name);
             let n = count(node);
             self.sums[d as usize] += n;
@@ -232,7 +247,8 @@ mod tests {
     proptest! {
         /// Whatever happens to the nodes and their pods, and however long a
         /// reader waits (past the log's end too), the kept totals are the
-        /// sums a pass over every node gives.
+        /// sums a pass over every node gives, and the kept per-node counts
+        /// (hostname) each node's count.
         #[test]
         fn the_totals_are_what_a_pass_over_every_node_counts(ops in prop::collection::vec(op(), 1..400)) {
             let selector = Selector::parse("app=a").expect("selector parses");
@@ -295,6 +311,12 @@ mod tests {
                         }
                         for zone in ["", "z0", "z1", "z2", "elsewhere"] {
                             prop_assert_eq!(totals.get(zone), expected.get(zone).copied().unwrap_or(0), "zone {:?}", zone);
+                        }
+                        let per_node = domains.totals(key, HOSTNAME, infos, changes, count, |p| {
+                            !p.terminating && p.namespace == "x" && selector.matches(&p.labels)
+                        });
+                        for (i, n) in infos.iter().enumerate().filter(|(_, n)| !n.name.is_empty()) {
+                            prop_assert_eq!(per_node.on_node(i), count(n), "node {}", i);
                         }
                     }
                 }
