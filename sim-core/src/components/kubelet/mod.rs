@@ -14,6 +14,7 @@
 
 mod admission;
 pub mod container_env;
+pub mod container_fs;
 mod container_view;
 mod containers;
 mod images;
