@@ -6,6 +6,7 @@ pub mod conditions;
 pub mod fields;
 pub mod labels;
 pub mod meta;
+pub mod node_selector;
 pub mod object;
 pub mod quantity;
 pub mod resources;

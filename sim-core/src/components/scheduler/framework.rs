@@ -10,15 +10,13 @@
 //! gives one node's weighted scores afterwards (for a summary's best nodes)
 //! from what scoring computed anyway.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use super::compiled_profile::CompiledProfile;
 use super::node_info::{NodeInfo, SpreadKeys};
-use super::node_slots::NodeChanges;
 use super::plugins::image_locality::ImageSpread;
 use super::plugins::inter_pod_affinity::NamespaceLabels;
-use super::plugins::spread_domains::SpreadDomains;
+use super::plugins::spread_domains::KeptCounts;
 use super::plugins::{
     balanced_allocation, default_normalize_one, image_locality, inter_pod_affinity, node_affinity,
     node_name, node_ports, node_resources_fit, node_unschedulable, pod_topology_spread,
@@ -51,10 +49,8 @@ pub(crate) struct ClusterView<'a> {
     pub claims: &'a std::collections::BTreeSet<String>,
     /// PodTopologySpread's interned selectors.
     pub spread_keys: &'a SpreadKeys,
-    /// The node slots changed, for the totals below.
-    pub node_changes: &'a NodeChanges,
-    /// PodTopologySpread's matching pods per domain.
-    pub spread_domains: &'a RefCell<SpreadDomains>,
+    /// PodTopologySpread's kept counts of matching pods.
+    pub spread_counts: KeptCounts<'a>,
 }
 
 /// Per-pod state of one cycle (the framework's CycleState).
@@ -405,7 +401,14 @@ pub(crate) fn score_nodes(
                     );
                 }
                 let require_all = !defaulted || !args.spread_system_defaulting;
-                pod_topology_spread::score(pod, &constraints, require_all, feasible, view)
+                pod_topology_spread::score(
+                    pod,
+                    &constraints,
+                    require_all,
+                    feasible,
+                    view.nodes,
+                    view.spread_counts,
+                )
             }
             PluginId::InterPodAffinity => inter_pod_affinity::score(
                 pod,

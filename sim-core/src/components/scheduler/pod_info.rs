@@ -12,9 +12,9 @@ use k8s_openapi::api::core::v1::{
 };
 
 use crate::api::labels::Selector;
+use crate::api::node_selector::term_parses;
 use crate::api::resources::{pod_request_totals, Resources};
 use crate::api::Object;
-use crate::components::scheduler::plugins::node_affinity;
 use crate::config::normalized_image;
 
 /// A host port a container asks for (NodePorts).
@@ -291,7 +291,7 @@ impl PodInfo {
                 // others (possibly none, which matches no node) is the same.
                 ns.node_selector_terms
                     .iter()
-                    .filter(|t| node_affinity::term_parses(t))
+                    .filter(|t| term_parses(t))
                     .cloned()
                     .collect()
             });

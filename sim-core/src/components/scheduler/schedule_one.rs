@@ -19,6 +19,7 @@ use super::compiled_profile::CompiledProfile;
 use super::framework::{self, ClusterView, CycleState, Feasible};
 use super::node_info::NodeInfo;
 use super::node_search::{Found, NodeSearch};
+use super::plugins::spread_domains::KeptCounts;
 use super::plugins::{PluginId, Rejection};
 use super::pod_info::{self, PodInfo, SharedPodInfo};
 use super::pod_table::PodId;
@@ -169,8 +170,10 @@ impl Scheduler {
             default_selector,
             claims: &self.claims,
             spread_keys: &self.spread_keys,
-            node_changes,
-            spread_domains: &self.spread_domains,
+            spread_counts: KeptCounts {
+                changes: node_changes,
+                domains: &self.spread_domains,
+            },
         };
         let (state, pre_filter_rejection) = match n {
             0 => (CycleState::default(), None),

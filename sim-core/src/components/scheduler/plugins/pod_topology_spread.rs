@@ -10,9 +10,9 @@
 
 use std::collections::BTreeMap;
 
+use super::spread_domains::KeptCounts;
 use super::{node_affinity, taint_toleration, Rejection, Scored};
 use crate::api::labels::Selector;
-use crate::components::scheduler::framework::ClusterView;
 use crate::components::scheduler::node_info::{NodeInfo, SpreadKey, SpreadKeys};
 use crate::components::scheduler::pod_info::PodInfo;
 use crate::config::scheduler::DefaultSpreadConstraint;
@@ -23,8 +23,7 @@ pub(crate) const REASON: &str = "node(s) didn't match pod topology spread constr
 /// `ErrReasonNodeLabelNotMatch`.
 pub(crate) const REASON_MISSING_LABEL: &str =
     "node(s) didn't match pod topology spread constraints (missing required label)";
-/// The hostname label, counted per node.
-pub(crate) const HOSTNAME: &str = "kubernetes.io/hostname";
+pub(crate) use super::spread_domains::HOSTNAME;
 
 /// A constraint, defaulted (common.go: filterTopologySpreadConstraints).
 #[derive(Clone, Debug)]
@@ -240,12 +239,12 @@ pub(crate) fn score(
     constraints: &[Constraint],
     require_all: bool,
     feasible: &[usize],
-    view: &ClusterView<'_>,
+    all: &[NodeInfo],
+    kept: KeptCounts<'_>,
 ) -> Option<Scored> {
     if constraints.is_empty() || feasible.is_empty() {
         return None;
     }
-    let all = view.nodes;
     // initPreScoreState over the feasible nodes.
     let mut ignored = vec![false; feasible.len()];
     let mut counts: Vec<BTreeMap<String, i64>> = vec![BTreeMap::new(); constraints.len()];
@@ -278,17 +277,21 @@ pub(crate) fn score(
     // Count matching pods over all nodes, for the domains of the feasible
     // ones: from the kept totals where no node can be left out for this pod
     // but by its domain (spread_domains.rs), else node by node.
-    let kept: Vec<bool> = constraints
+    let from_totals: Vec<bool> = constraints
         .iter()
         .map(|c| c.topology_key != HOSTNAME && !require_all && c.includes_every_node(pod))
         .collect();
-    for (i, c) in constraints.iter().enumerate().filter(|&(i, _)| kept[i]) {
-        let mut domains = view.spread_domains.borrow_mut();
+    for (i, c) in constraints
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| from_totals[i])
+    {
+        let mut domains = kept.domains.borrow_mut();
         let totals = domains.totals(
             c.memo_key,
             &c.topology_key,
             all,
-            view.node_changes,
+            kept.changes,
             |node| c.count(node, &pod.namespace),
             |p| counts_toward(p, &c.selector, &pod.namespace),
         );
@@ -296,7 +299,7 @@ pub(crate) fn score(
             *n = totals.get(domain);
         }
     }
-    let summed = |i: usize, c: &Constraint| c.topology_key != HOSTNAME && !kept[i];
+    let summed = |i: usize, c: &Constraint| c.topology_key != HOSTNAME && !from_totals[i];
     if constraints.iter().enumerate().any(|(i, c)| summed(i, c)) {
         for node in all.iter().filter(|n| !n.name.is_empty()) {
             if require_all && !has_all_keys(node, constraints) {
@@ -325,16 +328,16 @@ pub(crate) fn score(
             if c.topology_key != HOSTNAME {
                 return Vec::new();
             }
-            let mut domains = view.spread_domains.borrow_mut();
-            let kept = domains.totals(
+            let mut domains = kept.domains.borrow_mut();
+            let on_node = domains.totals(
                 c.memo_key,
                 HOSTNAME,
                 all,
-                view.node_changes,
+                kept.changes,
                 |node| c.count(node, &pod.namespace),
                 |p| counts_toward(p, &c.selector, &pod.namespace),
             );
-            feasible.iter().map(|&i| kept.on_node(i)).collect()
+            feasible.iter().map(|&i| on_node.on_node(i)).collect()
         })
         .collect();
     let raw: Vec<i64> = feasible

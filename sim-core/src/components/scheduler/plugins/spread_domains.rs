@@ -26,12 +26,24 @@
 //! nodes lacking another constraint's key are not skipped (System-defaulted
 //! constraints); other cycles sum over the nodes as before.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use super::super::node_info::{NodeInfo, SpreadKey};
 use super::super::node_slots::{NodeChange, NodeChanges};
 use super::super::pod_info::PodInfo;
-use super::pod_topology_spread::HOSTNAME;
+
+/// The hostname label: its domains are the nodes.
+pub(crate) const HOSTNAME: &str = "kubernetes.io/hostname";
+
+/// Where scoring finds the kept counts: the change log and the totals.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct KeptCounts<'a> {
+    /// The node slots' change log.
+    pub changes: &'a NodeChanges,
+    /// The totals kept.
+    pub domains: &'a RefCell<SpreadDomains>,
+}
 
 /// The most [`DomainTotals`] kept (each costs 16 bytes per node: 80 MB at
 /// 5,000 nodes when full); past it the one used least recently goes, to be
