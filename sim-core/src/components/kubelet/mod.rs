@@ -26,6 +26,7 @@ pub(crate) mod prober;
 pub(crate) mod registry;
 mod restart;
 pub(crate) mod runtime;
+pub mod shell_grammar;
 mod status_manager;
 
 pub use container_view::{ContainerView, ExecError};
