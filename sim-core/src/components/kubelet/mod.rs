@@ -26,7 +26,9 @@ pub(crate) mod prober;
 pub(crate) mod registry;
 mod restart;
 pub(crate) mod runtime;
+pub mod shell;
 pub mod shell_grammar;
+pub mod shell_tools;
 mod status_manager;
 
 pub use container_view::{ContainerView, ExecError};

@@ -1,0 +1,440 @@
+//! The container's `sh` (issue 11): runs the lines [`shell_grammar`]
+//! parses against a container's filesystem ([`container_fs`]), as dash
+//! would: and-or chains, pipelines (each command's output the next one's
+//! input), redirections to and from files, variables and assignments, the
+//! builtins (`cd`, `pwd`, `echo`, `export`, `exit`, `true`, `false`, `:`),
+//! and the programs found on `PATH` in the container's own files, answered
+//! by [`shell_tools`] with GNU coreutils' output and messages. A program
+//! the image does not have is dash's `sh: 1: NAME: not found`, exit 127.
+//!
+//! Not yet wired into `kubectl exec` (the runtime will hold a shell per exec
+//! session). Output is bounded ([`MAX_OUTPUT_BYTES`]).
+//!
+//! [`shell_grammar`]: super::shell_grammar
+//! [`container_fs`]: super::container_fs
+//! [`shell_tools`]: super::shell_tools
+
+use std::collections::BTreeMap;
+
+use super::container_fs::{normalize, ContainerFs, FsError, Kind, VolumeStore};
+use super::shell_grammar::{self, Command, Connector, Pipeline, RedirectOp, Word};
+use super::shell_tools;
+
+/// The most output (stdout and stderr together) one line may produce.
+pub const MAX_OUTPUT_BYTES: usize = 1 << 20;
+
+/// dash's default `PATH` when the environment has none.
+pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// What a line printed and its exit status.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Output {
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+    /// The exit status of the last command.
+    pub status: i32,
+    /// `exit` ran: the session ends.
+    pub exited: bool,
+}
+
+/// The filesystem a shell works on.
+pub struct Files<'a> {
+    /// The container's filesystem.
+    pub fs: &'a mut ContainerFs,
+    /// The node's volumes.
+    pub vols: &'a mut VolumeStore,
+}
+
+/// A shell session: its working directory, variables and last status.
+#[derive(Clone, Debug)]
+pub struct Shell {
+    /// The working directory.
+    pub cwd: String,
+    /// Variables (all exported: the container's environment plus what the
+    /// session set).
+    pub vars: BTreeMap<String, String>,
+    /// The last exit status (`$?`).
+    pub status: i32,
+    /// The hostname (`hostname`).
+    pub hostname: String,
+}
+
+/// What one command produced.
+struct Run {
+    stdout: String,
+    stderr: String,
+    status: i32,
+}
+
+impl Run {
+    fn ok(stdout: String) -> Self {
+        Self {
+            stdout,
+            stderr: String::new(),
+            status: 0,
+        }
+    }
+
+    fn fail(stderr: String, status: i32) -> Self {
+        Self {
+            stdout: String::new(),
+            stderr,
+            status,
+        }
+    }
+}
+
+/// Where a descriptor's output goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Sink {
+    Stdout,
+    Stderr,
+    File { path: String, append: bool },
+}
+
+impl Shell {
+    /// A session in `cwd` with the container's environment.
+    pub fn new(cwd: &str, env: impl IntoIterator<Item = (String, String)>, hostname: &str) -> Self {
+        Self {
+            cwd: normalize(cwd),
+            vars: env.into_iter().collect(),
+            status: 0,
+            hostname: hostname.to_owned(),
+        }
+    }
+
+    /// A path as the session means it (relative to its working directory).
+    pub fn absolute(&self, path: &str) -> String {
+        if path.starts_with('/') {
+            normalize(path)
+        } else {
+            normalize(&format!("{}/{path}", self.cwd))
+        }
+    }
+
+    /// Runs one line.
+    pub fn run_line(&mut self, line: &str, files: &mut Files<'_>) -> Output {
+        let mut out = Output::default();
+        let script = match shell_grammar::parse(line) {
+            Ok(s) => s,
+            Err(e) => {
+                out.stderr = format!("sh: 1: {e}\n");
+                self.status = 2;
+                out.status = 2;
+                return out;
+            }
+        };
+        for chain in &script.chains {
+            let mut status = self.pipeline(&chain.first, files, &mut out);
+            for (connector, next) in &chain.rest {
+                if out.exited {
+                    break;
+                }
+                let run = match connector {
+                    Connector::And => status == 0,
+                    Connector::Or => status != 0,
+                };
+                if run {
+                    status = self.pipeline(next, files, &mut out);
+                }
+            }
+            self.status = status;
+            out.status = status;
+            if out.exited {
+                break;
+            }
+            if out.stdout.len() + out.stderr.len() > MAX_OUTPUT_BYTES {
+                out.stdout.truncate(MAX_OUTPUT_BYTES);
+                out.stderr =
+                    format!("sh: output over {MAX_OUTPUT_BYTES} bytes (kubesim's limit)\n");
+                out.status = 1;
+                self.status = 1;
+                break;
+            }
+        }
+        out
+    }
+
+    fn pipeline(&mut self, p: &Pipeline, files: &mut Files<'_>, out: &mut Output) -> i32 {
+        let mut input = String::new();
+        let mut status = 0;
+        let last = p.commands.len() - 1;
+        for (i, cmd) in p.commands.iter().enumerate() {
+            let run = self.command(cmd, &input, files, out);
+            out.stderr.push_str(&run.stderr);
+            status = run.status;
+            if i == last {
+                out.stdout.push_str(&run.stdout);
+            } else {
+                input = run.stdout;
+            }
+            if out.exited {
+                break;
+            }
+        }
+        if p.negated {
+            i32::from(status == 0)
+        } else {
+            status
+        }
+    }
+
+    fn expand(&self, w: &Word) -> Vec<String> {
+        shell_grammar::expand(w, &self.vars, self.status)
+    }
+
+    fn command(
+        &mut self,
+        cmd: &Command,
+        input: &str,
+        files: &mut Files<'_>,
+        out: &mut Output,
+    ) -> Run {
+        let argv: Vec<String> = cmd.words.iter().flat_map(|w| self.expand(w)).collect();
+        let assigned: Vec<(String, String)> = cmd
+            .assignments
+            .iter()
+            .map(|(k, w)| (k.clone(), self.expand(w).join(" ")))
+            .collect();
+        // Redirections, in order: where stdout and stderr go, what stdin is.
+        let mut stdout = Sink::Stdout;
+        let mut stderr = Sink::Stderr;
+        let mut stdin = input.to_owned();
+        for r in &cmd.redirections {
+            match &r.op {
+                RedirectOp::Read(w) => {
+                    let path = self.absolute(&self.expand(w).join(" "));
+                    match files.fs.read(files.vols, &path) {
+                        Ok(text) if r.fd == 0 => stdin = text,
+                        Ok(_) => {}
+                        Err(_) => {
+                            return Run::fail(
+                                format!(
+                                    "sh: 1: cannot open {}: No such file\n",
+                                    word_text(self, w)
+                                ),
+                                2,
+                            )
+                        }
+                    }
+                }
+                RedirectOp::Write(w) | RedirectOp::Append(w) => {
+                    let shown = word_text(self, w);
+                    let path = self.absolute(&shown);
+                    let append = matches!(r.op, RedirectOp::Append(_));
+                    // The file is created (or emptied) before the command runs.
+                    // Appending nothing opens the file as O_APPEND|O_CREAT does.
+                    let created = files.fs.write(files.vols, &path, "", append);
+                    if let Err(e) = created {
+                        return Run::fail(
+                            format!("sh: 1: cannot create {shown}: {}\n", create_error(e)),
+                            2,
+                        );
+                    }
+                    let sink = Sink::File { path, append: true };
+                    match r.fd {
+                        2 => stderr = sink,
+                        _ => stdout = sink,
+                    }
+                }
+                RedirectOp::Duplicate(target) => {
+                    let to = match target {
+                        1 => stdout.clone(),
+                        2 => stderr.clone(),
+                        _ => {
+                            return Run::fail(format!("sh: 1: {target}: Bad file descriptor\n"), 2)
+                        }
+                    };
+                    match r.fd {
+                        2 => stderr = to,
+                        _ => stdout = to,
+                    }
+                }
+            }
+        }
+        let run = match argv.split_first() {
+            None => {
+                for (k, v) in assigned {
+                    self.vars.insert(k, v);
+                }
+                Run::ok(String::new())
+            }
+            Some((name, args)) => {
+                // NAME=value before a command: for that command only.
+                let saved = (!assigned.is_empty()).then(|| self.vars.clone());
+                for (k, v) in assigned {
+                    self.vars.insert(k, v);
+                }
+                let run = self.invoke(name, args, &stdin, files, out);
+                if let Some(saved) = saved {
+                    if !matches!(name.as_str(), "export" | "cd") {
+                        self.vars = saved;
+                    }
+                }
+                run
+            }
+        };
+        let mut shown = Run::ok(String::new());
+        shown.status = run.status;
+        for (text, sink) in [(run.stdout, &stdout), (run.stderr, &stderr)] {
+            match sink {
+                Sink::Stdout => shown.stdout.push_str(&text),
+                Sink::Stderr => shown.stderr.push_str(&text),
+                Sink::File { path, append } => {
+                    if let Err(e) = files.fs.write(files.vols, path, &text, *append) {
+                        shown
+                            .stderr
+                            .push_str(&format!("sh: 1: write error: {}\n", create_error(e)));
+                        shown.status = 2;
+                    }
+                }
+            }
+        }
+        shown
+    }
+
+    fn invoke(
+        &mut self,
+        name: &str,
+        args: &[String],
+        stdin: &str,
+        files: &mut Files<'_>,
+        out: &mut Output,
+    ) -> Run {
+        match name {
+            ":" | "true" => return Run::ok(String::new()),
+            "false" => return Run::fail(String::new(), 1),
+            "pwd" => return Run::ok(format!("{}\n", self.cwd)),
+            "echo" => return Run::ok(echo(args)),
+            "exit" => {
+                out.exited = true;
+                let code = args
+                    .first()
+                    .and_then(|a| a.parse::<i32>().ok())
+                    .unwrap_or(self.status);
+                return Run {
+                    stdout: String::new(),
+                    stderr: String::new(),
+                    status: code & 0xff,
+                };
+            }
+            "export" => {
+                for a in args {
+                    if let Some((k, v)) = a.split_once('=') {
+                        self.vars.insert(k.to_owned(), v.to_owned());
+                    }
+                }
+                return Run::ok(String::new());
+            }
+            "cd" => return self.cd(args, files),
+            _ => {}
+        }
+        let Some(program) = self.find_program(name, files) else {
+            return Run::fail(format!("sh: 1: {name}: not found\n"), 127);
+        };
+        let base = program.rsplit('/').next().unwrap_or(name);
+        let mut ctx = shell_tools::ToolCtx {
+            shell: self,
+            files,
+            stdin,
+        };
+        match shell_tools::run(base, args, &mut ctx) {
+            Some((stdout, stderr, status)) => Run {
+                stdout,
+                stderr,
+                status,
+            },
+            None => Run::fail(
+                format!("sh: 1: {name}: in the image, but kubesim does not model it\n"),
+                126,
+            ),
+        }
+    }
+
+    fn cd(&mut self, args: &[String], files: &mut Files<'_>) -> Run {
+        let target = match args.first() {
+            Some(a) => a.clone(),
+            None => self
+                .vars
+                .get("HOME")
+                .cloned()
+                .unwrap_or_else(|| "/".to_owned()),
+        };
+        let path = self.absolute(&target);
+        match files.fs.stat(files.vols, &path) {
+            Ok(Kind::Dir) => {
+                self.cwd = path.clone();
+                self.vars.insert("PWD".to_owned(), path);
+                Run::ok(String::new())
+            }
+            _ => Run::fail(format!("sh: 1: cd: can't cd to {target}\n"), 2),
+        }
+    }
+
+    /// The program `name` runs: a path, or the first `PATH` directory that
+    /// holds a file of that name.
+    fn find_program(&self, name: &str, files: &Files<'_>) -> Option<String> {
+        if name.contains('/') {
+            let p = self.absolute(name);
+            return matches!(files.fs.stat(files.vols, &p), Ok(Kind::File)).then_some(p);
+        }
+        let path = self.vars.get("PATH").map_or(DEFAULT_PATH, String::as_str);
+        path.split(':').filter(|d| !d.is_empty()).find_map(|dir| {
+            let p = normalize(&format!("{dir}/{name}"));
+            matches!(files.fs.stat(files.vols, &p), Ok(Kind::File)).then_some(p)
+        })
+    }
+}
+
+fn word_text(shell: &Shell, w: &Word) -> String {
+    shell.expand(w).join(" ")
+}
+
+/// dash's wording for a file it cannot create (`cannot create X: ...`).
+fn create_error(e: FsError) -> String {
+    match e {
+        FsError::NotFound => "Directory nonexistent".to_owned(),
+        e => e.to_string(),
+    }
+}
+
+/// dash's `echo`: `-n`, and the backslash escapes of XSI.
+fn echo(args: &[String]) -> String {
+    let (newline, args) = match args.first().map(String::as_str) {
+        Some("-n") => (false, &args[1..]),
+        _ => (true, args),
+    };
+    let mut out = String::new();
+    for (i, a) in args.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let mut chars = a.chars();
+        while let Some(c) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('\\') => out.push('\\'),
+                Some('c') => return out,
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push('\\'),
+            }
+        }
+    }
+    if newline {
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,475 @@
+//! The programs a container's `sh` finds on its `PATH`, answered from the
+//! filesystem model with GNU coreutils' (and GNU grep's) output and
+//! messages in the C locale (containers set no `LANG`, so names are quoted
+//! `'x'`): `cat`, `ls` (`-a`, `-1`, `-d`), `mkdir` (`-p`), `rm` (`-r`, `-f`),
+//! `rmdir`, `mv`, `cp` (`-r`), `touch`, `head` and `tail` (`-n N`), `wc`
+//! (`-l`), `grep` (fixed strings; `-i`, `-v`, `-c`), `sort`, `hostname`,
+//! `env`, `printenv`, `sleep` (returns at once: an exec does not move the
+//! virtual clock). A program the image has but this list lacks is reported
+//! as not modelled. Simplified: `env` prints the variables in name order
+//! (the real one in the environment's order); `grep` matches fixed strings,
+//! not regular expressions.
+
+use super::container_fs::{FsError, Kind};
+use super::shell::{Files, Shell};
+
+/// What a tool sees: the session, the files and its standard input.
+pub struct ToolCtx<'s, 'f, 'a> {
+    /// The session (working directory, variables).
+    pub shell: &'s mut Shell,
+    /// The files.
+    pub files: &'f mut Files<'a>,
+    /// Standard input.
+    pub stdin: &'s str,
+}
+
+/// stdout, stderr, status.
+type Done = (String, String, i32);
+
+/// Runs tool `name`; None when kubesim does not model it.
+pub fn run(name: &str, args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Option<Done> {
+    Some(match name {
+        "cat" => cat(args, ctx),
+        "ls" => ls(args, ctx),
+        "mkdir" => mkdir(args, ctx),
+        "rm" => rm(args, ctx),
+        "rmdir" => rmdir(args, ctx),
+        "mv" => mv(args, ctx),
+        "cp" => cp(args, ctx),
+        "touch" => touch(args, ctx),
+        "head" | "tail" => head_tail(name, args, ctx),
+        "wc" => wc(args, ctx),
+        "grep" => grep(args, ctx),
+        "sort" => sort(args, ctx),
+        "hostname" => (format!("{}\n", ctx.shell.hostname), String::new(), 0),
+        "env" | "printenv" => env(name, args, ctx),
+        "sleep" => (String::new(), String::new(), 0),
+        _ => return None,
+    })
+}
+
+/// Splits `-abc` flags from operands (`--` ends the flags).
+fn flags(args: &[String]) -> (String, Vec<&str>) {
+    let mut f = String::new();
+    let mut ops = Vec::new();
+    let mut done = false;
+    for a in args {
+        if !done && a == "--" {
+            done = true;
+        } else if !done && a.len() > 1 && a.starts_with('-') {
+            f.push_str(&a[1..]);
+        } else {
+            ops.push(a.as_str());
+        }
+    }
+    (f, ops)
+}
+
+/// The text of `path`, or the tool's error line.
+fn read(tool: &str, path: &str, ctx: &ToolCtx<'_, '_, '_>) -> Result<String, String> {
+    let abs = ctx.shell.absolute(path);
+    ctx.files
+        .fs
+        .read(ctx.files.vols, &abs)
+        .map_err(|e| format!("{tool}: {path}: {e}\n"))
+}
+
+/// The inputs of a filter: the files named, or standard input.
+fn inputs(tool: &str, ops: &[&str], ctx: &ToolCtx<'_, '_, '_>, err: &mut String) -> Vec<String> {
+    if ops.is_empty() {
+        return vec![ctx.stdin.to_owned()];
+    }
+    ops.iter()
+        .filter_map(|p| read(tool, p, ctx).map_err(|e| err.push_str(&e)).ok())
+        .collect()
+}
+
+fn cat(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
+    let (_, ops) = flags(args);
+    let mut err = String::new();
+    let out = inputs("cat", &ops, ctx, &mut err).concat();
+    let status = i32::from(!err.is_empty());
+    (out, err, status)
+}
+
+fn ls(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
+    let (f, mut ops) = flags(args);
+    let all = f.contains('a');
+    let dir_itself = f.contains('d');
+    if ops.is_empty() {
+        ops.push(".");
+    }
+    let (mut out, mut err, mut status) = (String::new(), String::new(), 0);
+    let several = ops.len() > 1;
+    let mut plain: Vec<&str> = Vec::new();
+    let mut dirs: Vec<&str> = Vec::new();
+    for op in &ops {
+        let abs = ctx.shell.absolute(op);
+        match ctx.files.fs.stat(ctx.files.vols, &abs) {
+            Ok(Kind::Dir) if !dir_itself => dirs.push(op),
+            Ok(_) => plain.push(op),
+            Err(e) => {
+                err.push_str(&format!("ls: cannot access '{op}': {e}\n"));
+                status = 2;
+            }
+        }
+    }
+    plain.sort_unstable();
+    for p in &plain {
+        out.push_str(p);
+        out.push('\n');
+    }
+    dirs.sort_unstable();
+    for (i, d) in dirs.iter().enumerate() {
+        if several {
+            if i > 0 || !plain.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(&format!("{d}:\n"));
+        }
+        let abs = ctx.shell.absolute(d);
+        match ctx.files.fs.list(ctx.files.vols, &abs) {
+            Ok(entries) => {
+                if all {
+                    out.push_str(".\n..\n");
+                }
+                for (name, _) in entries {
+                    if all || !name.starts_with('.') {
+                        out.push_str(&name);
+                        out.push('\n');
+                    }
+                }
+            }
+            Err(e) => {
+                err.push_str(&format!("ls: cannot open directory '{d}': {e}\n"));
+                status = 2;
+            }
+        }
+    }
+    (out, err, status)
+}
+
+fn missing_operand(tool: &str) -> Done {
+    (
+        String::new(),
+        format!("{tool}: missing operand\nTry '{tool} --help' for more information.\n"),
+        1,
+    )
+}
+
+fn mkdir(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
+    let (f, ops) = flags(args);
+    if ops.is_empty() {
+        return missing_operand("mkdir");
+    }
+    let mut err = String::new();
+    for op in ops {
+        let abs = ctx.shell.absolute(op);
+        if let Err(e) = ctx.files.fs.mkdir(ctx.files.vols, &abs, f.contains('p')) {
+            err.push_str(&format!("mkdir: cannot create directory '{op}': {e}\n"));
+        }
+    }
+    let status = i32::from(!err.is_empty());
+    (String::new(), err, status)
+}
+
+fn rm(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
+    let (f, ops) = flags(args);
+    let force = f.contains('f');
+    let recursive = f.contains('r') || f.contains('R');
+    if ops.is_empty() && !force {
+        return missing_operand("rm");
+    }
+    let mut err = String::new();
+    for op in ops {
+        let abs = ctx.shell.absolute(op);
+        let result = match ctx.files.fs.lstat(ctx.files.vols, &abs) {
+            Ok(Kind::Dir) if !recursive => Err(FsError::IsADirectory),
+            Ok(_) => ctx.files.fs.remove(ctx.files.vols, &abs, true),
+            Err(e) => Err(e),
+        };
+        match result {
+            Err(FsError::NotFound) if force => {}
+            Err(e) => err.push_str(&format!("rm: cannot remove '{op}': {e}\n")),
+            Ok(()) => {}
+        }
+    }
+    let status = i32::from(!err.is_empty());
+    (String::new(), err, status)
+}
+
+fn rmdir(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
+    let (_, ops) = flags(args);
+    if ops.is_empty() {
+        return missing_operand("rmdir");
+    }
+    let mut err = String::new();
+    for op in ops {
+        let abs = ctx.shell.absolute(op);
+        let result = match ctx.files.fs.lstat(ctx.files.vols, &abs) {
+            Ok(Kind::Dir) => ctx.files.fs.remove(ctx.files.vols, &abs, false),
+            Ok(_) => Err(FsError::NotADirectory),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
+            err.push_str(&format!("rmdir: failed to remove '{op}': {e}\n"));
+        }
+    }
+    let status = i32::from(!err.is_empty());
+    (String::new(), err, status)
+}
+
+/// The destination of `mv`/`cp SRC DEST`: into DEST when it is a directory.
+fn destination(ctx: &ToolCtx<'_, '_, '_>, src: &str, dest: &str) -> String {
+    let abs = ctx.shell.absolute(dest);
+    match ctx.files.fs.stat(ctx.files.vols, &abs) {
+        Ok(Kind::Dir) => {
+            let name = src.trim_end_matches('/').rsplit('/').next().unwrap_or(src);
+            ctx.shell.absolute(&format!("{abs}/{name}"))
+        }
+        _ => abs,
+    }
+}
+
+fn mv(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
+    let (_, ops) = flags(args);
+    let [src, dest] = ops[..] else {
+        return missing_operand("mv");
+    };
+    let from = ctx.shell.absolute(src);
+    if let Err(e) = ctx.files.fs.lstat(ctx.files.vols, &from) {
+        return (String::new(), format!("mv: cannot stat '{src}': {e}\n"), 1);
+    }
+    let to = destination(ctx, src, dest);
+    let moved = match ctx.files.fs.rename(ctx.files.vols, &from, &to) {
+        // Across mounts mv copies, then removes the source.
+        Err(FsError::CrossDevice) => copy_tree(ctx, &from, &to)
+            .and_then(|()| ctx.files.fs.remove(ctx.files.vols, &from, true)),
+        other => other,
+    };
+    match moved {
+        Ok(()) => (String::new(), String::new(), 0),
+        Err(e) => (
+            String::new(),
+            format!("mv: cannot move '{src}' to '{dest}': {e}\n"),
+            1,
+        ),
+    }
+}
+
+/// Copies `from` (a file, or a directory and what it holds) to `to`.
+fn copy_tree(ctx: &mut ToolCtx<'_, '_, '_>, from: &str, to: &str) -> Result<(), FsError> {
+    match ctx.files.fs.stat(ctx.files.vols, from)? {
+        Kind::Dir => {
+            ctx.files.fs.mkdir(ctx.files.vols, to, true)?;
+            for (name, _) in ctx.files.fs.list(ctx.files.vols, from)? {
+                copy_tree(ctx, &format!("{from}/{name}"), &format!("{to}/{name}"))?;
+            }
+            Ok(())
+        }
+        _ => {
+            let text = ctx.files.fs.read(ctx.files.vols, from)?;
+            ctx.files.fs.write(ctx.files.vols, to, &text, false)
+        }
+    }
+}
+
+fn cp(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
+    let (f, ops) = flags(args);
+    let [src, dest] = ops[..] else {
+        return missing_operand("cp");
+    };
+    let from = ctx.shell.absolute(src);
+    match ctx.files.fs.stat(ctx.files.vols, &from) {
+        Err(e) => return (String::new(), format!("cp: cannot stat '{src}': {e}\n"), 1),
+        Ok(Kind::Dir) if !(f.contains('r') || f.contains('R') || f.contains('a')) => {
+            return (
+                String::new(),
+                format!("cp: -r not specified; omitting directory '{src}'\n"),
+                1,
+            )
+        }
+        Ok(_) => {}
+    }
+    let to = destination(ctx, src, dest);
+    match copy_tree(ctx, &from, &to) {
+        Ok(()) => (String::new(), String::new(), 0),
+        Err(e) => (
+            String::new(),
+            format!("cp: cannot create regular file '{dest}': {e}\n"),
+            1,
+        ),
+    }
+}
+
+fn touch(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
+    let (_, ops) = flags(args);
+    if ops.is_empty() {
+        return missing_operand("touch");
+    }
+    let mut err = String::new();
+    for op in ops {
+        let abs = ctx.shell.absolute(op);
+        let result = match ctx.files.fs.stat(ctx.files.vols, &abs) {
+            Ok(_) => Ok(()),
+            Err(FsError::NotFound) => ctx.files.fs.write(ctx.files.vols, &abs, "", false),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
+            err.push_str(&format!("touch: cannot touch '{op}': {e}\n"));
+        }
+    }
+    let status = i32::from(!err.is_empty());
+    (String::new(), err, status)
+}
+
+/// Lines of `text`, each with its newline.
+fn lines(text: &str) -> Vec<&str> {
+    text.split_inclusive('\n').collect()
+}
+
+fn head_tail(tool: &str, args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
+    // -n N, -nN, or -N.
+    let mut n = 10usize;
+    let mut ops: Vec<&str> = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        if a == "-n" {
+            let Some(v) = args.get(i + 1).and_then(|v| v.parse().ok()) else {
+                return (
+                    String::new(),
+                    format!("{tool}: invalid number of lines\n"),
+                    1,
+                );
+            };
+            n = v;
+            i += 2;
+            continue;
+        }
+        if let Some(v) = a
+            .strip_prefix("-n")
+            .or_else(|| a.strip_prefix('-'))
+            .and_then(|v| v.parse().ok())
+        {
+            n = v;
+        } else {
+            ops.push(a);
+        }
+        i += 1;
+    }
+    let mut err = String::new();
+    let mut out = String::new();
+    for text in inputs(tool, &ops, ctx, &mut err) {
+        let all = lines(&text);
+        let pick = if tool == "head" {
+            &all[..n.min(all.len())]
+        } else {
+            &all[all.len().saturating_sub(n)..]
+        };
+        out.push_str(&pick.concat());
+    }
+    let status = i32::from(!err.is_empty());
+    (out, err, status)
+}
+
+fn wc(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
+    let (f, ops) = flags(args);
+    let mut err = String::new();
+    let mut out = String::new();
+    let texts = inputs("wc", &ops, ctx, &mut err);
+    for (i, text) in texts.iter().enumerate() {
+        let l = text.matches('\n').count();
+        let name = ops.get(i).map(|n| format!(" {n}")).unwrap_or_default();
+        if f.contains('l') {
+            out.push_str(&format!("{l}{name}\n"));
+        } else {
+            let w = text.split_whitespace().count();
+            let c = text.len();
+            out.push_str(&format!("{l:>7} {w:>7} {c:>7}{name}\n"));
+        }
+    }
+    let status = i32::from(!err.is_empty());
+    (out, err, status)
+}
+
+fn grep(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
+    let (f, ops) = flags(args);
+    let Some((pattern, files)) = ops.split_first() else {
+        return (
+            String::new(),
+            "Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n"
+                .to_owned(),
+            2,
+        );
+    };
+    let (ignore, invert, count) = (f.contains('i'), f.contains('v'), f.contains('c'));
+    let needle = if ignore {
+        pattern.to_lowercase()
+    } else {
+        (*pattern).to_owned()
+    };
+    let mut err = String::new();
+    let mut out = String::new();
+    let mut matched = 0usize;
+    for text in inputs("grep", files, ctx, &mut err) {
+        for line in text.lines() {
+            let hay = if ignore {
+                line.to_lowercase()
+            } else {
+                line.to_owned()
+            };
+            if hay.contains(&needle) != invert {
+                matched += 1;
+                if !count {
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+        }
+    }
+    if count {
+        out = format!("{matched}\n");
+    }
+    let status = if !err.is_empty() {
+        2
+    } else {
+        i32::from(matched == 0)
+    };
+    (out, err, status)
+}
+
+fn sort(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
+    let (f, ops) = flags(args);
+    let mut err = String::new();
+    let texts = inputs("sort", &ops, ctx, &mut err);
+    let mut all: Vec<&str> = texts.iter().flat_map(|t| t.lines()).collect();
+    all.sort_unstable();
+    if f.contains('r') {
+        all.reverse();
+    }
+    let out: String = all.iter().map(|l| format!("{l}\n")).collect();
+    let status = i32::from(!err.is_empty()) * 2;
+    (out, err, status)
+}
+
+fn env(tool: &str, args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
+    if tool == "printenv" && !args.is_empty() {
+        let mut out = String::new();
+        let mut missing = false;
+        for a in args {
+            match ctx.shell.vars.get(a) {
+                Some(v) => out.push_str(&format!("{v}\n")),
+                None => missing = true,
+            }
+        }
+        return (out, String::new(), i32::from(missing));
+    }
+    let out = ctx
+        .shell
+        .vars
+        .iter()
+        .map(|(k, v)| format!("{k}={v}\n"))
+        .collect();
+    (out, String::new(), 0)
+}
