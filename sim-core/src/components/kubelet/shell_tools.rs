@@ -94,6 +94,15 @@ fn cat(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
 
 fn ls(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
     let (f, mut ops) = flags(args);
+    // Long listings and the other options are not modelled yet: say so
+    // rather than print a short listing as if it were one.
+    if let Some(c) = f.chars().find(|c| !matches!(c, 'a' | '1' | 'd')) {
+        return (
+            String::new(),
+            format!("ls: option -{c} is not modelled by kubesim (-a, -1 and -d are)\n"),
+            2,
+        );
+    }
     let all = f.contains('a');
     let dir_itself = f.contains('d');
     if ops.is_empty() {

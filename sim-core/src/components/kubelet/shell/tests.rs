@@ -145,6 +145,12 @@ fn messages_of_dash_and_coreutils() {
         "ls: cannot access '/nope': No such file or directory\n"
     );
     assert_eq!(s.run("ls /nope").status, 2);
+    let out = s.run("ls -l /");
+    assert_eq!(
+        (out.stdout.as_str(), out.status),
+        ("", 2),
+        "not a short listing"
+    );
     assert_eq!(
         s.run("mkdir /usr").stderr,
         "mkdir: cannot create directory '/usr': File exists\n"
