@@ -5,9 +5,13 @@
 //! from the dependents of an owner deleted with the `orphan` policy.
 //!
 //! It keeps the dependency graph from its informers: uid -> object, and owner
-//! uid -> dependents.
+//! uid -> dependents. Both maps are hash maps (looked up by uid on every
+//! change, never iterated: a B-tree compared 36-byte uid strings log n
+//! times a lookup); the dependents of one owner stay an ordered set.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap;
 
 use super::Informers;
 use crate::api::{Object, ObjectKey};
@@ -21,8 +25,8 @@ const ORPHAN: &str = "orphan";
 /// The controller.
 #[derive(Debug, Default)]
 pub(crate) struct GarbageCollector {
-    uids: BTreeMap<String, ObjectKey>,
-    dependents: BTreeMap<String, BTreeSet<ObjectKey>>,
+    uids: FxHashMap<String, ObjectKey>,
+    dependents: FxHashMap<String, BTreeSet<ObjectKey>>,
     attempt_to_delete: BTreeSet<ObjectKey>,
     owners_in_deletion: BTreeSet<ObjectKey>,
     requested: BTreeSet<ObjectKey>,

@@ -19,6 +19,8 @@ use crate::components::Tag;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
+
 use k8s_openapi::api::apps::v1::{ReplicaSet, ReplicaSetStatus};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -43,13 +45,14 @@ pub(crate) struct ReplicaSetController {
     queue: WorkQueue,
     /// The pods each ReplicaSet owns (by its uid), as last delivered: the
     /// sync reads them here instead of looking each one up in the informer.
-    pods_by_owner: BTreeMap<String, BTreeMap<ObjectKey, Arc<Object>>>,
+    /// The maps by uid are hash maps: looked up, never iterated.
+    pods_by_owner: FxHashMap<String, BTreeMap<ObjectKey, Arc<Object>>>,
     /// Their counts, by owner uid, where kept ([`Counted`]).
-    counted: BTreeMap<String, Counted>,
-    expectations: BTreeMap<String, (i64, i64)>,
+    counted: FxHashMap<String, Counted>,
+    expectations: FxHashMap<String, (i64, i64)>,
     requeue: Requeue,
     creations: PodCreations,
-    slow_start: BTreeMap<String, SlowStart>,
+    slow_start: FxHashMap<String, SlowStart>,
 }
 
 /// A `slowStartBatch` in progress for one ReplicaSet.
@@ -175,12 +178,12 @@ impl ReplicaSetController {
         Self {
             recorder,
             queue: WorkQueue::default(),
-            pods_by_owner: BTreeMap::new(),
-            counted: BTreeMap::new(),
-            expectations: BTreeMap::new(),
+            pods_by_owner: FxHashMap::default(),
+            counted: FxHashMap::default(),
+            expectations: FxHashMap::default(),
             requeue: Requeue::new(ControllerTag::ReplicaSetRequeue),
             creations: PodCreations::new(ControllerTag::ReplicaSetCreate),
-            slow_start: BTreeMap::new(),
+            slow_start: FxHashMap::default(),
         }
     }
 
