@@ -7,7 +7,9 @@
 //! This is what keeps a long run's store from growing with its history:
 //! a cluster keeps the Events of the last hour, as a real one does.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap;
 
 use crate::api::{Kind, ObjectKey};
 use crate::etcd::{Change, ChangeType};
@@ -27,8 +29,9 @@ pub(crate) fn revoked_at(end: SimTime) -> SimTime {
 #[derive(Debug)]
 pub struct EventLeases {
     ttl: SimDuration,
-    /// When each Event's lease ends.
-    ends: BTreeMap<ObjectKey, SimTime>,
+    /// When each Event's lease ends (looked up, never iterated: the order
+    /// is `by_end`'s).
+    ends: FxHashMap<ObjectKey, SimTime>,
     /// The same, by end time.
     by_end: BTreeSet<(SimTime, ObjectKey)>,
 }
@@ -38,7 +41,7 @@ impl EventLeases {
     pub fn new(ttl: SimDuration) -> Self {
         Self {
             ttl,
-            ends: BTreeMap::new(),
+            ends: FxHashMap::default(),
             by_end: BTreeSet::new(),
         }
     }
