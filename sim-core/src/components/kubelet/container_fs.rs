@@ -260,6 +260,15 @@ pub struct ContainerFs {
     mounts: Vec<Mount>,
 }
 
+/// `path` as a process in `cwd` means it: absolute and normalized.
+pub fn absolute(cwd: &str, path: &str) -> String {
+    if path.starts_with('/') {
+        normalize(path)
+    } else {
+        normalize(&format!("{cwd}/{path}"))
+    }
+}
+
 fn parent(path: &str) -> &str {
     match path.rfind('/') {
         Some(0) | None => "/",

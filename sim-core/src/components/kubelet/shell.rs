@@ -16,7 +16,7 @@
 
 use std::collections::BTreeMap;
 
-use super::container_fs::{normalize, ContainerFs, FsError, Kind, VolumeStore};
+use super::container_fs::{self, normalize, ContainerFs, FsError, Kind, VolumeStore};
 use super::shell_grammar::{self, Command, Connector, Pipeline, RedirectOp, Word};
 use super::shell_tools;
 
@@ -107,11 +107,7 @@ impl Shell {
 
     /// A path as the session means it (relative to its working directory).
     pub fn absolute(&self, path: &str) -> String {
-        if path.starts_with('/') {
-            normalize(path)
-        } else {
-            normalize(&format!("{}/{path}", self.cwd))
-        }
+        container_fs::absolute(&self.cwd, path)
     }
 
     /// Runs one line.
@@ -336,8 +332,11 @@ impl Shell {
         };
         let base = program.rsplit('/').next().unwrap_or(name);
         let mut ctx = shell_tools::ToolCtx {
-            shell: self,
-            files,
+            cwd: &self.cwd,
+            vars: &self.vars,
+            hostname: &self.hostname,
+            fs: files.fs,
+            vols: files.vols,
             stdin,
         };
         match shell_tools::run(base, args, &mut ctx) {

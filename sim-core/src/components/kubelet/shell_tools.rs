@@ -10,24 +10,39 @@
 //! (the real one in the environment's order); `grep` matches fixed strings,
 //! not regular expressions.
 
-use super::container_fs::{FsError, Kind};
-use super::shell::{Files, Shell};
+use std::collections::BTreeMap;
 
-/// What a tool sees: the session, the files and its standard input.
-pub struct ToolCtx<'s, 'f, 'a> {
-    /// The session (working directory, variables).
-    pub shell: &'s mut Shell,
-    /// The files.
-    pub files: &'f mut Files<'a>,
+use super::container_fs::{absolute, ContainerFs, FsError, Kind, VolumeStore};
+
+/// What a tool sees: its session's working directory, variables and
+/// hostname, the container's files and its standard input.
+pub struct ToolCtx<'s> {
+    /// The working directory.
+    pub cwd: &'s str,
+    /// The variables (the environment).
+    pub vars: &'s BTreeMap<String, String>,
+    /// The hostname.
+    pub hostname: &'s str,
+    /// The container's filesystem.
+    pub fs: &'s mut ContainerFs,
+    /// The node's volumes.
+    pub vols: &'s mut VolumeStore,
     /// Standard input.
     pub stdin: &'s str,
+}
+
+impl ToolCtx<'_> {
+    /// A path as the tool means it (relative to the working directory).
+    pub fn absolute(&self, path: &str) -> String {
+        absolute(self.cwd, path)
+    }
 }
 
 /// stdout, stderr, status.
 type Done = (String, String, i32);
 
 /// Runs tool `name`; None when kubesim does not model it.
-pub fn run(name: &str, args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Option<Done> {
+pub fn run(name: &str, args: &[String], ctx: &mut ToolCtx<'_>) -> Option<Done> {
     Some(match name {
         "cat" => cat(args, ctx),
         "ls" => ls(args, ctx),
@@ -41,7 +56,7 @@ pub fn run(name: &str, args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Option
         "wc" => wc(args, ctx),
         "grep" => grep(args, ctx),
         "sort" => sort(args, ctx),
-        "hostname" => (format!("{}\n", ctx.shell.hostname), String::new(), 0),
+        "hostname" => (format!("{}\n", ctx.hostname), String::new(), 0),
         "env" | "printenv" => env(name, args, ctx),
         "sleep" => (String::new(), String::new(), 0),
         _ => return None,
@@ -66,16 +81,15 @@ fn flags(args: &[String]) -> (String, Vec<&str>) {
 }
 
 /// The text of `path`, or the tool's error line.
-fn read(tool: &str, path: &str, ctx: &ToolCtx<'_, '_, '_>) -> Result<String, String> {
-    let abs = ctx.shell.absolute(path);
-    ctx.files
-        .fs
-        .read(ctx.files.vols, &abs)
+fn read(tool: &str, path: &str, ctx: &ToolCtx<'_>) -> Result<String, String> {
+    let abs = ctx.absolute(path);
+    ctx.fs
+        .read(ctx.vols, &abs)
         .map_err(|e| format!("{tool}: {path}: {e}\n"))
 }
 
 /// The inputs of a filter: the files named, or standard input.
-fn inputs(tool: &str, ops: &[&str], ctx: &ToolCtx<'_, '_, '_>, err: &mut String) -> Vec<String> {
+fn inputs(tool: &str, ops: &[&str], ctx: &ToolCtx<'_>, err: &mut String) -> Vec<String> {
     if ops.is_empty() {
         return vec![ctx.stdin.to_owned()];
     }
@@ -84,7 +98,7 @@ fn inputs(tool: &str, ops: &[&str], ctx: &ToolCtx<'_, '_, '_>, err: &mut String)
         .collect()
 }
 
-fn cat(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
+fn cat(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
     let (_, ops) = flags(args);
     let mut err = String::new();
     let out = inputs("cat", &ops, ctx, &mut err).concat();
@@ -92,7 +106,7 @@ fn cat(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
     (out, err, status)
 }
 
-fn ls(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
+fn ls(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
     let (f, mut ops) = flags(args);
     // Long listings and the other options are not modelled yet: say so
     // rather than print a short listing as if it were one.
@@ -113,8 +127,8 @@ fn ls(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
     let mut plain: Vec<&str> = Vec::new();
     let mut dirs: Vec<&str> = Vec::new();
     for op in &ops {
-        let abs = ctx.shell.absolute(op);
-        match ctx.files.fs.stat(ctx.files.vols, &abs) {
+        let abs = ctx.absolute(op);
+        match ctx.fs.stat(ctx.vols, &abs) {
             Ok(Kind::Dir) if !dir_itself => dirs.push(op),
             Ok(_) => plain.push(op),
             Err(e) => {
@@ -136,8 +150,8 @@ fn ls(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
             }
             out.push_str(&format!("{d}:\n"));
         }
-        let abs = ctx.shell.absolute(d);
-        match ctx.files.fs.list(ctx.files.vols, &abs) {
+        let abs = ctx.absolute(d);
+        match ctx.fs.list(ctx.vols, &abs) {
             Ok(entries) => {
                 if all {
                     out.push_str(".\n..\n");
@@ -166,15 +180,15 @@ fn missing_operand(tool: &str) -> Done {
     )
 }
 
-fn mkdir(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
+fn mkdir(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
     let (f, ops) = flags(args);
     if ops.is_empty() {
         return missing_operand("mkdir");
     }
     let mut err = String::new();
     for op in ops {
-        let abs = ctx.shell.absolute(op);
-        if let Err(e) = ctx.files.fs.mkdir(ctx.files.vols, &abs, f.contains('p')) {
+        let abs = ctx.absolute(op);
+        if let Err(e) = ctx.fs.mkdir(ctx.vols, &abs, f.contains('p')) {
             err.push_str(&format!("mkdir: cannot create directory '{op}': {e}\n"));
         }
     }
@@ -182,7 +196,7 @@ fn mkdir(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
     (String::new(), err, status)
 }
 
-fn rm(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
+fn rm(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
     let (f, ops) = flags(args);
     let force = f.contains('f');
     let recursive = f.contains('r') || f.contains('R');
@@ -191,10 +205,10 @@ fn rm(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
     }
     let mut err = String::new();
     for op in ops {
-        let abs = ctx.shell.absolute(op);
-        let result = match ctx.files.fs.lstat(ctx.files.vols, &abs) {
+        let abs = ctx.absolute(op);
+        let result = match ctx.fs.lstat(ctx.vols, &abs) {
             Ok(Kind::Dir) if !recursive => Err(FsError::IsADirectory),
-            Ok(_) => ctx.files.fs.remove(ctx.files.vols, &abs, true),
+            Ok(_) => ctx.fs.remove(ctx.vols, &abs, true),
             Err(e) => Err(e),
         };
         match result {
@@ -207,16 +221,16 @@ fn rm(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
     (String::new(), err, status)
 }
 
-fn rmdir(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
+fn rmdir(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
     let (_, ops) = flags(args);
     if ops.is_empty() {
         return missing_operand("rmdir");
     }
     let mut err = String::new();
     for op in ops {
-        let abs = ctx.shell.absolute(op);
-        let result = match ctx.files.fs.lstat(ctx.files.vols, &abs) {
-            Ok(Kind::Dir) => ctx.files.fs.remove(ctx.files.vols, &abs, false),
+        let abs = ctx.absolute(op);
+        let result = match ctx.fs.lstat(ctx.vols, &abs) {
+            Ok(Kind::Dir) => ctx.fs.remove(ctx.vols, &abs, false),
             Ok(_) => Err(FsError::NotADirectory),
             Err(e) => Err(e),
         };
@@ -229,31 +243,32 @@ fn rmdir(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
 }
 
 /// The destination of `mv`/`cp SRC DEST`: into DEST when it is a directory.
-fn destination(ctx: &ToolCtx<'_, '_, '_>, src: &str, dest: &str) -> String {
-    let abs = ctx.shell.absolute(dest);
-    match ctx.files.fs.stat(ctx.files.vols, &abs) {
+fn destination(ctx: &ToolCtx<'_>, src: &str, dest: &str) -> String {
+    let abs = ctx.absolute(dest);
+    match ctx.fs.stat(ctx.vols, &abs) {
         Ok(Kind::Dir) => {
             let name = src.trim_end_matches('/').rsplit('/').next().unwrap_or(src);
-            ctx.shell.absolute(&format!("{abs}/{name}"))
+            ctx.absolute(&format!("{abs}/{name}"))
         }
         _ => abs,
     }
 }
 
-fn mv(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
+fn mv(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
     let (_, ops) = flags(args);
     let [src, dest] = ops[..] else {
         return missing_operand("mv");
     };
-    let from = ctx.shell.absolute(src);
-    if let Err(e) = ctx.files.fs.lstat(ctx.files.vols, &from) {
+    let from = ctx.absolute(src);
+    if let Err(e) = ctx.fs.lstat(ctx.vols, &from) {
         return (String::new(), format!("mv: cannot stat '{src}': {e}\n"), 1);
     }
     let to = destination(ctx, src, dest);
-    let moved = match ctx.files.fs.rename(ctx.files.vols, &from, &to) {
+    let moved = match ctx.fs.rename(ctx.vols, &from, &to) {
         // Across mounts mv copies, then removes the source.
-        Err(FsError::CrossDevice) => copy_tree(ctx, &from, &to)
-            .and_then(|()| ctx.files.fs.remove(ctx.files.vols, &from, true)),
+        Err(FsError::CrossDevice) => {
+            copy_tree(ctx, &from, &to).and_then(|()| ctx.fs.remove(ctx.vols, &from, true))
+        }
         other => other,
     };
     match moved {
@@ -267,29 +282,29 @@ fn mv(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
 }
 
 /// Copies `from` (a file, or a directory and what it holds) to `to`.
-fn copy_tree(ctx: &mut ToolCtx<'_, '_, '_>, from: &str, to: &str) -> Result<(), FsError> {
-    match ctx.files.fs.stat(ctx.files.vols, from)? {
+fn copy_tree(ctx: &mut ToolCtx<'_>, from: &str, to: &str) -> Result<(), FsError> {
+    match ctx.fs.stat(ctx.vols, from)? {
         Kind::Dir => {
-            ctx.files.fs.mkdir(ctx.files.vols, to, true)?;
-            for (name, _) in ctx.files.fs.list(ctx.files.vols, from)? {
+            ctx.fs.mkdir(ctx.vols, to, true)?;
+            for (name, _) in ctx.fs.list(ctx.vols, from)? {
                 copy_tree(ctx, &format!("{from}/{name}"), &format!("{to}/{name}"))?;
             }
             Ok(())
         }
         _ => {
-            let text = ctx.files.fs.read(ctx.files.vols, from)?;
-            ctx.files.fs.write(ctx.files.vols, to, &text, false)
+            let text = ctx.fs.read(ctx.vols, from)?;
+            ctx.fs.write(ctx.vols, to, &text, false)
         }
     }
 }
 
-fn cp(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
+fn cp(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
     let (f, ops) = flags(args);
     let [src, dest] = ops[..] else {
         return missing_operand("cp");
     };
-    let from = ctx.shell.absolute(src);
-    match ctx.files.fs.stat(ctx.files.vols, &from) {
+    let from = ctx.absolute(src);
+    match ctx.fs.stat(ctx.vols, &from) {
         Err(e) => return (String::new(), format!("cp: cannot stat '{src}': {e}\n"), 1),
         Ok(Kind::Dir) if !(f.contains('r') || f.contains('R') || f.contains('a')) => {
             return (
@@ -311,17 +326,17 @@ fn cp(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
     }
 }
 
-fn touch(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
+fn touch(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
     let (_, ops) = flags(args);
     if ops.is_empty() {
         return missing_operand("touch");
     }
     let mut err = String::new();
     for op in ops {
-        let abs = ctx.shell.absolute(op);
-        let result = match ctx.files.fs.stat(ctx.files.vols, &abs) {
+        let abs = ctx.absolute(op);
+        let result = match ctx.fs.stat(ctx.vols, &abs) {
             Ok(_) => Ok(()),
-            Err(FsError::NotFound) => ctx.files.fs.write(ctx.files.vols, &abs, "", false),
+            Err(FsError::NotFound) => ctx.fs.write(ctx.vols, &abs, "", false),
             Err(e) => Err(e),
         };
         if let Err(e) = result {
@@ -337,7 +352,7 @@ fn lines(text: &str) -> Vec<&str> {
     text.split_inclusive('\n').collect()
 }
 
-fn head_tail(tool: &str, args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
+fn head_tail(tool: &str, args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
     // -n N, -nN, or -N.
     let mut n = 10usize;
     let mut ops: Vec<&str> = Vec::new();
@@ -382,7 +397,7 @@ fn head_tail(tool: &str, args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done
     (out, err, status)
 }
 
-fn wc(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
+fn wc(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
     let (f, ops) = flags(args);
     let mut err = String::new();
     let mut out = String::new();
@@ -402,7 +417,7 @@ fn wc(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
     (out, err, status)
 }
 
-fn grep(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
+fn grep(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
     let (f, ops) = flags(args);
     let Some((pattern, files)) = ops.split_first() else {
         return (
@@ -448,7 +463,7 @@ fn grep(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
     (out, err, status)
 }
 
-fn sort(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
+fn sort(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
     let (f, ops) = flags(args);
     let mut err = String::new();
     let texts = inputs("sort", &ops, ctx, &mut err);
@@ -462,23 +477,18 @@ fn sort(args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
     (out, err, status)
 }
 
-fn env(tool: &str, args: &[String], ctx: &mut ToolCtx<'_, '_, '_>) -> Done {
+fn env(tool: &str, args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
     if tool == "printenv" && !args.is_empty() {
         let mut out = String::new();
         let mut missing = false;
         for a in args {
-            match ctx.shell.vars.get(a) {
+            match ctx.vars.get(a) {
                 Some(v) => out.push_str(&format!("{v}\n")),
                 None => missing = true,
             }
         }
         return (out, String::new(), i32::from(missing));
     }
-    let out = ctx
-        .shell
-        .vars
-        .iter()
-        .map(|(k, v)| format!("{k}={v}\n"))
-        .collect();
+    let out = ctx.vars.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
     (out, String::new(), 0)
 }
