@@ -20,7 +20,7 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::replicaset::is_active;
+use super::controller_utils::is_active;
 use super::{Informers, PodCreations, WorkQueue};
 use crate::api::conditions::pod_ready_since;
 use crate::api::meta::{controller_of, owner_reference};

@@ -30,12 +30,12 @@ use std::sync::Arc;
 
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Pod;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 
 use self::sync::{Call, Run};
 use self::util::{has_tracking_finalizer, is_finished, JOB_TRACKING_FINALIZER};
-use super::{ControllerTag, Informers, PodCreations, Serials, WorkQueue};
-use crate::api::meta::{controller_of, owner_reference, sim_time_of};
+use super::{controller_utils, ControllerTag, Informers, PodCreations, Serials, WorkQueue};
+use crate::api::meta::{controller_of, sim_time_of};
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::{ApiResult, PatchType, Request};
 use crate::components::event_recorder::EventRecorder;
@@ -146,29 +146,13 @@ fn remove_finalizer_request(pod: ObjectKey) -> Request {
 /// A pod from the Job's template (`GetPodFromTemplate` with
 /// `appendJobCompletionFinalizerIfNotFound`).
 fn pod_from_template(owner: &Object, job: &Job) -> Pod {
-    let template = job
-        .spec
-        .as_ref()
-        .map(|s| s.template.clone())
-        .unwrap_or_default();
-    let meta = template.metadata.unwrap_or_default();
-    let mut finalizers = meta.finalizers.unwrap_or_default();
+    let template = job.spec.as_ref().map(|s| &s.template);
+    let mut pod = controller_utils::pod_from_template(owner, template);
+    let finalizers = pod.metadata.finalizers.get_or_insert_with(Vec::new);
     if !finalizers.iter().any(|f| f == JOB_TRACKING_FINALIZER) {
         finalizers.push(JOB_TRACKING_FINALIZER.to_owned());
     }
-    Pod {
-        metadata: ObjectMeta {
-            generate_name: Some(format!("{}-", owner.name())),
-            namespace: Some(owner.namespace().to_owned()),
-            labels: meta.labels,
-            annotations: meta.annotations,
-            finalizers: Some(finalizers),
-            owner_references: Some(vec![owner_reference(owner, true)]),
-            ..Default::default()
-        },
-        spec: template.spec,
-        status: None,
-    }
+    pod
 }
 
 impl JobController {

@@ -6,6 +6,7 @@
 //! a real controller's worker does. Controllers read only their informer
 //! caches and write only through the API.
 
+pub(crate) mod controller_utils;
 pub(crate) mod daemonset;
 pub mod deployment;
 pub(crate) mod endpoints;

@@ -18,15 +18,16 @@ use std::sync::Arc;
 use k8s_openapi::api::batch::v1::{Job, JobCondition, JobStatus};
 
 use super::util::{
-    self, clean_uncounted, ensure_condition, find_condition, has_tracking_finalizer, is_active,
-    is_pod_failed, is_terminating, new_condition, phase, push_uncounted, uncounted_len,
-    BackoffRecord, Uncounted, COMPLETE, FAILED, FAILURE_TARGET, SUCCESS_CRITERIA_MET, SUSPENDED,
+    self, clean_uncounted, ensure_condition, find_condition, has_tracking_finalizer, is_pod_failed,
+    is_terminating, new_condition, phase, push_uncounted, uncounted_len, BackoffRecord, Uncounted,
+    COMPLETE, FAILED, FAILURE_TARGET, SUCCESS_CRITERIA_MET, SUSPENDED,
 };
 use super::{as_job, pod_from_template, remove_finalizer_request, JobController};
 use crate::api::conditions::is_pod_ready;
 use crate::api::meta::sim_time_of;
 use crate::api::{ApiError, Kind, Object, ObjectKey, Reason};
 use crate::apiserver::{ApiResult, DeleteOptions, Request};
+use crate::components::controllers::controller_utils::{is_active, removal_order};
 use crate::components::controllers::Informers;
 use crate::components::Ctx;
 use crate::time::SimDuration;
@@ -436,7 +437,7 @@ impl JobController {
             // activePodsForRemoval.
             let mut victims: Vec<Arc<Object>> = run.active_pods.clone();
             victims.sort_by(|a, b| match (a.as_pod(), b.as_pod()) {
-                (Some(a), Some(b)) => util::removal_order(a, b),
+                (Some(a), Some(b)) => removal_order(a, b),
                 _ => std::cmp::Ordering::Equal,
             });
             victims.truncate(remove);

@@ -2,20 +2,18 @@
 //! `pkg/controller/job/job_controller.go`, Job conditions
 //! (`newCondition`, `ensureJobConditionStatus`, `findConditionByType`,
 //! `util.IsJobFinished`), pod predicates (`isPodFailed`,
-//! `hasJobTrackingFinalizer`, `controller.IsPodTerminating`), the pod order
-//! of `controller.ActivePods` (`activePodsForRemoval`), the pod failure
+//! `hasJobTrackingFinalizer`, `controller.IsPodTerminating`), the pod failure
 //! back-off of `backoff_utils.go` (`backoffRecord`, `getFinishedTime`,
 //! `getRemainingTimeForFailuresCount`) and the uncounted-pods bookkeeping of
 //! `cleanUncountedPodsWithoutFinalizers`.
 
-use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
 use k8s_openapi::api::batch::v1::{Job, JobCondition, JobStatus, UncountedTerminatedPods};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use crate::api::conditions::{self, is_pod_ready};
+use crate::api::conditions;
 use crate::api::meta::{sim_time_of, time};
 use crate::time::{SimDuration, SimTime};
 
@@ -54,11 +52,6 @@ pub(crate) fn phase(pod: &Pod) -> &str {
 /// `podutil.IsPodTerminal`: Succeeded or Failed.
 pub(crate) fn is_terminal(pod: &Pod) -> bool {
     matches!(phase(pod), "Succeeded" | "Failed")
-}
-
-/// `controller.IsPodActive`: not terminal and not being deleted.
-pub(crate) fn is_active(pod: &Pod) -> bool {
-    !is_terminal(pod) && pod.metadata.deletion_timestamp.is_none()
 }
 
 /// `controller.IsPodTerminating`: being deleted and not terminal yet.
@@ -148,84 +141,6 @@ pub(crate) fn ensure_condition(
     }
     list.push(new_condition(type_, status, reason, message, now));
     true
-}
-
-/// `podReadyTime`: the Ready condition's lastTransitionTime.
-fn ready_time(pod: &Pod) -> Option<SimTime> {
-    conditions::pod_condition(pod, conditions::READY)?
-        .last_transition_time
-        .as_ref()
-        .map(|t| sim_time_of(&t.0))
-}
-
-/// `afterOrZero` as a less-than: a zero time counts as the newest.
-fn after_or_zero(a: Option<SimTime>, b: Option<SimTime>) -> bool {
-    match (a, b) {
-        (Some(x), Some(y)) => x > y,
-        (x, _) => x.is_none(),
-    }
-}
-
-fn max_restarts(pod: &Pod) -> i32 {
-    pod.status
-        .iter()
-        .flat_map(|s| s.container_statuses.iter().flatten())
-        .map(|c| c.restart_count)
-        .max()
-        .unwrap_or(0)
-}
-
-fn node_of(pod: &Pod) -> &str {
-    pod.spec
-        .as_ref()
-        .and_then(|s| s.node_name.as_deref())
-        .unwrap_or("")
-}
-
-/// `controller.ActivePods.Less` (pkg/controller/controller_utils.go): the
-/// pod removed first comes first: unassigned < assigned, Pending < Unknown <
-/// Running, not ready < ready, ready more recently < longer, more restarts <
-/// fewer, newer < older.
-pub(crate) fn removal_order(a: &Pod, b: &Pod) -> Ordering {
-    let less = |a: &Pod, b: &Pod| -> Option<bool> {
-        let (na, nb) = (node_of(a), node_of(b));
-        if na != nb && (na.is_empty() || nb.is_empty()) {
-            return Some(na.is_empty());
-        }
-        let ordinal = |p: &Pod| match phase(p) {
-            "Pending" => 0,
-            "Unknown" => 1,
-            "Running" => 2,
-            _ => 0,
-        };
-        if ordinal(a) != ordinal(b) {
-            return Some(ordinal(a) < ordinal(b));
-        }
-        if is_pod_ready(a) != is_pod_ready(b) {
-            return Some(!is_pod_ready(a));
-        }
-        if is_pod_ready(a) && is_pod_ready(b) && ready_time(a) != ready_time(b) {
-            return Some(after_or_zero(ready_time(a), ready_time(b)));
-        }
-        if max_restarts(a) != max_restarts(b) {
-            return Some(max_restarts(a) > max_restarts(b));
-        }
-        let created = |p: &Pod| {
-            p.metadata
-                .creation_timestamp
-                .as_ref()
-                .map(|t| sim_time_of(&t.0))
-        };
-        if created(a) != created(b) {
-            return Some(after_or_zero(created(a), created(b)));
-        }
-        None
-    };
-    match less(a, b) {
-        Some(true) => Ordering::Less,
-        Some(false) => Ordering::Greater,
-        None => Ordering::Equal,
-    }
 }
 
 /// The pods `manageJob` keeps active: `parallelism`, or with `completions`
@@ -439,9 +354,10 @@ pub(crate) fn uncounted_len(status: &JobStatus) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::components::controllers::controller_utils::is_active;
     use k8s_openapi::api::batch::v1::JobSpec;
     use k8s_openapi::api::core::v1::{
-        ContainerState, ContainerStateTerminated, ContainerStatus, PodCondition, PodSpec, PodStatus,
+        ContainerState, ContainerStateTerminated, ContainerStatus, PodCondition, PodStatus,
     };
 
     fn at(s: u64) -> SimTime {
@@ -608,43 +524,6 @@ mod tests {
         assert_eq!(list.len(), 1);
         assert_eq!(list[0].status, "False");
         assert_eq!(list[0].last_transition_time, Some(time(at(3))));
-    }
-
-    #[test]
-    fn removal_prefers_unscheduled_pending_and_unready_pods() {
-        let pod = |node: &str, phase: &str, ready: bool, created: u64| Pod {
-            metadata: ObjectMeta {
-                creation_timestamp: Some(time(at(created))),
-                ..Default::default()
-            },
-            spec: Some(PodSpec {
-                node_name: (!node.is_empty()).then(|| node.to_owned()),
-                ..Default::default()
-            }),
-            status: Some(PodStatus {
-                phase: Some(phase.into()),
-                conditions: Some(vec![PodCondition {
-                    type_: "Ready".into(),
-                    status: if ready { "True" } else { "False" }.into(),
-                    last_transition_time: Some(time(at(created + 1))),
-                    ..Default::default()
-                }]),
-                ..Default::default()
-            }),
-        };
-        let unscheduled = pod("", "Pending", false, 5);
-        let pending = pod("n", "Pending", false, 5);
-        let unready = pod("n", "Running", false, 5);
-        let ready_new = pod("n", "Running", true, 9);
-        let ready_old = pod("n", "Running", true, 2);
-        let mut pods = [&ready_old, &ready_new, &unready, &pending, &unscheduled];
-        pods.sort_by(|a, b| removal_order(a, b));
-        let order: Vec<*const Pod> = pods.iter().map(|p| *p as *const Pod).collect();
-        let want: Vec<*const Pod> = [&unscheduled, &pending, &unready, &ready_new, &ready_old]
-            .iter()
-            .map(|p| *p as *const Pod)
-            .collect();
-        assert_eq!(order, want);
     }
 
     #[test]
