@@ -10,23 +10,12 @@
 //! docs/performance.md; `c`, `d` and `f` are measured with `/usr/bin/time`
 //! runs of the binary instead.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
+mod common;
+
+use common::{run, scenario};
 use criterion::{criterion_group, criterion_main, Criterion};
-use sim_scenarios::RunOptions;
-
-fn scenario(rel: &str) -> sim_scenarios::Scenario {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel);
-    sim_scenarios::load(&path).unwrap_or_else(|e| panic!("shipped scenario {rel} is invalid: {e}"))
-}
-
-fn run(s: &sim_scenarios::Scenario) -> usize {
-    let result = sim_scenarios::run(s, &RunOptions::default(), &mut std::io::sink())
-        .expect("writing to a sink cannot fail");
-    assert!(result.success(), "the scenario's expectations must hold");
-    result.passed
-}
 
 fn scale(c: &mut Criterion) {
     let mut group = c.benchmark_group("scale");
