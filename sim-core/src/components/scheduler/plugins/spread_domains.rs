@@ -59,11 +59,9 @@ pub(crate) struct DomainTotals {
     seen: u64,
     /// When a cycle last asked for them (a count of requests).
     used: u64,
-    /// Per node slot: its domain (an index into `names`, or `NONE` for an
+    /// Per node slot: its domain (an index into `sums`, or `NONE` for an
     /// emptied slot) and its matching pods.
     by_node: Vec<(u32, i64)>,
-    /// Domain names, by index.
-    names: Vec<String>,
     /// Domain indexes, by name.
     index: BTreeMap<String, u32>,
     /// Matching pods per domain, by index.
@@ -87,8 +85,7 @@ impl DomainTotals {
         if let Some(&d) = self.index.get(name) {
             return d;
         }
-        let d = u32::try_from(self.names.len()).expect("fewer than 2^32 domains");
-        self.names.push(name.to_owned());
+        let d = u32::try_from(self.sums.len()).expect("fewer than 2^32 domains");
         self.index.insert(name.to_owned(), d);
         self.sums.push(0);
         d
