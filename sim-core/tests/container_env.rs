@@ -15,8 +15,8 @@ use sim_core::api::{Kind, ObjectKey};
 use sim_core::apiserver::Request;
 use sim_core::bootstrap::kubeadm_cluster;
 use sim_core::cluster::Cluster;
-use sim_core::components::kubelet::container_env::FsEntry;
-use sim_core::components::kubelet::{ContainerView, ExecError};
+use sim_core::cluster::ExecFailure;
+use sim_core::components::kubelet::{ExecOutput, ExecRequest};
 use sim_core::config::ClusterConfig;
 use sim_core::trace::Trace;
 
@@ -49,13 +49,55 @@ fn pod(c: &mut Cluster, name: &str, container: Value, volumes: Value) {
     );
 }
 
-fn view(c: &Cluster, pod: &str, container: &str) -> Result<ContainerView, ExecError> {
-    let k = c.kubelet("worker-1").expect("the worker's kubelet");
-    k.container_view(&c.config().images, "default", pod, container)
+/// `kubectl exec POD -c CONTAINER -- ARGV`, through the API server.
+fn exec(
+    c: &mut Cluster,
+    pod: &str,
+    container: &str,
+    argv: &[&str],
+) -> Result<ExecOutput, ExecFailure> {
+    c.exec(
+        "test",
+        ExecRequest {
+            namespace: "default".into(),
+            pod: pod.into(),
+            container: container.into(),
+            command: argv.iter().map(|a| (*a).to_owned()).collect(),
+            ..ExecRequest::default()
+        },
+    )
 }
 
-fn env_of(v: &ContainerView) -> Vec<String> {
-    v.env.0.iter().map(|(k, v)| format!("{k}={v}")).collect()
+/// What `env` prints in the container.
+#[derive(Debug)]
+struct View {
+    env: Vec<(String, String)>,
+}
+
+impl View {
+    fn get(&self, k: &str) -> Option<&str> {
+        self.env
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn view(c: &mut Cluster, pod: &str, container: &str) -> Result<View, ExecFailure> {
+    let out = exec(c, pod, container, &["env"])?;
+    assert_eq!(out.status, 0, "{out:?}");
+    Ok(View {
+        env: out
+            .stdout
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+    })
+}
+
+fn env_of(v: &View) -> Vec<String> {
+    v.env.iter().map(|(k, v)| format!("{k}={v}")).collect()
 }
 
 fn events(c: &Cluster, pod: &str) -> Vec<(String, String)> {
@@ -118,7 +160,7 @@ fn env_follows_kubernetes_precedence_and_containerd_order() {
     let p = get_pod(&mut c, "p");
     assert_eq!(p["status"]["phase"], "Running", "{p}");
     let ip = p["status"]["podIP"].as_str().unwrap().to_owned();
-    let v = view(&c, "p", "app").expect("running container");
+    let v = view(&mut c, "p", "app").expect("running container");
     let env = env_of(&v);
     assert_eq!(
         env[..3],
@@ -129,7 +171,7 @@ fn env_follows_kubernetes_precedence_and_containerd_order() {
             "JAVA_HOME=/cm".to_owned(),
         ]
     );
-    let get = |k: &str| v.env.get(k).map(str::to_owned);
+    let get = |k: &str| v.get(k).map(str::to_owned);
     assert_eq!(get("CATALINA_HOME").as_deref(), Some("/usr/local/tomcat"));
     // The later envFrom source wins; env wins over envFrom.
     assert_eq!(get("X").as_deref(), Some("from-s"));
@@ -189,8 +231,8 @@ fn a_missing_config_map_blocks_the_container_until_it_exists() {
         "Error: configmap \"late\" not found".to_owned()
     )));
     assert_eq!(
-        view(&c, "late", "app").unwrap_err().to_string(),
-        "container not found (\"app\")"
+        view(&mut c, "late", "app").unwrap_err().to_string(),
+        "error: unable to upgrade connection: container not found (\"app\")"
     );
 
     // The object without the key: the kubelet's second message.
@@ -216,8 +258,8 @@ fn a_missing_config_map_blocks_the_container_until_it_exists() {
     c.run_until(at(45)).unwrap();
     let p = get_pod(&mut c, "late");
     assert_eq!(p["status"]["phase"], "Running", "{p}");
-    let v = view(&c, "late", "app").expect("running");
-    assert_eq!(v.env.get("F"), Some("on"));
+    let v = view(&mut c, "late", "app").expect("running");
+    assert_eq!(v.get("F"), Some("on"));
 }
 
 #[test]
@@ -244,24 +286,47 @@ fn env_is_kept_from_the_start_while_volume_files_follow_the_config_map() {
                {"name": "scratch", "emptyDir": {}}]),
     );
     c.run_until(at(30)).unwrap();
-    let v = view(&c, "v", "app").expect("running");
-    assert_eq!(v.env.get("MODE"), Some("one"));
-    let file = |v: &ContainerView, path: &str| match v.fs.resolve(path) {
-        Some((_, FsEntry::File { content, mode })) => Some((content.clone(), *mode)),
-        _ => None,
+    let v = view(&mut c, "v", "app").expect("running");
+    assert_eq!(v.get("MODE"), Some("one"));
+    let run = |c: &mut Cluster, argv: &[&str]| {
+        let out = exec(c, "v", "app", argv).expect("exec");
+        (out.stdout, out.stderr, out.status)
     };
     assert_eq!(
-        file(&v, "/etc/config/conf/app.conf"),
-        Some(("a=1\n".into(), 0o644))
+        run(&mut c, &["cat", "/etc/config/conf/app.conf"]).0,
+        "a=1\n"
     );
-    assert_eq!(file(&v, "/etc/config/mode"), None, "items select keys");
-    assert_eq!(file(&v, "/etc/sec/key"), Some(("abc".into(), 0o400)));
-    assert_eq!(v.fs.list("/scratch"), vec![]);
-    let root: Vec<String> = v.fs.list("/").into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        run(&mut c, &["cat", "/etc/config/mode"]),
+        (
+            String::new(),
+            "cat: /etc/config/mode: No such file or directory\n".into(),
+            1
+        ),
+        "items select keys"
+    );
+    assert_eq!(run(&mut c, &["cat", "/etc/sec/key"]).0, "abc");
+    let listing = run(&mut c, &["ls", "-l", "/etc/sec/..data/key"]).0;
+    assert!(
+        listing.starts_with("-r-------- 1 root root 3 "),
+        "{listing}"
+    );
+    assert_eq!(run(&mut c, &["ls", "-A", "/scratch"]).0, "");
+    let root = run(&mut c, &["ls", "/"]).0;
     for d in ["bin", "etc", "scratch", "usr", "var"] {
-        assert!(root.contains(&d.to_owned()), "{root:?}");
+        assert!(root.lines().any(|l| l == d), "{root}");
     }
-    assert_eq!(file(&v, "/etc/hostname").map(|f| f.0), Some("v\n".into()));
+    assert_eq!(run(&mut c, &["cat", "/etc/hostname"]).0, "v\n");
+    // The config volumes are read-only; the emptyDir is not.
+    let (_, err, status) = run(&mut c, &["touch", "/etc/config/new"]);
+    assert_eq!(
+        (err.as_str(), status),
+        (
+            "touch: cannot touch '/etc/config/new': Read-only file system\n",
+            1
+        )
+    );
+    assert_eq!(run(&mut c, &["touch", "/scratch/new"]).2, 0);
 
     let mut cm = ok(c.request(
         "test",
@@ -274,11 +339,20 @@ fn env_is_kept_from_the_start_while_volume_files_follow_the_config_map() {
         Request::Update(Kind::ConfigMap.decode(&cm).unwrap()),
     ));
     c.run_until(at(40)).unwrap();
-    let v = view(&c, "v", "app").expect("running");
-    assert_eq!(v.env.get("MODE"), Some("one"), "env is never updated");
+    let v = view(&mut c, "v", "app").expect("running");
+    assert_eq!(v.get("MODE"), Some("one"), "env is never updated");
     assert_eq!(
-        file(&v, "/etc/config/conf/app.conf").map(|f| f.0),
-        Some("a=2\n".into())
+        exec(&mut c, "v", "app", &["cat", "/etc/config/conf/app.conf"])
+            .expect("exec")
+            .stdout,
+        "a=2\n"
+    );
+    // What the container wrote into its emptyDir stays with the pod.
+    assert_eq!(
+        exec(&mut c, "v", "app", &["ls", "/scratch"])
+            .expect("exec")
+            .stdout,
+        "new\n"
     );
 }
 

@@ -627,6 +627,7 @@ impl Shell<'_> {
             manifests,
             files: files_read,
             edit_patch: None,
+            stdin: None,
         };
         // A running `get -w` streams until the next kubectl command.
         self.flush_watch()?;

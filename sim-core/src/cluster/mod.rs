@@ -29,7 +29,10 @@
 //! that ran them, instead of hanging.
 
 mod census;
+mod exec;
 mod fault_injection;
+
+pub use exec::ExecFailure;
 
 pub use fault_injection::FaultError;
 

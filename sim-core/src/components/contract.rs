@@ -139,6 +139,9 @@ pub trait Component: Any {
     /// The component as `Any`, so that [`crate::cluster::Cluster`]'s typed
     /// accessors can hand it out.
     fn as_any(&self) -> &dyn Any;
+    /// The component as mutable `Any` (the API server's exec proxy reaches
+    /// the kubelet through it).
+    fn as_any_mut(&mut self) -> &mut dyn Any;
 }
 
 /// What a component may do while it handles an event.

@@ -33,4 +33,6 @@ pub struct Prepared {
     /// For `kubectl edit` in a scenario: the change made in the editor, as a
     /// strategic merge patch.
     pub edit_patch: Option<serde_json::Value>,
+    /// For `kubectl exec -i` in a scenario: the standard input typed.
+    pub stdin: Option<String>,
 }

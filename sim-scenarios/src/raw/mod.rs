@@ -163,6 +163,13 @@ pub(crate) struct RawImage {
     /// Files of the image, path → content (a path ending in `/` is a directory).
     #[serde(default)]
     pub files: Option<BTreeMap<String, String>>,
+    /// The image's working directory (an absolute path).
+    #[serde(default)]
+    pub working_dir: Option<String>,
+    /// The image this one is built FROM: its files, environment and working
+    /// directory are the starting point (a built-in image).
+    #[serde(default)]
+    pub from: Option<String>,
     /// Memory the process uses from its start (quantity, `300Mi`).
     #[serde(default)]
     pub memory: Option<String>,
@@ -290,6 +297,10 @@ pub(crate) struct RawStep {
     /// strategic merge patch (a mapping).
     #[serde(default)]
     pub patch: Option<serde_json::Value>,
+    /// With `kubectl: exec -i ...`: what is typed into the command's
+    /// standard input (a session's lines).
+    #[serde(default)]
+    pub input: Option<String>,
     /// Advance virtual time (duration).
     #[serde(default)]
     pub wait: Option<String>,

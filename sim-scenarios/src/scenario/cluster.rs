@@ -7,7 +7,7 @@ use std::path::Path;
 
 use sim_core::api::taints;
 use sim_core::config::network::{Cidr, PodNetwork};
-use sim_core::config::{ClusterConfig, NodeConfig};
+use sim_core::config::{ClusterConfig, ImageProfile, NodeConfig};
 use sim_core::time::SimDuration;
 
 use super::images::image;
@@ -33,8 +33,41 @@ pub(super) fn cluster(raw: &RawCluster, file: &Path) -> Result<ClusterConfig, Sc
             &config.images.default.clone(),
         )?;
     }
+    let builtin = sim_core::config::ImageCatalog::builtin();
     for (name, raw_img) in &raw.images {
-        let base = config.images.lookup(name).clone();
+        let base = match &raw_img.from {
+            // `from: IMAGE`: what the image holds starts from that one.
+            Some(from) => {
+                let known = builtin.profiles.contains_key(from.as_str())
+                    || builtin
+                        .profiles
+                        .contains_key(sim_core::config::image_repository(from));
+                if !known {
+                    return Err(ScenarioError::at(
+                        file,
+                        None,
+                        format!("cluster.images[{name}].from"),
+                        format!(
+                            "{from:?} is not a built-in image; expected one of: {}",
+                            builtin
+                                .profiles
+                                .keys()
+                                .cloned()
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
+                }
+                let parent = builtin.lookup(from);
+                ImageProfile {
+                    env: parent.env.clone(),
+                    files: parent.files.clone(),
+                    workdir: parent.workdir.clone(),
+                    ..config.images.lookup(name).clone()
+                }
+            }
+            None => config.images.lookup(name).clone(),
+        };
         let profile = image(raw_img, file, &format!("cluster.images[{name}]"), &base)?;
         config.images.profiles.insert(name.clone(), profile);
     }

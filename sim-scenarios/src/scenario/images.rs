@@ -62,6 +62,19 @@ pub(super) fn image(
         },
         env: env(raw, file, path, base)?,
         files: files(raw, file, path, base)?,
+        workdir: match &raw.working_dir {
+            None => base.workdir.clone(),
+            Some(d) if d.starts_with('/') => d.clone(),
+            Some(d) => return Err(ScenarioError::at(
+                file,
+                None,
+                format!("{path}.workingDir"),
+                format!(
+                    "{d:?} is not an absolute path; expected a directory such as /usr/local/tomcat"
+                ),
+            )),
+        },
+        tree: Default::default(),
         memory_bytes: match raw.memory.as_deref() {
             None => base.memory_bytes,
             Some(m) => Some(quantity(

@@ -77,5 +77,6 @@ pub(super) fn prepare_kubectl(
         manifests,
         files,
         edit_patch: None,
+        stdin: None,
     })
 }

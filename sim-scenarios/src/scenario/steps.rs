@@ -117,7 +117,7 @@ pub(super) fn step(
     } else if let Some(delete) = &raw.delete {
         delete_action(ctx, &delete.items(), raw.namespace.as_deref(), &here)?
     } else if let Some(k) = &raw.kubectl {
-        kubectl_action(ctx, k, raw.patch.as_ref(), &here)?
+        kubectl_action(ctx, k, raw.patch.as_ref(), raw.input.as_deref(), &here)?
     } else if let Some(w) = &raw.wait {
         Action::Wait(parse_duration(
             w,
@@ -220,6 +220,7 @@ fn apply_action(
             manifests,
             files: Default::default(),
             edit_patch: None,
+            stdin: None,
         }),
     })
 }
@@ -259,10 +260,31 @@ fn kubectl_action(
     ctx: &StepContext<'_>,
     line: &str,
     patch: Option<&serde_json::Value>,
+    input: Option<&str>,
     here: &StepPath<'_>,
 ) -> Result<Action, ScenarioError> {
     let err = |field: &str, msg: String| here.err(field, msg);
     let mut prepared = prepare_kubectl(line, ctx.base, &here.at(".kubectl"), &err, ".kubectl")?;
+    if let Some(text) = input {
+        match &prepared.cli.command {
+            Command::Exec(a) if a.stdin => {}
+            Command::Exec(_) => {
+                return Err(err(".input", "input goes to the command's standard input: add -i (or -it for a terminal) to kubectl exec".into()))
+            }
+            _ => return Err(err(".input", "input goes with `kubectl: exec -i POD -- COMMAND` only".into())),
+        }
+        let lines = text.lines().count();
+        if lines > sim_core::components::kubelet::MAX_INPUT_LINES {
+            return Err(err(
+                ".input",
+                format!(
+                    "{lines} lines of input; an exec step takes at most {}",
+                    sim_core::components::kubelet::MAX_INPUT_LINES
+                ),
+            ));
+        }
+        prepared.stdin = Some(text.to_owned());
+    }
     let is_edit = matches!(prepared.cli.command, Command::Edit(_));
     match (patch, is_edit) {
         (Some(p), true) if p.is_object() => prepared.edit_patch = Some(p.clone()),

@@ -89,6 +89,7 @@ impl Kubelet {
     /// Takes a pod's worker away, with what it held of the admitted requests.
     pub(super) fn remove_worker(&mut self, uid: &str) -> Option<Worker> {
         let w = self.workers.remove(uid)?;
+        self.files.forget_pod(uid);
         if let Some(r) = &w.admitted {
             self.admitted.sub(r);
         }

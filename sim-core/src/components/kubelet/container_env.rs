@@ -1,8 +1,7 @@
 //! What a container sees: the environment the kubelet resolves when it starts
 //! the container (pkg/kubelet/kubelet_pods.go `makeEnvironmentVariables`,
 //! pkg/kubelet/envvars `FromServices`) as containerd merges it with the
-//! image's own `Env`, and the files of its filesystem (image files,
-//! configMap / secret / emptyDir volumes, the files the kubelet mounts).
+//! image's own `Env` (the files are the kubelet's `node_files`).
 //!
 //! Ordering. The kubelet builds the container's variables from Go maps, so a
 //! real cluster shows them in a random order; kubesim fixes one: containerd's
@@ -18,12 +17,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::{
-    ConfigMap, Container, KeyToPath, ObjectFieldSelector, Pod, Secret, Service,
-};
+use k8s_openapi::api::core::v1::{ConfigMap, Container, ObjectFieldSelector, Pod, Secret, Service};
 
 use super::super::WatchEvent;
 use crate::api::{Kind, Object};
+pub use crate::config::image_fs::normalize;
 use crate::config::{ImageProfile, DEFAULT_PATH};
 use crate::etcd::ChangeType;
 
@@ -105,7 +103,7 @@ pub fn secret_value(s: &Secret, key: &str) -> Option<String> {
         .or_else(|| s.string_data.as_ref().and_then(|d| d.get(key).cloned()))
 }
 
-fn config_map_keys(cm: &ConfigMap) -> Vec<String> {
+pub(crate) fn config_map_keys(cm: &ConfigMap) -> Vec<String> {
     let mut keys: Vec<String> = cm.data.iter().flatten().map(|(k, _)| k.clone()).collect();
     keys.extend(cm.binary_data.iter().flatten().map(|(k, _)| k.clone()));
     keys.sort();
@@ -113,7 +111,7 @@ fn config_map_keys(cm: &ConfigMap) -> Vec<String> {
     keys
 }
 
-fn secret_keys(s: &Secret) -> Vec<String> {
+pub(crate) fn secret_keys(s: &Secret) -> Vec<String> {
     let mut keys: Vec<String> = s.data.iter().flatten().map(|(k, _)| k.clone()).collect();
     keys.extend(s.string_data.iter().flatten().map(|(k, _)| k.clone()));
     keys.sort();
@@ -475,267 +473,4 @@ pub fn container_env(image: &ImageProfile, hostname: &str, kubelet: &EnvList) ->
         env.set(k, v.clone());
     }
     env
-}
-
-/// One entry of a container's filesystem.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FsEntry {
-    /// A directory.
-    Dir,
-    /// A regular file with its content and permission bits.
-    File {
-        /// Content.
-        content: String,
-        /// Mode (`0o644`).
-        mode: u32,
-    },
-    /// A symbolic link (configMap and secret volume keys point into `..data`).
-    Link(String),
-}
-
-/// A container's filesystem: absolute paths (no trailing `/`; `/` is the root).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct FsView {
-    /// Every entry by path.
-    pub entries: BTreeMap<String, FsEntry>,
-}
-
-fn join(dir: &str, name: &str) -> String {
-    if dir == "/" {
-        format!("/{name}")
-    } else {
-        format!("{dir}/{name}")
-    }
-}
-
-fn parent(path: &str) -> &str {
-    match path.rfind('/') {
-        Some(0) | None => "/",
-        Some(i) => &path[..i],
-    }
-}
-
-/// Collapses `.`, `..` and repeated slashes of an absolute path.
-pub fn normalize(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for p in path.split('/') {
-        match p {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    format!("/{}", parts.join("/"))
-}
-
-impl FsView {
-    fn mkdir_p(&mut self, path: &str) {
-        let path = normalize(path);
-        let mut cur = String::from("/");
-        self.entries.insert(cur.clone(), FsEntry::Dir);
-        for part in path.split('/').filter(|p| !p.is_empty()) {
-            cur = join(&cur, part);
-            self.entries.entry(cur.clone()).or_insert(FsEntry::Dir);
-        }
-    }
-
-    fn put(&mut self, path: &str, entry: FsEntry) {
-        let path = normalize(path);
-        self.mkdir_p(parent(&path));
-        self.entries.insert(path, entry);
-    }
-
-    /// Replaces everything at and under `path` with an empty directory (a mount).
-    fn mount_empty(&mut self, path: &str) {
-        let path = normalize(path);
-        let under = format!("{}/", path.trim_end_matches('/'));
-        self.entries
-            .retain(|p, _| p != &path && !(p.starts_with(&under) && path != "/"));
-        self.mkdir_p(&path);
-    }
-
-    /// The entry at `path`, following symbolic links (up to 16).
-    pub fn resolve(&self, path: &str) -> Option<(String, &FsEntry)> {
-        let mut todo: Vec<String> = normalize(path)
-            .split('/')
-            .filter(|p| !p.is_empty())
-            .map(str::to_owned)
-            .rev()
-            .collect();
-        let mut cur = String::from("/");
-        let mut hops = 0;
-        while let Some(part) = todo.pop() {
-            let next = join(&cur, &part);
-            match self.entries.get(&next)? {
-                FsEntry::Link(target) => {
-                    hops += 1;
-                    if hops > 16 {
-                        return None;
-                    }
-                    let abs = if target.starts_with('/') {
-                        target.clone()
-                    } else {
-                        join(&cur, target)
-                    };
-                    let rest: Vec<String> = normalize(&abs)
-                        .split('/')
-                        .filter(|p| !p.is_empty())
-                        .map(str::to_owned)
-                        .rev()
-                        .collect();
-                    todo.extend(rest);
-                    cur = String::from("/");
-                }
-                _ => cur = next,
-            }
-        }
-        let entry = self.entries.get(&cur)?;
-        Some((cur, entry))
-    }
-
-    /// The names directly under directory `dir` (sorted).
-    pub fn list(&self, dir: &str) -> Vec<(String, &FsEntry)> {
-        let prefix = if dir == "/" {
-            "/".to_owned()
-        } else {
-            format!("{dir}/")
-        };
-        self.entries
-            .range(prefix.clone()..)
-            .take_while(|(p, _)| p.starts_with(&prefix))
-            .filter(|(p, _)| p.len() > prefix.len() && !p[prefix.len()..].contains('/'))
-            .map(|(p, e)| (p[prefix.len()..].to_owned(), e))
-            .collect()
-    }
-}
-
-fn key_files(
-    keys: Vec<String>,
-    items: Option<&Vec<KeyToPath>>,
-    default_mode: Option<i32>,
-    value: &dyn Fn(&str) -> Option<String>,
-) -> Vec<(String, String, u32)> {
-    let mode = |m: Option<i32>| u32::try_from(m.or(default_mode).unwrap_or(0o644)).unwrap_or(0o644);
-    match items {
-        Some(items) if !items.is_empty() => items
-            .iter()
-            .filter_map(|i| value(&i.key).map(|v| (i.path.clone(), v, mode(i.mode))))
-            .collect(),
-        _ => keys
-            .into_iter()
-            .filter_map(|k| value(&k).map(|v| (k, v, mode(None))))
-            .collect(),
-    }
-}
-
-/// The filesystem of `container`: the image's files, the files the kubelet
-/// mounts (`/etc/hostname`, `/etc/hosts`, `/etc/resolv.conf`) and the volumes
-/// at their mount paths, with ConfigMap and Secret contents from `cache`.
-pub fn container_fs(
-    container: &Container,
-    ctx: &PodContext<'_>,
-    image: &ImageProfile,
-    cache: &ConfigCache,
-) -> FsView {
-    let mut fs = FsView::default();
-    fs.mkdir_p("/");
-    for (path, content) in &image.files {
-        if path.ends_with('/') {
-            fs.mkdir_p(path);
-        } else {
-            fs.put(
-                path,
-                FsEntry::File {
-                    content: content.clone(),
-                    mode: 0o644,
-                },
-            );
-        }
-    }
-    // Mount points runc creates in every container.
-    for d in ["/dev", "/proc", "/sys"] {
-        fs.mkdir_p(d);
-    }
-    let pod = ctx.pod;
-    let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
-    let hostname = pod_hostname(pod, ctx.node_name);
-    let file = |content: String| FsEntry::File {
-        content,
-        mode: 0o644,
-    };
-    fs.put("/etc/hostname", file(format!("{hostname}\n")));
-    let host_network = pod
-        .spec
-        .as_ref()
-        .and_then(|s| s.host_network)
-        .unwrap_or(false);
-    if !host_network {
-        fs.put(
-            "/etc/hosts",
-            file(format!(
-                "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n{}\t{hostname}\n",
-                ctx.pod_ip
-            )),
-        );
-        fs.put(
-            "/etc/resolv.conf",
-            file(format!(
-                "search {ns}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n"
-            )),
-        );
-    }
-    let volumes = pod
-        .spec
-        .as_ref()
-        .and_then(|s| s.volumes.clone())
-        .unwrap_or_default();
-    for m in container.volume_mounts.iter().flatten() {
-        let Some(v) = volumes.iter().find(|v| v.name == m.name) else {
-            continue;
-        };
-        let files = if let Some(c) = &v.config_map {
-            cache
-                .config_map(ns, &c.name)
-                .map(|cm| {
-                    key_files(
-                        config_map_keys(cm),
-                        c.items.as_ref(),
-                        c.default_mode,
-                        &|k| config_map_value(cm, k),
-                    )
-                })
-                .unwrap_or_default()
-        } else if let Some(s) = &v.secret {
-            let name = s.secret_name.clone().unwrap_or_default();
-            cache
-                .secret(ns, &name)
-                .map(|sec| {
-                    key_files(secret_keys(sec), s.items.as_ref(), s.default_mode, &|k| {
-                        secret_value(sec, k)
-                    })
-                })
-                .unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        let mount = normalize(&m.mount_path);
-        fs.mount_empty(&mount);
-        let atomic = v.config_map.is_some() || v.secret.is_some();
-        if atomic {
-            fs.mkdir_p(&join(&mount, "..data"));
-        }
-        for (path, content, mode) in files {
-            let path = normalize(&path);
-            let rel = path.trim_start_matches('/');
-            fs.put(
-                &join(&join(&mount, "..data"), rel),
-                FsEntry::File { content, mode },
-            );
-            let top = rel.split('/').next().unwrap_or(rel);
-            fs.put(&join(&mount, top), FsEntry::Link(format!("..data/{top}")));
-        }
-    }
-    fs
 }

@@ -23,7 +23,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-pub use super::container_env::{normalize, FsEntry};
+use crate::config::image_fs::{join, parent};
+pub use crate::config::image_fs::{normalize, FsEntry, ImageTree};
 
 /// The largest file a container may write.
 pub const MAX_FILE_BYTES: usize = 1 << 20;
@@ -70,31 +71,6 @@ pub enum FsError {
     /// `EINVAL`: moving a directory into itself.
     #[error("Invalid argument")]
     Invalid,
-}
-
-/// An image's files: an immutable tree, shared by its containers.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ImageTree {
-    entries: BTreeMap<String, FsEntry>,
-}
-
-impl ImageTree {
-    /// A tree of these entries (paths normalized); every ancestor of an
-    /// entry becomes a directory, and `/` always is one.
-    pub fn new(entries: impl IntoIterator<Item = (String, FsEntry)>) -> Self {
-        let mut tree = Tree::default();
-        for (path, entry) in entries {
-            tree.insert_with_parents(&normalize(&path), entry);
-        }
-        Self {
-            entries: tree.entries,
-        }
-    }
-
-    /// The entry at a normalized path (links not followed).
-    pub fn get(&self, path: &str) -> Option<&FsEntry> {
-        self.entries.get(path)
-    }
 }
 
 /// A plain tree of entries by normalized path: a volume's content.
@@ -189,6 +165,37 @@ impl VolumeStore {
         id
     }
 
+    /// Replaces a volume's content (a configMap volume after its
+    /// ConfigMap changed).
+    pub fn replace(&mut self, id: VolumeId, entries: impl IntoIterator<Item = (String, FsEntry)>) {
+        let mut tree = Tree::default();
+        for (path, entry) in entries {
+            tree.insert_with_parents(&normalize(&path), entry);
+        }
+        self.trees.insert(id, tree);
+    }
+
+    /// Makes directory `path` and its ancestors in volume `id` where missing
+    /// (an entry of another kind in the way is left alone).
+    pub fn mkdir_p(&mut self, id: VolumeId, path: &str) {
+        let Some(tree) = self.trees.get_mut(&id) else {
+            return;
+        };
+        let path = normalize(path);
+        let mut at = "/".to_owned();
+        for part in path.split('/').filter(|p| !p.is_empty()) {
+            at = join(&at, part);
+            if tree.get(&at).is_none() {
+                tree.put(&at, FsEntry::Dir);
+            }
+        }
+    }
+
+    /// Bytes of file content every volume holds.
+    pub fn bytes(&self) -> usize {
+        self.trees.values().map(Tree::bytes).sum()
+    }
+
     /// Removes a volume (an emptyDir when its pod goes).
     pub fn remove(&mut self, id: VolumeId) {
         self.trees.remove(&id);
@@ -269,21 +276,6 @@ pub fn absolute(cwd: &str, path: &str) -> String {
     }
 }
 
-fn parent(path: &str) -> &str {
-    match path.rfind('/') {
-        Some(0) | None => "/",
-        Some(i) => &path[..i],
-    }
-}
-
-fn join(dir: &str, name: &str) -> String {
-    if dir == "/" {
-        format!("/{name}")
-    } else {
-        format!("{dir}/{name}")
-    }
-}
-
 /// `path` is `dir` or below it.
 fn within(path: &str, dir: &str) -> bool {
     dir == "/"
@@ -304,8 +296,8 @@ fn rebase(path: &str, dir: &str, base: &str) -> String {
 }
 
 impl ContainerFs {
-    /// A fresh instance of `image` with these mounts.
-    pub fn new(image: Arc<ImageTree>, mut mounts: Vec<Mount>) -> Self {
+    /// A fresh instance of `image` with these mounts of volumes in `vols`.
+    pub fn new(image: Arc<ImageTree>, mut mounts: Vec<Mount>, vols: &VolumeStore) -> Self {
         for m in &mut mounts {
             m.path = normalize(&m.path);
             m.sub_path = normalize(&m.sub_path);
@@ -318,9 +310,14 @@ impl ContainerFs {
             mounts,
         };
         // The runtime makes the mount points (and what leads to them) in the
-        // container's layer when the image lacks them.
-        let points: Vec<String> = fs.mounts.iter().map(|m| m.path.clone()).collect();
-        for point in points {
+        // container's layer when the image lacks them: a directory, or an
+        // empty file where a file is mounted.
+        let points: Vec<(String, bool)> = fs
+            .mounts
+            .iter()
+            .map(|m| (m.path.clone(), fs.mount_kind(vols, m) == Kind::File))
+            .collect();
+        for (point, is_file) in points {
             let mut missing = Vec::new();
             let mut at = point.as_str();
             while at != "/" {
@@ -330,16 +327,32 @@ impl ContainerFs {
                 at = parent(at);
             }
             for dir in missing.into_iter().rev() {
+                let entry = if is_file && dir == point {
+                    FsEntry::File {
+                        content: String::new(),
+                        mode: 0o644,
+                    }
+                } else {
+                    FsEntry::Dir
+                };
                 fs.upper.insert(
                     dir,
                     Upper::Entry {
-                        entry: FsEntry::Dir,
+                        entry,
                         opaque: false,
                     },
                 );
             }
         }
         fs
+    }
+
+    /// What a mount shows at its mount point: its volume's entry at its
+    /// `subPath` (a directory when that is missing).
+    fn mount_kind(&self, vols: &VolumeStore, m: &Mount) -> Kind {
+        vols.tree(m.volume)
+            .and_then(|t| t.get(&m.sub_path))
+            .map_or(Kind::Dir, kind_of)
     }
 
     /// Bytes of file content the writable layer holds.
@@ -446,6 +459,12 @@ impl ContainerFs {
         }
     }
 
+    /// The entry at `path` itself (a link is a link), for `ls -l`.
+    pub fn lentry(&self, vols: &VolumeStore, path: &str) -> Result<FsEntry, FsError> {
+        let p = self.resolve(vols, path, false)?;
+        self.entry(vols, &p).ok_or(FsError::NotFound)
+    }
+
     /// What is at `path` (links followed), as `stat` sees it.
     pub fn stat(&self, vols: &VolumeStore, path: &str) -> Result<Kind, FsError> {
         let p = self.resolve(vols, path, true)?;
@@ -510,7 +529,10 @@ impl ContainerFs {
         }
         for m in &self.mounts {
             if m.path != "/" && parent(&m.path) == dir {
-                out.insert(m.path[prefix_len(&dir)..].to_owned(), Kind::Dir);
+                out.insert(
+                    m.path[prefix_len(&dir)..].to_owned(),
+                    self.mount_kind(vols, m),
+                );
             }
         }
         Ok(out.into_iter().collect())

@@ -1,54 +1,16 @@
-//! What `kubectl exec` sees of a running container: its environment
-//! (resolved by the kubelet at the container's start, `kubelet_pods.go`
-//! makeEnvironmentVariables), its filesystem (image files and volume
-//! mounts), and the files its command named when it started.
+//! What the kubelet looks up about a pod's containers: the environment a
+//! container starts with (`kubelet_pods.go` makeEnvironmentVariables), the
+//! files its command names (read when it starts), its waiting reason.
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::Pod;
 
-use super::container_env::{self, ContainerConfigError, EnvList, FsEntry, FsView, PodContext};
+use super::container_env::{self, ContainerConfigError, EnvList, PodContext};
 use super::pod_worker::CState;
 use super::Kubelet;
 use crate::components::Ctx;
-use crate::config::{ImageCatalog, ImageProfile};
-use crate::time::SimTime;
-
-/// What a running container looks like from inside (for `kubectl exec`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ContainerView {
-    /// The process environment, as resolved when the container started.
-    pub env: EnvList,
-    /// The container's `command` (empty: the image's entrypoint).
-    pub command: Vec<String>,
-    /// The container's `args` (empty with no `command`: the image's cmd).
-    pub args: Vec<String>,
-    /// The files its command and args name by absolute path, as they were
-    /// when it started (what its process read then).
-    pub files_at_start: BTreeMap<String, String>,
-    /// The filesystem.
-    pub fs: FsView,
-    /// The hostname.
-    pub hostname: String,
-    /// The image reference.
-    pub image: String,
-    /// When the container started.
-    pub started_at: SimTime,
-}
-
-/// The kubelet's answer to an exec request it cannot serve.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ExecError {
-    /// The pod does not run on this node (any more).
-    #[error("pod does not exist")]
-    PodDoesNotExist,
-    /// No running container of that name.
-    #[error("container not found (\"{container}\")")]
-    ContainerNotFound {
-        /// The container asked for.
-        container: String,
-    },
-}
+use crate::config::ImageProfile;
 
 impl Kubelet {
     /// The environment of container `idx` of pod `uid` as the runtime would
@@ -83,7 +45,7 @@ impl Kubelet {
     /// absolute path, with their content in the container's filesystem now
     /// (called when the container starts: what its process reads then).
     pub(super) fn files_named_by_command(
-        &self,
+        &mut self,
         uid: &str,
         idx: usize,
         profile: &ImageProfile,
@@ -114,60 +76,16 @@ impl Kubelet {
             host_ip: &self.host_ip,
             node_name: &self.node_name,
         };
-        let fs = container_env::container_fs(spec, &pctx, profile, &self.cache);
+        let key = (uid.to_owned(), idx);
+        let (fs, vols) =
+            self.files
+                .container(&key, || profile.image_tree(), spec, &pctx, &self.cache);
         for p in paths {
-            if let Some((_, FsEntry::File { content, .. })) = fs.resolve(p) {
-                files.insert(container_env::normalize(p), content.clone());
+            if let Ok(content) = fs.read(vols, p) {
+                files.insert(container_env::normalize(p), content);
             }
         }
         files
-    }
-
-    /// What `kubectl exec` reaches through the API server: a running
-    /// container's environment (resolved at its start) and filesystem, or the
-    /// kubelet's error (`pod does not exist`, `container not found ("x")`).
-    pub fn container_view(
-        &self,
-        images: &ImageCatalog,
-        namespace: &str,
-        pod: &str,
-        container: &str,
-    ) -> Result<ContainerView, ExecError> {
-        let w = self
-            .workers
-            .values()
-            .find(|w| w.pod.namespace() == namespace && w.pod.name() == pod && !w.delete_sent)
-            .ok_or(ExecError::PodDoesNotExist)?;
-        let not_found = || ExecError::ContainerNotFound {
-            container: container.to_owned(),
-        };
-        let c = w
-            .ctrs
-            .iter()
-            .find(|c| c.name == container && c.is_running())
-            .ok_or_else(not_found)?;
-        let p = w.pod.as_pod().ok_or_else(not_found)?;
-        let spec = find_container(p, container).ok_or_else(not_found)?;
-        let pctx = PodContext {
-            pod: p,
-            pod_ip: w.ip.as_deref().unwrap_or(&self.host_ip),
-            host_ip: &self.host_ip,
-            node_name: &self.node_name,
-        };
-        let profile = images.lookup(&c.image);
-        Ok(ContainerView {
-            env: c.env.clone().unwrap_or_default(),
-            command: spec.command.clone().unwrap_or_default(),
-            args: spec.args.clone().unwrap_or_default(),
-            files_at_start: c.files_at_start.clone(),
-            fs: container_env::container_fs(spec, &pctx, profile, &self.cache),
-            hostname: container_env::pod_hostname(p, &self.node_name),
-            image: c.image.clone(),
-            started_at: match c.state {
-                CState::Running { started_at } => started_at,
-                _ => SimTime::ZERO,
-            },
-        })
     }
 
     /// The waiting reason and message of a container of a pod this kubelet runs.

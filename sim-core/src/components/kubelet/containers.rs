@@ -143,6 +143,8 @@ impl Kubelet {
         };
         let profile = ctx.config().images.lookup(&image).clone();
         let now = ctx.now();
+        // A new instance: a fresh layer from the image, an empty keyspace.
+        self.files.container_started(&(uid.to_owned(), idx));
         let files = self.files_named_by_command(uid, idx, &profile);
         let Some(w) = self.workers.get_mut(uid) else {
             return;
@@ -153,6 +155,7 @@ impl Kubelet {
         }
         c.state = CState::Running { started_at: now };
         c.files_at_start = files;
+        c.redis_data.clear();
         c.started_once = true;
         c.ready = c.probed_ready();
         let name = c.name.clone();

@@ -17,12 +17,15 @@ pub mod container_env;
 pub mod container_fs;
 mod container_view;
 mod containers;
+mod exec;
 mod images;
+mod node_files;
 mod node_status;
 mod pod_sync;
 pub(crate) mod pod_worker;
 mod probe_workers;
 pub(crate) mod prober;
+pub mod redis;
 pub(crate) mod registry;
 mod restart;
 pub(crate) mod runtime;
@@ -31,7 +34,7 @@ pub mod shell_grammar;
 pub mod shell_tools;
 mod status_manager;
 
-pub use container_view::{ContainerView, ExecError};
+pub use exec::{ExecError, ExecOutput, ExecRequest, MAX_INPUT_LINES};
 
 use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet};
@@ -165,6 +168,8 @@ pub struct Kubelet {
     to_revive: BTreeSet<String>,
     /// Pods this kubelet rejected at admission.
     rejected: BTreeSet<String>,
+    /// The node's files: its own disk, pod volumes, container layers.
+    files: node_files::NodeFiles,
 }
 
 impl Kubelet {
@@ -203,12 +208,18 @@ impl Kubelet {
             resync_seen: None,
             to_revive: BTreeSet::new(),
             rejected: BTreeSet::new(),
+            files: node_files::NodeFiles::default(),
         }
     }
 
     /// The node's InternalIP.
     pub fn host_ip(&self) -> &str {
         &self.host_ip
+    }
+
+    /// Bytes of file content the node's volumes and container layers hold.
+    pub fn files_bytes(&self) -> usize {
+        self.files.bytes()
     }
 
     /// The node's pod CIDR (`spec.podCIDR`).
@@ -336,6 +347,10 @@ impl Component for Kubelet {
     }
 
     fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
         self
     }
 }

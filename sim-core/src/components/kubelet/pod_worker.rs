@@ -88,6 +88,8 @@ pub(crate) struct Ctr {
     pub files_at_start: BTreeMap<String, String>,
     /// The probe workers of the container.
     pub probes: Vec<ProbeState>,
+    /// The keyspace of the redis-server it runs (empty for other programs).
+    pub redis_data: BTreeMap<String, String>,
 }
 
 impl Ctr {
@@ -119,6 +121,7 @@ impl Ctr {
             env: None,
             files_at_start: BTreeMap::new(),
             probes: Vec::new(),
+            redis_data: BTreeMap::new(),
         }
     }
 

@@ -93,6 +93,7 @@ impl Kubelet {
         self.cache = ConfigCache::default();
         if crashed {
             self.workers.clear();
+            self.files.power_loss();
             self.admitted = Resources::default();
             self.pod_ips.clear();
             self.boot_id.clear();

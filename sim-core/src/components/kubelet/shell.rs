@@ -7,8 +7,8 @@
 //! by [`shell_tools`] with GNU coreutils' output and messages. A program
 //! the image does not have is dash's `sh: 1: NAME: not found`, exit 127.
 //!
-//! Not yet wired into `kubectl exec` (the runtime will hold a shell per exec
-//! session). Output is bounded ([`MAX_OUTPUT_BYTES`]).
+//! `kubectl exec` runs it (or one program directly) in the container through
+//! [`super::Kubelet::exec`]. Output is bounded ([`MAX_OUTPUT_BYTES`]).
 //!
 //! [`shell_grammar`]: super::shell_grammar
 //! [`container_fs`]: super::container_fs
@@ -17,8 +17,11 @@
 use std::collections::BTreeMap;
 
 use super::container_fs::{self, normalize, ContainerFs, FsError, Kind, VolumeStore};
+use super::redis;
 use super::shell_grammar::{self, Command, Connector, Pipeline, RedirectOp, Word};
 use super::shell_tools;
+use crate::config::image_fs::program_package;
+use crate::time::SimTime;
 
 /// The most output (stdout and stderr together) one line may produce.
 pub const MAX_OUTPUT_BYTES: usize = 1 << 20;
@@ -39,12 +42,54 @@ pub struct Output {
     pub exited: bool,
 }
 
-/// The filesystem a shell works on.
+/// The machine a shell works on: the container's files, its terminal,
+/// the clock and the servers its pod runs on localhost.
 pub struct Files<'a> {
     /// The container's filesystem.
     pub fs: &'a mut ContainerFs,
     /// The node's volumes.
     pub vols: &'a mut VolumeStore,
+    /// Standard output is a terminal (`kubectl exec -t`).
+    pub tty: bool,
+    /// The virtual clock.
+    pub clock: Clock,
+    /// The pod's redis-server on 127.0.0.1:6379, when one runs.
+    pub redis: Option<redis::Server>,
+}
+
+impl<'a> Files<'a> {
+    /// A container's files with no terminal, at time zero, no servers.
+    pub fn new(fs: &'a mut ContainerFs, vols: &'a mut VolumeStore) -> Self {
+        Self {
+            fs,
+            vols,
+            tty: false,
+            clock: Clock::default(),
+            redis: None,
+        }
+    }
+}
+
+/// What `date` and `ls -l` read: the virtual time now, and when the
+/// container started (the time the image's files show).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Clock {
+    /// Now.
+    pub now: SimTime,
+    /// The container's start.
+    pub started_at: SimTime,
+}
+
+/// Which shell runs: its messages and prompt differ.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Dialect {
+    /// Debian's `/bin/sh` (dash): `sh: 1: foo: not found`, prompt `# `.
+    #[default]
+    Dash,
+    /// bash: `bash: foo: command not found`, prompt `root@HOST:DIR# `.
+    Bash,
+    /// BusyBox ash: `sh: foo: not found`, prompt `DIR # `.
+    Ash,
 }
 
 /// A shell session: its working directory, variables and last status.
@@ -59,6 +104,12 @@ pub struct Shell {
     pub status: i32,
     /// The hostname (`hostname`).
     pub hostname: String,
+    /// The variables' names in environment order (`env` prints them so).
+    pub order: Vec<String>,
+    /// The shell that runs.
+    pub dialect: Dialect,
+    /// Lines run (`$LINENO` of dash's messages in a session).
+    lines: u32,
 }
 
 /// What one command produced.
@@ -97,12 +148,72 @@ enum Sink {
 impl Shell {
     /// A session in `cwd` with the container's environment.
     pub fn new(cwd: &str, env: impl IntoIterator<Item = (String, String)>, hostname: &str) -> Self {
+        let env: Vec<(String, String)> = env.into_iter().collect();
+        let mut order = Vec::new();
+        for (k, _) in &env {
+            if !order.contains(k) {
+                order.push(k.clone());
+            }
+        }
         Self {
             cwd: normalize(cwd),
             vars: env.into_iter().collect(),
             status: 0,
             hostname: hostname.to_owned(),
+            order,
+            dialect: Dialect::Dash,
+            lines: 0,
         }
+    }
+
+    /// The prompt of an interactive session on a terminal.
+    pub fn prompt(&self) -> String {
+        match self.dialect {
+            Dialect::Dash => "# ".to_owned(),
+            Dialect::Bash => format!("root@{}:{}# ", self.hostname, self.cwd),
+            Dialect::Ash => format!("{} # ", self.cwd),
+        }
+    }
+
+    /// What starts the shell's messages (`sh: 1: `).
+    fn prefix(&self) -> String {
+        match self.dialect {
+            Dialect::Dash => format!("sh: {}: ", self.lines.max(1)),
+            Dialect::Bash => format!("bash: line {}: ", self.lines.max(1)),
+            Dialect::Ash => "sh: ".to_owned(),
+        }
+    }
+
+    /// The shell's message for a program it cannot find, and its status.
+    fn not_found(&self, name: &str) -> String {
+        match self.dialect {
+            Dialect::Dash => format!("sh: {}: {name}: not found\n", self.lines.max(1)),
+            Dialect::Bash => format!("bash: {name}: command not found\n"),
+            Dialect::Ash => format!("sh: {name}: not found\n"),
+        }
+    }
+
+    /// Runs a program as the runtime starts it (`kubectl exec POD -- PROG
+    /// ARGS`): `program` is its path, found by the caller.
+    pub fn run_program(
+        &mut self,
+        program: &str,
+        args: &[String],
+        stdin: &str,
+        files: &mut Files<'_>,
+    ) -> Output {
+        let mut out = Output::default();
+        let run = self.tool(program, program, args, stdin, files);
+        out.stdout = run.stdout;
+        out.stderr = run.stderr;
+        out.status = run.status;
+        out
+    }
+
+    /// The file a program name runs: a path, or the first `PATH` directory
+    /// holding a file of that name (what `execvp` finds).
+    pub fn which(&self, name: &str, files: &Files<'_>) -> Option<String> {
+        self.find_program(name, files)
     }
 
     /// A path as the session means it (relative to its working directory).
@@ -112,11 +223,12 @@ impl Shell {
 
     /// Runs one line.
     pub fn run_line(&mut self, line: &str, files: &mut Files<'_>) -> Output {
+        self.lines += 1;
         let mut out = Output::default();
         let script = match shell_grammar::parse(line) {
             Ok(s) => s,
             Err(e) => {
-                out.stderr = format!("sh: 1: {e}\n");
+                out.stderr = format!("sh: {}: {e}\n", self.lines);
                 self.status = 2;
                 out.status = 2;
                 return out;
@@ -208,7 +320,8 @@ impl Shell {
                         Err(_) => {
                             return Run::fail(
                                 format!(
-                                    "sh: 1: cannot open {}: No such file\n",
+                                    "{}cannot open {}: No such file\n",
+                                    self.prefix(),
                                     word_text(self, w)
                                 ),
                                 2,
@@ -225,7 +338,11 @@ impl Shell {
                     let created = files.fs.write(files.vols, &path, "", append);
                     if let Err(e) = created {
                         return Run::fail(
-                            format!("sh: 1: cannot create {shown}: {}\n", create_error(e)),
+                            format!(
+                                "{}cannot create {shown}: {}\n",
+                                self.prefix(),
+                                create_error(e)
+                            ),
                             2,
                         );
                     }
@@ -240,7 +357,10 @@ impl Shell {
                         1 => stdout.clone(),
                         2 => stderr.clone(),
                         _ => {
-                            return Run::fail(format!("sh: 1: {target}: Bad file descriptor\n"), 2)
+                            return Run::fail(
+                                format!("{}{target}: Bad file descriptor\n", self.prefix()),
+                                2,
+                            )
                         }
                     };
                     match r.fd {
@@ -280,9 +400,11 @@ impl Shell {
                 Sink::Stderr => shown.stderr.push_str(&text),
                 Sink::File { path, append } => {
                     if let Err(e) = files.fs.write(files.vols, path, &text, *append) {
-                        shown
-                            .stderr
-                            .push_str(&format!("sh: 1: write error: {}\n", create_error(e)));
+                        shown.stderr.push_str(&format!(
+                            "{}write error: {}\n",
+                            self.prefix(),
+                            create_error(e)
+                        ));
                         shown.status = 2;
                     }
                 }
@@ -303,7 +425,7 @@ impl Shell {
             ":" | "true" => return Run::ok(String::new()),
             "false" => return Run::fail(String::new(), 1),
             "pwd" => return Run::ok(format!("{}\n", self.cwd)),
-            "echo" => return Run::ok(echo(args)),
+            "echo" => return Run::ok(echo_text(args)),
             "exit" => {
                 out.exited = true;
                 let code = args
@@ -319,6 +441,9 @@ impl Shell {
             "export" => {
                 for a in args {
                     if let Some((k, v)) = a.split_once('=') {
+                        if !self.vars.contains_key(k) {
+                            self.order.push(k.to_owned());
+                        }
                         self.vars.insert(k.to_owned(), v.to_owned());
                     }
                 }
@@ -328,16 +453,39 @@ impl Shell {
             _ => {}
         }
         let Some(program) = self.find_program(name, files) else {
-            return Run::fail(format!("sh: 1: {name}: not found\n"), 127);
+            return Run::fail(self.not_found(name), 127);
         };
+        self.tool(&program, name, args, stdin, files)
+    }
+
+    /// Runs the program at path `program` (typed as `name`).
+    fn tool(
+        &mut self,
+        program: &str,
+        name: &str,
+        args: &[String],
+        stdin: &str,
+        files: &mut Files<'_>,
+    ) -> Run {
         let base = program.rsplit('/').next().unwrap_or(name);
+        let package = files
+            .fs
+            .read(files.vols, program)
+            .ok()
+            .and_then(|c| program_package(&c).map(str::to_owned))
+            .unwrap_or_default();
         let mut ctx = shell_tools::ToolCtx {
             cwd: &self.cwd,
             vars: &self.vars,
+            order: &self.order,
             hostname: &self.hostname,
             fs: files.fs,
             vols: files.vols,
             stdin,
+            tty: files.tty,
+            clock: files.clock,
+            redis: files.redis.as_mut(),
+            busybox: package == "busybox",
         };
         match shell_tools::run(base, args, &mut ctx) {
             Some((stdout, stderr, status)) => Run {
@@ -346,7 +494,10 @@ impl Shell {
                 status,
             },
             None => Run::fail(
-                format!("sh: 1: {name}: in the image, but kubesim does not model it\n"),
+                format!(
+                    "{}{name}: in the image, but kubesim does not model it\n",
+                    self.prefix()
+                ),
                 126,
             ),
         }
@@ -368,7 +519,7 @@ impl Shell {
                 self.vars.insert("PWD".to_owned(), path);
                 Run::ok(String::new())
             }
-            _ => Run::fail(format!("sh: 1: cd: can't cd to {target}\n"), 2),
+            _ => Run::fail(format!("{}cd: can't cd to {target}\n", self.prefix()), 2),
         }
     }
 
@@ -400,7 +551,7 @@ fn create_error(e: FsError) -> String {
 }
 
 /// dash's `echo`: `-n`, and the backslash escapes of XSI.
-fn echo(args: &[String]) -> String {
+pub(super) fn echo_text(args: &[String]) -> String {
     let (newline, args) = match args.first().map(String::as_str) {
         Some("-n") => (false, &args[1..]),
         _ => (true, args),

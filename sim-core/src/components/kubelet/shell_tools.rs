@@ -12,7 +12,11 @@
 
 use std::collections::BTreeMap;
 
-use super::container_fs::{absolute, ContainerFs, FsError, Kind, VolumeStore};
+use super::container_fs::{absolute, ContainerFs, FsEntry, FsError, Kind, VolumeStore};
+use super::redis;
+use super::shell::Clock;
+use crate::api::meta::timestamp;
+use crate::config::image_fs::{join, parent};
 
 /// What a tool sees: its session's working directory, variables and
 /// hostname, the container's files and its standard input.
@@ -21,6 +25,8 @@ pub struct ToolCtx<'s> {
     pub cwd: &'s str,
     /// The variables (the environment).
     pub vars: &'s BTreeMap<String, String>,
+    /// Their names in environment order.
+    pub order: &'s [String],
     /// The hostname.
     pub hostname: &'s str,
     /// The container's filesystem.
@@ -29,6 +35,14 @@ pub struct ToolCtx<'s> {
     pub vols: &'s mut VolumeStore,
     /// Standard input.
     pub stdin: &'s str,
+    /// Standard output is a terminal.
+    pub tty: bool,
+    /// The virtual clock.
+    pub clock: Clock,
+    /// The pod's redis-server, when one runs.
+    pub redis: Option<&'s mut redis::Server>,
+    /// The program is a BusyBox applet (its messages differ from GNU's).
+    pub busybox: bool,
 }
 
 impl ToolCtx<'_> {
@@ -59,6 +73,22 @@ pub fn run(name: &str, args: &[String], ctx: &mut ToolCtx<'_>) -> Option<Done> {
         "hostname" => (format!("{}\n", ctx.hostname), String::new(), 0),
         "env" | "printenv" => env(name, args, ctx),
         "sleep" => (String::new(), String::new(), 0),
+        "echo" => (super::shell::echo_text(args), String::new(), 0),
+        "pwd" => (format!("{}\n", ctx.cwd), String::new(), 0),
+        "true" => (String::new(), String::new(), 0),
+        "false" => (String::new(), String::new(), 1),
+        "id" => (
+            "uid=0(root) gid=0(root) groups=0(root)\n".to_owned(),
+            String::new(),
+            0,
+        ),
+        "whoami" => ("root\n".to_owned(), String::new(), 0),
+        "uname" => uname(args, ctx),
+        "date" => date(ctx),
+        "redis-cli" => {
+            let stdin = ctx.stdin;
+            redis::cli(args, ctx.tty, stdin, ctx.redis.as_deref_mut())
+        }
         _ => return None,
     })
 }
@@ -108,16 +138,19 @@ fn cat(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
 
 fn ls(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
     let (f, mut ops) = flags(args);
-    // Long listings and the other options are not modelled yet: say so
-    // rather than print a short listing as if it were one.
-    if let Some(c) = f.chars().find(|c| !matches!(c, 'a' | '1' | 'd')) {
+    if let Some(c) = f
+        .chars()
+        .find(|c| !matches!(c, 'a' | 'A' | '1' | 'd' | 'l'))
+    {
         return (
             String::new(),
-            format!("ls: option -{c} is not modelled by kubesim (-a, -1 and -d are)\n"),
+            format!("ls: option -{c} is not modelled by kubesim (-a, -A, -1, -d and -l are)\n"),
             2,
         );
     }
     let all = f.contains('a');
+    let almost_all = f.contains('A');
+    let long = f.contains('l');
     let dir_itself = f.contains('d');
     if ops.is_empty() {
         ops.push(".");
@@ -128,20 +161,37 @@ fn ls(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
     let mut dirs: Vec<&str> = Vec::new();
     for op in &ops {
         let abs = ctx.absolute(op);
+        // `ls -l LINK` shows the link; a link to a directory is listed
+        // through without -l.
+        let is_link = matches!(ctx.fs.lstat(ctx.vols, &abs), Ok(Kind::Link));
         match ctx.fs.stat(ctx.vols, &abs) {
-            Ok(Kind::Dir) if !dir_itself => dirs.push(op),
+            Ok(Kind::Dir) if !(dir_itself || long && is_link) => dirs.push(op),
             Ok(_) => plain.push(op),
             Err(e) => {
-                err.push_str(&format!("ls: cannot access '{op}': {e}\n"));
-                status = 2;
+                if ctx.busybox {
+                    err.push_str(&format!("ls: {op}: {e}\n"));
+                    status = 1;
+                } else {
+                    err.push_str(&format!("ls: cannot access '{op}': {e}\n"));
+                    status = 2;
+                }
             }
         }
     }
     plain.sort_unstable();
+    let mut rows: Vec<Vec<String>> = Vec::new();
     for p in &plain {
-        out.push_str(p);
-        out.push('\n');
+        if long {
+            let abs = ctx.absolute(p);
+            if let Ok(e) = ctx.fs.lentry(ctx.vols, &abs) {
+                rows.push(long_row(ctx, &abs, &e, p));
+            }
+        } else {
+            out.push_str(p);
+            out.push('\n');
+        }
     }
+    out.push_str(&aligned(&rows));
     dirs.sort_unstable();
     for (i, d) in dirs.iter().enumerate() {
         if several {
@@ -151,13 +201,40 @@ fn ls(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
             out.push_str(&format!("{d}:\n"));
         }
         let abs = ctx.absolute(d);
+        let real = match ctx.fs.resolve(ctx.vols, &abs, true) {
+            Ok(r) => r,
+            Err(_) => abs.clone(),
+        };
         match ctx.fs.list(ctx.vols, &abs) {
             Ok(entries) => {
+                let mut names: Vec<(String, String)> = Vec::new();
                 if all {
-                    out.push_str(".\n..\n");
+                    names.push((".".into(), real.clone()));
+                    names.push(("..".into(), parent(&real).to_owned()));
                 }
                 for (name, _) in entries {
-                    if all || !name.starts_with('.') {
+                    if all || almost_all || !name.starts_with('.') {
+                        let path = join(&real, &name);
+                        names.push((name, path));
+                    }
+                }
+                if long {
+                    let mut rows = Vec::new();
+                    let mut blocks = 0;
+                    for (name, path) in &names {
+                        if let Ok(e) = ctx.fs.lentry(ctx.vols, path) {
+                            blocks += match &e {
+                                FsEntry::Dir => 4,
+                                FsEntry::File { content, .. } => content.len().div_ceil(4096) * 4,
+                                FsEntry::Link(_) => 0,
+                            };
+                            rows.push(long_row(ctx, path, &e, name));
+                        }
+                    }
+                    out.push_str(&format!("total {blocks}\n"));
+                    out.push_str(&aligned(&rows));
+                } else {
+                    for (name, _) in names {
                         out.push_str(&name);
                         out.push('\n');
                     }
@@ -170,6 +247,97 @@ fn ls(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
         }
     }
     (out, err, status)
+}
+
+/// The fields of one `ls -l` line. Every entry shows root as its owner and
+/// the container's start as its time (the model keeps no owners or times).
+fn long_row(ctx: &ToolCtx<'_>, path: &str, e: &FsEntry, shown: &str) -> Vec<String> {
+    let when = timestamp(ctx.clock.started_at)
+        .strftime("%b %e %H:%M")
+        .to_string();
+    let (perm, links, size, suffix) = match e {
+        FsEntry::Dir => {
+            let subdirs = ctx
+                .fs
+                .list(ctx.vols, path)
+                .map(|l| l.iter().filter(|(_, k)| *k == Kind::Dir).count())
+                .unwrap_or(0);
+            ("drwxr-xr-x".to_owned(), 2 + subdirs, 4096, String::new())
+        }
+        FsEntry::File { content, mode } => {
+            (format!("-{}", rwx(*mode)), 1, content.len(), String::new())
+        }
+        FsEntry::Link(t) => ("lrwxrwxrwx".to_owned(), 1, t.len(), format!(" -> {t}")),
+    };
+    vec![
+        perm,
+        links.to_string(),
+        "root".into(),
+        "root".into(),
+        size.to_string(),
+        when,
+        format!("{shown}{suffix}"),
+    ]
+}
+
+fn rwx(mode: u32) -> String {
+    let mut s = String::new();
+    for shift in [6, 3, 0] {
+        let b = (mode >> shift) & 7;
+        s.push(if b & 4 != 0 { 'r' } else { '-' });
+        s.push(if b & 2 != 0 { 'w' } else { '-' });
+        s.push(if b & 1 != 0 { 'x' } else { '-' });
+    }
+    s
+}
+
+/// Pads `ls -l` rows as GNU ls does: counts and sizes right-aligned.
+fn aligned(rows: &[Vec<String>]) -> String {
+    let width = |i: usize| rows.iter().map(|r| r[i].len()).max().unwrap_or(0);
+    let (w1, w2, w3, w4) = (width(1), width(2), width(3), width(4));
+    rows.iter()
+        .map(|r| {
+            format!(
+                "{} {:>w1$} {:<w2$} {:<w3$} {:>w4$} {} {}\n",
+                r[0], r[1], r[2], r[3], r[4], r[5], r[6]
+            )
+        })
+        .collect()
+}
+
+/// `uname [-a|-s|-n|-r|-m]`: the node's kernel (the container shares it).
+fn uname(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
+    let (f, _) = flags(args);
+    let fields = [
+        ('s', "Linux".to_owned()),
+        ('n', ctx.hostname.to_owned()),
+        ('r', "6.8.0-1027-gcp".to_owned()),
+        (
+            'v',
+            "#28-Ubuntu SMP Thu Mar 20 19:37:39 UTC 2025".to_owned(),
+        ),
+        ('m', "x86_64".to_owned()),
+    ];
+    let chosen: Vec<&str> = if f.contains('a') {
+        let mut all: Vec<&str> = fields.iter().map(|(_, v)| v.as_str()).collect();
+        all.push("GNU/Linux");
+        all
+    } else if f.is_empty() {
+        vec!["Linux"]
+    } else {
+        fields
+            .iter()
+            .filter(|(c, _)| f.contains(*c))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    };
+    (format!("{}\n", chosen.join(" ")), String::new(), 0)
+}
+
+/// `date`: the virtual time, in UTC, as `date` prints it in the C locale.
+fn date(ctx: &mut ToolCtx<'_>) -> Done {
+    let t = timestamp(ctx.clock.now).strftime("%a %b %e %H:%M:%S UTC %Y");
+    (format!("{t}\n"), String::new(), 0)
 }
 
 fn missing_operand(tool: &str) -> Done {
@@ -489,6 +657,10 @@ fn env(tool: &str, args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
         }
         return (out, String::new(), i32::from(missing));
     }
-    let out = ctx.vars.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+    let out = ctx
+        .order
+        .iter()
+        .filter_map(|k| ctx.vars.get(k).map(|v| format!("{k}={v}\n")))
+        .collect();
     (out, String::new(), 0)
 }

@@ -45,9 +45,9 @@ fn names(fs: &ContainerFs, vols: &VolumeStore, dir: &str) -> Vec<String> {
 fn the_course_fixes_tomcats_404_and_the_image_stays_as_it_was() {
     let image = tomcat();
     let mut vols = VolumeStore::default();
-    let mut fs = ContainerFs::new(image.clone(), Vec::new());
+    let mut fs = ContainerFs::new(image.clone(), Vec::new(), &VolumeStore::default());
     // rename(2) replaces an empty directory (the image's empty webapps)...
-    let mut direct = ContainerFs::new(image.clone(), Vec::new());
+    let mut direct = ContainerFs::new(image.clone(), Vec::new(), &VolumeStore::default());
     direct
         .rename(
             &mut vols,
@@ -83,7 +83,7 @@ fn the_course_fixes_tomcats_404_and_the_image_stays_as_it_was() {
         Err(FsError::NotFound)
     );
     // Another container of the image, and this one restarted, see the image.
-    let fresh = ContainerFs::new(image, Vec::new());
+    let fresh = ContainerFs::new(image, Vec::new(), &VolumeStore::default());
     assert!(names(&fresh, &vols, "/usr/local/tomcat/webapps").is_empty());
     assert_eq!(
         names(&fresh, &vols, "/usr/local/tomcat"),
@@ -104,8 +104,8 @@ fn an_empty_dir_is_shared_by_the_pods_containers_and_outlives_a_restart() {
         read_only: false,
     };
     let image = tomcat();
-    let mut writer = ContainerFs::new(image.clone(), vec![mount("/data")]);
-    let reader = ContainerFs::new(image.clone(), vec![mount("/usr/share/nginx/html")]);
+    let mut writer = ContainerFs::new(image.clone(), vec![mount("/data")], &vols);
+    let reader = ContainerFs::new(image.clone(), vec![mount("/usr/share/nginx/html")], &vols);
     writer
         .write(&mut vols, "/data/index.html", "hello\n", false)
         .unwrap();
@@ -122,7 +122,7 @@ fn an_empty_dir_is_shared_by_the_pods_containers_and_outlives_a_restart() {
         "hello\n"
     );
     // The writer restarts: its own writes are gone, the volume's stay.
-    let restarted = ContainerFs::new(image, vec![mount("/data")]);
+    let restarted = ContainerFs::new(image, vec![mount("/data")], &vols);
     assert_eq!(
         restarted.read(&vols, "/usr/local/tomcat/conf/local"),
         Err(FsError::NotFound)
@@ -167,6 +167,7 @@ fn a_read_only_mount_refuses_writes_and_a_sub_path_mounts_part_of_a_volume() {
                 read_only: false,
             },
         ],
+        &vols,
     );
     assert_eq!(
         fs.read(&vols, "/redis-master/redis.conf").unwrap(),
@@ -203,7 +204,7 @@ fn a_read_only_mount_refuses_writes_and_a_sub_path_mounts_part_of_a_volume() {
 #[test]
 fn the_kernels_errors() {
     let mut vols = VolumeStore::default();
-    let mut fs = ContainerFs::new(tomcat(), Vec::new());
+    let mut fs = ContainerFs::new(tomcat(), Vec::new(), &VolumeStore::default());
     let t = "/usr/local/tomcat";
     assert_eq!(
         fs.write(&mut vols, "/nope/file", "x", false),
@@ -249,6 +250,7 @@ fn the_kernels_errors() {
             sub_path: "/".to_owned(),
             read_only: true,
         }],
+        &vols2,
     );
     assert_eq!(fs2.read(&vols2, "/l/a"), Err(FsError::Loop));
 }
@@ -256,7 +258,7 @@ fn the_kernels_errors() {
 #[test]
 fn a_directory_removed_from_the_image_and_made_again_is_empty() {
     let mut vols = VolumeStore::default();
-    let mut fs = ContainerFs::new(tomcat(), Vec::new());
+    let mut fs = ContainerFs::new(tomcat(), Vec::new(), &VolumeStore::default());
     fs.remove(&mut vols, "/usr/local/tomcat/webapps.dist", true)
         .unwrap();
     fs.mkdir(&mut vols, "/usr/local/tomcat/webapps.dist", false)
@@ -339,7 +341,7 @@ proptest! {
     ) {
         // The plain tree: everything in the writable layer.
         let mut plain_vols = VolumeStore::default();
-        let mut plain = ContainerFs::new(Arc::new(ImageTree::new([])), Vec::new());
+        let mut plain = ContainerFs::new(Arc::new(ImageTree::new([])), Vec::new(), &VolumeStore::default());
         for op in &setup {
             let _ = apply(&mut plain, &mut plain_vols, op);
         }
@@ -349,7 +351,7 @@ proptest! {
             (p, e)
         });
         let mut vols = VolumeStore::default();
-        let mut overlay = ContainerFs::new(Arc::new(ImageTree::new(files)), Vec::new());
+        let mut overlay = ContainerFs::new(Arc::new(ImageTree::new(files)), Vec::new(), &VolumeStore::default());
         prop_assert_eq!(walk(&overlay, &vols), walk(&plain, &plain_vols));
         for op in &ops {
             let a = apply(&mut plain, &mut plain_vols, op);

@@ -47,16 +47,13 @@ impl Session {
         ];
         Self {
             shell: Shell::new("/usr/local/tomcat", env, "my-tomcat-7d6f8-abcde"),
-            fs: ContainerFs::new(image(), mounts),
+            fs: ContainerFs::new(image(), mounts, &vols),
             vols,
         }
     }
 
     fn run(&mut self, line: &str) -> Output {
-        let mut files = Files {
-            fs: &mut self.fs,
-            vols: &mut self.vols,
-        };
+        let mut files = Files::new(&mut self.fs, &mut self.vols);
         self.shell.run_line(line, &mut files)
     }
 }
@@ -77,9 +74,10 @@ fn the_course_fixes_tomcats_404_in_a_session() {
         s.run("cat webapps/ROOT/index.jsp").stdout,
         "<html>Tomcat</html>\n"
     );
+    // An interactive dash numbers the lines of its session in messages.
     let out = s.run("cd webapps/ROOT; pwd; cd /nowhere");
     assert_eq!(out.stdout, "/usr/local/tomcat/webapps/ROOT\n");
-    assert_eq!(out.stderr, "sh: 1: cd: can't cd to /nowhere\n");
+    assert_eq!(out.stderr, "sh: 6: cd: can't cd to /nowhere\n");
     assert_eq!(out.status, 2);
 }
 
@@ -138,18 +136,27 @@ fn messages_of_dash_and_coreutils() {
     let out = s.run("echo 'open");
     assert_eq!(
         (out.stderr.as_str(), out.status),
-        ("sh: 1: Syntax error: Unterminated quoted string\n", 2)
+        ("sh: 3: Syntax error: Unterminated quoted string\n", 2)
     );
     assert_eq!(
         s.run("ls /nope").stderr,
         "ls: cannot access '/nope': No such file or directory\n"
     );
     assert_eq!(s.run("ls /nope").status, 2);
+    // A long listing: root owns everything; times are the container's start.
     let out = s.run("ls -l /");
     assert_eq!(
         (out.stdout.as_str(), out.status),
+        (
+            "total 12\ndrwxr-xr-x 2 root root 4096 Apr 23 00:00 bin\ndrwxr-xr-x 2 root root 4096 Apr 23 00:00 etc\ndrwxr-xr-x 3 root root 4096 Apr 23 00:00 usr\n",
+            0
+        )
+    );
+    let out = s.run("ls -R /");
+    assert_eq!(
+        (out.stdout.as_str(), out.status),
         ("", 2),
-        "not a short listing"
+        "an option not modelled is refused, not ignored"
     );
     assert_eq!(
         s.run("mkdir /usr").stderr,
@@ -166,11 +173,11 @@ fn messages_of_dash_and_coreutils() {
     );
     assert_eq!(
         s.run("echo x > /no/such/dir/f").stderr,
-        "sh: 1: cannot create /no/such/dir/f: Directory nonexistent\n"
+        "sh: 12: cannot create /no/such/dir/f: Directory nonexistent\n"
     );
     assert_eq!(
         s.run("cat < /nope").stderr,
-        "sh: 1: cannot open /nope: No such file\n"
+        "sh: 13: cannot open /nope: No such file\n"
     );
     assert_eq!(
         s.run("cp /usr /x").stderr,

@@ -1,0 +1,130 @@
+//! `pods/exec`: the API server's exec subresource
+//! (pkg/registry/core/pod/rest/subresources.go, `ExecLocation` in
+//! pkg/registry/core/pod/strategy.go). The API server finds the pod, checks
+//! the container and that the pod has a node, and proxies the stream to
+//! that node's kubelet, which runs the command in the container
+//! ([`Kubelet::exec`]). One path for `kubectl exec` steps, `sim shell` and
+//! any other client.
+
+use k8s_openapi::api::core::v1::Pod;
+
+use super::Cluster;
+use crate::api::{ApiError, Kind, ObjectKey, Reason};
+use crate::apiserver::request::Request;
+use crate::components::kubelet::{ExecOutput, ExecRequest, Kubelet};
+use crate::components::Role;
+
+/// Why an exec request got no stream.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ExecFailure {
+    /// The API server refused it (no such pod, container not valid, no node).
+    #[error("{}", .0.kubectl_line())]
+    Api(ApiError),
+    /// The stream could not be opened to the kubelet, or the kubelet
+    /// refused it (kubectl: `error: unable to upgrade connection: ...`).
+    #[error("error: unable to upgrade connection: {0}")]
+    Upgrade(String),
+}
+
+/// The containers an exec may name: regular, init and ephemeral.
+fn container_names(pod: &Pod) -> Vec<String> {
+    let Some(spec) = pod.spec.as_ref() else {
+        return Vec::new();
+    };
+    spec.containers
+        .iter()
+        .chain(spec.init_containers.iter().flatten())
+        .map(|c| c.name.clone())
+        .chain(
+            spec.ephemeral_containers
+                .iter()
+                .flatten()
+                .map(|c| c.name.clone()),
+        )
+        .collect()
+}
+
+impl Cluster {
+    /// Runs `req` in its container at the current instant, through the API
+    /// server to the kubelet of the pod's node. An empty `req.container`
+    /// means the pod's only container.
+    pub fn exec(&mut self, client: &str, mut req: ExecRequest) -> Result<ExecOutput, ExecFailure> {
+        let key = ObjectKey::new(Kind::Pod, &req.namespace, &req.pod);
+        let obj = match self.request(client, Request::Get(key)) {
+            Ok(crate::apiserver::Response::Object(o)) => o,
+            Ok(_) => {
+                return Err(ExecFailure::Api(ApiError::new(
+                    Reason::InternalError,
+                    "unexpected response",
+                )))
+            }
+            Err(e) => return Err(ExecFailure::Api(e)),
+        };
+        let pod = obj.as_pod().cloned().unwrap_or_default();
+        let names = container_names(&pod);
+        let bad = |m: String| ExecFailure::Api(ApiError::new(Reason::BadRequest, m));
+        if req.container.is_empty() {
+            match pod.spec.as_ref().map(|s| s.containers.as_slice()) {
+                Some([only]) => req.container = only.name.clone(),
+                _ => {
+                    return Err(bad(format!(
+                        "a container name must be specified for pod {}, choose one of: [{}]",
+                        req.pod,
+                        names.join(" ")
+                    )))
+                }
+            }
+        }
+        if !names.contains(&req.container) {
+            return Err(bad(format!(
+                "container {} is not valid for pod {}",
+                req.container, req.pod
+            )));
+        }
+        let Some(node) = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.node_name.clone())
+            .filter(|n| !n.is_empty())
+        else {
+            return Err(bad(format!(
+                "pod {} does not have a host assigned",
+                req.pod
+            )));
+        };
+        let role = Role::Kubelet(node.clone());
+        let host_ip = self
+            .kubelet(&node)
+            .map(|k| k.host_ip().to_owned())
+            .unwrap_or_default();
+        let dial = |why: &str| {
+            ExecFailure::Upgrade(format!(
+                "error dialing backend: dial tcp {host_ip}:10250: {why}"
+            ))
+        };
+        if self.faults.crashed.get(&node).is_some_and(|&n| n > 0) {
+            return Err(dial("connect: no route to host"));
+        }
+        if self.faults.is_partitioned(&node) {
+            return Err(dial("i/o timeout"));
+        }
+        if self.faults.kubelet_down(&node) || !self.is_running(&role) {
+            return Err(dial("connect: connection refused"));
+        }
+        let now = self.queue.now();
+        let config = std::sync::Arc::clone(&self.config);
+        let Some(id) = self.roles.get(&role).copied() else {
+            return Err(dial("connect: no route to host"));
+        };
+        let kubelet = self.slots[id.index()]
+            .component
+            .as_deref_mut()
+            .and_then(|c| c.as_any_mut().downcast_mut::<Kubelet>());
+        let Some(kubelet) = kubelet else {
+            return Err(dial("connect: connection refused"));
+        };
+        kubelet
+            .exec(&config.images, now, &req)
+            .map_err(|e| ExecFailure::Upgrade(e.to_string()))
+    }
+}

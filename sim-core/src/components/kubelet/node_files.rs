@@ -1,0 +1,301 @@
+//! The files of one node as its container runtime and kubelet keep them:
+//! the node's own filesystem (what `hostPath` volumes mount), each pod's
+//! volumes, and the writable layer of each running container instance
+//! (issue 11). See [`super::container_fs`] for the model of one container's
+//! view.
+//!
+//! Everything here is made on first use (the first `kubectl exec` into a
+//! pod, or a container whose command names a file to read at start), so a
+//! pod no one looks into costs nothing: 150,000 pods carry no trees.
+//!
+//! - A pod's volumes ([`NodeFiles::mounts`]): `emptyDir` is made empty once
+//!   per pod and shared by its containers, gone with the pod; `configMap`
+//!   and `secret` hold the keys as the kubelet's cache has them (`..data/KEY`
+//!   with a `KEY -> ..data/KEY` link), refreshed whenever a container's files
+//!   are looked at (the kubelet's sync delay is its cache's); `hostPath` is
+//!   the node's own filesystem at that path (made when missing, as the
+//!   runtime does), which outlives pods; `/etc/hostname`, `/etc/hosts` and
+//!   `/etc/resolv.conf` are the kubelet's per-pod files, mounted as files.
+//!   `downwardAPI`, `projected`, `nfs` and `persistentVolumeClaim` volumes
+//!   are mounted empty: the seam the storage issue fills.
+//! - A container instance's layer ([`NodeFiles::container`]) is dropped when
+//!   the container starts again: a restarted container starts from its
+//!   image, as with containerd.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::{Container, KeyToPath, Volume};
+
+use super::container_env::{
+    config_map_keys, config_map_value, pod_hostname, secret_keys, secret_value, ConfigCache,
+    PodContext,
+};
+use super::container_fs::{
+    normalize, ContainerFs, FsEntry, ImageTree, Mount, VolumeId, VolumeStore,
+};
+use crate::config::image_fs::join;
+
+/// A container instance: its pod's uid and its index in the pod's
+/// containers (init containers first).
+pub(crate) type ContainerKey = (String, usize);
+
+/// The node's volumes and container layers.
+#[derive(Debug, Default)]
+pub(crate) struct NodeFiles {
+    /// Every volume's tree.
+    pub vols: VolumeStore,
+    /// The node's own filesystem (hostPath volumes mount parts of it).
+    host: Option<VolumeId>,
+    /// Each pod's volumes by name, made when first mounted.
+    pods: BTreeMap<String, BTreeMap<String, VolumeId>>,
+    /// The writable layer of each running container instance looked into.
+    containers: BTreeMap<ContainerKey, ContainerFs>,
+}
+
+/// The volume name of the kubelet's per-pod `/etc` files.
+const ETC_VOLUME: &str = "..kubelet-etc";
+
+fn key_files(
+    keys: Vec<String>,
+    items: Option<&Vec<KeyToPath>>,
+    default_mode: Option<i32>,
+    value: &dyn Fn(&str) -> Option<String>,
+) -> Vec<(String, String, u32)> {
+    let mode = |m: Option<i32>| u32::try_from(m.or(default_mode).unwrap_or(0o644)).unwrap_or(0o644);
+    match items {
+        Some(items) if !items.is_empty() => items
+            .iter()
+            .filter_map(|i| value(&i.key).map(|v| (i.path.clone(), v, mode(i.mode))))
+            .collect(),
+        _ => keys
+            .into_iter()
+            .filter_map(|k| value(&k).map(|v| (k, v, mode(None))))
+            .collect(),
+    }
+}
+
+/// The entries of a configMap or secret volume, as the kubelet's atomic
+/// writer lays them out: the files under `..data`, a link for each top
+/// name. None for other volume types.
+fn projected_entries(v: &Volume, ns: &str, cache: &ConfigCache) -> Option<Vec<(String, FsEntry)>> {
+    let files = if let Some(c) = &v.config_map {
+        cache
+            .config_map(ns, &c.name)
+            .map(|cm| {
+                key_files(
+                    config_map_keys(cm),
+                    c.items.as_ref(),
+                    c.default_mode,
+                    &|k| config_map_value(cm, k),
+                )
+            })
+            .unwrap_or_default()
+    } else if let Some(s) = &v.secret {
+        let name = s.secret_name.clone().unwrap_or_default();
+        cache
+            .secret(ns, &name)
+            .map(|sec| {
+                key_files(secret_keys(sec), s.items.as_ref(), s.default_mode, &|k| {
+                    secret_value(sec, k)
+                })
+            })
+            .unwrap_or_default()
+    } else {
+        return None;
+    };
+    let mut entries = vec![("/..data".to_owned(), FsEntry::Dir)];
+    for (path, content, mode) in files {
+        let rel = normalize(&path);
+        let rel = rel.trim_start_matches('/');
+        entries.push((join("/..data", rel), FsEntry::File { content, mode }));
+        let top = rel.split('/').next().unwrap_or(rel);
+        entries.push((join("/", top), FsEntry::Link(format!("..data/{top}"))));
+    }
+    Some(entries)
+}
+
+/// The kubelet's per-pod `/etc` files: `hostname`, and for a pod not on
+/// the host network `hosts` and `resolv.conf`.
+fn etc_entries(ctx: &PodContext<'_>) -> Vec<(String, FsEntry)> {
+    let pod = ctx.pod;
+    let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
+    let hostname = pod_hostname(pod, ctx.node_name);
+    let file = |content: String| FsEntry::File {
+        content,
+        mode: 0o644,
+    };
+    let mut entries = vec![("/hostname".to_owned(), file(format!("{hostname}\n")))];
+    let host_network = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.host_network)
+        .unwrap_or(false);
+    if !host_network {
+        entries.push((
+            "/hosts".to_owned(),
+            file(format!(
+                "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n{}\t{hostname}\n",
+                ctx.pod_ip
+            )),
+        ));
+        entries.push((
+            "/resolv.conf".to_owned(),
+            file(format!(
+                "search {ns}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n"
+            )),
+        ));
+    }
+    entries
+}
+
+impl NodeFiles {
+    /// The node's filesystem volume.
+    fn host(&mut self) -> VolumeId {
+        match self.host {
+            Some(id) => id,
+            None => {
+                let id = self.vols.create();
+                self.host = Some(id);
+                id
+            }
+        }
+    }
+
+    /// The pod's volume `name`, made with `entries` when new.
+    fn pod_volume(
+        &mut self,
+        uid: &str,
+        name: &str,
+        entries: impl FnOnce() -> Vec<(String, FsEntry)>,
+    ) -> VolumeId {
+        if let Some(id) = self.pods.get(uid).and_then(|v| v.get(name)) {
+            return *id;
+        }
+        let id = self.vols.create_with(entries());
+        self.pods
+            .entry(uid.to_owned())
+            .or_default()
+            .insert(name.to_owned(), id);
+        id
+    }
+
+    /// The mounts of `container` of the pod, its volumes made or refreshed.
+    fn mounts(
+        &mut self,
+        uid: &str,
+        container: &Container,
+        ctx: &PodContext<'_>,
+        cache: &ConfigCache,
+    ) -> Vec<Mount> {
+        let pod = ctx.pod;
+        let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
+        let etc = self.pod_volume(uid, ETC_VOLUME, || etc_entries(ctx));
+        let mut mounts: Vec<Mount> = ["hostname", "hosts", "resolv.conf"]
+            .into_iter()
+            .filter(|f| {
+                self.vols
+                    .tree(etc)
+                    .is_some_and(|t| t.get(&format!("/{f}")).is_some())
+            })
+            .map(|f| Mount {
+                path: format!("/etc/{f}"),
+                volume: etc,
+                sub_path: format!("/{f}"),
+                read_only: false,
+            })
+            .collect();
+        let volumes = pod.spec.as_ref().and_then(|s| s.volumes.as_ref());
+        for m in container.volume_mounts.iter().flatten() {
+            let Some(v) = volumes.and_then(|vs| vs.iter().find(|v| v.name == m.name)) else {
+                continue;
+            };
+            let sub_path = normalize(m.sub_path.as_deref().unwrap_or(""));
+            let (volume, sub_path, forced_ro) =
+                if let Some(entries) = projected_entries(v, ns, cache) {
+                    let id = self.pod_volume(uid, &v.name, Vec::new);
+                    self.vols.replace(id, entries);
+                    (id, sub_path, true)
+                } else if let Some(h) = &v.host_path {
+                    let host = self.host();
+                    let base = normalize(&h.path);
+                    // The runtime makes a missing source directory.
+                    self.vols.mkdir_p(host, &base);
+                    (host, normalize(&format!("{base}/{sub_path}")), false)
+                } else {
+                    let ro = v.downward_api.is_some() || v.projected.is_some();
+                    (self.pod_volume(uid, &v.name, Vec::new), sub_path, ro)
+                };
+            if v.empty_dir.is_some() && sub_path != "/" {
+                // The kubelet makes a subPath directory that is missing.
+                self.vols.mkdir_p(volume, &sub_path);
+            }
+            mounts.push(Mount {
+                path: normalize(&m.mount_path),
+                volume,
+                sub_path,
+                read_only: forced_ro || m.read_only.unwrap_or(false),
+            });
+        }
+        mounts
+    }
+
+    /// The filesystem of container instance `key` (made from `image` on
+    /// first use), with its pod's volumes made or refreshed.
+    pub(super) fn container(
+        &mut self,
+        key: &ContainerKey,
+        image: impl FnOnce() -> Arc<ImageTree>,
+        container: &Container,
+        ctx: &PodContext<'_>,
+        cache: &ConfigCache,
+    ) -> (&mut ContainerFs, &mut VolumeStore) {
+        let mounts = self.mounts(&key.0, container, ctx, cache);
+        let fs = self
+            .containers
+            .entry(key.clone())
+            .or_insert_with(|| ContainerFs::new(image(), mounts, &self.vols));
+        (fs, &mut self.vols)
+    }
+
+    /// A container starts (again): its next look gets a fresh layer.
+    pub(super) fn container_started(&mut self, key: &ContainerKey) {
+        self.containers.remove(key);
+    }
+
+    /// The pod is gone: its volumes and its containers' layers with it.
+    pub(super) fn forget_pod(&mut self, uid: &str) {
+        if let Some(vols) = self.pods.remove(uid) {
+            for id in vols.into_values() {
+                self.vols.remove(id);
+            }
+        }
+        let keys: Vec<ContainerKey> = self
+            .containers
+            .range((uid.to_owned(), 0)..=(uid.to_owned(), usize::MAX))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in keys {
+            self.containers.remove(&k);
+        }
+    }
+
+    /// The node lost power: its pods are gone, its own disk stays.
+    pub(super) fn power_loss(&mut self) {
+        let uids: Vec<String> = self.pods.keys().cloned().collect();
+        for uid in uids {
+            self.forget_pod(&uid);
+        }
+        self.containers.clear();
+    }
+
+    /// Bytes of file content held (volumes and layers).
+    pub(super) fn bytes(&self) -> usize {
+        self.vols.bytes()
+            + self
+                .containers
+                .values()
+                .map(ContainerFs::layer_bytes)
+                .sum::<usize>()
+    }
+}
