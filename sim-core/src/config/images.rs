@@ -85,6 +85,34 @@ pub struct Health {
 }
 
 impl ImageProfile {
+    /// The lines `kubectl logs` shows for a container of this image started
+    /// at `started_at`: `logs` with each `{start:FORMAT}` replaced by that
+    /// time in `strftime` FORMAT (UTC).
+    pub fn log_lines(&self, started_at: crate::time::SimTime) -> Vec<String> {
+        let at = crate::api::meta::timestamp(started_at);
+        self.logs
+            .iter()
+            .map(|line| {
+                let mut out = String::new();
+                let mut rest = line.as_str();
+                while let Some(i) = rest.find("{start:") {
+                    let Some(end) = rest[i..].find('}') else {
+                        break;
+                    };
+                    out.push_str(&rest[..i]);
+                    let format = &rest[i + "{start:".len()..i + end];
+                    match k8s_openapi::jiff::fmt::strtime::format(format, at) {
+                        Ok(text) => out.push_str(&text),
+                        Err(_) => out.push_str(&rest[i..=i + end]),
+                    }
+                    rest = &rest[i + end + 1..];
+                }
+                out.push_str(rest);
+                out
+            })
+            .collect()
+    }
+
     /// The image's filesystem, shared by every container started from it
     /// (built from `files` the first time it is asked for; a profile is not
     /// changed once a cluster runs with it).

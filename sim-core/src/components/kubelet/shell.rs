@@ -184,6 +184,26 @@ impl Shell {
         }
     }
 
+    /// The shell's message for a redirection it cannot open (`<`) or
+    /// create (`>`, `>>`).
+    fn redirect_error(&self, create: bool, shown: &str, e: FsError) -> String {
+        match (self.dialect, create) {
+            (Dialect::Dash, false) => format!("{}cannot open {shown}: No such file\n", self.prefix()),
+            (Dialect::Dash, true) => {
+                format!("{}cannot create {shown}: {}\n", self.prefix(), create_error(e))
+            }
+            (Dialect::Bash, _) => format!("{}{shown}: {e}\n", self.prefix()),
+            (Dialect::Ash, false) => format!("sh: can't open '{shown}': {e}\n"),
+            (Dialect::Ash, true) => {
+                let why = match e {
+                    FsError::NotFound => "nonexistent directory".to_owned(),
+                    e => e.to_string(),
+                };
+                format!("sh: can't create {shown}: {why}\n")
+            }
+        }
+    }
+
     /// The shell's message for a program it cannot find, and its status.
     fn not_found(&self, name: &str) -> String {
         match self.dialect {
@@ -317,15 +337,8 @@ impl Shell {
                     match files.fs.read(files.vols, &path) {
                         Ok(text) if r.fd == 0 => stdin = text,
                         Ok(_) => {}
-                        Err(_) => {
-                            return Run::fail(
-                                format!(
-                                    "{}cannot open {}: No such file\n",
-                                    self.prefix(),
-                                    word_text(self, w)
-                                ),
-                                2,
-                            )
+                        Err(e) => {
+                            return Run::fail(self.redirect_error(false, &word_text(self, w), e), 2)
                         }
                     }
                 }
@@ -337,14 +350,7 @@ impl Shell {
                     // Appending nothing opens the file as O_APPEND|O_CREAT does.
                     let created = files.fs.write(files.vols, &path, "", append);
                     if let Err(e) = created {
-                        return Run::fail(
-                            format!(
-                                "{}cannot create {shown}: {}\n",
-                                self.prefix(),
-                                create_error(e)
-                            ),
-                            2,
-                        );
+                        return Run::fail(self.redirect_error(true, &shown, e), 2);
                     }
                     let sink = Sink::File { path, append: true };
                     match r.fd {
@@ -494,10 +500,7 @@ impl Shell {
                 status,
             },
             None => Run::fail(
-                format!(
-                    "{}{name}: in the image, but kubesim does not model it\n",
-                    self.prefix()
-                ),
+                format!("kubesim: {name}: in the image, but not modelled (yet)\n"),
                 126,
             ),
         }
