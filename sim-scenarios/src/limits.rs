@@ -52,3 +52,9 @@ pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
 /// `exitCode` of a fault and `code` of an image's exit: a process exit status.
 pub const MAX_EXIT_CODE: i32 = 255;
+
+/// The most paths an image's HTTP server answers.
+pub const MAX_HTTP_ROUTES: usize = 1_000;
+
+/// The longest body an HTTP route answers with, bytes.
+pub const MAX_HTTP_BODY_BYTES: usize = 64 << 10;

@@ -11,6 +11,10 @@ use k8s_openapi::api::core::v1::Pod;
 use super::Cluster;
 use crate::api::{ApiError, Kind, ObjectKey, Reason};
 use crate::apiserver::request::Request;
+use std::net::Ipv4Addr;
+
+use crate::components::kubelet::container_fs::{ContainerFs, VolumeStore};
+use crate::components::kubelet::http::{HttpRequest, HttpResponse, NetError, Network};
 use crate::components::kubelet::{ExecOutput, ExecRequest, Kubelet};
 use crate::components::Role;
 
@@ -116,15 +120,103 @@ impl Cluster {
         let Some(id) = self.roles.get(&role).copied() else {
             return Err(dial("connect: no route to host"));
         };
-        let kubelet = self.slots[id.index()]
-            .component
-            .as_deref_mut()
-            .and_then(|c| c.as_any_mut().downcast_mut::<Kubelet>());
-        let Some(kubelet) = kubelet else {
+        // The kubelet is taken out of its slot for the session, so that
+        // requests to the other nodes' pods can reach their kubelets.
+        let Some(mut component) = self.slots[id.index()].component.take() else {
             return Err(dial("connect: connection refused"));
         };
-        kubelet
-            .exec(&config.images, now, &req)
-            .map_err(|e| ExecFailure::Upgrade(e.to_string()))
+        let result = match component.as_any_mut().downcast_mut::<Kubelet>() {
+            Some(kubelet) => {
+                let mut net = ClusterNetwork {
+                    slots: &mut self.slots,
+                    faults: &self.faults,
+                    images: &config.images,
+                    now,
+                };
+                kubelet
+                    .exec(&config.images, now, &req, Some(&mut net))
+                    .map_err(|e| ExecFailure::Upgrade(e.to_string()))
+            }
+            None => Err(dial("connect: connection refused")),
+        };
+        self.slots[id.index()].component = Some(component);
+        result
+    }
+}
+
+impl Cluster {
+    /// `pods/log`: what container `container` of pod `namespace/pod` printed,
+    /// from the kubelet of `node` (the pod's node, which the caller read
+    /// from the pod). Err: kubectl's line when the kubelet cannot be
+    /// reached or does not run the pod.
+    pub fn container_log(
+        &self,
+        node: &str,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+    ) -> Result<Vec<String>, String> {
+        let kubelet = self.kubelet(node);
+        let ip = kubelet.map(|k| k.host_ip().to_owned()).unwrap_or_default();
+        let url = format!("https://{ip}:10250/containerLogs/{namespace}/{pod}/{container}");
+        let down =
+            |why: &str| format!("Error from server: Get \"{url}\": dial tcp {ip}:10250: {why}");
+        if self.faults.crashed.get(node).is_some_and(|&n| n > 0) {
+            return Err(down("connect: no route to host"));
+        }
+        if self.faults.is_partitioned(node) {
+            return Err(down("i/o timeout"));
+        }
+        let running = self.is_running(&Role::Kubelet(node.to_owned()));
+        match kubelet.filter(|_| running && !self.faults.kubelet_down(node)) {
+            None => Err(down("connect: connection refused")),
+            Some(k) => k
+                .container_log(&self.config.images, namespace, pod, container)
+                .ok_or_else(|| {
+                    format!("Error from server (NotFound): the server could not find the requested resource ( pods/log {pod})")
+                }),
+        }
+    }
+}
+
+/// The pod network between nodes: a request to a pod IP reaches the
+/// kubelet of the node whose pod CIDR holds it, which serves it from that
+/// pod (a powered-off node answers nothing).
+struct ClusterNetwork<'a> {
+    slots: &'a mut [super::Slot],
+    faults: &'a crate::faults::FaultState,
+    images: &'a crate::config::ImageCatalog,
+    now: crate::time::SimTime,
+}
+
+impl Network for ClusterNetwork<'_> {
+    fn connect(
+        &mut self,
+        host: &str,
+        port: u16,
+        req: &HttpRequest,
+        _here: (&ContainerFs, &VolumeStore),
+    ) -> Result<HttpResponse, NetError> {
+        let ip: Ipv4Addr = host
+            .parse()
+            .map_err(|_| NetError::Unresolved(host.to_owned()))?;
+        for slot in self.slots.iter_mut() {
+            let Some(kubelet) = slot
+                .component
+                .as_deref_mut()
+                .and_then(|c| c.as_any_mut().downcast_mut::<Kubelet>())
+            else {
+                continue;
+            };
+            if !kubelet.pod_cidr().contains(ip) {
+                continue;
+            }
+            let node = slot.role.node().unwrap_or_default();
+            if self.faults.crashed.get(node).is_some_and(|&n| n > 0) {
+                return Err(NetError::NoRoute);
+            }
+            return kubelet.serve(self.images, self.now, host, port, req);
+        }
+        Err(NetError::NoRoute)
     }
 }

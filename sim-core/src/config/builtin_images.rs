@@ -32,6 +32,8 @@ pub(super) struct Content {
     pub workdir: String,
     /// Start-up log lines.
     pub logs: Vec<String>,
+    /// The server its main process runs.
+    pub server: Option<super::ServerProfile>,
 }
 
 /// The distribution an image is built on.
@@ -361,7 +363,7 @@ impl Files {
                     self.programs("/usr/bin", package, &names);
                 }
                 self.link("/usr/bin/sh", "bash");
-                self.programs("/usr/bin", "curl", &["curl"]);
+                self.programs("/usr/bin", "curl/7.61.1", &["curl"]);
                 self.programs("/usr/bin", "dnf", &["dnf", "yum"]);
                 self.link("/etc/os-release", "../usr/lib/os-release");
                 self.file("/usr/lib/os-release", os_release(base).unwrap_or_default());
@@ -464,7 +466,7 @@ fn nginx(files: &mut Files, version: &str) -> Vec<(String, String)> {
         "/docker-entrypoint.d/15-local-resolvers.envsh",
         "#!/bin/sh\n",
     );
-    files.programs("/usr/bin", "curl", &["curl"]);
+    files.programs("/usr/bin", "curl/7.88.1", &["curl"]);
     vec![
         pair("PATH", DEFAULT_PATH),
         pair("NGINX_VERSION", "1.27.5"),
@@ -556,7 +558,7 @@ fn tomcat_logs(
     lines
 }
 
-fn tomcat(files: &mut Files, name: &str) -> (Vec<(String, String)>, Vec<String>) {
+fn tomcat(files: &mut Files, name: &str) -> (Vec<(String, String)>, Vec<String>, String) {
     let (base, java_home, java_version, major, version, built, jvm, vendor) = match name {
         "tomcat:9.0.55" => (
             Base::Bullseye,
@@ -590,7 +592,12 @@ fn tomcat(files: &mut Files, name: &str) -> (Vec<(String, String)>, Vec<String>)
         ),
     };
     files.base(base);
-    files.programs("/usr/bin", "curl", &["curl"]);
+    let curl = match base {
+        Base::Bullseye => "curl/7.74.0",
+        Base::Jammy => "curl/7.81.0",
+        _ => "curl/8.5.0",
+    };
+    files.programs("/usr/bin", curl, &["curl"]);
     if base != Base::Bullseye {
         files.programs("/usr/bin", "wget", &["wget"]);
     }
@@ -697,7 +704,11 @@ fn tomcat(files: &mut Files, name: &str) -> (Vec<(String, String)>, Vec<String>)
         pair("TOMCAT_MAJOR", major),
         pair("TOMCAT_VERSION", version),
     ]);
-    (env, tomcat_logs(version, built, java_home, jvm, vendor))
+    (
+        env,
+        tomcat_logs(version, built, java_home, jvm, vendor),
+        version.to_owned(),
+    )
 }
 
 /// The page ROOT's index.jsp renders (its title and heading; the rest of
@@ -714,19 +725,29 @@ pub(super) fn content(name: &str) -> Content {
     let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
     let mut workdir = "/".to_owned();
     let mut logs = Vec::new();
+    let mut server = None;
     let env = match name {
-        "nginx:1.14.2" => nginx(&mut files, "1.14.2"),
+        "nginx:1.14.2" => {
+            server = Some(super::ServerProfile::Nginx {
+                version: "1.14.2".into(),
+            });
+            nginx(&mut files, "1.14.2")
+        }
         "nginx" => {
             logs = NGINX_ENTRYPOINT_LOGS
                 .iter()
                 .map(|l| (*l).to_owned())
                 .collect();
+            server = Some(super::ServerProfile::Nginx {
+                version: "1.27.5".into(),
+            });
             nginx(&mut files, "1.27.5")
         }
         "tomcat" | "tomcat:9.0.55" | "tomcat:10.1.11" => {
             workdir = "/usr/local/tomcat".to_owned();
-            let (env, lines) = tomcat(&mut files, name);
+            let (env, lines, version) = tomcat(&mut files, name);
             logs = lines;
+            server = Some(super::ServerProfile::Tomcat { version });
             env
         }
         "redis" => {
@@ -780,5 +801,6 @@ pub(super) fn content(name: &str) -> Content {
         files: files.0,
         workdir,
         logs,
+        server,
     }
 }

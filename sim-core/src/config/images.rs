@@ -48,6 +48,8 @@ pub struct ImageProfile {
     pub workdir: String,
     /// The tree `files` describe, built once on first use.
     pub tree: ImageTreeCell,
+    /// The server the image's main process runs (None: it serves nothing).
+    pub server: Option<ServerProfile>,
     /// Memory the process uses from its start, bytes (None: negligible). A
     /// container whose use exceeds its memory limit is OOM-killed.
     pub memory_bytes: Option<i64>,
@@ -57,6 +59,55 @@ pub struct ImageProfile {
     /// The image is in a private repository: pulls need an `imagePullSecrets`
     /// entry with credentials for its registry.
     pub private: bool,
+}
+
+/// The server an image's main process runs when the container keeps the
+/// image's entrypoint (no `command` of its own).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServerProfile {
+    /// nginx on port 80 serving `/usr/share/nginx/html`, its access log on
+    /// stdout.
+    Nginx {
+        /// The version in the `Server` header and the error pages.
+        version: String,
+    },
+    /// Tomcat on port 8080 serving the applications of
+    /// `/usr/local/tomcat/webapps` (ROOT at `/`).
+    Tomcat {
+        /// The version in the error pages.
+        version: String,
+    },
+    /// A scenario's own HTTP behaviour: paths answered with a status and a
+    /// body.
+    Http {
+        /// The port it listens on.
+        port: u16,
+        /// Each path's answer (a path not listed: 404).
+        routes: BTreeMap<String, HttpRoute>,
+        /// How long an answer takes (kept for the networking model: an exec
+        /// does not move the virtual clock).
+        latency: SimDuration,
+    },
+}
+
+impl ServerProfile {
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        match self {
+            ServerProfile::Nginx { .. } => 80,
+            ServerProfile::Tomcat { .. } => 8080,
+            ServerProfile::Http { port, .. } => *port,
+        }
+    }
+}
+
+/// The answer of a scenario's HTTP server to one path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpRoute {
+    /// The status code.
+    pub status: u16,
+    /// The body.
+    pub body: String,
 }
 
 /// From `after` (since the container started) on: what the probes answer and
@@ -161,6 +212,7 @@ impl Default for ImageProfile {
             files: BTreeMap::new(),
             workdir: "/".to_owned(),
             tree: ImageTreeCell::default(),
+            server: None,
             memory_bytes: None,
             health: Vec::new(),
             private: false,
@@ -193,6 +245,7 @@ impl ImageCatalog {
                     files: content.files,
                     workdir: content.workdir,
                     logs: content.logs,
+                    server: content.server,
                     ..ImageProfile::default()
                 },
             );

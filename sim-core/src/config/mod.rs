@@ -10,8 +10,8 @@ pub mod scheduler;
 
 pub use builtin_images::DEFAULT_PATH;
 pub use images::{
-    image_repository, normalized_image, ExitBehaviour, Health, HealthChange, ImageCatalog,
-    ImageProfile,
+    image_repository, normalized_image, ExitBehaviour, Health, HealthChange, HttpRoute,
+    ImageCatalog, ImageProfile, ServerProfile,
 };
 
 use std::collections::BTreeMap;

@@ -79,6 +79,11 @@ impl Cidr {
         Ipv4Addr::from(self.base + i)
     }
 
+    /// True when `ip` is in the block.
+    pub fn contains(self, ip: Ipv4Addr) -> bool {
+        u32::from(ip) & mask(self.prefix) == self.base
+    }
+
     /// How many addresses the block holds.
     pub fn size(self) -> u64 {
         1u64 << (32 - self.prefix)

@@ -170,6 +170,9 @@ pub(crate) struct RawImage {
     /// directory are the starting point (a built-in image).
     #[serde(default)]
     pub from: Option<String>,
+    /// The HTTP server the image's main process runs.
+    #[serde(default)]
+    pub http: Option<RawHttp>,
     /// Memory the process uses from its start (quantity, `300Mi`).
     #[serde(default)]
     pub memory: Option<String>,
@@ -263,6 +266,32 @@ pub(crate) struct RawLatencies {
     pub api_request: Option<String>,
     /// Watch delivery (5ms).
     pub watch_delivery: Option<String>,
+}
+
+/// An image's HTTP server: `{port: 8080, routes: {/: {status: 200, body: hi}}}`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RawHttp {
+    /// The port it listens on.
+    pub port: u16,
+    /// Each path's answer.
+    #[serde(default)]
+    pub routes: BTreeMap<String, RawRoute>,
+    /// How long an answer takes (duration).
+    #[serde(default)]
+    pub latency: Option<String>,
+}
+
+/// One path's answer.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RawRoute {
+    /// The status code (default 200).
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// The body (default empty).
+    #[serde(default)]
+    pub body: Option<String>,
 }
 
 /// One step.

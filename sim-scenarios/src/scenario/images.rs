@@ -3,13 +3,64 @@
 
 use std::path::Path;
 
-use sim_core::config::{ExitBehaviour, HealthChange, ImageProfile};
+use sim_core::config::{ExitBehaviour, HealthChange, HttpRoute, ImageProfile, ServerProfile};
 use sim_core::time::SimDuration;
 
 use super::units::{parse_duration, quantity, Measure};
 use crate::error::ScenarioError;
-use crate::limits::MAX_EXIT_CODE;
-use crate::raw::RawImage;
+use crate::limits::{MAX_EXIT_CODE, MAX_HTTP_BODY_BYTES, MAX_HTTP_ROUTES};
+use crate::raw::{RawHttp, RawImage};
+
+/// An image's `http` server.
+fn http_server(h: &RawHttp, file: &Path, path: &str) -> Result<ServerProfile, ScenarioError> {
+    let err = |field: String, msg: String| ScenarioError::at(file, None, field, msg);
+    if h.port == 0 {
+        return Err(err(
+            format!("{path}.http.port"),
+            "port 0; expected 1 to 65535".into(),
+        ));
+    }
+    if h.routes.len() > MAX_HTTP_ROUTES {
+        return Err(err(
+            format!("{path}.http.routes"),
+            format!("{} routes; at most {MAX_HTTP_ROUTES}", h.routes.len()),
+        ));
+    }
+    let mut routes = std::collections::BTreeMap::new();
+    for (p, r) in &h.routes {
+        let here = format!("{path}.http.routes[{p}]");
+        if !p.starts_with('/') {
+            return Err(err(
+                here,
+                format!("{p:?} is not a path; expected one starting with /"),
+            ));
+        }
+        let status = r.status.unwrap_or(200);
+        if !(100..=599).contains(&status) {
+            return Err(err(
+                format!("{here}.status"),
+                format!("{status} is not an HTTP status; expected 100 to 599"),
+            ));
+        }
+        let body = r.body.clone().unwrap_or_default();
+        if body.len() > MAX_HTTP_BODY_BYTES {
+            return Err(err(
+                format!("{here}.body"),
+                format!("{} bytes; at most {MAX_HTTP_BODY_BYTES}", body.len()),
+            ));
+        }
+        routes.insert(p.clone(), HttpRoute { status, body });
+    }
+    let latency = match &h.latency {
+        Some(l) => parse_duration(l, file, None, &format!("{path}.http.latency"))?,
+        None => SimDuration::ZERO,
+    };
+    Ok(ServerProfile::Http {
+        port: h.port,
+        routes,
+        latency,
+    })
+}
 
 /// An image profile: the fields `raw` names on top of `base`.
 pub(super) fn image(
@@ -65,16 +116,22 @@ pub(super) fn image(
         workdir: match &raw.working_dir {
             None => base.workdir.clone(),
             Some(d) if d.starts_with('/') => d.clone(),
-            Some(d) => return Err(ScenarioError::at(
-                file,
-                None,
-                format!("{path}.workingDir"),
-                format!(
+            Some(d) => {
+                return Err(ScenarioError::at(
+                    file,
+                    None,
+                    format!("{path}.workingDir"),
+                    format!(
                     "{d:?} is not an absolute path; expected a directory such as /usr/local/tomcat"
                 ),
-            )),
+                ))
+            }
         },
         tree: Default::default(),
+        server: match &raw.http {
+            None => base.server.clone(),
+            Some(h) => Some(http_server(h, file, path)?),
+        },
         memory_bytes: match raw.memory.as_deref() {
             None => base.memory_bytes,
             Some(m) => Some(quantity(

@@ -15,6 +15,8 @@
 
 use super::container_env::{pod_hostname, PodContext};
 use super::container_view::find_container;
+use super::http::{HttpRequest, HttpResponse, NetError, Network};
+use super::pod_network::{Caller, NodeNetwork};
 use super::pod_worker::CState;
 use super::redis;
 use super::shell::{Clock, Dialect, Files, Output, Shell};
@@ -72,23 +74,26 @@ pub enum ExecError {
 }
 
 impl Kubelet {
-    /// Runs `req` in its container at `now`.
+    /// Runs `req` in its container at `now`; requests to addresses of other
+    /// nodes go to `remote`.
     pub fn exec(
         &mut self,
         images: &ImageCatalog,
         now: SimTime,
         req: &ExecRequest,
+        remote: Option<&mut dyn Network>,
     ) -> Result<ExecOutput, ExecError> {
         if req.stdin.lines().count() > MAX_INPUT_LINES {
             return Err(ExecError::InputTooLong);
         }
         let (uid, w) = self
             .workers
-            .iter_mut()
+            .iter()
             .find(|(_, w)| {
                 w.pod.namespace() == req.namespace && w.pod.name() == req.pod && !w.delete_sent
             })
             .ok_or(ExecError::PodDoesNotExist)?;
+        let uid = uid.clone();
         let not_found = || ExecError::ContainerNotFound {
             container: req.container.clone(),
         };
@@ -107,6 +112,7 @@ impl Kubelet {
             _ => now,
         };
         let hostname = pod_hostname(pod, &self.node_name);
+        let pod_ip = w.ip.clone().unwrap_or_else(|| self.host_ip.clone());
         let mut env = c.env.clone().unwrap_or_default();
         if req.tty {
             env.set("TERM", "xterm".into());
@@ -119,65 +125,148 @@ impl Kubelet {
             .clone()
             .filter(|d| !d.is_empty())
             .unwrap_or_else(|| profile.workdir.clone());
-        // The pod's redis-server, if one of its containers runs it.
-        let mut redis_at = None;
-        for (i, other) in w.ctrs.iter().enumerate() {
-            let Some(s) = other
-                .is_running()
-                .then(|| find_container(pod, &other.name))
-                .flatten()
-            else {
-                continue;
-            };
-            let empty = Vec::new();
-            let started = redis::Started {
-                command: s.command.as_ref().unwrap_or(&empty),
-                args: s.args.as_ref().unwrap_or(&empty),
-                files_at_start: &other.files_at_start,
-            };
-            if let Ok(config) = redis::server_config(started) {
-                redis_at = Some((i, config));
-                break;
-            }
-        }
-        let pctx = PodContext {
-            pod,
-            pod_ip: w.ip.as_deref().unwrap_or(&self.host_ip),
-            host_ip: &self.host_ip,
-            node_name: &self.node_name,
-        };
+        let redis_at = pod_redis(pod, w);
+        // The container's filesystem, made on first use and held by the
+        // session while the node's other files serve its requests.
         let key = (uid.clone(), idx);
-        let (fs, vols) =
+        {
+            let pctx = PodContext {
+                pod,
+                pod_ip: &pod_ip,
+                host_ip: &self.host_ip,
+                node_name: &self.node_name,
+            };
             self.files
                 .container(&key, || profile.image_tree(), spec, &pctx, &self.cache);
+        }
+        let mut fs = self
+            .files
+            .take_container(&key)
+            .expect("the container's filesystem was just made");
         // The keyspace is lent to the session and given back after it.
         let redis = redis_at.map(|(i, config)| {
-            (
-                i,
-                redis::Server {
-                    config,
-                    data: std::mem::take(&mut w.ctrs[i].redis_data),
-                },
-            )
+            let data = self
+                .workers
+                .get_mut(&uid)
+                .map(|w| std::mem::take(&mut w.ctrs[i].redis_data))
+                .unwrap_or_default();
+            (i, redis::Server { config, data })
         });
         let (redis_idx, redis) = match redis {
             Some((i, s)) => (Some(i), Some(s)),
             None => (None, None),
         };
+        let cidr = self.pod_ips.cidr();
+        let (vols, shared) = self.files.split();
+        let mut net = NodeNetwork {
+            workers: &self.workers,
+            shared,
+            images,
+            cidr,
+            now,
+            caller: Some(Caller {
+                key: key.clone(),
+                pod_ip: &pod_ip,
+                hostname: &hostname,
+            }),
+            remote: match remote {
+                Some(r) => Some(&mut *r as &mut dyn Network),
+                None => None,
+            },
+        };
         let mut files = Files {
-            fs,
+            fs: &mut fs,
             vols,
             tty: req.tty,
             clock: Clock { now, started_at },
             redis,
+            net: Some(&mut net),
         };
         let mut shell = Shell::new(&cwd, env.0, &hostname);
         let out = run(&mut shell, req, &mut files);
-        if let (Some(i), Some(server)) = (redis_idx, files.redis) {
+        let redis = files.redis.take();
+        self.files.put_container(key, fs);
+        if let (Some(i), Some(server), Some(w)) = (redis_idx, redis, self.workers.get_mut(&uid)) {
             w.ctrs[i].redis_data = server.data;
         }
         Ok(out)
     }
+
+    /// Serves an HTTP request that reached this node for pod IP `ip` (from a
+    /// container of another node).
+    pub fn serve(
+        &mut self,
+        images: &ImageCatalog,
+        now: SimTime,
+        ip: &str,
+        port: u16,
+        req: &HttpRequest,
+    ) -> Result<HttpResponse, NetError> {
+        let uid = self
+            .workers
+            .iter()
+            .find(|(_, w)| w.ip.as_deref() == Some(ip) && !w.terminating)
+            .map(|(uid, _)| uid.clone())
+            .ok_or(NetError::NoRoute)?;
+        let cidr = self.pod_ips.cidr();
+        let (vols, shared) = self.files.split();
+        let mut net = NodeNetwork {
+            workers: &self.workers,
+            shared,
+            images,
+            cidr,
+            now,
+            caller: None,
+            remote: None,
+        };
+        net.serve_pod(&uid, port, req, None, vols)
+    }
+
+    /// What container `container` of pod `namespace/pod` printed in its
+    /// current run (or its last one): its image's start-up lines, stamped
+    /// with the run's start, then what its server logged; None when this
+    /// node does not run the pod or the container never started.
+    pub fn container_log(
+        &self,
+        images: &ImageCatalog,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+    ) -> Option<Vec<String>> {
+        let (uid, w) = self
+            .workers
+            .iter()
+            .find(|(_, w)| w.pod.namespace() == namespace && w.pod.name() == pod)?;
+        let idx = w.ctrs.iter().position(|c| c.name == container)?;
+        let c = &w.ctrs[idx];
+        let started_at = match (&c.state, &c.last) {
+            (CState::Running { started_at }, _)
+            | (CState::Terminated { started_at, .. }, _)
+            | (_, Some(CState::Terminated { started_at, .. })) => *started_at,
+            _ => return None,
+        };
+        let mut lines = images.lookup(&c.image).log_lines(started_at);
+        lines.extend(self.files.log_lines(&(uid.clone(), idx)).cloned());
+        Some(lines)
+    }
+}
+
+/// The container of the pod that runs redis-server, with the configuration
+/// it loaded.
+fn pod_redis(
+    pod: &k8s_openapi::api::core::v1::Pod,
+    w: &super::pod_worker::Worker,
+) -> Option<(usize, std::collections::BTreeMap<String, String>)> {
+    let empty = Vec::new();
+    w.ctrs.iter().enumerate().find_map(|(i, c)| {
+        let s = find_container(pod, &c.name).filter(|_| c.is_running())?;
+        let started = redis::Started {
+            command: s.command.as_ref().unwrap_or(&empty),
+            args: s.args.as_ref().unwrap_or(&empty),
+            files_at_start: &c.files_at_start,
+        };
+        redis::server_config(started).ok().map(|config| (i, config))
+    })
 }
 
 /// The runtime starts `req.command` in the container.

@@ -18,9 +18,12 @@ pub mod container_fs;
 mod container_view;
 mod containers;
 mod exec;
+pub mod http;
 mod images;
+mod net_tools;
 mod node_files;
 mod node_status;
+mod pod_network;
 mod pod_sync;
 pub(crate) mod pod_worker;
 mod probe_workers;
@@ -35,6 +38,8 @@ pub mod shell_tools;
 mod status_manager;
 
 pub use exec::{ExecError, ExecOutput, ExecRequest, MAX_INPUT_LINES};
+/// The most lines a container's log keeps beyond its image's start-up lines.
+pub const MAX_LOG_LINES: usize = node_files::MAX_LOG_LINES;
 
 use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet};

@@ -22,7 +22,8 @@
 //!   the container starts again: a restarted container starts from its
 //!   image, as with containerd.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Container, KeyToPath, Volume};
@@ -51,6 +52,74 @@ pub(crate) struct NodeFiles {
     pods: BTreeMap<String, BTreeMap<String, VolumeId>>,
     /// The writable layer of each running container instance looked into.
     containers: BTreeMap<ContainerKey, ContainerFs>,
+    /// What each container instance's server printed since it started
+    /// (access-log lines; at most [`MAX_LOG_LINES`], the oldest dropped).
+    logs: BTreeMap<ContainerKey, VecDeque<String>>,
+}
+
+/// The most lines a container instance's log keeps beyond its image's
+/// start-up lines.
+pub(crate) const MAX_LOG_LINES: usize = 1_000;
+
+/// What a server reads while an exec session holds the node's volumes: the
+/// layers, the pods' volume ids, the node's disk, and the logs to append to.
+pub(super) struct Shared<'a> {
+    containers: &'a BTreeMap<ContainerKey, ContainerFs>,
+    pods: &'a BTreeMap<String, BTreeMap<String, VolumeId>>,
+    host: Option<VolumeId>,
+    logs: &'a mut BTreeMap<ContainerKey, VecDeque<String>>,
+}
+
+impl Shared<'_> {
+    /// Container instance `key`'s filesystem as it stands: its layer when it
+    /// has one, else its image with the volumes its pod already has (a
+    /// server reads; it makes nothing).
+    pub(super) fn view(
+        &self,
+        key: &ContainerKey,
+        image: impl FnOnce() -> Arc<ImageTree>,
+        container: &Container,
+        pod: &k8s_openapi::api::core::v1::Pod,
+        vols: &VolumeStore,
+    ) -> Cow<'_, ContainerFs> {
+        if let Some(fs) = self.containers.get(key) {
+            return Cow::Borrowed(fs);
+        }
+        let pod_vols = self.pods.get(&key.0);
+        let volumes = pod.spec.as_ref().and_then(|s| s.volumes.as_ref());
+        let mut mounts = Vec::new();
+        for m in container.volume_mounts.iter().flatten() {
+            let Some(v) = volumes.and_then(|vs| vs.iter().find(|v| v.name == m.name)) else {
+                continue;
+            };
+            let sub_path = normalize(m.sub_path.as_deref().unwrap_or(""));
+            let (volume, sub_path) = match (
+                &v.host_path,
+                self.host,
+                pod_vols.and_then(|p| p.get(&v.name)),
+            ) {
+                (Some(h), Some(host), _) => (host, normalize(&format!("{}/{sub_path}", h.path))),
+                (None, _, Some(id)) => (*id, sub_path),
+                _ => continue,
+            };
+            mounts.push(Mount {
+                path: normalize(&m.mount_path),
+                volume,
+                sub_path,
+                read_only: true,
+            });
+        }
+        Cow::Owned(ContainerFs::new(image(), mounts, vols))
+    }
+
+    /// Appends a line to container instance `key`'s log.
+    pub(super) fn log(&mut self, key: &ContainerKey, line: String) {
+        let log = self.logs.entry(key.clone()).or_default();
+        if log.len() == MAX_LOG_LINES {
+            log.pop_front();
+        }
+        log.push_back(line);
+    }
 }
 
 /// The volume name of the kubelet's per-pod `/etc` files.
@@ -258,9 +327,40 @@ impl NodeFiles {
         (fs, &mut self.vols)
     }
 
-    /// A container starts (again): its next look gets a fresh layer.
+    /// A container starts (again): its next look gets a fresh layer, its
+    /// log starts over.
     pub(super) fn container_started(&mut self, key: &ContainerKey) {
         self.containers.remove(key);
+        self.logs.remove(key);
+    }
+
+    /// Takes container instance `key`'s filesystem out (an exec session
+    /// holds it while the node's other files serve requests).
+    pub(super) fn take_container(&mut self, key: &ContainerKey) -> Option<ContainerFs> {
+        self.containers.remove(key)
+    }
+
+    /// Puts back what [`Self::take_container`] took.
+    pub(super) fn put_container(&mut self, key: ContainerKey, fs: ContainerFs) {
+        self.containers.insert(key, fs);
+    }
+
+    /// The volumes, and what servers read beside them.
+    pub(super) fn split(&mut self) -> (&mut VolumeStore, Shared<'_>) {
+        (
+            &mut self.vols,
+            Shared {
+                containers: &self.containers,
+                pods: &self.pods,
+                host: self.host,
+                logs: &mut self.logs,
+            },
+        )
+    }
+
+    /// What container instance `key` printed since it started.
+    pub(super) fn log_lines(&self, key: &ContainerKey) -> impl Iterator<Item = &String> {
+        self.logs.get(key).into_iter().flatten()
     }
 
     /// The pod is gone: its volumes and its containers' layers with it.
@@ -270,13 +370,18 @@ impl NodeFiles {
                 self.vols.remove(id);
             }
         }
+        let range = (uid.to_owned(), 0)..=(uid.to_owned(), usize::MAX);
         let keys: Vec<ContainerKey> = self
             .containers
-            .range((uid.to_owned(), 0)..=(uid.to_owned(), usize::MAX))
+            .range(range.clone())
             .map(|(k, _)| k.clone())
             .collect();
         for k in keys {
             self.containers.remove(&k);
+        }
+        let keys: Vec<ContainerKey> = self.logs.range(range).map(|(k, _)| k.clone()).collect();
+        for k in keys {
+            self.logs.remove(&k);
         }
     }
 
@@ -287,6 +392,7 @@ impl NodeFiles {
             self.forget_pod(&uid);
         }
         self.containers.clear();
+        self.logs.clear();
     }
 
     /// Bytes of file content held (volumes and layers).

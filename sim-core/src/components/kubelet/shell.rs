@@ -17,6 +17,7 @@
 use std::collections::BTreeMap;
 
 use super::container_fs::{self, normalize, ContainerFs, FsError, Kind, VolumeStore};
+use super::http::Network;
 use super::redis;
 use super::shell_grammar::{self, Command, Connector, Pipeline, RedirectOp, Word};
 use super::shell_tools;
@@ -55,6 +56,8 @@ pub struct Files<'a> {
     pub clock: Clock,
     /// The pod's redis-server on 127.0.0.1:6379, when one runs.
     pub redis: Option<redis::Server>,
+    /// Where the container's HTTP requests go (None: no network).
+    pub net: Option<&'a mut dyn Network>,
 }
 
 impl<'a> Files<'a> {
@@ -66,6 +69,7 @@ impl<'a> Files<'a> {
             tty: false,
             clock: Clock::default(),
             redis: None,
+            net: None,
         }
     }
 }
@@ -188,9 +192,15 @@ impl Shell {
     /// create (`>`, `>>`).
     fn redirect_error(&self, create: bool, shown: &str, e: FsError) -> String {
         match (self.dialect, create) {
-            (Dialect::Dash, false) => format!("{}cannot open {shown}: No such file\n", self.prefix()),
+            (Dialect::Dash, false) => {
+                format!("{}cannot open {shown}: No such file\n", self.prefix())
+            }
             (Dialect::Dash, true) => {
-                format!("{}cannot create {shown}: {}\n", self.prefix(), create_error(e))
+                format!(
+                    "{}cannot create {shown}: {}\n",
+                    self.prefix(),
+                    create_error(e)
+                )
             }
             (Dialect::Bash, _) => format!("{}{shown}: {e}\n", self.prefix()),
             (Dialect::Ash, false) => format!("sh: can't open '{shown}': {e}\n"),
@@ -223,7 +233,8 @@ impl Shell {
         files: &mut Files<'_>,
     ) -> Output {
         let mut out = Output::default();
-        let run = self.tool(program, program, args, stdin, files);
+        let name = program.rsplit('/').next().unwrap_or(program);
+        let run = self.tool(program, name, args, stdin, files);
         out.stdout = run.stdout;
         out.stderr = run.stderr;
         out.status = run.status;
@@ -491,7 +502,11 @@ impl Shell {
             tty: files.tty,
             clock: files.clock,
             redis: files.redis.as_mut(),
-            busybox: package == "busybox",
+            package: &package,
+            net: match files.net.as_mut() {
+                Some(n) => Some(&mut **n),
+                None => None,
+            },
         };
         match shell_tools::run(base, args, &mut ctx) {
             Some((stdout, stderr, status)) => Run {

@@ -13,6 +13,7 @@
 use std::collections::BTreeMap;
 
 use super::container_fs::{absolute, ContainerFs, FsEntry, FsError, Kind, VolumeStore};
+use super::http::Network;
 use super::redis;
 use super::shell::Clock;
 use crate::api::meta::timestamp;
@@ -41,11 +42,19 @@ pub struct ToolCtx<'s> {
     pub clock: Clock,
     /// The pod's redis-server, when one runs.
     pub redis: Option<&'s mut redis::Server>,
-    /// The program is a BusyBox applet (its messages differ from GNU's).
-    pub busybox: bool,
+    /// The package of the program (`busybox`, `coreutils`, `curl/7.74.0`):
+    /// BusyBox applets word their messages differently from GNU's.
+    pub package: &'s str,
+    /// Where the container's requests go (None: no network).
+    pub net: Option<&'s mut dyn Network>,
 }
 
 impl ToolCtx<'_> {
+    /// The program is a BusyBox applet.
+    pub fn busybox(&self) -> bool {
+        self.package == "busybox"
+    }
+
     /// A path as the tool means it (relative to the working directory).
     pub fn absolute(&self, path: &str) -> String {
         absolute(self.cwd, path)
@@ -85,6 +94,8 @@ pub fn run(name: &str, args: &[String], ctx: &mut ToolCtx<'_>) -> Option<Done> {
         "whoami" => ("root\n".to_owned(), String::new(), 0),
         "uname" => uname(args, ctx),
         "date" => date(ctx),
+        "curl" => super::net_tools::curl(args, ctx),
+        "wget" => super::net_tools::wget(args, ctx),
         "redis-cli" => {
             let stdin = ctx.stdin;
             redis::cli(args, ctx.tty, stdin, ctx.redis.as_deref_mut())
@@ -168,7 +179,7 @@ fn ls(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
             Ok(Kind::Dir) if !(dir_itself || long && is_link) => dirs.push(op),
             Ok(_) => plain.push(op),
             Err(e) => {
-                if ctx.busybox {
+                if ctx.busybox() {
                     err.push_str(&format!("ls: {op}: {e}\n"));
                     status = 1;
                 } else {

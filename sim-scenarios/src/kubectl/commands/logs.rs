@@ -1,8 +1,9 @@
-//! `kubectl logs`: the lines a container printed (its image profile's, with
-//! the run's start time where a line carries its timestamp).
+//! `kubectl logs`: kubectl's checks (the container, whether it started),
+//! then the lines from the kubelet of the pod's node (`pods/log`): the
+//! image's start-up lines stamped with the run's start, and what its server
+//! logged since.
 
 use k8s_openapi::api::core::v1::Container;
-use sim_core::api::meta::sim_time_of;
 use sim_core::api::{ApiError, Kind, ObjectKey, Reason};
 use sim_core::cluster::Cluster;
 
@@ -81,26 +82,16 @@ pub(crate) fn logs(
         ));
         return;
     }
-    // The lines of the current run (or the last one, once it ended): what
-    // the image prints, stamped with that run's start.
-    let started_at = status
-        .and_then(|s| s.state.as_ref())
-        .and_then(|st| {
-            st.running
-                .as_ref()
-                .and_then(|r| r.started_at.clone())
-                .or_else(|| st.terminated.as_ref().and_then(|t| t.started_at.clone()))
-        })
-        .or_else(|| {
-            status
-                .and_then(|s| s.last_state.as_ref())
-                .and_then(|l| l.terminated.as_ref())
-                .and_then(|t| t.started_at.clone())
-        })
-        .map(|t| sim_time_of(&t.0))
+    // The kubelet of the pod's node has the lines (pods/log).
+    let node = p
+        .spec
+        .as_ref()
+        .and_then(|s| s.node_name.clone())
         .unwrap_or_default();
-    let image = chosen.image.clone().unwrap_or_default();
-    let lines = cluster.config().images.lookup(&image).log_lines(started_at);
+    let lines = match cluster.container_log(&node, ns, name, &chosen.name) {
+        Ok(lines) => lines,
+        Err(line) => return out.fail(line),
+    };
     let skip = if tail >= 0 {
         lines
             .len()

@@ -1,0 +1,353 @@
+//! The network tools of a container (issue 11): `curl` (GET and HEAD;
+//! `-s`, `-S`, `-i`, `-I`, `-v`, `-f`, `-o FILE`, `-H`, `-X GET|HEAD`) with
+//! curl's exit codes and messages, and BusyBox `wget` (`-q`, `-O FILE|-`)
+//! with its progress lines. Requests go through the shell's
+//! [`Network`](super::http::Network): the pod's localhost or a pod IP.
+//! Simplified: no progress meter for `curl -o` (it depends on wall time);
+//! plain HTTP only.
+
+use super::http::{HttpRequest, HttpResponse, NetError};
+use super::shell_tools::ToolCtx;
+
+/// stdout, stderr, status.
+type Done = (String, String, i32);
+
+/// A URL's parts: host, port, path.
+fn parse_url(url: &str) -> Result<(String, u16, String), String> {
+    let rest = match url.split_once("://") {
+        Some(("http", rest)) => rest,
+        Some((scheme, _)) => return Err(scheme.to_owned()),
+        None => url,
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], rest[i..].to_owned()),
+        None => (rest, "/".to_owned()),
+    };
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) => (h.to_owned(), p.parse::<u16>().map_err(|_| String::new())?),
+        None => (authority.to_owned(), 80),
+    };
+    Ok((host, port, path))
+}
+
+/// The `Host` header for `host:port`.
+fn host_header(host: &str, port: u16) -> String {
+    if port == 80 {
+        host.to_owned()
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+fn send(
+    ctx: &mut ToolCtx<'_>,
+    host: &str,
+    port: u16,
+    req: &HttpRequest,
+) -> Result<HttpResponse, NetError> {
+    let Some(net) = ctx.net.as_deref_mut() else {
+        return Err(NetError::NoRoute);
+    };
+    net.connect(host, port, req, (&*ctx.fs, &*ctx.vols))
+}
+
+/// The address curl and wget print for a host (`localhost` is 127.0.0.1).
+fn address(host: &str) -> &str {
+    if host == "localhost" {
+        "127.0.0.1"
+    } else {
+        host
+    }
+}
+
+/// `curl`.
+pub(super) fn curl(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
+    let version = ctx
+        .package
+        .strip_prefix("curl/")
+        .unwrap_or("7.88.1")
+        .to_owned();
+    let (mut silent, mut show_error, mut include, mut head, mut verbose, mut fail) =
+        (false, false, false, false, false, false);
+    let mut output: Option<String> = None;
+    let mut url: Option<String> = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--silent" => silent = true,
+            "--show-error" => show_error = true,
+            "--include" => include = true,
+            "--head" => head = true,
+            "--verbose" => verbose = true,
+            "--fail" => fail = true,
+            "--output" | "-o" => output = it.next().cloned(),
+            "-H" | "--header" | "-m" | "--max-time" | "--connect-timeout" | "-A"
+            | "--user-agent" => {
+                it.next();
+            }
+            "-X" | "--request" => match it.next().map(String::as_str) {
+                Some("GET") => {}
+                Some("HEAD") => head = true,
+                other => {
+                    return (
+                        String::new(),
+                        format!(
+                            "kubesim: curl -X {}: only GET and HEAD are modelled\n",
+                            other.unwrap_or_default()
+                        ),
+                        2,
+                    )
+                }
+            },
+            s if s.starts_with('-') && !s.starts_with("--") && s.len() > 1 => {
+                for c in s[1..].chars() {
+                    match c {
+                        's' => silent = true,
+                        'S' => show_error = true,
+                        'i' => include = true,
+                        'I' => head = true,
+                        'v' => verbose = true,
+                        'f' => fail = true,
+                        'L' => {}
+                        'o' => output = it.next().cloned(),
+                        other => {
+                            return (
+                                String::new(),
+                                format!("kubesim: curl -{other} is not modelled (-s -S -i -I -v -f -o -H -X are)\n"),
+                                2,
+                            )
+                        }
+                    }
+                }
+            }
+            s if s.starts_with("--") => {
+                return (
+                    String::new(),
+                    format!("kubesim: curl {s} is not modelled\n"),
+                    2,
+                )
+            }
+            u => url = Some(u.to_owned()),
+        }
+    }
+    let quiet_errors = silent && !show_error;
+    let Some(url) = url else {
+        return (
+            String::new(),
+            "curl: try 'curl --help' or 'curl --manual' for more information\n".into(),
+            2,
+        );
+    };
+    let (host, port, path) = match parse_url(&url) {
+        Ok(p) => p,
+        Err(scheme) if !scheme.is_empty() => {
+            let msg =
+                format!("curl: (1) Protocol \"{scheme}\" not supported or disabled in libcurl\n");
+            return (
+                String::new(),
+                if quiet_errors { String::new() } else { msg },
+                1,
+            );
+        }
+        Err(_) => {
+            let msg = "curl: (3) URL using bad/illegal format or missing URL\n".to_owned();
+            return (
+                String::new(),
+                if quiet_errors { String::new() } else { msg },
+                3,
+            );
+        }
+    };
+    let req = HttpRequest {
+        method: if head { "HEAD" } else { "GET" }.into(),
+        path: path.clone(),
+        host: host_header(&host, port),
+        user_agent: format!("curl/{version}"),
+        from_ip: String::new(),
+    };
+    let mut err = String::new();
+    if verbose {
+        err.push_str(&format!("*   Trying {}:{port}...\n", address(&host)));
+    }
+    let resp = match send(ctx, &host, port, &req) {
+        Ok(r) => r,
+        Err(e) => {
+            let (code, msg) = match &e {
+                NetError::Unresolved(h) => (6, format!("curl: (6) Could not resolve host: {h}\n")),
+                e => (
+                    7,
+                    format!("curl: (7) Failed to connect to {host} port {port}: {e}\n"),
+                ),
+            };
+            if !quiet_errors {
+                err.push_str(&msg);
+            }
+            return (String::new(), err, code);
+        }
+    };
+    if verbose {
+        err.push_str(&format!(
+            "* Connected to {host} ({}) port {port} (#0)\n> {} {path} HTTP/1.1\n> Host: {}\n> User-Agent: curl/{version}\n> Accept: */*\n> \n",
+            address(&host),
+            req.method,
+            req.host
+        ));
+        err.push_str(&format!("< {}\n", resp.status_line()));
+        for (k, v) in &resp.headers {
+            err.push_str(&format!("< {k}: {v}\n"));
+        }
+        err.push_str("< \n");
+    }
+    if fail && resp.status >= 400 {
+        if !quiet_errors {
+            err.push_str(&format!(
+                "curl: (22) The requested URL returned error: {} {}\n",
+                resp.status, resp.reason
+            ));
+        }
+        return (String::new(), err, 22);
+    }
+    let mut out = String::new();
+    if include || head {
+        out.push_str(&format!("{}\n", resp.status_line()));
+        for (k, v) in &resp.headers {
+            out.push_str(&format!("{k}: {v}\n"));
+        }
+        out.push('\n');
+    }
+    if !head {
+        match &output {
+            Some(f) if f != "-" => {
+                let path = ctx.absolute(f);
+                if let Err(e) = ctx.fs.write(ctx.vols, &path, &resp.body, false) {
+                    if !quiet_errors {
+                        err.push_str(&format!("curl: (23) Failure writing output to destination\nWarning: Failed to open the file {f}: {e}\n"));
+                    }
+                    return (out, err, 23);
+                }
+            }
+            _ => out.push_str(&resp.body),
+        }
+    }
+    if verbose {
+        err.push_str("* Connection #0 to host left intact\n");
+    }
+    (out, err, 0)
+}
+
+/// BusyBox `wget`.
+pub(super) fn wget(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
+    let mut quiet = false;
+    let mut output: Option<String> = None;
+    let mut url: Option<String> = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-q" => quiet = true,
+            "-O" => output = it.next().cloned(),
+            "-qO" => {
+                quiet = true;
+                output = it.next().cloned();
+            }
+            "-T" | "--timeout" => {
+                it.next();
+            }
+            s if s.starts_with("-O") => output = Some(s[2..].to_owned()),
+            s if s.starts_with('-') => {
+                return (
+                    String::new(),
+                    format!("kubesim: wget {s} is not modelled (-q, -O and -T are)\n"),
+                    1,
+                )
+            }
+            u => url = Some(u.to_owned()),
+        }
+    }
+    let Some(url) = url else {
+        return (String::new(), "BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.\n\nUsage: wget [-cqS] [--spider] [-O FILE] [-o LOGFILE] [--header STR]\n\t[--post-data STR | --post-file FILE] [-Y on/off]\n\t[--no-check-certificate] [-P DIR] [-U AGENT] [-T SEC] URL...\n".into(), 1);
+    };
+    let (host, port, path) = match parse_url(&url) {
+        Ok(p) => p,
+        Err(_) => {
+            return (
+                String::new(),
+                format!("wget: not an http or ftp url: {url}\n"),
+                1,
+            )
+        }
+    };
+    let mut err = String::new();
+    let req = HttpRequest {
+        method: "GET".into(),
+        path: path.clone(),
+        host: host_header(&host, port),
+        user_agent: "Wget".into(),
+        from_ip: String::new(),
+    };
+    if !quiet {
+        err.push_str(&format!(
+            "Connecting to {} ({}:{port})\n",
+            host_header(&host, port),
+            address(&host)
+        ));
+    }
+    let resp = match send(ctx, &host, port, &req) {
+        Ok(r) => r,
+        Err(NetError::Unresolved(h)) => {
+            return (String::new(), format!("wget: bad address '{h}'\n"), 1);
+        }
+        Err(e) => {
+            err.push_str(&format!(
+                "wget: can't connect to remote host ({}): {e}\n",
+                address(&host)
+            ));
+            return (String::new(), err, 1);
+        }
+    };
+    if resp.status >= 400 {
+        err.push_str(&format!(
+            "wget: server returned error: {}\n",
+            resp.status_line().trim_end()
+        ));
+        return (String::new(), err, 1);
+    }
+    let name = output.clone().unwrap_or_else(|| {
+        let last = path
+            .split('?')
+            .next()
+            .unwrap_or("/")
+            .rsplit('/')
+            .next()
+            .unwrap_or("");
+        if last.is_empty() {
+            "index.html".into()
+        } else {
+            last.to_owned()
+        }
+    });
+    let bar = |shown: &str| {
+        format!(
+            "{shown:<20} 100% |********************************| {:>5}  0:00:00 ETA\n",
+            resp.body.len()
+        )
+    };
+    if name == "-" {
+        if !quiet {
+            err.push_str("writing to stdout\n");
+            err.push_str(&bar("-"));
+            err.push_str("written to stdout\n");
+        }
+        return (resp.body, err, 0);
+    }
+    let path = ctx.absolute(&name);
+    if let Err(e) = ctx.fs.write(ctx.vols, &path, &resp.body, false) {
+        err.push_str(&format!("wget: can't open '{name}': {e}\n"));
+        return (String::new(), err, 1);
+    }
+    if !quiet {
+        err.push_str(&format!("saving to '{name}'\n"));
+        err.push_str(&bar(&name));
+        err.push_str(&format!("'{name}' saved\n"));
+    }
+    (String::new(), err, 0)
+}

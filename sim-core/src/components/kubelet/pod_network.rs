@@ -1,0 +1,162 @@
+//! A node's part of the flat pod network (issue 11): a request from a
+//! container to `localhost`, its own pod's IP or another pod's IP reaches
+//! the server of that pod's container listening on the port
+//! ([`super::http`]); an address of another node's pod CIDR goes to that
+//! node ([`Network`] given by the cluster). Nothing listening is
+//! `Connection refused`; an address no pod has is `No route to host`; a
+//! name other than `localhost` is not resolved (cluster DNS is the
+//! networking issue's).
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+use super::container_fs::{ContainerFs, VolumeStore};
+use super::container_view::find_container;
+use super::http::{self, Docs, HttpRequest, HttpResponse, NetError, Network};
+use super::node_files::{ContainerKey, Shared};
+use super::pod_worker::{CState, Worker};
+use crate::config::network::Cidr;
+use crate::config::{ImageCatalog, ServerProfile};
+use crate::time::SimTime;
+
+/// The container a request comes from.
+pub(super) struct Caller<'a> {
+    /// Its instance.
+    pub key: ContainerKey,
+    /// Its pod's IP.
+    pub pod_ip: &'a str,
+    /// Its pod's hostname.
+    pub hostname: &'a str,
+}
+
+/// One node's pods as servers.
+pub(super) struct NodeNetwork<'a> {
+    /// The node's pods.
+    pub workers: &'a BTreeMap<String, Worker>,
+    /// Their files and logs.
+    pub shared: Shared<'a>,
+    /// The image profiles.
+    pub images: &'a ImageCatalog,
+    /// The node's pod CIDR.
+    pub cidr: Cidr,
+    /// Now.
+    pub now: SimTime,
+    /// The calling container (None: the request comes from elsewhere).
+    pub caller: Option<Caller<'a>>,
+    /// The rest of the cluster.
+    pub remote: Option<&'a mut dyn Network>,
+}
+
+/// The server a running container runs: its image's, when the container
+/// keeps the image's entrypoint.
+fn server_of<'i>(
+    images: &'i ImageCatalog,
+    w: &Worker,
+    idx: usize,
+) -> Option<(&'i ServerProfile, SimTime)> {
+    let c = w.ctrs.get(idx)?;
+    let CState::Running { started_at } = c.state else {
+        return None;
+    };
+    let pod = w.pod.as_pod()?;
+    let spec = find_container(pod, &c.name)?;
+    if spec.command.as_ref().is_some_and(|c| !c.is_empty()) {
+        return None;
+    }
+    let server = images.lookup(&c.image).server.as_ref()?;
+    Some((server, started_at))
+}
+
+impl NodeNetwork<'_> {
+    /// Serves `req` by pod `uid` on `port`; `here` is the caller's own
+    /// filesystem, used when the server is the calling container.
+    pub(super) fn serve_pod(
+        &mut self,
+        uid: &str,
+        port: u16,
+        req: &HttpRequest,
+        here: Option<(&ContainerFs, &VolumeStore)>,
+        vols: &VolumeStore,
+    ) -> Result<HttpResponse, NetError> {
+        let w = self.workers.get(uid).ok_or(NetError::NoRoute)?;
+        let (idx, server, started_at) = (0..w.ctrs.len())
+            .find_map(|i| {
+                server_of(self.images, w, i)
+                    .filter(|(s, _)| s.port() == port)
+                    .map(|(s, t)| (i, s, t))
+            })
+            .ok_or(NetError::Refused)?;
+        let key = (uid.to_owned(), idx);
+        let c = &w.ctrs[idx];
+        let pod = w.pod.as_pod().ok_or(NetError::Refused)?;
+        let spec = find_container(pod, &c.name).ok_or(NetError::Refused)?;
+        let own = self.caller.as_ref().is_some_and(|k| k.key == key);
+        let (resp, log) = match here.filter(|_| own) {
+            Some((fs, vols)) => http::serve(server, &Docs { fs, vols }, req, self.now, started_at),
+            None => {
+                let profile = self.images.lookup(&c.image);
+                let fs = self
+                    .shared
+                    .view(&key, || profile.image_tree(), spec, pod, vols);
+                http::serve(server, &Docs { fs: &fs, vols }, req, self.now, started_at)
+            }
+        };
+        if let Some(line) = log {
+            self.shared.log(&key, line);
+        }
+        Ok(resp)
+    }
+
+    /// The pod of this node with address `ip`.
+    fn pod_with_ip(&self, ip: &str) -> Option<String> {
+        self.workers
+            .iter()
+            .find(|(_, w)| w.ip.as_deref() == Some(ip) && !w.terminating)
+            .map(|(uid, _)| uid.clone())
+    }
+}
+
+impl Network for NodeNetwork<'_> {
+    fn connect(
+        &mut self,
+        host: &str,
+        port: u16,
+        req: &HttpRequest,
+        here: (&ContainerFs, &VolumeStore),
+    ) -> Result<HttpResponse, NetError> {
+        let mut req = req.clone();
+        let (local, own_ip, hostname) = match &self.caller {
+            Some(c) => (
+                host == "localhost" || host == "127.0.0.1" || host == c.hostname,
+                c.pod_ip.to_owned(),
+                c.hostname.to_owned(),
+            ),
+            None => (false, String::new(), String::new()),
+        };
+        if local {
+            let uid = self
+                .caller
+                .as_ref()
+                .map(|c| c.key.0.clone())
+                .unwrap_or_default();
+            req.from_ip = if host == hostname {
+                own_ip
+            } else {
+                "127.0.0.1".to_owned()
+            };
+            return self.serve_pod(&uid, port, &req, Some(here), here.1);
+        }
+        let Ok(ip) = host.parse::<Ipv4Addr>() else {
+            return Err(NetError::Unresolved(host.to_owned()));
+        };
+        req.from_ip = own_ip;
+        if self.cidr.contains(ip) {
+            let uid = self.pod_with_ip(host).ok_or(NetError::NoRoute)?;
+            return self.serve_pod(&uid, port, &req, Some(here), here.1);
+        }
+        match self.remote.as_deref_mut() {
+            Some(net) => net.connect(host, port, &req, here),
+            None => Err(NetError::NoRoute),
+        }
+    }
+}
