@@ -373,3 +373,141 @@ fn a_missing_secret_is_reported_with_the_kubelet_message() {
         "secret \"nope\" not found"
     );
 }
+
+/// Random command lines, direct and through `sh`, one-shot and as sessions
+/// on a terminal, into a tomcat and a busybox container: the runtime never
+/// panics, every status is an exit status, and output stays bounded.
+#[test]
+fn random_exec_requests_always_answer() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    let mut c = cluster();
+    pod(
+        &mut c,
+        "t",
+        json!({"name": "app", "image": "tomcat:9.0.55",
+               "volumeMounts": [{"name": "d", "mountPath": "/data"}]}),
+        json!([{"name": "d", "emptyDir": {}}]),
+    );
+    pod(
+        &mut c,
+        "b",
+        json!({"name": "app", "image": "busybox", "command": ["sleep", "3600"]}),
+        json!([]),
+    );
+    c.run_until(at(120)).unwrap();
+    for p in ["t", "b"] {
+        assert_eq!(
+            exec(&mut c, p, "app", &["true"]).map(|o| o.status),
+            Ok(0),
+            "{p} runs"
+        );
+    }
+    let c = std::cell::RefCell::new(c);
+    let words = prop::sample::select(vec![
+        "ls",
+        "-l",
+        "-a",
+        "cat",
+        "echo",
+        "x",
+        "/",
+        "/data",
+        "/data/f",
+        ">",
+        ">>",
+        "<",
+        "|",
+        "&&",
+        "||",
+        ";",
+        "rm",
+        "-rf",
+        "mv",
+        "cp",
+        "-r",
+        "mkdir",
+        "-p",
+        "cd",
+        "..",
+        "curl",
+        "-s",
+        "localhost:8080",
+        "wget",
+        "-O",
+        "-",
+        "localhost",
+        "grep",
+        "sort",
+        "wc",
+        "head",
+        "'a b'",
+        "\"$HOME\"",
+        "$?",
+        "exit",
+        "env",
+        "date",
+        "uname",
+        "-a",
+        "nope",
+        "webapps.dist",
+        "webapps",
+        "redis-cli",
+        "PING",
+    ]);
+    let line = prop::collection::vec(words, 0..12).prop_map(|w| w.join(" "));
+    let session = prop::collection::vec(line.clone(), 0..5).prop_map(|l| l.join("\n"));
+    let strategy = (
+        prop::sample::select(vec!["t", "b"]),
+        line,
+        session,
+        any::<bool>(),
+    );
+    let mut runner = TestRunner::new(Config {
+        cases: 64,
+        ..Config::default()
+    });
+    runner
+        .run(&strategy, |(pod, line, session, tty)| {
+            let argv: Vec<String> = line
+                .split(' ')
+                .filter(|w| !w.is_empty())
+                .map(str::to_owned)
+                .collect();
+            for req in [
+                ExecRequest {
+                    command: argv.clone(),
+                    tty,
+                    ..ExecRequest::default()
+                },
+                ExecRequest {
+                    command: vec!["sh".into(), "-c".into(), line.clone()],
+                    tty,
+                    ..ExecRequest::default()
+                },
+                ExecRequest {
+                    command: vec!["sh".into()],
+                    stdin: session.clone(),
+                    tty,
+                    ..ExecRequest::default()
+                },
+            ] {
+                let req = ExecRequest {
+                    namespace: "default".into(),
+                    pod: pod.into(),
+                    container: "app".into(),
+                    ..req
+                };
+                let out = c.borrow_mut().exec("test", req);
+                let out = match out {
+                    Ok(out) => out,
+                    Err(e) => return Err(TestCaseError::fail(e.to_string())),
+                };
+                prop_assert!((0..=255).contains(&out.status), "{out:?}");
+                prop_assert!(out.stdout.len() + out.stderr.len() <= 4 << 20);
+            }
+            Ok(())
+        })
+        .expect("every request answered");
+}

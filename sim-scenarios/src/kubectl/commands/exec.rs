@@ -235,4 +235,61 @@ mod tests {
             "{text}"
         );
     }
+
+    /// The container-files scenario end to end: tomcat's 404 before the
+    /// course's fix and its page after, a file shared through an emptyDir,
+    /// a read-only configMap, a restart losing the container's own files.
+    #[test]
+    fn container_files_scenario_behaves_as_real_containers() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../scenarios/workloads/container-files.yaml"
+        );
+        let scenario = crate::load(std::path::Path::new(path)).expect("loads");
+        let mut out = Vec::new();
+        let result = crate::run(&scenario, &crate::RunOptions::default(), &mut out).expect("runs");
+        let text = String::from_utf8(out).expect("utf8");
+        assert_eq!(result.failed, 0, "{text}");
+        let after = |step: &str| -> String {
+            let at = text
+                .find(&format!("$ kubectl {step}\n"))
+                .unwrap_or_else(|| panic!("{step}: {text}"));
+            let rest = &text[at..];
+            let body = &rest[rest.find('\n').map_or(0, |i| i + 1)..];
+            body[..body.find("\n[").map_or(body.len(), |i| i + 1)].to_owned()
+        };
+        assert!(after("exec my-tomcat -- curl -s -i localhost:8080")
+            .starts_with("HTTP/1.1 404 \nContent-Type: text/html;charset=utf-8\n"));
+        assert_eq!(
+            after("exec my-tomcat -- ls webapps.dist"),
+            "ROOT\ndocs\nexamples\nhost-manager\nmanager\n"
+        );
+        assert_eq!(
+            after("exec my-tomcat -- sh -c 'curl -s localhost:8080 | grep \"<h1>\"'"),
+            "                <h1>Apache Tomcat/9.0.55</h1>\n"
+        );
+        assert!(after("exec -it my-tomcat -- sh")
+            .contains("# rm -rf webapps && mv webapps.dist webapps\n# ls webapps\nROOT\n"));
+        assert_eq!(
+            after("exec shared -c web -- cat /usr/share/nginx/html/index.html"),
+            "<h1>written by writer</h1>\n"
+        );
+        assert_eq!(
+            after("exec shared -c writer -- sh -c 'echo title=mine > /etc/site/site.conf'"),
+            "sh: can't create /etc/site/site.conf: Read-only file system\ncommand terminated with exit code 2\n"
+        );
+        // After the writer's restart.
+        let restart = text.find("fault ends: container-crash").expect("the crash");
+        let later = &text[restart..];
+        assert!(later.contains("$ kubectl exec shared -c writer -- cat /tmp/note\ncat: /tmp/note: No such file or directory\ncommand terminated with exit code 1\n"), "{later}");
+        assert!(later.contains("$ kubectl exec shared -c writer -- cat /data/index.html\n<h1>written by writer</h1>\n"), "{later}");
+        assert!(
+            later.contains("<title>Apache Tomcat/9.0.55</title>"),
+            "a pod on another node: {later}"
+        );
+        assert!(
+            text.contains("\"GET / HTTP/1.1\" 200 27 \"-\" \"Wget\" \"-\"\n"),
+            "nginx's access log: {text}"
+        );
+    }
 }
