@@ -266,3 +266,47 @@ fn sleep_has_a_longest_duration() {
     );
     assert!(t.ends_with("\n3.313s\n"), "time moved: {t}");
 }
+
+/// `kubectl exec -it POD -- sh` in a script: the following lines go to the
+/// container's shell, each echoed after its prompt, until `exit`; the
+/// session's state (working directory, variables, files) lasts between
+/// lines, and what it wrote stays in the container afterwards.
+#[test]
+fn a_container_session_takes_the_lines_until_exit() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = "\
+kubectl run my-tomcat --image tomcat:9.0.55
+run until pod/my-tomcat running
+kubectl exec -it my-tomcat -- sh
+cd webapps.dist; X=ROOT
+ls $X | head -2
+curl -s -o /dev/null localhost:8080; echo $?
+echo kept > /tmp/f
+exit
+kubectl exec my-tomcat -- cat /tmp/f
+kubectl exec -it my-tomcat -- redis-cli
+kubectl exec -i my-tomcat -- bash
+pwd
+";
+    let out = shell(dir.path(), &[], script);
+    assert!(out.status.success(), "{out:?}");
+    let t = text(&out);
+    assert!(
+        t.contains("$ kubectl exec -it my-tomcat -- sh\n# cd webapps.dist; X=ROOT\n# ls $X | head -2\nRELEASE-NOTES.txt\nWEB-INF\n"),
+        "{t}"
+    );
+    assert!(t.contains("# echo kept > /tmp/f\n# exit\n["), "{t}");
+    assert!(
+        t.contains("$ kubectl exec my-tomcat -- cat /tmp/f\nkept\n"),
+        "{t}"
+    );
+    assert!(
+        t.contains("OCI runtime exec failed: exec failed: unable to start container process: exec: \"redis-cli\": executable file not found in $PATH: unknown\ncommand terminated with exit code 126\n"),
+        "the image has no redis-cli: {t}"
+    );
+    // Without a terminal there is no prompt; the input's end closes it.
+    assert!(
+        t.ends_with("$ kubectl exec -i my-tomcat -- bash\npwd\n/usr/local/tomcat\n"),
+        "{t}"
+    );
+}

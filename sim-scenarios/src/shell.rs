@@ -254,8 +254,16 @@ enum Recorded {
     Fault { at: SimTime, mapping: String },
 }
 
+/// An interactive exec session the shell's lines go to until it ends.
+struct ContainerSession {
+    session: sim_core::cluster::OpenSession,
+    prompt: String,
+}
+
 struct Shell<'a> {
     options: &'a ShellOptions,
+    /// While `kubectl exec -it POD -- sh` runs: lines go to the container.
+    session: Option<ContainerSession>,
     seed: u64,
     cluster: Cluster,
     watch: Option<Watch>,
@@ -303,6 +311,7 @@ pub fn run(
         .map_or_else(|| ClusterConfig::kubeadm(2), |s| s.cluster.clone());
     let mut sh = Shell {
         options,
+        session: None,
         seed,
         cluster: kubeadm_cluster(config, seed, Trace::disabled()),
         watch: None,
@@ -340,7 +349,10 @@ pub fn run(
     }
     let mut number = 0;
     loop {
-        let prompt = format!("[{}] kubesim> ", sh.cluster.now());
+        let prompt = match &sh.session {
+            Some(s) => s.prompt.clone(),
+            None => format!("[{}] kubesim> ", sh.cluster.now()),
+        };
         number += 1;
         let line = match input.next_line(&prompt) {
             Ok(Some(line)) => line,
@@ -353,10 +365,19 @@ pub fn run(
             }
             Err(e) => return Err(e),
         };
-        if !sh.command(&line)? {
+        if sh.session.is_some() {
+            sh.session_line(&line)?;
+        } else if !sh.command(&line)? {
             break;
         }
         sh.out.flush()?;
+    }
+    if let Some(s) = sh.session.take() {
+        // The input ended: the terminal closes, and the session with it.
+        sh.cluster.exec_close(&s.session);
+        if sh.echo && !s.prompt.is_empty() {
+            writeln!(sh.out, "{}", s.prompt.trim_end())?;
+        }
     }
     sh.flush_watch()?;
     sh.out.flush()
@@ -562,6 +583,36 @@ impl Shell<'_> {
             .find(|f| there(f))
     }
 
+    /// A line typed into the open container session.
+    fn session_line(&mut self, line: &str) -> io::Result<()> {
+        let Some(s) = self.session.take() else {
+            return Ok(());
+        };
+        if self.echo {
+            writeln!(self.out, "{}{line}", s.prompt)?;
+        }
+        match self.cluster.exec_input(&s.session, line) {
+            Ok(out) => {
+                self.out.write_all(out.output.as_bytes())?;
+                match out.ended {
+                    Some(status) => {
+                        let mut o = crate::kubectl::outcome::Outcome::default();
+                        crate::kubectl::commands::exec::terminated(&mut o, status);
+                        self.out.write_all(o.output.as_bytes())?;
+                    }
+                    None => {
+                        self.session = Some(ContainerSession {
+                            session: s.session,
+                            prompt: out.prompt,
+                        })
+                    }
+                }
+            }
+            Err(e) => writeln!(self.out, "{e}")?,
+        }
+        Ok(())
+    }
+
     fn kubectl(&mut self, line: &str) -> io::Result<()> {
         let shown = line.strip_prefix("kubectl ").unwrap_or(line);
         self.echo(&format!("$ kubectl {shown}"))?;
@@ -632,6 +683,19 @@ impl Shell<'_> {
         // A running `get -w` streams until the next kubectl command.
         self.flush_watch()?;
         self.watch = None;
+        // `exec -i` of a shell or redis-cli: its prompt takes the next lines.
+        if matches!(&prepared.cli.command, Command::Exec(a) if a.stdin) {
+            let (outcome, opened) = kubectl::open_exec_session(&mut self.cluster, &prepared);
+            if let Some((session, prompt)) = opened {
+                self.out.write_all(outcome.output.as_bytes())?;
+                self.session = Some(ContainerSession { session, prompt });
+                return Ok(());
+            }
+            if outcome.exit_code != 0 {
+                self.out.write_all(outcome.output.as_bytes())?;
+                return Ok(());
+            }
+        }
         let ex = kubectl::execute(&mut self.cluster, &prepared);
         let outcome = ex.outcome;
         self.out.write_all(outcome.output.as_bytes())?;

@@ -15,8 +15,9 @@ use std::net::Ipv4Addr;
 
 use crate::components::kubelet::container_fs::{ContainerFs, VolumeStore};
 use crate::components::kubelet::http::{HttpRequest, HttpResponse, NetError, Network};
-use crate::components::kubelet::{ExecOutput, ExecRequest, Kubelet};
+use crate::components::kubelet::{ExecOutput, ExecRequest, Kubelet, SessionId, SessionOutput};
 use crate::components::Role;
+use crate::time::SimTime;
 
 /// Why an exec request got no stream.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -48,11 +49,23 @@ fn container_names(pod: &Pod) -> Vec<String> {
         .collect()
 }
 
+/// An interactive exec session open on a node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenSession {
+    /// The node whose kubelet holds it.
+    pub node: String,
+    /// Its id there.
+    pub id: SessionId,
+}
+
 impl Cluster {
-    /// Runs `req` in its container at the current instant, through the API
-    /// server to the kubelet of the pod's node. An empty `req.container`
-    /// means the pod's only container.
-    pub fn exec(&mut self, client: &str, mut req: ExecRequest) -> Result<ExecOutput, ExecFailure> {
+    /// The API server's part of `pods/exec`: the pod, its container (an
+    /// empty one: the pod's only container, written into `req`), its node.
+    fn exec_location(
+        &mut self,
+        client: &str,
+        req: &mut ExecRequest,
+    ) -> Result<String, ExecFailure> {
         let key = ObjectKey::new(Kind::Pod, &req.namespace, &req.pod);
         let obj = match self.request(client, Request::Get(key)) {
             Ok(crate::apiserver::Response::Object(o)) => o,
@@ -85,20 +98,23 @@ impl Cluster {
                 req.container, req.pod
             )));
         }
-        let Some(node) = pod
-            .spec
+        pod.spec
             .as_ref()
             .and_then(|s| s.node_name.clone())
             .filter(|n| !n.is_empty())
-        else {
-            return Err(bad(format!(
-                "pod {} does not have a host assigned",
-                req.pod
-            )));
-        };
-        let role = Role::Kubelet(node.clone());
+            .ok_or_else(|| bad(format!("pod {} does not have a host assigned", req.pod)))
+    }
+
+    /// Runs `f` on the kubelet of `node` with the pod network of the other
+    /// nodes, or the error of a stream that cannot reach it.
+    fn at_kubelet<R>(
+        &mut self,
+        node: &str,
+        f: impl FnOnce(&mut Kubelet, &crate::config::ImageCatalog, SimTime, &mut dyn Network) -> R,
+    ) -> Result<R, ExecFailure> {
+        let role = Role::Kubelet(node.to_owned());
         let host_ip = self
-            .kubelet(&node)
+            .kubelet(node)
             .map(|k| k.host_ip().to_owned())
             .unwrap_or_default();
         let dial = |why: &str| {
@@ -106,13 +122,13 @@ impl Cluster {
                 "error dialing backend: dial tcp {host_ip}:10250: {why}"
             ))
         };
-        if self.faults.crashed.get(&node).is_some_and(|&n| n > 0) {
+        if self.faults.crashed.get(node).is_some_and(|&n| n > 0) {
             return Err(dial("connect: no route to host"));
         }
-        if self.faults.is_partitioned(&node) {
+        if self.faults.is_partitioned(node) {
             return Err(dial("i/o timeout"));
         }
-        if self.faults.kubelet_down(&node) || !self.is_running(&role) {
+        if self.faults.kubelet_down(node) || !self.is_running(&role) {
             return Err(dial("connect: connection refused"));
         }
         let now = self.queue.now();
@@ -120,7 +136,7 @@ impl Cluster {
         let Some(id) = self.roles.get(&role).copied() else {
             return Err(dial("connect: no route to host"));
         };
-        // The kubelet is taken out of its slot for the session, so that
+        // The kubelet is taken out of its slot for the call, so that
         // requests to the other nodes' pods can reach their kubelets.
         let Some(mut component) = self.slots[id.index()].component.take() else {
             return Err(dial("connect: connection refused"));
@@ -133,14 +149,55 @@ impl Cluster {
                     images: &config.images,
                     now,
                 };
-                kubelet
-                    .exec(&config.images, now, &req, Some(&mut net))
-                    .map_err(|e| ExecFailure::Upgrade(e.to_string()))
+                Ok(f(kubelet, &config.images, now, &mut net))
             }
             None => Err(dial("connect: connection refused")),
         };
         self.slots[id.index()].component = Some(component);
         result
+    }
+
+    /// Runs `req` in its container at the current instant, through the API
+    /// server to the kubelet of the pod's node. An empty `req.container`
+    /// means the pod's only container.
+    pub fn exec(&mut self, client: &str, mut req: ExecRequest) -> Result<ExecOutput, ExecFailure> {
+        let node = self.exec_location(client, &mut req)?;
+        self.at_kubelet(&node, |k, images, now, net| {
+            k.exec(images, now, &req, Some(net))
+        })?
+        .map_err(|e| ExecFailure::Upgrade(e.to_string()))
+    }
+
+    /// Opens an interactive session (`kubectl exec -it POD -- sh` at a
+    /// terminal): the session and the first prompt; None when the command
+    /// is not an interactive program (run it with [`Cluster::exec`]).
+    pub fn exec_open(
+        &mut self,
+        client: &str,
+        mut req: ExecRequest,
+    ) -> Result<Option<(OpenSession, String)>, ExecFailure> {
+        let node = self.exec_location(client, &mut req)?;
+        let opened = self
+            .at_kubelet(&node, |k, images, now, _| k.exec_open(images, now, &req))?
+            .map_err(|e| ExecFailure::Upgrade(e.to_string()))?;
+        Ok(opened.map(|(id, prompt)| (OpenSession { node, id }, prompt)))
+    }
+
+    /// Types a line into an open session.
+    pub fn exec_input(
+        &mut self,
+        session: &OpenSession,
+        line: &str,
+    ) -> Result<SessionOutput, ExecFailure> {
+        self.at_kubelet(&session.node, |k, images, now, net| {
+            k.exec_input(images, now, session.id, line, Some(net))
+        })?
+        .map_err(|e| ExecFailure::Upgrade(e.to_string()))
+    }
+
+    /// Closes an open session.
+    pub fn exec_close(&mut self, session: &OpenSession) {
+        let _ = self.at_kubelet(&session.node, |k, _, _, _| k.exec_close(session.id));
     }
 }
 
@@ -186,7 +243,7 @@ struct ClusterNetwork<'a> {
     slots: &'a mut [super::Slot],
     faults: &'a crate::faults::FaultState,
     images: &'a crate::config::ImageCatalog,
-    now: crate::time::SimTime,
+    now: SimTime,
 }
 
 impl Network for ClusterNetwork<'_> {

@@ -32,7 +32,7 @@ mod census;
 mod exec;
 mod fault_injection;
 
-pub use exec::ExecFailure;
+pub use exec::{ExecFailure, OpenSession};
 
 pub use fault_injection::FaultError;
 

@@ -30,6 +30,21 @@ pub(crate) struct Execution {
     pub rollout_watch: Option<RolloutWatch>,
 }
 
+/// For `kubectl exec -i` at a terminal: opens an interactive session when
+/// the command is a shell or `redis-cli` at its prompt (see
+/// [`commands::exec::open_session`]).
+pub(crate) fn open_exec_session(
+    cluster: &mut Cluster,
+    cmd: &Prepared,
+) -> (Outcome, Option<(sim_core::cluster::OpenSession, String)>) {
+    let ns = cmd
+        .cli
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".to_owned());
+    commands::exec::open_session(cluster, cmd, &ns)
+}
+
 /// Runs a command at the cluster's current time.
 pub(crate) fn execute(cluster: &mut Cluster, cmd: &Prepared) -> Execution {
     let mut ex = Execution::default();

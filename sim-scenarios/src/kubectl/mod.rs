@@ -13,5 +13,5 @@ pub(crate) mod outcome;
 pub mod prepared;
 pub(crate) mod resources;
 
-pub(crate) use dispatch::execute;
+pub(crate) use dispatch::{execute, open_exec_session};
 pub use prepared::{Prepared, SourceFile};

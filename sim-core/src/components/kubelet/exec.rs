@@ -16,14 +16,17 @@
 use super::container_env::{pod_hostname, PodContext};
 use super::container_view::find_container;
 use super::http::{HttpRequest, HttpResponse, NetError, Network};
+use super::node_files::ContainerKey;
 use super::pod_network::{Caller, NodeNetwork};
 use super::pod_worker::CState;
 use super::redis;
 use super::shell::{Clock, Dialect, Files, Output, Shell};
 use super::Kubelet;
+use crate::api::Object;
 use crate::config::image_fs::program_package;
 use crate::config::ImageCatalog;
 use crate::time::SimTime;
+use std::sync::Arc;
 
 /// The most input lines one exec request may carry.
 pub const MAX_INPUT_LINES: usize = 1_000;
@@ -71,50 +74,111 @@ pub enum ExecError {
     /// More input than [`MAX_INPUT_LINES`].
     #[error("kubesim takes at most {MAX_INPUT_LINES} lines of input for one exec")]
     InputTooLong,
+    /// More open sessions than [`MAX_SESSIONS`] on the node.
+    #[error("kubesim keeps at most {MAX_SESSIONS} exec sessions open on a node")]
+    TooManySessions,
+    /// No open session of that id (it ended).
+    #[error("the exec session has ended")]
+    NoSession,
+}
+
+/// What an exec needs of its container, looked up once.
+struct Target {
+    /// The container instance.
+    key: ContainerKey,
+    /// Its run (a restart ends the sessions of the previous one).
+    run: u32,
+    /// The pod object.
+    pod: Arc<Object>,
+    /// The process environment.
+    env: Vec<(String, String)>,
+    /// The working directory.
+    cwd: String,
+    /// The pod's hostname.
+    hostname: String,
+    /// The pod's IP.
+    pod_ip: String,
+    /// The container's start.
+    started_at: SimTime,
+    /// The image.
+    image: String,
+}
+
+/// An interactive program a session runs.
+#[derive(Clone, Debug)]
+enum SessionKind {
+    /// A shell reading lines.
+    Shell(Shell),
+    /// `redis-cli` at its prompt.
+    RedisCli,
+}
+
+/// An open interactive exec session (`kubectl exec -it POD -- sh`): the
+/// program's state between the lines typed into it.
+#[derive(Clone, Debug)]
+pub(super) struct Session {
+    namespace: String,
+    pod: String,
+    container: String,
+    run: u32,
+    tty: bool,
+    kind: SessionKind,
+}
+
+/// An open session's id on its node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SessionId(pub u64);
+
+/// The most sessions a node keeps open.
+pub const MAX_SESSIONS: usize = 64;
+
+/// What a line typed into a session produced.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SessionOutput {
+    /// What appeared on the terminal.
+    pub output: String,
+    /// The prompt shown next (empty without a terminal, or once ended).
+    pub prompt: String,
+    /// The session ended with this status.
+    pub ended: Option<i32>,
 }
 
 impl Kubelet {
-    /// Runs `req` in its container at `now`; requests to addresses of other
-    /// nodes go to `remote`.
-    pub fn exec(
-        &mut self,
+    /// The running container `req` names, with what an exec needs of it.
+    fn target(
+        &self,
         images: &ImageCatalog,
-        now: SimTime,
-        req: &ExecRequest,
-        remote: Option<&mut dyn Network>,
-    ) -> Result<ExecOutput, ExecError> {
-        if req.stdin.lines().count() > MAX_INPUT_LINES {
-            return Err(ExecError::InputTooLong);
-        }
+        namespace: &str,
+        pod_name: &str,
+        container: &str,
+        tty: bool,
+    ) -> Result<Target, ExecError> {
         let (uid, w) = self
             .workers
             .iter()
             .find(|(_, w)| {
-                w.pod.namespace() == req.namespace && w.pod.name() == req.pod && !w.delete_sent
+                w.pod.namespace() == namespace && w.pod.name() == pod_name && !w.delete_sent
             })
             .ok_or(ExecError::PodDoesNotExist)?;
-        let uid = uid.clone();
         let not_found = || ExecError::ContainerNotFound {
-            container: req.container.clone(),
+            container: container.to_owned(),
         };
         let idx = w
             .ctrs
             .iter()
-            .position(|c| c.name == req.container && c.is_running())
+            .position(|c| c.name == container && c.is_running())
             .ok_or_else(not_found)?;
-        let pod_obj = w.pod.clone();
-        let pod = pod_obj.as_pod().ok_or_else(not_found)?;
-        let spec = find_container(pod, &req.container).ok_or_else(not_found)?;
+        let pod = w.pod.clone();
+        let p = pod.as_pod().ok_or_else(not_found)?;
+        let spec = find_container(p, container).ok_or_else(not_found)?;
         let c = &w.ctrs[idx];
         let profile = images.lookup(&c.image);
         let started_at = match c.state {
             CState::Running { started_at } => started_at,
-            _ => now,
+            _ => SimTime::ZERO,
         };
-        let hostname = pod_hostname(pod, &self.node_name);
-        let pod_ip = w.ip.clone().unwrap_or_else(|| self.host_ip.clone());
         let mut env = c.env.clone().unwrap_or_default();
-        if req.tty {
+        if tty {
             env.set("TERM", "xterm".into());
         }
         if env.get("HOME").is_none() {
@@ -125,29 +189,56 @@ impl Kubelet {
             .clone()
             .filter(|d| !d.is_empty())
             .unwrap_or_else(|| profile.workdir.clone());
-        let redis_at = pod_redis(pod, w);
-        // The container's filesystem, made on first use and held by the
-        // session while the node's other files serve its requests.
-        let key = (uid.clone(), idx);
+        Ok(Target {
+            key: (uid.clone(), idx),
+            run: c.run,
+            hostname: pod_hostname(p, &self.node_name),
+            pod_ip: w.ip.clone().unwrap_or_else(|| self.host_ip.clone()),
+            pod,
+            env: env.0,
+            cwd,
+            started_at,
+            image: c.image.clone(),
+        })
+    }
+
+    /// Runs `f` inside the container `t`: its filesystem (made on first
+    /// use and held while the node's other files serve its requests), its
+    /// pod's redis keyspace, its network.
+    fn inside<R>(
+        &mut self,
+        images: &ImageCatalog,
+        now: SimTime,
+        t: &Target,
+        tty: bool,
+        remote: Option<&mut dyn Network>,
+        f: impl FnOnce(&mut Files<'_>) -> R,
+    ) -> R {
+        let pod = t.pod.as_pod().expect("a pod worker holds a pod");
+        let (uid, idx) = (&t.key.0, t.key.1);
+        let ctr_name = self.workers[uid].ctrs[idx].name.clone();
+        let spec = find_container(pod, &ctr_name).expect("the container is in its pod");
+        let profile = images.lookup(&t.image);
         {
             let pctx = PodContext {
                 pod,
-                pod_ip: &pod_ip,
+                pod_ip: &t.pod_ip,
                 host_ip: &self.host_ip,
                 node_name: &self.node_name,
             };
             self.files
-                .container(&key, || profile.image_tree(), spec, &pctx, &self.cache);
+                .container(&t.key, || profile.image_tree(), spec, &pctx, &self.cache);
         }
         let mut fs = self
             .files
-            .take_container(&key)
+            .take_container(&t.key)
             .expect("the container's filesystem was just made");
         // The keyspace is lent to the session and given back after it.
+        let redis_at = self.workers.get(uid).and_then(|w| pod_redis(pod, w));
         let redis = redis_at.map(|(i, config)| {
             let data = self
                 .workers
-                .get_mut(&uid)
+                .get_mut(uid)
                 .map(|w| std::mem::take(&mut w.ctrs[i].redis_data))
                 .unwrap_or_default();
             (i, redis::Server { config, data })
@@ -165,9 +256,9 @@ impl Kubelet {
             cidr,
             now,
             caller: Some(Caller {
-                key: key.clone(),
-                pod_ip: &pod_ip,
-                hostname: &hostname,
+                key: t.key.clone(),
+                pod_ip: &t.pod_ip,
+                hostname: &t.hostname,
             }),
             remote: match remote {
                 Some(r) => Some(&mut *r as &mut dyn Network),
@@ -177,19 +268,179 @@ impl Kubelet {
         let mut files = Files {
             fs: &mut fs,
             vols,
-            tty: req.tty,
-            clock: Clock { now, started_at },
+            tty,
+            clock: Clock {
+                now,
+                started_at: t.started_at,
+            },
             redis,
             net: Some(&mut net),
         };
-        let mut shell = Shell::new(&cwd, env.0, &hostname);
-        let out = run(&mut shell, req, &mut files);
+        let result = f(&mut files);
         let redis = files.redis.take();
-        self.files.put_container(key, fs);
-        if let (Some(i), Some(server), Some(w)) = (redis_idx, redis, self.workers.get_mut(&uid)) {
+        self.files.put_container(t.key.clone(), fs);
+        if let (Some(i), Some(server), Some(w)) = (redis_idx, redis, self.workers.get_mut(uid)) {
             w.ctrs[i].redis_data = server.data;
         }
+        result
+    }
+
+    /// Runs `req` in its container at `now`; requests to addresses of other
+    /// nodes go to `remote`.
+    pub fn exec(
+        &mut self,
+        images: &ImageCatalog,
+        now: SimTime,
+        req: &ExecRequest,
+        remote: Option<&mut dyn Network>,
+    ) -> Result<ExecOutput, ExecError> {
+        if req.stdin.lines().count() > MAX_INPUT_LINES {
+            return Err(ExecError::InputTooLong);
+        }
+        let t = self.target(images, &req.namespace, &req.pod, &req.container, req.tty)?;
+        let mut shell = Shell::new(&t.cwd, t.env.clone(), &t.hostname);
+        Ok(self.inside(images, now, &t, req.tty, remote, |files| {
+            run(&mut shell, req, files)
+        }))
+    }
+
+    /// Opens an interactive session when `req` starts a shell without `-c`
+    /// or `redis-cli` without a command: its id and the first prompt. None
+    /// when the command is not an interactive program (run it with
+    /// [`Kubelet::exec`]).
+    pub fn exec_open(
+        &mut self,
+        images: &ImageCatalog,
+        now: SimTime,
+        req: &ExecRequest,
+    ) -> Result<Option<(SessionId, String)>, ExecError> {
+        let t = self.target(images, &req.namespace, &req.pod, &req.container, req.tty)?;
+        let mut shell = Shell::new(&t.cwd, t.env.clone(), &t.hostname);
+        let kind = self.inside(images, now, &t, req.tty, None, |files| {
+            let (prog, args) = req.command.split_first()?;
+            let path = shell.which(prog, files)?;
+            if path.rsplit('/').next() == Some("redis-cli") && args.is_empty() {
+                return Some(SessionKind::RedisCli);
+            }
+            let dialect = dialect_of(&path, files)?;
+            if !args.is_empty() {
+                return None;
+            }
+            shell.dialect = dialect;
+            Some(SessionKind::Shell(shell))
+        });
+        let Some(kind) = kind else {
+            return Ok(None);
+        };
+        if self.sessions.len() >= MAX_SESSIONS {
+            return Err(ExecError::TooManySessions);
+        }
+        let prompt = match &kind {
+            SessionKind::Shell(s) if req.tty => s.prompt(),
+            SessionKind::RedisCli if req.tty => "127.0.0.1:6379> ".to_owned(),
+            _ => String::new(),
+        };
+        let id = SessionId(self.next_session);
+        self.next_session += 1;
+        self.sessions.insert(
+            id,
+            Session {
+                namespace: req.namespace.clone(),
+                pod: req.pod.clone(),
+                container: req.container.clone(),
+                run: t.run,
+                tty: req.tty,
+                kind,
+            },
+        );
+        Ok(Some((id, prompt)))
+    }
+
+    /// Types `line` into session `id`: what appeared, and whether it ended.
+    /// A session whose container stopped or restarted has ended.
+    pub fn exec_input(
+        &mut self,
+        images: &ImageCatalog,
+        now: SimTime,
+        id: SessionId,
+        line: &str,
+        remote: Option<&mut dyn Network>,
+    ) -> Result<SessionOutput, ExecError> {
+        let mut session = self.sessions.remove(&id).ok_or(ExecError::NoSession)?;
+        let t = match self.target(
+            images,
+            &session.namespace,
+            &session.pod,
+            &session.container,
+            session.tty,
+        ) {
+            Ok(t) if t.run == session.run => t,
+            // The process went with its container (SIGKILL).
+            _ => {
+                return Ok(SessionOutput {
+                    ended: Some(137),
+                    ..SessionOutput::default()
+                })
+            }
+        };
+        let tty = session.tty;
+        let out = self.inside(images, now, &t, tty, remote, |files| {
+            match &mut session.kind {
+                SessionKind::Shell(shell) => {
+                    let out = shell.run_line(line, files);
+                    let mut text = out.stdout;
+                    text.push_str(&out.stderr);
+                    if out.exited {
+                        return SessionOutput {
+                            output: text,
+                            prompt: String::new(),
+                            ended: Some(out.status),
+                        };
+                    }
+                    SessionOutput {
+                        output: text,
+                        prompt: if tty { shell.prompt() } else { String::new() },
+                        ended: None,
+                    }
+                }
+                SessionKind::RedisCli => {
+                    let word = line.split_whitespace().next().map(str::to_ascii_lowercase);
+                    if matches!(word.as_deref(), Some("exit" | "quit")) {
+                        return SessionOutput {
+                            ended: Some(0),
+                            ..SessionOutput::default()
+                        };
+                    }
+                    // The line as redis-cli's input; on a terminal its echo of the
+                    // prompt and the line, and the prompt after, are the
+                    // terminal's, not output.
+                    let (text, _, _) = redis::cli(&[], tty, line, files.redis.as_mut());
+                    let prompt = "127.0.0.1:6379> ";
+                    let text = text
+                        .strip_prefix(&format!("{prompt}{line}\n"))
+                        .unwrap_or(&text);
+                    let text = text.strip_suffix(prompt).unwrap_or(text).to_owned();
+                    SessionOutput {
+                        output: text,
+                        prompt: if tty {
+                            "127.0.0.1:6379> ".to_owned()
+                        } else {
+                            String::new()
+                        },
+                        ended: None,
+                    }
+                }
+            }
+        });
+        if out.ended.is_none() {
+            self.sessions.insert(id, session);
+        }
         Ok(out)
+    }
+
+    /// Closes session `id` (the terminal went away).
+    pub fn exec_close(&mut self, id: SessionId) {
+        self.sessions.remove(&id);
     }
 
     /// Serves an HTTP request that reached this node for pod IP `ip` (from a
@@ -288,30 +539,7 @@ fn run(shell: &mut Shell, req: &ExecRequest, files: &mut Files<'_>) -> ExecOutpu
             status: 126,
         };
     };
-    let base = path.rsplit('/').next().unwrap_or(&path);
-    let package = files
-        .fs
-        .read(files.vols, &path)
-        .ok()
-        .and_then(|c| program_package(&c).map(str::to_owned));
-    let dialect = match (base, package.as_deref()) {
-        ("sh" | "ash", Some("busybox")) => Some(Dialect::Ash),
-        ("bash", _) => Some(Dialect::Bash),
-        ("dash", _) => Some(Dialect::Dash),
-        _ => None,
-    };
-    // `sh` is a link: the program is the file it names.
-    let dialect = dialect.or_else(|| {
-        files
-            .fs
-            .resolve(files.vols, &path, true)
-            .ok()
-            .and_then(|real| match real.rsplit('/').next() {
-                Some("bash") => Some(Dialect::Bash),
-                Some("dash") => Some(Dialect::Dash),
-                _ => None,
-            })
-    });
+    let dialect = dialect_of(&path, files);
     let Some(dialect) = dialect else {
         let out = shell.run_program(&path, args, &req.stdin, files);
         return finish(out, req.tty);
@@ -349,6 +577,33 @@ fn run(shell: &mut Shell, req: &ExecRequest, files: &mut Files<'_>) -> ExecOutpu
         all.stdout.push('\n');
     }
     finish(all, false)
+}
+
+/// The shell a program file is, if it is one (`sh` is often a link).
+fn dialect_of(path: &str, files: &Files<'_>) -> Option<Dialect> {
+    let base = path.rsplit('/').next().unwrap_or(path);
+    let package = files
+        .fs
+        .read(files.vols, path)
+        .ok()
+        .and_then(|c| program_package(&c).map(str::to_owned));
+    let direct = match (base, package.as_deref()) {
+        ("sh" | "ash", Some("busybox")) => Some(Dialect::Ash),
+        ("bash", _) => Some(Dialect::Bash),
+        ("dash", _) => Some(Dialect::Dash),
+        _ => None,
+    };
+    direct.or_else(|| {
+        files
+            .fs
+            .resolve(files.vols, path, true)
+            .ok()
+            .and_then(|real| match real.rsplit('/').next() {
+                Some("bash") => Some(Dialect::Bash),
+                Some("dash") => Some(Dialect::Dash),
+                _ => None,
+            })
+    })
 }
 
 /// On a terminal stderr shows where stdout does.

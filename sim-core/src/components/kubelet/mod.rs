@@ -37,7 +37,9 @@ pub mod shell_grammar;
 pub mod shell_tools;
 mod status_manager;
 
-pub use exec::{ExecError, ExecOutput, ExecRequest, MAX_INPUT_LINES};
+pub use exec::{
+    ExecError, ExecOutput, ExecRequest, SessionId, SessionOutput, MAX_INPUT_LINES, MAX_SESSIONS,
+};
 /// The most lines a container's log keeps beyond its image's start-up lines.
 pub const MAX_LOG_LINES: usize = node_files::MAX_LOG_LINES;
 
@@ -175,6 +177,9 @@ pub struct Kubelet {
     rejected: BTreeSet<String>,
     /// The node's files: its own disk, pod volumes, container layers.
     files: node_files::NodeFiles,
+    /// Open interactive exec sessions.
+    sessions: BTreeMap<exec::SessionId, exec::Session>,
+    next_session: u64,
 }
 
 impl Kubelet {
@@ -214,6 +219,8 @@ impl Kubelet {
             to_revive: BTreeSet::new(),
             rejected: BTreeSet::new(),
             files: node_files::NodeFiles::default(),
+            sessions: BTreeMap::new(),
+            next_session: 0,
         }
     }
 

@@ -532,25 +532,36 @@ fn lines(text: &str) -> Vec<&str> {
 }
 
 fn head_tail(tool: &str, args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
-    // -n N, -nN, or -N.
+    // -n N, -nN, -N (lines) or -c N, -cN (bytes).
     let mut n = 10usize;
+    let mut bytes = false;
     let mut ops: Vec<&str> = Vec::new();
     let mut i = 0;
+    let invalid = |what: &str| {
+        (
+            String::new(),
+            format!("{tool}: invalid number of {what}\n"),
+            1,
+        )
+    };
     while i < args.len() {
         let a = args[i].as_str();
-        if a == "-n" {
+        if a == "-n" || a == "-c" {
             let Some(v) = args.get(i + 1).and_then(|v| v.parse().ok()) else {
-                return (
-                    String::new(),
-                    format!("{tool}: invalid number of lines\n"),
-                    1,
-                );
+                return invalid(if a == "-c" { "bytes" } else { "lines" });
             };
             n = v;
+            bytes = a == "-c";
             i += 2;
             continue;
         }
-        if let Some(v) = a
+        if let Some(v) = a.strip_prefix("-c") {
+            let Ok(v) = v.parse() else {
+                return invalid("bytes");
+            };
+            n = v;
+            bytes = true;
+        } else if let Some(v) = a
             .strip_prefix("-n")
             .or_else(|| a.strip_prefix('-'))
             .and_then(|v| v.parse().ok())
@@ -564,6 +575,16 @@ fn head_tail(tool: &str, args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
     let mut err = String::new();
     let mut out = String::new();
     for text in inputs(tool, &ops, ctx, &mut err) {
+        if bytes {
+            let b = text.as_bytes();
+            let pick = if tool == "head" {
+                &b[..n.min(b.len())]
+            } else {
+                &b[b.len().saturating_sub(n)..]
+            };
+            out.push_str(&String::from_utf8_lossy(pick));
+            continue;
+        }
         let all = lines(&text);
         let pick = if tool == "head" {
             &all[..n.min(all.len())]

@@ -10,7 +10,7 @@ use sim_core::api::fields::FieldSelector;
 use sim_core::api::labels::{Selector, SelectorError};
 use sim_core::api::{ApiError, Kind, Object, ObjectKey};
 use sim_core::cluster::Cluster;
-use sim_core::cluster::ExecFailure;
+use sim_core::cluster::{ExecFailure, OpenSession};
 use sim_core::components::kubelet::ExecRequest;
 
 use crate::kubectl::client::{default_container, get_object, list, CLIENT};
@@ -111,22 +111,32 @@ fn pod_for(cluster: &mut Cluster, arg: &str, ns: &str) -> Result<String, PodForE
         .ok_or(PodForError::NoPod)
 }
 
-/// Runs the command.
-pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, ns: &str) {
+/// kubectl's part of an exec: the pod, the completed-pod check, the
+/// default container (with its note); None after printing why not.
+fn request_for(
+    cluster: &mut Cluster,
+    out: &mut Outcome,
+    cmd: &Prepared,
+    ns: &str,
+) -> Option<ExecRequest> {
     let Command::Exec(args) = &cmd.cli.command else {
-        return;
+        return None;
     };
     let name = match pod_for(cluster, &args.pod, ns) {
         Ok(n) => n,
         Err(e) => {
-            return out.fail(e);
+            out.fail(e);
+            return None;
         }
     };
     let pod = match get_object(cluster, &ObjectKey::new(Kind::Pod, ns, &name)) {
         Ok(o) => o,
-        Err(e) => return out.error(&e),
+        Err(e) => {
+            out.error(&e);
+            return None;
+        }
     };
-    let Some(p) = pod.as_pod() else { return };
+    let p = pod.as_pod()?;
     let phase = p
         .status
         .as_ref()
@@ -137,16 +147,13 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
             "error: cannot exec into a container in a completed pod; current phase is {phase}"
         ));
         out.exit_code = 1;
-        return;
+        return None;
     }
     let container = match &args.container {
         Some(c) => c.clone(),
-        None => match default_container(p, out) {
-            Some(c) => c,
-            None => return,
-        },
+        None => default_container(p, out)?,
     };
-    let req = ExecRequest {
+    Some(ExecRequest {
         namespace: ns.to_owned(),
         pod: name,
         container,
@@ -157,11 +164,55 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
             String::new()
         },
         tty: args.tty,
+    })
+}
+
+/// Prints a failed exec as kubectl does.
+fn failure(out: &mut Outcome, e: ExecFailure) {
+    match e {
+        ExecFailure::Api(e) => out.error(&e),
+        e @ ExecFailure::Upgrade(_) => out.fail(e.to_string()),
+    }
+}
+
+/// How a session (or a one-shot exec) ended, as kubectl reports it.
+pub(crate) fn terminated(out: &mut Outcome, status: i32) {
+    if status != 0 {
+        out.line(format!("command terminated with exit code {status}"));
+        out.exit_code = status;
+    }
+}
+
+/// `kubectl exec -i` at a terminal (`sim shell`): opens an interactive
+/// session when the command is a shell or `redis-cli` at its prompt; the
+/// session and its first prompt. None (with what to print) otherwise: the
+/// caller then runs the command as usual.
+pub(crate) fn open_session(
+    cluster: &mut Cluster,
+    cmd: &Prepared,
+    ns: &str,
+) -> (Outcome, Option<(OpenSession, String)>) {
+    let mut out = Outcome::default();
+    let Some(req) = request_for(cluster, &mut out, cmd, ns) else {
+        return (out, None);
+    };
+    match cluster.exec_open(CLIENT, req) {
+        Ok(opened) => (out, opened),
+        Err(e) => {
+            failure(&mut out, e);
+            (out, None)
+        }
+    }
+}
+
+/// Runs the command.
+pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, ns: &str) {
+    let Some(req) = request_for(cluster, out, cmd, ns) else {
+        return;
     };
     let result = match cluster.exec(CLIENT, req) {
         Ok(r) => r,
-        Err(ExecFailure::Api(e)) => return out.error(&e),
-        Err(e @ ExecFailure::Upgrade(_)) => return out.fail(e.to_string()),
+        Err(e) => return failure(out, e),
     };
     out.output.push_str(&result.stdout);
     out.output.push_str(&result.stderr);
@@ -170,13 +221,7 @@ pub(crate) fn execute(cluster: &mut Cluster, out: &mut Outcome, cmd: &Prepared, 
         // transcript starts it on a new one.
         out.output.push('\n');
     }
-    if result.status != 0 {
-        out.line(format!(
-            "command terminated with exit code {}",
-            result.status
-        ));
-        out.exit_code = result.status;
-    }
+    terminated(out, result.status);
 }
 
 #[cfg(test)]
