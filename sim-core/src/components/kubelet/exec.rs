@@ -20,7 +20,7 @@ use super::node_files::ContainerKey;
 use super::pod_network::{Caller, NodeNetwork};
 use super::pod_worker::CState;
 use super::redis;
-use super::shell::{Clock, Dialect, Files, Output, Shell};
+use super::shell::{Clock, Dialect, Files, Identity, Output, Shell};
 use super::Kubelet;
 use crate::api::Object;
 use crate::config::image_fs::program_package;
@@ -102,6 +102,8 @@ struct Target {
     started_at: SimTime,
     /// The image.
     image: String,
+    /// PID 1's command line.
+    main_command: String,
 }
 
 /// An interactive program a session runs.
@@ -189,6 +191,7 @@ impl Kubelet {
             .clone()
             .filter(|d| !d.is_empty())
             .unwrap_or_else(|| profile.workdir.clone());
+        let main_command = main_command(spec, profile);
         Ok(Target {
             key: (uid.clone(), idx),
             run: c.run,
@@ -198,6 +201,7 @@ impl Kubelet {
             env: env.0,
             cwd,
             started_at,
+            main_command,
             image: c.image.clone(),
         })
     }
@@ -272,6 +276,10 @@ impl Kubelet {
             clock: Clock {
                 now,
                 started_at: t.started_at,
+            },
+            identity: Identity {
+                pod_ip: t.pod_ip.clone(),
+                main_command: t.main_command.clone(),
             },
             redis,
             net: Some(&mut net),
@@ -577,6 +585,34 @@ fn run(shell: &mut Shell, req: &ExecRequest, files: &mut Files<'_>) -> ExecOutpu
         all.stdout.push('\n');
     }
     finish(all, false)
+}
+
+/// The command line of the container's main process: its command and
+/// args, else what the image runs.
+fn main_command(
+    spec: &k8s_openapi::api::core::v1::Container,
+    profile: &crate::config::ImageProfile,
+) -> String {
+    let argv: Vec<&str> = spec
+        .command
+        .iter()
+        .flatten()
+        .chain(spec.args.iter().flatten())
+        .map(String::as_str)
+        .collect();
+    if !argv.is_empty() {
+        return argv.join(" ");
+    }
+    match &profile.server {
+        Some(crate::config::ServerProfile::Nginx { .. }) => {
+            "nginx: master process nginx -g daemon off;".into()
+        }
+        Some(crate::config::ServerProfile::Tomcat { .. }) => {
+            "java -Dcatalina.home=/usr/local/tomcat org.apache.catalina.startup.Bootstrap start"
+                .into()
+        }
+        _ => "sh".into(),
+    }
 }
 
 /// The shell a program file is, if it is one (`sh` is often a link).

@@ -54,6 +54,8 @@ pub struct Files<'a> {
     pub tty: bool,
     /// The virtual clock.
     pub clock: Clock,
+    /// The pod's address and the container's main process.
+    pub identity: Identity,
     /// The pod's redis-server on 127.0.0.1:6379, when one runs.
     pub redis: Option<redis::Server>,
     /// Where the container's HTTP requests go (None: no network).
@@ -68,6 +70,7 @@ impl<'a> Files<'a> {
             vols,
             tty: false,
             clock: Clock::default(),
+            identity: Identity::default(),
             redis: None,
             net: None,
         }
@@ -82,6 +85,16 @@ pub struct Clock {
     pub now: SimTime,
     /// The container's start.
     pub started_at: SimTime,
+}
+
+/// What `hostname -i` and `ps` read: the pod's address, the command line
+/// of the container's main process (PID 1).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Identity {
+    /// The pod IP.
+    pub pod_ip: String,
+    /// PID 1's command line.
+    pub main_command: String,
 }
 
 /// Which shell runs: its messages and prompt differ.
@@ -501,6 +514,7 @@ impl Shell {
             stdin,
             tty: files.tty,
             clock: files.clock,
+            identity: &files.identity,
             redis: files.redis.as_mut(),
             package: &package,
             net: match files.net.as_mut() {

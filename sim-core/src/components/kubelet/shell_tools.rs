@@ -1,21 +1,25 @@
 //! The programs a container's `sh` finds on its `PATH`, answered from the
 //! filesystem model with GNU coreutils' (and GNU grep's) output and
 //! messages in the C locale (containers set no `LANG`, so names are quoted
-//! `'x'`): `cat`, `ls` (`-a`, `-1`, `-d`), `mkdir` (`-p`), `rm` (`-r`, `-f`),
-//! `rmdir`, `mv`, `cp` (`-r`), `touch`, `head` and `tail` (`-n N`), `wc`
-//! (`-l`), `grep` (fixed strings; `-i`, `-v`, `-c`), `sort`, `hostname`,
-//! `env`, `printenv`, `sleep` (returns at once: an exec does not move the
-//! virtual clock). A program the image has but this list lacks is reported
-//! as not modelled. Simplified: `env` prints the variables in name order
-//! (the real one in the environment's order); `grep` matches fixed strings,
-//! not regular expressions.
+//! `'x'`), or BusyBox's where the program is a BusyBox applet: `cat`, `ls`
+//! (`-a`, `-A`, `-1`, `-d`, `-l`), `mkdir` (`-p`), `rm` (`-r`, `-f`),
+//! `rmdir`, `mv`, `cp` (`-r`), `touch`, `head` and `tail` (`-n N`, `-c N`),
+//! `wc` (`-l`, `-w`, `-c`), `grep` (fixed strings; `-i`, `-v`, `-c`), `sort`,
+//! `hostname` (`-i`), `env`, `printenv`, `echo`, `printf` (`%s`, `%d`),
+//! `pwd`, `id`, `whoami`, `uname`, `date` (the virtual clock), `ps`,
+//! `sleep` (returns at once: an exec does not move the virtual clock), and
+//! the network and application clients `curl`, `wget` (see `net_tools`)
+//! and `redis-cli` (see [`super::redis`]). A program the image has but this
+//! list lacks is reported as not modelled. Simplified: `grep` matches fixed
+//! strings, not regular expressions; `ls -l` shows root as every owner and
+//! the container's start as every time.
 
 use std::collections::BTreeMap;
 
 use super::container_fs::{absolute, ContainerFs, FsEntry, FsError, Kind, VolumeStore};
 use super::http::Network;
 use super::redis;
-use super::shell::Clock;
+use super::shell::{Clock, Identity};
 use crate::api::meta::timestamp;
 use crate::config::image_fs::{join, parent};
 
@@ -40,6 +44,8 @@ pub struct ToolCtx<'s> {
     pub tty: bool,
     /// The virtual clock.
     pub clock: Clock,
+    /// The pod's address and the container's main process.
+    pub identity: &'s Identity,
     /// The pod's redis-server, when one runs.
     pub redis: Option<&'s mut redis::Server>,
     /// The package of the program (`busybox`, `coreutils`, `curl/7.74.0`):
@@ -79,7 +85,12 @@ pub fn run(name: &str, args: &[String], ctx: &mut ToolCtx<'_>) -> Option<Done> {
         "wc" => wc(args, ctx),
         "grep" => grep(args, ctx),
         "sort" => sort(args, ctx),
+        "hostname" if args.first().is_some_and(|a| a == "-i") => {
+            (format!("{}\n", ctx.identity.pod_ip), String::new(), 0)
+        }
         "hostname" => (format!("{}\n", ctx.hostname), String::new(), 0),
+        "ps" => ps(ctx),
+        "printf" => printf(args),
         "env" | "printenv" => env(name, args, ctx),
         "sleep" => (String::new(), String::new(), 0),
         "echo" => (super::shell::echo_text(args), String::new(), 0),
@@ -314,6 +325,97 @@ fn aligned(rows: &[Vec<String>]) -> String {
             )
         })
         .collect()
+}
+
+/// `ps`: the container's processes (its own PID namespace): PID 1 and `ps`
+/// itself (a shell it runs under is not shown); BusyBox's columns or
+/// procps'.
+fn ps(ctx: &mut ToolCtx<'_>) -> Done {
+    let main = &ctx.identity.main_command;
+    let out = if ctx.busybox() {
+        format!(
+            "PID   USER     TIME  COMMAND\n    1 root      0:00 {main}\n    7 root      0:00 ps\n"
+        )
+    } else {
+        let name = main
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .rsplit('/')
+            .next()
+            .unwrap_or("");
+        format!(
+            "    PID TTY          TIME CMD\n      1 ?        00:00:00 {name}\n      7 ?        00:00:00 ps\n"
+        )
+    };
+    (out, String::new(), 0)
+}
+
+/// `printf FORMAT [ARG...]`: `%s`, `%d`, `%%` and the backslash escapes
+/// `\n`, `\t`, `\\`; the format is reused while arguments remain.
+fn printf(args: &[String]) -> Done {
+    let Some((format, mut rest)) = args.split_first() else {
+        return (
+            String::new(),
+            "printf: missing operand\nTry 'printf --help' for more information.\n".into(),
+            1,
+        );
+    };
+    let mut out = String::new();
+    let mut status = 0;
+    loop {
+        let mut used = 0;
+        let mut chars = format.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.next() {
+                    Some('n') => out.push('\n'),
+                    Some('t') => out.push('\t'),
+                    Some('\\') => out.push('\\'),
+                    Some(o) => {
+                        out.push('\\');
+                        out.push(o);
+                    }
+                    None => out.push('\\'),
+                },
+                '%' => match chars.next() {
+                    Some('%') => out.push('%'),
+                    Some('s') => {
+                        out.push_str(rest.get(used).map_or("", String::as_str));
+                        used += 1;
+                    }
+                    Some('d' | 'i') => {
+                        let a = rest.get(used).map_or("", String::as_str);
+                        match a.parse::<i64>() {
+                            Ok(n) => out.push_str(&n.to_string()),
+                            Err(_) if a.is_empty() => out.push('0'),
+                            Err(_) => {
+                                status = 1;
+                                out.push('0');
+                            }
+                        }
+                        used += 1;
+                    }
+                    Some(o) => {
+                        out.push('%');
+                        out.push(o);
+                    }
+                    None => out.push('%'),
+                },
+                c => out.push(c),
+            }
+        }
+        if used == 0 || used >= rest.len() {
+            break;
+        }
+        rest = &rest[used..];
+    }
+    let err = if status == 1 {
+        "printf: invalid number\n".to_owned()
+    } else {
+        String::new()
+    };
+    (out, err, status)
 }
 
 /// `uname [-a|-s|-n|-r|-m]`: the node's kernel (the container shares it).
@@ -605,12 +707,20 @@ fn wc(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
     for (i, text) in texts.iter().enumerate() {
         let l = text.matches('\n').count();
         let name = ops.get(i).map(|n| format!(" {n}")).unwrap_or_default();
-        if f.contains('l') {
-            out.push_str(&format!("{l}{name}\n"));
+        let w = text.split_whitespace().count();
+        let c = text.len();
+        // The counts asked for (-l, -w, -c), in that order; all three
+        // without a flag. One count alone is printed without padding.
+        let chosen: Vec<usize> = [('l', l), ('w', w), ('c', c)]
+            .iter()
+            .filter(|(k, _)| f.is_empty() || f.contains(*k))
+            .map(|(_, n)| *n)
+            .collect();
+        if let [one] = chosen.as_slice() {
+            out.push_str(&format!("{one}{name}\n"));
         } else {
-            let w = text.split_whitespace().count();
-            let c = text.len();
-            out.push_str(&format!("{l:>7} {w:>7} {c:>7}{name}\n"));
+            let cols: Vec<String> = chosen.iter().map(|n| format!("{n:>7}")).collect();
+            out.push_str(&format!("{}{name}\n", cols.join(" ")));
         }
     }
     let status = i32::from(!err.is_empty());

@@ -20,7 +20,8 @@ fn file(content: &str) -> FsEntry {
 fn image() -> Arc<ImageTree> {
     let mut entries: Vec<(String, FsEntry)> = [
         "cat", "ls", "mkdir", "rm", "mv", "cp", "touch", "head", "tail", "wc", "grep", "sort",
-        "hostname", "env", "printenv", "sleep", "rmdir", "dd",
+        "hostname", "env", "printenv", "sleep", "rmdir", "dd", "printf", "ps", "uname", "date",
+        "id",
     ]
     .iter()
     .map(|p| (format!("/bin/{p}"), file("")))
@@ -242,4 +243,33 @@ proptest! {
         let out = s.run(&line);
         prop_assert!(out.stdout.len() + out.stderr.len() <= MAX_OUTPUT_BYTES + 200);
     }
+}
+
+#[test]
+fn printf_head_bytes_ps_and_the_clock() {
+    let mut s = Session::new(Vec::new(), VolumeStore::default());
+    assert_eq!(
+        s.run("printf '%s-%d|' a 1 b 2; printf '\\n'").stdout,
+        "a-1|b-2|\n"
+    );
+    let out = s.run("printf '%d' x");
+    assert_eq!(
+        (out.stdout.as_str(), out.stderr.as_str(), out.status),
+        ("0", "printf: invalid number\n", 1)
+    );
+    assert_eq!(
+        s.run("cat /etc/os-release | head -c 11").stdout,
+        "PRETTY_NAME"
+    );
+    assert_eq!(s.run("head -c 3 /etc/os-release | wc -c").stdout, "3\n");
+    let ps = s.run("ps").stdout;
+    assert!(
+        ps.starts_with("    PID TTY          TIME CMD\n      1 ?"),
+        "{ps}"
+    );
+    assert!(ps.ends_with("ps\n"), "{ps}");
+    // Time zero of the virtual clock is the epoch kubesim starts from.
+    assert_eq!(s.run("date").stdout, "Wed Apr 23 00:00:00 UTC 2025\n");
+    assert_eq!(s.run("uname").stdout, "Linux\n");
+    assert_eq!(s.run("uname -n").stdout, "my-tomcat-7d6f8-abcde\n");
 }
