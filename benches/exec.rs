@@ -67,6 +67,8 @@ fn rss_bytes() -> Option<u64> {
     Some(pages * 4096)
 }
 
+// The memory figure is this benchmark's report, printed beside criterion's.
+#[allow(clippy::print_stderr)]
 fn bench_exec(c: &mut Criterion) {
     let mut cl = cluster(1);
     // Made on the first exec; the benchmark measures the ones after.
@@ -121,8 +123,6 @@ fn bench_exec(c: &mut Criterion) {
     }
     let after = rss_bytes();
     if let (Some(a), Some(b)) = (before, after) {
-        // The figure is this benchmark's report, beside criterion's own.
-        #[allow(clippy::print_stderr)]
         eprintln!(
             "memory of a container stepped into: {} bytes ({pods} containers: resident set {} -> {} bytes)",
             b.saturating_sub(a) / pods as u64,
