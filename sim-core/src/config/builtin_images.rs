@@ -774,24 +774,14 @@ pub(super) fn content(name: &str) -> Content {
                 pair("REDIS_VERSION", "7.4.2"),
             ]
         }
-        "busybox" => {
-            files.base(Base::Busybox);
-            vec![pair("PATH", DEFAULT_PATH)]
-        }
-        "alpine" => {
-            files.base(Base::Alpine);
-            vec![pair("PATH", DEFAULT_PATH)]
-        }
-        "debian" => {
-            files.base(Base::Bookworm);
-            vec![pair("PATH", DEFAULT_PATH)]
-        }
-        "ubuntu" => {
-            files.base(Base::Noble);
-            vec![pair("PATH", DEFAULT_PATH)]
-        }
-        "centos" => {
-            files.base(Base::Centos);
+        "busybox" | "alpine" | "debian" | "ubuntu" | "centos" => {
+            files.base(match name {
+                "busybox" => Base::Busybox,
+                "alpine" => Base::Alpine,
+                "debian" => Base::Bookworm,
+                "ubuntu" => Base::Noble,
+                _ => Base::Centos,
+            });
             vec![pair("PATH", DEFAULT_PATH)]
         }
         _ => Vec::new(),

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use super::container_view::find_container;
+use super::container_lookup::find_container;
 use super::pod_worker::CState;
 use super::{Kubelet, Timer};
 use crate::api::{Object, ObjectKey};

@@ -14,7 +14,8 @@
 //! terminal (`-t`), until `exit` or the end of the input.
 
 use super::container_env::{pod_hostname, PodContext};
-use super::container_view::find_container;
+use super::container_fs::VolumeStore;
+use super::container_lookup::find_container;
 use super::http::{HttpRequest, HttpResponse, NetError, Network};
 use super::node_files::ContainerKey;
 use super::pod_network::{Caller, NodeNetwork};
@@ -206,6 +207,28 @@ impl Kubelet {
         })
     }
 
+    /// The node's volumes, and its pods as servers for a request from
+    /// `caller` (None: from another node).
+    fn network<'a>(
+        &'a mut self,
+        images: &'a ImageCatalog,
+        now: SimTime,
+        caller: Option<Caller<'a>>,
+    ) -> (&'a mut VolumeStore, NodeNetwork<'a>) {
+        let cidr = self.pod_ips.cidr();
+        let (vols, shared) = self.files.split();
+        let net = NodeNetwork {
+            workers: &self.workers,
+            shared,
+            images,
+            cidr,
+            now,
+            caller,
+            remote: None,
+        };
+        (vols, net)
+    }
+
     /// Runs `f` inside the container `t`: its filesystem (made on first
     /// use and held while the node's other files serve its requests), its
     /// pod's redis keyspace, its network.
@@ -251,23 +274,15 @@ impl Kubelet {
             Some((i, s)) => (Some(i), Some(s)),
             None => (None, None),
         };
-        let cidr = self.pod_ips.cidr();
-        let (vols, shared) = self.files.split();
-        let mut net = NodeNetwork {
-            workers: &self.workers,
-            shared,
-            images,
-            cidr,
-            now,
-            caller: Some(Caller {
-                key: t.key.clone(),
-                pod_ip: &t.pod_ip,
-                hostname: &t.hostname,
-            }),
-            remote: match remote {
-                Some(r) => Some(&mut *r as &mut dyn Network),
-                None => None,
-            },
+        let caller = Caller {
+            key: t.key.clone(),
+            pod_ip: &t.pod_ip,
+            hostname: &t.hostname,
+        };
+        let (vols, mut net) = self.network(images, now, Some(caller));
+        net.remote = match remote {
+            Some(r) => Some(&mut *r as &mut dyn Network),
+            None => None,
         };
         let mut files = Files {
             fs: &mut fs,
@@ -467,17 +482,7 @@ impl Kubelet {
             .find(|(_, w)| w.ip.as_deref() == Some(ip) && !w.terminating)
             .map(|(uid, _)| uid.clone())
             .ok_or(NetError::NoRoute)?;
-        let cidr = self.pod_ips.cidr();
-        let (vols, shared) = self.files.split();
-        let mut net = NodeNetwork {
-            workers: &self.workers,
-            shared,
-            images,
-            cidr,
-            now,
-            caller: None,
-            remote: None,
-        };
+        let (vols, mut net) = self.network(images, now, None);
         net.serve_pod(&uid, port, req, None, vols)
     }
 

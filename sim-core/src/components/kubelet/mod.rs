@@ -11,11 +11,19 @@
 //! resource admission (`OutOfcpu`, ...), private-registry credentials from
 //! `imagePullSecrets`, graceful termination, and pod status with the real
 //! phases and conditions.
+//!
+//! It also answers what the API server proxies to it: `kubectl exec`
+//! ([`Kubelet::exec`], and interactive sessions) runs a command in a
+//! container modelled in memory (its image's files under a writable layer
+//! with the pod's volumes, a small POSIX shell and the programs its image's
+//! `PATH` holds, the image's server on its port, the flat pod network), and
+//! `kubectl logs` ([`Kubelet::container_log`]) reads what a container
+//! printed.
 
 mod admission;
 pub mod container_env;
 pub mod container_fs;
-mod container_view;
+mod container_lookup;
 mod containers;
 mod exec;
 pub mod http;
@@ -36,6 +44,7 @@ pub mod shell;
 pub mod shell_grammar;
 pub mod shell_tools;
 mod status_manager;
+pub mod tool_ctx;
 
 pub use exec::{
     ExecError, ExecOutput, ExecRequest, SessionId, SessionOutput, MAX_INPUT_LINES, MAX_SESSIONS,

@@ -7,7 +7,7 @@
 //! plain HTTP only.
 
 use super::http::{HttpRequest, HttpResponse, NetError};
-use super::shell_tools::ToolCtx;
+use super::tool_ctx::ToolCtx;
 
 /// stdout, stderr, status.
 type Done = (String, String, i32);

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use super::container_fs::{ContainerFs, VolumeStore};
-use super::container_view::find_container;
+use super::container_lookup::find_container;
 use super::http::{self, Docs, HttpRequest, HttpResponse, NetError, Network};
 use super::node_files::{ContainerKey, Shared};
 use super::pod_worker::{CState, Worker};

@@ -5,7 +5,7 @@
 //! readiness result sets the container's readiness. See [`super::prober`]
 //! for the probe specs and thresholds.
 
-use super::container_view::find_container;
+use super::container_lookup::find_container;
 use super::pod_worker::CState;
 use super::prober::{self, ProbeKind};
 use super::{Kubelet, Timer};

@@ -21,8 +21,8 @@ use super::http::Network;
 use super::redis;
 use super::shell_grammar::{self, Command, Connector, Pipeline, RedirectOp, Word};
 use super::shell_tools;
+pub use super::tool_ctx::{Clock, Identity};
 use crate::config::image_fs::program_package;
-use crate::time::SimTime;
 
 /// The most output (stdout and stderr together) one line may produce.
 pub const MAX_OUTPUT_BYTES: usize = 1 << 20;
@@ -75,26 +75,6 @@ impl<'a> Files<'a> {
             net: None,
         }
     }
-}
-
-/// What `date` and `ls -l` read: the virtual time now, and when the
-/// container started (the time the image's files show).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Clock {
-    /// Now.
-    pub now: SimTime,
-    /// The container's start.
-    pub started_at: SimTime,
-}
-
-/// What `hostname -i` and `ps` read: the pod's address, the command line
-/// of the container's main process (PID 1).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Identity {
-    /// The pod IP.
-    pub pod_ip: String,
-    /// PID 1's command line.
-    pub main_command: String,
 }
 
 /// Which shell runs: its messages and prompt differ.
@@ -455,7 +435,7 @@ impl Shell {
             ":" | "true" => return Run::ok(String::new()),
             "false" => return Run::fail(String::new(), 1),
             "pwd" => return Run::ok(format!("{}\n", self.cwd)),
-            "echo" => return Run::ok(echo_text(args)),
+            "echo" => return Run::ok(shell_tools::echo_text(args)),
             "exit" => {
                 out.exited = true;
                 let code = args
@@ -580,42 +560,6 @@ fn create_error(e: FsError) -> String {
         FsError::NotFound => "Directory nonexistent".to_owned(),
         e => e.to_string(),
     }
-}
-
-/// dash's `echo`: `-n`, and the backslash escapes of XSI.
-pub(super) fn echo_text(args: &[String]) -> String {
-    let (newline, args) = match args.first().map(String::as_str) {
-        Some("-n") => (false, &args[1..]),
-        _ => (true, args),
-    };
-    let mut out = String::new();
-    for (i, a) in args.iter().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        let mut chars = a.chars();
-        while let Some(c) = chars.next() {
-            if c != '\\' {
-                out.push(c);
-                continue;
-            }
-            match chars.next() {
-                Some('n') => out.push('\n'),
-                Some('t') => out.push('\t'),
-                Some('\\') => out.push('\\'),
-                Some('c') => return out,
-                Some(other) => {
-                    out.push('\\');
-                    out.push(other);
-                }
-                None => out.push('\\'),
-            }
-        }
-    }
-    if newline {
-        out.push('\n');
-    }
-    out
 }
 
 #[cfg(test)]

@@ -14,58 +14,11 @@
 //! strings, not regular expressions; `ls -l` shows root as every owner and
 //! the container's start as every time.
 
-use std::collections::BTreeMap;
-
-use super::container_fs::{absolute, ContainerFs, FsEntry, FsError, Kind, VolumeStore};
-use super::http::Network;
+use super::container_fs::{FsEntry, FsError, Kind};
 use super::redis;
-use super::shell::{Clock, Identity};
+pub use super::tool_ctx::ToolCtx;
 use crate::api::meta::timestamp;
 use crate::config::image_fs::{join, parent};
-
-/// What a tool sees: its session's working directory, variables and
-/// hostname, the container's files and its standard input.
-pub struct ToolCtx<'s> {
-    /// The working directory.
-    pub cwd: &'s str,
-    /// The variables (the environment).
-    pub vars: &'s BTreeMap<String, String>,
-    /// Their names in environment order.
-    pub order: &'s [String],
-    /// The hostname.
-    pub hostname: &'s str,
-    /// The container's filesystem.
-    pub fs: &'s mut ContainerFs,
-    /// The node's volumes.
-    pub vols: &'s mut VolumeStore,
-    /// Standard input.
-    pub stdin: &'s str,
-    /// Standard output is a terminal.
-    pub tty: bool,
-    /// The virtual clock.
-    pub clock: Clock,
-    /// The pod's address and the container's main process.
-    pub identity: &'s Identity,
-    /// The pod's redis-server, when one runs.
-    pub redis: Option<&'s mut redis::Server>,
-    /// The package of the program (`busybox`, `coreutils`, `curl/7.74.0`):
-    /// BusyBox applets word their messages differently from GNU's.
-    pub package: &'s str,
-    /// Where the container's requests go (None: no network).
-    pub net: Option<&'s mut dyn Network>,
-}
-
-impl ToolCtx<'_> {
-    /// The program is a BusyBox applet.
-    pub fn busybox(&self) -> bool {
-        self.package == "busybox"
-    }
-
-    /// A path as the tool means it (relative to the working directory).
-    pub fn absolute(&self, path: &str) -> String {
-        absolute(self.cwd, path)
-    }
-}
 
 /// stdout, stderr, status.
 type Done = (String, String, i32);
@@ -93,7 +46,7 @@ pub fn run(name: &str, args: &[String], ctx: &mut ToolCtx<'_>) -> Option<Done> {
         "printf" => printf(args),
         "env" | "printenv" => env(name, args, ctx),
         "sleep" => (String::new(), String::new(), 0),
-        "echo" => (super::shell::echo_text(args), String::new(), 0),
+        "echo" => (echo_text(args), String::new(), 0),
         "pwd" => (format!("{}\n", ctx.cwd), String::new(), 0),
         "true" => (String::new(), String::new(), 0),
         "false" => (String::new(), String::new(), 1),
@@ -805,4 +758,40 @@ fn env(tool: &str, args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
         .filter_map(|k| ctx.vars.get(k).map(|v| format!("{k}={v}\n")))
         .collect();
     (out, String::new(), 0)
+}
+
+/// dash's `echo`: `-n`, and the backslash escapes of XSI.
+pub fn echo_text(args: &[String]) -> String {
+    let (newline, args) = match args.first().map(String::as_str) {
+        Some("-n") => (false, &args[1..]),
+        _ => (true, args),
+    };
+    let mut out = String::new();
+    for (i, a) in args.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let mut chars = a.chars();
+        while let Some(c) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('\\') => out.push('\\'),
+                Some('c') => return out,
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push('\\'),
+            }
+        }
+    }
+    if newline {
+        out.push('\n');
+    }
+    out
 }

@@ -1,0 +1,76 @@
+//! What a program run in a container sees ([`ToolCtx`]): its session's
+//! working directory and variables, the hostname, the container's files,
+//! its standard input and terminal, the virtual clock, the pod's address
+//! and main process, and the pod's servers and network. The shell builds
+//! one for each program it runs; the tools read it.
+
+use std::collections::BTreeMap;
+
+use super::container_fs::{absolute, ContainerFs, VolumeStore};
+use super::http::Network;
+use super::redis;
+use crate::time::SimTime;
+
+/// What `date` and `ls -l` read: the virtual time now, and when the
+/// container started (the time the image's files show).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Clock {
+    /// Now.
+    pub now: SimTime,
+    /// The container's start.
+    pub started_at: SimTime,
+}
+
+/// What `hostname -i` and `ps` read: the pod's address, the command line
+/// of the container's main process (PID 1).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Identity {
+    /// The pod IP.
+    pub pod_ip: String,
+    /// PID 1's command line.
+    pub main_command: String,
+}
+
+/// What a tool sees: its session's working directory, variables and
+/// hostname, the container's files and its standard input.
+pub struct ToolCtx<'s> {
+    /// The working directory.
+    pub cwd: &'s str,
+    /// The variables (the environment).
+    pub vars: &'s BTreeMap<String, String>,
+    /// Their names in environment order.
+    pub order: &'s [String],
+    /// The hostname.
+    pub hostname: &'s str,
+    /// The container's filesystem.
+    pub fs: &'s mut ContainerFs,
+    /// The node's volumes.
+    pub vols: &'s mut VolumeStore,
+    /// Standard input.
+    pub stdin: &'s str,
+    /// Standard output is a terminal.
+    pub tty: bool,
+    /// The virtual clock.
+    pub clock: Clock,
+    /// The pod's address and the container's main process.
+    pub identity: &'s Identity,
+    /// The pod's redis-server, when one runs.
+    pub redis: Option<&'s mut redis::Server>,
+    /// The package of the program (`busybox`, `coreutils`, `curl/7.74.0`):
+    /// BusyBox applets word their messages differently from GNU's.
+    pub package: &'s str,
+    /// Where the container's requests go (None: no network).
+    pub net: Option<&'s mut dyn Network>,
+}
+
+impl ToolCtx<'_> {
+    /// The program is a BusyBox applet.
+    pub fn busybox(&self) -> bool {
+        self.package == "busybox"
+    }
+
+    /// A path as the tool means it (relative to the working directory).
+    pub fn absolute(&self, path: &str) -> String {
+        absolute(self.cwd, path)
+    }
+}
