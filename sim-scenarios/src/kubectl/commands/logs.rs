@@ -7,6 +7,7 @@ use k8s_openapi::api::core::v1::Container;
 use sim_core::api::{ApiError, Kind, ObjectKey, Reason};
 use sim_core::cluster::Cluster;
 
+use super::first_pod::pod_for;
 use crate::kubectl::client::{default_container, get_object};
 use crate::kubectl::outcome::Outcome;
 
@@ -18,10 +19,16 @@ pub(crate) fn logs(
     tail: i64,
     ns: &str,
 ) {
-    let name = pod_ref
-        .strip_prefix("pod/")
-        .or_else(|| pod_ref.strip_prefix("pods/"))
-        .unwrap_or(pod_ref);
+    // A workload's logs are those of its most active pod, as kubectl
+    // picks it (with its note when there are several).
+    let (name, found) = match pod_for(cluster, pod_ref, ns) {
+        Ok(p) => p,
+        Err(e) => return out.fail(e),
+    };
+    if found > 1 {
+        out.line(format!("Found {found} pods, using pod/{name}"));
+    }
+    let name = name.as_str();
     let key = ObjectKey::new(Kind::Pod, ns, name);
     let pod = match get_object(cluster, &key) {
         Ok(o) => o,

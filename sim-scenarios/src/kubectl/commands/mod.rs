@@ -7,6 +7,7 @@ pub(crate) mod describe;
 pub(crate) mod edit;
 pub(crate) mod exec;
 pub(crate) mod expose;
+pub(crate) mod first_pod;
 pub(crate) mod get;
 pub(crate) mod label;
 pub(crate) mod logs;
