@@ -207,6 +207,24 @@ impl VolumeStore {
     }
 }
 
+/// What a mount shows as its source in `mount` and `df`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum MountSource {
+    /// The node's disk (`/dev/sda1`, ext4): emptyDir, configMap, hostPath,
+    /// the kubelet's `/etc` files.
+    #[default]
+    Disk,
+    /// Memory (`tmpfs`): secret volumes, an emptyDir with `medium: Memory`.
+    Tmpfs,
+    /// An NFS export (`server:path`, nfs4).
+    Nfs {
+        /// The server's address.
+        server: String,
+        /// The exported path.
+        path: String,
+    },
+}
+
 /// A volume mounted into a container.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mount {
@@ -218,6 +236,8 @@ pub struct Mount {
     pub sub_path: String,
     /// `readOnly` (always for configMap, secret, downwardAPI, projected).
     pub read_only: bool,
+    /// What `mount` and `df` show as its source.
+    pub source: MountSource,
 }
 
 /// An entry of the writable layer.

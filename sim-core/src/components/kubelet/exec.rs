@@ -260,6 +260,11 @@ impl Kubelet {
             .files
             .take_container(&t.key)
             .expect("the container's filesystem was just made");
+        let capacity = &self.node_config.capacity;
+        let image_bytes: u64 = self.runtime.images().values().sum();
+        let disk_bytes = u64::try_from(capacity.ephemeral_storage_bytes).unwrap_or(0);
+        let disk_use = (disk_bytes, image_bytes + self.files.bytes() as u64);
+        let memory_bytes = u64::try_from(capacity.memory_bytes).unwrap_or(0);
         // The keyspace is lent to the session and given back after it.
         let redis_at = self.workers.get(uid).and_then(|w| pod_redis(pod, w));
         let redis = redis_at.map(|(i, config)| {
@@ -295,6 +300,8 @@ impl Kubelet {
             identity: Identity {
                 pod_ip: t.pod_ip.clone(),
                 main_command: t.main_command.clone(),
+                disk: disk_use,
+                memory_bytes,
             },
             redis,
             net: Some(&mut net),

@@ -33,7 +33,7 @@ use super::container_env::{
     PodContext,
 };
 use super::container_fs::{
-    normalize, ContainerFs, FsEntry, ImageTree, Mount, VolumeId, VolumeStore,
+    normalize, ContainerFs, FsEntry, ImageTree, Mount, MountSource, VolumeId, VolumeStore,
 };
 use crate::config::image_fs::join;
 
@@ -107,6 +107,7 @@ impl Shared<'_> {
                 volume,
                 sub_path,
                 read_only: true,
+                source: mount_source(v),
             });
         }
         Cow::Owned(ContainerFs::new(image(), mounts, vols))
@@ -182,6 +183,24 @@ fn projected_entries(v: &Volume, ns: &str, cache: &ConfigCache) -> Option<Vec<(S
         entries.push((join("/", top), FsEntry::Link(format!("..data/{top}"))));
     }
     Some(entries)
+}
+
+/// Where a volume lives, as `mount` and `df` show it.
+fn mount_source(v: &Volume) -> MountSource {
+    if v.secret.is_some()
+        || v.empty_dir
+            .as_ref()
+            .is_some_and(|e| e.medium.as_deref() == Some("Memory"))
+    {
+        return MountSource::Tmpfs;
+    }
+    match &v.nfs {
+        Some(n) => MountSource::Nfs {
+            server: n.server.clone(),
+            path: n.path.clone(),
+        },
+        None => MountSource::Disk,
+    }
 }
 
 /// The kubelet's per-pod `/etc` files: `hostname`, and for a pod not on
@@ -272,6 +291,7 @@ impl NodeFiles {
                 volume: etc,
                 sub_path: format!("/{f}"),
                 read_only: false,
+                source: MountSource::Disk,
             })
             .collect();
         let volumes = pod.spec.as_ref().and_then(|s| s.volumes.as_ref());
@@ -304,6 +324,7 @@ impl NodeFiles {
                 volume,
                 sub_path,
                 read_only: forced_ro || m.read_only.unwrap_or(false),
+                source: mount_source(v),
             });
         }
         mounts

@@ -4,9 +4,10 @@
 //! `'x'`), or BusyBox's where the program is a BusyBox applet: `cat`, `ls`
 //! (`-a`, `-A`, `-1`, `-d`, `-l`), `mkdir` (`-p`), `rm` (`-r`, `-f`),
 //! `rmdir`, `mv`, `cp` (`-r`), `touch`, `head` and `tail` (`-n N`, `-c N`),
-//! `wc` (`-l`, `-w`, `-c`), `grep` (fixed strings; `-i`, `-v`, `-c`), `sort`,
+//! `wc` (`-l`, `-w`, `-c`), `grep` (fixed strings; `-e`, `-i`, `-v`, `-c`), `sort`,
 //! `hostname` (`-i`), `env`, `printenv`, `echo`, `printf` (`%s`, `%d`),
-//! `pwd`, `id`, `whoami`, `uname`, `date` (the virtual clock), `ps`,
+//! `pwd`, `id`, `whoami`, `uname`, `date` (the virtual clock), `ps`, `df`
+//! (`-h`), `mount`,
 //! `sleep` (returns at once: an exec does not move the virtual clock), and
 //! the network and application clients `curl`, `wget` (see `net_tools`)
 //! and `redis-cli` (see [`super::redis`]). A program the image has but this
@@ -14,7 +15,7 @@
 //! strings, not regular expressions; `ls -l` shows root as every owner and
 //! the container's start as every time.
 
-use super::container_fs::{FsEntry, FsError, Kind};
+use super::container_fs::{FsEntry, FsError, Kind, Mount, MountSource};
 use super::redis;
 pub use super::tool_ctx::ToolCtx;
 use crate::api::meta::timestamp;
@@ -43,6 +44,8 @@ pub fn run(name: &str, args: &[String], ctx: &mut ToolCtx<'_>) -> Option<Done> {
         }
         "hostname" => (format!("{}\n", ctx.hostname), String::new(), 0),
         "ps" => ps(ctx),
+        "mount" => (mount_table(ctx), String::new(), 0),
+        "df" => df(args, ctx),
         "printf" => printf(args),
         "env" | "printenv" => env(name, args, ctx),
         "sleep" => (String::new(), String::new(), 0),
@@ -301,6 +304,236 @@ fn ps(ctx: &mut ToolCtx<'_>) -> Done {
             "    PID TTY          TIME CMD\n      1 ?        00:00:00 {name}\n      7 ?        00:00:00 ps\n"
         )
     };
+    (out, String::new(), 0)
+}
+
+/// The filesystems of the container, in the order the runtime mounts them:
+/// (source, mount point, type, options).
+fn filesystems(ctx: &ToolCtx<'_>) -> Vec<(String, String, &'static str, String)> {
+    let mut out = vec![
+        (
+            "overlay".to_owned(),
+            "/".to_owned(),
+            "overlay",
+            "rw,relatime".to_owned(),
+        ),
+        (
+            "proc".into(),
+            "/proc".into(),
+            "proc",
+            "rw,nosuid,nodev,noexec,relatime".into(),
+        ),
+        (
+            "tmpfs".into(),
+            "/dev".into(),
+            "tmpfs",
+            "rw,nosuid,size=65536k,mode=755".into(),
+        ),
+        (
+            "sysfs".into(),
+            "/sys".into(),
+            "sysfs",
+            "ro,nosuid,nodev,noexec,relatime".into(),
+        ),
+    ];
+    let mut mounts: Vec<&Mount> = ctx.fs.mounts().iter().collect();
+    // The kubelet's /etc files first (hosts, hostname, resolv.conf), then
+    // /dev/shm, then the volumes by path.
+    let rank = |m: &Mount| match m.path.as_str() {
+        "/etc/hosts" => 0,
+        "/etc/hostname" => 1,
+        "/etc/resolv.conf" => 2,
+        _ => 3,
+    };
+    mounts.sort_by_key(|m| (rank(m), m.path.clone()));
+    let shm_at = mounts
+        .iter()
+        .position(|m| rank(m) == 3)
+        .unwrap_or(mounts.len());
+    for (i, m) in mounts.into_iter().enumerate() {
+        if i == shm_at {
+            out.push((
+                "shm".into(),
+                "/dev/shm".into(),
+                "tmpfs",
+                "rw,nosuid,nodev,noexec,relatime,size=65536k".into(),
+            ));
+        }
+        let rw = if m.read_only { "ro" } else { "rw" };
+        let (source, fstype, opts) = match &m.source {
+            MountSource::Disk => ("/dev/sda1".to_owned(), "ext4", format!("{rw},relatime")),
+            MountSource::Tmpfs => (
+                "tmpfs".to_owned(),
+                "tmpfs",
+                format!("{rw},relatime,size={}k", ctx.identity.memory_bytes / 2 / 1024),
+            ),
+            MountSource::Nfs { server, path } => (
+                format!("{server}:{path}"),
+                "nfs4",
+                format!("{rw},relatime,vers=4.2,rsize=1048576,wsize=1048576,namlen=255,hard,proto=tcp,timeo=600,retrans=2,sec=sys"),
+            ),
+        };
+        out.push((source, m.path.clone(), fstype, opts));
+    }
+    if !out.iter().any(|(_, at, _, _)| at == "/dev/shm") {
+        out.push((
+            "shm".into(),
+            "/dev/shm".into(),
+            "tmpfs",
+            "rw,nosuid,nodev,noexec,relatime,size=65536k".into(),
+        ));
+    }
+    out
+}
+
+/// `mount`: the container's mount table, as util-linux prints it.
+fn mount_table(ctx: &ToolCtx<'_>) -> String {
+    filesystems(ctx)
+        .into_iter()
+        .map(|(src, at, fstype, opts)| format!("{src} on {at} type {fstype} ({opts})\n"))
+        .collect()
+}
+
+/// GNU `df -h`'s size: powers of 1024, one decimal below 10, rounded up.
+fn human(bytes: u64) -> String {
+    if bytes < 1024 {
+        return bytes.to_string();
+    }
+    let units = ['K', 'M', 'G', 'T', 'P'];
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < units.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if value < 10.0 {
+        format!("{:.1}{}", (value * 10.0).ceil() / 10.0, units[unit])
+    } else {
+        format!("{}{}", value.ceil() as u64, units[unit])
+    }
+}
+
+/// `df [-h]`: the container's filesystems with their size and use (the
+/// node's disk for the root and disk volumes, a tmpfs's own content); a
+/// device mounted more than once is shown once, at its shortest mount
+/// point, as GNU df does.
+fn df(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
+    let (f, _) = flags(args);
+    if let Some(c) = f.chars().find(|c| *c != 'h') {
+        return (
+            String::new(),
+            format!("df: option -{c} is not modelled by kubesim (-h is)\n"),
+            1,
+        );
+    }
+    let h = f.contains('h');
+    let (disk, used) = ctx.identity.disk;
+    let mut rows: Vec<[String; 6]> = Vec::new();
+    let all = filesystems(ctx);
+    let shortest = |src: &str| {
+        all.iter()
+            .filter(|(s, _, _, _)| s == src)
+            .map(|(_, at, _, _)| at.len())
+            .min()
+            .unwrap_or(0)
+    };
+    let mut shown: Vec<String> = Vec::new();
+    for (src, at, fstype, _) in all.iter().cloned() {
+        if src != "tmpfs" && (shown.contains(&src) || at.len() != shortest(&src)) {
+            continue;
+        }
+        shown.push(src.clone());
+        let (size, used) = match (fstype, src.as_str()) {
+            ("proc" | "sysfs", _) => continue,
+            ("tmpfs", "tmpfs") if at != "/dev" => {
+                let on = ctx.fs.mounts().iter().find(|m| m.path == at);
+                let used = on
+                    .and_then(|m| ctx.vols.tree(m.volume))
+                    .map_or(0, |t| t.bytes() as u64);
+                (ctx.identity.memory_bytes / 2, used)
+            }
+            ("tmpfs", _) => (65_536 * 1024, 0),
+            ("nfs4", _) => (disk, 0),
+            _ => (disk, used.min(disk)),
+        };
+        let avail = size.saturating_sub(used);
+        let pct = if size == 0 {
+            0
+        } else {
+            (used * 100).div_ceil(size)
+        };
+        let show = |b: u64| {
+            if h {
+                human(b)
+            } else {
+                b.div_ceil(1024).to_string()
+            }
+        };
+        rows.push([
+            src,
+            show(size),
+            show(used),
+            show(avail),
+            format!("{pct}%"),
+            at,
+        ]);
+    }
+    let head = if h {
+        ["Filesystem", "Size", "Used", "Avail", "Use%", "Mounted on"]
+    } else {
+        [
+            "Filesystem",
+            "1K-blocks",
+            "Used",
+            "Available",
+            "Use%",
+            "Mounted on",
+        ]
+    };
+    // GNU df's least widths, wider when a value needs it.
+    let least = if h {
+        [14, 5, 5, 5, 4]
+    } else {
+        [14, 9, 7, 9, 4]
+    };
+    let width = |i: usize| {
+        rows.iter()
+            .map(|r| r[i].len())
+            .chain([head[i].len(), least[i]])
+            .max()
+            .unwrap_or(0)
+    };
+    let w: Vec<usize> = (0..5).map(width).collect();
+    let mut out = format!(
+        "{:<w0$} {:>w1$} {:>w2$} {:>w3$} {:>w4$} {}\n",
+        head[0],
+        head[1],
+        head[2],
+        head[3],
+        head[4],
+        head[5],
+        w0 = w[0],
+        w1 = w[1],
+        w2 = w[2],
+        w3 = w[3],
+        w4 = w[4]
+    );
+    for r in &rows {
+        out.push_str(&format!(
+            "{:<w0$} {:>w1$} {:>w2$} {:>w3$} {:>w4$} {}\n",
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            w0 = w[0],
+            w1 = w[1],
+            w2 = w[2],
+            w3 = w[3],
+            w4 = w[4]
+        ));
+    }
     (out, String::new(), 0)
 }
 
@@ -681,21 +914,44 @@ fn wc(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
 }
 
 fn grep(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
-    let (f, ops) = flags(args);
-    let Some((pattern, files)) = ops.split_first() else {
-        return (
-            String::new(),
-            "Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n"
-                .to_owned(),
-            2,
-        );
-    };
+    // `-e PATTERN` (any number of times); otherwise the first operand.
+    let mut patterns: Vec<String> = Vec::new();
+    let mut rest: Vec<String> = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "-e" {
+            match it.next() {
+                Some(p) => patterns.push(p.clone()),
+                None => {
+                    return (
+                        String::new(),
+                        "grep: option requires an argument -- 'e'\nUsage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n".to_owned(),
+                        2,
+                    )
+                }
+            }
+        } else {
+            rest.push(a.clone());
+        }
+    }
+    let (f, mut files) = flags(&rest);
+    if patterns.is_empty() {
+        if files.is_empty() {
+            return (
+                String::new(),
+                "Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n"
+                    .to_owned(),
+                2,
+            );
+        }
+        patterns.push(files.remove(0).to_owned());
+    }
+    let files = files.as_slice();
     let (ignore, invert, count) = (f.contains('i'), f.contains('v'), f.contains('c'));
-    let needle = if ignore {
-        pattern.to_lowercase()
-    } else {
-        (*pattern).to_owned()
-    };
+    let needles: Vec<String> = patterns
+        .iter()
+        .map(|p| if ignore { p.to_lowercase() } else { p.clone() })
+        .collect();
     let mut err = String::new();
     let mut out = String::new();
     let mut matched = 0usize;
@@ -706,7 +962,7 @@ fn grep(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
             } else {
                 line.to_owned()
             };
-            if hay.contains(&needle) != invert {
+            if needles.iter().any(|n| hay.contains(n.as_str())) != invert {
                 matched += 1;
                 if !count {
                     out.push_str(line);

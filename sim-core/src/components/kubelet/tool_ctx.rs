@@ -21,14 +21,19 @@ pub struct Clock {
     pub started_at: SimTime,
 }
 
-/// What `hostname -i` and `ps` read: the pod's address, the command line
-/// of the container's main process (PID 1).
+/// What `hostname -i`, `ps` and `df` read: the pod's address, the command
+/// line of the container's main process (PID 1), the node's disk and memory.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Identity {
     /// The pod IP.
     pub pod_ip: String,
     /// PID 1's command line.
     pub main_command: String,
+    /// The node's disk: its size and what is used of it (images and files),
+    /// bytes (what `df` shows for the container's root and disk volumes).
+    pub disk: (u64, u64),
+    /// The node's memory, bytes (a tmpfs is at most half of it).
+    pub memory_bytes: u64,
 }
 
 /// What a tool sees: its session's working directory, variables and

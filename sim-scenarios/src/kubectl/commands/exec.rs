@@ -228,6 +228,13 @@ mod tests {
             after("exec shared -c writer -- sh -c 'echo title=mine > /etc/site/site.conf'"),
             "sh: can't create /etc/site/site.conf: Read-only file system\ncommand terminated with exit code 2\n"
         );
+        assert_eq!(
+            after("exec shared -c web -- sh -c 'mount | grep -e /etc/site -e nginx'"),
+            "/dev/sda1 on /etc/site type ext4 (ro,relatime)\n/dev/sda1 on /usr/share/nginx/html type ext4 (rw,relatime)\n"
+        );
+        assert!(after("exec shared -c writer -- df -h").starts_with(
+            "Filesystem      Size  Used Avail Use% Mounted on\noverlay          94G "
+        ));
         // After the writer's restart.
         let restart = text.find("fault ends: container-crash").expect("the crash");
         let later = &text[restart..];

@@ -102,6 +102,7 @@ fn an_empty_dir_is_shared_by_the_pods_containers_and_outlives_a_restart() {
         volume: shared,
         sub_path: "/".to_owned(),
         read_only: false,
+        source: MountSource::Disk,
     };
     let image = tomcat();
     let mut writer = ContainerFs::new(image.clone(), vec![mount("/data")], &vols);
@@ -159,12 +160,14 @@ fn a_read_only_mount_refuses_writes_and_a_sub_path_mounts_part_of_a_volume() {
                 volume: config,
                 sub_path: "/".to_owned(),
                 read_only: true,
+                source: MountSource::Disk,
             },
             Mount {
                 path: "/srv/www".to_owned(),
                 volume: site,
                 sub_path: "site/a".to_owned(),
                 read_only: false,
+                source: MountSource::Disk,
             },
         ],
         &vols,
@@ -249,6 +252,7 @@ fn the_kernels_errors() {
             volume: links,
             sub_path: "/".to_owned(),
             read_only: true,
+            source: MountSource::Disk,
         }],
         &vols2,
     );

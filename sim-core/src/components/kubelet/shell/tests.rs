@@ -7,7 +7,7 @@ use std::sync::Arc;
 use proptest::prelude::*;
 
 use super::*;
-use crate::components::kubelet::container_fs::{FsEntry, ImageTree, Mount};
+use crate::components::kubelet::container_fs::{FsEntry, ImageTree, Mount, MountSource};
 
 fn file(content: &str) -> FsEntry {
     FsEntry::File {
@@ -206,12 +206,14 @@ fn a_read_only_mount_refuses_and_an_empty_dir_is_shared() {
             volume: config,
             sub_path: "/".to_owned(),
             read_only: true,
+            source: MountSource::Disk,
         },
         Mount {
             path: "/data".to_owned(),
             volume: shared,
             sub_path: "/".to_owned(),
             read_only: false,
+            source: MountSource::Disk,
         },
     ];
     let mut s = Session::new(mounts, vols);
