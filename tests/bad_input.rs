@@ -1170,3 +1170,43 @@ fn pod_networks_that_cannot_hold_the_nodes() {
         assert_invalid(&out, networking, words);
     }
 }
+
+// Containers (issue 11): exec input, image `from`, `http` and `workingDir`.
+
+#[test]
+fn container_fields_are_checked() {
+    check(
+        "input-without-stdin.yaml",
+        None,
+        Some(5),
+        &[
+            "steps[1].input",
+            "add -i (or -it for a terminal) to kubectl exec",
+        ],
+    );
+    check(
+        "image-from-unknown.yaml",
+        None,
+        Some(5),
+        &[
+            "cluster.images[example/app:1].from",
+            "\"busybxo\" is not a built-in image",
+            "busybox",
+        ],
+    );
+    check(
+        "image-http-status.yaml",
+        None,
+        Some(9),
+        &[
+            "http.routes[/].status",
+            "700 is not an HTTP status; expected 100 to 599",
+        ],
+    );
+    check(
+        "image-workdir.yaml",
+        None,
+        Some(5),
+        &["workingDir", "\"app\" is not an absolute path"],
+    );
+}

@@ -235,6 +235,10 @@ mod tests {
         assert!(after("exec shared -c writer -- df -h").starts_with(
             "Filesystem      Size  Used Avail Use% Mounted on\noverlay          94G "
         ));
+        assert_eq!(
+            after("exec hello -- wget -q -O - localhost:8080/"),
+            "hello from kubesim\n"
+        );
         // After the writer's restart.
         let restart = text.find("fault ends: container-crash").expect("the crash");
         let later = &text[restart..];
