@@ -2,7 +2,7 @@
 //! filesystem model with GNU coreutils' (and GNU grep's) output and
 //! messages in the C locale (containers set no `LANG`, so names are quoted
 //! `'x'`), or BusyBox's where the program is a BusyBox applet: `cat`, `ls`
-//! (`-a`, `-A`, `-1`, `-d`, `-l`), `mkdir` (`-p`), `rm` (`-r`, `-f`),
+//! (`-a`, `-A`, `-1`, `-d`, `-h`, `-l`, `-R`), `mkdir` (`-p`), `rm` (`-r`, `-f`),
 //! `rmdir`, `mv`, `cp` (`-r`), `touch`, `head` and `tail` (`-n N`, `-c N`),
 //! `wc` (`-l`, `-w`, `-c`), `grep` (fixed strings; `-e`, `-i`, `-v`, `-c`), `sort`,
 //! `hostname` (`-i`), `env`, `printenv`, `echo`, `printf` (`%s`, `%d`),
@@ -118,14 +118,18 @@ fn ls(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
     let (f, mut ops) = flags(args);
     if let Some(c) = f
         .chars()
-        .find(|c| !matches!(c, 'a' | 'A' | '1' | 'd' | 'l'))
+        .find(|c| !matches!(c, 'a' | 'A' | '1' | 'd' | 'l' | 'h' | 'R'))
     {
         return (
             String::new(),
-            format!("ls: option -{c} is not modelled by kubesim (-a, -A, -1, -d and -l are)\n"),
+            format!(
+                "ls: option -{c} is not modelled by kubesim (-a, -A, -1, -d, -h, -l and -R are)\n"
+            ),
             2,
         );
     }
+    let human_sizes = f.contains('h');
+    let recursive = f.contains('R');
     let all = f.contains('a');
     let almost_all = f.contains('A');
     let long = f.contains('l');
@@ -162,7 +166,7 @@ fn ls(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
         if long {
             let abs = ctx.absolute(p);
             if let Ok(e) = ctx.fs.lentry(ctx.vols, &abs) {
-                rows.push(long_row(ctx, &abs, &e, p));
+                rows.push(long_row(ctx, &abs, &e, p, human_sizes));
             }
         } else {
             out.push_str(p);
@@ -171,14 +175,22 @@ fn ls(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
     }
     out.push_str(&aligned(&rows));
     dirs.sort_unstable();
-    for (i, d) in dirs.iter().enumerate() {
-        if several {
-            if i > 0 || !plain.is_empty() {
+    // Directories to list, in order; with -R each one's subdirectories
+    // follow it (depth first), their shown path built from its own.
+    let mut todo: Vec<String> = dirs.iter().rev().map(|d| (*d).to_owned()).collect();
+    let mut listed = 0;
+    while let Some(d) = todo.pop() {
+        if several || recursive {
+            if listed > 0 || !plain.is_empty() {
                 out.push('\n');
             }
             out.push_str(&format!("{d}:\n"));
         }
-        let abs = ctx.absolute(d);
+        listed += 1;
+        if out.len() > super::shell::MAX_OUTPUT_BYTES {
+            break;
+        }
+        let abs = ctx.absolute(&d);
         let real = match ctx.fs.resolve(ctx.vols, &abs, true) {
             Ok(r) => r,
             Err(_) => abs.clone(),
@@ -206,16 +218,28 @@ fn ls(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
                                 FsEntry::File { content, .. } => content.len().div_ceil(4096) * 4,
                                 FsEntry::Link(_) => 0,
                             };
-                            rows.push(long_row(ctx, path, &e, name));
+                            rows.push(long_row(ctx, path, &e, name, human_sizes));
                         }
                     }
                     out.push_str(&format!("total {blocks}\n"));
                     out.push_str(&aligned(&rows));
                 } else {
-                    for (name, _) in names {
-                        out.push_str(&name);
+                    for (name, _) in &names {
+                        out.push_str(name);
                         out.push('\n');
                     }
+                }
+                if recursive {
+                    let subdirs: Vec<String> = names
+                        .iter()
+                        .filter(|(n, path)| {
+                            n != "."
+                                && n != ".."
+                                && matches!(ctx.fs.lstat(ctx.vols, path), Ok(Kind::Dir))
+                        })
+                        .map(|(n, _)| join_shown(&d, n))
+                        .collect();
+                    todo.extend(subdirs.into_iter().rev());
                 }
             }
             Err(e) => {
@@ -227,9 +251,25 @@ fn ls(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
     (out, err, status)
 }
 
-/// The fields of one `ls -l` line. Every entry shows root as its owner and
-/// the container's start as its time (the model keeps no owners or times).
-fn long_row(ctx: &ToolCtx<'_>, path: &str, e: &FsEntry, shown: &str) -> Vec<String> {
+/// A subdirectory's path as `ls -R` shows it under `dir` as shown.
+fn join_shown(dir: &str, name: &str) -> String {
+    if dir.ends_with('/') {
+        format!("{dir}{name}")
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// The fields of one `ls -l` line (sizes as `-h` shows them with
+/// `human_sizes`). Every entry shows root as its owner and the container's
+/// start as its time (the model keeps no owners or times).
+fn long_row(
+    ctx: &ToolCtx<'_>,
+    path: &str,
+    e: &FsEntry,
+    shown: &str,
+    human_sizes: bool,
+) -> Vec<String> {
     let when = timestamp(ctx.clock.started_at)
         .strftime("%b %e %H:%M")
         .to_string();
@@ -247,12 +287,17 @@ fn long_row(ctx: &ToolCtx<'_>, path: &str, e: &FsEntry, shown: &str) -> Vec<Stri
         }
         FsEntry::Link(t) => ("lrwxrwxrwx".to_owned(), 1, t.len(), format!(" -> {t}")),
     };
+    let size = if human_sizes {
+        human(size as u64)
+    } else {
+        size.to_string()
+    };
     vec![
         perm,
         links.to_string(),
         "root".into(),
         "root".into(),
-        size.to_string(),
+        size,
         when,
         format!("{shown}{suffix}"),
     ]

@@ -57,6 +57,18 @@ impl Session {
         let mut files = Files::new(&mut self.fs, &mut self.vols);
         self.shell.run_line(line, &mut files)
     }
+
+    /// Runs `line` as `sh -c` would: a new shell (its messages say line 1)
+    /// in this session's directory, on the same files.
+    fn run_c(&mut self, line: &str) -> Output {
+        let mut files = Files::new(&mut self.fs, &mut self.vols);
+        let mut shell = Shell::new(
+            &self.shell.cwd,
+            self.shell.vars.clone(),
+            &self.shell.hostname,
+        );
+        shell.run_line(line, &mut files)
+    }
 }
 
 fn session() -> Session {
@@ -153,12 +165,23 @@ fn messages_of_dash_and_coreutils() {
             0
         )
     );
-    let out = s.run("ls -R /");
+    let out = s.run("ls -t /");
     assert_eq!(
         (out.stdout.as_str(), out.status),
         ("", 2),
         "an option not modelled is refused, not ignored"
     );
+    assert_eq!(
+        s.run("ls -R /usr/local/tomcat").stdout,
+        "/usr/local/tomcat:\nwebapps\nwebapps.dist\n\n/usr/local/tomcat/webapps:\n\n/usr/local/tomcat/webapps.dist:\nROOT\n\n/usr/local/tomcat/webapps.dist/ROOT:\nindex.jsp\n"
+    );
+    let out = s.run("ls -lh /usr/local/tomcat/webapps.dist/ROOT");
+    assert!(
+        out.stdout.contains(" 20 Apr 23 00:00 index.jsp"),
+        "{}",
+        out.stdout
+    );
+    assert!(s.run("ls -ldh /usr").stdout.contains(" 4.0K "));
     assert_eq!(
         s.run("mkdir /usr").stderr,
         "mkdir: cannot create directory '/usr': File exists\n"
@@ -173,12 +196,12 @@ fn messages_of_dash_and_coreutils() {
         "mv: cannot stat '/nope': No such file or directory\n"
     );
     assert_eq!(
-        s.run("echo x > /no/such/dir/f").stderr,
-        "sh: 12: cannot create /no/such/dir/f: Directory nonexistent\n"
+        s.run_c("echo x > /no/such/dir/f").stderr,
+        "sh: 1: cannot create /no/such/dir/f: Directory nonexistent\n"
     );
     assert_eq!(
-        s.run("cat < /nope").stderr,
-        "sh: 13: cannot open /nope: No such file\n"
+        s.run_c("cat < /nope").stderr,
+        "sh: 1: cannot open /nope: No such file\n"
     );
     assert_eq!(
         s.run("cp /usr /x").stderr,
