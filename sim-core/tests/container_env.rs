@@ -511,3 +511,45 @@ fn random_exec_requests_always_answer() {
         })
         .expect("every request answered");
 }
+
+/// downwardAPI and projected volumes: the pod's fields and labels as the
+/// kubelet writes them (`key="value"` lines sorted by key), a projected
+/// volume merging a ConfigMap's key and a field, all read-only.
+#[test]
+fn downward_api_and_projected_volumes_hold_their_files() {
+    let mut c = cluster();
+    config_map(&mut c, "cfg", json!({"mode": "blue"}));
+    create(
+        &mut c,
+        Kind::Pod,
+        json!({"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": "d", "namespace": "default",
+                            "labels": {"zone": "b", "app": "web"}},
+               "spec": {"containers": [{"name": "app", "image": "busybox", "command": ["sleep", "3600"],
+                          "volumeMounts": [{"name": "info", "mountPath": "/etc/podinfo"},
+                                           {"name": "all", "mountPath": "/etc/all"}]}],
+                        "volumes": [
+                          {"name": "info", "downwardAPI": {"items": [
+                              {"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}},
+                              {"path": "name", "fieldRef": {"fieldPath": "metadata.name"}}]}},
+                          {"name": "all", "projected": {"sources": [
+                              {"configMap": {"name": "cfg"}},
+                              {"downwardAPI": {"items": [
+                                  {"path": "ns", "fieldRef": {"fieldPath": "metadata.namespace"}}]}}]}}]}}),
+    );
+    c.run_until(at(40)).unwrap();
+    let cat =
+        |c: &mut Cluster, path: &str| exec(c, "d", "app", &["cat", path]).expect("exec").stdout;
+    assert_eq!(
+        cat(&mut c, "/etc/podinfo/labels"),
+        "app=\"web\"\nzone=\"b\""
+    );
+    assert_eq!(cat(&mut c, "/etc/podinfo/name"), "d");
+    assert_eq!(cat(&mut c, "/etc/all/mode"), "blue");
+    assert_eq!(cat(&mut c, "/etc/all/ns"), "default");
+    let out = exec(&mut c, "d", "app", &["touch", "/etc/podinfo/x"]).expect("exec");
+    assert_eq!(
+        (out.stderr.as_str(), out.status),
+        ("touch: /etc/podinfo/x: Read-only file system\n", 1)
+    );
+}

@@ -311,7 +311,7 @@ pub enum ContainerConfigError {
 }
 
 /// `podFieldSelectorRuntimeValue`.
-fn field_value(
+pub(crate) fn field_value(
     sel: &ObjectFieldSelector,
     ctx: &PodContext<'_>,
 ) -> Result<String, ContainerConfigError> {

@@ -16,8 +16,10 @@
 //!   the node's own filesystem at that path (made when missing, as the
 //!   runtime does), which outlives pods; `/etc/hostname`, `/etc/hosts` and
 //!   `/etc/resolv.conf` are the kubelet's per-pod files, mounted as files.
-//!   `downwardAPI`, `projected`, `nfs` and `persistentVolumeClaim` volumes
-//!   are mounted empty: the seam the storage issue fills.
+//!   `downwardAPI` and `projected` volumes (configMap, secret and
+//!   downwardAPI sources) are laid out as configMap volumes are. `nfs` and
+//!   `persistentVolumeClaim` volumes are mounted empty: the seam the storage
+//!   issue fills.
 //! - A container instance's layer ([`NodeFiles::container`]) is dropped when
 //!   the container starts again: a restarted container starts from its
 //!   image, as with containerd.
@@ -26,11 +28,11 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::{Container, KeyToPath, Volume};
+use k8s_openapi::api::core::v1::{Container, DownwardAPIVolumeFile, KeyToPath, Volume};
 
 use super::container_env::{
-    config_map_keys, config_map_value, pod_hostname, secret_keys, secret_value, ConfigCache,
-    PodContext,
+    config_map_keys, config_map_value, field_value, pod_hostname, secret_keys, secret_value,
+    ConfigCache, PodContext,
 };
 use super::container_fs::{
     normalize, ContainerFs, FsEntry, ImageTree, Mount, MountSource, VolumeId, VolumeStore,
@@ -145,32 +147,120 @@ fn key_files(
     }
 }
 
-/// The entries of a configMap or secret volume, as the kubelet's atomic
-/// writer lays them out: the files under `..data`, a link for each top
-/// name. None for other volume types.
-fn projected_entries(v: &Volume, ns: &str, cache: &ConfigCache) -> Option<Vec<(String, FsEntry)>> {
-    let files = if let Some(c) = &v.config_map {
-        cache
-            .config_map(ns, &c.name)
-            .map(|cm| {
-                key_files(
-                    config_map_keys(cm),
-                    c.items.as_ref(),
-                    c.default_mode,
-                    &|k| config_map_value(cm, k),
-                )
+/// The files of a configMap source (its keys, or its `items`).
+fn config_map_files(
+    ns: &str,
+    name: &str,
+    items: Option<&Vec<KeyToPath>>,
+    default_mode: Option<i32>,
+    cache: &ConfigCache,
+) -> Vec<(String, String, u32)> {
+    cache
+        .config_map(ns, name)
+        .map(|cm| {
+            key_files(config_map_keys(cm), items, default_mode, &|k| {
+                config_map_value(cm, k)
             })
-            .unwrap_or_default()
+        })
+        .unwrap_or_default()
+}
+
+/// The files of a secret source.
+fn secret_files(
+    ns: &str,
+    name: &str,
+    items: Option<&Vec<KeyToPath>>,
+    default_mode: Option<i32>,
+    cache: &ConfigCache,
+) -> Vec<(String, String, u32)> {
+    cache
+        .secret(ns, name)
+        .map(|sec| {
+            key_files(secret_keys(sec), items, default_mode, &|k| {
+                secret_value(sec, k)
+            })
+        })
+        .unwrap_or_default()
+}
+
+/// The files of a downwardAPI source: each item's field of the pod
+/// (`metadata.labels` and `metadata.annotations` whole as `key="value"`
+/// lines sorted by key, as the kubelet formats them).
+fn downward_files(
+    items: Option<&Vec<DownwardAPIVolumeFile>>,
+    default_mode: Option<i32>,
+    ctx: &PodContext<'_>,
+) -> Vec<(String, String, u32)> {
+    let meta = &ctx.pod.metadata;
+    let format_map = |m: &Option<BTreeMap<String, String>>| {
+        m.iter()
+            .flatten()
+            .map(|(k, v)| format!("{k}={v:?}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    items
+        .into_iter()
+        .flatten()
+        .filter_map(|item| {
+            let value = match item.field_ref.as_ref()?.field_path.as_str() {
+                "metadata.labels" => format_map(&meta.labels),
+                "metadata.annotations" => format_map(&meta.annotations),
+                _ => field_value(item.field_ref.as_ref()?, ctx).ok()?,
+            };
+            let mode = item.mode.or(default_mode).unwrap_or(0o644);
+            Some((
+                item.path.clone(),
+                value,
+                u32::try_from(mode).unwrap_or(0o644),
+            ))
+        })
+        .collect()
+}
+
+/// The entries of a configMap, secret, downwardAPI or projected volume, as
+/// the kubelet's atomic writer lays them out: the files under `..data`, a
+/// link for each top name. None for other volume types. A projected
+/// volume's serviceAccountToken source is not modelled (no file).
+fn projected_entries(
+    v: &Volume,
+    ns: &str,
+    cache: &ConfigCache,
+    ctx: &PodContext<'_>,
+) -> Option<Vec<(String, FsEntry)>> {
+    let files = if let Some(c) = &v.config_map {
+        config_map_files(ns, &c.name, c.items.as_ref(), c.default_mode, cache)
     } else if let Some(s) = &v.secret {
         let name = s.secret_name.clone().unwrap_or_default();
-        cache
-            .secret(ns, &name)
-            .map(|sec| {
-                key_files(secret_keys(sec), s.items.as_ref(), s.default_mode, &|k| {
-                    secret_value(sec, k)
-                })
-            })
-            .unwrap_or_default()
+        secret_files(ns, &name, s.items.as_ref(), s.default_mode, cache)
+    } else if let Some(d) = &v.downward_api {
+        downward_files(d.items.as_ref(), d.default_mode, ctx)
+    } else if let Some(p) = &v.projected {
+        let mut files = Vec::new();
+        for source in p.sources.iter().flatten() {
+            if let Some(c) = &source.config_map {
+                files.extend(config_map_files(
+                    ns,
+                    &c.name,
+                    c.items.as_ref(),
+                    p.default_mode,
+                    cache,
+                ));
+            }
+            if let Some(s) = &source.secret {
+                files.extend(secret_files(
+                    ns,
+                    &s.name,
+                    s.items.as_ref(),
+                    p.default_mode,
+                    cache,
+                ));
+            }
+            if let Some(d) = &source.downward_api {
+                files.extend(downward_files(d.items.as_ref(), p.default_mode, ctx));
+            }
+        }
+        files
     } else {
         return None;
     };
@@ -301,7 +391,7 @@ impl NodeFiles {
             };
             let sub_path = normalize(m.sub_path.as_deref().unwrap_or(""));
             let (volume, sub_path, forced_ro) =
-                if let Some(entries) = projected_entries(v, ns, cache) {
+                if let Some(entries) = projected_entries(v, ns, cache, ctx) {
                     let id = self.pod_volume(uid, &v.name, Vec::new);
                     self.vols.replace(id, entries);
                     (id, sub_path, true)
@@ -312,8 +402,7 @@ impl NodeFiles {
                     self.vols.mkdir_p(host, &base);
                     (host, normalize(&format!("{base}/{sub_path}")), false)
                 } else {
-                    let ro = v.downward_api.is_some() || v.projected.is_some();
-                    (self.pod_volume(uid, &v.name, Vec::new), sub_path, ro)
+                    (self.pod_volume(uid, &v.name, Vec::new), sub_path, false)
                 };
             if v.empty_dir.is_some() && sub_path != "/" {
                 // The kubelet makes a subPath directory that is missing.

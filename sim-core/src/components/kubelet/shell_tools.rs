@@ -701,7 +701,11 @@ fn mkdir(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
     for op in ops {
         let abs = ctx.absolute(op);
         if let Err(e) = ctx.fs.mkdir(ctx.vols, &abs, f.contains('p')) {
-            err.push_str(&format!("mkdir: cannot create directory '{op}': {e}\n"));
+            err.push_str(&if ctx.busybox() {
+                format!("mkdir: can't create directory '{op}': {e}\n")
+            } else {
+                format!("mkdir: cannot create directory '{op}': {e}\n")
+            });
         }
     }
     let status = i32::from(!err.is_empty());
@@ -725,6 +729,7 @@ fn rm(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
         };
         match result {
             Err(FsError::NotFound) if force => {}
+            Err(e) if ctx.busybox() => err.push_str(&format!("rm: can't remove '{op}': {e}\n")),
             Err(e) => err.push_str(&format!("rm: cannot remove '{op}': {e}\n")),
             Ok(()) => {}
         }
@@ -852,7 +857,11 @@ fn touch(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
             Err(e) => Err(e),
         };
         if let Err(e) = result {
-            err.push_str(&format!("touch: cannot touch '{op}': {e}\n"));
+            err.push_str(&if ctx.busybox() {
+                format!("touch: {op}: {e}\n")
+            } else {
+                format!("touch: cannot touch '{op}': {e}\n")
+            });
         }
     }
     let status = i32::from(!err.is_empty());
