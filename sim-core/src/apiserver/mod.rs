@@ -121,11 +121,18 @@ pub struct Outcome {
 pub struct ApiServer {
     etcd: Etcd,
     rng: ChaCha8Rng,
+    /// The names and uids of EndpointSlices: a stream of their own (the same
+    /// key, another ChaCha stream), so that the slices the controller
+    /// writes leave every other object's name and uid as they were.
+    slice_rng: ChaCha8Rng,
     admission: AdmissionSettings,
     cluster_ips: BTreeSet<u32>,
     node_ports: BTreeSet<i32>,
     event_leases: EventLeases,
 }
+
+/// The ChaCha stream of EndpointSlice names and uids.
+const SLICE_STREAM: u64 = 0x5_1ce;
 
 /// First address of the service network, 10.96.0.0/12 (the kubeadm default).
 const SERVICE_NET_BASE: u32 = (10 << 24) | (96 << 16);
@@ -140,9 +147,12 @@ impl ApiServer {
     /// keeping Events for `event_ttl` after their last write (`--event-ttl`;
     /// zero: for ever).
     pub fn new(rng: ChaCha8Rng, admission: AdmissionSettings, event_ttl: SimDuration) -> Self {
+        let mut slice_rng = rng.clone();
+        slice_rng.set_stream(SLICE_STREAM);
         Self {
             etcd: Etcd::new(),
             rng,
+            slice_rng,
             admission,
             cluster_ips: BTreeSet::new(),
             node_ports: BTreeSet::new(),
@@ -294,7 +304,12 @@ impl ApiServer {
             }
             if meta.name.as_deref().is_none_or(str::is_empty) {
                 if let Some(base) = meta.generate_name.clone().filter(|b| !b.is_empty()) {
-                    meta.name = Some(generate_name(&base, &mut self.rng));
+                    let rng = if kind == Kind::EndpointSlice {
+                        &mut self.slice_rng
+                    } else {
+                        &mut self.rng
+                    };
+                    meta.name = Some(generate_name(&base, rng));
                 }
             }
         }
@@ -329,7 +344,11 @@ impl ApiServer {
         if let Object::Service(svc) = &mut obj {
             self.allocate_service(svc)?;
         }
-        let uid = new_uid(&mut self.rng);
+        let uid = if kind == Kind::EndpointSlice {
+            new_uid(&mut self.slice_rng)
+        } else {
+            new_uid(&mut self.rng)
+        };
         {
             let meta = obj.meta_mut();
             meta.uid = Some(uid);

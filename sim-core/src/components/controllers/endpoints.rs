@@ -4,7 +4,7 @@
 //! others in `notReadyAddresses`; terminating pods are left out (unless
 //! `publishNotReadyAddresses`). So when the node controller marks the pods of
 //! an Unknown node Ready=False, they move to `notReadyAddresses`.
-//! EndpointSlices are not modelled yet.
+//! EndpointSlices are [`super::endpointslice`]'s.
 
 use std::collections::BTreeSet;
 

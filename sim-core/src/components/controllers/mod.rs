@@ -10,6 +10,7 @@ pub(crate) mod controller_utils;
 pub(crate) mod daemonset;
 pub mod deployment;
 pub(crate) mod endpoints;
+pub(crate) mod endpointslice;
 pub(crate) mod garbage_collector;
 pub(crate) mod job;
 pub(crate) mod namespace;
@@ -114,6 +115,8 @@ pub enum ControllerTag {
     /// The response to another request of a Job's sync (status writes,
     /// finalizer removals, pod deletions).
     JobWrite,
+    /// The response to an EndpointSlice write.
+    EndpointSliceWrite,
 }
 
 impl TagSpace for ControllerTag {
@@ -132,6 +135,7 @@ impl TagSpace for ControllerTag {
         Self::JobRequeue,
         Self::JobCreate,
         Self::JobWrite,
+        Self::EndpointSliceWrite,
     ];
     fn id(self) -> u8 {
         self as u8
@@ -278,6 +282,7 @@ pub struct ControllerManager {
     daemonset: daemonset::DaemonSetController,
     job: job::JobController,
     endpoints: endpoints::EndpointsController,
+    endpoint_slices: endpointslice::EndpointSliceController,
     node_lifecycle: node_lifecycle::NodeLifecycleController,
     taint_eviction: taint_eviction::TaintEvictionController,
     pod_gc: pod_gc::PodGc,
@@ -308,6 +313,7 @@ impl ControllerManager {
                 None,
             )),
             endpoints: endpoints::EndpointsController::default(),
+            endpoint_slices: endpointslice::EndpointSliceController::default(),
             daemonset: daemonset::DaemonSetController::new(EventRecorder::new(
                 "daemonset-controller",
                 None,
@@ -362,6 +368,8 @@ impl Component for ControllerManager {
             .observe(ctx, event, prev.as_deref(), &self.informers);
         self.endpoints
             .observe(event, prev.as_deref(), &self.informers);
+        self.endpoint_slices
+            .observe(event, prev.as_deref(), &self.informers);
         self.node_lifecycle.observe(event);
         self.taint_eviction.observe(event, prev.as_deref());
         self.schedule_sync(ctx);
@@ -387,6 +395,7 @@ impl Component for ControllerManager {
                 self.daemonset.sync(ctx, &self.informers);
                 self.job.sync(ctx, &self.informers);
                 self.endpoints.sync(ctx, &self.informers);
+                self.endpoint_slices.sync(ctx, &self.informers);
                 self.node_lifecycle.sync(ctx, &self.informers);
                 self.taint_eviction.sync(ctx, &self.informers);
             }
@@ -418,6 +427,7 @@ impl Component for ControllerManager {
             | ControllerTag::DaemonSetCreate
             | ControllerTag::JobCreate
             | ControllerTag::JobWrite
+            | ControllerTag::EndpointSliceWrite
             | ControllerTag::NodePatch => {}
         }
     }
@@ -429,6 +439,9 @@ impl Component for ControllerManager {
             Some(ControllerTag::NodePatch) => self.node_lifecycle.on_response(tag, result),
             Some(ControllerTag::JobCreate | ControllerTag::JobWrite) => {
                 self.job.on_response(ctx, tag, result)
+            }
+            Some(ControllerTag::EndpointSliceWrite) => {
+                self.endpoint_slices.on_response(tag, result)
             }
             _ => false,
         };
