@@ -4,15 +4,17 @@
 //! the container and that the pod has a node, and proxies the stream to
 //! that node's kubelet, which runs the command in the container
 //! ([`Kubelet::exec`]). One path for `kubectl exec` steps, `sim shell` and
-//! any other client.
+//! any other client. Also `pods/log` ([`Cluster::container_log`]) and the
+//! pod network between nodes (a container's request to another node's pod
+//! IP reaches that node's kubelet).
+
+use std::net::Ipv4Addr;
 
 use k8s_openapi::api::core::v1::Pod;
 
 use super::Cluster;
 use crate::api::{ApiError, Kind, ObjectKey, Reason};
 use crate::apiserver::request::Request;
-use std::net::Ipv4Addr;
-
 use crate::components::kubelet::container_fs::{ContainerFs, VolumeStore};
 use crate::components::kubelet::http::{HttpRequest, HttpResponse, NetError, Network};
 use crate::components::kubelet::{ExecOutput, ExecRequest, Kubelet, SessionId, SessionOutput};

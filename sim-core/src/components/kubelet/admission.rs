@@ -90,6 +90,7 @@ impl Kubelet {
     pub(super) fn remove_worker(&mut self, uid: &str) -> Option<Worker> {
         let w = self.workers.remove(uid)?;
         self.files.forget_pod(uid);
+        self.end_sessions_of(w.pod.namespace(), w.pod.name());
         if let Some(r) = &w.admitted {
             self.admitted.sub(r);
         }

@@ -13,6 +13,8 @@
 //! does, showing its prompt before each line when the request has a
 //! terminal (`-t`), until `exit` or the end of the input.
 
+use std::sync::Arc;
+
 use super::container_env::{pod_hostname, PodContext};
 use super::container_fs::VolumeStore;
 use super::container_lookup::find_container;
@@ -27,7 +29,6 @@ use crate::api::Object;
 use crate::config::image_fs::program_package;
 use crate::config::ImageCatalog;
 use crate::time::SimTime;
-use std::sync::Arc;
 
 /// The most input lines one exec request may carry.
 pub const MAX_INPUT_LINES: usize = 1_000;
@@ -471,6 +472,12 @@ impl Kubelet {
     /// Closes session `id` (the terminal went away).
     pub fn exec_close(&mut self, id: SessionId) {
         self.sessions.remove(&id);
+    }
+
+    /// The pod `namespace/pod` is gone from the node: its sessions end.
+    pub(super) fn end_sessions_of(&mut self, namespace: &str, pod: &str) {
+        self.sessions
+            .retain(|_, s| !(s.namespace == namespace && s.pod == pod));
     }
 
     /// Serves an HTTP request that reached this node for pod IP `ip` (from a

@@ -94,6 +94,7 @@ impl Kubelet {
         if crashed {
             self.workers.clear();
             self.files.power_loss();
+            self.sessions.clear();
             self.admitted = Resources::default();
             self.pod_ips.clear();
             self.boot_id.clear();
