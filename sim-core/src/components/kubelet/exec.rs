@@ -280,8 +280,10 @@ impl Kubelet {
             Some((i, s)) => (Some(i), Some(s)),
             None => (None, None),
         };
+        let namespace = t.pod.namespace().to_owned();
         let caller = Caller {
             key: t.key.clone(),
+            namespace: &namespace,
             pod_ip: &t.pod_ip,
             hostname: &t.hostname,
         };

@@ -67,6 +67,10 @@ pub enum NetError {
     /// No host has the address (`EHOSTUNREACH`).
     #[error("No route to host")]
     NoRoute,
+    /// Nothing answers (`ETIMEDOUT`): a Service address on a port it does
+    /// not serve, which no rule rewrites.
+    #[error("Connection timed out")]
+    Timeout,
     /// A name the pod cannot resolve (cluster DNS is the networking
     /// issue's).
     #[error("Could not resolve host: {0}")]
@@ -84,6 +88,25 @@ pub trait Network {
         req: &HttpRequest,
         here: (&ContainerFs, &VolumeStore),
     ) -> Result<HttpResponse, NetError>;
+
+    /// The address a client in the pod connects to for `host` (a name
+    /// resolved as the pod's resolver does; an address as it is).
+    fn lookup(&mut self, host: &str) -> Result<String, NetError> {
+        Ok(host.to_owned())
+    }
+
+    /// The cluster DNS's answer for a fully qualified name: its addresses
+    /// (empty: no such name).
+    fn query(&mut self, _fqdn: &str) -> Result<Vec<String>, NetError> {
+        Ok(Vec::new())
+    }
+
+    /// What the node's Service rules do with a connection to `ip:port`:
+    /// None when `ip` is no Service's address, else the endpoint chosen
+    /// (`pod IP`, port) or why there is none.
+    fn translate(&mut self, _ip: &str, _port: u16) -> Option<Result<(String, u16), NetError>> {
+        None
+    }
 }
 
 /// The date as HTTP servers print it (`Thu, 23 Apr 2025 00:00:20 GMT`).

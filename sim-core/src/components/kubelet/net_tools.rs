@@ -39,25 +39,25 @@ fn host_header(host: &str, port: u16) -> String {
     }
 }
 
+/// The address `host` resolves to in the pod.
+fn lookup(ctx: &mut ToolCtx<'_>, host: &str) -> Result<String, NetError> {
+    match ctx.net.as_deref_mut() {
+        Some(net) => net.lookup(host),
+        None => Err(NetError::Unresolved(host.to_owned())),
+    }
+}
+
+/// Sends `req` to `address:port` (an address [`lookup`] gave).
 fn send(
     ctx: &mut ToolCtx<'_>,
-    host: &str,
+    address: &str,
     port: u16,
     req: &HttpRequest,
 ) -> Result<HttpResponse, NetError> {
     let Some(net) = ctx.net.as_deref_mut() else {
         return Err(NetError::NoRoute);
     };
-    net.connect(host, port, req, (&*ctx.fs, &*ctx.vols))
-}
-
-/// The address curl and wget print for a host (`localhost` is 127.0.0.1).
-fn address(host: &str) -> &str {
-    if host == "localhost" {
-        "127.0.0.1"
-    } else {
-        host
-    }
+    net.connect(address, port, req, (&*ctx.fs, &*ctx.vols))
 }
 
 /// `curl`.
@@ -166,14 +166,24 @@ pub(super) fn curl(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
         from_ip: String::new(),
     };
     let mut err = String::new();
-    if verbose {
-        err.push_str(&format!("*   Trying {}:{port}...\n", address(&host)));
-    }
-    let resp = match send(ctx, &host, port, &req) {
+    let resp = match lookup(ctx, &host) {
+        Ok(addr) => {
+            if verbose {
+                err.push_str(&format!("*   Trying {addr}:{port}...\n"));
+            }
+            send(ctx, &addr, port, &req).map(|r| (addr, r))
+        }
+        Err(e) => Err(e),
+    };
+    let (addr, resp) = match resp {
         Ok(r) => r,
         Err(e) => {
             let (code, msg) = match &e {
                 NetError::Unresolved(h) => (6, format!("curl: (6) Could not resolve host: {h}\n")),
+                NetError::Timeout => (
+                    28,
+                    format!("curl: (28) Failed to connect to {host} port {port}: Connection timed out\n"),
+                ),
                 e => (
                     7,
                     format!("curl: (7) Failed to connect to {host} port {port}: {e}\n"),
@@ -187,8 +197,7 @@ pub(super) fn curl(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
     };
     if verbose {
         err.push_str(&format!(
-            "* Connected to {host} ({}) port {port} (#0)\n> {} {path} HTTP/1.1\n> Host: {}\n> User-Agent: curl/{version}\n> Accept: */*\n> \n",
-            address(&host),
+            "* Connected to {host} ({addr}) port {port} (#0)\n> {} {path} HTTP/1.1\n> Host: {}\n> User-Agent: curl/{version}\n> Accept: */*\n> \n",
             req.method,
             req.host
         ));
@@ -284,22 +293,21 @@ pub(super) fn wget(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
         user_agent: "Wget".into(),
         from_ip: String::new(),
     };
+    let addr = match lookup(ctx, &host) {
+        Ok(a) => a,
+        Err(_) => return (String::new(), format!("wget: bad address '{host}'\n"), 1),
+    };
     if !quiet {
         err.push_str(&format!(
-            "Connecting to {} ({}:{port})\n",
-            host_header(&host, port),
-            address(&host)
+            "Connecting to {} ({addr}:{port})\n",
+            host_header(&host, port)
         ));
     }
-    let resp = match send(ctx, &host, port, &req) {
+    let resp = match send(ctx, &addr, port, &req) {
         Ok(r) => r,
-        Err(NetError::Unresolved(h)) => {
-            return (String::new(), format!("wget: bad address '{h}'\n"), 1);
-        }
         Err(e) => {
             err.push_str(&format!(
-                "wget: can't connect to remote host ({}): {e}\n",
-                address(&host)
+                "wget: can't connect to remote host ({addr}): {e}\n"
             ));
             return (String::new(), err, 1);
         }

@@ -3,9 +3,10 @@
 //! the server of that pod's container listening on the port
 //! ([`super::http`]); an address of another node's pod CIDR goes to that
 //! node ([`Network`] given by the cluster). Nothing listening is
-//! `Connection refused`; an address no pod has is `No route to host`; a
-//! name other than `localhost` is not resolved (cluster DNS is the
-//! networking issue's).
+//! `Connection refused`; an address no pod has is `No route to host`. A name
+//! is resolved as the pod's resolver does (search domains, `ndots:5`) by
+//! the cluster DNS, and a Service's address goes to one of its endpoints
+//! (the cluster's [`Network::query`] and [`Network::translate`]).
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -23,6 +24,8 @@ use crate::time::SimTime;
 pub(super) struct Caller<'a> {
     /// Its instance.
     pub key: ContainerKey,
+    /// Its pod's namespace (the first search domain).
+    pub namespace: &'a str,
     /// Its pod's IP.
     pub pod_ip: &'a str,
     /// Its pod's hostname.
@@ -116,7 +119,63 @@ impl NodeNetwork<'_> {
     }
 }
 
+impl NodeNetwork<'_> {
+    /// A name as the pod's resolver resolves it (`/etc/resolv.conf`: the
+    /// search domains of its namespace, `ndots:5`): a name with fewer than
+    /// five dots is tried in each search domain first, then as written.
+    fn resolve(&mut self, name: &str) -> Result<String, NetError> {
+        let ns = self
+            .caller
+            .as_ref()
+            .map_or("default", |c| c.namespace)
+            .to_owned();
+        let absolute = name.ends_with('.');
+        let name = name.trim_end_matches('.');
+        let mut tries: Vec<String> = Vec::new();
+        if !absolute && name.matches('.').count() < 5 {
+            for domain in [
+                format!("{ns}.svc.cluster.local"),
+                "svc.cluster.local".into(),
+                "cluster.local".into(),
+            ] {
+                tries.push(format!("{name}.{domain}"));
+            }
+        }
+        tries.push(name.to_owned());
+        let Some(net) = self.remote.as_deref_mut() else {
+            return Err(NetError::Unresolved(name.to_owned()));
+        };
+        for fqdn in tries {
+            match net.query(&fqdn) {
+                Ok(addresses) => {
+                    if let Some(first) = addresses.into_iter().next() {
+                        return Ok(first);
+                    }
+                }
+                Err(NetError::Unresolved(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Err(NetError::Unresolved(name.to_owned()))
+    }
+}
+
 impl Network for NodeNetwork<'_> {
+    fn lookup(&mut self, host: &str) -> Result<String, NetError> {
+        if host == "localhost" {
+            return Ok("127.0.0.1".to_owned());
+        }
+        if let Some(c) = &self.caller {
+            if host == c.hostname {
+                return Ok(c.pod_ip.to_owned());
+            }
+        }
+        if host.parse::<Ipv4Addr>().is_ok() {
+            return Ok(host.to_owned());
+        }
+        self.resolve(host)
+    }
+
     fn connect(
         &mut self,
         host: &str,
@@ -146,10 +205,26 @@ impl Network for NodeNetwork<'_> {
             };
             return self.serve_pod(&uid, port, &req, Some(here), here.1);
         }
-        let Ok(ip) = host.parse::<Ipv4Addr>() else {
-            return Err(NetError::Unresolved(host.to_owned()));
+        let address = match host.parse::<Ipv4Addr>() {
+            Ok(_) => host.to_owned(),
+            Err(_) => self.resolve(host)?,
         };
         req.from_ip = own_ip;
+        // The node's Service rules: a Service address is rewritten to one
+        // of its endpoints (DNAT), or refused when it has none.
+        let (address, port) = match self
+            .remote
+            .as_deref_mut()
+            .and_then(|n| n.translate(&address, port))
+        {
+            Some(Ok(target)) => target,
+            Some(Err(e)) => return Err(e),
+            None => (address, port),
+        };
+        let Ok(ip) = address.parse::<Ipv4Addr>() else {
+            return Err(NetError::Unresolved(host.to_owned()));
+        };
+        let host = address.as_str();
         if self.cidr.contains(ip) {
             let uid = self.pod_with_ip(host).ok_or(NetError::NoRoute)?;
             return self.serve_pod(&uid, port, &req, Some(here), here.1);

@@ -1,0 +1,120 @@
+//! Requests from a pod to a Service (issue 12's first steps): names
+//! resolved by the cluster DNS as the pod's resolver asks for them (search
+//! domains of its namespace), a Service address rewritten to one of its
+//! ready endpoints (each one chosen, drawn from the seeded stream), a
+//! Service without endpoints refused, a port the Service does not serve
+//! timing out, and every name unresolvable while no DNS pod is Ready.
+
+use serde_json::json;
+use sim_core::api::Kind;
+use sim_core::bootstrap::kubeadm_cluster;
+use sim_core::cluster::Cluster;
+use sim_core::components::kubelet::ExecRequest;
+use sim_core::config::ClusterConfig;
+use sim_core::trace::Trace;
+
+mod common;
+
+use common::{at, create};
+
+fn wget(c: &mut Cluster, url: &str) -> (String, String, i32) {
+    let out = c
+        .exec(
+            "test",
+            ExecRequest {
+                namespace: "default".into(),
+                pod: "client".into(),
+                container: "c".into(),
+                command: ["wget", "-q", "-O", "-", url]
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect(),
+                ..ExecRequest::default()
+            },
+        )
+        .expect("exec");
+    (out.stdout, out.stderr, out.status)
+}
+
+#[test]
+fn a_service_name_reaches_its_ready_endpoints() {
+    let mut c = kubeadm_cluster(ClusterConfig::kubeadm(2), 5, Trace::new());
+    c.run_until(at(10)).unwrap();
+    // Two nginx pods behind one Service.
+    for name in ["a", "b"] {
+        create(
+            &mut c,
+            Kind::Pod,
+            json!({"apiVersion": "v1", "kind": "Pod",
+                   "metadata": {"name": name, "namespace": "default", "labels": {"app": "web"}},
+                   "spec": {"containers": [{"name": "nginx", "image": "nginx:1.14.2"}]}}),
+        );
+    }
+    create(
+        &mut c,
+        Kind::Pod,
+        json!({"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": "client", "namespace": "default"},
+               "spec": {"containers": [{"name": "c", "image": "busybox", "command": ["sleep", "3600"]}]}}),
+    );
+    for (name, selector) in [("web", "web"), ("empty", "none")] {
+        create(
+            &mut c,
+            Kind::Service,
+            json!({"apiVersion": "v1", "kind": "Service",
+                   "metadata": {"name": name, "namespace": "default"},
+                   "spec": {"selector": {"app": selector}, "ports": [{"port": 80}]}}),
+        );
+    }
+    c.run_until(at(60)).unwrap();
+
+    let page = wget(&mut c, "http://web/");
+    assert_eq!(page.2, 0, "{page:?}");
+    assert!(page.0.contains("Welcome to nginx!"));
+    for name in [
+        "web.default",
+        "web.default.svc",
+        "web.default.svc.cluster.local",
+    ] {
+        assert_eq!(wget(&mut c, &format!("http://{name}/")).2, 0, "{name}");
+    }
+    // Both endpoints are chosen over a few requests (each is logged by its
+    // own nginx).
+    for _ in 0..20 {
+        wget(&mut c, "http://web/");
+    }
+    for pod in ["a", "b"] {
+        let node = c
+            .etcd()
+            .get(Kind::Pod, "default", pod)
+            .and_then(|o| o.as_pod().and_then(|p| p.spec.as_ref()?.node_name.clone()))
+            .expect("scheduled");
+        let log = c
+            .container_log(&node, "default", pod, "nginx")
+            .expect("log");
+        assert!(!log.is_empty(), "pod {pod} served none of 24 requests");
+    }
+    let refused = wget(&mut c, "http://empty/").1;
+    assert!(refused.ends_with("Connection refused\n"), "{refused}");
+    let timeout = wget(&mut c, "http://web:81/").1;
+    assert!(timeout.ends_with("Connection timed out\n"), "{timeout}");
+    assert_eq!(
+        wget(&mut c, "http://nosuch/").1,
+        "wget: bad address 'nosuch'\n"
+    );
+
+    // No DNS pod Ready: no name resolves.
+    let mut dns = c
+        .etcd()
+        .get(Kind::Deployment, "kube-system", "coredns")
+        .expect("coredns")
+        .to_json();
+    dns["spec"]["replicas"] = json!(0);
+    c.request(
+        "test",
+        sim_core::apiserver::Request::Update(Kind::Deployment.decode(&dns).unwrap()),
+    )
+    .expect("scaled");
+    c.run_until(at(120)).unwrap();
+    assert_eq!(wget(&mut c, "http://web/").1, "wget: bad address 'web'\n");
+}
