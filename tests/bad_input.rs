@@ -1153,7 +1153,7 @@ fn pod_networks_that_cannot_hold_the_nodes() {
             "networking: {podSubnet: 10.244.0.0/16, nodeMask: 18}",
             &[
                 "unknown field `nodeMask`",
-                "expected `podSubnet` or `nodeCidrMaskSize`",
+                "expected one of `podSubnet`, `nodeCidrMaskSize`, `loadBalancerPool`",
             ],
         ),
     ];
@@ -1201,6 +1201,15 @@ fn container_fields_are_checked() {
         &[
             "http.routes[/].status",
             "700 is not an HTTP status; expected 100 to 599",
+        ],
+    );
+    check(
+        "lb-pool-overlap.yaml",
+        None,
+        Some(4),
+        &[
+            "cluster.networking.loadBalancerPool",
+            "10.96.1.0/28 overlaps the service network (10.96.0.0/12)",
         ],
     );
     check(

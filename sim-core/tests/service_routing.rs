@@ -118,3 +118,45 @@ fn a_service_name_reaches_its_ready_endpoints() {
     c.run_until(at(120)).unwrap();
     assert_eq!(wget(&mut c, "http://web/").1, "wget: bad address 'web'\n");
 }
+
+/// LoadBalancer Services take the lowest free addresses of the pool (not
+/// its network or broadcast address) and stay pending once it is used up;
+/// a deleted Service's address goes to one still waiting.
+#[test]
+fn load_balancer_services_take_addresses_from_the_pool() {
+    let mut config = ClusterConfig::kubeadm(1);
+    config.load_balancer_pool = Some("192.168.11.240/30".parse().expect("a block"));
+    let mut c = kubeadm_cluster(config, 5, Trace::new());
+    c.run_until(at(10)).unwrap();
+    for name in ["lb1", "lb2", "lb3"] {
+        create(
+            &mut c,
+            Kind::Service,
+            json!({"apiVersion": "v1", "kind": "Service",
+                   "metadata": {"name": name, "namespace": "default"},
+                   "spec": {"type": "LoadBalancer", "selector": {"app": name}, "ports": [{"port": 80}]}}),
+        );
+        c.run_until(c.now() + sim_core::time::SimDuration::from_secs(1))
+            .unwrap();
+    }
+    let ip = |c: &Cluster, name: &str| {
+        c.etcd()
+            .get(Kind::Service, "default", name)
+            .map(|o| o.to_json()["status"]["loadBalancer"]["ingress"][0]["ip"].clone())
+    };
+    assert_eq!(ip(&c, "lb1"), Some(json!("192.168.11.241")));
+    assert_eq!(ip(&c, "lb2"), Some(json!("192.168.11.242")));
+    assert_eq!(
+        ip(&c, "lb3"),
+        Some(serde_json::Value::Null),
+        "the pool of two is used up"
+    );
+    common::delete(&mut c, Kind::Service, "default", "lb1");
+    c.run_until(c.now() + sim_core::time::SimDuration::from_secs(1))
+        .unwrap();
+    assert_eq!(
+        ip(&c, "lb3"),
+        Some(json!("192.168.11.241")),
+        "the freed address goes to the waiting Service"
+    );
+}

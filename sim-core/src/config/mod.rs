@@ -206,6 +206,10 @@ pub struct ClusterConfig {
     /// The pod network; None: [`network::PodNetwork::default_for`] the
     /// number of nodes.
     pub pod_network: Option<network::PodNetwork>,
+    /// The addresses LoadBalancer Services get (as a load-balancer
+    /// implementation such as MetalLB hands them out); None: they stay
+    /// `<pending>`.
+    pub load_balancer_pool: Option<network::Cidr>,
 }
 
 impl ClusterConfig {
@@ -224,6 +228,7 @@ impl ClusterConfig {
             scheduler: Default::default(),
             explain_scheduling: ExplainScheduling::Off,
             pod_network: None,
+            load_balancer_pool: None,
         }
     }
 

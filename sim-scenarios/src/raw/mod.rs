@@ -82,6 +82,9 @@ pub(crate) struct RawNetworking {
     /// The prefix length of each node's pod CIDR.
     #[serde(default)]
     pub node_cidr_mask_size: Option<u8>,
+    /// The addresses LoadBalancer Services get, `a.b.c.d/n`.
+    #[serde(default)]
+    pub load_balancer_pool: Option<String>,
 }
 
 /// A pool of identical nodes.

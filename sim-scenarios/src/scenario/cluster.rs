@@ -106,6 +106,7 @@ pub(super) fn cluster(raw: &RawCluster, file: &Path) -> Result<ClusterConfig, Sc
     }
     if let Some(n) = &raw.networking {
         config.pod_network = Some(networking(n, config.nodes.len(), file)?);
+        config.load_balancer_pool = load_balancer_pool(n, config.pod_network, file)?;
     } else if let Err(e) = config.pod_network().check_nodes(config.nodes.len()) {
         return Err(ScenarioError::at(
             file,
@@ -151,6 +152,39 @@ fn networking(raw: &RawNetworking, nodes: usize, file: &Path) -> Result<PodNetwo
         .check_nodes(nodes)
         .map_err(|e| ScenarioError::at(file, None, "cluster.networking", e.to_string()))?;
     Ok(network)
+}
+
+/// `cluster.networking.loadBalancerPool`: a block of addresses that does not
+/// overlap the pod network or the service network (10.96.0.0/12).
+fn load_balancer_pool(
+    raw: &RawNetworking,
+    pods: Option<PodNetwork>,
+    file: &Path,
+) -> Result<Option<Cidr>, ScenarioError> {
+    let Some(text) = &raw.load_balancer_pool else {
+        return Ok(None);
+    };
+    let field = "cluster.networking.loadBalancerPool";
+    let pool = text
+        .parse::<Cidr>()
+        .map_err(|e| ScenarioError::at(file, None, field, e.to_string()))?;
+    let services = "10.96.0.0/12".parse::<Cidr>().expect("a valid block");
+    let overlaps = |a: Cidr, b: Cidr| a.contains(b.network()) || b.contains(a.network());
+    let pod_subnet = pods.map(|p| p.subnet());
+    for (other, what) in [
+        (Some(services), "the service network"),
+        (pod_subnet, "the pod subnet"),
+    ] {
+        if let Some(other) = other.filter(|o| overlaps(pool, *o)) {
+            return Err(ScenarioError::at(
+                file,
+                None,
+                field,
+                format!("{pool} overlaps {what} ({other}); expected a block of the node network, such as 192.168.11.240/28"),
+            ));
+        }
+    }
+    Ok(Some(pool))
 }
 
 /// The nodes of `cluster.nodes`: at most [`MAX_NODES`] (counted before any

@@ -17,6 +17,7 @@ pub(crate) mod namespace;
 pub(crate) mod node_lifecycle;
 pub(crate) mod pod_gc;
 pub(crate) mod replicaset;
+pub(crate) mod service_lb;
 pub(crate) mod serviceaccount;
 pub(crate) mod taint_eviction;
 
@@ -283,6 +284,7 @@ pub struct ControllerManager {
     job: job::JobController,
     endpoints: endpoints::EndpointsController,
     endpoint_slices: endpointslice::EndpointSliceController,
+    service_lb: service_lb::ServiceLbController,
     node_lifecycle: node_lifecycle::NodeLifecycleController,
     taint_eviction: taint_eviction::TaintEvictionController,
     pod_gc: pod_gc::PodGc,
@@ -314,6 +316,7 @@ impl ControllerManager {
             )),
             endpoints: endpoints::EndpointsController::default(),
             endpoint_slices: endpointslice::EndpointSliceController::default(),
+            service_lb: service_lb::ServiceLbController::default(),
             daemonset: daemonset::DaemonSetController::new(EventRecorder::new(
                 "daemonset-controller",
                 None,
@@ -370,6 +373,7 @@ impl Component for ControllerManager {
             .observe(event, prev.as_deref(), &self.informers);
         self.endpoint_slices
             .observe(event, prev.as_deref(), &self.informers);
+        self.service_lb.observe(event, &self.informers);
         self.node_lifecycle.observe(event);
         self.taint_eviction.observe(event, prev.as_deref());
         self.schedule_sync(ctx);
@@ -396,6 +400,7 @@ impl Component for ControllerManager {
                 self.job.sync(ctx, &self.informers);
                 self.endpoints.sync(ctx, &self.informers);
                 self.endpoint_slices.sync(ctx, &self.informers);
+                self.service_lb.sync(ctx, &self.informers);
                 self.node_lifecycle.sync(ctx, &self.informers);
                 self.taint_eviction.sync(ctx, &self.informers);
             }
