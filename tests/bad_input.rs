@@ -1204,6 +1204,15 @@ fn container_fields_are_checked() {
         ],
     );
     check(
+        "node-address-range.yaml",
+        None,
+        Some(4),
+        &[
+            "cluster.networking.firstNodeAddress",
+            "3 nodes from 192.168.11.253 leave its /24",
+        ],
+    );
+    check(
         "lb-pool-overlap.yaml",
         None,
         Some(4),

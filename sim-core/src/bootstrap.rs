@@ -425,6 +425,9 @@ pub fn kubeadm_cluster(config: ClusterConfig, seed: u64, trace: Trace) -> Cluste
     let objects = initial_objects(&config);
     let images = config.images.clone();
     let network = config.pod_network();
+    let addresses: Vec<String> = (0..config.nodes.len())
+        .map(|i| config.node_address(i))
+        .collect();
     if let Err(e) = network.check_nodes(nodes.len()) {
         panic!("kubeadm_cluster: {e} (check ClusterConfig::pod_network first)");
     }
@@ -456,7 +459,8 @@ pub fn kubeadm_cluster(config: ClusterConfig, seed: u64, trace: Trace) -> Cluste
         };
         let join = node.join_at.unwrap_or(kubelet_start);
         let cidr = network.node_cidr(index).expect("checked above");
-        let kubelet = Kubelet::new(node, index, cidr, preloaded.clone(), statics);
+        let host_ip = addresses[index].clone();
+        let kubelet = Kubelet::new(node, host_ip, cidr, preloaded.clone(), statics);
         cluster.add_component(Box::new(kubelet), SimTime::ZERO + join);
     }
     cluster

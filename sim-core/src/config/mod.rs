@@ -210,6 +210,9 @@ pub struct ClusterConfig {
     /// implementation such as MetalLB hands them out); None: they stay
     /// `<pending>`.
     pub load_balancer_pool: Option<network::Cidr>,
+    /// The first node's InternalIP (the control plane's), the others
+    /// counting up from it; None: `172.18.0.2` up.
+    pub first_node_address: Option<std::net::Ipv4Addr>,
 }
 
 impl ClusterConfig {
@@ -229,6 +232,23 @@ impl ClusterConfig {
             explain_scheduling: ExplainScheduling::Off,
             pod_network: None,
             load_balancer_pool: None,
+            first_node_address: None,
+        }
+    }
+
+    /// The InternalIP of the `index`-th node (control plane first): counted
+    /// up from `first_node_address`, else `172.18.0.2`, `172.18.0.3`, ...
+    /// (249 a block of the third octet).
+    pub fn node_address(&self, index: usize) -> String {
+        match self.first_node_address {
+            Some(first) => {
+                let n = u32::from(first).saturating_add(u32::try_from(index).unwrap_or(u32::MAX));
+                std::net::Ipv4Addr::from(n).to_string()
+            }
+            None => {
+                let octet = index + 2;
+                format!("172.18.{}.{}", octet / 250, octet % 250)
+            }
         }
     }
 

@@ -85,6 +85,9 @@ pub(crate) struct RawNetworking {
     /// The addresses LoadBalancer Services get, `a.b.c.d/n`.
     #[serde(default)]
     pub load_balancer_pool: Option<String>,
+    /// The first node's InternalIP (the others count up from it).
+    #[serde(default)]
+    pub first_node_address: Option<String>,
 }
 
 /// A pool of identical nodes.

@@ -107,6 +107,7 @@ pub(super) fn cluster(raw: &RawCluster, file: &Path) -> Result<ClusterConfig, Sc
     if let Some(n) = &raw.networking {
         config.pod_network = Some(networking(n, config.nodes.len(), file)?);
         config.load_balancer_pool = load_balancer_pool(n, config.pod_network, file)?;
+        config.first_node_address = first_node_address(n, &config, file)?;
     } else if let Err(e) = config.pod_network().check_nodes(config.nodes.len()) {
         return Err(ScenarioError::at(
             file,
@@ -185,6 +186,53 @@ fn load_balancer_pool(
         }
     }
     Ok(Some(pool))
+}
+
+/// `cluster.networking.firstNodeAddress`: the node network's first address
+/// (the control plane's, as the course's master 192.168.11.101); every
+/// node's address must stay in its /24 (last octet 1 to 254) and out of the
+/// pod subnet, the service network and the LoadBalancer pool.
+fn first_node_address(
+    raw: &RawNetworking,
+    config: &ClusterConfig,
+    file: &Path,
+) -> Result<Option<std::net::Ipv4Addr>, ScenarioError> {
+    let Some(text) = &raw.first_node_address else {
+        return Ok(None);
+    };
+    let field = "cluster.networking.firstNodeAddress";
+    let err = |msg: String| ScenarioError::at(file, None, field, msg);
+    let first: std::net::Ipv4Addr = text.parse().map_err(|_| {
+        err(format!(
+            "{text:?} is not an IPv4 address; expected one such as 192.168.11.101"
+        ))
+    })?;
+    let last_octet = usize::from(first.octets()[3]) + config.nodes.len().saturating_sub(1);
+    if first.octets()[3] == 0 || last_octet > 254 {
+        return Err(err(format!(
+            "{} nodes from {first} leave its /24 (the last node would be .{last_octet}); expected a first address whose last part leaves room for every node, at most .254",
+            config.nodes.len()
+        )));
+    }
+    let services = "10.96.0.0/12".parse::<Cidr>().expect("a valid block");
+    let taken = [
+        Some((services, "the service network")),
+        Some((config.pod_network().subnet(), "the pod subnet")),
+        config
+            .load_balancer_pool
+            .map(|p| (p, "the LoadBalancer pool")),
+    ];
+    let addresses =
+        (0..config.nodes.len() as u32).map(|i| std::net::Ipv4Addr::from(u32::from(first) + i));
+    let addresses: Vec<std::net::Ipv4Addr> = addresses.collect();
+    for (block, what) in taken.into_iter().flatten() {
+        if addresses.iter().any(|ip| block.contains(*ip)) {
+            return Err(err(format!(
+                "node addresses from {first} fall in {what} ({block})"
+            )));
+        }
+    }
+    Ok(Some(first))
 }
 
 /// The nodes of `cluster.nodes`: at most [`MAX_NODES`] (counted before any

@@ -192,22 +192,21 @@ pub struct Kubelet {
 }
 
 impl Kubelet {
-    /// A kubelet for `node` (the `node_index`-th node of the cluster, whose
-    /// pods take addresses of `pod_cidr`), with images
+    /// A kubelet for `node` (whose InternalIP is `host_ip` and whose pods
+    /// take addresses of `pod_cidr`), with images
     /// pre-pulled and the static pods it runs (control plane only).
     pub fn new(
         node: NodeConfig,
-        node_index: usize,
+        host_ip: String,
         pod_cidr: Cidr,
         preloaded: Vec<(String, u64)>,
         static_pods: Vec<Pod>,
     ) -> Self {
         let bandwidth = node.pull_bandwidth_bytes_per_sec;
-        let octet = node_index + 2;
         Self {
             registered: false,
             node_name: node.name.clone(),
-            host_ip: format!("172.18.{}.{}", octet / 250, octet % 250),
+            host_ip,
             recorder: EventRecorder::new("kubelet", Some(&node.name)),
             runtime: Runtime::new(bandwidth, preloaded),
             node_config: node,
