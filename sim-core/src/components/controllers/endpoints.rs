@@ -25,7 +25,8 @@ pub(crate) struct EndpointsController {
     queue: WorkQueue,
 }
 
-fn selects(svc: &Service, pod: &Object) -> bool {
+/// The Service selects the pod (a Service without a selector selects none).
+pub(super) fn selects(svc: &Service, pod: &Object) -> bool {
     let Some(sel) = svc
         .spec
         .as_ref()
@@ -38,7 +39,10 @@ fn selects(svc: &Service, pod: &Object) -> bool {
 }
 
 /// The port a Service port targets on a pod: a number, or a named container port.
-fn target_port(port: &k8s_openapi::api::core::v1::ServicePort, pod: &Pod) -> Option<i32> {
+pub(super) fn target_port(
+    port: &k8s_openapi::api::core::v1::ServicePort,
+    pod: &Pod,
+) -> Option<i32> {
     match port.target_port.as_ref() {
         None => Some(port.port),
         Some(IntOrString::Int(n)) => Some(*n),

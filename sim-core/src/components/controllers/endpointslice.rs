@@ -27,11 +27,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use k8s_openapi::api::core::v1::{ObjectReference, Pod, Service, ServicePort};
+use k8s_openapi::api::core::v1::{ObjectReference, Service, ServicePort};
 use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointPort, EndpointSlice};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use super::endpoints::{selects, target_port};
 use super::{ControllerTag, Informers, Serials, WorkQueue};
 use crate::api::meta::owner_reference;
 use crate::api::{Kind, Object, ObjectKey};
@@ -101,34 +101,6 @@ fn resource_version(o: &Object) -> u64 {
 
 /// A Service's ports as a pod serves them: (name, port, protocol), sorted.
 type PortSet = Vec<(String, i32, String)>;
-
-fn selects(svc: &Service, pod: &Object) -> bool {
-    let Some(sel) = svc
-        .spec
-        .as_ref()
-        .and_then(|s| s.selector.as_ref())
-        .filter(|s| !s.is_empty())
-    else {
-        return false;
-    };
-    sel.iter().all(|(k, v)| pod.labels().get(k) == Some(v))
-}
-
-/// The port a Service port targets on a pod: a number, or a named container port.
-fn target_port(port: &ServicePort, pod: &Pod) -> Option<i32> {
-    match port.target_port.as_ref() {
-        None => Some(port.port),
-        Some(IntOrString::Int(n)) => Some(*n),
-        Some(IntOrString::String(name)) => pod
-            .spec
-            .as_ref()?
-            .containers
-            .iter()
-            .flat_map(|c| c.ports.iter().flatten())
-            .find(|p| p.name.as_deref() == Some(name.as_str()))
-            .map(|p| p.container_port),
-    }
-}
 
 /// The slices this controller manages for Service `ns/name`, by name.
 fn owned_slices<'a>(informers: &'a Informers, ns: &str, name: &str) -> Vec<&'a EndpointSlice> {

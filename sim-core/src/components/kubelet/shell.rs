@@ -24,8 +24,7 @@ use super::shell_tools;
 pub use super::tool_ctx::{Clock, Identity};
 use crate::config::image_fs::program_package;
 
-/// The most output (stdout and stderr together) one line may produce.
-pub const MAX_OUTPUT_BYTES: usize = 1 << 20;
+pub use super::tool_ctx::MAX_OUTPUT_BYTES;
 
 /// dash's default `PATH` when the environment has none.
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

@@ -187,7 +187,7 @@ fn ls(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
             out.push_str(&format!("{d}:\n"));
         }
         listed += 1;
-        if out.len() > super::shell::MAX_OUTPUT_BYTES {
+        if out.len() > super::tool_ctx::MAX_OUTPUT_BYTES {
             break;
         }
         let abs = ctx.absolute(&d);

@@ -11,6 +11,9 @@ use super::http::Network;
 use super::redis;
 use crate::time::SimTime;
 
+/// The most output (stdout and stderr together) one line may produce.
+pub const MAX_OUTPUT_BYTES: usize = 1 << 20;
+
 /// What `date` and `ls -l` read: the virtual time now, and when the
 /// container started (the time the image's files show).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
