@@ -160,3 +160,79 @@ fn load_balancer_services_take_addresses_from_the_pool() {
         "the freed address goes to the waiting Service"
     );
 }
+
+/// `sessionAffinity: ClientIP` keeps a client on one endpoint;
+/// `internalTrafficPolicy: Local` keeps it on its own node's endpoints
+/// (none there: the connection times out).
+#[test]
+fn affinity_and_local_traffic_policy() {
+    let mut c = kubeadm_cluster(ClusterConfig::kubeadm(2), 9, Trace::new());
+    c.run_until(at(10)).unwrap();
+    for (name, node, app) in [
+        ("a", "worker-1", "web"),
+        ("b", "worker-2", "web"),
+        ("far", "worker-2", "far"),
+    ] {
+        create(
+            &mut c,
+            Kind::Pod,
+            json!({"apiVersion": "v1", "kind": "Pod",
+                   "metadata": {"name": name, "namespace": "default", "labels": {"app": app}},
+                   "spec": {"nodeName": node, "containers": [{"name": "nginx", "image": "nginx:1.14.2"}]}}),
+        );
+    }
+    create(
+        &mut c,
+        Kind::Pod,
+        json!({"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": "client", "namespace": "default"},
+               "spec": {"nodeName": "worker-1",
+                        "containers": [{"name": "c", "image": "busybox", "command": ["sleep", "3600"]}]}}),
+    );
+    for (name, app, extra) in [
+        ("sticky", "web", json!({"sessionAffinity": "ClientIP"})),
+        ("local", "web", json!({"internalTrafficPolicy": "Local"})),
+        ("farlocal", "far", json!({"internalTrafficPolicy": "Local"})),
+    ] {
+        let mut spec = json!({"selector": {"app": app}, "ports": [{"port": 80}]});
+        for (k, v) in extra.as_object().unwrap() {
+            spec[k] = v.clone();
+        }
+        create(
+            &mut c,
+            Kind::Service,
+            json!({"apiVersion": "v1", "kind": "Service",
+                   "metadata": {"name": name, "namespace": "default"}, "spec": spec}),
+        );
+    }
+    c.run_until(at(60)).unwrap();
+    let served = |c: &Cluster| {
+        ["a", "b"]
+            .iter()
+            .map(|p| {
+                let node = if *p == "a" { "worker-1" } else { "worker-2" };
+                c.container_log(node, "default", p, "nginx")
+                    .map_or(0, |l| l.len())
+            })
+            .collect::<Vec<_>>()
+    };
+    for _ in 0..10 {
+        assert_eq!(wget(&mut c, "http://sticky/").2, 0);
+    }
+    let counts = served(&c);
+    assert!(
+        counts.contains(&10) && counts.contains(&0),
+        "one endpoint took all: {counts:?}"
+    );
+    for _ in 0..10 {
+        assert_eq!(wget(&mut c, "http://local/").2, 0);
+    }
+    let after = served(&c);
+    assert_eq!(
+        after[0] - counts[0],
+        10,
+        "the client's node's endpoint took every request: {after:?}"
+    );
+    let timeout = wget(&mut c, "http://farlocal/").1;
+    assert!(timeout.ends_with("Connection timed out\n"), "{timeout}");
+}

@@ -16,10 +16,10 @@ use super::Cluster;
 use crate::api::{ApiError, Kind, Object, ObjectKey, Reason};
 use crate::apiserver::request::Request;
 use crate::components::kubelet::container_fs::{ContainerFs, VolumeStore};
-use crate::components::kubelet::http::{HttpRequest, HttpResponse, NetError, Network};
+use crate::components::kubelet::http::{Client, HttpRequest, HttpResponse, NetError, Network};
 use crate::components::kubelet::{ExecOutput, ExecRequest, Kubelet, SessionId, SessionOutput};
 use crate::components::Role;
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 
 /// Why an exec request got no stream.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -156,6 +156,7 @@ impl Cluster {
                     images: &config.images,
                     etcd: self.api.etcd(),
                     rng,
+                    affinity: &mut self.affinity,
                     now,
                 };
                 Ok(f(kubelet, &config.images, now, &mut net))
@@ -262,17 +263,23 @@ struct ClusterNetwork<'a> {
     images: &'a crate::config::ImageCatalog,
     etcd: &'a crate::etcd::Etcd,
     rng: &'a mut rand_chacha::ChaCha8Rng,
+    affinity: &'a mut Affinity,
     now: SimTime,
 }
 
+/// `sessionAffinity: ClientIP`'s memory (the `recent` match of kube-proxy's
+/// rules): per Service port and client address, the endpoint and when it
+/// was last used.
+pub(crate) type Affinity = std::collections::BTreeMap<(String, String), ((String, u16), SimTime)>;
+
 /// The ready endpoints of Service `ns/name` for its port named `port_name`:
-/// (pod IP, target port), in slice and address order.
+/// (pod IP, target port, node), in slice and address order.
 fn ready_endpoints(
     etcd: &crate::etcd::Etcd,
     ns: &str,
     name: &str,
     port_name: &str,
-) -> Vec<(String, u16)> {
+) -> Vec<(String, u16, String)> {
     let mut out = Vec::new();
     for o in etcd.list(Kind::EndpointSlice, Some(ns)) {
         let Object::EndpointSlice(s) = &*o else {
@@ -299,7 +306,8 @@ fn ready_endpoints(
         for e in &s.endpoints {
             let ready = e.conditions.as_ref().and_then(|c| c.ready).unwrap_or(true);
             if ready {
-                out.extend(e.addresses.iter().map(|a| (a.clone(), port)));
+                let node = e.node_name.clone().unwrap_or_default();
+                out.extend(e.addresses.iter().map(|a| (a.clone(), port, node.clone())));
             }
         }
     }
@@ -342,7 +350,7 @@ impl Network for ClusterNetwork<'_> {
                     Some("None") => {
                         let mut ips: Vec<String> = ready_endpoints(self.etcd, ns, svc, "")
                             .into_iter()
-                            .map(|(ip, _)| ip)
+                            .map(|(ip, _, _)| ip)
                             .collect();
                         // A headless Service's ports may be named: any port's endpoints.
                         if ips.is_empty() {
@@ -351,7 +359,7 @@ impl Network for ClusterNetwork<'_> {
                                 ips.extend(
                                     ready_endpoints(self.etcd, ns, svc, &name)
                                         .into_iter()
-                                        .map(|(ip, _)| ip),
+                                        .map(|(ip, _, _)| ip),
                                 );
                             }
                         }
@@ -371,7 +379,12 @@ impl Network for ClusterNetwork<'_> {
         }
     }
 
-    fn translate(&mut self, ip: &str, port: u16) -> Option<Result<(String, u16), NetError>> {
+    fn translate(
+        &mut self,
+        ip: &str,
+        port: u16,
+        client: &Client,
+    ) -> Option<Result<(String, u16), NetError>> {
         use rand::Rng;
         let services = self.etcd.list(Kind::Service, None);
         let svc = services
@@ -392,13 +405,46 @@ impl Network for ClusterNetwork<'_> {
         else {
             return Some(Err(NetError::Timeout));
         };
-        let endpoints = ready_endpoints(self.etcd, &ns, &name, sp.name.as_deref().unwrap_or(""));
+        let mut endpoints =
+            ready_endpoints(self.etcd, &ns, &name, sp.name.as_deref().unwrap_or(""));
         if endpoints.is_empty() {
             // kube-proxy's REJECT for a Service without endpoints.
             return Some(Err(NetError::Refused));
         }
+        if spec.internal_traffic_policy.as_deref() == Some("Local") {
+            // Only the client node's endpoints; none there: dropped.
+            endpoints.retain(|(_, _, node)| *node == client.node);
+            if endpoints.is_empty() {
+                return Some(Err(NetError::Timeout));
+            }
+        }
+        // sessionAffinity: ClientIP: the endpoint a client last reached, while
+        // it is ready and the affinity has not timed out (10800 s by default).
+        let sticky = spec.session_affinity.as_deref() == Some("ClientIP");
+        let key = (format!("{ns}/{name}:{port}"), client.ip.clone());
+        if sticky {
+            let timeout = spec
+                .session_affinity_config
+                .as_ref()
+                .and_then(|c| c.client_ip.as_ref())
+                .and_then(|c| c.timeout_seconds)
+                .unwrap_or(10_800);
+            let timeout = SimDuration::from_secs(u64::try_from(timeout).unwrap_or(0));
+            if let Some((ep, at)) = self.affinity.get(&key) {
+                let alive = endpoints.iter().any(|(a, p, _)| (a, p) == (&ep.0, &ep.1));
+                if alive && self.now - *at <= timeout {
+                    let ep = ep.clone();
+                    self.affinity.insert(key, (ep.clone(), self.now));
+                    return Some(Ok(ep));
+                }
+            }
+        }
         let i = self.rng.random_range(0..endpoints.len());
-        Some(Ok(endpoints[i].clone()))
+        let (ip, port, _) = endpoints.swap_remove(i);
+        if sticky {
+            self.affinity.insert(key, ((ip.clone(), port), self.now));
+        }
+        Some(Ok((ip, port)))
     }
 
     fn connect(

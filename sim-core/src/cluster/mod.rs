@@ -140,6 +140,8 @@ pub struct Cluster {
     new_watches: Vec<(ComponentId, WatchSpec)>,
     targets: Vec<(WatchId, ChangeType)>,
     client_rngs: BTreeMap<String, ChaCha8Rng>,
+    /// Service session affinity (the pod network's Service rules).
+    affinity: exec::Affinity,
     /// Watches of an earlier incarnation of their owner (indexed by WatchId).
     dropped_watches: Vec<bool>,
     /// The components by role.
@@ -210,6 +212,7 @@ impl Cluster {
             new_watches: Vec::new(),
             targets: Vec::new(),
             client_rngs: BTreeMap::new(),
+            affinity: exec::Affinity::new(),
             dropped_watches: Vec::new(),
             roles: BTreeMap::new(),
             faults: FaultState::default(),

@@ -223,6 +223,7 @@ impl Kubelet {
             shared,
             images,
             cidr,
+            node: &self.node_name,
             now,
             caller,
             remote: None,

@@ -77,6 +77,15 @@ pub enum NetError {
     Unresolved(String),
 }
 
+/// Where a connection comes from, as Service rules see it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Client {
+    /// The source address (the pod's IP).
+    pub ip: String,
+    /// The node the connection starts on.
+    pub node: String,
+}
+
 /// Carries a request to the server at `host:port` as seen from a pod.
 pub trait Network {
     /// Sends `req` to `host:port`; `here` is the calling container's own
@@ -101,10 +110,16 @@ pub trait Network {
         Ok(Vec::new())
     }
 
-    /// What the node's Service rules do with a connection to `ip:port`:
-    /// None when `ip` is no Service's address, else the endpoint chosen
-    /// (`pod IP`, port) or why there is none.
-    fn translate(&mut self, _ip: &str, _port: u16) -> Option<Result<(String, u16), NetError>> {
+    /// What the node's Service rules do with a connection to `ip:port`
+    /// from `client` (its address and node): None when `ip` is no
+    /// Service's address, else the endpoint chosen (`pod IP`, port) or why
+    /// there is none.
+    fn translate(
+        &mut self,
+        _ip: &str,
+        _port: u16,
+        _client: &Client,
+    ) -> Option<Result<(String, u16), NetError>> {
         None
     }
 }

@@ -13,7 +13,7 @@ use std::net::Ipv4Addr;
 
 use super::container_fs::{ContainerFs, VolumeStore};
 use super::container_lookup::find_container;
-use super::http::{self, Docs, HttpRequest, HttpResponse, NetError, Network};
+use super::http::{self, Client, Docs, HttpRequest, HttpResponse, NetError, Network};
 use super::node_files::{ContainerKey, Shared};
 use super::pod_worker::{CState, Worker};
 use crate::config::network::Cidr;
@@ -42,6 +42,8 @@ pub(super) struct NodeNetwork<'a> {
     pub images: &'a ImageCatalog,
     /// The node's pod CIDR.
     pub cidr: Cidr,
+    /// The node's name.
+    pub node: &'a str,
     /// Now.
     pub now: SimTime,
     /// The calling container (None: the request comes from elsewhere).
@@ -209,13 +211,17 @@ impl Network for NodeNetwork<'_> {
             Ok(_) => host.to_owned(),
             Err(_) => self.resolve(host)?,
         };
-        req.from_ip = own_ip;
+        req.from_ip = own_ip.clone();
+        let client = Client {
+            ip: own_ip,
+            node: self.node.to_owned(),
+        };
         // The node's Service rules: a Service address is rewritten to one
         // of its endpoints (DNAT), or refused when it has none.
         let (address, port) = match self
             .remote
             .as_deref_mut()
-            .and_then(|n| n.translate(&address, port))
+            .and_then(|n| n.translate(&address, port, &client))
         {
             Some(Ok(target)) => target,
             Some(Err(e)) => return Err(e),
