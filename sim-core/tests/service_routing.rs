@@ -236,3 +236,81 @@ fn affinity_and_local_traffic_policy() {
     let timeout = wget(&mut c, "http://farlocal/").1;
     assert!(timeout.ends_with("Connection timed out\n"), "{timeout}");
 }
+
+/// The DNS answers beyond a ClusterIP: a headless Service's name is its
+/// ready endpoints' addresses, a pod's `a-b-c-d.ns.pod.cluster.local` its
+/// address, an ExternalName's name does not resolve here (a CNAME to a name
+/// outside the cluster).
+#[test]
+fn headless_pod_and_external_names() {
+    let mut c = kubeadm_cluster(ClusterConfig::kubeadm(1), 11, Trace::new());
+    c.run_until(at(10)).unwrap();
+    create(
+        &mut c,
+        Kind::Pod,
+        json!({"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": "web", "namespace": "default", "labels": {"app": "web"}},
+               "spec": {"containers": [{"name": "nginx", "image": "nginx:1.14.2"}]}}),
+    );
+    create(
+        &mut c,
+        Kind::Pod,
+        json!({"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": "client", "namespace": "default"},
+               "spec": {"containers": [{"name": "c", "image": "busybox", "command": ["sleep", "3600"]}]}}),
+    );
+    create(
+        &mut c,
+        Kind::Service,
+        json!({"apiVersion": "v1", "kind": "Service",
+               "metadata": {"name": "hl", "namespace": "default"},
+               "spec": {"clusterIP": "None", "selector": {"app": "web"}, "ports": [{"port": 80}]}}),
+    );
+    create(
+        &mut c,
+        Kind::Service,
+        json!({"apiVersion": "v1", "kind": "Service",
+               "metadata": {"name": "ext", "namespace": "default"},
+               "spec": {"type": "ExternalName", "externalName": "example.com"}}),
+    );
+    c.run_until(at(60)).unwrap();
+    let ip = c
+        .etcd()
+        .get(Kind::Pod, "default", "web")
+        .and_then(|o| o.as_pod()?.status.as_ref()?.pod_ip.clone())
+        .expect("a pod IP");
+    // The headless name goes straight to the pod (port 80, its nginx).
+    let page = wget(&mut c, "http://hl/");
+    assert_eq!(page.2, 0, "{page:?}");
+    let verbose = c
+        .exec(
+            "test",
+            ExecRequest {
+                namespace: "default".into(),
+                pod: "client".into(),
+                container: "c".into(),
+                command: ["wget", "-O", "-", "http://hl/"]
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect(),
+                ..ExecRequest::default()
+            },
+        )
+        .expect("exec");
+    assert!(
+        verbose
+            .stderr
+            .starts_with(&format!("Connecting to hl ({ip}:80)\n")),
+        "{verbose:?}"
+    );
+    let dashed = ip.replace('.', "-");
+    assert_eq!(
+        wget(
+            &mut c,
+            &format!("http://{dashed}.default.pod.cluster.local/")
+        )
+        .2,
+        0
+    );
+    assert_eq!(wget(&mut c, "http://ext/").1, "wget: bad address 'ext'\n");
+}
