@@ -15,6 +15,7 @@ use k8s_openapi::api::core::v1::Pod;
 use super::Cluster;
 use crate::api::{ApiError, Kind, Object, ObjectKey, Reason};
 use crate::apiserver::request::Request;
+use crate::components::controllers::SERVICE_NAME_LABEL;
 use crate::components::kubelet::container_fs::{ContainerFs, VolumeStore};
 use crate::components::kubelet::http::{Client, HttpRequest, HttpResponse, NetError, Network};
 use crate::components::kubelet::{ExecOutput, ExecRequest, Kubelet, SessionId, SessionOutput};
@@ -287,7 +288,7 @@ fn ready_endpoints(
         };
         let labels = s.metadata.labels.as_ref();
         if labels
-            .and_then(|l| l.get("kubernetes.io/service-name"))
+            .and_then(|l| l.get(SERVICE_NAME_LABEL))
             .map(String::as_str)
             != Some(name)
         {

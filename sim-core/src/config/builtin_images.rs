@@ -112,70 +112,34 @@ const ALPINE_USR_BIN: &[&str] = &[
     "wget", "whoami", "xargs", "yes",
 ];
 
-fn os_release(base: Base) -> Option<&'static str> {
+/// Debian's `/usr/lib/os-release` for release `version` (`codename`).
+fn debian_os_release(version: &str, codename: &str) -> String {
+    format!(
+        "PRETTY_NAME=\"Debian GNU/Linux {version} ({codename})\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"{version}\"\nVERSION=\"{version} ({codename})\"\nVERSION_CODENAME={codename}\nID=debian\nHOME_URL=\"https://www.debian.org/\"\nSUPPORT_URL=\"https://www.debian.org/support\"\nBUG_REPORT_URL=\"https://bugs.debian.org/\"\n"
+    )
+}
+
+/// Ubuntu's `/usr/lib/os-release` for `version` (`22.04`), its point
+/// release (`22.04.2`), its name (`Jammy Jellyfish`) and codename; Ubuntu
+/// 24.04 and later add `LOGO`.
+fn ubuntu_os_release(version: &str, point: &str, name: &str, codename: &str) -> String {
+    let logo = if version >= "24.04" {
+        "LOGO=ubuntu-logo\n"
+    } else {
+        ""
+    };
+    format!(
+        "PRETTY_NAME=\"Ubuntu {point} LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"{version}\"\nVERSION=\"{point} LTS ({name})\"\nVERSION_CODENAME={codename}\nID=ubuntu\nID_LIKE=debian\nHOME_URL=\"https://www.ubuntu.com/\"\nSUPPORT_URL=\"https://help.ubuntu.com/\"\nBUG_REPORT_URL=\"https://bugs.launchpad.net/ubuntu/\"\nPRIVACY_POLICY_URL=\"https://www.ubuntu.com/legal/terms-and-policies/privacy-policy\"\nUBUNTU_CODENAME={codename}\n{logo}"
+    )
+}
+
+fn os_release(base: Base) -> Option<String> {
     Some(match base {
-        Base::Stretch => concat!(
-            "PRETTY_NAME=\"Debian GNU/Linux 9 (stretch)\"\n",
-            "NAME=\"Debian GNU/Linux\"\n",
-            "VERSION_ID=\"9\"\n",
-            "VERSION=\"9 (stretch)\"\n",
-            "VERSION_CODENAME=stretch\n",
-            "ID=debian\n",
-            "HOME_URL=\"https://www.debian.org/\"\n",
-            "SUPPORT_URL=\"https://www.debian.org/support\"\n",
-            "BUG_REPORT_URL=\"https://bugs.debian.org/\"\n",
-        ),
-        Base::Bullseye => concat!(
-            "PRETTY_NAME=\"Debian GNU/Linux 11 (bullseye)\"\n",
-            "NAME=\"Debian GNU/Linux\"\n",
-            "VERSION_ID=\"11\"\n",
-            "VERSION=\"11 (bullseye)\"\n",
-            "VERSION_CODENAME=bullseye\n",
-            "ID=debian\n",
-            "HOME_URL=\"https://www.debian.org/\"\n",
-            "SUPPORT_URL=\"https://www.debian.org/support\"\n",
-            "BUG_REPORT_URL=\"https://bugs.debian.org/\"\n",
-        ),
-        Base::Bookworm => concat!(
-            "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n",
-            "NAME=\"Debian GNU/Linux\"\n",
-            "VERSION_ID=\"12\"\n",
-            "VERSION=\"12 (bookworm)\"\n",
-            "VERSION_CODENAME=bookworm\n",
-            "ID=debian\n",
-            "HOME_URL=\"https://www.debian.org/\"\n",
-            "SUPPORT_URL=\"https://www.debian.org/support\"\n",
-            "BUG_REPORT_URL=\"https://bugs.debian.org/\"\n",
-        ),
-        Base::Jammy => concat!(
-            "PRETTY_NAME=\"Ubuntu 22.04.2 LTS\"\n",
-            "NAME=\"Ubuntu\"\n",
-            "VERSION_ID=\"22.04\"\n",
-            "VERSION=\"22.04.2 LTS (Jammy Jellyfish)\"\n",
-            "VERSION_CODENAME=jammy\n",
-            "ID=ubuntu\n",
-            "ID_LIKE=debian\n",
-            "HOME_URL=\"https://www.ubuntu.com/\"\n",
-            "SUPPORT_URL=\"https://help.ubuntu.com/\"\n",
-            "BUG_REPORT_URL=\"https://bugs.launchpad.net/ubuntu/\"\n",
-            "PRIVACY_POLICY_URL=\"https://www.ubuntu.com/legal/terms-and-policies/privacy-policy\"\n",
-            "UBUNTU_CODENAME=jammy\n",
-        ),
-        Base::Noble => concat!(
-            "PRETTY_NAME=\"Ubuntu 24.04.2 LTS\"\n",
-            "NAME=\"Ubuntu\"\n",
-            "VERSION_ID=\"24.04\"\n",
-            "VERSION=\"24.04.2 LTS (Noble Numbat)\"\n",
-            "VERSION_CODENAME=noble\n",
-            "ID=ubuntu\n",
-            "ID_LIKE=debian\n",
-            "HOME_URL=\"https://www.ubuntu.com/\"\n",
-            "SUPPORT_URL=\"https://help.ubuntu.com/\"\n",
-            "BUG_REPORT_URL=\"https://bugs.launchpad.net/ubuntu/\"\n",
-            "PRIVACY_POLICY_URL=\"https://www.ubuntu.com/legal/terms-and-policies/privacy-policy\"\n",
-            "UBUNTU_CODENAME=noble\n",
-            "LOGO=ubuntu-logo\n",
-        ),
+        Base::Stretch => debian_os_release("9", "stretch"),
+        Base::Bullseye => debian_os_release("11", "bullseye"),
+        Base::Bookworm => debian_os_release("12", "bookworm"),
+        Base::Jammy => ubuntu_os_release("22.04", "22.04.2", "Jammy Jellyfish", "jammy"),
+        Base::Noble => ubuntu_os_release("24.04", "24.04.2", "Noble Numbat", "noble"),
         Base::Alpine => concat!(
             "NAME=\"Alpine Linux\"\n",
             "ID=alpine\n",
@@ -183,7 +147,8 @@ fn os_release(base: Base) -> Option<&'static str> {
             "PRETTY_NAME=\"Alpine Linux v3.21\"\n",
             "HOME_URL=\"https://alpinelinux.org/\"\n",
             "BUG_REPORT_URL=\"https://gitlab.alpinelinux.org/alpine/aports/-/issues\"\n",
-        ),
+        )
+        .to_owned(),
         Base::Centos => concat!(
             "NAME=\"CentOS Linux\"\n",
             "VERSION=\"8\"\n",
@@ -198,7 +163,8 @@ fn os_release(base: Base) -> Option<&'static str> {
             "BUG_REPORT_URL=\"https://bugs.centos.org/\"\n",
             "CENTOS_MANTISBT_PROJECT=\"CentOS-8\"\n",
             "CENTOS_MANTISBT_PROJECT_VERSION=\"8\"\n",
-        ),
+        )
+        .to_owned(),
         Base::Busybox => return None,
     })
 }
@@ -270,7 +236,7 @@ impl Files {
                     }
                 }
                 self.link("/etc/os-release", "../usr/lib/os-release");
-                self.file("/usr/lib/os-release", os_release(base).unwrap_or_default());
+                self.file("/usr/lib/os-release", &os_release(base).unwrap_or_default());
                 self.file(
                     "/etc/debian_version",
                     match base {
@@ -327,7 +293,7 @@ impl Files {
                 }
                 self.programs("/sbin", "apk-tools", &["apk"]);
                 self.file("/etc/alpine-release", "3.21.3\n");
-                self.file("/etc/os-release", os_release(base).unwrap_or_default());
+                self.file("/etc/os-release", &os_release(base).unwrap_or_default());
             }
             Base::Centos => {
                 for d in [
@@ -366,7 +332,7 @@ impl Files {
                 self.programs("/usr/bin", "curl/7.61.1", &["curl"]);
                 self.programs("/usr/bin", "dnf", &["dnf", "yum"]);
                 self.link("/etc/os-release", "../usr/lib/os-release");
-                self.file("/usr/lib/os-release", os_release(base).unwrap_or_default());
+                self.file("/usr/lib/os-release", &os_release(base).unwrap_or_default());
                 self.file("/etc/centos-release", "CentOS Linux release 8.4.2105\n");
             }
         }

@@ -57,30 +57,41 @@ pub(super) fn target_port(
     }
 }
 
+/// The Services of a changed pod's namespace that select it now or
+/// selected it before the change (`prev`): the ones whose Endpoints and
+/// EndpointSlices the change concerns. Empty for other kinds.
+pub(super) fn services_selecting(
+    event: &WatchEvent,
+    prev: Option<&Object>,
+    informers: &Informers,
+) -> Vec<ObjectKey> {
+    let obj = &event.object;
+    if obj.kind() != Kind::Pod {
+        return Vec::new();
+    }
+    informers
+        .of(Kind::Service)
+        .iter()
+        .filter(|s| s.namespace() == obj.namespace())
+        .filter(|svc| {
+            let Object::Service(s) = &***svc else {
+                return false;
+            };
+            selects(s, obj) || prev.is_some_and(|p| selects(s, p))
+        })
+        .map(|svc| ObjectKey::of(svc))
+        .collect()
+}
+
 impl EndpointsController {
-    /// Queues the Services a change concerns.
-    pub(crate) fn observe(
-        &mut self,
-        event: &WatchEvent,
-        prev: Option<&Object>,
-        informers: &Informers,
-    ) {
-        let obj = &event.object;
-        match obj.kind() {
-            Kind::Service => self.queue.add(ObjectKey::of(obj)),
-            Kind::Pod => {
-                for svc in informers
-                    .of(Kind::Service)
-                    .iter()
-                    .filter(|s| s.namespace() == obj.namespace())
-                {
-                    let Object::Service(s) = &**svc else { continue };
-                    if selects(s, obj) || prev.is_some_and(|p| selects(s, p)) {
-                        self.queue.add(ObjectKey::of(svc));
-                    }
-                }
-            }
-            _ => {}
+    /// Queues the Services a change concerns: a changed Service, or those
+    /// selecting a changed pod (`selecting`, from [`services_selecting`]).
+    pub(crate) fn observe(&mut self, event: &WatchEvent, selecting: &[ObjectKey]) {
+        if event.object.kind() == Kind::Service {
+            self.queue.add(ObjectKey::of(&event.object));
+        }
+        for key in selecting {
+            self.queue.add(key.clone());
         }
     }
 

@@ -182,29 +182,14 @@ impl EndpointSliceController {
         ctx.send_tagged(request, tag);
     }
 
-    /// Queues the Services a change concerns.
-    pub(crate) fn observe(
-        &mut self,
-        event: &WatchEvent,
-        prev: Option<&Object>,
-        informers: &Informers,
-    ) {
+    /// Queues the Services a change concerns: a changed Service, those
+    /// selecting a changed pod (`selecting`, from
+    /// [`super::endpoints::services_selecting`]), and the Service of one of
+    /// its slices changed or deleted by someone else (it is put right).
+    pub(crate) fn observe(&mut self, event: &WatchEvent, selecting: &[ObjectKey]) {
         let obj = &event.object;
         match obj.kind() {
             Kind::Service => self.queue.add(ObjectKey::of(obj)),
-            Kind::Pod => {
-                for svc in informers
-                    .of(Kind::Service)
-                    .iter()
-                    .filter(|s| s.namespace() == obj.namespace())
-                {
-                    let Object::Service(s) = &**svc else { continue };
-                    if selects(s, obj) || prev.is_some_and(|p| selects(s, p)) {
-                        self.queue.add(ObjectKey::of(svc));
-                    }
-                }
-            }
-            // A slice changed or deleted by someone else is put right.
             Kind::EndpointSlice => {
                 if let Some(name) = obj.labels().get(SERVICE_NAME_LABEL) {
                     if obj.labels().get(MANAGED_BY_LABEL).map(String::as_str) == Some(MANAGED_BY) {
@@ -214,6 +199,9 @@ impl EndpointSliceController {
                 }
             }
             _ => {}
+        }
+        for key in selecting {
+            self.queue.add(key.clone());
         }
     }
 
@@ -379,6 +367,19 @@ struct Plan {
     delete: Vec<String>,
 }
 
+impl Plan {
+    /// New slices of at most [`MAX_ENDPOINTS_PER_SLICE`] for `endpoints`
+    /// serving `set`.
+    fn create_for(&mut self, endpoints: &[Endpoint], set: &PortSet) {
+        for chunk in endpoints.chunks(MAX_ENDPOINTS_PER_SLICE) {
+            self.create.push(SliceContent {
+                endpoints: chunk.to_vec(),
+                ports: endpoint_ports(set),
+            });
+        }
+    }
+}
+
 fn endpoint_ports(set: &PortSet) -> Option<Vec<EndpointPort>> {
     Some(
         set.iter()
@@ -462,12 +463,7 @@ fn reconcile(existing: &[&EndpointSlice], desired: &BTreeMap<PortSet, Vec<Endpoi
             }
             eps.sort_by(|a, b| a.addresses.cmp(&b.addresses));
         }
-        for chunk in fresh.chunks(MAX_ENDPOINTS_PER_SLICE) {
-            plan.create.push(SliceContent {
-                endpoints: chunk.to_vec(),
-                ports: endpoint_ports(set),
-            });
-        }
+        plan.create_for(&fresh, set);
         for (name, eps, changed) in contents {
             if eps.is_empty() {
                 if no_endpoints && !kept_any && plan.create.is_empty() {
@@ -504,12 +500,7 @@ fn reconcile(existing: &[&EndpointSlice], desired: &BTreeMap<PortSet, Vec<Endpoi
         if by_ports.contains_key(set) || eps.is_empty() {
             continue;
         }
-        for chunk in eps.chunks(MAX_ENDPOINTS_PER_SLICE) {
-            plan.create.push(SliceContent {
-                endpoints: chunk.to_vec(),
-                ports: endpoint_ports(set),
-            });
-        }
+        plan.create_for(eps, set);
     }
     if no_endpoints && existing.is_empty() {
         plan.create.push(SliceContent {

@@ -11,6 +11,7 @@ pub(crate) mod daemonset;
 pub mod deployment;
 pub(crate) mod endpoints;
 pub(crate) mod endpointslice;
+pub(crate) use endpointslice::SERVICE_NAME_LABEL;
 pub(crate) mod garbage_collector;
 pub(crate) mod job;
 pub(crate) mod namespace;
@@ -369,10 +370,11 @@ impl Component for ControllerManager {
         self.daemonset.observe(event);
         self.job
             .observe(ctx, event, prev.as_deref(), &self.informers);
-        self.endpoints
-            .observe(event, prev.as_deref(), &self.informers);
-        self.endpoint_slices
-            .observe(event, prev.as_deref(), &self.informers);
+        // The Services a pod change concerns, found once for both
+        // controllers that follow them.
+        let selecting = endpoints::services_selecting(event, prev.as_deref(), &self.informers);
+        self.endpoints.observe(event, &selecting);
+        self.endpoint_slices.observe(event, &selecting);
         self.service_lb.observe(event, &self.informers);
         self.node_lifecycle.observe(event);
         self.taint_eviction.observe(event, prev.as_deref());

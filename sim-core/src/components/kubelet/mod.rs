@@ -237,11 +237,6 @@ impl Kubelet {
         &self.host_ip
     }
 
-    /// Bytes of file content the node's volumes and container layers hold.
-    pub fn files_bytes(&self) -> usize {
-        self.files.bytes()
-    }
-
     /// The node's pod CIDR (`spec.podCIDR`).
     pub fn pod_cidr(&self) -> Cidr {
         self.pod_ips.cidr()

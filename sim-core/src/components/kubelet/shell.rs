@@ -233,12 +233,6 @@ impl Shell {
         out
     }
 
-    /// The file a program name runs: a path, or the first `PATH` directory
-    /// holding a file of that name (what `execvp` finds).
-    pub fn which(&self, name: &str, files: &Files<'_>) -> Option<String> {
-        self.find_program(name, files)
-    }
-
     /// A path as the session means it (relative to its working directory).
     pub fn absolute(&self, path: &str) -> String {
         container_fs::absolute(&self.cwd, path)
@@ -461,7 +455,7 @@ impl Shell {
             "cd" => return self.cd(args, files),
             _ => {}
         }
-        let Some(program) = self.find_program(name, files) else {
+        let Some(program) = self.which(name, files) else {
             return Run::fail(self.not_found(name), 127);
         };
         self.tool(&program, name, args, stdin, files)
@@ -534,9 +528,9 @@ impl Shell {
         }
     }
 
-    /// The program `name` runs: a path, or the first `PATH` directory that
-    /// holds a file of that name.
-    fn find_program(&self, name: &str, files: &Files<'_>) -> Option<String> {
+    /// The file a program name runs: a path, or the first `PATH` directory
+    /// holding a file of that name (what `execvp` finds).
+    pub fn which(&self, name: &str, files: &Files<'_>) -> Option<String> {
         if name.contains('/') {
             let p = self.absolute(name);
             return matches!(files.fs.stat(files.vols, &p), Ok(Kind::File)).then_some(p);
