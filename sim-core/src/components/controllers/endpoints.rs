@@ -57,6 +57,32 @@ pub(super) fn target_port(
     }
 }
 
+/// The pods a Service's endpoints come from, with their IPs: those of
+/// `namespace` it selects that have an IP and are not terminal
+/// (`ShouldPodBeInEndpoints`), in the informer's order.
+pub(super) fn endpoint_pods<'a>(
+    svc: &'a Service,
+    namespace: &'a str,
+    informers: &'a Informers,
+) -> impl Iterator<Item = (&'a Pod, String)> + 'a {
+    informers
+        .of(Kind::Pod)
+        .iter()
+        .filter(move |p| p.namespace() == namespace && selects(svc, p))
+        .filter_map(|p| {
+            let pod = p.as_pod()?;
+            let status = pod.status.as_ref();
+            let ip = status
+                .and_then(|s| s.pod_ip.clone())
+                .filter(|ip| !ip.is_empty())?;
+            let terminal = matches!(
+                status.and_then(|s| s.phase.as_deref()),
+                Some("Succeeded" | "Failed")
+            );
+            (!terminal).then_some((pod, ip))
+        })
+}
+
 /// The Services of a changed pod's namespace that select it now or
 /// selected it before the change (`prev`): the ones whose Endpoints and
 /// EndpointSlices the change concerns. Empty for other kinds.
@@ -158,22 +184,8 @@ fn subsets(svc: &Service, namespace: &str, informers: &Informers) -> Option<Vec<
     let mut ready: Vec<EndpointAddress> = Vec::new();
     let mut not_ready: Vec<EndpointAddress> = Vec::new();
     let mut ports: BTreeSet<(String, i32, String)> = BTreeSet::new();
-    for p in informers
-        .of(Kind::Pod)
-        .iter()
-        .filter(|p| p.namespace() == namespace && selects(svc, p))
-    {
-        let Some(pod) = p.as_pod() else { continue };
-        let status = pod.status.as_ref();
-        let ip = status
-            .and_then(|s| s.pod_ip.clone())
-            .filter(|ip| !ip.is_empty());
-        let terminal = matches!(
-            status.and_then(|s| s.phase.as_deref()),
-            Some("Succeeded" | "Failed")
-        );
-        let Some(ip) = ip else { continue };
-        if terminal || (pod.metadata.deletion_timestamp.is_some() && !publish_not_ready) {
+    for (pod, ip) in endpoint_pods(svc, namespace, informers) {
+        if pod.metadata.deletion_timestamp.is_some() && !publish_not_ready {
             continue;
         }
         for sp in svc

@@ -31,7 +31,7 @@ use k8s_openapi::api::core::v1::{ObjectReference, Service, ServicePort};
 use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointPort, EndpointSlice};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::endpoints::{selects, target_port};
+use super::endpoints::{endpoint_pods, target_port};
 use super::{ControllerTag, Informers, Serials, WorkQueue};
 use crate::api::meta::owner_reference;
 use crate::api::{Kind, Object, ObjectKey};
@@ -281,25 +281,7 @@ fn desired_endpoints(
         .flatten()
         .collect();
     let mut groups: BTreeMap<PortSet, Vec<Endpoint>> = BTreeMap::new();
-    for p in informers
-        .of(Kind::Pod)
-        .iter()
-        .filter(|p| p.namespace() == namespace && selects(svc, p))
-    {
-        let Some(pod) = p.as_pod() else { continue };
-        let status = pod.status.as_ref();
-        let Some(ip) = status
-            .and_then(|s| s.pod_ip.clone())
-            .filter(|ip| !ip.is_empty())
-        else {
-            continue;
-        };
-        if matches!(
-            status.and_then(|s| s.phase.as_deref()),
-            Some("Succeeded" | "Failed")
-        ) {
-            continue;
-        }
+    for (pod, ip) in endpoint_pods(svc, namespace, informers) {
         let set: PortSet = ports
             .iter()
             .filter_map(|sp| {
