@@ -27,6 +27,7 @@ use crate::apiserver::admission::{SYSTEM_CLUSTER_CRITICAL, SYSTEM_NODE_CRITICAL}
 use crate::apiserver::Request;
 use crate::cluster::Cluster;
 use crate::components::controllers::ControllerManager;
+use crate::components::kube_proxy::KubeProxy;
 use crate::components::kubelet::Kubelet;
 use crate::components::scheduler::Scheduler;
 use crate::config::{ClusterConfig, KUBERNETES_VERSION};
@@ -460,8 +461,13 @@ pub fn kubeadm_cluster(config: ClusterConfig, seed: u64, trace: Trace) -> Cluste
         let join = node.join_at.unwrap_or(kubelet_start);
         let cidr = network.node_cidr(index).expect("checked above");
         let host_ip = addresses[index].clone();
+        let ip = host_ip
+            .parse()
+            .expect("node addresses are IPv4 (ClusterConfig::node_address)");
+        let proxy = KubeProxy::new(&node.name, ip);
         let kubelet = Kubelet::new(node, host_ip, cidr, preloaded.clone(), statics);
         cluster.add_component(Box::new(kubelet), SimTime::ZERO + join);
+        cluster.add_component(Box::new(proxy), SimTime::ZERO + join);
     }
     cluster
 }

@@ -116,6 +116,7 @@ impl Cluster {
                 self.faults.lost_power.insert(node.clone(), true);
                 faults::inc(&mut self.faults.crashed, node);
                 self.set_running(&Role::Kubelet(node.clone()), false);
+                self.set_running(&Role::KubeProxy(node.clone()), false);
             }
             FaultKind::KubeletStop { node } => {
                 faults::inc(&mut self.faults.kubelet_stopped, node);
@@ -231,14 +232,20 @@ impl Cluster {
         }
     }
 
-    /// A partition healed: the kubelet watches again and resyncs.
+    /// A partition healed: the node's components (kubelet, kube-proxy)
+    /// watch again and resync.
     fn heal_partition(&mut self, node: &str) {
-        let Some(kid) = self.id_of(&Role::Kubelet(node.to_owned())) else {
-            return;
-        };
-        if self.slots[kid.index()].running {
-            self.drop_watches(kid);
-            self.dispatch(kid, |c, ctx| c.on_fault(ctx, &ComponentFault::Resync));
+        for role in [
+            Role::Kubelet(node.to_owned()),
+            Role::KubeProxy(node.to_owned()),
+        ] {
+            let Some(id) = self.id_of(&role) else {
+                continue;
+            };
+            if self.slots[id.index()].running {
+                self.drop_watches(id);
+                self.dispatch(id, |c, ctx| c.on_fault(ctx, &ComponentFault::Resync));
+            }
         }
     }
 
@@ -264,6 +271,14 @@ impl Cluster {
             &Role::Kubelet(node.to_owned()),
             &ComponentFault::Restart { crashed },
         );
+        // kube-proxy runs on whatever stopped the kubelet, but not through
+        // a power loss: it comes back with the node.
+        if crashed {
+            self.restart_component(
+                &Role::KubeProxy(node.to_owned()),
+                &ComponentFault::Restart { crashed },
+            );
+        }
     }
 
     /// Starts a `random-node-crashes` fault: every worker gets its first

@@ -31,6 +31,7 @@
 mod census;
 mod exec;
 mod fault_injection;
+mod network;
 
 pub use exec::{ExecFailure, OpenSession};
 
@@ -45,6 +46,9 @@ use crate::api::{Kind, Object};
 use crate::apiserver::watch::{WatchHub, WatchId, WatchSpec};
 use crate::apiserver::{AdmissionSettings, ApiResult, ApiServer, Request};
 use crate::components::controllers::ControllerManager;
+use crate::components::kube_proxy::iptables::NodeRules;
+use crate::components::kube_proxy::service_table::ServiceCache;
+use crate::components::kube_proxy::KubeProxy;
 use crate::components::kubelet::Kubelet;
 use crate::components::scheduler::Scheduler;
 use crate::components::{
@@ -141,7 +145,9 @@ pub struct Cluster {
     targets: Vec<(WatchId, ChangeType)>,
     client_rngs: BTreeMap<String, ChaCha8Rng>,
     /// Service session affinity (the pod network's Service rules).
-    affinity: exec::Affinity,
+    affinity: network::Affinity,
+    /// The Services and EndpointSlices as every kube-proxy holds them.
+    services: ServiceCache,
     /// Watches of an earlier incarnation of their owner (indexed by WatchId).
     dropped_watches: Vec<bool>,
     /// The components by role.
@@ -212,7 +218,8 @@ impl Cluster {
             new_watches: Vec::new(),
             targets: Vec::new(),
             client_rngs: BTreeMap::new(),
-            affinity: exec::Affinity::new(),
+            affinity: network::Affinity::new(),
+            services: ServiceCache::new(),
             dropped_watches: Vec::new(),
             roles: BTreeMap::new(),
             faults: FaultState::default(),
@@ -303,6 +310,23 @@ impl Cluster {
     /// The kubelet of `node`.
     pub fn kubelet(&self, node: &str) -> Option<&Kubelet> {
         self.typed(&Role::Kubelet(node.to_owned()))
+    }
+
+    /// The kube-proxy of `node`.
+    pub fn kube_proxy(&self, node: &str) -> Option<&KubeProxy> {
+        self.typed(&Role::KubeProxy(node.to_owned()))
+    }
+
+    /// The Service rules in `node`'s kernel as `iptables-save` and
+    /// `iptables -L` show them (None: no such node).
+    pub fn node_rules(&self, node: &str) -> Option<NodeRules> {
+        let proxy = self.kube_proxy(node)?;
+        let table = proxy.rules().map(|r| &*r.table);
+        Some(NodeRules::build(
+            table,
+            node,
+            self.config.pod_network().subnet(),
+        ))
     }
 
     /// kube-scheduler.
@@ -634,6 +658,7 @@ impl Cluster {
         for change in changes {
             self.stats.writes += 1;
             self.census.observe(change);
+            self.services.observe(change);
             if self.trace.is_enabled() {
                 let action = match change.change {
                     ChangeType::Added => "create",
@@ -755,6 +780,7 @@ impl Cluster {
                 request_latency: self.config.latencies.api_request + self.faults.apiserver_latency,
                 write_latency: self.faults.etcd_latency,
                 registry_down: self.faults.registry_outages > 0,
+                services: &self.services,
             };
             f(component.as_mut(), &mut ctx);
         }

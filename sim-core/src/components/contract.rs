@@ -19,6 +19,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::api::Object;
 use crate::apiserver::watch::{WatchId, WatchSpec};
 use crate::apiserver::{ApiResult, Request};
+use crate::components::kube_proxy::service_table::{ServiceCache, ServiceTable};
 use crate::config::ClusterConfig;
 use crate::etcd::ChangeType;
 use crate::event_queue::{EventId, EventQueue};
@@ -89,6 +90,8 @@ pub trait TagSpace: Copy + Eq + 'static {
 pub enum Role {
     /// The kubelet of the named node.
     Kubelet(String),
+    /// The kube-proxy of the named node.
+    KubeProxy(String),
     /// A control-plane process.
     ControlPlane(ControlPlaneProcess),
 }
@@ -99,6 +102,7 @@ impl Role {
     pub fn name(&self) -> String {
         match self {
             Role::Kubelet(node) => format!("kubelet/{node}"),
+            Role::KubeProxy(node) => format!("kube-proxy/{node}"),
             Role::ControlPlane(p) => p.name().to_owned(),
         }
     }
@@ -106,7 +110,7 @@ impl Role {
     /// The node of a node component.
     pub fn node(&self) -> Option<&str> {
         match self {
-            Role::Kubelet(node) => Some(node),
+            Role::Kubelet(node) | Role::KubeProxy(node) => Some(node),
             Role::ControlPlane(_) => None,
         }
     }
@@ -162,6 +166,8 @@ pub struct Ctx<'a> {
     pub(crate) write_latency: SimDuration,
     /// True while an image registry outage lasts.
     pub(crate) registry_down: bool,
+    /// The Services and EndpointSlices as every kube-proxy's informers hold them.
+    pub(crate) services: &'a ServiceCache,
 }
 
 impl Ctx<'_> {
@@ -178,6 +184,13 @@ impl Ctx<'_> {
     /// The cluster configuration (timings, images, nodes).
     pub fn config(&self) -> &ClusterConfig {
         self.config
+    }
+
+    /// The Service table made of the Services and EndpointSlices the
+    /// component's watches hold (kube-proxy's informer cache, kept once
+    /// for all nodes).
+    pub fn service_table(&self) -> Arc<ServiceTable> {
+        self.services.table()
     }
 
     /// True unless an image registry outage is in progress.

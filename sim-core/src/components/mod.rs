@@ -1,5 +1,5 @@
 //! The components of the cluster: kube-controller-manager ([`controllers`]),
-//! kube-scheduler ([`scheduler`]) and one [`kubelet`] per node, with what
+//! kube-scheduler ([`scheduler`]) and one [`kubelet`] and one [`kube_proxy`] per node, with what
 //! they share: the informer cache (`informer`) and the Event recorder
 //! (`event_recorder`). Each implements the contract of [`contract`].
 
@@ -7,6 +7,7 @@ pub mod contract;
 pub mod controllers;
 pub(crate) mod event_recorder;
 pub(crate) mod informer;
+pub mod kube_proxy;
 pub mod kubelet;
 pub mod scheduler;
 

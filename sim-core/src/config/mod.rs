@@ -97,6 +97,9 @@ pub struct Timings {
     /// kube-apiserver `--event-ttl` (1 h): how long an Event is kept after
     /// its last write (zero: for ever).
     pub event_ttl: SimDuration,
+    /// kube-proxy `iptables.minSyncPeriod` (1 s): the sync runner gets a
+    /// token back this often (a burst of two).
+    pub kube_proxy_min_sync_period: SimDuration,
 }
 
 impl Default for Timings {
@@ -123,6 +126,7 @@ impl Default for Timings {
             pod_gc_period: SimDuration::from_secs(20),
             terminated_pod_gc_threshold: 12_500,
             event_ttl: SimDuration::from_hours(1),
+            kube_proxy_min_sync_period: SimDuration::from_secs(1),
         }
     }
 }

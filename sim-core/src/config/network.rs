@@ -56,6 +56,12 @@ pub enum NetworkError {
 /// The longest node mask: a /30 leaves one pod address (.2 of .0-.3).
 pub const MAX_NODE_MASK: u8 = 30;
 
+/// The Service network, 10.96.0.0/12 (kubeadm's `serviceSubnet`).
+pub const SERVICE_SUBNET: Cidr = Cidr {
+    base: (10 << 24) | (96 << 16),
+    prefix: 12,
+};
+
 impl Cidr {
     /// The block `base/prefix`; None when the prefix is over 32 or host bits
     /// are set.
