@@ -258,7 +258,10 @@ fn iptables_save_shows_the_nodes_rules() {
     }
     // The kube-dns Service's two endpoints: the 1/2 cascade.
     assert!(save.contains("-m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-"));
-    let listed = rules.list("nat", Some("KUBE-SERVICES")).unwrap().unwrap();
+    let listed = rules
+        .list("nat", Some("KUBE-SERVICES"), true)
+        .unwrap()
+        .unwrap();
     assert!(listed.starts_with(
         "Chain KUBE-SERVICES (2 references)\ntarget     prot opt source               destination         \n"
     ), "{listed}");

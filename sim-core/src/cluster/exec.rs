@@ -130,18 +130,28 @@ impl Cluster {
         if self.faults.kubelet_down(node) || !self.is_running(&role) {
             return Err(dial("connect: connection refused"));
         }
+        self.with_kubelet(node, f)
+            .ok_or_else(|| dial("connect: connection refused"))
+    }
+
+    /// Runs `f` on the kubelet component of `node` (whatever its process
+    /// does) with the network of the rest of the cluster; None when the
+    /// node has no kubelet.
+    pub(super) fn with_kubelet<R>(
+        &mut self,
+        node: &str,
+        f: impl FnOnce(&mut Kubelet, &crate::config::ImageCatalog, SimTime, &mut dyn Network) -> R,
+    ) -> Option<R> {
         let now = self.queue.now();
         let config = std::sync::Arc::clone(&self.config);
-        let Some(id) = self.roles.get(&role).copied() else {
-            return Err(dial("connect: no route to host"));
-        };
+        let id = self.roles.get(&Role::Kubelet(node.to_owned())).copied()?;
         // The kubelet is taken out of its slot for the call, so that
         // requests to the other nodes' pods can reach their kubelets.
-        let Some(mut component) = self.slots[id.index()].component.take() else {
-            return Err(dial("connect: connection refused"));
-        };
-        let result = match component.as_any_mut().downcast_mut::<Kubelet>() {
-            Some(kubelet) => {
+        let mut component = self.slots[id.index()].component.take()?;
+        let result = component
+            .as_any_mut()
+            .downcast_mut::<Kubelet>()
+            .map(|kubelet| {
                 let streams = self.streams;
                 let rng = self
                     .client_rngs
@@ -157,10 +167,8 @@ impl Cluster {
                     affinity: &mut self.affinity,
                     now,
                 };
-                Ok(f(kubelet, &config.images, now, &mut net))
-            }
-            None => Err(dial("connect: connection refused")),
-        };
+                f(kubelet, &config.images, now, &mut net)
+            });
         self.slots[id.index()].component = Some(component);
         result
     }

@@ -31,9 +31,11 @@
 mod census;
 mod exec;
 mod fault_injection;
+mod host;
 mod network;
 
 pub use exec::{ExecFailure, OpenSession};
+pub use host::SshError;
 
 pub use fault_injection::FaultError;
 

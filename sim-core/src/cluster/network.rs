@@ -192,6 +192,28 @@ impl ClusterNetwork<'_> {
 }
 
 impl Network for ClusterNetwork<'_> {
+    fn echo(&mut self, ip: &str) -> Option<u8> {
+        let addr: Ipv4Addr = ip.parse().ok()?;
+        if let Some(node) = self.node_with_ip(addr) {
+            return (!self.node_down(&node)).then_some(0);
+        }
+        // A pod on another node: one router (the node) between.
+        for slot in self.slots.iter() {
+            let Some(kubelet) = slot
+                .component
+                .as_deref()
+                .and_then(|c| c.as_any().downcast_ref::<Kubelet>())
+            else {
+                continue;
+            };
+            if kubelet.pod_cidr().contains(addr) {
+                let node = slot.role.node().unwrap_or_default();
+                return (!self.node_down(node) && kubelet.has_pod_ip(ip)).then_some(1);
+            }
+        }
+        None
+    }
+
     fn query(&mut self, fqdn: &str) -> Result<Vec<String>, NetError> {
         if !dns_serving(self.etcd) {
             return Err(NetError::Unresolved(fqdn.to_owned()));

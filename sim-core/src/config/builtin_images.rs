@@ -760,3 +760,37 @@ pub(super) fn content(name: &str) -> Content {
         server,
     }
 }
+
+/// The files of a node's own root filesystem: the Ubuntu 24.04 server a
+/// kubeadm node runs (its `OS-IMAGE`), with the host tools the course uses
+/// (`curl`, `wget`, `ping`, `ip`, `iptables`, `iptables-save`) and the
+/// node's `/etc/hostname` and `/etc/hosts` (Ubuntu's, with the name on
+/// 127.0.1.1).
+pub fn host_files(node: &str) -> BTreeMap<String, String> {
+    let mut files = Files::default();
+    files.base(Base::Noble);
+    files.programs("/usr/bin", "curl/8.5.0", &["curl"]);
+    files.programs("/usr/bin", "wget", &["wget"]);
+    files.programs("/usr/bin", "iputils-ping", &["ping"]);
+    files.programs("/usr/bin", "iproute2", &["ip"]);
+    files.programs("/usr/bin", "procps", &["ps"]);
+    files.programs(
+        "/usr/sbin",
+        "iptables",
+        &["iptables", "iptables-save", "iptables-restore"],
+    );
+    files.dir("/root");
+    files.dir("/home");
+    files.file("/etc/hostname", &format!("{node}\n"));
+    files.file(
+        "/etc/hosts",
+        &format!(
+            "127.0.0.1 localhost\n127.0.1.1 {node}\n\n# The following lines are desirable for IPv6 capable hosts\n::1     ip6-localhost ip6-loopback\nfe00::0 ip6-localnet\nff00::0 ip6-mcastprefix\nff02::1 ip6-allnodes\nff02::2 ip6-allrouters\n"
+        ),
+    );
+    files.file(
+        "/etc/resolv.conf",
+        "nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch .\n",
+    );
+    files.0
+}

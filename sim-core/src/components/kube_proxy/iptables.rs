@@ -336,9 +336,15 @@ impl NodeRules {
         Some(out)
     }
 
-    /// `iptables [-t TABLE] -L [CHAIN] -n`; None for an unknown table, Err
-    /// for a chain the table does not have.
-    pub fn list(&self, table: &str, chain: Option<&str>) -> Option<Result<String, String>> {
+    /// `iptables [-t TABLE] -L [CHAIN] [-n]`; None for an unknown table,
+    /// Err for a chain the table does not have. Without `numeric`, any
+    /// address is `anywhere` and well-known ports have their service names.
+    pub fn list(
+        &self,
+        table: &str,
+        chain: Option<&str>,
+        numeric: bool,
+    ) -> Option<Result<String, String>> {
         let t = self.table(table)?;
         let chains: Vec<&str> = match chain {
             Some(c) if t.chain_order().contains(&c) => vec![c],
@@ -366,7 +372,7 @@ impl NodeRules {
             }
             out.push_str("target     prot opt source               destination         \n");
             for r in t.rules.iter().filter(|r| r.chain == *c) {
-                out.push_str(&list_rule(r));
+                out.push_str(&list_rule(r, numeric));
                 out.push('\n');
             }
         }
@@ -757,15 +763,34 @@ fn save_rule(r: &Rule) -> String {
     s
 }
 
-/// An address as `iptables -L -n` shows it: a /32 bare, any as 0.0.0.0/0.
-fn listed_address(a: Option<&str>) -> String {
+/// An address as `iptables -L` shows it: a /32 bare, any as 0.0.0.0/0
+/// (`anywhere` unless numeric).
+fn listed_address(a: Option<&str>, numeric: bool) -> String {
     match a {
-        None => "0.0.0.0/0".to_owned(),
+        None if numeric => "0.0.0.0/0".to_owned(),
+        None => "anywhere".to_owned(),
         Some(a) => a.strip_suffix("/32").unwrap_or(a).to_owned(),
     }
 }
 
-fn list_rule(r: &Rule) -> String {
+/// A port as `iptables -L` shows it: its `/etc/services` name unless numeric.
+fn listed_port(port: u16, numeric: bool) -> String {
+    let name = match port {
+        22 => "ssh",
+        53 => "domain",
+        80 => "http",
+        443 => "https",
+        8080 => "http-alt",
+        _ => "",
+    };
+    if numeric || name.is_empty() {
+        port.to_string()
+    } else {
+        name.to_owned()
+    }
+}
+
+fn list_rule(r: &Rule, numeric: bool) -> String {
     let target = match &r.target {
         Target::Jump(c) => c.clone(),
         Target::Accept => "ACCEPT".into(),
@@ -778,14 +803,14 @@ fn list_rule(r: &Rule) -> String {
     };
     let proto = r.protocol.map_or("all", Protocol::iptables_name);
     let (src_neg, src) = match &r.source {
-        Some((neg, c)) => (*neg, listed_address(Some(c))),
-        None => (false, listed_address(None)),
+        Some((neg, c)) => (*neg, listed_address(Some(c), numeric)),
+        None => (false, listed_address(None, numeric)),
     };
     // `!` takes the place of the space before a negated source.
     let bang = if src_neg { '!' } else { ' ' };
     let mut s = format!(
         "{target:<9}  {proto:<5}-- {bang}{src:<19}  {:<19} ",
-        listed_address(r.destination.as_deref())
+        listed_address(r.destination.as_deref(), numeric)
     );
     for m in &r.matches {
         match m {
@@ -795,7 +820,7 @@ fn list_rule(r: &Rule) -> String {
             Match::Proto(p, port) => {
                 let _ = write!(s, " {}", p.iptables_name());
                 if let Some(port) = port {
-                    let _ = write!(s, " dpt:{port}");
+                    let _ = write!(s, " dpt:{}", listed_port(*port, numeric));
                 }
             }
             Match::AddrType { source } => {

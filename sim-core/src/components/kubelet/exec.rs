@@ -210,7 +210,7 @@ impl Kubelet {
 
     /// The node's volumes, and its pods as servers for a request from
     /// `caller` (None: from another node).
-    fn network<'a>(
+    pub(super) fn network<'a>(
         &'a mut self,
         images: &'a ImageCatalog,
         now: SimTime,
@@ -226,6 +226,7 @@ impl Kubelet {
             node: &self.node_name,
             now,
             caller,
+            host: None,
             remote: None,
         };
         (vols, net)
@@ -309,6 +310,7 @@ impl Kubelet {
             },
             redis,
             net: Some(&mut net),
+            kernel: None,
         };
         let result = f(&mut files);
         let redis = files.redis.take();
@@ -501,6 +503,13 @@ impl Kubelet {
             .ok_or(NetError::NoRoute)?;
         let (vols, mut net) = self.network(images, now, None);
         net.serve_pod(&uid, port, req, None, vols)
+    }
+
+    /// True when a pod of this node (not terminating) has address `ip`.
+    pub fn has_pod_ip(&self, ip: &str) -> bool {
+        self.workers
+            .values()
+            .any(|w| w.ip.as_deref() == Some(ip) && !w.terminating)
     }
 
     /// What container `container` of pod `namespace/pod` printed in its

@@ -122,6 +122,12 @@ pub trait Network {
     ) -> Option<Result<(String, u16), NetError>> {
         None
     }
+
+    /// Whether `ip` answers an ICMP echo, and across how many routers
+    /// (None: no answer).
+    fn echo(&mut self, _ip: &str) -> Option<u8> {
+        None
+    }
 }
 
 /// The date as HTTP servers print it (`Thu, 23 Apr 2025 00:00:20 GMT`).

@@ -26,6 +26,8 @@ pub mod container_fs;
 mod container_lookup;
 mod containers;
 mod exec;
+mod host;
+mod host_tools;
 pub mod http;
 mod images;
 mod net_tools;
@@ -188,6 +190,8 @@ pub struct Kubelet {
     files: node_files::NodeFiles,
     /// Open interactive exec sessions.
     sessions: BTreeMap<exec::SessionId, exec::Session>,
+    /// Open login sessions on the node itself.
+    host_sessions: BTreeMap<exec::SessionId, shell::Shell>,
     next_session: u64,
 }
 
@@ -228,6 +232,7 @@ impl Kubelet {
             rejected: BTreeSet::new(),
             files: node_files::NodeFiles::default(),
             sessions: BTreeMap::new(),
+            host_sessions: BTreeMap::new(),
             next_session: 0,
         }
     }

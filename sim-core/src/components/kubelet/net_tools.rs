@@ -39,12 +39,33 @@ fn host_header(host: &str, port: u16) -> String {
     }
 }
 
-/// The address `host` resolves to in the pod.
-fn lookup(ctx: &mut ToolCtx<'_>, host: &str) -> Result<String, NetError> {
+/// The address `host` resolves to where the tool runs: `/etc/hosts`
+/// first (as the C library's resolver reads it), then the network's
+/// resolver (the pod's: the cluster DNS).
+pub(super) fn lookup(ctx: &mut ToolCtx<'_>, host: &str) -> Result<String, NetError> {
+    if let Some(ip) = ctx
+        .fs
+        .read(ctx.vols, "/etc/hosts")
+        .ok()
+        .and_then(|hosts| hosts_entry(&hosts, host))
+    {
+        return Ok(ip);
+    }
     match ctx.net.as_deref_mut() {
         Some(net) => net.lookup(host),
         None => Err(NetError::Unresolved(host.to_owned())),
     }
+}
+
+/// The IPv4 address `/etc/hosts` text gives `name`, if any.
+fn hosts_entry(hosts: &str, name: &str) -> Option<String> {
+    hosts.lines().find_map(|line| {
+        let line = line.split('#').next().unwrap_or("");
+        let mut words = line.split_whitespace();
+        let ip = words.next()?;
+        (ip.parse::<std::net::Ipv4Addr>().is_ok() && words.any(|w| w.eq_ignore_ascii_case(name)))
+            .then(|| ip.to_owned())
+    })
 }
 
 /// Sends `req` to `address:port` (an address [`lookup`] gave).

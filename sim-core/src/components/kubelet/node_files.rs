@@ -328,16 +328,32 @@ fn etc_entries(ctx: &PodContext<'_>) -> Vec<(String, FsEntry)> {
 }
 
 impl NodeFiles {
-    /// The node's filesystem volume.
-    fn host(&mut self) -> VolumeId {
+    /// The node's own filesystem (its root), made on first use with the
+    /// host's files ([`crate::config::host_files`]).
+    pub(super) fn host(&mut self, node: &str) -> VolumeId {
         match self.host {
             Some(id) => id,
             None => {
-                let id = self.vols.create();
+                let tree = ImageTree::from_files(&crate::config::host_files(node));
+                let id = self.vols.create_with(tree.entries);
                 self.host = Some(id);
                 id
             }
         }
+    }
+
+    /// The node's root filesystem as its own shell sees it: the host volume
+    /// mounted at `/`.
+    pub(super) fn host_view(&mut self, node: &str) -> ContainerFs {
+        let host = self.host(node);
+        let mount = Mount {
+            path: "/".to_owned(),
+            volume: host,
+            sub_path: "/".to_owned(),
+            read_only: false,
+            source: MountSource::Disk,
+        };
+        ContainerFs::new(Arc::new(ImageTree::new([])), vec![mount], &self.vols)
     }
 
     /// The pod's volume `name`, made with `entries` when new.
@@ -396,7 +412,7 @@ impl NodeFiles {
                     self.vols.replace(id, entries);
                     (id, sub_path, true)
                 } else if let Some(h) = &v.host_path {
-                    let host = self.host();
+                    let host = self.host(ctx.node_name);
                     let base = normalize(&h.path);
                     // The runtime makes a missing source directory.
                     self.vols.mkdir_p(host, &base);

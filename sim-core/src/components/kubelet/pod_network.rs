@@ -48,6 +48,10 @@ pub(super) struct NodeNetwork<'a> {
     pub now: SimTime,
     /// The calling container (None: the request comes from elsewhere).
     pub caller: Option<Caller<'a>>,
+    /// The node's own address, when the caller is the node itself (its
+    /// shell): localhost and this address are the host's, names resolve
+    /// by its `/etc/hosts` only (no cluster DNS on the host).
+    pub host: Option<Ipv4Addr>,
     /// The rest of the cluster.
     pub remote: Option<&'a mut dyn Network>,
 }
@@ -163,9 +167,30 @@ impl NodeNetwork<'_> {
 }
 
 impl Network for NodeNetwork<'_> {
+    fn echo(&mut self, ip: &str) -> Option<u8> {
+        let addr: Ipv4Addr = ip.parse().ok()?;
+        let own = self.caller.as_ref().map(|c| c.pod_ip);
+        if addr.is_loopback() || self.host == Some(addr) || own == Some(ip) {
+            return Some(0);
+        }
+        if self.cidr.contains(addr) {
+            return self.pod_with_ip(ip).map(|_| 0);
+        }
+        self.remote.as_deref_mut()?.echo(ip)
+    }
+
     fn lookup(&mut self, host: &str) -> Result<String, NetError> {
         if host == "localhost" {
             return Ok("127.0.0.1".to_owned());
+        }
+        if let Some(ip) = self.host {
+            if host == self.node {
+                return Ok(ip.to_string());
+            }
+            return match host.parse::<Ipv4Addr>() {
+                Ok(_) => Ok(host.to_owned()),
+                Err(_) => Err(NetError::Unresolved(host.to_owned())),
+            };
         }
         if let Some(c) = &self.caller {
             if host == c.hostname {
@@ -185,6 +210,9 @@ impl Network for NodeNetwork<'_> {
         req: &HttpRequest,
         here: (&ContainerFs, &VolumeStore),
     ) -> Result<HttpResponse, NetError> {
+        if let Some(ip) = self.host {
+            return self.connect_from_host(ip, host, port, req, here);
+        }
         let mut req = req.clone();
         let (local, own_ip, hostname) = match &self.caller {
             Some(c) => (
@@ -237,6 +265,51 @@ impl Network for NodeNetwork<'_> {
         }
         match self.remote.as_deref_mut() {
             Some(net) => net.connect(host, port, &req, here),
+            None => Err(NetError::NoRoute),
+        }
+    }
+}
+
+impl NodeNetwork<'_> {
+    /// A connection from the node's own shell: its rules first (NodePorts
+    /// on localhost and its own address, Service addresses), then its own
+    /// pods, then the cluster; nothing listens on the host's own ports.
+    fn connect_from_host(
+        &mut self,
+        node_ip: Ipv4Addr,
+        host: &str,
+        port: u16,
+        req: &HttpRequest,
+        here: (&ContainerFs, &VolumeStore),
+    ) -> Result<HttpResponse, NetError> {
+        let mut req = req.clone();
+        let address = self.lookup(host)?;
+        let client = Client {
+            ip: node_ip.to_string(),
+            node: self.node.to_owned(),
+        };
+        req.from_ip = client.ip.clone();
+        let (address, port) = match self
+            .remote
+            .as_deref_mut()
+            .and_then(|n| n.translate(&address, port, &client))
+        {
+            Some(Ok(target)) => target,
+            Some(Err(e)) => return Err(e),
+            None => (address, port),
+        };
+        let ip: Ipv4Addr = address
+            .parse()
+            .map_err(|_| NetError::Unresolved(host.to_owned()))?;
+        if ip.is_loopback() || ip == node_ip {
+            return Err(NetError::Refused);
+        }
+        if self.cidr.contains(ip) {
+            let uid = self.pod_with_ip(&address).ok_or(NetError::NoRoute)?;
+            return self.serve_pod(&uid, port, &req, None, here.1);
+        }
+        match self.remote.as_deref_mut() {
+            Some(net) => net.connect(&address, port, &req, here),
             None => Err(NetError::NoRoute),
         }
     }

@@ -95,6 +95,7 @@ impl Kubelet {
             self.workers.clear();
             self.files.power_loss();
             self.sessions.clear();
+            self.host_sessions.clear();
             self.admitted = Resources::default();
             self.pod_ips.clear();
             self.boot_id.clear();

@@ -21,7 +21,7 @@ use super::http::Network;
 use super::redis;
 use super::shell_grammar::{self, Command, Connector, Pipeline, RedirectOp, Word};
 use super::shell_tools;
-pub use super::tool_ctx::{Clock, Identity};
+pub use super::tool_ctx::{Clock, Identity, Kernel};
 use crate::config::image_fs::program_package;
 
 pub use super::tool_ctx::MAX_OUTPUT_BYTES;
@@ -59,6 +59,8 @@ pub struct Files<'a> {
     pub redis: Option<redis::Server>,
     /// Where the container's HTTP requests go (None: no network).
     pub net: Option<&'a mut dyn Network>,
+    /// The node's kernel, when the shell runs on the node itself.
+    pub kernel: Option<&'a Kernel>,
 }
 
 impl<'a> Files<'a> {
@@ -72,6 +74,7 @@ impl<'a> Files<'a> {
             identity: Identity::default(),
             redis: None,
             net: None,
+            kernel: None,
         }
     }
 }
@@ -166,7 +169,19 @@ impl Shell {
     pub fn prompt(&self) -> String {
         match self.dialect {
             Dialect::Dash => "# ".to_owned(),
-            Dialect::Bash => format!("root@{}:{}# ", self.hostname, self.cwd),
+            Dialect::Bash => {
+                // bash's `\w`: the home directory as `~`.
+                let home = self.vars.get("HOME").map_or("", String::as_str);
+                let dir = match self.cwd.strip_prefix(home) {
+                    Some(rest)
+                        if !home.is_empty() && (rest.is_empty() || rest.starts_with('/')) =>
+                    {
+                        format!("~{rest}")
+                    }
+                    _ => self.cwd.clone(),
+                };
+                format!("root@{}:{dir}# ", self.hostname)
+            }
             Dialect::Ash => format!("{} # ", self.cwd),
         }
     }
@@ -494,6 +509,7 @@ impl Shell {
                 Some(n) => Some(&mut **n),
                 None => None,
             },
+            kernel: files.kernel,
         };
         match shell_tools::run(base, args, &mut ctx) {
             Some((stdout, stderr, status)) => Run {

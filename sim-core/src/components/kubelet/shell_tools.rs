@@ -26,6 +26,9 @@ type Done = (String, String, i32);
 
 /// Runs tool `name`; None when kubesim does not model it.
 pub fn run(name: &str, args: &[String], ctx: &mut ToolCtx<'_>) -> Option<Done> {
+    if let Some(done) = super::host_tools::run(name, args, ctx) {
+        return Some(done);
+    }
     Some(match name {
         "cat" => cat(args, ctx),
         "ls" => ls(args, ctx),

@@ -5,10 +5,13 @@
 //! one for each program it runs; the tools read it.
 
 use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
 
 use super::container_fs::{absolute, ContainerFs, VolumeStore};
 use super::http::Network;
 use super::redis;
+use crate::components::kube_proxy::iptables::NodeRules;
+use crate::config::network::Cidr;
 use crate::time::SimTime;
 
 /// The most output (stdout and stderr together) one line may produce.
@@ -37,6 +40,18 @@ pub struct Identity {
     pub disk: (u64, u64),
     /// The node's memory, bytes (a tmpfs is at most half of it).
     pub memory_bytes: u64,
+}
+
+/// The node's kernel as a shell on the node itself sees it (host tools:
+/// `ip`, `iptables`, `iptables-save`).
+#[derive(Clone, Debug)]
+pub struct Kernel {
+    /// The node's address (eth0).
+    pub node_ip: Ipv4Addr,
+    /// The node's pod CIDR (cni0).
+    pub pod_cidr: Cidr,
+    /// Its netfilter rules.
+    pub rules: NodeRules,
 }
 
 /// What a tool sees: its session's working directory, variables and
@@ -69,6 +84,9 @@ pub struct ToolCtx<'s> {
     pub package: &'s str,
     /// Where the container's requests go (None: no network).
     pub net: Option<&'s mut dyn Network>,
+    /// The node's kernel, for a shell on the node itself (None in a
+    /// container).
+    pub kernel: Option<&'s Kernel>,
 }
 
 impl ToolCtx<'_> {
