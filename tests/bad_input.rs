@@ -1228,3 +1228,31 @@ fn container_fields_are_checked() {
         &["workingDir", "\"app\" is not an absolute path"],
     );
 }
+
+// Hosts (issue 12): host steps.
+
+#[test]
+fn host_steps_are_checked() {
+    check(
+        "host-unknown-node.yaml",
+        None,
+        Some(5),
+        &[
+            "steps[1].host",
+            "no node \"worker-9\" in the cluster",
+            "control-plane, worker-1, worker-2",
+        ],
+    );
+    check(
+        "host-run-alone.yaml",
+        None,
+        Some(4),
+        &["a step needs exactly one of apply, delete, kubectl, host"],
+    );
+    check(
+        "host-status.yaml",
+        None,
+        Some(5),
+        &["steps[0].status", "300 is not an exit status (0 to 255)"],
+    );
+}

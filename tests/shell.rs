@@ -89,14 +89,16 @@ fn script_session_runs_and_replays() {
     assert!(t.contains("] $ kubectl create deployment web --image=nginx:1.14.2 --replicas=2\ndeployment.apps/web created\n"), "{t}");
     assert!(t.contains("] deployment/web available after "), "{t}");
     assert!(t.contains("web    2/2     2            2"), "{t}");
+    // A line that is no kubectl command runs in the control-plane node's
+    // shell; a misspelt kubectl command gets a hint.
     assert!(
-        t.contains("error: unknown command \"gte\" for \"kubectl\"\n\nDid you mean this?\n\tget"),
+        t.contains("] root@control-plane:~# gte pods\nbash: gte: command not found\nkubesim: did you mean \"kubectl get\"?"),
         "{t}"
     );
     assert!(t.contains("] pod/pinger running after "), "{t}");
     assert!(t.contains("namespace/tulingmall created"), "{t}");
     assert!(t.contains("error: unknown fault kind \"node\""), "{t}");
-    assert!(t.contains("saved 9 steps to session.yaml"), "{t}");
+    assert!(t.contains("saved 10 steps to session.yaml"), "{t}");
     // `clock` prints the virtual time of its own line.
     let clock_at = t
         .lines()

@@ -62,7 +62,7 @@ fn an_interactive_container_shell_at_a_terminal() {
         &mut master,
         &mut seen,
         0,
-        "kubesim> ",
+        "root@control-plane:~# ",
         "kubectl run b --image busybox -- sleep 3600",
     );
     read_until(&mut master, &mut seen, m, "pod/b created");
@@ -70,7 +70,7 @@ fn an_interactive_container_shell_at_a_terminal() {
         &mut master,
         &mut seen,
         m,
-        "kubesim> ",
+        "root@control-plane:~# ",
         "run until pod/b running",
     );
     read_until(&mut master, &mut seen, m, "running after");
@@ -78,7 +78,7 @@ fn an_interactive_container_shell_at_a_terminal() {
         &mut master,
         &mut seen,
         m,
-        "kubesim> ",
+        "root@control-plane:~# ",
         "kubectl exec -it b -- sh",
     );
     read_until(&mut master, &mut seen, m, "/ # ");
@@ -96,7 +96,7 @@ fn an_interactive_container_shell_at_a_terminal() {
         m,
         "command terminated with exit code 4",
     );
-    read_until(&mut master, &mut seen, m, "kubesim> ");
+    read_until(&mut master, &mut seen, m, "root@control-plane:~# ");
     master.write_all(b"exit\r").expect("typed");
     let status = child.wait().expect("sim shell ends");
     assert!(status.success(), "{status:?}\n{seen}");

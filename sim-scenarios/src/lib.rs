@@ -53,6 +53,7 @@
 pub mod error;
 pub mod expect;
 pub(crate) mod files;
+pub mod hosts;
 pub mod kubectl;
 pub mod limits;
 pub mod manifest;

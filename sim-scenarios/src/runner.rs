@@ -13,10 +13,11 @@ use sim_core::time::{SimDuration, SimTime};
 use sim_core::trace::Trace;
 
 use crate::expect::{Checker, Expectation};
+use crate::hosts::HostSessions;
 use crate::kubectl;
 use crate::kubectl::commands::get::Watch;
 use crate::kubectl::Prepared;
-use crate::scenario::{Action, Scenario, When};
+use crate::scenario::{Action, HostCommand, Scenario, When};
 
 /// The longest the runner waits for the cluster to come up.
 pub(crate) const CLUSTER_READY_TIMEOUT: SimDuration = SimDuration::from_mins(5);
@@ -79,6 +80,8 @@ struct Runner<'a> {
     watch: Option<Watch>,
     /// Watch rows not written yet.
     pending: String,
+    /// Login sessions on the nodes (`host` steps).
+    hosts: HostSessions,
 }
 
 fn stamp(t: SimTime) -> String {
@@ -252,6 +255,7 @@ pub fn run_recorded(
         until,
         watch: None,
         pending: String::new(),
+        hosts: HostSessions::new(),
     };
     writeln!(
         r.out,
@@ -354,8 +358,50 @@ impl Runner<'_> {
                 Some(false) => tally.failed += 1,
                 None => tally.undecided += 1,
             },
+            Action::Host(h) => {
+                if self.host(h)? {
+                    tally.passed += usize::from(h.checks());
+                } else {
+                    tally.failed += 1;
+                }
+            }
         }
         Ok(())
+    }
+
+    /// A host step: each line typed into the node's shell, shown with its
+    /// prompt; then its checks. False when a check failed.
+    fn host(&mut self, h: &HostCommand) -> Result<bool, RunError> {
+        let mut output = String::new();
+        let mut status = 0;
+        for line in &h.lines {
+            let typed = self.hosts.type_line(&mut self.cluster, &h.node, line);
+            self.say(&format!("{}{line}", typed.prompt))?;
+            self.out.write_all(typed.output.as_bytes())?;
+            output.push_str(&typed.output);
+            status = typed.status;
+        }
+        self.flush_watch()?;
+        let mut ok = true;
+        if let Some(want) = &h.output {
+            let desc = format!("host {} output contains {want:?}", h.node);
+            if output.contains(want.as_str()) {
+                self.say(&format!("PASS {desc}"))?;
+            } else {
+                self.say(&format!("FAIL {desc}"))?;
+                ok = false;
+            }
+        }
+        if let Some(want) = h.status {
+            let desc = format!("host {} exit status {want}", h.node);
+            if status == want {
+                self.say(&format!("PASS {desc}"))?;
+            } else {
+                self.say(&format!("FAIL {desc}: observed {status}"))?;
+                ok = false;
+            }
+        }
+        Ok(ok)
     }
 
     /// A kubectl step: its output, then what it waits for (objects to be

@@ -20,6 +20,7 @@ use sim_core::config::ClusterConfig;
 use sim_core::time::{SimDuration, SimTime};
 use sim_core::trace::Trace;
 
+use crate::hosts::HostSessions;
 use crate::kubectl::commands::create::load_sources;
 use crate::kubectl::commands::get::Watch;
 use crate::kubectl::grammar::{self, Command};
@@ -252,6 +253,12 @@ enum Recorded {
     Wait { at: SimTime, duration: SimDuration },
     /// A fault, as the flow mapping of a `fault:` step.
     Fault { at: SimTime, mapping: String },
+    /// A line typed into a node's shell.
+    Host {
+        at: SimTime,
+        node: String,
+        line: String,
+    },
 }
 
 /// An interactive exec session the shell's lines go to until it ends.
@@ -264,6 +271,11 @@ struct Shell<'a> {
     options: &'a ShellOptions,
     /// While `kubectl exec -it POD -- sh` runs: lines go to the container.
     session: Option<ContainerSession>,
+    /// The login sessions on the nodes.
+    hosts: HostSessions,
+    /// The nodes the shell stands on: the control-plane node, then each
+    /// `ssh` (the last is where host commands run).
+    on: Vec<String>,
     seed: u64,
     cluster: Cluster,
     watch: Option<Watch>,
@@ -276,6 +288,12 @@ struct Shell<'a> {
 const HELP: &str = "\
 Commands:
   kubectl ARGS...                   a kubectl command (the word kubectl is optional)
+  COMMAND                           any other line runs in the shell of the node
+                                    the session stands on (the control-plane node
+                                    at first): curl, ping, ip addr, iptables-save,
+                                    cat /etc/hosts, ...
+  ssh NODE [COMMAND]                stand on another node (exit comes back), or
+                                    run one command there
   sleep DURATION                    advance virtual time (e.g. sleep 10s)
   run until deployment/NAME available [-n NS]
   run until pod/NAME running [-n NS]
@@ -309,9 +327,18 @@ pub fn run(
         .scenario
         .as_ref()
         .map_or_else(|| ClusterConfig::kubeadm(2), |s| s.cluster.clone());
+    let control_plane = config
+        .nodes
+        .iter()
+        .find(|n| n.control_plane)
+        .or(config.nodes.first())
+        .map(|n| n.name.clone())
+        .unwrap_or_default();
     let mut sh = Shell {
         options,
         session: None,
+        hosts: HostSessions::new(),
+        on: vec![control_plane],
         seed,
         cluster: kubeadm_cluster(config, seed, Trace::disabled()),
         watch: None,
@@ -351,7 +378,7 @@ pub fn run(
     loop {
         let prompt = match &sh.session {
             Some(s) => s.prompt.clone(),
-            None => format!("[{}] kubesim> ", sh.cluster.now()),
+            None => sh.host_prompt(),
         };
         number += 1;
         let line = match input.next_line(&prompt) {
@@ -372,6 +399,7 @@ pub fn run(
         }
         sh.out.flush()?;
     }
+    sh.hosts.close_all(&mut sh.cluster);
     if let Some(s) = sh.session.take() {
         // The input ended: the terminal closes, and the session with it.
         sh.cluster.exec_close(&s.session);
@@ -439,9 +467,25 @@ impl Shell<'_> {
         }
         let words: Vec<&str> = trimmed.split_whitespace().collect();
         match words[0] {
+            "exit" | "logout" if self.on.len() > 1 => {
+                self.echo(trimmed)?;
+                let node = self.on.pop().unwrap_or_default();
+                self.hosts.close(&mut self.cluster, &node);
+                writeln!(self.out, "logout\nConnection to {node} closed.")?;
+                // Replayed as the shell's own exit, which ends the session.
+                self.recorded.push(Recorded::Host {
+                    at: self.cluster.now(),
+                    node,
+                    line: "exit".to_owned(),
+                });
+            }
             "exit" | "quit" => {
                 self.echo(trimmed)?;
                 return Ok(false);
+            }
+            "ssh" => {
+                self.echo(trimmed)?;
+                self.ssh(&words[1..])?;
             }
             "help" => {
                 self.echo(trimmed)?;
@@ -467,9 +511,88 @@ impl Shell<'_> {
                 self.echo(trimmed)?;
                 self.run_until(&words[2..])?;
             }
-            _ => self.kubectl(trimmed)?,
+            w if w == "kubectl" || grammar::COMMANDS.contains(&w) => self.kubectl(trimmed)?,
+            _ => self.host_line(trimmed)?,
         }
         Ok(true)
+    }
+
+    /// The node host commands run on.
+    fn here(&self) -> String {
+        self.on.last().cloned().unwrap_or_default()
+    }
+
+    /// The prompt: the virtual time and the shell prompt of the node the
+    /// shell stands on.
+    fn host_prompt(&mut self) -> String {
+        let node = self.here();
+        let now = self.cluster.now();
+        match self.hosts.prompt(&mut self.cluster, &node) {
+            Ok(p) => format!("[{now}] {p}"),
+            Err(_) => format!("[{now}] kubesim> "),
+        }
+    }
+
+    /// `ssh [USER@]NODE [COMMAND]`: stands on the node, or runs the command
+    /// there.
+    fn ssh(&mut self, args: &[&str]) -> io::Result<()> {
+        let Some((target, command)) = args.split_first() else {
+            return writeln!(self.out, "usage: ssh [user@]hostname [command]");
+        };
+        let Some(node) = self.cluster.node_named(target) else {
+            let host = target.rsplit('@').next().unwrap_or(target);
+            return writeln!(
+                self.out,
+                "ssh: Could not resolve hostname {host}: Name or service not known"
+            );
+        };
+        if !command.is_empty() {
+            let line = command.join(" ");
+            return match self.cluster.host_exec(&node, &line) {
+                Ok(out) => {
+                    self.out.write_all(out.stdout.as_bytes())?;
+                    self.out.write_all(out.stderr.as_bytes())
+                }
+                Err(e) => writeln!(self.out, "{e}"),
+            };
+        }
+        match self.hosts.prompt(&mut self.cluster, &node) {
+            Ok(_) => {
+                self.on.push(node);
+                Ok(())
+            }
+            Err(e) => writeln!(self.out, "{e}"),
+        }
+    }
+
+    /// A line for the shell of the node the shell stands on.
+    fn host_line(&mut self, line: &str) -> io::Result<()> {
+        let node = self.here();
+        let at = self.cluster.now();
+        let typed = self.hosts.type_line(&mut self.cluster, &node, line);
+        if self.echo {
+            self.say(&format!("{}{line}", typed.prompt))?;
+        }
+        self.out.write_all(typed.output.as_bytes())?;
+        // A misspelt kubectl command typed without `kubectl`.
+        let first = line.split_whitespace().next().unwrap_or("");
+        if typed.status == 127 {
+            if let Some(cmd) = crate::suggest::closest(first, grammar::COMMANDS, 2) {
+                writeln!(
+                    self.out,
+                    "kubesim: did you mean \"kubectl {cmd}\"? (kubectl commands may be typed without the word kubectl)"
+                )?;
+            }
+        }
+        if typed.ended && self.on.len() > 1 {
+            self.on.pop();
+        }
+        self.recorded.push(Recorded::Host {
+            at,
+            node,
+            line: line.to_owned(),
+        });
+        self.flush_watch()
     }
 
     fn fault(&mut self, args: &[&str]) -> io::Result<()> {
@@ -823,6 +946,13 @@ impl Shell<'_> {
                 }
                 Recorded::Fault { at, mapping } => {
                     text.push_str(&format!("  - at: {at}\n    fault: {mapping}\n"));
+                }
+                Recorded::Host { at, node, line } => {
+                    text.push_str(&format!(
+                        "  - at: {at}\n    host: {}\n    run: {}\n",
+                        json_str(node),
+                        json_str(line)
+                    ));
                 }
             }
         }

@@ -596,7 +596,9 @@ pub struct LogsArgs {
 #[error("{0}")]
 pub struct KubectlSyntaxError(pub String);
 
-const COMMANDS: [&str; 20] = [
+/// The kubectl commands kubesim models (what `sim shell` takes without
+/// the leading `kubectl`).
+pub const COMMANDS: [&str; 20] = [
     "get", "describe", "create", "apply", "delete", "run", "logs", "scale", "set", "rollout",
     "expose", "label", "annotate", "patch", "edit", "exec", "cordon", "uncordon", "drain", "taint",
 ];

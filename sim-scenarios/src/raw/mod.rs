@@ -304,7 +304,7 @@ pub(crate) struct RawRoute {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[serde(
-    expecting = "a step: a mapping with one of apply, delete, kubectl, wait, expect or fault (and optionally at or after, name, namespace)"
+    expecting = "a step: a mapping with one of apply, delete, kubectl, host, wait, expect or fault (and optionally at or after, name, namespace)"
 )]
 pub(crate) struct RawStep {
     /// Absolute virtual time (duration since start).
@@ -345,6 +345,19 @@ pub(crate) struct RawStep {
     /// A fault to inject (docs/faults.md).
     #[serde(default)]
     pub fault: Option<RawFault>,
+    /// The node whose shell runs `run` (a login session kept per node).
+    #[serde(default)]
+    pub host: Option<String>,
+    /// With `host`: the command lines typed into the node's shell.
+    #[serde(default)]
+    pub run: Option<String>,
+    /// With `host`: text the output must contain (an expectation).
+    #[serde(default)]
+    pub output: Option<String>,
+    /// With `host`: the exit status the last line must end with (an
+    /// expectation).
+    #[serde(default)]
+    pub status: Option<i32>,
 }
 
 /// A fault step: `{kind: node-crash, node: worker-1, duration: 10m}`.

@@ -60,7 +60,33 @@ pub enum Action {
     Expect(Expectation),
     /// Inject a fault (docs/faults.md).
     Fault(sim_core::faults::Fault),
+    /// Type command lines into a node's own shell.
+    Host(HostCommand),
 }
+
+/// A `host` step: lines typed into a node's login shell, and what their
+/// output must show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostCommand {
+    /// The node.
+    pub node: String,
+    /// The lines, typed one after the other.
+    pub lines: Vec<String>,
+    /// Text the output must contain.
+    pub output: Option<String>,
+    /// The exit status the last line must end with.
+    pub status: Option<i32>,
+}
+
+impl HostCommand {
+    /// Whether the step checks anything.
+    pub fn checks(&self) -> bool {
+        self.output.is_some() || self.status.is_some()
+    }
+}
+
+/// The most lines one host step types.
+pub const MAX_HOST_LINES: usize = 1_000;
 
 /// Where a field of a step is. Errors carry no line: `parse` finds the line
 /// of their YAML path.
@@ -105,6 +131,20 @@ pub(super) fn step(
     };
     let when = when(raw, &here)?;
     check_one_action(raw, &here)?;
+    if raw.host.is_none() {
+        for (field, given) in [
+            ("run", raw.run.is_some()),
+            ("output", raw.output.is_some()),
+            ("status", raw.status.is_some()),
+        ] {
+            if given {
+                return Err(here.err(
+                    &format!(".{field}"),
+                    format!("{field} belongs to a host step (host: NODE with run: COMMAND)"),
+                ));
+            }
+        }
+    }
     if raw.namespace.is_some() && raw.delete.is_none() && raw.apply.is_none() {
         return Err(here.err(
             ".namespace",
@@ -127,6 +167,8 @@ pub(super) fn step(
         )?)
     } else if let Some(e) = &raw.expect {
         Action::Expect(expectation(e, ctx.file, &format!("{}.expect", here.path))?)
+    } else if let Some(node) = &raw.host {
+        host_action(ctx, node, raw, &here)?
     } else if let Some(f) = &raw.fault {
         let node_names: Vec<&str> = ctx.cluster.nodes.iter().map(|n| n.name.as_str()).collect();
         Action::Fault(
@@ -177,6 +219,7 @@ fn check_one_action(raw: &RawStep, here: &StepPath<'_>) -> Result<(), ScenarioEr
         ("wait", raw.wait.is_some()),
         ("expect", raw.expect.is_some()),
         ("fault", raw.fault.is_some()),
+        ("host", raw.host.is_some()),
     ]
     .into_iter()
     .filter(|(_, present)| *present)
@@ -192,8 +235,68 @@ fn check_one_action(raw: &RawStep, here: &StepPath<'_>) -> Result<(), ScenarioEr
     };
     Err(here.err(
         "",
-        format!("a step needs exactly one of apply, delete, kubectl, wait or expect (or fault); {found}"),
+        format!("a step needs exactly one of apply, delete, kubectl, host, wait or expect (or fault); {found}"),
     ))
+}
+
+/// A `host` step: `host: NODE` with `run: LINES` (and `output`, `status`).
+fn host_action(
+    ctx: &StepContext<'_>,
+    node: &str,
+    raw: &RawStep,
+    here: &StepPath<'_>,
+) -> Result<Action, ScenarioError> {
+    if !ctx.cluster.nodes.iter().any(|n| n.name == node) {
+        let names: Vec<&str> = ctx.cluster.nodes.iter().map(|n| n.name.as_str()).collect();
+        return Err(here.err(
+            ".host",
+            format!(
+                "no node {node:?} in the cluster (its nodes: {})",
+                names.join(", ")
+            ),
+        ));
+    }
+    let Some(run) = &raw.run else {
+        return Err(here.err(
+            "",
+            "a host step needs run: the command line(s) typed into the node's shell".into(),
+        ));
+    };
+    let lines: Vec<String> = run
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_owned)
+        .collect();
+    if lines.is_empty() {
+        return Err(here.err(".run", "run is empty: give a command line".into()));
+    }
+    if lines.len() > MAX_HOST_LINES {
+        return Err(here.err(
+            ".run",
+            format!(
+                "run has {} lines; a host step types at most {MAX_HOST_LINES}",
+                lines.len()
+            ),
+        ));
+    }
+    if let Some(status) = raw.status {
+        if !(0..=crate::limits::MAX_EXIT_CODE).contains(&status) {
+            return Err(here.err(
+                ".status",
+                format!(
+                    "status {status} is not an exit status (0 to {})",
+                    crate::limits::MAX_EXIT_CODE
+                ),
+            ));
+        }
+    }
+    Ok(Action::Host(HostCommand {
+        node: node.to_owned(),
+        lines,
+        output: raw.output.clone(),
+        status: raw.status,
+    }))
 }
 
 /// An `apply` step: `kubectl apply -f SOURCE [-n NS]` with its manifests read.

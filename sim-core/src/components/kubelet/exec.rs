@@ -145,6 +145,8 @@ pub struct SessionOutput {
     pub prompt: String,
     /// The session ended with this status.
     pub ended: Option<i32>,
+    /// The exit status of the line's last command (`$?`).
+    pub status: i32,
 }
 
 impl Kubelet {
@@ -431,12 +433,14 @@ impl Kubelet {
                             output: text,
                             prompt: String::new(),
                             ended: Some(out.status),
+                            status: out.status,
                         };
                     }
                     SessionOutput {
                         output: text,
                         prompt: if tty { shell.prompt() } else { String::new() },
                         ended: None,
+                        status: out.status,
                     }
                 }
                 SessionKind::RedisCli => {
@@ -464,6 +468,7 @@ impl Kubelet {
                             String::new()
                         },
                         ended: None,
+                        status: 0,
                     }
                 }
             }

@@ -150,6 +150,7 @@ impl Kubelet {
                 output,
                 prompt: String::new(),
                 ended: Some(out.status),
+                status: out.status,
             });
         }
         let prompt = shell.prompt();
@@ -158,6 +159,7 @@ impl Kubelet {
             output,
             prompt,
             ended: None,
+            status: out.status,
         })
     }
 
