@@ -298,7 +298,7 @@ fn timings(
     file: &Path,
     timings: &mut sim_core::config::Timings,
 ) -> Result<(), ScenarioError> {
-    let overrides: [(&Option<String>, &str, &mut SimDuration); 15] = [
+    let overrides: [(&Option<String>, &str, &mut SimDuration); 16] = [
         (
             &t.node_lease_duration,
             "nodeLeaseDuration",
@@ -366,6 +366,11 @@ fn timings(
         ),
         (&t.pod_gc_period, "podGcPeriod", &mut timings.pod_gc_period),
         (&t.event_ttl, "eventTTL", &mut timings.event_ttl),
+        (
+            &t.kube_proxy_min_sync_period,
+            "kubeProxyMinSyncPeriod",
+            &mut timings.kube_proxy_min_sync_period,
+        ),
     ];
     for (raw_value, field, target) in overrides {
         if let Some(s) = raw_value.as_deref() {
