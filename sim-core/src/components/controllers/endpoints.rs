@@ -5,6 +5,13 @@
 //! `publishNotReadyAddresses`). So when the node controller marks the pods of
 //! an Unknown node Ready=False, they move to `notReadyAddresses`.
 //! EndpointSlices are [`super::endpointslice`]'s.
+//!
+//! An Endpoints object holds at most [`MAX_CAPACITY`] addresses (1,000):
+//! beyond, the controller keeps the first ones in address order, ready
+//! ones first, and annotates it `endpoints.kubernetes.io/over-capacity:
+//! truncated` (`truncateEndpoints`); the annotation goes when it fits
+//! again. So an Endpoints write costs the same for a Service of 1,000 pods
+//! as for one of 100,000.
 
 use std::collections::BTreeSet;
 
@@ -18,6 +25,12 @@ use super::{Informers, WorkQueue};
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::{DeleteOptions, Request};
 use crate::components::{Ctx, WatchEvent};
+
+/// The most addresses an Endpoints object holds (`maxCapacity`).
+pub(crate) const MAX_CAPACITY: usize = 1_000;
+
+/// The annotation of a truncated Endpoints object.
+pub(crate) const OVER_CAPACITY: &str = "endpoints.kubernetes.io/over-capacity";
 
 /// The controller.
 #[derive(Debug, Default)]
@@ -145,24 +158,46 @@ impl EndpointsController {
             {
                 continue;
             }
+            let mut subsets = subsets(svc, &key.namespace, informers);
+            let truncated = truncate(subsets.as_mut());
             let want = Endpoints {
                 metadata: ObjectMeta {
                     name: Some(key.name.clone()),
                     namespace: Some(key.namespace.clone()),
                     labels: svc.metadata.labels.clone(),
+                    annotations: truncated.then(|| {
+                        [(OVER_CAPACITY.to_owned(), "truncated".to_owned())].into()
+                    }),
                     ..Default::default()
                 },
-                subsets: subsets(svc, &key.namespace, informers),
+                subsets,
+            };
+            let annotated = |e: &Endpoints| {
+                e.metadata
+                    .annotations
+                    .as_ref()
+                    .and_then(|a| a.get(OVER_CAPACITY))
+                    .is_some()
             };
             match existing.as_deref() {
                 None => ctx.send(Request::Create(Object::from(want))),
                 Some(Object::Endpoints(have))
                     if have.subsets != want.subsets
-                        || have.metadata.labels != want.metadata.labels =>
+                        || have.metadata.labels != want.metadata.labels
+                        || annotated(have) != truncated =>
                 {
                     let mut updated = (**have).clone();
                     updated.subsets = want.subsets;
                     updated.metadata.labels = want.metadata.labels;
+                    let annotations = updated.metadata.annotations.get_or_insert_default();
+                    if truncated {
+                        annotations.insert(OVER_CAPACITY.to_owned(), "truncated".to_owned());
+                    } else {
+                        annotations.remove(OVER_CAPACITY);
+                    }
+                    if annotations.is_empty() {
+                        updated.metadata.annotations = None;
+                    }
                     updated.metadata.resource_version = None;
                     ctx.send(Request::Update(Object::from(updated)));
                 }
@@ -170,6 +205,51 @@ impl EndpointsController {
             }
         }
     }
+}
+
+/// Keeps at most [`MAX_CAPACITY`] addresses (`truncateEndpoints`): when the
+/// ready ones are too many, the first of them and no not-ready one; else
+/// every ready one and the first not-ready ones. True when it cut any.
+fn truncate(subsets: Option<&mut Vec<EndpointSubset>>) -> bool {
+    let Some(subsets) = subsets else {
+        return false;
+    };
+    let count = |f: fn(&EndpointSubset) -> usize| subsets.iter().map(f).sum::<usize>();
+    let ready = count(|s| s.addresses.as_ref().map_or(0, Vec::len));
+    let not_ready = count(|s| s.not_ready_addresses.as_ref().map_or(0, Vec::len));
+    if ready + not_ready <= MAX_CAPACITY {
+        return false;
+    }
+    let truncate_ready = ready > MAX_CAPACITY;
+    let (max, total) = if truncate_ready {
+        (MAX_CAPACITY, ready)
+    } else {
+        (MAX_CAPACITY - ready, not_ready)
+    };
+    let mut room = max;
+    let last = subsets.len().saturating_sub(1);
+    for (i, subset) in subsets.iter_mut().enumerate() {
+        let list = if truncate_ready {
+            subset.not_ready_addresses = None;
+            &mut subset.addresses
+        } else {
+            &mut subset.not_ready_addresses
+        };
+        let here = list.as_ref().map_or(0, Vec::len);
+        // Each subset's share of the room in proportion to its addresses
+        // (rounded up), the last one the rest.
+        let share = if i < last {
+            (here * max).div_ceil(total.max(1))
+        } else {
+            room
+        };
+        let keep = share.min(room).min(here);
+        if let Some(l) = list.as_mut() {
+            l.truncate(keep);
+        }
+        room -= keep;
+    }
+    true
 }
 
 /// The subsets of a Service's Endpoints: the addresses of the pods it
@@ -241,4 +321,48 @@ fn subsets(svc: &Service, namespace: &str, informers: &Informers) -> Option<Vec<
                 .collect(),
         ),
     }])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addresses(n: usize, from: usize) -> Option<Vec<EndpointAddress>> {
+        Some(
+            (from..from + n)
+                .map(|i| EndpointAddress {
+                    ip: format!("10.0.{}.{}", i / 256, i % 256),
+                    ..Default::default()
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn endpoints_are_cut_at_the_capacity_ready_ones_first() {
+        let mut subsets = vec![EndpointSubset {
+            addresses: addresses(600, 0),
+            not_ready_addresses: addresses(600, 1000),
+            ports: None,
+        }];
+        assert!(truncate(Some(&mut subsets)));
+        assert_eq!(subsets[0].addresses.as_ref().unwrap().len(), 600);
+        let nr = subsets[0].not_ready_addresses.as_ref().unwrap();
+        assert_eq!(nr.len(), 400);
+        assert_eq!(nr[0].ip, "10.0.3.232");
+        let mut subsets = vec![EndpointSubset {
+            addresses: addresses(1200, 0),
+            not_ready_addresses: addresses(5, 2000),
+            ports: None,
+        }];
+        assert!(truncate(Some(&mut subsets)));
+        assert_eq!(subsets[0].addresses.as_ref().unwrap().len(), 1000);
+        assert!(subsets[0].not_ready_addresses.is_none());
+        let mut small = vec![EndpointSubset {
+            addresses: addresses(1000, 0),
+            not_ready_addresses: None,
+            ports: None,
+        }];
+        assert!(!truncate(Some(&mut small)));
+    }
 }
