@@ -106,7 +106,8 @@ macro_rules! kinds {
 }
 
 use k8s_openapi::api::{
-    apps, batch, coordination, core, discovery, networking, scheduling, storage,
+    admissionregistration, apps, batch, coordination, core, discovery, networking, rbac, scheduling,
+    storage,
 };
 
 kinds! {
@@ -131,6 +132,13 @@ kinds! {
     Ingress => networking::v1::Ingress, plural "ingresses", namespaced true, short ["ing"];
     PriorityClass => scheduling::v1::PriorityClass, plural "priorityclasses", namespaced false, short ["pc"];
     StorageClass => storage::v1::StorageClass, plural "storageclasses", namespaced false, short ["sc"];
+    IngressClass => networking::v1::IngressClass, plural "ingressclasses", namespaced false, short [];
+    ClusterRole => rbac::v1::ClusterRole, plural "clusterroles", namespaced false, short [];
+    ClusterRoleBinding => rbac::v1::ClusterRoleBinding, plural "clusterrolebindings", namespaced false, short [];
+    Role => rbac::v1::Role, plural "roles", namespaced true, short [];
+    RoleBinding => rbac::v1::RoleBinding, plural "rolebindings", namespaced true, short [];
+    ValidatingWebhookConfiguration => admissionregistration::v1::ValidatingWebhookConfiguration, plural "validatingwebhookconfigurations", namespaced false, short [];
+    MutatingWebhookConfiguration => admissionregistration::v1::MutatingWebhookConfiguration, plural "mutatingwebhookconfigurations", namespaced false, short [];
 }
 
 impl Kind {

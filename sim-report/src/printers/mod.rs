@@ -30,7 +30,9 @@
 //! - `config.rs`: Namespace, ConfigMap, Secret, ServiceAccount, Lease,
 //!   PriorityClass;
 //! - `workloads.rs`: Deployment, ReplicaSet, DaemonSet, StatefulSet, Job;
-//! - `network.rs`: Service, Ingress, Endpoints, EndpointSlice;
+//! - `network.rs`: Service, Ingress, IngressClass, Endpoints, EndpointSlice;
+//! - `access.rs`: ClusterRole, ClusterRoleBinding, Role, RoleBinding and
+//!   the admission webhook configurations;
 //! - `storage.rs`: PersistentVolume, PersistentVolumeClaim, StorageClass;
 //! - `event.rs`: Event;
 //! - `selector.rs`: label selectors as text (`metav1.FormatLabelSelector`).
@@ -43,6 +45,7 @@ use k8s_openapi::jiff::Timestamp;
 use crate::age::age;
 use crate::table::Table;
 
+mod access;
 mod config;
 mod event;
 mod network;
@@ -59,7 +62,7 @@ pub(crate) use node::node_roles;
 pub(crate) use selector::{format_label_selector, label_selector_string};
 
 /// Options of `kubectl get` that change the table.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PrintOptions {
     /// `-o wide`: also print the columns of priority > 0.
     pub wide: bool,
@@ -69,6 +72,9 @@ pub struct PrintOptions {
     pub show_labels: bool,
     /// `--no-headers`.
     pub no_headers: bool,
+    /// The NAME cells as `KIND.GROUP/NAME` (`deployment.apps/web`): kubectl
+    /// prints the kind when the objects listed are of several kinds.
+    pub with_kind: Option<String>,
 }
 
 /// A server-side table column definition.
@@ -166,7 +172,10 @@ pub fn print_table<T: Printable>(items: &[&T], now: Timestamp, opts: &PrintOptio
         }
         for (c, cell) in columns.iter().zip(item.cells(now)) {
             if opts.wide || c.priority == 0 {
-                row.push(cell);
+                match &opts.with_kind {
+                    Some(kind) if c.name == "Name" => row.push(format!("{kind}/{cell}")),
+                    _ => row.push(cell),
+                }
             }
         }
         if opts.show_labels {

@@ -5,7 +5,7 @@
 
 use k8s_openapi::api::core::v1::{Endpoints, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
-use k8s_openapi::api::networking::v1::Ingress;
+use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
 use k8s_openapi::jiff::Timestamp;
 
 use super::{col, format_labels, name_of, obj_age, wide, Column, Printable};
@@ -131,6 +131,40 @@ impl Printable for Service {
             ports,
             obj_age(&self.metadata, now),
             format_labels(spec.and_then(|s| s.selector.as_ref())),
+        ]
+    }
+}
+
+impl Printable for IngressClass {
+    const NAMESPACED: bool = false;
+
+    fn columns() -> &'static [Column] {
+        const COLUMNS: &[Column] = &[
+            col("Name"),
+            col("Controller"),
+            col("Parameters"),
+            col("Age"),
+        ];
+        COLUMNS
+    }
+
+    fn cells(&self, now: Timestamp) -> Vec<String> {
+        let spec = self.spec.as_ref();
+        // printIngressClass: Kind[.apiGroup]/name, or <none>.
+        let parameters = spec
+            .and_then(|s| s.parameters.as_ref())
+            .map_or_else(
+                || "<none>".to_string(),
+                |p| match &p.api_group {
+                    Some(g) => format!("{}.{g}/{}", p.kind, p.name),
+                    None => format!("{}/{}", p.kind, p.name),
+                },
+            );
+        vec![
+            name_of(&self.metadata),
+            spec.and_then(|s| s.controller.clone()).unwrap_or_default(),
+            parameters,
+            obj_age(&self.metadata, now),
         ]
     }
 }

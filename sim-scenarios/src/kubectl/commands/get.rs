@@ -47,6 +47,7 @@ impl GetRequest<'_> {
             with_namespace: self.all_namespaces,
             show_labels: self.show_labels,
             no_headers: self.no_headers,
+            with_kind: None,
         }
     }
 }
@@ -165,10 +166,16 @@ fn print(
                 out.line(printers::no_resources_message(scoped.then_some(req.ns)));
                 return false;
             }
+            // kubectl names the kind when the objects are of several kinds.
+            let several = nonempty.len() > 1;
             for (i, (kind, items)) in nonempty.iter().enumerate() {
                 if i > 0 {
                     out.line("");
                 }
+                let opts = PrintOptions {
+                    with_kind: several.then(|| kind.qualified_singular()),
+                    ..opts.clone()
+                };
                 out.output.push_str(&table(*kind, items, now, &opts));
             }
         }
@@ -433,7 +440,14 @@ per_kind!([
     EndpointSlice,
     Ingress,
     PriorityClass,
-    StorageClass
+    StorageClass,
+    IngressClass,
+    ClusterRole,
+    ClusterRoleBinding,
+    Role,
+    RoleBinding,
+    ValidatingWebhookConfiguration,
+    MutatingWebhookConfiguration
 ]);
 
 pub(crate) fn push(objects: &mut Vec<(Kind, Vec<Arc<Object>>)>, kind: Kind, o: Arc<Object>) {
