@@ -314,3 +314,85 @@ fn headless_pod_and_external_names() {
     );
     assert_eq!(wget(&mut c, "http://ext/").1, "wget: bad address 'ext'\n");
 }
+
+/// BusyBox's nslookup asks the cluster DNS as the pod's resolver would
+/// (search domains, ndots:5) and prints the first name answered; its ping
+/// reaches pods (one TTL less per forwarding node) but never a Service's
+/// address.
+#[test]
+fn nslookup_and_ping_from_a_pod() {
+    let mut c = kubeadm_cluster(ClusterConfig::kubeadm(2), 13, Trace::new());
+    c.run_until(at(10)).unwrap();
+    for (name, node) in [("a", "worker-1"), ("client", "worker-2")] {
+        create(
+            &mut c,
+            Kind::Pod,
+            json!({"apiVersion": "v1", "kind": "Pod",
+                   "metadata": {"name": name, "namespace": "default", "labels": {"app": "web"}},
+                   "spec": {"nodeName": node, "containers": [{"name": if name == "a" { "nginx" } else { "c" },
+                            "image": if name == "a" { "nginx:1.14.2" } else { "busybox" },
+                            "command": if name == "a" { json!(null) } else { json!(["sleep", "3600"]) }}]}}),
+        );
+    }
+    create(
+        &mut c,
+        Kind::Service,
+        json!({"apiVersion": "v1", "kind": "Service",
+               "metadata": {"name": "web", "namespace": "default"},
+               "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}),
+    );
+    c.run_until(at(60)).unwrap();
+    let run = |c: &mut Cluster, cmd: &[&str]| {
+        let out = c
+            .exec(
+                "test",
+                ExecRequest {
+                    namespace: "default".into(),
+                    pod: "client".into(),
+                    container: "c".into(),
+                    command: cmd.iter().map(|s| (*s).to_owned()).collect(),
+                    ..ExecRequest::default()
+                },
+            )
+            .expect("exec");
+        (out.stdout, out.stderr, out.status)
+    };
+    let cip = c
+        .etcd()
+        .get(Kind::Service, "default", "web")
+        .and_then(|o| match &**o {
+            sim_core::api::Object::Service(s) => s.spec.as_ref()?.cluster_ip.clone(),
+            _ => None,
+        })
+        .unwrap();
+    let (out, err, status) = run(&mut c, &["nslookup", "web"]);
+    assert_eq!(status, 0, "{out}{err}");
+    assert_eq!(
+        out,
+        format!("Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\nName:\tweb.default.svc.cluster.local\nAddress: {cip}\n\n")
+    );
+    let (_, err, status) = run(&mut c, &["nslookup", "nosuch"]);
+    assert_eq!(
+        (err.as_str(), status),
+        ("** server can't find nosuch: NXDOMAIN\n\n", 1)
+    );
+    let pod_ip = c
+        .etcd()
+        .get(Kind::Pod, "default", "a")
+        .and_then(|o| o.as_pod()?.status.as_ref()?.pod_ip.clone())
+        .unwrap();
+    let (out, _, status) = run(&mut c, &["ping", "-c", "1", &pod_ip]);
+    assert_eq!(status, 0, "{out}");
+    assert!(
+        out.contains(&format!(
+            "64 bytes from {pod_ip}: seq=0 ttl=62 time=0.350 ms"
+        )),
+        "{out}"
+    );
+    let (out, _, status) = run(&mut c, &["ping", "-c", "2", &cip]);
+    assert_eq!(status, 1);
+    assert!(
+        out.ends_with("2 packets transmitted, 0 packets received, 100% packet loss\n"),
+        "{out}"
+    );
+}

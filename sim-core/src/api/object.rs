@@ -106,8 +106,8 @@ macro_rules! kinds {
 }
 
 use k8s_openapi::api::{
-    admissionregistration, apps, batch, coordination, core, discovery, networking, rbac, scheduling,
-    storage,
+    admissionregistration, apps, batch, coordination, core, discovery, networking, rbac,
+    scheduling, storage,
 };
 
 kinds! {

@@ -8,7 +8,9 @@
 use k8s_openapi::api::admissionregistration::v1::{
     MutatingWebhookConfiguration, ValidatingWebhookConfiguration,
 };
-use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding, RoleRef, Subject};
+use k8s_openapi::api::rbac::v1::{
+    ClusterRole, ClusterRoleBinding, Role, RoleBinding, RoleRef, Subject,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::jiff::Timestamp;
 
@@ -170,7 +172,10 @@ mod tests {
             ..Default::default()
         };
         let out = print_table(&[&role], now(), &PrintOptions::default());
-        assert!(out.starts_with("NAME                            CREATED AT\n"), "{out}");
+        assert!(
+            out.starts_with("NAME                            CREATED AT\n"),
+            "{out}"
+        );
         let binding = ClusterRoleBinding {
             metadata: meta(None, "run-nfs-client-provisioner", 60),
             role_ref: RoleRef {

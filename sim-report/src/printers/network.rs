@@ -151,15 +151,13 @@ impl Printable for IngressClass {
     fn cells(&self, now: Timestamp) -> Vec<String> {
         let spec = self.spec.as_ref();
         // printIngressClass: Kind[.apiGroup]/name, or <none>.
-        let parameters = spec
-            .and_then(|s| s.parameters.as_ref())
-            .map_or_else(
-                || "<none>".to_string(),
-                |p| match &p.api_group {
-                    Some(g) => format!("{}.{g}/{}", p.kind, p.name),
-                    None => format!("{}/{}", p.kind, p.name),
-                },
-            );
+        let parameters = spec.and_then(|s| s.parameters.as_ref()).map_or_else(
+            || "<none>".to_string(),
+            |p| match &p.api_group {
+                Some(g) => format!("{}.{g}/{}", p.kind, p.name),
+                None => format!("{}/{}", p.kind, p.name),
+            },
+        );
         vec![
             name_of(&self.metadata),
             spec.and_then(|s| s.controller.clone()).unwrap_or_default(),

@@ -165,9 +165,8 @@ impl EndpointsController {
                     name: Some(key.name.clone()),
                     namespace: Some(key.namespace.clone()),
                     labels: svc.metadata.labels.clone(),
-                    annotations: truncated.then(|| {
-                        [(OVER_CAPACITY.to_owned(), "truncated".to_owned())].into()
-                    }),
+                    annotations: truncated
+                        .then(|| [(OVER_CAPACITY.to_owned(), "truncated".to_owned())].into()),
                     ..Default::default()
                 },
                 subsets,

@@ -167,6 +167,13 @@ impl NodeNetwork<'_> {
 }
 
 impl Network for NodeNetwork<'_> {
+    fn query(&mut self, fqdn: &str) -> Result<Vec<String>, NetError> {
+        match self.remote.as_deref_mut() {
+            Some(net) => net.query(fqdn),
+            None => Err(NetError::Unresolved(fqdn.to_owned())),
+        }
+    }
+
     fn echo(&mut self, ip: &str) -> Option<u8> {
         let addr: Ipv4Addr = ip.parse().ok()?;
         let own = self.caller.as_ref().map(|c| c.pod_ip);
@@ -176,7 +183,9 @@ impl Network for NodeNetwork<'_> {
         if self.cidr.contains(addr) {
             return self.pod_with_ip(ip).map(|_| 0);
         }
-        self.remote.as_deref_mut()?.echo(ip)
+        // From a pod, its own node forwards the packet too.
+        let forwarded = u8::from(self.host.is_none());
+        self.remote.as_deref_mut()?.echo(ip).map(|h| h + forwarded)
     }
 
     fn lookup(&mut self, host: &str) -> Result<String, NetError> {
