@@ -462,6 +462,7 @@ old-nginx             1/1     Terminating         0               5m
             with_namespace: true,
             show_labels: true,
             no_headers: false,
+            with_kind: None,
         };
         let want = "\
 NAMESPACE   NAME                  READY   STATUS              RESTARTS   AGE   IP           NODE       NOMINATED NODE   READINESS GATES   LABELS
