@@ -75,10 +75,18 @@ impl HostSessions {
                 }
             }
             Err(e) => {
+                // The session died with its node (a power loss): the next
+                // line logs in again, as the user would.
                 self.open.remove(node);
+                let notice = format!("{e}\n");
+                if self.prompt(cluster, node).is_ok() {
+                    let mut again = self.type_line(cluster, node, line);
+                    again.output = format!("{notice}{}", again.output);
+                    return again;
+                }
                 Typed {
                     prompt,
-                    output: format!("{e}\n"),
+                    output: notice,
                     status: 255,
                     ended: true,
                 }
