@@ -421,7 +421,7 @@ fn step_with_two_actions() {
         None,
         Some(4),
         &[
-            "steps[1]: a step needs exactly one of apply, delete, kubectl, wait or expect",
+            "steps[1]: a step needs exactly one of apply, delete, kubectl, host, wait or expect",
             "found 2 (kubectl and wait)",
         ],
     );
