@@ -8,14 +8,13 @@ use serde_json::json;
 use sim_core::api::Kind;
 use sim_core::bootstrap::kubeadm_cluster;
 use sim_core::cluster::Cluster;
-use sim_core::components::kubelet::ExecRequest;
 use sim_core::config::ClusterConfig;
 use sim_core::faults::{Fault, FaultKind};
 use sim_core::trace::Trace;
 
 mod common;
 
-use common::{at, create};
+use common::{at, cluster_ip, create, exec_in, pod_ip};
 
 fn host(c: &mut Cluster, node: &str, line: &str) -> (String, String, i32) {
     let out = c.host_exec(node, line).expect("ssh");
@@ -57,23 +56,13 @@ fn a_nodes_shell_sees_its_own_files_and_hostpath_data() {
     let release = host(&mut c, "worker-1", "grep PRETTY /etc/os-release").0;
     assert_eq!(release, "PRETTY_NAME=\"Ubuntu 24.04.2 LTS\"\n");
     // A file the pod writes through its hostPath volume is on the node.
-    let out = c
-        .exec(
-            "test",
-            ExecRequest {
-                namespace: "default".into(),
-                pod: "web".into(),
-                container: "nginx".into(),
-                command: vec![
-                    "sh".into(),
-                    "-c".into(),
-                    "echo from-pod > /data/note".into(),
-                ],
-                ..ExecRequest::default()
-            },
-        )
-        .unwrap();
-    assert_eq!(out.status, 0, "{out:?}");
+    let out = exec_in(
+        &mut c,
+        "web",
+        "nginx",
+        &["sh", "-c", "echo from-pod > /data/note"],
+    );
+    assert_eq!(out.2, 0, "{out:?}");
     assert_eq!(host(&mut c, "worker-1", "cat /data/note").0, "from-pod\n");
     // ... and not on another node.
     let other = host(&mut c, "worker-2", "cat /data/note");
@@ -115,25 +104,14 @@ fn a_host_reaches_node_ports_and_services_through_its_rules() {
     let page = host(&mut c, "control-plane", "curl -s tomcat.tuling.com:30080").0;
     assert!(page.contains("Welcome to nginx!"));
     // The Service's cluster IP answers TCP through the rules, not ping.
-    let cip = c
-        .etcd()
-        .get(Kind::Service, "default", "web")
-        .and_then(|o| match &**o {
-            sim_core::api::Object::Service(s) => s.spec.as_ref()?.cluster_ip.clone(),
-            _ => None,
-        })
-        .unwrap();
+    let cip = cluster_ip(&c, "web");
     assert_eq!(host(&mut c, "worker-2", &format!("curl -s {cip}")).2, 0);
     let ping = host(&mut c, "worker-2", &format!("ping -c 2 {cip}"));
     assert_eq!(ping.2, 1);
     assert!(ping
         .0
         .contains("2 packets transmitted, 0 received, 100% packet loss"));
-    let pod_ip = c
-        .etcd()
-        .get(Kind::Pod, "default", "web")
-        .and_then(|o| o.as_pod()?.status.as_ref()?.pod_ip.clone())
-        .unwrap();
+    let pod_ip = pod_ip(&c, "web");
     let ping = host(&mut c, "worker-2", &format!("ping -c 1 {pod_ip}"));
     assert_eq!(ping.2, 0, "{ping:?}");
     assert!(ping

@@ -8,7 +8,6 @@ use serde_json::json;
 use sim_core::api::Kind;
 use sim_core::bootstrap::kubeadm_cluster;
 use sim_core::cluster::Cluster;
-use sim_core::components::kubelet::ExecRequest;
 use sim_core::config::ClusterConfig;
 use sim_core::faults::{Fault, FaultKind};
 use sim_core::trace::Trace;
@@ -16,7 +15,7 @@ use sim_core::{SimDuration, SimTime};
 
 mod common;
 
-use common::{at, create, delete};
+use common::{at, cluster_ip, create, delete, exec_in, pod_ip};
 
 fn ms(t: SimTime, ms: u64) -> SimTime {
     t + SimDuration::from_millis(ms)
@@ -24,22 +23,7 @@ fn ms(t: SimTime, ms: u64) -> SimTime {
 
 /// `wget` from pod `client` in default; (stdout, stderr, status).
 fn wget(c: &mut Cluster, url: &str) -> (String, String, i32) {
-    let out = c
-        .exec(
-            "test",
-            ExecRequest {
-                namespace: "default".into(),
-                pod: "client".into(),
-                container: "c".into(),
-                command: ["wget", "-q", "-T", "1", "-O", "-", url]
-                    .iter()
-                    .map(|s| (*s).to_owned())
-                    .collect(),
-                ..ExecRequest::default()
-            },
-        )
-        .expect("exec");
-    (out.stdout, out.stderr, out.status)
+    exec_in(c, "client", "c", &["wget", "-q", "-T", "1", "-O", "-", url])
 }
 
 /// A cluster with nginx pod `web-a` on worker-1 behind Service `web`, and a
@@ -81,16 +65,6 @@ fn service(c: &mut Cluster, name: &str, selector: serde_json::Value, extra: serd
         json!({"apiVersion": "v1", "kind": "Service",
                "metadata": {"name": name, "namespace": "default"}, "spec": spec}),
     );
-}
-
-fn cluster_ip(c: &Cluster, name: &str) -> String {
-    c.etcd()
-        .get(Kind::Service, "default", name)
-        .and_then(|o| match &**o {
-            sim_core::api::Object::Service(s) => s.spec.as_ref()?.cluster_ip.clone(),
-            _ => None,
-        })
-        .expect("allocated")
 }
 
 /// The Services (by name) the rules of `node` hold.
@@ -236,11 +210,7 @@ fn iptables_save_shows_the_nodes_rules() {
     c.run_until(at(70)).unwrap();
     let web_ip = cluster_ip(&c, "web");
     let empty_ip = cluster_ip(&c, "empty");
-    let pod_ip = c
-        .etcd()
-        .get(Kind::Pod, "default", "web-a")
-        .and_then(|o| o.as_pod()?.status.as_ref()?.pod_ip.clone())
-        .unwrap();
+    let pod_ip = pod_ip(&c, "web-a");
     let rules = c.node_rules("worker-2").unwrap();
     let save = rules.save(None, "Mon Dec  7 18:33:39 2026").unwrap();
     assert!(save.starts_with(

@@ -15,7 +15,7 @@ use sim_core::trace::Trace;
 
 mod common;
 
-use common::{at, create};
+use common::{at, cluster_ip, create, exec_in, pod_ip};
 
 fn wget(c: &mut Cluster, url: &str) -> (String, String, i32) {
     let out = c
@@ -342,29 +342,8 @@ fn nslookup_and_ping_from_a_pod() {
                "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}),
     );
     c.run_until(at(60)).unwrap();
-    let run = |c: &mut Cluster, cmd: &[&str]| {
-        let out = c
-            .exec(
-                "test",
-                ExecRequest {
-                    namespace: "default".into(),
-                    pod: "client".into(),
-                    container: "c".into(),
-                    command: cmd.iter().map(|s| (*s).to_owned()).collect(),
-                    ..ExecRequest::default()
-                },
-            )
-            .expect("exec");
-        (out.stdout, out.stderr, out.status)
-    };
-    let cip = c
-        .etcd()
-        .get(Kind::Service, "default", "web")
-        .and_then(|o| match &**o {
-            sim_core::api::Object::Service(s) => s.spec.as_ref()?.cluster_ip.clone(),
-            _ => None,
-        })
-        .unwrap();
+    let run = |c: &mut Cluster, cmd: &[&str]| exec_in(c, "client", "c", cmd);
+    let cip = cluster_ip(&c, "web");
     let (out, err, status) = run(&mut c, &["nslookup", "web"]);
     assert_eq!(status, 0, "{out}{err}");
     assert_eq!(
@@ -376,11 +355,7 @@ fn nslookup_and_ping_from_a_pod() {
         (err.as_str(), status),
         ("** server can't find nosuch: NXDOMAIN\n\n", 1)
     );
-    let pod_ip = c
-        .etcd()
-        .get(Kind::Pod, "default", "a")
-        .and_then(|o| o.as_pod()?.status.as_ref()?.pod_ip.clone())
-        .unwrap();
+    let pod_ip = pod_ip(&c, "a");
     let (out, _, status) = run(&mut c, &["ping", "-c", "1", &pod_ip]);
     assert_eq!(status, 0, "{out}");
     assert!(

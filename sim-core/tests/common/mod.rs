@@ -54,3 +54,45 @@ pub(crate) fn get_pod(c: &mut Cluster, name: &str) -> Value {
     ))
     .to_json()
 }
+
+/// The cluster IP of Service `name` in namespace default.
+pub(crate) fn cluster_ip(c: &Cluster, name: &str) -> String {
+    c.etcd()
+        .get(Kind::Service, "default", name)
+        .and_then(|o| match &**o {
+            Object::Service(s) => s.spec.as_ref()?.cluster_ip.clone(),
+            _ => None,
+        })
+        .expect("the Service has a cluster IP")
+}
+
+/// The IP of pod `name` in namespace default.
+pub(crate) fn pod_ip(c: &Cluster, name: &str) -> String {
+    c.etcd()
+        .get(Kind::Pod, "default", name)
+        .and_then(|o| o.as_pod()?.status.as_ref()?.pod_ip.clone())
+        .expect("the pod has an IP")
+}
+
+/// Runs `command` in container `container` of pod `pod` (namespace
+/// default) as the client "test": (stdout, stderr, status).
+pub(crate) fn exec_in(
+    c: &mut Cluster,
+    pod: &str,
+    container: &str,
+    command: &[&str],
+) -> (String, String, i32) {
+    let out = c
+        .exec(
+            "test",
+            sim_core::components::kubelet::ExecRequest {
+                namespace: "default".into(),
+                pod: pod.into(),
+                container: container.into(),
+                command: command.iter().map(|s| (*s).to_owned()).collect(),
+                ..Default::default()
+            },
+        )
+        .expect("exec");
+    (out.stdout, out.stderr, out.status)
+}

@@ -61,103 +61,77 @@ const BINDING_COLUMNS: &[Column] = &[
     wide("ServiceAccounts"),
 ];
 
-impl Printable for ClusterRole {
-    const NAMESPACED: bool = false;
+/// Roles: their name and creation time.
+macro_rules! role_printer {
+    ($ty:ty, $namespaced:expr) => {
+        impl Printable for $ty {
+            const NAMESPACED: bool = $namespaced;
 
-    fn columns() -> &'static [Column] {
-        ROLE_COLUMNS
-    }
+            fn columns() -> &'static [Column] {
+                ROLE_COLUMNS
+            }
 
-    fn cells(&self, _now: Timestamp) -> Vec<String> {
-        vec![name_of(&self.metadata), created_at(&self.metadata)]
-    }
+            fn cells(&self, _now: Timestamp) -> Vec<String> {
+                vec![name_of(&self.metadata), created_at(&self.metadata)]
+            }
+        }
+    };
 }
 
-impl Printable for Role {
-    const NAMESPACED: bool = true;
+/// Bindings: the role they bind and, wide, their subjects.
+macro_rules! binding_printer {
+    ($ty:ty, $namespaced:expr) => {
+        impl Printable for $ty {
+            const NAMESPACED: bool = $namespaced;
 
-    fn columns() -> &'static [Column] {
-        ROLE_COLUMNS
-    }
+            fn columns() -> &'static [Column] {
+                BINDING_COLUMNS
+            }
 
-    fn cells(&self, _now: Timestamp) -> Vec<String> {
-        vec![name_of(&self.metadata), created_at(&self.metadata)]
-    }
+            fn cells(&self, now: Timestamp) -> Vec<String> {
+                let [users, groups, sas] = subjects(self.subjects.as_ref());
+                vec![
+                    name_of(&self.metadata),
+                    role_of(&self.role_ref),
+                    obj_age(&self.metadata, now),
+                    users,
+                    groups,
+                    sas,
+                ]
+            }
+        }
+    };
 }
 
-impl Printable for ClusterRoleBinding {
-    const NAMESPACED: bool = false;
+/// Webhook configurations: how many webhooks they hold.
+macro_rules! webhook_printer {
+    ($ty:ty) => {
+        impl Printable for $ty {
+            const NAMESPACED: bool = false;
 
-    fn columns() -> &'static [Column] {
-        BINDING_COLUMNS
-    }
+            fn columns() -> &'static [Column] {
+                WEBHOOK_COLUMNS
+            }
 
-    fn cells(&self, now: Timestamp) -> Vec<String> {
-        let [users, groups, sas] = subjects(self.subjects.as_ref());
-        vec![
-            name_of(&self.metadata),
-            role_of(&self.role_ref),
-            obj_age(&self.metadata, now),
-            users,
-            groups,
-            sas,
-        ]
-    }
-}
-
-impl Printable for RoleBinding {
-    const NAMESPACED: bool = true;
-
-    fn columns() -> &'static [Column] {
-        BINDING_COLUMNS
-    }
-
-    fn cells(&self, now: Timestamp) -> Vec<String> {
-        let [users, groups, sas] = subjects(self.subjects.as_ref());
-        vec![
-            name_of(&self.metadata),
-            role_of(&self.role_ref),
-            obj_age(&self.metadata, now),
-            users,
-            groups,
-            sas,
-        ]
-    }
+            fn cells(&self, now: Timestamp) -> Vec<String> {
+                vec![
+                    name_of(&self.metadata),
+                    self.webhooks.as_ref().map_or(0, Vec::len).to_string(),
+                    obj_age(&self.metadata, now),
+                ]
+            }
+        }
+    };
 }
 
 const WEBHOOK_COLUMNS: &[Column] = &[col("Name"), col("Webhooks"), col("Age")];
 
-impl Printable for ValidatingWebhookConfiguration {
-    const NAMESPACED: bool = false;
-
-    fn columns() -> &'static [Column] {
-        WEBHOOK_COLUMNS
-    }
-
-    fn cells(&self, now: Timestamp) -> Vec<String> {
-        vec![
-            name_of(&self.metadata),
-            self.webhooks.as_ref().map_or(0, Vec::len).to_string(),
-            obj_age(&self.metadata, now),
-        ]
-    }
-}
-
-impl Printable for MutatingWebhookConfiguration {
-    const NAMESPACED: bool = false;
-
-    fn columns() -> &'static [Column] {
-        WEBHOOK_COLUMNS
-    }
-
-    fn cells(&self, now: Timestamp) -> Vec<String> {
-        vec![
-            name_of(&self.metadata),
-            self.webhooks.as_ref().map_or(0, Vec::len).to_string(),
-            obj_age(&self.metadata, now),
-        ]
-    }
-}
+role_printer!(ClusterRole, false);
+role_printer!(Role, true);
+binding_printer!(ClusterRoleBinding, false);
+binding_printer!(RoleBinding, true);
+webhook_printer!(ValidatingWebhookConfiguration);
+webhook_printer!(MutatingWebhookConfiguration);
 
 #[cfg(test)]
 mod tests {

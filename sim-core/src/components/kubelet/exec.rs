@@ -210,6 +210,17 @@ impl Kubelet {
         })
     }
 
+    /// The node's disk (its size and what images and files use of it) and
+    /// memory, bytes: what `df` and a tmpfs see.
+    pub(super) fn disk_and_memory(&self) -> ((u64, u64), u64) {
+        let capacity = &self.node_config.capacity;
+        let image_bytes: u64 = self.runtime.images().values().sum();
+        let disk_bytes = u64::try_from(capacity.ephemeral_storage_bytes).unwrap_or(0);
+        let disk = (disk_bytes, image_bytes + self.files.bytes() as u64);
+        let memory_bytes = u64::try_from(capacity.memory_bytes).unwrap_or(0);
+        (disk, memory_bytes)
+    }
+
     /// The node's volumes, and its pods as servers for a request from
     /// `caller` (None: from another node).
     pub(super) fn network<'a>(
@@ -265,11 +276,7 @@ impl Kubelet {
             .files
             .take_container(&t.key)
             .expect("the container's filesystem was just made");
-        let capacity = &self.node_config.capacity;
-        let image_bytes: u64 = self.runtime.images().values().sum();
-        let disk_bytes = u64::try_from(capacity.ephemeral_storage_bytes).unwrap_or(0);
-        let disk_use = (disk_bytes, image_bytes + self.files.bytes() as u64);
-        let memory_bytes = u64::try_from(capacity.memory_bytes).unwrap_or(0);
+        let (disk_use, memory_bytes) = self.disk_and_memory();
         // The keyspace is lent to the session and given back after it.
         let redis_at = self.workers.get(uid).and_then(|w| pod_redis(pod, w));
         let redis = redis_at.map(|(i, config)| {

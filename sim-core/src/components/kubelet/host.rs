@@ -59,11 +59,7 @@ impl Kubelet {
         f: impl FnOnce(&mut Files<'_>) -> R,
     ) -> R {
         let mut fs = self.files.host_view(&self.node_name);
-        let capacity = &self.node_config.capacity;
-        let image_bytes: u64 = self.runtime.images().values().sum();
-        let disk_bytes = u64::try_from(capacity.ephemeral_storage_bytes).unwrap_or(0);
-        let disk = (disk_bytes, image_bytes + self.files.bytes() as u64);
-        let memory_bytes = u64::try_from(capacity.memory_bytes).unwrap_or(0);
+        let (disk, memory_bytes) = self.disk_and_memory();
         let node_ip: Option<Ipv4Addr> = self.host_ip.parse().ok();
         let host_ip = self.host_ip.clone();
         let (vols, mut net) = self.network(images, now, None);

@@ -253,17 +253,7 @@ impl Network for NodeNetwork<'_> {
             ip: own_ip,
             node: self.node.to_owned(),
         };
-        // The node's Service rules: a Service address is rewritten to one
-        // of its endpoints (DNAT), or refused when it has none.
-        let (address, port) = match self
-            .remote
-            .as_deref_mut()
-            .and_then(|n| n.translate(&address, port, &client))
-        {
-            Some(Ok(target)) => target,
-            Some(Err(e)) => return Err(e),
-            None => (address, port),
-        };
+        let (address, port) = self.through_rules(address, port, &client)?;
         let Ok(ip) = address.parse::<Ipv4Addr>() else {
             return Err(NetError::Unresolved(host.to_owned()));
         };
@@ -280,6 +270,26 @@ impl Network for NodeNetwork<'_> {
 }
 
 impl NodeNetwork<'_> {
+    /// Where the node's Service rules send a connection to
+    /// `address:port` from `client`: a Service address rewritten to one of
+    /// its endpoints (DNAT), any other as it is; Err when the rules reject
+    /// or drop it.
+    fn through_rules(
+        &mut self,
+        address: String,
+        port: u16,
+        client: &Client,
+    ) -> Result<(String, u16), NetError> {
+        match self
+            .remote
+            .as_deref_mut()
+            .and_then(|n| n.translate(&address, port, client))
+        {
+            Some(target) => target,
+            None => Ok((address, port)),
+        }
+    }
+
     /// A connection from the node's own shell: its rules first (NodePorts
     /// on localhost and its own address, Service addresses), then its own
     /// pods, then the cluster; nothing listens on the host's own ports.
@@ -298,15 +308,7 @@ impl NodeNetwork<'_> {
             node: self.node.to_owned(),
         };
         req.from_ip = client.ip.clone();
-        let (address, port) = match self
-            .remote
-            .as_deref_mut()
-            .and_then(|n| n.translate(&address, port, &client))
-        {
-            Some(Ok(target)) => target,
-            Some(Err(e)) => return Err(e),
-            None => (address, port),
-        };
+        let (address, port) = self.through_rules(address, port, &client)?;
         let ip: Ipv4Addr = address
             .parse()
             .map_err(|_| NetError::Unresolved(host.to_owned()))?;
