@@ -161,6 +161,21 @@ impl ClusterNetwork<'_> {
         Some(Ok(target))
     }
 
+    /// The slot of the kubelet whose pod CIDR holds `ip`, and its node.
+    fn kubelet_for(&self, ip: Ipv4Addr) -> Option<(usize, String)> {
+        self.slots.iter().enumerate().find_map(|(i, slot)| {
+            let kubelet = slot
+                .component
+                .as_deref()?
+                .as_any()
+                .downcast_ref::<Kubelet>()?;
+            kubelet
+                .pod_cidr()
+                .contains(ip)
+                .then(|| (i, slot.role.node().unwrap_or_default().to_owned()))
+        })
+    }
+
     /// A connection to pod address `ip`: the kubelet of the node whose pod
     /// CIDR holds it serves it.
     fn connect_pod(
@@ -169,25 +184,16 @@ impl ClusterNetwork<'_> {
         port: u16,
         req: &HttpRequest,
     ) -> Result<HttpResponse, NetError> {
-        let host = ip.to_string();
-        for slot in self.slots.iter_mut() {
-            let Some(kubelet) = slot
-                .component
-                .as_deref_mut()
-                .and_then(|c| c.as_any_mut().downcast_mut::<Kubelet>())
-            else {
-                continue;
-            };
-            if !kubelet.pod_cidr().contains(ip) {
-                continue;
-            }
-            let node = slot.role.node().unwrap_or_default();
-            if self.faults.crashed.get(node).is_some_and(|&n| n > 0) {
-                return Err(NetError::NoRoute);
-            }
-            return kubelet.serve(self.images, self.now, &host, port, req);
+        let (i, node) = self.kubelet_for(ip).ok_or(NetError::NoRoute)?;
+        if self.node_down(&node) {
+            return Err(NetError::NoRoute);
         }
-        Err(NetError::NoRoute)
+        let kubelet = self.slots[i]
+            .component
+            .as_deref_mut()
+            .and_then(|c| c.as_any_mut().downcast_mut::<Kubelet>())
+            .ok_or(NetError::NoRoute)?;
+        kubelet.serve(self.images, self.now, &ip.to_string(), port, req)
     }
 }
 
@@ -198,20 +204,13 @@ impl Network for ClusterNetwork<'_> {
             return (!self.node_down(&node)).then_some(0);
         }
         // A pod on another node: one router (the node) between.
-        for slot in self.slots.iter() {
-            let Some(kubelet) = slot
-                .component
-                .as_deref()
-                .and_then(|c| c.as_any().downcast_ref::<Kubelet>())
-            else {
-                continue;
-            };
-            if kubelet.pod_cidr().contains(addr) {
-                let node = slot.role.node().unwrap_or_default();
-                return (!self.node_down(node) && kubelet.has_pod_ip(ip)).then_some(1);
-            }
-        }
-        None
+        let (i, node) = self.kubelet_for(addr)?;
+        let kubelet = self.slots[i]
+            .component
+            .as_deref()?
+            .as_any()
+            .downcast_ref::<Kubelet>()?;
+        (!self.node_down(&node) && kubelet.has_pod_ip(ip)).then_some(1)
     }
 
     fn query(&mut self, fqdn: &str) -> Result<Vec<String>, NetError> {
