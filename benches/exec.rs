@@ -3,7 +3,10 @@
 //! program, a shell line with a pipe, and an HTTP request to the pod's own
 //! server; and, printed once, the memory a container costs once it has been
 //! stepped into (its layer and its pod's volumes), measured as the growth of
-//! the process's resident set over 1,000 first execs.
+//! the process's resident set over 1,000 first execs. And (issue 12) a
+//! request through a Service from a pod on a cluster of 1,000 workers: the
+//! name resolved by the cluster DNS, the address rewritten by the client
+//! node's kube-proxy rules, the page served by a pod on another node.
 
 use std::hint::black_box;
 
@@ -132,5 +135,63 @@ fn bench_exec(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench_exec);
+/// 1,000 workers, ten nginx pods behind Service `web`, a busybox client.
+fn routed_cluster() -> Cluster {
+    let mut c = kubeadm_cluster(ClusterConfig::kubeadm(1_000), 1, Trace::disabled());
+    c.run_until(SimTime::ZERO + SimDuration::from_secs(10))
+        .expect("boots");
+    let objects = [
+        (
+            Kind::Deployment,
+            json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                   "metadata": {"name": "web", "namespace": "default"},
+                   "spec": {"replicas": 10, "selector": {"matchLabels": {"app": "web"}},
+                            "template": {"metadata": {"labels": {"app": "web"}},
+                                         "spec": {"containers": [{"name": "nginx", "image": "nginx:1.14.2"}]}}}}),
+        ),
+        (
+            Kind::Service,
+            json!({"apiVersion": "v1", "kind": "Service",
+                   "metadata": {"name": "web", "namespace": "default"},
+                   "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}),
+        ),
+        (
+            Kind::Pod,
+            json!({"apiVersion": "v1", "kind": "Pod",
+                   "metadata": {"name": "client", "namespace": "default"},
+                   "spec": {"containers": [{"name": "app", "image": "busybox", "command": ["sleep", "3600"]}]}}),
+        ),
+    ];
+    for (kind, v) in objects {
+        let obj: Object = kind.decode(&v).expect("decodes");
+        c.request("bench", Request::Create(obj)).expect("created");
+    }
+    c.run_until(SimTime::ZERO + SimDuration::from_secs(120))
+        .expect("runs");
+    c
+}
+
+fn bench_routing(c: &mut Criterion) {
+    let mut cl = routed_cluster();
+    let first = cl
+        .exec(
+            "bench",
+            request("client", &["wget", "-q", "-O", "-", "http://web/"]),
+        )
+        .expect("runs");
+    assert_eq!(first.status, 0, "{first:?}");
+    c.bench_function("request_through_service_1000_nodes", |b| {
+        b.iter(|| {
+            black_box(
+                cl.exec(
+                    "bench",
+                    request("client", &["wget", "-q", "-O", "-", "http://web/"]),
+                )
+                .expect("runs"),
+            )
+        })
+    });
+}
+
+criterion_group!(benches, bench_exec, bench_routing);
 criterion_main!(benches);

@@ -160,6 +160,7 @@ impl Cluster {
                 let mut net = ClusterNetwork {
                     slots: &mut self.slots,
                     roles: &self.roles,
+                    addresses: &self.addresses,
                     faults: &self.faults,
                     images: &config.images,
                     etcd: self.api.etcd(),

@@ -150,6 +150,9 @@ pub struct Cluster {
     affinity: network::Affinity,
     /// The Services and EndpointSlices as every kube-proxy holds them.
     services: ServiceCache,
+    /// The nodes' addresses and pod CIDRs, fixed when their kubelets are
+    /// added: what a connection's destination address belongs to.
+    addresses: network::AddressBook,
     /// Watches of an earlier incarnation of their owner (indexed by WatchId).
     dropped_watches: Vec<bool>,
     /// The components by role.
@@ -222,6 +225,7 @@ impl Cluster {
             client_rngs: BTreeMap::new(),
             affinity: network::Affinity::new(),
             services: ServiceCache::new(),
+            addresses: network::AddressBook::default(),
             dropped_watches: Vec::new(),
             roles: BTreeMap::new(),
             faults: FaultState::default(),
@@ -250,6 +254,9 @@ impl Cluster {
         let name = role.name();
         let previous = self.roles.insert(role.clone(), id);
         assert!(previous.is_none(), "two components are {name}");
+        if let (Some(k), Some(node)) = (component.as_any().downcast_ref::<Kubelet>(), role.node()) {
+            self.addresses.add(node, k.host_ip(), k.pod_cidr(), id);
+        }
         self.slots.push(Slot {
             rng: self.streams.stream(&name),
             component: Some(component),

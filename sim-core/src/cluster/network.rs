@@ -21,16 +21,49 @@ use crate::components::kubelet::container_fs::{ContainerFs, VolumeStore};
 use crate::components::kubelet::http::{Client, HttpRequest, HttpResponse, NetError, Network};
 use crate::components::kubelet::Kubelet;
 use crate::components::{ComponentId, Role};
-use crate::config::network::SERVICE_SUBNET;
+use crate::config::network::{Cidr, SERVICE_SUBNET};
 use crate::time::{SimDuration, SimTime};
 
 /// The random stream of the Service rules' choice of an endpoint.
 pub(super) const DNAT_STREAM: &str = "network/dnat";
 
+/// Which node an address belongs to: the nodes' own addresses, and the
+/// pod CIDRs by their first address (a lookup is a map search, not a scan
+/// of the nodes).
+#[derive(Debug, Default)]
+pub(super) struct AddressBook {
+    nodes: BTreeMap<Ipv4Addr, String>,
+    /// First address of each pod CIDR: the CIDR, its kubelet, its node.
+    cidrs: BTreeMap<Ipv4Addr, (Cidr, ComponentId, String)>,
+}
+
+impl AddressBook {
+    /// Records a node's kubelet.
+    pub(super) fn add(&mut self, node: &str, host_ip: &str, cidr: Cidr, kubelet: ComponentId) {
+        if let Ok(ip) = host_ip.parse() {
+            self.nodes.insert(ip, node.to_owned());
+        }
+        self.cidrs
+            .insert(cidr.network(), (cidr, kubelet, node.to_owned()));
+    }
+
+    /// The node whose address is `ip`.
+    fn node(&self, ip: Ipv4Addr) -> Option<&str> {
+        self.nodes.get(&ip).map(String::as_str)
+    }
+
+    /// The kubelet and node whose pod CIDR holds `ip`.
+    fn pods(&self, ip: Ipv4Addr) -> Option<(ComponentId, &str)> {
+        let (_, (cidr, id, node)) = self.cidrs.range(..=ip).next_back()?;
+        cidr.contains(ip).then_some((*id, node.as_str()))
+    }
+}
+
 /// The cluster's network as one connection sees it.
 pub(super) struct ClusterNetwork<'a> {
     pub slots: &'a mut [Slot],
     pub roles: &'a BTreeMap<Role, ComponentId>,
+    pub addresses: &'a AddressBook,
     pub faults: &'a crate::faults::FaultState,
     pub images: &'a crate::config::ImageCatalog,
     pub etcd: &'a crate::etcd::Etcd,
@@ -86,13 +119,11 @@ fn ready_endpoints(
     out
 }
 
-/// True while a cluster DNS pod (`k8s-app=kube-dns` in kube-system) is
-/// Ready: without one, lookups time out.
+/// True while the `kube-dns` Service has a ready endpoint (a CoreDNS pod
+/// that is Ready): without one, lookups time out. Read from its slices, so
+/// the check does not grow with the pods of kube-system.
 fn dns_serving(etcd: &crate::etcd::Etcd) -> bool {
-    etcd.list(Kind::Pod, Some("kube-system")).iter().any(|o| {
-        o.labels().get("k8s-app").map(String::as_str) == Some("kube-dns")
-            && o.as_pod().is_some_and(crate::api::conditions::is_pod_ready)
-    })
+    !ready_endpoints(etcd, "kube-system", "kube-dns", "dns").is_empty()
 }
 
 impl ClusterNetwork<'_> {
@@ -107,13 +138,7 @@ impl ClusterNetwork<'_> {
 
     /// The node whose address is `ip`, if any.
     fn node_with_ip(&self, ip: Ipv4Addr) -> Option<String> {
-        self.roles.keys().find_map(|r| match r {
-            Role::KubeProxy(node) => self
-                .kube_proxy(node)
-                .filter(|p| p.node_ip() == ip)
-                .map(|_| node.clone()),
-            _ => None,
-        })
+        self.addresses.node(ip).map(str::to_owned)
     }
 
     fn node_down(&self, node: &str) -> bool {
@@ -163,17 +188,9 @@ impl ClusterNetwork<'_> {
 
     /// The slot of the kubelet whose pod CIDR holds `ip`, and its node.
     fn kubelet_for(&self, ip: Ipv4Addr) -> Option<(usize, String)> {
-        self.slots.iter().enumerate().find_map(|(i, slot)| {
-            let kubelet = slot
-                .component
-                .as_deref()?
-                .as_any()
-                .downcast_ref::<Kubelet>()?;
-            kubelet
-                .pod_cidr()
-                .contains(ip)
-                .then(|| (i, slot.role.node().unwrap_or_default().to_owned()))
-        })
+        self.addresses
+            .pods(ip)
+            .map(|(id, node)| (id.index(), node.to_owned()))
     }
 
     /// A connection to pod address `ip`: the kubelet of the node whose pod
