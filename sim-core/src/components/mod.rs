@@ -7,6 +7,7 @@ pub mod contract;
 pub mod controllers;
 pub(crate) mod event_recorder;
 pub(crate) mod informer;
+pub mod ingress;
 pub mod kube_proxy;
 pub mod kubelet;
 pub mod scheduler;
