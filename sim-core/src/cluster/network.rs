@@ -11,10 +11,12 @@
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
 use super::Slot;
 use crate::api::{Kind, Object};
 use crate::components::controllers::SERVICE_NAME_LABEL;
+use crate::components::ingress::routing::{BackendPort, Routes};
 use crate::components::kube_proxy::service_table::{ServiceTable, Verdict};
 use crate::components::kube_proxy::KubeProxy;
 use crate::components::kubelet::container_fs::{ContainerFs, VolumeStore};
@@ -194,7 +196,9 @@ impl ClusterNetwork<'_> {
     }
 
     /// A connection to pod address `ip`: the kubelet of the node whose pod
-    /// CIDR holds it serves it.
+    /// CIDR holds it serves it; an ingress controller there answers itself
+    /// (404, 503) or forwards the request ([`NetError::Forward`]) for the
+    /// connecting node to deliver.
     fn connect_pod(
         &mut self,
         ip: Ipv4Addr,
@@ -205,16 +209,134 @@ impl ClusterNetwork<'_> {
         if self.node_down(&node) {
             return Err(NetError::NoRoute);
         }
+        let host = ip.to_string();
+        let images = self.images;
+        if let Some(image) = self
+            .kubelet_at(i)
+            .and_then(|k| k.ingress_controller_at(images, &host, port))
+        {
+            return match self.ingress(&image, req) {
+                Ok((to, to_port)) => Err(NetError::Forward(to, to_port)),
+                Err(status) => Ok(crate::components::kubelet::http::as_ingress_response(
+                    crate::components::kubelet::http::ingress_page(status, self.now),
+                    &req.method,
+                    self.now,
+                )),
+            };
+        }
+        let now = self.now;
         let kubelet = self.slots[i]
             .component
             .as_deref_mut()
             .and_then(|c| c.as_any_mut().downcast_mut::<Kubelet>())
             .ok_or(NetError::NoRoute)?;
-        kubelet.serve(self.images, self.now, &ip.to_string(), port, req)
+        kubelet.serve(images, now, &host, port, req)
+    }
+
+    fn kubelet_at(&self, i: usize) -> Option<&Kubelet> {
+        self.slots[i]
+            .component
+            .as_deref()?
+            .as_any()
+            .downcast_ref::<Kubelet>()
+    }
+
+    /// The Ingresses an ingress-nginx controller of image `image` serves:
+    /// those of an IngressClass of its controller (`k8s.io/ingress-nginx`),
+    /// and, for a 0.x controller (which predates IngressClass), those
+    /// without a class too.
+    fn ingresses_served(&self, image: &str) -> Vec<Arc<Object>> {
+        let classes: Vec<String> = self
+            .etcd
+            .list(Kind::IngressClass, None)
+            .iter()
+            .filter_map(|o| match &**o {
+                Object::IngressClass(c) => c
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.controller.as_deref())
+                    .filter(|c| *c == INGRESS_NGINX_CONTROLLER)
+                    .map(|_| c.metadata.name.clone().unwrap_or_default()),
+                _ => None,
+            })
+            .collect();
+        let tag = image.rsplit(':').next().unwrap_or("");
+        let classless = tag.starts_with("v0.");
+        self.etcd
+            .list(Kind::Ingress, None)
+            .into_iter()
+            .filter(|o| match &**o {
+                Object::Ingress(ing) => {
+                    match ing
+                        .spec
+                        .as_ref()
+                        .and_then(|s| s.ingress_class_name.as_ref())
+                    {
+                        Some(class) => classes.contains(class),
+                        None => classless,
+                    }
+                }
+                _ => false,
+            })
+            .collect()
     }
 }
 
+/// The controller name of ingress-nginx's IngressClass.
+const INGRESS_NGINX_CONTROLLER: &str = "k8s.io/ingress-nginx";
+
 impl Network for ClusterNetwork<'_> {
+    fn ingress(&mut self, image: &str, req: &HttpRequest) -> Result<(String, u16), u16> {
+        use rand::Rng;
+        let served = self.ingresses_served(image);
+        let routes = Routes::new(served.iter().filter_map(|o| match &**o {
+            Object::Ingress(i) => Some(&**i),
+            _ => None,
+        }));
+        let backend = routes.route(&req.host, &req.path).ok_or(404u16)?;
+        // The Service's port the backend names, then its ready endpoints
+        // (ingress-nginx balances over the endpoints itself).
+        let svc = self
+            .etcd
+            .get(Kind::Service, &backend.namespace, &backend.service)
+            .ok_or(503u16)?;
+        let Object::Service(svc) = &**svc else {
+            return Err(503);
+        };
+        let port = svc
+            .spec
+            .as_ref()
+            .and_then(|s| s.ports.as_ref())
+            .into_iter()
+            .flatten()
+            .find(|p| match &backend.port {
+                BackendPort::Number(n) => p.port == *n,
+                BackendPort::Name(name) => p.name.as_deref() == Some(name.as_str()),
+            })
+            .ok_or(503u16)?;
+        let endpoints = ready_endpoints(
+            self.etcd,
+            &backend.namespace,
+            &backend.service,
+            port.name.as_deref().unwrap_or(""),
+        );
+        if endpoints.is_empty() {
+            return Err(503);
+        }
+        let (ip, port, _) = endpoints[self.rng.random_range(0..endpoints.len())].clone();
+        Ok((ip, port))
+    }
+
+    fn connect_upstream(
+        &mut self,
+        ip: &str,
+        port: u16,
+        req: &HttpRequest,
+    ) -> Result<HttpResponse, NetError> {
+        let ip: Ipv4Addr = ip.parse().map_err(|_| NetError::NoRoute)?;
+        self.connect_pod(ip, port, req)
+    }
+
     fn echo(&mut self, ip: &str) -> Option<u8> {
         let addr: Ipv4Addr = ip.parse().ok()?;
         if let Some(node) = self.node_with_ip(addr) {
@@ -222,11 +344,7 @@ impl Network for ClusterNetwork<'_> {
         }
         // A pod on another node: one router (the node) between.
         let (i, node) = self.kubelet_for(addr)?;
-        let kubelet = self.slots[i]
-            .component
-            .as_deref()?
-            .as_any()
-            .downcast_ref::<Kubelet>()?;
+        let kubelet = self.kubelet_at(i)?;
         (!self.node_down(&node) && kubelet.has_pod_ip(ip)).then_some(1)
     }
 

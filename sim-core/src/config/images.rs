@@ -77,6 +77,10 @@ pub enum ServerProfile {
         /// The version in the error pages.
         version: String,
     },
+    /// The ingress-nginx controller: nginx on port 80 proxying each request
+    /// to the backend its Ingresses choose
+    /// ([`crate::components::ingress`]).
+    IngressNginx,
     /// A scenario's own HTTP behaviour: paths answered with a status and a
     /// body.
     Http {
@@ -94,7 +98,7 @@ impl ServerProfile {
     /// The port the server listens on.
     pub fn port(&self) -> u16 {
         match self {
-            ServerProfile::Nginx { .. } => 80,
+            ServerProfile::Nginx { .. } | ServerProfile::IngressNginx => 80,
             ServerProfile::Tomcat { .. } => 8080,
             ServerProfile::Http { port, .. } => *port,
         }
@@ -268,6 +272,11 @@ impl ImageCatalog {
         add("debian", 117, 100);
         add("ubuntu", 78, 100);
         add("centos", 231, 100);
+        // ingress-nginx's controller under the names the course and the
+        // project's manifests use.
+        for repo in INGRESS_NGINX_REPOSITORIES {
+            add(repo, 105, 2000);
+        }
         Self {
             profiles,
             default: ImageProfile::default(),
@@ -284,6 +293,14 @@ impl ImageCatalog {
         self.profiles.get(repo).unwrap_or(&self.default)
     }
 }
+
+/// The repositories of the ingress-nginx controller image: the project's
+/// (registry.k8s.io, formerly k8s.gcr.io) and the course's mirror.
+pub(crate) const INGRESS_NGINX_REPOSITORIES: [&str; 3] = [
+    "registry.k8s.io/ingress-nginx/controller",
+    "k8s.gcr.io/ingress-nginx/controller",
+    "registry.cn-hangzhou.aliyuncs.com/lfy_k8s_images/ingress-nginx-controller",
+];
 
 /// The repository part of an image reference (no tag, no digest).
 pub fn image_repository(image: &str) -> &str {

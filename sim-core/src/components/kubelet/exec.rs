@@ -517,6 +517,17 @@ impl Kubelet {
         net.serve_pod(&uid, port, req, None, vols)
     }
 
+    /// The image of the ingress controller that pod `ip` of this node runs
+    /// listening on `port`, if it does.
+    pub fn ingress_controller_at(
+        &self,
+        images: &ImageCatalog,
+        ip: &str,
+        port: u16,
+    ) -> Option<String> {
+        super::pod_network::ingress_controller_of(images, &self.workers, ip, port)
+    }
+
     /// True when a pod of this node (not terminating) has address `ip`.
     pub fn has_pod_ip(&self, ip: &str) -> bool {
         self.workers
@@ -649,6 +660,9 @@ fn main_command(
     match &profile.server {
         Some(crate::config::ServerProfile::Nginx { .. }) => {
             "nginx: master process nginx -g daemon off;".into()
+        }
+        Some(crate::config::ServerProfile::IngressNginx) => {
+            "/usr/bin/dumb-init -- /nginx-ingress-controller".into()
         }
         Some(crate::config::ServerProfile::Tomcat { .. }) => {
             "java -Dcatalina.home=/usr/local/tomcat org.apache.catalina.startup.Bootstrap start"

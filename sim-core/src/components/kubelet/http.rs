@@ -75,6 +75,13 @@ pub enum NetError {
     /// issue's).
     #[error("Could not resolve host: {0}")]
     Unresolved(String),
+    /// Not a failure: the server reached is a proxy (an ingress
+    /// controller) that forwards the request to this endpoint (pod IP,
+    /// port); the connecting node delivers it there and answers with the
+    /// endpoint's response as the proxy's (the network between never
+    /// calls back into a node that is serving a request).
+    #[error("forwarded to {0}:{1}")]
+    Forward(String, u16),
 }
 
 /// Where a connection comes from, as Service rules see it.
@@ -128,6 +135,31 @@ pub trait Network {
     fn echo(&mut self, _ip: &str) -> Option<u8> {
         None
     }
+
+    /// Where an ingress-nginx controller (of image `image`) sends `req`:
+    /// an endpoint (pod IP, port) of the backend the Ingresses of its class
+    /// choose; Err with the status it answers itself (404: no rule, 503:
+    /// no endpoint).
+    fn ingress(&mut self, _image: &str, _req: &HttpRequest) -> Result<(String, u16), u16> {
+        Err(404)
+    }
+
+    /// A proxy's connection to `ip:port` (an endpoint on another node),
+    /// with no Service rules in between.
+    fn connect_upstream(
+        &mut self,
+        _ip: &str,
+        _port: u16,
+        _req: &HttpRequest,
+    ) -> Result<HttpResponse, NetError> {
+        Err(NetError::NoRoute)
+    }
+
+    /// The image of the ingress controller listening at `ip:port`, if one
+    /// does (the pod is on another node).
+    fn ingress_controller_at(&mut self, _ip: &str, _port: u16) -> Option<String> {
+        None
+    }
 }
 
 /// The date as HTTP servers print it (`Thu, 23 Apr 2025 00:00:20 GMT`).
@@ -168,6 +200,8 @@ pub fn serve(
     let mut resp = match server {
         ServerProfile::Nginx { version } => nginx(version, docs, &path, now, started_at),
         ServerProfile::Tomcat { version } => tomcat(version, docs, &path, now),
+        // Without the cluster's Ingresses: its default backend.
+        ServerProfile::IngressNginx => ingress_page(404, now),
         ServerProfile::Http { routes, .. } => match routes.get(&path) {
             Some(r) => HttpResponse {
                 status: r.status,
@@ -212,6 +246,44 @@ pub fn serve(
         resp.body.clear();
     }
     (resp, log)
+}
+
+/// An ingress controller's headers on a response it proxied or made: its
+/// own `Server` and `Date` (nginx's proxy does not pass the upstream's).
+pub fn as_ingress_response(mut resp: HttpResponse, method: &str, now: SimTime) -> HttpResponse {
+    resp.headers.retain(|(k, _)| k != "Server" && k != "Date");
+    resp.headers.insert(0, ("Date".into(), http_date(now)));
+    resp.headers.insert(0, ("Server".into(), "nginx".into()));
+    if method == "HEAD" {
+        resp.body.clear();
+    }
+    resp
+}
+
+/// ingress-nginx's own answer (no rule: its default backend's 404; a
+/// backend without endpoints: 503), with nginx's page.
+pub fn ingress_page(status: u16, now: SimTime) -> HttpResponse {
+    // nginx names 503 so in its status line and pages.
+    let phrase = if status == 503 {
+        "Service Temporarily Unavailable"
+    } else {
+        reason(status)
+    };
+    let title = format!("{status} {phrase}");
+    let body = format!(
+        "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    );
+    HttpResponse {
+        status,
+        reason: phrase.to_owned(),
+        headers: vec![
+            ("Date".into(), http_date(now)),
+            ("Content-Type".into(), "text/html".into()),
+            ("Content-Length".into(), body.len().to_string()),
+            ("Connection".into(), "keep-alive".into()),
+        ],
+        body,
+    }
 }
 
 /// The reason phrases of the statuses modelled.

@@ -87,9 +87,21 @@ pub(super) fn curl(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
         (false, false, false, false, false, false);
     let mut output: Option<String> = None;
     let mut url: Option<String> = None;
+    // `-H 'Host: NAME'` replaces the Host header (how one reaches a
+    // name-based virtual host, an Ingress rule, by address).
+    let mut host_override: Option<String> = None;
+    let mut user_agent: Option<String> = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
+            "-H" | "--header" => {
+                if let Some((name, value)) = it.next().and_then(|h| h.split_once(':')) {
+                    if name.trim().eq_ignore_ascii_case("host") {
+                        host_override = Some(value.trim().to_owned());
+                    }
+                }
+            }
+            "-A" | "--user-agent" => user_agent = it.next().cloned(),
             "--silent" => silent = true,
             "--show-error" => show_error = true,
             "--include" => include = true,
@@ -97,8 +109,7 @@ pub(super) fn curl(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
             "--verbose" => verbose = true,
             "--fail" => fail = true,
             "--output" | "-o" => output = it.next().cloned(),
-            "-H" | "--header" | "-m" | "--max-time" | "--connect-timeout" | "-A"
-            | "--user-agent" => {
+            "-m" | "--max-time" | "--connect-timeout" => {
                 it.next();
             }
             "-X" | "--request" => match it.next().map(String::as_str) {
@@ -177,8 +188,8 @@ pub(super) fn curl(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
     let req = HttpRequest {
         method: if head { "HEAD" } else { "GET" }.into(),
         path: path.clone(),
-        host: host_header(&host, port),
-        user_agent: format!("curl/{version}"),
+        host: host_override.unwrap_or_else(|| host_header(&host, port)),
+        user_agent: user_agent.unwrap_or_else(|| format!("curl/{version}")),
         from_ip: String::new(),
     };
     let mut err = String::new();

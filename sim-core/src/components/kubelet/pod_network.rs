@@ -76,6 +76,24 @@ fn server_of<'i>(
     Some((server, started_at))
 }
 
+/// The image of the ingress controller that the pod with address `ip`
+/// among `workers` runs listening on `port`, if any.
+pub(super) fn ingress_controller_of(
+    images: &ImageCatalog,
+    workers: &BTreeMap<String, Worker>,
+    ip: &str,
+    port: u16,
+) -> Option<String> {
+    let w = workers
+        .values()
+        .find(|w| w.ip.as_deref() == Some(ip) && !w.terminating)?;
+    (0..w.ctrs.len()).find_map(|i| {
+        let (server, _) = server_of(images, w, i)?;
+        (matches!(server, ServerProfile::IngressNginx) && server.port() == port)
+            .then(|| w.ctrs[i].image.clone())
+    })
+}
+
 impl NodeNetwork<'_> {
     /// Serves `req` by pod `uid` on `port`; `here` is the caller's own
     /// filesystem, used when the server is the calling container.
@@ -99,6 +117,10 @@ impl NodeNetwork<'_> {
         let c = &w.ctrs[idx];
         let pod = w.pod.as_pod().ok_or(NetError::Refused)?;
         let spec = find_container(pod, &c.name).ok_or(NetError::Refused)?;
+        if let ServerProfile::IngressNginx = server {
+            let image = c.image.clone();
+            return Ok(self.proxy_ingress(&image, req, vols));
+        }
         let own = self.caller.as_ref().is_some_and(|k| k.key == key);
         let (resp, log) = match here.filter(|_| own) {
             Some((fs, vols)) => http::serve(server, &Docs { fs, vols }, req, self.now, started_at),
@@ -114,6 +136,72 @@ impl NodeNetwork<'_> {
             self.shared.log(&key, line);
         }
         Ok(resp)
+    }
+
+    /// ingress-nginx's answer to `req`, for a controller pod of this node:
+    /// the response of the endpoint its Ingresses choose (with its own
+    /// `Server` and `Date`), or its own 404 or 503 page.
+    fn proxy_ingress(
+        &mut self,
+        image: &str,
+        req: &HttpRequest,
+        vols: &VolumeStore,
+    ) -> HttpResponse {
+        let target = match self.remote.as_deref_mut() {
+            Some(net) => net.ingress(image, req),
+            None => Err(404),
+        };
+        let resp = match target {
+            Ok((ip, port)) => self
+                .deliver_upstream(&ip, port, req, vols)
+                // An endpoint that does not answer: nginx's 502.
+                .unwrap_or_else(|_| http::ingress_page(502, self.now)),
+            Err(status) => http::ingress_page(status, self.now),
+        };
+        http::as_ingress_response(resp, &req.method, self.now)
+    }
+
+    /// Delivers a proxied request to endpoint `ip:port`: a pod of this
+    /// node, or one elsewhere with no Service rules between.
+    fn deliver_upstream(
+        &mut self,
+        ip: &str,
+        port: u16,
+        req: &HttpRequest,
+        vols: &VolumeStore,
+    ) -> Result<HttpResponse, NetError> {
+        let addr: Ipv4Addr = ip.parse().map_err(|_| NetError::NoRoute)?;
+        if self.cidr.contains(addr) {
+            let uid = self.pod_with_ip(ip).ok_or(NetError::NoRoute)?;
+            return self.serve_pod(&uid, port, req, None, vols);
+        }
+        match self.remote.as_deref_mut() {
+            Some(net) => net.connect_upstream(ip, port, req),
+            None => Err(NetError::NoRoute),
+        }
+    }
+
+    /// A connection leaving the node for `address:port`; a proxy there
+    /// that forwards it ([`NetError::Forward`]) is answered from here.
+    fn connect_remote(
+        &mut self,
+        address: &str,
+        port: u16,
+        req: &HttpRequest,
+        here: (&ContainerFs, &VolumeStore),
+    ) -> Result<HttpResponse, NetError> {
+        let Some(net) = self.remote.as_deref_mut() else {
+            return Err(NetError::NoRoute);
+        };
+        match net.connect(address, port, req, here) {
+            Err(NetError::Forward(ip, port)) => {
+                let resp = self
+                    .deliver_upstream(&ip, port, req, here.1)
+                    .unwrap_or_else(|_| http::ingress_page(502, self.now));
+                Ok(http::as_ingress_response(resp, &req.method, self.now))
+            }
+            other => other,
+        }
     }
 
     /// The pod of this node with address `ip`.
@@ -262,10 +350,7 @@ impl Network for NodeNetwork<'_> {
             let uid = self.pod_with_ip(host).ok_or(NetError::NoRoute)?;
             return self.serve_pod(&uid, port, &req, Some(here), here.1);
         }
-        match self.remote.as_deref_mut() {
-            Some(net) => net.connect(host, port, &req, here),
-            None => Err(NetError::NoRoute),
-        }
+        self.connect_remote(host, port, &req, here)
     }
 }
 
@@ -319,9 +404,6 @@ impl NodeNetwork<'_> {
             let uid = self.pod_with_ip(&address).ok_or(NetError::NoRoute)?;
             return self.serve_pod(&uid, port, &req, None, here.1);
         }
-        match self.remote.as_deref_mut() {
-            Some(net) => net.connect(&address, port, &req, here),
-            None => Err(NetError::NoRoute),
-        }
+        self.connect_remote(&address, port, &req, here)
     }
 }
