@@ -277,6 +277,19 @@ impl ImageCatalog {
         for repo in INGRESS_NGINX_REPOSITORIES {
             add(repo, 105, 2000);
         }
+        // The admission webhook's certificate generator, run by the
+        // manifest's two Jobs: it writes a Secret (not modelled) and exits.
+        for repo in CERTGEN_REPOSITORIES {
+            add(repo, 20, 500);
+        }
+        for repo in CERTGEN_REPOSITORIES {
+            if let Some(p) = profiles.get_mut(repo) {
+                p.exit = Some(ExitBehaviour {
+                    after: SimDuration::from_secs(2),
+                    code: 0,
+                });
+            }
+        }
         Self {
             profiles,
             default: ImageProfile::default(),
@@ -300,6 +313,12 @@ pub(crate) const INGRESS_NGINX_REPOSITORIES: [&str; 3] = [
     "registry.k8s.io/ingress-nginx/controller",
     "k8s.gcr.io/ingress-nginx/controller",
     "registry.cn-hangzhou.aliyuncs.com/lfy_k8s_images/ingress-nginx-controller",
+];
+
+/// The repositories of ingress-nginx's admission certificate generator.
+const CERTGEN_REPOSITORIES: [&str; 2] = [
+    "registry.k8s.io/ingress-nginx/kube-webhook-certgen",
+    "docker.io/jettech/kube-webhook-certgen",
 ];
 
 /// The repository part of an image reference (no tag, no digest).
