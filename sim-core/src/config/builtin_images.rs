@@ -21,6 +21,20 @@ use super::image_fs::program;
 /// also is the `PATH` of most Debian- and busybox-based images.
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+/// The repositories of the ingress-nginx controller image: the project's
+/// (registry.k8s.io, formerly k8s.gcr.io) and the course's mirror.
+pub(super) const INGRESS_NGINX_REPOSITORIES: [&str; 3] = [
+    "registry.k8s.io/ingress-nginx/controller",
+    "k8s.gcr.io/ingress-nginx/controller",
+    "registry.cn-hangzhou.aliyuncs.com/lfy_k8s_images/ingress-nginx-controller",
+];
+
+/// The repositories of ingress-nginx's admission certificate generator.
+pub(super) const CERTGEN_REPOSITORIES: [&str; 2] = [
+    "registry.k8s.io/ingress-nginx/kube-webhook-certgen",
+    "docker.io/jettech/kube-webhook-certgen",
+];
+
 /// What a built-in image holds.
 #[derive(Debug, Default)]
 pub(super) struct Content {
@@ -716,7 +730,7 @@ pub(super) fn content(name: &str) -> Content {
             server = Some(super::ServerProfile::Tomcat { version });
             env
         }
-        name if super::images::INGRESS_NGINX_REPOSITORIES.contains(&name) => {
+        name if INGRESS_NGINX_REPOSITORIES.contains(&name) => {
             files.base(Base::Alpine);
             files.programs(
                 "/",

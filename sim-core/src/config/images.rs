@@ -274,15 +274,15 @@ impl ImageCatalog {
         add("centos", 231, 100);
         // ingress-nginx's controller under the names the course and the
         // project's manifests use.
-        for repo in INGRESS_NGINX_REPOSITORIES {
+        for repo in builtin_images::INGRESS_NGINX_REPOSITORIES {
             add(repo, 105, 2000);
         }
         // The admission webhook's certificate generator, run by the
         // manifest's two Jobs: it writes a Secret (not modelled) and exits.
-        for repo in CERTGEN_REPOSITORIES {
+        for repo in builtin_images::CERTGEN_REPOSITORIES {
             add(repo, 20, 500);
         }
-        for repo in CERTGEN_REPOSITORIES {
+        for repo in builtin_images::CERTGEN_REPOSITORIES {
             if let Some(p) = profiles.get_mut(repo) {
                 p.exit = Some(ExitBehaviour {
                     after: SimDuration::from_secs(2),
@@ -306,20 +306,6 @@ impl ImageCatalog {
         self.profiles.get(repo).unwrap_or(&self.default)
     }
 }
-
-/// The repositories of the ingress-nginx controller image: the project's
-/// (registry.k8s.io, formerly k8s.gcr.io) and the course's mirror.
-pub(crate) const INGRESS_NGINX_REPOSITORIES: [&str; 3] = [
-    "registry.k8s.io/ingress-nginx/controller",
-    "k8s.gcr.io/ingress-nginx/controller",
-    "registry.cn-hangzhou.aliyuncs.com/lfy_k8s_images/ingress-nginx-controller",
-];
-
-/// The repositories of ingress-nginx's admission certificate generator.
-const CERTGEN_REPOSITORIES: [&str; 2] = [
-    "registry.k8s.io/ingress-nginx/kube-webhook-certgen",
-    "docker.io/jettech/kube-webhook-certgen",
-];
 
 /// The repository part of an image reference (no tag, no digest).
 pub fn image_repository(image: &str) -> &str {
