@@ -33,9 +33,11 @@ mod exec;
 mod fault_injection;
 mod host;
 mod network;
+mod traffic;
 
 pub use exec::{ExecFailure, OpenSession};
 pub use host::SshError;
+pub use traffic::{Outcomes, Traffic, TrafficError, TrafficSpec, MAX_RATE_PER_SEC, MAX_SOURCES};
 
 pub use fault_injection::FaultError;
 
@@ -153,6 +155,8 @@ pub struct Cluster {
     /// The nodes' addresses and pod CIDRs, fixed when their kubelets are
     /// added: what a connection's destination address belongs to.
     addresses: network::AddressBook,
+    /// The traffic sources, in start order.
+    traffic: Vec<traffic::Traffic>,
     /// Watches of an earlier incarnation of their owner (indexed by WatchId).
     dropped_watches: Vec<bool>,
     /// The components by role.
@@ -226,6 +230,7 @@ impl Cluster {
             affinity: network::Affinity::new(),
             services: ServiceCache::new(),
             addresses: network::AddressBook::default(),
+            traffic: Vec::new(),
             dropped_watches: Vec::new(),
             roles: BTreeMap::new(),
             faults: FaultState::default(),
@@ -476,6 +481,7 @@ impl Cluster {
             Event::Deliver { watch, .. } => self.hub.owner(*watch),
             Event::Request { .. } => return "kube-apiserver".into(),
             Event::Sample => return "metrics".into(),
+            Event::Traffic(_) => return "traffic".into(),
             Event::Compact { .. } | Event::ExpireEvents { .. } => return "etcd".into(),
             Event::FaultEnd(_) | Event::RandomCrash { .. } => return "fault-injector".into(),
         };
@@ -591,6 +597,7 @@ impl Cluster {
                 }
             }
             Event::Sample => self.sample(),
+            Event::Traffic(id) => self.traffic_tick(id),
             Event::Compact { revision } => {
                 self.api.compact(revision);
                 let next = self.api.etcd().revision();

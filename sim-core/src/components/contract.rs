@@ -332,6 +332,8 @@ pub enum Event {
         /// The worker, by its index among the fault's workers.
         worker: u32,
     },
+    /// A traffic source's next request is due.
+    Traffic(usize),
 }
 
 #[cfg(test)]

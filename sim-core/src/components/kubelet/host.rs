@@ -15,7 +15,8 @@
 use std::net::Ipv4Addr;
 
 use super::exec::{ExecError, ExecOutput, SessionId, SessionOutput, MAX_INPUT_LINES, MAX_SESSIONS};
-use super::http::Network;
+use super::http::{HttpRequest, HttpResponse, NetError, Network};
+use super::net_tools::hosts_entry;
 use super::shell::{Clock, Dialect, Files, Identity, Kernel, Shell};
 use super::Kubelet;
 use crate::config::ImageCatalog;
@@ -87,6 +88,34 @@ impl Kubelet {
             kernel: Some(kernel),
         };
         f(&mut files)
+    }
+
+    /// An HTTP request made on the node itself (a traffic source standing
+    /// there) to `host:port`: the name resolved by the node's `/etc/hosts`,
+    /// the connection through its rules and the cluster's network.
+    pub fn host_request(
+        &mut self,
+        images: &ImageCatalog,
+        now: SimTime,
+        host: &str,
+        port: u16,
+        req: &HttpRequest,
+        remote: Option<&mut dyn Network>,
+    ) -> Result<HttpResponse, NetError> {
+        let fs = self.files.host_view(&self.node_name);
+        let address = fs
+            .read(&self.files.vols, "/etc/hosts")
+            .ok()
+            .and_then(|hosts| hosts_entry(&hosts, host))
+            .unwrap_or_else(|| host.to_owned());
+        let node_ip: Option<Ipv4Addr> = self.host_ip.parse().ok();
+        let (vols, mut net) = self.network(images, now, None);
+        net.host = node_ip;
+        net.remote = match remote {
+            Some(r) => Some(&mut *r as &mut dyn Network),
+            None => None,
+        };
+        net.connect(&address, port, req, (&fs, vols))
     }
 
     /// Runs `line` in a fresh login shell on the node (`ssh NODE LINE`).

@@ -53,7 +53,7 @@ pub(super) fn lookup(ctx: &mut ToolCtx<'_>, host: &str) -> Result<String, NetErr
 }
 
 /// The IPv4 address `/etc/hosts` text gives `name`, if any.
-fn hosts_entry(hosts: &str, name: &str) -> Option<String> {
+pub(super) fn hosts_entry(hosts: &str, name: &str) -> Option<String> {
     hosts.lines().find_map(|line| {
         let line = line.split('#').next().unwrap_or("");
         let mut words = line.split_whitespace();
