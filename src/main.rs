@@ -256,11 +256,14 @@ fn run_with_out(
     let mut k8s_events = dir.stream("k8s-events.jsonl")?;
     let list = result.cluster.etcd().list(Kind::Event, None);
     event_log::write_events(&list, &mut k8s_events)?;
+    let mut traffic = dir.stream("traffic.csv")?;
+    sim_report::traffic::write_traffic(result.cluster.traffic(), &mut traffic)?;
     dir.finish(vec![
         record.trace,
         k8s_events,
         record.metrics,
         record.scheduling,
+        traffic,
         transcript,
     ])?;
     Ok(result)

@@ -22,11 +22,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 /// The files a run writes into `--out`.
-pub(crate) const OUT_FILES: [&str; 5] = [
+pub(crate) const OUT_FILES: [&str; 6] = [
     "events.jsonl",
     "k8s-events.jsonl",
     "metrics.csv",
     "scheduling.jsonl",
+    "traffic.csv",
     "transcript.txt",
 ];
 

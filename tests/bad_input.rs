@@ -421,7 +421,7 @@ fn step_with_two_actions() {
         None,
         Some(4),
         &[
-            "steps[1]: a step needs exactly one of apply, delete, kubectl, host, wait or expect",
+            "steps[1]: a step needs exactly one of apply, delete, kubectl, host, traffic, wait or expect",
             "found 2 (kubectl and wait)",
         ],
     );
@@ -580,6 +580,7 @@ fn out_replaces_a_previous_run_only_with_force() {
             "k8s-events.jsonl",
             "metrics.csv",
             "scheduling.jsonl",
+            "traffic.csv",
             "transcript.txt"
         ]
     );
@@ -1254,5 +1255,29 @@ fn host_steps_are_checked() {
         None,
         Some(5),
         &["steps[0].status", "300 is not an exit status (0 to 255)"],
+    );
+}
+
+// Traffic (issue 12): traffic steps.
+
+#[test]
+fn traffic_steps_are_checked() {
+    check(
+        "traffic-rate.yaml",
+        None,
+        Some(6),
+        &[
+            "steps[0].traffic.rate",
+            "rate 5000 is out of range: 1 to 1000 requests a second",
+        ],
+    );
+    check(
+        "traffic-url.yaml",
+        None,
+        Some(5),
+        &[
+            "steps[0].traffic.url",
+            "\"https://localhost/\" is not an http URL",
+        ],
     );
 }

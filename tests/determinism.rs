@@ -136,6 +136,7 @@ fn every_shipped_scenario_passes_and_replays_byte_for_byte() {
                 "k8s-events.jsonl",
                 "metrics.csv",
                 "scheduling.jsonl",
+                "traffic.csv",
                 "transcript.txt"
             ],
             "{}",

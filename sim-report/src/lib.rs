@@ -35,3 +35,4 @@ pub mod describe;
 pub mod event_log;
 pub mod printers;
 pub mod table;
+pub mod traffic;

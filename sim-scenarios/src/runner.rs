@@ -17,7 +17,7 @@ use crate::hosts::HostSessions;
 use crate::kubectl;
 use crate::kubectl::commands::get::Watch;
 use crate::kubectl::Prepared;
-use crate::scenario::{Action, HostCommand, Scenario, When};
+use crate::scenario::{Action, HostCommand, Scenario, TrafficStep, When};
 
 /// The longest the runner waits for the cluster to come up.
 pub(crate) const CLUSTER_READY_TIMEOUT: SimDuration = SimDuration::from_mins(5);
@@ -82,6 +82,8 @@ struct Runner<'a> {
     pending: String,
     /// Login sessions on the nodes (`host` steps).
     hosts: HostSessions,
+    /// The traffic sources started, with their steps.
+    traffic: Vec<(usize, TrafficStep)>,
 }
 
 fn stamp(t: SimTime) -> String {
@@ -256,6 +258,7 @@ pub fn run_recorded(
         watch: None,
         pending: String::new(),
         hosts: HostSessions::new(),
+        traffic: Vec::new(),
     };
     writeln!(
         r.out,
@@ -283,6 +286,7 @@ pub fn run_recorded(
         }
         r.step(&step.action, &mut tally)?;
     }
+    r.finish_traffic(&mut tally)?;
     if r.until != SimTime::MAX && r.cluster.now() < r.until {
         r.advance(r.until)?;
         r.say("stopped (--until)")?;
@@ -358,10 +362,89 @@ impl Runner<'_> {
                 Some(false) => tally.failed += 1,
                 None => tally.undecided += 1,
             },
+            Action::Traffic(t) => match self.cluster.start_traffic(t.spec.clone()) {
+                Ok(id) => {
+                    self.say(&format!(
+                        "traffic {}: {}/s to {} from {} for {}",
+                        t.spec.name, t.spec.rate_per_sec, t.url, t.spec.node, t.spec.duration
+                    ))?;
+                    self.traffic.push((id, t.clone()));
+                }
+                Err(e) => self.say(&format!("error: traffic {}: {e}", t.spec.name))?,
+            },
             Action::Host(h) => {
                 if self.host(h)? {
                     tally.passed += usize::from(h.checks());
                 } else {
+                    tally.failed += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Lets the traffic sources run to their end (within `--until`), then
+    /// reports each: its totals, and its `maxFailed` check.
+    fn finish_traffic(&mut self, tally: &mut Tally) -> Result<(), RunError> {
+        let end = self
+            .traffic
+            .iter()
+            .filter_map(|(id, _)| {
+                let t = self.cluster.traffic().get(*id)?;
+                Some(t.start + t.spec.duration)
+            })
+            .max();
+        if let Some(end) = end {
+            let to = end.min(self.until);
+            if to > self.cluster.now() {
+                self.advance(to)?;
+            }
+        }
+        for (id, step) in std::mem::take(&mut self.traffic) {
+            let Some((total, start)) = self
+                .cluster
+                .traffic()
+                .get(id)
+                .map(|t| (t.totals(), t.start))
+            else {
+                continue;
+            };
+            let mut why: Vec<String> = Vec::new();
+            for (n, what) in [
+                (total.server_errors, "5xx"),
+                (total.refused, "refused"),
+                (total.timed_out, "timed out"),
+                (total.unreachable, "no route"),
+                (total.unresolved, "not resolved"),
+            ] {
+                if n > 0 {
+                    why.push(format!("{what} {n}"));
+                }
+            }
+            let failed = if why.is_empty() {
+                "0 failed".to_owned()
+            } else {
+                format!("{} failed ({})", total.failed(), why.join(", "))
+            };
+            let summary = format!(
+                "traffic {}: {} sent, {} answered, {failed}",
+                step.spec.name, total.sent, total.ok
+            );
+            self.say(&summary)?;
+            if let Some(max) = step.max_failed {
+                let desc = format!("traffic {} failed <= {max}", step.spec.name);
+                let done = start + step.spec.duration <= self.cluster.now();
+                if !done {
+                    self.say(&format!(
+                        "NOT DECIDED {desc}: {} failed so far (stopped by --until)",
+                        total.failed()
+                    ))?;
+                    tally.undecided += 1;
+                } else if total.failed() <= max {
+                    self.say(&format!("PASS {desc}: {} failed", total.failed()))?;
+                    tally.passed += 1;
+                } else {
+                    self.say(&format!("FAIL {desc}: observed {} failed", total.failed()))?;
                     tally.failed += 1;
                 }
             }

@@ -306,7 +306,7 @@ pub(crate) struct RawRoute {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[serde(
-    expecting = "a step: a mapping with one of apply, delete, kubectl, host, wait, expect or fault (and optionally at or after, name, namespace)"
+    expecting = "a step: a mapping with one of apply, delete, kubectl, host, traffic, wait, expect or fault (and optionally at or after, name, namespace)"
 )]
 pub(crate) struct RawStep {
     /// Absolute virtual time (duration since start).
@@ -360,6 +360,34 @@ pub(crate) struct RawStep {
     /// expectation).
     #[serde(default)]
     pub status: Option<i32>,
+    /// A traffic source to start.
+    #[serde(default)]
+    pub traffic: Option<RawTraffic>,
+}
+
+/// A traffic step: `{name: web, url: http://localhost:30080/, rate: 10,
+/// duration: 2m, from: control-plane, maxFailed: 0}`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    expecting = "a traffic source: a mapping with name, url, rate and duration (and optionally from and maxFailed)"
+)]
+pub(crate) struct RawTraffic {
+    /// Its name in the report.
+    pub name: String,
+    /// `http://HOST[:PORT][/PATH]`.
+    pub url: String,
+    /// Requests a second.
+    pub rate: u32,
+    /// How long it sends (duration).
+    pub duration: String,
+    /// The node it stands on (default: the control-plane node).
+    #[serde(default)]
+    pub from: Option<String>,
+    /// The most requests that may fail (an expectation checked when it
+    /// ends).
+    #[serde(default)]
+    pub max_failed: Option<u32>,
 }
 
 /// A fault step: `{kind: node-crash, node: worker-1, duration: 10m}`.

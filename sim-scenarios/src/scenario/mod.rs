@@ -24,7 +24,7 @@ mod steps;
 mod units;
 
 pub(crate) use faults::fault;
-pub use steps::{Action, HostCommand, Step, When, MAX_HOST_LINES};
+pub use steps::{Action, HostCommand, Step, TrafficStep, When, MAX_HOST_LINES};
 
 /// The seed used when a scenario names none.
 pub const DEFAULT_SEED: u64 = 1;

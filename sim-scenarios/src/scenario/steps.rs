@@ -62,6 +62,19 @@ pub enum Action {
     Fault(sim_core::faults::Fault),
     /// Type command lines into a node's own shell.
     Host(HostCommand),
+    /// Start a traffic source.
+    Traffic(TrafficStep),
+}
+
+/// A `traffic` step: the source, and how many of its requests may fail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrafficStep {
+    /// The source.
+    pub spec: sim_core::cluster::TrafficSpec,
+    /// The URL as written.
+    pub url: String,
+    /// The most requests that may fail (an expectation).
+    pub max_failed: Option<u32>,
 }
 
 /// A `host` step: lines typed into a node's login shell, and what their
@@ -169,6 +182,8 @@ pub(super) fn step(
         Action::Expect(expectation(e, ctx.file, &format!("{}.expect", here.path))?)
     } else if let Some(node) = &raw.host {
         host_action(ctx, node, raw, &here)?
+    } else if let Some(t) = &raw.traffic {
+        traffic_action(ctx, t, &here)?
     } else if let Some(f) = &raw.fault {
         let node_names: Vec<&str> = ctx.cluster.nodes.iter().map(|n| n.name.as_str()).collect();
         Action::Fault(
@@ -220,6 +235,7 @@ fn check_one_action(raw: &RawStep, here: &StepPath<'_>) -> Result<(), ScenarioEr
         ("expect", raw.expect.is_some()),
         ("fault", raw.fault.is_some()),
         ("host", raw.host.is_some()),
+        ("traffic", raw.traffic.is_some()),
     ]
     .into_iter()
     .filter(|(_, present)| *present)
@@ -235,7 +251,7 @@ fn check_one_action(raw: &RawStep, here: &StepPath<'_>) -> Result<(), ScenarioEr
     };
     Err(here.err(
         "",
-        format!("a step needs exactly one of apply, delete, kubectl, host, wait or expect (or fault); {found}"),
+        format!("a step needs exactly one of apply, delete, kubectl, host, traffic, wait or expect (or fault); {found}"),
     ))
 }
 
@@ -296,6 +312,92 @@ fn host_action(
         lines,
         output: raw.output.clone(),
         status: raw.status,
+    }))
+}
+
+/// A `traffic` step.
+fn traffic_action(
+    ctx: &StepContext<'_>,
+    t: &crate::raw::RawTraffic,
+    here: &StepPath<'_>,
+) -> Result<Action, ScenarioError> {
+    use sim_core::cluster::{TrafficSpec, MAX_RATE_PER_SEC};
+    let node = match &t.from {
+        Some(n) => n.clone(),
+        None => ctx
+            .cluster
+            .nodes
+            .iter()
+            .find(|n| n.control_plane)
+            .or(ctx.cluster.nodes.first())
+            .map(|n| n.name.clone())
+            .unwrap_or_default(),
+    };
+    if !ctx.cluster.nodes.iter().any(|n| n.name == node) {
+        let names: Vec<&str> = ctx.cluster.nodes.iter().map(|n| n.name.as_str()).collect();
+        return Err(here.err(
+            ".traffic.from",
+            format!(
+                "no node {node:?} in the cluster (its nodes: {})",
+                names.join(", ")
+            ),
+        ));
+    }
+    if !(1..=MAX_RATE_PER_SEC).contains(&t.rate) {
+        return Err(here.err(
+            ".traffic.rate",
+            format!(
+                "rate {} is out of range: 1 to {MAX_RATE_PER_SEC} requests a second",
+                t.rate
+            ),
+        ));
+    }
+    let duration = parse_duration(
+        &t.duration,
+        ctx.file,
+        None,
+        &format!("{}.traffic.duration", here.path),
+    )?;
+    if duration.is_zero() || duration > crate::limits::MAX_DURATION {
+        return Err(here.err(
+            ".traffic.duration",
+            format!(
+                "duration {} is out of range: above 0 and at most {}",
+                t.duration,
+                crate::limits::MAX_DURATION
+            ),
+        ));
+    }
+    let bad_url = || {
+        here.err(
+            ".traffic.url",
+            format!("{:?} is not an http URL (http://HOST[:PORT][/PATH])", t.url),
+        )
+    };
+    let rest = t.url.strip_prefix("http://").ok_or_else(bad_url)?;
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], rest[i..].to_owned()),
+        None => (rest, "/".to_owned()),
+    };
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) => (h, p.parse::<u16>().map_err(|_| bad_url())?),
+        None => (authority, 80),
+    };
+    if host.is_empty() {
+        return Err(bad_url());
+    }
+    Ok(Action::Traffic(TrafficStep {
+        spec: TrafficSpec {
+            name: t.name.clone(),
+            node,
+            host: host.to_owned(),
+            port,
+            path,
+            rate_per_sec: t.rate,
+            duration,
+        },
+        url: t.url.clone(),
+        max_failed: t.max_failed,
     }))
 }
 
