@@ -510,7 +510,7 @@ impl Kubelet {
         let uid = self
             .workers
             .iter()
-            .find(|(_, w)| w.ip.as_deref() == Some(ip) && !w.terminating)
+            .find(|(_, w)| w.ip.as_deref() == Some(ip))
             .map(|(uid, _)| uid.clone())
             .ok_or(NetError::NoRoute)?;
         let (vols, mut net) = self.network(images, now, None);
@@ -528,11 +528,10 @@ impl Kubelet {
         super::pod_network::ingress_controller_of(images, &self.workers, ip, port)
     }
 
-    /// True when a pod of this node (not terminating) has address `ip`.
+    /// True when a pod of this node has address `ip` (a terminating pod's
+    /// network lives until the pod is gone).
     pub fn has_pod_ip(&self, ip: &str) -> bool {
-        self.workers
-            .values()
-            .any(|w| w.ip.as_deref() == Some(ip) && !w.terminating)
+        self.workers.values().any(|w| w.ip.as_deref() == Some(ip))
     }
 
     /// What container `container` of pod `namespace/pod` printed in its

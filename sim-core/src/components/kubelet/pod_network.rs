@@ -84,9 +84,7 @@ pub(super) fn ingress_controller_of(
     ip: &str,
     port: u16,
 ) -> Option<String> {
-    let w = workers
-        .values()
-        .find(|w| w.ip.as_deref() == Some(ip) && !w.terminating)?;
+    let w = workers.values().find(|w| w.ip.as_deref() == Some(ip))?;
     (0..w.ctrs.len()).find_map(|i| {
         let (server, _) = server_of(images, w, i)?;
         (matches!(server, ServerProfile::IngressNginx) && server.port() == port)
@@ -208,7 +206,7 @@ impl NodeNetwork<'_> {
     fn pod_with_ip(&self, ip: &str) -> Option<String> {
         self.workers
             .iter()
-            .find(|(_, w)| w.ip.as_deref() == Some(ip) && !w.terminating)
+            .find(|(_, w)| w.ip.as_deref() == Some(ip))
             .map(|(uid, _)| uid.clone())
     }
 }

@@ -203,10 +203,14 @@ impl Kubelet {
                 } else {
                     format!("spec.containers{{{}}}", c.name)
                 };
-                stops.push((idx, c.run, c.name.clone(), c.image.clone(), path));
+                let hook = pod
+                    .as_pod()
+                    .and_then(|p| super::container_lookup::find_container(p, &c.name))
+                    .map_or(SimDuration::ZERO, pre_stop_duration);
+                stops.push((idx, c.run, c.name.clone(), c.image.clone(), path, hook));
             }
         }
-        for (idx, run, name, image, path) in stops {
+        for (idx, run, name, image, path, hook) in stops {
             self.recorder.record_with_field_path(
                 ctx,
                 &pod,
@@ -215,7 +219,9 @@ impl Kubelet {
                 "Killing",
                 format!("Stopping container {name}"),
             );
-            let stop = ctx.config().images.lookup(&image).stop.min(grace);
+            // The preStop hook runs first (the container keeps serving),
+            // then the process stops on SIGTERM; the grace period bounds both.
+            let stop = (hook + ctx.config().images.lookup(&image).stop).min(grace);
             self.timer(
                 ctx,
                 stop,
@@ -278,5 +284,72 @@ impl Kubelet {
             }
             self.runtime.forget_pod(uid);
         }
+    }
+}
+
+/// How long a container's preStop hook keeps it running before SIGTERM: a
+/// `sleep` action's seconds, or an exec hook that sleeps (`sleep N`, `sh -c
+/// "sleep N"`); other hooks finish at once.
+fn pre_stop_duration(c: &k8s_openapi::api::core::v1::Container) -> SimDuration {
+    let Some(hook) = c.lifecycle.as_ref().and_then(|l| l.pre_stop.as_ref()) else {
+        return SimDuration::ZERO;
+    };
+    if let Some(sleep) = &hook.sleep {
+        return SimDuration::from_secs(u64::try_from(sleep.seconds).unwrap_or(0));
+    }
+    let argv: Vec<&str> = hook
+        .exec
+        .as_ref()
+        .and_then(|e| e.command.as_ref())
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    let words: Vec<&str> = match argv.as_slice() {
+        [shell, "-c", line] if shell.ends_with("sh") => line.split_whitespace().collect(),
+        other => other.to_vec(),
+    };
+    match words.as_slice() {
+        [sleep, secs, ..] if sleep.ends_with("sleep") => secs
+            .parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map_or(SimDuration::ZERO, |s| {
+                SimDuration::from_millis((s.min(1e9) * 1000.0) as u64)
+            }),
+        _ => SimDuration::ZERO,
+    }
+}
+
+#[cfg(test)]
+mod pre_stop_tests {
+    use super::*;
+
+    fn container(lifecycle: serde_json::Value) -> k8s_openapi::api::core::v1::Container {
+        serde_json::from_value(serde_json::json!({"name": "c", "lifecycle": lifecycle})).unwrap()
+    }
+
+    #[test]
+    fn sleeping_hooks_keep_the_container_running() {
+        let secs = |v| pre_stop_duration(&container(v)).as_millis();
+        assert_eq!(
+            secs(serde_json::json!({"preStop": {"sleep": {"seconds": 5}}})),
+            5_000
+        );
+        assert_eq!(
+            secs(serde_json::json!({"preStop": {"exec": {"command": ["sleep", "2.5"]}}})),
+            2_500
+        );
+        assert_eq!(
+            secs(
+                serde_json::json!({"preStop": {"exec": {"command": ["/bin/sh", "-c", "sleep 10"]}}})
+            ),
+            10_000
+        );
+        assert_eq!(
+            secs(serde_json::json!({"preStop": {"exec": {"command": ["nginx", "-s", "quit"]}}})),
+            0
+        );
+        assert_eq!(secs(serde_json::json!({})), 0);
     }
 }
