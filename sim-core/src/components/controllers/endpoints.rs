@@ -206,6 +206,17 @@ impl EndpointsController {
     }
 }
 
+/// An endpoint's `targetRef`: the pod it is.
+pub(super) fn pod_reference(pod: &Pod) -> ObjectReference {
+    ObjectReference {
+        kind: Some("Pod".into()),
+        name: pod.metadata.name.clone(),
+        namespace: pod.metadata.namespace.clone(),
+        uid: pod.metadata.uid.clone(),
+        ..Default::default()
+    }
+}
+
 /// Keeps at most [`MAX_CAPACITY`] addresses (`truncateEndpoints`): when the
 /// ready ones are too many, the first of them and no not-ready one; else
 /// every ready one and the first not-ready ones. True when it cut any.
@@ -285,13 +296,7 @@ fn subsets(svc: &Service, namespace: &str, informers: &Informers) -> Option<Vec<
         let address = EndpointAddress {
             ip,
             node_name: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
-            target_ref: Some(ObjectReference {
-                kind: Some("Pod".into()),
-                name: pod.metadata.name.clone(),
-                namespace: pod.metadata.namespace.clone(),
-                uid: pod.metadata.uid.clone(),
-                ..Default::default()
-            }),
+            target_ref: Some(pod_reference(pod)),
             hostname: None,
         };
         if crate::api::conditions::is_pod_ready(pod) || publish_not_ready {

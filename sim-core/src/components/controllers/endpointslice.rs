@@ -27,11 +27,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use k8s_openapi::api::core::v1::{ObjectReference, Service, ServicePort};
+use k8s_openapi::api::core::v1::{Service, ServicePort};
 use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointPort, EndpointSlice};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::endpoints::{endpoint_pods, target_port};
+use super::endpoints::{endpoint_pods, pod_reference, target_port};
 use super::{ControllerTag, Informers, Serials, WorkQueue};
 use crate::api::meta::owner_reference;
 use crate::api::{Kind, Object, ObjectKey};
@@ -318,13 +318,7 @@ fn desired_endpoints(
             hostname,
             node_name,
             zone,
-            target_ref: Some(ObjectReference {
-                kind: Some("Pod".into()),
-                name: pod.metadata.name.clone(),
-                namespace: pod.metadata.namespace.clone(),
-                uid: pod.metadata.uid.clone(),
-                ..Default::default()
-            }),
+            target_ref: Some(pod_reference(pod)),
             ..Default::default()
         });
     }
@@ -447,33 +441,27 @@ fn reconcile(existing: &[&EndpointSlice], desired: &BTreeMap<PortSet, Vec<Endpoi
         }
         plan.create_for(&fresh, set);
         for (name, eps, changed) in contents {
-            if eps.is_empty() {
-                if no_endpoints && !kept_any && plan.create.is_empty() {
-                    // The placeholder: one empty slice stays.
-                    kept_any = true;
-                    if changed {
-                        plan.update.push((
-                            name,
-                            SliceContent {
-                                endpoints: eps,
-                                ports: None,
-                            },
-                        ));
-                    }
+            // An emptied slice goes, but for the one placeholder a Service
+            // without endpoints keeps.
+            let placeholder = eps.is_empty() && no_endpoints && !kept_any && plan.create.is_empty();
+            if eps.is_empty() && !placeholder {
+                plan.delete.push(name);
+                continue;
+            }
+            kept_any = true;
+            if changed {
+                let ports = if eps.is_empty() {
+                    None
                 } else {
-                    plan.delete.push(name);
-                }
-            } else {
-                kept_any = true;
-                if changed {
-                    plan.update.push((
-                        name,
-                        SliceContent {
-                            endpoints: eps,
-                            ports: endpoint_ports(set),
-                        },
-                    ));
-                }
+                    endpoint_ports(set)
+                };
+                plan.update.push((
+                    name,
+                    SliceContent {
+                        endpoints: eps,
+                        ports,
+                    },
+                ));
             }
         }
     }

@@ -194,9 +194,6 @@ pub struct NodeRules {
     nat: Table,
 }
 
-/// The table names `iptables -t` takes.
-pub const TABLES: [&str; 3] = ["filter", "nat", "mangle"];
-
 const KUBELET_CANARY: &str = "KUBE-KUBELET-CANARY";
 const PROXY_CANARY: &str = "KUBE-PROXY-CANARY";
 

@@ -106,8 +106,6 @@ pub struct KubeProxy {
     runner: SyncRunner,
     /// The node's rules (None: none since the node booted).
     rules: Option<AppliedRules>,
-    /// Syncs run since the process was created.
-    syncs: u64,
     /// When the node last booted after losing power: a container status
     /// older than that is the last boot's, not a running process.
     booted_at: SimTime,
@@ -124,14 +122,8 @@ impl KubeProxy {
             sync_pending: false,
             runner: SyncRunner::default(),
             rules: None,
-            syncs: 0,
             booted_at: SimTime::ZERO,
         }
-    }
-
-    /// The node.
-    pub fn node(&self) -> &str {
-        &self.node
     }
 
     /// The node's address (its NodePorts answer on it).
@@ -147,11 +139,6 @@ impl KubeProxy {
     /// True while its process runs.
     pub fn is_running(&self) -> bool {
         self.running
-    }
-
-    /// How many syncs it has run.
-    pub fn syncs(&self) -> u64 {
-        self.syncs
     }
 
     fn watch_all(&self, ctx: &mut Ctx<'_>) {
@@ -182,7 +169,6 @@ impl KubeProxy {
     /// Writes the node's rules from the current Services and slices.
     fn sync(&mut self, ctx: &mut Ctx<'_>) {
         self.dirty = false;
-        self.syncs += 1;
         self.rules = Some(AppliedRules {
             table: ctx.service_table(),
             at: ctx.now(),

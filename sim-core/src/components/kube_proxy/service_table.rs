@@ -69,15 +69,6 @@ impl Protocol {
         }
     }
 
-    /// The API's spelling (`TCP`): what chain names hash.
-    pub fn api_name(self) -> &'static str {
-        match self {
-            Self::Tcp => "TCP",
-            Self::Udp => "UDP",
-            Self::Sctp => "SCTP",
-        }
-    }
-
     /// iptables' spelling (`tcp`).
     pub fn iptables_name(self) -> &'static str {
         match self {
@@ -206,11 +197,6 @@ impl ServiceTable {
     /// Every Service port, in name order (the order the rules are printed).
     pub fn ports(&self) -> impl Iterator<Item = &ServicePort> {
         self.ports.values().map(|p| &**p)
-    }
-
-    /// Number of Service ports.
-    pub fn len(&self) -> usize {
-        self.ports.len()
     }
 
     /// True when no Service port has rules.

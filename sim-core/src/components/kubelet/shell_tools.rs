@@ -554,21 +554,9 @@ fn df(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
             .unwrap_or(0)
     };
     let w: Vec<usize> = (0..5).map(width).collect();
-    let mut out = format!(
-        "{:<w0$} {:>w1$} {:>w2$} {:>w3$} {:>w4$} {}\n",
-        head[0],
-        head[1],
-        head[2],
-        head[3],
-        head[4],
-        head[5],
-        w0 = w[0],
-        w1 = w[1],
-        w2 = w[2],
-        w3 = w[3],
-        w4 = w[4]
-    );
-    for r in &rows {
+    let head = head.map(str::to_owned);
+    let mut out = String::new();
+    for r in std::iter::once(&head).chain(&rows) {
         out.push_str(&format!(
             "{:<w0$} {:>w1$} {:>w2$} {:>w3$} {:>w4$} {}\n",
             r[0],
