@@ -1280,4 +1280,31 @@ fn traffic_steps_are_checked() {
             "\"https://localhost/\" is not an http URL",
         ],
     );
+    check(
+        "traffic-percent.yaml",
+        None,
+        Some(8),
+        &[
+            "steps[0].traffic.maxFailedPercent",
+            "150 is out of range: a percentage from 0 to 100",
+        ],
+    );
+    check(
+        "traffic-pod.yaml",
+        None,
+        Some(6),
+        &[
+            "steps[0].traffic.from",
+            "\"Client_1\": a lowercase RFC 1123 subdomain",
+        ],
+    );
+    check(
+        "traffic-namespace.yaml",
+        None,
+        Some(7),
+        &[
+            "steps[0].traffic.namespace",
+            "namespace applies to a traffic source in a pod (from: pod/NAME)",
+        ],
+    );
 }

@@ -279,10 +279,14 @@ pub struct FaultState {
 }
 
 impl FaultState {
+    /// True while the node is without power.
+    pub fn is_crashed(&self, node: &str) -> bool {
+        self.crashed.get(node).is_some_and(|&n| n > 0)
+    }
+
     /// True when the node's kubelet is down (crashed or stopped).
     pub fn kubelet_down(&self, node: &str) -> bool {
-        self.crashed.get(node).is_some_and(|&n| n > 0)
-            || self.kubelet_stopped.get(node).is_some_and(|&n| n > 0)
+        self.is_crashed(node) || self.kubelet_stopped.get(node).is_some_and(|&n| n > 0)
     }
 
     /// True while the node is cut off from the control plane.

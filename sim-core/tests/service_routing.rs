@@ -71,6 +71,16 @@ fn a_service_name_reaches_its_ready_endpoints() {
     let page = wget(&mut c, "http://web/");
     assert_eq!(page.2, 0, "{page:?}");
     assert!(page.0.contains("Welcome to nginx!"));
+    // Short options bundled as BusyBox's getopt reads them.
+    for bundled in [
+        &["wget", "-qO-", "http://web/"][..],
+        &["wget", "-qO", "-", "http://web/"],
+        &["wget", "-T", "2", "-qO-", "http://web/"],
+    ] {
+        assert_eq!(exec_in(&mut c, "client", "c", bundled), page, "{bundled:?}");
+    }
+    let unknown = exec_in(&mut c, "client", "c", &["wget", "-qZ", "http://web/"]);
+    assert_eq!(unknown.2, 1, "{unknown:?}");
     for name in [
         "web.default",
         "web.default.svc",

@@ -5,7 +5,7 @@
 use serde_json::json;
 use sim_core::api::Kind;
 use sim_core::bootstrap::kubeadm_cluster;
-use sim_core::cluster::{Cluster, TrafficSpec};
+use sim_core::cluster::{Cluster, Origin, TrafficSpec};
 use sim_core::config::ClusterConfig;
 use sim_core::trace::Trace;
 use sim_core::SimDuration;
@@ -44,7 +44,7 @@ fn requests_are_counted_per_second_and_a_lost_pod_shows() {
     let id = c
         .start_traffic(TrafficSpec {
             name: "web".into(),
-            node: "control-plane".into(),
+            from: Origin::Node("control-plane".into()),
             host: "localhost".into(),
             port: 30080,
             path: "/".into(),
@@ -79,4 +79,89 @@ fn requests_are_counted_per_second_and_a_lost_pod_shows() {
     // In between, requests found no endpoint (refused) or a pod gone.
     assert!(total.failed() > 0, "{total:?}");
     assert_eq!(total.failed(), total.sent - total.ok);
+}
+
+/// Scales Deployment `kube-system/coredns` to `replicas`.
+fn scale_coredns(c: &mut Cluster, replicas: u32) {
+    use sim_core::api::ObjectKey;
+    use sim_core::apiserver::Request;
+    let result = c.request(
+        "test",
+        Request::Patch {
+            key: ObjectKey::new(Kind::Deployment, "kube-system", "coredns"),
+            patch: json!({"spec": {"replicas": replicas}}),
+        },
+    );
+    assert!(result.is_ok(), "{result:?}");
+}
+
+#[test]
+fn a_pod_source_resolves_by_the_cluster_dns_and_stops_with_its_pod() {
+    let mut c = cluster();
+    create(
+        &mut c,
+        Kind::Pod,
+        json!({"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": "client", "namespace": "default"},
+               "spec": {"containers": [{"name": "bb", "image": "busybox",
+                                        "command": ["sleep", "3600"]}]}}),
+    );
+    c.run_until(at(90)).unwrap();
+    let id = c
+        .start_traffic(TrafficSpec {
+            name: "by-name".into(),
+            from: Origin::Pod {
+                namespace: "default".into(),
+                name: "client".into(),
+            },
+            host: "web".into(),
+            port: 80,
+            path: "/".into(),
+            rate_per_sec: 10,
+            duration: SimDuration::from_secs(240),
+        })
+        .unwrap();
+    c.run_until(at(120)).unwrap();
+    // With CoreDNS gone, names stop resolving; back, they resolve again.
+    scale_coredns(&mut c, 0);
+    c.run_until(at(180)).unwrap();
+    scale_coredns(&mut c, 2);
+    c.run_until(at(270)).unwrap();
+    delete(&mut c, Kind::Pod, "default", "client");
+    c.run_until(at(400)).unwrap();
+    let t = &c.traffic()[id];
+    let s = &t.seconds;
+    assert_eq!(s.len(), 240);
+    // Seconds 0..30 (t=90..120): every request answered by nginx.
+    assert!(s[..30].iter().all(|o| o.ok == 10), "{:?}", &s[..30]);
+    // Some seconds after the scale-down: every name unresolved.
+    assert!(
+        s[40..90].iter().any(|o| o.unresolved == 10),
+        "{:?}",
+        &s[30..90]
+    );
+    // Answered again before the client pod is deleted (t=270 is second 180).
+    assert!(s[170..180].iter().all(|o| o.ok == 10), "{:?}", &s[170..180]);
+    // The client's pod gone: nothing sent, counted apart, never as failed.
+    assert!(s[230..].iter().all(|o| o.not_sent == 10 && o.sent == 0));
+    let total = t.totals();
+    assert_eq!(total.sent + total.not_sent, 2400);
+    assert_eq!(total.failed(), total.unresolved, "{total:?}");
+}
+
+#[test]
+fn a_source_from_a_missing_node_is_refused() {
+    let mut c = cluster();
+    let err = c
+        .start_traffic(TrafficSpec {
+            name: "x".into(),
+            from: Origin::Node("nowhere".into()),
+            host: "localhost".into(),
+            port: 80,
+            path: "/".into(),
+            rate_per_sec: 1,
+            duration: SimDuration::from_secs(1),
+        })
+        .unwrap_err();
+    assert_eq!(err.to_string(), "nodes \"nowhere\" not found");
 }

@@ -366,7 +366,7 @@ impl Runner<'_> {
                 Ok(id) => {
                     self.say(&format!(
                         "traffic {}: {}/s to {} from {} for {}",
-                        t.spec.name, t.spec.rate_per_sec, t.url, t.spec.node, t.spec.duration
+                        t.spec.name, t.spec.rate_per_sec, t.url, t.spec.from, t.spec.duration
                     ))?;
                     self.traffic.push((id, t.clone()));
                 }
@@ -426,25 +426,61 @@ impl Runner<'_> {
             } else {
                 format!("{} failed ({})", total.failed(), why.join(", "))
             };
+            let not_sent = if total.not_sent > 0 {
+                format!(
+                    "; {} not sent (the client's pod was not running)",
+                    total.not_sent
+                )
+            } else {
+                String::new()
+            };
             let summary = format!(
-                "traffic {}: {} sent, {} answered, {failed}",
+                "traffic {}: {} sent, {} answered, {failed}{not_sent}",
                 step.spec.name, total.sent, total.ok
             );
             self.say(&summary)?;
+            let done = start + step.spec.duration <= self.cluster.now();
+            let failed = total.failed();
+            let mut checks: Vec<(String, bool, String)> = Vec::new();
             if let Some(max) = step.max_failed {
-                let desc = format!("traffic {} failed <= {max}", step.spec.name);
-                let done = start + step.spec.duration <= self.cluster.now();
+                checks.push((
+                    format!("traffic {} failed <= {max}", step.spec.name),
+                    failed <= max,
+                    format!("{failed} failed"),
+                ));
+            }
+            if let Some(min) = step.min_failed {
+                checks.push((
+                    format!("traffic {} failed >= {min}", step.spec.name),
+                    failed >= min,
+                    format!("{failed} failed"),
+                ));
+            }
+            if let Some(max_bp) = step.max_failed_basis_points {
+                // failed/sent <= max_bp/10,000, in integers.
+                let within =
+                    u64::from(failed) * 10_000 <= u64::from(max_bp) * u64::from(total.sent);
+                checks.push((
+                    format!(
+                        "traffic {} failed <= {}%",
+                        step.spec.name,
+                        f64::from(max_bp) / 100.0
+                    ),
+                    within,
+                    format!("{failed} of {} failed", total.sent),
+                ));
+            }
+            for (desc, within, observed) in checks {
                 if !done {
                     self.say(&format!(
-                        "NOT DECIDED {desc}: {} failed so far (stopped by --until)",
-                        total.failed()
+                        "NOT DECIDED {desc}: {observed} so far (stopped by --until)"
                     ))?;
                     tally.undecided += 1;
-                } else if total.failed() <= max {
-                    self.say(&format!("PASS {desc}: {} failed", total.failed()))?;
+                } else if within {
+                    self.say(&format!("PASS {desc}: {observed}"))?;
                     tally.passed += 1;
                 } else {
-                    self.say(&format!("FAIL {desc}: observed {} failed", total.failed()))?;
+                    self.say(&format!("FAIL {desc}: observed {observed}"))?;
                     tally.failed += 1;
                 }
             }

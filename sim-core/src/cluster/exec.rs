@@ -121,7 +121,7 @@ impl Cluster {
                 "error dialing backend: dial tcp {host_ip}:10250: {why}"
             ))
         };
-        if self.faults.crashed.get(node).is_some_and(|&n| n > 0) {
+        if self.faults.is_crashed(node) {
             return Err(dial("connect: no route to host"));
         }
         if self.faults.is_partitioned(node) {
@@ -235,7 +235,7 @@ impl Cluster {
         let url = format!("https://{ip}:10250/containerLogs/{namespace}/{pod}/{container}");
         let down =
             |why: &str| format!("Error from server: Get \"{url}\": dial tcp {ip}:10250: {why}");
-        if self.faults.crashed.get(node).is_some_and(|&n| n > 0) {
+        if self.faults.is_crashed(node) {
             return Err(down("connect: no route to host"));
         }
         if self.faults.is_partitioned(node) {

@@ -35,7 +35,7 @@ impl Cluster {
             )));
         };
         let ip = kernel.node_ip;
-        if self.faults.crashed.get(node).is_some_and(|&n| n > 0) {
+        if self.faults.is_crashed(node) {
             return Err(SshError(format!(
                 "ssh: connect to host {ip} port 22: No route to host"
             )));

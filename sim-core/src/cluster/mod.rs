@@ -37,7 +37,10 @@ mod traffic;
 
 pub use exec::{ExecFailure, OpenSession};
 pub use host::SshError;
-pub use traffic::{Outcomes, Traffic, TrafficError, TrafficSpec, MAX_RATE_PER_SEC, MAX_SOURCES};
+pub use traffic::{
+    Origin, Outcomes, Percentiles, Traffic, TrafficError, TrafficSpec, MAX_RATE_PER_SEC,
+    MAX_SOURCES,
+};
 
 pub use fault_injection::FaultError;
 

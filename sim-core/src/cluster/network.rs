@@ -144,7 +144,7 @@ impl ClusterNetwork<'_> {
     }
 
     fn node_down(&self, node: &str) -> bool {
-        self.faults.crashed.get(node).is_some_and(|&n| n > 0)
+        self.faults.is_crashed(node)
     }
 
     /// What the rules of `node` do with a connection to `ip:port` from

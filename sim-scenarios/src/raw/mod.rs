@@ -370,7 +370,7 @@ pub(crate) struct RawStep {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[serde(
-    expecting = "a traffic source: a mapping with name, url, rate and duration (and optionally from and maxFailed)"
+    expecting = "a traffic source: a mapping with name, url, rate and duration (and optionally from, namespace, maxFailed, maxFailedPercent and minFailed)"
 )]
 pub(crate) struct RawTraffic {
     /// Its name in the report.
@@ -381,13 +381,25 @@ pub(crate) struct RawTraffic {
     pub rate: u32,
     /// How long it sends (duration).
     pub duration: String,
-    /// The node it stands on (default: the control-plane node).
+    /// Where its client stands: a node's name (default: the
+    /// control-plane node) or `pod/NAME`.
     #[serde(default)]
     pub from: Option<String>,
+    /// The namespace of a `pod/NAME` client (default: `default`).
+    #[serde(default)]
+    pub namespace: Option<String>,
     /// The most requests that may fail (an expectation checked when it
     /// ends).
     #[serde(default)]
     pub max_failed: Option<u32>,
+    /// The largest share of the requests sent that may fail, percent (an
+    /// expectation checked when it ends).
+    #[serde(default)]
+    pub max_failed_percent: Option<f64>,
+    /// The fewest requests that must fail (an expectation of downtime,
+    /// checked when it ends).
+    #[serde(default)]
+    pub min_failed: Option<u32>,
 }
 
 /// A fault step: `{kind: node-crash, node: worker-1, duration: 10m}`.

@@ -75,6 +75,11 @@ pub struct TrafficStep {
     pub url: String,
     /// The most requests that may fail (an expectation).
     pub max_failed: Option<u32>,
+    /// The largest share of the requests sent that may fail, in hundredths
+    /// of a percent (an expectation; `maxFailedPercent: 2` is 200).
+    pub max_failed_basis_points: Option<u32>,
+    /// The fewest requests that must fail (an expectation of downtime).
+    pub min_failed: Option<u32>,
 }
 
 /// A `host` step: lines typed into a node's login shell, and what their
@@ -321,28 +326,62 @@ fn traffic_action(
     t: &crate::raw::RawTraffic,
     here: &StepPath<'_>,
 ) -> Result<Action, ScenarioError> {
-    use sim_core::cluster::{TrafficSpec, MAX_RATE_PER_SEC};
-    let node = match &t.from {
-        Some(n) => n.clone(),
-        None => ctx
-            .cluster
-            .nodes
-            .iter()
-            .find(|n| n.control_plane)
-            .or(ctx.cluster.nodes.first())
-            .map(|n| n.name.clone())
-            .unwrap_or_default(),
+    use sim_core::cluster::{Origin, TrafficSpec, MAX_RATE_PER_SEC};
+    let from = match t.from.as_deref().map(|f| (f, f.strip_prefix("pod/"))) {
+        Some((_, Some(pod))) => {
+            let namespace = t.namespace.clone().unwrap_or_else(|| "default".into());
+            for (field, value) in [(".traffic.from", pod), (".traffic.namespace", &namespace)] {
+                let errs = sim_core::api::validation::is_dns1123_subdomain(value);
+                if !errs.is_empty() {
+                    return Err(here.err(field, format!("{value:?}: {}", errs.join("; "))));
+                }
+            }
+            Origin::Pod {
+                namespace,
+                name: pod.to_owned(),
+            }
+        }
+        other => {
+            if t.namespace.is_some() {
+                return Err(here.err(
+                    ".traffic.namespace",
+                    "namespace applies to a traffic source in a pod (from: pod/NAME)".into(),
+                ));
+            }
+            let node = match other {
+                Some((n, None)) => n.to_owned(),
+                _ => ctx
+                    .cluster
+                    .nodes
+                    .iter()
+                    .find(|n| n.control_plane)
+                    .or(ctx.cluster.nodes.first())
+                    .map(|n| n.name.clone())
+                    .unwrap_or_default(),
+            };
+            if !ctx.cluster.nodes.iter().any(|n| n.name == node) {
+                let names: Vec<&str> = ctx.cluster.nodes.iter().map(|n| n.name.as_str()).collect();
+                return Err(here.err(
+                    ".traffic.from",
+                    format!(
+                        "no node {node:?} in the cluster (its nodes: {}; or pod/NAME for a client in a pod)",
+                        names.join(", ")
+                    ),
+                ));
+            }
+            Origin::Node(node)
+        }
     };
-    if !ctx.cluster.nodes.iter().any(|n| n.name == node) {
-        let names: Vec<&str> = ctx.cluster.nodes.iter().map(|n| n.name.as_str()).collect();
-        return Err(here.err(
-            ".traffic.from",
-            format!(
-                "no node {node:?} in the cluster (its nodes: {})",
-                names.join(", ")
-            ),
-        ));
-    }
+    let max_failed_basis_points = match t.max_failed_percent {
+        None => None,
+        Some(p) if (0.0..=100.0).contains(&p) => Some((p * 100.0).round() as u32),
+        Some(p) => {
+            return Err(here.err(
+                ".traffic.maxFailedPercent",
+                format!("{p} is out of range: a percentage from 0 to 100"),
+            ))
+        }
+    };
     if !(1..=MAX_RATE_PER_SEC).contains(&t.rate) {
         return Err(here.err(
             ".traffic.rate",
@@ -389,7 +428,7 @@ fn traffic_action(
     Ok(Action::Traffic(TrafficStep {
         spec: TrafficSpec {
             name: t.name.clone(),
-            node,
+            from,
             host: host.to_owned(),
             port,
             path,
@@ -398,6 +437,8 @@ fn traffic_action(
         },
         url: t.url.clone(),
         max_failed: t.max_failed,
+        max_failed_basis_points,
+        min_failed: t.min_failed,
     }))
 }
 

@@ -210,6 +210,43 @@ impl Kubelet {
         })
     }
 
+    /// An HTTP request made inside pod `namespace/name` (a traffic source
+    /// in the pod) to `host:port`: the name resolved as the pod's programs
+    /// resolve it (its `/etc/hosts`, then the cluster DNS with the pod's
+    /// search domains), the connection from the pod's address. None when
+    /// the pod has no running container here to send it.
+    pub fn pod_request(
+        &mut self,
+        images: &ImageCatalog,
+        now: SimTime,
+        (namespace, name): (&str, &str),
+        (host, port): (&str, u16),
+        req: &HttpRequest,
+        remote: &mut dyn Network,
+    ) -> Option<Result<HttpResponse, NetError>> {
+        let (_, w) = self.workers.iter().find(|(_, w)| {
+            w.pod.namespace() == namespace && w.pod.name() == name && !w.delete_sent
+        })?;
+        let container = w.ctrs.iter().find(|c| c.is_running())?.name.clone();
+        let t = self
+            .target(images, namespace, name, &container, false)
+            .ok()?;
+        Some(self.inside(images, now, &t, false, Some(remote), |files| {
+            let Some(net) = files.net.as_deref_mut() else {
+                return Err(NetError::NoRoute);
+            };
+            let address = match files.fs.read(files.vols, "/etc/hosts") {
+                Ok(hosts) => super::net_tools::hosts_entry(&hosts, host),
+                Err(_) => None,
+            };
+            let address = match address {
+                Some(a) => a,
+                None => net.lookup(host)?,
+            };
+            net.connect(&address, port, req, (&*files.fs, &*files.vols))
+        }))
+    }
+
     /// The node's disk (its size and what images and files use of it) and
     /// memory, bytes: what `df` and a tmpfs see.
     pub(super) fn disk_and_memory(&self) -> ((u64, u64), u64) {

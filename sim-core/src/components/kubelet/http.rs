@@ -21,7 +21,7 @@
 use super::container_fs::{ContainerFs, Kind, VolumeStore};
 use crate::api::meta::timestamp;
 use crate::config::ServerProfile;
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 
 /// An HTTP request as a client sends it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +49,9 @@ pub struct HttpResponse {
     pub headers: Vec<(String, String)>,
     /// The body (empty for HEAD).
     pub body: String,
+    /// How long the server took to answer (a scenario image's `latency`;
+    /// the built-in servers answer at once).
+    pub latency: SimDuration,
 }
 
 impl HttpResponse {
@@ -204,6 +207,7 @@ pub fn serve(
         ServerProfile::IngressNginx => ingress_page(404, now),
         ServerProfile::Http { routes, .. } => match routes.get(&path) {
             Some(r) => HttpResponse {
+                latency: SimDuration::ZERO,
                 status: r.status,
                 reason: reason(r.status).to_owned(),
                 headers: vec![
@@ -214,6 +218,7 @@ pub fn serve(
                 body: r.body.clone(),
             },
             None => HttpResponse {
+                latency: SimDuration::ZERO,
                 status: 404,
                 reason: reason(404).to_owned(),
                 headers: vec![
@@ -225,6 +230,9 @@ pub fn serve(
             },
         },
     };
+    if let ServerProfile::Http { latency, .. } = server {
+        resp.latency = *latency;
+    }
     let log = match server {
         ServerProfile::Nginx { .. } => Some(format!(
             "{} - - [{}] \"{} {} HTTP/1.1\" {} {} \"-\" \"{}\" \"-\"",
@@ -274,6 +282,7 @@ pub fn ingress_page(status: u16, now: SimTime) -> HttpResponse {
         "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
     );
     HttpResponse {
+        latency: SimDuration::ZERO,
         status,
         reason: phrase.to_owned(),
         headers: vec![
@@ -342,6 +351,7 @@ fn nginx(
             h.push(("Location".into(), format!("http://localhost{path}/")));
             h.push(("Connection".into(), "keep-alive".into()));
             return HttpResponse {
+                latency: SimDuration::ZERO,
                 status: 301,
                 reason: reason(301).into(),
                 headers: h,
@@ -369,6 +379,7 @@ fn nginx(
             h.push(("ETag".into(), format!("\"{secs:x}-{:x}\"", body.len())));
             h.push(("Accept-Ranges".into(), "bytes".into()));
             HttpResponse {
+                latency: SimDuration::ZERO,
                 status: 200,
                 reason: "OK".into(),
                 headers: h,
@@ -380,6 +391,7 @@ fn nginx(
             let mut h = headers("text/html", body.len());
             h.push(("Connection".into(), "keep-alive".into()));
             HttpResponse {
+                latency: SimDuration::ZERO,
                 status: 404,
                 reason: reason(404).into(),
                 headers: h,
@@ -417,6 +429,7 @@ fn tomcat(version: &str, docs: &Docs<'_>, path: &str, now: SimTime) -> HttpRespo
             "The origin server did not find a current representation for the target resource or is not willing to disclose that one exists.",
         );
         HttpResponse {
+            latency: SimDuration::ZERO,
             status: 404,
             reason: String::new(),
             headers: vec![
@@ -434,6 +447,7 @@ fn tomcat(version: &str, docs: &Docs<'_>, path: &str, now: SimTime) -> HttpRespo
     if rest.is_empty() {
         // `/docs` → `/docs/`.
         return HttpResponse {
+            latency: SimDuration::ZERO,
             status: 302,
             reason: String::new(),
             headers: vec![
@@ -472,6 +486,7 @@ fn tomcat(version: &str, docs: &Docs<'_>, path: &str, now: SimTime) -> HttpRespo
             }
             headers.push(("Date".into(), http_date(now)));
             HttpResponse {
+                latency: SimDuration::ZERO,
                 status: 200,
                 reason: String::new(),
                 headers,

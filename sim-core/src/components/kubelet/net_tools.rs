@@ -278,25 +278,38 @@ pub(super) fn wget(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
     let mut url: Option<String> = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        match a.as_str() {
-            "-q" => quiet = true,
-            "-O" => output = it.next().cloned(),
-            "-qO" => {
-                quiet = true;
-                output = it.next().cloned();
+        if a == "--timeout" {
+            it.next();
+            continue;
+        }
+        let Some(flags) = a.strip_prefix('-').filter(|f| !f.is_empty()) else {
+            url = Some(a.to_owned());
+            continue;
+        };
+        // Short options bundle as getopt reads them: `-qO-`, `-qO file`.
+        for (i, flag) in flags.char_indices() {
+            match flag {
+                'q' => quiet = true,
+                'O' | 'T' => {
+                    let rest = &flags[i + 1..];
+                    let value = if rest.is_empty() {
+                        it.next().cloned()
+                    } else {
+                        Some(rest.to_owned())
+                    };
+                    if flag == 'O' {
+                        output = value;
+                    }
+                    break;
+                }
+                _ => {
+                    return (
+                        String::new(),
+                        format!("kubesim: wget {a} is not modelled (-q, -O and -T are)\n"),
+                        1,
+                    )
+                }
             }
-            "-T" | "--timeout" => {
-                it.next();
-            }
-            s if s.starts_with("-O") => output = Some(s[2..].to_owned()),
-            s if s.starts_with('-') => {
-                return (
-                    String::new(),
-                    format!("kubesim: wget {s} is not modelled (-q, -O and -T are)\n"),
-                    1,
-                )
-            }
-            u => url = Some(u.to_owned()),
         }
     }
     let Some(url) = url else {
