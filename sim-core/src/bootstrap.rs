@@ -27,6 +27,7 @@ use crate::apiserver::admission::{SYSTEM_CLUSTER_CRITICAL, SYSTEM_NODE_CRITICAL}
 use crate::apiserver::Request;
 use crate::cluster::Cluster;
 use crate::components::controllers::ControllerManager;
+use crate::components::ingress::status::IngressStatusSync;
 use crate::components::kube_proxy::KubeProxy;
 use crate::components::kubelet::Kubelet;
 use crate::components::scheduler::Scheduler;
@@ -469,5 +470,6 @@ pub fn kubeadm_cluster(config: ClusterConfig, seed: u64, trace: Trace) -> Cluste
         cluster.add_component(Box::new(kubelet), SimTime::ZERO + join);
         cluster.add_component(Box::new(proxy), SimTime::ZERO + join);
     }
+    cluster.add_component(Box::new(IngressStatusSync::new()), SimTime::ZERO);
     cluster
 }

@@ -189,3 +189,122 @@ fn class_less_ingresses_are_served_by_a_0_x_controller_only() {
         assert!(out.contains(want), "{image}: {out}");
     }
 }
+
+/// The addresses in an Ingress's status.
+fn ingress_addresses(c: &Cluster, name: &str) -> Vec<String> {
+    let o = c
+        .etcd()
+        .get(Kind::Ingress, "default", name)
+        .expect("ingress");
+    let v = o.to_json();
+    v["status"]["loadBalancer"]["ingress"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|i| {
+                    i["ip"]
+                        .as_str()
+                        .or(i["hostname"].as_str())
+                        .unwrap_or_default()
+                        .to_owned()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The controller's node's address.
+fn controller_node_ip(c: &Cluster) -> String {
+    let pods = c.etcd().list(Kind::Pod, Some("ingress-nginx"));
+    let node = pods
+        .iter()
+        .find_map(|o| o.as_pod()?.spec.as_ref()?.node_name.clone())
+        .expect("the controller is bound");
+    let n = c.etcd().get(Kind::Node, "", &node).expect("node").to_json();
+    n["status"]["addresses"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["type"] == "InternalIP"))
+        .and_then(|x| x["address"].as_str())
+        .expect("an InternalIP")
+        .to_owned()
+}
+
+#[test]
+fn the_leader_publishes_its_nodes_address_at_its_next_sync_and_clears_it_on_shutdown() {
+    let mut c = cluster("registry.k8s.io/ingress-nginx/controller:v1.12.1");
+    create(
+        &mut c,
+        Kind::Ingress,
+        ingress("web", Some("nginx"), "tomcat.tuling.com", "my-tomcat", 8080),
+    );
+    create(
+        &mut c,
+        Kind::Ingress,
+        ingress("other", Some("traefik"), "x.example.com", "my-tomcat", 8080),
+    );
+    c.run_until(at(62)).unwrap();
+    // Not at once: the status sync runs once a minute.
+    assert!(ingress_addresses(&c, "web").is_empty());
+    c.run_until(at(125)).unwrap();
+    assert_eq!(ingress_addresses(&c, "web"), [controller_node_ip(&c)]);
+    // An Ingress of another class is not this controller's.
+    assert!(ingress_addresses(&c, "other").is_empty());
+    // The only controller shutting down clears what it published.
+    common::delete(&mut c, Kind::Deployment, "ingress-nginx", "controller");
+    c.run_until(at(200)).unwrap();
+    assert!(ingress_addresses(&c, "web").is_empty());
+}
+
+#[test]
+fn publish_status_address_and_publish_service_are_honoured() {
+    for (arg, want) in [
+        (
+            "--publish-status-address=203.0.113.7, lb.example.com",
+            vec!["203.0.113.7", "lb.example.com"],
+        ),
+        (
+            "--publish-service=$(POD_NAMESPACE)/controller",
+            vec!["CLUSTER_IP"],
+        ),
+    ] {
+        let mut c = kubeadm_cluster(ClusterConfig::kubeadm(1), 23, Trace::new());
+        c.run_until(at(10)).unwrap();
+        create(
+            &mut c,
+            Kind::Namespace,
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ingress-nginx"}}),
+        );
+        create(
+            &mut c,
+            Kind::IngressClass,
+            json!({"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass",
+                   "metadata": {"name": "nginx"}, "spec": {"controller": "k8s.io/ingress-nginx"}}),
+        );
+        let mut d = deployment(
+            "controller",
+            "ingress-nginx",
+            "registry.k8s.io/ingress-nginx/controller:v1.12.1",
+            1,
+        );
+        d["spec"]["template"]["spec"]["containers"][0]["args"] =
+            json!(["/nginx-ingress-controller", arg]);
+        create(&mut c, Kind::Deployment, d);
+        create(
+            &mut c,
+            Kind::Service,
+            service("controller", "ingress-nginx", 80, Some(30080)),
+        );
+        create(
+            &mut c,
+            Kind::Ingress,
+            ingress("web", Some("nginx"), "tomcat.tuling.com", "my-tomcat", 8080),
+        );
+        c.run_until(at(60)).unwrap();
+        let cluster_ip = common::cluster_ip_in(&c, "ingress-nginx", "controller");
+        let want: Vec<String> = want
+            .iter()
+            .map(|w| w.replace("CLUSTER_IP", &cluster_ip))
+            .collect();
+        assert_eq!(ingress_addresses(&c, "web"), want, "{arg}");
+    }
+}

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use super::Slot;
 use crate::api::{Kind, Object};
 use crate::components::controllers::SERVICE_NAME_LABEL;
+use crate::components::ingress;
 use crate::components::ingress::routing::{BackendPort, Routes};
 use crate::components::kube_proxy::service_table::{ServiceTable, Verdict};
 use crate::components::kube_proxy::KubeProxy;
@@ -241,49 +242,19 @@ impl ClusterNetwork<'_> {
             .downcast_ref::<Kubelet>()
     }
 
-    /// The Ingresses an ingress-nginx controller of image `image` serves:
-    /// those of an IngressClass of its controller (`k8s.io/ingress-nginx`),
-    /// and, for a 0.x controller (which predates IngressClass), those
-    /// without a class too.
+    /// The Ingresses an ingress-nginx controller of image `image` serves
+    /// ([`crate::components::ingress::serves`]).
     fn ingresses_served(&self, image: &str) -> Vec<Arc<Object>> {
-        let classes: Vec<String> = self
-            .etcd
-            .list(Kind::IngressClass, None)
-            .iter()
-            .filter_map(|o| match &**o {
-                Object::IngressClass(c) => c
-                    .spec
-                    .as_ref()
-                    .and_then(|s| s.controller.as_deref())
-                    .filter(|c| *c == INGRESS_NGINX_CONTROLLER)
-                    .map(|_| c.metadata.name.clone().unwrap_or_default()),
-                _ => None,
-            })
-            .collect();
-        let tag = image.rsplit(':').next().unwrap_or("");
-        let classless = tag.starts_with("v0.");
+        let classes = ingress::nginx_classes(self.etcd.list(Kind::IngressClass, None).iter());
         self.etcd
             .list(Kind::Ingress, None)
             .into_iter()
-            .filter(|o| match &**o {
-                Object::Ingress(ing) => {
-                    match ing
-                        .spec
-                        .as_ref()
-                        .and_then(|s| s.ingress_class_name.as_ref())
-                    {
-                        Some(class) => classes.contains(class),
-                        None => classless,
-                    }
-                }
-                _ => false,
-            })
+            .filter(
+                |o| matches!(&**o, Object::Ingress(ing) if ingress::serves(ing, &classes, image)),
+            )
             .collect()
     }
 }
-
-/// The controller name of ingress-nginx's IngressClass.
-const INGRESS_NGINX_CONTROLLER: &str = "k8s.io/ingress-nginx";
 
 impl Network for ClusterNetwork<'_> {
     fn ingress(&mut self, image: &str, req: &HttpRequest) -> Result<(String, u16), u16> {

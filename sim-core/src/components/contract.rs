@@ -94,6 +94,9 @@ pub enum Role {
     KubeProxy(String),
     /// A control-plane process.
     ControlPlane(ControlPlaneProcess),
+    /// The status sync of the ingress-nginx controller pods (their
+    /// leader's), [`crate::components::ingress::status`].
+    IngressStatusSync,
 }
 
 impl Role {
@@ -104,6 +107,7 @@ impl Role {
             Role::Kubelet(node) => format!("kubelet/{node}"),
             Role::KubeProxy(node) => format!("kube-proxy/{node}"),
             Role::ControlPlane(p) => p.name().to_owned(),
+            Role::IngressStatusSync => "ingress-nginx-status".to_owned(),
         }
     }
 
@@ -111,7 +115,7 @@ impl Role {
     pub fn node(&self) -> Option<&str> {
         match self {
             Role::Kubelet(node) | Role::KubeProxy(node) => Some(node),
-            Role::ControlPlane(_) => None,
+            Role::ControlPlane(_) | Role::IngressStatusSync => None,
         }
     }
 }

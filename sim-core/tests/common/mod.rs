@@ -57,8 +57,13 @@ pub(crate) fn get_pod(c: &mut Cluster, name: &str) -> Value {
 
 /// The cluster IP of Service `name` in namespace default.
 pub(crate) fn cluster_ip(c: &Cluster, name: &str) -> String {
+    cluster_ip_in(c, "default", name)
+}
+
+/// The cluster IP of Service `namespace/name`.
+pub(crate) fn cluster_ip_in(c: &Cluster, namespace: &str, name: &str) -> String {
     c.etcd()
-        .get(Kind::Service, "default", name)
+        .get(Kind::Service, namespace, name)
         .and_then(|o| match &**o {
             Object::Service(s) => s.spec.as_ref()?.cluster_ip.clone(),
             _ => None,
