@@ -125,6 +125,26 @@ fn a_host_shows_its_kernel() {
     let ip = c.kubelet("worker-2").unwrap().host_ip().to_owned();
     let addr = host(&mut c, "worker-2", "ip addr").0;
     assert!(addr.contains(&format!("    inet {ip}/24 brd ")), "{addr}");
+    // One interface, by name or with `dev`.
+    for line in ["ip addr show eth0", "ip a s dev eth0"] {
+        let eth0 = host(&mut c, "worker-2", line).0;
+        assert!(eth0.starts_with("2: eth0: "), "{line}: {eth0}");
+        assert_eq!(eth0.lines().count(), 4, "{line}: {eth0}");
+        assert!(eth0.contains(&format!("inet {ip}/24")));
+    }
+    let cni0 = host(&mut c, "worker-2", "ip addr show cni0").0;
+    assert!(
+        cni0.starts_with("4: cni0: ") && !cni0.contains("eth0"),
+        "{cni0}"
+    );
+    assert_eq!(
+        host(&mut c, "worker-2", "ip addr show wlan0"),
+        (
+            String::new(),
+            "Device \"wlan0\" does not exist.\n".into(),
+            1
+        )
+    );
     let save = host(&mut c, "worker-2", "iptables-save -t nat").0;
     assert!(
         save.starts_with(

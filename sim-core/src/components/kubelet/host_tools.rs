@@ -132,12 +132,16 @@ fn ip(args: &[String], kernel: &Kernel) -> Done {
         .filter(|a| *a != "-4")
         .collect();
     let object = words.first().copied().unwrap_or("");
-    if !["a", "ad", "addr", "address"].contains(&object)
-        || !matches!(words.get(1).copied(), None | Some("show" | "list" | "s"))
-    {
+    // `ip addr [show [dev] DEV]`.
+    let device = match words.get(1..).unwrap_or_default() {
+        [] | ["show" | "list" | "s"] => None,
+        ["show" | "list" | "s", "dev", d] | ["show" | "list" | "s", d] => Some(*d),
+        _ => Some(""),
+    };
+    if !["a", "ad", "addr", "address"].contains(&object) || device == Some("") {
         return (
             String::new(),
-            "kubesim: ip: only `ip addr` is modelled\n".to_owned(),
+            "kubesim: ip: only `ip addr [show [dev] DEV]` is modelled\n".to_owned(),
             2,
         );
     }
@@ -175,7 +179,29 @@ fn ip(args: &[String], kernel: &Kernel) -> Done {
         cni = mac(gateway, [0x2e, 0x8b, 0x51]),
         prefix = cidr.prefix(),
     );
-    (out, String::new(), 0)
+    let Some(device) = device else {
+        return (out, String::new(), 0);
+    };
+    // One interface's block: from its `N: NAME:` line to the next.
+    let mut block = String::new();
+    let mut inside = false;
+    for line in out.lines() {
+        if !line.starts_with(' ') {
+            inside = line.split(": ").nth(1) == Some(device);
+        }
+        if inside {
+            block.push_str(line);
+            block.push('\n');
+        }
+    }
+    if block.is_empty() {
+        return (
+            String::new(),
+            format!("Device \"{device}\" does not exist.\n"),
+            1,
+        );
+    }
+    (block, String::new(), 0)
 }
 
 fn ping(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
