@@ -381,3 +381,85 @@ fn nslookup_and_ping_from_a_pod() {
         "{out}"
     );
 }
+
+/// BIND's `nslookup` and `dig` in the DNS-debugging image: nslookup
+/// applies the search domains, dig asks for the name as written (`+search`
+/// for the list), `+short` prints the addresses, and with no CoreDNS Ready
+/// dig times out with its exit status 9.
+#[test]
+fn dig_and_bind_nslookup_from_the_dnsutils_image() {
+    let mut c = kubeadm_cluster(ClusterConfig::kubeadm(1), 17, Trace::new());
+    c.run_until(at(10)).unwrap();
+    create(
+        &mut c,
+        Kind::Pod,
+        json!({"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": "dnsutils", "namespace": "default"},
+               "spec": {"containers": [{"name": "dnsutils",
+                        "image": "registry.k8s.io/e2e-test-images/jessie-dnsutils:1.3",
+                        "command": ["sleep", "infinity"]}]}}),
+    );
+    c.run_until(at(60)).unwrap();
+    let run = |c: &mut Cluster, cmd: &[&str]| exec_in(c, "dnsutils", "dnsutils", cmd);
+    let (out, _, status) = run(&mut c, &["nslookup", "kubernetes.default"]);
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(
+        out,
+        "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10#53\n\nName:\tkubernetes.default.svc.cluster.local\nAddress: 10.96.0.1\n\n"
+    );
+    let (out, _, status) = run(&mut c, &["nslookup", "nosuch"]);
+    assert_eq!(status, 1);
+    assert!(
+        out.ends_with("** server can't find nosuch: NXDOMAIN\n\n"),
+        "{out}"
+    );
+
+    let (out, _, status) = run(&mut c, &["dig", "kubernetes.default.svc.cluster.local"]);
+    assert_eq!(status, 0, "{out}");
+    assert!(out.starts_with("\n; <<>> DiG 9.9.5-9+deb8u19-Debian <<>> kubernetes.default.svc.cluster.local\n;; global options: +cmd\n;; Got answer:\n"), "{out}");
+    assert!(out.contains(", status: NOERROR, id: "), "{out}");
+    assert!(out.contains(";; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1\n"));
+    assert!(
+        out.contains(
+            "\n;; ANSWER SECTION:\nkubernetes.default.svc.cluster.local. 30 IN A\t10.96.0.1\n"
+        ),
+        "{out}"
+    );
+    assert!(out.contains(";; SERVER: 10.96.0.10#53(10.96.0.10)\n"));
+    // The message: 12 + 38 + 4 (question) + 16 (one A) + 11 (OPT).
+    assert!(out.contains(";; MSG SIZE  rcvd: 81\n"), "{out}");
+    // As written, without the search list: no such name in the zone.
+    let (out, _, _) = run(&mut c, &["dig", "kubernetes.default"]);
+    assert!(out.contains("status: NXDOMAIN"), "{out}");
+    let (out, _, _) = run(&mut c, &["dig", "+search", "+short", "kubernetes.default"]);
+    assert_eq!(out, "10.96.0.1\n");
+    let (out, _, _) = run(&mut c, &["dig", "nosuch.default.svc.cluster.local"]);
+    assert!(out.contains("\n;; AUTHORITY SECTION:\ncluster.local.\t\t30\tIN\tSOA\tns.dns.cluster.local. hostmaster.cluster.local. "), "{out}");
+
+    // CoreDNS gone: no server answers.
+    let mut dns = c
+        .etcd()
+        .get(Kind::Deployment, "kube-system", "coredns")
+        .expect("coredns")
+        .to_json();
+    dns["spec"]["replicas"] = json!(0);
+    c.request(
+        "test",
+        sim_core::apiserver::Request::Update(Kind::Deployment.decode(&dns).unwrap()),
+    )
+    .expect("scaled");
+    c.run_until(at(120)).unwrap();
+    let (out, _, status) = run(&mut c, &["dig", "kubernetes.default.svc.cluster.local"]);
+    assert_eq!(status, 9);
+    assert!(
+        out.ends_with(
+            ";; global options: +cmd\n;; connection timed out; no servers could be reached\n"
+        ),
+        "{out}"
+    );
+    let (out, _, status) = run(&mut c, &["nslookup", "kubernetes"]);
+    assert_eq!(
+        (out.as_str(), status),
+        (";; connection timed out; no servers could be reached\n", 1)
+    );
+}

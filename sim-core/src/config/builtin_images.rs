@@ -23,6 +23,9 @@ pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bi
 
 /// The repositories of the ingress-nginx controller image: the project's
 /// (registry.k8s.io, formerly k8s.gcr.io) and the course's mirror.
+/// The Kubernetes docs' DNS-debugging image (`dnsutils.yaml`).
+pub(super) const DNSUTILS_IMAGE: &str = "registry.k8s.io/e2e-test-images/jessie-dnsutils:1.3";
+
 pub(super) const INGRESS_NGINX_REPOSITORIES: [&str; 3] = [
     "registry.k8s.io/ingress-nginx/controller",
     "k8s.gcr.io/ingress-nginx/controller",
@@ -53,6 +56,8 @@ pub(super) struct Content {
 /// The distribution an image is built on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Base {
+    /// Debian 8 (the DNS-debugging image jessie-dnsutils).
+    Jessie,
     /// Debian 9 (nginx:1.14.2).
     Stretch,
     /// Debian 11 (openjdk:11-jre-slim, under tomcat:9.0.55).
@@ -149,6 +154,7 @@ fn ubuntu_os_release(version: &str, point: &str, name: &str, codename: &str) -> 
 
 fn os_release(base: Base) -> Option<String> {
     Some(match base {
+        Base::Jessie => debian_os_release("8", "jessie"),
         Base::Stretch => debian_os_release("9", "stretch"),
         Base::Bullseye => debian_os_release("11", "bullseye"),
         Base::Bookworm => debian_os_release("12", "bookworm"),
@@ -211,7 +217,12 @@ impl Files {
     fn base(&mut self, base: Base) {
         let merged = matches!(base, Base::Bookworm | Base::Jammy | Base::Noble);
         match base {
-            Base::Stretch | Base::Bullseye | Base::Bookworm | Base::Jammy | Base::Noble => {
+            Base::Jessie
+            | Base::Stretch
+            | Base::Bullseye
+            | Base::Bookworm
+            | Base::Jammy
+            | Base::Noble => {
                 for d in DEBIAN_ROOT {
                     self.dir(d);
                 }
@@ -254,6 +265,7 @@ impl Files {
                 self.file(
                     "/etc/debian_version",
                     match base {
+                        Base::Jessie => "8.11\n",
                         Base::Stretch => "9.13\n",
                         Base::Bullseye => "11.1\n",
                         Base::Bookworm => "12.10\n",
@@ -775,6 +787,18 @@ pub(super) fn content(name: &str) -> Content {
                 pair("GOSU_VERSION", "1.17"),
                 pair("REDIS_VERSION", "7.4.2"),
             ]
+        }
+        DNSUTILS_IMAGE => {
+            // test/images/jessie-dnsutils: Debian 8 with the dnsutils
+            // package and a CoreDNS binary at the root; run with `sleep`.
+            files.base(Base::Jessie);
+            files.programs(
+                "/usr/bin",
+                "dnsutils/9.9.5",
+                &["dig", "nslookup", "host", "nsupdate"],
+            );
+            files.programs("/", "coredns/1.5.0", &["coredns"]);
+            vec![pair("PATH", DEFAULT_PATH)]
         }
         "busybox" | "alpine" | "debian" | "ubuntu" | "centos" => {
             files.base(match name {

@@ -272,6 +272,7 @@ impl ImageCatalog {
         add("debian", 117, 100);
         add("ubuntu", 78, 100);
         add("centos", 231, 100);
+        add(builtin_images::DNSUTILS_IMAGE, 112, 100);
         // ingress-nginx's controller under the names the course and the
         // project's manifests use.
         for repo in builtin_images::INGRESS_NGINX_REPOSITORIES {

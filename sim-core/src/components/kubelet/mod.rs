@@ -25,6 +25,7 @@ pub mod container_env;
 pub mod container_fs;
 mod container_lookup;
 mod containers;
+mod dns_tools;
 mod exec;
 mod host;
 mod host_tools;

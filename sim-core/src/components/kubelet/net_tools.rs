@@ -1,7 +1,7 @@
 //! The network tools of a container (issue 11): `curl` (GET and HEAD;
 //! `-s`, `-S`, `-i`, `-I`, `-v`, `-f`, `-o FILE`, `-H`, `-X GET|HEAD`) with
 //! curl's exit codes and messages, and BusyBox `wget` (`-q`, `-O FILE|-`)
-//! with its progress lines, and BusyBox `nslookup`. Requests go through the shell's
+//! with its progress lines (names: see `dns_tools`). Requests go through the shell's
 //! [`Network`](super::http::Network): the pod's localhost or a pod IP.
 //! Simplified: no progress meter for `curl -o` (it depends on wall time);
 //! plain HTTP only.
@@ -398,107 +398,6 @@ pub(super) fn wget(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
         err.push_str(&format!("'{name}' saved\n"));
     }
     (String::new(), err, 0)
-}
-
-/// BusyBox `nslookup NAME`: the name as the resolver of `/etc/resolv.conf`
-/// expands it (its search domains and `ndots`), asked of its nameserver;
-/// the first name with an answer is printed with its addresses. Simplified:
-/// BusyBox's lines for the search names without an answer and its AAAA
-/// queries are not printed.
-pub(super) fn nslookup(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
-    let Some(name) = args.iter().find(|a| !a.starts_with('-')).cloned() else {
-        return (
-            String::new(),
-            "BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.\n\nUsage: nslookup [-type=QUERY_TYPE] [-debug] HOST [DNS_SERVER]\n".into(),
-            1,
-        );
-    };
-    let conf = ctx
-        .fs
-        .read(ctx.vols, "/etc/resolv.conf")
-        .unwrap_or_default();
-    let mut server = "127.0.0.1".to_owned();
-    let mut search: Vec<String> = Vec::new();
-    let mut ndots = 1;
-    for line in conf.lines() {
-        let mut words = line.split_whitespace();
-        match words.next() {
-            Some("nameserver") => {
-                if let Some(s) = words.next() {
-                    server = s.to_owned();
-                }
-            }
-            Some("search") => search = words.map(str::to_owned).collect(),
-            Some("options") => {
-                for w in words {
-                    if let Some(n) = w.strip_prefix("ndots:").and_then(|n| n.parse().ok()) {
-                        ndots = n;
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    let header = format!("Server:\t\t{server}\nAddress:\t{server}:53\n\n");
-    if let Some(ip) = net_hosts_address(ctx, &name) {
-        return (
-            format!("{header}Name:\t{name}\nAddress: {ip}\n\n"),
-            String::new(),
-            0,
-        );
-    }
-    let bare = name.trim_end_matches('.').to_owned();
-    let searched: Vec<String> = search.iter().map(|d| format!("{bare}.{d}")).collect();
-    let tries: Vec<String> = if name.ends_with('.') {
-        vec![bare.clone()]
-    } else if bare.matches('.').count() < ndots {
-        searched.into_iter().chain([bare.clone()]).collect()
-    } else {
-        [bare.clone()].into_iter().chain(searched).collect()
-    };
-    let Some(net) = ctx.net.as_deref_mut() else {
-        return (
-            String::new(),
-            ";; connection timed out; no servers could be reached\n\n".into(),
-            1,
-        );
-    };
-    let mut answered = false;
-    for fqdn in &tries {
-        match net.query(fqdn) {
-            Ok(addresses) if !addresses.is_empty() => {
-                let mut out = format!("{header}Name:\t{fqdn}\n");
-                for a in addresses {
-                    out.push_str(&format!("Address: {a}\n"));
-                }
-                out.push('\n');
-                return (out, String::new(), 0);
-            }
-            Ok(_) => answered = true,
-            // A name that is another's alias (an ExternalName Service).
-            Err(NetError::Unresolved(target)) if target != *fqdn => {
-                let out = format!("{header}{fqdn}\tcanonical name = {target}\n\n");
-                return (
-                    out,
-                    format!("** server can't find {target}: NXDOMAIN\n\n"),
-                    1,
-                );
-            }
-            Err(_) => {}
-        }
-    }
-    if !answered {
-        return (
-            String::new(),
-            ";; connection timed out; no servers could be reached\n\n".into(),
-            1,
-        );
-    }
-    (
-        header,
-        format!("** server can't find {bare}: NXDOMAIN\n\n"),
-        1,
-    )
 }
 
 /// The address `/etc/hosts` gives `name`, if any.

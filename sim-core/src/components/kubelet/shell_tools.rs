@@ -9,8 +9,8 @@
 //! `pwd`, `id`, `whoami`, `uname`, `date` (the virtual clock), `ps`, `df`
 //! (`-h`), `mount`,
 //! `sleep` (returns at once: an exec does not move the virtual clock), and
-//! the network and application clients `curl`, `wget`, `nslookup` (see
-//! `net_tools`), `ping` and the host's `ip` and `iptables` (see
+//! the network and application clients `curl`, `wget` (see `net_tools`),
+//! `nslookup` and `dig` (see `dns_tools`), `ping` and the host's `ip` and `iptables` (see
 //! `host_tools`) and `redis-cli` (see [`super::redis`]). A program the image has but this
 //! list lacks is reported as not modelled. Simplified: `grep` matches fixed
 //! strings, not regular expressions; `ls -l` shows root as every owner and
@@ -67,7 +67,8 @@ pub fn run(name: &str, args: &[String], ctx: &mut ToolCtx<'_>) -> Option<Done> {
         "date" => date(ctx),
         "curl" => super::net_tools::curl(args, ctx),
         "wget" => super::net_tools::wget(args, ctx),
-        "nslookup" => super::net_tools::nslookup(args, ctx),
+        "nslookup" => super::dns_tools::nslookup(args, ctx),
+        "dig" => super::dns_tools::dig(args, ctx),
         "redis-cli" => {
             let stdin = ctx.stdin;
             redis::cli(args, ctx.tty, stdin, ctx.redis.as_deref_mut())
