@@ -52,22 +52,27 @@ fn ingress(name: &str, class: Option<&str>, host: &str, svc: &str, port: i32) ->
            "metadata": {"name": name, "namespace": "default"}, "spec": spec})
 }
 
+/// Namespace ingress-nginx and IngressClass nginx of ingress-nginx.
+fn namespace_and_class(c: &mut Cluster) {
+    create(
+        c,
+        Kind::Namespace,
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ingress-nginx"}}),
+    );
+    create(
+        c,
+        Kind::IngressClass,
+        json!({"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass",
+               "metadata": {"name": "nginx"}, "spec": {"controller": "k8s.io/ingress-nginx"}}),
+    );
+}
+
 /// tomcat behind Service my-tomcat, an ingress-nginx controller of `image`
 /// behind NodePort 30080, IngressClass nginx.
 fn cluster(image: &str) -> Cluster {
     let mut c = kubeadm_cluster(ClusterConfig::kubeadm(2), 21, Trace::new());
     c.run_until(at(10)).unwrap();
-    create(
-        &mut c,
-        Kind::Namespace,
-        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ingress-nginx"}}),
-    );
-    create(
-        &mut c,
-        Kind::IngressClass,
-        json!({"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass",
-               "metadata": {"name": "nginx"}, "spec": {"controller": "k8s.io/ingress-nginx"}}),
-    );
+    namespace_and_class(&mut c);
     for (kind, v) in [
         (
             Kind::Deployment,
@@ -269,17 +274,7 @@ fn publish_status_address_and_publish_service_are_honoured() {
     ] {
         let mut c = kubeadm_cluster(ClusterConfig::kubeadm(1), 23, Trace::new());
         c.run_until(at(10)).unwrap();
-        create(
-            &mut c,
-            Kind::Namespace,
-            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ingress-nginx"}}),
-        );
-        create(
-            &mut c,
-            Kind::IngressClass,
-            json!({"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass",
-                   "metadata": {"name": "nginx"}, "spec": {"controller": "k8s.io/ingress-nginx"}}),
-        );
+        namespace_and_class(&mut c);
         let mut d = deployment(
             "controller",
             "ingress-nginx",

@@ -15,7 +15,7 @@ use sim_core::trace::Trace;
 
 mod common;
 
-use common::{at, cluster_ip, create, exec_in, pod_ip};
+use common::{at, cluster_ip, create, exec_in, pod_ip, scale_coredns};
 
 fn wget(c: &mut Cluster, url: &str) -> (String, String, i32) {
     let out = c
@@ -114,17 +114,7 @@ fn a_service_name_reaches_its_ready_endpoints() {
     );
 
     // No DNS pod Ready: no name resolves.
-    let mut dns = c
-        .etcd()
-        .get(Kind::Deployment, "kube-system", "coredns")
-        .expect("coredns")
-        .to_json();
-    dns["spec"]["replicas"] = json!(0);
-    c.request(
-        "test",
-        sim_core::apiserver::Request::Update(Kind::Deployment.decode(&dns).unwrap()),
-    )
-    .expect("scaled");
+    scale_coredns(&mut c, 0);
     c.run_until(at(120)).unwrap();
     assert_eq!(wget(&mut c, "http://web/").1, "wget: bad address 'web'\n");
 }
@@ -437,17 +427,7 @@ fn dig_and_bind_nslookup_from_the_dnsutils_image() {
     assert!(out.contains("\n;; AUTHORITY SECTION:\ncluster.local.\t\t30\tIN\tSOA\tns.dns.cluster.local. hostmaster.cluster.local. "), "{out}");
 
     // CoreDNS gone: no server answers.
-    let mut dns = c
-        .etcd()
-        .get(Kind::Deployment, "kube-system", "coredns")
-        .expect("coredns")
-        .to_json();
-    dns["spec"]["replicas"] = json!(0);
-    c.request(
-        "test",
-        sim_core::apiserver::Request::Update(Kind::Deployment.decode(&dns).unwrap()),
-    )
-    .expect("scaled");
+    scale_coredns(&mut c, 0);
     c.run_until(at(120)).unwrap();
     let (out, _, status) = run(&mut c, &["dig", "kubernetes.default.svc.cluster.local"]);
     assert_eq!(status, 9);

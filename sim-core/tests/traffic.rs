@@ -12,7 +12,7 @@ use sim_core::SimDuration;
 
 mod common;
 
-use common::{at, create, delete};
+use common::{at, create, delete, scale_coredns};
 
 fn cluster() -> Cluster {
     let mut c = kubeadm_cluster(ClusterConfig::kubeadm(2), 31, Trace::new());
@@ -79,20 +79,6 @@ fn requests_are_counted_per_second_and_a_lost_pod_shows() {
     // In between, requests found no endpoint (refused) or a pod gone.
     assert!(total.failed() > 0, "{total:?}");
     assert_eq!(total.failed(), total.sent - total.ok);
-}
-
-/// Scales Deployment `kube-system/coredns` to `replicas`.
-fn scale_coredns(c: &mut Cluster, replicas: u32) {
-    use sim_core::api::ObjectKey;
-    use sim_core::apiserver::Request;
-    let result = c.request(
-        "test",
-        Request::Patch {
-            key: ObjectKey::new(Kind::Deployment, "kube-system", "coredns"),
-            patch: json!({"spec": {"replicas": replicas}}),
-        },
-    );
-    assert!(result.is_ok(), "{result:?}");
 }
 
 #[test]

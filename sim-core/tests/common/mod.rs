@@ -101,3 +101,16 @@ pub(crate) fn exec_in(
         .expect("exec");
     (out.stdout, out.stderr, out.status)
 }
+
+/// Scales Deployment `kube-system/coredns` to `replicas` (a merge patch
+/// as the client "test").
+pub(crate) fn scale_coredns(c: &mut Cluster, replicas: u32) {
+    let result = c.request(
+        "test",
+        Request::Patch {
+            key: ObjectKey::new(Kind::Deployment, "kube-system", "coredns"),
+            patch: serde_json::json!({"spec": {"replicas": replicas}}),
+        },
+    );
+    assert!(result.is_ok(), "{result:?}");
+}
