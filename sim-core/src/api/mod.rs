@@ -11,6 +11,7 @@ pub mod object;
 pub mod quantity;
 pub mod resources;
 pub mod status;
+pub mod storage;
 pub mod strict;
 pub mod taints;
 pub mod validation;

@@ -1,8 +1,9 @@
 //! Admission: the plugins of a default kube-apiserver that change or refuse
-//! pods and namespaced objects: NamespaceLifecycle, ServiceAccount (the default
-//! service account name), Priority and DefaultTolerationSeconds.
+//! pods, claims and namespaced objects: NamespaceLifecycle, ServiceAccount
+//! (the default service account name), Priority, DefaultTolerationSeconds and
+//! DefaultStorageClass.
 
-use k8s_openapi::api::core::v1::{Pod, Toleration};
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Toleration};
 
 use crate::api::{annotations, ApiError, Kind, Object, Reason};
 use crate::etcd::Etcd;
@@ -51,6 +52,19 @@ pub(crate) fn namespace_lifecycle(etcd: &Etcd, obj: &Object) -> Result<(), ApiEr
             ),
         )),
         Some(_) => Ok(()),
+    }
+}
+
+/// DefaultStorageClass: a claim created without `storageClassName` gets
+/// the default class, when there is one.
+pub(crate) fn default_storage_class(etcd: &Etcd, claim: &mut PersistentVolumeClaim) {
+    let spec = claim.spec.get_or_insert_with(Default::default);
+    if spec.storage_class_name.is_some() {
+        return;
+    }
+    let classes = etcd.list(Kind::StorageClass, None);
+    if let Some(class) = crate::api::storage::default_class(classes.iter()) {
+        spec.storage_class_name = Some(class.name().to_owned());
     }
 }
 

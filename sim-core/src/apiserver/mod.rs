@@ -337,6 +337,9 @@ impl ApiServer {
         if let Object::Pod(pod) = &mut obj {
             admission::admit_pod(&self.etcd, pod, &self.admission)?;
         }
+        if let Object::PersistentVolumeClaim(claim) = &mut obj {
+            admission::default_storage_class(&self.etcd, claim);
+        }
         validation::validate_create(&obj)?;
         if self.etcd.get(kind, obj.namespace(), obj.name()).is_some() {
             return Err(ApiError::already_exists(kind, obj.name()));

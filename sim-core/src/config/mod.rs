@@ -100,6 +100,9 @@ pub struct Timings {
     /// kube-proxy `iptables.minSyncPeriod` (1 s): the sync runner gets a
     /// token back this often (a burst of two).
     pub kube_proxy_min_sync_period: SimDuration,
+    /// kube-controller-manager `--pvclaimbinder-sync-period` (15 s): the
+    /// PV controller syncs every claim and volume this often.
+    pub pv_claim_binder_sync_period: SimDuration,
 }
 
 impl Default for Timings {
@@ -127,6 +130,7 @@ impl Default for Timings {
             terminated_pod_gc_threshold: 12_500,
             event_ttl: SimDuration::from_hours(1),
             kube_proxy_min_sync_period: SimDuration::from_secs(1),
+            pv_claim_binder_sync_period: SimDuration::from_secs(15),
         }
     }
 }

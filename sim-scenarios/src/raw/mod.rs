@@ -260,6 +260,8 @@ pub(crate) struct RawTimings {
     pub event_ttl: Option<String>,
     /// kube-proxy `iptables.minSyncPeriod` (1s).
     pub kube_proxy_min_sync_period: Option<String>,
+    /// kube-controller-manager `--pvclaimbinder-sync-period` (15s).
+    pub pv_claim_binder_sync_period: Option<String>,
     /// kube-controller-manager `--terminated-pod-gc-threshold` (12500; 0
     /// turns the rule off).
     pub terminated_pod_gc_threshold: Option<u64>,

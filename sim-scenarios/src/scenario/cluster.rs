@@ -298,7 +298,7 @@ fn timings(
     file: &Path,
     timings: &mut sim_core::config::Timings,
 ) -> Result<(), ScenarioError> {
-    let overrides: [(&Option<String>, &str, &mut SimDuration); 16] = [
+    let overrides: [(&Option<String>, &str, &mut SimDuration); 17] = [
         (
             &t.node_lease_duration,
             "nodeLeaseDuration",
@@ -371,6 +371,11 @@ fn timings(
             "kubeProxyMinSyncPeriod",
             &mut timings.kube_proxy_min_sync_period,
         ),
+        (
+            &t.pv_claim_binder_sync_period,
+            "pvClaimBinderSyncPeriod",
+            &mut timings.pv_claim_binder_sync_period,
+        ),
     ];
     for (raw_value, field, target) in overrides {
         if let Some(s) = raw_value.as_deref() {
@@ -409,6 +414,11 @@ fn check_periods(timings: &sim_core::config::Timings, file: &Path) -> Result<(),
         ),
         (timings.node_monitor_period, "nodeMonitorPeriod", true),
         (timings.pod_gc_period, "podGcPeriod", true),
+        (
+            timings.pv_claim_binder_sync_period,
+            "pvClaimBinderSyncPeriod",
+            false,
+        ),
     ] {
         let message = if v == SimDuration::ZERO && !may_be_zero {
             "must be greater than zero (a zero period would loop forever)".to_owned()

@@ -16,6 +16,7 @@ pub(crate) mod garbage_collector;
 pub(crate) mod job;
 pub(crate) mod namespace;
 pub(crate) mod node_lifecycle;
+pub(crate) mod persistent_volume;
 pub(crate) mod pod_gc;
 pub(crate) mod replicaset;
 pub(crate) mod service_lb;
@@ -119,6 +120,10 @@ pub enum ControllerTag {
     JobWrite,
     /// The response to an EndpointSlice write.
     EndpointSliceWrite,
+    /// The PV controller's periodic resync of claims and volumes.
+    PvResync,
+    /// A recycled volume's scrub done.
+    PvRecycle,
 }
 
 impl TagSpace for ControllerTag {
@@ -138,6 +143,8 @@ impl TagSpace for ControllerTag {
         Self::JobCreate,
         Self::JobWrite,
         Self::EndpointSliceWrite,
+        Self::PvResync,
+        Self::PvRecycle,
     ];
     fn id(self) -> u8 {
         self as u8
@@ -286,6 +293,7 @@ pub struct ControllerManager {
     endpoints: endpoints::EndpointsController,
     endpoint_slices: endpointslice::EndpointSliceController,
     service_lb: service_lb::ServiceLbController,
+    persistent_volume: persistent_volume::PersistentVolumeController,
     node_lifecycle: node_lifecycle::NodeLifecycleController,
     taint_eviction: taint_eviction::TaintEvictionController,
     pod_gc: pod_gc::PodGc,
@@ -318,6 +326,7 @@ impl ControllerManager {
             endpoints: endpoints::EndpointsController::default(),
             endpoint_slices: endpointslice::EndpointSliceController::default(),
             service_lb: service_lb::ServiceLbController::default(),
+            persistent_volume: persistent_volume::PersistentVolumeController::default(),
             daemonset: daemonset::DaemonSetController::new(EventRecorder::new(
                 "daemonset-controller",
                 None,
@@ -353,6 +362,8 @@ impl Component for ControllerManager {
         }
         self.node_lifecycle.start(ctx);
         self.pod_gc.start(ctx);
+        let period = ctx.config().timings.pv_claim_binder_sync_period;
+        ctx.set_timer(period, ControllerTag::PvResync.tag());
     }
 
     fn on_watch(&mut self, ctx: &mut Ctx<'_>, event: &WatchEvent) {
@@ -376,6 +387,7 @@ impl Component for ControllerManager {
         self.endpoints.observe(event, &selecting);
         self.endpoint_slices.observe(event, &selecting);
         self.service_lb.observe(event, &self.informers);
+        self.persistent_volume.observe(event);
         self.node_lifecycle.observe(event);
         self.taint_eviction.observe(event, prev.as_deref());
         self.schedule_sync(ctx);
@@ -403,8 +415,23 @@ impl Component for ControllerManager {
                 self.endpoints.sync(ctx, &self.informers);
                 self.endpoint_slices.sync(ctx, &self.informers);
                 self.service_lb.sync(ctx, &self.informers);
+                self.persistent_volume.sync(ctx, &self.informers);
                 self.node_lifecycle.sync(ctx, &self.informers);
                 self.taint_eviction.sync(ctx, &self.informers);
+                if self.persistent_volume.has_work() {
+                    // A volume's sync queued its claim.
+                    self.schedule_sync(ctx);
+                }
+            }
+            ControllerTag::PvResync => {
+                self.persistent_volume.resync(&self.informers);
+                let period = ctx.config().timings.pv_claim_binder_sync_period;
+                ctx.set_timer(period, ControllerTag::PvResync.tag());
+                self.schedule_sync(ctx);
+            }
+            ControllerTag::PvRecycle => {
+                self.persistent_volume
+                    .on_recycled(ctx, &self.informers, tag);
             }
             ControllerTag::NamespaceResync => {
                 self.namespace_resync_pending = false;

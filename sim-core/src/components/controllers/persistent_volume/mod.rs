@@ -1,0 +1,726 @@
+//! The PersistentVolume controller (pkg/controller/volume/persistentvolume,
+//! `pv_controller.go`): it binds claims to volumes and follows both through
+//! their phases.
+//!
+//! - A claim without a volume gets the best match of [`matching`] and is
+//!   bound to it: the volume's `claimRef` (annotated
+//!   `pv.kubernetes.io/bound-by-controller`), phase `Bound`; the claim's
+//!   `volumeName` and `pv.kubernetes.io/bind-completed`, phase `Bound`
+//!   with the volume's capacity and access modes. Without a match the
+//!   claim stays `Pending` with the real event: `FailedBinding` (no class),
+//!   `WaitForFirstConsumer` (a delayed-binding class), `ExternalProvisioning`
+//!   (a class whose provisioner is expected to make the volume; the claim
+//!   is annotated with it), `ProvisioningFailed` (a class that does not
+//!   exist). A claim naming its volume (`volumeName`) binds to that one if
+//!   it fits.
+//! - A claim without a class gets the default class once one exists (the
+//!   retroactive assignment of v1.28).
+//! - A bound claim whose volume is gone or taken is `Lost`.
+//! - A volume without a claim is `Available`; a claim deleted leaves it
+//!   `Released`, and its reclaim policy decides: `Retain` keeps it
+//!   `Released` (and its data) until an administrator clears its
+//!   `claimRef`; `Recycle` (NFS and hostPath only) scrubs it and makes it
+//!   `Available` again after [`RECYCLE_DURATION`] (`VolumeRecycled`);
+//!   `Delete` of a dynamically provisioned volume is its provisioner's,
+//!   and of any other volume fails (`VolumeFailedDelete`, phase `Failed`:
+//!   no in-tree deleter for NFS or hostPath).
+//!
+//! Every claim and volume is synced again every
+//! `timings.pvClaimBinderSyncPeriod` (15 s, `--pvclaimbinder-sync-period`),
+//! so an event of a claim still waiting repeats.
+//!
+//! Simplified: the recycler pod is not run as a pod (the scrub takes a fixed
+//! time); the volume's writes are sent at once, in the order the real
+//! controller makes them, and remembered until the watch brings them back
+//! (the real controller's cache update after each write).
+
+pub(crate) mod matching;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::{ObjectReference, PersistentVolume, PersistentVolumeClaim};
+
+use super::{ControllerTag, Informers, Serials, WorkQueue};
+use crate::api::{Kind, Object, ObjectKey};
+use crate::apiserver::Request;
+use crate::components::event_recorder::EventRecorder;
+use crate::components::{Ctx, Tag, WatchEvent};
+use crate::etcd::ChangeType;
+use crate::time::SimDuration;
+
+use matching::{claim_class, find_best_match, is_bound_to};
+
+/// `pv.kubernetes.io/bind-completed`.
+pub(crate) const ANN_BIND_COMPLETED: &str = "pv.kubernetes.io/bind-completed";
+/// `pv.kubernetes.io/bound-by-controller`.
+pub(crate) const ANN_BOUND_BY_CONTROLLER: &str = "pv.kubernetes.io/bound-by-controller";
+/// `pv.kubernetes.io/provisioned-by`.
+pub(crate) const ANN_PROVISIONED_BY: &str = "pv.kubernetes.io/provisioned-by";
+/// `volume.kubernetes.io/selected-node`.
+pub(crate) const ANN_SELECTED_NODE: &str = "volume.kubernetes.io/selected-node";
+/// `volume.kubernetes.io/storage-provisioner` (and its beta twin).
+pub(crate) const ANN_STORAGE_PROVISIONER: &str = "volume.kubernetes.io/storage-provisioner";
+const ANN_BETA_STORAGE_PROVISIONER: &str = "volume.beta.kubernetes.io/storage-provisioner";
+/// How long the scrub of a recycled volume takes.
+pub(crate) const RECYCLE_DURATION: SimDuration = SimDuration::from_secs(5);
+
+/// The controller.
+#[derive(Debug)]
+pub(crate) struct PersistentVolumeController {
+    claims: WorkQueue,
+    volumes: WorkQueue,
+    recorder: EventRecorder,
+    /// Objects this controller wrote, newer than the informers until the
+    /// watch delivers them.
+    assumed: BTreeMap<ObjectKey, Arc<Object>>,
+    /// Recycles in progress: their timers, by volume.
+    recycling: BTreeMap<Tag, String>,
+    recycle_serials: Serials,
+}
+
+impl Default for PersistentVolumeController {
+    fn default() -> Self {
+        Self {
+            claims: WorkQueue::default(),
+            volumes: WorkQueue::default(),
+            recorder: EventRecorder::new("persistentvolume-controller", None),
+            assumed: BTreeMap::new(),
+            recycling: BTreeMap::new(),
+            recycle_serials: Serials::new(ControllerTag::PvRecycle),
+        }
+    }
+}
+
+fn annotation<'a>(
+    meta: &'a k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    key: &str,
+) -> Option<&'a str> {
+    meta.annotations.as_ref()?.get(key).map(String::as_str)
+}
+
+fn set_annotation(
+    meta: &mut k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    key: &str,
+    value: &str,
+) {
+    meta.annotations
+        .get_or_insert_with(Default::default)
+        .insert(key.to_owned(), value.to_owned());
+}
+
+fn phase_of_volume(pv: &PersistentVolume) -> &str {
+    pv.status
+        .as_ref()
+        .and_then(|s| s.phase.as_deref())
+        .unwrap_or("")
+}
+
+fn phase_of_claim(c: &PersistentVolumeClaim) -> &str {
+    c.status
+        .as_ref()
+        .and_then(|s| s.phase.as_deref())
+        .unwrap_or("")
+}
+
+fn volume_name_of(c: &PersistentVolumeClaim) -> &str {
+    c.spec
+        .as_ref()
+        .and_then(|s| s.volume_name.as_deref())
+        .unwrap_or("")
+}
+
+fn claim_ref(pv: &PersistentVolume) -> Option<&ObjectReference> {
+    pv.spec.as_ref()?.claim_ref.as_ref()
+}
+
+/// The reference a bound volume holds to its claim.
+fn reference_to(claim: &PersistentVolumeClaim) -> ObjectReference {
+    ObjectReference {
+        api_version: Some("v1".into()),
+        kind: Some("PersistentVolumeClaim".into()),
+        name: claim.metadata.name.clone(),
+        namespace: claim.metadata.namespace.clone(),
+        uid: claim.metadata.uid.clone(),
+        resource_version: claim.metadata.resource_version.clone(),
+        field_path: None,
+    }
+}
+
+/// The default StorageClass, if any ([`crate::api::storage::default_class`]).
+fn default_class(informers: &Informers) -> Option<Arc<Object>> {
+    crate::api::storage::default_class(informers.of(Kind::StorageClass).iter()).cloned()
+}
+
+impl PersistentVolumeController {
+    /// Queues what a change concerns: a volume and the claim it names, a
+    /// claim and its volume.
+    pub(crate) fn observe(&mut self, event: &WatchEvent) {
+        let key = ObjectKey::of(&event.object);
+        match &*event.object {
+            Object::PersistentVolume(pv) => {
+                self.assumed.remove(&key);
+                self.volumes.add(key);
+                if let Some(r) = claim_ref(pv) {
+                    self.claims.add(ObjectKey::new(
+                        Kind::PersistentVolumeClaim,
+                        r.namespace.as_deref().unwrap_or(""),
+                        r.name.as_deref().unwrap_or(""),
+                    ));
+                }
+            }
+            Object::PersistentVolumeClaim(c) => {
+                self.assumed.remove(&key);
+                if event.change != ChangeType::Deleted {
+                    self.claims.add(key);
+                }
+                let volume = volume_name_of(c);
+                if !volume.is_empty() {
+                    self.volumes
+                        .add(ObjectKey::new(Kind::PersistentVolume, "", volume));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Queues every claim and volume (the periodic resync).
+    pub(crate) fn resync(&mut self, informers: &Informers) {
+        for o in informers.of(Kind::PersistentVolumeClaim).iter() {
+            self.claims.add(ObjectKey::of(o));
+        }
+        for o in informers.of(Kind::PersistentVolume).iter() {
+            self.volumes.add(ObjectKey::of(o));
+        }
+    }
+
+    /// True when something is queued (the manager should sync again).
+    pub(crate) fn has_work(&self) -> bool {
+        !self.claims.is_empty() || !self.volumes.is_empty()
+    }
+
+    fn get(&self, informers: &Informers, key: &ObjectKey) -> Option<Arc<Object>> {
+        self.assumed
+            .get(key)
+            .or_else(|| informers.of(key.kind).get(key))
+            .cloned()
+    }
+
+    /// Every volume as this controller knows it.
+    fn volumes_now(&self, informers: &Informers) -> Vec<Arc<Object>> {
+        let mut by_key: BTreeMap<ObjectKey, Arc<Object>> = informers
+            .of(Kind::PersistentVolume)
+            .iter()
+            .map(|o| (ObjectKey::of(o), Arc::clone(o)))
+            .collect();
+        for (k, o) in &self.assumed {
+            if k.kind == Kind::PersistentVolume {
+                by_key.insert(k.clone(), Arc::clone(o));
+            }
+        }
+        by_key.into_values().collect()
+    }
+
+    /// Sends a write and remembers its result until the watch brings it.
+    fn write(&mut self, ctx: &mut Ctx<'_>, obj: Object, status: bool) {
+        let key = ObjectKey::of(&obj);
+        let mut sent = obj.clone();
+        sent.meta_mut().resource_version = None;
+        self.assumed.insert(key, Arc::new(obj));
+        ctx.send(if status {
+            Request::UpdateStatus(sent)
+        } else {
+            Request::Update(sent)
+        });
+    }
+
+    fn set_volume_phase(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        pv: &PersistentVolume,
+        phase: &str,
+        message: Option<String>,
+    ) -> PersistentVolume {
+        let mut v = pv.clone();
+        if phase_of_volume(pv) == phase
+            && pv.status.as_ref().and_then(|s| s.message.clone()) == message
+        {
+            return v;
+        }
+        let status = v.status.get_or_insert_with(Default::default);
+        status.phase = Some(phase.to_owned());
+        status.message = message;
+        self.write(ctx, Object::from(v.clone()), true);
+        v
+    }
+
+    fn set_claim_phase(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        claim: &PersistentVolumeClaim,
+        phase: &str,
+        volume: Option<&PersistentVolume>,
+    ) -> PersistentVolumeClaim {
+        let mut c = claim.clone();
+        let status = c.status.get_or_insert_with(Default::default);
+        let (modes, capacity) = match volume.and_then(|v| v.spec.as_ref()) {
+            Some(s) => (s.access_modes.clone(), s.capacity.clone()),
+            None => (None, None),
+        };
+        if status.phase.as_deref() == Some(phase)
+            && status.access_modes == modes
+            && status.capacity == capacity
+        {
+            return c;
+        }
+        status.phase = Some(phase.to_owned());
+        status.access_modes = modes;
+        status.capacity = capacity;
+        self.write(ctx, Object::from(c.clone()), true);
+        c
+    }
+
+    /// Syncs the queued claims, then the queued volumes.
+    pub(crate) fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
+        for key in self.claims.drain() {
+            if let Some(o) = self.get(informers, &key) {
+                if let Object::PersistentVolumeClaim(c) = &*o {
+                    self.sync_claim(ctx, informers, &o, c);
+                }
+            }
+        }
+        for key in self.volumes.drain() {
+            if let Some(o) = self.get(informers, &key) {
+                if let Object::PersistentVolume(pv) = &*o {
+                    self.sync_volume(ctx, informers, &o, pv);
+                }
+            }
+        }
+    }
+
+    fn sync_claim(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        informers: &Informers,
+        obj: &Arc<Object>,
+        claim: &PersistentVolumeClaim,
+    ) {
+        let has_class = claim
+            .spec
+            .as_ref()
+            .is_some_and(|s| s.storage_class_name.is_some());
+        if !has_class {
+            // A class-less claim gets the default class once there is one.
+            if let Some(class) = default_class(informers) {
+                let mut c = claim.clone();
+                c.spec
+                    .get_or_insert_with(Default::default)
+                    .storage_class_name = Some(class.name().to_owned());
+                self.write(ctx, Object::from(c), false);
+                return;
+            }
+        }
+        if annotation(&claim.metadata, ANN_BIND_COMPLETED).is_none() {
+            self.sync_unbound_claim(ctx, informers, obj, claim);
+        } else {
+            self.sync_bound_claim(ctx, informers, obj, claim);
+        }
+    }
+
+    fn class(&self, informers: &Informers, name: &str) -> Option<Arc<Object>> {
+        informers
+            .of(Kind::StorageClass)
+            .get(&ObjectKey::new(Kind::StorageClass, "", name))
+            .cloned()
+    }
+
+    fn delay_binding(&self, informers: &Informers, claim: &PersistentVolumeClaim) -> bool {
+        let class = claim_class(claim);
+        !class.is_empty()
+            && self.class(informers, class).is_some_and(|o| match &*o {
+                Object::StorageClass(sc) => {
+                    sc.volume_binding_mode.as_deref() == Some("WaitForFirstConsumer")
+                }
+                _ => false,
+            })
+    }
+
+    fn sync_unbound_claim(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        informers: &Informers,
+        obj: &Arc<Object>,
+        claim: &PersistentVolumeClaim,
+    ) {
+        let wanted = volume_name_of(claim).to_owned();
+        if wanted.is_empty() {
+            let delay = self.delay_binding(informers, claim);
+            let volumes = self.volumes_now(informers);
+            let found = find_best_match(
+                claim,
+                volumes.iter().filter_map(|o| match &**o {
+                    Object::PersistentVolume(pv) => Some(&**pv),
+                    _ => None,
+                }),
+                delay,
+            )
+            .cloned();
+            if let Some(pv) = found {
+                self.bind(ctx, &pv, claim);
+                return;
+            }
+            let class = claim_class(claim).to_owned();
+            if delay && annotation(&claim.metadata, ANN_SELECTED_NODE).is_none() {
+                self.recorder.record(
+                    ctx,
+                    obj,
+                    "Normal",
+                    "WaitForFirstConsumer",
+                    "waiting for first consumer to be created before binding".into(),
+                );
+            } else if !class.is_empty() {
+                self.provision(ctx, informers, obj, claim, &class);
+            } else {
+                self.recorder.record(
+                    ctx,
+                    obj,
+                    "Normal",
+                    "FailedBinding",
+                    "no persistent volumes available for this claim and no storage class is set"
+                        .into(),
+                );
+            }
+            self.set_claim_phase(ctx, claim, "Pending", None);
+            return;
+        }
+        let key = ObjectKey::new(Kind::PersistentVolume, "", &wanted);
+        let Some(vo) = self.get(informers, &key) else {
+            // The volume it names does not exist (yet).
+            self.set_claim_phase(ctx, claim, "Pending", None);
+            return;
+        };
+        let Object::PersistentVolume(pv) = &*vo else {
+            return;
+        };
+        match claim_ref(pv) {
+            None => match mismatch(pv, claim) {
+                None => self.bind(ctx, pv, claim),
+                Some(why) => {
+                    self.recorder.record(
+                        ctx,
+                        obj,
+                        "Warning",
+                        "VolumeMismatch",
+                        format!("Cannot bind to requested volume \"{wanted}\": {why}"),
+                    );
+                    self.set_claim_phase(ctx, claim, "Pending", None);
+                }
+            },
+            Some(_) if is_bound_to(pv, claim) => self.bind(ctx, pv, claim),
+            Some(_) => {
+                if annotation(&claim.metadata, ANN_BOUND_BY_CONTROLLER).is_none() {
+                    self.recorder.record(
+                        ctx,
+                        obj,
+                        "Warning",
+                        "FailedBinding",
+                        format!("volume \"{wanted}\" already bound to a different claim."),
+                    );
+                }
+                self.set_claim_phase(ctx, claim, "Pending", None);
+            }
+        }
+    }
+
+    /// A claim of `class` without a volume: the class's provisioner is
+    /// expected to make one.
+    fn provision(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        informers: &Informers,
+        obj: &Arc<Object>,
+        claim: &PersistentVolumeClaim,
+        class: &str,
+    ) {
+        let Some(sc) = self.class(informers, class) else {
+            self.recorder.record(
+                ctx,
+                obj,
+                "Warning",
+                "ProvisioningFailed",
+                format!("storageclass.storage.k8s.io \"{class}\" not found"),
+            );
+            return;
+        };
+        let Object::StorageClass(sc) = &*sc else {
+            return;
+        };
+        let provisioner = &sc.provisioner;
+        if annotation(&claim.metadata, ANN_STORAGE_PROVISIONER) != Some(provisioner.as_str()) {
+            let mut c = claim.clone();
+            set_annotation(&mut c.metadata, ANN_STORAGE_PROVISIONER, provisioner);
+            set_annotation(&mut c.metadata, ANN_BETA_STORAGE_PROVISIONER, provisioner);
+            self.write(ctx, Object::from(c), false);
+        }
+        self.recorder.record(ctx, obj, "Normal", "ExternalProvisioning", format!("Waiting for a volume to be created either by the external provisioner '{provisioner}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered."));
+    }
+
+    /// Binds `pv` and `claim` to each other, writing only what differs:
+    /// the volume's claim reference, its phase, the claim's volume and
+    /// annotations, its status.
+    fn bind(&mut self, ctx: &mut Ctx<'_>, pv: &PersistentVolume, claim: &PersistentVolumeClaim) {
+        let mut v = pv.clone();
+        let r = reference_to(claim);
+        let current = claim_ref(pv);
+        let same = current
+            .is_some_and(|c| c.name == r.name && c.namespace == r.namespace && c.uid == r.uid);
+        if !same {
+            let by_controller = !is_bound_to(pv, claim);
+            v.spec.get_or_insert_with(Default::default).claim_ref = Some(r);
+            if by_controller {
+                set_annotation(&mut v.metadata, ANN_BOUND_BY_CONTROLLER, "yes");
+            }
+            self.write(ctx, Object::from(v.clone()), false);
+        }
+        let v = self.set_volume_phase(ctx, &v, "Bound", None);
+        let name = v.metadata.name.clone().unwrap_or_default();
+        let mut c = claim.clone();
+        let mut dirty = false;
+        if volume_name_of(claim) != name {
+            c.spec.get_or_insert_with(Default::default).volume_name = Some(name);
+            set_annotation(&mut c.metadata, ANN_BOUND_BY_CONTROLLER, "yes");
+            dirty = true;
+        }
+        if annotation(&c.metadata, ANN_BIND_COMPLETED).is_none() {
+            set_annotation(&mut c.metadata, ANN_BIND_COMPLETED, "yes");
+            dirty = true;
+        }
+        if dirty {
+            self.write(ctx, Object::from(c.clone()), false);
+        }
+        self.set_claim_phase(ctx, &c, "Bound", Some(&v));
+    }
+
+    fn sync_bound_claim(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        informers: &Informers,
+        obj: &Arc<Object>,
+        claim: &PersistentVolumeClaim,
+    ) {
+        let name = volume_name_of(claim).to_owned();
+        let lost = |this: &mut Self, ctx: &mut Ctx<'_>, reason: &str, message: &str| {
+            if phase_of_claim(claim) != "Lost" {
+                this.set_claim_phase(ctx, claim, "Lost", None);
+                this.recorder
+                    .record(ctx, obj, "Warning", reason, message.to_owned());
+            }
+        };
+        if name.is_empty() {
+            lost(
+                self,
+                ctx,
+                "ClaimLost",
+                "Bound claim has lost reference to PersistentVolume. Data on the volume is lost!",
+            );
+            return;
+        }
+        let Some(vo) = self.get(
+            informers,
+            &ObjectKey::new(Kind::PersistentVolume, "", &name),
+        ) else {
+            lost(
+                self,
+                ctx,
+                "ClaimLost",
+                "Bound claim has lost its PersistentVolume. Data on the volume is lost!",
+            );
+            return;
+        };
+        let Object::PersistentVolume(pv) = &*vo else {
+            return;
+        };
+        match claim_ref(pv) {
+            None => self.bind(ctx, pv, claim),
+            Some(r) if r.uid == claim.metadata.uid => self.bind(ctx, pv, claim),
+            Some(_) => lost(
+                self,
+                ctx,
+                "ClaimMisbound",
+                "Two claims are bound to the same volume, this one is bound incorrectly",
+            ),
+        }
+    }
+
+    fn sync_volume(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        informers: &Informers,
+        obj: &Arc<Object>,
+        pv: &PersistentVolume,
+    ) {
+        let Some(r) = claim_ref(pv) else {
+            self.set_volume_phase(ctx, pv, "Available", None);
+            return;
+        };
+        if r.uid.as_deref().unwrap_or("").is_empty() {
+            // Pre-bound by its author to a claim not yet bound.
+            self.set_volume_phase(ctx, pv, "Available", None);
+            return;
+        }
+        let key = ObjectKey::new(
+            Kind::PersistentVolumeClaim,
+            r.namespace.as_deref().unwrap_or(""),
+            r.name.as_deref().unwrap_or(""),
+        );
+        let claim = self.get(informers, &key).filter(|o| o.meta().uid == r.uid);
+        let Some(co) = claim else {
+            let phase = phase_of_volume(pv);
+            let v = if phase != "Released" && phase != "Failed" {
+                self.set_volume_phase(ctx, pv, "Released", None)
+            } else {
+                pv.clone()
+            };
+            self.reclaim(ctx, obj, &v);
+            return;
+        };
+        let Object::PersistentVolumeClaim(claim) = &*co else {
+            return;
+        };
+        let volume = pv.metadata.name.as_deref().unwrap_or("");
+        let claimed = volume_name_of(claim);
+        if claimed.is_empty() {
+            // The claim's sync finishes the binding.
+            self.claims.add(key);
+        } else if claimed == volume {
+            self.set_volume_phase(ctx, pv, "Bound", None);
+        } else if annotation(&pv.metadata, ANN_PROVISIONED_BY).is_some()
+            && reclaim_policy(pv) == "Delete"
+        {
+            let v = self.set_volume_phase(ctx, pv, "Released", None);
+            self.reclaim(ctx, obj, &v);
+        } else {
+            self.unbind(ctx, pv);
+        }
+    }
+
+    /// Frees a volume: its claim reference dropped when the controller set
+    /// it, else only the claim's UID (still reserved for that claim).
+    fn unbind(&mut self, ctx: &mut Ctx<'_>, pv: &PersistentVolume) {
+        let mut v = pv.clone();
+        let by_controller = annotation(&pv.metadata, ANN_BOUND_BY_CONTROLLER).is_some();
+        let spec = v.spec.get_or_insert_with(Default::default);
+        if by_controller {
+            spec.claim_ref = None;
+            if let Some(a) = v.metadata.annotations.as_mut() {
+                a.remove(ANN_BOUND_BY_CONTROLLER);
+            }
+        } else if let Some(r) = spec.claim_ref.as_mut() {
+            r.uid = None;
+        }
+        self.write(ctx, Object::from(v.clone()), false);
+        self.set_volume_phase(ctx, &v, "Available", None);
+    }
+
+    /// A released volume's reclaim policy.
+    fn reclaim(&mut self, ctx: &mut Ctx<'_>, obj: &Arc<Object>, pv: &PersistentVolume) {
+        let name = pv.metadata.name.clone().unwrap_or_default();
+        match reclaim_policy(pv) {
+            "Recycle" => {
+                let spec = pv.spec.as_ref();
+                let recyclable = spec.is_some_and(|s| s.nfs.is_some() || s.host_path.is_some());
+                if !recyclable {
+                    if phase_of_volume(pv) != "Failed" {
+                        let msg = "No recycler plugin found for the volume!".to_owned();
+                        self.set_volume_phase(ctx, pv, "Failed", Some(msg.clone()));
+                        self.recorder
+                            .record(ctx, obj, "Warning", "VolumeFailedRecycle", msg);
+                    }
+                } else if !self.recycling.values().any(|n| *n == name) {
+                    let tag = self.recycle_serials.take();
+                    self.recycling.insert(tag, name);
+                    ctx.set_timer(RECYCLE_DURATION, tag);
+                }
+            }
+            // A dynamically provisioned volume is deleted by its
+            // provisioner; NFS and hostPath have no in-tree deleter.
+            "Delete"
+                if annotation(&pv.metadata, ANN_PROVISIONED_BY).is_none()
+                    && phase_of_volume(pv) != "Failed" =>
+            {
+                let msg = format!("error getting deleter volume plugin for volume \"{name}\": no deletable volume plugin matched");
+                self.set_volume_phase(ctx, pv, "Failed", Some(msg.clone()));
+                self.recorder
+                    .record(ctx, obj, "Warning", "VolumeFailedDelete", msg);
+            }
+            // Retain: the volume and its data stay, Released.
+            _ => {}
+        }
+    }
+
+    /// A recycle's scrub is done: the volume is Available again, if it is
+    /// still the released volume it was.
+    pub(crate) fn on_recycled(&mut self, ctx: &mut Ctx<'_>, informers: &Informers, tag: Tag) {
+        let Some(name) = self.recycling.remove(&tag) else {
+            return;
+        };
+        let Some(o) = self.get(
+            informers,
+            &ObjectKey::new(Kind::PersistentVolume, "", &name),
+        ) else {
+            return;
+        };
+        let Object::PersistentVolume(pv) = &*o else {
+            return;
+        };
+        if phase_of_volume(pv) != "Released" {
+            return;
+        }
+        self.recorder.record(
+            ctx,
+            &o,
+            "Normal",
+            "VolumeRecycled",
+            "Volume recycled".into(),
+        );
+        self.unbind(ctx, pv);
+    }
+}
+
+/// A volume's reclaim policy (`Retain` when unset, as defaulted).
+fn reclaim_policy(pv: &PersistentVolume) -> &str {
+    pv.spec
+        .as_ref()
+        .and_then(|s| s.persistent_volume_reclaim_policy.as_deref())
+        .unwrap_or("Retain")
+}
+
+/// Why `pv` cannot serve `claim` that names it (`checkVolumeSatisfyClaim`).
+fn mismatch(pv: &PersistentVolume, claim: &PersistentVolumeClaim) -> Option<&'static str> {
+    if matching::capacity_bytes(pv) < matching::request_bytes(claim) {
+        return Some("requested PV is too small");
+    }
+    if matching::volume_class(pv) != claim_class(claim) {
+        return Some("storageClassName does not match");
+    }
+    let mode = |m: Option<&String>| m.map_or("Filesystem", String::as_str).to_owned();
+    if mode(pv.spec.as_ref().and_then(|s| s.volume_mode.as_ref()))
+        != mode(claim.spec.as_ref().and_then(|s| s.volume_mode.as_ref()))
+    {
+        return Some("incompatible volumeMode");
+    }
+    let has = pv
+        .spec
+        .as_ref()
+        .and_then(|s| s.access_modes.clone())
+        .unwrap_or_default();
+    let wants = claim
+        .spec
+        .as_ref()
+        .and_then(|s| s.access_modes.clone())
+        .unwrap_or_default();
+    if !wants.iter().all(|w| has.contains(w)) {
+        return Some("incompatible accessMode");
+    }
+    None
+}
