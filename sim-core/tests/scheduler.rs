@@ -578,7 +578,7 @@ fn preferred_pod_affinity_scores_the_topology_of_matching_pods() {
 }
 
 #[test]
-fn a_missing_claim_rejects_every_node_at_prefilter() {
+fn a_missing_or_unbound_claim_rejects_every_node_at_prefilter() {
     let mut c = start(config(1), 10);
     create(
         &mut c,
@@ -602,11 +602,53 @@ fn a_missing_claim_rejects_every_node_at_prefilter() {
                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}),
     );
     c.run_until(at(30)).unwrap();
+    // The claim exists but no volume is bound to it.
+    assert_eq!(node_of(&mut c, "needs-claim"), "");
     assert_eq!(
-        node_of(&mut c, "needs-claim"),
-        "worker-1",
-        "the new claim moves the pod out of the pool"
+        scheduled_message(&mut c, "needs-claim"),
+        "0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."
     );
+    create(
+        &mut c,
+        Kind::PersistentVolume,
+        json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "disk"},
+               "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"],
+                        "hostPath": {"path": "/mnt/disk"}}}),
+    );
+    // Bound at the PV controller's next resync; the claim's change moves
+    // the pod out of the pool.
+    c.run_until(at(60)).unwrap();
+    assert_eq!(node_of(&mut c, "needs-claim"), "worker-1");
+}
+
+#[test]
+fn a_delayed_binding_claim_lets_the_pod_through_prefilter() {
+    let mut c = start(config(1), 10);
+    create(
+        &mut c,
+        Kind::StorageClass,
+        json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+               "metadata": {"name": "local"}, "provisioner": "kubernetes.io/no-provisioner",
+               "volumeBindingMode": "WaitForFirstConsumer"}),
+    );
+    create(
+        &mut c,
+        Kind::PersistentVolumeClaim,
+        json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+               "metadata": {"name": "data", "namespace": "default"},
+               "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "local",
+                        "resources": {"requests": {"storage": "1Gi"}}}}),
+    );
+    create(
+        &mut c,
+        Kind::Pod,
+        pod(
+            "later",
+            json!({"volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]}),
+        ),
+    );
+    c.run_until(at(20)).unwrap();
+    assert_eq!(node_of(&mut c, "later"), "worker-1");
 }
 
 /// The same run explained in full and summarized, for every plugin that

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::node_info::NodeInfo;
+use super::plugins::volume_binding;
 use super::pod_info::{self, PodInfo, SharedPodInfo};
 use super::pod_table::{Assigned, PodId};
 use super::Scheduler;
@@ -275,12 +276,39 @@ impl Scheduler {
                 let selector = sts.spec.as_ref().map(|s| &s.selector);
                 self.set_workload("StatefulSet", key, selector, deleted);
             }
-            Object::PersistentVolumeClaim(_) => {
+            Object::PersistentVolumeClaim(pvc) => {
                 let name = format!("{}/{}", key.0, key.1);
                 if deleted {
                     self.claims.remove(&name);
-                } else if self.claims.insert(name) {
-                    // PvcAdd may make pods waiting for their claim schedulable.
+                    return;
+                }
+                let spec = pvc.spec.as_ref();
+                let state = volume_binding::ClaimState {
+                    bound: spec
+                        .and_then(|s| s.volume_name.as_deref())
+                        .is_some_and(|v| !v.is_empty()),
+                    deleting: pvc.metadata.deletion_timestamp.is_some(),
+                    class: spec
+                        .and_then(|s| s.storage_class_name.clone())
+                        .unwrap_or_default(),
+                };
+                if self.claims.get(&name) != Some(&state) {
+                    self.claims.insert(name, state);
+                    // PvcAdd/PvcUpdate may make pods waiting for their
+                    // claim schedulable.
+                    self.queue.move_all_unschedulable(ctx.now());
+                    self.kick(ctx);
+                }
+            }
+            Object::StorageClass(sc) => {
+                let delayed =
+                    !deleted && sc.volume_binding_mode.as_deref() == Some("WaitForFirstConsumer");
+                let changed = if delayed {
+                    self.delayed_classes.insert(key.1.clone())
+                } else {
+                    self.delayed_classes.remove(&key.1)
+                };
+                if changed {
                     self.queue.move_all_unschedulable(ctx.now());
                     self.kick(ctx);
                 }

@@ -45,8 +45,8 @@ pub(crate) struct ClusterView<'a> {
     /// The System-default spreading selector for the pod (Services,
     /// ReplicaSets, StatefulSets selecting it); everything = none.
     pub default_selector: Selector,
-    /// `namespace/name` of the PersistentVolumeClaims that exist.
-    pub claims: &'a std::collections::BTreeSet<String>,
+    /// The PersistentVolumeClaims and the delayed-binding classes.
+    pub claims: volume_binding::Claims<'a>,
     /// PodTopologySpread's interned selectors.
     pub spread_keys: &'a SpreadKeys,
     /// PodTopologySpread's kept counts of matching pods.
@@ -88,7 +88,7 @@ pub(crate) fn pre_filter(
             PluginId::NodePorts => !pod.host_ports.is_empty(),
             PluginId::NodeName => pod.node_name.is_some(),
             PluginId::VolumeBinding => {
-                volume_binding::pre_filter(pod, |c| view.claims.contains(c))?;
+                volume_binding::pre_filter(pod, &view.claims)?;
                 false
             }
             PluginId::PodTopologySpread => {

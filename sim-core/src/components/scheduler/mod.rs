@@ -42,6 +42,7 @@ use self::node_search::Found;
 use self::node_slots::NodeSlots;
 use self::plugins::inter_pod_affinity::NamespaceLabels;
 use self::plugins::spread_domains::SpreadDomains;
+use self::plugins::volume_binding;
 use self::pod_info::SharedPodInfo;
 use self::pod_table::{PodId, PodTable};
 use self::queue::SchedulingQueue;
@@ -130,7 +131,10 @@ pub struct Scheduler {
     services: BTreeMap<(String, String), BTreeMap<String, String>>,
     /// ReplicaSet and StatefulSet selectors by (kind, namespace, name).
     workloads: BTreeMap<(&'static str, String, String), Selector>,
-    claims: BTreeSet<String>,
+    /// PersistentVolumeClaims by `namespace/name`.
+    claims: BTreeMap<String, volume_binding::ClaimState>,
+    /// The StorageClasses that bind when a pod is scheduled.
+    delayed_classes: BTreeSet<String>,
     required_anti_affinity_pods: usize,
     affinity_pods: usize,
     order_dirty: bool,
@@ -181,7 +185,8 @@ impl Scheduler {
             namespaces: BTreeMap::new(),
             services: BTreeMap::new(),
             workloads: BTreeMap::new(),
-            claims: BTreeSet::new(),
+            claims: BTreeMap::new(),
+            delayed_classes: BTreeSet::new(),
             required_anti_affinity_pods: 0,
             affinity_pods: 0,
             order_dirty: false,
@@ -247,6 +252,7 @@ impl Component for Scheduler {
             Kind::ReplicaSet,
             Kind::StatefulSet,
             Kind::PersistentVolumeClaim,
+            Kind::StorageClass,
         ] {
             ctx.watch(WatchSpec::all(kind));
         }

@@ -20,7 +20,7 @@ use super::framework::{self, ClusterView, CycleState, Feasible};
 use super::node_info::NodeInfo;
 use super::node_search::{Found, NodeSearch};
 use super::plugins::spread_domains::KeptCounts;
-use super::plugins::{PluginId, Rejection};
+use super::plugins::{volume_binding, PluginId, Rejection};
 use super::pod_info::{self, PodInfo, SharedPodInfo};
 use super::pod_table::PodId;
 use super::preemption;
@@ -168,7 +168,10 @@ impl Scheduler {
             any_required_anti_affinity: self.required_anti_affinity_pods > 0,
             any_affinity: self.affinity_pods > 0,
             default_selector,
-            claims: &self.claims,
+            claims: volume_binding::Claims {
+                claims: &self.claims,
+                delayed_classes: &self.delayed_classes,
+            },
             spread_keys: &self.spread_keys,
             spread_counts: KeptCounts {
                 changes: node_changes,
