@@ -32,6 +32,7 @@ use crate::components::kube_proxy::KubeProxy;
 use crate::components::kubelet::Kubelet;
 use crate::components::scheduler::Scheduler;
 use crate::config::{ClusterConfig, KUBERNETES_VERSION};
+use crate::storage::nfs::NfsServers;
 use crate::time::SimTime;
 use crate::trace::Trace;
 
@@ -433,6 +434,14 @@ pub fn kubeadm_cluster(config: ClusterConfig, seed: u64, trace: Trace) -> Cluste
     if let Err(e) = network.check_nodes(nodes.len()) {
         panic!("kubeadm_cluster: {e} (check ClusterConfig::pod_network first)");
     }
+    // The NFS servers; one at a node's address is that node, its exports
+    // directories of the node's own filesystem.
+    let nfs = std::rc::Rc::new(NfsServers::new(&config.nfs_servers, |address| {
+        let i = addresses.iter().position(|a| *a == address.to_string())?;
+        let name = nodes[i].name.clone();
+        let files = crate::config::host_files(&name);
+        Some((name, files))
+    }));
     let mut cluster = Cluster::empty(config, seed, trace);
     for obj in objects {
         let client = if matches!(obj, Object::Namespace(_) | Object::PriorityClass(_))
@@ -466,7 +475,8 @@ pub fn kubeadm_cluster(config: ClusterConfig, seed: u64, trace: Trace) -> Cluste
             .parse()
             .expect("node addresses are IPv4 (ClusterConfig::node_address)");
         let proxy = KubeProxy::new(&node.name, ip);
-        let kubelet = Kubelet::new(node, host_ip, cidr, preloaded.clone(), statics);
+        let mut kubelet = Kubelet::new(node, host_ip, cidr, preloaded.clone(), statics);
+        kubelet.set_nfs(std::rc::Rc::clone(&nfs));
         cluster.add_component(Box::new(kubelet), SimTime::ZERO + join);
         cluster.add_component(Box::new(proxy), SimTime::ZERO + join);
     }

@@ -85,5 +85,6 @@ pub mod cluster;
 pub mod components;
 pub mod config;
 pub mod scheduler_perf;
+pub mod storage;
 
 pub use time::{SimDuration, SimTime};

@@ -9,7 +9,9 @@
 //! 0644; a content of the form `-> TARGET` is a symbolic link (Debian
 //! bookworm's `/bin -> usr/bin`). Every ancestor of an entry is a directory.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 
 /// One entry of a file tree.
@@ -201,3 +203,76 @@ mod tests {
         assert!(Arc::ptr_eq(&a, &copy.get_or_build(&BTreeMap::new())));
     }
 }
+
+/// A plain tree of entries by normalized path: a volume's content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tree {
+    entries: BTreeMap<String, FsEntry>,
+    /// Bytes of file content held.
+    bytes: usize,
+}
+
+impl Default for Tree {
+    fn default() -> Self {
+        Self {
+            entries: BTreeMap::from([("/".to_owned(), FsEntry::Dir)]),
+            bytes: 0,
+        }
+    }
+}
+
+impl Tree {
+    /// Stores `entry` at a normalized `path`, making its missing parents
+    /// directories.
+    pub fn insert_with_parents(&mut self, path: &str, entry: FsEntry) {
+        let mut at = parent(path);
+        while at != "/" {
+            self.entries.entry(at.to_owned()).or_insert(FsEntry::Dir);
+            at = parent(at);
+        }
+        self.put(path, entry);
+    }
+
+    /// Stores `entry` at a normalized `path` (its parent exists).
+    pub fn put(&mut self, path: &str, entry: FsEntry) {
+        self.bytes += size_of_entry(&entry);
+        if let Some(old) = self.entries.insert(path.to_owned(), entry) {
+            self.bytes -= size_of_entry(&old);
+        }
+    }
+
+    /// Removes the entry at a normalized `path`.
+    pub fn take(&mut self, path: &str) -> Option<FsEntry> {
+        let old = self.entries.remove(path)?;
+        self.bytes -= size_of_entry(&old);
+        Some(old)
+    }
+
+    /// The entry at a normalized path (links not followed).
+    pub fn get(&self, path: &str) -> Option<&FsEntry> {
+        self.entries.get(path)
+    }
+
+    /// Bytes of file content held.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Every entry by path.
+    pub fn entries(&self) -> &BTreeMap<String, FsEntry> {
+        &self.entries
+    }
+}
+
+/// Bytes of file content an entry holds.
+pub fn size_of_entry(e: &FsEntry) -> usize {
+    match e {
+        FsEntry::File { content, .. } => content.len(),
+        FsEntry::Dir | FsEntry::Link(_) => 0,
+    }
+}
+
+/// A tree held by more than one node: an NFS export, which every node that
+/// mounts it sees as it is (written through any of them, seen by all).
+/// Borrowed only while one file operation runs.
+pub type SharedTree = Rc<RefCell<Tree>>;

@@ -221,6 +221,9 @@ pub struct ClusterConfig {
     /// The first node's InternalIP (the control plane's), the others
     /// counting up from it; None: `172.18.0.2` up.
     pub first_node_address: Option<std::net::Ipv4Addr>,
+    /// The NFS servers beside the cluster (one at a node's address is that
+    /// node).
+    pub nfs_servers: Vec<crate::storage::nfs::NfsServerConfig>,
 }
 
 impl ClusterConfig {
@@ -241,6 +244,7 @@ impl ClusterConfig {
             pod_network: None,
             load_balancer_pool: None,
             first_node_address: None,
+            nfs_servers: Vec::new(),
         }
     }
 

@@ -25,7 +25,8 @@ pub use crate::config::image_fs::normalize;
 use crate::config::{ImageProfile, DEFAULT_PATH};
 use crate::etcd::ChangeType;
 
-/// The ConfigMaps, Secrets and Services the kubelet knows (its watch caches).
+/// The ConfigMaps, Secrets, Services, PersistentVolumeClaims and
+/// PersistentVolumes the kubelet knows (its watch caches).
 #[derive(Debug, Default)]
 pub struct ConfigCache {
     objects: BTreeMap<(Kind, String, String), Arc<Object>>,
@@ -35,7 +36,14 @@ impl ConfigCache {
     /// Applies a watch event; true when it concerned a cached kind.
     pub fn apply(&mut self, event: &WatchEvent) -> bool {
         let kind = event.object.kind();
-        if !matches!(kind, Kind::ConfigMap | Kind::Secret | Kind::Service) {
+        if !matches!(
+            kind,
+            Kind::ConfigMap
+                | Kind::Secret
+                | Kind::Service
+                | Kind::PersistentVolumeClaim
+                | Kind::PersistentVolume
+        ) {
             return false;
         }
         let key = (
@@ -55,6 +63,32 @@ impl ConfigCache {
         self.objects
             .get(&(kind, ns.to_owned(), name.to_owned()))
             .map(|o| &**o)
+    }
+
+    /// The PersistentVolume claim `ns/name` is bound to: the claim, and its
+    /// volume once bound.
+    pub fn claim(
+        &self,
+        ns: &str,
+        name: &str,
+    ) -> Option<(
+        &k8s_openapi::api::core::v1::PersistentVolumeClaim,
+        Option<&k8s_openapi::api::core::v1::PersistentVolume>,
+    )> {
+        let Object::PersistentVolumeClaim(c) = self.get(Kind::PersistentVolumeClaim, ns, name)?
+        else {
+            return None;
+        };
+        let volume = c
+            .spec
+            .as_ref()
+            .and_then(|s| s.volume_name.as_deref())
+            .filter(|v| !v.is_empty())
+            .and_then(|v| match self.get(Kind::PersistentVolume, "", v)? {
+                Object::PersistentVolume(pv) => Some(&**pv),
+                _ => None,
+            });
+        Some((&**c, volume))
     }
 
     /// A ConfigMap.

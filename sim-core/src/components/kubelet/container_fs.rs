@@ -20,11 +20,12 @@
 //! the tools built on this model print what the real ones print. Every size
 //! is bounded ([`MAX_FILE_BYTES`], [`MAX_LAYER_BYTES`], [`MAX_LINK_DEPTH`]).
 
+use std::cell::{Ref, RefMut};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::config::image_fs::{join, parent};
-pub use crate::config::image_fs::{normalize, FsEntry, ImageTree};
+use crate::config::image_fs::{join, parent, size_of_entry};
+pub use crate::config::image_fs::{normalize, FsEntry, ImageTree, SharedTree, Tree};
 
 /// The largest file a container may write.
 pub const MAX_FILE_BYTES: usize = 1 << 20;
@@ -73,72 +74,65 @@ pub enum FsError {
     Invalid,
 }
 
-/// A plain tree of entries by normalized path: a volume's content.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Tree {
-    entries: BTreeMap<String, FsEntry>,
-    /// Bytes of file content held.
-    bytes: usize,
-}
-
-impl Default for Tree {
-    fn default() -> Self {
-        Self {
-            entries: BTreeMap::from([("/".to_owned(), FsEntry::Dir)]),
-            bytes: 0,
-        }
-    }
-}
-
-impl Tree {
-    fn insert_with_parents(&mut self, path: &str, entry: FsEntry) {
-        let mut at = parent(path);
-        while at != "/" {
-            self.entries.entry(at.to_owned()).or_insert(FsEntry::Dir);
-            at = parent(at);
-        }
-        self.put(path, entry);
-    }
-
-    fn put(&mut self, path: &str, entry: FsEntry) {
-        self.bytes += size_of_entry(&entry);
-        if let Some(old) = self.entries.insert(path.to_owned(), entry) {
-            self.bytes -= size_of_entry(&old);
-        }
-    }
-
-    fn take(&mut self, path: &str) -> Option<FsEntry> {
-        let old = self.entries.remove(path)?;
-        self.bytes -= size_of_entry(&old);
-        Some(old)
-    }
-
-    /// The entry at a normalized path (links not followed).
-    pub fn get(&self, path: &str) -> Option<&FsEntry> {
-        self.entries.get(path)
-    }
-
-    /// Bytes of file content held.
-    pub fn bytes(&self) -> usize {
-        self.bytes
-    }
-}
-
-fn size_of_entry(e: &FsEntry) -> usize {
-    match e {
-        FsEntry::File { content, .. } => content.len(),
-        FsEntry::Dir | FsEntry::Link(_) => 0,
-    }
-}
-
 /// A volume's id in the node's [`VolumeStore`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct VolumeId(pub u64);
 
-/// The volumes' trees on one node.
+/// A volume's tree: the node's own, or one it shares.
+#[derive(Clone, Debug)]
+enum Slot {
+    Own(Tree),
+    Shared(SharedTree),
+}
+
+/// A borrowed tree (a shared one is borrowed only while one operation runs).
+pub enum TreeRef<'a> {
+    /// The node's own.
+    Own(&'a Tree),
+    /// A shared one.
+    Shared(Ref<'a, Tree>),
+}
+
+impl std::ops::Deref for TreeRef<'_> {
+    type Target = Tree;
+    fn deref(&self) -> &Tree {
+        match self {
+            TreeRef::Own(t) => t,
+            TreeRef::Shared(r) => r,
+        }
+    }
+}
+
+/// A mutably borrowed tree.
+enum TreeMut<'a> {
+    Own(&'a mut Tree),
+    Shared(RefMut<'a, Tree>),
+}
+
+impl std::ops::Deref for TreeMut<'_> {
+    type Target = Tree;
+    fn deref(&self) -> &Tree {
+        match self {
+            TreeMut::Own(t) => t,
+            TreeMut::Shared(r) => r,
+        }
+    }
+}
+
+impl std::ops::DerefMut for TreeMut<'_> {
+    fn deref_mut(&mut self) -> &mut Tree {
+        match self {
+            TreeMut::Own(t) => t,
+            TreeMut::Shared(r) => r,
+        }
+    }
+}
+
+/// The volumes' trees on one node: its own, and the shared trees (NFS
+/// exports) it has mounted.
 #[derive(Clone, Debug, Default)]
 pub struct VolumeStore {
-    trees: BTreeMap<VolumeId, Tree>,
+    trees: BTreeMap<VolumeId, Slot>,
     next: u64,
 }
 
@@ -147,7 +141,15 @@ impl VolumeStore {
     pub fn create(&mut self) -> VolumeId {
         let id = VolumeId(self.next);
         self.next += 1;
-        self.trees.insert(id, Tree::default());
+        self.trees.insert(id, Slot::Own(Tree::default()));
+        id
+    }
+
+    /// A shared tree made a volume of this node.
+    pub fn attach(&mut self, tree: SharedTree) -> VolumeId {
+        let id = VolumeId(self.next);
+        self.next += 1;
+        self.trees.insert(id, Slot::Shared(tree));
         id
     }
 
@@ -158,7 +160,7 @@ impl VolumeStore {
         entries: impl IntoIterator<Item = (String, FsEntry)>,
     ) -> VolumeId {
         let id = self.create();
-        let tree = self.trees.get_mut(&id).expect("just created");
+        let mut tree = self.tree_mut(id).expect("just created");
         for (path, entry) in entries {
             tree.insert_with_parents(&normalize(&path), entry);
         }
@@ -172,13 +174,20 @@ impl VolumeStore {
         for (path, entry) in entries {
             tree.insert_with_parents(&normalize(&path), entry);
         }
-        self.trees.insert(id, tree);
+        self.trees.insert(id, Slot::Own(tree));
+    }
+
+    fn tree_mut(&mut self, id: VolumeId) -> Option<TreeMut<'_>> {
+        Some(match self.trees.get_mut(&id)? {
+            Slot::Own(t) => TreeMut::Own(t),
+            Slot::Shared(t) => TreeMut::Shared(t.borrow_mut()),
+        })
     }
 
     /// Makes directory `path` and its ancestors in volume `id` where missing
     /// (an entry of another kind in the way is left alone).
     pub fn mkdir_p(&mut self, id: VolumeId, path: &str) {
-        let Some(tree) = self.trees.get_mut(&id) else {
+        let Some(mut tree) = self.tree_mut(id) else {
             return;
         };
         let path = normalize(path);
@@ -191,9 +200,16 @@ impl VolumeStore {
         }
     }
 
-    /// Bytes of file content every volume holds.
+    /// Bytes of file content the node's own volumes hold (a shared tree's
+    /// are its server's).
     pub fn bytes(&self) -> usize {
-        self.trees.values().map(Tree::bytes).sum()
+        self.trees
+            .values()
+            .map(|s| match s {
+                Slot::Own(t) => t.bytes(),
+                Slot::Shared(_) => 0,
+            })
+            .sum()
     }
 
     /// Removes a volume (an emptyDir when its pod goes).
@@ -202,8 +218,16 @@ impl VolumeStore {
     }
 
     /// A volume's tree.
-    pub fn tree(&self, id: VolumeId) -> Option<&Tree> {
-        self.trees.get(&id)
+    pub fn tree(&self, id: VolumeId) -> Option<TreeRef<'_>> {
+        Some(match self.trees.get(&id)? {
+            Slot::Own(t) => TreeRef::Own(t),
+            Slot::Shared(t) => TreeRef::Shared(t.borrow()),
+        })
+    }
+
+    /// True when volume `id` is a shared tree.
+    pub fn is_shared(&self, id: VolumeId) -> bool {
+        matches!(self.trees.get(&id), Some(Slot::Shared(_)))
     }
 }
 
@@ -371,8 +395,8 @@ impl ContainerFs {
     /// `subPath` (a directory when that is missing).
     fn mount_kind(&self, vols: &VolumeStore, m: &Mount) -> Kind {
         vols.tree(m.volume)
-            .and_then(|t| t.get(&m.sub_path))
-            .map_or(Kind::Dir, kind_of)
+            .and_then(|t| t.get(&m.sub_path).map(kind_of))
+            .unwrap_or(Kind::Dir)
     }
 
     /// Bytes of file content the writable layer holds.
@@ -525,7 +549,7 @@ impl ContainerFs {
         match self.place(&dir) {
             Place::Volume { mount, inner } => {
                 if let Some(tree) = vols.tree(mount.volume) {
-                    children(&tree.entries, &inner, |name, e| {
+                    children(tree.entries(), &inner, |name, e| {
                         out.insert(name.to_owned(), kind_of(e));
                     });
                 }
@@ -738,9 +762,9 @@ impl ContainerFs {
         let added = size_of_entry(&entry);
         match self.place(path) {
             Place::Volume { mount, inner } => {
-                let tree = vols.trees.get_mut(&mount.volume).ok_or(FsError::NotFound)?;
+                let mut tree = vols.tree_mut(mount.volume).ok_or(FsError::NotFound)?;
                 let old = tree.get(&inner).map_or(0, size_of_entry);
-                if tree.bytes - old + added > MAX_LAYER_BYTES {
+                if tree.bytes() - old + added > MAX_LAYER_BYTES {
                     return Err(FsError::NoSpace);
                 }
                 tree.put(&inner, entry);
@@ -770,7 +794,7 @@ impl ContainerFs {
         self.check_writable(path)?;
         match self.place(path) {
             Place::Volume { mount, inner } => {
-                let tree = vols.trees.get_mut(&mount.volume).ok_or(FsError::NotFound)?;
+                let mut tree = vols.tree_mut(mount.volume).ok_or(FsError::NotFound)?;
                 tree.take(&inner).ok_or(FsError::NotFound)?;
             }
             Place::Root(p) => {

@@ -48,6 +48,7 @@ pub mod shell_grammar;
 pub mod shell_tools;
 mod status_manager;
 pub mod tool_ctx;
+mod volume_manager;
 
 pub use exec::{
     ExecError, ExecOutput, ExecRequest, SessionId, SessionOutput, MAX_INPUT_LINES, MAX_SESSIONS,

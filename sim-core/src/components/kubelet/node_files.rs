@@ -17,15 +17,19 @@
 //!   runtime does), which outlives pods; `/etc/hostname`, `/etc/hosts` and
 //!   `/etc/resolv.conf` are the kubelet's per-pod files, mounted as files.
 //!   `downwardAPI` and `projected` volumes (configMap, secret and
-//!   downwardAPI sources) are laid out as configMap volumes are. `nfs` and
-//!   `persistentVolumeClaim` volumes are mounted empty: the seam the storage
-//!   issue fills.
+//!   downwardAPI sources) are laid out as configMap volumes are. An `nfs`
+//!   volume is its server's export ([`crate::storage::nfs`]): the same files
+//!   on every node that mounts it; a `persistentVolumeClaim` volume is its
+//!   bound volume's source (an NFS export or a hostPath). A volume whose
+//!   source cannot be mounted is left empty here: the kubelet does not
+//!   start a pod until its volumes mount (`volume_manager`).
 //! - A container instance's layer ([`NodeFiles::container`]) is dropped when
 //!   the container starts again: a restarted container starts from its
 //!   image, as with containerd.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Container, DownwardAPIVolumeFile, KeyToPath, Volume};
@@ -38,6 +42,7 @@ use super::container_fs::{
     normalize, ContainerFs, FsEntry, ImageTree, Mount, MountSource, VolumeId, VolumeStore,
 };
 use crate::config::image_fs::join;
+use crate::storage::nfs::NfsServers;
 
 /// A container instance: its pod's uid and its index in the pod's
 /// containers (init containers first).
@@ -57,6 +62,39 @@ pub(crate) struct NodeFiles {
     /// What each container instance's server printed since it started
     /// (access-log lines; at most [`MAX_LOG_LINES`], the oldest dropped).
     logs: BTreeMap<ContainerKey, VecDeque<String>>,
+    /// The NFS servers beside the cluster.
+    pub nfs: Rc<NfsServers>,
+    /// Each pod's network volumes (nfs, or a claim's NFS or hostPath
+    /// volume) by name, mounted when the pod started.
+    network: BTreeMap<String, BTreeMap<String, NetworkMount>>,
+}
+
+/// Why a pod's network volume does not mount.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum MountFailure {
+    /// The claim does not exist.
+    ClaimNotFound(String),
+    /// The claim has no volume yet.
+    ClaimNotBound(String),
+    /// `mount -t nfs TARGET` failed for volume `volume`.
+    Nfs {
+        /// The volume's name (the PersistentVolume's, for a claim).
+        volume: String,
+        /// `server:path`.
+        target: String,
+        /// What mount.nfs said.
+        error: crate::storage::nfs::MountError,
+    },
+}
+
+/// A network volume mounted for a pod: the tree's volume here, the path in
+/// it, whether it is read-only, what `mount` shows.
+#[derive(Clone, Debug)]
+pub(crate) struct NetworkMount {
+    volume: VolumeId,
+    base: String,
+    read_only: bool,
+    source: MountSource,
 }
 
 /// The most lines a container instance's log keeps beyond its image's
@@ -68,6 +106,7 @@ pub(crate) const MAX_LOG_LINES: usize = 1_000;
 pub(super) struct Shared<'a> {
     containers: &'a BTreeMap<ContainerKey, ContainerFs>,
     pods: &'a BTreeMap<String, BTreeMap<String, VolumeId>>,
+    network: &'a BTreeMap<String, BTreeMap<String, NetworkMount>>,
     host: Option<VolumeId>,
     logs: &'a mut BTreeMap<ContainerKey, VecDeque<String>>,
 }
@@ -88,6 +127,7 @@ impl Shared<'_> {
             return Cow::Borrowed(fs);
         }
         let pod_vols = self.pods.get(&key.0);
+        let network = self.network.get(&key.0);
         let volumes = pod.spec.as_ref().and_then(|s| s.volumes.as_ref());
         let mut mounts = Vec::new();
         for m in container.volume_mounts.iter().flatten() {
@@ -95,6 +135,16 @@ impl Shared<'_> {
                 continue;
             };
             let sub_path = normalize(m.sub_path.as_deref().unwrap_or(""));
+            if let Some(n) = network.and_then(|n| n.get(&v.name)) {
+                mounts.push(Mount {
+                    path: normalize(&m.mount_path),
+                    volume: n.volume,
+                    sub_path: normalize(&format!("{}/{sub_path}", n.base)),
+                    read_only: true,
+                    source: n.source.clone(),
+                });
+                continue;
+            }
             let (volume, sub_path) = match (
                 &v.host_path,
                 self.host,
@@ -109,7 +159,7 @@ impl Shared<'_> {
                 volume,
                 sub_path,
                 read_only: true,
-                source: mount_source(v),
+                source: mount_source(v, "", &ConfigCache::default()),
             });
         }
         Cow::Owned(ContainerFs::new(image(), mounts, vols))
@@ -275,8 +325,20 @@ fn projected_entries(
     Some(entries)
 }
 
-/// Where a volume lives, as `mount` and `df` show it.
-fn mount_source(v: &Volume) -> MountSource {
+/// Where a volume lives, as `mount` and `df` show it (a claim's: its
+/// bound volume's).
+fn mount_source(v: &Volume, ns: &str, cache: &ConfigCache) -> MountSource {
+    let bound_nfs = v
+        .persistent_volume_claim
+        .as_ref()
+        .and_then(|c| cache.claim(ns, &c.claim_name))
+        .and_then(|(_, pv)| pv?.spec.as_ref()?.nfs.clone());
+    if let Some(n) = bound_nfs {
+        return MountSource::Nfs {
+            server: n.server,
+            path: n.path,
+        };
+    }
     if v.secret.is_some()
         || v.empty_dir
             .as_ref()
@@ -340,6 +402,92 @@ impl NodeFiles {
                 id
             }
         }
+    }
+
+    /// Joins the cluster's NFS servers; a node that is one keeps its files
+    /// in the server's tree (its exports are directories of its own
+    /// filesystem).
+    pub(super) fn set_nfs(&mut self, nfs: Rc<NfsServers>, node: &str) {
+        if let Some(tree) = nfs.node_tree(node) {
+            self.host = Some(self.vols.attach(tree));
+        }
+        self.nfs = nfs;
+    }
+
+    /// Mounts a pod's network volume `v` (`nfs`, or a claim bound to an
+    /// NFS or hostPath volume) as the kubelet's volume manager does when
+    /// the pod starts; the error is `mount.nfs`'s, or why the claim has no
+    /// volume to mount.
+    pub(super) fn mount_network(
+        &mut self,
+        uid: &str,
+        v: &Volume,
+        ns: &str,
+        cache: &ConfigCache,
+        node: &str,
+    ) -> Result<(), MountFailure> {
+        if self
+            .network
+            .get(uid)
+            .is_some_and(|n| n.contains_key(&v.name))
+        {
+            return Ok(());
+        }
+        let (nfs, host_path, read_only, pv_name) = if let Some(n) = &v.nfs {
+            (Some(n.clone()), None, n.read_only.unwrap_or(false), None)
+        } else {
+            let Some(c) = v.persistent_volume_claim.as_ref() else {
+                return Ok(());
+            };
+            let Some((_, pv)) = cache.claim(ns, &c.claim_name) else {
+                return Err(MountFailure::ClaimNotFound(c.claim_name.clone()));
+            };
+            let Some(pv) = pv else {
+                return Err(MountFailure::ClaimNotBound(c.claim_name.clone()));
+            };
+            let spec = pv.spec.clone().unwrap_or_default();
+            let ro = c.read_only.unwrap_or(false)
+                || spec.nfs.as_ref().and_then(|n| n.read_only).unwrap_or(false);
+            (
+                spec.nfs,
+                spec.host_path.map(|h| h.path),
+                ro,
+                pv.metadata.name.clone(),
+            )
+        };
+        let (volume, base, source) = if let Some(n) = nfs {
+            let (tree, path) =
+                self.nfs
+                    .mount(&n.server, &n.path)
+                    .map_err(|error| MountFailure::Nfs {
+                        volume: pv_name.clone().unwrap_or_else(|| v.name.clone()),
+                        target: format!("{}:{}", n.server, n.path),
+                        error,
+                    })?;
+            let source = MountSource::Nfs {
+                server: n.server.clone(),
+                path: n.path.clone(),
+            };
+            (self.vols.attach(tree), path, source)
+        } else if let Some(path) = host_path {
+            let path = normalize(&path);
+            let host = self.host(node);
+            self.vols.mkdir_p(host, &path);
+            (host, path, MountSource::Disk)
+        } else {
+            // Another kind of volume: nothing the model mounts.
+            return Ok(());
+        };
+        self.network.entry(uid.to_owned()).or_default().insert(
+            v.name.clone(),
+            NetworkMount {
+                volume,
+                base,
+                read_only,
+                source,
+            },
+        );
+        Ok(())
     }
 
     /// The node's root filesystem as its own shell sees it: the host volume
@@ -411,6 +559,9 @@ impl NodeFiles {
                     let id = self.pod_volume(uid, &v.name, Vec::new);
                     self.vols.replace(id, entries);
                     (id, sub_path, true)
+                } else if let Some(n) = self.network.get(uid).and_then(|n| n.get(&v.name)) {
+                    let base = normalize(&format!("{}/{sub_path}", n.base));
+                    (n.volume, base, n.read_only)
                 } else if let Some(h) = &v.host_path {
                     let host = self.host(ctx.node_name);
                     let base = normalize(&h.path);
@@ -429,7 +580,11 @@ impl NodeFiles {
                 volume,
                 sub_path,
                 read_only: forced_ro || m.read_only.unwrap_or(false),
-                source: mount_source(v),
+                source: self
+                    .network
+                    .get(uid)
+                    .and_then(|n| n.get(&v.name))
+                    .map_or_else(|| mount_source(v, ns, cache), |n| n.source.clone()),
             });
         }
         mounts
@@ -478,6 +633,7 @@ impl NodeFiles {
             Shared {
                 containers: &self.containers,
                 pods: &self.pods,
+                network: &self.network,
                 host: self.host,
                 logs: &mut self.logs,
             },
@@ -494,6 +650,14 @@ impl NodeFiles {
         if let Some(vols) = self.pods.remove(uid) {
             for id in vols.into_values() {
                 self.vols.remove(id);
+            }
+        }
+        // Its NFS mounts go (the host's own disk stays).
+        if let Some(mounts) = self.network.remove(uid) {
+            for m in mounts.into_values() {
+                if self.vols.is_shared(m.volume) && Some(m.volume) != self.host {
+                    self.vols.remove(m.volume);
+                }
             }
         }
         let range = (uid.to_owned(), 0)..=(uid.to_owned(), usize::MAX);
@@ -513,7 +677,8 @@ impl NodeFiles {
 
     /// The node lost power: its pods are gone, its own disk stays.
     pub(super) fn power_loss(&mut self) {
-        let uids: Vec<String> = self.pods.keys().cloned().collect();
+        let mut uids: Vec<String> = self.pods.keys().cloned().collect();
+        uids.extend(self.network.keys().cloned());
         for uid in uids {
             self.forget_pod(&uid);
         }

@@ -101,6 +101,7 @@ impl Kubelet {
             last_posted: None,
             transitions: BTreeMap::new(),
             admitted: Some(Self::admission_requests(pod)),
+            mount_failures: 0,
         };
         if let Some(r) = &worker.admitted {
             self.admitted.add(r);
@@ -118,6 +119,9 @@ impl Kubelet {
     }
 
     pub(super) fn sandbox_ready(&mut self, ctx: &mut Ctx<'_>, uid: &str) {
+        if !self.volumes_mounted(ctx, uid) {
+            return;
+        }
         let host_network = self
             .workers
             .get(uid)

@@ -187,6 +187,9 @@ pub(crate) struct Worker {
     /// What the pod holds of the node's admitted requests; None once it
     /// is terminal.
     pub admitted: Option<Resources>,
+    /// Failed attempts to mount its volumes in a row (the volume manager's
+    /// backoff).
+    pub mount_failures: u32,
 }
 
 fn cstate(s: &CState) -> ContainerState {

@@ -16,8 +16,8 @@ use crate::time::SimDuration;
 
 impl Kubelet {
     /// Watches what the kubelet watches: its pods, its node, and the
-    /// Services, ConfigMaps and Secrets its pods' environments and volumes
-    /// read.
+    /// Services, ConfigMaps, Secrets, claims and volumes its pods'
+    /// environments and volumes read.
     pub(super) fn watch_all(&mut self, ctx: &mut Ctx<'_>) {
         ctx.watch(WatchSpec::with_field(
             Kind::Pod,
@@ -33,6 +33,9 @@ impl Kubelet {
         ctx.watch(WatchSpec::all(Kind::Service));
         ctx.watch(WatchSpec::all(Kind::ConfigMap));
         ctx.watch(WatchSpec::all(Kind::Secret));
+        // What its volume manager reads of claims and their volumes.
+        ctx.watch(WatchSpec::all(Kind::PersistentVolumeClaim));
+        ctx.watch(WatchSpec::all(Kind::PersistentVolume));
     }
 
     /// A control-plane process of a static pod stopped or came back: while it

@@ -1,0 +1,107 @@
+//! The kubelet's volume manager, as far as the model needs it: before a
+//! pod's sandbox is made, its network volumes (`nfs`, and claims bound to
+//! NFS or hostPath volumes) are mounted ([`super::node_files`]). While one
+//! does not mount, the pod stays `ContainerCreating` and each attempt
+//! records the kubelet's `FailedMount` event: `mount.nfs`'s own words
+//! (`Connection timed out` when no server answers, `access denied by
+//! server` for a path not exported), or why a claim has no volume. Attempts
+//! back off as the operation executor's do (500 ms doubling up to 2 min
+//! 2 s); a mount that times out takes `mount.nfs`'s two minutes first.
+//!
+//! Simplified: the event of a timed-out mount is recorded when the attempt
+//! starts; the periodic "Unable to attach or mount volumes ... timed out
+//! waiting for the condition" summary is not.
+
+use std::rc::Rc;
+
+use super::node_files::MountFailure;
+use super::Kubelet;
+use super::Timer;
+use crate::components::Ctx;
+use crate::storage::nfs::{MountError, NfsServers};
+use crate::time::SimDuration;
+
+/// The first retry's delay (the executor's `initialDurationBeforeRetry`).
+const FIRST_RETRY: SimDuration = SimDuration::from_millis(500);
+/// The longest delay between retries (`maxDurationBeforeRetry`, 2 m 2 s).
+const MAX_RETRY: SimDuration = SimDuration::from_secs(122);
+/// How long `mount.nfs` keeps trying a server that does not answer (its
+/// `retry=2` minutes for foreground mounts).
+const NFS_MOUNT_TIMEOUT: SimDuration = SimDuration::from_secs(120);
+
+impl Kubelet {
+    /// Joins the cluster's NFS servers (a node that is one keeps its files
+    /// in the server's tree).
+    pub fn set_nfs(&mut self, nfs: Rc<NfsServers>) {
+        self.files.set_nfs(nfs, &self.node_name);
+    }
+
+    /// Mounts pod `uid`'s network volumes: true when all are mounted; else
+    /// the failure is recorded and the sandbox is tried again later.
+    pub(super) fn volumes_mounted(&mut self, ctx: &mut Ctx<'_>, uid: &str) -> bool {
+        let Some(obj) = self.workers.get(uid).map(|w| w.pod.clone()) else {
+            return false;
+        };
+        let Some(pod) = obj.as_pod() else {
+            return false;
+        };
+        let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
+        let volumes = pod.spec.as_ref().and_then(|s| s.volumes.as_ref());
+        let mut failure = None;
+        for v in volumes.into_iter().flatten() {
+            if let Err(f) = self
+                .files
+                .mount_network(uid, v, ns, &self.cache, &self.node_name)
+            {
+                failure = Some((v.name.clone(), f));
+                break;
+            }
+        }
+        let Some(w) = self.workers.get_mut(uid) else {
+            return false;
+        };
+        let Some((name, failure)) = failure else {
+            w.mount_failures = 0;
+            return true;
+        };
+        let backoff = FIRST_RETRY
+            .saturating_mul(1u64 << w.mount_failures.min(16))
+            .min(MAX_RETRY);
+        w.mount_failures = w.mount_failures.saturating_add(1);
+        let unprocessed = |why: String| {
+            format!(
+                "Unable to attach or mount volumes: unmounted volumes=[{name}], unattached volumes=[{name}], failed to process volumes=[{name}]: {why}"
+            )
+        };
+        let (message, delay) = match failure {
+            MountFailure::ClaimNotFound(c) => (
+                unprocessed(format!(
+                    "error processing PVC {ns}/{c}: failed to fetch PVC from API server: persistentvolumeclaims \"{c}\" not found"
+                )),
+                backoff,
+            ),
+            MountFailure::ClaimNotBound(c) => (
+                unprocessed(format!("error processing PVC {ns}/{c}: PVC is not bound")),
+                backoff,
+            ),
+            MountFailure::Nfs {
+                volume,
+                target,
+                error,
+            } => (
+                format!(
+                    "MountVolume.SetUp failed for volume \"{volume}\" : mount failed: exit status 32\nMounting command: mount\nMounting arguments: -t nfs {target} /var/lib/kubelet/pods/{uid}/volumes/kubernetes.io~nfs/{volume}\nOutput: {error}"
+                ),
+                if error == MountError::TimedOut {
+                    backoff.max(NFS_MOUNT_TIMEOUT)
+                } else {
+                    backoff
+                },
+            ),
+        };
+        self.recorder
+            .record(ctx, &obj, "Warning", "FailedMount", message);
+        self.timer(ctx, delay, Timer::SandboxReady(uid.to_owned()));
+        false
+    }
+}

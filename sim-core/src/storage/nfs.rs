@@ -1,0 +1,185 @@
+//! NFS servers: each an address, its exported directories, and its files
+//! (a [`SharedTree`]). A mount asks a server for a path: the address must
+//! be a server's (else `mount.nfs: Connection timed out`: nothing answers),
+//! the path one of its exports or below one (else `mount.nfs: access
+//! denied by server while mounting`), and the server up (an outage times
+//! out too).
+//!
+//! Simplified: exports admit every client (`*(rw,sync,no_root_squash)`,
+//! as the course writes them); NFS versions, locking and caching are not
+//! modelled; the server's address must be written as an address (a host
+//! name is not resolved).
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+use std::rc::Rc;
+
+use crate::config::image_fs::{normalize, FsEntry, ImageTree, SharedTree, Tree};
+
+/// The most NFS servers a cluster holds.
+pub const MAX_SERVERS: usize = 64;
+/// The most exports one server holds.
+pub const MAX_EXPORTS: usize = 64;
+
+/// An NFS server as a scenario declares it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NfsServerConfig {
+    /// Its address (a node's address: that node is the server).
+    pub address: Ipv4Addr,
+    /// The exported directories (absolute, normalized).
+    pub exports: Vec<String>,
+}
+
+/// Why a mount fails, as `mount.nfs` says it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MountError {
+    /// No server answers at the address (none there, or it is down).
+    #[error("mount.nfs: Connection timed out")]
+    TimedOut,
+    /// The path is not exported.
+    #[error("mount.nfs: access denied by server while mounting {0}")]
+    AccessDenied(String),
+}
+
+/// One server.
+#[derive(Debug)]
+pub struct NfsServer {
+    /// Its exports, normalized.
+    pub exports: Vec<String>,
+    /// The node it is, if any.
+    pub node: Option<String>,
+    /// Its files.
+    tree: SharedTree,
+    /// False during an outage.
+    up: bool,
+}
+
+/// The cluster's NFS servers by address.
+#[derive(Debug, Default)]
+pub struct NfsServers {
+    servers: BTreeMap<Ipv4Addr, NfsServer>,
+}
+
+impl NfsServers {
+    /// The servers of `configs`; `node_of` gives the node (name and its own
+    /// files) at an address, whose filesystem a server there uses.
+    pub fn new(
+        configs: &[NfsServerConfig],
+        mut node_of: impl FnMut(Ipv4Addr) -> Option<(String, BTreeMap<String, String>)>,
+    ) -> Self {
+        let mut servers = BTreeMap::new();
+        for c in configs {
+            let (node, files) = match node_of(c.address) {
+                Some((name, files)) => (Some(name), files),
+                None => (None, BTreeMap::new()),
+            };
+            let mut tree = Tree::default();
+            for (path, entry) in ImageTree::from_files(&files).entries {
+                tree.insert_with_parents(&path, entry);
+            }
+            for e in &c.exports {
+                tree.insert_with_parents(&normalize(e), FsEntry::Dir);
+            }
+            servers.insert(
+                c.address,
+                NfsServer {
+                    exports: c.exports.iter().map(|e| normalize(e)).collect(),
+                    node,
+                    tree: Rc::new(RefCell::new(tree)),
+                    up: true,
+                },
+            );
+        }
+        Self { servers }
+    }
+
+    /// The files of the server that is node `node`, if it is one (that
+    /// node's own filesystem).
+    pub fn node_tree(&self, node: &str) -> Option<SharedTree> {
+        self.servers
+            .values()
+            .find(|s| s.node.as_deref() == Some(node))
+            .map(|s| Rc::clone(&s.tree))
+    }
+
+    /// Mounts `server:path`: the server's files and the path in them.
+    pub fn mount(&self, server: &str, path: &str) -> Result<(SharedTree, String), MountError> {
+        let s = server
+            .parse::<Ipv4Addr>()
+            .ok()
+            .and_then(|a| self.servers.get(&a))
+            .filter(|s| s.up)
+            .ok_or(MountError::TimedOut)?;
+        let path = normalize(path);
+        let exported = s.exports.iter().any(|e| {
+            path == *e
+                || (path.starts_with(e.as_str()) && path.as_bytes().get(e.len()) == Some(&b'/'))
+        });
+        if !exported {
+            return Err(MountError::AccessDenied(format!("{server}:{path}")));
+        }
+        Ok((Rc::clone(&s.tree), path))
+    }
+
+    /// True when a server has this address.
+    pub fn has(&self, address: Ipv4Addr) -> bool {
+        self.servers.contains_key(&address)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn servers() -> NfsServers {
+        NfsServers::new(
+            &[NfsServerConfig {
+                address: Ipv4Addr::new(192, 168, 11, 101),
+                exports: vec!["/nfs/data".into()],
+            }],
+            |_| None,
+        )
+    }
+
+    #[test]
+    fn exports_and_paths_below_them_mount_others_are_refused() {
+        let s = servers();
+        let (tree, path) = s.mount("192.168.11.101", "/nfs/data/").unwrap();
+        assert_eq!(path, "/nfs/data");
+        assert!(tree.borrow().get("/nfs/data").is_some());
+        assert_eq!(
+            s.mount("192.168.11.101", "/nfs/data/nginx").unwrap().1,
+            "/nfs/data/nginx"
+        );
+        assert_eq!(
+            s.mount("192.168.11.101", "/nfs/database")
+                .unwrap_err()
+                .to_string(),
+            "mount.nfs: access denied by server while mounting 192.168.11.101:/nfs/database"
+        );
+        assert_eq!(
+            s.mount("192.168.11.200", "/nfs/data").unwrap_err(),
+            MountError::TimedOut
+        );
+        assert_eq!(
+            s.mount("nfs.example.com", "/nfs/data").unwrap_err(),
+            MountError::TimedOut
+        );
+    }
+
+    #[test]
+    fn every_mount_shares_the_servers_files() {
+        let s = servers();
+        let (a, _) = s.mount("192.168.11.101", "/nfs/data").unwrap();
+        let (b, _) = s.mount("192.168.11.101", "/nfs/data").unwrap();
+        a.borrow_mut().insert_with_parents(
+            "/nfs/data/index.html",
+            FsEntry::File {
+                content: "hi\n".into(),
+                mode: 0o644,
+            },
+        );
+        assert!(b.borrow().get("/nfs/data/index.html").is_some());
+    }
+}

@@ -1,0 +1,197 @@
+//! NFS volumes: the control-plane node exports `/nfs/data`; a file written
+//! there on the host is what nginx pods on every node serve from their nfs
+//! volume, a file written through one pod is seen by the others and on the
+//! server; a claim bound to an NFS volume mounts that export; a server that
+//! does not exist or a path it does not export leaves the pod
+//! ContainerCreating with the kubelet's FailedMount event.
+
+use serde_json::{json, Value};
+use sim_core::api::Kind;
+use sim_core::bootstrap::kubeadm_cluster;
+use sim_core::cluster::Cluster;
+use sim_core::config::ClusterConfig;
+use sim_core::storage::nfs::NfsServerConfig;
+use sim_core::trace::Trace;
+
+mod common;
+
+use common::{at, create, exec_in, pod_ip};
+
+const SERVER: &str = "172.18.0.2";
+
+fn cluster() -> Cluster {
+    let mut config = ClusterConfig::kubeadm(2);
+    config.nfs_servers = vec![NfsServerConfig {
+        address: SERVER.parse().unwrap(),
+        exports: vec!["/nfs/data".into()],
+    }];
+    let mut c = kubeadm_cluster(config, 51, Trace::new());
+    c.run_until(at(10)).unwrap();
+    c
+}
+
+fn nginx_pod(name: &str, node: &str, volume: Value) -> Value {
+    json!({"apiVersion": "v1", "kind": "Pod",
+           "metadata": {"name": name, "namespace": "default"},
+           "spec": {"nodeName": node,
+                    "containers": [{"name": "nginx", "image": "nginx",
+                                    "volumeMounts": [{"name": "html", "mountPath": "/usr/share/nginx/html"}]}],
+                    "volumes": [volume]}})
+}
+
+fn host(c: &mut Cluster, node: &str, line: &str) -> String {
+    let out = c.host_exec(node, line).expect("ssh");
+    format!("{}{}", out.stdout, out.stderr)
+}
+
+fn phase_and_reason(c: &Cluster, name: &str) -> (String, String) {
+    let p = c.etcd().get(Kind::Pod, "default", name).unwrap().to_json();
+    (
+        p["status"]["phase"].as_str().unwrap_or_default().to_owned(),
+        p["status"]["containerStatuses"][0]["state"]["waiting"]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+fn failed_mounts(c: &Cluster, pod: &str) -> Vec<String> {
+    c.etcd()
+        .list(Kind::Event, Some("default"))
+        .iter()
+        .map(|e| e.to_json())
+        .filter(|e| e["involvedObject"]["name"] == pod && e["reason"] == "FailedMount")
+        .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[test]
+fn pods_on_every_node_share_the_export_with_the_server() {
+    let mut c = cluster();
+    host(
+        &mut c,
+        "control-plane",
+        "echo 'hello from nfs' > /nfs/data/index.html",
+    );
+    let nfs = json!({"name": "html", "nfs": {"server": SERVER, "path": "/nfs/data"}});
+    create(&mut c, Kind::Pod, nginx_pod("a", "worker-1", nfs.clone()));
+    create(&mut c, Kind::Pod, nginx_pod("b", "worker-2", nfs));
+    c.run_until(at(60)).unwrap();
+    // nginx serves the server's file, from either node.
+    for pod in ["a", "b"] {
+        let ip = pod_ip(&c, pod);
+        assert_eq!(
+            host(&mut c, "worker-1", &format!("curl -s {ip}")),
+            "hello from nfs\n"
+        );
+    }
+    // Written through one pod: seen by the other and on the server.
+    let (_, err, status) = exec_in(
+        &mut c,
+        "a",
+        "nginx",
+        &["sh", "-c", "echo new > /usr/share/nginx/html/new.html"],
+    );
+    assert_eq!(status, 0, "{err}");
+    assert_eq!(
+        exec_in(
+            &mut c,
+            "b",
+            "nginx",
+            &["cat", "/usr/share/nginx/html/new.html"]
+        )
+        .0,
+        "new\n"
+    );
+    assert_eq!(
+        host(&mut c, "control-plane", "cat /nfs/data/new.html"),
+        "new\n"
+    );
+    // mount and df show the export.
+    let mount = exec_in(&mut c, "b", "nginx", &["mount"]).0;
+    assert!(
+        mount.contains(&format!(
+            "{SERVER}:/nfs/data on /usr/share/nginx/html type nfs4"
+        )),
+        "{mount}"
+    );
+    // The data outlives the pods: a later pod on another node sees it.
+    common::delete(&mut c, Kind::Pod, "default", "a");
+    c.run_until(at(120)).unwrap();
+    let nfs = json!({"name": "html", "nfs": {"server": SERVER, "path": "/nfs/data"}});
+    create(&mut c, Kind::Pod, nginx_pod("later", "control-plane", nfs));
+    c.run_until(at(150)).unwrap();
+    assert_eq!(
+        exec_in(
+            &mut c,
+            "later",
+            "nginx",
+            &["cat", "/usr/share/nginx/html/new.html"]
+        )
+        .0,
+        "new\n"
+    );
+}
+
+#[test]
+fn a_claim_bound_to_an_nfs_volume_mounts_its_export() {
+    let mut c = cluster();
+    host(
+        &mut c,
+        "control-plane",
+        "mkdir -p /nfs/data/01 && echo pv01 > /nfs/data/01/index.html",
+    );
+    create(
+        &mut c,
+        Kind::PersistentVolume,
+        json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pv01"},
+               "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteMany"],
+                        "storageClassName": "nfs",
+                        "nfs": {"server": SERVER, "path": "/nfs/data/01"}}}),
+    );
+    c.run_until(at(11)).unwrap();
+    create(
+        &mut c,
+        Kind::PersistentVolumeClaim,
+        json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+               "metadata": {"name": "web", "namespace": "default"},
+               "spec": {"accessModes": ["ReadWriteMany"], "storageClassName": "nfs",
+                        "resources": {"requests": {"storage": "200Mi"}}}}),
+    );
+    let claim = json!({"name": "html", "persistentVolumeClaim": {"claimName": "web"}});
+    let mut pod = nginx_pod("web", "worker-2", claim);
+    pod["spec"].as_object_mut().unwrap().remove("nodeName");
+    create(&mut c, Kind::Pod, pod);
+    c.run_until(at(40)).unwrap();
+    let ip = pod_ip(&c, "web");
+    assert_eq!(host(&mut c, "worker-1", &format!("curl -s {ip}")), "pv01\n");
+}
+
+#[test]
+fn a_missing_server_or_an_unexported_path_keeps_the_pod_creating() {
+    let mut c = cluster();
+    let nowhere = json!({"name": "html", "nfs": {"server": "172.18.0.200", "path": "/nfs/data"}});
+    let denied = json!({"name": "html", "nfs": {"server": SERVER, "path": "/srv"}});
+    create(&mut c, Kind::Pod, nginx_pod("nowhere", "worker-1", nowhere));
+    create(&mut c, Kind::Pod, nginx_pod("denied", "worker-1", denied));
+    c.run_until(at(200)).unwrap();
+    for pod in ["nowhere", "denied"] {
+        assert_eq!(
+            phase_and_reason(&c, pod),
+            ("Pending".to_owned(), "ContainerCreating".to_owned()),
+            "{pod}"
+        );
+    }
+    let uid = c
+        .etcd()
+        .get(Kind::Pod, "default", "nowhere")
+        .unwrap()
+        .uid()
+        .to_owned();
+    assert_eq!(
+        failed_mounts(&c, "nowhere")[0],
+        format!("MountVolume.SetUp failed for volume \"html\" : mount failed: exit status 32\nMounting command: mount\nMounting arguments: -t nfs 172.18.0.200:/nfs/data /var/lib/kubelet/pods/{uid}/volumes/kubernetes.io~nfs/html\nOutput: mount.nfs: Connection timed out")
+    );
+    assert!(failed_mounts(&c, "denied")[0]
+        .ends_with("Output: mount.nfs: access denied by server while mounting 172.18.0.2:/srv"));
+}
