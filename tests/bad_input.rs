@@ -1308,3 +1308,27 @@ fn traffic_steps_are_checked() {
         ],
     );
 }
+
+// Storage (issue 13): NFS servers.
+
+#[test]
+fn nfs_servers_are_checked() {
+    check(
+        "nfs-address.yaml",
+        None,
+        Some(5),
+        &[
+            "cluster.storage.nfsServers[0].address",
+            "\"nfs.example.com\" is not an IPv4 address",
+        ],
+    );
+    check(
+        "nfs-export.yaml",
+        None,
+        Some(6),
+        &[
+            "cluster.storage.nfsServers[0].exports[1]",
+            "\"nfs/other\" is not an absolute path",
+        ],
+    );
+}

@@ -37,7 +37,7 @@ pub(crate) struct RawScenario {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[serde(
-    expecting = "a cluster: a mapping with nodes, images, defaultImage, timings, latencies, corednsReplicas, defaultTolerationSeconds, networking, scheduler"
+    expecting = "a cluster: a mapping with nodes, images, defaultImage, timings, latencies, corednsReplicas, defaultTolerationSeconds, networking, storage, scheduler"
 )]
 pub(crate) struct RawCluster {
     /// Node pools; default: one control-plane node and two workers.
@@ -64,10 +64,34 @@ pub(crate) struct RawCluster {
     /// The pod network ([`RawNetworking`]).
     #[serde(default)]
     pub networking: Option<RawNetworking>,
+    /// Storage beside the cluster ([`RawStorage`]).
+    #[serde(default)]
+    pub storage: Option<RawStorage>,
     /// The kube-scheduler's KubeSchedulerConfiguration: inline, or the path
     /// of a YAML file holding one ([`scheduler`]).
     #[serde(default)]
     pub scheduler: Option<scheduler::RawSchedulerSource>,
+}
+
+/// `cluster.storage`: the NFS servers beside the cluster.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(expecting = "a mapping with nfsServers")]
+pub(crate) struct RawStorage {
+    /// The NFS servers.
+    #[serde(default)]
+    pub nfs_servers: Vec<RawNfsServer>,
+}
+
+/// An NFS server: `{address: 192.168.11.101, exports: [/nfs/data]}`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(expecting = "an NFS server: a mapping with address and exports")]
+pub(crate) struct RawNfsServer {
+    /// Its IPv4 address (a node's: that node serves).
+    pub address: String,
+    /// The exported directories, absolute.
+    pub exports: Vec<String>,
 }
 
 /// `cluster.networking`: kubeadm's `networking.podSubnet` and

@@ -116,6 +116,9 @@ pub(super) fn cluster(raw: &RawCluster, file: &Path) -> Result<ClusterConfig, Sc
             e.to_string(),
         ));
     }
+    if let Some(storage) = &raw.storage {
+        config.nfs_servers = nfs_servers(storage, &config, file)?;
+    }
     if let Some(source) = &raw.scheduler {
         let scheduler = crate::scheduler_config::load(source, file)?;
         // validate() guarantees 0 < initial <= max.
@@ -127,6 +130,88 @@ pub(super) fn cluster(raw: &RawCluster, file: &Path) -> Result<ClusterConfig, Sc
         config.scheduler = scheduler;
     }
     Ok(config)
+}
+
+/// `cluster.storage.nfsServers`: each an IPv4 address outside the pod and
+/// service networks (a node's address makes that node the server), with
+/// 1 to 64 absolute export paths; at most 64 servers, each address once.
+fn nfs_servers(
+    raw: &crate::raw::RawStorage,
+    config: &ClusterConfig,
+    file: &Path,
+) -> Result<Vec<sim_core::storage::nfs::NfsServerConfig>, ScenarioError> {
+    use sim_core::storage::nfs::{NfsServerConfig, MAX_EXPORTS, MAX_SERVERS};
+    if raw.nfs_servers.len() > MAX_SERVERS {
+        return Err(ScenarioError::at(
+            file,
+            None,
+            "cluster.storage.nfsServers",
+            format!("{} servers; at most {MAX_SERVERS}", raw.nfs_servers.len()),
+        ));
+    }
+    let services = "10.96.0.0/12".parse::<Cidr>().expect("a valid block");
+    let mut servers: Vec<NfsServerConfig> = Vec::new();
+    for (i, s) in raw.nfs_servers.iter().enumerate() {
+        let at = |field: &str| format!("cluster.storage.nfsServers[{i}].{field}");
+        let address: std::net::Ipv4Addr = s.address.parse().map_err(|_| {
+            ScenarioError::at(
+                file,
+                None,
+                &at("address"),
+                format!(
+                    "{:?} is not an IPv4 address; expected one such as 192.168.11.101",
+                    s.address
+                ),
+            )
+        })?;
+        for (block, what) in [
+            (services, "the service network"),
+            (config.pod_network().subnet(), "the pod subnet"),
+        ] {
+            if block.contains(address) {
+                return Err(ScenarioError::at(
+                    file,
+                    None,
+                    &at("address"),
+                    format!("{address} is in {what} ({block}); an NFS server stands on the node network or beside it"),
+                ));
+            }
+        }
+        if servers.iter().any(|o| o.address == address) {
+            return Err(ScenarioError::at(
+                file,
+                None,
+                &at("address"),
+                format!("{address} is already an NFS server; give each server once, with all its exports"),
+            ));
+        }
+        if s.exports.is_empty() || s.exports.len() > MAX_EXPORTS {
+            return Err(ScenarioError::at(
+                file,
+                None,
+                &at("exports"),
+                format!(
+                    "{} exports; a server exports 1 to {MAX_EXPORTS} directories",
+                    s.exports.len()
+                ),
+            ));
+        }
+        for (j, e) in s.exports.iter().enumerate() {
+            if !e.starts_with('/') || e.len() > 4096 {
+                return Err(ScenarioError::at(
+                    file,
+                    None,
+                    &format!("cluster.storage.nfsServers[{i}].exports[{j}]"),
+                    format!("{e:?} is not an absolute path (such as /nfs/data, at most 4096 characters)"),
+                ));
+            }
+        }
+        servers.push(NfsServerConfig {
+            address,
+            exports: s.exports.clone(),
+        });
+    }
+    Ok(servers)
 }
 
 /// `cluster.networking`: the pod subnet (default kubeadm's, for the number
