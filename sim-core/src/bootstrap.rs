@@ -30,6 +30,7 @@ use crate::components::controllers::ControllerManager;
 use crate::components::ingress::status::IngressStatusSync;
 use crate::components::kube_proxy::KubeProxy;
 use crate::components::kubelet::Kubelet;
+use crate::components::nfs_provisioner::NfsProvisioner;
 use crate::components::scheduler::Scheduler;
 use crate::config::{ClusterConfig, KUBERNETES_VERSION};
 use crate::storage::nfs::NfsServers;
@@ -481,5 +482,6 @@ pub fn kubeadm_cluster(config: ClusterConfig, seed: u64, trace: Trace) -> Cluste
         cluster.add_component(Box::new(proxy), SimTime::ZERO + join);
     }
     cluster.add_component(Box::new(IngressStatusSync::new()), SimTime::ZERO);
+    cluster.add_component(Box::new(NfsProvisioner::new(nfs)), SimTime::ZERO);
     cluster
 }

@@ -195,3 +195,103 @@ fn a_missing_server_or_an_unexported_path_keeps_the_pod_creating() {
     assert!(failed_mounts(&c, "denied")[0]
         .ends_with("Output: mount.nfs: access denied by server while mounting 172.18.0.2:/srv"));
 }
+
+fn provisioner_deployment() -> Value {
+    json!({"apiVersion": "apps/v1", "kind": "Deployment",
+           "metadata": {"name": "nfs-client-provisioner", "namespace": "default"},
+           "spec": {"replicas": 1, "strategy": {"type": "Recreate"},
+                    "selector": {"matchLabels": {"app": "nfs-client-provisioner"}},
+                    "template": {"metadata": {"labels": {"app": "nfs-client-provisioner"}},
+                                 "spec": {"containers": [{
+                                     "name": "nfs-client-provisioner",
+                                     "image": "registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:v4.0.2",
+                                     "volumeMounts": [{"name": "root", "mountPath": "/persistentvolumes"}],
+                                     "env": [{"name": "PROVISIONER_NAME", "value": "k8s-sigs.io/nfs-subdir-external-provisioner"},
+                                             {"name": "NFS_SERVER", "value": SERVER},
+                                             {"name": "NFS_PATH", "value": "/nfs/data"}]}],
+                                  "volumes": [{"name": "root", "nfs": {"server": SERVER, "path": "/nfs/data"}}]}}}})
+}
+
+fn class(name: &str, archive: &str) -> Value {
+    json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+           "metadata": {"name": name},
+           "provisioner": "k8s-sigs.io/nfs-subdir-external-provisioner",
+           "parameters": {"archiveOnDelete": archive}})
+}
+
+fn claim(name: &str, class: &str) -> Value {
+    json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+           "metadata": {"name": name, "namespace": "default"},
+           "spec": {"accessModes": ["ReadWriteMany"], "storageClassName": class,
+                    "resources": {"requests": {"storage": "200Mi"}}}})
+}
+
+fn reasons(c: &Cluster, name: &str) -> Vec<String> {
+    c.etcd()
+        .list(Kind::Event, Some("default"))
+        .iter()
+        .map(|e| e.to_json())
+        .filter(|e| e["involvedObject"]["name"] == name)
+        .map(|e| e["reason"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[test]
+fn the_provisioner_makes_a_directory_and_a_volume_per_claim_and_archives_it() {
+    let mut c = cluster();
+    create(&mut c, Kind::StorageClass, class("archive", "true"));
+    create(&mut c, Kind::StorageClass, class("drop", "false"));
+    // Without a provisioner pod, claims wait.
+    create(
+        &mut c,
+        Kind::PersistentVolumeClaim,
+        claim("early", "archive"),
+    );
+    c.run_until(at(30)).unwrap();
+    assert_eq!(reasons(&c, "early"), ["ExternalProvisioning"]);
+    create(&mut c, Kind::Deployment, provisioner_deployment());
+    create(&mut c, Kind::PersistentVolumeClaim, claim("gone", "drop"));
+    c.run_until(at(60)).unwrap();
+    let mut dirs = Vec::new();
+    for name in ["early", "gone"] {
+        let pvc = c
+            .etcd()
+            .get(Kind::PersistentVolumeClaim, "default", name)
+            .unwrap()
+            .to_json();
+        assert_eq!(pvc["status"]["phase"], "Bound", "{name}");
+        let pv = pvc["spec"]["volumeName"].as_str().unwrap().to_owned();
+        assert_eq!(
+            pv,
+            format!("pvc-{}", pvc["metadata"]["uid"].as_str().unwrap())
+        );
+        let vol = c
+            .etcd()
+            .get(Kind::PersistentVolume, "", &pv)
+            .unwrap()
+            .to_json();
+        assert_eq!(
+            vol["spec"]["nfs"]["path"],
+            format!("/nfs/data/default-{name}-{pv}")
+        );
+        assert_eq!(vol["spec"]["persistentVolumeReclaimPolicy"], "Delete");
+        assert_eq!(
+            vol["metadata"]["annotations"]["pv.kubernetes.io/provisioned-by"],
+            "k8s-sigs.io/nfs-subdir-external-provisioner"
+        );
+        assert!(reasons(&c, name).contains(&"ProvisioningSucceeded".to_owned()));
+        dirs.push(format!("default-{name}-{pv}"));
+    }
+    let ls = host(&mut c, "control-plane", "ls /nfs/data");
+    assert_eq!(ls, format!("{}\n{}\n", dirs[0], dirs[1]));
+    // Deleted: archived (archiveOnDelete "true") or removed ("false"), the
+    // volume deleted.
+    common::delete(&mut c, Kind::PersistentVolumeClaim, "default", "early");
+    common::delete(&mut c, Kind::PersistentVolumeClaim, "default", "gone");
+    c.run_until(at(90)).unwrap();
+    assert_eq!(
+        host(&mut c, "control-plane", "ls /nfs/data"),
+        format!("archived-{}\n", dirs[0])
+    );
+    assert!(c.etcd().list(Kind::PersistentVolume, None).is_empty());
+}

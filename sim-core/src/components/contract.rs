@@ -97,6 +97,9 @@ pub enum Role {
     /// The status sync of the ingress-nginx controller pods (their
     /// leader's), [`crate::components::ingress::status`].
     IngressStatusSync,
+    /// The nfs-subdir-external-provisioner pods' work (their leaders'),
+    /// [`crate::components::nfs_provisioner`].
+    NfsProvisioner,
 }
 
 impl Role {
@@ -108,6 +111,7 @@ impl Role {
             Role::KubeProxy(node) => format!("kube-proxy/{node}"),
             Role::ControlPlane(p) => p.name().to_owned(),
             Role::IngressStatusSync => "ingress-nginx-status".to_owned(),
+            Role::NfsProvisioner => "nfs-subdir-external-provisioner".to_owned(),
         }
     }
 
@@ -115,7 +119,7 @@ impl Role {
     pub fn node(&self) -> Option<&str> {
         match self {
             Role::Kubelet(node) | Role::KubeProxy(node) => Some(node),
-            Role::ControlPlane(_) | Role::IngressStatusSync => None,
+            Role::ControlPlane(_) | Role::IngressStatusSync | Role::NfsProvisioner => None,
         }
     }
 }

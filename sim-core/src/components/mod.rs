@@ -10,6 +10,7 @@ pub(crate) mod informer;
 pub mod ingress;
 pub mod kube_proxy;
 pub mod kubelet;
+pub mod nfs_provisioner;
 pub mod scheduler;
 
 pub use contract::{

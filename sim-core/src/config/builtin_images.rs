@@ -21,11 +21,18 @@ use super::image_fs::program;
 /// also is the `PATH` of most Debian- and busybox-based images.
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/// The repositories of the ingress-nginx controller image: the project's
-/// (registry.k8s.io, formerly k8s.gcr.io) and the course's mirror.
 /// The Kubernetes docs' DNS-debugging image (`dnsutils.yaml`).
 pub(super) const DNSUTILS_IMAGE: &str = "registry.k8s.io/e2e-test-images/jessie-dnsutils:1.3";
 
+/// The repositories of nfs-subdir-external-provisioner: the project's and
+/// the course's mirror.
+pub(super) const NFS_PROVISIONER_REPOSITORIES: [&str; 2] = [
+    "registry.k8s.io/sig-storage/nfs-subdir-external-provisioner",
+    "registry.cn-hangzhou.aliyuncs.com/lfy_k8s_images/nfs-subdir-external-provisioner",
+];
+
+/// The repositories of the ingress-nginx controller image: the project's
+/// (registry.k8s.io, formerly k8s.gcr.io) and the course's mirror.
 pub(super) const INGRESS_NGINX_REPOSITORIES: [&str; 3] = [
     "registry.k8s.io/ingress-nginx/controller",
     "k8s.gcr.io/ingress-nginx/controller",
@@ -51,6 +58,8 @@ pub(super) struct Content {
     pub logs: Vec<String>,
     /// The server its main process runs.
     pub server: Option<super::ServerProfile>,
+    /// The add-on controller its main process is.
+    pub addon: Option<super::Addon>,
 }
 
 /// The distribution an image is built on.
@@ -718,6 +727,7 @@ pub(super) fn content(name: &str) -> Content {
     let mut workdir = "/".to_owned();
     let mut logs = Vec::new();
     let mut server = None;
+    let mut addon = None;
     let env = match name {
         "nginx:1.14.2" => {
             server = Some(super::ServerProfile::Nginx {
@@ -788,6 +798,18 @@ pub(super) fn content(name: &str) -> Content {
                 pair("REDIS_VERSION", "7.4.2"),
             ]
         }
+        name if NFS_PROVISIONER_REPOSITORIES.contains(&name) => {
+            // A static Go binary on distroless/static: no shell.
+            files.programs(
+                "/",
+                "nfs-subdir-external-provisioner",
+                &["nfs-subdir-external-provisioner"],
+            );
+            files.dir("/persistentvolumes");
+            logs = vec!["I0101 00:00:00.000000       1 leaderelection.go:242] attempting to acquire leader lease default/k8s-sigs.io-nfs-subdir-external-provisioner...".into()];
+            addon = Some(super::Addon::NfsSubdirProvisioner);
+            vec![pair("PATH", DEFAULT_PATH)]
+        }
         DNSUTILS_IMAGE => {
             // test/images/jessie-dnsutils: Debian 8 with the dnsutils
             // package and a CoreDNS binary at the root; run with `sleep`.
@@ -818,6 +840,7 @@ pub(super) fn content(name: &str) -> Content {
         workdir,
         logs,
         server,
+        addon,
     }
 }
 

@@ -161,6 +161,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn trees_remove_and_rename_whole_directories() {
+        let file = |c: &str| FsEntry::File {
+            content: c.into(),
+            mode: 0o644,
+        };
+        let mut t = Tree::default();
+        t.insert_with_parents("/data/a/x", file("xx"));
+        t.insert_with_parents("/data/a/y/z", file("z"));
+        t.insert_with_parents("/data/ab", file("not below /data/a"));
+        assert_eq!(t.bytes(), 2 + 1 + "not below /data/a".len());
+        t.rename_dir("/data/a", "/data/archived-a");
+        assert!(t.get("/data/a").is_none() && t.get("/data/a/x").is_none());
+        assert_eq!(t.get("/data/archived-a/y/z"), Some(&file("z")));
+        assert!(t.get("/data/ab").is_some());
+        t.remove_dir_all("/data/archived-a");
+        let left: Vec<&String> = t.entries().keys().collect();
+        assert_eq!(left, ["/", "/data", "/data/ab"]);
+        assert_eq!(t.bytes(), "not below /data/a".len());
+    }
+
+    #[test]
     fn files_describe_directories_programs_links_and_plain_files() {
         let files: BTreeMap<String, String> = [
             ("/usr/bin/", ""),
@@ -261,6 +282,41 @@ impl Tree {
     /// Every entry by path.
     pub fn entries(&self) -> &BTreeMap<String, FsEntry> {
         &self.entries
+    }
+
+    /// The normalized paths of `dir` and everything below it.
+    fn subtree(&self, dir: &str) -> Vec<String> {
+        let below = format!("{}/", dir.trim_end_matches('/'));
+        self.entries
+            .range(dir.to_owned()..)
+            .take_while(|(p, _)| *p == dir || p.starts_with(&below))
+            .map(|(p, _)| p.clone())
+            .collect()
+    }
+
+    /// Removes `dir` and everything below it (`rm -rf`).
+    pub fn remove_dir_all(&mut self, dir: &str) {
+        if dir == "/" {
+            return;
+        }
+        for p in self.subtree(dir) {
+            self.take(&p);
+        }
+    }
+
+    /// Moves `from` and everything below it to `to` (a rename on one
+    /// filesystem; an entry at `to` is replaced).
+    pub fn rename_dir(&mut self, from: &str, to: &str) {
+        if from == "/" || to == from {
+            return;
+        }
+        self.remove_dir_all(to);
+        for p in self.subtree(from) {
+            if let Some(e) = self.take(&p) {
+                let rest = &p[from.len()..];
+                self.insert_with_parents(&format!("{to}{rest}"), e);
+            }
+        }
     }
 }
 

@@ -50,6 +50,9 @@ pub struct ImageProfile {
     pub tree: ImageTreeCell,
     /// The server the image's main process runs (None: it serves nothing).
     pub server: Option<ServerProfile>,
+    /// The add-on controller the image's main process is (an API client
+    /// modelled by a component of its own), if any.
+    pub addon: Option<Addon>,
     /// Memory the process uses from its start, bytes (None: negligible). A
     /// container whose use exceeds its memory limit is OOM-killed.
     pub memory_bytes: Option<i64>,
@@ -59,6 +62,15 @@ pub struct ImageProfile {
     /// The image is in a private repository: pulls need an `imagePullSecrets`
     /// entry with credentials for its registry.
     pub private: bool,
+}
+
+/// An add-on whose process is a controller (an API client of its own),
+/// run by a component while a pod of its image runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Addon {
+    /// kubernetes-sigs/nfs-subdir-external-provisioner
+    /// ([`crate::components::nfs_provisioner`]).
+    NfsSubdirProvisioner,
 }
 
 /// The server an image's main process runs when the container keeps the
@@ -217,6 +229,7 @@ impl Default for ImageProfile {
             workdir: "/".to_owned(),
             tree: ImageTreeCell::default(),
             server: None,
+            addon: None,
             memory_bytes: None,
             health: Vec::new(),
             private: false,
@@ -250,6 +263,7 @@ impl ImageCatalog {
                     workdir: content.workdir,
                     logs: content.logs,
                     server: content.server,
+                    addon: content.addon,
                     ..ImageProfile::default()
                 },
             );
@@ -282,6 +296,9 @@ impl ImageCatalog {
         // manifest's two Jobs: it writes a Secret (not modelled) and exits.
         for repo in builtin_images::CERTGEN_REPOSITORIES {
             add(repo, 20, 500);
+        }
+        for repo in builtin_images::NFS_PROVISIONER_REPOSITORIES {
+            add(repo, 17, 500);
         }
         for repo in builtin_images::CERTGEN_REPOSITORIES {
             if let Some(p) = profiles.get_mut(repo) {

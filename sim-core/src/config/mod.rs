@@ -10,7 +10,7 @@ pub mod scheduler;
 
 pub use builtin_images::{host_files, DEFAULT_PATH};
 pub use images::{
-    image_repository, normalized_image, ExitBehaviour, Health, HealthChange, HttpRoute,
+    image_repository, normalized_image, Addon, ExitBehaviour, Health, HealthChange, HttpRoute,
     ImageCatalog, ImageProfile, ServerProfile,
 };
 

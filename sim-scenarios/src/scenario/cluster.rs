@@ -157,7 +157,7 @@ fn nfs_servers(
             ScenarioError::at(
                 file,
                 None,
-                &at("address"),
+                at("address"),
                 format!(
                     "{:?} is not an IPv4 address; expected one such as 192.168.11.101",
                     s.address
@@ -172,7 +172,7 @@ fn nfs_servers(
                 return Err(ScenarioError::at(
                     file,
                     None,
-                    &at("address"),
+                    at("address"),
                     format!("{address} is in {what} ({block}); an NFS server stands on the node network or beside it"),
                 ));
             }
@@ -181,7 +181,7 @@ fn nfs_servers(
             return Err(ScenarioError::at(
                 file,
                 None,
-                &at("address"),
+                at("address"),
                 format!("{address} is already an NFS server; give each server once, with all its exports"),
             ));
         }
@@ -189,7 +189,7 @@ fn nfs_servers(
             return Err(ScenarioError::at(
                 file,
                 None,
-                &at("exports"),
+                at("exports"),
                 format!(
                     "{} exports; a server exports 1 to {MAX_EXPORTS} directories",
                     s.exports.len()
@@ -201,7 +201,7 @@ fn nfs_servers(
                 return Err(ScenarioError::at(
                     file,
                     None,
-                    &format!("cluster.storage.nfsServers[{i}].exports[{j}]"),
+                    format!("cluster.storage.nfsServers[{i}].exports[{j}]"),
                     format!("{e:?} is not an absolute path (such as /nfs/data, at most 4096 characters)"),
                 ));
             }

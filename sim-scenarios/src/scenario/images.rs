@@ -128,6 +128,7 @@ pub(super) fn image(
             }
         },
         tree: Default::default(),
+        addon: base.addon,
         server: match &raw.http {
             None => base.server.clone(),
             Some(h) => Some(http_server(h, file, path)?),
