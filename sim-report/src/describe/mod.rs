@@ -52,6 +52,7 @@ mod node;
 mod placement;
 mod pod;
 mod resources;
+mod storage;
 mod volumes;
 
 #[cfg(test)]
@@ -62,6 +63,7 @@ pub use job::describe_job;
 pub use namespace::describe_namespace;
 pub use node::describe_node;
 pub use pod::describe_pod;
+pub use storage::{describe_persistent_volume, describe_persistent_volume_claim};
 
 const LEVEL_0: usize = 0;
 const LEVEL_1: usize = 1;

@@ -52,7 +52,7 @@ mod network;
 mod node;
 mod pod;
 mod selector;
-mod storage;
+pub(crate) mod storage;
 mod workloads;
 
 #[cfg(test)]

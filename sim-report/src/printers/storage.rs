@@ -11,7 +11,7 @@ use sim_core::api::quantity::ParsedQuantity;
 use super::{col, name_of, obj_age, s, wide, Column, Printable};
 
 /// `helper.GetAccessModesAsString`.
-fn access_modes_string(modes: Option<&Vec<String>>) -> String {
+pub(crate) fn access_modes_string(modes: Option<&Vec<String>>) -> String {
     let modes = modes.map(Vec::as_slice).unwrap_or(&[]);
     let has = |m: &str| modes.iter().any(|x| x == m);
     let mut out = Vec::new();
@@ -205,7 +205,7 @@ impl Printable for StorageClass {
 /// `Quantity.String()` after `ParseQuantity` (see [`ParsedQuantity`]), "0"
 /// when missing (Go's zero `Quantity`), and the text unchanged when it does
 /// not parse.
-fn quantity_string(input: Option<&str>) -> String {
+pub(crate) fn quantity_string(input: Option<&str>) -> String {
     match input {
         None => "0".to_string(),
         Some(text) => ParsedQuantity::parse(text)

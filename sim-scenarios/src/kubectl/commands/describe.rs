@@ -171,6 +171,19 @@ fn render(cluster: &Cluster, o: &Arc<Object>, now: k8s_openapi::jiff::Timestamp)
             sim_report::describe::describe_deployment(d, &old, new_rs, &ev_refs, now)
         }
         Object::Job(j) => sim_report::describe::describe_job(j, &ev_refs, now),
+        Object::PersistentVolume(pv) => {
+            sim_report::describe::describe_persistent_volume(pv, &ev_refs, now)
+        }
+        Object::PersistentVolumeClaim(pvc) => {
+            let pods: Vec<k8s_openapi::api::core::v1::Pod> = cluster
+                .etcd()
+                .list(Kind::Pod, Some(o.namespace()))
+                .iter()
+                .filter_map(|p| p.as_pod().cloned())
+                .collect();
+            let pod_refs: Vec<&k8s_openapi::api::core::v1::Pod> = pods.iter().collect();
+            sim_report::describe::describe_persistent_volume_claim(pvc, &pod_refs, &ev_refs, now)
+        }
         _ => return None,
     })
 }
