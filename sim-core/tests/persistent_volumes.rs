@@ -324,8 +324,22 @@ fn a_class_less_claim_gets_the_default_class_and_a_lost_volume_shows() {
     );
     c.run_until(at(32)).unwrap();
     assert_eq!(phase(&c, Kind::PersistentVolumeClaim, "c"), "Bound");
+    // A bound volume is protected: deleted, it stays (Terminating).
     delete(&mut c, Kind::PersistentVolume, "", "v");
+    c.run_until(at(40)).unwrap();
+    assert!(get(&c, Kind::PersistentVolume, "v")["metadata"]["deletionTimestamp"].is_string());
+    assert_eq!(phase(&c, Kind::PersistentVolumeClaim, "c"), "Bound");
+    // Its finalizer removed by hand, it goes, and the claim is Lost.
+    let patched = c.request(
+        "test",
+        sim_core::apiserver::Request::Patch {
+            key: sim_core::api::ObjectKey::new(Kind::PersistentVolume, "", "v"),
+            patch: json!({"metadata": {"finalizers": null}}),
+        },
+    );
+    assert!(patched.is_ok(), "{patched:?}");
     c.run_until(at(50)).unwrap();
+    assert_eq!(get(&c, Kind::PersistentVolume, "v"), Value::Null);
     assert_eq!(phase(&c, Kind::PersistentVolumeClaim, "c"), "Lost");
     assert_eq!(
         events(&c, "c")[0],
@@ -335,4 +349,52 @@ fn a_class_less_claim_gets_the_default_class_and_a_lost_volume_shows() {
             1
         )
     );
+}
+
+#[test]
+fn a_claim_in_use_stays_terminating_until_its_pod_goes() {
+    let mut c = cluster();
+    create(
+        &mut c,
+        Kind::PersistentVolume,
+        pv("v", "1Gi", "Retain", Some("x")),
+    );
+    c.run_until(at(11)).unwrap();
+    let claim = create(
+        &mut c,
+        Kind::PersistentVolumeClaim,
+        pvc("data", "1Gi", Some("x")),
+    )
+    .to_json();
+    assert_eq!(
+        claim["metadata"]["finalizers"],
+        json!(["kubernetes.io/pvc-protection"])
+    );
+    assert_eq!(
+        get(&c, Kind::PersistentVolume, "v")["metadata"]["finalizers"],
+        json!(["kubernetes.io/pv-protection"])
+    );
+    create(
+        &mut c,
+        Kind::Pod,
+        json!({"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": "user", "namespace": "default"},
+               "spec": {"containers": [{"name": "c", "image": "busybox", "command": ["sleep", "3600"],
+                                        "volumeMounts": [{"name": "d", "mountPath": "/data"}]}],
+                        "volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}]}}),
+    );
+    c.run_until(at(30)).unwrap();
+    delete(&mut c, Kind::PersistentVolumeClaim, "default", "data");
+    c.run_until(at(40)).unwrap();
+    let claim = get(&c, Kind::PersistentVolumeClaim, "data");
+    assert!(
+        claim["metadata"]["deletionTimestamp"].is_string(),
+        "{claim}"
+    );
+    assert_eq!(phase(&c, Kind::PersistentVolume, "v"), "Bound");
+    // The pod gone, the claim goes and its volume is Released.
+    delete(&mut c, Kind::Pod, "default", "user");
+    c.run_until(at(80)).unwrap();
+    assert_eq!(get(&c, Kind::PersistentVolumeClaim, "data"), Value::Null);
+    assert_eq!(phase(&c, Kind::PersistentVolume, "v"), "Released");
 }

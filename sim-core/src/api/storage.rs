@@ -1,4 +1,5 @@
-//! What the API says about storage classes: which one is the default
+//! What the API says about storage: the protection finalizers of claims
+//! and volumes, and which storage class is the default
 //! (`storageclass.kubernetes.io/is-default-class`), as the DefaultStorageClass
 //! admission plugin (plugin/pkg/admission/storage/storageclass/setdefault)
 //! and the PersistentVolume controller's retroactive assignment pick it.
@@ -6,6 +7,11 @@
 use std::sync::Arc;
 
 use super::Object;
+
+/// The finalizer of a claim while a pod may use it.
+pub const PVC_PROTECTION: &str = "kubernetes.io/pvc-protection";
+/// The finalizer of a volume while it is bound.
+pub const PV_PROTECTION: &str = "kubernetes.io/pv-protection";
 
 /// The annotations that make a StorageClass the default (GA and beta).
 pub const DEFAULT_CLASS_ANNOTATIONS: [&str; 2] = [

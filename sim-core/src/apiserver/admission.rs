@@ -1,7 +1,7 @@
 //! Admission: the plugins of a default kube-apiserver that change or refuse
 //! pods, claims and namespaced objects: NamespaceLifecycle, ServiceAccount
-//! (the default service account name), Priority, DefaultTolerationSeconds and
-//! DefaultStorageClass.
+//! (the default service account name), Priority, DefaultTolerationSeconds,
+//! DefaultStorageClass and StorageObjectInUseProtection.
 
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Toleration};
 
@@ -65,6 +65,20 @@ pub(crate) fn default_storage_class(etcd: &Etcd, claim: &mut PersistentVolumeCla
     let classes = etcd.list(Kind::StorageClass, None);
     if let Some(class) = crate::api::storage::default_class(classes.iter()) {
         spec.storage_class_name = Some(class.name().to_owned());
+    }
+}
+
+/// StorageObjectInUseProtection: new claims and volumes carry the
+/// protection finalizer their controller removes once nothing uses them.
+pub(crate) fn storage_object_in_use_protection(obj: &mut Object) {
+    let finalizer = match obj {
+        Object::PersistentVolumeClaim(_) => crate::api::storage::PVC_PROTECTION,
+        Object::PersistentVolume(_) => crate::api::storage::PV_PROTECTION,
+        _ => return,
+    };
+    let list = obj.meta_mut().finalizers.get_or_insert_with(Vec::new);
+    if !list.iter().any(|f| f == finalizer) {
+        list.push(finalizer.to_owned());
     }
 }
 

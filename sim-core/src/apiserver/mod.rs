@@ -340,6 +340,7 @@ impl ApiServer {
         if let Object::PersistentVolumeClaim(claim) = &mut obj {
             admission::default_storage_class(&self.etcd, claim);
         }
+        admission::storage_object_in_use_protection(&mut obj);
         validation::validate_create(&obj)?;
         if self.etcd.get(kind, obj.namespace(), obj.name()).is_some() {
             return Err(ApiError::already_exists(kind, obj.name()));

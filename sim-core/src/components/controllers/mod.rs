@@ -21,6 +21,7 @@ pub(crate) mod pod_gc;
 pub(crate) mod replicaset;
 pub(crate) mod service_lb;
 pub(crate) mod serviceaccount;
+pub(crate) mod storage_protection;
 pub(crate) mod taint_eviction;
 
 use std::any::Any;
@@ -294,6 +295,7 @@ pub struct ControllerManager {
     endpoint_slices: endpointslice::EndpointSliceController,
     service_lb: service_lb::ServiceLbController,
     persistent_volume: persistent_volume::PersistentVolumeController,
+    storage_protection: storage_protection::StorageProtection,
     node_lifecycle: node_lifecycle::NodeLifecycleController,
     taint_eviction: taint_eviction::TaintEvictionController,
     pod_gc: pod_gc::PodGc,
@@ -327,6 +329,7 @@ impl ControllerManager {
             endpoint_slices: endpointslice::EndpointSliceController::default(),
             service_lb: service_lb::ServiceLbController::default(),
             persistent_volume: persistent_volume::PersistentVolumeController::default(),
+            storage_protection: storage_protection::StorageProtection::default(),
             daemonset: daemonset::DaemonSetController::new(EventRecorder::new(
                 "daemonset-controller",
                 None,
@@ -388,6 +391,7 @@ impl Component for ControllerManager {
         self.endpoint_slices.observe(event, &selecting);
         self.service_lb.observe(event, &self.informers);
         self.persistent_volume.observe(event);
+        self.storage_protection.observe(event);
         self.node_lifecycle.observe(event);
         self.taint_eviction.observe(event, prev.as_deref());
         self.schedule_sync(ctx);
@@ -416,6 +420,7 @@ impl Component for ControllerManager {
                 self.endpoint_slices.sync(ctx, &self.informers);
                 self.service_lb.sync(ctx, &self.informers);
                 self.persistent_volume.sync(ctx, &self.informers);
+                self.storage_protection.sync(ctx, &self.informers);
                 self.node_lifecycle.sync(ctx, &self.informers);
                 self.taint_eviction.sync(ctx, &self.informers);
                 if self.persistent_volume.has_work() {
