@@ -835,3 +835,41 @@ fn a_summary_agrees_with_the_full_explanation() {
     let huge = summarized.iter().find(|a| a.pod == "default/huge").unwrap();
     assert!(huge.summary().unwrap().top.is_empty());
 }
+
+#[test]
+fn a_read_write_once_pod_claim_admits_one_pod_in_the_cluster() {
+    let mut c = start(config(1), 10);
+    create(
+        &mut c,
+        Kind::PersistentVolume,
+        json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "disk"},
+               "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOncePod"],
+                        "hostPath": {"path": "/mnt/disk"}}}),
+    );
+    c.run_until(at(12)).unwrap();
+    create(
+        &mut c,
+        Kind::PersistentVolumeClaim,
+        json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+               "metadata": {"name": "data", "namespace": "default"},
+               "spec": {"accessModes": ["ReadWriteOncePod"], "storageClassName": "",
+                        "resources": {"requests": {"storage": "1Gi"}}}}),
+    );
+    c.run_until(at(14)).unwrap();
+    let volume =
+        json!({"volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]});
+    create(&mut c, Kind::Pod, pod("first", volume.clone()));
+    c.run_until(at(20)).unwrap();
+    assert_eq!(node_of(&mut c, "first"), "worker-1");
+    create(&mut c, Kind::Pod, pod("second", volume));
+    c.run_until(at(30)).unwrap();
+    assert_eq!(node_of(&mut c, "second"), "");
+    // The control plane's taint is checked first (profile order).
+    assert_eq!(
+        scheduled_message(&mut c, "second"),
+        "0/2 nodes are available: 1 node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode, 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }. preemption: 0/2 nodes are available: 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling."
+    );
+    common::delete(&mut c, Kind::Pod, "default", "first");
+    c.run_until(at(120)).unwrap();
+    assert_ne!(node_of(&mut c, "second"), "");
+}

@@ -123,6 +123,12 @@ impl Scheduler {
         if !info.affinity.is_empty() {
             self.affinity_pods += 1;
         }
+        for c in &info.claims {
+            *self
+                .claim_users
+                .entry(format!("{}/{c}", info.namespace))
+                .or_default() += 1;
+        }
         self.pods.slot_mut(id).assigned = Some(Assigned { node, info, object });
     }
 
@@ -138,6 +144,15 @@ impl Scheduler {
         }
         if !a.info.affinity.is_empty() {
             self.affinity_pods -= 1;
+        }
+        for c in &a.info.claims {
+            let key = format!("{}/{c}", a.info.namespace);
+            if let Some(n) = self.claim_users.get_mut(&key) {
+                *n -= 1;
+                if *n == 0 {
+                    self.claim_users.remove(&key);
+                }
+            }
         }
         true
     }
@@ -291,6 +306,9 @@ impl Scheduler {
                     class: spec
                         .and_then(|s| s.storage_class_name.clone())
                         .unwrap_or_default(),
+                    read_write_once_pod: spec
+                        .and_then(|s| s.access_modes.as_ref())
+                        .is_some_and(|m| m.iter().any(|x| x == "ReadWriteOncePod")),
                 };
                 if self.claims.get(&name) != Some(&state) {
                     self.claims.insert(name, state);

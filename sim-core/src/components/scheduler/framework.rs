@@ -20,7 +20,7 @@ use super::plugins::spread_domains::KeptCounts;
 use super::plugins::{
     balanced_allocation, default_normalize_one, image_locality, inter_pod_affinity, node_affinity,
     node_name, node_ports, node_resources_fit, node_unschedulable, pod_topology_spread,
-    taint_toleration, volume_binding, PluginId, Rejection, Scored,
+    taint_toleration, volume_binding, volume_restrictions, PluginId, Rejection, Scored,
 };
 use super::pod_info::PodInfo;
 use super::verdicts::{Verdict, Verdicts, MEMOIZED_FILTERS};
@@ -58,6 +58,8 @@ pub(crate) struct ClusterView<'a> {
 pub(crate) struct CycleState {
     spread: Option<pod_topology_spread::FilterState>,
     inter_pod: Option<inter_pod_affinity::FilterState>,
+    /// VolumeRestrictions: a ReadWriteOncePod claim of the pod is in use.
+    rwop_conflict: bool,
     /// The filters that run for this pod, in profile order: those whose
     /// PreFilter said Skip are left out.
     filters: Vec<PluginId>,
@@ -90,6 +92,15 @@ pub(crate) fn pre_filter(
             PluginId::VolumeBinding => {
                 volume_binding::pre_filter(pod, &view.claims)?;
                 false
+            }
+            PluginId::VolumeRestrictions => {
+                match volume_restrictions::pre_filter(pod, &view.claims) {
+                    Some(conflict) => {
+                        state.rwop_conflict = conflict;
+                        true
+                    }
+                    None => false,
+                }
             }
             PluginId::PodTopologySpread => {
                 let mut constraints =
@@ -154,6 +165,7 @@ pub(crate) fn run_filter_list(
             PluginId::TaintToleration => taint_toleration::filter(pod, node)?,
             PluginId::NodeAffinity => node_affinity::filter(pod, node)?,
             PluginId::NodePorts => node_ports::filter(pod, node)?,
+            PluginId::VolumeRestrictions => volume_restrictions::filter(state.rwop_conflict)?,
             PluginId::NodeResourcesFit => {
                 node_resources_fit::filter(pod, node, &profile.args.fit_ignored_resources)?
             }

@@ -135,6 +135,8 @@ pub struct Scheduler {
     claims: BTreeMap<String, volume_binding::ClaimState>,
     /// The StorageClasses that bind when a pod is scheduled.
     delayed_classes: BTreeSet<String>,
+    /// How many assigned pods use each claim (`namespace/name`).
+    claim_users: BTreeMap<String, usize>,
     required_anti_affinity_pods: usize,
     affinity_pods: usize,
     order_dirty: bool,
@@ -187,6 +189,7 @@ impl Scheduler {
             workloads: BTreeMap::new(),
             claims: BTreeMap::new(),
             delayed_classes: BTreeSet::new(),
+            claim_users: BTreeMap::new(),
             required_anti_affinity_pods: 0,
             affinity_pods: 0,
             order_dirty: false,

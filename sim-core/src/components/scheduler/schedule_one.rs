@@ -171,6 +171,7 @@ impl Scheduler {
             claims: volume_binding::Claims {
                 claims: &self.claims,
                 delayed_classes: &self.delayed_classes,
+                users: &self.claim_users,
             },
             spread_keys: &self.spread_keys,
             spread_counts: KeptCounts {

@@ -16,6 +16,7 @@ pub(crate) mod pod_topology_spread;
 pub(crate) mod spread_domains;
 pub(crate) mod taint_toleration;
 pub(crate) mod volume_binding;
+pub(crate) mod volume_restrictions;
 
 use crate::config::scheduler::MAX_NODE_SCORE;
 
@@ -83,7 +84,9 @@ pub(crate) enum PluginId {
     NodePorts,
     /// NodeResourcesFit.
     NodeResourcesFit,
-    /// VolumeBinding (a seam: pods without claims pass).
+    /// VolumeRestrictions (ReadWriteOncePod claims).
+    VolumeRestrictions,
+    /// VolumeBinding (claims bound, or of a delayed-binding class).
     VolumeBinding,
     /// PodTopologySpread.
     PodTopologySpread,
@@ -97,8 +100,8 @@ pub(crate) enum PluginId {
 
 impl PluginId {
     /// The plugin for a configured name; `None` for plugins that are accepted
-    /// but have no modelled effect (VolumeRestrictions, NodeVolumeLimits,
-    /// VolumeZone, DynamicResources).
+    /// but have no modelled effect (NodeVolumeLimits, VolumeZone,
+    /// DynamicResources).
     pub(crate) fn from_name(name: &str) -> Option<Self> {
         Some(match name {
             "NodeUnschedulable" => Self::NodeUnschedulable,
@@ -107,6 +110,7 @@ impl PluginId {
             "NodeAffinity" => Self::NodeAffinity,
             "NodePorts" => Self::NodePorts,
             "NodeResourcesFit" => Self::NodeResourcesFit,
+            "VolumeRestrictions" => Self::VolumeRestrictions,
             "VolumeBinding" => Self::VolumeBinding,
             "PodTopologySpread" => Self::PodTopologySpread,
             "InterPodAffinity" => Self::InterPodAffinity,
@@ -125,6 +129,7 @@ impl PluginId {
             Self::NodeAffinity => "NodeAffinity",
             Self::NodePorts => "NodePorts",
             Self::NodeResourcesFit => "NodeResourcesFit",
+            Self::VolumeRestrictions => "VolumeRestrictions",
             Self::VolumeBinding => "VolumeBinding",
             Self::PodTopologySpread => "PodTopologySpread",
             Self::InterPodAffinity => "InterPodAffinity",

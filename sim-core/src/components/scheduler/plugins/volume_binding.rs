@@ -23,6 +23,8 @@ pub(crate) struct ClaimState {
     pub deleting: bool,
     /// Its `storageClassName` (`""`: none).
     pub class: String,
+    /// Its access modes include `ReadWriteOncePod`.
+    pub read_write_once_pod: bool,
 }
 
 /// What PreFilter reads: the claims by `namespace/name`, the classes that
@@ -32,6 +34,8 @@ pub(crate) struct Claims<'a> {
     pub claims: &'a BTreeMap<String, ClaimState>,
     /// The names of the `WaitForFirstConsumer` StorageClasses.
     pub delayed_classes: &'a BTreeSet<String>,
+    /// How many assigned pods use each claim.
+    pub users: &'a BTreeMap<String, usize>,
 }
 
 /// PreFilter: the pod's claims must exist, not be being deleted, and be
