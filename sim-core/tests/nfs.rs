@@ -295,3 +295,49 @@ fn the_provisioner_makes_a_directory_and_a_volume_per_claim_and_archives_it() {
     );
     assert!(c.etcd().list(Kind::PersistentVolume, None).is_empty());
 }
+
+#[test]
+fn a_node_exports_what_its_etc_exports_lists_after_exportfs() {
+    let mut c = cluster();
+    // The declared server's table says what it exports.
+    assert_eq!(
+        host(&mut c, "control-plane", "cat /etc/exports; exportfs"),
+        "/nfs/data *(rw,sync,no_root_squash)\n/nfs/data     \t<world>\n"
+    );
+    // worker-1 (172.18.0.3) is no server yet: a mount times out.
+    let share = json!({"name": "html", "nfs": {"server": "172.18.0.3", "path": "/srv/share"}});
+    create(
+        &mut c,
+        Kind::Pod,
+        nginx_pod("early", "worker-2", share.clone()),
+    );
+    c.run_until(at(20)).unwrap();
+    assert!(failed_mounts(&c, "early")[0].ends_with("Output: mount.nfs: Connection timed out"));
+    // The course's steps, on worker-1.
+    let out = host(
+        &mut c,
+        "worker-1",
+        "mkdir -p /srv/share && echo shared > /srv/share/index.html && echo '/srv/share/ *(insecure,rw,sync,no_root_squash)' > /etc/exports && echo '/missing *(rw)' >> /etc/exports && exportfs -rv",
+    );
+    assert_eq!(
+        out,
+        "exporting *:/srv/share\nexportfs: Failed to stat /missing: No such file or directory\n"
+    );
+    assert_eq!(
+        host(&mut c, "worker-1", "exportfs -v"),
+        "/srv/share    \t<world>(insecure,rw,sync,no_root_squash)\n"
+    );
+    create(&mut c, Kind::Pod, nginx_pod("later", "worker-2", share));
+    c.run_until(at(60)).unwrap();
+    let ip = pod_ip(&c, "later");
+    assert_eq!(
+        host(&mut c, "control-plane", &format!("curl -s {ip}")),
+        "shared\n"
+    );
+    // The first pod mounts it at its next attempt (its backoff ran to 2 min).
+    c.run_until(at(400)).unwrap();
+    assert_eq!(phase_and_reason(&c, "early").0, "Running");
+    // Emptied, the node exports nothing.
+    host(&mut c, "worker-1", "echo > /etc/exports; exportfs -r");
+    assert_eq!(host(&mut c, "worker-1", "exportfs"), "");
+}

@@ -24,6 +24,7 @@ impl Cluster {
             node_ip: kubelet.host_ip().parse().ok()?,
             pod_cidr: kubelet.pod_cidr(),
             rules: self.node_rules(node)?,
+            nfsd: None,
         })
     }
 

@@ -846,7 +846,8 @@ pub(super) fn content(name: &str) -> Content {
 
 /// The files of a node's own root filesystem: the Ubuntu 24.04 server a
 /// kubeadm node runs (its `OS-IMAGE`), with the host tools the course uses
-/// (`curl`, `wget`, `ping`, `ip`, `iptables`, `iptables-save`) and the
+/// (`curl`, `wget`, `ping`, `ip`, `iptables`, `iptables-save`, `exportfs`
+/// with an empty `/etc/exports`) and the
 /// node's `/etc/hostname` and `/etc/hosts` (Ubuntu's, with the name on
 /// 127.0.1.1).
 pub fn host_files(node: &str) -> BTreeMap<String, String> {
@@ -862,6 +863,10 @@ pub fn host_files(node: &str) -> BTreeMap<String, String> {
         "iptables",
         &["iptables", "iptables-save", "iptables-restore"],
     );
+    // nfs-kernel-server, installed (the course's `yum install nfs-utils`),
+    // and its empty exports table.
+    files.programs("/usr/sbin", "nfs-kernel-server", &["exportfs"]);
+    files.file("/etc/exports", "");
     files.dir("/root");
     files.dir("/home");
     files.file("/etc/hostname", &format!("{node}\n"));

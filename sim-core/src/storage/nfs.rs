@@ -55,10 +55,19 @@ pub struct NfsServer {
     up: bool,
 }
 
-/// The cluster's NFS servers by address.
+/// The cluster's NFS servers by address (a node's exports change when its
+/// `exportfs` re-reads `/etc/exports`).
 #[derive(Debug, Default)]
 pub struct NfsServers {
-    servers: BTreeMap<Ipv4Addr, NfsServer>,
+    servers: RefCell<BTreeMap<Ipv4Addr, NfsServer>>,
+}
+
+/// `/etc/exports` as the scenario's exports write it.
+pub fn exports_file(exports: &[String]) -> String {
+    exports
+        .iter()
+        .map(|e| format!("{e} *(rw,sync,no_root_squash)\n"))
+        .collect()
 }
 
 impl NfsServers {
@@ -81,6 +90,16 @@ impl NfsServers {
             for e in &c.exports {
                 tree.insert_with_parents(&normalize(e), FsEntry::Dir);
             }
+            if node.is_some() {
+                // The node's own configuration says what it exports.
+                tree.insert_with_parents(
+                    "/etc/exports",
+                    FsEntry::File {
+                        content: exports_file(&c.exports),
+                        mode: 0o644,
+                    },
+                );
+            }
             servers.insert(
                 c.address,
                 NfsServer {
@@ -91,13 +110,44 @@ impl NfsServers {
                 },
             );
         }
-        Self { servers }
+        Self {
+            servers: RefCell::new(servers),
+        }
+    }
+
+    /// Makes `node` (at `address`, its files `tree`) export `exports`, as
+    /// its `exportfs -r` does; none: it stops serving.
+    pub fn export(&self, address: Ipv4Addr, node: &str, tree: SharedTree, exports: Vec<String>) {
+        let mut servers = self.servers.borrow_mut();
+        if exports.is_empty() {
+            servers.remove(&address);
+            return;
+        }
+        servers.insert(
+            address,
+            NfsServer {
+                exports: exports.iter().map(|e| normalize(e)).collect(),
+                node: Some(node.to_owned()),
+                tree,
+                up: true,
+            },
+        );
+    }
+
+    /// What the server at `address` exports (empty: it is none).
+    pub fn exports_of(&self, address: Ipv4Addr) -> Vec<String> {
+        self.servers
+            .borrow()
+            .get(&address)
+            .map(|s| s.exports.clone())
+            .unwrap_or_default()
     }
 
     /// The files of the server that is node `node`, if it is one (that
     /// node's own filesystem).
     pub fn node_tree(&self, node: &str) -> Option<SharedTree> {
         self.servers
+            .borrow()
             .values()
             .find(|s| s.node.as_deref() == Some(node))
             .map(|s| Rc::clone(&s.tree))
@@ -105,10 +155,11 @@ impl NfsServers {
 
     /// Mounts `server:path`: the server's files and the path in them.
     pub fn mount(&self, server: &str, path: &str) -> Result<(SharedTree, String), MountError> {
+        let servers = self.servers.borrow();
         let s = server
             .parse::<Ipv4Addr>()
             .ok()
-            .and_then(|a| self.servers.get(&a))
+            .and_then(|a| servers.get(&a))
             .filter(|s| s.up)
             .ok_or(MountError::TimedOut)?;
         let path = normalize(path);
@@ -120,11 +171,6 @@ impl NfsServers {
             return Err(MountError::AccessDenied(format!("{server}:{path}")));
         }
         Ok((Rc::clone(&s.tree), path))
-    }
-
-    /// True when a server has this address.
-    pub fn has(&self, address: Ipv4Addr) -> bool {
-        self.servers.contains_key(&address)
     }
 }
 

@@ -225,6 +225,14 @@ impl VolumeStore {
         })
     }
 
+    /// Volume `id`'s tree when it is a shared one.
+    pub fn shared(&self, id: VolumeId) -> Option<SharedTree> {
+        match self.trees.get(&id)? {
+            Slot::Shared(t) => Some(std::rc::Rc::clone(t)),
+            Slot::Own(_) => None,
+        }
+    }
+
     /// True when volume `id` is a shared tree.
     pub fn is_shared(&self, id: VolumeId) -> bool {
         matches!(self.trees.get(&id), Some(Slot::Shared(_)))

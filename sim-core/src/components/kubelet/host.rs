@@ -59,6 +59,16 @@ impl Kubelet {
         remote: Option<&mut dyn Network>,
         f: impl FnOnce(&mut Files<'_>) -> R,
     ) -> R {
+        let mut kernel = kernel.clone();
+        kernel.nfsd = self
+            .files
+            .host_tree(&self.node_name)
+            .map(|tree| super::tool_ctx::Nfsd {
+                servers: std::rc::Rc::clone(&self.files.nfs),
+                node: self.node_name.clone(),
+                tree,
+            });
+        let kernel = &kernel;
         let mut fs = self.files.host_view(&self.node_name);
         let (disk, memory_bytes) = self.disk_and_memory();
         let node_ip: Option<Ipv4Addr> = self.host_ip.parse().ok();

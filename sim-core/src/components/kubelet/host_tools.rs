@@ -1,6 +1,8 @@
 //! The tools of a node's own shell that read its kernel ([`Kernel`]):
 //! `iptables-save [-t TABLE]`, `iptables [-t TABLE] -L [CHAIN] [-n]`,
-//! `ip addr` (`ip a`, `ip -4 addr`); and `ping -c COUNT HOST` there and in
+//! `ip addr` (`ip a`, `ip -4 addr`), `exportfs` (the node's NFS exports:
+//! `-r`/`-a` re-read `/etc/exports`, `-v` says more, none lists them);
+//! and `ping -c COUNT HOST` there and in
 //! containers (BusyBox's), which answers for a node or a pod that is up,
 //! and never for a Service's address (kube-proxy's iptables rules only
 //! rewrite TCP and UDP). Output as iptables 1.8.9, iproute2, iputils and
@@ -25,6 +27,7 @@ pub(super) fn run(name: &str, args: &[String], ctx: &mut ToolCtx<'_>) -> Option<
         "iptables-save" => iptables_save(args, kernel, ctx),
         "iptables" => iptables(args, kernel),
         "ip" => ip(args, kernel),
+        "exportfs" => exportfs(args, kernel, ctx),
         _ => return None,
     })
 }
@@ -300,4 +303,106 @@ fn busybox_ping(host: &str, ip: &str, count: u32, hops: Option<u8>) -> Done {
             (out, String::new(), 1)
         }
     }
+}
+
+/// `exportfs [-r] [-a] [-v]`: with `-r` or `-a`, the node's exports become
+/// the directories `/etc/exports` lists (each must exist: `Failed to stat`
+/// otherwise); without, the current exports are listed (`PATH <world>`,
+/// with `-v` the options written). Simplified: every client is `*`.
+fn exportfs(args: &[String], kernel: &Kernel, ctx: &ToolCtx<'_>) -> Done {
+    let Some(nfsd) = &kernel.nfsd else {
+        return (String::new(), "exportfs: not available\n".into(), 1);
+    };
+    let mut reexport = false;
+    let mut verbose = false;
+    for a in args {
+        let Some(flags) = a.strip_prefix('-') else {
+            return (
+                String::new(),
+                format!("kubesim: exportfs {a}: only -r, -a and -v are modelled\n"),
+                1,
+            );
+        };
+        for f in flags.chars() {
+            match f {
+                'r' | 'a' => reexport = true,
+                'v' => verbose = true,
+                _ => {
+                    return (
+                        String::new(),
+                        format!("kubesim: exportfs -{f} is not modelled (-r, -a, -v are)\n"),
+                        1,
+                    )
+                }
+            }
+        }
+    }
+    let table = ctx.fs.read(ctx.vols, "/etc/exports").unwrap_or_default();
+    // (path, options as written) of each line.
+    let lines: Vec<(String, String)> = table
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .filter_map(|l| {
+            let mut words = l.split_whitespace();
+            let path = words.next()?.trim_end_matches('/').to_owned();
+            let path = if path.is_empty() {
+                "/".to_owned()
+            } else {
+                path
+            };
+            let options = words
+                .next()
+                .and_then(|c| {
+                    c.split_once('(')
+                        .map(|(_, o)| o.trim_end_matches(')').to_owned())
+                })
+                .unwrap_or_default();
+            Some((path, options))
+        })
+        .collect();
+    if !reexport {
+        let current = nfsd.servers.exports_of(kernel.node_ip);
+        let mut out = String::new();
+        for e in &current {
+            let options = lines
+                .iter()
+                .find(|(p, _)| p == e)
+                .map(|(_, o)| o.clone())
+                .unwrap_or_default();
+            let world = if verbose {
+                format!("<world>({options})")
+            } else {
+                "<world>".to_owned()
+            };
+            if e.len() > 14 {
+                out.push_str(&format!("{e}\n\t\t{world}\n"));
+            } else {
+                out.push_str(&format!("{e:<14}\t{world}\n"));
+            }
+        }
+        return (out, String::new(), 0);
+    }
+    let mut out = String::new();
+    let mut err = String::new();
+    let mut exports = Vec::new();
+    for (path, _) in &lines {
+        if ctx.fs.stat(ctx.vols, path).is_err() {
+            err.push_str(&format!(
+                "exportfs: Failed to stat {path}: No such file or directory\n"
+            ));
+            continue;
+        }
+        if verbose {
+            out.push_str(&format!("exporting *:{path}\n"));
+        }
+        exports.push(path.clone());
+    }
+    nfsd.servers.export(
+        kernel.node_ip,
+        &nfsd.node,
+        std::rc::Rc::clone(&nfsd.tree),
+        exports,
+    );
+    (out, err, 0)
 }

@@ -396,12 +396,24 @@ impl NodeFiles {
         match self.host {
             Some(id) => id,
             None => {
-                let tree = ImageTree::from_files(&crate::config::host_files(node));
-                let id = self.vols.create_with(tree.entries);
+                // Shared: the node's NFS server (`exportfs`) serves from it.
+                let mut tree = crate::config::image_fs::Tree::default();
+                for (path, entry) in ImageTree::from_files(&crate::config::host_files(node)).entries
+                {
+                    tree.insert_with_parents(&path, entry);
+                }
+                let id = self.vols.attach(Rc::new(std::cell::RefCell::new(tree)));
                 self.host = Some(id);
                 id
             }
         }
+    }
+
+    /// The node's own filesystem as a shared tree (what its NFS server
+    /// exports from).
+    pub(super) fn host_tree(&mut self, node: &str) -> Option<crate::config::image_fs::SharedTree> {
+        let id = self.host(node);
+        self.vols.shared(id)
     }
 
     /// Joins the cluster's NFS servers; a node that is one keeps its files
@@ -688,7 +700,14 @@ impl NodeFiles {
 
     /// Bytes of file content held (volumes and layers).
     pub(super) fn bytes(&self) -> usize {
+        // The node's own filesystem is a shared tree (its NFS server's),
+        // but its files are on this node's disk.
+        let host = self
+            .host
+            .and_then(|id| self.vols.tree(id).map(|t| t.bytes()))
+            .unwrap_or(0);
         self.vols.bytes()
+            + host
             + self
                 .containers
                 .values()

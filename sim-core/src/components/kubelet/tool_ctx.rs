@@ -52,6 +52,20 @@ pub struct Kernel {
     pub pod_cidr: Cidr,
     /// Its netfilter rules.
     pub rules: NodeRules,
+    /// Its NFS server (`exportfs`): the cluster's servers and the node's
+    /// own files (filled in by the kubelet).
+    pub nfsd: Option<Nfsd>,
+}
+
+/// A node's NFS server: what `exportfs` changes.
+#[derive(Clone, Debug)]
+pub struct Nfsd {
+    /// The cluster's NFS servers.
+    pub servers: std::rc::Rc<crate::storage::nfs::NfsServers>,
+    /// The node's name.
+    pub node: String,
+    /// The node's own files.
+    pub tree: crate::config::image_fs::SharedTree,
 }
 
 /// What a tool sees: its session's working directory, variables and
