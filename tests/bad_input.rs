@@ -1332,3 +1332,16 @@ fn nfs_servers_are_checked() {
         ],
     );
 }
+
+#[test]
+fn an_nfs_outage_names_a_server_address() {
+    check(
+        "fault-nfs-server.yaml",
+        None,
+        Some(3),
+        &[
+            "steps[0].fault.server",
+            "\"nfs.example.com\" is not an IPv4 address",
+        ],
+    );
+}

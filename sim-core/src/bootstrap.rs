@@ -482,6 +482,7 @@ pub fn kubeadm_cluster(config: ClusterConfig, seed: u64, trace: Trace) -> Cluste
         cluster.add_component(Box::new(proxy), SimTime::ZERO + join);
     }
     cluster.add_component(Box::new(IngressStatusSync::new()), SimTime::ZERO);
+    cluster.set_nfs(std::rc::Rc::clone(&nfs));
     cluster.add_component(Box::new(NfsProvisioner::new(nfs)), SimTime::ZERO);
     cluster
 }

@@ -98,6 +98,13 @@ pub enum FaultKind {
         /// The added latency.
         latency: SimDuration,
     },
+    /// The NFS server at this address stops answering: mounts time out, I/O
+    /// on its mounts fails (`Connection timed out`), servers reading from
+    /// them block.
+    NfsOutage {
+        /// The server's address.
+        server: String,
+    },
     /// Worker nodes crash at random (exponential inter-failure times with mean
     /// `mtbf`) and power on `recover_after` later.
     RandomNodeCrashes {
@@ -123,6 +130,7 @@ pub const KINDS: &[&str] = &[
     "controller-manager-stop",
     "etcd-slow",
     "random-node-crashes",
+    "nfs-outage",
 ];
 
 impl FaultKind {
@@ -142,6 +150,7 @@ impl FaultKind {
             FaultKind::ControllerManagerStop => "controller-manager-stop",
             FaultKind::EtcdSlow { .. } => "etcd-slow",
             FaultKind::RandomNodeCrashes { .. } => "random-node-crashes",
+            FaultKind::NfsOutage { .. } => "nfs-outage",
         }
     }
 
@@ -161,6 +170,7 @@ impl FaultKind {
     pub fn object(&self) -> String {
         match self {
             FaultKind::ContainerCrash { namespace, pod, .. } => format!("pod/{namespace}/{pod}"),
+            FaultKind::NfsOutage { server } => format!("nfs/{server}"),
             k => k.node().map(|n| format!("node/{n}")).unwrap_or_default(),
         }
     }
@@ -207,6 +217,7 @@ impl Fault {
                 mtbf,
                 recover_after,
             } => s.push_str(&format!(" mtbf {mtbf} recover after {recover_after}")),
+            FaultKind::NfsOutage { server } => s.push_str(&format!(" {server}")),
             k => {
                 if let Some(n) = k.node() {
                     s.push(' ');
@@ -276,6 +287,8 @@ pub struct FaultState {
     pub component_stops: BTreeMap<ControlPlaneProcess, u32>,
     /// Sum of the active etcd slowdowns.
     pub etcd_latency: SimDuration,
+    /// Active outages per NFS server address.
+    pub nfs_outages: BTreeMap<String, u32>,
 }
 
 impl FaultState {

@@ -341,3 +341,43 @@ fn a_node_exports_what_its_etc_exports_lists_after_exportfs() {
     host(&mut c, "worker-1", "echo > /etc/exports; exportfs -r");
     assert_eq!(host(&mut c, "worker-1", "exportfs"), "");
 }
+
+#[test]
+fn an_outage_times_out_mounts_io_and_the_servers_reading_from_them() {
+    use sim_core::faults::{Fault, FaultKind};
+    let mut c = cluster();
+    host(&mut c, "control-plane", "echo up > /nfs/data/index.html");
+    let nfs = json!({"name": "html", "nfs": {"server": SERVER, "path": "/nfs/data"}});
+    create(&mut c, Kind::Pod, nginx_pod("web", "worker-1", nfs.clone()));
+    c.run_until(at(30)).unwrap();
+    let ip = pod_ip(&c, "web");
+    c.inject_fault(Fault {
+        kind: FaultKind::NfsOutage {
+            server: SERVER.into(),
+        },
+        duration: Some(sim_core::SimDuration::from_secs(60)),
+    })
+    .expect("injected");
+    c.run_until(at(31)).unwrap();
+    let (_, err, status) = exec_in(&mut c, "web", "nginx", &["ls", "/usr/share/nginx/html"]);
+    assert_eq!(
+        (err.as_str(), status),
+        (
+            "ls: cannot access '/usr/share/nginx/html': Connection timed out\n",
+            2
+        )
+    );
+    let out = c
+        .host_exec("worker-2", &format!("curl -sS -m 5 {ip}"))
+        .unwrap();
+    assert!(out.stderr.contains("timed out"), "{out:?}");
+    // A pod started now cannot mount.
+    create(&mut c, Kind::Pod, nginx_pod("late", "worker-2", nfs));
+    c.run_until(at(40)).unwrap();
+    assert!(failed_mounts(&c, "late")[0].ends_with("Output: mount.nfs: Connection timed out"));
+    // The server back: I/O and serving again, and the late pod mounts at
+    // its next attempt.
+    c.run_until(at(200)).unwrap();
+    assert_eq!(host(&mut c, "worker-2", &format!("curl -s {ip}")), "up\n");
+    assert_eq!(phase_and_reason(&c, "late").0, "Running");
+}

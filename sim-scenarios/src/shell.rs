@@ -117,6 +117,7 @@ fn shell_fault(args: &[&str]) -> Result<(crate::raw::RawFault, String), FaultArg
             raw.mtbf = Some(take(&mut rest, "MTBF")?);
             raw.recover_after = Some(take(&mut rest, "RECOVER-AFTER")?);
         }
+        "nfs-outage" => raw.server = Some(take(&mut rest, "SERVER")?),
         _ => {}
     }
     if !rest.is_empty() {
@@ -134,6 +135,7 @@ fn shell_fault(args: &[&str]) -> Result<(crate::raw::RawFault, String), FaultArg
         ("latency", &raw.latency),
         ("mtbf", &raw.mtbf),
         ("recoverAfter", &raw.recover_after),
+        ("server", &raw.server),
         ("duration", &raw.duration),
     ] {
         if let Some(v) = v {
@@ -306,6 +308,7 @@ Commands:
     fault registry-outage|apiserver-stop|scheduler-stop|controller-manager-stop [DURATION]
     fault apiserver-slow|etcd-slow LATENCY [DURATION]
     fault random-node-crashes MTBF RECOVER-AFTER DURATION
+    fault nfs-outage SERVER [DURATION]
   save [--force] FILE               write the session as a scenario for sim run
   help                              this text
   exit, quit                        leave (so does end of input)

@@ -153,6 +153,12 @@ impl Cluster {
                 return;
             }
             FaultKind::RegistryOutage => self.faults.registry_outages += 1,
+            FaultKind::NfsOutage { server } => {
+                faults::inc(&mut self.faults.nfs_outages, server);
+                if let Ok(address) = server.parse() {
+                    self.nfs.set_up(address, false);
+                }
+            }
             FaultKind::ApiserverSlow { latency } => self.faults.apiserver_latency += *latency,
             FaultKind::EtcdSlow { latency } => self.faults.etcd_latency += *latency,
             FaultKind::ApiserverStop => self.faults.apiserver_stops += 1,
@@ -212,6 +218,13 @@ impl Cluster {
                 }
             }
             FaultKind::RegistryOutage => faults::dec_count(&mut self.faults.registry_outages),
+            FaultKind::NfsOutage { server } => {
+                if faults::dec(&mut self.faults.nfs_outages, server.as_str()) {
+                    if let Ok(address) = server.parse() {
+                        self.nfs.set_up(address, true);
+                    }
+                }
+            }
             FaultKind::ApiserverSlow { latency } => {
                 faults::sub_latency(&mut self.faults.apiserver_latency, *latency)
             }

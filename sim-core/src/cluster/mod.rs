@@ -160,6 +160,8 @@ pub struct Cluster {
     addresses: network::AddressBook,
     /// The traffic sources, in start order.
     traffic: Vec<traffic::Traffic>,
+    /// The NFS servers beside the cluster (the faults' handle on them).
+    nfs: std::rc::Rc<crate::storage::nfs::NfsServers>,
     /// Watches of an earlier incarnation of their owner (indexed by WatchId).
     dropped_watches: Vec<bool>,
     /// The components by role.
@@ -234,6 +236,7 @@ impl Cluster {
             services: ServiceCache::new(),
             addresses: network::AddressBook::default(),
             traffic: Vec::new(),
+            nfs: Default::default(),
             dropped_watches: Vec::new(),
             roles: BTreeMap::new(),
             faults: FaultState::default(),
@@ -249,6 +252,12 @@ impl Cluster {
             census: census::Census::default(),
             stall_sample: None,
         }
+    }
+
+    /// The NFS servers the cluster's nodes mount (its faults start and end
+    /// their outages).
+    pub fn set_nfs(&mut self, nfs: std::rc::Rc<crate::storage::nfs::NfsServers>) {
+        self.nfs = nfs;
     }
 
     /// Adds a component; it starts at `at`.

@@ -134,6 +134,23 @@ impl NfsServers {
         );
     }
 
+    /// Starts (`false`) or ends an outage of the server at `address`; false
+    /// when there is none.
+    pub fn set_up(&self, address: Ipv4Addr, up: bool) -> bool {
+        match self.servers.borrow_mut().get_mut(&address) {
+            Some(s) => {
+                s.up = up;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// True unless the server at `address` is in an outage.
+    pub fn is_up(&self, address: Ipv4Addr) -> bool {
+        self.servers.borrow().get(&address).is_none_or(|s| s.up)
+    }
+
     /// What the server at `address` exports (empty: it is none).
     pub fn exports_of(&self, address: Ipv4Addr) -> Vec<String> {
         self.servers

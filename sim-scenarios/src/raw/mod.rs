@@ -432,7 +432,7 @@ pub(crate) struct RawTraffic {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[serde(
-    expecting = "a fault: a mapping with kind and the fields that kind takes (node, pod, container, exitCode, duration, latency, mtbf, recoverAfter)"
+    expecting = "a fault: a mapping with kind and the fields that kind takes (node, pod, container, exitCode, duration, latency, mtbf, recoverAfter, server)"
 )]
 pub(crate) struct RawFault {
     /// `node-crash`, `partition`, ... (docs/faults.md).
@@ -464,6 +464,9 @@ pub(crate) struct RawFault {
     /// How long a crashed node stays down (random-node-crashes).
     #[serde(default)]
     pub recover_after: Option<String>,
+    /// The NFS server's address (nfs-outage).
+    #[serde(default)]
+    pub server: Option<String>,
 }
 
 /// Either one string or several.

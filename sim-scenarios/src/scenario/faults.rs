@@ -71,6 +71,9 @@ pub(crate) enum FaultError {
     /// An exit code outside 0..=255.
     #[error("exit code {0} is out of range; expected 0 to {MAX_EXIT_CODE}")]
     ExitCode(i32),
+    /// A server that is not an IPv4 address.
+    #[error("{0:?} is not an IPv4 address; expected an NFS server's, such as 192.168.11.101")]
+    Server(String),
 }
 
 impl FaultError {
@@ -87,6 +90,7 @@ impl FaultError {
             FaultError::UnknownNode { .. } => ".node".into(),
             FaultError::MtbfTooShort(_) => ".mtbf".into(),
             FaultError::ExitCode(_) => ".exitCode".into(),
+            FaultError::Server(_) => ".server".into(),
         }
     }
 }
@@ -99,6 +103,7 @@ fn fields_of(kind: &str) -> &'static [&'static str] {
         "container-crash" => &["pod", "container", "namespace", "exitCode"],
         "apiserver-slow" | "etcd-slow" => &["latency", "duration"],
         "random-node-crashes" => &["mtbf", "recoverAfter", "duration"],
+        "nfs-outage" => &["server", "duration"],
         _ => &["duration"],
     }
 }
@@ -113,7 +118,7 @@ fn takes(kind: &str) -> String {
 }
 
 /// The fields written in a fault, by name, in the order of the format.
-fn written(raw: &RawFault) -> [(&'static str, bool); 9] {
+fn written(raw: &RawFault) -> [(&'static str, bool); 10] {
     [
         ("node", raw.node.is_some()),
         ("pod", raw.pod.is_some()),
@@ -124,6 +129,7 @@ fn written(raw: &RawFault) -> [(&'static str, bool); 9] {
         ("latency", raw.latency.is_some()),
         ("mtbf", raw.mtbf.is_some()),
         ("recoverAfter", raw.recover_after.is_some()),
+        ("server", raw.server.is_some()),
     ]
 }
 
@@ -233,6 +239,13 @@ fn kind(raw: &RawFault, nodes: &[&str]) -> Result<FaultKind, FaultError> {
         "etcd-slow" => FaultKind::EtcdSlow {
             latency: need("latency", raw.latency.as_deref())?,
         },
+        "nfs-outage" => {
+            let server = raw.server.clone().ok_or_else(|| missing("server"))?;
+            if server.parse::<std::net::Ipv4Addr>().is_err() {
+                return Err(FaultError::Server(server));
+            }
+            FaultKind::NfsOutage { server }
+        }
         _ => {
             let mtbf = need("mtbf", raw.mtbf.as_deref())?;
             let recover_after = need("recoverAfter", raw.recover_after.as_deref())?;

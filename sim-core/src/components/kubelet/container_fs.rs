@@ -72,17 +72,30 @@ pub enum FsError {
     /// `EINVAL`: moving a directory into itself.
     #[error("Invalid argument")]
     Invalid,
+    /// `ETIMEDOUT`: on an NFS mount whose server does not answer.
+    #[error("Connection timed out")]
+    TimedOut,
 }
 
 /// A volume's id in the node's [`VolumeStore`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct VolumeId(pub u64);
 
-/// A volume's tree: the node's own, or one it shares.
+/// A volume's tree: the node's own, or one it shares (an NFS export: with
+/// its server, which may stop answering).
 #[derive(Clone, Debug)]
 enum Slot {
     Own(Tree),
-    Shared(SharedTree),
+    Shared(SharedTree, Option<Remote>),
+}
+
+/// The NFS server a shared tree is mounted from.
+#[derive(Clone, Debug)]
+pub struct Remote {
+    /// The cluster's NFS servers.
+    pub servers: std::rc::Rc<crate::storage::nfs::NfsServers>,
+    /// The server's address.
+    pub address: std::net::Ipv4Addr,
 }
 
 /// A borrowed tree (a shared one is borrowed only while one operation runs).
@@ -147,10 +160,25 @@ impl VolumeStore {
 
     /// A shared tree made a volume of this node.
     pub fn attach(&mut self, tree: SharedTree) -> VolumeId {
+        self.attach_from(tree, None)
+    }
+
+    /// A shared tree mounted from `remote` (an NFS server) made a volume of
+    /// this node.
+    pub fn attach_from(&mut self, tree: SharedTree, remote: Option<Remote>) -> VolumeId {
         let id = VolumeId(self.next);
         self.next += 1;
-        self.trees.insert(id, Slot::Shared(tree));
+        self.trees.insert(id, Slot::Shared(tree, remote));
         id
+    }
+
+    /// False while volume `id` is mounted from a server that does not
+    /// answer (an NFS outage).
+    pub fn reachable(&self, id: VolumeId) -> bool {
+        match self.trees.get(&id) {
+            Some(Slot::Shared(_, Some(r))) => r.servers.is_up(r.address),
+            _ => true,
+        }
     }
 
     /// A new volume holding these entries (a configMap's keys, a hostPath's
@@ -180,7 +208,7 @@ impl VolumeStore {
     fn tree_mut(&mut self, id: VolumeId) -> Option<TreeMut<'_>> {
         Some(match self.trees.get_mut(&id)? {
             Slot::Own(t) => TreeMut::Own(t),
-            Slot::Shared(t) => TreeMut::Shared(t.borrow_mut()),
+            Slot::Shared(t, _) => TreeMut::Shared(t.borrow_mut()),
         })
     }
 
@@ -207,7 +235,7 @@ impl VolumeStore {
             .values()
             .map(|s| match s {
                 Slot::Own(t) => t.bytes(),
-                Slot::Shared(_) => 0,
+                Slot::Shared(..) => 0,
             })
             .sum()
     }
@@ -221,21 +249,21 @@ impl VolumeStore {
     pub fn tree(&self, id: VolumeId) -> Option<TreeRef<'_>> {
         Some(match self.trees.get(&id)? {
             Slot::Own(t) => TreeRef::Own(t),
-            Slot::Shared(t) => TreeRef::Shared(t.borrow()),
+            Slot::Shared(t, _) => TreeRef::Shared(t.borrow()),
         })
     }
 
     /// Volume `id`'s tree when it is a shared one.
     pub fn shared(&self, id: VolumeId) -> Option<SharedTree> {
         match self.trees.get(&id)? {
-            Slot::Shared(t) => Some(std::rc::Rc::clone(t)),
+            Slot::Shared(t, _) => Some(std::rc::Rc::clone(t)),
             Slot::Own(_) => None,
         }
     }
 
     /// True when volume `id` is a shared tree.
     pub fn is_shared(&self, id: VolumeId) -> bool {
-        matches!(self.trees.get(&id), Some(Slot::Shared(_)))
+        matches!(self.trees.get(&id), Some(Slot::Shared(..)))
     }
 }
 
@@ -480,6 +508,11 @@ impl ContainerFs {
             for (i, part) in parts.iter().enumerate() {
                 let next = join(&at, part);
                 let last = i + 1 == parts.len();
+                if let Place::Volume { mount, .. } = self.place(&next) {
+                    if !vols.reachable(mount.volume) {
+                        return Err(FsError::TimedOut);
+                    }
+                }
                 match self.entry(vols, &next) {
                     Some(FsEntry::Link(target)) if !last || follow_last => {
                         links += 1;
@@ -509,6 +542,12 @@ impl ContainerFs {
             }
             return Ok(path);
         }
+    }
+
+    /// True when a mount's server does not answer (its files cannot be
+    /// read: a server process reading them blocks).
+    pub fn has_unreachable_mount(&self, vols: &VolumeStore) -> bool {
+        self.mounts.iter().any(|m| !vols.reachable(m.volume))
     }
 
     /// The entry at `path` itself (a link is a link), for `ls -l`.

@@ -480,7 +480,15 @@ impl NodeFiles {
                 server: n.server.clone(),
                 path: n.path.clone(),
             };
-            (self.vols.attach(tree), path, source)
+            let remote = n
+                .server
+                .parse()
+                .ok()
+                .map(|address| super::container_fs::Remote {
+                    servers: Rc::clone(&self.nfs),
+                    address,
+                });
+            (self.vols.attach_from(tree, remote), path, source)
         } else if let Some(path) = host_path {
             let path = normalize(&path);
             let host = self.host(node);

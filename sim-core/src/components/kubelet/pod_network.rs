@@ -120,13 +120,23 @@ impl NodeNetwork<'_> {
             return Ok(self.proxy_ingress(&image, req, vols));
         }
         let own = self.caller.as_ref().is_some_and(|k| k.key == key);
+        // A server reading from an NFS mount whose server does not answer
+        // blocks: the client times out.
         let (resp, log) = match here.filter(|_| own) {
-            Some((fs, vols)) => http::serve(server, &Docs { fs, vols }, req, self.now, started_at),
+            Some((fs, vols)) => {
+                if fs.has_unreachable_mount(vols) {
+                    return Err(NetError::Timeout);
+                }
+                http::serve(server, &Docs { fs, vols }, req, self.now, started_at)
+            }
             None => {
                 let profile = self.images.lookup(&c.image);
                 let fs = self
                     .shared
                     .view(&key, || profile.image_tree(), spec, pod, vols);
+                if fs.has_unreachable_mount(vols) {
+                    return Err(NetError::Timeout);
+                }
                 http::serve(server, &Docs { fs: &fs, vols }, req, self.now, started_at)
             }
         };
