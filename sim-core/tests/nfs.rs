@@ -381,3 +381,34 @@ fn an_outage_times_out_mounts_io_and_the_servers_reading_from_them() {
     assert_eq!(host(&mut c, "worker-2", &format!("curl -s {ip}")), "up\n");
     assert_eq!(phase_and_reason(&c, "late").0, "Running");
 }
+
+#[test]
+fn a_delayed_claim_is_provisioned_once_its_pod_has_a_node() {
+    let mut c = cluster();
+    let mut sc = class("late", "true");
+    sc["volumeBindingMode"] = json!("WaitForFirstConsumer");
+    create(&mut c, Kind::StorageClass, sc);
+    create(&mut c, Kind::Deployment, provisioner_deployment());
+    create(&mut c, Kind::PersistentVolumeClaim, claim("data", "late"));
+    c.run_until(at(40)).unwrap();
+    // No consumer yet: it waits.
+    assert_eq!(reasons(&c, "data"), ["WaitForFirstConsumer"]);
+    let volume = json!({"name": "html", "persistentVolumeClaim": {"claimName": "data"}});
+    let mut pod = nginx_pod("web", "worker-1", volume);
+    pod["spec"].as_object_mut().unwrap().remove("nodeName");
+    create(&mut c, Kind::Pod, pod);
+    c.run_until(at(60)).unwrap();
+    let pvc = c
+        .etcd()
+        .get(Kind::PersistentVolumeClaim, "default", "data")
+        .unwrap()
+        .to_json();
+    let node =
+        c.etcd().get(Kind::Pod, "default", "web").unwrap().to_json()["spec"]["nodeName"].clone();
+    assert_eq!(
+        pvc["metadata"]["annotations"]["volume.kubernetes.io/selected-node"],
+        node
+    );
+    assert_eq!(pvc["status"]["phase"], "Bound");
+    assert_eq!(phase_and_reason(&c, "web").0, "Running");
+}

@@ -622,8 +622,8 @@ fn a_missing_or_unbound_claim_rejects_every_node_at_prefilter() {
 }
 
 #[test]
-fn a_delayed_binding_claim_lets_the_pod_through_prefilter() {
-    let mut c = start(config(1), 10);
+fn delayed_binding_picks_a_volume_that_fits_the_node() {
+    let mut c = start(config(2), 10);
     create(
         &mut c,
         Kind::StorageClass,
@@ -631,24 +631,50 @@ fn a_delayed_binding_claim_lets_the_pod_through_prefilter() {
                "metadata": {"name": "local"}, "provisioner": "kubernetes.io/no-provisioner",
                "volumeBindingMode": "WaitForFirstConsumer"}),
     );
-    create(
-        &mut c,
-        Kind::PersistentVolumeClaim,
+    let claim = |name: &str| {
         json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
-               "metadata": {"name": "data", "namespace": "default"},
+               "metadata": {"name": name, "namespace": "default"},
                "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "local",
-                        "resources": {"requests": {"storage": "1Gi"}}}}),
+                        "resources": {"requests": {"storage": "1Gi"}}}})
+    };
+    create(&mut c, Kind::PersistentVolumeClaim, claim("data"));
+    let volume = |claim: &str| json!({"volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": claim}}]});
+    create(&mut c, Kind::Pod, pod("early", volume("data")));
+    c.run_until(at(20)).unwrap();
+    // No volume, no provisioner: no node will do.
+    assert_eq!(node_of(&mut c, "early"), "");
+    assert_eq!(
+        scheduled_message(&mut c, "early"),
+        "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) didn't find available persistent volumes to bind. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
     );
+    // A local volume on worker-2: the pod goes there, the volume is its claim's.
     create(
         &mut c,
-        Kind::Pod,
-        pod(
-            "later",
-            json!({"volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]}),
-        ),
+        Kind::PersistentVolume,
+        json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "local-w2"},
+               "spec": {"capacity": {"storage": "5Gi"}, "accessModes": ["ReadWriteOnce"],
+                        "storageClassName": "local", "hostPath": {"path": "/mnt/disks/1"},
+                        "nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [
+                            {"key": "kubernetes.io/hostname", "operator": "In", "values": ["worker-2"]}]}]}}}}),
     );
-    c.run_until(at(20)).unwrap();
-    assert_eq!(node_of(&mut c, "later"), "worker-1");
+    c.run_until(at(60)).unwrap();
+    assert_eq!(node_of(&mut c, "early"), "worker-2");
+    let pv = c
+        .etcd()
+        .get(Kind::PersistentVolume, "", "local-w2")
+        .unwrap()
+        .to_json();
+    assert_eq!(pv["spec"]["claimRef"]["name"], "data");
+    let pvc = c
+        .etcd()
+        .get(Kind::PersistentVolumeClaim, "default", "data")
+        .unwrap()
+        .to_json();
+    assert_eq!(pvc["status"]["phase"], "Bound");
+    // Bound, the claim holds its pods to the volume's node.
+    create(&mut c, Kind::Pod, pod("later", volume("data")));
+    c.run_until(at(70)).unwrap();
+    assert_eq!(node_of(&mut c, "later"), "worker-2");
 }
 
 /// The same run explained in full and summarized, for every plugin that

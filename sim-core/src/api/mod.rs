@@ -15,6 +15,7 @@ pub mod storage;
 pub mod strict;
 pub mod taints;
 pub mod validation;
+pub mod volume_matching;
 
 pub use object::{Kind, Object, ObjectKey};
 pub use status::{ApiError, Reason};

@@ -295,13 +295,15 @@ impl Scheduler {
                 let name = format!("{}/{}", key.0, key.1);
                 if deleted {
                     self.claims.remove(&name);
+                    self.claim_objects.remove(&name);
                     return;
                 }
+                self.claim_objects.insert(name.clone(), obj.clone());
                 let spec = pvc.spec.as_ref();
+                let volume = spec.and_then(|s| s.volume_name.clone()).unwrap_or_default();
                 let state = volume_binding::ClaimState {
-                    bound: spec
-                        .and_then(|s| s.volume_name.as_deref())
-                        .is_some_and(|v| !v.is_empty()),
+                    bound: !volume.is_empty(),
+                    volume,
                     deleting: pvc.metadata.deletion_timestamp.is_some(),
                     class: spec
                         .and_then(|s| s.storage_class_name.clone())
@@ -318,7 +320,23 @@ impl Scheduler {
                     self.kick(ctx);
                 }
             }
+            Object::PersistentVolume(_) => {
+                if deleted {
+                    self.volumes.remove(&key.1);
+                } else {
+                    self.volumes.insert(key.1.clone(), obj.clone());
+                }
+                // PvAdd/PvUpdate may give a waiting pod a volume.
+                self.queue.move_all_unschedulable(ctx.now());
+                self.kick(ctx);
+            }
             Object::StorageClass(sc) => {
+                if deleted {
+                    self.class_provisioners.remove(&key.1);
+                } else {
+                    self.class_provisioners
+                        .insert(key.1.clone(), sc.provisioner.clone());
+                }
                 let delayed =
                     !deleted && sc.volume_binding_mode.as_deref() == Some("WaitForFirstConsumer");
                 let changed = if delayed {

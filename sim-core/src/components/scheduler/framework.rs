@@ -91,7 +91,7 @@ pub(crate) fn pre_filter(
             PluginId::NodeName => pod.node_name.is_some(),
             PluginId::VolumeBinding => {
                 volume_binding::pre_filter(pod, &view.claims)?;
-                false
+                !pod.claims.is_empty()
             }
             PluginId::VolumeRestrictions => {
                 match volume_restrictions::pre_filter(pod, &view.claims) {
@@ -166,6 +166,7 @@ pub(crate) fn run_filter_list(
             PluginId::NodeAffinity => node_affinity::filter(pod, node)?,
             PluginId::NodePorts => node_ports::filter(pod, node)?,
             PluginId::VolumeRestrictions => volume_restrictions::filter(state.rwop_conflict)?,
+            PluginId::VolumeBinding => volume_binding::filter(pod, node, &view.claims)?,
             PluginId::NodeResourcesFit => {
                 node_resources_fit::filter(pod, node, &profile.args.fit_ignored_resources)?
             }

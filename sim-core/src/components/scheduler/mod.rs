@@ -137,6 +137,12 @@ pub struct Scheduler {
     delayed_classes: BTreeSet<String>,
     /// How many assigned pods use each claim (`namespace/name`).
     claim_users: BTreeMap<String, usize>,
+    /// The claims' objects (`namespace/name`).
+    claim_objects: BTreeMap<String, Arc<Object>>,
+    /// The PersistentVolumes by name.
+    volumes: BTreeMap<String, Arc<Object>>,
+    /// Each StorageClass's provisioner.
+    class_provisioners: BTreeMap<String, String>,
     required_anti_affinity_pods: usize,
     affinity_pods: usize,
     order_dirty: bool,
@@ -190,6 +196,9 @@ impl Scheduler {
             claims: BTreeMap::new(),
             delayed_classes: BTreeSet::new(),
             claim_users: BTreeMap::new(),
+            claim_objects: BTreeMap::new(),
+            volumes: BTreeMap::new(),
+            class_provisioners: BTreeMap::new(),
             required_anti_affinity_pods: 0,
             affinity_pods: 0,
             order_dirty: false,
@@ -255,6 +264,7 @@ impl Component for Scheduler {
             Kind::ReplicaSet,
             Kind::StatefulSet,
             Kind::PersistentVolumeClaim,
+            Kind::PersistentVolume,
             Kind::StorageClass,
         ] {
             ctx.watch(WatchSpec::all(kind));

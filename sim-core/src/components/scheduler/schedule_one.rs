@@ -172,6 +172,9 @@ impl Scheduler {
                 claims: &self.claims,
                 delayed_classes: &self.delayed_classes,
                 users: &self.claim_users,
+                objects: &self.claim_objects,
+                volumes: &self.volumes,
+                provisioners: &self.class_provisioners,
             },
             spread_keys: &self.spread_keys,
             spread_counts: KeptCounts {
@@ -444,6 +447,25 @@ impl Scheduler {
                 format!("pod/{}/{}", pod.namespace(), pod.name()),
                 node_name.clone(),
             );
+        }
+        // VolumeBinding's PreBind: the pod's delayed claims get their
+        // volumes (or their selected node) first.
+        let node = self
+            .node_index
+            .get(&node_name)
+            .and_then(|&i| self.nodes.infos().get(i));
+        if let (Some(node), Some(info)) = (node, self.pods.slot(id).assigned.as_ref()) {
+            let view = volume_binding::Claims {
+                claims: &self.claims,
+                delayed_classes: &self.delayed_classes,
+                users: &self.claim_users,
+                objects: &self.claim_objects,
+                volumes: &self.volumes,
+                provisioners: &self.class_provisioners,
+            };
+            for write in volume_binding::pre_bind(&info.info, node, &view) {
+                ctx.send(write);
+            }
         }
         ctx.send_tagged(
             Request::Bind {

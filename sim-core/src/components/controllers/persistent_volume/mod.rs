@@ -2,7 +2,7 @@
 //! `pv_controller.go`): it binds claims to volumes and follows both through
 //! their phases.
 //!
-//! - A claim without a volume gets the best match of [`matching`] and is
+//! - A claim without a volume gets the best match of [`crate::api::volume_matching`] and is
 //!   bound to it: the volume's `claimRef` (annotated
 //!   `pv.kubernetes.io/bound-by-controller`), phase `Bound`; the claim's
 //!   `volumeName` and `pv.kubernetes.io/bind-completed`, phase `Bound`
@@ -34,8 +34,6 @@
 //! controller makes them, and remembered until the watch brings them back
 //! (the real controller's cache update after each write).
 
-pub(crate) mod matching;
-
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -49,7 +47,7 @@ use crate::components::{Ctx, Tag, WatchEvent};
 use crate::etcd::ChangeType;
 use crate::time::SimDuration;
 
-use matching::{claim_class, find_best_match, is_bound_to};
+use crate::api::volume_matching::{self as matching, claim_class, find_best_match, is_bound_to};
 
 /// `pv.kubernetes.io/bind-completed`.
 pub(crate) const ANN_BIND_COMPLETED: &str = "pv.kubernetes.io/bind-completed";

@@ -1,24 +1,51 @@
-//! VolumeBinding (pkg/scheduler/framework/plugins/volumebinding), its
-//! PreFilter: pods without PersistentVolumeClaims are skipped as the real
-//! plugin skips them; a claim that does not exist or is being deleted, or
-//! one not yet bound whose class binds at once (`Immediate`, or no class),
-//! makes the pod unschedulable until the claim changes. Claims of a
-//! `WaitForFirstConsumer` class are let through.
+//! VolumeBinding (pkg/scheduler/framework/plugins/volumebinding).
 //!
-//! Not yet modelled: the Filter and PreBind of delayed binding (choosing a
-//! volume for the node, `volume.kubernetes.io/selected-node` for a
-//! provisioner, waiting for the binding) and volume node affinity.
+//! - PreFilter: pods without PersistentVolumeClaims are skipped as the real
+//!   plugin skips them; a claim that does not exist or is being deleted, or
+//!   one not yet bound whose class binds at once (`Immediate`, or no
+//!   class), makes the pod unschedulable until the claim changes. Claims of
+//!   a `WaitForFirstConsumer` class go on to Filter.
+//! - Filter: a bound claim's volume must admit the node (its
+//!   `nodeAffinity`: `node(s) had volume node affinity conflict`); an
+//!   unbound delayed claim needs a volume that fits on the node
+//!   ([`find_for_node`], each volume for one claim of the pod), or a class
+//!   whose provisioner can make one (`node(s) didn't find available
+//!   persistent volumes to bind` otherwise).
+//! - PreBind ([`pre_bind`]): the chosen volumes get their claims
+//!   (`claimRef`), the claims to provision get
+//!   `volume.kubernetes.io/selected-node`; the PV controller and the
+//!   provisioner finish the binding.
+//!
+//! Simplified: the pod is bound to the node at once, without waiting for
+//! its claims to be bound (the kubelet waits for them before mounting).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
+use k8s_openapi::api::core::v1::{ObjectReference, PersistentVolume};
+
+use super::node_affinity::term_matches;
 use super::Rejection;
+use crate::api::volume_matching::find_for_node;
+use crate::api::Object;
+use crate::apiserver::Request;
+use crate::components::scheduler::node_info::NodeInfo;
 use crate::components::scheduler::pod_info::PodInfo;
+
+/// `ErrReasonBindConflict`.
+pub(crate) const BIND_CONFLICT: &str = "node(s) didn't find available persistent volumes to bind";
+/// `ErrReasonNodeConflict`.
+pub(crate) const NODE_CONFLICT: &str = "node(s) had volume node affinity conflict";
+/// The provisioner of classes without one (local volumes).
+const NO_PROVISIONER: &str = "kubernetes.io/no-provisioner";
 
 /// A claim as the scheduler sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ClaimState {
     /// `spec.volumeName` is set.
     pub bound: bool,
+    /// `spec.volumeName`.
+    pub volume: String,
     /// Its deletion has begun.
     pub deleting: bool,
     /// Its `storageClassName` (`""`: none).
@@ -36,6 +63,143 @@ pub(crate) struct Claims<'a> {
     pub delayed_classes: &'a BTreeSet<String>,
     /// How many assigned pods use each claim.
     pub users: &'a BTreeMap<String, usize>,
+    /// The claims' objects by `namespace/name`.
+    pub objects: &'a BTreeMap<String, Arc<Object>>,
+    /// The PersistentVolumes by name.
+    pub volumes: &'a BTreeMap<String, Arc<Object>>,
+    /// Each StorageClass's provisioner.
+    pub provisioners: &'a BTreeMap<String, String>,
+}
+
+/// True when `pv`'s node affinity admits `node` (none admits every node).
+fn fits(pv: &PersistentVolume, node: &NodeInfo) -> bool {
+    let terms = pv
+        .spec
+        .as_ref()
+        .and_then(|s| s.node_affinity.as_ref())
+        .and_then(|a| a.required.as_ref())
+        .map(|r| r.node_selector_terms.as_slice());
+    match terms {
+        None => true,
+        Some(terms) => terms
+            .iter()
+            .any(|t| term_matches(t, &node.labels, &node.name)),
+    }
+}
+
+/// What the pod's delayed claims get on `node`: for each, a volume chosen
+/// (`Some(name)`) or provisioning (`None`); Err when one can have neither,
+/// or a bound claim's volume does not admit the node.
+fn plan(
+    pod: &PodInfo,
+    node: &NodeInfo,
+    view: &Claims<'_>,
+) -> Result<Vec<(String, Option<String>)>, Rejection> {
+    let volumes: Vec<&PersistentVolume> = view
+        .volumes
+        .values()
+        .filter_map(|o| match &**o {
+            Object::PersistentVolume(pv) => Some(&**pv),
+            _ => None,
+        })
+        .collect();
+    let mut chosen: BTreeSet<String> = BTreeSet::new();
+    let mut out = Vec::new();
+    for claim in &pod.claims {
+        let key = format!("{}/{claim}", pod.namespace);
+        let Some(state) = view.claims.get(&key) else {
+            continue;
+        };
+        if state.bound {
+            let pv = view.volumes.get(&state.volume).and_then(|o| match &**o {
+                Object::PersistentVolume(pv) => Some(pv),
+                _ => None,
+            });
+            if pv.is_some_and(|pv| !fits(pv, node)) {
+                return Err(Rejection::new("VolumeBinding", NODE_CONFLICT, true));
+            }
+            continue;
+        }
+        if !view.delayed_classes.contains(&state.class) {
+            continue;
+        }
+        let Some(Object::PersistentVolumeClaim(pvc)) = view.objects.get(&key).map(|o| &**o) else {
+            continue;
+        };
+        match find_for_node(pvc, volumes.iter().copied(), &|pv| fits(pv, node), &chosen) {
+            Some(pv) => {
+                let name = pv.metadata.name.clone().unwrap_or_default();
+                chosen.insert(name.clone());
+                out.push((key, Some(name)));
+            }
+            None => {
+                let provisioner = view.provisioners.get(&state.class);
+                if provisioner.is_none_or(|p| p == NO_PROVISIONER) {
+                    return Err(Rejection::new("VolumeBinding", BIND_CONFLICT, true));
+                }
+                out.push((key, None));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Filter: the pod's claims can be bound on `node`.
+pub(crate) fn filter(pod: &PodInfo, node: &NodeInfo, view: &Claims<'_>) -> Result<(), Rejection> {
+    plan(pod, node, view).map(|_| ())
+}
+
+/// PreBind on the chosen node: the writes that bind the pod's delayed
+/// claims (a volume's `claimRef`, or the claim's selected node).
+pub(crate) fn pre_bind(pod: &PodInfo, node: &NodeInfo, view: &Claims<'_>) -> Vec<Request> {
+    let Ok(plan) = plan(pod, node, view) else {
+        return Vec::new();
+    };
+    let mut writes = Vec::new();
+    for (key, volume) in plan {
+        let Some(claim_obj) = view.objects.get(&key) else {
+            continue;
+        };
+        let Object::PersistentVolumeClaim(claim) = &**claim_obj else {
+            continue;
+        };
+        match volume.and_then(|v| view.volumes.get(&v)) {
+            Some(pv_obj) => {
+                let Object::PersistentVolume(pv) = &**pv_obj else {
+                    continue;
+                };
+                let mut pv = (**pv).clone();
+                pv.spec.get_or_insert_with(Default::default).claim_ref = Some(ObjectReference {
+                    api_version: Some("v1".into()),
+                    kind: Some("PersistentVolumeClaim".into()),
+                    name: claim.metadata.name.clone(),
+                    namespace: claim.metadata.namespace.clone(),
+                    uid: claim.metadata.uid.clone(),
+                    resource_version: claim.metadata.resource_version.clone(),
+                    field_path: None,
+                });
+                pv.metadata
+                    .annotations
+                    .get_or_insert_with(Default::default)
+                    .insert("pv.kubernetes.io/bound-by-controller".into(), "yes".into());
+                pv.metadata.resource_version = None;
+                writes.push(Request::Update(Object::from(pv)));
+            }
+            None => {
+                let mut c = (**claim).clone();
+                c.metadata
+                    .annotations
+                    .get_or_insert_with(Default::default)
+                    .insert(
+                        "volume.kubernetes.io/selected-node".into(),
+                        node.name.clone(),
+                    );
+                c.metadata.resource_version = None;
+                writes.push(Request::Update(Object::from(c)));
+            }
+        }
+    }
+    writes
 }
 
 /// PreFilter: the pod's claims must exist, not be being deleted, and be

@@ -11,7 +11,10 @@
 //! volumes without a class), matching the claim's label selector, not
 //! reserved for another claim. With delayed binding (WaitForFirstConsumer)
 //! only a volume pre-bound to the claim matches here; the scheduler picks
-//! the others.
+//! the others for the node it chooses ([`find_for_node`]: the same rules
+//! over every volume, with the volume's node affinity and the claim's
+//! access modes checked, and the volumes it already chose for the pod's
+//! other claims left out).
 
 use std::collections::BTreeMap;
 
@@ -21,7 +24,7 @@ use crate::api::labels::Selector;
 use crate::api::quantity::Quantity;
 
 /// Access modes in kubectl's order, with their short names.
-pub(crate) const ACCESS_MODES: [(&str, &str); 4] = [
+pub const ACCESS_MODES: [(&str, &str); 4] = [
     ("ReadWriteOnce", "RWO"),
     ("ReadOnlyMany", "ROX"),
     ("ReadWriteMany", "RWX"),
@@ -29,16 +32,14 @@ pub(crate) const ACCESS_MODES: [(&str, &str); 4] = [
 ];
 
 /// A storage quantity in bytes (0 when absent or unreadable).
-pub(crate) fn storage_bytes(
-    q: Option<&k8s_openapi::apimachinery::pkg::api::resource::Quantity>,
-) -> i64 {
+pub fn storage_bytes(q: Option<&k8s_openapi::apimachinery::pkg::api::resource::Quantity>) -> i64 {
     q.and_then(|q| Quantity::parse(&q.0).ok())
         .map(|q| q.saturating_value())
         .unwrap_or(0)
 }
 
 /// A volume's capacity in bytes.
-pub(crate) fn capacity_bytes(pv: &PersistentVolume) -> i64 {
+pub fn capacity_bytes(pv: &PersistentVolume) -> i64 {
     storage_bytes(
         pv.spec
             .as_ref()
@@ -48,7 +49,7 @@ pub(crate) fn capacity_bytes(pv: &PersistentVolume) -> i64 {
 }
 
 /// What a claim asks for, in bytes.
-pub(crate) fn request_bytes(claim: &PersistentVolumeClaim) -> i64 {
+pub fn request_bytes(claim: &PersistentVolumeClaim) -> i64 {
     storage_bytes(
         claim
             .spec
@@ -60,7 +61,7 @@ pub(crate) fn request_bytes(claim: &PersistentVolumeClaim) -> i64 {
 }
 
 /// A volume's class (`""`: none).
-pub(crate) fn volume_class(pv: &PersistentVolume) -> &str {
+pub fn volume_class(pv: &PersistentVolume) -> &str {
     pv.spec
         .as_ref()
         .and_then(|s| s.storage_class_name.as_deref())
@@ -68,7 +69,7 @@ pub(crate) fn volume_class(pv: &PersistentVolume) -> &str {
 }
 
 /// A claim's class (`""`: none).
-pub(crate) fn claim_class(claim: &PersistentVolumeClaim) -> &str {
+pub fn claim_class(claim: &PersistentVolumeClaim) -> &str {
     claim
         .spec
         .as_ref()
@@ -87,7 +88,7 @@ fn mode_set(modes: Option<&Vec<String>>) -> Vec<&'static str> {
 
 /// True when the volume's claim reference names this claim (and, when it
 /// holds a UID, the claim's).
-pub(crate) fn is_bound_to(pv: &PersistentVolume, claim: &PersistentVolumeClaim) -> bool {
+pub fn is_bound_to(pv: &PersistentVolume, claim: &PersistentVolumeClaim) -> bool {
     let Some(r) = pv.spec.as_ref().and_then(|s| s.claim_ref.as_ref()) else {
         return false;
     };
@@ -151,10 +152,66 @@ fn find_matching<'a>(
     best.map(|(pv, _)| pv)
 }
 
+/// `FindMatchingVolume` for a node (the scheduler's VolumeBinding): the
+/// volume `claim` would bind to among `volumes` (in name order) on a node
+/// that `fits_node` says a volume's node affinity admits, leaving out the
+/// volumes in `excluded`.
+pub fn find_for_node<'a>(
+    claim: &PersistentVolumeClaim,
+    volumes: impl IntoIterator<Item = &'a PersistentVolume>,
+    fits_node: &dyn Fn(&PersistentVolume) -> bool,
+    excluded: &std::collections::BTreeSet<String>,
+) -> Option<&'a PersistentVolume> {
+    let requested = request_bytes(claim);
+    let class = claim_class(claim);
+    let spec = claim.spec.as_ref();
+    let selector = spec
+        .and_then(|s| s.selector.as_ref())
+        .map(|s| Selector::from_label_selector(s).unwrap_or_else(|_| Selector::nothing()));
+    let claim_mode = volume_mode_of(spec.and_then(|s| s.volume_mode.as_ref()));
+    let wanted = mode_set(spec.and_then(|s| s.access_modes.as_ref()));
+    let mut best: Option<(&PersistentVolume, i64)> = None;
+    for pv in volumes {
+        let name = pv.metadata.name.clone().unwrap_or_default();
+        let pv_spec = pv.spec.as_ref();
+        if excluded.contains(&name)
+            || (pv_spec.and_then(|s| s.claim_ref.as_ref()).is_some() && !is_bound_to(pv, claim))
+        {
+            continue;
+        }
+        let size = capacity_bytes(pv);
+        if size < requested
+            || volume_mode_of(pv_spec.and_then(|s| s.volume_mode.as_ref())) != claim_mode
+            || pv.metadata.deletion_timestamp.is_some()
+        {
+            continue;
+        }
+        let fits = fits_node(pv);
+        if is_bound_to(pv, claim) {
+            return fits.then_some(pv);
+        }
+        let available = pv.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Available");
+        let labels = pv.metadata.labels.clone().unwrap_or_default();
+        let modes = mode_set(pv_spec.and_then(|s| s.access_modes.as_ref()));
+        if !available
+            || selector.as_ref().is_some_and(|s| !s.matches(&labels))
+            || volume_class(pv) != class
+            || !fits
+            || !wanted.iter().all(|w| modes.contains(w))
+        {
+            continue;
+        }
+        if best.is_none_or(|(_, b)| size < b) {
+            best = Some((pv, size));
+        }
+    }
+    best.map(|(pv, _)| pv)
+}
+
 /// The volume `claim` binds to among `volumes`, as the PV controller's
 /// index finds it; `delay_binding`: its class binds when a pod is
 /// scheduled.
-pub(crate) fn find_best_match<'a>(
+pub fn find_best_match<'a>(
     claim: &PersistentVolumeClaim,
     volumes: impl IntoIterator<Item = &'a PersistentVolume>,
     delay_binding: bool,
