@@ -100,67 +100,43 @@ pub fn is_bound_to(pv: &PersistentVolume, claim: &PersistentVolumeClaim) -> bool
             .is_none_or(|u| Some(u) == claim.metadata.uid.as_deref())
 }
 
+/// The reference a volume bound to `claim` holds (`spec.claimRef`).
+pub fn claim_reference(
+    claim: &PersistentVolumeClaim,
+) -> k8s_openapi::api::core::v1::ObjectReference {
+    k8s_openapi::api::core::v1::ObjectReference {
+        api_version: Some("v1".into()),
+        kind: Some("PersistentVolumeClaim".into()),
+        name: claim.metadata.name.clone(),
+        namespace: claim.metadata.namespace.clone(),
+        uid: claim.metadata.uid.clone(),
+        resource_version: claim.metadata.resource_version.clone(),
+        field_path: None,
+    }
+}
+
 fn volume_mode_of(mode: Option<&String>) -> &str {
     mode.map_or("Filesystem", String::as_str)
 }
 
-/// `FindMatchingVolume` without a node: the volume `claim` binds to among
-/// `volumes` (already in name order), if any.
-fn find_matching<'a>(
-    claim: &PersistentVolumeClaim,
-    volumes: &[&'a PersistentVolume],
-    delay_binding: bool,
-) -> Option<&'a PersistentVolume> {
-    let requested = request_bytes(claim);
-    let class = claim_class(claim);
-    let spec = claim.spec.as_ref();
-    let selector = spec
-        .and_then(|s| s.selector.as_ref())
-        .map(|s| Selector::from_label_selector(s).unwrap_or_else(|_| Selector::nothing()));
-    let claim_mode = volume_mode_of(spec.and_then(|s| s.volume_mode.as_ref()));
-    let mut best: Option<(&PersistentVolume, i64)> = None;
-    for &pv in volumes {
-        let pv_spec = pv.spec.as_ref();
-        if pv_spec.and_then(|s| s.claim_ref.as_ref()).is_some() && !is_bound_to(pv, claim) {
-            continue;
-        }
-        let size = capacity_bytes(pv);
-        if size < requested
-            || volume_mode_of(pv_spec.and_then(|s| s.volume_mode.as_ref())) != claim_mode
-            || pv.metadata.deletion_timestamp.is_some()
-        {
-            continue;
-        }
-        if is_bound_to(pv, claim) {
-            return Some(pv);
-        }
-        if delay_binding {
-            continue;
-        }
-        let available = pv.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Available");
-        let labels = pv.metadata.labels.clone().unwrap_or_default();
-        if !available
-            || selector.as_ref().is_some_and(|s| !s.matches(&labels))
-            || volume_class(pv) != class
-        {
-            continue;
-        }
-        if best.is_none_or(|(_, b)| size < b) {
-            best = Some((pv, size));
-        }
-    }
-    best.map(|(pv, _)| pv)
+/// The node a match is made for (the scheduler's): which volumes its
+/// node affinity admits, and the volumes already chosen for the pod.
+pub struct ForNode<'n> {
+    /// Whether a volume's node affinity admits the node.
+    pub fits: &'n dyn Fn(&PersistentVolume) -> bool,
+    /// Volumes chosen for the pod's other claims.
+    pub excluded: &'n std::collections::BTreeSet<String>,
 }
 
-/// `FindMatchingVolume` for a node (the scheduler's VolumeBinding): the
-/// volume `claim` would bind to among `volumes` (in name order) on a node
-/// that `fits_node` says a volume's node affinity admits, leaving out the
-/// volumes in `excluded`.
-pub fn find_for_node<'a>(
+/// `FindMatchingVolume`: the volume `claim` binds to among `volumes` (in
+/// name order), for a node or, without one, for the PV controller (whose
+/// index has checked the access modes; with `delay_binding` only a volume
+/// pre-bound to the claim matches).
+fn find_matching<'a>(
     claim: &PersistentVolumeClaim,
     volumes: impl IntoIterator<Item = &'a PersistentVolume>,
-    fits_node: &dyn Fn(&PersistentVolume) -> bool,
-    excluded: &std::collections::BTreeSet<String>,
+    node: Option<&ForNode<'_>>,
+    delay_binding: bool,
 ) -> Option<&'a PersistentVolume> {
     let requested = request_bytes(claim);
     let class = claim_class(claim);
@@ -172,9 +148,12 @@ pub fn find_for_node<'a>(
     let wanted = mode_set(spec.and_then(|s| s.access_modes.as_ref()));
     let mut best: Option<(&PersistentVolume, i64)> = None;
     for pv in volumes {
-        let name = pv.metadata.name.clone().unwrap_or_default();
         let pv_spec = pv.spec.as_ref();
-        if excluded.contains(&name)
+        let excluded = node.is_some_and(|n| {
+            n.excluded
+                .contains(pv.metadata.name.as_deref().unwrap_or(""))
+        });
+        if excluded
             || (pv_spec.and_then(|s| s.claim_ref.as_ref()).is_some() && !is_bound_to(pv, claim))
         {
             continue;
@@ -186,18 +165,24 @@ pub fn find_for_node<'a>(
         {
             continue;
         }
-        let fits = fits_node(pv);
+        let fits = node.is_none_or(|n| (n.fits)(pv));
         if is_bound_to(pv, claim) {
             return fits.then_some(pv);
         }
+        if node.is_none() && delay_binding {
+            continue;
+        }
         let available = pv.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Available");
         let labels = pv.metadata.labels.clone().unwrap_or_default();
-        let modes = mode_set(pv_spec.and_then(|s| s.access_modes.as_ref()));
+        let modes_ok = node.is_none() || {
+            let modes = mode_set(pv_spec.and_then(|s| s.access_modes.as_ref()));
+            wanted.iter().all(|w| modes.contains(w))
+        };
         if !available
             || selector.as_ref().is_some_and(|s| !s.matches(&labels))
             || volume_class(pv) != class
             || !fits
-            || !wanted.iter().all(|w| modes.contains(w))
+            || !modes_ok
         {
             continue;
         }
@@ -206,6 +191,17 @@ pub fn find_for_node<'a>(
         }
     }
     best.map(|(pv, _)| pv)
+}
+
+/// `FindMatchingVolume` for a node (the scheduler's VolumeBinding): the
+/// volume `claim` would bind to among `volumes` (in name order) on the
+/// node `for_node` describes.
+pub fn find_for_node<'a>(
+    claim: &PersistentVolumeClaim,
+    volumes: impl IntoIterator<Item = &'a PersistentVolume>,
+    for_node: &ForNode<'_>,
+) -> Option<&'a PersistentVolume> {
+    find_matching(claim, volumes, Some(for_node), true)
 }
 
 /// The volume `claim` binds to among `volumes`, as the PV controller's
@@ -229,7 +225,7 @@ pub fn find_best_match<'a>(
     groups.sort_by_key(|(modes, _)| modes.len());
     for (_, group) in groups {
         group.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
-        if let Some(pv) = find_matching(claim, group, delay_binding) {
+        if let Some(pv) = find_matching(claim, group.iter().copied(), None, delay_binding) {
             return Some(pv);
         }
     }

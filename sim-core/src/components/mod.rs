@@ -3,6 +3,7 @@
 //! they share: the informer cache (`informer`) and the Event recorder
 //! (`event_recorder`). Each implements the contract of [`contract`].
 
+pub(crate) mod addon_pod;
 pub mod contract;
 pub mod controllers;
 pub(crate) mod event_recorder;

@@ -32,14 +32,14 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{
-    NFSVolumeSource, ObjectReference, PersistentVolume, PersistentVolumeClaim,
-    PersistentVolumeSpec, Pod,
+    NFSVolumeSource, PersistentVolume, PersistentVolumeClaim, PersistentVolumeSpec, Pod,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::watch::WatchSpec;
 use crate::apiserver::Request;
+use crate::components::addon_pod::{addon_container, container_running, created};
 use crate::components::event_recorder::EventRecorder;
 use crate::components::informer::Informer;
 use crate::components::{Component, Ctx, Role, Tag, WatchEvent};
@@ -71,11 +71,7 @@ struct ProvisionerPod {
 
 impl ProvisionerPod {
     fn of(pod: &Pod, is_provisioner: impl Fn(&str) -> bool) -> Option<Self> {
-        let spec = pod.spec.as_ref()?;
-        let ctr = spec
-            .containers
-            .iter()
-            .find(|c| c.image.as_deref().is_some_and(&is_provisioner))?;
+        let ctr = addon_container(pod, is_provisioner)?;
         let env = |k: &str| {
             ctr.env
                 .iter()
@@ -84,16 +80,8 @@ impl ProvisionerPod {
                 .and_then(|e| e.value.clone())
                 .unwrap_or_default()
         };
-        let running = pod.metadata.deletion_timestamp.is_none()
-            && pod
-                .status
-                .as_ref()
-                .and_then(|s| s.container_statuses.as_ref())
-                .into_iter()
-                .flatten()
-                .any(|c| {
-                    c.name == ctr.name && c.state.as_ref().is_some_and(|s| s.running.is_some())
-                });
+        let running =
+            pod.metadata.deletion_timestamp.is_none() && container_running(pod, &ctr.name);
         let name = env("PROVISIONER_NAME");
         Some(ProvisionerPod {
             identity: format!(
@@ -104,12 +92,7 @@ impl ProvisionerPod {
             name,
             server: env("NFS_SERVER"),
             path: env("NFS_PATH"),
-            created: pod
-                .metadata
-                .creation_timestamp
-                .as_ref()
-                .map(|t| t.0.to_string())
-                .unwrap_or_default(),
+            created: created(pod),
             running,
         })
     }
@@ -300,15 +283,7 @@ impl NfsProvisioner {
                     path,
                     read_only: None,
                 }),
-                claim_ref: Some(ObjectReference {
-                    api_version: Some("v1".into()),
-                    kind: Some("PersistentVolumeClaim".into()),
-                    name: Some(claim_name),
-                    namespace: Some(ns),
-                    uid: Some(uid.clone()),
-                    resource_version: claim.metadata.resource_version.clone(),
-                    field_path: None,
-                }),
+                claim_ref: Some(crate::api::volume_matching::claim_reference(claim)),
                 ..Default::default()
             }),
             status: None,

@@ -18,6 +18,21 @@ fn go_list(items: Option<&Vec<String>>) -> String {
     format!("[{}]", items.map(|v| v.join(" ")).unwrap_or_default())
 }
 
+/// `Status:`: the phase, or how long the object has been terminating.
+fn status_line(
+    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    phase: &str,
+    now: Timestamp,
+) -> String {
+    match &meta.deletion_timestamp {
+        Some(t) => format!(
+            "Status:\tTerminating (lasts {})",
+            crate::age::human_duration(crate::age::since_nanos(t.0, now))
+        ),
+        None => format!("Status:\t{phase}"),
+    }
+}
+
 /// `kubectl describe pv`; `events` are the volume's, in any order.
 pub fn describe_persistent_volume(
     pv: &PersistentVolume,
@@ -47,16 +62,7 @@ pub fn describe_persistent_volume(
         .as_ref()
         .and_then(|s| s.phase.clone())
         .unwrap_or_default();
-    match &meta.deletion_timestamp {
-        Some(t) => line(
-            &mut w,
-            format!(
-                "Status:\tTerminating (lasts {})",
-                crate::age::human_duration(crate::age::since_nanos(t.0, now))
-            ),
-        ),
-        None => line(&mut w, format!("Status:\t{phase}")),
-    }
+    line(&mut w, status_line(meta, &phase, now));
     let claim = spec
         .claim_ref
         .as_ref()
@@ -152,19 +158,8 @@ pub fn describe_persistent_volume_claim(
             or_empty(spec.storage_class_name.as_ref())
         ),
     );
-    match &meta.deletion_timestamp {
-        Some(t) => line(
-            &mut w,
-            format!(
-                "Status:\tTerminating (lasts {})",
-                crate::age::human_duration(crate::age::since_nanos(t.0, now))
-            ),
-        ),
-        None => line(
-            &mut w,
-            format!("Status:\t{}", status.phase.clone().unwrap_or_default()),
-        ),
-    }
+    let phase = status.phase.clone().unwrap_or_default();
+    line(&mut w, status_line(meta, &phase, now));
     let volume = spec.volume_name.clone().unwrap_or_default();
     line(&mut w, format!("Volume:\t{volume}"));
     print_labels_multiline(&mut w, "Labels", meta.labels.as_ref());

@@ -37,6 +37,7 @@ use super::{nginx_classes, serves};
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::watch::WatchSpec;
 use crate::apiserver::Request;
+use crate::components::addon_pod::{addon_container, container_running, created};
 use crate::components::informer::Informer;
 use crate::components::{Component, Ctx, Role, Tag, TagSpace, WatchEvent};
 use crate::config::ServerProfile;
@@ -93,16 +94,9 @@ impl ControllerPod {
     /// The controller pod `pod` is, if it runs an ingress-nginx image.
     fn of(pod: &Pod, is_controller: impl Fn(&str) -> bool) -> Option<Self> {
         let spec = pod.spec.as_ref()?;
-        let ctr = spec
-            .containers
-            .iter()
-            .find(|c| c.image.as_deref().is_some_and(&is_controller))?;
+        let ctr = addon_container(pod, is_controller)?;
         let status = pod.status.as_ref();
-        let running = status
-            .and_then(|s| s.container_statuses.as_ref())
-            .into_iter()
-            .flatten()
-            .any(|c| c.name == ctr.name && c.state.as_ref().is_some_and(|s| s.running.is_some()));
+        let running = container_running(pod, &ctr.name);
         let ready = status.and_then(|s| s.phase.as_deref()) == Some("Running")
             && status
                 .and_then(|s| s.conditions.as_ref())
@@ -118,12 +112,7 @@ impl ControllerPod {
             args: ctr.args.clone().unwrap_or_default(),
             labels,
             node: spec.node_name.clone().filter(|n| !n.is_empty()),
-            created: pod
-                .metadata
-                .creation_timestamp
-                .as_ref()
-                .map(|t| t.0.to_string())
-                .unwrap_or_default(),
+            created: created(pod),
             running,
             ready,
             deleting: pod.metadata.deletion_timestamp.is_some(),

@@ -125,6 +125,7 @@ impl Scheduler {
         }
         for c in &info.claims {
             *self
+                .storage
                 .claim_users
                 .entry(format!("{}/{c}", info.namespace))
                 .or_default() += 1;
@@ -147,10 +148,10 @@ impl Scheduler {
         }
         for c in &a.info.claims {
             let key = format!("{}/{c}", a.info.namespace);
-            if let Some(n) = self.claim_users.get_mut(&key) {
+            if let Some(n) = self.storage.claim_users.get_mut(&key) {
                 *n -= 1;
                 if *n == 0 {
-                    self.claim_users.remove(&key);
+                    self.storage.claim_users.remove(&key);
                 }
             }
         }
@@ -294,11 +295,11 @@ impl Scheduler {
             Object::PersistentVolumeClaim(pvc) => {
                 let name = format!("{}/{}", key.0, key.1);
                 if deleted {
-                    self.claims.remove(&name);
-                    self.claim_objects.remove(&name);
+                    self.storage.claims.remove(&name);
+                    self.storage.claim_objects.remove(&name);
                     return;
                 }
-                self.claim_objects.insert(name.clone(), obj.clone());
+                self.storage.claim_objects.insert(name.clone(), obj.clone());
                 let spec = pvc.spec.as_ref();
                 let volume = spec.and_then(|s| s.volume_name.clone()).unwrap_or_default();
                 let state = volume_binding::ClaimState {
@@ -312,8 +313,8 @@ impl Scheduler {
                         .and_then(|s| s.access_modes.as_ref())
                         .is_some_and(|m| m.iter().any(|x| x == "ReadWriteOncePod")),
                 };
-                if self.claims.get(&name) != Some(&state) {
-                    self.claims.insert(name, state);
+                if self.storage.claims.get(&name) != Some(&state) {
+                    self.storage.claims.insert(name, state);
                     // PvcAdd/PvcUpdate may make pods waiting for their
                     // claim schedulable.
                     self.queue.move_all_unschedulable(ctx.now());
@@ -322,9 +323,9 @@ impl Scheduler {
             }
             Object::PersistentVolume(_) => {
                 if deleted {
-                    self.volumes.remove(&key.1);
+                    self.storage.volumes.remove(&key.1);
                 } else {
-                    self.volumes.insert(key.1.clone(), obj.clone());
+                    self.storage.volumes.insert(key.1.clone(), obj.clone());
                 }
                 // PvAdd/PvUpdate may give a waiting pod a volume.
                 self.queue.move_all_unschedulable(ctx.now());
@@ -332,17 +333,18 @@ impl Scheduler {
             }
             Object::StorageClass(sc) => {
                 if deleted {
-                    self.class_provisioners.remove(&key.1);
+                    self.storage.class_provisioners.remove(&key.1);
                 } else {
-                    self.class_provisioners
+                    self.storage
+                        .class_provisioners
                         .insert(key.1.clone(), sc.provisioner.clone());
                 }
                 let delayed =
                     !deleted && sc.volume_binding_mode.as_deref() == Some("WaitForFirstConsumer");
                 let changed = if delayed {
-                    self.delayed_classes.insert(key.1.clone())
+                    self.storage.delayed_classes.insert(key.1.clone())
                 } else {
-                    self.delayed_classes.remove(&key.1)
+                    self.storage.delayed_classes.remove(&key.1)
                 };
                 if changed {
                     self.queue.move_all_unschedulable(ctx.now());

@@ -31,7 +31,7 @@ pub(crate) mod verdicts;
 
 use std::any::Any;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
@@ -131,18 +131,8 @@ pub struct Scheduler {
     services: BTreeMap<(String, String), BTreeMap<String, String>>,
     /// ReplicaSet and StatefulSet selectors by (kind, namespace, name).
     workloads: BTreeMap<(&'static str, String, String), Selector>,
-    /// PersistentVolumeClaims by `namespace/name`.
-    claims: BTreeMap<String, volume_binding::ClaimState>,
-    /// The StorageClasses that bind when a pod is scheduled.
-    delayed_classes: BTreeSet<String>,
-    /// How many assigned pods use each claim (`namespace/name`).
-    claim_users: BTreeMap<String, usize>,
-    /// The claims' objects (`namespace/name`).
-    claim_objects: BTreeMap<String, Arc<Object>>,
-    /// The PersistentVolumes by name.
-    volumes: BTreeMap<String, Arc<Object>>,
-    /// Each StorageClass's provisioner.
-    class_provisioners: BTreeMap<String, String>,
+    /// Claims, volumes, classes.
+    storage: volume_binding::StorageCache,
     required_anti_affinity_pods: usize,
     affinity_pods: usize,
     order_dirty: bool,
@@ -193,12 +183,7 @@ impl Scheduler {
             namespaces: BTreeMap::new(),
             services: BTreeMap::new(),
             workloads: BTreeMap::new(),
-            claims: BTreeMap::new(),
-            delayed_classes: BTreeSet::new(),
-            claim_users: BTreeMap::new(),
-            claim_objects: BTreeMap::new(),
-            volumes: BTreeMap::new(),
-            class_provisioners: BTreeMap::new(),
+            storage: volume_binding::StorageCache::default(),
             required_anti_affinity_pods: 0,
             affinity_pods: 0,
             order_dirty: false,

@@ -168,14 +168,7 @@ impl Scheduler {
             any_required_anti_affinity: self.required_anti_affinity_pods > 0,
             any_affinity: self.affinity_pods > 0,
             default_selector,
-            claims: volume_binding::Claims {
-                claims: &self.claims,
-                delayed_classes: &self.delayed_classes,
-                users: &self.claim_users,
-                objects: &self.claim_objects,
-                volumes: &self.volumes,
-                provisioners: &self.class_provisioners,
-            },
+            claims: self.storage.view(),
             spread_keys: &self.spread_keys,
             spread_counts: KeptCounts {
                 changes: node_changes,
@@ -455,15 +448,7 @@ impl Scheduler {
             .get(&node_name)
             .and_then(|&i| self.nodes.infos().get(i));
         if let (Some(node), Some(info)) = (node, self.pods.slot(id).assigned.as_ref()) {
-            let view = volume_binding::Claims {
-                claims: &self.claims,
-                delayed_classes: &self.delayed_classes,
-                users: &self.claim_users,
-                objects: &self.claim_objects,
-                volumes: &self.volumes,
-                provisioners: &self.class_provisioners,
-            };
-            for write in volume_binding::pre_bind(&info.info, node, &view) {
+            for write in volume_binding::pre_bind(&info.info, node, &self.storage.view()) {
                 ctx.send(write);
             }
         }

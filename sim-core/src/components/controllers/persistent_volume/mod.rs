@@ -132,19 +132,6 @@ fn claim_ref(pv: &PersistentVolume) -> Option<&ObjectReference> {
     pv.spec.as_ref()?.claim_ref.as_ref()
 }
 
-/// The reference a bound volume holds to its claim.
-fn reference_to(claim: &PersistentVolumeClaim) -> ObjectReference {
-    ObjectReference {
-        api_version: Some("v1".into()),
-        kind: Some("PersistentVolumeClaim".into()),
-        name: claim.metadata.name.clone(),
-        namespace: claim.metadata.namespace.clone(),
-        uid: claim.metadata.uid.clone(),
-        resource_version: claim.metadata.resource_version.clone(),
-        field_path: None,
-    }
-}
-
 /// The default StorageClass, if any ([`crate::api::storage::default_class`]).
 fn default_class(informers: &Informers) -> Option<Arc<Object>> {
     crate::api::storage::default_class(informers.of(Kind::StorageClass).iter()).cloned()
@@ -468,7 +455,7 @@ impl PersistentVolumeController {
     /// annotations, its status.
     fn bind(&mut self, ctx: &mut Ctx<'_>, pv: &PersistentVolume, claim: &PersistentVolumeClaim) {
         let mut v = pv.clone();
-        let r = reference_to(claim);
+        let r = matching::claim_reference(claim);
         let current = claim_ref(pv);
         let same = current
             .is_some_and(|c| c.name == r.name && c.namespace == r.namespace && c.uid == r.uid);

@@ -22,11 +22,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::{ObjectReference, PersistentVolume};
+use k8s_openapi::api::core::v1::PersistentVolume;
 
 use super::node_affinity::term_matches;
 use super::Rejection;
-use crate::api::volume_matching::find_for_node;
+use crate::api::volume_matching::{claim_reference, find_for_node, ForNode};
 use crate::api::Object;
 use crate::apiserver::Request;
 use crate::components::scheduler::node_info::NodeInfo;
@@ -54,8 +54,40 @@ pub(crate) struct ClaimState {
     pub read_write_once_pod: bool,
 }
 
-/// What PreFilter reads: the claims by `namespace/name`, the classes that
-/// bind when a pod is scheduled.
+/// The scheduler's cache of storage: what its watches of claims, volumes
+/// and classes, and its assigned pods, say.
+#[derive(Debug, Default)]
+pub(crate) struct StorageCache {
+    /// PersistentVolumeClaims by `namespace/name`.
+    pub claims: BTreeMap<String, ClaimState>,
+    /// The StorageClasses that bind when a pod is scheduled.
+    pub delayed_classes: BTreeSet<String>,
+    /// How many assigned pods use each claim.
+    pub claim_users: BTreeMap<String, usize>,
+    /// The claims' objects.
+    pub claim_objects: BTreeMap<String, Arc<Object>>,
+    /// The PersistentVolumes by name.
+    pub volumes: BTreeMap<String, Arc<Object>>,
+    /// Each StorageClass's provisioner.
+    pub class_provisioners: BTreeMap<String, String>,
+}
+
+impl StorageCache {
+    /// What the plugins read of it.
+    pub(crate) fn view(&self) -> Claims<'_> {
+        Claims {
+            claims: &self.claims,
+            delayed_classes: &self.delayed_classes,
+            users: &self.claim_users,
+            objects: &self.claim_objects,
+            volumes: &self.volumes,
+            provisioners: &self.class_provisioners,
+        }
+    }
+}
+
+/// What the plugins read: the claims by `namespace/name`, the classes that
+/// bind when a pod is scheduled, the volumes.
 pub(crate) struct Claims<'a> {
     /// Every claim.
     pub claims: &'a BTreeMap<String, ClaimState>,
@@ -126,7 +158,11 @@ fn plan(
         let Some(Object::PersistentVolumeClaim(pvc)) = view.objects.get(&key).map(|o| &**o) else {
             continue;
         };
-        match find_for_node(pvc, volumes.iter().copied(), &|pv| fits(pv, node), &chosen) {
+        let for_node = ForNode {
+            fits: &|pv| fits(pv, node),
+            excluded: &chosen,
+        };
+        match find_for_node(pvc, volumes.iter().copied(), &for_node) {
             Some(pv) => {
                 let name = pv.metadata.name.clone().unwrap_or_default();
                 chosen.insert(name.clone());
@@ -169,15 +205,8 @@ pub(crate) fn pre_bind(pod: &PodInfo, node: &NodeInfo, view: &Claims<'_>) -> Vec
                     continue;
                 };
                 let mut pv = (**pv).clone();
-                pv.spec.get_or_insert_with(Default::default).claim_ref = Some(ObjectReference {
-                    api_version: Some("v1".into()),
-                    kind: Some("PersistentVolumeClaim".into()),
-                    name: claim.metadata.name.clone(),
-                    namespace: claim.metadata.namespace.clone(),
-                    uid: claim.metadata.uid.clone(),
-                    resource_version: claim.metadata.resource_version.clone(),
-                    field_path: None,
-                });
+                pv.spec.get_or_insert_with(Default::default).claim_ref =
+                    Some(claim_reference(claim));
                 pv.metadata
                     .annotations
                     .get_or_insert_with(Default::default)
