@@ -192,6 +192,20 @@ impl ExplainScheduling {
     }
 }
 
+/// The most NFS servers a cluster holds.
+pub const MAX_NFS_SERVERS: usize = 64;
+/// The most exports one server holds.
+pub const MAX_NFS_EXPORTS: usize = 64;
+
+/// An NFS server as a scenario declares it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NfsServerConfig {
+    /// Its address (a node's address: that node is the server).
+    pub address: std::net::Ipv4Addr,
+    /// The exported directories (absolute, normalized).
+    pub exports: Vec<String>,
+}
+
 /// Everything needed to build a cluster.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClusterConfig {
@@ -223,7 +237,7 @@ pub struct ClusterConfig {
     pub first_node_address: Option<std::net::Ipv4Addr>,
     /// The NFS servers beside the cluster (one at a node's address is that
     /// node).
-    pub nfs_servers: Vec<crate::storage::nfs::NfsServerConfig>,
+    pub nfs_servers: Vec<NfsServerConfig>,
 }
 
 impl ClusterConfig {

@@ -17,19 +17,9 @@ use std::rc::Rc;
 
 use crate::config::image_fs::{normalize, FsEntry, ImageTree, SharedTree, Tree};
 
-/// The most NFS servers a cluster holds.
-pub const MAX_SERVERS: usize = 64;
-/// The most exports one server holds.
-pub const MAX_EXPORTS: usize = 64;
-
-/// An NFS server as a scenario declares it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NfsServerConfig {
-    /// Its address (a node's address: that node is the server).
-    pub address: Ipv4Addr,
-    /// The exported directories (absolute, normalized).
-    pub exports: Vec<String>,
-}
+pub use crate::config::{
+    NfsServerConfig, MAX_NFS_EXPORTS as MAX_EXPORTS, MAX_NFS_SERVERS as MAX_SERVERS,
+};
 
 /// Why a mount fails, as `mount.nfs` says it.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
