@@ -127,6 +127,9 @@ fn plan(
     node: &NodeInfo,
     view: &Claims<'_>,
 ) -> Result<Vec<(String, Option<String>)>, Rejection> {
+    if pod.claims.is_empty() {
+        return Ok(Vec::new());
+    }
     let volumes: Vec<&PersistentVolume> = view
         .volumes
         .values()
