@@ -412,3 +412,37 @@ fn a_delayed_claim_is_provisioned_once_its_pod_has_a_node() {
     assert_eq!(pvc["status"]["phase"], "Bound");
     assert_eq!(phase_and_reason(&c, "web").0, "Running");
 }
+
+#[test]
+fn a_recycled_volume_is_scrubbed_by_its_recycler_pod() {
+    let mut c = cluster();
+    host(
+        &mut c,
+        "control-plane",
+        "mkdir -p /nfs/data/r/sub && echo x > /nfs/data/r/a && echo y > /nfs/data/r/sub/b",
+    );
+    create(
+        &mut c,
+        Kind::PersistentVolume,
+        json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "r"},
+               "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteMany"],
+                        "persistentVolumeReclaimPolicy": "Recycle", "storageClassName": "r",
+                        "nfs": {"server": SERVER, "path": "/nfs/data/r"}}}),
+    );
+    c.run_until(at(12)).unwrap();
+    create(&mut c, Kind::PersistentVolumeClaim, claim("r", "r"));
+    c.run_until(at(14)).unwrap();
+    common::delete(&mut c, Kind::PersistentVolumeClaim, "default", "r");
+    c.run_until(at(60)).unwrap();
+    let pv = c
+        .etcd()
+        .get(Kind::PersistentVolume, "", "r")
+        .unwrap()
+        .to_json();
+    assert_eq!(pv["status"]["phase"], "Available");
+    // The directory stays, emptied.
+    assert_eq!(
+        host(&mut c, "control-plane", "ls -A /nfs/data/r; echo end"),
+        "end\n"
+    );
+}

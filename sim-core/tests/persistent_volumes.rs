@@ -217,11 +217,14 @@ fn a_claim_naming_its_volume_gets_it_or_waits() {
 fn reclaim_policies_decide_what_a_released_volume_becomes() {
     let mut c = cluster();
     for (name, policy) in [("keep", "Retain"), ("scrub", "Recycle"), ("drop", "Delete")] {
-        create(
-            &mut c,
-            Kind::PersistentVolume,
-            pv(name, "1Gi", policy, Some(name)),
-        );
+        let mut v = pv(name, "1Gi", policy, Some(name));
+        if name == "scrub" {
+            // The recycler pod mounts it: a hostPath (no NFS server here).
+            let spec = v["spec"].as_object_mut().unwrap();
+            spec.remove("nfs");
+            spec.insert("hostPath".into(), json!({"path": "/srv/scrub"}));
+        }
+        create(&mut c, Kind::PersistentVolume, v);
         create(
             &mut c,
             Kind::PersistentVolumeClaim,
@@ -245,7 +248,21 @@ fn reclaim_policies_decide_what_a_released_volume_becomes() {
         get(&c, Kind::PersistentVolume, "drop")["status"]["message"],
         "error getting deleter volume plugin for volume \"drop\": no deletable volume plugin matched"
     );
-    c.run_until(at(23)).unwrap();
+    // The recycler pod runs (scheduled, its image pulled, its script run)
+    // and goes.
+    c.run_until(at(60)).unwrap();
+    assert!(c
+        .etcd()
+        .get(Kind::Pod, "default", "recycler-for-scrub")
+        .is_none());
+    let ran: Vec<String> = events(&c, "recycler-for-scrub")
+        .into_iter()
+        .map(|e| e.0)
+        .collect();
+    assert!(
+        ran.contains(&"Scheduled".to_owned()) && ran.contains(&"Started".to_owned()),
+        "{ran:?}"
+    );
     // Recycled: Available, without its claim.
     let scrub = get(&c, Kind::PersistentVolume, "scrub");
     assert_eq!(scrub["status"]["phase"], "Available");

@@ -24,6 +24,11 @@ pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bi
 /// The Kubernetes docs' DNS-debugging image (`dnsutils.yaml`).
 pub(super) const DNSUTILS_IMAGE: &str = "registry.k8s.io/e2e-test-images/jessie-dnsutils:1.3";
 
+/// The image of the PersistentVolume controller's recycler pod
+/// (`NewPersistentVolumeRecyclerPodTemplate`).
+pub const RECYCLER_IMAGE: &str = "registry.k8s.io/build-image/debian-base:bookworm-v1.0.4";
+pub(super) const RECYCLER_REPOSITORY: &str = "registry.k8s.io/build-image/debian-base";
+
 /// The repositories of nfs-subdir-external-provisioner: the project's and
 /// the course's mirror.
 pub(super) const NFS_PROVISIONER_REPOSITORIES: [&str; 2] = [
@@ -808,6 +813,11 @@ pub(super) fn content(name: &str) -> Content {
             files.dir("/persistentvolumes");
             logs = vec!["I0101 00:00:00.000000       1 leaderelection.go:242] attempting to acquire leader lease default/k8s-sigs.io-nfs-subdir-external-provisioner...".into()];
             addon = Some(super::Addon::NfsSubdirProvisioner);
+            vec![pair("PATH", DEFAULT_PATH)]
+        }
+        RECYCLER_REPOSITORY => {
+            files.base(Base::Bookworm);
+            addon = Some(super::Addon::VolumeRecycler);
             vec![pair("PATH", DEFAULT_PATH)]
         }
         DNSUTILS_IMAGE => {

@@ -71,6 +71,9 @@ pub enum Addon {
     /// kubernetes-sigs/nfs-subdir-external-provisioner
     /// ([`crate::components::nfs_provisioner`]).
     NfsSubdirProvisioner,
+    /// The PersistentVolume controller's recycler pod: its script empties
+    /// the volume mounted at `/scrub` and exits.
+    VolumeRecycler,
 }
 
 /// The server an image's main process runs when the container keeps the
@@ -299,6 +302,14 @@ impl ImageCatalog {
         }
         for repo in builtin_images::NFS_PROVISIONER_REPOSITORIES {
             add(repo, 17, 500);
+        }
+        add(builtin_images::RECYCLER_REPOSITORY, 30, 100);
+        if let Some(p) = profiles.get_mut(builtin_images::RECYCLER_REPOSITORY) {
+            // `find /scrub -mindepth 1 -delete`, then exit 0.
+            p.exit = Some(ExitBehaviour {
+                after: SimDuration::from_secs(1),
+                code: 0,
+            });
         }
         for repo in builtin_images::CERTGEN_REPOSITORIES {
             if let Some(p) = profiles.get_mut(repo) {

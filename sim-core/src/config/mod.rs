@@ -8,7 +8,7 @@ mod images;
 pub mod network;
 pub mod scheduler;
 
-pub use builtin_images::{host_files, DEFAULT_PATH};
+pub use builtin_images::{host_files, DEFAULT_PATH, RECYCLER_IMAGE};
 pub use images::{
     image_repository, normalized_image, Addon, ExitBehaviour, Health, HealthChange, HttpRoute,
     ImageCatalog, ImageProfile, ServerProfile,

@@ -123,8 +123,6 @@ pub enum ControllerTag {
     EndpointSliceWrite,
     /// The PV controller's periodic resync of claims and volumes.
     PvResync,
-    /// A recycled volume's scrub done.
-    PvRecycle,
 }
 
 impl TagSpace for ControllerTag {
@@ -145,7 +143,6 @@ impl TagSpace for ControllerTag {
         Self::JobWrite,
         Self::EndpointSliceWrite,
         Self::PvResync,
-        Self::PvRecycle,
     ];
     fn id(self) -> u8 {
         self as u8
@@ -433,10 +430,6 @@ impl Component for ControllerManager {
                 let period = ctx.config().timings.pv_claim_binder_sync_period;
                 ctx.set_timer(period, ControllerTag::PvResync.tag());
                 self.schedule_sync(ctx);
-            }
-            ControllerTag::PvRecycle => {
-                self.persistent_volume
-                    .on_recycled(ctx, &self.informers, tag);
             }
             ControllerTag::NamespaceResync => {
                 self.namespace_resync_pending = false;

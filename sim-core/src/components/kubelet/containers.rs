@@ -145,6 +145,12 @@ impl Kubelet {
         let now = ctx.now();
         // A new instance: a fresh layer from the image, an empty keyspace.
         self.files.container_started(&(uid.to_owned(), idx));
+        if profile.addon == Some(crate::config::Addon::VolumeRecycler) {
+            // The recycler's script: `find /scrub -mindepth 1 -delete`.
+            if let Some(volume) = self.volume_mounted_at(uid, idx, "/scrub") {
+                self.files.scrub(uid, &volume);
+            }
+        }
         let files = self.files_named_by_command(uid, idx, &profile);
         let Some(w) = self.workers.get_mut(uid) else {
             return;

@@ -510,6 +510,33 @@ impl NodeFiles {
         Ok(())
     }
 
+    /// Empties pod `uid`'s network volume `name` (everything below its
+    /// mounted directory), as the recycler's `find -delete` does.
+    pub(super) fn scrub(&mut self, uid: &str, name: &str) {
+        let Some(m) = self.network.get(uid).and_then(|n| n.get(name)).cloned() else {
+            return;
+        };
+        let Some(tree) = self.vols.shared(m.volume) else {
+            return;
+        };
+        let mut tree = tree.borrow_mut();
+        let below: Vec<String> = tree
+            .entries()
+            .keys()
+            .filter(|p| {
+                p.len() > m.base.len()
+                    && p.starts_with(&m.base)
+                    && (m.base == "/" || p.as_bytes()[m.base.len()] == b'/')
+                    && p.matches('/').count()
+                        == m.base.trim_end_matches('/').matches('/').count() + 1
+            })
+            .cloned()
+            .collect();
+        for p in below {
+            tree.remove_dir_all(&p);
+        }
+    }
+
     /// The node's root filesystem as its own shell sees it: the host volume
     /// mounted at `/`.
     pub(super) fn host_view(&mut self, node: &str) -> ContainerFs {

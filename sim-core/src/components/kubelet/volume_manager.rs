@@ -36,6 +36,23 @@ impl Kubelet {
         self.files.set_nfs(nfs, &self.node_name);
     }
 
+    /// The name of the volume container `idx` of pod `uid` mounts at `path`.
+    pub(super) fn volume_mounted_at(&self, uid: &str, idx: usize, path: &str) -> Option<String> {
+        let w = self.workers.get(uid)?;
+        let name = &w.ctrs.get(idx)?.name;
+        let pod = w.pod.as_pod()?;
+        let spec = pod.spec.as_ref()?;
+        spec.containers
+            .iter()
+            .chain(spec.init_containers.iter().flatten())
+            .find(|c| c.name == *name)?
+            .volume_mounts
+            .iter()
+            .flatten()
+            .find(|m| m.mount_path == path)
+            .map(|m| m.name.clone())
+    }
+
     /// Mounts pod `uid`'s network volumes: true when all are mounted; else
     /// the failure is recorded and the sandbox is tried again later.
     pub(super) fn volumes_mounted(&mut self, ctx: &mut Ctx<'_>, uid: &str) -> bool {

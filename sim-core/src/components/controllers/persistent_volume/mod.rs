@@ -19,8 +19,12 @@
 //! - A volume without a claim is `Available`; a claim deleted leaves it
 //!   `Released`, and its reclaim policy decides: `Retain` keeps it
 //!   `Released` (and its data) until an administrator clears its
-//!   `claimRef`; `Recycle` (NFS and hostPath only) scrubs it and makes it
-//!   `Available` again after [`RECYCLE_DURATION`] (`VolumeRecycled`);
+//!   `claimRef`; `Recycle` (NFS and hostPath only) runs the recycler pod
+//!   `recycler-for-<volume>` (the upstream template: the volume at
+//!   `/scrub`, `find /scrub -mindepth 1 -delete`), and when it has
+//!   succeeded deletes it and makes the volume `Available` again
+//!   (`VolumeRecycled`; a failed pod leaves it `Failed`,
+//!   `VolumeFailedRecycle`);
 //!   `Delete` of a dynamically provisioned volume is its provisioner's,
 //!   and of any other volume fails (`VolumeFailedDelete`, phase `Failed`:
 //!   no in-tree deleter for NFS or hostPath).
@@ -29,8 +33,8 @@
 //! `timings.pvClaimBinderSyncPeriod` (15 s, `--pvclaimbinder-sync-period`),
 //! so an event of a claim still waiting repeats.
 //!
-//! Simplified: the recycler pod is not run as a pod (the scrub takes a fixed
-//! time); the volume's writes are sent at once, in the order the real
+//! Simplified: the recycler pod's own events are not relayed to the
+//! volume (`RecyclerPod`); the volume's writes are sent at once, in the order the real
 //! controller makes them, and remembered until the watch brings them back
 //! (the real controller's cache update after each write).
 
@@ -39,13 +43,12 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{ObjectReference, PersistentVolume, PersistentVolumeClaim};
 
-use super::{ControllerTag, Informers, Serials, WorkQueue};
+use super::{Informers, WorkQueue};
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::Request;
 use crate::components::event_recorder::EventRecorder;
-use crate::components::{Ctx, Tag, WatchEvent};
+use crate::components::{Ctx, WatchEvent};
 use crate::etcd::ChangeType;
-use crate::time::SimDuration;
 
 use crate::api::volume_matching::{self as matching, claim_class, find_best_match, is_bound_to};
 
@@ -60,8 +63,8 @@ pub(crate) const ANN_SELECTED_NODE: &str = "volume.kubernetes.io/selected-node";
 /// `volume.kubernetes.io/storage-provisioner` (and its beta twin).
 pub(crate) const ANN_STORAGE_PROVISIONER: &str = "volume.kubernetes.io/storage-provisioner";
 const ANN_BETA_STORAGE_PROVISIONER: &str = "volume.beta.kubernetes.io/storage-provisioner";
-/// How long the scrub of a recycled volume takes.
-pub(crate) const RECYCLE_DURATION: SimDuration = SimDuration::from_secs(5);
+/// The recycler pod's name prefix (`recycler-for-<volume>`).
+const RECYCLER_PREFIX: &str = "recycler-for-";
 
 /// The controller.
 #[derive(Debug)]
@@ -72,9 +75,10 @@ pub(crate) struct PersistentVolumeController {
     /// Objects this controller wrote, newer than the informers until the
     /// watch delivers them.
     assumed: BTreeMap<ObjectKey, Arc<Object>>,
-    /// Recycles in progress: their timers, by volume.
-    recycling: BTreeMap<Tag, String>,
-    recycle_serials: Serials,
+    /// Volumes whose recycler pod was created.
+    recycling: std::collections::BTreeSet<String>,
+    /// Volumes whose recycler pod changed.
+    recycler_pods: std::collections::BTreeSet<String>,
 }
 
 impl Default for PersistentVolumeController {
@@ -84,8 +88,8 @@ impl Default for PersistentVolumeController {
             volumes: WorkQueue::default(),
             recorder: EventRecorder::new("persistentvolume-controller", None),
             assumed: BTreeMap::new(),
-            recycling: BTreeMap::new(),
-            recycle_serials: Serials::new(ControllerTag::PvRecycle),
+            recycling: std::collections::BTreeSet::new(),
+            recycler_pods: std::collections::BTreeSet::new(),
         }
     }
 }
@@ -153,6 +157,12 @@ impl PersistentVolumeController {
                         r.name.as_deref().unwrap_or(""),
                     ));
                 }
+            }
+            Object::Pod(_)
+                if key.namespace == "default" && key.name.starts_with(RECYCLER_PREFIX) =>
+            {
+                self.recycler_pods
+                    .insert(key.name[RECYCLER_PREFIX.len()..].to_owned());
             }
             Object::PersistentVolumeClaim(c) => {
                 self.assumed.remove(&key);
@@ -265,8 +275,12 @@ impl PersistentVolumeController {
         c
     }
 
-    /// Syncs the queued claims, then the queued volumes.
+    /// Syncs the queued claims, then the queued volumes, then the
+    /// recycles whose pod changed.
     pub(crate) fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
+        for volume in std::mem::take(&mut self.recycler_pods) {
+            self.recycler_done(ctx, informers, &volume);
+        }
         for key in self.claims.drain() {
             if let Some(o) = self.get(informers, &key) {
                 if let Object::PersistentVolumeClaim(c) = &*o {
@@ -621,10 +635,8 @@ impl PersistentVolumeController {
                         self.recorder
                             .record(ctx, obj, "Warning", "VolumeFailedRecycle", msg);
                     }
-                } else if !self.recycling.values().any(|n| *n == name) {
-                    let tag = self.recycle_serials.take();
-                    self.recycling.insert(tag, name);
-                    ctx.set_timer(RECYCLE_DURATION, tag);
+                } else if self.recycling.insert(name.clone()) {
+                    ctx.send(Request::Create(Object::from(recycler_pod(&name, pv))));
                 }
             }
             // A dynamically provisioned volume is deleted by its
@@ -643,15 +655,29 @@ impl PersistentVolumeController {
         }
     }
 
-    /// A recycle's scrub is done: the volume is Available again, if it is
-    /// still the released volume it was.
-    pub(crate) fn on_recycled(&mut self, ctx: &mut Ctx<'_>, informers: &Informers, tag: Tag) {
-        let Some(name) = self.recycling.remove(&tag) else {
+    /// The recycler pod of a volume changed: once it has succeeded the
+    /// volume is Available again (and the pod deleted); failed, the volume
+    /// is `Failed`.
+    fn recycler_done(&mut self, ctx: &mut Ctx<'_>, informers: &Informers, volume: &str) {
+        let pod_key = ObjectKey::new(Kind::Pod, "default", format!("{RECYCLER_PREFIX}{volume}"));
+        let Some(pod) = informers.of(Kind::Pod).get(&pod_key).cloned() else {
             return;
         };
+        let phase = pod
+            .as_pod()
+            .and_then(|p| p.status.as_ref()?.phase.clone())
+            .unwrap_or_default();
+        if phase != "Succeeded" && phase != "Failed" {
+            return;
+        }
+        self.recycling.remove(volume);
+        ctx.send(Request::Delete {
+            key: pod_key,
+            options: Default::default(),
+        });
         let Some(o) = self.get(
             informers,
-            &ObjectKey::new(Kind::PersistentVolume, "", &name),
+            &ObjectKey::new(Kind::PersistentVolume, "", volume),
         ) else {
             return;
         };
@@ -661,14 +687,62 @@ impl PersistentVolumeController {
         if phase_of_volume(pv) != "Released" {
             return;
         }
-        self.recorder.record(
-            ctx,
-            &o,
-            "Normal",
-            "VolumeRecycled",
-            "Volume recycled".into(),
-        );
-        self.unbind(ctx, pv);
+        if phase == "Succeeded" {
+            self.recorder.record(
+                ctx,
+                &o,
+                "Normal",
+                "VolumeRecycled",
+                "Volume recycled".into(),
+            );
+            self.unbind(ctx, pv);
+        } else {
+            let msg = format!("Recycle failed: recycler pod {RECYCLER_PREFIX}{volume} failed");
+            self.set_volume_phase(ctx, pv, "Failed", Some(msg.clone()));
+            self.recorder
+                .record(ctx, &o, "Warning", "VolumeFailedRecycle", msg);
+        }
+    }
+}
+
+/// The recycler pod of volume `name` (`NewPersistentVolumeRecyclerPodTemplate`
+/// with the volume's source as `vol`).
+fn recycler_pod(name: &str, pv: &PersistentVolume) -> k8s_openapi::api::core::v1::Pod {
+    use k8s_openapi::api::core::v1::{Container, Pod, PodSpec, Volume, VolumeMount};
+    let spec = pv.spec.clone().unwrap_or_default();
+    Pod {
+        metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+            name: Some(format!("{RECYCLER_PREFIX}{name}")),
+            namespace: Some("default".into()),
+            ..Default::default()
+        },
+        spec: Some(PodSpec {
+            active_deadline_seconds: Some(300),
+            restart_policy: Some("Never".into()),
+            volumes: Some(vec![Volume {
+                name: "vol".into(),
+                nfs: spec.nfs,
+                host_path: spec.host_path,
+                ..Default::default()
+            }]),
+            containers: vec![Container {
+                name: "pv-recycler".into(),
+                image: Some(crate::config::RECYCLER_IMAGE.into()),
+                command: Some(vec!["/bin/sh".into()]),
+                args: Some(vec![
+                    "-c".into(),
+                    "test -e /scrub && find /scrub -mindepth 1 -delete && test -z \"$(ls -A /scrub)\" || exit 1".into(),
+                ]),
+                volume_mounts: Some(vec![VolumeMount {
+                    name: "vol".into(),
+                    mount_path: "/scrub".into(),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }),
+        status: None,
     }
 }
 
