@@ -312,3 +312,51 @@ pwd
         "{t}"
     );
 }
+
+/// The course's NFS steps typed on the master, and an NFS outage injected
+/// from the shell: saved, the session replays them (the host lines and the
+/// fault with its server).
+#[test]
+fn a_master_becomes_an_nfs_server_and_its_outage_is_saved() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = "mkdir -p /nfs/data\n\
+echo '/nfs/data/ *(insecure,rw,sync,no_root_squash)' > /etc/exports\n\
+exportfs -rv\n\
+exportfs\n\
+fault nfs-outage 172.18.0.2 30s\n\
+fault nfs-outage nfs.example.com\n\
+sleep 40s\n\
+save nfs.yaml\n";
+    let out = shell(dir.path(), &[], script);
+    assert!(out.status.success(), "{out:?}");
+    let t = text(&out);
+    assert!(t.contains("# exportfs -rv\nexporting *:/nfs/data\n"), "{t}");
+    assert!(t.contains("# exportfs\n/nfs/data     \t<world>\n"), "{t}");
+    assert!(
+        t.contains("fault starts: nfs-outage 172.18.0.2 for 30s"),
+        "{t}"
+    );
+    assert!(
+        t.contains("fault ends: nfs-outage 172.18.0.2 for 30s"),
+        "{t}"
+    );
+    assert!(
+        t.contains("\"nfs.example.com\" is not an IPv4 address"),
+        "{t}"
+    );
+    let saved = std::fs::read_to_string(dir.path().join("nfs.yaml")).expect("saved");
+    assert!(saved.contains("server: \"172.18.0.2\""), "{saved}");
+    let run = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .arg("run")
+        .arg(dir.path().join("nfs.yaml"))
+        .current_dir(dir.path())
+        .output()
+        .expect("sim run");
+    let replay = text(&run);
+    assert!(run.status.success(), "{replay}");
+    assert!(replay.contains("exporting *:/nfs/data"), "{replay}");
+    assert!(
+        replay.contains("fault starts: nfs-outage 172.18.0.2 for 30s"),
+        "{replay}"
+    );
+}
