@@ -34,14 +34,7 @@ fn cluster() -> Cluster {
                         "containers": [{"name": "nginx", "image": "nginx:1.14.2",
                                         "volumeMounts": [{"name": "data", "mountPath": "/data"}]}]}}),
     );
-    create(
-        &mut c,
-        Kind::Service,
-        json!({"apiVersion": "v1", "kind": "Service",
-               "metadata": {"name": "web", "namespace": "default"},
-               "spec": {"type": "NodePort", "selector": {"app": "web"},
-                        "ports": [{"port": 80, "nodePort": 30080}]}}),
-    );
+    common::web_node_port(&mut c);
     c.run_until(at(60)).unwrap();
     c
 }

@@ -26,14 +26,7 @@ fn cluster() -> Cluster {
                         "template": {"metadata": {"labels": {"app": "web"}},
                                      "spec": {"containers": [{"name": "nginx", "image": "nginx:1.14.2"}]}}}}),
     );
-    create(
-        &mut c,
-        Kind::Service,
-        json!({"apiVersion": "v1", "kind": "Service",
-               "metadata": {"name": "web", "namespace": "default"},
-               "spec": {"type": "NodePort", "selector": {"app": "web"},
-                        "ports": [{"port": 80, "nodePort": 30080}]}}),
-    );
+    common::web_node_port(&mut c);
     c.run_until(at(60)).unwrap();
     c
 }

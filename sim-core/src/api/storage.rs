@@ -1,5 +1,6 @@
-//! What the API says about storage: the protection finalizers of claims
-//! and volumes, and which storage class is the default
+//! What the API says about storage: the annotations of binding and
+//! provisioning, the protection finalizers of claims and volumes, and
+//! which storage class is the default
 //! (`storageclass.kubernetes.io/is-default-class`), as the DefaultStorageClass
 //! admission plugin (plugin/pkg/admission/storage/storageclass/setdefault)
 //! and the PersistentVolume controller's retroactive assignment pick it.
@@ -7,6 +8,22 @@
 use std::sync::Arc;
 
 use super::Object;
+
+/// `pv.kubernetes.io/bind-completed`: the claim's binding is done.
+pub const ANN_BIND_COMPLETED: &str = "pv.kubernetes.io/bind-completed";
+/// `pv.kubernetes.io/bound-by-controller`: a controller (not the
+/// object's author) made the binding.
+pub const ANN_BOUND_BY_CONTROLLER: &str = "pv.kubernetes.io/bound-by-controller";
+/// `pv.kubernetes.io/provisioned-by`: the provisioner that made a volume.
+pub const ANN_PROVISIONED_BY: &str = "pv.kubernetes.io/provisioned-by";
+/// `volume.kubernetes.io/selected-node`: where the scheduler put the
+/// claim's first consumer.
+pub const ANN_SELECTED_NODE: &str = "volume.kubernetes.io/selected-node";
+/// The provisioner a claim is handed to (GA and beta annotations).
+pub const ANN_STORAGE_PROVISIONER: [&str; 2] = [
+    "volume.kubernetes.io/storage-provisioner",
+    "volume.beta.kubernetes.io/storage-provisioner",
+];
 
 /// The finalizer of a claim while a pod may use it.
 pub const PVC_PROTECTION: &str = "kubernetes.io/pvc-protection";

@@ -36,6 +36,7 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use crate::api::storage::{ANN_PROVISIONED_BY, ANN_STORAGE_PROVISIONER};
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::watch::WatchSpec;
 use crate::apiserver::Request;
@@ -47,12 +48,6 @@ use crate::config::image_fs::{join, FsEntry};
 use crate::config::Addon;
 use crate::etcd::ChangeType;
 use crate::storage::nfs::NfsServers;
-
-const ANN_STORAGE_PROVISIONER: [&str; 2] = [
-    "volume.kubernetes.io/storage-provisioner",
-    "volume.beta.kubernetes.io/storage-provisioner",
-];
-const ANN_PROVISIONED_BY: &str = "pv.kubernetes.io/provisioned-by";
 
 /// One provisioner pod, as the API shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,8 +102,8 @@ pub struct NfsProvisioner {
     classes: Informer,
     /// The NFS servers (the provisioner writes through its mount of one).
     nfs: Rc<NfsServers>,
-    /// Claims provisioned, until their volume shows in the watch.
-    provisioned: BTreeMap<String, String>,
+    /// The uids of the claims provisioned for (until the claim goes).
+    provisioned: std::collections::BTreeSet<String>,
     /// Volumes whose deletion was sent.
     deleted: std::collections::BTreeSet<String>,
     sync_pending: bool,
@@ -123,7 +118,7 @@ impl NfsProvisioner {
             volumes: Informer::new(),
             classes: Informer::new(),
             nfs,
-            provisioned: BTreeMap::new(),
+            provisioned: std::collections::BTreeSet::new(),
             deleted: std::collections::BTreeSet::new(),
             sync_pending: false,
         }
@@ -222,7 +217,7 @@ impl NfsProvisioner {
         }
         let uid = claim.metadata.uid.clone().unwrap_or_default();
         let pv_name = format!("pvc-{uid}");
-        if self.provisioned.contains_key(&uid)
+        if self.provisioned.contains(&uid)
             || self
                 .volumes
                 .get(&ObjectKey::new(Kind::PersistentVolume, "", &pv_name))
@@ -296,7 +291,7 @@ impl NfsProvisioner {
             "ProvisioningSucceeded",
             format!("Successfully provisioned volume {pv_name}"),
         );
-        self.provisioned.insert(uid, pv_name);
+        self.provisioned.insert(uid);
     }
 
     fn maybe_delete(

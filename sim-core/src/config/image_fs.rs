@@ -243,6 +243,16 @@ impl Default for Tree {
 }
 
 impl Tree {
+    /// A tree of these entries (paths normalized, missing parents made
+    /// directories), as an [`ImageTree`] is built.
+    pub fn from_entries(entries: impl IntoIterator<Item = (String, FsEntry)>) -> Self {
+        let mut tree = Tree::default();
+        for (path, entry) in entries {
+            tree.insert_with_parents(&normalize(&path), entry);
+        }
+        tree
+    }
+
     /// Stores `entry` at a normalized `path`, making its missing parents
     /// directories.
     pub fn insert_with_parents(&mut self, path: &str, entry: FsEntry) {

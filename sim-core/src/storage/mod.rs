@@ -1,9 +1,10 @@
-//! Storage beside the cluster: the NFS servers a scenario declares
-//! ([`nfs`]). A server is a host with an address and exports; its files
-//! are one tree that every node mounting an export shares, so a file
-//! written through a pod's volume is in the export, seen by every pod that
-//! mounts it, by a later pod on another node, and on the server itself
-//! (a server that is a node of the cluster keeps its exports in that
-//! node's own filesystem, where `ssh` and `hostPath` volumes see them).
+//! Storage beside the cluster: the NFS servers ([`nfs`]) a scenario
+//! declares or a node's `exportfs` makes. A server is a host with an
+//! address and exports; its files are one tree that every node mounting
+//! an export shares, so a file written through a pod's volume is in the
+//! export, seen by every pod that mounts it, by a later pod on another
+//! node, and on the server itself (a server that is a node of the cluster
+//! keeps its exports in that node's own filesystem, where `ssh` and
+//! `hostPath` volumes see them).
 
 pub mod nfs;

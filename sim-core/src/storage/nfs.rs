@@ -73,10 +73,7 @@ impl NfsServers {
                 Some((name, files)) => (Some(name), files),
                 None => (None, BTreeMap::new()),
             };
-            let mut tree = Tree::default();
-            for (path, entry) in ImageTree::from_files(&files).entries {
-                tree.insert_with_parents(&path, entry);
-            }
+            let mut tree = Tree::from_entries(ImageTree::from_files(&files).entries);
             for e in &c.exports {
                 tree.insert_with_parents(&normalize(e), FsEntry::Dir);
             }

@@ -114,3 +114,16 @@ pub(crate) fn scale_coredns(c: &mut Cluster, replicas: u32) {
     );
     assert!(result.is_ok(), "{result:?}");
 }
+
+/// Service `web` (pods labelled `app: web`, port 80) of type NodePort on
+/// 30080, in namespace default.
+pub(crate) fn web_node_port(c: &mut Cluster) {
+    create(
+        c,
+        Kind::Service,
+        serde_json::json!({"apiVersion": "v1", "kind": "Service",
+               "metadata": {"name": "web", "namespace": "default"},
+               "spec": {"type": "NodePort", "selector": {"app": "web"},
+                        "ports": [{"port": 80, "nodePort": 30080}]}}),
+    );
+}

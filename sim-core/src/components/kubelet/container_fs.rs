@@ -187,22 +187,18 @@ impl VolumeStore {
         &mut self,
         entries: impl IntoIterator<Item = (String, FsEntry)>,
     ) -> VolumeId {
-        let id = self.create();
-        let mut tree = self.tree_mut(id).expect("just created");
-        for (path, entry) in entries {
-            tree.insert_with_parents(&normalize(&path), entry);
-        }
+        let id = VolumeId(self.next);
+        self.next += 1;
+        self.trees
+            .insert(id, Slot::Own(Tree::from_entries(entries)));
         id
     }
 
     /// Replaces a volume's content (a configMap volume after its
     /// ConfigMap changed).
     pub fn replace(&mut self, id: VolumeId, entries: impl IntoIterator<Item = (String, FsEntry)>) {
-        let mut tree = Tree::default();
-        for (path, entry) in entries {
-            tree.insert_with_parents(&normalize(&path), entry);
-        }
-        self.trees.insert(id, Slot::Own(tree));
+        self.trees
+            .insert(id, Slot::Own(Tree::from_entries(entries)));
     }
 
     fn tree_mut(&mut self, id: VolumeId) -> Option<TreeMut<'_>> {

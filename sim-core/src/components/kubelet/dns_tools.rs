@@ -21,7 +21,7 @@
 //! hash of the name and the clock.
 
 use super::http::NetError;
-use super::net_tools::hosts_entry;
+use super::net_tools::net_hosts_address as hosts_address;
 use super::tool_ctx::ToolCtx;
 use crate::api::meta::timestamp;
 
@@ -120,12 +120,6 @@ fn ask(ctx: &mut ToolCtx<'_>, fqdn: &str) -> Answer {
         Err(NetError::Unresolved(target)) if target != fqdn => Answer::Alias(target),
         Err(_) => Answer::NoServer,
     }
-}
-
-/// The address `/etc/hosts` gives `name`, if any.
-fn hosts_address(ctx: &ToolCtx<'_>, name: &str) -> Option<String> {
-    let hosts = ctx.fs.read(ctx.vols, "/etc/hosts").ok()?;
-    hosts_entry(&hosts, name)
 }
 
 const TIMED_OUT: &str = ";; connection timed out; no servers could be reached\n";

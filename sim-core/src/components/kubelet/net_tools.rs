@@ -401,7 +401,7 @@ pub(super) fn wget(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
 }
 
 /// The address `/etc/hosts` gives `name`, if any.
-fn net_hosts_address(ctx: &ToolCtx<'_>, name: &str) -> Option<String> {
+pub(super) fn net_hosts_address(ctx: &ToolCtx<'_>, name: &str) -> Option<String> {
     let hosts = ctx.fs.read(ctx.vols, "/etc/hosts").ok()?;
     hosts_entry(&hosts, name)
 }

@@ -397,11 +397,8 @@ impl NodeFiles {
             Some(id) => id,
             None => {
                 // Shared: the node's NFS server (`exportfs`) serves from it.
-                let mut tree = crate::config::image_fs::Tree::default();
-                for (path, entry) in ImageTree::from_files(&crate::config::host_files(node)).entries
-                {
-                    tree.insert_with_parents(&path, entry);
-                }
+                let files = ImageTree::from_files(&crate::config::host_files(node)).entries;
+                let tree = crate::config::image_fs::Tree::from_entries(files);
                 let id = self.vols.attach(Rc::new(std::cell::RefCell::new(tree)));
                 self.host = Some(id);
                 id

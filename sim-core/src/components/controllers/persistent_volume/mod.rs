@@ -50,19 +50,12 @@ use crate::components::event_recorder::EventRecorder;
 use crate::components::{Ctx, WatchEvent};
 use crate::etcd::ChangeType;
 
+use crate::api::storage::{
+    ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_PROVISIONED_BY, ANN_SELECTED_NODE,
+    ANN_STORAGE_PROVISIONER,
+};
 use crate::api::volume_matching::{self as matching, claim_class, find_best_match, is_bound_to};
 
-/// `pv.kubernetes.io/bind-completed`.
-pub(crate) const ANN_BIND_COMPLETED: &str = "pv.kubernetes.io/bind-completed";
-/// `pv.kubernetes.io/bound-by-controller`.
-pub(crate) const ANN_BOUND_BY_CONTROLLER: &str = "pv.kubernetes.io/bound-by-controller";
-/// `pv.kubernetes.io/provisioned-by`.
-pub(crate) const ANN_PROVISIONED_BY: &str = "pv.kubernetes.io/provisioned-by";
-/// `volume.kubernetes.io/selected-node`.
-pub(crate) const ANN_SELECTED_NODE: &str = "volume.kubernetes.io/selected-node";
-/// `volume.kubernetes.io/storage-provisioner` (and its beta twin).
-pub(crate) const ANN_STORAGE_PROVISIONER: &str = "volume.kubernetes.io/storage-provisioner";
-const ANN_BETA_STORAGE_PROVISIONER: &str = "volume.beta.kubernetes.io/storage-provisioner";
 /// The recycler pod's name prefix (`recycler-for-<volume>`).
 const RECYCLER_PREFIX: &str = "recycler-for-";
 
@@ -455,10 +448,11 @@ impl PersistentVolumeController {
             return;
         };
         let provisioner = &sc.provisioner;
-        if annotation(&claim.metadata, ANN_STORAGE_PROVISIONER) != Some(provisioner.as_str()) {
+        if annotation(&claim.metadata, ANN_STORAGE_PROVISIONER[0]) != Some(provisioner.as_str()) {
             let mut c = claim.clone();
-            set_annotation(&mut c.metadata, ANN_STORAGE_PROVISIONER, provisioner);
-            set_annotation(&mut c.metadata, ANN_BETA_STORAGE_PROVISIONER, provisioner);
+            for a in ANN_STORAGE_PROVISIONER {
+                set_annotation(&mut c.metadata, a, provisioner);
+            }
             self.write(ctx, Object::from(c), false);
         }
         self.recorder.record(ctx, obj, "Normal", "ExternalProvisioning", format!("Waiting for a volume to be created either by the external provisioner '{provisioner}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered."));

@@ -26,6 +26,7 @@ use k8s_openapi::api::core::v1::PersistentVolume;
 
 use super::node_affinity::term_matches;
 use super::Rejection;
+use crate::api::storage::{ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE};
 use crate::api::volume_matching::{claim_reference, find_for_node, ForNode};
 use crate::api::Object;
 use crate::apiserver::Request;
@@ -213,7 +214,7 @@ pub(crate) fn pre_bind(pod: &PodInfo, node: &NodeInfo, view: &Claims<'_>) -> Vec
                 pv.metadata
                     .annotations
                     .get_or_insert_with(Default::default)
-                    .insert("pv.kubernetes.io/bound-by-controller".into(), "yes".into());
+                    .insert(ANN_BOUND_BY_CONTROLLER.into(), "yes".into());
                 pv.metadata.resource_version = None;
                 writes.push(Request::Update(Object::from(pv)));
             }
@@ -222,10 +223,7 @@ pub(crate) fn pre_bind(pod: &PodInfo, node: &NodeInfo, view: &Claims<'_>) -> Vec
                 c.metadata
                     .annotations
                     .get_or_insert_with(Default::default)
-                    .insert(
-                        "volume.kubernetes.io/selected-node".into(),
-                        node.name.clone(),
-                    );
+                    .insert(ANN_SELECTED_NODE.into(), node.name.clone());
                 c.metadata.resource_version = None;
                 writes.push(Request::Update(Object::from(c)));
             }
