@@ -132,6 +132,7 @@ kinds! {
     Ingress => networking::v1::Ingress, plural "ingresses", namespaced true, short ["ing"];
     PriorityClass => scheduling::v1::PriorityClass, plural "priorityclasses", namespaced false, short ["pc"];
     StorageClass => storage::v1::StorageClass, plural "storageclasses", namespaced false, short ["sc"];
+    VolumeAttachment => storage::v1::VolumeAttachment, plural "volumeattachments", namespaced false, short [];
     IngressClass => networking::v1::IngressClass, plural "ingressclasses", namespaced false, short [];
     ClusterRole => rbac::v1::ClusterRole, plural "clusterroles", namespaced false, short [];
     ClusterRoleBinding => rbac::v1::ClusterRoleBinding, plural "clusterrolebindings", namespaced false, short [];

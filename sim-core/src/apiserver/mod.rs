@@ -53,6 +53,7 @@ fn has_status_subresource(kind: Kind) -> bool {
             | Kind::PersistentVolume
             | Kind::PersistentVolumeClaim
             | Kind::Ingress
+            | Kind::VolumeAttachment
     )
 }
 
@@ -90,7 +91,8 @@ fn copy_status(target: &mut Object, src: &Object) {
             Job,
             PersistentVolume,
             PersistentVolumeClaim,
-            Ingress
+            Ingress,
+            VolumeAttachment
         ]
     );
 }

@@ -197,6 +197,16 @@ pub const MAX_NFS_SERVERS: usize = 64;
 /// The most exports one server holds.
 pub const MAX_NFS_EXPORTS: usize = 64;
 
+/// The most disks a scenario declares.
+pub const MAX_DISKS: usize = 1024;
+
+/// A block disk as a scenario declares it ([`crate::storage::disks`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DiskConfig {
+    /// Its id: the `volumeHandle` that names it in a PersistentVolume.
+    pub id: String,
+}
+
 /// An NFS server as a scenario declares it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NfsServerConfig {
@@ -238,6 +248,8 @@ pub struct ClusterConfig {
     /// The NFS servers beside the cluster (one at a node's address is that
     /// node).
     pub nfs_servers: Vec<NfsServerConfig>,
+    /// The disks of the disk service beside the cluster.
+    pub disks: Vec<DiskConfig>,
 }
 
 impl ClusterConfig {
@@ -259,6 +271,7 @@ impl ClusterConfig {
             load_balancer_pool: None,
             first_node_address: None,
             nfs_servers: Vec::new(),
+            disks: Vec::new(),
         }
     }
 

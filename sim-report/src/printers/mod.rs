@@ -33,7 +33,8 @@
 //! - `network.rs`: Service, Ingress, IngressClass, Endpoints, EndpointSlice;
 //! - `access.rs`: ClusterRole, ClusterRoleBinding, Role, RoleBinding and
 //!   the admission webhook configurations;
-//! - `storage.rs`: PersistentVolume, PersistentVolumeClaim, StorageClass;
+//! - `storage.rs`: PersistentVolume, PersistentVolumeClaim, StorageClass,
+//!   VolumeAttachment;
 //! - `event.rs`: Event;
 //! - `selector.rs`: label selectors as text (`metav1.FormatLabelSelector`).
 

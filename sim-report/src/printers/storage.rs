@@ -1,9 +1,10 @@
-//! The storage tables: PersistentVolume, PersistentVolumeClaim and
-//! StorageClass (`k8s.io/kubernetes/pkg/printers/internalversion/printers.go`),
+//! The storage tables: PersistentVolume, PersistentVolumeClaim,
+//! StorageClass and VolumeAttachment
+//! (`k8s.io/kubernetes/pkg/printers/internalversion/printers.go`),
 //! with capacities printed as the apiserver re-prints a parsed quantity.
 
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim};
-use k8s_openapi::api::storage::v1::StorageClass;
+use k8s_openapi::api::storage::v1::{StorageClass, VolumeAttachment};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::jiff::Timestamp;
 use sim_core::api::quantity::ParsedQuantity;
@@ -198,6 +199,40 @@ impl Printable for StorageClass {
     }
 }
 
+impl Printable for VolumeAttachment {
+    const NAMESPACED: bool = false;
+
+    fn columns() -> &'static [Column] {
+        const COLUMNS: &[Column] = &[
+            col("Name"),
+            col("Attacher"),
+            col("PV"),
+            col("Node"),
+            col("Attached"),
+            col("Age"),
+        ];
+        COLUMNS
+    }
+
+    fn cells(&self, now: Timestamp) -> Vec<String> {
+        vec![
+            name_of(&self.metadata),
+            self.spec.attacher.clone(),
+            self.spec
+                .source
+                .persistent_volume_name
+                .clone()
+                .unwrap_or_default(),
+            self.spec.node_name.clone(),
+            self.status
+                .as_ref()
+                .is_some_and(|s| s.attached)
+                .to_string(),
+            obj_age(&self.metadata, now),
+        ]
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Quantities.
 
@@ -333,5 +368,25 @@ NAME                 PROVISIONER             RECLAIMPOLICY   VOLUMEBINDINGMODE  
 standard (default)   rancher.io/local-path   Delete          WaitForFirstConsumer   false                  30d
 ";
         assert_eq!(print_table(&[&sc], now(), &PrintOptions::default()), want);
+        let va = VolumeAttachment {
+            metadata: meta(None, "csi-5f1e", 90),
+            spec: k8s_openapi::api::storage::v1::VolumeAttachmentSpec {
+                attacher: "disk.csi.kubesim.io".into(),
+                node_name: "worker-1".into(),
+                source: k8s_openapi::api::storage::v1::VolumeAttachmentSource {
+                    persistent_volume_name: Some("data-pv".into()),
+                    ..Default::default()
+                },
+            },
+            status: Some(k8s_openapi::api::storage::v1::VolumeAttachmentStatus {
+                attached: true,
+                ..Default::default()
+            }),
+        };
+        let want = "\
+NAME       ATTACHER              PV        NODE       ATTACHED   AGE
+csi-5f1e   disk.csi.kubesim.io   data-pv   worker-1   true       90s
+";
+        assert_eq!(print_table(&[&va], now(), &PrintOptions::default()), want);
     }
 }

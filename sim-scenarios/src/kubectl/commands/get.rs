@@ -441,6 +441,7 @@ per_kind!([
     Ingress,
     PriorityClass,
     StorageClass,
+    VolumeAttachment,
     IngressClass,
     ClusterRole,
     ClusterRoleBinding,
