@@ -27,6 +27,7 @@ use crate::apiserver::admission::{SYSTEM_CLUSTER_CRITICAL, SYSTEM_NODE_CRITICAL}
 use crate::apiserver::Request;
 use crate::cluster::Cluster;
 use crate::components::controllers::ControllerManager;
+use crate::components::disk_driver::DiskDriver;
 use crate::components::ingress::status::IngressStatusSync;
 use crate::components::kube_proxy::KubeProxy;
 use crate::components::kubelet::Kubelet;
@@ -443,6 +444,7 @@ pub fn kubeadm_cluster(config: ClusterConfig, seed: u64, trace: Trace) -> Cluste
         let files = crate::config::host_files(&name);
         Some((name, files))
     }));
+    let disks = std::rc::Rc::new(crate::storage::disks::Disks::new(&config.disks));
     let mut cluster = Cluster::empty(config, seed, trace);
     for obj in objects {
         let client = if matches!(obj, Object::Namespace(_) | Object::PriorityClass(_))
@@ -478,11 +480,13 @@ pub fn kubeadm_cluster(config: ClusterConfig, seed: u64, trace: Trace) -> Cluste
         let proxy = KubeProxy::new(&node.name, ip);
         let mut kubelet = Kubelet::new(node, host_ip, cidr, preloaded.clone(), statics);
         kubelet.set_nfs(std::rc::Rc::clone(&nfs));
+        kubelet.set_disks(std::rc::Rc::clone(&disks));
         cluster.add_component(Box::new(kubelet), SimTime::ZERO + join);
         cluster.add_component(Box::new(proxy), SimTime::ZERO + join);
     }
     cluster.add_component(Box::new(IngressStatusSync::new()), SimTime::ZERO);
     cluster.set_nfs(std::rc::Rc::clone(&nfs));
     cluster.add_component(Box::new(NfsProvisioner::new(nfs)), SimTime::ZERO);
+    cluster.add_component(Box::new(DiskDriver::new(disks)), SimTime::ZERO);
     cluster
 }

@@ -100,6 +100,9 @@ pub enum Role {
     /// The nfs-subdir-external-provisioner pods' work (their leaders'),
     /// [`crate::components::nfs_provisioner`].
     NfsProvisioner,
+    /// The disk service's CSI driver, its controller side
+    /// ([`crate::components::disk_driver`]).
+    DiskDriver,
 }
 
 impl Role {
@@ -112,6 +115,7 @@ impl Role {
             Role::ControlPlane(p) => p.name().to_owned(),
             Role::IngressStatusSync => "ingress-nginx-status".to_owned(),
             Role::NfsProvisioner => "nfs-subdir-external-provisioner".to_owned(),
+            Role::DiskDriver => "csi-attacher".to_owned(),
         }
     }
 
@@ -119,7 +123,10 @@ impl Role {
     pub fn node(&self) -> Option<&str> {
         match self {
             Role::Kubelet(node) | Role::KubeProxy(node) => Some(node),
-            Role::ControlPlane(_) | Role::IngressStatusSync | Role::NfsProvisioner => None,
+            Role::ControlPlane(_)
+            | Role::IngressStatusSync
+            | Role::NfsProvisioner
+            | Role::DiskDriver => None,
         }
     }
 }

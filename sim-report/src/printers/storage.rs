@@ -224,10 +224,7 @@ impl Printable for VolumeAttachment {
                 .clone()
                 .unwrap_or_default(),
             self.spec.node_name.clone(),
-            self.status
-                .as_ref()
-                .is_some_and(|s| s.attached)
-                .to_string(),
+            self.status.as_ref().is_some_and(|s| s.attached).to_string(),
             obj_age(&self.metadata, now),
         ]
     }

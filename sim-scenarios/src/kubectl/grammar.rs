@@ -521,6 +521,9 @@ pub struct DeleteArgs {
     /// `-l, --selector`.
     #[arg(short = 'l', long = "selector")]
     pub selector: Option<String>,
+    /// `--field-selector`.
+    #[arg(long = "field-selector")]
+    pub field_selector: Option<String>,
     /// `--all`.
     #[arg(long = "all")]
     pub all: bool,

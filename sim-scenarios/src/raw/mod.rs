@@ -73,14 +73,26 @@ pub(crate) struct RawCluster {
     pub scheduler: Option<scheduler::RawSchedulerSource>,
 }
 
-/// `cluster.storage`: the NFS servers beside the cluster.
+/// `cluster.storage`: the NFS servers and the disks beside the cluster.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[serde(expecting = "a mapping with nfsServers")]
+#[serde(expecting = "a mapping with nfsServers and disks")]
 pub(crate) struct RawStorage {
     /// The NFS servers.
     #[serde(default)]
     pub nfs_servers: Vec<RawNfsServer>,
+    /// The disks of the disk service.
+    #[serde(default)]
+    pub disks: Vec<RawDisk>,
+}
+
+/// A disk: `{id: data-1}`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(expecting = "a disk: a mapping with id")]
+pub(crate) struct RawDisk {
+    /// Its id (a PersistentVolume's `csi.volumeHandle`).
+    pub id: String,
 }
 
 /// An NFS server: `{address: 192.168.11.101, exports: [/nfs/data]}`.

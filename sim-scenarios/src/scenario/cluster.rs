@@ -118,6 +118,7 @@ pub(super) fn cluster(raw: &RawCluster, file: &Path) -> Result<ClusterConfig, Sc
     }
     if let Some(storage) = &raw.storage {
         config.nfs_servers = nfs_servers(storage, &config, file)?;
+        config.disks = disks(storage, file)?;
     }
     if let Some(source) = &raw.scheduler {
         let scheduler = crate::scheduler_config::load(source, file)?;
@@ -212,6 +213,52 @@ fn nfs_servers(
         });
     }
     Ok(servers)
+}
+
+/// `cluster.storage.disks`: at most 1,024, each id once, 1 to 128 letters,
+/// digits, `-`, `_` or `.`.
+fn disks(
+    raw: &crate::raw::RawStorage,
+    file: &Path,
+) -> Result<Vec<sim_core::storage::disks::DiskConfig>, ScenarioError> {
+    use sim_core::storage::disks::{DiskConfig, MAX_DISKS};
+    if raw.disks.len() > MAX_DISKS {
+        return Err(ScenarioError::at(
+            file,
+            None,
+            "cluster.storage.disks",
+            format!("{} disks; at most {MAX_DISKS}", raw.disks.len()),
+        ));
+    }
+    let mut disks: Vec<DiskConfig> = Vec::new();
+    for (i, d) in raw.disks.iter().enumerate() {
+        let at = format!("cluster.storage.disks[{i}].id");
+        let valid = (1..=128).contains(&d.id.len())
+            && d.id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !valid {
+            return Err(ScenarioError::at(
+                file,
+                None,
+                at,
+                format!(
+                    "{:?} is not a disk id; expected 1 to 128 letters, digits, '-', '_' or '.' (such as data-1)",
+                    d.id
+                ),
+            ));
+        }
+        if disks.iter().any(|o| o.id == d.id) {
+            return Err(ScenarioError::at(
+                file,
+                None,
+                at,
+                format!("disk {} is declared twice", d.id),
+            ));
+        }
+        disks.push(DiskConfig { id: d.id.clone() });
+    }
+    Ok(disks)
 }
 
 /// `cluster.networking`: the pod subnet (default kubeadm's, for the number

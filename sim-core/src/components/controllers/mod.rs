@@ -6,6 +6,7 @@
 //! a real controller's worker does. Controllers read only their informer
 //! caches and write only through the API.
 
+pub(crate) mod attach_detach;
 pub(crate) mod controller_utils;
 pub(crate) mod daemonset;
 pub mod deployment;
@@ -123,6 +124,8 @@ pub enum ControllerTag {
     EndpointSliceWrite,
     /// The PV controller's periodic resync of claims and volumes.
     PvResync,
+    /// The attach/detach controller's next deadline (a force detach).
+    AttachDetachWake,
 }
 
 impl TagSpace for ControllerTag {
@@ -143,6 +146,7 @@ impl TagSpace for ControllerTag {
         Self::JobWrite,
         Self::EndpointSliceWrite,
         Self::PvResync,
+        Self::AttachDetachWake,
     ];
     fn id(self) -> u8 {
         self as u8
@@ -293,6 +297,7 @@ pub struct ControllerManager {
     service_lb: service_lb::ServiceLbController,
     persistent_volume: persistent_volume::PersistentVolumeController,
     storage_protection: storage_protection::StorageProtection,
+    attach_detach: attach_detach::AttachDetachController,
     node_lifecycle: node_lifecycle::NodeLifecycleController,
     taint_eviction: taint_eviction::TaintEvictionController,
     pod_gc: pod_gc::PodGc,
@@ -327,6 +332,7 @@ impl ControllerManager {
             service_lb: service_lb::ServiceLbController::default(),
             persistent_volume: persistent_volume::PersistentVolumeController::default(),
             storage_protection: storage_protection::StorageProtection::default(),
+            attach_detach: attach_detach::AttachDetachController::default(),
             daemonset: daemonset::DaemonSetController::new(EventRecorder::new(
                 "daemonset-controller",
                 None,
@@ -389,6 +395,7 @@ impl Component for ControllerManager {
         self.service_lb.observe(event, &self.informers);
         self.persistent_volume.observe(event);
         self.storage_protection.observe(event);
+        self.attach_detach.observe(event);
         self.node_lifecycle.observe(event);
         self.taint_eviction.observe(event, prev.as_deref());
         self.schedule_sync(ctx);
@@ -418,6 +425,7 @@ impl Component for ControllerManager {
                 self.service_lb.sync(ctx, &self.informers);
                 self.persistent_volume.sync(ctx, &self.informers);
                 self.storage_protection.sync(ctx, &self.informers);
+                self.attach_detach.sync(ctx, &self.informers);
                 self.node_lifecycle.sync(ctx, &self.informers);
                 self.taint_eviction.sync(ctx, &self.informers);
                 if self.persistent_volume.has_work() {
@@ -440,6 +448,10 @@ impl Component for ControllerManager {
             ControllerTag::NodeTaintPass => self.node_lifecycle.on_taint_pass(ctx, &self.informers),
             ControllerTag::TaintEviction => self.taint_eviction.on_timer(ctx, &self.informers, tag),
             ControllerTag::PodGc => self.pod_gc.on_timer(ctx, &self.informers),
+            ControllerTag::AttachDetachWake => {
+                self.attach_detach.on_timer();
+                self.schedule_sync(ctx);
+            }
             ControllerTag::DeploymentRequeue => {
                 if self.deployment.on_timer(tag) {
                     self.schedule_sync(ctx);

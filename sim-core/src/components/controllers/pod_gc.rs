@@ -3,7 +3,9 @@
 //! first, evicted ones before), pods bound to a node that has been gone for
 //! the 40 s quarantine, and terminating pods that were never scheduled. The
 //! last two are force-deleted after their phase is set to Failed (orphans also
-//! get `DisruptionTarget`, reason `DeletionByPodGC`).
+//! get `DisruptionTarget`, reason `DeletionByPodGC`). So are pods being
+//! deleted on a node that is not Ready and has the
+//! `node.kubernetes.io/out-of-service` taint (`gcTerminating`).
 
 use super::ControllerTag;
 use std::collections::{BTreeMap, BTreeSet};
@@ -11,12 +13,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use k8s_openapi::api::core::v1::PodCondition;
 use rustc_hash::FxHashSet;
 
+use super::attach_detach::OUT_OF_SERVICE_TAINT;
 use super::Informers;
 use crate::api::meta::time;
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::{DeleteOptions, Request};
 use crate::components::Ctx;
 use crate::time::{SimDuration, SimTime};
+use std::sync::Arc;
 
 /// `quarantineTime`: how long a node must be missing before its pods go.
 const QUARANTINE: SimDuration = SimDuration::from_secs(40);
@@ -137,6 +141,40 @@ impl PodGc {
             } else if node.is_empty() && p.meta().deletion_timestamp.is_some() {
                 self.delete(ctx, p, None, Some("unscheduled terminating"));
             }
+        }
+        // gcTerminating: pods being deleted on a node that is not Ready and
+        // carries the out-of-service taint (its owner says it is down).
+        let out_of_service = |name: &str| {
+            nodes
+                .get(&ObjectKey::new(Kind::Node, "", name))
+                .and_then(|o| o.as_node())
+                .is_some_and(|n| {
+                    !crate::api::conditions::is_node_ready(n)
+                        && n.spec
+                            .as_ref()
+                            .and_then(|s| s.taints.as_ref())
+                            .is_some_and(|t| t.iter().any(|t| t.key == OUT_OF_SERVICE_TAINT))
+                })
+        };
+        let mut terminating: Vec<&Arc<Object>> = pods
+            .iter()
+            .filter(|p| {
+                p.meta().deletion_timestamp.is_some()
+                    && !matches!(phase(p), "Succeeded" | "Failed")
+                    && !node_name(p).is_empty()
+                    && out_of_service(node_name(p))
+            })
+            .collect();
+        terminating.sort_by(|a, b| {
+            a.meta()
+                .creation_timestamp
+                .as_ref()
+                .map(|c| c.0)
+                .cmp(&b.meta().creation_timestamp.as_ref().map(|c| c.0))
+                .then_with(|| ObjectKey::of(a).cmp(&ObjectKey::of(b)))
+        });
+        for p in terminating {
+            self.delete(ctx, p, None, Some("out-of-service"));
         }
     }
 

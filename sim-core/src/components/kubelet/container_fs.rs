@@ -75,6 +75,9 @@ pub enum FsError {
     /// `ETIMEDOUT`: on an NFS mount whose server does not answer.
     #[error("Connection timed out")]
     TimedOut,
+    /// `EIO`: on a disk no longer attached to the node.
+    #[error("Input/output error")]
+    Io,
 }
 
 /// A volume's id in the node's [`VolumeStore`].
@@ -89,13 +92,25 @@ enum Slot {
     Shared(SharedTree, Option<Remote>),
 }
 
-/// The NFS server a shared tree is mounted from.
+/// Where a shared tree is mounted from, which may stop answering.
 #[derive(Clone, Debug)]
-pub struct Remote {
-    /// The cluster's NFS servers.
-    pub servers: std::rc::Rc<crate::storage::nfs::NfsServers>,
-    /// The server's address.
-    pub address: std::net::Ipv4Addr,
+pub enum Remote {
+    /// An NFS server (down during an outage).
+    Nfs {
+        /// The cluster's NFS servers.
+        servers: std::rc::Rc<crate::storage::nfs::NfsServers>,
+        /// The server's address.
+        address: std::net::Ipv4Addr,
+    },
+    /// A disk, reached only while it is attached to this node.
+    Disk {
+        /// The cluster's disks.
+        disks: std::rc::Rc<crate::storage::disks::Disks>,
+        /// The disk's id.
+        id: String,
+        /// This node.
+        node: String,
+    },
 }
 
 /// A borrowed tree (a shared one is borrowed only while one operation runs).
@@ -172,12 +187,18 @@ impl VolumeStore {
         id
     }
 
-    /// False while volume `id` is mounted from a server that does not
-    /// answer (an NFS outage).
-    pub fn reachable(&self, id: VolumeId) -> bool {
+    /// Why volume `id` cannot be reached now: its NFS server does not
+    /// answer (an outage: calls time out), or its disk was detached from
+    /// this node (calls fail with an I/O error).
+    pub fn unreachable(&self, id: VolumeId) -> Option<FsError> {
         match self.trees.get(&id) {
-            Some(Slot::Shared(_, Some(r))) => r.servers.is_up(r.address),
-            _ => true,
+            Some(Slot::Shared(_, Some(Remote::Nfs { servers, address }))) => {
+                (!servers.is_up(*address)).then_some(FsError::TimedOut)
+            }
+            Some(Slot::Shared(_, Some(Remote::Disk { disks, id, node }))) => {
+                (!disks.reachable(id, node)).then_some(FsError::Io)
+            }
+            _ => None,
         }
     }
 
@@ -278,6 +299,12 @@ pub enum MountSource {
         server: String,
         /// The exported path.
         path: String,
+    },
+    /// A disk attached to the node (`/dev/sdb`, ext4), of its volume's
+    /// capacity.
+    BlockDevice {
+        /// The PersistentVolume's `capacity.storage`, in bytes.
+        size_bytes: u64,
     },
 }
 
@@ -505,8 +532,8 @@ impl ContainerFs {
                 let next = join(&at, part);
                 let last = i + 1 == parts.len();
                 if let Place::Volume { mount, .. } = self.place(&next) {
-                    if !vols.reachable(mount.volume) {
-                        return Err(FsError::TimedOut);
+                    if let Some(e) = vols.unreachable(mount.volume) {
+                        return Err(e);
                     }
                 }
                 match self.entry(vols, &next) {
@@ -543,7 +570,9 @@ impl ContainerFs {
     /// True when a mount's server does not answer (its files cannot be
     /// read: a server process reading them blocks).
     pub fn has_unreachable_mount(&self, vols: &VolumeStore) -> bool {
-        self.mounts.iter().any(|m| !vols.reachable(m.volume))
+        self.mounts
+            .iter()
+            .any(|m| vols.unreachable(m.volume).is_some())
     }
 
     /// The entry at `path` itself (a link is a link), for `ls -l`.

@@ -42,6 +42,7 @@ use super::container_fs::{
     normalize, ContainerFs, FsEntry, ImageTree, Mount, MountSource, VolumeId, VolumeStore,
 };
 use crate::config::image_fs::join;
+use crate::storage::disks::Disks;
 use crate::storage::nfs::NfsServers;
 
 /// A container instance: its pod's uid and its index in the pod's
@@ -64,8 +65,10 @@ pub(crate) struct NodeFiles {
     logs: BTreeMap<ContainerKey, VecDeque<String>>,
     /// The NFS servers beside the cluster.
     pub nfs: Rc<NfsServers>,
-    /// Each pod's network volumes (nfs, or a claim's NFS or hostPath
-    /// volume) by name, mounted when the pod started.
+    /// The disks beside the cluster.
+    pub disks: Rc<Disks>,
+    /// Each pod's network volumes (nfs, or a claim's NFS, hostPath or
+    /// disk volume) by name, mounted when the pod started.
     network: BTreeMap<String, BTreeMap<String, NetworkMount>>,
 }
 
@@ -85,6 +88,9 @@ pub(crate) enum MountFailure {
         /// What mount.nfs said.
         error: crate::storage::nfs::MountError,
     },
+    /// The claim's disk is not attached to this node (yet): the volume
+    /// manager waits for the attach/detach controller.
+    NotAttached,
 }
 
 /// A network volume mounted for a pod: the tree's volume here, the path in
@@ -325,15 +331,30 @@ fn projected_entries(
     Some(entries)
 }
 
+/// A volume's `capacity.storage` in bytes (0 when unset or unreadable).
+fn capacity_bytes(spec: &k8s_openapi::api::core::v1::PersistentVolumeSpec) -> u64 {
+    spec.capacity
+        .as_ref()
+        .and_then(|c| c.get("storage"))
+        .and_then(|q| crate::api::quantity::parse_bytes(&q.0).ok())
+        .and_then(|b| u64::try_from(b).ok())
+        .unwrap_or(0)
+}
+
 /// Where a volume lives, as `mount` and `df` show it (a claim's: its
 /// bound volume's).
 fn mount_source(v: &Volume, ns: &str, cache: &ConfigCache) -> MountSource {
-    let bound_nfs = v
+    let bound = v
         .persistent_volume_claim
         .as_ref()
         .and_then(|c| cache.claim(ns, &c.claim_name))
-        .and_then(|(_, pv)| pv?.spec.as_ref()?.nfs.clone());
-    if let Some(n) = bound_nfs {
+        .and_then(|(_, pv)| pv?.spec.clone());
+    if let Some(s) = bound.as_ref().filter(|s| s.csi.is_some()) {
+        return MountSource::BlockDevice {
+            size_bytes: capacity_bytes(s),
+        };
+    }
+    if let Some(n) = bound.and_then(|s| s.nfs) {
         return MountSource::Nfs {
             server: n.server,
             path: n.path,
@@ -423,6 +444,11 @@ impl NodeFiles {
         self.nfs = nfs;
     }
 
+    /// Joins the cluster's disk service.
+    pub(super) fn set_disks(&mut self, disks: Rc<Disks>) {
+        self.disks = disks;
+    }
+
     /// Mounts a pod's network volume `v` (`nfs`, or a claim bound to an
     /// NFS or hostPath volume) as the kubelet's volume manager does when
     /// the pod starts; the error is `mount.nfs`'s, or why the claim has no
@@ -442,8 +468,14 @@ impl NodeFiles {
         {
             return Ok(());
         }
-        let (nfs, host_path, read_only, pv_name) = if let Some(n) = &v.nfs {
-            (Some(n.clone()), None, n.read_only.unwrap_or(false), None)
+        let (nfs, host_path, disk, read_only, pv_name) = if let Some(n) = &v.nfs {
+            (
+                Some(n.clone()),
+                None,
+                None,
+                n.read_only.unwrap_or(false),
+                None,
+            )
         } else {
             let Some(c) = v.persistent_volume_claim.as_ref() else {
                 return Ok(());
@@ -456,10 +488,17 @@ impl NodeFiles {
             };
             let spec = pv.spec.clone().unwrap_or_default();
             let ro = c.read_only.unwrap_or(false)
-                || spec.nfs.as_ref().and_then(|n| n.read_only).unwrap_or(false);
+                || spec.nfs.as_ref().and_then(|n| n.read_only).unwrap_or(false)
+                || spec.csi.as_ref().and_then(|c| c.read_only).unwrap_or(false);
+            let size_bytes = capacity_bytes(&spec);
+            let disk = spec
+                .csi
+                .filter(|c| c.driver == crate::storage::disks::DRIVER)
+                .map(|c| (c.volume_handle, size_bytes));
             (
                 spec.nfs,
                 spec.host_path.map(|h| h.path),
+                disk,
                 ro,
                 pv.metadata.name.clone(),
             )
@@ -481,7 +520,7 @@ impl NodeFiles {
                 .server
                 .parse()
                 .ok()
-                .map(|address| super::container_fs::Remote {
+                .map(|address| super::container_fs::Remote::Nfs {
                     servers: Rc::clone(&self.nfs),
                     address,
                 });
@@ -491,6 +530,21 @@ impl NodeFiles {
             let host = self.host(node);
             self.vols.mkdir_p(host, &path);
             (host, path, MountSource::Disk)
+        } else if let Some((id, size_bytes)) = disk {
+            let tree = self
+                .disks
+                .files_on(&id, node)
+                .ok_or(MountFailure::NotAttached)?;
+            let remote = super::container_fs::Remote::Disk {
+                disks: Rc::clone(&self.disks),
+                id,
+                node: node.to_owned(),
+            };
+            (
+                self.vols.attach_from(tree, Some(remote)),
+                "/".to_owned(),
+                MountSource::BlockDevice { size_bytes },
+            )
         } else {
             // Another kind of volume: nothing the model mounts.
             return Ok(());

@@ -176,6 +176,7 @@ impl Kubelet {
                 ..Default::default()
             }),
             images: Some(images),
+            volumes_in_use: Some(self.volumes_in_use()).filter(|v| !v.is_empty()),
             ..Default::default()
         }
     }
@@ -278,6 +279,7 @@ impl Kubelet {
                 .node
                 .as_ref()
                 .and_then(|n| n.meta().creation_timestamp.clone()),
+            volumes_in_use: self.volumes_in_use(),
         }
     }
 
@@ -323,6 +325,10 @@ impl Kubelet {
             status: status.clone(),
             basis: Some(basis),
         });
+        // The kubelet's patch leaves what the attach/detach controller
+        // writes alone.
+        let mut status = status;
+        status.volumes_attached = node.status.take().and_then(|s| s.volumes_attached);
         node.status = Some(status);
         node.metadata.resource_version = None;
         ctx.send(Request::UpdateStatus(Object::from(node)));
@@ -399,6 +405,8 @@ pub(super) struct StatusBasis {
     boot_id: String,
     /// The node object's creation time (the conditions' transition time).
     registered: Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>,
+    /// The attachable volumes the node's pods need.
+    volumes_in_use: Vec<String>,
 }
 
 /// True when two statuses differ at most in their conditions' heartbeat

@@ -20,7 +20,7 @@ use super::container_fs::{FsEntry, FsError, Kind, Mount, MountSource};
 use super::redis;
 pub use super::tool_ctx::ToolCtx;
 use crate::api::meta::timestamp;
-use crate::config::image_fs::{join, parent};
+use crate::config::image_fs::{join, normalize, parent};
 
 /// stdout, stderr, status.
 type Done = (String, String, i32);
@@ -413,6 +413,9 @@ fn filesystems(ctx: &ToolCtx<'_>) -> Vec<(String, String, &'static str, String)>
         let rw = if m.read_only { "ro" } else { "rw" };
         let (source, fstype, opts) = match &m.source {
             MountSource::Disk => ("/dev/sda1".to_owned(), "ext4", format!("{rw},relatime")),
+            MountSource::BlockDevice { .. } => {
+                ("/dev/sdb".to_owned(), "ext4", format!("{rw},relatime"))
+            }
             MountSource::Tmpfs => (
                 "tmpfs".to_owned(),
                 "tmpfs",
@@ -457,8 +460,9 @@ fn human(bytes: u64) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    if value < 10.0 {
-        format!("{:.1}{}", (value * 10.0).ceil() / 10.0, units[unit])
+    let tenths = (value * 10.0).ceil() / 10.0;
+    if tenths < 10.0 {
+        format!("{tenths:.1}{}", units[unit])
     } else {
         format!("{}{}", value.ceil() as u64, units[unit])
     }
@@ -469,7 +473,7 @@ fn human(bytes: u64) -> String {
 /// device mounted more than once is shown once, at its shortest mount
 /// point, as GNU df does.
 fn df(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
-    let (f, _) = flags(args);
+    let (f, operands) = flags(args);
     if let Some(c) = f.chars().find(|c| *c != 'h') {
         return (
             String::new(),
@@ -479,23 +483,10 @@ fn df(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
     }
     let h = f.contains('h');
     let (disk, used) = ctx.identity.disk;
-    let mut rows: Vec<[String; 6]> = Vec::new();
     let all = filesystems(ctx);
-    let shortest = |src: &str| {
-        all.iter()
-            .filter(|(s, _, _, _)| s == src)
-            .map(|(_, at, _, _)| at.len())
-            .min()
-            .unwrap_or(0)
-    };
-    let mut shown: Vec<String> = Vec::new();
-    for (src, at, fstype, _) in all.iter().cloned() {
-        if src != "tmpfs" && (shown.contains(&src) || at.len() != shortest(&src)) {
-            continue;
-        }
-        shown.push(src.clone());
-        let (size, used) = match (fstype, src.as_str()) {
-            ("proc" | "sysfs", _) => continue,
+    let row = |src: &str, at: &str, fstype: &str| -> Option<[String; 6]> {
+        let (size, used) = match (fstype, src) {
+            ("proc" | "sysfs", _) => return None,
             ("tmpfs", "tmpfs") if at != "/dev" => {
                 let on = ctx.fs.mounts().iter().find(|m| m.path == at);
                 let used = on
@@ -505,7 +496,18 @@ fn df(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
             }
             ("tmpfs", _) => (65_536 * 1024, 0),
             ("nfs4", _) => (disk, 0),
-            _ => (disk, used.min(disk)),
+            _ => match ctx.fs.mounts().iter().find(|m| m.path == at) {
+                // An attached disk: its volume's size, its files' use.
+                Some(Mount {
+                    source: MountSource::BlockDevice { size_bytes },
+                    volume,
+                    ..
+                }) => {
+                    let used = ctx.vols.tree(*volume).map_or(0, |t| t.bytes() as u64);
+                    (*size_bytes, used.min(*size_bytes))
+                }
+                _ => (disk, used.min(disk)),
+            },
         };
         let avail = size.saturating_sub(used);
         let pct = if size == 0 {
@@ -520,14 +522,55 @@ fn df(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
                 b.div_ceil(1024).to_string()
             }
         };
-        rows.push([
-            src,
+        Some([
+            src.to_owned(),
             show(size),
             show(used),
             show(avail),
             format!("{pct}%"),
-            at,
-        ]);
+            at.to_owned(),
+        ])
+    };
+    let mut rows: Vec<[String; 6]> = Vec::new();
+    if operands.is_empty() {
+        let shortest = |src: &str| {
+            all.iter()
+                .filter(|(s, _, _, _)| s == src)
+                .map(|(_, at, _, _)| at.len())
+                .min()
+                .unwrap_or(0)
+        };
+        let mut shown: Vec<&str> = Vec::new();
+        for (src, at, fstype, _) in &all {
+            if src != "tmpfs" && (shown.contains(&src.as_str()) || at.len() != shortest(src)) {
+                continue;
+            }
+            shown.push(src);
+            rows.extend(row(src, at, fstype));
+        }
+    } else {
+        // `df FILE`: the filesystem FILE is on (the longest mount point
+        // above it).
+        let mut err = String::new();
+        for op in operands {
+            let path = normalize(&join(&ctx.cwd, op));
+            if ctx.fs.stat(ctx.vols, &path).is_err() {
+                err.push_str(&format!("df: {op}: No such file or directory\n"));
+                continue;
+            }
+            let on = all
+                .iter()
+                .filter(|(_, at, _, _)| {
+                    at == "/" || path == *at || path.starts_with(&format!("{at}/"))
+                })
+                .max_by_key(|(_, at, _, _)| at.len());
+            if let Some((src, at, fstype, _)) = on {
+                rows.extend(row(src, at, fstype));
+            }
+        }
+        if rows.is_empty() {
+            return (String::new(), err, 1);
+        }
     }
     let head = if h {
         ["Filesystem", "Size", "Used", "Avail", "Use%", "Mounted on"]

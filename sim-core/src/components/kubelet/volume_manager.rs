@@ -1,6 +1,11 @@
 //! The kubelet's volume manager, as far as the model needs it: before a
 //! pod's sandbox is made, its network volumes (`nfs`, and claims bound to
-//! NFS or hostPath volumes) are mounted ([`super::node_files`]). While one
+//! NFS, hostPath or disk volumes) are mounted ([`super::node_files`]). A
+//! disk (a `csi` volume) is mounted only once the node's
+//! `status.volumesAttached` lists it (`VerifyControllerAttachedVolume`);
+//! until then the pod waits, retried with the same backoff, and the node's
+//! `status.volumesInUse` lists every disk its pods need, so that the
+//! attach/detach controller does not detach one still mounted. While one
 //! does not mount, the pod stays `ContainerCreating` and each attempt
 //! records the kubelet's `FailedMount` event: `mount.nfs`'s own words
 //! (`Connection timed out` when no server answers, `access denied by
@@ -18,8 +23,10 @@ use super::node_files::MountFailure;
 use super::Kubelet;
 use super::Timer;
 use crate::components::Ctx;
+use crate::storage::disks::{unique_name, Disks};
 use crate::storage::nfs::{MountError, NfsServers};
 use crate::time::SimDuration;
+use k8s_openapi::api::core::v1::Volume;
 
 /// The first retry's delay (the executor's `initialDurationBeforeRetry`).
 const FIRST_RETRY: SimDuration = SimDuration::from_millis(500);
@@ -34,6 +41,48 @@ impl Kubelet {
     /// in the server's tree).
     pub fn set_nfs(&mut self, nfs: Rc<NfsServers>) {
         self.files.set_nfs(nfs, &self.node_name);
+    }
+
+    /// Joins the cluster's disk service.
+    pub fn set_disks(&mut self, disks: Rc<Disks>) {
+        self.files.set_disks(disks);
+    }
+
+    /// The unique name of the attachable (CSI) volume behind pod volume
+    /// `v`, a claim bound to a `csi` PersistentVolume.
+    fn attachable(&self, v: &Volume, ns: &str) -> Option<String> {
+        let c = v.persistent_volume_claim.as_ref()?;
+        let (_, pv) = self.cache.claim(ns, &c.claim_name)?;
+        let csi = pv?.spec.as_ref()?.csi.as_ref()?;
+        Some(unique_name(&csi.driver, &csi.volume_handle))
+    }
+
+    /// `status.volumesInUse`: the attachable volumes the node's pods need,
+    /// sorted (what the attach/detach controller must not detach while
+    /// they are mounted).
+    pub(super) fn volumes_in_use(&self) -> Vec<String> {
+        let mut in_use = std::collections::BTreeSet::new();
+        for w in self.workers.values() {
+            let Some(pod) = w.pod.as_pod() else { continue };
+            let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
+            for v in pod.spec.iter().flat_map(|s| s.volumes.iter().flatten()) {
+                if let Some(u) = self.attachable(v, ns) {
+                    in_use.insert(u);
+                }
+            }
+        }
+        in_use.into_iter().collect()
+    }
+
+    /// True when the node's status lists volume `unique` as attached (the
+    /// kubelet's `VerifyControllerAttachedVolume`).
+    fn attached_here(&self, unique: &str) -> bool {
+        self.node
+            .as_ref()
+            .and_then(|n| n.as_node())
+            .and_then(|n| n.status.as_ref())
+            .and_then(|s| s.volumes_attached.as_ref())
+            .is_some_and(|v| v.iter().any(|a| a.name == unique))
     }
 
     /// The name of the volume container `idx` of pod `uid` mounts at `path`.
@@ -66,10 +115,16 @@ impl Kubelet {
         let volumes = pod.spec.as_ref().and_then(|s| s.volumes.as_ref());
         let mut failure = None;
         for v in volumes.into_iter().flatten() {
-            if let Err(f) = self
-                .files
-                .mount_network(uid, v, ns, &self.cache, &self.node_name)
-            {
+            let not_attached = self
+                .attachable(v, ns)
+                .is_some_and(|u| !self.attached_here(&u));
+            let mounted = if not_attached {
+                Err(MountFailure::NotAttached)
+            } else {
+                self.files
+                    .mount_network(uid, v, ns, &self.cache, &self.node_name)
+            };
+            if let Err(f) = mounted {
                 failure = Some((v.name.clone(), f));
                 break;
             }
@@ -91,6 +146,12 @@ impl Kubelet {
             )
         };
         let (message, delay) = match failure {
+            MountFailure::NotAttached => {
+                // Waiting for the attach/detach controller: no event (the
+                // controller's own events say why).
+                self.timer(ctx, backoff, Timer::SandboxReady(uid.to_owned()));
+                return false;
+            }
             MountFailure::ClaimNotFound(c) => (
                 unprocessed(format!(
                     "error processing PVC {ns}/{c}: failed to fetch PVC from API server: persistentvolumeclaims \"{c}\" not found"

@@ -48,20 +48,24 @@ pub(crate) fn delete(
                                         return out.fail(format!("error: {e}"));
                                     }
                                 };
-                            if !args.all && args.selector.is_none() {
+                            let fields = match args
+                                .field_selector
+                                .as_deref()
+                                .map(FieldSelector::parse)
+                                .transpose()
+                            {
+                                Ok(f) => f.unwrap_or_default(),
+                                Err(e) => return out.fail(format!("error: {e}")),
+                            };
+                            if !args.all && args.selector.is_none() && args.field_selector.is_none()
+                            {
                                 return out.fail(
                                     "error: resource(s) were provided, but no name was specified",
                                 );
                             }
                             let scope = (!args.all_namespaces && t.kind.namespaced())
                                 .then(|| ns.to_owned());
-                            let list = match list(
-                                cluster,
-                                t.kind,
-                                scope,
-                                labels,
-                                FieldSelector::everything(),
-                            ) {
+                            let list = match list(cluster, t.kind, scope, labels, fields) {
                                 Ok(l) => l,
                                 Err(e) => return out.error(&e),
                             };
