@@ -102,6 +102,8 @@ pub(crate) struct AttachDetachController {
     attach_reported: BTreeSet<(String, String)>,
     /// A deadline timer is set for this time.
     wake_at: Option<SimTime>,
+    /// Some attachment exists (node changes then matter).
+    any_attached: bool,
     dirty: bool,
 }
 
@@ -115,6 +117,7 @@ impl Default for AttachDetachController {
             attach_errors: BTreeMap::new(),
             attach_reported: BTreeSet::new(),
             wake_at: None,
+            any_attached: false,
             dirty: false,
         }
     }
@@ -229,11 +232,10 @@ impl AttachDetachController {
             Object::PersistentVolumeClaim(_)
             | Object::PersistentVolume(_)
             | Object::VolumeAttachment(_) => self.dirty = true,
-            Object::Node(_) => {
-                if !self.pods.is_empty() || !self.detach_requested.is_empty() {
-                    self.dirty = true;
-                }
-            }
+            // A node's readiness, taints and volumes in use decide detaches,
+            // and its volumesAttached is kept as the attachments say (a
+            // kubelet's status write may have crossed this controller's).
+            Object::Node(_) if !self.pods.is_empty() || self.any_attached => self.dirty = true,
             _ => {}
         }
     }
@@ -319,6 +321,7 @@ impl AttachDetachController {
                 .get(&ObjectKey::new(Kind::Node, "", name))
                 .and_then(|o| as_node(o))
         };
+        self.any_attached = !actual.is_empty();
         let mut next_wake: Option<SimTime> = None;
         // Detaches sent now: no longer reported as attached.
         let mut detaching: BTreeSet<&(String, String)> = BTreeSet::new();
@@ -353,7 +356,8 @@ impl AttachDetachController {
                 .is_some_and(|t| t.iter().any(|t| t.key == OUT_OF_SERVICE_TAINT));
             let deadline = requested + MAX_WAIT_FOR_UNMOUNT;
             let expired = now > deadline;
-            if attached(va) && mounted && !(expired && !healthy) && !out_of_service {
+            let force = expired && !healthy;
+            if attached(va) && mounted && !force && !out_of_service {
                 if !healthy {
                     // The first instant past the deadline.
                     let at = deadline + SimDuration::from_nanos(1);
@@ -432,11 +436,9 @@ impl AttachDetachController {
                     }
                     continue;
                 }
-                if actual.get(k).is_some() {
-                    // Its own detach is still running.
-                    continue;
-                }
-            } else if actual.get(k).is_some() {
+            }
+            if actual.contains_key(k) {
+                // Its own detach is still running.
                 continue;
             }
             self.attach_reported.remove(k);

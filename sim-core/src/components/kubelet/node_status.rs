@@ -327,7 +327,6 @@ impl Kubelet {
         });
         // The kubelet's patch leaves what the attach/detach controller
         // writes alone.
-        let mut status = status;
         status.volumes_attached = node.status.take().and_then(|s| s.volumes_attached);
         node.status = Some(status);
         node.metadata.resource_version = None;

@@ -553,7 +553,7 @@ fn df(args: &[String], ctx: &mut ToolCtx<'_>) -> Done {
         // above it).
         let mut err = String::new();
         for op in operands {
-            let path = normalize(&join(&ctx.cwd, op));
+            let path = normalize(&join(ctx.cwd, op));
             if ctx.fs.stat(ctx.vols, &path).is_err() {
                 err.push_str(&format!("df: {op}: No such file or directory\n"));
                 continue;

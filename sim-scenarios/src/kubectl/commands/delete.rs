@@ -19,6 +19,19 @@ pub(crate) fn delete(
     args: &crate::kubectl::grammar::DeleteArgs,
     ns: &str,
 ) {
+    let grace = if args.now {
+        Some(1)
+    } else if args.grace_period >= 0 {
+        Some(args.grace_period)
+    } else if args.force {
+        Some(0)
+    } else {
+        None
+    };
+    // kubectl warns before it looks anything up.
+    if args.force && grace == Some(0) {
+        out.line("Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.");
+    }
     let mut keys: Vec<ObjectKey> = Vec::new();
     for m in &cmd.manifests {
         let mut obj = m.object.clone();
@@ -79,23 +92,11 @@ pub(crate) fn delete(
             }
         }
     }
-    let grace = if args.now {
-        Some(1)
-    } else if args.grace_period >= 0 {
-        Some(args.grace_period)
-    } else if args.force {
-        Some(0)
-    } else {
-        None
-    };
     let propagation = match args.cascade.as_str() {
         "foreground" => Some(Propagation::Foreground),
         "orphan" | "false" => Some(Propagation::Orphan),
         _ => Some(Propagation::Background),
     };
-    if args.force && grace == Some(0) {
-        out.line("Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.");
-    }
     for key in keys {
         let options = DeleteOptions {
             grace_period_secs: grace,

@@ -365,3 +365,44 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_disk_detached_from_the_node_fails_io_and_its_files_stay_on_the_disk() {
+    use crate::storage::disks::{DiskConfig, Disks};
+    let disks = std::rc::Rc::new(Disks::new(&[DiskConfig { id: "d1".into() }]));
+    disks.attach("d1", "worker-1").unwrap();
+    let mut vols = VolumeStore::default();
+    let tree = disks.files_on("d1", "worker-1").unwrap();
+    let remote = Remote::Disk {
+        disks: std::rc::Rc::clone(&disks),
+        id: "d1".into(),
+        node: "worker-1".into(),
+    };
+    let id = vols.attach_from(tree, Some(remote));
+    let mount = Mount {
+        path: "/data".to_owned(),
+        volume: id,
+        sub_path: "/".to_owned(),
+        read_only: false,
+        source: MountSource::BlockDevice {
+            size_bytes: 1 << 30,
+        },
+    };
+    let mut fs = ContainerFs::new(tomcat(), vec![mount], &vols);
+    fs.write(&mut vols, "/data/db", "rows\n", false).unwrap();
+    assert!(names(&fs, &vols, "/data").contains(&"lost+found".to_owned()));
+    // Force-detached (the node was not Ready for six minutes): the pod
+    // still running there gets I/O errors, the rest of its filesystem works.
+    disks.detach("d1", "worker-1");
+    assert_eq!(fs.read(&vols, "/data/db"), Err(FsError::Io));
+    assert_eq!(
+        fs.write(&mut vols, "/data/db", "more\n", true),
+        Err(FsError::Io)
+    );
+    assert!(fs.has_unreachable_mount(&vols));
+    assert!(fs.read(&vols, "/usr/local/tomcat/conf/server.xml").is_ok());
+    // Attached to another node, the disk holds what was written before.
+    disks.attach("d1", "worker-2").unwrap();
+    let there = disks.files_on("d1", "worker-2").unwrap();
+    assert!(there.borrow().get("/db").is_some());
+}
