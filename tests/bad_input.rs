@@ -1334,6 +1334,29 @@ fn nfs_servers_are_checked() {
 }
 
 #[test]
+fn disks_are_checked() {
+    check(
+        "disk-id.yaml",
+        None,
+        Some(6),
+        &[
+            "cluster.storage.disks[1].id",
+            "\"my disk\" is not a disk id",
+            "letters, digits",
+        ],
+    );
+    check(
+        "disk-twice.yaml",
+        None,
+        Some(6),
+        &[
+            "cluster.storage.disks[1].id",
+            "disk data-1 is declared twice",
+        ],
+    );
+}
+
+#[test]
 fn an_nfs_outage_names_a_server_address() {
     check(
         "fault-nfs-server.yaml",

@@ -1,6 +1,6 @@
 //! `kubectl describe pv` and `kubectl describe pvc`
 //! (`describePersistentVolume` and `describePersistentVolumeClaim` in
-//! `k8s.io/kubectl/pkg/describe/describe.go`), for NFS and hostPath
+//! `k8s.io/kubectl/pkg/describe/describe.go`), for NFS, hostPath and CSI
 //! volumes.
 
 use k8s_openapi::api::core::v1::{Event, PersistentVolume, PersistentVolumeClaim, Pod};
@@ -126,6 +126,26 @@ pub fn describe_persistent_volume(
                 n.read_only.unwrap_or(false)
             ),
         );
+    } else if let Some(c) = &spec.csi {
+        // printCSIPersistentVolumeSource, its attributes one per line.
+        w.write(
+            LEVEL_2,
+            &format!(
+                "Type:\tCSI (a Container Storage Interface (CSI) volume source)\n    Driver:\t{}\n    FSType:\t{}\n    VolumeHandle:\t{}\n    ReadOnly:\t{}\n",
+                c.driver,
+                c.fs_type.as_deref().unwrap_or(""),
+                c.volume_handle,
+                c.read_only.unwrap_or(false)
+            ),
+        );
+        let attributes = c.volume_attributes.clone().unwrap_or_default();
+        if attributes.is_empty() {
+            w.write(LEVEL_2, "VolumeAttributes:\t<none>\n");
+        }
+        for (i, (k, v)) in attributes.iter().enumerate() {
+            let title = if i == 0 { "VolumeAttributes:" } else { "" };
+            w.write(LEVEL_2, &format!("{title}\t{k}={v}\n"));
+        }
     } else {
         w.write(LEVEL_1, "<unknown>\n");
     }
