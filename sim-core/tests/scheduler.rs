@@ -677,6 +677,124 @@ fn delayed_binding_picks_a_volume_that_fits_the_node() {
     assert_eq!(node_of(&mut c, "later"), "worker-2");
 }
 
+#[test]
+fn a_pod_with_a_delayed_claim_is_bound_only_once_its_claim_is() {
+    let mut c = start(config(1), 12);
+    create(
+        &mut c,
+        Kind::StorageClass,
+        json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+               "metadata": {"name": "local"}, "provisioner": "kubernetes.io/no-provisioner",
+               "volumeBindingMode": "WaitForFirstConsumer"}),
+    );
+    create(
+        &mut c,
+        Kind::PersistentVolume,
+        json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "local-w1"},
+               "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"],
+                        "storageClassName": "local", "hostPath": {"path": "/mnt/disks/1"}}}),
+    );
+    create(
+        &mut c,
+        Kind::PersistentVolumeClaim,
+        json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+               "metadata": {"name": "data", "namespace": "default"},
+               "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "local",
+                        "resources": {"requests": {"storage": "1Gi"}}}}),
+    );
+    create(
+        &mut c,
+        Kind::Pod,
+        pod(
+            "app",
+            json!({"volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}]}),
+        ),
+    );
+    // Step by step: the claim's binding comes first, the pod's within the
+    // binder's one-second poll after it.
+    let (mut claim_bound, mut pod_bound) = (None, None);
+    while c.now() < at(40) && pod_bound.is_none() {
+        let next = c.now() + sim_core::SimDuration::from_millis(50);
+        c.run_until(next).unwrap();
+        let claim = c
+            .etcd()
+            .get(Kind::PersistentVolumeClaim, "default", "data")
+            .unwrap()
+            .to_json();
+        if claim_bound.is_none() && claim["spec"]["volumeName"] == "local-w1" {
+            claim_bound = Some(c.now());
+        }
+        if !node_of(&mut c, "app").is_empty() {
+            pod_bound = Some(c.now());
+        }
+    }
+    let (claim_bound, pod_bound) = (claim_bound.unwrap(), pod_bound.unwrap());
+    assert!(pod_bound > claim_bound, "the pod waited for its claim");
+    assert!(
+        pod_bound.saturating_since(claim_bound) <= sim_core::SimDuration::from_millis(1100),
+        "bound {:?} after its claim",
+        pod_bound.saturating_since(claim_bound)
+    );
+}
+
+#[test]
+fn a_delayed_claim_no_provisioner_serves_fails_the_binding_after_ten_minutes() {
+    let mut c = start(config(1), 13);
+    create(
+        &mut c,
+        Kind::StorageClass,
+        json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+               "metadata": {"name": "cloud"}, "provisioner": "example.com/nobody",
+               "volumeBindingMode": "WaitForFirstConsumer"}),
+    );
+    create(
+        &mut c,
+        Kind::PersistentVolumeClaim,
+        json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+               "metadata": {"name": "data", "namespace": "default"},
+               "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "cloud",
+                        "resources": {"requests": {"storage": "1Gi"}}}}),
+    );
+    create(
+        &mut c,
+        Kind::Pod,
+        pod(
+            "app",
+            json!({"volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}]}),
+        ),
+    );
+    c.run_until(at(20)).unwrap();
+    let claim = c
+        .etcd()
+        .get(Kind::PersistentVolumeClaim, "default", "data")
+        .unwrap()
+        .to_json();
+    assert_eq!(
+        claim["metadata"]["annotations"]["volume.kubernetes.io/selected-node"], "worker-1",
+        "PreBind chose the node for the provisioner"
+    );
+    let failures = |c: &Cluster| {
+        c.etcd()
+            .list(Kind::Event, Some("default"))
+            .iter()
+            .map(|e| e.to_json())
+            .filter(|e| e["involvedObject"]["name"] == "app" && e["reason"] == "FailedScheduling")
+            .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+    };
+    c.run_until(at(600)).unwrap();
+    assert_eq!(node_of(&mut c, "app"), "", "waiting for the claim");
+    assert!(failures(&c).is_empty());
+    c.run_until(at(625)).unwrap();
+    assert_eq!(
+        failures(&c),
+        vec![
+            "running PreBind plugin \"VolumeBinding\": binding volumes: context deadline exceeded"
+        ]
+    );
+    assert_eq!(node_of(&mut c, "app"), "", "tried again, waiting again");
+}
+
 /// The same run explained in full and summarized, for every plugin that
 /// scores: a Service's default spreading, preferred node and pod affinity,
 /// a PreferNoSchedule taint, images already on nodes, a lone feasible node

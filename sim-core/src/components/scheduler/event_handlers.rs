@@ -177,6 +177,19 @@ impl Scheduler {
             };
             self.queue.remove(id);
             self.pods.slot_mut(id).queued_info = None;
+            // A PreBind waiting for the pod's claims ends with it.
+            let waiting: Vec<u64> = self
+                .volume_waits
+                .keys()
+                .filter(|s| self.binding.get(s).is_some_and(|b| b.id == id))
+                .copied()
+                .collect();
+            for serial in waiting {
+                self.volume_waits.remove(&serial);
+                self.binding.remove(&serial);
+                let slot = self.pods.slot_mut(id);
+                slot.bindings = slot.bindings.saturating_sub(1);
+            }
             if self.unaccount(id) {
                 // AssignedPodDelete may make unschedulable pods fit.
                 self.queue.move_all_unschedulable(ctx.now());

@@ -72,6 +72,9 @@ enum SchedulerTag {
     FlushUnschedulable,
     /// A bind response; the serial number keys `Scheduler::binding`.
     Bind,
+    /// VolumeBinding's PreBind checks its claims again (every second); the
+    /// serial number keys `Scheduler::volume_waits`.
+    VolumeWait,
 }
 
 impl TagSpace for SchedulerTag {
@@ -80,6 +83,7 @@ impl TagSpace for SchedulerTag {
         Self::FlushBackoff,
         Self::FlushUnschedulable,
         Self::Bind,
+        Self::VolumeWait,
     ];
     fn id(self) -> u8 {
         self as u8
@@ -142,6 +146,9 @@ pub struct Scheduler {
     /// Bind requests in flight by their tag's serial number.
     binding: BTreeMap<u64, Binding>,
     next_bind_serial: u64,
+    /// Bindings whose PreBind waits for their claims to be bound, by the
+    /// binding's serial number.
+    volume_waits: BTreeMap<u64, volume_binding::VolumeWait>,
     /// Which pods' attempts are explained in full (the others are
     /// summarized); None: no attempt is explained.
     explain: Option<Selector>,
@@ -192,6 +199,7 @@ impl Scheduler {
             stats: SchedulerStats::default(),
             binding: BTreeMap::new(),
             next_bind_serial: 0,
+            volume_waits: BTreeMap::new(),
             explain: None,
             shapes: Shapes::default(),
             spread_keys: SpreadKeys::default(),
@@ -282,6 +290,7 @@ impl Component for Scheduler {
                 self.kick(ctx);
                 ctx.set_timer(SimDuration::from_secs(30), tag);
             }
+            Some(SchedulerTag::VolumeWait) => self.check_volume_wait(ctx, tag.serial()),
             Some(SchedulerTag::Bind) | None => {}
         }
     }
@@ -290,43 +299,26 @@ impl Component for Scheduler {
         if tag.space() != Some(SchedulerTag::Bind) {
             return;
         }
-        let Some(Binding {
-            id,
-            pod,
-            node,
-            attempts,
-        }) = self.binding.remove(&tag.serial())
-        else {
+        let Some(binding) = self.binding.remove(&tag.serial()) else {
             return;
         };
-        let slot = self.pods.slot_mut(id);
-        slot.bindings = slot.bindings.saturating_sub(1);
         match result {
             Ok(_) => {
+                let slot = self.pods.slot_mut(binding.id);
+                slot.bindings = slot.bindings.saturating_sub(1);
                 self.stats.scheduled += 1;
+                let pod = &binding.pod;
                 let msg = format!(
-                    "Successfully assigned {}/{} to {node}",
+                    "Successfully assigned {}/{} to {}",
                     pod.namespace(),
-                    pod.name()
+                    pod.name(),
+                    binding.node
                 );
-                self.recorder.record(ctx, &pod, "Normal", "Scheduled", msg);
+                self.recorder.record(ctx, pod, "Normal", "Scheduled", msg);
             }
             Err(e) => {
-                // Binding failed: forget the assumed pod and retry after backoff.
-                self.unaccount(id);
-                ctx.trace(
-                    "bind-failed",
-                    format!("pod/{}/{}", pod.namespace(), pod.name()),
-                    e.message.clone(),
-                );
-                if e.reason != crate::api::Reason::NotFound {
-                    // An error goes to backoffQ with the attempts it already had.
-                    self.queue
-                        .add_with_attempts(id, pod.clone(), ctx.now(), attempts);
-                    self.queue.requeue_failed(id, ctx.now(), false);
-                }
-                let queued = self.queue.contains(id);
-                self.pods.release_if_unused(id, queued);
+                let requeue = e.reason != crate::api::Reason::NotFound;
+                self.binding_failed(ctx, binding, &e.message, requeue);
             }
         }
     }

@@ -448,8 +448,20 @@ impl Scheduler {
             .get(&node_name)
             .and_then(|&i| self.nodes.infos().get(i));
         if let (Some(node), Some(info)) = (node, self.pods.slot(id).assigned.as_ref()) {
-            for write in volume_binding::pre_bind(&info.info, node, &self.storage.view()) {
-                ctx.send(write);
+            let writes = volume_binding::pre_bind(&info.info, node, &self.storage.view());
+            if !writes.is_empty() {
+                // The pod is bound once its claims are (checked every
+                // second, for at most bindTimeoutSeconds).
+                let wait = volume_binding::VolumeWait::new(&info.info, ctx.now());
+                for write in writes {
+                    ctx.send(write);
+                }
+                self.volume_waits.insert(serial, wait);
+                ctx.set_timer(
+                    volume_binding::BIND_CHECK_PERIOD,
+                    Tag::new(SchedulerTag::VolumeWait, serial),
+                );
+                return;
             }
         }
         ctx.send_tagged(
@@ -460,6 +472,78 @@ impl Scheduler {
             },
             Tag::new(SchedulerTag::Bind, serial),
         );
+    }
+
+    /// VolumeBinding's PreBind checks the claims of binding `serial`: once
+    /// all are bound, the pod is bound; past the timeout the binding
+    /// fails.
+    pub(super) fn check_volume_wait(&mut self, ctx: &mut Ctx<'_>, serial: u64) {
+        let Some(wait) = self.volume_waits.get(&serial) else {
+            return;
+        };
+        let Some(binding) = self.binding.get(&serial) else {
+            self.volume_waits.remove(&serial);
+            return;
+        };
+        if wait.all_bound(&self.storage.view()) {
+            self.volume_waits.remove(&serial);
+            ctx.send_tagged(
+                Request::Bind {
+                    namespace: binding.pod.namespace().to_owned(),
+                    name: binding.pod.name().to_owned(),
+                    node: binding.node.clone(),
+                },
+                Tag::new(SchedulerTag::Bind, serial),
+            );
+        } else if ctx.now() >= wait.deadline {
+            self.volume_waits.remove(&serial);
+            if let Some(binding) = self.binding.remove(&serial) {
+                let message = "running PreBind plugin \"VolumeBinding\": binding volumes: context deadline exceeded";
+                self.recorder.record(
+                    ctx,
+                    &binding.pod,
+                    "Warning",
+                    "FailedScheduling",
+                    message.to_owned(),
+                );
+                self.binding_failed(ctx, binding, message, true);
+            }
+        } else {
+            ctx.set_timer(
+                volume_binding::BIND_CHECK_PERIOD,
+                Tag::new(SchedulerTag::VolumeWait, serial),
+            );
+        }
+    }
+
+    /// The binding cycle failed: the assumed pod is forgotten and, unless
+    /// it is gone, retried from backoffQ with the attempts it had.
+    pub(super) fn binding_failed(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        binding: Binding,
+        message: &str,
+        requeue: bool,
+    ) {
+        let Binding {
+            id, pod, attempts, ..
+        } = binding;
+        let slot = self.pods.slot_mut(id);
+        slot.bindings = slot.bindings.saturating_sub(1);
+        self.unaccount(id);
+        ctx.trace(
+            "bind-failed",
+            format!("pod/{}/{}", pod.namespace(), pod.name()),
+            message.to_owned(),
+        );
+        if requeue {
+            // An error goes to backoffQ with the attempts it already had.
+            self.queue
+                .add_with_attempts(id, pod.clone(), ctx.now(), attempts);
+            self.queue.requeue_failed(id, ctx.now(), false);
+        }
+        let queued = self.queue.contains(id);
+        self.pods.release_if_unused(id, queued);
     }
 
     /// A failed attempt: the FailedScheduling event, the PodScheduled=False

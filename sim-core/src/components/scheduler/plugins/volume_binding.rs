@@ -14,10 +14,11 @@
 //! - PreBind ([`pre_bind`]): the chosen volumes get their claims
 //!   (`claimRef`), the claims to provision get
 //!   `volume.kubernetes.io/selected-node`; the PV controller and the
-//!   provisioner finish the binding.
-//!
-//! Simplified: the pod is bound to the node at once, without waiting for
-//! its claims to be bound (the kubelet waits for them before mounting).
+//!   provisioner finish the binding. The pod is bound to the node once its
+//!   claims are bound ([`VolumeWait`], checked every second as the
+//!   binder's poll does), or the binding fails after `bindTimeoutSeconds`
+//!   (600 s) with `binding volumes: context deadline exceeded` and the pod
+//!   is scheduled again.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -39,6 +40,42 @@ pub(crate) const BIND_CONFLICT: &str = "node(s) didn't find available persistent
 pub(crate) const NODE_CONFLICT: &str = "node(s) had volume node affinity conflict";
 /// The provisioner of classes without one (local volumes).
 const NO_PROVISIONER: &str = "kubernetes.io/no-provisioner";
+
+/// How often PreBind checks whether its claims are bound.
+pub(crate) const BIND_CHECK_PERIOD: crate::time::SimDuration =
+    crate::time::SimDuration::from_secs(1);
+/// `VolumeBindingArgs.bindTimeoutSeconds` (600).
+pub(crate) const BIND_TIMEOUT: crate::time::SimDuration = crate::time::SimDuration::from_secs(600);
+
+/// A PreBind waiting for the pod's claims to be bound.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct VolumeWait {
+    /// The claims, `namespace/name`.
+    claims: Vec<String>,
+    /// When the binding fails.
+    pub deadline: crate::time::SimTime,
+}
+
+impl VolumeWait {
+    /// A wait for every claim of `pod`, from `now`.
+    pub(crate) fn new(pod: &PodInfo, now: crate::time::SimTime) -> Self {
+        Self {
+            claims: pod
+                .claims
+                .iter()
+                .map(|c| format!("{}/{c}", pod.namespace))
+                .collect(),
+            deadline: now + BIND_TIMEOUT,
+        }
+    }
+
+    /// True once every claim has its volume.
+    pub(crate) fn all_bound(&self, view: &Claims<'_>) -> bool {
+        self.claims
+            .iter()
+            .all(|c| view.claims.get(c).is_some_and(|s| s.bound))
+    }
+}
 
 /// A claim as the scheduler sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
