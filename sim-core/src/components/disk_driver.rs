@@ -74,6 +74,8 @@ pub struct DiskDriver {
     /// waits for the retry).
     failures: BTreeMap<String, u32>,
     next_serial: u64,
+    /// Attachments changed since the last sync.
+    dirty: std::collections::BTreeSet<String>,
     sync_pending: bool,
 }
 
@@ -87,6 +89,7 @@ impl DiskDriver {
             in_flight: BTreeMap::new(),
             failures: BTreeMap::new(),
             next_serial: 0,
+            dirty: std::collections::BTreeSet::new(),
             sync_pending: false,
         }
     }
@@ -130,14 +133,20 @@ impl DiskDriver {
         ctx.set_timer(delay, Tag::new(DriverTag::Operation, serial));
     }
 
-    /// Starts what each attachment of the driver needs.
+    /// Starts what each changed attachment of the driver needs.
     fn sync(&mut self, ctx: &mut Ctx<'_>) {
-        let attachments: Vec<VolumeAttachment> = self
-            .attachments
-            .iter()
-            .filter_map(|o| match &**o {
-                Object::VolumeAttachment(va) if va.spec.attacher == DRIVER => Some((**va).clone()),
-                _ => None,
+        let attachments: Vec<VolumeAttachment> = std::mem::take(&mut self.dirty)
+            .into_iter()
+            .filter_map(|name| {
+                match &**self
+                    .attachments
+                    .get(&ObjectKey::new(Kind::VolumeAttachment, "", &name))?
+                {
+                    Object::VolumeAttachment(va) if va.spec.attacher == DRIVER => {
+                        Some((**va).clone())
+                    }
+                    _ => None,
+                }
             })
             .collect();
         for va in attachments {
@@ -189,11 +198,6 @@ impl DiskDriver {
             };
             self.start_operation(ctx, &name, Operation::Attach { handle, failures }, delay);
         }
-        self.failures.retain(|name, _| {
-            self.attachments
-                .get(&ObjectKey::new(Kind::VolumeAttachment, "", name))
-                .is_some()
-        });
     }
 
     fn remove_finalizer(&mut self, ctx: &mut Ctx<'_>, va: &VolumeAttachment) {
@@ -243,6 +247,8 @@ impl DiskDriver {
         match op {
             Operation::Attach { handle, failures } => {
                 let Some(va) = va.filter(|v| v.metadata.deletion_timestamp.is_none()) else {
+                    // Deleted meanwhile: its detach is next.
+                    self.dirty.insert(name);
                     self.request_sync(ctx);
                     return;
                 };
@@ -272,6 +278,7 @@ impl DiskDriver {
                 }
             }
         }
+        self.dirty.insert(name);
         self.request_sync(ctx);
     }
 }
@@ -289,6 +296,12 @@ impl Component for DiskDriver {
         match &*event.object {
             Object::VolumeAttachment(_) => {
                 self.attachments.apply(event);
+                let name = event.object.name().to_owned();
+                if event.change == crate::etcd::ChangeType::Deleted {
+                    self.failures.remove(&name);
+                } else {
+                    self.dirty.insert(name);
+                }
                 self.request_sync(ctx);
             }
             Object::PersistentVolume(_) => {

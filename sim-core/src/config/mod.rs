@@ -198,7 +198,7 @@ pub const MAX_NFS_SERVERS: usize = 64;
 pub const MAX_NFS_EXPORTS: usize = 64;
 
 /// The most disks a scenario declares.
-pub const MAX_DISKS: usize = 1024;
+pub const MAX_DISKS: usize = 150_000;
 
 /// A block disk as a scenario declares it ([`crate::storage::disks`]).
 #[derive(Clone, Debug, PartialEq, Eq)]

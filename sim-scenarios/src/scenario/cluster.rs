@@ -215,7 +215,7 @@ fn nfs_servers(
     Ok(servers)
 }
 
-/// `cluster.storage.disks`: at most 1,024, each id once, 1 to 128 letters,
+/// `cluster.storage.disks`: at most 150,000, each id once, 1 to 128 letters,
 /// digits, `-`, `_` or `.`.
 fn disks(
     raw: &crate::raw::RawStorage,
@@ -230,7 +230,8 @@ fn disks(
             format!("{} disks; at most {MAX_DISKS}", raw.disks.len()),
         ));
     }
-    let mut disks: Vec<DiskConfig> = Vec::new();
+    let mut disks: Vec<DiskConfig> = Vec::with_capacity(raw.disks.len());
+    let mut seen: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
     for (i, d) in raw.disks.iter().enumerate() {
         let at = format!("cluster.storage.disks[{i}].id");
         let valid = (1..=128).contains(&d.id.len())
@@ -248,7 +249,7 @@ fn disks(
                 ),
             ));
         }
-        if disks.iter().any(|o| o.id == d.id) {
+        if !seen.insert(&d.id) {
             return Err(ScenarioError::at(
                 file,
                 None,

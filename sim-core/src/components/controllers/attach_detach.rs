@@ -24,13 +24,18 @@
 //! - Attaching records `SuccessfulAttachVolume` on the pods; an attach the
 //!   driver refuses records `FailedAttachVolume` with the driver's error.
 //!
+//! The state is kept per volume and updated from watch events, so a sync
+//! reconciles only the volumes something changed for (a pod using one of
+//! their claims, the claim, the volume, an attachment, or the node of an
+//! attachment) and writes the status only of the nodes concerned: what a
+//! pod costs does not grow with the number of other pods.
+//!
 //! Simplified: the reconciler runs on changes and at deadlines rather than
 //! every 100 ms; there is no periodic `syncStates` check and no
 //! exponential backoff of failed operations (a refused attach is retried
 //! when the driver retries it).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Node, PersistentVolume, Pod};
 use k8s_openapi::api::storage::v1::{
@@ -77,13 +82,32 @@ struct PodClaims {
     claims: Vec<String>,
 }
 
-/// One volume wanted on one node.
-#[derive(Debug)]
-struct Wanted {
-    /// The PersistentVolume.
-    pv: Arc<Object>,
-    /// The pods that need it there.
-    pods: Vec<ObjectKey>,
+/// A claim: (namespace, name).
+type ClaimKey = (String, String);
+
+/// What the controller keeps of one volume, by node.
+#[derive(Debug, Default)]
+struct VolumeState {
+    /// Node -> the name of its VolumeAttachment.
+    attachments: BTreeMap<String, String>,
+    /// Node -> when the detach was first wanted.
+    detach_requested: BTreeMap<String, SimTime>,
+    /// Nodes whose Multi-Attach error was reported.
+    multi_attach_reported: BTreeSet<String>,
+    /// Node -> the last attach error reported.
+    attach_errors: BTreeMap<String, String>,
+    /// Nodes whose attachment was reported to their pods.
+    attach_reported: BTreeSet<String>,
+}
+
+impl VolumeState {
+    fn is_empty(&self) -> bool {
+        self.attachments.is_empty()
+            && self.detach_requested.is_empty()
+            && self.multi_attach_reported.is_empty()
+            && self.attach_errors.is_empty()
+            && self.attach_reported.is_empty()
+    }
 }
 
 /// The controller.
@@ -92,19 +116,21 @@ pub(crate) struct AttachDetachController {
     recorder: EventRecorder,
     /// Scheduled, unterminated pods that use claims.
     pods: BTreeMap<ObjectKey, PodClaims>,
-    /// (volume, node) -> when its detach was first wanted.
-    detach_requested: BTreeMap<(String, String), SimTime>,
-    /// (volume, node) whose Multi-Attach error was reported.
-    multi_attach_reported: BTreeSet<(String, String)>,
-    /// (volume, node) -> the last attach error reported.
-    attach_errors: BTreeMap<(String, String), String>,
-    /// (volume, node) whose attachment was reported to its pods.
-    attach_reported: BTreeSet<(String, String)>,
+    /// Each claim's pods (of `pods`).
+    claim_pods: BTreeMap<ClaimKey, BTreeSet<ObjectKey>>,
+    /// Each claim's `spec.volumeName`, as last seen.
+    claim_volume: BTreeMap<ClaimKey, String>,
+    /// Per volume.
+    volumes: BTreeMap<String, VolumeState>,
+    /// Node -> the volumes with an attachment there.
+    node_volumes: BTreeMap<String, BTreeSet<String>>,
+    dirty_claims: BTreeSet<ClaimKey>,
+    dirty_volumes: BTreeSet<String>,
+    dirty_nodes: BTreeSet<String>,
+    /// Force-detach deadlines: when -> the volumes to look at again.
+    deadlines: BTreeMap<SimTime, BTreeSet<String>>,
     /// A deadline timer is set for this time.
     wake_at: Option<SimTime>,
-    /// Some attachment exists (node changes then matter).
-    any_attached: bool,
-    dirty: bool,
 }
 
 impl Default for AttachDetachController {
@@ -112,13 +138,15 @@ impl Default for AttachDetachController {
         Self {
             recorder: EventRecorder::new("attachdetach-controller", None),
             pods: BTreeMap::new(),
-            detach_requested: BTreeMap::new(),
-            multi_attach_reported: BTreeSet::new(),
-            attach_errors: BTreeMap::new(),
-            attach_reported: BTreeSet::new(),
+            claim_pods: BTreeMap::new(),
+            claim_volume: BTreeMap::new(),
+            volumes: BTreeMap::new(),
+            node_volumes: BTreeMap::new(),
+            dirty_claims: BTreeSet::new(),
+            dirty_volumes: BTreeSet::new(),
+            dirty_nodes: BTreeSet::new(),
+            deadlines: BTreeMap::new(),
             wake_at: None,
-            any_attached: false,
-            dirty: false,
         }
     }
 }
@@ -193,154 +221,258 @@ fn as_node(o: &Object) -> Option<&Node> {
     }
 }
 
-/// An attachment of this controller's kind (for a PersistentVolume).
-fn attachment(o: &Object) -> Option<(&VolumeAttachment, &str)> {
-    match o {
-        Object::VolumeAttachment(va) => {
-            let pv = va.spec.source.persistent_volume_name.as_deref()?;
-            Some((va, pv))
-        }
-        _ => None,
-    }
-}
-
 fn attached(va: &VolumeAttachment) -> bool {
     va.metadata.deletion_timestamp.is_none() && va.status.as_ref().is_some_and(|s| s.attached)
 }
 
 impl AttachDetachController {
-    /// Follows pods that use claims; any change of a pod with claims, a
-    /// claim, a volume, an attachment or (while anything is attached or
-    /// wanted) a node reconciles.
+    /// Keeps the per-volume state and marks what a change concerns: a
+    /// pod's claims, a claim, a volume, the volume and node of an
+    /// attachment, the volumes attached to a node.
     pub(crate) fn observe(&mut self, event: &WatchEvent) {
+        let deleted = event.change == ChangeType::Deleted;
         match &*event.object {
             Object::Pod(p) => {
                 let key = ObjectKey::of(&event.object);
-                let now = if event.change == ChangeType::Deleted {
-                    None
-                } else {
-                    pod_claims(p)
-                };
-                if self.pods.get(&key) != now.as_ref() {
-                    match now {
-                        Some(c) => self.pods.insert(key, c),
-                        None => self.pods.remove(&key),
-                    };
-                    self.dirty = true;
+                let now = if deleted { None } else { pod_claims(p) };
+                let before = self.pods.get(&key);
+                if before == now.as_ref() {
+                    return;
+                }
+                if let Some(b) = before {
+                    for c in &b.claims {
+                        let ck = (b.namespace.clone(), c.clone());
+                        if let Some(set) = self.claim_pods.get_mut(&ck) {
+                            set.remove(&key);
+                            if set.is_empty() {
+                                self.claim_pods.remove(&ck);
+                            }
+                        }
+                        self.dirty_claims.insert(ck);
+                    }
+                }
+                match now {
+                    Some(n) => {
+                        for c in &n.claims {
+                            let ck = (n.namespace.clone(), c.clone());
+                            self.claim_pods
+                                .entry(ck.clone())
+                                .or_default()
+                                .insert(key.clone());
+                            self.dirty_claims.insert(ck);
+                        }
+                        self.pods.insert(key, n);
+                    }
+                    None => {
+                        self.pods.remove(&key);
+                    }
                 }
             }
-            Object::PersistentVolumeClaim(_)
-            | Object::PersistentVolume(_)
-            | Object::VolumeAttachment(_) => self.dirty = true,
-            // A node's readiness, taints and volumes in use decide detaches,
-            // and its volumesAttached is kept as the attachments say (a
-            // kubelet's status write may have crossed this controller's).
-            Object::Node(_) if !self.pods.is_empty() || self.any_attached => self.dirty = true,
+            Object::PersistentVolumeClaim(_) => {
+                let o = &event.object;
+                self.dirty_claims
+                    .insert((o.namespace().to_owned(), o.name().to_owned()));
+            }
+            Object::PersistentVolume(_) => {
+                self.dirty_volumes.insert(event.object.name().to_owned());
+            }
+            Object::VolumeAttachment(va) => {
+                let Some(pv) = va.spec.source.persistent_volume_name.clone() else {
+                    return;
+                };
+                let node = va.spec.node_name.clone();
+                let name = va.metadata.name.clone().unwrap_or_default();
+                if deleted {
+                    if let Some(state) = self.volumes.get_mut(&pv) {
+                        if state.attachments.get(&node) == Some(&name) {
+                            state.attachments.remove(&node);
+                        }
+                    }
+                    if let Some(set) = self.node_volumes.get_mut(&node) {
+                        set.remove(&pv);
+                        if set.is_empty() {
+                            self.node_volumes.remove(&node);
+                        }
+                    }
+                } else {
+                    self.volumes
+                        .entry(pv.clone())
+                        .or_default()
+                        .attachments
+                        .insert(node.clone(), name);
+                    self.node_volumes
+                        .entry(node.clone())
+                        .or_default()
+                        .insert(pv.clone());
+                }
+                self.dirty_volumes.insert(pv);
+                self.dirty_nodes.insert(node);
+            }
+            Object::Node(_) => {
+                let name = event.object.name();
+                if let Some(set) = self.node_volumes.get(name) {
+                    // Readiness, taints and volumes in use decide detaches;
+                    // a kubelet's status write may have crossed this
+                    // controller's volumesAttached.
+                    self.dirty_volumes.extend(set.iter().cloned());
+                    self.dirty_nodes.insert(name.to_owned());
+                }
+                if event.change == ChangeType::Added || deleted {
+                    // Pods wait for their node to exist (rarely: a node
+                    // that registers again).
+                    for p in self.pods.values().filter(|p| p.node == name) {
+                        for c in &p.claims {
+                            self.dirty_claims.insert((p.namespace.clone(), c.clone()));
+                        }
+                    }
+                }
+            }
             _ => {}
         }
     }
 
-    /// A deadline (a force detach) came.
-    pub(crate) fn on_timer(&mut self) {
+    /// A deadline (a force detach) came: its volumes are looked at again.
+    pub(crate) fn on_timer(&mut self, now: SimTime) {
         self.wake_at = None;
-        self.dirty = true;
+        let due: Vec<SimTime> = self.deadlines.range(..=now).map(|(t, _)| *t).collect();
+        for t in due {
+            if let Some(v) = self.deadlines.remove(&t) {
+                self.dirty_volumes.extend(v);
+            }
+        }
     }
 
-    /// The volume wanted on each node.
-    fn desired(&self, informers: &Informers) -> BTreeMap<(String, String), Wanted> {
-        let nodes = informers.of(Kind::Node);
+    /// Reconciles the volumes something changed for, then writes the
+    /// `status.volumesAttached` of the nodes concerned.
+    pub(crate) fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
+        // A claim's volume, old and new, is what its change concerns.
         let claims = informers.of(Kind::PersistentVolumeClaim);
-        let volumes = informers.of(Kind::PersistentVolume);
-        let mut wanted: BTreeMap<(String, String), Wanted> = BTreeMap::new();
-        for (key, p) in &self.pods {
+        for ck in std::mem::take(&mut self.dirty_claims) {
+            let now = claims
+                .get(&ObjectKey::new(Kind::PersistentVolumeClaim, &ck.0, &ck.1))
+                .and_then(|o| match &**o {
+                    Object::PersistentVolumeClaim(c) => c.spec.as_ref()?.volume_name.clone(),
+                    _ => None,
+                })
+                .filter(|v| !v.is_empty());
+            let before = match &now {
+                Some(v) => self.claim_volume.insert(ck, v.clone()),
+                None => self.claim_volume.remove(&ck),
+            };
+            self.dirty_volumes.extend(before);
+            self.dirty_volumes.extend(now);
+        }
+        if self.dirty_volumes.is_empty() && self.dirty_nodes.is_empty() {
+            return;
+        }
+        // Detaches sent now: no longer reported as attached.
+        let mut detaching: BTreeSet<(String, String)> = BTreeSet::new();
+        for pv in std::mem::take(&mut self.dirty_volumes) {
+            self.reconcile(ctx, informers, &pv, &mut detaching);
+        }
+        for node in std::mem::take(&mut self.dirty_nodes) {
+            self.write_node_status(ctx, informers, &node, &detaching);
+        }
+        if let Some((&at, _)) = self.deadlines.iter().next() {
+            if self.wake_at.is_none_or(|w| at < w) {
+                self.wake_at = Some(at);
+                ctx.set_timer(
+                    at.saturating_since(ctx.now()),
+                    ControllerTag::AttachDetachWake.tag(),
+                );
+            }
+        }
+    }
+
+    /// The nodes volume `pv` is wanted on, with the pods that want it
+    /// there: those of the claim it is bound to (both ways).
+    fn wanted(
+        &self,
+        informers: &Informers,
+        pv: &PersistentVolume,
+        name: &str,
+    ) -> BTreeMap<String, Vec<ObjectKey>> {
+        let mut wanted: BTreeMap<String, Vec<ObjectKey>> = BTreeMap::new();
+        if csi_of(pv).is_none() {
+            return wanted;
+        }
+        let Some(claim) = pv.spec.as_ref().and_then(|s| s.claim_ref.as_ref()) else {
+            return wanted;
+        };
+        let ck = (
+            claim.namespace.clone().unwrap_or_default(),
+            claim.name.clone().unwrap_or_default(),
+        );
+        if self.claim_volume.get(&ck).map(String::as_str) != Some(name) {
+            return wanted;
+        }
+        let nodes = informers.of(Kind::Node);
+        for key in self.claim_pods.get(&ck).into_iter().flatten() {
+            let Some(p) = self.pods.get(key) else {
+                continue;
+            };
             if nodes
                 .get(&ObjectKey::new(Kind::Node, "", &p.node))
-                .is_none()
+                .is_some()
             {
-                continue;
-            }
-            for c in &p.claims {
-                let Some(Object::PersistentVolumeClaim(claim)) = claims
-                    .get(&ObjectKey::new(
-                        Kind::PersistentVolumeClaim,
-                        &p.namespace,
-                        c,
-                    ))
-                    .map(|o| &**o)
-                else {
-                    continue;
-                };
-                let Some(pv_name) = claim
-                    .spec
-                    .as_ref()
-                    .and_then(|s| s.volume_name.as_deref())
-                    .filter(|v| !v.is_empty())
-                else {
-                    continue;
-                };
-                let Some(pv) = volumes.get(&ObjectKey::new(Kind::PersistentVolume, "", pv_name))
-                else {
-                    continue;
-                };
-                if as_pv(pv).and_then(csi_of).is_none() {
-                    continue;
-                }
-                wanted
-                    .entry((pv_name.to_owned(), p.node.clone()))
-                    .or_insert_with(|| Wanted {
-                        pv: Arc::clone(pv),
-                        pods: Vec::new(),
-                    })
-                    .pods
-                    .push(key.clone());
+                wanted.entry(p.node.clone()).or_default().push(key.clone());
             }
         }
         wanted
     }
 
-    /// Detaches what no pod needs, attaches what pods need, and writes the
-    /// nodes' `status.volumesAttached`.
-    pub(crate) fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
-        if !std::mem::take(&mut self.dirty) {
-            return;
-        }
+    /// Detaches volume `name` from the nodes no pod needs it on, then
+    /// attaches it where pods need it.
+    fn reconcile(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        informers: &Informers,
+        name: &str,
+        detaching: &mut BTreeSet<(String, String)>,
+    ) {
         let now = ctx.now();
-        let wanted = self.desired(informers);
+        let pv_obj = informers
+            .of(Kind::PersistentVolume)
+            .get(&ObjectKey::new(Kind::PersistentVolume, "", name))
+            .cloned();
+        let pv = pv_obj.as_deref().and_then(as_pv);
+        let wanted = pv
+            .map(|pv| self.wanted(informers, pv, name))
+            .unwrap_or_default();
+        let unique = pv.and_then(csi_of).map(|(d, h)| unique_name(d, h));
         let vas = informers.of(Kind::VolumeAttachment);
         let nodes = informers.of(Kind::Node);
-        let volumes = informers.of(Kind::PersistentVolume);
-        // Every attachment by (volume, node).
-        let mut actual: BTreeMap<(String, String), &VolumeAttachment> = BTreeMap::new();
-        for o in vas.iter() {
-            if let Some((va, pv)) = attachment(o) {
-                actual.insert((pv.to_owned(), va.spec.node_name.clone()), va);
-            }
-        }
-        let node_of = |name: &str| {
-            nodes
-                .get(&ObjectKey::new(Kind::Node, "", name))
-                .and_then(|o| as_node(o))
-        };
-        self.any_attached = !actual.is_empty();
-        let mut next_wake: Option<SimTime> = None;
-        // Detaches sent now: no longer reported as attached.
-        let mut detaching: BTreeSet<&(String, String)> = BTreeSet::new();
+        let mut state = self.volumes.remove(name).unwrap_or_default();
+        let actual: BTreeMap<String, VolumeAttachment> = state
+            .attachments
+            .iter()
+            .filter_map(|(node, va)| {
+                match vas
+                    .get(&ObjectKey::new(Kind::VolumeAttachment, "", va))
+                    .map(|o| &**o)
+                {
+                    Some(Object::VolumeAttachment(va)) => Some((node.clone(), (**va).clone())),
+                    _ => None,
+                }
+            })
+            .collect();
 
         // Detach first, so that a volume a rescheduled pod needs elsewhere
         // is freed before it is attached there.
-        self.detach_requested
-            .retain(|k, _| actual.contains_key(k) && !wanted.contains_key(k));
-        for (k, va) in &actual {
-            if wanted.contains_key(k) || va.metadata.deletion_timestamp.is_some() {
+        state
+            .detach_requested
+            .retain(|n, _| actual.contains_key(n) && !wanted.contains_key(n));
+        for (node_name, va) in &actual {
+            if wanted.contains_key(node_name) || va.metadata.deletion_timestamp.is_some() {
                 continue;
             }
-            let requested = *self.detach_requested.entry(k.clone()).or_insert(now);
-            let node = node_of(&k.1);
-            let unique = volumes
-                .get(&ObjectKey::new(Kind::PersistentVolume, "", &k.0))
-                .and_then(|o| as_pv(o))
-                .and_then(csi_of)
-                .map(|(d, h)| unique_name(d, h));
+            let requested = *state
+                .detach_requested
+                .entry(node_name.clone())
+                .or_insert(now);
+            let node = nodes
+                .get(&ObjectKey::new(Kind::Node, "", node_name))
+                .and_then(|o| as_node(o));
             let mounted = match (node, &unique) {
                 (Some(n), Some(u)) => n
                     .status
@@ -355,17 +487,20 @@ impl AttachDetachController {
                 .and_then(|s| s.taints.as_ref())
                 .is_some_and(|t| t.iter().any(|t| t.key == OUT_OF_SERVICE_TAINT));
             let deadline = requested + MAX_WAIT_FOR_UNMOUNT;
-            let expired = now > deadline;
-            let force = expired && !healthy;
+            let force = now > deadline && !healthy;
             if attached(va) && mounted && !force && !out_of_service {
                 if !healthy {
-                    // The first instant past the deadline.
+                    // Looked at again the first instant past the deadline.
                     let at = deadline + SimDuration::from_nanos(1);
-                    next_wake = Some(next_wake.map_or(at, |w| w.min(at)));
+                    self.deadlines
+                        .entry(at)
+                        .or_default()
+                        .insert(name.to_owned());
                 }
                 continue;
             }
-            detaching.insert(k);
+            detaching.insert((name.to_owned(), node_name.clone()));
+            self.dirty_nodes.insert(node_name.clone());
             ctx.send(Request::Delete {
                 key: ObjectKey::new(
                     Kind::VolumeAttachment,
@@ -377,149 +512,160 @@ impl AttachDetachController {
         }
 
         // Attach.
-        for (k, w) in &wanted {
-            let Some(pv) = as_pv(&w.pv) else { continue };
-            let Some((driver, handle)) = csi_of(pv) else {
-                continue;
-            };
-            if let Some(va) = actual.get(k) {
-                if va.metadata.deletion_timestamp.is_none() {
-                    if attached(va) {
-                        self.multi_attach_reported.remove(k);
-                        self.attach_errors.remove(k);
-                        if self.attach_reported.insert(k.clone()) {
-                            let msg =
-                                format!("AttachVolume.Attach succeeded for volume \"{}\" ", k.0);
-                            self.record_on(
-                                ctx,
-                                informers,
-                                &w.pods,
-                                "Normal",
-                                "SuccessfulAttachVolume",
-                                &msg,
-                            );
+        if let Some((pv, (driver, handle))) = pv.and_then(|pv| Some((pv, csi_of(pv)?))) {
+            for (node_name, pods) in &wanted {
+                if let Some(va) = actual.get(node_name) {
+                    if va.metadata.deletion_timestamp.is_none() {
+                        if attached(va) {
+                            state.multi_attach_reported.remove(node_name);
+                            state.attach_errors.remove(node_name);
+                            if state.attach_reported.insert(node_name.clone()) {
+                                let msg =
+                                    format!("AttachVolume.Attach succeeded for volume \"{name}\" ");
+                                self.record_on(
+                                    ctx,
+                                    informers,
+                                    pods,
+                                    "Normal",
+                                    "SuccessfulAttachVolume",
+                                    &msg,
+                                );
+                            }
+                        } else if let Some(err) = va
+                            .status
+                            .as_ref()
+                            .and_then(|s| s.attach_error.as_ref())
+                            .and_then(|e| e.message.clone())
+                        {
+                            if state.attach_errors.get(node_name) != Some(&err) {
+                                state.attach_errors.insert(node_name.clone(), err.clone());
+                                let msg = format!(
+                                    "AttachVolume.Attach failed for volume \"{name}\" : {err}"
+                                );
+                                self.record_on(
+                                    ctx,
+                                    informers,
+                                    pods,
+                                    "Warning",
+                                    "FailedAttachVolume",
+                                    &msg,
+                                );
+                            }
                         }
-                    } else if let Some(err) = va
-                        .status
-                        .as_ref()
-                        .and_then(|s| s.attach_error.as_ref())
-                        .and_then(|e| e.message.clone())
-                    {
-                        if self.attach_errors.get(k) != Some(&err) {
-                            self.attach_errors.insert(k.clone(), err.clone());
-                            let msg = format!(
-                                "AttachVolume.Attach failed for volume \"{}\" : {err}",
-                                k.0
-                            );
-                            self.record_on(
-                                ctx,
-                                informers,
-                                &w.pods,
-                                "Warning",
-                                "FailedAttachVolume",
-                                &msg,
-                            );
-                        }
+                        continue;
                     }
+                }
+                if !multi_attach_allowed(pv) {
+                    let elsewhere: Vec<&String> =
+                        actual.keys().filter(|n| *n != node_name).collect();
+                    if !elsewhere.is_empty() {
+                        if state.multi_attach_reported.insert(node_name.clone()) {
+                            let holders: Vec<&ObjectKey> = elsewhere
+                                .iter()
+                                .filter_map(|n| wanted.get(*n))
+                                .flatten()
+                                .collect();
+                            self.report_multi_attach(ctx, informers, name, pods, &holders);
+                        }
+                        continue;
+                    }
+                }
+                if actual.contains_key(node_name) {
+                    // Its own detach is still running.
                     continue;
                 }
-            }
-            if !multi_attach_allowed(pv) {
-                let elsewhere: Vec<&String> = actual
-                    .keys()
-                    .filter(|(v, n)| *v == k.0 && *n != k.1)
-                    .map(|(_, n)| n)
-                    .collect();
-                if !elsewhere.is_empty() {
-                    if self.multi_attach_reported.insert(k.clone()) {
-                        self.report_multi_attach(ctx, informers, &wanted, k, w, &elsewhere);
-                    }
-                    continue;
-                }
-            }
-            if actual.contains_key(k) {
-                // Its own detach is still running.
-                continue;
-            }
-            self.attach_reported.remove(k);
-            ctx.send(Request::Create(Object::from(VolumeAttachment {
-                metadata: ObjectMeta {
-                    name: Some(attachment_name(handle, driver, &k.1)),
-                    ..Default::default()
-                },
-                spec: VolumeAttachmentSpec {
-                    attacher: driver.to_owned(),
-                    node_name: k.1.clone(),
-                    source: VolumeAttachmentSource {
-                        persistent_volume_name: Some(k.0.clone()),
+                state.attach_reported.remove(node_name);
+                ctx.send(Request::Create(Object::from(VolumeAttachment {
+                    metadata: ObjectMeta {
+                        name: Some(attachment_name(handle, driver, node_name)),
                         ..Default::default()
                     },
-                },
-                status: None,
-            })));
+                    spec: VolumeAttachmentSpec {
+                        attacher: driver.to_owned(),
+                        node_name: node_name.clone(),
+                        source: VolumeAttachmentSource {
+                            persistent_volume_name: Some(name.to_owned()),
+                            ..Default::default()
+                        },
+                    },
+                    status: None,
+                })));
+            }
         }
-        self.multi_attach_reported
-            .retain(|k| wanted.contains_key(k));
-        self.attach_errors.retain(|k, _| wanted.contains_key(k));
-        self.attach_reported.retain(|k| actual.contains_key(k));
+        state
+            .multi_attach_reported
+            .retain(|n| wanted.contains_key(n));
+        state.attach_errors.retain(|n, _| wanted.contains_key(n));
+        state.attach_reported.retain(|n| actual.contains_key(n));
+        if !state.is_empty() {
+            self.volumes.insert(name.to_owned(), state);
+        }
+    }
 
-        // Node status: what is attached (and not being detached) there.
-        let mut per_node: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-        for (k, va) in &actual {
-            if !attached(va) || detaching.contains(k) {
+    /// Writes node `name`'s `status.volumesAttached`: its attached volumes
+    /// not being detached, when that differs from what it lists.
+    fn write_node_status(
+        &self,
+        ctx: &mut Ctx<'_>,
+        informers: &Informers,
+        name: &str,
+        detaching: &BTreeSet<(String, String)>,
+    ) {
+        let Some(node) = informers
+            .of(Kind::Node)
+            .get(&ObjectKey::new(Kind::Node, "", name))
+            .and_then(|o| as_node(o))
+        else {
+            return;
+        };
+        let vas = informers.of(Kind::VolumeAttachment);
+        let volumes = informers.of(Kind::PersistentVolume);
+        let mut want: BTreeSet<String> = BTreeSet::new();
+        for pv in self.node_volumes.get(name).into_iter().flatten() {
+            if detaching.contains(&(pv.clone(), name.to_owned())) {
                 continue;
             }
-            let (pv, node) = k;
+            let attached_here = self
+                .volumes
+                .get(pv)
+                .and_then(|s| s.attachments.get(name))
+                .and_then(|va| vas.get(&ObjectKey::new(Kind::VolumeAttachment, "", va)))
+                .is_some_and(|o| matches!(&**o, Object::VolumeAttachment(va) if attached(va)));
+            if !attached_here {
+                continue;
+            }
             if let Some((d, h)) = volumes
                 .get(&ObjectKey::new(Kind::PersistentVolume, "", pv))
                 .and_then(|o| as_pv(o))
                 .and_then(csi_of)
             {
-                per_node
-                    .entry(node.as_str())
-                    .or_default()
-                    .insert(unique_name(d, h));
+                want.insert(unique_name(d, h));
             }
         }
-        for o in nodes.iter() {
-            let Some(n) = as_node(o) else { continue };
-            let name = n.metadata.name.as_deref().unwrap_or("");
-            let want: Vec<&String> = per_node.get(name).into_iter().flatten().collect();
-            let have: Vec<&String> = n
-                .status
-                .as_ref()
-                .and_then(|s| s.volumes_attached.as_ref())
-                .into_iter()
-                .flatten()
-                .map(|v| &v.name)
-                .collect();
-            if want == have {
-                continue;
-            }
-            let list: Vec<serde_json::Value> = want
-                .iter()
-                .map(|v| serde_json::json!({"name": v, "devicePath": ""}))
-                .collect();
-            let value = if list.is_empty() {
-                serde_json::Value::Null
-            } else {
-                serde_json::Value::Array(list)
-            };
-            ctx.send(Request::Patch {
-                key: ObjectKey::new(Kind::Node, "", name),
-                patch: serde_json::json!({"status": {"volumesAttached": value}}),
-            });
+        let have: Vec<&String> = node
+            .status
+            .as_ref()
+            .and_then(|s| s.volumes_attached.as_ref())
+            .into_iter()
+            .flatten()
+            .map(|v| &v.name)
+            .collect();
+        if want.iter().eq(have.iter().copied()) {
+            return;
         }
-
-        if let Some(at) = next_wake {
-            if self.wake_at.is_none_or(|w| at < w) {
-                self.wake_at = Some(at);
-                ctx.set_timer(
-                    at.saturating_since(now),
-                    ControllerTag::AttachDetachWake.tag(),
-                );
-            }
-        }
+        let list: Vec<serde_json::Value> = want
+            .iter()
+            .map(|v| serde_json::json!({"name": v, "devicePath": ""}))
+            .collect();
+        let value = if list.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::Value::Array(list)
+        };
+        ctx.send(Request::Patch {
+            key: ObjectKey::new(Kind::Node, "", name),
+            patch: serde_json::json!({"status": {"volumesAttached": value}}),
+        });
     }
 
     /// Records an event on each of `pods` that still exists.
@@ -548,17 +694,11 @@ impl AttachDetachController {
         &mut self,
         ctx: &mut Ctx<'_>,
         informers: &Informers,
-        wanted: &BTreeMap<(String, String), Wanted>,
-        k: &(String, String),
-        w: &Wanted,
-        elsewhere: &[&String],
+        volume: &str,
+        waiting: &[ObjectKey],
+        holders: &[&ObjectKey],
     ) {
-        let holders: Vec<&ObjectKey> = elsewhere
-            .iter()
-            .filter_map(|n| wanted.get(&(k.0.clone(), (*n).clone())))
-            .flat_map(|o| o.pods.iter())
-            .collect();
-        for key in &w.pods {
+        for key in waiting {
             let Some(pod) = informers.of(Kind::Pod).get(key).cloned() else {
                 continue;
             };
@@ -588,7 +728,7 @@ impl AttachDetachController {
                 &pod,
                 "Warning",
                 "FailedAttachVolume",
-                format!("Multi-Attach error for volume \"{}\" {suffix}", k.0),
+                format!("Multi-Attach error for volume \"{volume}\" {suffix}"),
             );
         }
     }

@@ -449,7 +449,7 @@ impl Component for ControllerManager {
             ControllerTag::TaintEviction => self.taint_eviction.on_timer(ctx, &self.informers, tag),
             ControllerTag::PodGc => self.pod_gc.on_timer(ctx, &self.informers),
             ControllerTag::AttachDetachWake => {
-                self.attach_detach.on_timer();
+                self.attach_detach.on_timer(ctx.now());
                 self.schedule_sync(ctx);
             }
             ControllerTag::DeploymentRequeue => {

@@ -107,11 +107,18 @@ impl ConfigCache {
         }
     }
 
-    fn services(&self) -> impl Iterator<Item = &Service> {
-        self.objects.values().filter_map(|o| match &**o {
-            Object::Service(s) => Some(&**s),
-            _ => None,
-        })
+    /// The Services of namespace `ns` (a range of the cache: what else it
+    /// holds, and the other namespaces, are not looked at).
+    fn services_in<'a>(&'a self, ns: &str) -> impl Iterator<Item = &'a Service> + 'a {
+        let from = (Kind::Service, ns.to_owned(), String::new());
+        let ns = ns.to_owned();
+        self.objects
+            .range(from..)
+            .take_while(move |((k, n, _), _)| *k == Kind::Service && *n == ns)
+            .filter_map(|(_, o)| match &**o {
+                Object::Service(s) => Some(&**s),
+                _ => None,
+            })
     }
 }
 
@@ -246,14 +253,13 @@ fn service_vars(svc: &Service, out: &mut Vec<(String, String)>) {
 /// the pod's namespace, sorted by name.
 fn service_env(cache: &ConfigCache, ns: &str, links: bool) -> Vec<(String, String)> {
     let mut chosen: BTreeMap<String, &Service> = BTreeMap::new();
-    for s in cache.services() {
-        let name = s.metadata.name.clone().unwrap_or_default();
-        let sns = s.metadata.namespace.as_deref().unwrap_or_default();
-        if sns == "default" && name == "kubernetes" {
-            chosen.entry(name).or_insert(s);
-        } else if sns == ns && links {
-            chosen.insert(name, s);
+    if links {
+        for s in cache.services_in(ns) {
+            chosen.insert(s.metadata.name.clone().unwrap_or_default(), s);
         }
+    }
+    if let Some(Object::Service(k)) = cache.get(Kind::Service, "default", "kubernetes") {
+        chosen.entry("kubernetes".to_owned()).or_insert(k);
     }
     let mut out = Vec::new();
     for s in chosen.values() {

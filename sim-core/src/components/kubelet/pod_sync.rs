@@ -102,6 +102,7 @@ impl Kubelet {
             transitions: BTreeMap::new(),
             admitted: Some(Self::admission_requests(pod)),
             mount_failures: 0,
+            attachable: None,
         };
         if let Some(r) = &worker.admitted {
             self.admitted.add(r);

@@ -190,6 +190,9 @@ pub(crate) struct Worker {
     /// Failed attempts to mount its volumes in a row (the volume manager's
     /// backoff).
     pub mount_failures: u32,
+    /// The unique names of the attachable volumes it needs, once all its
+    /// claims were found bound (a claim's volume does not change after).
+    pub attachable: Option<Vec<String>>,
 }
 
 fn cstate(s: &CState) -> ContainerState {

@@ -59,19 +59,38 @@ impl Kubelet {
 
     /// `status.volumesInUse`: the attachable volumes the node's pods need,
     /// sorted (what the attach/detach controller must not detach while
-    /// they are mounted).
+    /// they are mounted). A pod's are resolved once its claims are bound
+    /// (kept in its worker); until then, at every report.
     pub(super) fn volumes_in_use(&self) -> Vec<String> {
         let mut in_use = std::collections::BTreeSet::new();
         for w in self.workers.values() {
-            let Some(pod) = w.pod.as_pod() else { continue };
-            let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
-            for v in pod.spec.iter().flat_map(|s| s.volumes.iter().flatten()) {
-                if let Some(u) = self.attachable(v, ns) {
-                    in_use.insert(u);
+            match &w.attachable {
+                Some(names) => in_use.extend(names.iter().cloned()),
+                None => {
+                    if let Some(pod) = w.pod.as_pod() {
+                        in_use.extend(self.resolve_attachable(pod).into_iter().flatten());
+                    }
                 }
             }
         }
         in_use.into_iter().collect()
+    }
+
+    /// Pod `pod`'s attachable volumes, once every claim it names is bound
+    /// (None while one is not).
+    fn resolve_attachable(&self, pod: &k8s_openapi::api::core::v1::Pod) -> Option<Vec<String>> {
+        let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
+        let mut names = Vec::new();
+        for v in pod.spec.iter().flat_map(|s| s.volumes.iter().flatten()) {
+            let Some(c) = v.persistent_volume_claim.as_ref() else {
+                continue;
+            };
+            let (_, pv) = self.cache.claim(ns, &c.claim_name)?;
+            if let Some(csi) = pv?.spec.as_ref().and_then(|s| s.csi.as_ref()) {
+                names.push(unique_name(&csi.driver, &csi.volume_handle));
+            }
+        }
+        Some(names)
     }
 
     /// True when the node's status lists volume `unique` as attached (the
@@ -113,6 +132,16 @@ impl Kubelet {
         };
         let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
         let volumes = pod.spec.as_ref().and_then(|s| s.volumes.as_ref());
+        if self
+            .workers
+            .get(uid)
+            .is_some_and(|w| w.attachable.is_none())
+        {
+            let resolved = self.resolve_attachable(pod);
+            if let Some(w) = self.workers.get_mut(uid) {
+                w.attachable = resolved;
+            }
+        }
         let mut failure = None;
         for v in volumes.into_iter().flatten() {
             let not_attached = self

@@ -222,24 +222,27 @@ impl PersistentVolumeController {
         });
     }
 
+    /// Writes the volume's phase (and message) unless it has them: the
+    /// volume as written, or None when nothing changed (nothing is copied
+    /// then: a resync of a settled volume costs no clone).
     fn set_volume_phase(
         &mut self,
         ctx: &mut Ctx<'_>,
         pv: &PersistentVolume,
         phase: &str,
         message: Option<String>,
-    ) -> PersistentVolume {
-        let mut v = pv.clone();
+    ) -> Option<PersistentVolume> {
         if phase_of_volume(pv) == phase
-            && pv.status.as_ref().and_then(|s| s.message.clone()) == message
+            && pv.status.as_ref().and_then(|s| s.message.as_ref()) == message.as_ref()
         {
-            return v;
+            return None;
         }
+        let mut v = pv.clone();
         let status = v.status.get_or_insert_with(Default::default);
         status.phase = Some(phase.to_owned());
         status.message = message;
         self.write(ctx, Object::from(v.clone()), true);
-        v
+        Some(v)
     }
 
     fn set_claim_phase(
@@ -248,24 +251,25 @@ impl PersistentVolumeController {
         claim: &PersistentVolumeClaim,
         phase: &str,
         volume: Option<&PersistentVolume>,
-    ) -> PersistentVolumeClaim {
-        let mut c = claim.clone();
-        let status = c.status.get_or_insert_with(Default::default);
+    ) {
         let (modes, capacity) = match volume.and_then(|v| v.spec.as_ref()) {
-            Some(s) => (s.access_modes.clone(), s.capacity.clone()),
+            Some(s) => (s.access_modes.as_ref(), s.capacity.as_ref()),
             None => (None, None),
         };
-        if status.phase.as_deref() == Some(phase)
-            && status.access_modes == modes
-            && status.capacity == capacity
+        let current = claim.status.as_ref();
+        if current.and_then(|s| s.phase.as_deref()) == Some(phase)
+            && current.and_then(|s| s.access_modes.as_ref()) == modes
+            && current.and_then(|s| s.capacity.as_ref()) == capacity
         {
-            return c;
+            return;
         }
+        let (modes, capacity) = (modes.cloned(), capacity.cloned());
+        let mut c = claim.clone();
+        let status = c.status.get_or_insert_with(Default::default);
         status.phase = Some(phase.to_owned());
         status.access_modes = modes;
         status.capacity = capacity;
-        self.write(ctx, Object::from(c.clone()), true);
-        c
+        self.write(ctx, Object::from(c), true);
     }
 
     /// Syncs the queued claims, then the queued volumes, then the
@@ -462,36 +466,46 @@ impl PersistentVolumeController {
     /// the volume's claim reference, its phase, the claim's volume and
     /// annotations, its status.
     fn bind(&mut self, ctx: &mut Ctx<'_>, pv: &PersistentVolume, claim: &PersistentVolumeClaim) {
-        let mut v = pv.clone();
+        // Copies are made only of what changes (a resync of a bound pair
+        // writes and copies nothing).
         let r = matching::claim_reference(claim);
-        let current = claim_ref(pv);
-        let same = current
+        let same = claim_ref(pv)
             .is_some_and(|c| c.name == r.name && c.namespace == r.namespace && c.uid == r.uid);
-        if !same {
+        let rebound;
+        let pv = if same {
+            pv
+        } else {
+            let mut v = pv.clone();
             let by_controller = !is_bound_to(pv, claim);
             v.spec.get_or_insert_with(Default::default).claim_ref = Some(r);
             if by_controller {
                 set_annotation(&mut v.metadata, ANN_BOUND_BY_CONTROLLER, "yes");
             }
             self.write(ctx, Object::from(v.clone()), false);
-        }
-        let v = self.set_volume_phase(ctx, &v, "Bound", None);
-        let name = v.metadata.name.clone().unwrap_or_default();
-        let mut c = claim.clone();
-        let mut dirty = false;
-        if volume_name_of(claim) != name {
-            c.spec.get_or_insert_with(Default::default).volume_name = Some(name);
-            set_annotation(&mut c.metadata, ANN_BOUND_BY_CONTROLLER, "yes");
-            dirty = true;
-        }
-        if annotation(&c.metadata, ANN_BIND_COMPLETED).is_none() {
-            set_annotation(&mut c.metadata, ANN_BIND_COMPLETED, "yes");
-            dirty = true;
-        }
-        if dirty {
+            rebound = v;
+            &rebound
+        };
+        self.set_volume_phase(ctx, pv, "Bound", None);
+        let name = pv.metadata.name.as_deref().unwrap_or("");
+        let needs_name = volume_name_of(claim) != name;
+        let needs_completed = annotation(&claim.metadata, ANN_BIND_COMPLETED).is_none();
+        let updated;
+        let claim = if needs_name || needs_completed {
+            let mut c = claim.clone();
+            if needs_name {
+                c.spec.get_or_insert_with(Default::default).volume_name = Some(name.to_owned());
+                set_annotation(&mut c.metadata, ANN_BOUND_BY_CONTROLLER, "yes");
+            }
+            if needs_completed {
+                set_annotation(&mut c.metadata, ANN_BIND_COMPLETED, "yes");
+            }
             self.write(ctx, Object::from(c.clone()), false);
-        }
-        self.set_claim_phase(ctx, &c, "Bound", Some(&v));
+            updated = c;
+            &updated
+        } else {
+            claim
+        };
+        self.set_claim_phase(ctx, claim, "Bound", Some(pv));
     }
 
     fn sync_bound_claim(
@@ -569,12 +583,12 @@ impl PersistentVolumeController {
         let claim = self.get(informers, &key).filter(|o| o.meta().uid == r.uid);
         let Some(co) = claim else {
             let phase = phase_of_volume(pv);
-            let v = if phase != "Released" && phase != "Failed" {
+            let released = if phase != "Released" && phase != "Failed" {
                 self.set_volume_phase(ctx, pv, "Released", None)
             } else {
-                pv.clone()
+                None
             };
-            self.reclaim(ctx, obj, &v);
+            self.reclaim(ctx, obj, released.as_ref().unwrap_or(pv));
             return;
         };
         let Object::PersistentVolumeClaim(claim) = &*co else {
@@ -590,8 +604,8 @@ impl PersistentVolumeController {
         } else if annotation(&pv.metadata, ANN_PROVISIONED_BY).is_some()
             && reclaim_policy(pv) == "Delete"
         {
-            let v = self.set_volume_phase(ctx, pv, "Released", None);
-            self.reclaim(ctx, obj, &v);
+            let released = self.set_volume_phase(ctx, pv, "Released", None);
+            self.reclaim(ctx, obj, released.as_ref().unwrap_or(pv));
         } else {
             self.unbind(ctx, pv);
         }

@@ -168,14 +168,9 @@ fn plan(
     if pod.claims.is_empty() {
         return Ok(Vec::new());
     }
-    let volumes: Vec<&PersistentVolume> = view
-        .volumes
-        .values()
-        .filter_map(|o| match &**o {
-            Object::PersistentVolume(pv) => Some(&**pv),
-            _ => None,
-        })
-        .collect();
+    // The volumes are listed only for a claim still to be bound (a bound
+    // claim's check is a lookup).
+    let mut volumes: Option<Vec<&PersistentVolume>> = None;
     let mut chosen: BTreeSet<String> = BTreeSet::new();
     let mut out = Vec::new();
     for claim in &pod.claims {
@@ -203,7 +198,16 @@ fn plan(
             fits: &|pv| fits(pv, node),
             excluded: &chosen,
         };
-        match find_for_node(pvc, volumes.iter().copied(), &for_node) {
+        let candidates = volumes.get_or_insert_with(|| {
+            view.volumes
+                .values()
+                .filter_map(|o| match &**o {
+                    Object::PersistentVolume(pv) => Some(&**pv),
+                    _ => None,
+                })
+                .collect()
+        });
+        match find_for_node(pvc, candidates.iter().copied(), &for_node) {
             Some(pv) => {
                 let name = pv.metadata.name.clone().unwrap_or_default();
                 chosen.insert(name.clone());
