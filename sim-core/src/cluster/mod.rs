@@ -822,7 +822,19 @@ impl Cluster {
         let latency = self.config.latencies.watch_delivery;
         for (owner, spec) in std::mem::take(&mut self.new_watches) {
             let kind: Kind = spec.kind;
-            let items = self.api.etcd().list(kind, spec.namespace.as_deref());
+            // A watch of one object by name starts from that object alone
+            // (not a list of its namespace: a kubelet's watch of one claim
+            // costs nothing per other claim).
+            let items = match &spec.field {
+                Some(("metadata.name", name)) => self
+                    .api
+                    .etcd()
+                    .get(kind, spec.namespace.as_deref().unwrap_or(""), name)
+                    .cloned()
+                    .into_iter()
+                    .collect(),
+                _ => self.api.etcd().list(kind, spec.namespace.as_deref()),
+            };
             let watch = self.hub.add(spec, owner);
             let at = self.queue.now() + latency;
             self.watch_last_delivery.push(at);

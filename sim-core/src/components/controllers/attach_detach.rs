@@ -90,6 +90,10 @@ type ClaimKey = (String, String);
 struct VolumeState {
     /// Node -> the name of its VolumeAttachment.
     attachments: BTreeMap<String, String>,
+    /// The nodes whose attachment is attached (and not being deleted).
+    attached_on: BTreeSet<String>,
+    /// The volume's unique name, as its last reconcile saw it.
+    unique: Option<String>,
     /// Node -> when the detach was first wanted.
     detach_requested: BTreeMap<String, SimTime>,
     /// Nodes whose Multi-Attach error was reported.
@@ -221,6 +225,25 @@ fn as_node(o: &Object) -> Option<&Node> {
     }
 }
 
+/// True when a node change touches what this controller reads of a node:
+/// its readiness, its taints, its volumes in use or attached.
+fn node_matters_changed(before: &Node, now: &Node) -> bool {
+    let taints = |n: &Node| n.spec.as_ref().and_then(|s| s.taints.clone());
+    let status = |n: &Node| {
+        n.status.as_ref().map(|s| {
+            (
+                s.volumes_in_use.clone(),
+                s.volumes_attached
+                    .as_ref()
+                    .map(|v| v.iter().map(|a| a.name.clone()).collect::<Vec<_>>()),
+            )
+        })
+    };
+    is_node_ready(before) != is_node_ready(now)
+        || taints(before) != taints(now)
+        || status(before) != status(now)
+}
+
 fn attached(va: &VolumeAttachment) -> bool {
     va.metadata.deletion_timestamp.is_none() && va.status.as_ref().is_some_and(|s| s.attached)
 }
@@ -229,7 +252,7 @@ impl AttachDetachController {
     /// Keeps the per-volume state and marks what a change concerns: a
     /// pod's claims, a claim, a volume, the volume and node of an
     /// attachment, the volumes attached to a node.
-    pub(crate) fn observe(&mut self, event: &WatchEvent) {
+    pub(crate) fn observe(&mut self, event: &WatchEvent, prev: Option<&Object>) {
         let deleted = event.change == ChangeType::Deleted;
         match &*event.object {
             Object::Pod(p) => {
@@ -286,6 +309,7 @@ impl AttachDetachController {
                     if let Some(state) = self.volumes.get_mut(&pv) {
                         if state.attachments.get(&node) == Some(&name) {
                             state.attachments.remove(&node);
+                            state.attached_on.remove(&node);
                         }
                     }
                     if let Some(set) = self.node_volumes.get_mut(&node) {
@@ -295,11 +319,13 @@ impl AttachDetachController {
                         }
                     }
                 } else {
-                    self.volumes
-                        .entry(pv.clone())
-                        .or_default()
-                        .attachments
-                        .insert(node.clone(), name);
+                    let state = self.volumes.entry(pv.clone()).or_default();
+                    state.attachments.insert(node.clone(), name);
+                    if attached(va) {
+                        state.attached_on.insert(node.clone());
+                    } else {
+                        state.attached_on.remove(&node);
+                    }
                     self.node_volumes
                         .entry(node.clone())
                         .or_default()
@@ -308,13 +334,27 @@ impl AttachDetachController {
                 self.dirty_volumes.insert(pv);
                 self.dirty_nodes.insert(node);
             }
-            Object::Node(_) => {
+            Object::Node(n) => {
                 let name = event.object.name();
+                let before = match prev {
+                    Some(Object::Node(p)) => Some(&**p),
+                    _ => None,
+                };
+                if before.is_some_and(|p| !node_matters_changed(p, n)) {
+                    // A heartbeat, an image list: nothing a detach reads.
+                    return;
+                }
                 if let Some(set) = self.node_volumes.get(name) {
-                    // Readiness, taints and volumes in use decide detaches;
-                    // a kubelet's status write may have crossed this
+                    // Readiness, taints and volumes in use decide the
+                    // detaches waiting there (attaches do not read the
+                    // node); a kubelet's status write may have crossed this
                     // controller's volumesAttached.
-                    self.dirty_volumes.extend(set.iter().cloned());
+                    let waiting = set.iter().filter(|pv| {
+                        self.volumes
+                            .get(*pv)
+                            .is_some_and(|s| s.detach_requested.contains_key(name))
+                    });
+                    self.dirty_volumes.extend(waiting.cloned());
                     self.dirty_nodes.insert(name.to_owned());
                 }
                 if event.change == ChangeType::Added || deleted {
@@ -443,7 +483,8 @@ impl AttachDetachController {
         let vas = informers.of(Kind::VolumeAttachment);
         let nodes = informers.of(Kind::Node);
         let mut state = self.volumes.remove(name).unwrap_or_default();
-        let actual: BTreeMap<String, VolumeAttachment> = state
+        state.unique.clone_from(&unique);
+        let actual: BTreeMap<String, &VolumeAttachment> = state
             .attachments
             .iter()
             .filter_map(|(node, va)| {
@@ -451,7 +492,7 @@ impl AttachDetachController {
                     .get(&ObjectKey::new(Kind::VolumeAttachment, "", va))
                     .map(|o| &**o)
                 {
-                    Some(Object::VolumeAttachment(va)) => Some((node.clone(), (**va).clone())),
+                    Some(Object::VolumeAttachment(va)) => Some((node.clone(), &**va)),
                     _ => None,
                 }
             })
@@ -618,28 +659,16 @@ impl AttachDetachController {
         else {
             return;
         };
-        let vas = informers.of(Kind::VolumeAttachment);
-        let volumes = informers.of(Kind::PersistentVolume);
-        let mut want: BTreeSet<String> = BTreeSet::new();
+        let mut want: BTreeSet<&String> = BTreeSet::new();
         for pv in self.node_volumes.get(name).into_iter().flatten() {
             if detaching.contains(&(pv.clone(), name.to_owned())) {
                 continue;
             }
-            let attached_here = self
-                .volumes
-                .get(pv)
-                .and_then(|s| s.attachments.get(name))
-                .and_then(|va| vas.get(&ObjectKey::new(Kind::VolumeAttachment, "", va)))
-                .is_some_and(|o| matches!(&**o, Object::VolumeAttachment(va) if attached(va)));
-            if !attached_here {
+            let Some(state) = self.volumes.get(pv) else {
                 continue;
-            }
-            if let Some((d, h)) = volumes
-                .get(&ObjectKey::new(Kind::PersistentVolume, "", pv))
-                .and_then(|o| as_pv(o))
-                .and_then(csi_of)
-            {
-                want.insert(unique_name(d, h));
+            };
+            if let (true, Some(unique)) = (state.attached_on.contains(name), &state.unique) {
+                want.insert(unique);
             }
         }
         let have: Vec<&String> = node
@@ -650,7 +679,7 @@ impl AttachDetachController {
             .flatten()
             .map(|v| &v.name)
             .collect();
-        if want.iter().eq(have.iter().copied()) {
+        if want.iter().copied().eq(have.iter().copied()) {
             return;
         }
         let list: Vec<serde_json::Value> = want

@@ -395,7 +395,7 @@ impl Component for ControllerManager {
         self.service_lb.observe(event, &self.informers);
         self.persistent_volume.observe(event);
         self.storage_protection.observe(event);
-        self.attach_detach.observe(event);
+        self.attach_detach.observe(event, prev.as_deref());
         self.node_lifecycle.observe(event);
         self.taint_eviction.observe(event, prev.as_deref());
         self.schedule_sync(ctx);

@@ -180,6 +180,9 @@ pub struct Kubelet {
     last_node_report: SimTime,
     boot_id: String,
     cache: ConfigCache,
+    /// The claims and volumes watched one by one (kind, namespace, name):
+    /// those the node's pods use.
+    storage_watches: std::collections::BTreeSet<(Kind, String, String)>,
     /// Set by a restart: `start` then resyncs with the runtime.
     restarted: bool,
     /// During a resync: the pods the relist brought.
@@ -228,6 +231,7 @@ impl Kubelet {
             last_node_report: SimTime::ZERO,
             boot_id: String::new(),
             cache: ConfigCache::default(),
+            storage_watches: std::collections::BTreeSet::new(),
             restarted: false,
             resync_seen: None,
             to_revive: BTreeSet::new(),
@@ -317,6 +321,15 @@ impl Component for Kubelet {
             },
             _ => {
                 self.cache.apply(event);
+                if let Object::PersistentVolumeClaim(c) = &*event.object {
+                    // A bound claim's volume is watched next.
+                    let volume = c.spec.as_ref().and_then(|s| s.volume_name.as_deref());
+                    if let Some(v) = volume.filter(|v| !v.is_empty()) {
+                        if event.change != ChangeType::Deleted {
+                            self.watch_one(ctx, Kind::PersistentVolume, "", v);
+                        }
+                    }
+                }
             }
         }
     }

@@ -15,9 +15,9 @@ use crate::components::Ctx;
 use crate::time::SimDuration;
 
 impl Kubelet {
-    /// Watches what the kubelet watches: its pods, its node, and the
-    /// Services, ConfigMaps, Secrets, claims and volumes its pods'
-    /// environments and volumes read.
+    /// Watches what the kubelet watches: its pods, its node, the Services,
+    /// ConfigMaps and Secrets its pods' environments and volumes read, and
+    /// one by one the claims (and their volumes) of the pods it has.
     pub(super) fn watch_all(&mut self, ctx: &mut Ctx<'_>) {
         ctx.watch(WatchSpec::with_field(
             Kind::Pod,
@@ -33,9 +33,39 @@ impl Kubelet {
         ctx.watch(WatchSpec::all(Kind::Service));
         ctx.watch(WatchSpec::all(Kind::ConfigMap));
         ctx.watch(WatchSpec::all(Kind::Secret));
-        // What its volume manager reads of claims and their volumes.
-        ctx.watch(WatchSpec::all(Kind::PersistentVolumeClaim));
-        ctx.watch(WatchSpec::all(Kind::PersistentVolume));
+        // What its volume manager reads of claims and their volumes: those
+        // of its pods (the real one GETs them; a watch of each keeps the
+        // model event-driven, and no kubelet holds every claim).
+        self.storage_watches.clear();
+        let pods: Vec<_> = self.workers.values().map(|w| w.pod.clone()).collect();
+        for pod in pods {
+            self.watch_claims_of(ctx, &pod);
+        }
+    }
+
+    /// Watches the claims pod `obj` names (each once).
+    pub(super) fn watch_claims_of(&mut self, ctx: &mut Ctx<'_>, obj: &crate::api::Object) {
+        let Some(pod) = obj.as_pod() else { return };
+        let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
+        for v in pod.spec.iter().flat_map(|s| s.volumes.iter().flatten()) {
+            if let Some(c) = &v.persistent_volume_claim {
+                self.watch_one(ctx, Kind::PersistentVolumeClaim, ns, &c.claim_name);
+            }
+        }
+    }
+
+    /// Watches one object by name, unless it is watched already.
+    pub(super) fn watch_one(&mut self, ctx: &mut Ctx<'_>, kind: Kind, ns: &str, name: &str) {
+        let key = (kind, ns.to_owned(), name.to_owned());
+        if self.storage_watches.contains(&key) {
+            return;
+        }
+        self.storage_watches.insert(key);
+        ctx.watch(WatchSpec {
+            kind,
+            namespace: kind.namespaced().then(|| ns.to_owned()),
+            field: Some(("metadata.name", name.to_owned())),
+        });
     }
 
     /// A control-plane process of a static pod stopped or came back: while it
