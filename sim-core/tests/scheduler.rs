@@ -677,6 +677,26 @@ fn delayed_binding_picks_a_volume_that_fits_the_node() {
     assert_eq!(node_of(&mut c, "later"), "worker-2");
 }
 
+/// A 1Gi claim `data` of `class`, and a pod `app` using it.
+fn claim_and_pod(c: &mut Cluster, class: &str) {
+    create(
+        c,
+        Kind::PersistentVolumeClaim,
+        json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+               "metadata": {"name": "data", "namespace": "default"},
+               "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": class,
+                        "resources": {"requests": {"storage": "1Gi"}}}}),
+    );
+    create(
+        c,
+        Kind::Pod,
+        pod(
+            "app",
+            json!({"volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}]}),
+        ),
+    );
+}
+
 #[test]
 fn a_pod_with_a_delayed_claim_is_bound_only_once_its_claim_is() {
     let mut c = start(config(1), 12);
@@ -694,22 +714,7 @@ fn a_pod_with_a_delayed_claim_is_bound_only_once_its_claim_is() {
                "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"],
                         "storageClassName": "local", "hostPath": {"path": "/mnt/disks/1"}}}),
     );
-    create(
-        &mut c,
-        Kind::PersistentVolumeClaim,
-        json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
-               "metadata": {"name": "data", "namespace": "default"},
-               "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "local",
-                        "resources": {"requests": {"storage": "1Gi"}}}}),
-    );
-    create(
-        &mut c,
-        Kind::Pod,
-        pod(
-            "app",
-            json!({"volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}]}),
-        ),
-    );
+    claim_and_pod(&mut c, "local");
     // Step by step: the claim's binding comes first, the pod's within the
     // binder's one-second poll after it.
     let (mut claim_bound, mut pod_bound) = (None, None);
@@ -747,22 +752,7 @@ fn a_delayed_claim_no_provisioner_serves_fails_the_binding_after_ten_minutes() {
                "metadata": {"name": "cloud"}, "provisioner": "example.com/nobody",
                "volumeBindingMode": "WaitForFirstConsumer"}),
     );
-    create(
-        &mut c,
-        Kind::PersistentVolumeClaim,
-        json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
-               "metadata": {"name": "data", "namespace": "default"},
-               "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "cloud",
-                        "resources": {"requests": {"storage": "1Gi"}}}}),
-    );
-    create(
-        &mut c,
-        Kind::Pod,
-        pod(
-            "app",
-            json!({"volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}]}),
-        ),
-    );
+    claim_and_pod(&mut c, "cloud");
     c.run_until(at(20)).unwrap();
     let claim = c
         .etcd()

@@ -49,6 +49,23 @@ fn node_name(obj: &Object) -> &str {
         .unwrap_or("")
 }
 
+/// `byEvictionAndCreationTimestamp`: evicted pods first, then the oldest
+/// (then by key, for a total order).
+fn by_eviction_and_creation(a: &Object, b: &Object) -> std::cmp::Ordering {
+    let evicted = |p: &Object| {
+        phase(p) == "Failed"
+            && p.as_pod()
+                .and_then(|p| p.status.as_ref())
+                .and_then(|s| s.reason.as_deref())
+                == Some("Evicted")
+    };
+    let created = |p: &Object| p.meta().creation_timestamp.as_ref().map(|c| c.0);
+    evicted(b)
+        .cmp(&evicted(a))
+        .then_with(|| created(a).cmp(&created(b)))
+        .then_with(|| ObjectKey::of(a).cmp(&ObjectKey::of(b)))
+}
+
 impl PodGc {
     /// Starts the periodic pass (once).
     pub(crate) fn start(&mut self, ctx: &mut Ctx<'_>) {
@@ -80,25 +97,7 @@ impl PodGc {
                 .filter(|p| matches!(phase(p), "Succeeded" | "Failed"))
                 .collect();
             if terminated.len() > threshold {
-                let evicted = |p: &Object| {
-                    phase(p) == "Failed"
-                        && p.as_pod()
-                            .and_then(|p| p.status.as_ref())
-                            .and_then(|s| s.reason.as_deref())
-                            == Some("Evicted")
-                };
-                terminated.sort_by(|a, b| {
-                    evicted(b)
-                        .cmp(&evicted(a))
-                        .then_with(|| {
-                            a.meta()
-                                .creation_timestamp
-                                .as_ref()
-                                .map(|c| c.0)
-                                .cmp(&b.meta().creation_timestamp.as_ref().map(|c| c.0))
-                        })
-                        .then_with(|| ObjectKey::of(a).cmp(&ObjectKey::of(b)))
-                });
+                terminated.sort_by(|a, b| by_eviction_and_creation(a, b));
                 let excess = terminated.len() - threshold;
                 for p in terminated.into_iter().take(excess) {
                     self.delete(ctx, p, None, None);
@@ -165,14 +164,7 @@ impl PodGc {
                     && out_of_service(node_name(p))
             })
             .collect();
-        terminating.sort_by(|a, b| {
-            a.meta()
-                .creation_timestamp
-                .as_ref()
-                .map(|c| c.0)
-                .cmp(&b.meta().creation_timestamp.as_ref().map(|c| c.0))
-                .then_with(|| ObjectKey::of(a).cmp(&ObjectKey::of(b)))
-        });
+        terminating.sort_by(|a, b| by_eviction_and_creation(a, b));
         for p in terminating {
             self.delete(ctx, p, None, Some("out-of-service"));
         }
