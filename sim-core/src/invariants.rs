@@ -13,7 +13,11 @@
 //! - the counts the engine keeps from every change for metrics (pods by
 //!   phase, nodes, Ready nodes) are what a count of the store finds;
 //! - the store's revision never goes back, no object's resourceVersion goes
-//!   back, and none is ahead of the store's revision.
+//!   back, and none is ahead of the store's revision;
+//! - a volume that may not be attached to several nodes (one that lists
+//!   neither ReadWriteMany nor ReadOnlyMany) has at most one
+//!   VolumeAttachment: the attach/detach controller attaches it elsewhere
+//!   only once the old attachment is gone.
 //!
 //! That a watch delivers its changes in revision order is asserted by the
 //! engine itself, at every delivery. The checker costs a pass over the pods,
@@ -90,6 +94,16 @@ pub enum Violation {
         /// The store's revision now.
         revision: u64,
     },
+    /// A single-node volume has attachments on several nodes.
+    #[error("at {at}: volume {volume} is attached to several nodes: {nodes:?}")]
+    MultiAttached {
+        /// When.
+        at: SimTime,
+        /// The PersistentVolume.
+        volume: String,
+        /// The nodes of its VolumeAttachments.
+        nodes: Vec<String>,
+    },
 }
 
 /// Why a checked run stopped.
@@ -112,6 +126,42 @@ pub struct InvariantChecker {
     versions: BTreeMap<(Kind, String, String, String), u64>,
     /// Nodes that existed at some check.
     nodes_seen: BTreeSet<String>,
+}
+
+/// At most one VolumeAttachment for each volume that may be attached to one
+/// node only.
+fn check_attachments(cluster: &Cluster, at: SimTime) -> Result<(), Violation> {
+    let mut nodes_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for o in cluster.etcd().list(Kind::VolumeAttachment, None) {
+        if let Object::VolumeAttachment(va) = &*o {
+            if let Some(pv) = &va.spec.source.persistent_volume_name {
+                nodes_of
+                    .entry(pv.clone())
+                    .or_default()
+                    .push(va.spec.node_name.clone());
+            }
+        }
+    }
+    for (volume, nodes) in nodes_of {
+        if nodes.len() < 2 {
+            continue;
+        }
+        let many = cluster
+            .etcd()
+            .get(Kind::PersistentVolume, "", &volume)
+            .and_then(|o| match &**o {
+                Object::PersistentVolume(pv) => pv.spec.as_ref()?.access_modes.clone(),
+                _ => None,
+            })
+            .is_some_and(|m| {
+                m.iter()
+                    .any(|m| m == "ReadWriteMany" || m == "ReadOnlyMany")
+            });
+        if !many {
+            return Err(Violation::MultiAttached { at, volume, nodes });
+        }
+    }
+    Ok(())
 }
 
 impl InvariantChecker {
@@ -138,6 +188,7 @@ impl InvariantChecker {
         self.revision = revision;
         self.check_versions(cluster, at, revision)?;
         self.check_nodes(cluster, at)?;
+        check_attachments(cluster, at)?;
         let (kept, counted) = cluster.census_kept_and_counted();
         if kept != counted {
             return Err(Violation::CensusDrift {
