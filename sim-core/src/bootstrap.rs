@@ -28,6 +28,7 @@ use crate::apiserver::Request;
 use crate::cluster::Cluster;
 use crate::components::controllers::ControllerManager;
 use crate::components::disk_driver::DiskDriver;
+use crate::components::disk_provisioner::DiskProvisioner;
 use crate::components::ingress::status::IngressStatusSync;
 use crate::components::kube_proxy::KubeProxy;
 use crate::components::kubelet::Kubelet;
@@ -487,6 +488,10 @@ pub fn kubeadm_cluster(config: ClusterConfig, seed: u64, trace: Trace) -> Cluste
     cluster.add_component(Box::new(IngressStatusSync::new()), SimTime::ZERO);
     cluster.set_nfs(std::rc::Rc::clone(&nfs));
     cluster.add_component(Box::new(NfsProvisioner::new(nfs)), SimTime::ZERO);
-    cluster.add_component(Box::new(DiskDriver::new(disks)), SimTime::ZERO);
+    cluster.add_component(
+        Box::new(DiskDriver::new(std::rc::Rc::clone(&disks))),
+        SimTime::ZERO,
+    );
+    cluster.add_component(Box::new(DiskProvisioner::new(disks)), SimTime::ZERO);
     cluster
 }

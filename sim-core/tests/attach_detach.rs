@@ -450,3 +450,86 @@ proptest::proptest! {
         );
     }
 }
+
+#[test]
+fn a_default_class_of_the_driver_provisions_a_disk_for_the_pods_node_and_deletes_it_after() {
+    let mut c = cluster(2);
+    create(
+        &mut c,
+        Kind::StorageClass,
+        json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+               "metadata": {"name": "standard",
+                            "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+               "provisioner": "disk.csi.kubesim.io", "reclaimPolicy": "Delete",
+               "volumeBindingMode": "WaitForFirstConsumer"}),
+    );
+    create(
+        &mut c,
+        Kind::PersistentVolumeClaim,
+        json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+               "metadata": {"name": "data", "namespace": "default"},
+               "spec": {"accessModes": ["ReadWriteOnce"],
+                        "resources": {"requests": {"storage": "3Gi"}}}}),
+    );
+    c.run_until(at(30)).unwrap();
+    assert!(
+        c.etcd().list(Kind::PersistentVolume, None).is_empty(),
+        "nothing is provisioned before a pod needs the claim"
+    );
+    pod(&mut c, "db", "worker-2");
+    let running = run_until(&mut c, SimDuration::from_secs(120), |c| {
+        phase(c, "db") == "Running"
+    });
+    assert!(running.is_some());
+    let claim = c
+        .etcd()
+        .get(Kind::PersistentVolumeClaim, "default", "data")
+        .unwrap()
+        .to_json();
+    let uid = claim["metadata"]["uid"].as_str().unwrap().to_owned();
+    let name = format!("pvc-{uid}");
+    assert_eq!(claim["spec"]["volumeName"], name.as_str());
+    assert_eq!(
+        claim["metadata"]["annotations"]["volume.kubernetes.io/selected-node"],
+        "worker-2"
+    );
+    let pv = c
+        .etcd()
+        .get(Kind::PersistentVolume, "", &name)
+        .unwrap()
+        .to_json();
+    assert_eq!(pv["spec"]["csi"]["volumeHandle"], name.as_str());
+    assert_eq!(pv["spec"]["csi"]["fsType"], "ext4");
+    assert_eq!(pv["spec"]["persistentVolumeReclaimPolicy"], "Delete");
+    assert_eq!(pv["spec"]["capacity"]["storage"], "3Gi");
+    assert_eq!(
+        pv["metadata"]["annotations"]["pv.kubernetes.io/provisioned-by"],
+        "disk.csi.kubesim.io"
+    );
+    assert_eq!(attachments(&c), vec![("worker-2".to_owned(), true, false)]);
+    let (out, _, _) = exec_in(&mut c, "db", "nginx", &["ls", "/data"]);
+    assert_eq!(out, "lost+found\n", "a freshly made disk");
+    let reasons: Vec<String> = c
+        .etcd()
+        .list(Kind::Event, Some("default"))
+        .iter()
+        .map(|e| e.to_json())
+        .filter(|e| e["involvedObject"]["name"] == "data")
+        .map(|e| e["reason"].as_str().unwrap_or("").to_owned())
+        .collect();
+    for r in [
+        "WaitForFirstConsumer",
+        "ExternalProvisioning",
+        "Provisioning",
+        "ProvisioningSucceeded",
+    ] {
+        assert!(reasons.iter().any(|x| x == r), "{r} in {reasons:?}");
+    }
+    // Pod and claim go: the disk is detached, then deleted with the volume.
+    common::delete(&mut c, Kind::Pod, "default", "db");
+    common::delete(&mut c, Kind::PersistentVolumeClaim, "default", "data");
+    let gone = run_until(&mut c, SimDuration::from_secs(90), |c| {
+        c.etcd().get(Kind::PersistentVolume, "", &name).is_none() && attachments(c).is_empty()
+    });
+    assert!(gone.is_some(), "the volume and its attachment are gone");
+}

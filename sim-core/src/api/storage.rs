@@ -1,11 +1,17 @@
 //! What the API says about storage: the annotations of binding and
-//! provisioning, the protection finalizers of claims and volumes, and
-//! which storage class is the default
+//! provisioning, the protection finalizers of claims and volumes, the
+//! volume a provisioner makes for a claim, and which storage class is the
+//! default
 //! (`storageclass.kubernetes.io/is-default-class`), as the DefaultStorageClass
 //! admission plugin (plugin/pkg/admission/storage/storageclass/setdefault)
 //! and the PersistentVolume controller's retroactive assignment pick it.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, PersistentVolumeSpec};
+use k8s_openapi::api::storage::v1::StorageClass;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::Object;
 
@@ -54,4 +60,45 @@ pub fn default_class<'a>(
                 .cmp(&created(b))
                 .then_with(|| b.name().cmp(a.name()))
         })
+}
+
+/// The volume a provisioner makes for `claim` of `class`, named `pv_name`
+/// (`pvc-<claim uid>`), without its source: the claim's requested size,
+/// access modes and volume mode, the class's reclaim policy (`Delete`
+/// when unset) and mount options, a `claimRef` to the claim and
+/// `pv.kubernetes.io/provisioned-by: PROVISIONER`.
+pub fn provisioned_volume(
+    claim: &PersistentVolumeClaim,
+    class: &StorageClass,
+    pv_name: &str,
+    provisioner: &str,
+) -> PersistentVolume {
+    let spec = claim.spec.as_ref();
+    let mut annotations = BTreeMap::new();
+    annotations.insert(ANN_PROVISIONED_BY.to_owned(), provisioner.to_owned());
+    PersistentVolume {
+        metadata: ObjectMeta {
+            name: Some(pv_name.to_owned()),
+            annotations: Some(annotations),
+            ..Default::default()
+        },
+        spec: Some(PersistentVolumeSpec {
+            capacity: spec
+                .and_then(|s| s.resources.as_ref())
+                .and_then(|r| r.requests.clone()),
+            access_modes: spec.and_then(|s| s.access_modes.clone()),
+            persistent_volume_reclaim_policy: Some(
+                class
+                    .reclaim_policy
+                    .clone()
+                    .unwrap_or_else(|| "Delete".into()),
+            ),
+            storage_class_name: class.metadata.name.clone(),
+            mount_options: class.mount_options.clone(),
+            volume_mode: spec.and_then(|s| s.volume_mode.clone()),
+            claim_ref: Some(super::volume_matching::claim_reference(claim)),
+            ..Default::default()
+        }),
+        status: None,
+    }
 }

@@ -103,6 +103,9 @@ pub enum Role {
     /// The disk service's CSI driver, its controller side
     /// ([`crate::components::disk_driver`]).
     DiskDriver,
+    /// The disk service's CSI driver, its external-provisioner
+    /// ([`crate::components::disk_provisioner`]).
+    DiskProvisioner,
 }
 
 impl Role {
@@ -116,6 +119,7 @@ impl Role {
             Role::IngressStatusSync => "ingress-nginx-status".to_owned(),
             Role::NfsProvisioner => "nfs-subdir-external-provisioner".to_owned(),
             Role::DiskDriver => "csi-attacher".to_owned(),
+            Role::DiskProvisioner => "csi-provisioner".to_owned(),
         }
     }
 
@@ -126,7 +130,8 @@ impl Role {
             Role::ControlPlane(_)
             | Role::IngressStatusSync
             | Role::NfsProvisioner
-            | Role::DiskDriver => None,
+            | Role::DiskDriver
+            | Role::DiskProvisioner => None,
         }
     }
 }

@@ -7,6 +7,7 @@ pub(crate) mod addon_pod;
 pub mod contract;
 pub mod controllers;
 pub mod disk_driver;
+pub mod disk_provisioner;
 pub(crate) mod event_recorder;
 pub(crate) mod informer;
 pub mod ingress;

@@ -31,10 +31,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::{
-    NFSVolumeSource, PersistentVolume, PersistentVolumeClaim, PersistentVolumeSpec, Pod,
-};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::api::core::v1::{NFSVolumeSource, PersistentVolume, PersistentVolumeClaim, Pod};
 
 use crate::api::storage::{ANN_PROVISIONED_BY, ANN_STORAGE_PROVISIONER};
 use crate::api::{Kind, Object, ObjectKey};
@@ -253,36 +250,14 @@ impl NfsProvisioner {
                 return;
             }
         }
-        let mut annotations = BTreeMap::new();
-        annotations.insert(ANN_PROVISIONED_BY.to_owned(), name.clone());
-        let pv = PersistentVolume {
-            metadata: ObjectMeta {
-                name: Some(pv_name.clone()),
-                annotations: Some(annotations),
-                ..Default::default()
-            },
-            spec: Some(PersistentVolumeSpec {
-                capacity: spec.resources.as_ref().and_then(|r| r.requests.clone()),
-                access_modes: spec.access_modes.clone(),
-                persistent_volume_reclaim_policy: Some(
-                    class
-                        .reclaim_policy
-                        .clone()
-                        .unwrap_or_else(|| "Delete".into()),
-                ),
-                storage_class_name: Some(class_name.clone()),
-                mount_options: class.mount_options.clone(),
-                volume_mode: spec.volume_mode.clone(),
-                nfs: Some(NFSVolumeSource {
-                    server: leader.server.clone(),
-                    path,
-                    read_only: None,
-                }),
-                claim_ref: Some(crate::api::volume_matching::claim_reference(claim)),
-                ..Default::default()
-            }),
-            status: None,
-        };
+        let mut pv = crate::api::storage::provisioned_volume(claim, &class, &pv_name, name);
+        if let Some(spec) = pv.spec.as_mut() {
+            spec.nfs = Some(NFSVolumeSource {
+                server: leader.server.clone(),
+                path,
+                read_only: None,
+            });
+        }
         ctx.send(Request::Create(Object::from(pv)));
         recorder.record(
             ctx,

@@ -7,6 +7,9 @@
 //! Its files are one tree that outlives every pod and every attachment: a
 //! file written on one node is there when the disk is attached to another.
 //!
+//! A provisioner makes disks on demand ([`Disks::create`]) and deletes
+//! them ([`Disks::delete`], refused while attached).
+//!
 //! Simplified: a disk has no size of its own (the PersistentVolume's
 //! capacity is what `df` shows), no zone and no device path; attaching and
 //! detaching take [`ATTACH_TIME`] each.
@@ -60,6 +63,18 @@ struct Disk {
     attached_to: Option<String>,
 }
 
+impl Disk {
+    /// A freshly made ext4 filesystem (its `lost+found` and nothing else),
+    /// attached nowhere.
+    fn fresh() -> Self {
+        let tree = Tree::from_entries([("/lost+found".to_owned(), FsEntry::Dir)]);
+        Disk {
+            tree: Rc::new(RefCell::new(tree)),
+            attached_to: None,
+        }
+    }
+}
+
 /// The cluster's disks by id.
 #[derive(Debug, Default)]
 pub struct Disks {
@@ -72,16 +87,7 @@ impl Disks {
     pub fn new(configs: &[DiskConfig]) -> Self {
         let disks = configs
             .iter()
-            .map(|c| {
-                let tree = Tree::from_entries([("/lost+found".to_owned(), FsEntry::Dir)]);
-                (
-                    c.id.clone(),
-                    Disk {
-                        tree: Rc::new(RefCell::new(tree)),
-                        attached_to: None,
-                    },
-                )
-            })
+            .map(|c| (c.id.clone(), Disk::fresh()))
             .collect();
         Self {
             disks: RefCell::new(disks),
@@ -114,6 +120,37 @@ impl Disks {
                 d.attached_to = None;
             }
         }
+    }
+
+    /// Makes a new, empty disk `id` (a provisioner's `CreateVolume`):
+    /// false when one has that id already or the service holds
+    /// [`MAX_DISKS`].
+    pub fn create(&self, id: &str) -> bool {
+        let mut disks = self.disks.borrow_mut();
+        if disks.contains_key(id) || disks.len() >= MAX_DISKS {
+            return false;
+        }
+        disks.insert(id.to_owned(), Disk::fresh());
+        true
+    }
+
+    /// Deletes disk `id` and its files (`DeleteVolume`); refused while it
+    /// is attached to a node. A disk that does not exist is deleted already.
+    pub fn delete(&self, id: &str) -> Result<(), AttachError> {
+        let mut disks = self.disks.borrow_mut();
+        if let Some(node) = disks.get(id).and_then(|d| d.attached_to.clone()) {
+            return Err(AttachError::InUse {
+                disk: id.to_owned(),
+                node,
+            });
+        }
+        disks.remove(id);
+        Ok(())
+    }
+
+    /// True when disk `id` exists.
+    pub fn exists(&self, id: &str) -> bool {
+        self.disks.borrow().contains_key(id)
     }
 
     /// The node disk `id` is attached to.
@@ -184,6 +221,23 @@ mod tests {
         assert!(!d.reachable("d1", "a"));
         d.attach("d1", "b").unwrap();
         assert!(d.files_on("d1", "b").unwrap().borrow().get("/db").is_some());
+    }
+
+    #[test]
+    fn a_provisioned_disk_is_made_empty_and_deleted_only_when_detached() {
+        let d = disks();
+        assert!(!d.create("d1"), "taken");
+        assert!(d.create("pvc-1"));
+        assert!(d.exists("pvc-1"));
+        d.attach("pvc-1", "a").unwrap();
+        assert_eq!(
+            d.delete("pvc-1").unwrap_err().to_string(),
+            "rpc error: code = FailedPrecondition desc = disk pvc-1 is attached to node a"
+        );
+        d.detach("pvc-1", "a");
+        assert_eq!(d.delete("pvc-1"), Ok(()));
+        assert!(!d.exists("pvc-1"));
+        assert_eq!(d.delete("pvc-1"), Ok(()), "gone already");
     }
 
     #[test]
