@@ -102,3 +102,15 @@ pub fn provisioned_volume(
         status: None,
     }
 }
+
+/// `util.IsMultiAttachAllowed` for a volume: it lists ReadWriteMany or
+/// ReadOnlyMany (any other volume is attached to one node at a time).
+pub fn multi_attach_allowed(pv: &PersistentVolume) -> bool {
+    pv.spec
+        .as_ref()
+        .and_then(|s| s.access_modes.as_ref())
+        .is_some_and(|m| {
+            m.iter()
+                .any(|m| m == "ReadWriteMany" || m == "ReadOnlyMany")
+        })
+}

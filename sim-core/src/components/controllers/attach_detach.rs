@@ -46,6 +46,7 @@ use sha2::{Digest, Sha256};
 
 use super::{ControllerTag, Informers};
 use crate::api::conditions::is_node_ready;
+use crate::api::storage::multi_attach_allowed;
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::{DeleteOptions, Request};
 use crate::components::event_recorder::EventRecorder;
@@ -197,18 +198,6 @@ fn pod_claims(pod: &Pod) -> Option<PodClaims> {
 fn csi_of(pv: &PersistentVolume) -> Option<(&str, &str)> {
     let csi = pv.spec.as_ref()?.csi.as_ref()?;
     Some((csi.driver.as_str(), csi.volume_handle.as_str()))
-}
-
-/// `util.IsMultiAttachAllowed` for a volume: it lists ReadWriteMany or
-/// ReadOnlyMany.
-fn multi_attach_allowed(pv: &PersistentVolume) -> bool {
-    pv.spec
-        .as_ref()
-        .and_then(|s| s.access_modes.as_ref())
-        .is_some_and(|m| {
-            m.iter()
-                .any(|m| m == "ReadWriteMany" || m == "ReadOnlyMany")
-        })
 }
 
 fn as_pv(o: &Object) -> Option<&PersistentVolume> {
