@@ -103,6 +103,13 @@ pub struct NfsProvisioner {
     provisioned: std::collections::BTreeSet<String>,
     /// Volumes whose deletion was sent.
     deleted: std::collections::BTreeSet<String>,
+    /// Claims and volumes changed since the last sync.
+    dirty: std::collections::BTreeSet<ObjectKey>,
+    /// Claims whose provisioning failed: looked at again at every sync.
+    retry: std::collections::BTreeSet<ObjectKey>,
+    /// The leaders or the classes changed: the next sync looks at every
+    /// claim and volume.
+    everything: bool,
     sync_pending: bool,
 }
 
@@ -117,6 +124,9 @@ impl NfsProvisioner {
             nfs,
             provisioned: std::collections::BTreeSet::new(),
             deleted: std::collections::BTreeSet::new(),
+            dirty: std::collections::BTreeSet::new(),
+            retry: std::collections::BTreeSet::new(),
+            everything: false,
             sync_pending: false,
         }
     }
@@ -163,18 +173,39 @@ impl NfsProvisioner {
         }
     }
 
+    /// Looks at the claims and volumes that changed, or at all of them
+    /// when the leaders or the classes changed.
     fn sync(&mut self, ctx: &mut Ctx<'_>) {
         let leaders = self.leaders();
+        let mut dirty = std::mem::take(&mut self.dirty);
+        dirty.append(&mut self.retry);
+        let everything = std::mem::take(&mut self.everything);
         if leaders.is_empty() {
+            // A leader's arrival looks at everything.
             return;
         }
-        let claims: Vec<Arc<Object>> = self.claims.iter().cloned().collect();
+        let (claims, volumes): (Vec<Arc<Object>>, Vec<Arc<Object>>) = if everything {
+            (
+                self.claims.iter().cloned().collect(),
+                self.volumes.iter().cloned().collect(),
+            )
+        } else {
+            (
+                dirty
+                    .iter()
+                    .filter_map(|k| self.claims.get(k).cloned())
+                    .collect(),
+                dirty
+                    .iter()
+                    .filter_map(|k| self.volumes.get(k).cloned())
+                    .collect(),
+            )
+        };
         for o in claims {
             if let Object::PersistentVolumeClaim(c) = &*o {
                 self.maybe_provision(ctx, &leaders, &o, c);
             }
         }
-        let volumes: Vec<Arc<Object>> = self.volumes.iter().cloned().collect();
         for o in volumes {
             if let Object::PersistentVolume(pv) = &*o {
                 self.maybe_delete(ctx, &leaders, pv);
@@ -247,6 +278,8 @@ impl NfsProvisioner {
                     "ProvisioningFailed",
                     format!("failed to provision volume with StorageClass \"{class_name}\": unable to create directory to provision new pv: {e}"),
                 );
+                // Tried again at the next sync.
+                self.retry.insert(ObjectKey::of(obj));
                 return;
             }
         }
@@ -370,6 +403,7 @@ impl Component for NfsProvisioner {
                     None => self.pods.remove(&key).is_some(),
                 };
                 if changed {
+                    self.everything = true;
                     self.request_sync(ctx);
                 }
             }
@@ -378,6 +412,7 @@ impl Component for NfsProvisioner {
                     self.provisioned.remove(event.object.uid());
                 }
                 self.claims.apply(event);
+                self.dirty.insert(ObjectKey::of(&event.object));
                 self.request_sync(ctx);
             }
             Object::PersistentVolume(_) => {
@@ -385,10 +420,12 @@ impl Component for NfsProvisioner {
                     self.deleted.remove(event.object.name());
                 }
                 self.volumes.apply(event);
+                self.dirty.insert(ObjectKey::of(&event.object));
                 self.request_sync(ctx);
             }
             Object::StorageClass(_) => {
                 self.classes.apply(event);
+                self.everything = true;
                 self.request_sync(ctx);
             }
             _ => {}

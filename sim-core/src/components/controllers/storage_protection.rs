@@ -6,6 +6,8 @@
 //! it, and a volume while it is `Bound`; the finalizer is removed once
 //! nothing uses them, and the deletion completes.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use k8s_openapi::api::core::v1::Pod;
 
 use super::{Informers, WorkQueue};
@@ -13,11 +15,18 @@ use crate::api::storage::{PVC_PROTECTION, PV_PROTECTION};
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::Request;
 use crate::components::{Ctx, WatchEvent};
+use crate::etcd::ChangeType;
 
 /// Both controllers.
 #[derive(Debug, Default)]
 pub(crate) struct StorageProtection {
     queue: WorkQueue,
+    /// The pods (by key) that have not finished, of each claim they name
+    /// (namespace, claim): kept from the pod events, so that whether a
+    /// claim is in use is a lookup, not a pass over every pod.
+    users: BTreeMap<(String, String), BTreeSet<ObjectKey>>,
+    /// The claims each such pod names, to undo its entries.
+    claims_of_pod: BTreeMap<ObjectKey, Vec<(String, String)>>,
 }
 
 /// The claims a pod's volumes name.
@@ -32,20 +41,13 @@ fn claims_of(pod: &Pod) -> impl Iterator<Item = &str> {
         })
 }
 
-/// True while a pod uses the claim: not finished (a terminal pod no longer
-/// holds its volumes).
-fn in_use(informers: &Informers, ns: &str, claim: &str) -> bool {
-    informers.of(Kind::Pod).iter().any(|o| match &**o {
-        Object::Pod(p) => {
-            p.metadata.namespace.as_deref() == Some(ns)
-                && !matches!(
-                    p.status.as_ref().and_then(|s| s.phase.as_deref()),
-                    Some("Succeeded" | "Failed")
-                )
-                && claims_of(p).any(|c| c == claim)
-        }
-        _ => false,
-    })
+/// True while the pod holds its claims: not finished (a terminal pod no
+/// longer holds its volumes).
+fn holds_claims(p: &Pod) -> bool {
+    !matches!(
+        p.status.as_ref().and_then(|s| s.phase.as_deref()),
+        Some("Succeeded" | "Failed")
+    )
 }
 
 impl StorageProtection {
@@ -59,10 +61,30 @@ impl StorageProtection {
                 self.queue.add(ObjectKey::of(&event.object));
             }
             Object::Pod(p) => {
+                let key = ObjectKey::of(&event.object);
                 let ns = p.metadata.namespace.as_deref().unwrap_or("");
                 for c in claims_of(p) {
                     self.queue
                         .add(ObjectKey::new(Kind::PersistentVolumeClaim, ns, c));
+                }
+                for c in self.claims_of_pod.remove(&key).into_iter().flatten() {
+                    if let Some(set) = self.users.get_mut(&c) {
+                        set.remove(&key);
+                        if set.is_empty() {
+                            self.users.remove(&c);
+                        }
+                    }
+                }
+                if event.change != ChangeType::Deleted && holds_claims(p) {
+                    let claims: Vec<(String, String)> = claims_of(p)
+                        .map(|c| (ns.to_owned(), c.to_owned()))
+                        .collect();
+                    for c in &claims {
+                        self.users.entry(c.clone()).or_default().insert(key.clone());
+                    }
+                    if !claims.is_empty() {
+                        self.claims_of_pod.insert(key, claims);
+                    }
                 }
             }
             _ => {}
@@ -81,9 +103,11 @@ impl StorageProtection {
                 continue;
             }
             let (finalizer, used) = match &**o {
-                Object::PersistentVolumeClaim(_) => {
-                    (PVC_PROTECTION, in_use(informers, &key.namespace, &key.name))
-                }
+                Object::PersistentVolumeClaim(_) => (
+                    PVC_PROTECTION,
+                    self.users
+                        .contains_key(&(key.namespace.clone(), key.name.clone())),
+                ),
                 Object::PersistentVolume(pv) => (
                     PV_PROTECTION,
                     pv.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Bound"),
