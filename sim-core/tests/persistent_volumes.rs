@@ -274,6 +274,23 @@ fn reclaim_policies_decide_what_a_released_volume_becomes() {
             .any(|e| e.0 == "VolumeRecycled" && e.1 == "Volume recycled"),
         "{recycled:?}"
     );
+    // The recycler client relayed the pod's events to the volume.
+    let relayed: Vec<&str> = recycled
+        .iter()
+        .filter(|e| e.0 == "RecyclerPod")
+        .map(|e| e.1.as_str())
+        .collect();
+    assert!(
+        relayed
+            .iter()
+            .any(|m| m
+                .starts_with("Recycler pod: Successfully assigned default/recycler-for-scrub to ")),
+        "{relayed:?}"
+    );
+    assert!(
+        relayed.contains(&"Recycler pod: Started container pv-recycler"),
+        "{relayed:?}"
+    );
     // Retained: Released for good, still naming its old claim; a new claim
     // of the same name does not get it.
     create(

@@ -72,6 +72,11 @@ pub(crate) struct PersistentVolumeController {
     recycling: std::collections::BTreeSet<String>,
     /// Volumes whose recycler pod changed.
     recycler_pods: std::collections::BTreeSet<String>,
+    /// The recycler pods whose Events are watched.
+    recycler_event_watches: std::collections::BTreeSet<String>,
+    /// Events of recycler pods to relay to their volumes: (volume, type,
+    /// message).
+    relay: Vec<(String, String, String)>,
 }
 
 impl Default for PersistentVolumeController {
@@ -83,6 +88,8 @@ impl Default for PersistentVolumeController {
             assumed: BTreeMap::new(),
             recycling: std::collections::BTreeSet::new(),
             recycler_pods: std::collections::BTreeSet::new(),
+            recycler_event_watches: std::collections::BTreeSet::new(),
+            relay: Vec::new(),
         }
     }
 }
@@ -156,6 +163,20 @@ impl PersistentVolumeController {
             {
                 self.recycler_pods
                     .insert(key.name[RECYCLER_PREFIX.len()..].to_owned());
+            }
+            Object::Event(e) if event.change != ChangeType::Deleted => {
+                let io = &e.involved_object;
+                let name = io.name.as_deref().unwrap_or("");
+                if io.kind.as_deref() == Some("Pod")
+                    && io.namespace.as_deref() == Some("default")
+                    && name.starts_with(RECYCLER_PREFIX)
+                {
+                    self.relay.push((
+                        name[RECYCLER_PREFIX.len()..].to_owned(),
+                        e.type_.clone().unwrap_or_else(|| "Normal".into()),
+                        e.message.clone().unwrap_or_default(),
+                    ));
+                }
             }
             Object::PersistentVolumeClaim(c) => {
                 self.assumed.remove(&key);
@@ -275,6 +296,20 @@ impl PersistentVolumeController {
     /// Syncs the queued claims, then the queued volumes, then the
     /// recycles whose pod changed.
     pub(crate) fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
+        for (volume, type_, message) in std::mem::take(&mut self.relay) {
+            if let Some(pv) = self.get(
+                informers,
+                &ObjectKey::new(Kind::PersistentVolume, "", &volume),
+            ) {
+                self.recorder.record(
+                    ctx,
+                    &pv,
+                    &type_,
+                    "RecyclerPod",
+                    format!("Recycler pod: {message}"),
+                );
+            }
+        }
         for volume in std::mem::take(&mut self.recycler_pods) {
             self.recycler_done(ctx, informers, &volume);
         }
@@ -645,6 +680,16 @@ impl PersistentVolumeController {
                     }
                 } else if self.recycling.insert(name.clone()) {
                     ctx.send(Request::Create(Object::from(recycler_pod(&name, pv))));
+                    // The recycler client relays the pod's events to the
+                    // volume (`RecyclerPod`).
+                    let pod = format!("{RECYCLER_PREFIX}{name}");
+                    if self.recycler_event_watches.insert(pod.clone()) {
+                        ctx.watch(crate::apiserver::watch::WatchSpec {
+                            kind: Kind::Event,
+                            namespace: Some("default".into()),
+                            field: Some(("involvedObject.name", pod)),
+                        });
+                    }
                 }
             }
             // A dynamically provisioned volume is deleted by its
