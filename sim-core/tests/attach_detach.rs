@@ -533,3 +533,38 @@ fn a_default_class_of_the_driver_provisions_a_disk_for_the_pods_node_and_deletes
     });
     assert!(gone.is_some(), "the volume and its attachment are gone");
 }
+
+#[test]
+fn a_driver_nobody_runs_leaves_the_pod_waiting_with_the_attachers_timeout() {
+    let mut c = cluster(1);
+    create(
+        &mut c,
+        Kind::PersistentVolume,
+        json!({"apiVersion": "v1", "kind": "PersistentVolume",
+               "metadata": {"name": "data-pv"},
+               "spec": {"capacity": {"storage": "5Gi"}, "accessModes": ["ReadWriteOnce"],
+                        "storageClassName": "",
+                        "csi": {"driver": "ebs.csi.aws.com", "volumeHandle": "vol-0abc"}}}),
+    );
+    create(
+        &mut c,
+        Kind::PersistentVolumeClaim,
+        json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+               "metadata": {"name": "data", "namespace": "default"},
+               "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "",
+                        "volumeName": "data-pv", "resources": {"requests": {"storage": "5Gi"}}}}),
+    );
+    pod(&mut c, "a", "worker-1");
+    c.run_until(at(100)).unwrap();
+    assert_eq!(attachments(&c), vec![("worker-1".to_owned(), false, false)]);
+    assert!(
+        events(&c, "a", "FailedAttachVolume").is_empty(),
+        "not before two minutes"
+    );
+    c.run_until(at(180)).unwrap();
+    assert_eq!(phase(&c, "a"), "Pending");
+    assert_eq!(
+        events(&c, "a", "FailedAttachVolume"),
+        vec!["AttachVolume.Attach failed for volume \"data-pv\" : timed out waiting for external-attacher of ebs.csi.aws.com CSI driver to attach volume vol-0abc"]
+    );
+}

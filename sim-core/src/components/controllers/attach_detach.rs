@@ -59,6 +59,10 @@ use crate::time::{SimDuration, SimTime};
 /// Ready may stay mounted before it is detached anyway.
 pub(crate) const MAX_WAIT_FOR_UNMOUNT: SimDuration = SimDuration::from_secs(6 * 60);
 
+/// How long the CSI attacher waits for a driver's external-attacher to
+/// mark an attachment attached (`csiTimeout`).
+const ATTACHER_TIMEOUT: SimDuration = SimDuration::from_secs(2 * 60);
+
 /// The taint that lets volumes go at once (`v1.TaintNodeOutOfService`).
 pub(crate) const OUT_OF_SERVICE_TAINT: &str = "node.kubernetes.io/out-of-service";
 
@@ -566,6 +570,22 @@ impl AttachDetachController {
                             .as_ref()
                             .and_then(|s| s.attach_error.as_ref())
                             .and_then(|e| e.message.clone())
+                            .or_else(|| {
+                                // No attacher answered (a driver nobody
+                                // runs): the CSI attacher gives up waiting.
+                                let created = va.metadata.creation_timestamp.as_ref()?;
+                                let due = crate::api::meta::sim_time_of(&created.0) + ATTACHER_TIMEOUT;
+                                if now < due {
+                                    self.deadlines
+                                        .entry(due)
+                                        .or_default()
+                                        .insert(name.to_owned());
+                                    return None;
+                                }
+                                Some(format!(
+                                    "timed out waiting for external-attacher of {driver} CSI driver to attach volume {handle}"
+                                ))
+                            })
                         {
                             if state.attach_errors.get(node_name) != Some(&err) {
                                 state.attach_errors.insert(node_name.clone(), err.clone());
