@@ -180,9 +180,9 @@ pub struct Kubelet {
     last_node_report: SimTime,
     boot_id: String,
     cache: ConfigCache,
-    /// The claims and volumes watched one by one (kind, namespace, name):
-    /// those the node's pods use.
-    storage_watches: std::collections::BTreeSet<(Kind, String, String)>,
+    /// The objects watched one by one (kind, namespace, name): the
+    /// ConfigMaps, Secrets, claims and volumes the node's pods use.
+    object_watches: std::collections::BTreeSet<(Kind, String, String)>,
     /// Set by a restart: `start` then resyncs with the runtime.
     restarted: bool,
     /// During a resync: the pods the relist brought.
@@ -231,7 +231,7 @@ impl Kubelet {
             last_node_report: SimTime::ZERO,
             boot_id: String::new(),
             cache: ConfigCache::default(),
-            storage_watches: std::collections::BTreeSet::new(),
+            object_watches: std::collections::BTreeSet::new(),
             restarted: false,
             resync_seen: None,
             to_revive: BTreeSet::new(),

@@ -21,7 +21,7 @@ use crate::time::SimDuration;
 impl Kubelet {
     pub(super) fn pod_added(&mut self, ctx: &mut Ctx<'_>, obj: &Arc<Object>) {
         let Some(pod) = obj.as_pod() else { return };
-        self.watch_claims_of(ctx, obj);
+        self.watch_references_of(ctx, obj);
         let uid = obj.uid().to_owned();
         if let Some(w) = self.workers.get_mut(&uid) {
             w.pod = obj.clone();

@@ -14,10 +14,66 @@ use crate::apiserver::watch::WatchSpec;
 use crate::components::Ctx;
 use crate::time::SimDuration;
 
+/// The objects a pod references by name in its namespace: (kind, name).
+fn references(pod: &k8s_openapi::api::core::v1::Pod) -> Vec<(Kind, String)> {
+    let mut out = Vec::new();
+    let Some(spec) = pod.spec.as_ref() else {
+        return out;
+    };
+    for v in spec.volumes.iter().flatten() {
+        if let Some(c) = &v.persistent_volume_claim {
+            out.push((Kind::PersistentVolumeClaim, c.claim_name.clone()));
+        }
+        if let Some(cm) = &v.config_map {
+            out.push((Kind::ConfigMap, cm.name.clone()));
+        }
+        if let Some(s) = v.secret.as_ref().and_then(|s| s.secret_name.clone()) {
+            out.push((Kind::Secret, s));
+        }
+        for src in v.projected.iter().flat_map(|p| p.sources.iter().flatten()) {
+            if let Some(cm) = &src.config_map {
+                out.push((Kind::ConfigMap, cm.name.clone()));
+            }
+            if let Some(s) = &src.secret {
+                out.push((Kind::Secret, s.name.clone()));
+            }
+        }
+    }
+    let containers = spec
+        .containers
+        .iter()
+        .chain(spec.init_containers.iter().flatten());
+    for c in containers {
+        for e in c.env_from.iter().flatten() {
+            if let Some(r) = &e.config_map_ref {
+                out.push((Kind::ConfigMap, r.name.clone()));
+            }
+            if let Some(r) = &e.secret_ref {
+                out.push((Kind::Secret, r.name.clone()));
+            }
+        }
+        for e in c.env.iter().flatten() {
+            let from = e.value_from.as_ref();
+            if let Some(r) = from.and_then(|f| f.config_map_key_ref.as_ref()) {
+                out.push((Kind::ConfigMap, r.name.clone()));
+            }
+            if let Some(r) = from.and_then(|f| f.secret_key_ref.as_ref()) {
+                out.push((Kind::Secret, r.name.clone()));
+            }
+        }
+    }
+    for r in spec.image_pull_secrets.iter().flatten() {
+        out.push((Kind::Secret, r.name.clone()));
+    }
+    out
+}
+
 impl Kubelet {
-    /// Watches what the kubelet watches: its pods, its node, the Services,
-    /// ConfigMaps and Secrets its pods' environments and volumes read, and
-    /// one by one the claims (and their volumes) of the pods it has.
+    /// Watches what the kubelet watches: its pods, its node, every Service
+    /// (the Service informer, for environments), and one by one what the
+    /// pods it has reference: ConfigMaps and Secrets (as the real ConfigMap
+    /// and Secret managers watch each referenced object), claims and their
+    /// volumes.
     pub(super) fn watch_all(&mut self, ctx: &mut Ctx<'_>) {
         ctx.watch(WatchSpec::with_field(
             Kind::Pod,
@@ -29,38 +85,42 @@ impl Kubelet {
             "metadata.name",
             self.node_name.clone(),
         ));
-        // The kubelet's Service informer and its ConfigMap and Secret managers.
+        // The kubelet's Service informer.
         ctx.watch(WatchSpec::all(Kind::Service));
-        ctx.watch(WatchSpec::all(Kind::ConfigMap));
-        ctx.watch(WatchSpec::all(Kind::Secret));
-        // What its volume manager reads of claims and their volumes: those
-        // of its pods (the real one GETs them; a watch of each keeps the
-        // model event-driven, and no kubelet holds every claim).
-        self.storage_watches.clear();
+        // What its pods reference (the volume manager GETs claims and
+        // volumes; a watch of each keeps the model event-driven), so that no
+        // kubelet holds the cluster's ConfigMaps, Secrets or claims.
+        self.object_watches.clear();
         let pods: Vec<_> = self.workers.values().map(|w| w.pod.clone()).collect();
         for pod in pods {
-            self.watch_claims_of(ctx, &pod);
+            self.watch_references_of(ctx, &pod);
         }
     }
 
-    /// Watches the claims pod `obj` names (each once).
-    pub(super) fn watch_claims_of(&mut self, ctx: &mut Ctx<'_>, obj: &crate::api::Object) {
+    /// Watches what pod `obj` references (each object once): the
+    /// ConfigMaps and Secrets of its volumes (projected ones too), of its
+    /// containers' `env` and `envFrom`, its image pull Secrets, and its
+    /// claims.
+    pub(super) fn watch_references_of(&mut self, ctx: &mut Ctx<'_>, obj: &crate::api::Object) {
         let Some(pod) = obj.as_pod() else { return };
-        let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
-        for v in pod.spec.iter().flat_map(|s| s.volumes.iter().flatten()) {
-            if let Some(c) = &v.persistent_volume_claim {
-                self.watch_one(ctx, Kind::PersistentVolumeClaim, ns, &c.claim_name);
-            }
+        let ns = pod
+            .metadata
+            .namespace
+            .as_deref()
+            .unwrap_or("default")
+            .to_owned();
+        for (kind, name) in references(pod) {
+            self.watch_one(ctx, kind, &ns, &name);
         }
     }
 
     /// Watches one object by name, unless it is watched already.
     pub(super) fn watch_one(&mut self, ctx: &mut Ctx<'_>, kind: Kind, ns: &str, name: &str) {
         let key = (kind, ns.to_owned(), name.to_owned());
-        if self.storage_watches.contains(&key) {
+        if self.object_watches.contains(&key) {
             return;
         }
-        self.storage_watches.insert(key);
+        self.object_watches.insert(key);
         ctx.watch(WatchSpec {
             kind,
             namespace: kind.namespaced().then(|| ns.to_owned()),
@@ -312,5 +372,56 @@ impl Kubelet {
             }
             self.post_status(ctx, &uid);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pod_references_what_its_volumes_environment_and_pull_secrets_name() {
+        let pod: k8s_openapi::api::core::v1::Pod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "p", "namespace": "ns"},
+            "spec": {
+                "imagePullSecrets": [{"name": "pull"}],
+                "volumes": [
+                    {"name": "a", "configMap": {"name": "cm-vol"}},
+                    {"name": "b", "secret": {"secretName": "sec-vol"}},
+                    {"name": "c", "persistentVolumeClaim": {"claimName": "data"}},
+                    {"name": "d", "projected": {"sources": [
+                        {"configMap": {"name": "cm-proj"}}, {"secret": {"name": "sec-proj"}}]}},
+                    {"name": "e", "emptyDir": {}}
+                ],
+                "initContainers": [{"name": "i", "image": "busybox",
+                    "envFrom": [{"secretRef": {"name": "sec-from"}}]}],
+                "containers": [{"name": "c", "image": "nginx",
+                    "envFrom": [{"configMapRef": {"name": "cm-from"}}],
+                    "env": [
+                        {"name": "A", "valueFrom": {"configMapKeyRef": {"name": "cm-key", "key": "k"}}},
+                        {"name": "B", "valueFrom": {"secretKeyRef": {"name": "sec-key", "key": "k"}}},
+                        {"name": "C", "value": "plain"}
+                    ]}]
+            }
+        }))
+        .expect("a pod");
+        let mut got = references(&pod);
+        got.sort();
+        let want = [
+            (Kind::ConfigMap, "cm-from"),
+            (Kind::ConfigMap, "cm-key"),
+            (Kind::ConfigMap, "cm-proj"),
+            (Kind::ConfigMap, "cm-vol"),
+            (Kind::Secret, "pull"),
+            (Kind::Secret, "sec-from"),
+            (Kind::Secret, "sec-key"),
+            (Kind::Secret, "sec-proj"),
+            (Kind::Secret, "sec-vol"),
+            (Kind::PersistentVolumeClaim, "data"),
+        ];
+        let mut want: Vec<(Kind, String)> =
+            want.iter().map(|(k, n)| (*k, (*n).to_owned())).collect();
+        want.sort();
+        assert_eq!(got, want);
     }
 }
