@@ -329,6 +329,11 @@ impl AttachDetachController {
             }
             Object::Node(n) => {
                 let name = event.object.name();
+                let added_or_gone = event.change == ChangeType::Added || deleted;
+                if !added_or_gone && !self.node_volumes.contains_key(name) {
+                    // Nothing attached there: nothing of it matters yet.
+                    return;
+                }
                 let before = match prev {
                     Some(Object::Node(p)) => Some(&**p),
                     _ => None,
@@ -378,6 +383,12 @@ impl AttachDetachController {
     /// Reconciles the volumes something changed for, then writes the
     /// `status.volumesAttached` of the nodes concerned.
     pub(crate) fn sync(&mut self, ctx: &mut Ctx<'_>, informers: &Informers) {
+        if self.dirty_claims.is_empty()
+            && self.dirty_volumes.is_empty()
+            && self.dirty_nodes.is_empty()
+        {
+            return;
+        }
         // A claim's volume, old and new, is what its change concerns.
         let claims = informers.of(Kind::PersistentVolumeClaim);
         for ck in std::mem::take(&mut self.dirty_claims) {

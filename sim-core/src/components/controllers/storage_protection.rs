@@ -61,6 +61,11 @@ impl StorageProtection {
                 self.queue.add(ObjectKey::of(&event.object));
             }
             Object::Pod(p) => {
+                if claims_of(p).next().is_none() {
+                    // A pod's volumes never change: one without claims
+                    // never held any.
+                    return;
+                }
                 let key = ObjectKey::of(&event.object);
                 let ns = p.metadata.namespace.as_deref().unwrap_or("");
                 for c in claims_of(p) {
