@@ -112,13 +112,7 @@ fn node_list(c: &Cluster, node: &str, field: &str) -> Vec<String> {
 
 /// The messages of the events of `reason` about pod `name`.
 fn events(c: &Cluster, name: &str, reason: &str) -> Vec<String> {
-    c.etcd()
-        .list(Kind::Event, Some("default"))
-        .iter()
-        .map(|e| e.to_json())
-        .filter(|e| e["involvedObject"]["name"] == name && e["reason"] == reason)
-        .map(|e| e["message"].as_str().unwrap_or("").to_owned())
-        .collect()
+    common::event_messages(c, name, reason)
 }
 
 fn force_delete(c: &mut Cluster, name: &str) {

@@ -56,13 +56,7 @@ fn phase_and_reason(c: &Cluster, name: &str) -> (String, String) {
 }
 
 fn failed_mounts(c: &Cluster, pod: &str) -> Vec<String> {
-    c.etcd()
-        .list(Kind::Event, Some("default"))
-        .iter()
-        .map(|e| e.to_json())
-        .filter(|e| e["involvedObject"]["name"] == pod && e["reason"] == "FailedMount")
-        .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
-        .collect()
+    common::event_messages(c, pod, "FailedMount")
 }
 
 #[test]

@@ -763,15 +763,7 @@ fn a_delayed_claim_no_provisioner_serves_fails_the_binding_after_ten_minutes() {
         claim["metadata"]["annotations"]["volume.kubernetes.io/selected-node"], "worker-1",
         "PreBind chose the node for the provisioner"
     );
-    let failures = |c: &Cluster| {
-        c.etcd()
-            .list(Kind::Event, Some("default"))
-            .iter()
-            .map(|e| e.to_json())
-            .filter(|e| e["involvedObject"]["name"] == "app" && e["reason"] == "FailedScheduling")
-            .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
-            .collect::<Vec<_>>()
-    };
+    let failures = |c: &Cluster| common::event_messages(c, "app", "FailedScheduling");
     c.run_until(at(600)).unwrap();
     assert_eq!(node_of(&mut c, "app"), "", "waiting for the claim");
     assert!(failures(&c).is_empty());

@@ -103,6 +103,15 @@ pub fn provisioned_volume(
     }
 }
 
+/// The names of the claims a pod's volumes name (`persistentVolumeClaim`).
+pub fn claim_names(pod: &k8s_openapi::api::core::v1::Pod) -> impl Iterator<Item = &str> {
+    pod.spec
+        .iter()
+        .flat_map(|s| s.volumes.iter().flatten())
+        .filter_map(|v| v.persistent_volume_claim.as_ref())
+        .map(|c| c.claim_name.as_str())
+}
+
 /// `util.IsMultiAttachAllowed` for a volume: it lists ReadWriteMany or
 /// ReadOnlyMany (any other volume is attached to one node at a time).
 pub fn multi_attach_allowed(pv: &PersistentVolume) -> bool {

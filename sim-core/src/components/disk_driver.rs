@@ -57,7 +57,7 @@ impl TagSpace for DriverTag {
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Operation {
     /// Attach `handle` to the attachment's node.
-    Attach { handle: String, failures: u32 },
+    Attach { handle: String },
     /// Detach `handle` from the attachment's node.
     Detach { handle: String },
 }
@@ -196,7 +196,7 @@ impl DiskDriver {
                     .saturating_mul(1u64 << (failures - 1).min(16))
                     .min(MAX_RETRY)
             };
-            self.start_operation(ctx, &name, Operation::Attach { handle, failures }, delay);
+            self.start_operation(ctx, &name, Operation::Attach { handle }, delay);
         }
     }
 
@@ -245,7 +245,7 @@ impl DiskDriver {
             _ => None,
         };
         match op {
-            Operation::Attach { handle, failures } => {
+            Operation::Attach { handle } => {
                 let Some(va) = va.filter(|v| v.metadata.deletion_timestamp.is_none()) else {
                     // Deleted meanwhile: its detach is next.
                     self.dirty.insert(name);
@@ -259,7 +259,7 @@ impl DiskDriver {
                         serde_json::json!({"attached": true, "attachError": null})
                     }
                     Err(e) => {
-                        self.failures.insert(name.clone(), failures + 1);
+                        *self.failures.entry(name.clone()).or_insert(0) += 1;
                         serde_json::json!({
                             "attached": false,
                             "attachError": {"message": e.to_string(), "time": time(ctx.now())},

@@ -55,6 +55,18 @@ pub(crate) fn get_pod(c: &mut Cluster, name: &str) -> Value {
     .to_json()
 }
 
+/// The messages of the Events of `reason` about object `name` in namespace
+/// default.
+pub(crate) fn event_messages(c: &Cluster, name: &str, reason: &str) -> Vec<String> {
+    c.etcd()
+        .list(Kind::Event, Some("default"))
+        .iter()
+        .map(|e| e.to_json())
+        .filter(|e| e["involvedObject"]["name"] == name && e["reason"] == reason)
+        .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
 /// The cluster IP of Service `name` in namespace default.
 pub(crate) fn cluster_ip(c: &Cluster, name: &str) -> String {
     cluster_ip_in(c, "default", name)

@@ -46,7 +46,7 @@ use sha2::{Digest, Sha256};
 
 use super::{ControllerTag, Informers};
 use crate::api::conditions::is_node_ready;
-use crate::api::storage::multi_attach_allowed;
+use crate::api::storage::{claim_names, multi_attach_allowed};
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::{DeleteOptions, Request};
 use crate::components::event_recorder::EventRecorder;
@@ -181,13 +181,7 @@ fn terminated(pod: &Pod) -> bool {
 fn pod_claims(pod: &Pod) -> Option<PodClaims> {
     let spec = pod.spec.as_ref()?;
     let node = spec.node_name.as_deref().filter(|n| !n.is_empty())?;
-    let claims: Vec<String> = spec
-        .volumes
-        .iter()
-        .flatten()
-        .filter_map(|v| v.persistent_volume_claim.as_ref())
-        .map(|c| c.claim_name.clone())
-        .collect();
+    let claims: Vec<String> = claim_names(pod).map(str::to_owned).collect();
     if claims.is_empty() || terminated(pod) {
         return None;
     }
@@ -789,14 +783,13 @@ mod tests {
 
     #[test]
     fn attachment_names_are_the_csi_attachers() {
-        // sha256("data-1" "disk.csi.kubesim.io" "worker-1"), as Go's
-        // fmt.Sprintf("csi-%x", sha256.Sum256(...)) prints it.
-        let name = attachment_name("data-1", "disk.csi.kubesim.io", "worker-1");
-        assert_eq!(name.len(), 68);
-        assert!(name.starts_with("csi-"));
-        let digest = Sha256::digest(b"data-1disk.csi.kubesim.ioworker-1");
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(name, format!("csi-{hex}"));
+        // Go's fmt.Sprintf("csi-%x", sha256.Sum256([]byte("data-1" +
+        // "disk.csi.kubesim.io" + "worker-1"))), computed apart (Python's
+        // hashlib).
+        assert_eq!(
+            attachment_name("data-1", "disk.csi.kubesim.io", "worker-1"),
+            "csi-1d7b355fd681279be80f755c3e2237a4dd670ce387aa4a95a3c38b6bf826efa7"
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use k8s_openapi::api::core::v1::Pod;
 
 use super::{Informers, WorkQueue};
-use crate::api::storage::{PVC_PROTECTION, PV_PROTECTION};
+use crate::api::storage::{claim_names, PVC_PROTECTION, PV_PROTECTION};
 use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::Request;
 use crate::components::{Ctx, WatchEvent};
@@ -22,23 +22,10 @@ use crate::etcd::ChangeType;
 pub(crate) struct StorageProtection {
     queue: WorkQueue,
     /// The pods (by key) that have not finished, of each claim they name
-    /// (namespace, claim): kept from the pod events, so that whether a
+    /// (namespace, claim): kept from the pod events (a pod's volumes never
+    /// change, so its event names the claims to update), so that whether a
     /// claim is in use is a lookup, not a pass over every pod.
     users: BTreeMap<(String, String), BTreeSet<ObjectKey>>,
-    /// The claims each such pod names, to undo its entries.
-    claims_of_pod: BTreeMap<ObjectKey, Vec<(String, String)>>,
-}
-
-/// The claims a pod's volumes name.
-fn claims_of(pod: &Pod) -> impl Iterator<Item = &str> {
-    pod.spec
-        .iter()
-        .flat_map(|s| s.volumes.iter().flatten())
-        .filter_map(|v| {
-            v.persistent_volume_claim
-                .as_ref()
-                .map(|c| c.claim_name.as_str())
-        })
 }
 
 /// True while the pod holds its claims: not finished (a terminal pod no
@@ -61,34 +48,25 @@ impl StorageProtection {
                 self.queue.add(ObjectKey::of(&event.object));
             }
             Object::Pod(p) => {
-                if claims_of(p).next().is_none() {
+                if claim_names(p).next().is_none() {
                     // A pod's volumes never change: one without claims
                     // never held any.
                     return;
                 }
                 let key = ObjectKey::of(&event.object);
                 let ns = p.metadata.namespace.as_deref().unwrap_or("");
-                for c in claims_of(p) {
+                let holds = event.change != ChangeType::Deleted && holds_claims(p);
+                for c in claim_names(p) {
                     self.queue
                         .add(ObjectKey::new(Kind::PersistentVolumeClaim, ns, c));
-                }
-                for c in self.claims_of_pod.remove(&key).into_iter().flatten() {
-                    if let Some(set) = self.users.get_mut(&c) {
+                    let claim = (ns.to_owned(), c.to_owned());
+                    if holds {
+                        self.users.entry(claim).or_default().insert(key.clone());
+                    } else if let Some(set) = self.users.get_mut(&claim) {
                         set.remove(&key);
                         if set.is_empty() {
-                            self.users.remove(&c);
+                            self.users.remove(&claim);
                         }
-                    }
-                }
-                if event.change != ChangeType::Deleted && holds_claims(p) {
-                    let claims: Vec<(String, String)> = claims_of(p)
-                        .map(|c| (ns.to_owned(), c.to_owned()))
-                        .collect();
-                    for c in &claims {
-                        self.users.entry(c.clone()).or_default().insert(key.clone());
-                    }
-                    if !claims.is_empty() {
-                        self.claims_of_pod.insert(key, claims);
                     }
                 }
             }

@@ -21,7 +21,6 @@ use crate::time::SimDuration;
 impl Kubelet {
     pub(super) fn pod_added(&mut self, ctx: &mut Ctx<'_>, obj: &Arc<Object>) {
         let Some(pod) = obj.as_pod() else { return };
-        self.watch_references_of(ctx, obj);
         let uid = obj.uid().to_owned();
         if let Some(w) = self.workers.get_mut(&uid) {
             w.pod = obj.clone();
@@ -46,6 +45,8 @@ impl Kubelet {
         if matches!(phase, Some("Succeeded" | "Failed")) || self.rejected.contains(&uid) {
             return;
         }
+        // A pod's references never change: watched once, for a new worker.
+        self.watch_references_of(ctx, obj);
         if pod.metadata.deletion_timestamp.is_none() {
             if let Some((reason, message)) = self.admit(pod) {
                 self.reject(ctx, obj, reason, message);

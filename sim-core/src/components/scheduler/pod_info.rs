@@ -334,12 +334,8 @@ impl PodInfo {
             .collect();
         info.affinity = pod_affinity(spec, &info.namespace, &info.labels);
         info.spread_constraints = spec.topology_spread_constraints.clone().unwrap_or_default();
-        info.claims = spec
-            .volumes
-            .iter()
-            .flatten()
-            .filter_map(|v| v.persistent_volume_claim.as_ref())
-            .map(|c| c.claim_name.clone())
+        info.claims = crate::api::storage::claim_names(pod)
+            .map(str::to_owned)
             .collect();
         info.scheduling_gates = spec
             .scheduling_gates
